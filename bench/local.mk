@@ -1,0 +1,1 @@
+# bench/: benchmarks, never part of `make check`. Each has a README line in bench/README.md.

@@ -1,0 +1,10 @@
+# compat/: schema models, canonical forms, compatibility and payload
+# validation. Pure: no I/O, no threads, no globals that change.
+noinst_LIBRARIES += compat/libsgcompat.a
+compat_libsgcompat_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
+compat_libsgcompat_a_SOURCES = \
+	compat/error.c compat/error.h \
+	compat/report.c compat/report.h \
+	compat/schema.c compat/schema.h \
+	compat/level.c compat/level.h
+# (each module below adds itself to compat_libsgcompat_a_SOURCES)

@@ -1,0 +1,68 @@
+/* compat/schema.h: a parsed schema of any supported type (Avro, JSON Schema),
+ * behind one interface the registry, gateway and CLI share.
+ *
+ * A struct schema is immutable once parsed, so it may be shared between threads
+ * without locking. Ownership: schema_parse() returns a schema the caller frees
+ * with schema_free() (NULL accepted). References passed to schema_parse() are
+ * borrowed and must outlive the schema that uses them. Strings returned by
+ * accessors are owned by the schema.
+ */
+#ifndef SG_SCHEMA_H
+#define SG_SCHEMA_H
+
+#include <stddef.h>
+#include "compat/error.h"
+#include "compat/report.h"
+
+enum schema_type {
+	SCHEMA_AVRO,
+	SCHEMA_JSON,
+	SCHEMA_PROTOBUF, /* recognised by name only: parsing it is refused */
+};
+
+/* "AVRO", "JSON", "PROTOBUF" (as Confluent spells them). Returns 0 or -1. */
+int schema_type_parse(const char *s, enum schema_type *out);
+const char *schema_type_name(enum schema_type t);
+
+/* A resolved reference: `name` as given in the registration's `references`
+ * (for Avro, the full name of a named type; for JSON Schema, the URL a `$ref`
+ * uses), and the referenced schema, already parsed. */
+struct schema_ref {
+	const char *name;
+	const struct schema *schema;
+};
+
+/* Parses and fully validates schema text. On failure returns NULL and sets
+ * `err` (SG_EINVALID_SCHEMA with a message that says what and where, or
+ * SG_ENOMEM/SG_ELIMIT). Never crashes on any input. */
+struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
+			    const struct schema_ref *refs, size_t nrefs,
+			    struct sg_error *err);
+void schema_free(struct schema *s);
+
+enum schema_type schema_type(const struct schema *s);
+
+/* The canonical string, as Confluent stores and returns a schema: compact JSON
+ * in a fixed attribute order that keeps every attribute (doc, default, custom
+ * properties). Two registrations are "the same schema" when these are equal. */
+const char *schema_canonical(const struct schema *s);
+
+/* The normalized string used with ?normalize=true (Confluent's normalize()). */
+const char *schema_normalized(const struct schema *s);
+
+/* How JSON Schema changes are judged (Confluent's compatibilityPolicy). */
+enum schema_policy {
+	SCHEMA_POLICY_STRICT,
+	SCHEMA_POLICY_LENIENT,
+};
+
+/* Whether data written with `writer` can be read with `reader`. Both must be of
+ * the same type. Returns 1 when compatible, 0 when not (every reason is appended
+ * to `r`, which may be NULL), or -1 on an internal error (SG_ENOMEM). */
+int schema_compatible(const struct schema *reader, const struct schema *writer,
+		      enum schema_policy policy, struct report *r);
+
+/* The type-specific model, or NULL when the schema is of another type. */
+const struct avsc_schema *schema_avro(const struct schema *s);
+
+#endif

@@ -1,0 +1,1 @@
+# gateway/: the Kafka-protocol proxy.

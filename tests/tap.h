@@ -1,0 +1,68 @@
+/* tests/tap.h: a tiny TAP producer for C unit tests. Each check prints one
+ * "ok N - name" or "not ok N - name" line; tap_done() prints the plan and
+ * returns the exit status. Header-only; include it from exactly one file per
+ * test program.
+ */
+#ifndef SG_TAP_H
+#define SG_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n;
+static int tap_failed;
+
+__attribute__((format(printf, 2, 3)))
+static int tap_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	tap_n++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		tap_failed++;
+	fflush(stdout);
+	return cond;
+}
+
+/* Prints a diagnostic line ("# ..."), shown by the harness but not counted. */
+__attribute__((format(printf, 1, 2)))
+static void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+#define tap_is_str(got, want, ...)                                                  \
+	(tap_ok((got) && (want) && strcmp((got), (want)) == 0, __VA_ARGS__) ||          \
+	 (tap_diag("  got:  %s", (got) ? (got) : "(null)"),                             \
+	  tap_diag("  want: %s", (want) ? (want) : "(null)"), 0))
+
+#define tap_is_int(got, want, ...)                                                  \
+	(tap_ok((long long)(got) == (long long)(want), __VA_ARGS__) ||                  \
+	 (tap_diag("  got:  %lld", (long long)(got)),                                   \
+	  tap_diag("  want: %lld", (long long)(want)), 0))
+
+/* Skips everything: prints a plan of 0 with a reason. */
+static inline int tap_skip_all(const char *why)
+{
+	printf("1..0 # SKIP %s\n", why);
+	return 0;
+}
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
