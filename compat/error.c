@@ -119,7 +119,12 @@ int error_prefix(struct sg_error *e, int code, const char *fmt, ...)
 	} else {
 		char old[SG_ERROR_MSG_MAX];
 		memcpy(old, e->msg, sizeof old);
-		snprintf(e->msg, sizeof e->msg, "%s%s", head, old);
+		size_t hl = strlen(head);
+		memcpy(e->msg, head, hl + 1);
+		size_t room = sizeof e->msg - hl - 1;
+		size_t ol = strnlen(old, room);
+		memcpy(e->msg + hl, old, ol);
+		e->msg[hl + ol] = '\0';
 	}
 	error_trim_utf8(e->msg);
 	return -1;

@@ -14,7 +14,7 @@ static int tap_n;
 static int tap_failed;
 
 __attribute__((format(printf, 2, 3)))
-static int tap_ok(int cond, const char *fmt, ...)
+static inline int tap_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 	tap_n++;
@@ -31,7 +31,7 @@ static int tap_ok(int cond, const char *fmt, ...)
 
 /* Prints a diagnostic line ("# ..."), shown by the harness but not counted. */
 __attribute__((format(printf, 1, 2)))
-static void tap_diag(const char *fmt, ...)
+static inline void tap_diag(const char *fmt, ...)
 {
 	va_list ap;
 	printf("# ");
@@ -42,15 +42,37 @@ static void tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-#define tap_is_str(got, want, ...)                                                  \
-	(tap_ok((got) && (want) && strcmp((got), (want)) == 0, __VA_ARGS__) ||          \
-	 (tap_diag("  got:  %s", (got) ? (got) : "(null)"),                             \
-	  tap_diag("  want: %s", (want) ? (want) : "(null)"), 0))
+/* Compares two strings (NULL equals only NULL); prints both on a mismatch. */
+__attribute__((format(printf, 3, 4)))
+static inline int tap_is_str(const char *got, const char *want, const char *fmt, ...)
+{
+	int same = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
+	char name[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	if (!tap_ok(same, "%s", name)) {
+		tap_diag("  got:  %s", got ? got : "(null)");
+		tap_diag("  want: %s", want ? want : "(null)");
+	}
+	return same;
+}
 
-#define tap_is_int(got, want, ...)                                                  \
-	(tap_ok((long long)(got) == (long long)(want), __VA_ARGS__) ||                  \
-	 (tap_diag("  got:  %lld", (long long)(got)),                                   \
-	  tap_diag("  want: %lld", (long long)(want)), 0))
+__attribute__((format(printf, 3, 4)))
+static inline int tap_is_int(long long got, long long want, const char *fmt, ...)
+{
+	char name[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	if (!tap_ok(got == want, "%s", name)) {
+		tap_diag("  got:  %lld", got);
+		tap_diag("  want: %lld", want);
+	}
+	return got == want;
+}
 
 /* Skips everything: prints a plan of 0 with a reason. */
 static inline int tap_skip_all(const char *why)

@@ -1,0 +1,136 @@
+/* tests/unit/test_basics.c: the shared compat/ pieces every module relies on:
+ * the error table, first-error-wins, reports and JSON pointers, levels. */
+#include <string.h>
+
+#include "compat/error.h"
+#include "compat/level.h"
+#include "compat/report.h"
+#include "tests/tap.h"
+
+static void test_error_table(void)
+{
+	static const struct { int code, http, confluent; } rows[] = {
+		{SG_ESUBJECT_NOT_FOUND, 404, 40401},
+		{SG_EVERSION_NOT_FOUND, 404, 40402},
+		{SG_ESCHEMA_NOT_FOUND, 404, 40403},
+		{SG_ESUBJECT_SOFT_DELETED, 404, 40404},
+		{SG_ESUBJECT_NOT_SOFT_DELETED, 404, 40405},
+		{SG_EVERSION_SOFT_DELETED, 404, 40406},
+		{SG_EVERSION_NOT_SOFT_DELETED, 404, 40407},
+		{SG_ECOMPAT_NOT_CONFIGURED, 404, 40408},
+		{SG_EMODE_NOT_CONFIGURED, 404, 40409},
+		{SG_ECONFLICT_INCOMPATIBLE, 409, 409},
+		{SG_EINVALID_SCHEMA, 422, 42201},
+		{SG_EINVALID_VERSION, 422, 42202},
+		{SG_EINVALID_COMPAT_LEVEL, 422, 42203},
+		{SG_EINVALID_MODE, 422, 42204},
+		{SG_EOPERATION_NOT_PERMITTED, 422, 42205},
+		{SG_EREFERENCE_EXISTS, 422, 42206},
+		{SG_EID_MISMATCH, 422, 42207},
+		{SG_EINVALID_SUBJECT, 422, 42208},
+		{SG_ESTORE, 500, 50001},
+		{SG_ETIMEOUT, 500, 50002},
+		{SG_ETOO_LARGE, 413, 413},
+		{SG_EMEDIA_TYPE, 415, 415},
+		{SG_ENOT_ACCEPTABLE, 406, 406},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		tap_is_int(error_http_status(rows[i].code), rows[i].http,
+			   "%s maps to HTTP %d", error_name(rows[i].code), rows[i].http);
+		tap_is_int(error_confluent_code(rows[i].code), rows[i].confluent,
+			   "%s maps to error_code %d", error_name(rows[i].code), rows[i].confluent);
+	}
+	for (int c = 1; c < SG_CODE_COUNT; c++) {
+		if (!tap_ok(error_name(c) && strncmp(error_name(c), "SG_", 3) == 0 &&
+				    error_http_status(c) >= 400,
+			    "code %d has a row in the table", c))
+			break;
+	}
+	tap_is_int(error_kafka_code(SG_EINVALID_RECORD), 87, "invalid record is Kafka INVALID_RECORD");
+	tap_ok(error_kafka_code(SG_EINVALID_RECORD) != 2, "never CORRUPT_MESSAGE for a bad record");
+	tap_ok(error_kafka_retriable(SG_EUNAVAILABLE), "registry outage is retriable for Kafka clients");
+	tap_ok(!error_kafka_retriable(SG_EINVALID_RECORD), "a bad record is not retriable");
+	tap_is_int(error_http_status(9999), 500, "an unknown code maps to 500");
+}
+
+static void test_error_first_wins(void)
+{
+	struct sg_error e;
+	error_clear(&e);
+	tap_is_int(e.code, SG_OK, "cleared error holds SG_OK");
+	tap_is_int(error_set(&e, SG_EINVALID_SCHEMA, "field %s", "a"), -1, "error_set returns -1");
+	error_set(&e, SG_ESTORE, "later");
+	tap_is_int(e.code, SG_EINVALID_SCHEMA, "first error code wins");
+	tap_is_str(e.msg, "field a", "first error message wins");
+	error_prefix(&e, SG_ESTORE, "/fields/0: ");
+	tap_is_str(e.msg, "/fields/0: field a", "prefix adds context");
+	tap_is_int(e.code, SG_EINVALID_SCHEMA, "prefix keeps the code");
+	error_set(NULL, SG_ESTORE, "ignored");
+	tap_ok(1, "error_set accepts NULL");
+
+	char big[2 * SG_ERROR_MSG_MAX];
+	memset(big, 'x', sizeof big - 3);
+	memcpy(big + SG_ERROR_MSG_MAX - 3, "\xc3\xa9\xc3\xa9", 4);
+	big[sizeof big - 1] = '\0';
+	error_clear(&e);
+	error_set(&e, SG_EINVALID_SCHEMA, "%s", big);
+	size_t n = strlen(e.msg);
+	tap_ok(n < SG_ERROR_MSG_MAX, "long messages are truncated");
+	tap_ok(n == 0 || ((unsigned char)e.msg[n - 1] & 0xC0) != 0xC0,
+	       "truncation does not end on a UTF-8 lead byte");
+}
+
+static void test_report(void)
+{
+	struct report *r = report_new();
+	tap_is_int(report_count(r), 0, "new report is empty");
+	report_add(r, "TYPE_MISMATCH", "/fields/0/type", "reader type %s", "int");
+	tap_is_int(report_count(r), 1, "one finding");
+	tap_is_str(report_type(r, 0), "TYPE_MISMATCH", "finding type");
+	tap_is_str(report_location(r, 0), "/fields/0/type", "finding location");
+	tap_is_str(report_message(r, 0), "reader type int", "finding message");
+	tap_ok(report_type(r, 1) == NULL, "out of range index gives NULL");
+	for (int i = 0; i < REPORT_MAX + 10; i++)
+		report_add(r, "X", "", "n%d", i);
+	tap_is_int(report_count(r), REPORT_MAX, "a report is bounded");
+	tap_is_int(report_dropped(r), 11, "findings past the bound are counted");
+	report_free(r);
+	report_free(NULL);
+
+	char p[32];
+	report_pointer_join(p, sizeof p, "/properties", "a/b~c");
+	tap_is_str(p, "/properties/a~1b~0c", "pointer tokens escape / and ~ (RFC 6901)");
+	report_pointer_join(p, sizeof p, "", "x");
+	tap_is_str(p, "/x", "pointer from the root");
+	tap_is_int(report_pointer_join(p, 8, "/abcdef", "ghij"), -1, "a pointer that does not fit fails");
+}
+
+static void test_levels(void)
+{
+	static const struct { const char *name; int bw, fw, tr; } rows[] = {
+		{"NONE", 0, 0, 0}, {"BACKWARD", 1, 0, 0}, {"BACKWARD_TRANSITIVE", 1, 0, 1},
+		{"FORWARD", 0, 1, 0}, {"FORWARD_TRANSITIVE", 0, 1, 1}, {"FULL", 1, 1, 0},
+		{"FULL_TRANSITIVE", 1, 1, 1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		enum level l;
+		tap_ok(level_parse(rows[i].name, &l) == 0, "%s parses", rows[i].name);
+		tap_is_str(level_name(l), rows[i].name, "%s round-trips", rows[i].name);
+		tap_ok(level_backward(l) == rows[i].bw && level_forward(l) == rows[i].fw &&
+			       level_transitive(l) == rows[i].tr,
+		       "%s checks the right directions", rows[i].name);
+	}
+	enum level l;
+	tap_ok(level_parse("backward", &l) == -1, "levels are case-sensitive, as Confluent");
+	tap_ok(level_parse("", &l) == -1, "empty level is refused");
+	tap_ok(level_parse(NULL, &l) == -1, "NULL level is refused");
+}
+
+int main(void)
+{
+	test_error_table();
+	test_error_first_wins();
+	test_report();
+	test_levels();
+	return tap_done();
+}
