@@ -8,3 +8,11 @@ tests_unit_test_basics_SOURCES = tests/unit/test_basics.c
 tests_unit_test_basics_CFLAGS = $(TEST_CF)
 tests_unit_test_basics_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_basics
+
+# Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
+TEST_GATEWAY_LIBS = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
+check_PROGRAMS += tests/unit/test_kreader
+tests_unit_test_kreader_SOURCES = tests/unit/test_kreader.c
+tests_unit_test_kreader_CFLAGS = $(TEST_CF)
+tests_unit_test_kreader_LDADD = $(TEST_GATEWAY_LIBS)
+TESTS += tests/unit/test_kreader
