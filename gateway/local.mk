@@ -2,5 +2,6 @@
 noinst_LIBRARIES += gateway/libsggateway.a
 gateway_libsggateway_a_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS) $(LIBEVENT_CFLAGS) $(RDKAFKA_CFLAGS)
 gateway_libsggateway_a_SOURCES = \
-	gateway/kreader.c gateway/kreader.h
+	gateway/kreader.c gateway/kreader.h \
+	gateway/kwriter.c gateway/kwriter.h
 # (each gateway module adds itself to gateway_libsggateway_a_SOURCES)
