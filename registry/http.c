@@ -1,0 +1,520 @@
+/* registry/http.c: the HTTP server of registry/http.h on libmicrohttpd.
+ *
+ * MHD runs a pool of epoll threads; each request lives in one struct
+ * http_conn, created by the URI callback (which sees the raw URI before MHD
+ * touches it) and freed by the completion callback. The path and the query
+ * are split and percent-decoded here, not by MHD, so an encoded '/' inside a
+ * subject stays inside its segment.
+ */
+#include "registry/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+/* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
+#define HTTP_CONN_MEMORY_LIMIT (64 * 1024)  /* per connection: request line + headers */
+#define HTTP_CONN_LIMIT 4096                /* open connections at once */
+#define HTTP_CONN_TIMEOUT 60                /* seconds a connection may sit idle */
+#define HTTP_MAX_PARAMS 32                  /* query parameters kept; later ones are ignored */
+#define HTTP_BODY_FIRST_ALLOC 4096
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	http_handler handler;
+	void *ctx;
+	size_t body_limit;
+	int port;
+};
+
+struct http_param {
+	const char *key;
+	const char *value;
+};
+
+/* One request, from the URI callback to the completion callback. */
+struct http_conn {
+	struct MHD_Connection *mhd;
+	char *raw_path;         /* the path as sent, NUL-terminated copy */
+	char *decoded;          /* the path's segments and the query, decoded */
+	struct http_param params[HTTP_MAX_PARAMS];
+	size_t nparams;
+	int headers_seen;       /* the first access-handler call happened */
+	char *body;             /* grows up to body_limit + 1 (for the NUL) */
+	size_t body_len;
+	size_t body_cap;
+	int body_too_large;
+	int oom;                /* an allocation for this request failed */
+	struct http_request req;
+};
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	size_t n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	fprintf(stderr, "schemagate: http: %s\n", line);
+}
+
+static int http_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes s[0..n) into out (which may be s: decoding only shrinks) and
+ * NUL-terminates it. "%HH" becomes its byte, except "%00", which is kept as
+ * text because the result is a C string; a '%' not followed by two hex digits
+ * is kept as is. With `plus`, '+' becomes a space. Returns the decoded length. */
+static size_t http_decode(char *out, const char *s, size_t n, int plus)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%' && n - i > 2) {
+			int hi = http_hexval(s[i + 1]);
+			int lo = http_hexval(s[i + 2]);
+			if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+				out[o++] = (char)(hi * 16 + lo);
+				i += 2;
+				continue;
+			}
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Splits the raw URI into path segments and query parameters. Returns -1 when
+ * out of memory. */
+static int http_conn_parse_uri(struct http_conn *hc, const char *uri)
+{
+	size_t len = strlen(uri);
+	const char *q = memchr(uri, '?', len);
+	size_t plen = q ? (size_t)(q - uri) : len;
+	const char *hash = memchr(uri, '#', plen);
+	if (hash)
+		plen = (size_t)(hash - uri);
+
+	hc->raw_path = malloc(plen + 1);
+	hc->decoded = malloc(len + 1);
+	if (!hc->raw_path || !hc->decoded)
+		return -1;
+	memcpy(hc->raw_path, uri, plen);
+	hc->raw_path[plen] = '\0';
+
+	struct http_request *req = &hc->req;
+	char *out = hc->decoded;
+	size_t i = 0;
+	while (i < plen) {
+		size_t start = i;
+		while (i < plen && uri[i] != '/')
+			i++;
+		if (i > start) {
+			if (req->nsegs == HTTP_MAX_SEGMENTS) {
+				req->too_many_segments = 1;
+				break;
+			}
+			size_t n = http_decode(out, uri + start, i - start, 0);
+			req->segs[req->nsegs++] = out;
+			out += n + 1;
+		}
+		i++;
+	}
+
+	if (!q)
+		return 0;
+	const char *p = q + 1;
+	const char *end = uri + len;
+	const char *qhash = memchr(p, '#', (size_t)(end - p));
+	if (qhash)
+		end = qhash;
+	while (p < end && hc->nparams < HTTP_MAX_PARAMS) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pend = amp ? amp : end;
+		if (pend > p) {
+			const char *eq = memchr(p, '=', (size_t)(pend - p));
+			const char *kend = eq ? eq : pend;
+			struct http_param *prm = &hc->params[hc->nparams++];
+			prm->key = out;
+			out += http_decode(out, p, (size_t)(kend - p), 1) + 1;
+			if (eq) {
+				prm->value = out;
+				out += http_decode(out, eq + 1, (size_t)(pend - eq - 1), 1) + 1;
+			} else {
+				prm->value = "";
+			}
+		}
+		p = pend + 1;
+	}
+	return 0;
+}
+
+static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	(void)cls;
+	struct http_conn *hc = calloc(1, sizeof *hc);
+	if (!hc)
+		return NULL;
+	hc->mhd = con;
+	hc->req.impl = hc;
+	if (http_conn_parse_uri(hc, uri ? uri : "") < 0)
+		hc->oom = 1;
+	hc->req.raw_path = hc->raw_path ? hc->raw_path : "";
+	return hc;
+}
+
+static void http_conn_free(struct http_conn *hc)
+{
+	if (!hc)
+		return;
+	free(hc->raw_path);
+	free(hc->decoded);
+	free(hc->body);
+	free(hc);
+}
+
+static void http_completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)con;
+	(void)toe;
+	http_conn_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* The path is parsed by http_uri_cb from the raw URI; MHD's own unescaping of
+ * the path would turn "%2F" into '/', so it is switched off. */
+static size_t http_unescape_none(void *cls, struct MHD_Connection *con, char *s)
+{
+	(void)cls;
+	(void)con;
+	return strlen(s);
+}
+
+const char *http_query(const struct http_request *req, const char *key)
+{
+	const struct http_conn *hc = req->impl;
+	for (size_t i = 0; i < hc->nparams; i++)
+		if (strcmp(hc->params[i].key, key) == 0)
+			return hc->params[i].value;
+	return NULL;
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	const struct http_conn *hc = req->impl;
+	return MHD_lookup_connection_value(hc->mhd, MHD_HEADER_KIND, name);
+}
+
+/* Appends a chunk of body, or, once past the limit, drops the body and only
+ * counts it as too large. Returns -1 when out of memory. */
+static int http_conn_take_body(struct http_conn *hc, size_t limit, const char *data, size_t n)
+{
+	if (hc->body_too_large)
+		return 0;
+	if (n > limit - hc->body_len) {
+		hc->body_too_large = 1;
+		free(hc->body);
+		hc->body = NULL;
+		hc->body_len = hc->body_cap = 0;
+		return 0;
+	}
+	size_t need = hc->body_len + n + 1;
+	if (need > hc->body_cap) {
+		size_t cap = hc->body_cap ? hc->body_cap : HTTP_BODY_FIRST_ALLOC;
+		while (cap < need)
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+		if (cap > limit + 1)
+			cap = limit + 1;
+		char *nb = realloc(hc->body, cap);
+		if (!nb)
+			return -1;
+		hc->body = nb;
+		hc->body_cap = cap;
+	}
+	memcpy(hc->body + hc->body_len, data, n);
+	hc->body_len += n;
+	hc->body[hc->body_len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result http_queue_plain(struct MHD_Connection *con, unsigned status,
+					const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	enum MHD_Result ret = MHD_queue_response(con, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Adds one "Name: value" header. Malformed strings are skipped: they come
+ * from our own handler, never from a peer. */
+static void http_add_header_line(struct MHD_Response *r, const char *line)
+{
+	const char *colon = strchr(line, ':');
+	if (!colon || colon == line || colon - line >= 128)
+		return;
+	char name[128];
+	memcpy(name, line, (size_t)(colon - line));
+	name[colon - line] = '\0';
+	const char *value = colon + 1;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	MHD_add_response_header(r, name, value);
+}
+
+static enum MHD_Result http_respond(struct http_server *srv, struct http_conn *hc)
+{
+	struct http_request *req = &hc->req;
+	req->method = req->method ? req->method : "";
+	if (hc->body_too_large) {
+		req->body = NULL;
+		req->body_len = 0;
+		req->body_too_large = 1;
+	} else {
+		req->body = hc->body ? hc->body : "";
+		req->body_len = hc->body_len;
+	}
+
+	struct http_response resp = {0};
+	srv->handler(srv->ctx, req, &resp);
+
+	struct MHD_Response *r;
+	if (resp.body && resp.body_len > 0) {
+		r = MHD_create_response_from_buffer_with_free_callback(resp.body_len, resp.body,
+								       free);
+		if (!r)
+			free(resp.body);
+	} else {
+		free(resp.body);
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	}
+	if (!r)
+		return MHD_NO;
+	if (resp.content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+	for (size_t i = 0; i < resp.nheaders && i < 8; i++)
+		if (resp.headers[i])
+			http_add_header_line(r, resp.headers[i]);
+	unsigned status = resp.status >= 100 && resp.status <= 999 ? (unsigned)resp.status : 500;
+	enum MHD_Result ret = MHD_queue_response(hc->mhd, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
+	(void)url;
+	(void)version;
+	struct http_server *srv = cls;
+	struct http_conn *hc = *con_cls;
+	if (!hc || hc->oom)
+		return http_queue_plain(con, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					"{\"error_code\":50001,\"message\":\"out of memory\"}");
+
+	if (!hc->headers_seen) {
+		hc->headers_seen = 1;
+		hc->req.method = method;
+		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl) {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(cl, &end, 10);
+			if (errno == ERANGE || v > srv->body_limit)
+				hc->body_too_large = 1;
+		}
+		return MHD_YES;
+	}
+
+	if (*upload_data_size > 0) {
+		if (http_conn_take_body(hc, srv->body_limit, upload_data, *upload_data_size) < 0)
+			hc->oom = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	if (hc->oom)
+		return http_queue_plain(con, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					"{\"error_code\":50001,\"message\":\"out of memory\"}");
+	return http_respond(srv, hc);
+}
+
+/* Describes a bind failure in words a user acts on. */
+static void http_bind_error(struct sg_error *err, const char *host, int port, int e)
+{
+	const char *why;
+	char buf[128];
+	switch (e) {
+	case EADDRINUSE:
+		why = "address already in use";
+		break;
+	case EACCES:
+		why = "permission denied (ports below 1024 need privileges)";
+		break;
+	case EADDRNOTAVAIL:
+		why = "address not available on this host";
+		break;
+	default:
+		snprintf(buf, sizeof buf, "%s", strerror(e));
+		if (buf[0] >= 'A' && buf[0] <= 'Z')
+			buf[0] = (char)(buf[0] - 'A' + 'a');
+		why = buf;
+		break;
+	}
+	if (strchr(host, ':'))
+		error_set(err, SG_EIO, "[%s]:%d: %s", host, port, why);
+	else
+		error_set(err, SG_EIO, "%s:%d: %s", host, port, why);
+}
+
+/* Opens a listening socket on host:port. Returns the fd, or -1 with `err` set. */
+static int http_listen_socket(const char *host, int port, int *bound_port, int *is_v6,
+			      struct sg_error *err)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	int rc = getaddrinfo(host && *host ? host : NULL, portstr, &hints, &ai);
+	if (rc != 0 || !ai) {
+		error_set(err, SG_EIO, "%s:%d: cannot resolve host: %s", host ? host : "", port,
+			  gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0) {
+		http_bind_error(err, host, port, errno);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		http_bind_error(err, host, port, errno);
+		close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	*is_v6 = ai->ai_family == AF_INET6;
+	freeaddrinfo(ai);
+
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		http_bind_error(err, host, port, errno);
+		close(fd);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6)
+		*bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		*bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+struct http_server *http_open(const struct http_options *opts, http_handler handler,
+			      void *ctx, struct sg_error *err)
+{
+	if (opts->port < 0 || opts->port > 65535) {
+		error_set(err, SG_EIO, "%s:%d: port out of range", opts->host, opts->port);
+		return NULL;
+	}
+	struct http_server *srv = calloc(1, sizeof *srv);
+	if (!srv) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	srv->handler = handler;
+	srv->ctx = ctx;
+	srv->body_limit = opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
+
+	int is_v6 = 0;
+	int fd = http_listen_socket(opts->host, opts->port, &srv->port, &is_v6, err);
+	if (fd < 0) {
+		free(srv);
+		return NULL;
+	}
+
+	unsigned threads = opts->threads;
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	if (threads > 256)
+		threads = 256;
+
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (is_v6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, http_access_cb, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, http_log, (void *)NULL,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, (void *)NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, (void *)NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		close(fd);
+		error_set(err, SG_EIO, "%s:%d: the HTTP server failed to start", opts->host,
+			  srv->port);
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int http_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void http_close(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	free(srv);
+}
