@@ -68,6 +68,17 @@ int error_kafka_code(int code) { return error_row(code)->kafka; }
 int error_kafka_retriable(int code) { return error_row(code)->retriable; }
 const char *error_name(int code) { return error_row(code)->name; }
 
+int error_from_confluent(int confluent, int http)
+{
+	for (int c = 1; c < SG_CODE_COUNT; c++)
+		if (error_table[c].confluent == confluent)
+			return c;
+	for (int c = 1; c < SG_CODE_COUNT; c++)
+		if (error_table[c].http == http)
+			return c;
+	return SG_EINTERNAL;
+}
+
 void error_clear(struct sg_error *e)
 {
 	if (!e)

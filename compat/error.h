@@ -89,5 +89,9 @@ int error_confluent_code(int code);  /* e.g. 40401 */
 int error_kafka_code(int code);      /* Kafka protocol error code, e.g. 87 */
 int error_kafka_retriable(int code); /* 1 when a Kafka client should retry */
 const char *error_name(int code);    /* "SG_ESUBJECT_NOT_FOUND" */
+/* The reverse mapping, for clients of a registry: the code whose Confluent
+ * error_code is `confluent`, else the first whose HTTP status is `http`, else
+ * SG_EINTERNAL. */
+int error_from_confluent(int confluent, int http);
 
 #endif

@@ -51,6 +51,8 @@ static void test_error_table(void)
 	tap_ok(error_kafka_retriable(SG_EUNAVAILABLE), "registry outage is retriable for Kafka clients");
 	tap_ok(!error_kafka_retriable(SG_EINVALID_RECORD), "a bad record is not retriable");
 	tap_is_int(error_http_status(9999), 500, "an unknown code maps to 500");
+	tap_is_int(error_from_confluent(40403, 404), SG_ESCHEMA_NOT_FOUND, "40403 maps back to schema not found");
+	tap_is_int(error_from_confluent(0, 415), SG_EMEDIA_TYPE, "an unknown error_code maps back by HTTP status");
 }
 
 static void test_error_first_wins(void)
