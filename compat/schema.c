@@ -144,3 +144,25 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 		return -1;
 	}
 }
+
+int schema_check_level(enum level level, const struct schema *candidate,
+		       const struct schema *const *history, size_t n,
+		       enum schema_policy policy, struct report *r, size_t *failed)
+{
+	if (level == LEVEL_NONE || n == 0)
+		return 1;
+	size_t oldest = level_transitive(level) ? 0 : n - 1;
+	for (size_t i = n; i-- > oldest;) {
+		int ok = 1;
+		if (level_backward(level))
+			ok = schema_compatible(candidate, history[i], policy, r);
+		if (ok == 1 && level_forward(level))
+			ok = schema_compatible(history[i], candidate, policy, r);
+		if (ok != 1) {
+			if (failed)
+				*failed = i;
+			return ok;
+		}
+	}
+	return 1;
+}

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include "compat/error.h"
+#include "compat/level.h"
 #include "compat/report.h"
 
 enum schema_type {
@@ -61,6 +62,18 @@ enum schema_policy {
  * to `r`, which may be NULL), or -1 on an internal error (SG_ENOMEM). */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
 		      enum schema_policy policy, struct report *r);
+
+/* Checks `candidate` against a subject's `history` (n schemas, oldest first) as
+ * `level` asks: the latest only, or every version for a _TRANSITIVE level,
+ * newest first; BACKWARD means the candidate reads the old data, FORWARD the
+ * old schemas read the candidate's data, FULL both. An empty history is
+ * compatible. Stops at the first version that fails, as Confluent does, and
+ * sets *failed (when not NULL) to that version's index in `history`.
+ * Returns 1 when compatible, 0 when not (reasons in `r`), -1 on SG_ENOMEM.
+ * The registry and `schemagate check --offline` both call this, so they agree. */
+int schema_check_level(enum level level, const struct schema *candidate,
+		       const struct schema *const *history, size_t n,
+		       enum schema_policy policy, struct report *r, size_t *failed);
 
 /* The type-specific model, or NULL when the schema is of another type. */
 const struct avsc_schema *schema_avro(const struct schema *s);
