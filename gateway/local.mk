@@ -3,5 +3,6 @@ noinst_LIBRARIES += gateway/libsggateway.a
 gateway_libsggateway_a_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS) $(LIBEVENT_CFLAGS) $(RDKAFKA_CFLAGS)
 gateway_libsggateway_a_SOURCES = \
 	gateway/kreader.c gateway/kreader.h \
-	gateway/kwriter.c gateway/kwriter.h
+	gateway/kwriter.c gateway/kwriter.h \
+	gateway/crc32c.c gateway/crc32c.h
 # (each gateway module adds itself to gateway_libsggateway_a_SOURCES)
