@@ -1,5 +1,16 @@
 # registry/: the Confluent Schema Registry REST API over an SQLite store.
 noinst_LIBRARIES += registry/libsgregistry.a
-registry_libsgregistry_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(MHD_CFLAGS)
+registry_libsgregistry_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS)
 registry_libsgregistry_a_SOURCES = registry/http.h
 registry_libsgregistry_a_SOURCES += registry/http.c
+registry_libsgregistry_a_SOURCES += registry/regclient.c registry/regclient.h
+
+# The schema browser: registry/ui/ is embedded into the binary at build time.
+UI_FILES = index.html app.js style.css vendor/diff.min.js
+EXTRA_DIST += $(UI_FILES:%=registry/ui/%) registry/ui/vendor/diff.LICENSE scripts/embed
+registry_libsgregistry_a_SOURCES += registry/ui.c registry/ui.h compat/embed.h
+nodist_registry_libsgregistry_a_SOURCES = registry/ui_assets.c
+BUILT_SOURCES += registry/ui_assets.c
+CLEANFILES += registry/ui_assets.c
+registry/ui_assets.c: $(UI_FILES:%=$(top_srcdir)/registry/ui/%) $(top_srcdir)/scripts/embed
+	$(AM_V_GEN)$(MKDIR_P) registry && $(SHELL) $(top_srcdir)/scripts/embed $(top_srcdir)/registry/ui $@ ui_assets $(UI_FILES)
