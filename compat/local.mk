@@ -8,3 +8,5 @@ compat_libsgcompat_a_SOURCES = \
 	compat/schema.c compat/schema.h \
 	compat/level.c compat/level.h
 # (each module below adds itself to compat_libsgcompat_a_SOURCES)
+# Avro schema resolution as a compatibility check (compat/avcompat).
+compat_libsgcompat_a_SOURCES += compat/avcompat.c compat/avcompat.h
