@@ -4,5 +4,6 @@ gateway_libsggateway_a_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(L
 gateway_libsggateway_a_SOURCES = \
 	gateway/kreader.c gateway/kreader.h \
 	gateway/kwriter.c gateway/kwriter.h \
-	gateway/crc32c.c gateway/crc32c.h
+	gateway/crc32c.c gateway/crc32c.h \
+	gateway/kcompress.c gateway/kcompress.h
 # (each gateway module adds itself to gateway_libsggateway_a_SOURCES)

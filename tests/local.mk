@@ -26,6 +26,11 @@ tests_unit_test_crc32c_SOURCES = tests/unit/test_crc32c.c
 tests_unit_test_crc32c_CFLAGS = $(TEST_CF)
 tests_unit_test_crc32c_LDADD = $(TEST_GATEWAY_LIBS)
 TESTS += tests/unit/test_crc32c
+check_PROGRAMS += tests/unit/test_kcompress
+tests_unit_test_kcompress_SOURCES = tests/unit/test_kcompress.c
+tests_unit_test_kcompress_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
+tests_unit_test_kcompress_LDADD = $(TEST_GATEWAY_LIBS)
+TESTS += tests/unit/test_kcompress
 
 # HTTP cases: every tests/http/cases/NAME.http played by tests/http/runner against
 # a fresh `$(SG_BIN) registry` (see tests/http/README.md).
