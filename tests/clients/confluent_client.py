@@ -1,0 +1,238 @@
+"""tests/clients/confluent_client.py: confluent-kafka-python's SchemaRegistryClient
+and its Avro serializer, unchanged, against schemagate.
+
+Runs in the venv $SG_BUILDDIR/.venv made by tests/clients/setup-venv.sh: when
+started by another interpreter it runs that script (a no-op when the venv is
+current) and re-executes itself with the venv's python. It skips only when
+the venv cannot be created. Prints TAP. Needs $SG_BIN; no Kafka broker.
+"""
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ensure_venv():
+    builddir = os.environ.get("SG_BUILDDIR") or "."
+    venv = os.path.abspath(os.path.join(builddir, ".venv"))
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
+        return
+    vpy = os.path.join(venv, "bin", "python")
+    setup = os.path.join(HERE, "setup-venv.sh")
+    rc = subprocess.call(["sh", setup], stdout=sys.stderr, stderr=sys.stderr)
+    if rc != 0 and not os.path.exists(vpy):
+        print("1..0 # SKIP cannot create the Python venv %s (%s exited %d)" % (venv, setup, rc))
+        sys.exit(0)
+    os.execv(vpy, [vpy, os.path.abspath(__file__)] + sys.argv[1:])
+
+
+ensure_venv()
+
+_n = 0
+_failed = 0
+
+
+def ok(cond, desc, *diag):
+    global _n, _failed
+    _n += 1
+    if not cond:
+        _failed += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (_n, desc))
+    if not cond:
+        for d in diag:
+            for line in str(d).splitlines() or [""]:
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def attempt(desc, fn):
+    """Runs fn(); a raised exception is a failed check. Returns fn's result or None."""
+    try:
+        return fn()
+    except Exception as e:  # a client error is a test failure, shown in full
+        ok(False, desc, "%s: %s" % (type(e).__name__, e))
+        return None
+
+
+def start_registry(tmp):
+    log = open(os.path.join(tmp, "registry.log"), "w+")
+    proc = subprocess.Popen(
+        [os.environ["SG_BIN"], "registry", "--listen", "127.0.0.1:0",
+         "--db", os.path.join(tmp, "client.db")],
+        stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        log.seek(0)
+        m = re.search(r"registry listening on http://127\.0\.0\.1:(\d+) ", log.read())
+        if m:
+            return proc, "http://127.0.0.1:" + m.group(1), log
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    log.seek(0)
+    print("Bail out! registry did not start: " + log.read().replace("\n", " | "))
+    proc.kill()
+    sys.exit(1)
+
+
+ORDER_V1 = """{
+  "type": "record", "name": "Order", "namespace": "shop.v1",
+  "fields": [
+    {"name": "id", "type": "long"},
+    {"name": "customer", "type": "string"},
+    {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+    {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID", "SHIPPED"]}},
+    {"name": "tags", "type": {"type": "array", "items": "string"}},
+    {"name": "note", "type": ["null", "string"], "default": null}
+  ]
+}"""
+
+# v2 adds a field with a default: BACKWARD compatible.
+ORDER_V2 = ORDER_V1.replace(
+    '{"name": "note", "type": ["null", "string"], "default": null}',
+    '{"name": "note", "type": ["null", "string"], "default": null},\n'
+    '    {"name": "channel", "type": "string", "default": "web"}')
+
+# v3 adds a field without a default: not BACKWARD compatible.
+ORDER_BAD = ORDER_V1.replace(
+    '{"name": "note", "type": ["null", "string"], "default": null}',
+    '{"name": "note", "type": ["null", "string"], "default": null},\n'
+    '    {"name": "warehouse", "type": "string"}')
+
+
+def run(base):
+    import decimal
+    import json
+
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    client = SchemaRegistryClient({"url": base})
+    subject = "orders-value"
+
+    sid = attempt("register_schema", lambda: client.register_schema(subject, Schema(ORDER_V1, "AVRO")))
+    if sid is None:
+        return
+    ok(isinstance(sid, int) and sid > 0, "register_schema returns a positive id", sid)
+    again = attempt("register again", lambda: client.register_schema(subject, Schema(ORDER_V1, "AVRO")))
+    ok(again == sid, "registering the same schema again returns the same id", again, sid)
+
+    # A fresh client has no cache: these go to the registry.
+    fresh = SchemaRegistryClient({"url": base})
+    got = attempt("get_schema", lambda: fresh.get_schema(sid))
+    if got is not None:
+        ok(got.schema_type in ("AVRO", None), "get_schema: type AVRO", got.schema_type)
+        ok(json.loads(got.schema_str) == json.loads(ORDER_V1),
+           "get_schema(id) returns the registered schema", got.schema_str)
+
+    latest = attempt("get_latest_version", lambda: fresh.get_latest_version(subject))
+    if latest is not None:
+        ok(latest.schema_id == sid and latest.version == 1 and latest.subject == subject,
+           "get_latest_version: id, version 1, subject",
+           (latest.schema_id, latest.version, latest.subject))
+
+    looked = attempt("lookup_schema", lambda: fresh.lookup_schema(subject, Schema(ORDER_V1, "AVRO")))
+    if looked is not None:
+        ok(looked.schema_id == sid and looked.version == 1, "lookup_schema finds it",
+           (looked.schema_id, looked.version))
+
+    subjects = attempt("get_subjects", fresh.get_subjects)
+    ok(subjects is not None and subject in subjects, "get_subjects lists the subject", subjects)
+    versions = attempt("get_versions", lambda: fresh.get_versions(subject))
+    ok(versions == [1], "get_versions is [1]", versions)
+
+    compat = attempt("get_compatibility", fresh.get_compatibility)
+    ok(compat == "BACKWARD", "global compatibility defaults to BACKWARD", compat)
+    yes = attempt("test_compatibility v2", lambda: fresh.test_compatibility(subject, Schema(ORDER_V2, "AVRO")))
+    ok(yes is True, "test_compatibility: a field added with a default is compatible", yes)
+    no = attempt("test_compatibility bad", lambda: fresh.test_compatibility(subject, Schema(ORDER_BAD, "AVRO")))
+    ok(no is False, "test_compatibility: a field added without a default is not", no)
+    try:
+        fresh.register_schema(subject, Schema(ORDER_BAD, "AVRO"))
+        ok(False, "registering an incompatible schema fails with 409")
+    except SchemaRegistryError as e:
+        ok(e.http_status_code == 409, "registering an incompatible schema fails with 409",
+           e.http_status_code, e.error_code, e.error_message)
+
+    try:
+        fresh.get_schema(987654)
+        ok(False, "get_schema of an unknown id raises 40403")
+    except SchemaRegistryError as e:
+        ok(e.http_status_code == 404 and e.error_code == 40403,
+           "get_schema of an unknown id raises 40403", e.http_status_code, e.error_code)
+
+    # The serializer round trip, Confluent wire format, no broker.
+    ctx = SerializationContext("orders", MessageField.VALUE)
+    ser = AvroSerializer(client, ORDER_V2, conf={"auto.register.schemas": True})
+    order = {"id": 42, "customer": "Ada", "amount": decimal.Decimal("19.99"), "status": "PAID",
+             "tags": ["gift", "express"], "note": None, "channel": "app"}
+    data = attempt("AvroSerializer serializes", lambda: ser(order, ctx))
+    if data is None:
+        return
+    ok(len(data) > 5 and data[0] == 0, "serialized bytes start with magic byte 0", data[:8])
+    v2_id = struct.unpack(">I", data[1:5])[0]
+    v2 = attempt("get_latest_version after auto-register", lambda: fresh.get_latest_version(subject))
+    ok(v2 is not None and v2.version == 2 and v2.schema_id == v2_id,
+       "the serializer auto-registered v2 and framed its id",
+       (v2_id, v2 and v2.version, v2 and v2.schema_id))
+    ok(v2_id != sid, "v2 has a new id", v2_id, sid)
+
+    de = AvroDeserializer(SchemaRegistryClient({"url": base}))
+    back = attempt("AvroDeserializer deserializes", lambda: de(data, ctx))
+    ok(back == order, "deserialized record equals the original", back, order)
+
+    # A reader on v1 reads v2 data (schema resolution through the registry's writer schema).
+    de_v1 = AvroDeserializer(SchemaRegistryClient({"url": base}), ORDER_V1)
+    back1 = attempt("AvroDeserializer with a v1 reader", lambda: de_v1(data, ctx))
+    want1 = dict(order)
+    del want1["channel"]
+    ok(back1 == want1, "a v1 reader gets the record without the v2 field", back1)
+
+    # use.latest.version: no registration, the latest version's id.
+    ser_latest = AvroSerializer(SchemaRegistryClient({"url": base}), None,
+                                conf={"auto.register.schemas": False, "use.latest.version": True})
+    data2 = attempt("serializer with use.latest.version", lambda: ser_latest(order, ctx))
+    ok(data2 is not None and struct.unpack(">I", data2[1:5])[0] == v2_id,
+       "use.latest.version frames the latest id", data2 and data2[:5])
+
+    deleted = attempt("delete_subject", lambda: fresh.delete_subject(subject))
+    ok(deleted == [1, 2], "delete_subject returns the versions deleted", deleted)
+
+
+def main():
+    if not os.environ.get("SG_BIN"):
+        print("Bail out! SG_BIN is not set")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="sg-client.")
+    proc, base, log = start_registry(tmp)
+    try:
+        run(base)
+    except Exception as e:
+        import traceback
+        ok(False, "the client test ran to its end", traceback.format_exc())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = "timeout"
+        log.seek(0)
+        ok(rc == 0, "registry exits 0 on SIGTERM", "exit: %s" % rc, log.read())
+        log.close()
+        subprocess.call(["rm", "-rf", tmp])
+    print("1..%d" % _n)
+    return 1 if _failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
