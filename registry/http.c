@@ -24,11 +24,11 @@
 #include <microhttpd.h>
 
 /* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
-#define HTTP_CONN_MEMORY_LIMIT (64 * 1024)  /* per connection: request line + headers */
-#define HTTP_CONN_LIMIT 4096                /* open connections at once */
-#define HTTP_CONN_TIMEOUT 60                /* seconds a connection may sit idle */
-#define HTTP_MAX_PARAMS 32                  /* query parameters kept; later ones are ignored */
-#define HTTP_BODY_FIRST_ALLOC 4096
+#define HTTP_CONN_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
+#define HTTP_CONN_LIMIT        4096        /* open connections at once */
+#define HTTP_CONN_TIMEOUT      60          /* seconds a connection may sit idle */
+#define HTTP_MAX_PARAMS        32          /* query parameters kept; later ones are ignored */
+#define HTTP_BODY_FIRST_ALLOC  4096
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -46,16 +46,16 @@ struct http_param {
 /* One request, from the URI callback to the completion callback. */
 struct http_conn {
 	struct MHD_Connection *mhd;
-	char *raw_path;         /* the path as sent, NUL-terminated copy */
-	char *decoded;          /* the path's segments and the query, decoded */
+	char *raw_path; /* the path as sent, NUL-terminated copy */
+	char *decoded;  /* the path's segments and the query, decoded */
 	struct http_param params[HTTP_MAX_PARAMS];
 	size_t nparams;
-	int headers_seen;       /* the first access-handler call happened */
-	char *body;             /* grows up to body_limit + 1 (for the NUL) */
+	int headers_seen; /* the first access-handler call happened */
+	char *body;       /* grows up to body_limit + 1 (for the NUL) */
 	size_t body_len;
 	size_t body_cap;
 	int body_too_large;
-	int oom;                /* an allocation for this request failed */
+	int oom; /* an allocation for this request failed */
 	struct http_request req;
 };
 
@@ -200,7 +200,7 @@ static void http_conn_free(struct http_conn *hc)
 }
 
 static void http_completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
-			      enum MHD_RequestTerminationCode toe)
+                              enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)con;
@@ -266,10 +266,10 @@ static int http_conn_take_body(struct http_conn *hc, size_t limit, const char *d
 }
 
 static enum MHD_Result http_queue_plain(struct MHD_Connection *con, unsigned status,
-					const char *text)
+                                        const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
@@ -313,7 +313,7 @@ static enum MHD_Result http_respond(struct http_server *srv, struct http_conn *h
 	struct MHD_Response *r;
 	if (resp.body && resp.body_len > 0) {
 		r = MHD_create_response_from_buffer_with_free_callback(resp.body_len, resp.body,
-								       free);
+		                                                       free);
 		if (!r)
 			free(resp.body);
 	} else {
@@ -334,9 +334,9 @@ static enum MHD_Result http_respond(struct http_server *srv, struct http_conn *h
 }
 
 static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, const char *url,
-				      const char *method, const char *version,
-				      const char *upload_data, size_t *upload_data_size,
-				      void **con_cls)
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
 {
 	(void)url;
 	(void)version;
@@ -344,13 +344,13 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, con
 	struct http_conn *hc = *con_cls;
 	if (!hc || hc->oom)
 		return http_queue_plain(con, MHD_HTTP_INTERNAL_SERVER_ERROR,
-					"{\"error_code\":50001,\"message\":\"out of memory\"}");
+		                        "{\"error_code\":50001,\"message\":\"out of memory\"}");
 
 	if (!hc->headers_seen) {
 		hc->headers_seen = 1;
 		hc->req.method = method;
 		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
 			char *end;
 			errno = 0;
@@ -370,7 +370,7 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, con
 
 	if (hc->oom)
 		return http_queue_plain(con, MHD_HTTP_INTERNAL_SERVER_ERROR,
-					"{\"error_code\":50001,\"message\":\"out of memory\"}");
+		                        "{\"error_code\":50001,\"message\":\"out of memory\"}");
 	return http_respond(srv, hc);
 }
 
@@ -404,7 +404,7 @@ static void http_bind_error(struct sg_error *err, const char *host, int port, in
 
 /* Opens a listening socket on host:port. Returns the fd, or -1 with `err` set. */
 static int http_listen_socket(const char *host, int port, int *bound_port, int *is_v6,
-			      struct sg_error *err)
+                              struct sg_error *err)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	hints.ai_family = AF_UNSPEC;
@@ -415,7 +415,7 @@ static int http_listen_socket(const char *host, int port, int *bound_port, int *
 	int rc = getaddrinfo(host && *host ? host : NULL, portstr, &hints, &ai);
 	if (rc != 0 || !ai) {
 		error_set(err, SG_EIO, "%s:%d: cannot resolve host: %s", host ? host : "", port,
-			  gai_strerror(rc));
+		          gai_strerror(rc));
 		return -1;
 	}
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -449,8 +449,8 @@ static int http_listen_socket(const char *host, int port, int *bound_port, int *
 	return fd;
 }
 
-struct http_server *http_open(const struct http_options *opts, http_handler handler,
-			      void *ctx, struct sg_error *err)
+struct http_server *http_open(const struct http_options *opts, http_handler handler, void *ctx,
+                              struct sg_error *err)
 {
 	if (opts->port < 0 || opts->port > 65535) {
 		error_set(err, SG_EIO, "%s:%d: port out of range", opts->host, opts->port);
@@ -484,21 +484,17 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, http_access_cb, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, http_log, (void *)NULL,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT,
-		MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, (void *)NULL,
-		MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, (void *)NULL,
-		MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL,
-		MHD_OPTION_END);
+	    flags, 0, NULL, NULL, http_access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log,
+	    (void *)NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, (void *)NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, (void *)NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close(fd);
 		error_set(err, SG_EIO, "%s:%d: the HTTP server failed to start", opts->host,
-			  srv->port);
+		          srv->port);
 		free(srv);
 		return NULL;
 	}

@@ -31,13 +31,13 @@
 
 #include "tests/tap.h"
 
-#define RUNNER_FILE_MAX (64u << 20)      /* largest case file or @file body */
-#define RUNNER_RESPONSE_MAX (64u << 20)  /* largest response body kept */
-#define RUNNER_MAX_HEADERS 32
+#define RUNNER_FILE_MAX         (64u << 20) /* largest case file or @file body */
+#define RUNNER_RESPONSE_MAX     (64u << 20) /* largest response body kept */
+#define RUNNER_MAX_HEADERS      32
 #define RUNNER_START_TIMEOUT_MS 15000
-#define RUNNER_STOP_TIMEOUT_MS 15000
-#define RUNNER_SHOW_MAX 1500             /* bytes of a body shown in a diff */
-#define DEFAULT_CONTENT_TYPE "application/vnd.schemaregistry.v1+json"
+#define RUNNER_STOP_TIMEOUT_MS  15000
+#define RUNNER_SHOW_MAX         1500 /* bytes of a body shown in a diff */
+#define DEFAULT_CONTENT_TYPE    "application/vnd.schemaregistry.v1+json"
 
 /* A growable byte buffer with a hard ceiling. */
 struct buf {
@@ -70,22 +70,25 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static const char *buf_str(const struct buf *b) { return b->p ? b->p : ""; }
+static const char *buf_str(const struct buf *b)
+{
+	return b->p ? b->p : "";
+}
 
 /* ---------------------------------------------------------------- cases -- */
 
 struct step {
 	char *title;
-	int line;                               /* of the "===" line */
+	int line; /* of the "===" line */
 	char *method;
 	char *path;
-	char *headers[RUNNER_MAX_HEADERS];      /* "Name: value" */
+	char *headers[RUNNER_MAX_HEADERS]; /* "Name: value" */
 	size_t nheaders;
-	struct buf body;                        /* request body text as written */
-	int status;                             /* expected status */
+	struct buf body; /* request body text as written */
+	int status;      /* expected status */
 	char *want_headers[RUNNER_MAX_HEADERS];
 	size_t nwant_headers;
-	struct buf want;                        /* expected body text */
+	struct buf want; /* expected body text */
 };
 
 struct case_file {
@@ -160,7 +163,7 @@ static int case_parse(struct case_file *c, char *text, char *why, size_t whysz)
 		if (is_step && st != P_REQBODY) {
 			if (s && st != P_RESPHDR && st != P_RESPBODY) {
 				snprintf(why, whysz, "line %d: step '%s' has no '-->' line", lineno,
-					 s->title);
+				         s->title);
 				return -1;
 			}
 			if (c->n == cap) {
@@ -263,7 +266,7 @@ static int case_parse(struct case_file *c, char *text, char *why, size_t whysz)
 		}
 		line = save;
 		continue;
-	arrow: {
+	arrow : {
 		char *end;
 		const char *p = line + 3;
 		while (*p == ' ')
@@ -344,7 +347,8 @@ static int match(const json_t *want, const json_t *got, const char *at, char *wh
 		int open = json_object_get(want, "...") != NULL;
 		const char *k;
 		json_t *wv;
-		json_object_foreach((json_t *)want, k, wv) {
+		json_object_foreach((json_t *)want, k, wv)
+		{
 			if (strcmp(k, "...") == 0)
 				continue;
 			char sub[512];
@@ -359,7 +363,8 @@ static int match(const json_t *want, const json_t *got, const char *at, char *wh
 		}
 		if (!open) {
 			json_t *gv;
-			json_object_foreach((json_t *)got, k, gv) {
+			json_object_foreach((json_t *)got, k, gv)
+			{
 				if (!json_object_get(want, k)) {
 					snprintf(why, whysz, "at '%s/%s': not expected", at, k);
 					return 0;
@@ -375,13 +380,14 @@ static int match(const json_t *want, const json_t *got, const char *at, char *wh
 		}
 		if (json_array_size(want) != json_array_size(got)) {
 			snprintf(why, whysz, "at '%s': want %zu elements, got %zu", at,
-				 json_array_size(want), json_array_size(got));
+			         json_array_size(want), json_array_size(got));
 			return 0;
 		}
 		for (size_t i = 0; i < json_array_size(want); i++) {
 			char sub[512];
 			snprintf(sub, sizeof sub, "%s/%zu", at, i);
-			if (!match(json_array_get(want, i), json_array_get(got, i), sub, why, whysz))
+			if (!match(json_array_get(want, i), json_array_get(got, i), sub, why,
+			           whysz))
 				return 0;
 		}
 		return 1;
@@ -405,7 +411,7 @@ static int match(const json_t *want, const json_t *got, const char *at, char *wh
 
 /* Matches a response body against an expected body text. */
 static int match_body(const char *want_text, const char *got, size_t got_len, char *why,
-		      size_t whysz)
+                      size_t whysz)
 {
 	if (!*want_text)
 		return 1;
@@ -522,13 +528,13 @@ static int registry_start(struct registry *r, const char *bin, char *why, size_t
 		int status;
 		if (waitpid(r->pid, &status, WNOHANG) == r->pid) {
 			r->pid = -1;
-			snprintf(why, whysz, "registry exited before listening (status %d)", status);
+			snprintf(why, whysz, "registry exited before listening (status %d)",
+			         status);
 			return -1;
 		}
 		sleep_ms(10);
 	}
-	snprintf(why, whysz, "registry did not log its port within %d ms",
-		 RUNNER_START_TIMEOUT_MS);
+	snprintf(why, whysz, "registry did not log its port within %d ms", RUNNER_START_TIMEOUT_MS);
 	return -1;
 }
 
@@ -551,7 +557,7 @@ static int registry_stop(struct registry *r, char *why, size_t whysz)
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, &status, 0);
 		snprintf(why, whysz, "registry did not stop within %d ms of SIGTERM",
-			 RUNNER_STOP_TIMEOUT_MS);
+		         RUNNER_STOP_TIMEOUT_MS);
 		r->pid = -1;
 		return 0;
 	}
@@ -648,8 +654,8 @@ static char *subst_port(const char *s, size_t len, int port, size_t *outlen)
 }
 
 /* Builds the request body: text with {{port}}, "@file NAME" or "@repeat N TEXT". */
-static char *request_body(const struct case_file *c, const struct step *s, int port,
-			  size_t *len, char *why, size_t whysz)
+static char *request_body(const struct case_file *c, const struct step *s, int port, size_t *len,
+                          char *why, size_t whysz)
 {
 	const char *t = buf_str(&s->body);
 	if (strncmp(t, "@file ", 6) == 0 && !strchr(t, '\n')) {
@@ -717,7 +723,7 @@ static void show_body(const char *label, const char *body, size_t len)
 
 /* Plays one step and prints its TAP line. */
 static void play_step(CURL *curl, const struct case_file *c, const struct step *s, int port,
-		      const char *name)
+                      const char *name)
 {
 	char why[1024] = "";
 	size_t blen = 0;
@@ -791,12 +797,12 @@ static void play_step(CURL *curl, const struct case_file *c, const struct step *
 			if (!got || strcmp(got, want) != 0) {
 				ok = 0;
 				snprintf(why, sizeof why, "header %s: got '%s', want '%s'", hname,
-					 got ? got : "(absent)", want);
+				         got ? got : "(absent)", want);
 			}
 		}
 		if (ok)
 			ok = match_body(buf_str(&s->want), buf_str(&r.body), r.body.len, why,
-					sizeof why);
+			                sizeof why);
 	}
 	tap_ok(ok, "%s:%d: %s", name, s->line, s->title);
 	if (!ok) {
@@ -878,25 +884,25 @@ static int self_match(const char *want, const char *got)
 static void self_test(void)
 {
 	static const char *const yes[][2] = {
-		{"{\"id\": 1}", "{\"id\":1}"},
-		{"{\"id\": \"*\"}", "{\"id\":42}"},
-		{"{\"message\": \"~not found\"}", "{\"message\":\"Subject 'x' not found.\"}"},
-		{"{\"...\": 1, \"a\": [1, \"*\"]}", "{\"a\":[1,{\"z\":2}],\"b\":3}"},
-		{"[1, 2.0]", "[1, 2]"},
-		{"plain text", "plain text\n"},
-		{"", "anything at all"},
+	    {"{\"id\": 1}", "{\"id\":1}"},
+	    {"{\"id\": \"*\"}", "{\"id\":42}"},
+	    {"{\"message\": \"~not found\"}", "{\"message\":\"Subject 'x' not found.\"}"},
+	    {"{\"...\": 1, \"a\": [1, \"*\"]}", "{\"a\":[1,{\"z\":2}],\"b\":3}"},
+	    {"[1, 2.0]", "[1, 2]"},
+	    {"plain text", "plain text\n"},
+	    {"", "anything at all"},
 	};
 	static const char *const no[][2] = {
-		{"{\"id\": 1}", "{\"id\":2}"},
-		{"{\"id\": 1}", "{\"id\":1,\"extra\":true}"},
-		{"{\"a\": 1, \"...\": 0}", "{\"b\":1}"},
-		{"{\"message\": \"~not found\"}", "{\"message\":\"found\"}"},
-		{"{\"message\": \"~x\"}", "{\"message\":7}"},
-		{"[1, 2]", "[1, 2, 3]"},
-		{"[\"*\"]", "[]"},
-		{"{\"id\": 1}", "not json"},
-		{"\"1\"", "1"},
-		{"plain text", "plain texts"},
+	    {"{\"id\": 1}", "{\"id\":2}"},
+	    {"{\"id\": 1}", "{\"id\":1,\"extra\":true}"},
+	    {"{\"a\": 1, \"...\": 0}", "{\"b\":1}"},
+	    {"{\"message\": \"~not found\"}", "{\"message\":\"found\"}"},
+	    {"{\"message\": \"~x\"}", "{\"message\":7}"},
+	    {"[1, 2]", "[1, 2, 3]"},
+	    {"[\"*\"]", "[]"},
+	    {"{\"id\": 1}", "not json"},
+	    {"\"1\"", "1"},
+	    {"plain text", "plain texts"},
 	};
 	int bad = 0;
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
@@ -914,21 +920,21 @@ static void self_test(void)
 	tap_ok(bad == 0, "self-test: the matcher rejects what the rules forbid");
 
 	char text[] = "# comment\n"
-		      "=== first\n"
-		      "POST /subjects/a%2Fb/versions\n"
-		      "Accept: application/json\n"
-		      "\n"
-		      "{\"schema\": \"x\"}\n"
-		      "\n"
-		      "--> 200\n"
-		      "Content-Type: application/json\n"
-		      "\n"
-		      "{\"id\": 1}\n"
-		      "\n"
-		      "=== second\n"
-		      "GET /subjects\n"
-		      "--> 404\n"
-		      "{\"error_code\": 40401}\n";
+	              "=== first\n"
+	              "POST /subjects/a%2Fb/versions\n"
+	              "Accept: application/json\n"
+	              "\n"
+	              "{\"schema\": \"x\"}\n"
+	              "\n"
+	              "--> 200\n"
+	              "Content-Type: application/json\n"
+	              "\n"
+	              "{\"id\": 1}\n"
+	              "\n"
+	              "=== second\n"
+	              "GET /subjects\n"
+	              "--> 404\n"
+	              "{\"error_code\": 40401}\n";
 	struct case_file c = {0};
 	char why[256] = "";
 	int ok = case_parse(&c, text, why, sizeof why) == 0 && c.n == 2;
@@ -963,7 +969,7 @@ int main(int argc, char **argv)
 		const char *src = getenv("SG_SRCDIR");
 		char pattern[PATH_MAX];
 		snprintf(pattern, sizeof pattern, "%s/tests/http/cases/*.http",
-			 src && *src ? src : ".");
+		         src && *src ? src : ".");
 		glob_t g;
 		int grc = glob(pattern, 0, NULL, &g);
 		if (grc == 0) {
