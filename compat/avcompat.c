@@ -60,10 +60,12 @@ struct item {
 	int owned;
 };
 
-/* What makes one pair incompatible; compatible when n == 0. */
+/* What makes one pair incompatible; compatible when n == 0. `height` is the
+ * longest chain of sub-results below it (0 when it holds only findings). */
 struct result {
 	struct item *items;
 	size_t n, cap;
+	size_t height;
 };
 
 /* A memoized record pair. `done` is 0 while the pair is being computed. */
@@ -143,6 +145,7 @@ static void result_clear(struct result *res)
 	free(res->items);
 	res->items = NULL;
 	res->n = res->cap = 0;
+	res->height = 0;
 }
 
 static int fail(struct ctx *c, int code, const char *fmt, ...)
@@ -468,6 +471,15 @@ static int visit(struct ctx *c, struct result *res, struct path at, const struct
 		return -1;
 	if (!sub)
 		return 0;
+	/* A memoized result met again deeper than where it was computed puts
+	 * its findings deeper too; keeping every reference within the depth
+	 * limit keeps every location, and emit()'s recursion, within it. */
+	if (c->depth + 1 + sub->height > AVCOMPAT_MAX_DEPTH) {
+		if (owned)
+			result_free(sub);
+		return fail(c, SG_ELIMIT, "schema compatibility check: a finding deeper than %d",
+			    AVCOMPAT_MAX_DEPTH);
+	}
 	struct item *it = result_push(c, res);
 	if (!it) {
 		if (owned)
@@ -477,6 +489,8 @@ static int visit(struct ctx *c, struct result *res, struct path at, const struct
 	it->at = at;
 	it->child = sub;
 	it->owned = owned;
+	if (res->height < 1 + sub->height)
+		res->height = 1 + sub->height;
 	return 0;
 }
 
