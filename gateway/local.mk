@@ -5,5 +5,6 @@ gateway_libsggateway_a_SOURCES = \
 	gateway/kreader.c gateway/kreader.h \
 	gateway/kwriter.c gateway/kwriter.h \
 	gateway/crc32c.c gateway/crc32c.h \
-	gateway/kcompress.c gateway/kcompress.h
+	gateway/kcompress.c gateway/kcompress.h \
+	gateway/records.c gateway/records.h
 # (each gateway module adds itself to gateway_libsggateway_a_SOURCES)

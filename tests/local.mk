@@ -31,6 +31,24 @@ tests_unit_test_kcompress_SOURCES = tests/unit/test_kcompress.c
 tests_unit_test_kcompress_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
 tests_unit_test_kcompress_LDADD = $(TEST_GATEWAY_LIBS)
 TESTS += tests/unit/test_kcompress
+check_PROGRAMS += tests/unit/test_records
+tests_unit_test_records_SOURCES = tests/unit/test_records.c
+tests_unit_test_records_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
+tests_unit_test_records_LDADD = $(TEST_GATEWAY_LIBS)
+TESTS += tests/unit/test_records
+# Record-batch cases: real batches (see tests/cases/records/capture.c).
+RECORDS_CASES = \
+	tests/cases/records/java-xerial-snappy/batch.bin tests/cases/records/java-xerial-snappy/expect \
+	tests/cases/records/legacy-magic0/batch.bin tests/cases/records/legacy-magic0/expect \
+	tests/cases/records/legacy-magic1/batch.bin tests/cases/records/legacy-magic1/expect \
+	tests/cases/records/librdkafka-gzip/batch.bin tests/cases/records/librdkafka-gzip/expect \
+	tests/cases/records/librdkafka-idempotent-lz4/batch.bin tests/cases/records/librdkafka-idempotent-lz4/expect \
+	tests/cases/records/librdkafka-lz4/batch.bin tests/cases/records/librdkafka-lz4/expect \
+	tests/cases/records/librdkafka-none/batch.bin tests/cases/records/librdkafka-none/expect \
+	tests/cases/records/librdkafka-snappy/batch.bin tests/cases/records/librdkafka-snappy/expect \
+	tests/cases/records/librdkafka-two-batches-gzip/batch.bin tests/cases/records/librdkafka-two-batches-gzip/expect \
+	tests/cases/records/librdkafka-zstd/batch.bin tests/cases/records/librdkafka-zstd/expect
+EXTRA_DIST += $(RECORDS_CASES) tests/cases/records/capture.c
 
 # HTTP cases: every tests/http/cases/NAME.http played by tests/http/runner against
 # a fresh `$(SG_BIN) registry` (see tests/http/README.md).
