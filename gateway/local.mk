@@ -8,3 +8,11 @@ gateway_libsggateway_a_SOURCES = \
 	gateway/kcompress.c gateway/kcompress.h \
 	gateway/records.c gateway/records.h
 # (each gateway module adds itself to gateway_libsggateway_a_SOURCES)
+# The proxy: the event loop, Kafka headers and versions, address rewriting,
+# client sessions, and the entry points the CLI calls.
+gateway_libsggateway_a_SOURCES += \
+	gateway/loop.c gateway/loop.h \
+	gateway/kproto.c gateway/kproto.h \
+	gateway/kaddr.c gateway/kaddr.h \
+	gateway/proxy.c gateway/proxy.h \
+	gateway/gateway.c gateway/gateway.h

@@ -57,3 +57,16 @@ tests_http_runner_SOURCES = tests/http/runner.c
 tests_http_runner_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
 tests_http_runner_LDADD = $(JANSSON_LIBS) $(CURL_LIBS)
 TESTS += tests/http/runner
+
+# Gateway proxy (tests/kafka/): gwrun runs the gateway from flags for the
+# real-broker scripts.
+check_PROGRAMS += tests/kafka/gwrun
+tests_kafka_gwrun_SOURCES = tests/kafka/gwrun.c
+tests_kafka_gwrun_CFLAGS = $(TEST_CF)
+tests_kafka_gwrun_LDADD = $(TEST_GATEWAY_LIBS)
+# Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
+# tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
+KAFKA_TESTS = tests/kafka/broker.sh
+TESTS += $(KAFKA_TESTS)
+EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py \
+	tests/kafka/KClient.java tests/kafka/pom.xml

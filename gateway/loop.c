@@ -1,0 +1,660 @@
+/* gateway/loop.c: the framed-connection event loop over libevent. */
+#include "gateway/loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "compat/error.h"
+
+#define LOOP_DEFAULT_MAX_FRAME ((size_t)100 << 20)
+#define LOOP_DEFAULT_OUT_HIGH ((size_t)4 << 20)
+#define LOOP_DEFAULT_OUT_LOW ((size_t)1 << 20)
+/* How long a listener rests after accept() fails (e.g. out of descriptors),
+ * so a level-triggered error does not spin the loop. */
+#define LOOP_ACCEPT_BACKOFF_MS 100
+
+struct loop {
+	struct event_base *base;
+	struct evdns_base *dns;
+	int stop_pipe[2];           /* [0] read end watched by stop_ev, [1] written by loop_stop */
+	struct event *stop_ev;
+};
+
+struct loop_listener {
+	struct loop *loop;
+	struct evconnlistener *lev;
+	struct event *backoff;      /* re-enables lev after an accept error */
+	loop_accept_fn fn;
+	void *arg;
+	int port;
+};
+
+struct loop_conn {
+	struct loop *loop;
+	struct bufferevent *bev;
+	struct event *kick;         /* delivers buffered frames after a resume, or a deferred error */
+	const struct loop_conn_ops *ops;
+	void *arg;
+	struct loop_limits lim;
+	char peer[300];
+	int busy;                   /* callbacks of this connection on the stack */
+	int dead;                   /* free once busy drops to 0 */
+	int quiet;                  /* handed back by the owner: no more callbacks */
+	int flushing;               /* close once output is empty */
+	int paused;
+	int congested;
+	int connecting;             /* outbound and not yet established */
+	int starting;               /* inside loop_conn_connect(): errors are deferred */
+	int in_frame;               /* a frame callback is running */
+	int forwarded;              /* the current frame was moved by loop_conn_forward_frame */
+	size_t frame_total;         /* prefix + payload of the frame being delivered */
+	char deferred_why[512];     /* an error seen while starting */
+};
+
+struct loop_timer {
+	struct event *ev;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void loop_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *l = arg;
+	char buf[64];
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	event_base_loopbreak(l->base);
+}
+
+struct loop *loop_new(struct sg_error *err)
+{
+	struct loop *l = calloc(1, sizeof *l);
+	if (!l) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	l->stop_pipe[0] = l->stop_pipe[1] = -1;
+	l->base = event_base_new();
+	if (!l->base) {
+		error_set(err, SG_EINTERNAL, "cannot create an event base");
+		goto err;
+	}
+	l->dns = evdns_base_new(l->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (!l->dns) {
+		l->dns = evdns_base_new(l->base, 0);
+		if (l->dns)
+			evdns_base_load_hosts(l->dns, NULL);
+	}
+	if (!l->dns) {
+		error_set(err, SG_EINTERNAL, "cannot create a DNS resolver");
+		goto err;
+	}
+	if (pipe(l->stop_pipe) != 0) {
+		error_set(err, SG_EIO, "pipe: %s", strerror(errno));
+		goto err;
+	}
+	for (int i = 0; i < 2; i++) {
+		evutil_make_socket_nonblocking(l->stop_pipe[i]);
+		evutil_make_socket_closeonexec(l->stop_pipe[i]);
+	}
+	l->stop_ev = event_new(l->base, l->stop_pipe[0], EV_READ | EV_PERSIST, loop_stop_cb, l);
+	if (!l->stop_ev || event_add(l->stop_ev, NULL) != 0) {
+		error_set(err, SG_EINTERNAL, "cannot watch the stop pipe");
+		goto err;
+	}
+	return l;
+err:
+	loop_free(l);
+	return NULL;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	if (l->stop_ev)
+		event_free(l->stop_ev);
+	for (int i = 0; i < 2; i++)
+		if (l->stop_pipe[i] >= 0)
+			close(l->stop_pipe[i]);
+	if (l->dns)
+		evdns_base_free(l->dns, 1);
+	if (l->base)
+		event_base_free(l->base);
+	free(l);
+}
+
+int loop_run(struct loop *l, struct sg_error *err)
+{
+	if (event_base_dispatch(l->base) < 0)
+		return error_set(err, SG_EINTERNAL, "event loop failed");
+	return 0;
+}
+
+void loop_stop(struct loop *l)
+{
+	int saved = errno;
+	char b = 1;
+	if (write(l->stop_pipe[1], &b, 1) < 0) {
+		/* A full pipe already holds a stop request. */
+	}
+	errno = saved;
+}
+
+/* Listeners. */
+
+static void loop_listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+                                    struct sockaddr *sa, int salen, void *arg)
+{
+	struct loop_listener *ls = arg;
+	char host[NI_MAXHOST], serv[NI_MAXSERV], peer[NI_MAXHOST + NI_MAXSERV + 4];
+	if (getnameinfo(sa, (socklen_t)salen, host, sizeof host, serv, sizeof serv,
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(peer, sizeof peer, "?");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(peer, sizeof peer, "[%s]:%s", host, serv);
+	else
+		snprintf(peer, sizeof peer, "%s:%s", host, serv);
+	ls->fn(ls->arg, fd, peer);
+}
+
+static void loop_listener_backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_listener *ls = arg;
+	evconnlistener_enable(ls->lev);
+}
+
+static void loop_listener_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct loop_listener *ls = arg;
+	struct timeval tv = {0, LOOP_ACCEPT_BACKOFF_MS * 1000};
+	evconnlistener_disable(lev);
+	evtimer_add(ls->backoff, &tv);
+}
+
+struct loop_listener *loop_listen(struct loop *l, const char *host, int port,
+                                  loop_accept_fn fn, void *arg, struct sg_error *err)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct loop_listener *ls;
+	char serv[16];
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(serv, sizeof serv, "%d", port);
+	rc = getaddrinfo(host && *host ? host : NULL, serv, &hints, &ai);
+	if (rc != 0) {
+		error_set(err, SG_EIO, "cannot resolve listen address %s: %s", host ? host : "*",
+		          gai_strerror(rc));
+		return NULL;
+	}
+	ls = calloc(1, sizeof *ls);
+	if (!ls) {
+		freeaddrinfo(ai);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	ls->loop = l;
+	ls->fn = fn;
+	ls->arg = arg;
+	ls->backoff = evtimer_new(l->base, loop_listener_backoff_cb, ls);
+	ls->lev = evconnlistener_new_bind(l->base, loop_listener_accept_cb, ls,
+	                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+	                                      LEV_OPT_CLOSE_ON_EXEC,
+	                                  -1, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (!ls->lev || !ls->backoff) {
+		error_set(err, SG_EIO, "cannot listen on %s:%d: %s", host ? host : "*", port,
+		          strerror(errno));
+		loop_listener_free(ls);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(ls->lev, loop_listener_error_cb);
+	if (getsockname(evconnlistener_get_fd(ls->lev), (struct sockaddr *)&ss, &sslen) == 0) {
+		if (ss.ss_family == AF_INET)
+			ls->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			ls->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return ls;
+}
+
+int loop_listener_port(const struct loop_listener *ls)
+{
+	return ls->port;
+}
+
+void loop_listener_free(struct loop_listener *ls)
+{
+	if (!ls)
+		return;
+	if (ls->lev)
+		evconnlistener_free(ls->lev);
+	if (ls->backoff)
+		event_free(ls->backoff);
+	free(ls);
+}
+
+/* Connections. */
+
+static void loop_conn_free(struct loop_conn *c)
+{
+	if (c->bev)
+		bufferevent_free(c->bev);
+	if (c->kick)
+		event_free(c->kick);
+	free(c);
+}
+
+/* Frees `c` now if no callback of it is on the stack, else marks it so the
+ * outermost one frees it. */
+static void loop_conn_release(struct loop_conn *c)
+{
+	c->dead = 1;
+	c->quiet = 1;
+	if (c->busy == 0)
+		loop_conn_free(c);
+}
+
+/* The connection ended by itself: tells the owner (once), then releases it. */
+static void loop_conn_end(struct loop_conn *c, const char *why, size_t midframe)
+{
+	if (c->dead)
+		return;
+	if (!c->quiet && c->ops->closed) {
+		c->busy++;
+		c->ops->closed(c, c->arg, why, midframe);
+		c->busy--;
+	}
+	loop_conn_release(c);
+}
+
+static uint32_t loop_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Delivers every whole frame buffered, until paused or closed. */
+static void loop_conn_deliver(struct loop_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	char why[128];
+
+	c->busy++;
+	while (!c->dead && !c->paused && !c->flushing) {
+		size_t avail = evbuffer_get_length(in);
+		uint8_t hdr[4];
+		uint32_t n;
+		unsigned char *p;
+
+		if (avail < 4)
+			break;
+		evbuffer_copyout(in, hdr, 4);
+		n = loop_be32(hdr);
+		if (n > INT32_MAX || n > c->lim.max_frame) {
+			if (n > INT32_MAX)
+				snprintf(why, sizeof why, "negative frame length %d", (int32_t)n);
+			else
+				snprintf(why, sizeof why, "frame of %u bytes over the limit of %zu", n,
+				         c->lim.max_frame);
+			c->busy--;
+			loop_conn_end(c, why, 0);
+			return;
+		}
+		if (avail < 4 + (size_t)n)
+			break;
+		p = evbuffer_pullup(in, (ev_ssize_t)(4 + (size_t)n));
+		if (!p) {
+			c->busy--;
+			loop_conn_end(c, "out of memory", 0);
+			return;
+		}
+		c->in_frame = 1;
+		c->forwarded = 0;
+		c->frame_total = 4 + (size_t)n;
+		if (c->ops->frame && !c->quiet)
+			c->ops->frame(c, c->arg, p + 4, n);
+		c->in_frame = 0;
+		if (!c->forwarded && !c->dead)
+			evbuffer_drain(in, 4 + (size_t)n);
+	}
+	c->busy--;
+	if (c->dead && c->busy == 0)
+		loop_conn_free(c);
+}
+
+static void loop_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	loop_conn_deliver(arg);
+}
+
+static void loop_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct loop_conn *c = arg;
+	size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
+
+	if (c->dead)
+		return;
+	if (c->flushing) {
+		if (pending == 0)
+			loop_conn_release(c);
+		return;
+	}
+	if (c->congested && pending <= c->lim.out_low) {
+		c->congested = 0;
+		if (c->ops->drained && !c->quiet) {
+			c->busy++;
+			c->ops->drained(c, c->arg);
+			c->busy--;
+			if (c->dead && c->busy == 0)
+				loop_conn_free(c);
+		}
+	}
+}
+
+static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	char why[sizeof c->deferred_why];
+	size_t midframe;
+
+	if (c->dead)
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+		c->connecting = 0;
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (c->flushing) {
+			if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+				loop_conn_release(c);
+			return;
+		}
+		if (c->ops->connected && !c->quiet) {
+			c->busy++;
+			c->ops->connected(c, c->arg);
+			c->busy--;
+			if (c->dead && c->busy == 0)
+				loop_conn_free(c);
+		}
+		return;
+	}
+	if (c->flushing) {
+		loop_conn_release(c);
+		return;
+	}
+	if (c->connecting) {
+		int dnserr = bufferevent_socket_get_dns_error(bev);
+		snprintf(why, sizeof why, "connect to %s failed: %s", c->peer,
+		         dnserr ? evutil_gai_strerror(dnserr)
+		                : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	} else if (what & BEV_EVENT_EOF) {
+		snprintf(why, sizeof why, "peer closed");
+	} else {
+		snprintf(why, sizeof why, "socket error: %s",
+		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	}
+	if (c->starting) {
+		snprintf(c->deferred_why, sizeof c->deferred_why, "%s", why);
+		event_active(c->kick, EV_READ, 0);
+		return;
+	}
+	midframe = evbuffer_get_length(bufferevent_get_input(bev));
+	loop_conn_end(c, why, midframe);
+}
+
+static void loop_conn_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	if (c->dead)
+		return;
+	if (c->deferred_why[0]) {
+		loop_conn_end(c, c->deferred_why, 0);
+		return;
+	}
+	loop_conn_deliver(c);
+}
+
+static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
+                                       const struct loop_conn_ops *ops, void *arg,
+                                       const struct loop_limits *lim, struct sg_error *err)
+{
+	static const struct loop_conn_ops no_ops;
+	struct loop_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		if (fd >= 0)
+			evutil_closesocket(fd);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->loop = l;
+	c->ops = ops ? ops : &no_ops;
+	c->arg = arg;
+	if (lim)
+		c->lim = *lim;
+	if (!c->lim.max_frame)
+		c->lim.max_frame = LOOP_DEFAULT_MAX_FRAME;
+	if (c->lim.max_frame > INT32_MAX)
+		c->lim.max_frame = INT32_MAX;
+	if (!c->lim.out_high)
+		c->lim.out_high = LOOP_DEFAULT_OUT_HIGH;
+	if (!c->lim.out_low)
+		c->lim.out_low = LOOP_DEFAULT_OUT_LOW;
+	if (c->lim.out_low > c->lim.out_high)
+		c->lim.out_low = c->lim.out_high;
+	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->kick = event_new(l->base, -1, 0, loop_conn_kick_cb, c);
+	if (!c->bev || !c->kick) {
+		if (!c->bev && fd >= 0)
+			evutil_closesocket(fd);
+		loop_conn_free(c);
+		error_set(err, SG_ENOMEM, "cannot create a buffered connection");
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, loop_conn_read_cb, loop_conn_write_cb, loop_conn_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_frame + 4);
+	bufferevent_setwatermark(c->bev, EV_WRITE, c->lim.out_low, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
+                                   const struct loop_conn_ops *ops, void *arg,
+                                   const struct loop_limits *lim, struct sg_error *err)
+{
+	struct loop_conn *c;
+	int one = 1;
+
+	evutil_make_socket_nonblocking(fd);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c = loop_conn_new(l, fd, ops, arg, lim, err);
+	if (c)
+		snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+	return c;
+}
+
+struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
+                                    const struct loop_conn_ops *ops, void *arg,
+                                    const struct loop_limits *lim, struct sg_error *err)
+{
+	struct loop_conn *c = loop_conn_new(l, -1, ops, arg, lim, err);
+	int rc;
+
+	if (!c)
+		return NULL;
+	if (strchr(host, ':'))
+		snprintf(c->peer, sizeof c->peer, "[%s]:%d", host, port);
+	else
+		snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+	c->connecting = 1;
+	c->starting = 1;
+	rc = bufferevent_socket_connect_hostname(c->bev, l->dns, AF_UNSPEC, host, port);
+	c->starting = 0;
+	if (rc != 0 && !c->deferred_why[0]) {
+		error_set(err, SG_EIO, "cannot start connecting to %s", c->peer);
+		loop_conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void loop_conn_note_output(struct loop_conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > c->lim.out_high)
+		c->congested = 1;
+}
+
+int loop_conn_write_frame(struct loop_conn *c, const void *p, size_t len)
+{
+	uint8_t hdr[4];
+	struct evbuffer *out;
+
+	if (c->dead || len > c->lim.max_frame)
+		return -1;
+	hdr[0] = (uint8_t)(len >> 24);
+	hdr[1] = (uint8_t)(len >> 16);
+	hdr[2] = (uint8_t)(len >> 8);
+	hdr[3] = (uint8_t)len;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_expand(out, 4 + len) != 0 || evbuffer_add(out, hdr, 4) != 0 ||
+	    evbuffer_add(out, p, len) != 0)
+		return -1;
+	loop_conn_note_output(c);
+	return 0;
+}
+
+int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to)
+{
+	struct evbuffer *in, *out;
+
+	if (!from->in_frame || from->forwarded || to->dead)
+		return -1;
+	in = bufferevent_get_input(from->bev);
+	out = bufferevent_get_output(to->bev);
+	if (evbuffer_remove_buffer(in, out, from->frame_total) != (int)from->frame_total)
+		return -1;
+	from->forwarded = 1;
+	loop_conn_note_output(to);
+	return 0;
+}
+
+size_t loop_conn_pending(const struct loop_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+int loop_conn_congested(const struct loop_conn *c)
+{
+	return c->congested;
+}
+
+void loop_conn_pause(struct loop_conn *c)
+{
+	if (c->dead || c->paused)
+		return;
+	c->paused = 1;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void loop_conn_resume(struct loop_conn *c)
+{
+	if (c->dead || !c->paused)
+		return;
+	c->paused = 0;
+	if (c->flushing)
+		return;
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 4)
+		event_active(c->kick, EV_READ, 0);
+}
+
+const char *loop_conn_peer(const struct loop_conn *c)
+{
+	return c->peer;
+}
+
+void loop_conn_close(struct loop_conn *c)
+{
+	if (!c || c->dead)
+		return;
+	loop_conn_release(c);
+}
+
+void loop_conn_close_after_flush(struct loop_conn *c)
+{
+	if (!c || c->dead)
+		return;
+	c->quiet = 1;
+	c->flushing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!c->connecting && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		loop_conn_release(c);
+		return;
+	}
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+}
+
+/* Timers. */
+
+static void loop_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_timer *t = arg;
+	t->fn(t->arg);
+}
+
+struct loop_timer *loop_timer_new(struct loop *l, void (*fn)(void *arg), void *arg,
+                                  struct sg_error *err)
+{
+	struct loop_timer *t = calloc(1, sizeof *t);
+	if (!t) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	t->ev = evtimer_new(l->base, loop_timer_cb, t);
+	if (!t->ev) {
+		free(t);
+		error_set(err, SG_ENOMEM, "cannot create a timer");
+		return NULL;
+	}
+	return t;
+}
+
+void loop_timer_start(struct loop_timer *t, unsigned ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(t->ev, &tv);
+}
+
+void loop_timer_stop(struct loop_timer *t)
+{
+	evtimer_del(t->ev);
+}
+
+void loop_timer_free(struct loop_timer *t)
+{
+	if (!t)
+		return;
+	event_free(t->ev);
+	free(t);
+}

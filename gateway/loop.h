@@ -1,0 +1,150 @@
+/* gateway/loop.h: a small event loop over libevent for length-prefixed
+ * framed connections. It knows nothing of Kafka: it accepts and opens TCP
+ * connections, splits their input into frames by a 4-byte big-endian length
+ * prefix with a hard size limit, writes frames, applies backpressure through
+ * output high/low marks, and runs one-shot timers.
+ *
+ * Threads: everything here runs on the thread that calls loop_run(), except
+ * loop_stop(), which any thread or a signal handler may call.
+ *
+ * Ownership: the caller owns what it creates (loop, listeners, connections,
+ * timers) and frees it with the matching _free/_close, in any order before
+ * loop_free(). One exception: when a connection ends by itself (peer EOF,
+ * socket error, frame over the limit, failed connect) the loop calls the
+ * `closed` callback and then frees the connection; the owner must drop its
+ * pointer in that callback. loop_conn_close() and loop_conn_close_after_flush()
+ * hand the connection back to the loop: no callback of it runs afterwards.
+ * Any of these may be called from inside a callback of the same connection;
+ * the loop then frees it once that callback returns.
+ */
+#ifndef SG_LOOP_H
+#define SG_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sg_error;
+struct loop;
+struct loop_listener;
+struct loop_conn;
+struct loop_timer;
+
+/* Creates a loop (an event base, a DNS resolver, a stop pipe). NULL on
+ * failure with `err` set. */
+struct loop *loop_new(struct sg_error *err);
+
+/* Frees the loop. Every listener, connection and timer must be gone. Accepts
+ * NULL. */
+void loop_free(struct loop *l);
+
+/* Runs callbacks until loop_stop(). Blocks. Returns 0, or -1 with `err` set
+ * if the event base failed. A stop requested before loop_run() makes it
+ * return at once. */
+int loop_run(struct loop *l, struct sg_error *err);
+
+/* Asks loop_run() to return. Async-signal-safe and thread-safe (it writes
+ * one byte to a pipe). */
+void loop_stop(struct loop *l);
+
+/* Called for each accepted socket `fd`, which the callee then owns (give it
+ * to loop_conn_accept() or close it). `peer` is "ip:port", borrowed. */
+typedef void (*loop_accept_fn)(void *arg, int fd, const char *peer);
+
+/* Listens on host:port (port 0 picks a free port). `host` is a name or a
+ * numeric address. NULL on failure with `err` set (SG_EIO). */
+struct loop_listener *loop_listen(struct loop *l, const char *host, int port,
+                                  loop_accept_fn fn, void *arg, struct sg_error *err);
+
+/* The port the listener is bound to. */
+int loop_listener_port(const struct loop_listener *ls);
+
+/* Stops listening and frees. Accepts NULL. */
+void loop_listener_free(struct loop_listener *ls);
+
+/* What a connection reports to its owner. Every callback receives the `arg`
+ * given when the connection was made. Any member may be NULL. */
+struct loop_conn_ops {
+	/* One whole frame arrived: `len` bytes that followed the length prefix,
+	 * contiguous and borrowed until the callback returns. Frames are
+	 * delivered in order, one at a time, and not while the connection is
+	 * paused. */
+	void (*frame)(struct loop_conn *c, void *arg, const uint8_t *p, size_t len);
+	/* An outbound connection (loop_conn_connect) is established. */
+	void (*connected)(struct loop_conn *c, void *arg);
+	/* The output went above the high mark and has now drained to the low
+	 * mark or below: whoever paused itself for this side may resume. */
+	void (*drained)(struct loop_conn *c, void *arg);
+	/* The connection ended by itself; `why` says how ("peer closed",
+	 * "frame of N bytes over the limit of M", "connect to h:p failed: ...").
+	 * `midframe` is the number of bytes of an incomplete frame that were
+	 * buffered when it ended (0 for a clean end). The loop frees the
+	 * connection when this returns. */
+	void (*closed)(struct loop_conn *c, void *arg, const char *why, size_t midframe);
+};
+
+/* Limits of one connection. A frame whose length prefix is negative or above
+ * `max_frame` ends the connection. Output above `out_high` bytes makes
+ * loop_conn_congested() true until it drains to `out_low`. Zero fields take
+ * defaults: max_frame 100 MiB, out_high 4 MiB, out_low 1 MiB. */
+struct loop_limits {
+	size_t max_frame;
+	size_t out_high;
+	size_t out_low;
+};
+
+/* Wraps an accepted socket (from a loop_accept_fn); takes `fd` even on
+ * failure. NULL on failure with `err` set. */
+struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
+                                   const struct loop_conn_ops *ops, void *arg,
+                                   const struct loop_limits *lim, struct sg_error *err);
+
+/* Starts connecting to host:port (resolved asynchronously). Frames written
+ * before the connection is up are sent once it is. A failure to connect
+ * arrives later through `closed`. NULL with `err` set only when the attempt
+ * cannot even start. */
+struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
+                                    const struct loop_conn_ops *ops, void *arg,
+                                    const struct loop_limits *lim, struct sg_error *err);
+
+/* Queues one frame: the 4-byte length prefix then `len` bytes (copied).
+ * Returns 0, or -1 if the frame is over max_frame or memory ran out. */
+int loop_conn_write_frame(struct loop_conn *c, const void *p, size_t len);
+
+/* Inside `from`'s frame callback only: moves the frame being delivered, with
+ * its length prefix, to the output of `to` without copying it again.
+ * Returns 0, or -1 when called outside the callback or on failure. */
+int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to);
+
+/* Bytes queued for output and not yet written to the socket. */
+size_t loop_conn_pending(const struct loop_conn *c);
+
+/* 1 when the output went above the high mark and has not yet drained to the
+ * low mark. */
+int loop_conn_congested(const struct loop_conn *c);
+
+/* Stops delivering frames and reading the socket; resume delivers frames
+ * already buffered, then reads on. Pauses do not nest. */
+void loop_conn_pause(struct loop_conn *c);
+void loop_conn_resume(struct loop_conn *c);
+
+/* "ip:port" of the peer for accepted connections, "host:port" for outbound
+ * ones. Borrowed; lives as long as the connection. */
+const char *loop_conn_peer(const struct loop_conn *c);
+
+/* Closes at once, dropping unsent output. Accepts NULL. */
+void loop_conn_close(struct loop_conn *c);
+
+/* Stops reading and closes once the queued output is written (or the socket
+ * fails, or the connect fails). Accepts NULL. */
+void loop_conn_close_after_flush(struct loop_conn *c);
+
+/* One-shot timers. `fn` runs on the loop thread once the timer expires. */
+struct loop_timer *loop_timer_new(struct loop *l, void (*fn)(void *arg), void *arg,
+                                  struct sg_error *err);
+/* (Re)arms the timer to fire once in `ms` milliseconds. */
+void loop_timer_start(struct loop_timer *t, unsigned ms);
+void loop_timer_stop(struct loop_timer *t);
+/* Accepts NULL. */
+void loop_timer_free(struct loop_timer *t);
+
+#endif

@@ -1,0 +1,547 @@
+/* gateway/proxy.c: client sessions, the node-to-port map, response order. */
+#include "gateway/proxy.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat/error.h"
+#include "gateway/kaddr.h"
+#include "gateway/kproto.h"
+#include "gateway/kwriter.h"
+#include "gateway/loop.h"
+
+#define PROXY_DEFAULT_MAX_INFLIGHT 1024
+#define PROXY_DEFAULT_CONNECT_TIMEOUT_MS 10000
+/* Most nodes the gateway will serve ports for. */
+#define PROXY_MAX_NODES 1024
+#define PROXY_HOST_MAX 256
+
+struct proxy_node {
+	int32_t id;
+	char host[PROXY_HOST_MAX];
+	int port;
+	struct loop_listener *ls;
+	struct proxy *proxy;
+};
+
+/* A request waiting for its response. `local` holds a response the gateway
+ * made itself, sent when the entry reaches the head of the queue. */
+struct proxy_pending {
+	int32_t correlation_id;
+	int16_t api_key;
+	int16_t api_version;
+	uint8_t *local;
+	size_t local_len;
+};
+
+enum {
+	PAUSE_UPSTREAM_FULL = 1,    /* upstream output above its high mark */
+	PAUSE_INFLIGHT_FULL = 2     /* max_inflight requests waiting */
+};
+
+struct proxy_session {
+	struct proxy *proxy;
+	struct proxy_session *prev, *next;
+	struct loop_conn *client;
+	struct loop_conn *upstream;
+	struct loop_timer *connect_timer;
+	char name[400];             /* "client ip:port via :port to host:port" for logs */
+	struct proxy_pending *pending;  /* ring of max_inflight entries */
+	size_t head, count;
+	int client_pause;           /* PAUSE_* bits */
+	int upstream_paused;        /* the client's output is congested */
+};
+
+struct proxy {
+	struct loop *loop;
+	struct proxy_options opt;
+	char listen_host[PROXY_HOST_MAX];
+	char advertised_host[PROXY_HOST_MAX];
+	struct proxy_addr *bootstrap;
+	size_t next_bootstrap;
+	struct loop_listener *ls;
+	struct loop_limits limits;
+	struct proxy_node *nodes[PROXY_MAX_NODES];
+	size_t nnodes;
+	struct proxy_session *sessions;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void proxy_log(struct proxy *p, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (p->opt.log) {
+		p->opt.log(p->opt.log_arg, line);
+	} else {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
+		fprintf(stderr, "%sZ gateway: %s\n", ts, line);
+	}
+}
+
+/* Sessions. */
+
+static void proxy_session_free(struct proxy_session *s)
+{
+	struct proxy *p = s->proxy;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		p->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	loop_timer_free(s->connect_timer);
+	for (size_t i = 0; i < s->count; i++)
+		free(s->pending[(s->head + i) % p->opt.max_inflight].local);
+	free(s->pending);
+	free(s);
+}
+
+/* Ends a session at once: both connections close, queued bytes are dropped. */
+static void proxy_session_abort(struct proxy_session *s)
+{
+	loop_conn_close(s->client);
+	loop_conn_close(s->upstream);
+	proxy_session_free(s);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void proxy_session_fail(struct proxy_session *s, const char *fmt, ...)
+{
+	char why[SG_ERROR_MSG_MAX + 128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	proxy_log(s->proxy, "closing %s: %s", s->name, why);
+	proxy_session_abort(s);
+}
+
+static void proxy_client_update_pause(struct proxy_session *s)
+{
+	if (s->client_pause)
+		loop_conn_pause(s->client);
+	else
+		loop_conn_resume(s->client);
+}
+
+static struct proxy_pending *proxy_pending_push(struct proxy_session *s)
+{
+	struct proxy_pending *e;
+	size_t cap = s->proxy->opt.max_inflight;
+	if (s->count == cap)
+		return NULL;
+	e = &s->pending[(s->head + s->count) % cap];
+	memset(e, 0, sizeof *e);
+	s->count++;
+	if (s->count == cap) {
+		s->client_pause |= PAUSE_INFLIGHT_FULL;
+		proxy_client_update_pause(s);
+	}
+	return e;
+}
+
+static void proxy_pending_pop(struct proxy_session *s)
+{
+	struct proxy_pending *e = &s->pending[s->head];
+	free(e->local);
+	e->local = NULL;
+	s->head = (s->head + 1) % s->proxy->opt.max_inflight;
+	s->count--;
+	if (s->client_pause & PAUSE_INFLIGHT_FULL) {
+		s->client_pause &= ~PAUSE_INFLIGHT_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
+/* After a write to the client: stop reading the broker while the client is
+ * slow to read. */
+static void proxy_note_client_output(struct proxy_session *s)
+{
+	if (!s->upstream_paused && loop_conn_congested(s->client)) {
+		s->upstream_paused = 1;
+		loop_conn_pause(s->upstream);
+	}
+}
+
+/* Sends the gateway's own responses that have reached the head of the
+ * queue. Returns -1 if the session failed (and is gone). */
+static int proxy_flush_local(struct proxy_session *s)
+{
+	while (s->count && s->pending[s->head].local) {
+		struct proxy_pending *e = &s->pending[s->head];
+		if (loop_conn_write_frame(s->client, e->local, e->local_len) != 0) {
+			proxy_session_fail(s, "cannot queue a response");
+			return -1;
+		}
+		proxy_pending_pop(s);
+	}
+	proxy_note_client_output(s);
+	return 0;
+}
+
+/* The node map: learning brokers and opening their ports. */
+
+static void proxy_session_open(struct proxy *p, int fd, const char *peer, const char *host,
+                               int port, int via_port);
+
+static void proxy_node_accept(void *arg, int fd, const char *peer)
+{
+	struct proxy_node *n = arg;
+	proxy_session_open(n->proxy, fd, peer, n->host, n->port, loop_listener_port(n->ls));
+}
+
+static struct proxy_node *proxy_node_find(struct proxy *p, int32_t id)
+{
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (p->nodes[i]->id == id)
+			return p->nodes[i];
+	return NULL;
+}
+
+static int proxy_map_node(void *arg, int32_t node_id, struct kslice host, int32_t port,
+                          int32_t *gw_port, struct sg_error *err)
+{
+	struct proxy *p = arg;
+	struct proxy_node *n;
+	int want = p->opt.broker_port_base + node_id;
+
+	if (node_id > 65535 - p->opt.broker_port_base)
+		return error_set(err, SG_ELIMIT, "node id %d does not fit a port above base %d",
+		                 (int)node_id, p->opt.broker_port_base);
+	if (host.len <= 0 || host.len >= PROXY_HOST_MAX || memchr(host.p, '\0', (size_t)host.len))
+		return error_set(err, SG_ECORRUPT, "node %d has an unusable host name", (int)node_id);
+	if (port <= 0 || port > 65535)
+		return error_set(err, SG_ECORRUPT, "node %d has port %d", (int)node_id, (int)port);
+	n = proxy_node_find(p, node_id);
+	if (!n) {
+		if (p->nnodes == PROXY_MAX_NODES)
+			return error_set(err, SG_ELIMIT, "more than %d broker nodes", PROXY_MAX_NODES);
+		n = calloc(1, sizeof *n);
+		if (!n)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		n->id = node_id;
+		n->proxy = p;
+		n->ls = loop_listen(p->loop, p->listen_host, want, proxy_node_accept, n, err);
+		if (!n->ls) {
+			free(n);
+			return error_prefix(err, SG_EIO, "port for node %d: ", (int)node_id);
+		}
+		p->nodes[p->nnodes++] = n;
+		memcpy(n->host, host.p, (size_t)host.len);
+		n->host[host.len] = '\0';
+		n->port = port;
+		proxy_log(p, "node %d at %s:%d is served on %s:%d", (int)node_id, n->host, n->port,
+		          p->advertised_host, want);
+	} else if ((size_t)host.len != strlen(n->host) ||
+	           memcmp(n->host, host.p, (size_t)host.len) != 0 || n->port != port) {
+		memcpy(n->host, host.p, (size_t)host.len);
+		n->host[host.len] = '\0';
+		n->port = port;
+		proxy_log(p, "node %d moved to %s:%d", (int)node_id, n->host, n->port);
+	}
+	*gw_port = want;
+	return 0;
+}
+
+/* Client side. */
+
+static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *frame, size_t len)
+{
+	struct proxy_session *s = arg;
+	struct kproto_request req;
+	struct sg_error err;
+	struct proxy_pending *e;
+	int16_t min, max;
+
+	error_clear(&err);
+	if (kproto_request_parse(frame, len, &req, &err) != 0) {
+		proxy_session_fail(s, "bad request: %s", err.msg);
+		return;
+	}
+	if (!kproto_gateway_versions(req.api_key, &min, &max) || req.api_version < min ||
+	    req.api_version > max) {
+		if (req.api_key == KPROTO_API_VERSIONS && req.api_version > max) {
+			struct kwriter w;
+			kwriter_init(&w, 256);
+			e = proxy_pending_push(s);
+			if (!e || kproto_api_versions_unsupported(req.correlation_id, &w, &err) != 0) {
+				kwriter_free(&w);
+				proxy_session_fail(s, "cannot answer ApiVersions v%d", req.api_version);
+				return;
+			}
+			e->correlation_id = req.correlation_id;
+			e->api_key = req.api_key;
+			e->api_version = req.api_version;
+			e->local = kwriter_take(&w, &e->local_len);
+			(void)proxy_flush_local(s);
+			return;
+		}
+		proxy_session_fail(s, "%s v%d (key %d) is not offered by the gateway",
+		                   kproto_api_name(req.api_key), req.api_version, req.api_key);
+		return;
+	}
+	if (req.expects_response) {
+		e = proxy_pending_push(s);
+		if (!e) {
+			proxy_session_fail(s, "more than %zu requests in flight", s->proxy->opt.max_inflight);
+			return;
+		}
+		e->correlation_id = req.correlation_id;
+		e->api_key = req.api_key;
+		e->api_version = req.api_version;
+	}
+	if (loop_conn_forward_frame(c, s->upstream) != 0) {
+		proxy_session_fail(s, "cannot forward a %s request", kproto_api_name(req.api_key));
+		return;
+	}
+	if (loop_conn_congested(s->upstream) && !(s->client_pause & PAUSE_UPSTREAM_FULL)) {
+		s->client_pause |= PAUSE_UPSTREAM_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
+static void proxy_client_drained(struct loop_conn *c, void *arg)
+{
+	struct proxy_session *s = arg;
+	if (s->upstream_paused) {
+		s->upstream_paused = 0;
+		loop_conn_resume(s->upstream);
+	}
+}
+
+static void proxy_client_closed(struct loop_conn *c, void *arg, const char *why, size_t midframe)
+{
+	struct proxy_session *s = arg;
+	if (midframe)
+		proxy_log(s->proxy, "closing %s: client left mid-request (%s, %zu bytes of a frame buffered)",
+		          s->name, why, midframe);
+	else if (strcmp(why, "peer closed") != 0)
+		proxy_log(s->proxy, "closing %s: %s", s->name, why);
+	s->client = NULL;
+	/* Requests already forwarded (acks=0 produce among them) still reach the broker. */
+	loop_conn_close_after_flush(s->upstream);
+	s->upstream = NULL;
+	proxy_session_free(s);
+}
+
+/* Upstream side. */
+
+static void proxy_upstream_connected(struct loop_conn *c, void *arg)
+{
+	struct proxy_session *s = arg;
+	loop_timer_stop(s->connect_timer);
+}
+
+static void proxy_upstream_frame(struct loop_conn *c, void *arg, const uint8_t *frame, size_t len)
+{
+	struct proxy_session *s = arg;
+	struct proxy *p = s->proxy;
+	struct proxy_pending *e;
+	struct sg_error err;
+	int32_t cid;
+	int rc = 0;
+	struct kwriter w;
+	struct kaddr_map map = {proxy_map_node, p, p->advertised_host};
+
+	error_clear(&err);
+	if (kproto_response_correlation(frame, len, &cid, &err) != 0) {
+		proxy_session_fail(s, "bad response from the broker: %s", err.msg);
+		return;
+	}
+	if (!s->count || s->pending[s->head].local || s->pending[s->head].correlation_id != cid) {
+		proxy_session_fail(s, "the broker sent a response with correlation id %d, expected %s%d",
+		                   (int)cid, s->count ? "" : "none, ",
+		                   s->count ? (int)s->pending[s->head].correlation_id : 0);
+		return;
+	}
+	e = &s->pending[s->head];
+	kwriter_init(&w, p->opt.max_frame);
+	if (e->api_key == KPROTO_API_VERSIONS) {
+		rc = kproto_api_versions_rewrite(e->api_version, frame, len, &w, &err) == 0 ? 1 : -1;
+	} else if (kaddr_applies(e->api_key, e->api_version)) {
+		rc = kaddr_rewrite(e->api_key, e->api_version, frame, len, &map, &w, &err);
+	}
+	if (rc < 0) {
+		kwriter_free(&w);
+		proxy_session_fail(s, "%s v%d response: %s", kproto_api_name(e->api_key),
+		                   e->api_version, err.msg);
+		return;
+	}
+	if (rc == 1 ? loop_conn_write_frame(s->client, w.buf, w.len)
+	            : loop_conn_forward_frame(c, s->client)) {
+		kwriter_free(&w);
+		proxy_session_fail(s, "cannot queue a response");
+		return;
+	}
+	kwriter_free(&w);
+	proxy_pending_pop(s);
+	(void)proxy_flush_local(s);
+}
+
+static void proxy_upstream_drained(struct loop_conn *c, void *arg)
+{
+	struct proxy_session *s = arg;
+	if (s->client_pause & PAUSE_UPSTREAM_FULL) {
+		s->client_pause &= ~PAUSE_UPSTREAM_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
+static void proxy_upstream_closed(struct loop_conn *c, void *arg, const char *why, size_t midframe)
+{
+	struct proxy_session *s = arg;
+	if (midframe || s->count || strcmp(why, "peer closed") != 0)
+		proxy_log(s->proxy, "closing %s: broker side ended: %s (%zu requests waiting)", s->name,
+		          why, s->count);
+	s->upstream = NULL;
+	/* Responses already queued still reach the client. */
+	loop_conn_close_after_flush(s->client);
+	s->client = NULL;
+	proxy_session_free(s);
+}
+
+static void proxy_connect_timeout(void *arg)
+{
+	struct proxy_session *s = arg;
+	proxy_session_fail(s, "connecting to the broker timed out");
+}
+
+static const struct loop_conn_ops proxy_client_ops = {
+	.frame = proxy_client_frame,
+	.drained = proxy_client_drained,
+	.closed = proxy_client_closed,
+};
+
+static const struct loop_conn_ops proxy_upstream_ops = {
+	.frame = proxy_upstream_frame,
+	.connected = proxy_upstream_connected,
+	.drained = proxy_upstream_drained,
+	.closed = proxy_upstream_closed,
+};
+
+static void proxy_session_open(struct proxy *p, int fd, const char *peer, const char *host,
+                               int port, int via_port)
+{
+	struct proxy_session *s = calloc(1, sizeof *s);
+	struct sg_error err;
+
+	error_clear(&err);
+	if (!s || !(s->pending = calloc(p->opt.max_inflight, sizeof *s->pending))) {
+		free(s);
+		close(fd);
+		proxy_log(p, "refusing %s: out of memory", peer);
+		return;
+	}
+	s->proxy = p;
+	s->next = p->sessions;
+	if (p->sessions)
+		p->sessions->prev = s;
+	p->sessions = s;
+	snprintf(s->name, sizeof s->name, "client %s on port %d to %s:%d", peer, via_port, host, port);
+	s->connect_timer = loop_timer_new(p->loop, proxy_connect_timeout, s, &err);
+	s->client = loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s, &p->limits, &err);
+	if (s->client && s->connect_timer)
+		s->upstream = loop_conn_connect(p->loop, host, port, &proxy_upstream_ops, s, &p->limits,
+		                                &err);
+	if (!s->client || !s->upstream || !s->connect_timer) {
+		proxy_log(p, "refusing %s: %s", s->name, err.msg);
+		proxy_session_abort(s);
+		return;
+	}
+	loop_timer_start(s->connect_timer, p->opt.connect_timeout_ms);
+}
+
+static void proxy_bootstrap_accept(void *arg, int fd, const char *peer)
+{
+	struct proxy *p = arg;
+	const struct proxy_addr *a = &p->bootstrap[p->next_bootstrap];
+	p->next_bootstrap = (p->next_bootstrap + 1) % p->opt.nbootstrap;
+	proxy_session_open(p, fd, peer, a->host, a->port, loop_listener_port(p->ls));
+}
+
+struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
+                        struct sg_error *err)
+{
+	struct proxy *p;
+
+	if (!opt->nbootstrap) {
+		error_set(err, SG_EBAD_REQUEST, "no bootstrap brokers");
+		return NULL;
+	}
+	if (opt->broker_port_base <= 0 || opt->broker_port_base > 65535) {
+		error_set(err, SG_EBAD_REQUEST, "broker port base %d is not a port",
+		          opt->broker_port_base);
+		return NULL;
+	}
+	p = calloc(1, sizeof *p);
+	if (!p || !(p->bootstrap = calloc(opt->nbootstrap, sizeof *p->bootstrap))) {
+		free(p);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->loop = loop;
+	p->opt = *opt;
+	snprintf(p->listen_host, sizeof p->listen_host, "%s", opt->listen_host ? opt->listen_host : "");
+	snprintf(p->advertised_host, sizeof p->advertised_host, "%s",
+	         opt->advertised_host && *opt->advertised_host ? opt->advertised_host : p->listen_host);
+	p->opt.listen_host = p->listen_host;
+	p->opt.advertised_host = p->advertised_host;
+	p->opt.bootstrap = NULL;
+	if (!p->opt.max_inflight)
+		p->opt.max_inflight = PROXY_DEFAULT_MAX_INFLIGHT;
+	if (!p->opt.connect_timeout_ms)
+		p->opt.connect_timeout_ms = PROXY_DEFAULT_CONNECT_TIMEOUT_MS;
+	if (!p->opt.max_frame)
+		p->opt.max_frame = (size_t)100 << 20;
+	p->limits.max_frame = p->opt.max_frame;
+	for (size_t i = 0; i < opt->nbootstrap; i++) {
+		char *h = strdup(opt->bootstrap[i].host);
+		if (!h) {
+			error_set(err, SG_ENOMEM, "out of memory");
+			goto err;
+		}
+		p->bootstrap[i].host = h;
+		p->bootstrap[i].port = opt->bootstrap[i].port;
+	}
+	p->ls = loop_listen(loop, p->listen_host, opt->listen_port, proxy_bootstrap_accept, p, err);
+	if (!p->ls)
+		goto err;
+	return p;
+err:
+	proxy_free(p);
+	return NULL;
+}
+
+void proxy_free(struct proxy *p)
+{
+	if (!p)
+		return;
+	while (p->sessions)
+		proxy_session_abort(p->sessions);
+	loop_listener_free(p->ls);
+	for (size_t i = 0; i < p->nnodes; i++) {
+		loop_listener_free(p->nodes[i]->ls);
+		free(p->nodes[i]);
+	}
+	for (size_t i = 0; i < p->opt.nbootstrap; i++)
+		free((char *)p->bootstrap[i].host);
+	free(p->bootstrap);
+	free(p);
+}
+
+int proxy_port(const struct proxy *p)
+{
+	return loop_listener_port(p->ls);
+}

@@ -1,0 +1,328 @@
+# tests/kafka/lib.sh: the real-broker test harness, sourced by the
+# tests/kafka/*.sh scripts (bash). It
+#   - fetches Apache Kafka (org.apache.kafka:kafka_2.13, tests/kafka/pom.xml)
+#     and its dependencies from Maven Central with mvn, once, into
+#     $SG_BUILDDIR/.cache/kafka/lib (reused while the pom is unchanged);
+#   - compiles the Java test client (tests/kafka/KClient.java) against them;
+#   - formats KRaft log dirs and starts one or three broker+controller nodes
+#     on free loopback ports, waiting until each answers;
+#   - starts the gateway (tests/kafka/gwrun) in front of them;
+#   - prints TAP: kt_ok / kt_is / kt_skip / kt_done, and relays TAP lines
+#     that helper programs print (kt_relay);
+#   - stops everything it started, by pid, when the script exits.
+#
+# Environment: SG_BUILDDIR, SG_SRCDIR (from make check); SG_PYTHON (a Python
+# with kafka-python and confluent-kafka, when set up); SG_KAFKA_VERSION
+# (default: the pom's); SG_KAFKA_JVM_OPTS (extra broker JVM options);
+# SG_KAFKA_SKIP=1 skips every real-broker test.
+
+set -u
+KT_SRC=${SG_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+KT_BUILD=${SG_BUILDDIR:-$PWD}
+KT_CACHE=$KT_BUILD/.cache/kafka
+KT_LIB=$KT_CACHE/lib
+KT_CLASSES=$KT_CACHE/classes
+KT_GWRUN=$KT_BUILD/tests/kafka/gwrun
+KT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/sgkafka.XXXXXX")
+KT_PIDS=()
+KT_N=0
+KT_FAILED=0
+
+kt_cleanup() {
+	local pid
+	for pid in "${KT_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${KT_PIDS[@]}"; do
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ "${KT_KEEP:-0}" = 1 ]; then
+		echo "# kept $KT_WORK"
+	else
+		rm -rf "$KT_WORK"
+	fi
+}
+trap kt_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# TAP.
+kt_ok() { # COND-STATUS DESCRIPTION: pass when the status is 0
+	local st=$1
+	shift
+	KT_N=$((KT_N + 1))
+	if [ "$st" = 0 ]; then
+		echo "ok $KT_N - $*"
+	else
+		echo "not ok $KT_N - $*"
+		KT_FAILED=$((KT_FAILED + 1))
+	fi
+	return "$st"
+}
+kt_check() { # DESCRIPTION COMMAND...: runs the command, passes on exit 0
+	local desc=$1
+	shift
+	"$@"
+	kt_ok $? "$desc"
+}
+kt_is() { # GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		kt_ok 0 "$3"
+	else
+		kt_ok 1 "$3"
+		kt_diag "  got:  $1"
+		kt_diag "  want: $2"
+	fi
+}
+kt_skip() { # DESCRIPTION REASON
+	KT_N=$((KT_N + 1))
+	echo "ok $KT_N - $1 # SKIP $2"
+}
+kt_diag() { printf '# %s\n' "$*"; }
+kt_done() {
+	echo "1..$KT_N"
+	[ "$KT_FAILED" = 0 ]
+}
+kt_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+# Runs a helper that prints TAP lines ("ok - ...", "not ok - ...", "# ...")
+# without numbers or a plan, renumbers them into this script's stream, and
+# counts a failure when the helper exits non-zero without reporting one.
+kt_relay() { # DESCRIPTION COMMAND...
+	local desc=$1 line st before=$KT_FAILED out
+	shift
+	out=$KT_WORK/relay.$KT_N.out
+	"$@" >"$out" 2>"$out.err"
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"not ok"*) KT_N=$((KT_N + 1)); KT_FAILED=$((KT_FAILED + 1)); echo "not ok $KT_N${line#not ok}" ;;
+		"ok"*) KT_N=$((KT_N + 1)); echo "ok $KT_N${line#ok}" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$out"
+	if [ "$st" != 0 ] && [ "$KT_FAILED" = "$before" ]; then
+		kt_ok 1 "$desc: exited with status $st"
+	fi
+	if [ "$st" != 0 ] || [ "$KT_FAILED" != "$before" ]; then
+		sed 's/^/#   stderr: /' "$out.err" | tail -30
+	fi
+	return 0
+}
+
+# Ports: random loopback ports below the ephemeral range that nothing
+# answers on. kt_free_ports N prints the first of N consecutive free ports.
+kt_port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+kt_free_ports() {
+	local n=$1 base i ok
+	for _ in $(seq 1 200); do
+		base=$((12000 + RANDOM % 18000))
+		ok=1
+		for ((i = 0; i < n; i++)); do
+			kt_port_free $((base + i)) || { ok=0; break; }
+		done
+		[ "$ok" = 1 ] && { echo "$base"; return 0; }
+	done
+	return 1
+}
+
+kt_wait_port() { # PORT SECONDS
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kt_port_free "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Fetching Kafka. Sets KT_SKIP_WHY and returns 1 when it cannot.
+kt_fetch() {
+	local stamp want
+	KT_SKIP_WHY=
+	if [ "${SG_KAFKA_SKIP:-0}" = 1 ]; then
+		KT_SKIP_WHY="SG_KAFKA_SKIP=1"
+		return 1
+	fi
+	for tool in java javac mvn kcat; do
+		command -v "$tool" >/dev/null || { KT_SKIP_WHY="$tool is not installed"; return 1; }
+	done
+	mkdir -p "$KT_CACHE"
+	want=$(cat "$KT_SRC/tests/kafka/pom.xml" "$KT_SRC/tests/kafka/KClient.java" | cksum | cut -d' ' -f1)
+	want="$want ${SG_KAFKA_VERSION:-pom}"
+	stamp=$KT_CACHE/stamp
+	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+		(
+			exec 9>"$KT_CACHE/lock"
+			flock 9
+			[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
+			rm -rf "$KT_LIB" "$KT_CLASSES"
+			mvn -B -q -f "$KT_SRC/tests/kafka/pom.xml" \
+				${SG_KAFKA_VERSION:+-Dkafka.version=$SG_KAFKA_VERSION} \
+				dependency:copy-dependencies -DincludeScope=runtime \
+				-DoutputDirectory="$KT_LIB" >"$KT_CACHE/mvn.log" 2>&1 || exit 1
+			mkdir -p "$KT_CLASSES"
+			javac -nowarn -d "$KT_CLASSES" -cp "$KT_LIB/*" "$KT_SRC/tests/kafka/KClient.java" \
+				>"$KT_CACHE/javac.log" 2>&1 || exit 2
+			echo "$want" >"$stamp"
+		)
+		case $? in
+		0) ;;
+		1) KT_SKIP_WHY="mvn could not fetch Kafka (see $KT_CACHE/mvn.log)"; tail -20 "$KT_CACHE/mvn.log" | sed 's/^/# /'; return 1 ;;
+		*) KT_SKIP_WHY="javac failed"; sed 's/^/# /' "$KT_CACHE/javac.log"; return 2 ;;
+		esac
+	fi
+	return 0
+}
+
+# kt_fetch for a script: skips the whole script when Kafka cannot be had,
+# fails it when the Java test client does not compile.
+kt_prepare() {
+	kt_fetch
+	case $? in
+	0) ;;
+	1) kt_skip_all "$KT_SKIP_WHY" ;;
+	*) kt_ok 1 "the Java test client compiles"; kt_done; exit 1 ;;
+	esac
+}
+
+# Starting brokers. kt_start_kafka N starts N combined broker+controller
+# nodes with ids 1..N and sets KT_BROKERS ("127.0.0.1:p1,..."), KT_PORT_<id>.
+kt_start_kafka() {
+	local n=$1 id base cbase voters cluster dir jvm i
+	base=$(kt_free_ports "$n") || return 1
+	cbase=$(kt_free_ports "$n") || return 1
+	cluster=$(java -cp "$KT_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+	[ -n "$cluster" ] || { kt_diag "StorageTool random-uuid failed"; return 1; }
+	voters=
+	for ((i = 1; i <= n; i++)); do
+		voters="$voters${voters:+,}$i@127.0.0.1:$((cbase + i - 1))"
+	done
+	cat >"$KT_WORK/log4j2.properties" <<-EOF
+		rootLogger.level = WARN
+		rootLogger.appenderRef.f.ref = f
+		appender.f.type = Console
+		appender.f.name = f
+		appender.f.layout.type = PatternLayout
+		appender.f.layout.pattern = [%d] %p %m (%c)%n
+		logger.started.name = kafka.server.KafkaRaftServer
+		logger.started.level = INFO
+	EOF
+	jvm="-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+	jvm="$jvm -Dlog4j2.configurationFile=$KT_WORK/log4j2.properties ${SG_KAFKA_JVM_OPTS:-}"
+	KT_BROKERS=
+	for ((id = 1; id <= n; id++)); do
+		dir=$KT_WORK/kafka-$id
+		mkdir -p "$dir"
+		eval "KT_PORT_$id=$((base + id - 1))"
+		KT_BROKERS="$KT_BROKERS${KT_BROKERS:+,}127.0.0.1:$((base + id - 1))"
+		{
+			echo "process.roles=broker,controller"
+			echo "node.id=$id"
+			if [ "$n" = 1 ]; then
+				echo "controller.quorum.bootstrap.servers=127.0.0.1:$cbase"
+			else
+				echo "controller.quorum.voters=$voters"
+			fi
+			echo "listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))"
+			echo "advertised.listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))"
+			echo "controller.listener.names=CONTROLLER"
+			echo "inter.broker.listener.name=PLAINTEXT"
+			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+			echo "log.dirs=$dir/data"
+			echo "num.partitions=${KT_PARTITIONS:-1}"
+			echo "default.replication.factor=1"
+			echo "offsets.topic.replication.factor=1"
+			echo "offsets.topic.num.partitions=1"
+			echo "transaction.state.log.replication.factor=1"
+			echo "transaction.state.log.min.isr=1"
+			echo "transaction.state.log.num.partitions=1"
+			echo "share.coordinator.state.topic.replication.factor=1"
+			echo "share.coordinator.state.topic.min.isr=1"
+			echo "group.initial.rebalance.delay.ms=0"
+			echo "auto.create.topics.enable=true"
+			echo "log.segment.bytes=16777216"
+		} >"$dir/server.properties"
+		if [ "$n" = 1 ]; then
+			java -cp "$KT_LIB/*" kafka.tools.StorageTool format -t "$cluster" \
+				-c "$dir/server.properties" --standalone >"$dir/format.log" 2>&1
+		else
+			java -cp "$KT_LIB/*" kafka.tools.StorageTool format -t "$cluster" \
+				-c "$dir/server.properties" >"$dir/format.log" 2>&1
+		fi || { kt_diag "format of node $id failed:"; sed 's/^/#   /' "$dir/format.log"; return 1; }
+	done
+	for ((id = 1; id <= n; id++)); do
+		dir=$KT_WORK/kafka-$id
+		# shellcheck disable=SC2086
+		java $jvm -cp "$KT_LIB/*" kafka.Kafka "$dir/server.properties" >"$dir/broker.log" 2>&1 &
+		KT_PIDS+=($!)
+		eval "KT_PID_$id=$!"
+	done
+	for ((id = 1; id <= n; id++)); do
+		if ! kt_wait_broker "$((base + id - 1))" 90; then
+			kt_diag "broker $id did not start; its log:"
+			tail -40 "$KT_WORK/kafka-$id/broker.log" | sed 's/^/#   /'
+			return 1
+		fi
+	done
+	return 0
+}
+
+# Waits until a broker answers a metadata request with every node registered.
+kt_wait_broker() { # PORT SECONDS
+	local i
+	for ((i = 0; i < $2; i++)); do
+		if kcat -b "127.0.0.1:$1" -L -m 2 -t __kt_none >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 1
+	done
+	return 1
+}
+
+# Starts the gateway in front of KT_BROKERS. Sets KT_GW (host:port of the
+# bootstrap listener), KT_GW_PORT, KT_GW_BASE, KT_GW_LOG, KT_GW_PID.
+kt_start_gateway() { # [EXTRA GWRUN ARGS...]
+	local base
+	base=$(kt_free_ports 8) || return 1
+	KT_GW_LOG=$KT_WORK/gateway.log
+	KT_GW_OUT=$KT_WORK/gateway.out
+	"$KT_GWRUN" --listen 127.0.0.1:0 --brokers "$KT_BROKERS" --broker-port-base "$base" "$@" \
+		>"$KT_GW_OUT" 2>"$KT_GW_LOG" &
+	KT_GW_PID=$!
+	KT_PIDS+=($KT_GW_PID)
+	for _ in $(seq 1 50); do
+		if read -r _ KT_GW_PORT _ KT_GW_BASE <"$KT_GW_OUT" 2>/dev/null && [ -n "${KT_GW_BASE:-}" ]; then
+			KT_GW=127.0.0.1:$KT_GW_PORT
+			return 0
+		fi
+		kill -0 "$KT_GW_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kt_diag "the gateway did not start:"
+	sed 's/^/#   /' "$KT_GW_LOG"
+	return 1
+}
+
+# Runs the Java test client: kt_java ARGS...
+kt_java() {
+	java -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+		-Dlog4j2.configurationFile="$KT_WORK/log4j2.properties" \
+		-cp "$KT_CLASSES:$KT_LIB/*" KClient "$@"
+}
+
+# Python with the client libraries, or empty.
+kt_python() {
+	local py=${SG_PYTHON:-}
+	if [ -z "$py" ] && [ -x "$KT_BUILD/.venv/bin/python" ]; then
+		py=$KT_BUILD/.venv/bin/python
+	fi
+	[ -n "$py" ] && "$py" -c 'import kafka, confluent_kafka' 2>/dev/null && echo "$py"
+}
