@@ -4,3 +4,54 @@ if FUZZING
 FUZZ_CF = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 FUZZ_LINK = -fsanitize=fuzzer
 endif
+
+# fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
+# file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
+# Seeds: fuzz/corpus/records/, fuzz/corpus/kreader/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_records fuzz/fuzz_kreader
+fuzz_fuzz_records_SOURCES = fuzz/fuzz_records.c
+fuzz_fuzz_records_CFLAGS = $(FUZZ_CF) $(ZLIB_CFLAGS) $(SNAPPY_CFLAGS) $(LZ4_CFLAGS) $(ZSTD_CFLAGS)
+fuzz_fuzz_records_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_records_LDADD = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
+fuzz_fuzz_kreader_SOURCES = fuzz/fuzz_kreader.c
+fuzz_fuzz_kreader_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_kreader_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_kreader_LDADD = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
+endif
+CODEC_FUZZ_SEEDS = \
+	fuzz/corpus/records/java-xerial-snappy.m0 \
+	fuzz/corpus/records/java-xerial-snappy.m1 \
+	fuzz/corpus/records/java-xerial-snappy.m2 \
+	fuzz/corpus/records/legacy-magic0.m0 \
+	fuzz/corpus/records/legacy-magic1.m0 \
+	fuzz/corpus/records/librdkafka-gzip.m0 \
+	fuzz/corpus/records/librdkafka-gzip.m1 \
+	fuzz/corpus/records/librdkafka-gzip.m2 \
+	fuzz/corpus/records/librdkafka-idempotent-lz4.m0 \
+	fuzz/corpus/records/librdkafka-idempotent-lz4.m1 \
+	fuzz/corpus/records/librdkafka-idempotent-lz4.m2 \
+	fuzz/corpus/records/librdkafka-lz4.m0 \
+	fuzz/corpus/records/librdkafka-lz4.m1 \
+	fuzz/corpus/records/librdkafka-lz4.m2 \
+	fuzz/corpus/records/librdkafka-none.m0 \
+	fuzz/corpus/records/librdkafka-none.m1 \
+	fuzz/corpus/records/librdkafka-snappy.m0 \
+	fuzz/corpus/records/librdkafka-snappy.m1 \
+	fuzz/corpus/records/librdkafka-snappy.m2 \
+	fuzz/corpus/records/librdkafka-two-batches-gzip.m0 \
+	fuzz/corpus/records/librdkafka-two-batches-gzip.m1 \
+	fuzz/corpus/records/librdkafka-two-batches-gzip.m2 \
+	fuzz/corpus/records/librdkafka-zstd.m0 \
+	fuzz/corpus/records/librdkafka-zstd.m1 \
+	fuzz/corpus/records/librdkafka-zstd.m2 \
+	fuzz/corpus/records/records-gzip.m3 \
+	fuzz/corpus/records/records-lz4.m3 \
+	fuzz/corpus/records/records-none.m3 \
+	fuzz/corpus/records/records-snappy.m3 \
+	fuzz/corpus/records/records-zstd.m3 \
+	fuzz/corpus/kreader/arrays-sub \
+	fuzz/corpus/kreader/ints \
+	fuzz/corpus/kreader/strings \
+	fuzz/corpus/kreader/varints
+EXTRA_DIST += $(CODEC_FUZZ_SEEDS)
