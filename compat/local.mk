@@ -8,5 +8,7 @@ compat_libsgcompat_a_SOURCES = \
 	compat/schema.c compat/schema.h \
 	compat/level.c compat/level.h
 # (each module below adds itself to compat_libsgcompat_a_SOURCES)
+# The Avro schema model and its printed forms (compat/avsc, compat/avform).
+compat_libsgcompat_a_SOURCES += compat/avsc.c compat/avsc.h compat/avform.c compat/avform.h
 # Avro schema resolution as a compatibility check (compat/avcompat).
 compat_libsgcompat_a_SOURCES += compat/avcompat.c compat/avcompat.h

@@ -5,6 +5,18 @@ FUZZ_CF = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 FUZZ_LINK = -fsanitize=fuzzer
 endif
 
+# fuzz/fuzz_avsc: parses arbitrary bytes as an Avro schema (with and without a
+# reference) and prints every form. Seeds: fuzz/corpus/avsc/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_avsc
+fuzz_fuzz_avsc_SOURCES = fuzz/fuzz_avsc.c
+fuzz_fuzz_avsc_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_avsc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_avsc_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+EXTRA_DIST += fuzz/corpus/avsc/record.avsc fuzz/corpus/avsc/union.avsc \
+	fuzz/corpus/avsc/logical.avsc fuzz/corpus/avsc/recursive.avsc fuzz/corpus/avsc/defaults.avsc
+
 # fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
 # file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
 # Seeds: fuzz/corpus/records/, fuzz/corpus/kreader/.

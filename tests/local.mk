@@ -64,6 +64,18 @@ check_PROGRAMS += tests/kafka/gwrun
 tests_kafka_gwrun_SOURCES = tests/kafka/gwrun.c
 tests_kafka_gwrun_CFLAGS = $(TEST_CF)
 tests_kafka_gwrun_LDADD = $(TEST_GATEWAY_LIBS)
+
+# Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
+# wrapped (-Wl,--wrap) so the test can fail the Nth one.
+AVSC_CASES = tests/cases/avsc/README.md tests/cases/avsc/upstream-schema-tests.jsonl \
+	tests/cases/avsc/valid.jsonl tests/cases/avsc/invalid.jsonl tests/cases/avsc/refs.jsonl
+EXTRA_DIST += $(AVSC_CASES)
+check_PROGRAMS += tests/unit/test_avsc
+tests_unit_test_avsc_SOURCES = tests/unit/test_avsc.c
+tests_unit_test_avsc_CFLAGS = $(TEST_CF)
+tests_unit_test_avsc_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_avsc_LDADD = $(TEST_COMPAT_LIBS)
+TESTS += tests/unit/test_avsc
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = tests/kafka/broker.sh
