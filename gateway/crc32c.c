@@ -45,9 +45,9 @@ uint32_t crc32c_portable(uint32_t crc, const void *buf, size_t len)
 	crc = ~crc;
 	while (len >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-				     (uint32_t)p[3] << 24);
+		                     (uint32_t)p[3] << 24);
 		uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
-			      (uint32_t)p[7] << 24;
+		              (uint32_t)p[7] << 24;
 		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
 		      t[4][lo >> 24] ^ t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^
 		      t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
@@ -61,7 +61,7 @@ uint32_t crc32c_portable(uint32_t crc, const void *buf, size_t len)
 
 #ifdef CRC32C_X86
 __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p,
-							       size_t len)
+                                                               size_t len)
 {
 	uint64_t c = ~crc;
 	uint32_t c32;

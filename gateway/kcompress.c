@@ -17,14 +17,14 @@
 
 /* Output buffers larger than this are freed at the start of the next call
  * rather than kept, so one big batch does not pin memory for a connection. */
-#define KCOMPRESS_KEEP (1u << 20)
+#define KCOMPRESS_KEEP  (1u << 20)
 #define KCOMPRESS_FIRST (16u << 10)
 /* zstd's own default cap on the window (ZSTD_WINDOWLOG_LIMIT_DEFAULT, 128 MiB). */
 #define KCOMPRESS_ZSTD_WINDOW_LOG_MAX 27
 
 struct kcompress {
 	size_t limit;
-	uint8_t *buf;   /* output; cap is at most limit + 1 so a bomb shows itself */
+	uint8_t *buf; /* output; cap is at most limit + 1 so a bomb shows itself */
 	size_t len, cap;
 	z_stream zs;
 	int zs_ready;
@@ -37,12 +37,18 @@ static const uint8_t xerial_magic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 const char *kcompress_name(int codec)
 {
 	switch (codec) {
-	case KCOMPRESS_NONE: return "none";
-	case KCOMPRESS_GZIP: return "gzip";
-	case KCOMPRESS_SNAPPY: return "snappy";
-	case KCOMPRESS_LZ4: return "lz4";
-	case KCOMPRESS_ZSTD: return "zstd";
-	default: return "unknown";
+	case KCOMPRESS_NONE:
+		return "none";
+	case KCOMPRESS_GZIP:
+		return "gzip";
+	case KCOMPRESS_SNAPPY:
+		return "snappy";
+	case KCOMPRESS_LZ4:
+		return "lz4";
+	case KCOMPRESS_ZSTD:
+		return "zstd";
+	default:
+		return "unknown";
 	}
 }
 
@@ -70,14 +76,14 @@ void kcompress_free(struct kcompress *kc)
 static int kcompress_too_big(struct kcompress *kc, const char *codec, struct sg_error *err)
 {
 	return error_set(err, SG_ELIMIT, "%s: decompressed size exceeds the limit of %zu bytes",
-			 codec, kc->limit);
+	                 codec, kc->limit);
 }
 
 /* Makes room for `want` bytes of output in total, growing by doubling.
  * `want` is clamped to limit + 1: callers that know an exact size check it
  * against the limit first. Returns 0, or -1 with err set when out of memory. */
 static int kcompress_reserve(struct kcompress *kc, size_t want, const char *codec,
-			     struct sg_error *err)
+                             struct sg_error *err)
 {
 	size_t cap;
 	uint8_t *nb;
@@ -144,7 +150,8 @@ static int kcompress_gzip(struct kcompress *kc, const uint8_t *in, size_t len, s
 				break;
 			/* Another gzip member follows. */
 			if (inflateReset(zs) != Z_OK)
-				return error_set(err, SG_EINTERNAL, "gzip: cannot reset the decoder");
+				return error_set(err, SG_EINTERNAL,
+				                 "gzip: cannot reset the decoder");
 			continue;
 		}
 		if (rc == Z_BUF_ERROR) {
@@ -156,7 +163,7 @@ static int kcompress_gzip(struct kcompress *kc, const uint8_t *in, size_t len, s
 			return error_set(err, SG_ENOMEM, "gzip: out of memory");
 		if (rc != Z_OK)
 			return error_set(err, SG_ECORRUPT, "gzip: corrupt data (%s)",
-					 zs->msg ? zs->msg : "bad stream");
+			                 zs->msg ? zs->msg : "bad stream");
 		if (zs->avail_in == 0 && (size_t)(zs->next_in - in) == len && zs->avail_out > 0)
 			return error_set(err, SG_ECORRUPT, "gzip: truncated stream");
 	}
@@ -167,7 +174,7 @@ static int kcompress_gzip(struct kcompress *kc, const uint8_t *in, size_t len, s
 
 /* Appends one raw snappy block to the output. */
 static int kcompress_snappy_block(struct kcompress *kc, const uint8_t *in, size_t len,
-				  const char *what, struct sg_error *err)
+                                  const char *what, struct sg_error *err)
 {
 	size_t n;
 	if (snappy_uncompressed_length((const char *)in, len, &n) != SNAPPY_OK)
@@ -183,7 +190,7 @@ static int kcompress_snappy_block(struct kcompress *kc, const uint8_t *in, size_
 }
 
 static int kcompress_snappy(struct kcompress *kc, const uint8_t *in, size_t len,
-			    struct sg_error *err)
+                            struct sg_error *err)
 {
 	struct kreader r;
 	char what[48];
@@ -201,25 +208,27 @@ static int kcompress_snappy(struct kcompress *kc, const uint8_t *in, size_t len,
 		return error_set(err, SG_ECORRUPT, "snappy: truncated xerial header");
 	if (version < 1 || compat < 1)
 		return error_set(err, SG_ECORRUPT,
-				 "snappy: xerial header with version %d, compatible version %d",
-				 (int)version, (int)compat);
+		                 "snappy: xerial header with version %d, compatible version %d",
+		                 (int)version, (int)compat);
 	while (kreader_remaining(&r) > 0) {
 		size_t at = kreader_offset(&r);
 		int32_t n = kreader_i32(&r);
 		const uint8_t *p;
 		if (!kreader_ok(&r))
 			return error_set(err, SG_ECORRUPT,
-					 "snappy: xerial block %u: truncated length at offset %zu",
-					 (unsigned)block, at);
+			                 "snappy: xerial block %u: truncated length at offset %zu",
+			                 (unsigned)block, at);
 		if (n < 0)
-			return error_set(err, SG_ECORRUPT,
-					 "snappy: xerial block %u: negative length %d at offset %zu",
-					 (unsigned)block, (int)n, at);
+			return error_set(
+			    err, SG_ECORRUPT,
+			    "snappy: xerial block %u: negative length %d at offset %zu",
+			    (unsigned)block, (int)n, at);
 		p = kreader_take(&r, (size_t)n);
 		if (!p)
-			return error_set(err, SG_ECORRUPT,
-					 "snappy: xerial block %u: length %d at offset %zu is past the end",
-					 (unsigned)block, (int)n, at);
+			return error_set(
+			    err, SG_ECORRUPT,
+			    "snappy: xerial block %u: length %d at offset %zu is past the end",
+			    (unsigned)block, (int)n, at);
 		snprintf(what, sizeof what, "xerial block %u", (unsigned)block);
 		if (n > 0 && kcompress_snappy_block(kc, p, (size_t)n, what, err))
 			return -1;
@@ -254,7 +263,7 @@ static int kcompress_lz4(struct kcompress *kc, const uint8_t *in, size_t len, st
 		return kcompress_too_big(kc, "lz4", err);
 	off = hdr;
 	if (kcompress_reserve(kc, info.contentSize ? (size_t)info.contentSize : KCOMPRESS_FIRST,
-			      "lz4", err))
+	                      "lz4", err))
 		return -1;
 	for (;;) {
 		size_t dst, src;
@@ -310,7 +319,7 @@ static int kcompress_zstd(struct kcompress *kc, const uint8_t *in, size_t len, s
 		if (!kc->zstd)
 			return error_set(err, SG_ENOMEM, "zstd: cannot start the decoder");
 		rc = ZSTD_DCtx_setParameter(kc->zstd, ZSTD_d_windowLogMax,
-					    kcompress_zstd_window_log(kc->limit));
+		                            kcompress_zstd_window_log(kc->limit));
 		if (ZSTD_isError(rc))
 			return kcompress_zstd_error(rc, err);
 	} else {
@@ -362,8 +371,8 @@ static int kcompress_zstd(struct kcompress *kc, const uint8_t *in, size_t len, s
 	return 0;
 }
 
-int kcompress_run(struct kcompress *kc, int codec, const void *in, size_t len,
-		  const uint8_t **out, size_t *out_len, struct sg_error *err)
+int kcompress_run(struct kcompress *kc, int codec, const void *in, size_t len, const uint8_t **out,
+                  size_t *out_len, struct sg_error *err)
 {
 	int rc;
 
@@ -385,11 +394,20 @@ int kcompress_run(struct kcompress *kc, int codec, const void *in, size_t len,
 		*out = in;
 		*out_len = len;
 		return 0;
-	case KCOMPRESS_GZIP: rc = kcompress_gzip(kc, in, len, err); break;
-	case KCOMPRESS_SNAPPY: rc = kcompress_snappy(kc, in, len, err); break;
-	case KCOMPRESS_LZ4: rc = kcompress_lz4(kc, in, len, err); break;
-	case KCOMPRESS_ZSTD: rc = kcompress_zstd(kc, in, len, err); break;
-	default: return error_set(err, SG_ECORRUPT, "unknown compression codec %d", codec);
+	case KCOMPRESS_GZIP:
+		rc = kcompress_gzip(kc, in, len, err);
+		break;
+	case KCOMPRESS_SNAPPY:
+		rc = kcompress_snappy(kc, in, len, err);
+		break;
+	case KCOMPRESS_LZ4:
+		rc = kcompress_lz4(kc, in, len, err);
+		break;
+	case KCOMPRESS_ZSTD:
+		rc = kcompress_zstd(kc, in, len, err);
+		break;
+	default:
+		return error_set(err, SG_ECORRUPT, "unknown compression codec %d", codec);
 	}
 	if (rc)
 		return -1;

@@ -57,7 +57,7 @@ void kcompress_free(struct kcompress *kc);
  * to the result in *out and its size in *out_len. KCOMPRESS_NONE hands back
  * `in` itself. Returns 0, or -1 with `err` set: SG_ELIMIT past the limit,
  * SG_ECORRUPT for malformed or truncated data or an unknown codec, SG_ENOMEM. */
-int kcompress_run(struct kcompress *kc, int codec, const void *in, size_t len,
-		  const uint8_t **out, size_t *out_len, struct sg_error *err);
+int kcompress_run(struct kcompress *kc, int codec, const void *in, size_t len, const uint8_t **out,
+                  size_t *out_len, struct sg_error *err);
 
 #endif

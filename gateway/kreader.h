@@ -36,18 +36,21 @@ struct kslice {
 };
 
 struct kreader {
-	const uint8_t *p;      /* next byte to read */
-	const uint8_t *end;    /* one past the last readable byte */
-	const uint8_t *base;   /* start of the outermost buffer: offsets count from here */
-	const char *why;       /* NULL while ok; a static description of the first failure */
-	size_t at;             /* offset of the read that failed first */
+	const uint8_t *p;    /* next byte to read */
+	const uint8_t *end;  /* one past the last readable byte */
+	const uint8_t *base; /* start of the outermost buffer: offsets count from here */
+	const char *why;     /* NULL while ok; a static description of the first failure */
+	size_t at;           /* offset of the read that failed first */
 };
 
 /* Starts a cursor over `len` bytes at `buf`. `buf` may be NULL when len is 0. */
 void kreader_init(struct kreader *r, const void *buf, size_t len);
 
 /* 1 while no read has failed, 0 after the first failure. */
-static inline int kreader_ok(const struct kreader *r) { return r->why == NULL; }
+static inline int kreader_ok(const struct kreader *r)
+{
+	return r->why == NULL;
+}
 
 /* Bytes left to read (0 after a failure). */
 size_t kreader_remaining(const struct kreader *r);

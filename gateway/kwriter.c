@@ -103,12 +103,30 @@ static void kwriter_be(struct kwriter *w, uint64_t v, int n)
 	}
 }
 
-void kwriter_i8(struct kwriter *w, int8_t v) { kwriter_be(w, (uint8_t)v, 1); }
-void kwriter_i16(struct kwriter *w, int16_t v) { kwriter_be(w, (uint16_t)v, 2); }
-void kwriter_i32(struct kwriter *w, int32_t v) { kwriter_be(w, (uint32_t)v, 4); }
-void kwriter_u32(struct kwriter *w, uint32_t v) { kwriter_be(w, v, 4); }
-void kwriter_i64(struct kwriter *w, int64_t v) { kwriter_be(w, (uint64_t)v, 8); }
-void kwriter_bool(struct kwriter *w, int v) { kwriter_be(w, v ? 1 : 0, 1); }
+void kwriter_i8(struct kwriter *w, int8_t v)
+{
+	kwriter_be(w, (uint8_t)v, 1);
+}
+void kwriter_i16(struct kwriter *w, int16_t v)
+{
+	kwriter_be(w, (uint16_t)v, 2);
+}
+void kwriter_i32(struct kwriter *w, int32_t v)
+{
+	kwriter_be(w, (uint32_t)v, 4);
+}
+void kwriter_u32(struct kwriter *w, uint32_t v)
+{
+	kwriter_be(w, v, 4);
+}
+void kwriter_i64(struct kwriter *w, int64_t v)
+{
+	kwriter_be(w, (uint64_t)v, 8);
+}
+void kwriter_bool(struct kwriter *w, int v)
+{
+	kwriter_be(w, v ? 1 : 0, 1);
+}
 
 void kwriter_f64(struct kwriter *w, double v)
 {
@@ -129,7 +147,10 @@ static void kwriter_leb128(struct kwriter *w, uint64_t v)
 	kwriter_raw(w, tmp, n);
 }
 
-void kwriter_uvarint(struct kwriter *w, uint32_t v) { kwriter_leb128(w, v); }
+void kwriter_uvarint(struct kwriter *w, uint32_t v)
+{
+	kwriter_leb128(w, v);
+}
 
 void kwriter_varint(struct kwriter *w, int32_t v)
 {
@@ -178,8 +199,14 @@ static void kwriter_compact(struct kwriter *w, struct kslice s)
 		kwriter_raw(w, s.p, (size_t)s.len);
 }
 
-void kwriter_compact_string(struct kwriter *w, struct kslice s) { kwriter_compact(w, s); }
-void kwriter_compact_bytes(struct kwriter *w, struct kslice s) { kwriter_compact(w, s); }
+void kwriter_compact_string(struct kwriter *w, struct kslice s)
+{
+	kwriter_compact(w, s);
+}
+void kwriter_compact_bytes(struct kwriter *w, struct kslice s)
+{
+	kwriter_compact(w, s);
+}
 
 void kwriter_varint_bytes(struct kwriter *w, struct kslice s)
 {
@@ -188,14 +215,20 @@ void kwriter_varint_bytes(struct kwriter *w, struct kslice s)
 		kwriter_raw(w, s.p, (size_t)s.len);
 }
 
-void kwriter_array_len(struct kwriter *w, int32_t n) { kwriter_i32(w, n < 0 ? -1 : n); }
+void kwriter_array_len(struct kwriter *w, int32_t n)
+{
+	kwriter_i32(w, n < 0 ? -1 : n);
+}
 
 void kwriter_compact_array_len(struct kwriter *w, int32_t n)
 {
 	kwriter_uvarint(w, n < 0 ? 0 : (uint32_t)n + 1);
 }
 
-void kwriter_no_tags(struct kwriter *w) { kwriter_uvarint(w, 0); }
+void kwriter_no_tags(struct kwriter *w)
+{
+	kwriter_uvarint(w, 0);
+}
 
 size_t kwriter_reserve(struct kwriter *w, size_t n)
 {

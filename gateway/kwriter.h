@@ -24,12 +24,12 @@
 struct sg_error;
 
 struct kwriter {
-	uint8_t *buf;    /* the bytes written so far are buf[0 .. len) */
+	uint8_t *buf; /* the bytes written so far are buf[0 .. len) */
 	size_t len;
-	size_t cap;      /* bytes allocated (or provided) */
-	size_t limit;    /* hard ceiling on len */
-	int fixed;       /* 1 when buf belongs to the caller */
-	int code;        /* SG_OK, or SG_ELIMIT / SG_ENOMEM after the first failure */
+	size_t cap;   /* bytes allocated (or provided) */
+	size_t limit; /* hard ceiling on len */
+	int fixed;    /* 1 when buf belongs to the caller */
+	int code;     /* SG_OK, or SG_ELIMIT / SG_ENOMEM after the first failure */
 };
 
 /* Starts an empty heap-backed writer that refuses to grow past `limit` bytes.
@@ -51,7 +51,10 @@ void kwriter_reset(struct kwriter *w);
 uint8_t *kwriter_take(struct kwriter *w, size_t *len);
 
 /* 1 while no write has failed. */
-static inline int kwriter_ok(const struct kwriter *w) { return w->code == 0; }
+static inline int kwriter_ok(const struct kwriter *w)
+{
+	return w->code == 0;
+}
 
 /* Ensures room for `n` more bytes and returns a pointer to them, advancing
  * len by n; the caller fills them in. NULL on failure. */

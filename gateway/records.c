@@ -12,8 +12,8 @@
 /* Offset of the attributes field: the CRC covers from here to the end. */
 #define RECORDS_CRC_START 21
 
-__attribute__((format(printf, 3, 4)))
-static int records_fail(size_t batch_offset, struct sg_error *err, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+records_fail(size_t batch_offset, struct sg_error *err, const char *fmt, ...)
 {
 	char msg[SG_ERROR_MSG_MAX];
 	va_list ap;
@@ -51,9 +51,9 @@ int records_batch_parse(struct records_batch *b, struct kreader *r, struct sg_er
 	if (magic == 0 || magic == 1) {
 		kreader_fail(r, "legacy message format");
 		return records_fail(at, err,
-				    "legacy message format v%d (magic %d) is not supported: "
-				    "RecordBatch v2 (magic 2, Kafka 0.11+) is required",
-				    magic, magic);
+		                    "legacy message format v%d (magic %d) is not supported: "
+		                    "RecordBatch v2 (magic 2, Kafka 0.11+) is required",
+		                    magic, magic);
 	}
 	if (magic != 2) {
 		kreader_fail(r, "unknown magic");
@@ -62,12 +62,12 @@ int records_batch_parse(struct records_batch *b, struct kreader *r, struct sg_er
 	if (b->batch_length < RECORDS_BATCH_OVERHEAD - 12) {
 		kreader_fail(r, "record batch too short");
 		return records_fail(at, err, "batch length %d is below the minimum of %d",
-				    (int)b->batch_length, RECORDS_BATCH_OVERHEAD - 12);
+		                    (int)b->batch_length, RECORDS_BATCH_OVERHEAD - 12);
 	}
 	if ((size_t)b->batch_length > avail - 12) {
 		kreader_fail(r, "record batch past the end");
 		return records_fail(at, err, "batch length %d is past the end (%zu bytes left)",
-				    (int)b->batch_length, avail - 12);
+		                    (int)b->batch_length, avail - 12);
 	}
 
 	kreader_sub(r, 12 + (size_t)b->batch_length, &br);
@@ -91,12 +91,13 @@ int records_batch_parse(struct records_batch *b, struct kreader *r, struct sg_er
 	b->payload.len = (int32_t)kreader_remaining(&br);
 
 	{
-		uint32_t crc = crc32c(0, b->raw.p + RECORDS_CRC_START,
-				      (size_t)b->raw.len - RECORDS_CRC_START);
+		uint32_t crc =
+		    crc32c(0, b->raw.p + RECORDS_CRC_START, (size_t)b->raw.len - RECORDS_CRC_START);
 		if (crc != b->crc) {
 			kreader_fail(r, "record batch CRC mismatch");
-			return records_fail(at, err, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
-					    (unsigned)b->crc, (unsigned)crc);
+			return records_fail(at, err,
+			                    "CRC mismatch (stored 0x%08x, computed 0x%08x)",
+			                    (unsigned)b->crc, (unsigned)crc);
 		}
 	}
 	b->codec = b->attributes & RECORDS_ATTR_CODEC_MASK;
@@ -114,8 +115,8 @@ int records_batch_parse(struct records_batch *b, struct kreader *r, struct sg_er
 	return 0;
 }
 
-int records_iter_open(struct records_iter *it, const struct records_batch *b,
-		      struct kcompress *kc, struct sg_error *err)
+int records_iter_open(struct records_iter *it, const struct records_batch *b, struct kcompress *kc,
+                      struct sg_error *err)
 {
 	const uint8_t *out;
 	size_t out_len;
@@ -131,8 +132,8 @@ int records_iter_open(struct records_iter *it, const struct records_batch *b,
 	}
 	if (!kc)
 		return records_fail(b->offset, err,
-				    "%s-compressed batch given no decompression context",
-				    kcompress_name(b->codec));
+		                    "%s-compressed batch given no decompression context",
+		                    kcompress_name(b->codec));
 	if (kcompress_run(kc, b->codec, b->payload.p, (size_t)b->payload.len, &out, &out_len, err))
 		return error_prefix(err, SG_ECORRUPT, "record batch at offset %zu: ", b->offset);
 	kreader_init(&it->r, out, out_len);
@@ -141,11 +142,11 @@ int records_iter_open(struct records_iter *it, const struct records_batch *b,
 }
 
 /* The failure message for a cursor that failed inside record `index`. */
-static int records_read_fail(const struct records_iter *it, const struct kreader *r,
-			     int32_t index, struct sg_error *err)
+static int records_read_fail(const struct records_iter *it, const struct kreader *r, int32_t index,
+                             struct sg_error *err)
 {
 	return records_fail(it->batch->offset, err, "record %d: %s at offset %zu%s", (int)index,
-			    r->why, r->at, it->compressed ? " of the decompressed records" : "");
+	                    r->why, r->at, it->compressed ? " of the decompressed records" : "");
 }
 
 int records_iter_next(struct records_iter *it, struct records_record *rec, struct sg_error *err)
@@ -162,14 +163,14 @@ int records_iter_next(struct records_iter *it, struct records_record *rec, struc
 		it->done = 1;
 		if (left > 0)
 			return records_fail(b->offset, err,
-					    "%zu bytes after the last of its %d records", left,
-					    (int)b->record_count);
+			                    "%zu bytes after the last of its %d records", left,
+			                    (int)b->record_count);
 		return 0;
 	}
 	if (left == 0) {
 		it->done = 1;
 		return records_fail(b->offset, err, "batch claims %d records but holds %d",
-				    (int)b->record_count, (int)index);
+		                    (int)b->record_count, (int)index);
 	}
 
 	memset(rec, 0, sizeof *rec);
@@ -183,10 +184,11 @@ int records_iter_next(struct records_iter *it, struct records_record *rec, struc
 		it->done = 1;
 		if (rec->length < 0)
 			return records_fail(b->offset, err, "record %d: negative length %d",
-					    (int)index, (int)rec->length);
-		return records_fail(b->offset, err,
-				    "record %d: length %d is past the end of the batch (%zu bytes left)",
-				    (int)index, (int)rec->length, kreader_remaining(r));
+			                    (int)index, (int)rec->length);
+		return records_fail(
+		    b->offset, err,
+		    "record %d: length %d is past the end of the batch (%zu bytes left)",
+		    (int)index, (int)rec->length, kreader_remaining(r));
 	}
 	kreader_sub(r, (size_t)rec->length, &rr);
 	rec->attributes = kreader_i8(&rr);
@@ -218,12 +220,13 @@ int records_iter_next(struct records_iter *it, struct records_record *rec, struc
 	if (kreader_remaining(&rr) > 0) {
 		it->done = 1;
 		return records_fail(b->offset, err,
-				    "record %d: %zu bytes left over after its fields (length %d)",
-				    (int)index, kreader_remaining(&rr), (int)rec->length);
+		                    "record %d: %zu bytes left over after its fields (length %d)",
+		                    (int)index, kreader_remaining(&rr), (int)rec->length);
 	}
-	rec->timestamp = b->log_append_time
-				 ? b->max_timestamp
-				 : (int64_t)((uint64_t)b->base_timestamp + (uint64_t)rec->timestamp_delta);
+	rec->timestamp =
+	    b->log_append_time
+	        ? b->max_timestamp
+	        : (int64_t)((uint64_t)b->base_timestamp + (uint64_t)rec->timestamp_delta);
 	rec->offset = (int64_t)((uint64_t)b->base_offset + (uint64_t)(int64_t)rec->offset_delta);
 	it->index++;
 	return 1;

@@ -25,6 +25,13 @@
  *     while ((rc = records_iter_next(&it, &rec, &err)) == 1) { use rec.key, rec.value }
  *     if (rc < 0) ...;                                     // 0 = all records read
  *
+ * Agreement with the broker: like Kafka's own iterator, the record count must
+ * match the records exactly and nothing may follow the last one, in
+ * decompressed data too. So whenever the broker and this parser both accept a
+ * batch they see the same records. Where this parser is stricter (a key or
+ * value length below -1, garbage after the last gzip member, an lz4 payload
+ * of several frames) the batch is refused with a clear error.
+ *
  * Ownership: every slice handed out is borrowed, either from the caller's
  * buffer (uncompressed batches) or from the kcompress context (compressed
  * ones), and stays valid while those do: for a compressed batch, until the
@@ -57,10 +64,10 @@ struct kcompress;
 
 struct records_batch {
 	int64_t base_offset;
-	int32_t batch_length;           /* bytes after the length field */
+	int32_t batch_length; /* bytes after the length field */
 	int32_t partition_leader_epoch;
-	int8_t magic;                   /* always 2 after a successful parse */
-	uint32_t crc;                   /* as stored (and verified) */
+	int8_t magic; /* always 2 after a successful parse */
+	uint32_t crc; /* as stored (and verified) */
 	int16_t attributes;
 	int32_t last_offset_delta;
 	int64_t base_timestamp;
@@ -71,35 +78,35 @@ struct records_batch {
 	int32_t record_count;
 
 	/* Decoded from attributes. */
-	int codec;                      /* enum kcompress_codec, 0..4 */
-	int log_append_time;            /* 0 = CreateTime, 1 = LogAppendTime */
+	int codec;           /* enum kcompress_codec, 0..4 */
+	int log_append_time; /* 0 = CreateTime, 1 = LogAppendTime */
 	int transactional;
 	int control;
 
-	struct kslice raw;              /* the whole batch, baseOffset to the end */
-	struct kslice payload;          /* the records section as stored (maybe compressed) */
-	size_t offset;                  /* where the batch starts in the caller's buffer */
+	struct kslice raw;     /* the whole batch, baseOffset to the end */
+	struct kslice payload; /* the records section as stored (maybe compressed) */
+	size_t offset;         /* where the batch starts in the caller's buffer */
 };
 
 struct records_record {
-	int32_t index;                  /* 0-based position in the batch */
-	int32_t length;                 /* the record's length field */
+	int32_t index;  /* 0-based position in the batch */
+	int32_t length; /* the record's length field */
 	int8_t attributes;
 	int64_t timestamp_delta;
 	int32_t offset_delta;
-	int64_t timestamp;              /* baseTimestamp + delta, or maxTimestamp for LogAppendTime */
-	int64_t offset;                 /* baseOffset + offsetDelta */
-	struct kslice key;              /* len -1 = null */
-	struct kslice value;            /* len -1 = null (a tombstone) */
+	int64_t timestamp;   /* baseTimestamp + delta, or maxTimestamp for LogAppendTime */
+	int64_t offset;      /* baseOffset + offsetDelta */
+	struct kslice key;   /* len -1 = null */
+	struct kslice value; /* len -1 = null (a tombstone) */
 	int32_t header_count;
-	struct kslice headers;          /* the encoded headers; walk with records_header_next() */
+	struct kslice headers; /* the encoded headers; walk with records_header_next() */
 };
 
 struct records_iter {
 	const struct records_batch *batch;
-	struct kreader r;               /* over the (decompressed) records */
+	struct kreader r; /* over the (decompressed) records */
 	int32_t index;
-	int compressed;                 /* 1 when r reads decompressed bytes */
+	int compressed; /* 1 when r reads decompressed bytes */
 	int done;
 };
 
@@ -117,8 +124,8 @@ int records_batch_parse(struct records_batch *b, struct kreader *r, struct sg_er
 /* Prepares to walk the records of `b`. A compressed batch is decompressed
  * into `kc` (which bounds its size; SG_ELIMIT past it); `kc` may be NULL for
  * uncompressed batches. Returns 0 or -1 with `err` set. */
-int records_iter_open(struct records_iter *it, const struct records_batch *b,
-		      struct kcompress *kc, struct sg_error *err);
+int records_iter_open(struct records_iter *it, const struct records_batch *b, struct kcompress *kc,
+                      struct sg_error *err);
 
 /* Reads the next record into `rec`: returns 1 with a record, 0 when all
  * recordCount records were read and no bytes remain, -1 with SG_ECORRUPT

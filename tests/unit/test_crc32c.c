@@ -61,7 +61,8 @@ static void test_random(void)
 			hw_ok &= crc32c(0, p, len) == want;
 			sw_ok &= crc32c_portable(0, p, len) == want;
 			split_ok &= crc32c(crc32c(0, p, cut), p + cut, len - cut) == want;
-			split_ok &= crc32c_portable(crc32c_portable(0, p, cut), p + cut, len - cut) == want;
+			split_ok &=
+			    crc32c_portable(crc32c_portable(0, p, cut), p + cut, len - cut) == want;
 		}
 	}
 	tap_ok(hw_ok, "crc32c() matches the bitwise reference (lengths 0..4096, misaligned)");

@@ -60,7 +60,7 @@ static struct buf deflate_data(const uint8_t *p, size_t n, int gzip, int zeros)
 	size_t left = n;
 	memset(&zs, 0, sizeof zs);
 	if (deflateInit2(&zs, zeros ? 1 : 6, Z_DEFLATED, gzip ? 15 + 16 : 15, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
 		abort();
 	for (;;) {
 		size_t piece = left > sizeof zbuf ? sizeof zbuf : left;
@@ -216,7 +216,7 @@ static uint8_t *payload(size_t n)
 
 /* Decompresses and compares; reports one TAP line. */
 static void roundtrip(struct kcompress *kc, int codec, const struct buf *c, const uint8_t *want,
-		      size_t n, const char *name)
+                      size_t n, const char *name)
 {
 	const uint8_t *out;
 	size_t out_len;
@@ -225,12 +225,12 @@ static void roundtrip(struct kcompress *kc, int codec, const struct buf *c, cons
 	error_clear(&e);
 	rc = kcompress_run(kc, codec, c->p, c->len, &out, &out_len, &e);
 	if (!tap_ok(rc == 0 && out_len == n && (n == 0 || memcmp(out, want, n) == 0),
-		    "%s: %zu bytes round-trip", name, n))
+	            "%s: %zu bytes round-trip", name, n))
 		tap_diag("rc %d len %zu: %s", rc, out_len, e.msg);
 }
 
 static int expect_fail(struct kcompress *kc, int codec, const void *p, size_t n, int code,
-		       struct sg_error *e)
+                       struct sg_error *e)
 {
 	const uint8_t *out;
 	size_t out_len;
@@ -320,7 +320,8 @@ static void test_multi(void)
 
 	error_clear(&e);
 	tap_ok(kcompress_run(kc, KCOMPRESS_NONE, p, 10, &out, &out_len, &e) == 0 && out == p &&
-	       out_len == 10, "codec none hands back the input");
+	           out_len == 10,
+	       "codec none hands back the input");
 	tap_ok(expect_fail(kc, 5, p, 10, SG_ECORRUPT, &e), "codec 5 fails as corrupt");
 	tap_is_str(e.msg, "unknown compression codec 5", "message names the codec");
 	tap_is_str(kcompress_name(KCOMPRESS_ZSTD), "zstd", "kcompress_name(4) is zstd");
@@ -341,15 +342,17 @@ static void test_exact_limit(void)
 		int codec;
 		struct buf at, over;
 	} c[] = {
-		{"gzip", KCOMPRESS_GZIP, deflate_data(p, LIMIT, 1, 0), deflate_data(p, LIMIT + 1, 1, 0)},
-		{"snappy raw", KCOMPRESS_SNAPPY, snappy_raw(p, LIMIT), snappy_raw(p, LIMIT + 1)},
-		{"snappy xerial", KCOMPRESS_SNAPPY, snappy_xerial(p, LIMIT, 30000),
-		 snappy_xerial(p, LIMIT + 1, 30000)},
-		{"lz4", KCOMPRESS_LZ4, lz4_frame(p, LIMIT, 0, 0), lz4_frame(p, LIMIT + 1, 0, 0)},
-		{"lz4 with size", KCOMPRESS_LZ4, lz4_frame(p, LIMIT, 1, 0), lz4_frame(p, LIMIT + 1, 1, 0)},
-		{"zstd", KCOMPRESS_ZSTD, zstd_stream(p, LIMIT, 0, 0), zstd_stream(p, LIMIT + 1, 0, 0)},
-		{"zstd with size", KCOMPRESS_ZSTD, zstd_stream(p, LIMIT, 0, 1),
-		 zstd_stream(p, LIMIT + 1, 0, 1)},
+	    {"gzip", KCOMPRESS_GZIP, deflate_data(p, LIMIT, 1, 0),
+	     deflate_data(p, LIMIT + 1, 1, 0)},
+	    {"snappy raw", KCOMPRESS_SNAPPY, snappy_raw(p, LIMIT), snappy_raw(p, LIMIT + 1)},
+	    {"snappy xerial", KCOMPRESS_SNAPPY, snappy_xerial(p, LIMIT, 30000),
+	     snappy_xerial(p, LIMIT + 1, 30000)},
+	    {"lz4", KCOMPRESS_LZ4, lz4_frame(p, LIMIT, 0, 0), lz4_frame(p, LIMIT + 1, 0, 0)},
+	    {"lz4 with size", KCOMPRESS_LZ4, lz4_frame(p, LIMIT, 1, 0),
+	     lz4_frame(p, LIMIT + 1, 1, 0)},
+	    {"zstd", KCOMPRESS_ZSTD, zstd_stream(p, LIMIT, 0, 0), zstd_stream(p, LIMIT + 1, 0, 0)},
+	    {"zstd with size", KCOMPRESS_ZSTD, zstd_stream(p, LIMIT, 0, 1),
+	     zstd_stream(p, LIMIT + 1, 0, 1)},
 	};
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
 		roundtrip(kc, c[i].codec, &c[i].at, p, LIMIT, c[i].name);
@@ -377,11 +380,11 @@ static void test_truncation(void)
 		int codec;
 		struct buf b;
 	} c[] = {
-		{"gzip", KCOMPRESS_GZIP, deflate_data(p, 3000, 1, 0)},
-		{"snappy raw", KCOMPRESS_SNAPPY, snappy_raw(p, 3000)},
-		{"lz4", KCOMPRESS_LZ4, lz4_frame(p, 3000, 0, 1)},
-		{"zstd", KCOMPRESS_ZSTD, zstd_stream(p, 3000, 0, 0)},
-		{"zstd with size", KCOMPRESS_ZSTD, zstd_stream(p, 3000, 0, 1)},
+	    {"gzip", KCOMPRESS_GZIP, deflate_data(p, 3000, 1, 0)},
+	    {"snappy raw", KCOMPRESS_SNAPPY, snappy_raw(p, 3000)},
+	    {"lz4", KCOMPRESS_LZ4, lz4_frame(p, 3000, 0, 1)},
+	    {"zstd", KCOMPRESS_ZSTD, zstd_stream(p, 3000, 0, 0)},
+	    {"zstd with size", KCOMPRESS_ZSTD, zstd_stream(p, 3000, 0, 1)},
 	};
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
 		int all = 1;
@@ -396,7 +399,7 @@ static void test_truncation(void)
 		size_t block_end[3], at = 16;
 		for (int k = 0; k < 3; k++) {
 			uint32_t n = (uint32_t)x.p[at] << 24 | (uint32_t)x.p[at + 1] << 16 |
-				     (uint32_t)x.p[at + 2] << 8 | x.p[at + 3];
+			             (uint32_t)x.p[at + 2] << 8 | x.p[at + 3];
 			at += 4 + n;
 			block_end[k] = at;
 		}
@@ -407,11 +410,11 @@ static void test_truncation(void)
 		}
 		tap_ok(all, "snappy xerial: every cut inside the header or a block fails");
 		tap_ok(expect_fail(kc, KCOMPRESS_SNAPPY, x.p, 20, SG_ECORRUPT, &e) &&
-		       strstr(e.msg, "xerial block 0") != NULL,
+		           strstr(e.msg, "xerial block 0") != NULL,
 		       "message names the block: %s", e.msg);
 		x.p[16] = 0x80; /* block length negative */
 		tap_ok(expect_fail(kc, KCOMPRESS_SNAPPY, x.p, x.len, SG_ECORRUPT, &e) &&
-		       strstr(e.msg, "negative length") != NULL,
+		           strstr(e.msg, "negative length") != NULL,
 		       "xerial negative block length: %s", e.msg);
 		x.p[16] = 0;
 		x.p[11] = 0; /* version 0 */
@@ -454,7 +457,8 @@ static void test_corruption(void)
 	for (size_t i = 0; i < s.len; i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			s.p[i] ^= (uint8_t)(1 << bit);
-			if (kcompress_run(kc, KCOMPRESS_SNAPPY, s.p, s.len, &out, &out_len, &e) == 0)
+			if (kcompress_run(kc, KCOMPRESS_SNAPPY, s.p, s.len, &out, &out_len, &e) ==
+			    0)
 				bounded &= out_len <= 4000;
 			s.p[i] ^= (uint8_t)(1 << bit);
 		}
@@ -472,7 +476,7 @@ static void test_corruption(void)
 
 /* ---- bombs ---- */
 
-#define GIB (1ull << 30)
+#define GIB        (1ull << 30)
 #define BOMB_LIMIT (64u << 20)
 
 /* ASan quarantines freed blocks (every doubling of the output buffer stays
@@ -547,9 +551,9 @@ static void bomb(const char *name, int codec, struct buf (*make)(void), int code
 		       b.len, rc, dt, grew, e.msg);
 		fflush(stdout);
 		_exit(rc == -1 && e.code == code && dt < 20 &&
-				      grew < BOMB_RSS_FACTOR * ((long)(BOMB_LIMIT / 1024) + 48 * 1024)
-			      ? 0
-			      : 1);
+		              grew < BOMB_RSS_FACTOR * ((long)(BOMB_LIMIT / 1024) + 48 * 1024)
+		          ? 0
+		          : 1);
 	}
 	waitpid(pid, &status, 0);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -557,12 +561,30 @@ static void bomb(const char *name, int codec, struct buf (*make)(void), int code
 	       error_name(code), BOMB_LIMIT >> 20);
 }
 
-static struct buf bomb_gzip(void) { return deflate_data(NULL, GIB, 1, 1); }
-static struct buf bomb_lz4(void) { return lz4_zeros(GIB); }
-static struct buf bomb_zstd(void) { return zstd_stream(NULL, GIB, 1, 0); }
-static struct buf bomb_zstd_sized(void) { return zstd_stream(NULL, GIB, 1, 1); }
-static struct buf bomb_snappy_raw(void) { return snappy_handmade(GIB, 1u << 20); }
-static struct buf bomb_snappy_liar(void) { return snappy_handmade(1000, 1u << 20); }
+static struct buf bomb_gzip(void)
+{
+	return deflate_data(NULL, GIB, 1, 1);
+}
+static struct buf bomb_lz4(void)
+{
+	return lz4_zeros(GIB);
+}
+static struct buf bomb_zstd(void)
+{
+	return zstd_stream(NULL, GIB, 1, 0);
+}
+static struct buf bomb_zstd_sized(void)
+{
+	return zstd_stream(NULL, GIB, 1, 1);
+}
+static struct buf bomb_snappy_raw(void)
+{
+	return snappy_handmade(GIB, 1u << 20);
+}
+static struct buf bomb_snappy_liar(void)
+{
+	return snappy_handmade(1000, 1u << 20);
+}
 
 static struct buf bomb_snappy_xerial(void)
 {
@@ -584,7 +606,8 @@ static void test_bombs(void)
 	bomb("lz4", KCOMPRESS_LZ4, bomb_lz4, SG_ELIMIT);
 	bomb("zstd streamed", KCOMPRESS_ZSTD, bomb_zstd, SG_ELIMIT);
 	bomb("zstd with declared size", KCOMPRESS_ZSTD, bomb_zstd_sized, SG_ELIMIT);
-	bomb("snappy xerial, 1024 blocks of 1 MiB", KCOMPRESS_SNAPPY, bomb_snappy_xerial, SG_ELIMIT);
+	bomb("snappy xerial, 1024 blocks of 1 MiB", KCOMPRESS_SNAPPY, bomb_snappy_xerial,
+	     SG_ELIMIT);
 	bomb("snappy raw block declaring 1 GiB", KCOMPRESS_SNAPPY, bomb_snappy_raw, SG_ELIMIT);
 	bomb("snappy raw block declaring 1000 bytes", KCOMPRESS_SNAPPY, bomb_snappy_liar,
 	     SG_ECORRUPT);

@@ -7,15 +7,15 @@
 #include "compat/error.h"
 #include "tests/tap.h"
 
-#define R(r, ...)                                                                   \
-	static const uint8_t r##_buf[] = {__VA_ARGS__};                                 \
+#define R(r, ...)                                                                                  \
+	static const uint8_t r##_buf[] = {__VA_ARGS__};                                            \
 	kreader_init(&r, r##_buf, sizeof r##_buf)
 
 static void test_ints(void)
 {
 	struct kreader r;
-	R(r, 0xff, 0x12, 0x34, 0x80, 0x00, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef,
-	  0x80, 0, 0, 0, 0, 0, 0, 2, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x02);
+	R(r, 0xff, 0x12, 0x34, 0x80, 0x00, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef, 0x80, 0, 0, 0, 0, 0,
+	  0, 2, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x02);
 
 	tap_is_int(kreader_i8(&r), -1, "int8 0xff is -1");
 	tap_is_int(kreader_i16(&r), 0x1234, "int16 big-endian");
@@ -46,7 +46,8 @@ static void test_sticky(void)
 	error_clear(&e);
 	tap_is_int(kreader_error(&r, &e, "Test frame"), -1, "kreader_error returns -1");
 	tap_is_int(e.code, SG_ECORRUPT, "error code is SG_ECORRUPT");
-	tap_is_str(e.msg, "Test frame: truncated int32 at offset 1", "first failure wins, with offset");
+	tap_is_str(e.msg, "Test frame: truncated int32 at offset 1",
+	           "first failure wins, with offset");
 
 	kreader_init(&r, NULL, 0);
 	tap_ok(kreader_ok(&r) && kreader_remaining(&r) == 0, "empty NULL buffer is ok");
@@ -66,34 +67,38 @@ struct varint_case {
 static void test_varints(void)
 {
 	static const struct varint_case cases[] = {
-		{{0x00}, 1, 0, 0, 1},
-		{{0x7f}, 1, 0, 127, 1},
-		{{0x80, 0x01}, 2, 0, 128, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0x0f}, 5, 0, 0xffffffffLL, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0x7f}, 5, 0, 0xffffffffLL, 1}, /* overflow bits dropped, like Java */
-		{{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 6, 0, 0, 0},     /* 6 bytes */
-		{{0x80, 0x80}, 2, 0, 0, 0},                             /* truncated */
-		{{0x00}, 1, 1, 0, 1},
-		{{0x01}, 1, 1, -1, 1},
-		{{0x02}, 1, 1, 1, 1},
-		{{0x03}, 1, 1, -2, 1},
-		{{0xfe, 0xff, 0xff, 0xff, 0x0f}, 5, 1, INT32_MAX, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0x0f}, 5, 1, INT32_MIN, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0xff, 0x00}, 6, 1, 0, 0},
-		{{0x01}, 1, 2, -1, 1},
-		{{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, INT64_MAX, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, INT64_MIN, 1},
-		{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 11, 2, 0, 0},
-		{{0xac, 0x02}, 2, 2, 150, 1},
+	    {{0x00}, 1, 0, 0, 1},
+	    {{0x7f}, 1, 0, 127, 1},
+	    {{0x80, 0x01}, 2, 0, 128, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0x0f}, 5, 0, 0xffffffffLL, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0x7f},
+	     5,
+	     0,
+	     0xffffffffLL,
+	     1}, /* overflow bits dropped, like Java */
+	    {{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 6, 0, 0, 0}, /* 6 bytes */
+	    {{0x80, 0x80}, 2, 0, 0, 0},                         /* truncated */
+	    {{0x00}, 1, 1, 0, 1},
+	    {{0x01}, 1, 1, -1, 1},
+	    {{0x02}, 1, 1, 1, 1},
+	    {{0x03}, 1, 1, -2, 1},
+	    {{0xfe, 0xff, 0xff, 0xff, 0x0f}, 5, 1, INT32_MAX, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0x0f}, 5, 1, INT32_MIN, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0x00}, 6, 1, 0, 0},
+	    {{0x01}, 1, 2, -1, 1},
+	    {{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, INT64_MAX, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, INT64_MIN, 1},
+	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 11, 2, 0, 0},
+	    {{0xac, 0x02}, 2, 2, 150, 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct varint_case *c = &cases[i];
 		struct kreader r;
 		int64_t got;
 		kreader_init(&r, c->b, c->n);
-		got = c->kind == 0 ? (int64_t)kreader_uvarint(&r)
-		    : c->kind == 1 ? (int64_t)kreader_varint(&r)
-		                   : kreader_varlong(&r);
+		got = c->kind == 0   ? (int64_t)kreader_uvarint(&r)
+		      : c->kind == 1 ? (int64_t)kreader_varint(&r)
+		                     : kreader_varlong(&r);
 		if (c->ok) {
 			tap_ok(kreader_ok(&r) && got == c->want && kreader_remaining(&r) == 0,
 			       "varint case %zu reads %lld", i, (long long)c->want);
@@ -110,15 +115,15 @@ static void test_strings(void)
 	struct kreader r;
 	struct kslice s;
 	R(r, 0x00, 0x03, 'a', 'b', 'c', /* STRING "abc" */
-	  0xff, 0xff,                    /* null STRING */
-	  0x00, 0x00,                    /* empty STRING */
-	  0x03, 'h', 'i',                /* COMPACT_STRING "hi" */
-	  0x00,                          /* null COMPACT_STRING */
-	  0x00, 0x00, 0x00, 0x01, 'x',   /* BYTES "x" */
-	  0xff, 0xff, 0xff, 0xff,        /* null BYTES */
-	  0x01,                          /* empty COMPACT_BYTES */
-	  0x06, 'k', 'e', 'y',           /* varint-length "key" (zig-zag 3 = 6) */
-	  0x01);                         /* varint-length null */
+	  0xff, 0xff,                   /* null STRING */
+	  0x00, 0x00,                   /* empty STRING */
+	  0x03, 'h', 'i',               /* COMPACT_STRING "hi" */
+	  0x00,                         /* null COMPACT_STRING */
+	  0x00, 0x00, 0x00, 0x01, 'x',  /* BYTES "x" */
+	  0xff, 0xff, 0xff, 0xff,       /* null BYTES */
+	  0x01,                         /* empty COMPACT_BYTES */
+	  0x06, 'k', 'e', 'y',          /* varint-length "key" (zig-zag 3 = 6) */
+	  0x01);                        /* varint-length null */
 
 	s = kreader_string(&r);
 	tap_ok(s.len == 3 && memcmp(s.p, "abc", 3) == 0, "STRING abc");
@@ -156,7 +161,8 @@ static void test_bad_lengths(void)
 	{
 		R(r, 0x00, 0x04, 'a', 'b', 'c');
 		s = kreader_string(&r);
-		tap_ok(s.len == -1 && !kreader_ok(&r) && r.at == 0, "STRING past the end fails at its length");
+		tap_ok(s.len == -1 && !kreader_ok(&r) && r.at == 0,
+		       "STRING past the end fails at its length");
 		tap_is_str(r.why, "length past the end", "reason: length past the end");
 	}
 	{
@@ -281,7 +287,8 @@ static void test_take_sub(void)
 	tap_ok(!kreader_ok(&sub) && kreader_ok(&r), "sub fails at its own end, parent stays ok");
 	error_clear(&e);
 	kreader_error(&sub, &e, "Sub");
-	tap_is_str(e.msg, "Sub: truncated int16 at offset 4", "sub offsets count from the outer buffer");
+	tap_is_str(e.msg, "Sub: truncated int16 at offset 4",
+	           "sub offsets count from the outer buffer");
 	kreader_sub(&r, 2, &sub);
 	tap_ok(!kreader_ok(&r) && !kreader_ok(&sub), "sub past the end fails both");
 	kreader_skip(&r, 0);

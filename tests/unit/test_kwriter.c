@@ -18,22 +18,22 @@ static void test_bytes(void)
 {
 	struct kwriter w;
 	static const uint8_t want[] = {
-		0xff, 0x12, 0x34, 0x80, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
-		0x01, /* bool */
-		0xac, 0x02, /* uvarint 300 */
-		0x03, /* varint -2 */
-		0x01, /* varlong -1 */
-		0x00, 0x02, 'h', 'i', /* STRING */
-		0xff, 0xff, /* null STRING */
-		0x03, 'h', 'i', /* COMPACT_STRING */
-		0x00, /* null COMPACT_STRING */
-		0x00, 0x00, 0x00, 0x01, 'b', /* BYTES */
-		0xff, 0xff, 0xff, 0xff, /* null BYTES */
-		0x06, 'k', 'e', 'y', /* varint bytes */
-		0x01, /* varint null */
-		0x00, 0x00, 0x00, 0x02, /* ARRAY 2 */
-		0x00, /* null COMPACT_ARRAY */
-		0x00, /* no tags */
+	    0xff, 0x12, 0x34, 0x80, 0x00, 0x00, 0x01, 0x00,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, /* bool */
+	    0xac, 0x02,                                     /* uvarint 300 */
+	    0x03,                                           /* varint -2 */
+	    0x01,                                           /* varlong -1 */
+	    0x00, 0x02, 'h',  'i',                          /* STRING */
+	    0xff, 0xff,                                     /* null STRING */
+	    0x03, 'h',  'i',                                /* COMPACT_STRING */
+	    0x00,                                           /* null COMPACT_STRING */
+	    0x00, 0x00, 0x00, 0x01, 'b',                    /* BYTES */
+	    0xff, 0xff, 0xff, 0xff,                         /* null BYTES */
+	    0x06, 'k',  'e',  'y',                          /* varint bytes */
+	    0x01,                                           /* varint null */
+	    0x00, 0x00, 0x00, 0x02,                         /* ARRAY 2 */
+	    0x00,                                           /* null COMPACT_ARRAY */
+	    0x00,                                           /* no tags */
 	};
 	kwriter_init(&w, 1024);
 	kwriter_i8(&w, -1);
@@ -63,8 +63,8 @@ static void test_bytes(void)
 
 static void test_roundtrip(void)
 {
-	static const int64_t longs[] = {0, 1, -1, 63, -64, 64, INT32_MAX, INT32_MIN,
-					INT64_MAX, INT64_MIN, 1234567890123LL};
+	static const int64_t longs[] = {
+	    0, 1, -1, 63, -64, 64, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1234567890123LL};
 	struct kwriter w;
 	struct kreader r;
 	int ok = 1;
@@ -123,7 +123,8 @@ static void test_limits(void)
 	kwriter_i16(&w, 0x0102);
 	kwriter_patch_u32(&w, off, 0xa1b2c3d4u);
 	tap_ok(kwriter_ok(&w) && w.buf == fixed && fixed[0] == 0xa1 && fixed[3] == 0xd4 &&
-	       fixed[5] == 2, "fixed buffer: reserve, write, patch");
+	           fixed[5] == 2,
+	       "fixed buffer: reserve, write, patch");
 	kwriter_i8(&w, 0);
 	tap_ok(!kwriter_ok(&w) && w.buf == fixed, "fixed buffer never reallocates");
 	kwriter_free(&w);

@@ -31,8 +31,7 @@ struct text {
 	size_t len, cap;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void text_add(struct text *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void text_add(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -82,12 +81,12 @@ static void render(const uint8_t *buf, size_t len, struct kcompress *kc, struct 
 		if (records_batch_parse(&b, &r, &e) || records_iter_open(&it, &b, kc, &e))
 			goto fail;
 		text_add(t, "batch %d codec %s records %d idempotent %d\n", nb++,
-			 kcompress_name(b.codec), (int)b.record_count, b.producer_id >= 0);
+		         kcompress_name(b.codec), (int)b.record_count, b.producer_id >= 0);
 		while ((rc = records_iter_next(&it, &rec, &e)) == 1) {
 			struct kreader hr;
 			struct kslice hk, hv;
 			text_add(t, "record %d offset %lld timestamp %lld key ", (int)rec.index,
-				 (long long)rec.offset, (long long)rec.timestamp);
+			         (long long)rec.offset, (long long)rec.timestamp);
 			text_field(t, rec.key);
 			text_add(t, " value ");
 			text_field(t, rec.value);
@@ -170,7 +169,7 @@ static void test_data_cases(struct kcompress *kc)
 		} else {
 			render(bin, blen, kc, &got);
 			if (!tap_ok(got.len == elen && memcmp(got.p, want, elen) == 0, "case %s",
-				    names[i])) {
+			            names[i])) {
 				tap_diag("got:\n%s", got.p);
 				tap_diag("want:\n%s", (char *)want);
 			}
@@ -249,14 +248,14 @@ static uint32_t crc_bitwise(const uint8_t *p, size_t n)
 }
 
 /* One record: key, value, up to two headers (NULL-terminated pairs). */
-static void put_record(struct enc *e, int i, const char *key, const char *value,
-		       const char *h1k, const char *h1v)
+static void put_record(struct enc *e, int i, const char *key, const char *value, const char *h1k,
+                       const char *h1v)
 {
 	struct enc body = {0};
 	uint8_t zero = 0;
-	put(&body, &zero, 1);       /* attributes */
-	put_zz(&body, i * 10);      /* timestampDelta */
-	put_zz(&body, i);           /* offsetDelta */
+	put(&body, &zero, 1);  /* attributes */
+	put_zz(&body, i * 10); /* timestampDelta */
+	put_zz(&body, i);      /* offsetDelta */
 	put_vbytes(&body, key);
 	put_vbytes(&body, value);
 	put_zz(&body, h1k ? 1 : 0);
@@ -273,18 +272,18 @@ static void put_record(struct enc *e, int i, const char *key, const char *value,
 static struct enc batch(const struct enc *records, int count, int16_t attributes)
 {
 	struct enc b = {0};
-	put_be(&b, 100, 8);                 /* baseOffset */
-	put_be(&b, 0, 4);                   /* batchLength, patched */
-	put_be(&b, 7, 4);                   /* partitionLeaderEpoch */
-	put_be(&b, 2, 1);                   /* magic */
-	put_be(&b, 0, 4);                   /* crc, patched */
+	put_be(&b, 100, 8); /* baseOffset */
+	put_be(&b, 0, 4);   /* batchLength, patched */
+	put_be(&b, 7, 4);   /* partitionLeaderEpoch */
+	put_be(&b, 2, 1);   /* magic */
+	put_be(&b, 0, 4);   /* crc, patched */
 	put_be(&b, (uint16_t)attributes, 2);
 	put_be(&b, (uint32_t)(count - 1), 4);
-	put_be(&b, 1700000000000ull, 8);    /* baseTimestamp */
-	put_be(&b, 1700000009999ull, 8);    /* maxTimestamp */
-	put_be(&b, (uint64_t)-1, 8);        /* producerId */
-	put_be(&b, (uint16_t)-1, 2);        /* producerEpoch */
-	put_be(&b, (uint32_t)-1, 4);        /* baseSequence */
+	put_be(&b, 1700000000000ull, 8); /* baseTimestamp */
+	put_be(&b, 1700000009999ull, 8); /* maxTimestamp */
+	put_be(&b, (uint64_t)-1, 8);     /* producerId */
+	put_be(&b, (uint16_t)-1, 2);     /* producerEpoch */
+	put_be(&b, (uint32_t)-1, 4);     /* baseSequence */
 	put_be(&b, (uint32_t)count, 4);
 	put(&b, records->p, records->len);
 	return b;
@@ -320,7 +319,7 @@ static char *run(const struct enc *b, struct kcompress *kc)
 
 /* The rendered text must end in an error line starting with "error <want>". */
 static void expect_error(const struct enc *b, struct kcompress *kc, const char *want,
-			 const char *name)
+                         const char *name)
 {
 	char *got = run(b, kc);
 	char *line = got ? strstr(got, "error ") : NULL;
@@ -344,15 +343,16 @@ static void test_built(struct kcompress *kc)
 
 	seal(&b);
 	got = run(&b, kc);
-	tap_is_str(got,
-		   "batch 0 codec none records 3 idempotent 0\n"
-		   "record 0 offset 100 timestamp 1700000000000 key \"k0\" value <12 bytes crc32 "
-		   "0x21edb440> headers 0\n"
-		   "record 1 offset 101 timestamp 1700000000010 key null value null headers 1 \"h\":null\n"
-		   "record 2 offset 102 timestamp 1700000000020 key \"k2\" value \"\" headers 1 "
-		   "\"trace\":\"t-1\"\n"
-		   "end\n",
-		   "hand-built batch of 3 records renders as built");
+	tap_is_str(
+	    got,
+	    "batch 0 codec none records 3 idempotent 0\n"
+	    "record 0 offset 100 timestamp 1700000000000 key \"k0\" value <12 bytes crc32 "
+	    "0x21edb440> headers 0\n"
+	    "record 1 offset 101 timestamp 1700000000010 key null value null headers 1 \"h\":null\n"
+	    "record 2 offset 102 timestamp 1700000000020 key \"k2\" value \"\" headers 1 "
+	    "\"trace\":\"t-1\"\n"
+	    "end\n",
+	    "hand-built batch of 3 records renders as built");
 	free(got);
 
 	/* Header fields and flags. */
@@ -360,28 +360,32 @@ static void test_built(struct kcompress *kc)
 	kreader_init(&r, b.p, b.len);
 	tap_ok(records_batch_parse(&rb, &r, &e) == 0, "parse header");
 	tap_ok(rb.base_offset == 100 && rb.partition_leader_epoch == 7 && rb.magic == 2 &&
-	       rb.last_offset_delta == 2 && rb.base_timestamp == 1700000000000LL &&
-	       rb.max_timestamp == 1700000009999LL && rb.producer_id == -1 &&
-	       rb.producer_epoch == -1 && rb.base_sequence == -1 && rb.record_count == 3,
+	           rb.last_offset_delta == 2 && rb.base_timestamp == 1700000000000LL &&
+	           rb.max_timestamp == 1700000009999LL && rb.producer_id == -1 &&
+	           rb.producer_epoch == -1 && rb.base_sequence == -1 && rb.record_count == 3,
 	       "header fields");
 	tap_ok(rb.raw.p == b.p && (size_t)rb.raw.len == b.len && rb.payload.len == (int)recs.len &&
-	       kreader_remaining(&r) == 0, "raw and payload slices, cursor past the batch");
+	           kreader_remaining(&r) == 0,
+	       "raw and payload slices, cursor past the batch");
 	tap_ok(records_iter_open(&it, &rb, NULL, &e) == 0, "uncompressed batch needs no context");
-	tap_ok(records_iter_next(&it, &rec, &e) == 1 && rec.key.p > b.p &&
-	       rec.key.p < b.p + b.len, "record slices point into the caller's buffer");
+	tap_ok(records_iter_next(&it, &rec, &e) == 1 && rec.key.p > b.p && rec.key.p < b.p + b.len,
+	       "record slices point into the caller's buffer");
 
 	/* LogAppendTime, transactional, control. */
 	{
-		struct enc b2 = batch(&recs, 3, RECORDS_ATTR_LOG_APPEND_TIME |
-						    RECORDS_ATTR_TRANSACTIONAL | RECORDS_ATTR_CONTROL);
+		struct enc b2 = batch(&recs, 3,
+		                      RECORDS_ATTR_LOG_APPEND_TIME | RECORDS_ATTR_TRANSACTIONAL |
+		                          RECORDS_ATTR_CONTROL);
 		seal(&b2);
 		kreader_init(&r, b2.p, b2.len);
 		tap_ok(records_batch_parse(&rb, &r, &e) == 0 && rb.log_append_time &&
-		       rb.transactional && rb.control && rb.codec == 0, "attribute flags decode");
+		           rb.transactional && rb.control && rb.codec == 0,
+		       "attribute flags decode");
 		records_iter_open(&it, &rb, NULL, &e);
 		records_iter_next(&it, &rec, &e);
 		records_iter_next(&it, &rec, &e);
-		tap_is_int(rec.timestamp, 1700000009999LL, "LogAppendTime: record timestamp is maxTimestamp");
+		tap_is_int(rec.timestamp, 1700000009999LL,
+		           "LogAppendTime: record timestamp is maxTimestamp");
 		free(b2.p);
 	}
 
@@ -392,7 +396,8 @@ static void test_built(struct kcompress *kc)
 		put(&two, b.p, b.len);
 		put(&two, b.p, b.len);
 		two.p[b.len + 30] ^= 1;
-		snprintf(want, sizeof want, "SG_ECORRUPT record batch at offset %zu: CRC mismatch", b.len);
+		snprintf(want, sizeof want, "SG_ECORRUPT record batch at offset %zu: CRC mismatch",
+		         b.len);
 		expect_error(&two, kc, want, "second batch's CRC error names its offset");
 		free(two.p);
 	}
@@ -423,79 +428,94 @@ static void test_hostile(struct kcompress *kc)
 		}
 		tap_ok(all, "all %zu truncations fail as SG_ECORRUPT", good.len);
 		b.p = good.p, b.len = 40;
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: batch length 99 is past "
-				     "the end (28 bytes left)", "truncated frame: message");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: batch length 99 is past "
+		             "the end (28 bytes left)",
+		             "truncated frame: message");
 		b.len = 10;
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: truncated header (10 bytes)",
-			     "truncated header: message");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: truncated header (10 bytes)",
+		             "truncated header: message");
 	}
 
 	COPY();
 	b.p[20] ^= 0xff;
 	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: CRC mismatch (stored 0x",
-		     "CRC mismatch");
+	             "CRC mismatch");
 	free(b.p);
 
 	COPY();
 	b.p[good.len - 1] ^= 0x01; /* last byte of the last header value */
 	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: CRC mismatch",
-		     "a flipped payload byte is a CRC mismatch");
+	             "a flipped payload byte is a CRC mismatch");
 	free(b.p);
 
 	COPY();
 	b.p[60] = 4; /* record count 4 */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: batch claims 4 records but holds 3",
-		     "record count larger than the records present");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: batch claims 4 records but holds 3",
+	             "record count larger than the records present");
 	free(b.p);
 
 	COPY();
 	b.p[60] = 2;
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: 19 bytes after the last of its 2 "
-			     "records", "record count smaller than the records present");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: 19 bytes after the last of its 2 "
+	             "records",
+	             "record count smaller than the records present");
 	free(b.p);
 
 	COPY();
 	b.p[57] = 0x80; /* record count negative */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: negative record count -2147483645",
-		     "negative record count");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: negative record count -2147483645",
+	             "negative record count");
 	free(b.p);
 
 	COPY();
 	b.p[first] = 0x7e; /* first record claims 63 bytes: more than are left */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: length 63 is past "
-			     "the end of the batch (49 bytes left)", "record length past the batch");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: record 0: length 63 is past "
+	             "the end of the batch (49 bytes left)",
+	             "record length past the batch");
 	free(b.p);
 
 	COPY();
 	b.p[first] = 0x03; /* -2 */
 	seal(&b);
 	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: negative length -2",
-		     "negative record length");
+	             "negative record length");
 	free(b.p);
 
 	COPY();
 	b.p[first] += 2; /* one more byte than its fields use: eats the next record's length */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: 1 bytes left over "
-			     "after its fields (length 21)", "record length longer than its fields");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: record 0: 1 bytes left over "
+	             "after its fields (length 21)",
+	             "record length longer than its fields");
 	free(b.p);
 
 	COPY();
 	b.p[first] -= 2; /* one byte short: the header count is cut off */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: truncated varint at "
-			     "offset 81", "record length shorter than its fields");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: record 0: truncated varint at "
+	             "offset 81",
+	             "record length shorter than its fields");
 	free(b.p);
 
 	COPY();
 	b.p[first + 4] = 0x05; /* key length -3 */
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: negative length at "
-			     "offset 65", "negative key length");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: record 0: negative length at "
+	             "offset 65",
+	             "negative key length");
 	free(b.p);
 
 	/* A record whose first varint runs for 6 bytes. */
@@ -505,8 +525,10 @@ static void test_hostile(struct kcompress *kc)
 		put(&r6, bad, sizeof bad);
 		b = batch(&r6, 1, 0);
 		seal(&b);
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: varint longer "
-				     "than 5 bytes at offset 61", "bad varint (6 bytes)");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: record 0: varint longer "
+		             "than 5 bytes at offset 61",
+		             "bad varint (6 bytes)");
 		free(b.p);
 		free(r6.p);
 	}
@@ -525,8 +547,10 @@ static void test_hostile(struct kcompress *kc)
 		put(&r1, body.p, body.len);
 		b = batch(&r1, 1, 0);
 		seal(&b);
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: negative header "
-				     "count at offset 69", "negative header count");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: record 0: negative header "
+		             "count at offset 69",
+		             "negative header count");
 		free(b.p);
 
 		body.len -= 1;
@@ -536,8 +560,10 @@ static void test_hostile(struct kcompress *kc)
 		put(&r1, body.p, body.len);
 		b = batch(&r1, 1, 0);
 		seal(&b);
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: header count past "
-				     "the end of the record at offset 69", "header count past the record");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: record 0: header count past "
+		             "the end of the record at offset 69",
+		             "header count past the record");
 		free(b.p);
 
 		body.len -= 1;
@@ -549,8 +575,10 @@ static void test_hostile(struct kcompress *kc)
 		put(&r1, body.p, body.len);
 		b = batch(&r1, 1, 0);
 		seal(&b);
-		expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: record 0: null header key "
-				     "at offset 70", "null header key");
+		expect_error(&b, kc,
+		             "SG_ECORRUPT record batch at offset 0: record 0: null header key "
+		             "at offset 70",
+		             "null header key");
 		free(b.p);
 		free(body.p);
 		free(r1.p);
@@ -559,14 +587,18 @@ static void test_hostile(struct kcompress *kc)
 	/* Header-level problems. */
 	COPY();
 	b.p[8] = 0x80; /* batch length negative */
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: batch length -2147483549 is "
-			     "below the minimum of 49", "negative batch length");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: batch length -2147483549 is "
+	             "below the minimum of 49",
+	             "negative batch length");
 	free(b.p);
 
 	COPY();
 	b.p[11] = 48;
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: batch length 48 is below the "
-			     "minimum of 49", "batch length below the header size");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: batch length 48 is below the "
+	             "minimum of 49",
+	             "batch length below the header size");
 	free(b.p);
 
 	COPY();
@@ -578,14 +610,14 @@ static void test_hostile(struct kcompress *kc)
 	b.p[22] = 5;
 	seal(&b);
 	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: unknown compression codec 5",
-		     "codec 5");
+	             "codec 5");
 	free(b.p);
 
 	COPY();
 	b.p[22] = 1; /* says gzip, holds plain records */
 	seal(&b);
 	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: gzip: corrupt data",
-		     "gzip codec over plain records");
+	             "gzip codec over plain records");
 	free(b.p);
 
 	COPY();
@@ -600,7 +632,8 @@ static void test_hostile(struct kcompress *kc)
 		kreader_init(&r, b.p, b.len);
 		records_batch_parse(&rb, &r, &e);
 		tap_ok(records_iter_open(&it, &rb, NULL, &e) == -1 &&
-		       strstr(e.msg, "zstd-compressed batch given no decompression context") != NULL,
+		           strstr(e.msg, "zstd-compressed batch given no decompression context") !=
+		               NULL,
 		       "compressed batch without a context: %s", e.msg);
 	}
 	free(b.p);
@@ -645,8 +678,9 @@ static void test_compressed(void)
 	seal(&b);
 	got = run(&b, kc);
 	tap_ok(got && strstr(got, "batch 0 codec zstd records 3") &&
-	       strstr(got, "record 2 offset 102 timestamp 1700000000020 key \"k2\"") &&
-	       strstr(got, "end\n"), "zstd batch built here parses");
+	           strstr(got, "record 2 offset 102 timestamp 1700000000020 key \"k2\"") &&
+	           strstr(got, "end\n"),
+	       "zstd batch built here parses");
 	free(got);
 	free(b.p);
 
@@ -662,8 +696,10 @@ static void test_compressed(void)
 		zb.len = ZSTD_compress(zb.p, cap, big.p, big.len, 1);
 		b = batch(&zb, 1, KCOMPRESS_ZSTD);
 		seal(&b);
-		expect_error(&b, kc, "SG_ELIMIT record batch at offset 0: zstd: decompressed size "
-				     "exceeds the limit of 1048576 bytes", "a batch over the decompression limit");
+		expect_error(&b, kc,
+		             "SG_ELIMIT record batch at offset 0: zstd: decompressed size "
+		             "exceeds the limit of 1048576 bytes",
+		             "a batch over the decompression limit");
 		free(b.p);
 		free(zb.p);
 		free(big.p);
@@ -674,7 +710,8 @@ static void test_compressed(void)
 	z.len -= 3;
 	b = batch(&z, 3, KCOMPRESS_ZSTD);
 	seal(&b);
-	expect_error(&b, kc, "SG_ECORRUPT record batch at offset 0: zstd: ", "truncated zstd payload");
+	expect_error(&b, kc,
+	             "SG_ECORRUPT record batch at offset 0: zstd: ", "truncated zstd payload");
 	free(b.p);
 
 	/* An empty compressed batch (as compaction leaves) has nothing to inflate. */
@@ -684,7 +721,7 @@ static void test_compressed(void)
 		seal(&b);
 		got = run(&b, kc);
 		tap_is_str(got, "batch 0 codec gzip records 0 idempotent 0\nend\n",
-			   "empty compressed batch with no payload");
+		           "empty compressed batch with no payload");
 		free(got);
 		free(b.p);
 	}

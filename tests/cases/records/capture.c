@@ -58,12 +58,12 @@ static unsigned char bin_key[3] = {0x00, 0xff, 0x80};
 static unsigned char bin_val[256];
 
 static struct rec recs[] = {
-	{"order-1", 7, "{\"order_id\":1,\"amount\":9.5,\"currency\":\"EUR\"}", 44, 0, {{0}}},
-	{NULL, -1, "plain value", 11, 2, {{"trace-id", "abc123", 6}, {"empty", NULL, -1}}},
-	{"order-2", 7, NULL, -1, 0, {{0}}},
-	{"big", 3, big, sizeof big, 1, {{"content-type", "application/json", 16}}},
-	{"", 0, "", 0, 1, {{"k", "", 0}}},
-	{bin_key, 3, bin_val, 256, 0, {{0}}},
+    {"order-1", 7, "{\"order_id\":1,\"amount\":9.5,\"currency\":\"EUR\"}", 44, 0, {{0}}},
+    {NULL, -1, "plain value", 11, 2, {{"trace-id", "abc123", 6}, {"empty", NULL, -1}}},
+    {"order-2", 7, NULL, -1, 0, {{0}}},
+    {"big", 3, big, sizeof big, 1, {{"content-type", "application/json", 16}}},
+    {"", 0, "", 0, 1, {{"k", "", 0}}},
+    {bin_key, 3, bin_val, 256, 0, {{0}}},
 };
 #define NRECS (int)(sizeof recs / sizeof recs[0])
 
@@ -102,22 +102,23 @@ static void write_expect(const char *dir, const char *codec, int idempotent, int
 {
 	FILE *f = open_expect(dir);
 	for (int b = 0; b < nbatches; b++) {
-	fprintf(f, "batch %d codec %s records %d idempotent %d\n", b, codec, NRECS, idempotent);
-	for (int i = 0; i < NRECS; i++) {
-		fprintf(f, "record %d offset %d timestamp %lld key ", i, b * NRECS + i,
-			BASE_TS + i * 1000);
-		field(f, recs[i].key, recs[i].klen);
-		fputs(" value ", f);
-		field(f, recs[i].val, recs[i].vlen);
-		fprintf(f, " headers %d", recs[i].nh);
-		for (int h = 0; h < recs[i].nh; h++) {
-			fputc(' ', f);
-			field(f, recs[i].h[h].k, (int)strlen(recs[i].h[h].k));
-			fputc(':', f);
-			field(f, recs[i].h[h].v, recs[i].h[h].vlen);
+		fprintf(f, "batch %d codec %s records %d idempotent %d\n", b, codec, NRECS,
+		        idempotent);
+		for (int i = 0; i < NRECS; i++) {
+			fprintf(f, "record %d offset %d timestamp %lld key ", i, b * NRECS + i,
+			        BASE_TS + i * 1000);
+			field(f, recs[i].key, recs[i].klen);
+			fputs(" value ", f);
+			field(f, recs[i].val, recs[i].vlen);
+			fprintf(f, " headers %d", recs[i].nh);
+			for (int h = 0; h < recs[i].nh; h++) {
+				fputc(' ', f);
+				field(f, recs[i].h[h].k, (int)strlen(recs[i].h[h].k));
+				fputc(':', f);
+				field(f, recs[i].h[h].v, recs[i].h[h].vlen);
+			}
+			fputc('\n', f);
 		}
-		fputc('\n', f);
-	}
 	}
 	fputs("end\n", f);
 	fclose(f);
@@ -143,13 +144,15 @@ static void produce(const char *bootstraps, const char *topic, const char *codec
 		rd_kafka_resp_err_t e;
 		for (int h = 0; h < recs[i].nh; h++)
 			rd_kafka_header_add(hs, recs[i].h[h].k, -1, recs[i].h[h].v,
-					    recs[i].h[h].vlen < 0 ? 0 : recs[i].h[h].vlen);
+			                    recs[i].h[h].vlen < 0 ? 0 : recs[i].h[h].vlen);
 		e = rd_kafka_producev(
 		    rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
 		    RD_KAFKA_V_KEY(recs[i].key, recs[i].klen < 0 ? 0 : (size_t)recs[i].klen),
-		    RD_KAFKA_V_VALUE((void *)recs[i].val, recs[i].vlen < 0 ? 0 : (size_t)recs[i].vlen),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(BASE_TS + i * 1000),
-		    RD_KAFKA_V_HEADERS(hs), RD_KAFKA_V_END);
+		    RD_KAFKA_V_VALUE((void *)recs[i].val,
+		                     recs[i].vlen < 0 ? 0 : (size_t)recs[i].vlen),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_TIMESTAMP(BASE_TS + i * 1000), RD_KAFKA_V_HEADERS(hs),
+		    RD_KAFKA_V_END);
 		if (e) {
 			fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
 			exit(1);
@@ -197,7 +200,7 @@ static void read_full(int fd, void *p, size_t n)
 /* One Fetch v4 of partition 0 from `offset`: appends the records bytes to
  * `all` and returns the high watermark. */
 static int64_t fetch_once(const char *bootstraps, const char *topic, int64_t offset,
-			  struct kwriter *all)
+                          struct kwriter *all)
 {
 	struct kwriter w;
 	size_t len_at;
@@ -215,17 +218,17 @@ static int64_t fetch_once(const char *bootstraps, const char *topic, int64_t off
 	kwriter_i16(&w, 4);  /* version */
 	kwriter_i32(&w, 42); /* correlation id */
 	kwriter_string(&w, kslice_cstr("capture"));
-	kwriter_i32(&w, -1);        /* replica id */
-	kwriter_i32(&w, 100);       /* max wait ms */
-	kwriter_i32(&w, 1);         /* min bytes */
-	kwriter_i32(&w, 10 << 20);  /* max bytes */
-	kwriter_i8(&w, 0);          /* read uncommitted */
+	kwriter_i32(&w, -1);       /* replica id */
+	kwriter_i32(&w, 100);      /* max wait ms */
+	kwriter_i32(&w, 1);        /* min bytes */
+	kwriter_i32(&w, 10 << 20); /* max bytes */
+	kwriter_i8(&w, 0);         /* read uncommitted */
 	kwriter_array_len(&w, 1);
 	kwriter_string(&w, kslice_cstr(topic));
 	kwriter_array_len(&w, 1);
-	kwriter_i32(&w, 0);         /* partition */
-	kwriter_i64(&w, offset);    /* fetch offset */
-	kwriter_i32(&w, 10 << 20);  /* partition max bytes */
+	kwriter_i32(&w, 0);        /* partition */
+	kwriter_i64(&w, offset);   /* fetch offset */
+	kwriter_i32(&w, 10 << 20); /* partition max bytes */
 	kwriter_patch_u32(&w, len_at, (uint32_t)(w.len - 4));
 	if (!kwriter_ok(&w) || write(fd, w.buf, w.len) != (ssize_t)w.len)
 		exit(1);
@@ -260,7 +263,8 @@ static int64_t fetch_once(const char *bootstraps, const char *topic, int64_t off
 		}
 	}
 	if (!kreader_ok(&r) || records.len <= 0) {
-		fprintf(stderr, "fetch %s: bad response (%s)\n", topic, r.why ? r.why : "no records");
+		fprintf(stderr, "fetch %s: bad response (%s)\n", topic,
+		        r.why ? r.why : "no records");
 		exit(1);
 	}
 	kwriter_raw(all, records.p, (size_t)records.len);
@@ -350,7 +354,8 @@ static uint32_t crc32c_bitwise(const uint8_t *p, size_t n)
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+	p[3] = (uint8_t)v;
 }
 
 /* The uncompressed librdkafka batch, its records re-compressed with the
@@ -374,7 +379,8 @@ static void derive_xerial(const char *outdir)
 	for (size_t at = 0; at < body; at += 8192) {
 		size_t piece = body - at < 8192 ? body - at : 8192;
 		size_t clen = snappy_max_compressed_length(piece);
-		if (snappy_compress((const char *)in + 61 + at, piece, (char *)out + off + 4, &clen))
+		if (snappy_compress((const char *)in + 61 + at, piece, (char *)out + off + 4,
+		                    &clen))
 			exit(1);
 		put32(out + off, (uint32_t)clen);
 		off += 4 + clen;
@@ -397,9 +403,9 @@ static void derive_legacy(const char *outdir, int magic)
 	char dir[512];
 	FILE *f;
 	memset(m, 0, sizeof m);
-	n = 12 + 4;            /* offset 0, size (later), crc (later) */
+	n = 12 + 4; /* offset 0, size (later), crc (later) */
 	m[n++] = (uint8_t)magic;
-	m[n++] = 0;            /* attributes */
+	m[n++] = 0; /* attributes */
 	if (magic == 1) {
 		uint64_t ts = (uint64_t)BASE_TS;
 		for (int i = 7; i >= 0; i--)
@@ -412,9 +418,10 @@ static void derive_legacy(const char *outdir, int magic)
 	snprintf(dir, sizeof dir, "%s/legacy-magic%d", outdir, magic);
 	spit(dir, m, n);
 	f = open_expect(dir);
-	fprintf(f, "error SG_ECORRUPT record batch at offset 0: legacy message format v%d (magic %d) "
-		   "is not supported: RecordBatch v2 (magic 2, Kafka 0.11+) is required\n",
-		magic, magic);
+	fprintf(f,
+	        "error SG_ECORRUPT record batch at offset 0: legacy message format v%d (magic %d) "
+	        "is not supported: RecordBatch v2 (magic 2, Kafka 0.11+) is required\n",
+	        magic, magic);
 	fclose(f);
 }
 
@@ -424,13 +431,13 @@ int main(int argc, char **argv)
 		const char *name, *codec;
 		int idempotent, batches;
 	} cases[] = {
-		{"librdkafka-none", "none", 0, 1},
-		{"librdkafka-gzip", "gzip", 0, 1},
-		{"librdkafka-snappy", "snappy", 0, 1},
-		{"librdkafka-lz4", "lz4", 0, 1},
-		{"librdkafka-zstd", "zstd", 0, 1},
-		{"librdkafka-idempotent-lz4", "lz4", 1, 1},
-		{"librdkafka-two-batches-gzip", "gzip", 0, 2},
+	    {"librdkafka-none", "none", 0, 1},
+	    {"librdkafka-gzip", "gzip", 0, 1},
+	    {"librdkafka-snappy", "snappy", 0, 1},
+	    {"librdkafka-lz4", "lz4", 0, 1},
+	    {"librdkafka-zstd", "zstd", 0, 1},
+	    {"librdkafka-idempotent-lz4", "lz4", 1, 1},
+	    {"librdkafka-two-batches-gzip", "gzip", 0, 2},
 	};
 	char errstr[512];
 	rd_kafka_conf_t *conf;
