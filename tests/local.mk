@@ -64,6 +64,11 @@ check_PROGRAMS += tests/kafka/gwrun
 tests_kafka_gwrun_SOURCES = tests/kafka/gwrun.c
 tests_kafka_gwrun_CFLAGS = $(TEST_CF)
 tests_kafka_gwrun_LDADD = $(TEST_GATEWAY_LIBS)
+check_PROGRAMS += tests/kafka/test_mock
+tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
+tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
+tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/kafka/test_mock
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
@@ -82,3 +87,111 @@ KAFKA_TESTS = tests/kafka/broker.sh
 TESTS += $(KAFKA_TESTS)
 EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py \
 	tests/kafka/KClient.java tests/kafka/pom.xml
+
+# Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
+# cases in tests/cases/avcompat/<case>/{writer.avsc,reader.avsc,expect.json} and
+# built cases; malloc is wrapped so allocations can fail on purpose.
+AVCOMPAT_CASES = \
+	tests/cases/avcompat/all_six_types/expect.json \
+	tests/cases/avcompat/all_six_types/reader.avsc \
+	tests/cases/avcompat/all_six_types/writer.avsc \
+	tests/cases/avcompat/decimal_fixed_vs_bytes/expect.json \
+	tests/cases/avcompat/decimal_fixed_vs_bytes/reader.avsc \
+	tests/cases/avcompat/decimal_fixed_vs_bytes/writer.avsc \
+	tests/cases/avcompat/decimal_precision_change/expect.json \
+	tests/cases/avcompat/decimal_precision_change/reader.avsc \
+	tests/cases/avcompat/decimal_precision_change/writer.avsc \
+	tests/cases/avcompat/deep_records_fixed_size/expect.json \
+	tests/cases/avcompat/deep_records_fixed_size/reader.avsc \
+	tests/cases/avcompat/deep_records_fixed_size/writer.avsc \
+	tests/cases/avcompat/empty_union_writer/expect.json \
+	tests/cases/avcompat/empty_union_writer/reader.avsc \
+	tests/cases/avcompat/empty_union_writer/writer.avsc \
+	tests/cases/avcompat/enum_default_field_missing_in_writer/expect.json \
+	tests/cases/avcompat/enum_default_field_missing_in_writer/reader.avsc \
+	tests/cases/avcompat/enum_default_field_missing_in_writer/writer.avsc \
+	tests/cases/avcompat/enum_reader_default/expect.json \
+	tests/cases/avcompat/enum_reader_default/reader.avsc \
+	tests/cases/avcompat/enum_reader_default/writer.avsc \
+	tests/cases/avcompat/enum_symbols_sorted/expect.json \
+	tests/cases/avcompat/enum_symbols_sorted/reader.avsc \
+	tests/cases/avcompat/enum_symbols_sorted/writer.avsc \
+	tests/cases/avcompat/error_type_reads_record/expect.json \
+	tests/cases/avcompat/error_type_reads_record/reader.avsc \
+	tests/cases/avcompat/error_type_reads_record/writer.avsc \
+	tests/cases/avcompat/field_alias/expect.json \
+	tests/cases/avcompat/field_alias/reader.avsc \
+	tests/cases/avcompat/field_alias/writer.avsc \
+	tests/cases/avcompat/field_alias_ambiguous/expect.json \
+	tests/cases/avcompat/field_alias_ambiguous/reader.avsc \
+	tests/cases/avcompat/field_alias_ambiguous/writer.avsc \
+	tests/cases/avcompat/field_alias_to_incompatible_type/expect.json \
+	tests/cases/avcompat/field_alias_to_incompatible_type/reader.avsc \
+	tests/cases/avcompat/field_alias_to_incompatible_type/writer.avsc \
+	tests/cases/avcompat/field_reorder_and_defaults/expect.json \
+	tests/cases/avcompat/field_reorder_and_defaults/reader.avsc \
+	tests/cases/avcompat/field_reorder_and_defaults/writer.avsc \
+	tests/cases/avcompat/fixed_alias/expect.json \
+	tests/cases/avcompat/fixed_alias/reader.avsc \
+	tests/cases/avcompat/fixed_alias/writer.avsc \
+	tests/cases/avcompat/logical_date_to_timestamp/expect.json \
+	tests/cases/avcompat/logical_date_to_timestamp/reader.avsc \
+	tests/cases/avcompat/logical_date_to_timestamp/writer.avsc \
+	tests/cases/avcompat/mutual_recursion/expect.json \
+	tests/cases/avcompat/mutual_recursion/reader.avsc \
+	tests/cases/avcompat/mutual_recursion/writer.avsc \
+	tests/cases/avcompat/mutual_recursion_deep_finding/expect.json \
+	tests/cases/avcompat/mutual_recursion_deep_finding/reader.avsc \
+	tests/cases/avcompat/mutual_recursion_deep_finding/writer.avsc \
+	tests/cases/avcompat/name_and_fields_together/expect.json \
+	tests/cases/avcompat/name_and_fields_together/reader.avsc \
+	tests/cases/avcompat/name_and_fields_together/writer.avsc \
+	tests/cases/avcompat/nested_namespace_inheritance/expect.json \
+	tests/cases/avcompat/nested_namespace_inheritance/reader.avsc \
+	tests/cases/avcompat/nested_namespace_inheritance/writer.avsc \
+	tests/cases/avcompat/null_top_into_union/expect.json \
+	tests/cases/avcompat/null_top_into_union/reader.avsc \
+	tests/cases/avcompat/null_top_into_union/writer.avsc \
+	tests/cases/avcompat/promotions_in_containers/expect.json \
+	tests/cases/avcompat/promotions_in_containers/reader.avsc \
+	tests/cases/avcompat/promotions_in_containers/writer.avsc \
+	tests/cases/avcompat/reader_union_promotion/expect.json \
+	tests/cases/avcompat/reader_union_promotion/reader.avsc \
+	tests/cases/avcompat/reader_union_promotion/writer.avsc \
+	tests/cases/avcompat/record_alias_fullname/expect.json \
+	tests/cases/avcompat/record_alias_fullname/reader.avsc \
+	tests/cases/avcompat/record_alias_fullname/writer.avsc \
+	tests/cases/avcompat/record_alias_other_namespace/expect.json \
+	tests/cases/avcompat/record_alias_other_namespace/reader.avsc \
+	tests/cases/avcompat/record_alias_other_namespace/writer.avsc \
+	tests/cases/avcompat/recursive_list_compatible/expect.json \
+	tests/cases/avcompat/recursive_list_compatible/reader.avsc \
+	tests/cases/avcompat/recursive_list_compatible/writer.avsc \
+	tests/cases/avcompat/recursive_tree_type_change/expect.json \
+	tests/cases/avcompat/recursive_tree_type_change/reader.avsc \
+	tests/cases/avcompat/recursive_tree_type_change/writer.avsc \
+	tests/cases/avcompat/shared_enum_twice/expect.json \
+	tests/cases/avcompat/shared_enum_twice/reader.avsc \
+	tests/cases/avcompat/shared_enum_twice/writer.avsc \
+	tests/cases/avcompat/shared_record_twice/expect.json \
+	tests/cases/avcompat/shared_record_twice/reader.avsc \
+	tests/cases/avcompat/shared_record_twice/writer.avsc \
+	tests/cases/avcompat/union_inside_containers/expect.json \
+	tests/cases/avcompat/union_inside_containers/reader.avsc \
+	tests/cases/avcompat/union_inside_containers/writer.avsc \
+	tests/cases/avcompat/union_reader_record_branch_incompatible/expect.json \
+	tests/cases/avcompat/union_reader_record_branch_incompatible/reader.avsc \
+	tests/cases/avcompat/union_reader_record_branch_incompatible/writer.avsc \
+	tests/cases/avcompat/unqualified_name_match/expect.json \
+	tests/cases/avcompat/unqualified_name_match/reader.avsc \
+	tests/cases/avcompat/unqualified_name_match/writer.avsc \
+	tests/cases/avcompat/writer_union_partial/expect.json \
+	tests/cases/avcompat/writer_union_partial/reader.avsc \
+	tests/cases/avcompat/writer_union_partial/writer.avsc
+EXTRA_DIST += $(AVCOMPAT_CASES)
+check_PROGRAMS += tests/unit/test_avcompat
+tests_unit_test_avcompat_SOURCES = tests/unit/test_avcompat.c
+tests_unit_test_avcompat_CFLAGS = $(TEST_CF)
+tests_unit_test_avcompat_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_avcompat_LDADD = $(TEST_COMPAT_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/unit/test_avcompat
