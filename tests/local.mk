@@ -64,11 +64,6 @@ check_PROGRAMS += tests/kafka/gwrun
 tests_kafka_gwrun_SOURCES = tests/kafka/gwrun.c
 tests_kafka_gwrun_CFLAGS = $(TEST_CF)
 tests_kafka_gwrun_LDADD = $(TEST_GATEWAY_LIBS)
-check_PROGRAMS += tests/kafka/test_mock
-tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
-tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
-tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
-TESTS += tests/kafka/test_mock
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
