@@ -12,3 +12,7 @@ compat_libsgcompat_a_SOURCES = \
 compat_libsgcompat_a_SOURCES += compat/avsc.c compat/avsc.h compat/avform.c compat/avform.h
 # Avro schema resolution as a compatibility check (compat/avcompat).
 compat_libsgcompat_a_SOURCES += compat/avcompat.c compat/avcompat.h
+# JSON Schema compatibility as Confluent judges it (compat/jsondiff, with its
+# everit / 2020-12 schema model in compat/jsondiff_model).
+compat_libsgcompat_a_SOURCES += compat/jsondiff.c compat/jsondiff.h \
+	compat/jsondiff_model.c compat/jsondiff_model.h

@@ -190,3 +190,62 @@ tests_unit_test_avcompat_CFLAGS = $(TEST_CF)
 tests_unit_test_avcompat_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 tests_unit_test_avcompat_LDADD = $(TEST_COMPAT_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/unit/test_avcompat
+
+# JSON Schema compatibility (compat/jsondiff): Confluent's diff examples and
+# Karapace's pairs from $(SG_SHARED)/suites, plus tests/cases/jsondiff/<case>/
+# {original.json,update.json,expect.json}.
+JSONDIFF_CASES = \
+	tests/cases/jsondiff/connect-type-bytes/expect.json \
+	tests/cases/jsondiff/connect-type-bytes/original.json \
+	tests/cases/jsondiff/connect-type-bytes/update.json \
+	tests/cases/jsondiff/cyclic-ref-change/expect.json \
+	tests/cases/jsondiff/cyclic-ref-change/original.json \
+	tests/cases/jsondiff/cyclic-ref-change/update.json \
+	tests/cases/jsondiff/cyclic-ref-identical/expect.json \
+	tests/cases/jsondiff/cyclic-ref-identical/original.json \
+	tests/cases/jsondiff/cyclic-ref-identical/update.json \
+	tests/cases/jsondiff/deep-nesting-150/expect.json \
+	tests/cases/jsondiff/deep-nesting-150/original.json \
+	tests/cases/jsondiff/deep-nesting-150/update.json \
+	tests/cases/jsondiff/deep-nesting-300/expect.json \
+	tests/cases/jsondiff/deep-nesting-300/original.json \
+	tests/cases/jsondiff/deep-nesting-300/update.json \
+	tests/cases/jsondiff/defs-bridge/expect.json \
+	tests/cases/jsondiff/defs-bridge/original.json \
+	tests/cases/jsondiff/defs-bridge/update.json \
+	tests/cases/jsondiff/draft2020-prefixitems-closed/expect.json \
+	tests/cases/jsondiff/draft2020-prefixitems-closed/original.json \
+	tests/cases/jsondiff/draft2020-prefixitems-closed/update.json \
+	tests/cases/jsondiff/id-and-anchor-refs/expect.json \
+	tests/cases/jsondiff/id-and-anchor-refs/original.json \
+	tests/cases/jsondiff/id-and-anchor-refs/update.json \
+	tests/cases/jsondiff/lenient-closing-open-model/expect.json \
+	tests/cases/jsondiff/lenient-closing-open-model/original.json \
+	tests/cases/jsondiff/lenient-closing-open-model/update.json \
+	tests/cases/jsondiff/multipleof-decimal-reduced/expect.json \
+	tests/cases/jsondiff/multipleof-decimal-reduced/original.json \
+	tests/cases/jsondiff/multipleof-decimal-reduced/update.json \
+	tests/cases/jsondiff/multipleof-decimal/expect.json \
+	tests/cases/jsondiff/multipleof-decimal/original.json \
+	tests/cases/jsondiff/multipleof-decimal/update.json \
+	tests/cases/jsondiff/mutual-recursion-change/expect.json \
+	tests/cases/jsondiff/mutual-recursion-change/original.json \
+	tests/cases/jsondiff/mutual-recursion-change/update.json \
+	tests/cases/jsondiff/recursive-oneof-change/expect.json \
+	tests/cases/jsondiff/recursive-oneof-change/original.json \
+	tests/cases/jsondiff/recursive-oneof-change/update.json \
+	tests/cases/jsondiff/recursive-oneof-identical/expect.json \
+	tests/cases/jsondiff/recursive-oneof-identical/original.json \
+	tests/cases/jsondiff/recursive-oneof-identical/update.json \
+	tests/cases/jsondiff/ref-cycle-without-schema/expect.json \
+	tests/cases/jsondiff/ref-cycle-without-schema/original.json \
+	tests/cases/jsondiff/ref-cycle-without-schema/update.json \
+	tests/cases/jsondiff/type-array-keyword/expect.json \
+	tests/cases/jsondiff/type-array-keyword/original.json \
+	tests/cases/jsondiff/type-array-keyword/update.json
+EXTRA_DIST += $(JSONDIFF_CASES)
+check_PROGRAMS += tests/unit/test_jsondiff
+tests_unit_test_jsondiff_SOURCES = tests/unit/test_jsondiff.c
+tests_unit_test_jsondiff_CFLAGS = $(TEST_CF)
+tests_unit_test_jsondiff_LDADD = $(TEST_COMPAT_LIBS)
+TESTS += tests/unit/test_jsondiff
