@@ -16,3 +16,20 @@ compat_libsgcompat_a_SOURCES += compat/avcompat.c compat/avcompat.h
 # everit / 2020-12 schema model in compat/jsondiff_model).
 compat_libsgcompat_a_SOURCES += compat/jsondiff.c compat/jsondiff.h \
 	compat/jsondiff_model.c compat/jsondiff_model.h
+# JSON Schema validation, drafts 4 to 2020-12 (compat/jsonschema: API and
+# evaluator; compat/jscompile: compiler; helpers jsuri, jsvalue, jsregex,
+# jsformat; compat/jsmeta: the official meta-schemas, embedded from
+# compat/meta/ by compat/meta/embed.sh into the generated jsmeta_data.c).
+compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
+	compat/jscompile.c compat/jscompile.h compat/jsuri.c compat/jsuri.h \
+	compat/jsvalue.c compat/jsvalue.h compat/jsregex.c compat/jsregex.h \
+	compat/jsformat.c compat/jsformat.h compat/jsmeta.c compat/jsmeta.h
+nodist_compat_libsgcompat_a_SOURCES = compat/jsmeta_data.c
+JSMETA_FILES = compat/meta/draft4.json compat/meta/draft6.json compat/meta/draft7.json \
+	compat/meta/draft2019-09.json compat/meta/draft2020-12.json compat/meta/vocabularies.json
+compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/compat/meta/embed.sh
+	@$(MKDIR_P) compat
+	$(AM_V_GEN)$(SHELL) $(srcdir)/compat/meta/embed.sh $(JSMETA_FILES:%=$(srcdir)/%) > $@-t && mv $@-t $@
+BUILT_SOURCES += compat/jsmeta_data.c
+CLEANFILES += compat/jsmeta_data.c
+EXTRA_DIST += $(JSMETA_FILES) compat/meta/embed.sh compat/meta/LICENSE

@@ -249,3 +249,58 @@ tests_unit_test_jsondiff_SOURCES = tests/unit/test_jsondiff.c
 tests_unit_test_jsondiff_CFLAGS = $(TEST_CF)
 tests_unit_test_jsondiff_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_jsondiff
+
+# JSON Schema validation (compat/jsonschema): the JSON-Schema-Test-Suite from
+# $(SG_SHARED), error reports and limits, and the data cases in
+# tests/cases/jsonschema/<case>/{schema.json,input.json,expect[,options]}.
+JSONSCHEMA_CASES = \
+	tests/cases/jsonschema/anyof-oneof/expect \
+	tests/cases/jsonschema/anyof-oneof/input.json \
+	tests/cases/jsonschema/anyof-oneof/schema.json \
+	tests/cases/jsonschema/big-integers/expect \
+	tests/cases/jsonschema/big-integers/input.json \
+	tests/cases/jsonschema/big-integers/schema.json \
+	tests/cases/jsonschema/dependent-2019/expect \
+	tests/cases/jsonschema/dependent-2019/input.json \
+	tests/cases/jsonschema/dependent-2019/schema.json \
+	tests/cases/jsonschema/draft4-exclusive/expect \
+	tests/cases/jsonschema/draft4-exclusive/input.json \
+	tests/cases/jsonschema/draft4-exclusive/options \
+	tests/cases/jsonschema/draft4-exclusive/schema.json \
+	tests/cases/jsonschema/escaped-locations/expect \
+	tests/cases/jsonschema/escaped-locations/input.json \
+	tests/cases/jsonschema/escaped-locations/schema.json \
+	tests/cases/jsonschema/format-annotation-only/expect \
+	tests/cases/jsonschema/format-annotation-only/input.json \
+	tests/cases/jsonschema/format-annotation-only/schema.json \
+	tests/cases/jsonschema/format-asserted/expect \
+	tests/cases/jsonschema/format-asserted/input.json \
+	tests/cases/jsonschema/format-asserted/options \
+	tests/cases/jsonschema/format-asserted/schema.json \
+	tests/cases/jsonschema/nul-and-unicode/expect \
+	tests/cases/jsonschema/nul-and-unicode/input.json \
+	tests/cases/jsonschema/nul-and-unicode/schema.json \
+	tests/cases/jsonschema/orders-errors/expect \
+	tests/cases/jsonschema/orders-errors/input.json \
+	tests/cases/jsonschema/orders-errors/schema.json \
+	tests/cases/jsonschema/orders-valid/expect \
+	tests/cases/jsonschema/orders-valid/input.json \
+	tests/cases/jsonschema/orders-valid/schema.json \
+	tests/cases/jsonschema/parse-duplicate-key/expect \
+	tests/cases/jsonschema/parse-duplicate-key/input.json \
+	tests/cases/jsonschema/parse-duplicate-key/schema.json \
+	tests/cases/jsonschema/parse-truncated/expect \
+	tests/cases/jsonschema/parse-truncated/input.json \
+	tests/cases/jsonschema/parse-truncated/schema.json \
+	tests/cases/jsonschema/propertynames-contains/expect \
+	tests/cases/jsonschema/propertynames-contains/input.json \
+	tests/cases/jsonschema/propertynames-contains/schema.json \
+	tests/cases/jsonschema/unevaluated-2020/expect \
+	tests/cases/jsonschema/unevaluated-2020/input.json \
+	tests/cases/jsonschema/unevaluated-2020/schema.json
+EXTRA_DIST += $(JSONSCHEMA_CASES)
+check_PROGRAMS += tests/unit/test_jsonschema
+tests_unit_test_jsonschema_SOURCES = tests/unit/test_jsonschema.c
+tests_unit_test_jsonschema_CFLAGS = $(TEST_CF)
+tests_unit_test_jsonschema_LDADD = $(TEST_COMPAT_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/unit/test_jsonschema

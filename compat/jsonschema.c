@@ -1,0 +1,1105 @@
+/* compat/jsonschema.c: the public JSON Schema API and the evaluator that
+ * walks a compiled node graph (compat/jscompile.h) over one document.
+ *
+ * Evaluation is a recursive walk over (node, instance) pairs. State lives in
+ * a struct vctx on the caller's stack: the report, a mute counter (errors
+ * inside anyOf/oneOf/not/if/contains branches are not reported; the branch
+ * only answers yes or no), the dynamic scope (a linked list of the resources
+ * entered, on the C stack), a depth counter, and the PCRE2 match data. The
+ * instance location is another linked list on the C stack, turned into a
+ * JSON pointer only when an error is reported. Nothing is allocated on the
+ * success path except PCRE2 match data (once per call, when a pattern runs)
+ * and annotation bitmaps for unevaluated* over more than 512 members.
+ */
+#include "compat/jsonschema.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat/jscompile.h"
+#include "compat/jsformat.h"
+#include "compat/jsmeta.h"
+#include "compat/jsuri.h"
+
+/* The resources entered so far, innermost first. */
+struct scope {
+	const struct jsres *res;
+	const struct scope *up;
+};
+
+/* The instance location: a property name (key != NULL) or an array index. */
+struct ipath {
+	const struct ipath *up;
+	const char *key;
+	size_t klen;
+	size_t idx;
+};
+
+/* Which members (objects) or items (arrays) of one instance some keyword has
+ * evaluated: the annotations "unevaluatedProperties"/"unevaluatedItems" need. */
+struct ann {
+	size_t n;
+	uint64_t *bits;
+	int all;
+};
+
+#define ANN_STACK_WORDS 8
+
+struct vctx {
+	const struct jsonschema *v;
+	struct report *r;
+	int mute;
+	int abort;          /* depth exceeded or out of memory: unwind */
+	int oom;
+	unsigned depth;
+	const struct scope *scope;
+	struct jsregex_scratch *rx;
+};
+
+static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
+		const struct ipath *p, struct ann *ann);
+
+/* --- annotations --- */
+
+static int ann_init(struct vctx *c, struct ann *a, size_t n, uint64_t *stack)
+{
+	size_t words = (n + 63) / 64;
+	a->n = n;
+	a->all = 0;
+	if (words <= ANN_STACK_WORDS) {
+		a->bits = stack;
+		memset(stack, 0, ANN_STACK_WORDS * sizeof *stack);
+		return 0;
+	}
+	a->bits = calloc(words, sizeof *a->bits);
+	if (!a->bits) {
+		c->oom = c->abort = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void ann_fini(struct ann *a, const uint64_t *stack)
+{
+	if (a->bits != stack)
+		free(a->bits);
+}
+
+static void ann_mark(struct ann *a, size_t i)
+{
+	if (a && i < a->n)
+		a->bits[i / 64] |= 1ULL << (i % 64);
+}
+
+static int ann_has(const struct ann *a, size_t i)
+{
+	return a->all || (i < a->n && ((a->bits[i / 64] >> (i % 64)) & 1));
+}
+
+static void ann_merge(struct ann *dst, const struct ann *src)
+{
+	if (!dst || dst->n != src->n)
+		return;
+	dst->all |= src->all;
+	for (size_t w = 0; w < (src->n + 63) / 64; w++)
+		dst->bits[w] |= src->bits[w];
+}
+
+/* --- reporting --- */
+
+static int quiet(const struct vctx *c)
+{
+	return c->mute || !c->r || report_count(c->r) >= REPORT_MAX;
+}
+
+/* Renders the instance location as a JSON pointer into `buf`. */
+static void path_render(const struct ipath *p, char *buf, size_t cap)
+{
+	const struct ipath *seg[256];
+	size_t n = 0, o = 0;
+	int cut = 0;
+	for (; p; p = p->up) {
+		if (n == sizeof seg / sizeof seg[0]) {
+			cut = 1;
+			break;
+		}
+		seg[n++] = p;
+	}
+	buf[0] = '\0';
+	if (cut) {
+		memcpy(buf, "/...", 5);
+		o = 4;
+	}
+	while (n--) {
+		char num[24];
+		const char *k = seg[n]->key;
+		size_t kl = seg[n]->klen;
+		if (!k) {
+			snprintf(num, sizeof num, "%zu", seg[n]->idx);
+			k = num;
+			kl = strlen(num);
+		}
+		if (o + 2 >= cap)
+			break;
+		buf[o++] = '/';
+		for (size_t i = 0; i < kl && o + 3 < cap; i++) {
+			if (k[i] == '~' || k[i] == '/') {
+				buf[o++] = '~';
+				buf[o++] = k[i] == '~' ? '0' : '1';
+			} else {
+				buf[o++] = k[i] ? k[i] : '?';
+			}
+		}
+		buf[o] = '\0';
+	}
+}
+
+__attribute__((format(printf, 5, 6)))
+static void fail(struct vctx *c, const struct jsnode *n, const char *kw,
+		 const struct ipath *p, const char *fmt, ...)
+{
+	if (c->mute || !c->r)
+		return;
+	char where[1024], msg[768];
+	va_list ap;
+	path_render(p, where, sizeof where);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (report_add(c->r, kw, where, "%s (at %s%s%s)", msg, n->loc,
+		       n->kind == JSNODE_SCHEMA ? "/" : "", n->kind == JSNODE_SCHEMA ? kw : "") < 0)
+		c->oom = c->abort = 1;
+}
+
+#define VAL(x, buf) jsvalue_render((x), (buf), sizeof(buf))
+
+static const char *num_render(const struct jsnum *n, char *buf, size_t cap)
+{
+	if (n->is_int) {
+		snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, n->i);
+		return buf;
+	}
+	json_t *tmp = json_real(n->d);
+	if (!tmp) {
+		snprintf(buf, cap, "%.17g", n->d);
+		return buf;
+	}
+	jsvalue_render(tmp, buf, cap);
+	json_decref(tmp);
+	return buf;
+}
+
+static const char *types_render(unsigned types, char *buf, size_t cap)
+{
+	static const char *const names[] = {"null", "boolean", "object", "array",
+					    "number", "string", "integer"};
+	size_t o = 0, count = 0, total = 0;
+	for (int i = 0; i < 7; i++)
+		total += (types >> i) & 1;
+	buf[0] = '\0';
+	for (int i = 0; i < 7; i++) {
+		if (!((types >> i) & 1))
+			continue;
+		count++;
+		const char *sep = count == 1 ? "" : count == total ? " or " : ", ";
+		int w = snprintf(buf + o, cap - o, "%s%s", sep, names[i]);
+		if (w < 0 || (size_t)w >= cap - o)
+			break;
+		o += (size_t)w;
+	}
+	return buf;
+}
+
+/* --- keywords --- */
+
+static int type_ok(unsigned types, const json_t *x, int reals_are_ints)
+{
+	switch (json_typeof(x)) {
+	case JSON_OBJECT: return (types & JST_OBJECT) != 0;
+	case JSON_ARRAY: return (types & JST_ARRAY) != 0;
+	case JSON_STRING: return (types & JST_STRING) != 0;
+	case JSON_INTEGER: return (types & (JST_INTEGER | JST_NUMBER)) != 0;
+	case JSON_REAL:
+		if (types & JST_NUMBER)
+			return 1;
+		return (types & JST_INTEGER) && reals_are_ints && jsvalue_is_integer(x, 1);
+	case JSON_TRUE:
+	case JSON_FALSE: return (types & JST_BOOLEAN) != 0;
+	default: return (types & JST_NULL) != 0;
+	}
+}
+
+static int muted(struct vctx *c, const struct jsnode *n, const json_t *x,
+		 const struct ipath *p, struct ann *ann)
+{
+	c->mute++;
+	int r = eval(c, n, x, p, ann);
+	c->mute--;
+	return r;
+}
+
+static int unique_items(struct vctx *c, const json_t *x, size_t *di, size_t *dj)
+{
+	size_t n = json_array_size(x);
+	if (n <= 16) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (jsvalue_equal(json_array_get(x, i), json_array_get(x, j))) {
+					*di = i, *dj = j;
+					return 0;
+				}
+		return 1;
+	}
+	/* Open addressing over item hashes: O(n) expected. */
+	size_t cap = 32;
+	while (cap < n * 2)
+		cap *= 2;
+	size_t *slot = calloc(cap, sizeof *slot);
+	uint64_t *h = malloc(n * sizeof *h);
+	int ok = 1;
+	if (!slot || !h) {
+		free(slot);
+		free(h);
+		c->oom = c->abort = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < n && ok; i++) {
+		h[i] = jsvalue_hash(json_array_get(x, i));
+		for (size_t s = h[i] & (cap - 1);; s = (s + 1) & (cap - 1)) {
+			if (!slot[s]) {
+				slot[s] = i + 1;
+				break;
+			}
+			size_t j = slot[s] - 1;
+			if (h[j] == h[i] && jsvalue_equal(json_array_get(x, j), json_array_get(x, i))) {
+				*di = j, *dj = i;
+				ok = 0;
+				break;
+			}
+		}
+	}
+	free(slot);
+	free(h);
+	return ok;
+}
+
+static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		    const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	const struct jsitems *it = k->u.items;
+	size_t len = json_array_size(x), i;
+	int ok = 1;
+	for (i = 0; i < len && i < it->nprefix; i++) {
+		struct ipath cp = {p, NULL, 0, i};
+		if (!eval(c, it->prefix[i], json_array_get(x, i), &cp, NULL)) {
+			ok = 0;
+			if (quiet(c) || c->abort)
+				return 0;
+		}
+		ann_mark(ann, i);
+	}
+	if (!it->rest || len <= it->nprefix)
+		return ok;
+	if (it->rest->kind == JSNODE_FALSE) {
+		struct ipath cp = {p, NULL, 0, it->nprefix};
+		fail(c, n, it->rest_kw, &cp, "array has %zu items, more than the %zu allowed "
+		     "(%s is false)", len, it->nprefix, it->rest_kw);
+		return 0;
+	}
+	for (; i < len; i++) {
+		struct ipath cp = {p, NULL, 0, i};
+		if (!eval(c, it->rest, json_array_get(x, i), &cp, NULL)) {
+			ok = 0;
+			if (quiet(c) || c->abort)
+				return 0;
+		}
+	}
+	if (ann)
+		ann->all = 1;
+	return ok;
+}
+
+static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		       const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	const struct jscontains *ct = k->u.contains;
+	size_t len = json_array_size(x), count = 0;
+	int marking = ct->annotate && ann;
+	for (size_t i = 0; i < len && !c->abort; i++) {
+		struct ipath cp = {p, NULL, 0, i};
+		if (muted(c, ct->node, json_array_get(x, i), &cp, NULL)) {
+			count++;
+			if (marking)
+				ann_mark(ann, i);
+			else if (!ct->has_max && count >= ct->min)
+				break;
+		}
+	}
+	if (count < ct->min) {
+		if (ct->min == 1)
+			fail(c, n, "contains", p, "no item matches the contains schema");
+		else
+			fail(c, n, "minContains", p, "%zu items match contains, fewer than "
+			     "minContains %zu", count, ct->min);
+		return 0;
+	}
+	if (ct->has_max && count > ct->max) {
+		fail(c, n, "maxContains", p, "%zu items match contains, more than maxContains %zu",
+		     count, ct->max);
+		return 0;
+	}
+	return 1;
+}
+
+static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		    const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	const struct jsprops *P = k->u.props;
+	json_t *obj = (json_t *)x;
+	int ok = 1;
+	size_t i = 0;
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), i++) {
+		const char *key = json_object_iter_key(it);
+		size_t kl = json_object_iter_key_len(it);
+		json_t *val = json_object_iter_value(it);
+		struct ipath cp = {p, key, kl, 0};
+		int matched = 0;
+		long j = P->n ? jsprops_find(P, key, kl) : -1;
+		if (j >= 0) {
+			matched = 1;
+			if (!eval(c, P->nodes[j], val, &cp, NULL)) {
+				ok = 0;
+				if (quiet(c) || c->abort)
+					return 0;
+			}
+		}
+		for (size_t q = 0; q < P->npat; q++) {
+			int m = jsregex_match(P->pats[q], key, kl, &c->rx);
+			if (m < 0) {
+				char kb[80];
+				json_t *tmp = json_stringn_nocheck(key, kl);
+				fail(c, n, "patternProperties", &cp, "property name %s could not be "
+				     "matched against \"%s\" within the match limits",
+				     tmp ? VAL(tmp, kb) : "?", jsregex_source(P->pats[q]));
+				json_decref(tmp);
+				ok = 0;
+				if (quiet(c))
+					return 0;
+				continue;
+			}
+			if (!m)
+				continue;
+			matched = 1;
+			if (!eval(c, P->patnodes[q], val, &cp, NULL)) {
+				ok = 0;
+				if (quiet(c) || c->abort)
+					return 0;
+			}
+		}
+		if (!matched && P->additional) {
+			matched = 1;
+			if (P->additional->kind == JSNODE_FALSE) {
+				fail(c, n, "additionalProperties", &cp,
+				     "property is not allowed (additionalProperties is false)");
+				ok = 0;
+				if (quiet(c))
+					return 0;
+			} else if (!eval(c, P->additional, val, &cp, NULL)) {
+				ok = 0;
+				if (quiet(c) || c->abort)
+					return 0;
+			}
+		}
+		if (matched)
+			ann_mark(ann, i);
+	}
+	return ok;
+}
+
+static int kw_property_names(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+			     const json_t *x, const struct ipath *p)
+{
+	json_t *obj = (json_t *)x;
+	int ok = 1;
+	if (k->u.node->kind == JSNODE_TRUE)
+		return 1;
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+		const char *key = json_object_iter_key(it);
+		size_t kl = json_object_iter_key_len(it);
+		struct ipath cp = {p, key, kl, 0};
+		json_t *name = json_stringn_nocheck(key, kl);
+		if (!name) {
+			c->oom = c->abort = 1;
+			return 0;
+		}
+		int r = muted(c, k->u.node, name, &cp, NULL);
+		if (!r) {
+			char kb[80];
+			fail(c, n, "propertyNames", &cp, "property name %s does not match "
+			     "propertyNames", VAL(name, kb));
+		}
+		json_decref(name);
+		if (!r) {
+			ok = 0;
+			if (quiet(c) || c->abort)
+				return 0;
+		}
+	}
+	return ok;
+}
+
+static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		    const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	int any = 0;
+	for (size_t i = 0; i < k->u.list.n && !c->abort; i++) {
+		if (!ann) {
+			if (muted(c, k->u.list.v[i], x, p, NULL)) {
+				any = 1;
+				break;
+			}
+			continue;
+		}
+		uint64_t stack[ANN_STACK_WORDS];
+		struct ann sub;
+		if (ann_init(c, &sub, ann->n, stack) < 0)
+			return 0;
+		if (muted(c, k->u.list.v[i], x, p, &sub)) {
+			any = 1;
+			ann_merge(ann, &sub);
+		}
+		ann_fini(&sub, stack);
+	}
+	if (!any && !c->abort) {
+		char vb[96];
+		fail(c, n, "anyOf", p, "%s does not match any of the %zu schemas in anyOf",
+		     VAL(x, vb), k->u.list.n);
+	}
+	return any;
+}
+
+static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		    const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	size_t count = 0, first = 0, second = 0;
+	uint64_t mstack[ANN_STACK_WORDS];
+	struct ann match = {0, NULL, 0};
+	if (ann && ann_init(c, &match, ann->n, mstack) < 0)
+		return 0;
+	for (size_t i = 0; i < k->u.list.n && !c->abort; i++) {
+		uint64_t stack[ANN_STACK_WORDS];
+		struct ann sub;
+		if (ann && ann_init(c, &sub, ann->n, stack) < 0)
+			break;
+		int r = muted(c, k->u.list.v[i], x, p, ann ? &sub : NULL);
+		if (r) {
+			if (count == 0) {
+				first = i;
+				if (ann)
+					ann_merge(&match, &sub);
+			} else if (count == 1) {
+				second = i;
+			}
+			count++;
+		}
+		if (ann)
+			ann_fini(&sub, stack);
+		if (count > 1)
+			break;
+	}
+	if (count == 1 && ann)
+		ann_merge(ann, &match);
+	if (ann)
+		ann_fini(&match, mstack);
+	if (c->abort)
+		return 0;
+	char vb[96];
+	if (count == 0)
+		fail(c, n, "oneOf", p, "%s does not match any of the %zu schemas in oneOf",
+		     VAL(x, vb), k->u.list.n);
+	else if (count > 1)
+		fail(c, n, "oneOf", p, "%s matches more than one schema in oneOf (%zu and %zu)",
+		     VAL(x, vb), first, second);
+	return count == 1;
+}
+
+static int kw_if(struct vctx *c, const struct jskw *k, const json_t *x,
+		 const struct ipath *p, struct ann *ann)
+{
+	const struct jscond *cd = k->u.cond;
+	uint64_t stack[ANN_STACK_WORDS];
+	struct ann sub;
+	if (ann && ann_init(c, &sub, ann->n, stack) < 0)
+		return 0;
+	int r = muted(c, cd->if_, x, p, ann ? &sub : NULL);
+	if (ann) {
+		if (r)
+			ann_merge(ann, &sub);
+		ann_fini(&sub, stack);
+	}
+	if (c->abort)
+		return 0;
+	const struct jsnode *next = r ? cd->then_ : cd->else_;
+	return next ? eval(c, next, x, p, ann) : 1;
+}
+
+static const struct jsnode *dynamic_target(const struct vctx *c, const struct jsdynref *d)
+{
+	const struct jsnode *t = d->target;
+	if (!d->anchor)
+		return t;
+	/* The outermost resource in the dynamic scope with that anchor wins. */
+	for (const struct scope *s = c->scope; s; s = s->up)
+		for (size_t i = 0; i < s->res->ndyn; i++)
+			if (s->res->dyn[i].node && strcmp(s->res->dyn[i].name, d->anchor) == 0)
+				t = s->res->dyn[i].node;
+	return t;
+}
+
+static const struct jsnode *recursive_target(const struct vctx *c, const struct jsnode *t)
+{
+	if (t->kind != JSNODE_SCHEMA || !t->res->recursive_anchor || t->res->root != t)
+		return t;
+	/* Outward from the current resource while each has "$recursiveAnchor". */
+	for (const struct scope *s = c->scope; s && s->res->recursive_anchor; s = s->up)
+		if (s->res->root)
+			t = s->res->root;
+	return t;
+}
+
+static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+			   const json_t *x, const struct ipath *p, struct ann *a)
+{
+	size_t len = json_array_size(x);
+	int ok = 1;
+	if (!a || a->all)
+		return 1;
+	for (size_t i = 0; i < len; i++) {
+		if (ann_has(a, i))
+			continue;
+		struct ipath cp = {p, NULL, 0, i};
+		if (k->u.node->kind == JSNODE_FALSE) {
+			fail(c, n, "unevaluatedItems", &cp,
+			     "item is not allowed (unevaluatedItems is false)");
+			ok = 0;
+		} else if (!eval(c, k->u.node, json_array_get(x, i), &cp, NULL)) {
+			ok = 0;
+		}
+		if (!ok && (quiet(c) || c->abort))
+			return 0;
+	}
+	if (ok)
+		a->all = 1;
+	return ok;
+}
+
+static int kw_uneval_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+			   const json_t *x, const struct ipath *p, struct ann *a)
+{
+	json_t *obj = (json_t *)x;
+	int ok = 1;
+	size_t i = 0;
+	if (!a || a->all)
+		return 1;
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), i++) {
+		if (ann_has(a, i))
+			continue;
+		struct ipath cp = {p, json_object_iter_key(it), json_object_iter_key_len(it), 0};
+		if (k->u.node->kind == JSNODE_FALSE) {
+			fail(c, n, "unevaluatedProperties", &cp,
+			     "property is not allowed (unevaluatedProperties is false)");
+			ok = 0;
+		} else if (!eval(c, k->u.node, json_object_iter_value(it), &cp, NULL)) {
+			ok = 0;
+		}
+		if (!ok && (quiet(c) || c->abort))
+			return 0;
+	}
+	if (ok)
+		a->all = 1;
+	return ok;
+}
+
+static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
+		   const json_t *x, const struct ipath *p, struct ann *ann)
+{
+	char vb[96], bb[96];
+	struct jsnum num;
+	switch (k->op) {
+	case JSOP_REF:
+		return eval(c, k->u.node, x, p, ann);
+	case JSOP_DYNREF:
+		return eval(c, dynamic_target(c, k->u.dynref), x, p, ann);
+	case JSOP_RECREF:
+		return eval(c, recursive_target(c, k->u.node), x, p, ann);
+	case JSOP_TYPE:
+		if (type_ok(k->u.types, x, n->reals_are_ints))
+			return 1;
+		fail(c, n, "type", p, "%s is not of type %s", VAL(x, vb),
+		     types_render(k->u.types, bb, sizeof bb));
+		return 0;
+	case JSOP_CONST:
+		if (jsvalue_equal(x, k->u.value))
+			return 1;
+		fail(c, n, "const", p, "%s is not the constant %s", VAL(x, vb), VAL(k->u.value, bb));
+		return 0;
+	case JSOP_ENUM:
+		for (size_t i = 0; i < json_array_size(k->u.value); i++)
+			if (jsvalue_equal(x, json_array_get(k->u.value, i)))
+				return 1;
+		fail(c, n, "enum", p, "%s is not one of %s", VAL(x, vb), VAL(k->u.value, bb));
+		return 0;
+	case JSOP_MINIMUM:
+	case JSOP_MAXIMUM:
+	case JSOP_XMINIMUM:
+	case JSOP_XMAXIMUM: {
+		if (jsvalue_num(x, &num) < 0)
+			return 1;
+		int cmp = jsvalue_num_cmp(&num, &k->u.num);
+		static const char *const what[] = {"less than the minimum of",
+						   "greater than the maximum of",
+						   "not greater than the exclusive minimum of",
+						   "not less than the exclusive maximum of"};
+		int i = k->op - JSOP_MINIMUM;
+		int bad = i == 0 ? cmp < 0 : i == 1 ? cmp > 0 : i == 2 ? cmp <= 0 : cmp >= 0;
+		if (!bad)
+			return 1;
+		fail(c, n, k->name, p, "%s is %s %s", VAL(x, vb), what[i],
+		     num_render(&k->u.num, bb, sizeof bb));
+		return 0;
+	}
+	case JSOP_MULTIPLE_OF:
+		if (jsvalue_num(x, &num) < 0 || jsvalue_num_multiple(&num, &k->u.num))
+			return 1;
+		fail(c, n, "multipleOf", p, "%s is not a multiple of %s", VAL(x, vb),
+		     num_render(&k->u.num, bb, sizeof bb));
+		return 0;
+	case JSOP_MIN_LENGTH:
+	case JSOP_MAX_LENGTH: {
+		if (!json_is_string(x))
+			return 1;
+		size_t len = jsvalue_utf8_len(json_string_value(x), json_string_length(x));
+		if (k->op == JSOP_MIN_LENGTH ? len >= k->u.count : len <= k->u.count)
+			return 1;
+		fail(c, n, k->name, p, "%s is %s than %zu characters", VAL(x, vb),
+		     k->op == JSOP_MIN_LENGTH ? "shorter" : "longer", k->u.count);
+		return 0;
+	}
+	case JSOP_PATTERN: {
+		if (!json_is_string(x))
+			return 1;
+		int m = jsregex_match(k->u.re, json_string_value(x), json_string_length(x), &c->rx);
+		if (m == 1)
+			return 1;
+		if (m == 0)
+			fail(c, n, "pattern", p, "%s does not match the pattern \"%s\"", VAL(x, vb),
+			     jsregex_source(k->u.re));
+		else
+			fail(c, n, "pattern", p, "%s could not be matched against the pattern \"%s\" "
+			     "within the match limits", VAL(x, vb), jsregex_source(k->u.re));
+		return 0;
+	}
+	case JSOP_FORMAT:
+		if (!json_is_string(x) ||
+		    jsformat_check(k->u.format, json_string_value(x), json_string_length(x)))
+			return 1;
+		fail(c, n, "format", p, "%s is not a valid %s", VAL(x, vb), jsformat_name(k->u.format));
+		return 0;
+	case JSOP_MIN_ITEMS:
+	case JSOP_MAX_ITEMS: {
+		if (!json_is_array(x))
+			return 1;
+		size_t len = json_array_size(x);
+		if (k->op == JSOP_MIN_ITEMS ? len >= k->u.count : len <= k->u.count)
+			return 1;
+		fail(c, n, k->name, p, "array has %zu items, %s the %s of %zu", len,
+		     k->op == JSOP_MIN_ITEMS ? "fewer than" : "more than",
+		     k->op == JSOP_MIN_ITEMS ? "minimum" : "maximum", k->u.count);
+		return 0;
+	}
+	case JSOP_UNIQUE_ITEMS: {
+		size_t i, j;
+		if (!json_is_array(x) || unique_items(c, x, &i, &j))
+			return 1;
+		if (!c->abort)
+			fail(c, n, "uniqueItems", p, "items %zu and %zu are equal", i, j);
+		return 0;
+	}
+	case JSOP_ITEMS:
+		return json_is_array(x) ? kw_items(c, n, k, x, p, ann) : 1;
+	case JSOP_CONTAINS:
+		return json_is_array(x) ? kw_contains(c, n, k, x, p, ann) : 1;
+	case JSOP_REQUIRED: {
+		if (!json_is_object(x))
+			return 1;
+		int ok = 1;
+		for (size_t i = 0; i < k->u.names.n; i++) {
+			const struct jsstr *s = &k->u.names.v[i];
+			if (json_object_getn(x, s->s, s->n))
+				continue;
+			json_t *tmp = json_stringn_nocheck(s->s, s->n);
+			fail(c, n, "required", p, "required property %s is missing",
+			     tmp ? VAL(tmp, vb) : "?");
+			json_decref(tmp);
+			ok = 0;
+			if (quiet(c))
+				break;
+		}
+		return ok;
+	}
+	case JSOP_MIN_PROPS:
+	case JSOP_MAX_PROPS: {
+		if (!json_is_object(x))
+			return 1;
+		size_t len = json_object_size(x);
+		if (k->op == JSOP_MIN_PROPS ? len >= k->u.count : len <= k->u.count)
+			return 1;
+		fail(c, n, k->name, p, "object has %zu properties, %s the %s of %zu", len,
+		     k->op == JSOP_MIN_PROPS ? "fewer than" : "more than",
+		     k->op == JSOP_MIN_PROPS ? "minimum" : "maximum", k->u.count);
+		return 0;
+	}
+	case JSOP_PROPS:
+		return json_is_object(x) ? kw_props(c, n, k, x, p, ann) : 1;
+	case JSOP_PROPERTY_NAMES:
+		return json_is_object(x) ? kw_property_names(c, n, k, x, p) : 1;
+	case JSOP_DEP_REQUIRED: {
+		if (!json_is_object(x))
+			return 1;
+		int ok = 1;
+		for (size_t i = 0; i < k->u.deps->n; i++) {
+			const struct jsdep *d = &k->u.deps->v[i];
+			if (!json_object_getn(x, d->key.s, d->key.n))
+				continue;
+			for (size_t j = 0; j < d->n; j++) {
+				if (json_object_getn(x, d->names[j].s, d->names[j].n))
+					continue;
+				json_t *a = json_stringn_nocheck(d->names[j].s, d->names[j].n);
+				json_t *b = json_stringn_nocheck(d->key.s, d->key.n);
+				fail(c, n, k->name, p, "property %s is required when %s is present",
+				     a ? VAL(a, vb) : "?", b ? VAL(b, bb) : "?");
+				json_decref(a);
+				json_decref(b);
+				ok = 0;
+				if (quiet(c))
+					return 0;
+			}
+		}
+		return ok;
+	}
+	case JSOP_DEP_SCHEMAS: {
+		if (!json_is_object(x))
+			return 1;
+		int ok = 1;
+		for (size_t i = 0; i < k->u.deps->n; i++) {
+			const struct jsdep *d = &k->u.deps->v[i];
+			if (!json_object_getn(x, d->key.s, d->key.n))
+				continue;
+			if (!eval(c, d->node, x, p, ann)) {
+				ok = 0;
+				if (quiet(c) || c->abort)
+					return 0;
+			}
+		}
+		return ok;
+	}
+	case JSOP_ALL_OF: {
+		int ok = 1;
+		for (size_t i = 0; i < k->u.list.n; i++) {
+			if (!eval(c, k->u.list.v[i], x, p, ann)) {
+				ok = 0;
+				if (quiet(c) || c->abort)
+					return 0;
+			}
+		}
+		return ok;
+	}
+	case JSOP_ANY_OF:
+		return kw_anyof(c, n, k, x, p, ann);
+	case JSOP_ONE_OF:
+		return kw_oneof(c, n, k, x, p, ann);
+	case JSOP_NOT:
+		if (!muted(c, k->u.node, x, p, NULL))
+			return !c->abort;
+		fail(c, n, "not", p, "%s must not match the schema in not", VAL(x, vb));
+		return 0;
+	case JSOP_IF:
+		return kw_if(c, k, x, p, ann);
+	case JSOP_UNEVAL_ITEMS:
+		return json_is_array(x) ? kw_uneval_items(c, n, k, x, p, ann) : 1;
+	case JSOP_UNEVAL_PROPS:
+		return json_is_object(x) ? kw_uneval_props(c, n, k, x, p, ann) : 1;
+	default:
+		return 1;
+	}
+}
+
+static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
+		const struct ipath *p, struct ann *ann)
+{
+	if (n->kind == JSNODE_TRUE)
+		return 1;
+	if (n->kind == JSNODE_FALSE) {
+		fail(c, n, "false", p, "no value is allowed here (the schema is false)");
+		return 0;
+	}
+	if (c->abort)
+		return 0;
+	if (c->depth >= c->v->max_depth) {
+		c->abort = 1;
+		if (c->r) {
+			char where[1024];
+			path_render(p, where, sizeof where);
+			if (report_add(c->r, "depth", where, "validation nested deeper than %u levels "
+				       "(instance or schema recursion too deep) (at %s)",
+				       c->v->max_depth, n->loc) < 0)
+				c->oom = 1;
+		}
+		return 0;
+	}
+	c->depth++;
+	struct scope sc;
+	const struct scope *saved = c->scope;
+	if (!saved || saved->res != n->res) {
+		sc.res = n->res;
+		sc.up = saved;
+		c->scope = &sc;
+	}
+
+	uint64_t stack[ANN_STACK_WORDS];
+	struct ann own, *a = ann;
+	int have_own = 0;
+	if ((n->uneval_props && json_is_object(x)) || (n->uneval_items && json_is_array(x))) {
+		size_t len = json_is_object(x) ? json_object_size(x) : json_array_size(x);
+		if (ann_init(c, &own, len, stack) == 0) {
+			have_own = 1;
+			a = &own;
+		}
+	}
+	int ok = !c->abort;
+	for (size_t i = 0; i < n->nkw && !c->abort; i++) {
+		if (!eval_kw(c, n, &n->kw[i], x, p, a)) {
+			ok = 0;
+			if (quiet(c))
+				break;
+		}
+	}
+	if (have_own) {
+		if (ok && ann)
+			ann_merge(ann, &own);
+		ann_fini(&own, stack);
+	}
+	c->scope = saved;
+	c->depth--;
+	return ok && !c->abort;
+}
+
+/* --- public API --- */
+
+struct jsonschema *jsonschema_compile(const json_t *schema,
+				      const struct jsonschema_options *opts,
+				      struct sg_error *err)
+{
+	if (!schema) {
+		error_set(err, SG_EINVALID_SCHEMA, "no schema given");
+		return NULL;
+	}
+	struct jsonschema *v = calloc(1, sizeof *v);
+	if (!v) {
+		error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
+		return NULL;
+	}
+	if (jscompile(v, schema, opts, err) < 0) {
+		jsonschema_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void jsonschema_free(struct jsonschema *v)
+{
+	if (!v)
+		return;
+	jscompile_release(v);
+	free(v);
+}
+
+enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
+{
+	return v->draft;
+}
+
+int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r)
+{
+	struct vctx c = {.v = v, .r = r};
+	if (!v || !doc)
+		return -1;
+	int ok = eval(&c, v->root, doc, NULL, NULL);
+	jsregex_scratch_free(c.rx);
+	if (c.oom)
+		return -1;
+	return ok ? 1 : 0;
+}
+
+/* Whether the integer literal [p, p+n) (optional '-', digits) overflows a
+ * json_int_t. */
+static int int_overflows(const char *p, size_t n)
+{
+	int neg = n && p[0] == '-';
+	if (neg)
+		p++, n--;
+	while (n > 1 && p[0] == '0')
+		p++, n--;
+	const char *lim = neg ? "9223372036854775808" : "9223372036854775807";
+	return n > 19 || (n == 19 && memcmp(p, lim, 19) > 0);
+}
+
+/* Copies `buf` with ".0" appended to every integer literal too large for
+ * json_int_t, so that jansson reads those (and only those) as reals. Strings
+ * are skipped. Returns a new buffer (length in *outlen) or NULL. */
+static char *mark_big_ints(const char *buf, size_t len, size_t *outlen)
+{
+	size_t extra = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		char *out = NULL;
+		if (pass == 1 && !(out = malloc(len + extra + 1)))
+			return NULL;
+		size_t o = 0;
+		int in_str = 0;
+		for (size_t i = 0; i < len;) {
+			char ch = buf[i];
+			if (in_str) {
+				if (out)
+					out[o] = ch;
+				o++, i++;
+				if (ch == '\\' && i < len) {
+					if (out)
+						out[o] = buf[i];
+					o++, i++;
+				} else if (ch == '"') {
+					in_str = 0;
+				}
+				continue;
+			}
+			if (ch == '"') {
+				in_str = 1;
+			} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+				size_t j = i + 1;
+				int plain = 1;
+				while (j < len && strchr("0123456789.eE+-", buf[j]) && buf[j]) {
+					if (buf[j] == '.' || buf[j] == 'e' || buf[j] == 'E')
+						plain = 0;
+					j++;
+				}
+				int big = plain && int_overflows(buf + i, j - i);
+				if (out)
+					memcpy(out + o, buf + i, j - i);
+				o += j - i;
+				i = j;
+				if (big) {
+					if (out)
+						memcpy(out + o, ".0", 2);
+					o += 2;
+					if (!out)
+						extra += 2;
+				}
+				continue;
+			}
+			if (out)
+				out[o] = ch;
+			o++, i++;
+		}
+		if (out) {
+			out[o] = '\0';
+			*outlen = o;
+			return out;
+		}
+	}
+	return NULL;
+}
+
+json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err)
+{
+	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY;
+	json_error_t je;
+	json_t *j = json_loadb(buf, len, flags, &je);
+	if (j)
+		return j;
+	if (json_error_code(&je) == json_error_numeric_overflow) {
+		size_t n2;
+		char *copy = mark_big_ints(buf, len, &n2);
+		if (copy) {
+			json_error_t je2;
+			j = json_loadb(copy, n2, flags, &je2);
+			free(copy);
+			if (j)
+				return j;
+			if (json_error_code(&je2) != json_error_numeric_overflow)
+				je = je2;
+		}
+	}
+	error_set(err, json_error_code(&je) == json_error_out_of_memory ? SG_ENOMEM : SG_EBAD_REQUEST,
+		  "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
+	return NULL;
+}
+
+int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
+			      struct report *r)
+{
+	struct sg_error e;
+	error_clear(&e);
+	json_t *doc = jsonschema_parse(buf, len, &e);
+	if (!doc) {
+		if (e.code == SG_ENOMEM)
+			return -1;
+		if (r && report_add(r, "parse", "", "%s", e.msg) < 0)
+			return -1;
+		return 0;
+	}
+	int rc = jsonschema_validate(v, doc, r);
+	json_decref(doc);
+	return rc;
+}
+
+int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
+{
+	const char *uri = jsmeta_draft_uri(7);
+	json_t *s = json_is_object(schema) ? json_object_get(schema, "$schema") : NULL;
+	if (s) {
+		if (!json_is_string(s))
+			return error_set(err, SG_EINVALID_SCHEMA, "\"$schema\" must be a string");
+		int d = jsmeta_draft(json_string_value(s));
+		if (!d)
+			return error_set(err, SG_EINVALID_SCHEMA, "unsupported \"$schema\": %.200s",
+					 json_string_value(s));
+		uri = jsmeta_draft_uri(d);
+	}
+	json_t *meta = jsmeta_load(uri);
+	if (!meta)
+		return error_set(err, SG_ENOMEM, "out of memory loading the meta-schema");
+	struct jsonschema *mv = jsonschema_compile(meta, NULL, err);
+	json_decref(meta);
+	if (!mv)
+		return -1;
+	struct report *r = report_new();
+	if (!r) {
+		jsonschema_free(mv);
+		return error_set(err, SG_ENOMEM, "out of memory checking a schema");
+	}
+	int rc = jsonschema_validate(mv, schema, r);
+	int ret = 0;
+	if (rc < 0) {
+		ret = error_set(err, SG_ENOMEM, "out of memory checking a schema");
+	} else if (rc == 0) {
+		const char *loc = report_count(r) ? report_location(r, 0) : "";
+		ret = error_set(err, SG_EINVALID_SCHEMA,
+				"schema does not conform to its meta-schema: at %s: %s",
+				loc[0] ? loc : "(root)",
+				report_count(r) ? report_message(r, 0) : "invalid");
+	}
+	report_free(r);
+	jsonschema_free(mv);
+	return ret;
+}

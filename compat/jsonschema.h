@@ -1,0 +1,122 @@
+/* compat/jsonschema.h: JSON Schema validation (drafts 4, 6, 7, 2019-09 and
+ * 2020-12) on jansson values: compile a schema once, validate many documents.
+ *
+ * The draft comes from the schema's "$schema"; without one, the options'
+ * default draft applies (draft-07 unless set, as Confluent does). Every
+ * keyword of each draft is supported, including "$dynamicRef",
+ * "$recursiveRef", "unevaluatedProperties"/"unevaluatedItems" and custom
+ * meta-schemas' "$vocabulary". "format" is an annotation unless format
+ * assertion is switched on (or the 2020-12 format-assertion vocabulary is
+ * used). Patterns are ECMA-262, run on PCRE2 under match limits.
+ *
+ * Ownership: jsonschema_compile() takes its own references to the schema and
+ * to every named or resolved schema; the caller keeps (and frees) theirs but
+ * must not modify them while the validator lives. Documents passed to
+ * jsonschema_validate() are borrowed for the duration of the call.
+ *
+ * Threads: a compiled struct jsonschema is immutable. Any number of threads
+ * may call jsonschema_validate*() on it at once, each with its own report.
+ * Compilation calls the resolver on the compiling thread only.
+ *
+ * Parsing raw bytes (jsonschema_parse(), jsonschema_validate_bytes()):
+ * - duplicate object keys are rejected: a gateway must not let a consumer
+ *   read a different value than the one validated;
+ * - NUL characters (\u0000) in strings are allowed, as JSON allows them;
+ * - integers beyond 64 bits become reals (doubles) instead of failing, so
+ *   "type": "number" and range checks work on them; smaller integers stay
+ *   exact; reals beyond the double range are rejected;
+ * - nesting is limited by jansson (JSON_PARSER_MAX_DEPTH, 2048 levels);
+ *   deeper input is a parse error, never a crash.
+ * Integer semantics: from draft 6 on, a real with no fractional part (1.0)
+ * is an integer; in draft 4 only integer literals are. 1 and 1.0 are equal
+ * in "enum", "const" and "uniqueItems" in every draft.
+ */
+#ifndef SG_JSONSCHEMA_H
+#define SG_JSONSCHEMA_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "compat/error.h"
+#include "compat/report.h"
+
+enum jsonschema_draft {
+	JSONSCHEMA_DRAFT_DEFAULT = 0, /* draft-07 */
+	JSONSCHEMA_DRAFT4 = 4,
+	JSONSCHEMA_DRAFT6 = 6,
+	JSONSCHEMA_DRAFT7 = 7,
+	JSONSCHEMA_DRAFT2019_09 = 2019,
+	JSONSCHEMA_DRAFT2020_12 = 2020,
+};
+
+/* Default limit on nested evaluation (instance depth plus schema nesting),
+ * past which validation stops with a "depth" error. */
+#define JSONSCHEMA_MAX_DEPTH 1000
+
+/* Fetches the schema document at absolute `uri` (no fragment) for a "$ref"
+ * or "$schema" that no loaded schema defines. Returns a new reference, or
+ * NULL when the URI is unknown. Called during jsonschema_compile() only. The
+ * official meta-schemas are bundled and never asked for. */
+typedef json_t *(*jsonschema_resolver_fn)(void *ctx, const char *uri);
+
+/* A schema known by name, as Confluent's schema references are: a "$ref"
+ * whose URI (as written, or resolved against the referring schema's base)
+ * equals `name` resolves to `schema` (which may use fragments of its own). */
+struct jsonschema_named {
+	const char *name;
+	const json_t *schema;
+};
+
+struct jsonschema_options {
+	enum jsonschema_draft draft;     /* when "$schema" is absent */
+	int format_assert;               /* 1: "format" asserts; 0: annotation */
+	jsonschema_resolver_fn resolver; /* may be NULL */
+	void *resolver_ctx;
+	const struct jsonschema_named *named; /* `nnamed` entries, may be NULL */
+	size_t nnamed;
+	unsigned max_depth;              /* 0: JSONSCHEMA_MAX_DEPTH */
+};
+
+struct jsonschema;
+
+/* Compiles `schema` (an object or a boolean). `opts` may be NULL for the
+ * defaults. Every "$ref" is resolved and every pattern compiled here. On
+ * failure returns NULL and sets `err`: SG_EINVALID_SCHEMA with what and where
+ * (a malformed keyword, an unresolvable "$ref", a bad pattern, a "$ref" cycle
+ * that never reaches the instance), SG_ELIMIT for a schema nested too deep, or
+ * SG_ENOMEM. */
+struct jsonschema *jsonschema_compile(const json_t *schema,
+				      const struct jsonschema_options *opts,
+				      struct sg_error *err);
+void jsonschema_free(struct jsonschema *v);
+
+/* The draft the root schema was compiled as. */
+enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v);
+
+/* Validates `doc`. Returns 1 when valid, 0 when invalid, -1 on an internal
+ * error (out of memory). With a report, every error found is appended (up to
+ * the report's limit): type = the keyword ("minimum", "required", ...),
+ * location = the instance's JSON pointer ("" for the root), message = a
+ * sentence ending with the schema location, such as
+ * `-5 is less than the minimum of 0 (at #/properties/amount/minimum)`.
+ * With `r` == NULL validation stops at the first error (fastest). A document
+ * nested deeper than the depth limit is invalid with a "depth" error. */
+int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r);
+
+/* Parses `len` bytes of JSON (see the parsing rules above) and validates the
+ * result. A parse failure is invalid (0) with one "parse" error. */
+int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
+			      struct report *r);
+
+/* Parses `len` bytes of JSON by the rules above. Returns a new reference, or
+ * NULL with SG_EBAD_REQUEST (malformed, duplicate key, too deep) or SG_ENOMEM
+ * in `err`. */
+json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err);
+
+/* Validates `schema` against the meta-schema of its draft ("$schema", or
+ * draft-07 when absent). Returns 0 when it conforms, or -1 with
+ * SG_EINVALID_SCHEMA and the first violation ("schema at /properties/a/type:
+ * ...") in `err` (also for an unknown "$schema"), or SG_ENOMEM. */
+int jsonschema_check_meta(const json_t *schema, struct sg_error *err);
+
+#endif

@@ -1,0 +1,62 @@
+/* compat/jsvalue.h: JSON values as JSON Schema sees them.
+ *
+ * jansson keeps integers (json_int_t) and reals (double) apart; JSON Schema
+ * does not: 1 and 1.0 are the same number, so they are equal in "enum",
+ * "const" and "uniqueItems", and (from draft 6 on) 1.0 is an integer. These
+ * helpers compare numbers exactly across both representations, so that
+ * 9007199254740993 and 9007199254740992.0 differ as they should.
+ *
+ * Recursive helpers stop at JSVALUE_MAX_DEPTH levels of nesting; deeper
+ * values compare unequal and hash alike, never overflowing the stack.
+ * Nothing here allocates except where stated.
+ */
+#ifndef SG_JSVALUE_H
+#define SG_JSVALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define JSVALUE_MAX_DEPTH 4096
+
+/* A number from the schema, kept in the representation it was written in. */
+struct jsnum {
+	int is_int;
+	json_int_t i;
+	double d;
+};
+
+/* Fills `n` from a JSON number. Returns 0, or -1 when `v` is not a number. */
+int jsvalue_num(const json_t *v, struct jsnum *n);
+
+/* Compares two numbers exactly: -1, 0 or 1. */
+int jsvalue_num_cmp(const struct jsnum *a, const struct jsnum *b);
+
+/* Whether number `x` is a multiple of `m` (m > 0). Integers are exact; reals
+ * use a relative tolerance of a few ulps so that 0.0075 is a multiple of
+ * 0.0001, and a quotient that overflows falls back to fmod(). */
+int jsvalue_num_multiple(const struct jsnum *x, const struct jsnum *m);
+
+/* Whether `v` is an integer: a json integer, or (when `reals_count` is set, as
+ * in draft 6 and later) a finite real without a fractional part. */
+int jsvalue_is_integer(const json_t *v, int reals_count);
+
+/* Equality as JSON Schema defines it (numbers by value, objects regardless of
+ * key order, strings byte for byte including NUL). */
+int jsvalue_equal(const json_t *a, const json_t *b);
+
+/* A hash consistent with jsvalue_equal(). */
+uint64_t jsvalue_hash(const json_t *v);
+
+/* Number of Unicode code points in the `n` bytes of UTF-8 at `s`. */
+size_t jsvalue_utf8_len(const char *s, size_t n);
+
+/* Writes a compact, human-readable rendering of `v` into `buf` of size `cap`
+ * (at least 8), truncated with "..." past `cap`; containers nested deeper
+ * than a few levels print as "[...]" / "{...}". Returns `buf`. */
+const char *jsvalue_render(const json_t *v, char *buf, size_t cap);
+
+/* "object", "array", "string", "integer", "number", "boolean" or "null". */
+const char *jsvalue_type_name(const json_t *v);
+
+#endif

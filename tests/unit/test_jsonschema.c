@@ -1,0 +1,657 @@
+/* tests/unit/test_jsonschema.c: the JSON Schema validator against the
+ * official JSON-Schema-Test-Suite, plus the behaviour the suite does not pin
+ * down (error reports, raw-byte parsing, limits, named references, the
+ * meta-schema check, concurrent use).
+ *
+ * Suite: $SG_SHARED/third_party/JSON-Schema-Test-Suite. Every required test
+ * (the JSON files in tests/<draft>/) is one TAP line; optional/ and optional/format/ (the
+ * latter with format assertion on) run too but only report their pass
+ * counts as diagnostics (set SG_JS_VERBOSE=1 to list their failures). Remote
+ * references to http://localhost:1234/ are served from the suite's remotes/.
+ *
+ * Data cases: tests/cases/jsonschema/<name>/ holds schema.json, input.json
+ * (raw bytes, validated with jsonschema_validate_bytes) and expect: "valid",
+ * or one line per reported error, "type|location|message". An optional
+ * options file sets "draft=<n>" and/or "format=1".
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compat/jsonschema.h"
+#include "tests/tap.h"
+
+static const char *suite_dir;
+static int verbose;
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	fclose(f);
+	if (buf) {
+		char *nb = realloc(buf, n + 1);
+		if (nb)
+			buf = nb;
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+static json_t *load_json(const char *path)
+{
+	size_t len;
+	char *buf = read_file(path, &len);
+	if (!buf)
+		return NULL;
+	struct sg_error e;
+	error_clear(&e);
+	json_t *j = jsonschema_parse(buf, len, &e);
+	if (!j)
+		tap_diag("%s: %s", path, e.msg);
+	free(buf);
+	return j;
+}
+
+/* Serves http://localhost:1234/<path> from the suite's remotes/. */
+static json_t *suite_resolver(void *ctx, const char *uri)
+{
+	(void)ctx;
+	const char *prefix = "http://localhost:1234/";
+	if (strncmp(uri, prefix, strlen(prefix)) != 0 || strstr(uri, ".."))
+		return NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/remotes/%s", suite_dir, uri + strlen(prefix));
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	return load_json(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted *.json file names in `dir` (NULL-terminated; free each). */
+static char **list_json(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	size_t n = 0, cap = 64;
+	char **names = malloc(cap * sizeof *names);
+	struct dirent *e;
+	while (names && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
+			continue;
+		if (n + 1 >= cap) {
+			char **nn = realloc(names, (cap *= 2) * sizeof *names);
+			if (!nn)
+				break;
+			names = nn;
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	if (!names)
+		return NULL;
+	qsort(names, n, sizeof *names, cmp_str);
+	names[n] = NULL;
+	return names;
+}
+
+struct counts {
+	int pass, total;
+};
+
+/* Runs one suite file. Required files print a TAP line per test. */
+static void run_file(const char *path, const char *label, enum jsonschema_draft draft,
+		     int format_assert, int required, struct counts *cnt)
+{
+	json_t *groups = load_json(path);
+	if (!json_is_array(groups)) {
+		if (required)
+			tap_ok(0, "%s: file loads", label);
+		json_decref(groups);
+		return;
+	}
+	struct jsonschema_options opts = {
+		.draft = draft,
+		.format_assert = format_assert,
+		.resolver = suite_resolver,
+	};
+	size_t gi;
+	json_t *g;
+	json_array_foreach(groups, gi, g) {
+		const char *gdesc = json_string_value(json_object_get(g, "description"));
+		struct sg_error err;
+		error_clear(&err);
+		struct jsonschema *v = jsonschema_compile(json_object_get(g, "schema"), &opts, &err);
+		json_t *tests = json_object_get(g, "tests");
+		size_t ti;
+		json_t *t;
+		json_array_foreach(tests, ti, t) {
+			const char *tdesc = json_string_value(json_object_get(t, "description"));
+			int want = json_is_true(json_object_get(t, "valid"));
+			int got = -2, got_quiet = -2;
+			struct report *r = report_new();
+			if (v) {
+				got = jsonschema_validate(v, json_object_get(t, "data"), r);
+				got_quiet = jsonschema_validate(v, json_object_get(t, "data"), NULL);
+			}
+			/* Both modes must agree, and an invalid verdict must say why. */
+			int ok = got == want && got_quiet == want &&
+				 (got == 1 ? report_count(r) == 0 : report_count(r) > 0);
+			cnt->total++;
+			cnt->pass += ok;
+			if (required)
+				tap_ok(ok, "%s: %s: %s", label, gdesc, tdesc);
+			if (!ok && (required || verbose)) {
+				if (!required)
+					tap_diag("optional FAIL %s: %s: %s", label, gdesc, tdesc);
+				if (!v)
+					tap_diag("  compile error: %s", err.msg);
+				else
+					tap_diag("  want %d, got %d (quiet %d)", want, got, got_quiet);
+				for (size_t i = 0; i < report_count(r) && i < 3; i++)
+					tap_diag("  %s at '%s': %s", report_type(r, i),
+						 report_location(r, i), report_message(r, i));
+			}
+			report_free(r);
+		}
+		jsonschema_free(v);
+	}
+	json_decref(groups);
+}
+
+static void run_dir(const char *dir, const char *label, enum jsonschema_draft draft,
+		    int format_assert, int required, struct counts *cnt)
+{
+	char **names = list_json(dir);
+	if (!names) {
+		tap_ok(0, "%s: folder %s lists", label, dir);
+		return;
+	}
+	for (size_t i = 0; names[i]; i++) {
+		char path[4096], lab[512];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		snprintf(lab, sizeof lab, "%s/%s", label, names[i]);
+		run_file(path, lab, draft, format_assert, required, cnt);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void run_suite(void)
+{
+	static const struct {
+		const char *dir;
+		enum jsonschema_draft draft;
+	} drafts[] = {
+		{"draft4", JSONSCHEMA_DRAFT4},
+		{"draft6", JSONSCHEMA_DRAFT6},
+		{"draft7", JSONSCHEMA_DRAFT7},
+		{"draft2019-09", JSONSCHEMA_DRAFT2019_09},
+		{"draft2020-12", JSONSCHEMA_DRAFT2020_12},
+	};
+	struct counts req[5] = {{0}}, opt[5] = {{0}}, fmt[5] = {{0}};
+	for (int i = 0; i < 5; i++) {
+		char dir[4096], lab[64];
+		snprintf(dir, sizeof dir, "%s/tests/%s", suite_dir, drafts[i].dir);
+		run_dir(dir, drafts[i].dir, drafts[i].draft, 0, 1, &req[i]);
+		snprintf(dir, sizeof dir, "%s/tests/%s/optional", suite_dir, drafts[i].dir);
+		snprintf(lab, sizeof lab, "%s/optional", drafts[i].dir);
+		run_dir(dir, lab, drafts[i].draft, 0, 0, &opt[i]);
+		snprintf(dir, sizeof dir, "%s/tests/%s/optional/format", suite_dir, drafts[i].dir);
+		snprintf(lab, sizeof lab, "%s/optional/format", drafts[i].dir);
+		run_dir(dir, lab, drafts[i].draft, 1, 0, &fmt[i]);
+	}
+	for (int i = 0; i < 5; i++)
+		tap_diag("%-13s required %4d/%-4d  optional %4d/%-4d  optional/format %4d/%-4d",
+			 drafts[i].dir, req[i].pass, req[i].total, opt[i].pass, opt[i].total,
+			 fmt[i].pass, fmt[i].total);
+}
+
+/* --- behaviour beyond the suite --- */
+
+static struct jsonschema *compile_text(const char *text, const struct jsonschema_options *o,
+				       struct sg_error *err)
+{
+	json_error_t je;
+	json_t *s = json_loads(text, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
+	if (!s) {
+		tap_diag("bad test schema: %s", je.text);
+		return NULL;
+	}
+	struct sg_error local;
+	if (!err) {
+		error_clear(&local);
+		err = &local;
+	}
+	struct jsonschema *v = jsonschema_compile(s, o, err);
+	json_decref(s);
+	return v;
+}
+
+static int validate_text(const struct jsonschema *v, const char *doc, struct report *r)
+{
+	return jsonschema_validate_bytes(v, doc, strlen(doc), r);
+}
+
+static void test_reports(void)
+{
+	struct jsonschema *v = compile_text(
+		"{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{\"id\":true,"
+		"\"amount\":{\"type\":\"number\",\"minimum\":0},"
+		"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+		"\"a/b~c\":{\"const\":1}},\"additionalProperties\":false}",
+		NULL, NULL);
+	struct report *r = report_new();
+	tap_ok(v != NULL, "report schema compiles");
+	if (!v)
+		return;
+	tap_is_int(validate_text(v, "{\"id\":1,\"amount\":5,\"tags\":[\"x\"]}", r), 1,
+		   "valid document is valid");
+	tap_is_int(report_count(r), 0, "valid document has no findings");
+	report_reset(r);
+	tap_is_int(validate_text(v, "{\"amount\":-5,\"tags\":[\"x\",7],\"a/b~c\":2,\"zz\":0}", r), 0,
+		   "invalid document is invalid");
+	tap_is_int(report_count(r), 5, "every error is reported");
+	const char *want[][3] = {
+		{"minimum", "/amount", "-5 is less than the minimum of 0 (at #/properties/amount/minimum)"},
+		{"type", "/tags/1", "7 is not of type string (at #/properties/tags/items/type)"},
+		{"const", "/a~1b~0c", "2 is not the constant 1 (at #/properties/a~1b~0c/const)"},
+		{"additionalProperties", "/zz",
+		 "property is not allowed (additionalProperties is false) (at #/additionalProperties)"},
+		{"required", "", "required property \"id\" is missing (at #/required)"},
+	};
+	for (size_t i = 0; i < 5; i++) {
+		/* Order follows keyword order, not document order: find by type. */
+		size_t j = 0;
+		while (j < report_count(r) && strcmp(report_type(r, j), want[i][0]) != 0)
+			j++;
+		tap_is_str(report_location(r, j), want[i][1], "%s error location", want[i][0]);
+		tap_is_str(report_message(r, j), want[i][2], "%s error message", want[i][0]);
+	}
+	report_reset(r);
+	tap_is_int(validate_text(v, "{\"id\":1,\"id\":2}", r), 0, "duplicate keys are rejected");
+	tap_is_str(report_type(r, 0), "parse", "duplicate keys are a parse error");
+	report_free(r);
+	jsonschema_free(v);
+}
+
+static void test_numbers(void)
+{
+	struct jsonschema *v = compile_text("{\"enum\":[1, 2.5]}", NULL, NULL);
+	tap_is_int(validate_text(v, "1.0", NULL), 1, "1.0 equals 1 in enum");
+	tap_is_int(validate_text(v, "2.50", NULL), 1, "2.50 equals 2.5");
+	tap_is_int(validate_text(v, "true", NULL), 0, "true is not 1");
+	jsonschema_free(v);
+
+	v = compile_text("{\"uniqueItems\":true}", NULL, NULL);
+	tap_is_int(validate_text(v, "[1, 1.0]", NULL), 0, "1 and 1.0 are not unique");
+	tap_is_int(validate_text(v, "[{\"a\":1,\"b\":2},{\"b\":2,\"a\":1.0}]", NULL), 0,
+		   "objects equal regardless of key order and number form");
+	char big[4096] = "[";
+	for (int i = 0; i < 300; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), "%s%d", i ? "," : "", i);
+	strcat(big, ",299.0]");
+	tap_is_int(validate_text(v, big, NULL), 0, "duplicate found in a long array (hashed path)");
+	big[strlen(big) - 7] = ']';
+	big[strlen(big) - 6] = '\0';
+	tap_is_int(validate_text(v, big, NULL), 1, "300 distinct items are unique");
+	jsonschema_free(v);
+
+	v = compile_text("{\"type\":\"integer\"}", NULL, NULL);
+	tap_is_int(validate_text(v, "1.0", NULL), 1, "draft 7: 1.0 is an integer");
+	tap_is_int(validate_text(v, "123456789012345678901234567890", NULL), 1,
+		   "an integer beyond 64 bits parses (as a real) and is an integer");
+	tap_is_int(validate_text(v, "[1, 123456789012345678901234567890]", NULL), 0,
+		   "bignum fallback keeps the array an array");
+	jsonschema_free(v);
+
+	struct jsonschema_options o4 = {.draft = JSONSCHEMA_DRAFT4};
+	v = compile_text("{\"type\":\"integer\"}", &o4, NULL);
+	tap_is_int(validate_text(v, "1.0", NULL), 0, "draft 4: 1.0 is not an integer");
+	tap_is_int(validate_text(v, "1", NULL), 1, "draft 4: 1 is an integer");
+	jsonschema_free(v);
+
+	v = compile_text("{\"maximum\":9007199254740992}", NULL, NULL);
+	tap_is_int(validate_text(v, "9007199254740993", NULL), 0,
+		   "integer comparison is exact beyond 2^53");
+	tap_is_int(validate_text(v, "9007199254740992.0", NULL), 1, "equal real passes");
+	jsonschema_free(v);
+
+	struct sg_error e;
+	error_clear(&e);
+	const char *mixed = "[1, 98765432109876543210, \"123456789012345678901\"]";
+	json_t *j = jsonschema_parse(mixed, strlen(mixed), &e);
+	tap_ok(j && json_is_integer(json_array_get(j, 0)) && json_is_real(json_array_get(j, 1)) &&
+		       json_is_string(json_array_get(j, 2)),
+	       "only the overflowing integer becomes a real; strings are untouched");
+	json_decref(j);
+	error_clear(&e);
+	j = jsonschema_parse("1e400", 5, &e);
+	tap_ok(!j && e.code == SG_EBAD_REQUEST, "a real beyond double range is a parse error");
+}
+
+static void test_strings(void)
+{
+	struct jsonschema *v = compile_text("{\"const\":\"a\\u0000b\",\"maxLength\":3}", NULL, NULL);
+	tap_is_int(validate_text(v, "\"a\\u0000b\"", NULL), 1, "NUL in strings is accepted");
+	tap_is_int(validate_text(v, "\"a\\u0000c\"", NULL), 0, "NUL strings compare fully");
+	jsonschema_free(v);
+	v = compile_text("{\"maxLength\":2}", NULL, NULL);
+	tap_is_int(validate_text(v, "\"\\u00e9\\u00e9\"", NULL), 1, "length counts code points");
+	tap_is_int(validate_text(v, "\"\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\"", NULL), 0,
+		   "astral characters count once each");
+	jsonschema_free(v);
+}
+
+static void test_limits(void)
+{
+	/* A document nested 10,000 deep: jansson refuses it while parsing. */
+	size_t n = 10000;
+	char *deep = malloc(2 * n + 1);
+	memset(deep, '[', n);
+	memset(deep + n, ']', n);
+	deep[2 * n] = '\0';
+	struct jsonschema *v = compile_text("{\"items\":{\"$ref\":\"#\"}}", NULL, NULL);
+	struct report *r = report_new();
+	tap_is_int(jsonschema_validate_bytes(v, deep, 2 * n, r), 0, "10,000-deep bytes are invalid");
+	tap_ok(report_count(r) == 1 && strcmp(report_type(r, 0), "parse") == 0,
+	       "with a parse error");
+	report_reset(r);
+	/* The same built in memory: the validator's own depth limit stops it. */
+	json_t *doc = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *outer = json_array();
+		json_array_append_new(outer, doc);
+		doc = outer;
+	}
+	tap_is_int(jsonschema_validate(v, doc, r), 0, "10,000-deep value is invalid");
+	tap_ok(report_count(r) == 1 && strcmp(report_type(r, 0), "depth") == 0,
+	       "with a depth error: %s", report_count(r) ? report_message(r, 0) : "");
+	tap_is_int(jsonschema_validate(v, doc, NULL), 0, "also without a report");
+	/* Release iteratively: jansson frees recursively. */
+	while (json_array_size(doc)) {
+		json_t *inner = json_incref(json_array_get(doc, 0));
+		json_decref(doc);
+		doc = inner;
+	}
+	json_decref(doc);
+	jsonschema_free(v);
+	free(deep);
+	report_free(r);
+
+	struct sg_error e;
+	error_clear(&e);
+	v = compile_text("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"allOf\":[{\"$ref\":\"#/$defs/a\"}]}},"
+			 "\"$ref\":\"#/$defs/a\"}", NULL, &e);
+	tap_ok(!v && e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "cycle"),
+	       "a $ref cycle is rejected at compile time: %s", e.msg);
+	jsonschema_free(v);
+	error_clear(&e);
+	v = compile_text("{\"$ref\":\"#\"}", NULL, &e);
+	tap_ok(!v && strstr(e.msg, "cycle"), "a self $ref is rejected");
+	jsonschema_free(v);
+	error_clear(&e);
+	v = compile_text("{\"properties\":{\"next\":{\"$ref\":\"#\"}}}", NULL, &e);
+	tap_ok(v != NULL, "recursion through a property is fine");
+	jsonschema_free(v);
+
+	/* ReDoS: catastrophic backtracking is cut off, never hangs. */
+	v = compile_text("{\"pattern\":\"^(a+)+$\"}", NULL, NULL);
+	char s[80];
+	memset(s, 'a', 60);
+	memcpy(s + 60, "!\"", 3);
+	char doc2[90];
+	snprintf(doc2, sizeof doc2, "\"%s", s);
+	r = report_new();
+	tap_is_int(jsonschema_validate_bytes(v, doc2, strlen(doc2), r), 0,
+		   "hostile pattern gives up and rejects");
+	tap_ok(report_count(r) == 1 && strstr(report_message(r, 0), "match limits"),
+	       "and says why: %s", report_count(r) ? report_message(r, 0) : "");
+	report_free(r);
+	jsonschema_free(v);
+
+	error_clear(&e);
+	v = compile_text("{\"pattern\":\"(\"}", NULL, &e);
+	tap_ok(!v && e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "#/pattern"),
+	       "bad pattern is a schema error with its location: %s", e.msg);
+	error_clear(&e);
+	v = compile_text("{\"$ref\":\"nowhere.json\"}", NULL, &e);
+	tap_ok(!v && e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "nowhere.json"),
+	       "unresolvable $ref is a schema error: %s", e.msg);
+	error_clear(&e);
+	v = compile_text("{\"minimum\":\"x\"}", NULL, &e);
+	tap_ok(!v && strstr(e.msg, "#/minimum"), "malformed keyword: %s", e.msg);
+}
+
+static void test_named(void)
+{
+	json_error_t je;
+	json_t *customer = json_loads("{\"type\":\"object\",\"required\":[\"name\"],"
+				      "\"properties\":{\"address\":{\"$ref\":\"address.json\"}}}", 0, &je);
+	json_t *address = json_loads("{\"$defs\":{\"zip\":{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}},"
+				     "\"properties\":{\"zip\":{\"$ref\":\"#/$defs/zip\"}}}", 0, &je);
+	struct jsonschema_named named[] = {
+		{"customer.json", customer},
+		{"address.json", address},
+	};
+	struct jsonschema_options o = {.named = named, .nnamed = 2};
+	struct sg_error e;
+	error_clear(&e);
+	struct jsonschema *v = compile_text(
+		"{\"$id\":\"https://example.com/order.json\",\"properties\":{"
+		"\"customer\":{\"$ref\":\"customer.json\"}}}", &o, &e);
+	json_decref(customer);
+	json_decref(address);
+	tap_ok(v != NULL, "schema with named references compiles: %s", e.msg);
+	if (!v)
+		return;
+	tap_is_int(validate_text(v, "{\"customer\":{\"name\":\"x\",\"address\":{\"zip\":\"12345\"}}}", NULL),
+		   1, "named reference chain validates");
+	struct report *r = report_new();
+	tap_is_int(validate_text(v, "{\"customer\":{\"address\":{\"zip\":\"1\"}}}", r), 0,
+		   "named reference chain rejects");
+	tap_is_int(report_count(r), 2, "errors from both named schemas");
+	tap_ok(report_count(r) == 2 && strcmp(report_location(r, 0), "/customer") == 0 &&
+		       strstr(report_message(r, 0), "(at customer.json#/required)"),
+	       "first error from customer.json: %s", report_count(r) ? report_message(r, 0) : "");
+	tap_ok(report_count(r) == 2 && strcmp(report_location(r, 1), "/customer/address/zip") == 0 &&
+		       strstr(report_message(r, 1), "(at address.json#/$defs/zip/pattern)"),
+	       "second from address.json, through a pointer: %s",
+	       report_count(r) > 1 ? report_message(r, 1) : "");
+	report_free(r);
+	jsonschema_free(v);
+}
+
+static void test_meta(void)
+{
+	struct sg_error e;
+	json_error_t je;
+	json_t *s = json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"strin\"}}}", 0, &je);
+	error_clear(&e);
+	tap_is_int(jsonschema_check_meta(s, &e), -1, "meta check rejects a bad type");
+	tap_ok(e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "/properties/a/type"),
+	       "naming where: %s", e.msg);
+	json_decref(s);
+	s = json_loads("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+		       "\"minLength\":-1}", 0, &je);
+	error_clear(&e);
+	tap_is_int(jsonschema_check_meta(s, &e), -1, "2020-12 meta check rejects minLength -1");
+	tap_ok(strstr(e.msg, "/minLength") != NULL, "naming where: %s", e.msg);
+	json_decref(s);
+	s = json_loads("{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+		       "\"properties\":{\"a\":{\"type\":\"integer\",\"exclusiveMinimum\":true,"
+		       "\"minimum\":1}}}", 0, &je);
+	error_clear(&e);
+	tap_is_int(jsonschema_check_meta(s, &e), 0, "valid draft-04 schema passes: %s", e.msg);
+	json_decref(s);
+	s = json_loads("{\"$schema\":\"http://example.com/custom\"}", 0, &je);
+	error_clear(&e);
+	tap_is_int(jsonschema_check_meta(s, &e), -1, "unknown $schema is refused");
+	json_decref(s);
+	s = json_loads("true", JSON_DECODE_ANY, &je);
+	error_clear(&e);
+	tap_is_int(jsonschema_check_meta(s, &e), 0, "true is a valid draft-07 schema");
+	json_decref(s);
+}
+
+struct thread_arg {
+	const struct jsonschema *v;
+	int mismatches;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+	struct report *r = report_new();
+	for (int i = 0; i < 2000; i++) {
+		const char *doc = i % 2 ? "{\"name\":\"ab\",\"n\":[1,2,3]}" : "{\"name\":\"a b\",\"n\":[1,1]}";
+		report_reset(r);
+		int got = validate_text(a->v, doc, r);
+		if (got != (i % 2 ? 1 : 0) || (got == 0 && report_count(r) != 2))
+			a->mismatches++;
+	}
+	report_free(r);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct jsonschema *v = compile_text(
+		"{\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},\"n\":{\"uniqueItems\":true}},"
+		"\"unevaluatedProperties\":false,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+		NULL, NULL);
+	pthread_t t[4];
+	struct thread_arg a[4];
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct thread_arg){v, 0};
+		pthread_create(&t[i], NULL, thread_main, &a[i]);
+	}
+	int bad = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		bad += a[i].mismatches;
+	}
+	tap_is_int(bad, 0, "one validator used by 4 threads at once gives stable results");
+	jsonschema_free(v);
+}
+
+/* tests/cases/jsonschema/<name>/{schema.json,input.json,expect[,options]} */
+static void run_cases(void)
+{
+	const char *src = getenv("SG_SRCDIR");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tests/cases/jsonschema", src ? src : ".");
+	DIR *d = opendir(dir);
+	if (!d) {
+		tap_ok(0, "case folder %s exists", dir);
+		return;
+	}
+	struct dirent *e;
+	char *names[512];
+	size_t n = 0;
+	while ((e = readdir(d)) && n < 512)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[4600];
+		size_t len;
+		snprintf(path, sizeof path, "%s/%s/schema.json", dir, names[i]);
+		json_t *schema = load_json(path);
+		snprintf(path, sizeof path, "%s/%s/input.json", dir, names[i]);
+		char *input = read_file(path, &len);
+		snprintf(path, sizeof path, "%s/%s/expect", dir, names[i]);
+		size_t elen;
+		char *expect = read_file(path, &elen);
+		snprintf(path, sizeof path, "%s/%s/options", dir, names[i]);
+		size_t olen;
+		char *options = read_file(path, &olen);
+		struct jsonschema_options o = {0};
+		if (options) {
+			const char *p = strstr(options, "draft=");
+			if (p)
+				o.draft = (enum jsonschema_draft)atoi(p + 6);
+			o.format_assert = strstr(options, "format=1") != NULL;
+		}
+		struct sg_error err;
+		error_clear(&err);
+		struct jsonschema *v = schema ? jsonschema_compile(schema, &o, &err) : NULL;
+		if (!v || !input || !expect) {
+			tap_ok(0, "case %s: loads and compiles (%s)", names[i], err.msg);
+		} else {
+			struct report *r = report_new();
+			int rc = jsonschema_validate_bytes(v, input, len, r);
+			size_t cap = 256 + report_count(r) * 1024, o2 = 0;
+			char *got = malloc(cap);
+			got[0] = '\0';
+			if (rc == 1)
+				o2 += (size_t)snprintf(got, cap, "valid\n");
+			for (size_t k = 0; k < report_count(r); k++)
+				o2 += (size_t)snprintf(got + o2, cap - o2, "%s|%s|%s\n", report_type(r, k),
+						       report_location(r, k), report_message(r, k));
+			if (rc < 0)
+				snprintf(got, cap, "internal error\n");
+			tap_is_str(got, expect, "case %s", names[i]);
+			free(got);
+			report_free(r);
+		}
+		jsonschema_free(v);
+		json_decref(schema);
+		free(input);
+		free(expect);
+		free(options);
+		free(names[i]);
+	}
+}
+
+int main(void)
+{
+	const char *shared = getenv("SG_SHARED");
+	static char dir[4096];
+	verbose = getenv("SG_JS_VERBOSE") != NULL;
+	test_reports();
+	test_numbers();
+	test_strings();
+	test_limits();
+	test_named();
+	test_meta();
+	test_threads();
+	run_cases();
+	if (!shared || !shared[0]) {
+		tap_diag("SG_SHARED is not set: the JSON-Schema-Test-Suite is skipped");
+		return tap_done();
+	}
+	snprintf(dir, sizeof dir, "%s/third_party/JSON-Schema-Test-Suite", shared);
+	suite_dir = dir;
+	run_suite();
+	return tap_done();
+}
