@@ -4,6 +4,9 @@ registry_libsgregistry_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS
 registry_libsgregistry_a_SOURCES = registry/http.h
 registry_libsgregistry_a_SOURCES += registry/http.c
 registry_libsgregistry_a_SOURCES += registry/regclient.c registry/regclient.h
+# The SQLite store (registry/store) and its content hash (registry/sha256).
+registry_libsgregistry_a_SOURCES += registry/store.c registry/store.h \
+	registry/sha256.c registry/sha256.h
 
 # The schema browser: registry/ui/ is embedded into the binary at build time.
 UI_FILES = index.html app.js style.css vendor/diff.min.js

@@ -64,6 +64,11 @@ check_PROGRAMS += tests/kafka/gwrun
 tests_kafka_gwrun_SOURCES = tests/kafka/gwrun.c
 tests_kafka_gwrun_CFLAGS = $(TEST_CF)
 tests_kafka_gwrun_LDADD = $(TEST_GATEWAY_LIBS)
+check_PROGRAMS += tests/kafka/test_mock
+tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
+tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
+tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/kafka/test_mock
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
@@ -304,3 +309,11 @@ tests_unit_test_jsonschema_SOURCES = tests/unit/test_jsonschema.c
 tests_unit_test_jsonschema_CFLAGS = $(TEST_CF)
 tests_unit_test_jsonschema_LDADD = $(TEST_COMPAT_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/unit/test_jsonschema
+
+# The registry's SQLite store (registry/store, registry/sha256).
+TEST_REGISTRY_LIBS = registry/libsgregistry.a compat/libsgcompat.a $(REGISTRY_LIBS) $(COMPAT_LIBS)
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CF) $(SQLITE_CFLAGS)
+tests_unit_test_store_LDADD = $(TEST_REGISTRY_LIBS)
+TESTS += tests/unit/test_store

@@ -1,0 +1,1129 @@
+/* registry/store.c: the SQLite store of registry/store.h.
+ *
+ * One writer connection behind a mutex, a pool of read-only connections, and
+ * for each connection a lazily prepared set of statements. A transaction is
+ * the connection it runs on (struct store_tx lives inside struct store_conn),
+ * so beginning one allocates nothing.
+ */
+#include "registry/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "registry/sha256.h"
+
+/* Each migration takes the database from version i-1 to version i, inside
+ * the transaction that records the new version. Never edit a released one:
+ * add the next. */
+static const char *const store_migrations[] = {
+	[1] =
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	/* AUTOINCREMENT: an id is never handed out twice, even after the schema
+	 * it named was deleted for good (Confluent never reuses ids either). */
+	"CREATE TABLE schemas ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  type TEXT NOT NULL,"
+	"  schema TEXT NOT NULL,"
+	"  refs TEXT,"
+	"  metadata TEXT,"
+	"  ruleset TEXT,"
+	"  hash BLOB NOT NULL UNIQUE"
+	");"
+	"CREATE TABLE versions ("
+	"  subject TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  schema_id INTEGER NOT NULL REFERENCES schemas(id),"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (subject, version)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE refs ("
+	"  schema_id INTEGER NOT NULL REFERENCES schemas(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  version INTEGER NOT NULL"
+	");"
+	/* scope 0 is the registry (subject ''), scope 1 a subject. */
+	"CREATE TABLE config ("
+	"  scope INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (scope, subject)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE modes ("
+	"  scope INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  PRIMARY KEY (scope, subject)"
+	") WITHOUT ROWID;",
+	[2] =
+	"CREATE INDEX versions_by_schema ON versions(schema_id);"
+	"CREATE INDEX refs_by_target ON refs(subject, version);"
+	"CREATE INDEX refs_by_schema ON refs(schema_id);",
+};
+
+enum store_stmt_id {
+	ST_BEGIN,
+	ST_BEGIN_IMMEDIATE,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SCHEMA_GET,
+	ST_SCHEMA_FIND,
+	ST_SCHEMA_INSERT,
+	ST_SCHEMA_MAX_ID,
+	ST_SCHEMA_USED,
+	ST_SCHEMA_DELETE,
+	ST_REF_INSERT,
+	ST_VERSION_GET,
+	ST_VERSION_LATEST,
+	ST_VERSIONS,
+	ST_VERSIONS_BY_SCHEMA,
+	ST_VERSION_INSERT,
+	ST_VERSION_SOFT_DELETE,
+	ST_VERSION_DELETE,
+	ST_SUBJECTS,
+	ST_SUBJECT_EXISTS,
+	ST_SCHEMAS_BY_PREFIX,
+	ST_REFERRERS,
+	ST_CONFIG_GET,
+	ST_CONFIG_PUT,
+	ST_CONFIG_DELETE,
+	ST_MODE_GET,
+	ST_MODE_PUT,
+	ST_MODE_DELETE,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN",
+	[ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SCHEMA_GET] =
+		"SELECT id, type, schema, refs, metadata, ruleset FROM schemas WHERE id = ?1",
+	[ST_SCHEMA_FIND] = "SELECT id FROM schemas WHERE hash = ?1",
+	[ST_SCHEMA_INSERT] =
+		"INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_SCHEMA_MAX_ID] =
+		"SELECT max(coalesce((SELECT max(id) FROM schemas), 0),"
+		" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0))",
+	[ST_SCHEMA_USED] = "SELECT 1 FROM versions WHERE schema_id = ?1 LIMIT 1",
+	[ST_SCHEMA_DELETE] = "DELETE FROM schemas WHERE id = ?1",
+	[ST_REF_INSERT] =
+		"INSERT INTO refs (schema_id, name, subject, version) VALUES (?1, ?2, ?3, ?4)",
+	[ST_VERSION_GET] =
+		"SELECT schema_id, deleted FROM versions WHERE subject = ?1 AND version = ?2",
+	[ST_VERSION_LATEST] =
+		"SELECT version, schema_id, deleted FROM versions"
+		" WHERE subject = ?1 AND deleted <= ?2 ORDER BY version DESC LIMIT 1",
+	[ST_VERSIONS] =
+		"SELECT version, schema_id, deleted FROM versions"
+		" WHERE subject = ?1 AND deleted BETWEEN ?2 AND ?3 ORDER BY version",
+	[ST_VERSIONS_BY_SCHEMA] =
+		"SELECT subject, version, schema_id, deleted FROM versions"
+		" WHERE schema_id = ?1 AND deleted <= ?2 ORDER BY subject, version",
+	[ST_VERSION_INSERT] =
+		"INSERT INTO versions (subject, version, schema_id, deleted) VALUES (?1, ?2, ?3, 0)",
+	[ST_VERSION_SOFT_DELETE] =
+		"UPDATE versions SET deleted = 1 WHERE subject = ?1 AND version = ?2",
+	[ST_VERSION_DELETE] =
+		"DELETE FROM versions WHERE subject = ?1 AND version = ?2 RETURNING schema_id",
+	[ST_SUBJECTS] =
+		"SELECT subject FROM versions"
+		" WHERE subject >= ?1 AND (?2 IS NULL OR subject < ?2)"
+		" GROUP BY subject HAVING min(deleted) BETWEEN ?3 AND ?4 ORDER BY subject",
+	[ST_SUBJECT_EXISTS] =
+		"SELECT 1 FROM versions WHERE subject = ?1 AND deleted <= ?2 LIMIT 1",
+	[ST_SCHEMAS_BY_PREFIX] =
+		"SELECT v.subject, v.version, v.schema_id, v.deleted,"
+		" s.type, s.schema, s.refs, s.metadata, s.ruleset"
+		" FROM versions v JOIN schemas s ON s.id = v.schema_id"
+		" WHERE v.subject >= ?1 AND (?2 IS NULL OR v.subject < ?2)"
+		" AND v.deleted BETWEEN ?3 AND ?4 ORDER BY v.subject, v.version",
+	[ST_REFERRERS] =
+		"SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted"
+		" FROM refs r JOIN versions v ON v.schema_id = r.schema_id"
+		" WHERE r.subject = ?1 AND r.version = ?2 AND v.deleted <= ?3"
+		" ORDER BY v.schema_id, v.subject, v.version",
+	[ST_CONFIG_GET] = "SELECT value FROM config WHERE scope = ?1 AND subject = ?2",
+	[ST_CONFIG_PUT] =
+		"INSERT OR REPLACE INTO config (scope, subject, value) VALUES (?1, ?2, ?3)",
+	[ST_CONFIG_DELETE] = "DELETE FROM config WHERE scope = ?1 AND subject = ?2",
+	[ST_MODE_GET] = "SELECT mode FROM modes WHERE scope = ?1 AND subject = ?2",
+	[ST_MODE_PUT] =
+		"INSERT OR REPLACE INTO modes (scope, subject, mode) VALUES (?1, ?2, ?3)",
+	[ST_MODE_DELETE] = "DELETE FROM modes WHERE scope = ?1 AND subject = ?2",
+};
+
+struct store_tx {
+	struct store *st;
+	struct store_conn *conn;
+	int write;
+};
+
+struct store_conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	struct store_tx tx;      /* the transaction running on this connection */
+};
+
+struct store {
+	struct store_conn writer;
+	pthread_mutex_t writer_mu;
+	struct store_conn *readers;
+	unsigned nreaders;
+	unsigned *free_readers;  /* stack of indexes into readers */
+	unsigned nfree;
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cond;
+	int version;
+	char cluster_id[40];
+};
+
+/* ---- Errors ---- */
+
+static int store_fail(sqlite3 *db, int rc, struct sg_error *err, const char *what)
+{
+	int prim = rc & 0xff;
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		return error_set(err, SG_ETIMEOUT, "%s: the database stayed locked (%s)", what, msg);
+	if (prim == SQLITE_NOMEM)
+		return error_set(err, SG_ENOMEM, "%s: out of memory", what);
+	if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM)
+		return error_set(err, SG_EIO, "%s: %s", what, msg);
+	return error_set(err, SG_ESTORE, "%s: %s", what, msg);
+}
+
+/* ---- Statements ---- */
+
+static sqlite3_stmt *store_stmt(struct store_tx *tx, enum store_stmt_id id, struct sg_error *err)
+{
+	struct store_conn *c = tx->conn;
+	if (!c->stmt[id]) {
+		int rc = sqlite3_prepare_v3(c->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &c->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			store_fail(c->db, rc, err, "preparing a statement");
+			c->stmt[id] = NULL;
+			return NULL;
+		}
+	}
+	return c->stmt[id];
+}
+
+static void store_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Runs a statement that returns no rows (or whose rows are ignored). */
+static int store_exec(struct store_tx *tx, sqlite3_stmt *s, struct sg_error *err,
+		      const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	store_done(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, what);
+	return 0;
+}
+
+static int store_simple(struct store_conn *c, const char *sql, struct sg_error *err,
+			const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		error_set(err, (rc & 0xff) == SQLITE_BUSY ? SG_ETIMEOUT : SG_ESTORE, "%s: %s",
+			  what, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *store_col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* A subject key: scope 0 and '' for the registry, scope 1 for a subject. */
+static void store_bind_scope(sqlite3_stmt *s, const char *subject)
+{
+	sqlite3_bind_int(s, 1, subject ? 1 : 0);
+	sqlite3_bind_text(s, 2, subject ? subject : "", -1, SQLITE_STATIC);
+}
+
+/* Binds [prefix, successor) to ?1, ?2: the successor is the prefix with its
+ * last byte incremented (UTF-8 never has 0xff, so no carry), NULL for "". */
+static void store_bind_prefix(sqlite3_stmt *s, const char *prefix, char *succ, size_t cap)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+	sqlite3_bind_text(s, 1, n ? prefix : "", -1, SQLITE_STATIC);
+	if (n == 0 || n + 1 > cap || (unsigned char)prefix[n - 1] == 0xff) {
+		sqlite3_bind_null(s, 2);
+		return;
+	}
+	memcpy(succ, prefix, n + 1);
+	succ[n - 1] = (char)((unsigned char)succ[n - 1] + 1);
+	sqlite3_bind_text(s, 2, succ, (int)n, SQLITE_STATIC);
+}
+
+static void store_filter_range(enum store_filter f, int *lo, int *hi)
+{
+	*lo = f == STORE_DELETED_ONLY ? 1 : 0;
+	*hi = f == STORE_LIVE ? 0 : 1;
+}
+
+/* ---- Connections and migrations ---- */
+
+static int store_conn_open(struct store_conn *c, const char *path, int flags, int busy_ms,
+			   struct sg_error *err)
+{
+	memset(c, 0, sizeof *c);
+	int rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		error_set(err, SG_EIO, "cannot open database '%s': %s", path,
+			  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return -1;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, busy_ms);
+	c->tx.conn = c;
+	return 0;
+}
+
+static void store_conn_close(struct store_conn *c)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+	memset(c, 0, sizeof *c);
+}
+
+/* Reads one TEXT value with a one-shot statement. Returns 1 with `out`
+ * filled, 0 when there is no row, -1 on error. */
+static int store_query_text(struct store_conn *c, const char *sql, char *out, size_t cap,
+			    struct sg_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(c->db, rc, err, "reading the database");
+	rc = sqlite3_step(s);
+	int found = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		snprintf(out, cap, "%s", v ? v : "");
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(c->db, rc, err, "reading the database");
+		found = -1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+static void store_make_uuid(char out[40])
+{
+	unsigned char b[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)sizeof b) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		unsigned long long x = (unsigned long long)ts.tv_nsec ^
+				       ((unsigned long long)ts.tv_sec << 20) ^
+				       ((unsigned long long)getpid() << 40);
+		for (size_t i = 0; i < sizeof b; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			b[i] = (unsigned char)(x >> 56);
+		}
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 40,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+}
+
+static int store_meta_put(struct store_conn *c, const char *key, const char *value,
+			  struct sg_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(c->db, rc, err, "writing the database version");
+	return 0;
+}
+
+/* Brings the database to `target`, creating it when empty; all in one
+ * transaction. Sets st->version and st->cluster_id. */
+static int store_migrate(struct store *st, const char *path, int target, struct sg_error *err)
+{
+	struct store_conn *c = &st->writer;
+	if (store_simple(c, "BEGIN IMMEDIATE", err, "opening the database") < 0)
+		return -1;
+	char buf[64];
+	int current = 0;
+	int has_meta = store_query_text(c, "SELECT name FROM sqlite_master"
+					   " WHERE type = 'table' AND name = 'meta'",
+					buf, sizeof buf, err);
+	if (has_meta < 0)
+		goto fail;
+	if (has_meta) {
+		int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'",
+					 buf, sizeof buf, err);
+		if (r < 0)
+			goto fail;
+		char *end = NULL;
+		long v = r ? strtol(buf, &end, 10) : -1;
+		if (r == 0 || !end || *end || v < 1 || v > 1000000) {
+			error_set(err, SG_ESTORE, "'%s' is not a schemagate database"
+				  " (its meta table holds no valid schema_version)", path);
+			goto fail;
+		}
+		current = (int)v;
+	} else {
+		int others = store_query_text(c, "SELECT name FROM sqlite_master"
+						 " WHERE name NOT LIKE 'sqlite_%' LIMIT 1",
+					      buf, sizeof buf, err);
+		if (others < 0)
+			goto fail;
+		if (others) {
+			error_set(err, SG_ESTORE, "'%s' is not a schemagate database"
+				  " (it has tables but no meta table)", path);
+			goto fail;
+		}
+	}
+	if (current > target) {
+		error_set(err, SG_ESTORE,
+			  "database '%s' has schema version %d, newer than this binary supports"
+			  " (%d): upgrade schemagate or point it at another database",
+			  path, current, target);
+		goto fail;
+	}
+	for (int v = current + 1; v <= target; v++) {
+		char what[64];
+		snprintf(what, sizeof what, "applying database migration %d", v);
+		if (store_simple(c, store_migrations[v], err, what) < 0)
+			goto fail;
+		snprintf(buf, sizeof buf, "%d", v);
+		if (store_meta_put(c, "schema_version", buf, err) < 0)
+			goto fail;
+	}
+	int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'cluster_id'",
+				 st->cluster_id, sizeof st->cluster_id, err);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		store_make_uuid(st->cluster_id);
+		if (store_meta_put(c, "cluster_id", st->cluster_id, err) < 0)
+			goto fail;
+	}
+	if (store_simple(c, "COMMIT", err, "opening the database") < 0)
+		goto fail;
+	st->version = target > current ? target : current;
+	return 0;
+fail:
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct store *store_open(const char *path, const struct store_options *opts,
+			 struct sg_error *err)
+{
+	struct store_options o = {0};
+	if (opts)
+		o = *opts;
+	if (o.readers == 0)
+		o.readers = 4;
+	if (o.readers > 256)
+		o.readers = 256;
+	if (o.busy_timeout_ms <= 0)
+		o.busy_timeout_ms = 10000;
+	if (o.schema_version <= 0 || o.schema_version > STORE_SCHEMA_VERSION)
+		o.schema_version = STORE_SCHEMA_VERSION;
+
+	if (!sqlite3_threadsafe()) {
+		error_set(err, SG_ESTORE, "this SQLite library was built without thread support");
+		return NULL;
+	}
+	struct store *st = calloc(1, sizeof *st);
+	if (!st) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&st->writer_mu, NULL);
+	pthread_mutex_init(&st->pool_mu, NULL);
+	pthread_cond_init(&st->pool_cond, NULL);
+	st->writer.tx.st = st;
+
+	if (store_conn_open(&st->writer, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    o.busy_timeout_ms, err) < 0)
+		goto fail;
+	st->writer.tx.st = st;
+	st->writer.tx.write = 1;
+	if (sqlite3_db_readonly(st->writer.db, "main") == 1) {
+		error_set(err, SG_EIO, "database '%s' is not writable", path);
+		goto fail;
+	}
+	char mode[16];
+	int r = store_query_text(&st->writer, "PRAGMA journal_mode=WAL", mode, sizeof mode, err);
+	if (r < 0) {
+		error_prefix(err, SG_EIO, "cannot use database '%s': ", path);
+		goto fail;
+	}
+	if (r == 0 || strcmp(mode, "wal") != 0) {
+		error_set(err, SG_EIO, "database '%s' cannot use WAL journaling (got '%s')", path,
+			  r ? mode : "");
+		goto fail;
+	}
+	if (store_simple(&st->writer, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err,
+			 "configuring the database") < 0)
+		goto fail;
+	if (store_migrate(st, path, o.schema_version, err) < 0)
+		goto fail;
+
+	st->readers = calloc(o.readers, sizeof *st->readers);
+	st->free_readers = calloc(o.readers, sizeof *st->free_readers);
+	if (!st->readers || !st->free_readers) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < o.readers; i++) {
+		if (store_conn_open(&st->readers[i], path, SQLITE_OPEN_READONLY, o.busy_timeout_ms,
+				    err) < 0)
+			goto fail;
+		st->readers[i].tx.st = st;
+		st->nreaders = i + 1;
+		st->free_readers[st->nfree++] = i;
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (unsigned i = 0; i < st->nreaders; i++)
+		store_conn_close(&st->readers[i]);
+	if (st->writer.db)
+		store_conn_close(&st->writer);
+	free(st->readers);
+	free(st->free_readers);
+	pthread_mutex_destroy(&st->writer_mu);
+	pthread_mutex_destroy(&st->pool_mu);
+	pthread_cond_destroy(&st->pool_cond);
+	free(st);
+}
+
+int store_schema_version(const struct store *st)
+{
+	return st->version;
+}
+
+const char *store_cluster_id(const struct store *st)
+{
+	return st->cluster_id;
+}
+
+/* ---- Transactions ---- */
+
+static void store_release(struct store_tx *tx)
+{
+	struct store *st = tx->st;
+	if (tx->write) {
+		pthread_mutex_unlock(&st->writer_mu);
+		return;
+	}
+	pthread_mutex_lock(&st->pool_mu);
+	st->free_readers[st->nfree++] = (unsigned)(tx->conn - st->readers);
+	pthread_cond_signal(&st->pool_cond);
+	pthread_mutex_unlock(&st->pool_mu);
+}
+
+static struct store_tx *store_begin(struct store_tx *tx, enum store_stmt_id begin,
+				    struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, begin, err);
+	if (!s || store_exec(tx, s, err, "beginning a transaction") < 0) {
+		store_release(tx);
+		return NULL;
+	}
+	return tx;
+}
+
+struct store_tx *store_read(struct store *st, struct sg_error *err)
+{
+	pthread_mutex_lock(&st->pool_mu);
+	while (st->nfree == 0)
+		pthread_cond_wait(&st->pool_cond, &st->pool_mu);
+	unsigned i = st->free_readers[--st->nfree];
+	pthread_mutex_unlock(&st->pool_mu);
+	return store_begin(&st->readers[i].tx, ST_BEGIN, err);
+}
+
+struct store_tx *store_write(struct store *st, struct sg_error *err)
+{
+	pthread_mutex_lock(&st->writer_mu);
+	return store_begin(&st->writer.tx, ST_BEGIN_IMMEDIATE, err);
+}
+
+int store_commit(struct store_tx *tx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_COMMIT, err);
+	int rc = s ? store_exec(tx, s, err, "committing") : -1;
+	if (rc < 0 && !sqlite3_get_autocommit(tx->conn->db))
+		sqlite3_exec(tx->conn->db, "ROLLBACK", NULL, NULL, NULL);
+	store_release(tx);
+	return rc;
+}
+
+void store_end(struct store_tx *tx)
+{
+	if (!tx)
+		return;
+	if (!sqlite3_get_autocommit(tx->conn->db)) {
+		struct sg_error ignored = {0};
+		sqlite3_stmt *s = store_stmt(tx, ST_ROLLBACK, &ignored);
+		if (!s || store_exec(tx, s, &ignored, "rolling back") < 0)
+			sqlite3_exec(tx->conn->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	store_release(tx);
+}
+
+/* ---- Schemas ---- */
+
+static void store_hash_field(struct sha256 *h, const char *v)
+{
+	uint8_t head[9] = {0};
+	size_t n = v ? strlen(v) : 0;
+	head[0] = v ? 1 : 0;
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	sha256_update(h, head, sizeof head);
+	if (n)
+		sha256_update(h, v, n);
+}
+
+/* The content key: each field with a presence byte and a length, so that no
+ * two different contents hash the same input. */
+static void store_schema_hash(const struct store_schema *s, uint8_t out[SHA256_LEN])
+{
+	struct sha256 h;
+	sha256_init(&h);
+	store_hash_field(&h, s->type);
+	store_hash_field(&h, s->text);
+	store_hash_field(&h, s->refs);
+	store_hash_field(&h, s->metadata);
+	store_hash_field(&h, s->ruleset);
+	sha256_final(&h, out);
+}
+
+int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *ctx,
+		     struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_GET, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		struct store_schema row = {
+			.id = sqlite3_column_int64(s, 0),
+			.type = store_col_text(s, 1),
+			.text = store_col_text(s, 2),
+			.refs = store_col_text(s, 3),
+			.metadata = store_col_text(s, 4),
+			.ruleset = store_col_text(s, 5),
+		};
+		if (!row.type || !row.text)
+			ret = store_fail(tx->conn->db, SQLITE_NOMEM, err, "reading a schema");
+		else
+			ret = fn(ctx, &row) ? -1 : 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a schema");
+	}
+	store_done(s);
+	return ret;
+}
+
+int64_t store_schema_find(struct store_tx *tx, const struct store_schema *sc,
+			  struct sg_error *err)
+{
+	uint8_t hash[SHA256_LEN];
+	store_schema_hash(sc, hash);
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_FIND, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	int64_t id = 0;
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = store_fail(tx->conn->db, rc, err, "looking up a schema");
+	store_done(s);
+	return id;
+}
+
+int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
+			    const struct store_ref *refs, size_t nrefs, struct sg_error *err)
+{
+	uint8_t hash[SHA256_LEN];
+	store_schema_hash(sc, hash);
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_INSERT, err);
+	if (!s)
+		return -1;
+	if (sc->id > 0)
+		sqlite3_bind_int64(s, 1, sc->id);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_text(s, 2, sc->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, sc->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, sc->refs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, sc->metadata, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, sc->ruleset, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, hash, sizeof hash, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	store_done(s);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return error_set(err, SG_EOPERATION_NOT_PERMITTED,
+				 "schema id %lld is already in use", (long long)sc->id);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return error_set(err, SG_EID_MISMATCH,
+				 "this schema is already registered under another id");
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "inserting a schema");
+	int64_t id = sqlite3_last_insert_rowid(tx->conn->db);
+	for (size_t i = 0; i < nrefs; i++) {
+		sqlite3_stmt *r = store_stmt(tx, ST_REF_INSERT, err);
+		if (!r)
+			return -1;
+		sqlite3_bind_int64(r, 1, id);
+		sqlite3_bind_text(r, 2, refs[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(r, 3, refs[i].subject, -1, SQLITE_STATIC);
+		sqlite3_bind_int(r, 4, refs[i].version);
+		if (store_exec(tx, r, err, "inserting a reference") < 0)
+			return -1;
+	}
+	return id;
+}
+
+int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_MAX_ID, err);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	int64_t id = 0;
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else
+		id = store_fail(tx->conn->db, rc, err, "reading the largest schema id");
+	store_done(s);
+	return id;
+}
+
+/* ---- Versions ---- */
+
+int store_version_get(struct store_tx *tx, const char *subject, int version,
+		      struct store_version *out, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_GET, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		out->subject = subject;
+		out->version = version;
+		out->schema_id = sqlite3_column_int64(s, 0);
+		out->deleted = sqlite3_column_int(s, 1);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a version");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_version_latest(struct store_tx *tx, const char *subject, int any,
+			 struct store_version *out, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_LATEST, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, any ? 1 : 0);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		out->subject = subject;
+		out->version = sqlite3_column_int(s, 0);
+		out->schema_id = sqlite3_column_int64(s, 1);
+		out->deleted = sqlite3_column_int(s, 2);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading the latest version");
+	}
+	store_done(s);
+	return ret;
+}
+
+/* Steps `s`, whose rows are versions with the given column layout, calling
+ * `fn` for each. `subject` (when not NULL) is used instead of column `cs`. */
+static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *subject,
+			      int cs, int cv, int cid, int cdel, store_version_fn fn, void *ctx,
+			      struct sg_error *err, const char *what)
+{
+	int calls = 0, rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_version v = {
+			.subject = subject ? subject : store_col_text(s, cs),
+			.version = cv >= 0 ? sqlite3_column_int(s, cv) : 0,
+			.schema_id = cid >= 0 ? sqlite3_column_int64(s, cid) : 0,
+			.deleted = cdel >= 0 ? sqlite3_column_int(s, cdel) : 0,
+		};
+		if (!v.subject) {
+			store_done(s);
+			return store_fail(tx->conn->db, SQLITE_NOMEM, err, what);
+		}
+		calls++;
+		int r = fn(ctx, &v);
+		if (r < 0) {
+			store_done(s);
+			return -1;
+		}
+		stop = r > 0;
+	}
+	store_done(s);
+	if (!stop && rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, what);
+	return calls;
+}
+
+int store_versions(struct store_tx *tx, const char *subject, enum store_filter f,
+		   store_version_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSIONS, err);
+	if (!s)
+		return -1;
+	int lo, hi;
+	store_filter_range(f, &lo, &hi);
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, lo);
+	sqlite3_bind_int(s, 3, hi);
+	return store_each_version(tx, s, subject, -1, 0, 1, 2, fn, ctx, err, "listing versions");
+}
+
+int store_versions_by_schema(struct store_tx *tx, int64_t schema_id, int deleted,
+			     store_version_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSIONS_BY_SCHEMA, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, schema_id);
+	sqlite3_bind_int(s, 2, deleted ? 1 : 0);
+	return store_each_version(tx, s, NULL, 0, 1, 2, 3, fn, ctx, err, "listing versions");
+}
+
+int store_version_insert(struct store_tx *tx, const char *subject, int version,
+			 int64_t schema_id, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_INSERT, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	sqlite3_bind_int64(s, 3, schema_id);
+	int rc = sqlite3_step(s);
+	store_done(s);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return error_set(err, SG_EOPERATION_NOT_PERMITTED,
+				 "subject '%s' already has a version %d", subject, version);
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "inserting a version");
+	return 0;
+}
+
+int store_version_soft_delete(struct store_tx *tx, const char *subject, int version,
+			      struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_SOFT_DELETE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	if (store_exec(tx, s, err, "deleting a version") < 0)
+		return -1;
+	return sqlite3_changes(tx->conn->db) > 0;
+}
+
+int store_version_purge(struct store_tx *tx, const char *subject, int version,
+			int64_t *dropped_id, struct sg_error *err)
+{
+	if (dropped_id)
+		*dropped_id = 0;
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_DELETE, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	int rc = sqlite3_step(s);
+	int64_t schema_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	store_done(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "deleting a version");
+	if (schema_id == 0)
+		return 0;
+
+	sqlite3_stmt *u = store_stmt(tx, ST_SCHEMA_USED, err);
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, schema_id);
+	rc = sqlite3_step(u);
+	store_done(u);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "deleting a version");
+	sqlite3_stmt *d = store_stmt(tx, ST_SCHEMA_DELETE, err);
+	if (!d)
+		return -1;
+	sqlite3_bind_int64(d, 1, schema_id);
+	if (store_exec(tx, d, err, "deleting a schema") < 0)
+		return -1;
+	if (dropped_id)
+		*dropped_id = schema_id;
+	return 1;
+}
+
+/* ---- Subjects ---- */
+
+int store_subjects(struct store_tx *tx, const char *prefix, enum store_filter f,
+		   store_version_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SUBJECTS, err);
+	if (!s)
+		return -1;
+	size_t n = prefix ? strlen(prefix) : 0;
+	char *succ = n ? malloc(n + 1) : NULL;
+	if (n && !succ)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	int lo, hi;
+	store_filter_range(f, &lo, &hi);
+	store_bind_prefix(s, prefix, succ, n + 1);
+	sqlite3_bind_int(s, 3, lo);
+	sqlite3_bind_int(s, 4, hi);
+	int r = store_each_version(tx, s, NULL, 0, -1, -1, -1, fn, ctx, err, "listing subjects");
+	free(succ);
+	return r;
+}
+
+int store_subject_exists(struct store_tx *tx, const char *subject, int any,
+			 struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SUBJECT_EXISTS, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, any ? 1 : 0);
+	int rc = sqlite3_step(s);
+	store_done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "reading a subject");
+	return 0;
+}
+
+int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_filter f,
+			    store_row_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMAS_BY_PREFIX, err);
+	if (!s)
+		return -1;
+	size_t n = prefix ? strlen(prefix) : 0;
+	char *succ = n ? malloc(n + 1) : NULL;
+	if (n && !succ)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	int lo, hi;
+	store_filter_range(f, &lo, &hi);
+	store_bind_prefix(s, prefix, succ, n + 1);
+	sqlite3_bind_int(s, 3, lo);
+	sqlite3_bind_int(s, 4, hi);
+	int calls = 0, rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_version v = {
+			.subject = store_col_text(s, 0),
+			.version = sqlite3_column_int(s, 1),
+			.schema_id = sqlite3_column_int64(s, 2),
+			.deleted = sqlite3_column_int(s, 3),
+		};
+		struct store_schema sc = {
+			.id = v.schema_id,
+			.type = store_col_text(s, 4),
+			.text = store_col_text(s, 5),
+			.refs = store_col_text(s, 6),
+			.metadata = store_col_text(s, 7),
+			.ruleset = store_col_text(s, 8),
+		};
+		if (!v.subject || !sc.type || !sc.text) {
+			calls = store_fail(tx->conn->db, SQLITE_NOMEM, err, "listing schemas");
+			stop = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
+		calls++;
+		int r = fn(ctx, &v, &sc);
+		if (r < 0) {
+			calls = -1;
+			stop = 1;
+			break;
+		}
+		stop = r > 0;
+	}
+	store_done(s);
+	free(succ);
+	if (calls >= 0 && !stop && rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "listing schemas");
+	return calls;
+}
+
+/* ---- References ---- */
+
+int store_referrers(struct store_tx *tx, const char *subject, int version, int deleted,
+		    store_version_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_REFERRERS, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	sqlite3_bind_int(s, 3, deleted ? 1 : 0);
+	return store_each_version(tx, s, NULL, 0, 1, 2, 3, fn, ctx, err, "listing references");
+}
+
+/* ---- Config and mode ---- */
+
+int store_config_get(struct store_tx *tx, const char *subject, char **json,
+		     struct sg_error *err)
+{
+	*json = NULL;
+	sqlite3_stmt *s = store_stmt(tx, ST_CONFIG_GET, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = store_col_text(s, 0);
+		*json = v ? strdup(v) : NULL;
+		ret = *json ? 1 : error_set(err, SG_ENOMEM, "out of memory");
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a config");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_config_put(struct store_tx *tx, const char *subject, const char *json,
+		     struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CONFIG_PUT, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
+	return store_exec(tx, s, err, "writing a config");
+}
+
+int store_config_delete(struct store_tx *tx, const char *subject, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CONFIG_DELETE, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	if (store_exec(tx, s, err, "deleting a config") < 0)
+		return -1;
+	return sqlite3_changes(tx->conn->db) > 0;
+}
+
+int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MODE_MAX],
+		   struct sg_error *err)
+{
+	mode[0] = '\0';
+	sqlite3_stmt *s = store_stmt(tx, ST_MODE_GET, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = store_col_text(s, 0);
+		snprintf(mode, STORE_MODE_MAX, "%s", v ? v : "");
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a mode");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_mode_put(struct store_tx *tx, const char *subject, const char *mode,
+		   struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_MODE_PUT, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	sqlite3_bind_text(s, 3, mode, -1, SQLITE_STATIC);
+	return store_exec(tx, s, err, "writing a mode");
+}
+
+int store_mode_delete(struct store_tx *tx, const char *subject, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_MODE_DELETE, err);
+	if (!s)
+		return -1;
+	store_bind_scope(s, subject);
+	if (store_exec(tx, s, err, "deleting a mode") < 0)
+		return -1;
+	return sqlite3_changes(tx->conn->db) > 0;
+}
