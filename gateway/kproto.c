@@ -294,13 +294,15 @@ int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
 		layout = 0;
 		kept = kproto_av_walk(layout, frame, len, NULL, 0);
 	}
+	if (kept < 0 && code == KPROTO_ERR_UNSUPPORTED_VERSION)
+		return 0;
 	if (kept < 0)
 		return error_set(err, SG_ECORRUPT, "ApiVersions v%d response does not parse", version);
 	if (kproto_av_walk(layout, frame, len, out, kept) < 0)
 		return kwriter_error(out, err, "ApiVersions response") < 0
 		           ? -1
 		           : error_set(err, SG_ECORRUPT, "ApiVersions response does not parse");
-	return 0;
+	return 1;
 }
 
 int kproto_api_versions_unsupported(int32_t correlation_id, struct kwriter *out,

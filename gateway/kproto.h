@@ -81,7 +81,11 @@ int kproto_response_correlation(const uint8_t *frame, size_t len, int32_t *cid,
  * intersection with kproto_gateway_versions(); APIs with an empty
  * intersection are dropped. Everything else (error code, throttle time,
  * features in tagged fields) is copied unchanged. An UNSUPPORTED_VERSION
- * answer in the v0 layout is handled too. Returns 0, or -1 with `err` set. */
+ * answer in the v0 layout is handled too. Returns 1 after writing; 0 when
+ * the frame is an UNSUPPORTED_VERSION answer in neither layout (librdkafka's
+ * mock cluster writes such), which carries no address and is best passed on
+ * unchanged so the client retries lower (nothing written); -1 with `err`
+ * set when the frame does not parse. */
 int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
                                 struct kwriter *out, struct sg_error *err);
 

@@ -369,7 +369,7 @@ static void proxy_upstream_frame(struct loop_conn *c, void *arg, const uint8_t *
 	e = &s->pending[s->head];
 	kwriter_init(&w, p->opt.max_frame);
 	if (e->api_key == KPROTO_API_VERSIONS) {
-		rc = kproto_api_versions_rewrite(e->api_version, frame, len, &w, &err) == 0 ? 1 : -1;
+		rc = kproto_api_versions_rewrite(e->api_version, frame, len, &w, &err);
 	} else if (kaddr_applies(e->api_key, e->api_version)) {
 		rc = kaddr_rewrite(e->api_key, e->api_version, frame, len, &map, &w, &err);
 	}

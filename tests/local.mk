@@ -69,6 +69,11 @@ tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
 tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
 tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/kafka/test_mock
+check_PROGRAMS += tests/kafka/test_mock
+tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
+tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
+tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/kafka/test_mock
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
@@ -83,7 +88,7 @@ tests_unit_test_avsc_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_avsc
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
-KAFKA_TESTS = tests/kafka/broker.sh
+KAFKA_TESTS = tests/kafka/broker.sh tests/kafka/cluster.sh
 TESTS += $(KAFKA_TESTS)
 EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py \
 	tests/kafka/KClient.java tests/kafka/pom.xml

@@ -294,6 +294,7 @@ kt_start_gateway() { # [EXTRA GWRUN ARGS...]
 	base=$(kt_free_ports 8) || return 1
 	KT_GW_LOG=$KT_WORK/gateway.log
 	KT_GW_OUT=$KT_WORK/gateway.out
+	: >"$KT_GW_OUT"
 	"$KT_GWRUN" --listen 127.0.0.1:0 --brokers "$KT_BROKERS" --broker-port-base "$base" "$@" \
 		>"$KT_GW_OUT" 2>"$KT_GW_LOG" &
 	KT_GW_PID=$!
