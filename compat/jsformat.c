@@ -281,10 +281,6 @@ static int label_ok(const char *s, size_t n, int idn)
 		if (!(is_alpha(ch) || is_digit(ch) || ch == '-' || (idn && ch >= 0x80)))
 			return 0;
 	}
-	/* "--" in the third and fourth position is reserved for A-labels. */
-	if (n >= 4 && s[2] == '-' && s[3] == '-' &&
-	    !((s[0] == 'x' || s[0] == 'X') && (s[1] == 'n' || s[1] == 'N')))
-		return 0;
 	return 1;
 }
 
@@ -556,25 +552,69 @@ static int uri_ok(const char *s, size_t n, int iri, int allow_relative)
 	return uri_rest(&c, iri, 1);
 }
 
+/* RFC 6570 level 4: literals and {expressions} with an optional operator
+ * and a list of varspecs (varname [":" max-length | "*"]). */
 static int uri_template_ok(const char *s, size_t n)
 {
-	int open = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '{') {
-			if (open)
+	struct cur c = {s, s + n};
+	while (!at_end(&c)) {
+		int ch = peek(&c);
+		if (ch == '%') {
+			if (c.end - c.p < 3 || !is_hex((unsigned char)c.p[1]) || !is_hex((unsigned char)c.p[2]))
 				return 0;
-			open = 1;
-		} else if (ch == '}') {
-			if (!open)
+			c.p += 3;
+			continue;
+		}
+		if (ch != '{') {
+			if (ch <= 0x20 || ch == 0x7f || strchr("\"<>\\^`|}", ch))
 				return 0;
-			open = 0;
-		} else if (ch < 0x21 || ch == '"' || ch == '\'' || ch == '<' || ch == '>' ||
-			   ch == '\\' || ch == '^' || ch == '`' || ch == '|') {
+			c.p++;
+			continue;
+		}
+		c.p++;
+		if (peek(&c) >= 0 && strchr("+#./;?&", peek(&c)))
+			c.p++;
+		for (;;) {
+			/* varname: varchar *(["."] varchar) */
+			int chars = 0, dot = 0;
+			for (;;) {
+				ch = peek(&c);
+				if (is_alpha(ch) || is_digit(ch) || ch == '_') {
+					c.p++;
+				} else if (ch == '%' && c.end - c.p >= 3 && is_hex((unsigned char)c.p[1]) &&
+					   is_hex((unsigned char)c.p[2])) {
+					c.p += 3;
+				} else if (ch == '.' && chars && !dot) {
+					c.p++;
+					dot = 1;
+					continue;
+				} else {
+					break;
+				}
+				chars++;
+				dot = 0;
+			}
+			if (!chars || dot)
+				return 0;
+			if (eat(&c, ':')) {
+				if (peek(&c) < '1' || peek(&c) > '9')
+					return 0;
+				int digits = 0;
+				while (is_digit(peek(&c)) && digits < 5)
+					c.p++, digits++;
+				if (digits > 4)
+					return 0;
+			} else {
+				eat(&c, '*');
+			}
+			if (eat(&c, ','))
+				continue;
+			if (eat(&c, '}'))
+				break;
 			return 0;
 		}
 	}
-	return !open;
+	return 1;
 }
 
 static int json_pointer_ok(const char *s, size_t n)

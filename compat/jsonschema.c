@@ -224,7 +224,7 @@ static int type_ok(unsigned types, const json_t *x, int reals_are_ints)
 	case JSON_REAL:
 		if (types & JST_NUMBER)
 			return 1;
-		return (types & JST_INTEGER) && reals_are_ints && jsvalue_is_integer(x, 1);
+		return (types & JST_INTEGER) && jsvalue_is_integer(x, reals_are_ints);
 	case JSON_TRUE:
 	case JSON_FALSE: return (types & JST_BOOLEAN) != 0;
 	default: return (types & JST_NULL) != 0;

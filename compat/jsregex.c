@@ -315,6 +315,24 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 			ostr(o, "[^\\n\\r\\x{2028}\\x{2029}]");
 			p++;
 			break;
+		case '(':
+			/* ECMA-262 groups: (, (?:, (?=, (?!, (?<=, (?<!, (?<name>. Others
+			 * ("(?i)", "(?P<n>", "(?#") are PCRE-only and refused. */
+			if (end - p >= 2 && p[1] == '?') {
+				int okg = end - p >= 3 && (p[2] == ':' || p[2] == '=' || p[2] == '!' ||
+							 p[2] == '<');
+				if (okg && p[2] == '<' && end - p >= 4 && p[3] != '=' && p[3] != '!' &&
+				    !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z') ||
+				      p[3] == '_' || p[3] == '$' || (unsigned char)p[3] >= 0x80))
+					okg = 0;
+				if (!okg) {
+					snprintf(why, whycap, "unsupported group syntax \"(?%c\"",
+						 end - p >= 3 ? p[2] : ' ');
+					return -1;
+				}
+			}
+			oput(o, p++, 1);
+			break;
 		default:
 			oput(o, p, 1);
 			p++;

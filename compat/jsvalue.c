@@ -125,9 +125,13 @@ int jsvalue_is_integer(const json_t *v, int reals_count)
 {
 	if (json_is_integer(v))
 		return 1;
-	if (reals_count && json_is_real(v)) {
+	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		return isfinite(d) && dfloor(d) == d;
+		if (!isfinite(d) || dfloor(d) != d)
+			return 0;
+		/* Beyond the json_int_t range a real is a bignum literal that
+		 * jansson could not hold: an integer in every draft. */
+		return reals_count || d >= 9223372036854775808.0 || d < -9223372036854775808.0;
 	}
 	return 0;
 }

@@ -37,8 +37,10 @@ int jsvalue_num_cmp(const struct jsnum *a, const struct jsnum *b);
  * 0.0001, and a quotient that overflows falls back to fmod(). */
 int jsvalue_num_multiple(const struct jsnum *x, const struct jsnum *m);
 
-/* Whether `v` is an integer: a json integer, or (when `reals_count` is set, as
- * in draft 6 and later) a finite real without a fractional part. */
+/* Whether `v` is an integer: a json integer, a real beyond the json_int_t
+ * range without a fraction (an integer literal too big for jansson), or
+ * (when `reals_count` is set, as in draft 6 and later) any finite real
+ * without a fractional part. */
 int jsvalue_is_integer(const json_t *v, int reals_count);
 
 /* Equality as JSON Schema defines it (numbers by value, objects regardless of
