@@ -525,9 +525,6 @@ static const struct avsc_node *resolve(struct pctx *c, const char *name, const c
 		if (n)
 			return n;
 	}
-	/* ".Name" is Name in the null namespace. */
-	if (name[0] == '.' && strrchr(name, '.') == name)
-		name++;
 	return typetab_get(&c->s->types, name);
 }
 
@@ -1496,7 +1493,7 @@ const struct avsc_schema *avsc_ref(const struct avsc_schema *s, size_t i) { retu
 
 /* ---- node accessors ---- */
 
-enum avsc_kind avsc_kind(const struct avsc_node *n) { return n->kind; }
+enum avsc_kind avsc_kind(const struct avsc_node *n) { return n ? n->kind : AVSC_NULL; }
 
 const char *avsc_fullname(const struct avsc_node *n)
 {
@@ -1548,17 +1545,17 @@ const struct avsc_field *avsc_field_by_name(const struct avsc_node *n, const cha
 	return i >= 0 && (size_t)i < n->nfields ? &n->fields[i] : NULL;
 }
 
-const char *avsc_field_name(const struct avsc_field *f) { return f->name; }
-const struct avsc_node *avsc_field_type(const struct avsc_field *f) { return f->type; }
-const json_t *avsc_field_default(const struct avsc_field *f) { return f->def; }
-size_t avsc_field_alias_count(const struct avsc_field *f) { return f->naliases; }
+const char *avsc_field_name(const struct avsc_field *f) { return f ? f->name : NULL; }
+const struct avsc_node *avsc_field_type(const struct avsc_field *f) { return f ? f->type : NULL; }
+const json_t *avsc_field_default(const struct avsc_field *f) { return f ? f->def : NULL; }
+size_t avsc_field_alias_count(const struct avsc_field *f) { return f ? f->naliases : 0; }
 
 const char *avsc_field_alias(const struct avsc_field *f, size_t i)
 {
-	return i < f->naliases ? f->aliases[i] : NULL;
+	return f && i < f->naliases ? f->aliases[i] : NULL;
 }
 
-const char *avsc_field_doc(const struct avsc_field *f) { return f->doc; }
+const char *avsc_field_doc(const struct avsc_field *f) { return f ? f->doc : NULL; }
 
 size_t avsc_symbol_count(const struct avsc_node *n)
 {
