@@ -1,6 +1,12 @@
 /* registry/api.h: the Confluent Schema Registry REST API. It turns one HTTP
  * request into one response, with the registry's semantics, over a store.
  *
+ * Endpoints: those of Confluent Schema Registry 7.x (schemas, subjects,
+ * versions, references, compatibility, config, mode, contexts, metadata),
+ * answering as it does: same status codes, error_code values and messages,
+ * same JSON fields. Also GET /health for probes: 200 {"status":"UP"} when
+ * the store answers, 503 {"status":"DOWN",...} when it does not.
+ *
  * Threading: api_handle() is called from many server threads at once and is
  * thread-safe. Ownership: api_new() borrows the store, which must outlive the
  * api; api_free() accepts NULL.
@@ -15,7 +21,11 @@ struct store;
 struct api;
 
 struct api_options {
-	size_t body_limit;  /* bytes; the 413 message names it (default 16 MiB) */
+	size_t body_limit;       /* bytes; the 413 message names it (default 16 MiB) */
+	size_t id_cache_bytes;   /* bodies of GET /schemas/ids/{id} kept in memory;
+				  * 0 means 32 MiB */
+	size_t parsed_cache;     /* parsed schemas kept for compatibility checks;
+				  * 0 means 1000 */
 };
 
 struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err);

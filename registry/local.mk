@@ -7,6 +7,13 @@ registry_libsgregistry_a_SOURCES += registry/regclient.c registry/regclient.h
 # The SQLite store (registry/store) and its content hash (registry/sha256).
 registry_libsgregistry_a_SOURCES += registry/store.c registry/store.h \
 	registry/sha256.c registry/sha256.h
+# The REST API (registry/api) over the store: the caches (idcache for bodies
+# by id, schemacache for parsed schemas), Confluent's JSON entities (entity,
+# jsonio) and its wording of compatibility failures (compatreport).
+registry_libsgregistry_a_SOURCES += registry/api.c registry/api.h \
+	registry/jsonio.c registry/jsonio.h registry/entity.c registry/entity.h \
+	registry/idcache.c registry/idcache.h registry/schemacache.c registry/schemacache.h \
+	registry/compatreport.c registry/compatreport.h
 
 # The schema browser: registry/ui/ is embedded into the binary at build time.
 UI_FILES = index.html app.js style.css vendor/diff.min.js

@@ -1,0 +1,244 @@
+/* registry/compatreport.c: Confluent's wording of compatibility failures
+ * (its Difference and SchemaValidatorBuilder classes, restated). */
+#include "registry/compatreport.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat/avcompat.h"
+#include "compat/report.h"
+
+/* Longest schema text quoted in {oldSchema: '...'}, as Confluent truncates. */
+#define COMPATREPORT_SCHEMA_MAX (10 * 1024)
+
+/* A growable string for one message; its size is bounded by the inputs. */
+struct compatreport_buf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void compatreport_add(struct compatreport_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void compatreport_str(struct compatreport_buf *b, const char *s)
+{
+	compatreport_add(b, s, strlen(s));
+}
+
+/* Appends the finished message to `messages`; frees the buffer. */
+static int compatreport_push(struct compatreport_buf *b, json_t *messages, struct sg_error *err)
+{
+	int rc = 0;
+	if (b->oom || !b->s || json_array_append_new(messages, json_string(b->s)) < 0)
+		rc = error_set(err, SG_ENOMEM, "out of memory");
+	free(b->s);
+	memset(b, 0, sizeof *b);
+	return rc;
+}
+
+/* The description Confluent gives each finding type; %R and %W stand for the
+ * reader's and the writer's label, %P for the location, %M for the detail. */
+static const char *compatreport_template(const char *type)
+{
+	static const struct {
+		const char *type, *text;
+	} rows[] = {
+		{"FIXED_SIZE_MISMATCH",
+		 "The size of FIXED type field at path '%P' in the %R schema does not match with the %W schema"},
+		{"TYPE_MISMATCH",
+		 "The type (path '%P') of a field in the %R schema does not match with the %W schema"},
+		{"NAME_MISMATCH", "The name of the schema has changed (path '%P')"},
+		{"MISSING_ENUM_SYMBOLS",
+		 "The %R schema is missing enum symbols '%M' at path '%P' in the %W schema"},
+		{"MISSING_UNION_BRANCH",
+		 "The %R schema is missing a type inside a union field at path '%P' in the %W schema"},
+		{"READER_FIELD_MISSING_DEFAULT_VALUE",
+		 "The field '%M' at path '%P' in the %R schema has no default value and is missing in the %W schema"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if (strcmp(rows[i].type, type) == 0)
+			return rows[i].text;
+	return "";
+}
+
+/* One finding. Avro findings are worded by avcompat, which knows Avro Java's
+ * details; other types get the same shape from the report's own parts. */
+static void compatreport_finding(struct compatreport_buf *b, const struct report *r, size_t i,
+				 int avro, const char *reader, const char *writer)
+{
+	if (avro) {
+		char small[512];
+		int n = avcompat_confluent_message(r, i, reader, writer, small, sizeof small);
+		if (n >= 0 && (size_t)n < sizeof small) {
+			compatreport_add(b, small, (size_t)n);
+			return;
+		}
+		if (n >= 0) {
+			char *big = malloc((size_t)n + 1);
+			if (!big) {
+				b->oom = 1;
+				return;
+			}
+			avcompat_confluent_message(r, i, reader, writer, big, (size_t)n + 1);
+			compatreport_add(b, big, (size_t)n);
+			free(big);
+			return;
+		}
+	}
+	const char *type = report_type(r, i);
+	const char *path = report_location(r, i);
+	const char *detail = report_message(r, i);
+	compatreport_str(b, "{errorType:'");
+	compatreport_str(b, type);
+	compatreport_str(b, "', description:'");
+	for (const char *t = compatreport_template(type); *t; t++) {
+		if (t[0] == '%' && t[1]) {
+			t++;
+			compatreport_str(b, *t == 'R' ? reader : *t == 'W' ? writer
+					 : *t == 'P' ? (path[0] ? path : "/") : detail);
+		} else {
+			compatreport_add(b, t, 1);
+		}
+	}
+	if (!compatreport_template(type)[0])
+		compatreport_str(b, detail);
+	compatreport_str(b, "', additionalInfo:'");
+	compatreport_str(b, detail);
+	compatreport_str(b, "'}");
+}
+
+/* Runs one direction and appends its findings; with `tail`, also the old
+ * version and text (only when there were findings, as Confluent does). */
+static int compatreport_direction(const struct schema *reader_s, const struct schema *writer_s,
+				  const char *reader, const char *writer, int tail,
+				  enum schema_policy policy, const struct compatreport_prev *old,
+				  json_t *messages, struct sg_error *err)
+{
+	struct report *r = report_new();
+	if (!r)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	int ok = schema_compatible(reader_s, writer_s, policy, r);
+	if (ok < 0) {
+		report_free(r);
+		return error_set(err, SG_ENOMEM, "the compatibility check failed (out of memory or "
+				 "past a work limit)");
+	}
+	size_t n = report_count(r);
+	for (size_t i = 0; i < n; i++) {
+		struct compatreport_buf b = {0};
+		compatreport_finding(&b, r, i, schema_type(reader_s) == SCHEMA_AVRO, reader, writer);
+		if (compatreport_push(&b, messages, err) < 0) {
+			report_free(r);
+			return -1;
+		}
+	}
+	report_free(r);
+	if (!tail || n == 0)
+		return 0;
+	char line[64];
+	snprintf(line, sizeof line, "{oldSchemaVersion: %d}", old->version);
+	if (json_array_append_new(messages, json_string(line)) < 0)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	struct compatreport_buf b = {0};
+	size_t tl = strlen(old->text);
+	if (tl <= COMPATREPORT_SCHEMA_MAX) {
+		compatreport_str(&b, "{oldSchema: '");
+		compatreport_add(&b, old->text, tl);
+		compatreport_str(&b, "'}");
+	} else {
+		size_t cut = COMPATREPORT_SCHEMA_MAX;
+		while (cut > 0 && ((unsigned char)old->text[cut] & 0xc0) == 0x80)
+			cut--;
+		compatreport_str(&b, "{oldSchema: <truncated> '");
+		compatreport_add(&b, old->text, cut);
+		compatreport_str(&b, "...'}");
+	}
+	return compatreport_push(&b, messages, err);
+}
+
+int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
+		       const struct schema *candidate, const struct compatreport_prev *history,
+		       size_t n, json_t *messages, struct sg_error *err)
+{
+	if (n == 0 || level == LEVEL_NONE)
+		return 1;
+	const struct schema **hist = calloc(n, sizeof *hist);
+	if (!hist)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		hist[i] = history[i].schema;
+	size_t failed = 0;
+	int ok = schema_check_level(level, candidate, hist, n, policy, NULL, &failed);
+	free(hist);
+	if (ok < 0)
+		return error_set(err, SG_ENOMEM, "out of memory during a compatibility check");
+	if (ok == 1)
+		return 1;
+
+	const struct compatreport_prev *old = &history[failed];
+	int rc = 0;
+	if (schema_type(old->schema) != schema_type(candidate)) {
+		if (json_array_append_new(messages,
+					  json_string("Incompatible because of different schema type")) < 0)
+			rc = error_set(err, SG_ENOMEM, "out of memory");
+	} else if (level_backward(level) && level_forward(level)) {
+		rc = compatreport_direction(old->schema, candidate, "old", "new", 0, policy, old,
+					    messages, err);
+		if (rc == 0)
+			rc = compatreport_direction(candidate, old->schema, "new", "old", 1, policy,
+						    old, messages, err);
+	} else if (level_backward(level)) {
+		rc = compatreport_direction(candidate, old->schema, "new", "old", 1, policy, old,
+					    messages, err);
+	} else {
+		rc = compatreport_direction(old->schema, candidate, "old", "new", 1, policy, old,
+					    messages, err);
+	}
+	if (rc < 0)
+		return -1;
+	char line[128];
+	snprintf(line, sizeof line, "{validateFields: '%s', compatibility: '%s'}",
+		 validate_fields ? "true" : "false", level_name(level));
+	if (json_array_append_new(messages, json_string(line)) < 0)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	return 0;
+}
+
+char *compatreport_join(const json_t *messages)
+{
+	struct compatreport_buf b = {0};
+	compatreport_str(&b, "[");
+	for (size_t i = 0; i < json_array_size(messages); i++) {
+		if (i)
+			compatreport_str(&b, ", ");
+		const char *m = json_string_value(json_array_get(messages, i));
+		compatreport_str(&b, m ? m : "");
+	}
+	compatreport_str(&b, "]");
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
