@@ -96,7 +96,7 @@ EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka
 # Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
 # cases in tests/cases/avcompat/<case>/{writer.avsc,reader.avsc,expect.json} and
 # built cases; malloc is wrapped so allocations can fail on purpose.
-AVCOMPAT_CASES = \
+AVCOMPAT_CASES = tests/cases/avcompat/README.md \
 	tests/cases/avcompat/all_six_types/expect.json \
 	tests/cases/avcompat/all_six_types/reader.avsc \
 	tests/cases/avcompat/all_six_types/writer.avsc \

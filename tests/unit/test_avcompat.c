@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -310,9 +311,14 @@ static void test_case_dir(const char *srcdir)
 	char *names[512];
 	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d)) != NULL && n < sizeof names / sizeof names[0])
-		if (de->d_name[0] != '.')
+	while ((de = readdir(d)) != NULL && n < sizeof names / sizeof names[0]) {
+		char p[4096 + 300];
+		struct stat st;
+		if (de->d_name[0] != '.' &&
+		    snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < (int)sizeof p &&
+		    stat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			names[n++] = strdup(de->d_name);
+	}
 	closedir(d);
 	qsort(names, n, sizeof names[0], cmp_name);
 	tap_ok(n >= 20, "at least 20 hand-written cases (%zu)", n);
