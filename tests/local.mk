@@ -69,11 +69,17 @@ tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
 tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
 tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/kafka/test_mock
-check_PROGRAMS += tests/kafka/test_mock
-tests_kafka_test_mock_SOURCES = tests/kafka/test_mock.c
-tests_kafka_test_mock_CFLAGS = $(TEST_CF) $(RDKAFKA_CFLAGS)
-tests_kafka_test_mock_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
-TESTS += tests/kafka/test_mock
+# Kafka frames as data: tests/kafka/frames/*.frames (see test_kframes.c).
+KFRAMES_CASES = tests/kafka/frames/api_versions.frames tests/kafka/frames/describe_cluster.frames \
+	tests/kafka/frames/fetch.frames tests/kafka/frames/find_coordinator.frames \
+	tests/kafka/frames/metadata.frames tests/kafka/frames/produce.frames \
+	tests/kafka/frames/requests.frames
+EXTRA_DIST += $(KFRAMES_CASES)
+check_PROGRAMS += tests/kafka/test_kframes
+tests_kafka_test_kframes_SOURCES = tests/kafka/test_kframes.c
+tests_kafka_test_kframes_CFLAGS = $(TEST_CF)
+tests_kafka_test_kframes_LDADD = $(TEST_GATEWAY_LIBS)
+TESTS += tests/kafka/test_kframes
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
