@@ -1,6 +1,7 @@
 # cli/: the one binary, `schemagate`, and its subcommands.
 bin_PROGRAMS += schemagate
-schemagate_SOURCES = cli/main.c
+schemagate_SOURCES = cli/main.c \
+	cli/opts.c cli/opts.h cli/runtime.c cli/runtime.h
 schemagate_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 schemagate_LDADD = registry/libsgregistry.a compat/libsgcompat.a \
 	$(REGISTRY_LIBS) $(COMPAT_LIBS)

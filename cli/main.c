@@ -1,3 +1,291 @@
-/* cli/main.c: the schemagate binary (being written: subcommands arrive with registry/). */
+/* cli/main.c: the schemagate binary. Each subcommand is one row of the
+ * command table: its name, a one-line summary, its flags, its long help and the
+ * function that runs it.
+ *
+ * Exit status: 0 on success and after a clean shutdown; 2 when the command
+ * line is wrong or a service cannot start (port taken, database not usable).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("schemagate"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/opts.h"
+#include "cli/runtime.h"
+
+#define EXIT_USAGE     2
+#define BODY_LIMIT_MAX ((size_t)1 << 30)
+
+struct command {
+	const char *name;
+	const char *summary;
+	const struct opt_spec *flags;
+	size_t nflags;
+	const char *usage;   /* after "schemagate NAME" */
+	const char *details; /* free text printed after the flags, ends with examples */
+	int (*run)(const struct command *cmd, const struct opts *o);
+};
+
+static const struct opt_spec registry_flags[] = {
+    {"--listen", "SCHEMAGATE_LISTEN", "HOST:PORT", "127.0.0.1:8081",
+     "address to serve the registry API on; port 0 picks a free port"},
+    {"--db", "SCHEMAGATE_DB", "PATH", "./schemagate.db",
+     "SQLite database file, created when missing"},
+    {"--body-limit", "SCHEMAGATE_BODY_LIMIT", "BYTES", "16M",
+     "largest request body accepted (larger ones get 413); K, M, G suffixes"},
+    {"--threads", "SCHEMAGATE_THREADS", "N", "0", "HTTP worker threads; 0 means one per CPU"},
+};
+
+static const struct opt_spec serve_flags[] = {
+    {"--registry-listen", "SCHEMAGATE_REGISTRY_LISTEN", "HOST:PORT", "127.0.0.1:8081",
+     "address to serve the registry API on; port 0 picks a free port"},
+    {"--db", "SCHEMAGATE_DB", "PATH", "./schemagate.db",
+     "SQLite database file of the registry, created when missing"},
+    {"--body-limit", "SCHEMAGATE_BODY_LIMIT", "BYTES", "16M",
+     "largest registry request body accepted (larger ones get 413)"},
+    {"--threads", "SCHEMAGATE_THREADS", "N", "0",
+     "HTTP worker threads of the registry; 0 means one per CPU"},
+};
+
+static int run_registry(const struct command *cmd, const struct opts *o);
+static int run_serve(const struct command *cmd, const struct opts *o);
+static int run_version(const struct command *cmd, const struct opts *o);
+static int run_help(const struct command *cmd, const struct opts *o);
+
+static const struct command commands[] = {
+    {"serve", "run every schemagate service (for now: the schema registry)", serve_flags,
+     sizeof serve_flags / sizeof serve_flags[0], "[FLAGS]",
+     "Runs until SIGTERM or SIGINT, then stops cleanly. Flags beat environment\n"
+     "variables, which beat the defaults.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate serve\n"
+     "  schemagate serve --registry-listen 0.0.0.0:8081 --db /var/lib/schemagate/registry.db\n"
+     "  SCHEMAGATE_DB=/data/registry.db schemagate serve\n",
+     run_serve},
+    {"registry", "run the Confluent-compatible schema registry alone", registry_flags,
+     sizeof registry_flags / sizeof registry_flags[0], "[FLAGS]",
+     "Serves the Confluent Schema Registry REST API backed by an SQLite database.\n"
+     "Runs until SIGTERM or SIGINT, then stops cleanly. At start it logs\n"
+     "  schemagate: registry listening on http://HOST:PORT (db PATH)\n"
+     "to stderr, with the port actually bound. Flags beat environment variables,\n"
+     "which beat the defaults.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n"
+     "  schemagate registry --listen [::1]:0 --db /tmp/test.db\n"
+     "  SCHEMAGATE_LISTEN=0.0.0.0:8081 SCHEMAGATE_DB=/data/registry.db schemagate registry\n"
+     "  curl -s localhost:8081/subjects\n",
+     run_registry},
+    {"version", "print the version", NULL, 0, "",
+     "Prints \"schemagate VERSION\" on one line.\n"
+     "\n"
+     "Example:\n"
+     "  schemagate version\n",
+     run_version},
+    {"help", "show help for schemagate or one command", NULL, 0, "[COMMAND]",
+     "Examples:\n"
+     "  schemagate help\n"
+     "  schemagate help registry\n",
+     run_help},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	fprintf(
+	    f,
+	    "schemagate %s: a Confluent-compatible schema registry and validating Kafka gateway\n"
+	    "\n"
+	    "Usage: schemagate COMMAND [FLAGS]\n"
+	    "\n"
+	    "Commands:\n",
+	    PACKAGE_VERSION);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n"
+	           "Run 'schemagate help COMMAND' or 'schemagate COMMAND --help' for details.\n"
+	           "\n"
+	           "Examples:\n"
+	           "  schemagate serve\n"
+	           "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n");
+}
+
+static void print_command_help(FILE *f, const struct command *cmd)
+{
+	fprintf(f, "Usage: schemagate %s %s\n\n%c%s.\n\n", cmd->name, cmd->usage,
+	        toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
+	if (cmd->nflags > 0) {
+		fprintf(f, "Flags:\n");
+		opts_print_help(f, cmd->flags, cmd->nflags);
+	} else {
+		fprintf(f, "Flags:\n  %-28s %s\n", "--help", "show this help");
+	}
+	fprintf(f, "\n%s", cmd->details);
+}
+
+static void usage_error(const struct command *cmd, const char *msg)
+{
+	if (cmd)
+		fprintf(stderr, "schemagate %s: %s (see 'schemagate %s --help')\n", cmd->name, msg,
+		        cmd->name);
+	else
+		fprintf(stderr, "schemagate: %s (see 'schemagate --help')\n", msg);
+}
+
+/* Waits for SIGTERM or SIGINT, then stops every service. Returns the exit status. */
+static int serve_until_signal(struct runtime *rt)
+{
+	int sig = runtime_wait(rt);
+	fprintf(stderr, "schemagate: %s received, stopping\n",
+	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	runtime_free(rt);
+	fprintf(stderr, "schemagate: stopped\n");
+	return 0;
+}
+
+/* Reads the registry's settings; `listen_flag` differs between commands. */
+static int registry_config_read(const struct opts *o, const char *listen_flag,
+                                struct registry_config *cfg, char *host, size_t hostsz,
+                                struct sg_error *err)
+{
+	if (opts_hostport(o, listen_flag, host, hostsz, &cfg->port, err) < 0)
+		return -1;
+	cfg->host = host;
+	cfg->db = opts_get(o, "--db");
+	if (!cfg->db || !*cfg->db)
+		return error_set(err, SG_EBAD_REQUEST, "--db must not be empty");
+	if (opts_size(o, "--body-limit", BODY_LIMIT_MAX, &cfg->body_limit, err) < 0)
+		return -1;
+	if (opts_uint(o, "--threads", 256, &cfg->threads, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Starts the registry as configured by `listen_flag` and the shared flags. */
+static int start_registry(const struct command *cmd, const struct opts *o, const char *listen_flag,
+                          struct runtime *rt)
+{
+	struct sg_error err;
+	error_clear(&err);
+	char host[256];
+	struct registry_config cfg = {0};
+	if (registry_config_read(o, listen_flag, &cfg, host, sizeof host, &err) < 0) {
+		usage_error(cmd, err.msg);
+		return -1;
+	}
+	if (runtime_add_registry(rt, &cfg, &err) < 0) {
+		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_services(const struct command *cmd, const struct opts *o,
+                        const char *registry_listen_flag)
+{
+	struct sg_error err;
+	error_clear(&err);
+	struct runtime *rt = runtime_new(&err);
+	if (!rt) {
+		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
+		return EXIT_USAGE;
+	}
+	if (start_registry(cmd, o, registry_listen_flag, rt) < 0) {
+		runtime_free(rt);
+		return EXIT_USAGE;
+	}
+	return serve_until_signal(rt);
+}
+
+static int run_registry(const struct command *cmd, const struct opts *o)
+{
+	return run_services(cmd, o, "--listen");
+}
+
+/* Each service `serve` runs adds one start_*() call here. */
+static int run_serve(const struct command *cmd, const struct opts *o)
+{
+	return run_services(cmd, o, "--registry-listen");
+}
+
+static int run_version(const struct command *cmd, const struct opts *o)
+{
+	(void)cmd;
+	(void)o;
+	printf("schemagate %s\n", PACKAGE_VERSION);
+	return 0;
+}
+
+/* `help` takes one optional command name, so it reads argv itself: see main. */
+static int run_help(const struct command *cmd, const struct opts *o)
+{
+	(void)cmd;
+	(void)o;
+	print_overview(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	runtime_block_signals();
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		print_overview(stdout);
+		return 0;
+	}
+	if (strcmp(name, "--version") == 0)
+		name = "version";
+	const struct command *cmd = find_command(name);
+	if (!cmd) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "unknown command '%.100s'", name);
+		usage_error(NULL, msg);
+		return EXIT_USAGE;
+	}
+
+	if (cmd->run == run_help && argc >= 3 && strncmp(argv[2], "-", 1) != 0) {
+		if (argc > 3) {
+			usage_error(cmd, "takes at most one COMMAND");
+			return EXIT_USAGE;
+		}
+		const struct command *topic = find_command(argv[2]);
+		if (!topic) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "unknown command '%.100s'", argv[2]);
+			usage_error(cmd, msg);
+			return EXIT_USAGE;
+		}
+		print_command_help(stdout, topic);
+		return 0;
+	}
+
+	struct opts o;
+	struct sg_error err;
+	error_clear(&err);
+	if (opts_parse(&o, cmd->flags, cmd->nflags, argc - 2, argv + 2, &err) < 0) {
+		usage_error(cmd, err.msg);
+		return EXIT_USAGE;
+	}
+	if (o.help) {
+		print_command_help(stdout, cmd);
+		return 0;
+	}
+	return cmd->run(cmd, &o);
+}

@@ -328,3 +328,13 @@ tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(TEST_CF) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(TEST_REGISTRY_LIBS)
 TESTS += tests/unit/test_store
+
+# Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
+# holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
+# made (or refreshed) by tests/clients/setup-venv.sh.
+REGISTRY_TESTS = tests/registry/cli.sh tests/registry/durability.sh \
+	tests/registry/concurrency.py tests/registry/http_edge.py \
+	tests/clients/confluent_client.py
+TESTS += $(REGISTRY_TESTS)
+EXTRA_DIST += $(REGISTRY_TESTS) tests/lib.sh tests/clients/setup-venv.sh \
+	tests/clients/requirements.txt

@@ -152,4 +152,24 @@ if sg_start; then
 	is "$?" 0 "SIGINT: exit 0"
 fi
 
+# SIGTERM while four clients keep registering and reading.
+if sg_start; then
+	load() {
+		_i=0
+		while [ $_i -lt 2000 ]; do
+			curl -s -o /dev/null --max-time 5 -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+				--data-binary "{\"schema\": \"{\\\"type\\\":\\\"enum\\\",\\\"name\\\":\\\"E$1x$_i\\\",\\\"symbols\\\":[\\\"A\\\"]}\"}" \
+				"$SG_URL/subjects/load-$1-$_i/versions" || return 0
+			curl -s -o /dev/null --max-time 5 "$SG_URL/subjects" || return 0
+			_i=$((_i + 1))
+		done
+	}
+	lpids=""
+	for w in 1 2 3 4; do load $w & lpids="$lpids $!"; done
+	sleep 1
+	sg_stop
+	is "$?" 0 "SIGTERM under load: exit 0"
+	for p in $lpids; do wait "$p"; done
+fi
+
 done_testing

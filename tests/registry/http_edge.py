@@ -53,24 +53,39 @@ def start_registry(tmp):
     sys.exit(1)
 
 
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    return s
+class Conn:
+    """A client socket with its own read buffer, so pipelined answers are kept."""
 
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
 
-def read_response(s):
-    """Reads one response (Content-Length bodies only). Returns (status, headers, body)
-    or (None, None, b"") when the server closed the connection first."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
+    def sendall(self, data):
+        self.s.sendall(data)
+
+    def close(self):
+        self.s.close()
+
+    def _fill(self):
         try:
-            chunk = s.recv(65536)
+            chunk = self.s.recv(65536)
         except OSError:
             chunk = b""
-        if not chunk:
-            return None, None, buf
-        buf += chunk
-    head, rest = buf.split(b"\r\n\r\n", 1)
+        self.buf += chunk
+        return bool(chunk)
+
+
+def connect(port):
+    return Conn(port)
+
+
+def read_response(c):
+    """Reads one response (Content-Length bodies only). Returns (status, headers, body)
+    or (None, None, b"") when the server closed the connection first."""
+    while b"\r\n\r\n" not in c.buf:
+        if not c._fill():
+            return None, None, c.buf
+    head, rest = c.buf.split(b"\r\n\r\n", 1)
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
     headers = {}
@@ -78,12 +93,12 @@ def read_response(s):
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     n = int(headers.get("content-length", "0"))
-    while len(rest) < n:
-        chunk = s.recv(65536)
-        if not chunk:
+    c.buf = rest
+    while len(c.buf) < n:
+        if not c._fill():
             break
-        rest += chunk
-    return status, headers, rest[:n]
+    body, c.buf = c.buf[:n], c.buf[n:]
+    return status, headers, body
 
 
 def exchange(port, raw):

@@ -1,0 +1,44 @@
+/* cli/runtime.h: the services one schemagate process runs, started in order,
+ * stopped in reverse order when SIGTERM or SIGINT arrives.
+ *
+ * Usage: runtime_block_signals() first thing in main, before any thread is
+ * started (threads inherit the mask, so only runtime_wait() sees the signal);
+ * then runtime_new(), one runtime_add_*() per service, runtime_wait(),
+ * runtime_free(). Everything here is called from the main thread only.
+ */
+#ifndef SG_CLI_RUNTIME_H
+#define SG_CLI_RUNTIME_H
+
+#include <stddef.h>
+
+#include "compat/error.h"
+
+struct runtime;
+
+/* The registry service: an HTTP server over the API over the store. */
+struct registry_config {
+	const char *host;  /* bare address, e.g. "127.0.0.1" or "::1" */
+	int port;          /* 0 picks a free port */
+	const char *db;    /* SQLite database path */
+	size_t body_limit; /* request body limit in bytes */
+	unsigned threads;  /* HTTP worker threads; 0 means one per CPU */
+};
+
+/* Blocks SIGTERM and SIGINT in the calling thread and ignores SIGPIPE. */
+void runtime_block_signals(void);
+
+struct runtime *runtime_new(struct sg_error *err);
+
+/* Opens the store, then the API, then starts serving, and logs
+ * "schemagate: registry listening on http://HOST:PORT (db PATH)" to stderr.
+ * Returns 0, or -1 with `err` set and nothing left running. */
+int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
+                         struct sg_error *err);
+
+/* Blocks until SIGTERM or SIGINT; returns the signal number. */
+int runtime_wait(struct runtime *rt);
+
+/* Stops every service, the last started first. Accepts NULL. */
+void runtime_free(struct runtime *rt);
+
+#endif
