@@ -56,14 +56,22 @@ static void check(struct avsc_schema *s)
 			__builtin_trap();
 	(void)avsc_fingerprint64(s);
 	walk(avsc_root(s), 0);
-	/* What is printed parses again, to the same string. */
+	/* What is printed parses again. Printing is not always stable on the
+	 * first round, as in Avro Java (an alias in the null namespace called
+	 * "bytes" prints as "bytes" and reads back in the type's namespace), but
+	 * it is from the second round on. */
 	struct sg_error e;
 	error_clear(&e);
 	struct avsc_schema *again = avsc_parse(forms[0], strlen(forms[0]), NULL, 0, &e);
 	if (!again && e.code != SG_ELIMIT)
 		__builtin_trap();
-	if (again && strcmp(avsc_java_string(again), forms[0]) != 0)
-		__builtin_trap();
+	if (again) {
+		const char *j2 = avsc_java_string(again);
+		struct avsc_schema *third = avsc_parse(j2, strlen(j2), NULL, 0, &e);
+		if (!third || strcmp(avsc_java_string(third), j2) != 0)
+			__builtin_trap();
+		avsc_free(third);
+	}
 	avsc_free(again);
 }
 

