@@ -1419,7 +1419,10 @@ static void api_subject_lookup(struct api_ctx *c)
 	int64_t id = store_schema_find(tx, &content, &e);
 	if (id < 0)
 		goto fail;
-	if (id == 0 && !r.metadata && !r.ruleset) {
+	int version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
+	if (version < 0)
+		goto fail;
+	if (version == 0 && !r.metadata && !r.ruleset) {
 		/* As registration would: inherit the latest version's metadata and
 		 * rule set, then look again. */
 		struct store_version latest;
@@ -1435,14 +1438,12 @@ static void api_subject_lookup(struct api_ctx *c)
 			}
 			api_cand_content(&cd, &content);
 			id = store_schema_find(tx, &content, &e);
+			version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
 		}
 		json_decref(ent);
-		if (id < 0)
+		if (id < 0 || version < 0)
 			goto fail;
 	}
-	int version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
-	if (version < 0)
-		goto fail;
 	if (version > 0) {
 		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
 		store_end(tx);
@@ -1665,8 +1666,7 @@ static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const
 				ret = 1;
 			}
 		} else if (r->id == id && r->version == version) {
-			*answer = api_cand_entity(&cd, NULL, version, id);
-			json_object_del(*answer, "subject");
+			*answer = api_register_full(&cd, version, id);
 			ret = 1;
 		}
 	}

@@ -338,3 +338,37 @@ REGISTRY_TESTS = tests/registry/cli.sh tests/registry/durability.sh \
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) tests/lib.sh tests/clients/setup-venv.sh \
 	tests/clients/requirements.txt
+
+# The registry API cases played by tests/http/runner (one scenario per file;
+# NAME.*.json files are request bodies the cases send with @file).
+HTTP_CASES = \
+	tests/http/cases/001-root-health-metadata.http \
+	tests/http/cases/010-register-basic.http \
+	tests/http/cases/011-register-idempotent.http \
+	tests/http/cases/012-same-schema-other-subject.http \
+	tests/http/cases/013-register-normalize.http \
+	tests/http/cases/020-version-numbering.http \
+	tests/http/cases/021-delete-version.http \
+	tests/http/cases/022-delete-subject.http \
+	tests/http/cases/023-reregister-after-delete.http \
+	tests/http/cases/030-references.http \
+	tests/http/cases/031-references-nested.http \
+	tests/http/cases/040-compatibility-backward.http \
+	tests/http/cases/041-compatibility-levels.http \
+	tests/http/cases/042-compatibility-edges.http \
+	tests/http/cases/050-config.http \
+	tests/http/cases/060-modes.http \
+	tests/http/cases/061-import-mode.http \
+	tests/http/cases/070-content-types.http \
+	tests/http/cases/071-body-limit.http \
+	tests/http/cases/080-bad-input.bad-utf8.json \
+	tests/http/cases/080-bad-input.deep-body.json \
+	tests/http/cases/080-bad-input.deep-schema.json \
+	tests/http/cases/080-bad-input.http \
+	tests/http/cases/081-absurd-ids-versions.http \
+	tests/http/cases/082-subject-names.http \
+	tests/http/cases/090-list-schemas.http \
+	tests/http/cases/091-list-subjects.http \
+	tests/http/cases/092-metadata-ruleset.http \
+	tests/http/cases/093-lookup.http
+EXTRA_DIST += $(HTTP_CASES)
