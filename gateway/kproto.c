@@ -141,9 +141,6 @@ int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max)
 	case KPROTO_FIND_COORDINATOR:
 		*max = 6;
 		return 1;
-	case KPROTO_SASL_HANDSHAKE:
-		*min = 1;            /* v0 sends raw, unframed-by-header SASL tokens */
-		return 1;
 	case KPROTO_API_VERSIONS:
 		*max = 4;
 		return 1;
@@ -156,6 +153,16 @@ int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max)
 	default:
 		return api_key >= 0;
 	}
+}
+
+int kproto_gateway_accepts(int api_key, int version)
+{
+	int16_t min, max;
+	if (!kproto_gateway_versions(api_key, &min, &max) || version < min || version > max)
+		return 0;
+	/* After SaslHandshake v0 the client sends raw SASL tokens without a
+	 * request header, which the proxy cannot follow. */
+	return !(api_key == KPROTO_SASL_HANDSHAKE && version == 0);
 }
 
 int kproto_request_parse(const uint8_t *frame, size_t len, struct kproto_request *req,

@@ -63,13 +63,19 @@ const char *kproto_api_name(int api_key);
  * tagged fields, header v2 / v1), 0 when not, -1 when the API is unknown. */
 int kproto_flexible(int api_key, int version);
 
-/* The versions of `api_key` the gateway can carry: returns 1 and sets
+/* The versions of `api_key` the gateway advertises: returns 1 and sets
  * *min / *max, or 0 when the gateway does not offer the API at all (then
  * ApiVersions leaves it out and a request for it is refused). APIs whose
  * responses the gateway rewrites are capped at the newest layout it parses;
  * Produce is capped at v12 (v13 names topics by id); every other API passes
  * through at any version. */
 int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max);
+
+/* 1 when the gateway carries a request of `api_key` at `version`: within
+ * kproto_gateway_versions(), except SaslHandshake v0, which is advertised
+ * (librdkafka turns SASL off unless v0 is in the broker's range, then sends
+ * v1) but refused, since raw SASL tokens without request headers follow it. */
+int kproto_gateway_accepts(int api_key, int version);
 
 /* Reads the correlation id at the start of a response frame. Returns 0, or
  * -1 with `err` set when the frame is shorter than 4 bytes. */

@@ -270,9 +270,9 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 		proxy_session_fail(s, "bad request: %s", err.msg);
 		return;
 	}
-	if (!kproto_gateway_versions(req.api_key, &min, &max) || req.api_version < min ||
-	    req.api_version > max) {
-		if (req.api_key == KPROTO_API_VERSIONS && req.api_version > max) {
+	if (!kproto_gateway_accepts(req.api_key, req.api_version)) {
+		if (req.api_key == KPROTO_API_VERSIONS &&
+		    kproto_gateway_versions(req.api_key, &min, &max) && req.api_version > max) {
 			struct kwriter w;
 			kwriter_init(&w, 256);
 			e = proxy_pending_push(s);

@@ -7,16 +7,19 @@
 . "$(dirname "$0")/lib.sh"
 
 kt_prepare
-kt_start_kafka 1 || { kt_ok 1 "a Kafka broker starts"; kt_done; exit 1; }
+KT_SASL=1 kt_start_kafka 1 || { kt_ok 1 "a Kafka broker starts"; kt_done; exit 1; }
 kt_start_gateway || { kt_ok 1 "the gateway starts"; kt_done; exit 1; }
 BROKER=$KT_BROKERS
 GW=$KT_GW
-kt_diag "broker $BROKER, gateway $GW, node 1 on port $((KT_GW_BASE + 1))"
+GW_PID=$KT_GW_PID
+GW_LOG=$KT_GW_LOG
+GW_BASE=$KT_GW_BASE
+kt_diag "broker $BROKER, gateway $GW, node 1 on port $((GW_BASE + 1))"
 PY=python3
 
 # Raw wire: versions, every layout of every rewritten API, pipelining.
 kt_relay "kwire versions" $PY "$KT_SRC/tests/kafka/kwire.py" versions "$GW" "$BROKER"
-kt_relay "kwire addresses" $PY "$KT_SRC/tests/kafka/kwire.py" addresses "$GW" 127.0.0.1 "$KT_GW_BASE" 1
+kt_relay "kwire addresses" $PY "$KT_SRC/tests/kafka/kwire.py" addresses "$GW" 127.0.0.1 "$GW_BASE" 1
 kt_relay "kwire pipeline" $PY "$KT_SRC/tests/kafka/kwire.py" pipeline "$GW" kt-pipeline
 
 # kcat (librdkafka 2.0.2): produce through the gateway with each codec, read
@@ -38,7 +41,7 @@ for codec in none gzip snappy lz4 zstd; do
 done
 kcat -b "$GW" -L -t kcat-none >"$KT_WORK/kcat.L" 2>&1
 kt_check "kcat -L through the gateway names only the gateway's address" \
-	grep -q "broker 1 at 127.0.0.1:$((KT_GW_BASE + 1))" "$KT_WORK/kcat.L"
+	grep -q "broker 1 at 127.0.0.1:$((GW_BASE + 1))" "$KT_WORK/kcat.L"
 kt_check "kcat -L through the gateway does not leak the broker's address" \
 	bash -c "! grep -q ':${BROKER##*:}' '$KT_WORK/kcat.L'"
 # A consumer group through kcat (balanced consumer).
@@ -55,16 +58,42 @@ else
 fi
 
 # The Java producer, consumer and admin client.
-kt_relay "java client" kt_java suite "$GW" "$BROKER" "1=127.0.0.1:$((KT_GW_BASE + 1))"
+kt_relay "java client" kt_java suite "$GW" "$BROKER" "1=127.0.0.1:$((GW_BASE + 1))"
+
+# SASL/PLAIN passes through untouched: a second gateway in front of the
+# broker's SASL_PLAINTEXT listener.
+KT_GW_NAME=-sasl KT_GW_BROKERS=127.0.0.1:$KT_SASL_PORT_1 kt_start_gateway ||
+	kt_ok 1 "a gateway in front of the SASL listener starts"
+SASL="-X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN"
+seq -f 'sasl-%g' 1 20 >"$KT_WORK/in.sasl"
+# shellcheck disable=SC2086
+kcat -b "$KT_GW" $SASL -X sasl.username=alice -X sasl.password=alice-secret -P -t kt-sasl -p 0 \
+	<"$KT_WORK/in.sasl" 2>"$KT_WORK/sasl.err"
+# shellcheck disable=SC2086
+kcat -b "$KT_GW" $SASL -X sasl.username=alice -X sasl.password=alice-secret -C -t kt-sasl -p 0 \
+	-o beginning -e -q >"$KT_WORK/out.sasl" 2>>"$KT_WORK/sasl.err"
+kt_check "SASL/PLAIN through the gateway: kcat produces and consumes as alice" \
+	cmp -s "$KT_WORK/in.sasl" "$KT_WORK/out.sasl" || sed 's/^/#   /' "$KT_WORK/sasl.err" | tail -5
+# shellcheck disable=SC2086
+kcat -b "$KT_GW" $SASL -X sasl.username=alice -X sasl.password=wrong -L -m 5 >"$KT_WORK/sasl.bad" 2>&1
+kt_check "SASL/PLAIN through the gateway: a wrong password is refused by the broker" \
+	grep -qi "authentication" "$KT_WORK/sasl.bad"
+kt_check "the SASL gateway names only its own ports" \
+	bash -c "kcat -b '$KT_GW' $SASL -X sasl.username=alice -X sasl.password=alice-secret -L -t kt-sasl 2>&1 | grep -q 'broker 1 at 127.0.0.1:$((KT_GW_BASE + 1))'"
+kill "$KT_GW_PID"
+
+# Backpressure both ways: a client that does not read, a broker that does not read.
+kt_relay "kwire backpressure" $PY "$KT_SRC/tests/kafka/kwire.py" backpressure "$GW" "$GW_PID" kt-backpressure
+kt_relay "kwire slowbroker" $PY "$KT_SRC/tests/kafka/kwire.py" slowbroker "$KT_GWRUN"
 
 # Bad input last: it must not disturb anyone else.
-kt_relay "kwire badinput" $PY "$KT_SRC/tests/kafka/kwire.py" badinput "$GW" "$KT_GW_LOG"
-kt_check "the gateway is still running" kill -0 "$KT_GW_PID"
-kill "$KT_GW_PID"
-wait "$KT_GW_PID"
+kt_relay "kwire badinput" $PY "$KT_SRC/tests/kafka/kwire.py" badinput "$GW" "$GW_LOG"
+kt_check "the gateway is still running" kill -0 "$GW_PID"
+kill "$GW_PID"
+wait "$GW_PID"
 kt_is "$?" 0 "the gateway stops cleanly on SIGTERM"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$KT_GW_LOG" >/dev/null; then
-	kt_ok 1 "no sanitizer report from the gateway"
-	grep -A20 -E 'Sanitizer|runtime error' "$KT_GW_LOG" | head -40 | sed 's/^/#   /'
+if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$KT_WORK"/gateway*.log >/dev/null; then
+	kt_ok 1 "no sanitizer report from the gateways"
+	grep -h -A20 -E 'Sanitizer|runtime error' "$KT_WORK"/gateway*.log | head -40 | sed 's/^/#   /'
 fi
 kt_done

@@ -16,7 +16,13 @@ tests/kafka/lib.sh renumbers. Subcommands:
                                     log line; another connection keeps working
   ports GATEWAY BROKER BASE TOPIC   Produce to each partition on each node's
                                     port: only the leader's port accepts it
+  backpressure GATEWAY PID TOPIC    a client that stops reading big Fetch
+                                    responses does not grow the gateway
+  slowbroker GWRUN                  a broker that stops reading does not
+                                    either (a fake broker; starts its own gwrun)
 """
+import subprocess
+import threading
 import os
 import socket
 import struct
@@ -427,8 +433,6 @@ def cmd_versions(gw, broker):
         for k, (lo, hi) in bk.items():
             if k in (78, 79):
                 continue
-            if k == 17:
-                lo = max(lo, 1)
             if k in caps:
                 hi = min(hi, caps[k])
             if lo <= hi:
@@ -488,15 +492,19 @@ def cmd_addresses(gw, host, base, ids):
     return 0
 
 
-def cmd_pipeline(gw, topic):
-    c = Conn(gw)
-    # Make sure the topic exists first.
+def ensure_topic(c, topic):
+    """Creates `topic` through a Metadata request and waits for its leader."""
     deadline = time.time() + 20
     while time.time() < deadline:
         _, topics = parse_metadata(c.call(3, 9, metadata_topic_body(9, topic)), 9)
-        if topics.get(topic):
-            break
+        if topics.get(topic) and all(l >= 0 for l in topics[topic].values()):
+            return
         time.sleep(0.3)
+
+
+def cmd_pipeline(gw, topic):
+    c = Conn(gw)
+    ensure_topic(c, topic)
     batch = b""
     plan = []          # (cid, key, version, expects a response)
     reqs = [(18, 3, api_versions_body(3), True),
@@ -573,6 +581,8 @@ def cmd_badinput(gw, logfile):
          "not offered", False),
         ("ShareFetch (not offered)", frame(i16(78) + i16(1) + i32(1) + string("c") + NOTAGS),
          "not offered", False),
+        ("SaslHandshake v0 (raw SASL tokens would follow)",
+         frame(i16(17) + i16(0) + i32(1) + string("c") + string("PLAIN")), "SaslHandshake v0", False),
         ("Produce header cut before acks", frame(i16(0) + i16(9) + i32(1) + string("c") + NOTAGS + cstring("tx")),
          "Produce request", False),
     ]
@@ -647,9 +657,113 @@ def cmd_ports(gw, broker, base, topic):
     return 0
 
 
+def rss_kib(pid):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def fetch_body_v4(topic, offset, max_bytes):
+    return (i32(-1) + i32(0) + i32(1) + i32(max_bytes) + i8(0)
+            + i32(1) + string(topic) + i32(1) + i32(0) + i64(offset) + i32(max_bytes))
+
+
+def cmd_backpressure(gw, pid, topic, nfetch="150"):
+    nfetch = int(nfetch)
+    value = os.urandom(900 * 1024)
+    c = Conn(gw, timeout=60)
+    ensure_topic(c, topic)
+    for _ in range(4):
+        errs = parse_produce_error(c.call(0, 9, produce_body(9, topic, 0, 1, value)), 9)
+        if errs != [0]:
+            return ok(False, "backpressure: produce failed: %s" % errs)
+    base = rss_kib(pid)
+    batch = b""
+    first = c.cid + 1
+    for _ in range(nfetch):
+        c.cid += 1
+        batch += frame(request(1, 4, c.cid, fetch_body_v4(topic, 0, 1024 * 1024)))
+    sender = threading.Thread(target=c.s.sendall, args=(batch,))
+    sender.start()
+    time.sleep(4)
+    peak = rss_kib(pid)
+    got, size = [], 0
+    try:
+        for _ in range(nfetch):
+            f = c.recv_frame()
+            got.append(struct.unpack(">i", f[:4])[0])
+            size += len(f)
+    except Exception as e:
+        diag("  %s after %d responses" % (e, len(got)))
+    sender.join(10)
+    diag("  %d Fetch responses, %d MiB in all; gateway RSS %d KiB before, %d KiB while the client "
+         "did not read" % (len(got), size >> 20, base, peak))
+    ok(size > 100 << 20, "backpressure: the broker had over 100 MiB of responses for the client")
+    ok(peak - base < 48 * 1024, "backpressure: a client that does not read grows the gateway by %d KiB (< 48 MiB)"
+       % (peak - base))
+    ok(got == list(range(first, first + nfetch)), "backpressure: then every response arrives, in order")
+    c.close()
+    return 0
+
+
+def cmd_slowbroker(gwrun):
+    fake = socket.socket()
+    fake.bind(("127.0.0.1", 0))
+    fake.listen(8)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                s, _ = fake.accept()
+            except OSError:
+                return
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            held.append(s)          # never read
+    threading.Thread(target=accept, daemon=True).start()
+    port = fake.getsockname()[1]
+    base = 20000 + os.getpid() % 20000
+    gw = subprocess.Popen([gwrun, "--listen", "127.0.0.1:0", "--brokers", "127.0.0.1:%d" % port,
+                           "--broker-port-base", str(base)],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        gwport = int(gw.stdout.readline().split()[1])
+        c = Conn("127.0.0.1:%d" % gwport)
+        before = rss_kib(gw.pid)
+        one = frame(request(0, 9, 1, produce_body(9, "t", 0, 1, os.urandom(1 << 20))))
+        sent = [0]
+        c.s.settimeout(0.5)
+
+        def pump():
+            deadline = time.time() + 5
+            while time.time() < deadline and sent[0] < 400:
+                try:
+                    c.s.sendall(one)
+                    sent[0] += 1
+                except (socket.timeout, OSError):
+                    return
+        pump()
+        peak = rss_kib(gw.pid)
+        diag("  the client got %d MiB out before the gateway stopped reading; gateway RSS %d -> %d KiB"
+             % (sent[0], before, peak))
+        ok(sent[0] < 400, "slow broker: the gateway stops reading a client whose broker does not read")
+        ok(peak - before < 48 * 1024, "slow broker: the gateway grows by %d KiB (< 48 MiB)" % (peak - before))
+        c.close()
+    finally:
+        gw.terminate()
+        gw.wait(10)
+        fake.close()
+        for s in held:
+            s.close()
+    return 0
+
+
 def main():
     cmds = {"versions": cmd_versions, "addresses": cmd_addresses, "pipeline": cmd_pipeline,
-            "badinput": cmd_badinput, "ports": cmd_ports}
+            "badinput": cmd_badinput, "ports": cmd_ports, "backpressure": cmd_backpressure,
+            "slowbroker": cmd_slowbroker}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2

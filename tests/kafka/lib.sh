@@ -195,10 +195,13 @@ kt_prepare() {
 
 # Starting brokers. kt_start_kafka N starts N combined broker+controller
 # nodes with ids 1..N and sets KT_BROKERS ("127.0.0.1:p1,..."), KT_PORT_<id>.
+# With KT_SASL=1 each node also has a SASL_PLAINTEXT listener (PLAIN; users
+# admin/admin-secret and alice/alice-secret) at KT_SASL_PORT_<id>.
 kt_start_kafka() {
-	local n=$1 id base cbase voters cluster dir jvm i
+	local n=$1 id base cbase sbase sasl voters cluster dir jvm i
 	base=$(kt_free_ports "$n") || return 1
 	cbase=$(kt_free_ports "$n") || return 1
+	sbase=$(kt_free_ports "$n") || return 1
 	cluster=$(java -cp "$KT_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
 	[ -n "$cluster" ] || { kt_diag "StorageTool random-uuid failed"; return 1; }
 	voters=
@@ -231,11 +234,18 @@ kt_start_kafka() {
 			else
 				echo "controller.quorum.voters=$voters"
 			fi
-			echo "listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))"
-			echo "advertised.listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))"
+			sasl=
+			if [ "${KT_SASL:-0}" = 1 ]; then
+				sasl=",SASL_PLAINTEXT://127.0.0.1:$((sbase + id - 1))"
+				echo "sasl.enabled.mechanisms=PLAIN"
+				echo "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";"
+				eval "KT_SASL_PORT_$id=$((sbase + id - 1))"
+			fi
+			echo "listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl"
+			echo "advertised.listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl"
 			echo "controller.listener.names=CONTROLLER"
 			echo "inter.broker.listener.name=PLAINTEXT"
-			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
 			echo "log.dirs=$dir/data"
 			echo "num.partitions=${KT_PARTITIONS:-1}"
 			echo "default.replication.factor=1"
@@ -289,13 +299,13 @@ kt_wait_broker() { # PORT SECONDS
 
 # Starts the gateway in front of KT_BROKERS. Sets KT_GW (host:port of the
 # bootstrap listener), KT_GW_PORT, KT_GW_BASE, KT_GW_LOG, KT_GW_PID.
-kt_start_gateway() { # [EXTRA GWRUN ARGS...]
+kt_start_gateway() { # [EXTRA GWRUN ARGS...]; KT_GW_BROKERS overrides KT_BROKERS
 	local base
 	base=$(kt_free_ports 8) || return 1
-	KT_GW_LOG=$KT_WORK/gateway.log
-	KT_GW_OUT=$KT_WORK/gateway.out
+	KT_GW_LOG=$KT_WORK/gateway${KT_GW_NAME:-}.log
+	KT_GW_OUT=$KT_WORK/gateway${KT_GW_NAME:-}.out
 	: >"$KT_GW_OUT"
-	"$KT_GWRUN" --listen 127.0.0.1:0 --brokers "$KT_BROKERS" --broker-port-base "$base" "$@" \
+	"$KT_GWRUN" --listen 127.0.0.1:0 --brokers "${KT_GW_BROKERS:-$KT_BROKERS}" --broker-port-base "$base" "$@" \
 		>"$KT_GW_OUT" 2>"$KT_GW_LOG" &
 	KT_GW_PID=$!
 	KT_PIDS+=($KT_GW_PID)
