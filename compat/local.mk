@@ -33,3 +33,5 @@ compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/compat/meta/embed.
 BUILT_SOURCES += compat/jsmeta_data.c
 CLEANFILES += compat/jsmeta_data.c
 EXTRA_DIST += $(JSMETA_FILES) compat/meta/embed.sh compat/meta/LICENSE
+# JSON text in Jackson's compact form: a JSON Schema's canonical string.
+compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h

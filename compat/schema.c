@@ -8,12 +8,28 @@
 
 #include "compat/avcompat.h"
 #include "compat/avsc.h"
+#include "compat/jsondiff.h"
+#include "compat/jsonschema.h"
+#include "compat/jsontext.h"
+
+/* A JSON Schema's reference: the name a "$ref" uses, and the borrowed document
+ * of the referenced schema (which outlives this one). */
+struct schema_jsonref {
+	const char *name;
+	const json_t *doc;
+};
 
 struct schema {
 	enum schema_type type;
 	struct avsc_schema *avro;   /* SCHEMA_AVRO */
-	json_t *json;               /* SCHEMA_JSON: the document */
-	char *canonical;            /* SCHEMA_JSON only; Avro's lives in its model */
+	/* SCHEMA_JSON: the document, its compiled validator, its references, and
+	 * its strings (Avro's live in its model). */
+	json_t *json;
+	struct jsonschema *validator;
+	struct schema_jsonref *jrefs;
+	size_t njrefs;
+	char *canonical;
+	char *normalized;
 };
 
 static const char *const schema_type_names[] = {
@@ -69,6 +85,66 @@ static struct schema *schema_parse_avro(struct schema *s, const char *text, size
 	return s->avro ? s : NULL;
 }
 
+/* JSON Schema: the text must be JSON (no duplicate keys), conform to its
+ * draft's meta-schema, and compile (every "$ref" resolves, every pattern is a
+ * valid regular expression). */
+static struct schema *schema_parse_json(struct schema *s, const char *text, size_t len,
+					const struct schema_ref *refs, size_t nrefs,
+					struct sg_error *err)
+{
+	struct sg_error perr;
+	error_clear(&perr);
+	s->json = jsonschema_parse(text, len, &perr);
+	if (!s->json) {
+		error_set(err, perr.code == SG_ENOMEM ? SG_ENOMEM : SG_EINVALID_SCHEMA,
+			  "Invalid JSON Schema: %s", perr.msg);
+		return NULL;
+	}
+	if (!json_is_object(s->json) && !json_is_boolean(s->json)) {
+		error_set(err, SG_EINVALID_SCHEMA,
+			  "Invalid JSON Schema: a schema is a JSON object or a boolean");
+		return NULL;
+	}
+	if (nrefs) {
+		s->jrefs = calloc(nrefs, sizeof *s->jrefs);
+		if (!s->jrefs) {
+			error_set(err, SG_ENOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	struct jsonschema_named *named = nrefs ? calloc(nrefs, sizeof *named) : NULL;
+	if (nrefs && !named) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < nrefs; i++) {
+		if (!refs[i].schema || refs[i].schema->type != SCHEMA_JSON || !refs[i].name) {
+			error_set(err, SG_EINVALID_SCHEMA, "reference '%s' is not a JSON Schema",
+				  refs[i].name ? refs[i].name : "");
+			free(named);
+			return NULL;
+		}
+		s->jrefs[i].name = refs[i].name;
+		s->jrefs[i].doc = refs[i].schema->json;
+		named[i].name = refs[i].name;
+		named[i].schema = refs[i].schema->json;
+	}
+	s->njrefs = nrefs;
+	struct jsonschema_options opts = {.named = named, .nnamed = nrefs};
+	if (jsonschema_check_meta(s->json, err) == 0)
+		s->validator = jsonschema_compile(s->json, &opts, err);
+	free(named);
+	if (!s->validator) {
+		if (err && err->code != SG_ENOMEM && err->code != SG_ELIMIT &&
+		    strncmp(err->msg, "Invalid JSON Schema", 19) != 0)
+			error_prefix(err, SG_EINVALID_SCHEMA, "Invalid JSON Schema: ");
+		return NULL;
+	}
+	s->canonical = jsontext_canonical(text, len, 0, err);
+	s->normalized = s->canonical ? jsontext_canonical(text, len, 1, err) : NULL;
+	return s->normalized ? s : NULL;
+}
+
 struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
 			    const struct schema_ref *refs, size_t nrefs,
 			    struct sg_error *err)
@@ -85,7 +161,7 @@ struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
 		ok = schema_parse_avro(s, text, len, refs, nrefs, err);
 		break;
 	case SCHEMA_JSON:
-		error_set(err, SG_EINVALID_SCHEMA, "JSON Schema is not supported by this build");
+		ok = schema_parse_json(s, text, len, refs, nrefs, err);
 		break;
 	case SCHEMA_PROTOBUF:
 		error_set(err, SG_EINVALID_SCHEMA, "PROTOBUF schemas are not supported");
@@ -101,8 +177,11 @@ void schema_free(struct schema *s)
 	if (!s)
 		return;
 	avsc_free(s->avro);
+	jsonschema_free(s->validator);
 	json_decref(s->json);
+	free(s->jrefs);
 	free(s->canonical);
+	free(s->normalized);
 	free(s);
 }
 
@@ -118,7 +197,21 @@ const char *schema_canonical(const struct schema *s)
 
 const char *schema_normalized(const struct schema *s)
 {
-	return s->type == SCHEMA_AVRO ? avsc_normalized(s->avro) : s->canonical;
+	return s->type == SCHEMA_AVRO ? avsc_normalized(s->avro) : s->normalized;
+}
+
+/* Resolves a "$ref" outside a JSON Schema to one of its references, by the
+ * name given at registration (with or without a fragment). */
+static const json_t *schema_json_resolve(void *ctx, const char *uri)
+{
+	const struct schema *s = ctx;
+	for (size_t i = 0; i < s->njrefs; i++) {
+		const char *name = s->jrefs[i].name;
+		size_t n = strcspn(name, "#");
+		if (strcmp(name, uri) == 0 || (strlen(uri) == n && strncmp(name, uri, n) == 0))
+			return s->jrefs[i].doc;
+	}
+	return NULL;
 }
 
 const struct avsc_schema *schema_avro(const struct schema *s)
@@ -139,10 +232,30 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 	switch (reader->type) {
 	case SCHEMA_AVRO:
 		return avcompat_check(reader->avro, writer->avro, r);
+	case SCHEMA_JSON: {
+		/* Confluent diffs the old (writer) schema against the new (reader). */
+		struct jsondiff_options opts = {
+			.lenient = policy == SCHEMA_POLICY_LENIENT,
+			.resolve_original = schema_json_resolve,
+			.resolve_original_ctx = (void *)writer,
+			.resolve_update = schema_json_resolve,
+			.resolve_update_ctx = (void *)reader,
+		};
+		return jsondiff_compare(writer->json, reader->json, &opts, r, NULL);
+	}
 	default:
-		(void)policy;
 		return -1;
 	}
+}
+
+const json_t *schema_json(const struct schema *s)
+{
+	return s && s->type == SCHEMA_JSON ? s->json : NULL;
+}
+
+const struct jsonschema *schema_json_validator(const struct schema *s)
+{
+	return s && s->type == SCHEMA_JSON ? s->validator : NULL;
 }
 
 int schema_check_level(enum level level, const struct schema *candidate,

@@ -11,6 +11,7 @@
 #define SG_SCHEMA_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include "compat/error.h"
 #include "compat/level.h"
 #include "compat/report.h"
@@ -75,7 +76,9 @@ int schema_check_level(enum level level, const struct schema *candidate,
 		       const struct schema *const *history, size_t n,
 		       enum schema_policy policy, struct report *r, size_t *failed);
 
-/* The type-specific model, or NULL when the schema is of another type. */
+/* The type-specific models, or NULL when the schema is of another type. */
 const struct avsc_schema *schema_avro(const struct schema *s);
+const json_t *schema_json(const struct schema *s);
+const struct jsonschema *schema_json_validator(const struct schema *s);
 
 #endif

@@ -372,3 +372,10 @@ HTTP_CASES = \
 	tests/http/cases/092-metadata-ruleset.http \
 	tests/http/cases/093-lookup.http
 EXTRA_DIST += $(HTTP_CASES)
+
+check_PROGRAMS += tests/unit/test_jsontext
+tests_unit_test_jsontext_SOURCES = tests/unit/test_jsontext.c
+tests_unit_test_jsontext_CFLAGS = $(TEST_CF)
+tests_unit_test_jsontext_LDADD = $(TEST_COMPAT_LIBS)
+TESTS += tests/unit/test_jsontext
+EXTRA_DIST += tests/cases/jsontext/cases.txt
