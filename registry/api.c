@@ -653,6 +653,120 @@ static json_t *api_cand_entity(const struct api_cand *cd, const char *subject, i
 	return api_schema_entity(subject, version, &s);
 }
 
+/* ---- Confluent's canLookup(): the same schema but for confluent:version ---- */
+
+/* Metadata without the confluent:version property; NULL when nothing else is
+ * left (Confluent treats no metadata and empty metadata alike here). */
+static json_t *api_meta_without_version(const char *text)
+{
+	json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *props = json_object_get(m, "properties");
+	if (props) {
+		json_object_del(props, ENTITY_CONFLUENT_VERSION);
+		if (json_object_size(props) == 0)
+			json_object_del(m, "properties");
+	}
+	if (m && json_object_size(m) == 0) {
+		json_decref(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static int api_same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+struct api_equiv {
+	const struct api_cand *cd;
+	const char *cand_version;  /* the candidate's confluent:version, or NULL */
+	json_t *cand_meta;         /* the candidate's metadata without it */
+	int version;               /* the version being compared */
+	int match;
+};
+
+static int api_equiv_cb(void *ctx, const struct store_schema *s)
+{
+	struct api_equiv *q = ctx;
+	const struct api_cand *cd = q->cd;
+	if (strcmp(s->type, cd->type_name) != 0 || strcmp(s->text, cd->text) != 0 ||
+	    !api_same_text(s->refs, cd->refs_text) || !api_same_text(s->ruleset, cd->rules_text))
+		return 0;
+	json_t *full = s->metadata ? json_loads(s->metadata, 0, NULL) : NULL;
+	const char *prev_version = entity_metadata_property(full, ENTITY_CONFLUENT_VERSION);
+	char mine[16];
+	snprintf(mine, sizeof mine, "%d", q->version);
+	/* Only a difference in confluent:version is forgiven, and a version the
+	 * candidate names must be this one. */
+	int applies = (prev_version || q->cand_version) &&
+		      (!q->cand_version || strcmp(q->cand_version, mine) == 0);
+	json_decref(full);
+	if (!applies)
+		return 0;
+	json_t *prev = api_meta_without_version(s->metadata);
+	q->match = (!prev && !q->cand_meta) || (prev && q->cand_meta && json_equal(prev, q->cand_meta));
+	json_decref(prev);
+	return 0;
+}
+
+struct api_live_list {
+	int versions[256];
+	int64_t ids[256];
+	size_t n;
+};
+
+static int api_live_list_cb(void *ctx, const struct store_version *v)
+{
+	struct api_live_list *l = ctx;
+	if (l->n == sizeof l->versions / sizeof l->versions[0]) {
+		memmove(l->versions, l->versions + 1, (l->n - 1) * sizeof l->versions[0]);
+		memmove(l->ids, l->ids + 1, (l->n - 1) * sizeof l->ids[0]);
+		l->n--;
+	}
+	l->versions[l->n] = v->version;
+	l->ids[l->n] = v->schema_id;
+	l->n++;
+	return 0;
+}
+
+/* The newest live version of `subject` (among its latest 256) that is the
+ * candidate but for the confluent:version metadata property, as Confluent's
+ * canLookup() accepts. Returns the version with *id set, 0, or -1. */
+static int api_find_equivalent(struct store_tx *tx, const char *subject,
+			       const struct api_cand *cd, int64_t *id, struct sg_error *err)
+{
+	json_t *meta = cd->meta_text ? json_loads(cd->meta_text, 0, NULL) : NULL;
+	const char *cv = entity_metadata_property(meta, ENTITY_CONFLUENT_VERSION);
+	struct api_equiv q = {cd, cv, api_meta_without_version(cd->meta_text), 0, 0};
+	struct api_live_list *l = calloc(1, sizeof *l);
+	int found = 0;
+	if (!l) {
+		found = error_set(err, SG_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (store_versions(tx, subject, STORE_LIVE, api_live_list_cb, l, err) < 0) {
+		found = -1;
+		goto out;
+	}
+	for (size_t i = l->n; i-- > 0 && !found;) {
+		q.version = l->versions[i];
+		if (store_schema_get(tx, l->ids[i], api_equiv_cb, &q, err) < 0) {
+			found = -1;
+			break;
+		}
+		if (q.match) {
+			*id = l->ids[i];
+			found = l->versions[i];
+		}
+	}
+out:
+	free(l);
+	json_decref(q.cand_meta);
+	json_decref(meta);
+	return found;
+}
+
 /* ---- Handlers: root, health, metadata, contexts ---- */
 
 static void api_root(struct api_ctx *c)
@@ -1444,6 +1558,21 @@ static void api_subject_lookup(struct api_ctx *c)
 		if (id < 0 || version < 0)
 			goto fail;
 	}
+	if (version == 0 && !deleted) {
+		version = api_find_equivalent(tx, c->subject, &cd, &id, &e);
+		if (version < 0)
+			goto fail;
+		if (version > 0) {
+			json_t *ent = NULL;
+			if (api_load_entity(tx, id, c->subject, version, &ent, &e) < 0)
+				goto fail;
+			store_end(tx);
+			api_cand_clear(c->a, &cd);
+			api_sreq_clear(&r);
+			api_send_json(c, ent);
+			return;
+		}
+	}
 	if (version > 0) {
 		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
 		store_end(tx);
@@ -1656,6 +1785,8 @@ static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const
 	if (id < 0)
 		goto out;
 	int version = id > 0 ? api_version_of(tx, c->subject, id, 0, e) : 0;
+	if (version == 0 && (r->version == 0 || r->version == -1))
+		version = api_find_equivalent(tx, c->subject, &cd, &id, e);
 	if (version < 0)
 		goto out;
 	ret = 0;
@@ -1865,6 +1996,19 @@ static void api_register(struct api_ctx *c)
 		}
 	}
 
+	if (r.version == 0 && !import) {
+		int64_t eq_id = 0;
+		int v = api_find_equivalent(tx, c->subject, &cd, &eq_id, &e);
+		if (v < 0)
+			goto fail_refs;
+		if (v > 0) {
+			json_t *ans = modified ? api_register_full(&cd, v, eq_id) : api_register_id(eq_id);
+			store_end(tx);
+			tx = NULL;
+			api_send_json(c, ans);
+			goto done_refs;
+		}
+	}
 	if (!import) {
 		if (api_history_load(c->a, tx, c->subject, &h, &e) < 0)
 			goto fail_refs;
@@ -2552,12 +2696,14 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
 	const struct api_route *route = NULL;
 	int path_known = 0;
+	/* HEAD is answered as GET (the server sends no body), as Jersey does. */
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
 	if (!req->too_many_segments) {
 		for (size_t i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
 			if (!api_route_matches(&api_routes[i], req))
 				continue;
 			path_known = 1;
-			if (strcmp(api_routes[i].method, req->method) == 0) {
+			if (strcmp(api_routes[i].method, method) == 0) {
 				route = &api_routes[i];
 				break;
 			}
