@@ -67,3 +67,118 @@ CODEC_FUZZ_SEEDS = \
 	fuzz/corpus/kreader/strings \
 	fuzz/corpus/kreader/varints
 EXTRA_DIST += $(CODEC_FUZZ_SEEDS)
+
+# fuzz/fuzz_jsondiff: compat/jsondiff on a flags byte plus two or three JSON
+# documents (original, update, external $ref target). Seeds: fuzz/corpus/jsondiff/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_jsondiff
+fuzz_fuzz_jsondiff_SOURCES = fuzz/fuzz_jsondiff.c
+fuzz_fuzz_jsondiff_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsondiff_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsondiff_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+
+# fuzz/fuzz_jsonschema_compile: compat/jsonschema compilation (+ a few validations and
+# the meta-schema check); fuzz/fuzz_jsonschema_validate: a schema and a document
+# split at the first NUL, validated with and without a report (verdicts must agree).
+# fuzz/fuzz_jsonschema_parse: compat/jsparse against jansson's parser (same
+# accepted texts, equal values).
+# Seeds: fuzz/corpus/jsonschema_{compile,validate,parse}/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_jsonschema_compile fuzz/fuzz_jsonschema_validate \
+	fuzz/fuzz_jsonschema_parse
+fuzz_fuzz_jsonschema_parse_SOURCES = fuzz/fuzz_jsonschema_parse.c
+fuzz_fuzz_jsonschema_parse_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_parse_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_parse_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+fuzz_fuzz_jsonschema_compile_SOURCES = fuzz/fuzz_jsonschema_compile.c
+fuzz_fuzz_jsonschema_compile_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_compile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_compile_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+fuzz_fuzz_jsonschema_validate_SOURCES = fuzz/fuzz_jsonschema_validate.c
+fuzz_fuzz_jsonschema_validate_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_validate_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_validate_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+JSONSCHEMA_FUZZ_SEEDS = \
+	fuzz/corpus/jsonschema_parse/duplicate \
+	fuzz/corpus/jsonschema_parse/mixed \
+	fuzz/corpus/jsonschema_parse/nested \
+	fuzz/corpus/jsonschema_parse/numbers \
+	fuzz/corpus/jsonschema_parse/string \
+	fuzz/corpus/jsonschema_compile/anchors-ids \
+	fuzz/corpus/jsonschema_compile/big-numbers \
+	fuzz/corpus/jsonschema_compile/bool-schemas \
+	fuzz/corpus/jsonschema_compile/contains-minmax \
+	fuzz/corpus/jsonschema_compile/deep \
+	fuzz/corpus/jsonschema_compile/deps-2019 \
+	fuzz/corpus/jsonschema_compile/draft4-exclusive \
+	fuzz/corpus/jsonschema_compile/draft7-meta \
+	fuzz/corpus/jsonschema_compile/dynamic \
+	fuzz/corpus/jsonschema_compile/formats \
+	fuzz/corpus/jsonschema_compile/if-then-else \
+	fuzz/corpus/jsonschema_compile/nul-strings \
+	fuzz/corpus/jsonschema_compile/oneof-not \
+	fuzz/corpus/jsonschema_compile/orders \
+	fuzz/corpus/jsonschema_compile/pattern-props \
+	fuzz/corpus/jsonschema_compile/recursive \
+	fuzz/corpus/jsonschema_compile/remote \
+	fuzz/corpus/jsonschema_compile/unevaluated-items \
+	fuzz/corpus/jsonschema_compile/urn-and-pointer \
+	fuzz/corpus/jsonschema_compile/vocab-meta \
+	fuzz/corpus/jsonschema_validate/anchors-ids \
+	fuzz/corpus/jsonschema_validate/big-numbers \
+	fuzz/corpus/jsonschema_validate/bool-schemas \
+	fuzz/corpus/jsonschema_validate/contains-minmax \
+	fuzz/corpus/jsonschema_validate/deep \
+	fuzz/corpus/jsonschema_validate/deps-2019 \
+	fuzz/corpus/jsonschema_validate/draft4-exclusive \
+	fuzz/corpus/jsonschema_validate/draft7-meta \
+	fuzz/corpus/jsonschema_validate/dynamic \
+	fuzz/corpus/jsonschema_validate/formats \
+	fuzz/corpus/jsonschema_validate/if-then-else \
+	fuzz/corpus/jsonschema_validate/nul-strings \
+	fuzz/corpus/jsonschema_validate/oneof-not \
+	fuzz/corpus/jsonschema_validate/orders \
+	fuzz/corpus/jsonschema_validate/pattern-props \
+	fuzz/corpus/jsonschema_validate/recursive \
+	fuzz/corpus/jsonschema_validate/remote \
+	fuzz/corpus/jsonschema_validate/unevaluated-items \
+	fuzz/corpus/jsonschema_validate/urn-and-pointer \
+	fuzz/corpus/jsonschema_validate/vocab-meta
+EXTRA_DIST += $(JSONSCHEMA_FUZZ_SEEDS)
+
+# fuzz/fuzz_kproto: the gateway's request header parser and response
+# rewriters (ApiVersions, Metadata, FindCoordinator, DescribeCluster,
+# Produce/Fetch NodeEndpoints). Seeds: fuzz/corpus/kproto/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_kproto
+fuzz_fuzz_kproto_SOURCES = fuzz/fuzz_kproto.c
+fuzz_fuzz_kproto_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_kproto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_kproto_LDADD = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
+endif
+KPROTO_FUZZ_SEEDS = \
+	fuzz/corpus/kproto/api-versions-v0 \
+	fuzz/corpus/kproto/api-versions-v3 \
+	fuzz/corpus/kproto/api-versions-v4 \
+	fuzz/corpus/kproto/describe-cluster-v0 \
+	fuzz/corpus/kproto/describe-cluster-v2 \
+	fuzz/corpus/kproto/fetch-v16-node-endpoints \
+	fuzz/corpus/kproto/find-coordinator-v0 \
+	fuzz/corpus/kproto/find-coordinator-v1 \
+	fuzz/corpus/kproto/find-coordinator-v3 \
+	fuzz/corpus/kproto/find-coordinator-v4 \
+	fuzz/corpus/kproto/find-coordinator-v6 \
+	fuzz/corpus/kproto/metadata-v0 \
+	fuzz/corpus/kproto/metadata-v1 \
+	fuzz/corpus/kproto/metadata-v12 \
+	fuzz/corpus/kproto/metadata-v13 \
+	fuzz/corpus/kproto/metadata-v5 \
+	fuzz/corpus/kproto/metadata-v9 \
+	fuzz/corpus/kproto/produce-v10-node-endpoints \
+	fuzz/corpus/kproto/produce-v12 \
+	fuzz/corpus/kproto/produce-v9 \
+	fuzz/corpus/kproto/request-metadata-v12 \
+	fuzz/corpus/kproto/request-produce-v9
+EXTRA_DIST += $(KPROTO_FUZZ_SEEDS)
