@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct api {
 	size_t body_limit;
 	struct idcache *ids;
 	struct schemacache *parsed;
-	json_t *types;           /* GET /schemas/types, immutable */
+	char *types;             /* the GET /schemas/types body, immutable */
 };
 
 /* One request in flight. */
@@ -212,20 +213,52 @@ static int api_check_subject(struct api_ctx *c)
 	return -1;
 }
 
-/* Applies offset and limit to a JSON array in place (Java's skip/limit). */
-static void api_page(json_t *a, int offset, int limit)
+/* Applies offset and limit to a JSON array (Java's skip/limit): returns a
+ * new array with the page, and releases `a`. A limit <= 0 means none. */
+static json_t *api_page(json_t *a, int offset, int limit)
 {
 	size_t n = json_array_size(a);
 	size_t off = offset > 0 ? (size_t)offset : 0;
-	if (off >= n) {
-		json_array_clear(a);
-		return;
+	if (off == 0 && (limit <= 0 || (size_t)limit >= n))
+		return a;
+	json_t *page = json_array();
+	for (size_t i = off; page && i < n && (limit <= 0 || i - off < (size_t)limit); i++)
+		json_array_append(page, json_array_get(a, i));
+	json_decref(a);
+	return page;
+}
+
+/* Collects listing entries with offset and limit applied as they come, so a
+ * long listing holds only its page in memory. */
+struct api_pager {
+	json_t *out;
+	size_t skip;             /* entries still to skip */
+	size_t left;             /* entries still to keep; SIZE_MAX for all */
+};
+
+static void api_pager_init(struct api_pager *p, int offset, int limit)
+{
+	p->out = json_array();
+	p->skip = offset > 0 ? (size_t)offset : 0;
+	p->left = limit > 0 ? (size_t)limit : SIZE_MAX;
+}
+
+/* Takes `v`. Returns 1 when the page is full (stop listing), else 0. */
+static int api_pager_push(struct api_pager *p, json_t *v)
+{
+	if (!v)
+		return 0;
+	if (p->left == 0) {
+		json_decref(v);
+		return 1;
 	}
-	for (size_t i = 0; i < off; i++)
-		json_array_remove(a, 0);
-	if (limit > 0)
-		while (json_array_size(a) > (size_t)limit)
-			json_array_remove(a, json_array_size(a) - 1);
+	if (p->skip) {
+		p->skip--;
+		json_decref(v);
+		return 0;
+	}
+	json_array_append_new(p->out, v);
+	return --p->left == 0;
 }
 
 /* ---- Store access shared by handlers ---- */
@@ -786,7 +819,7 @@ static void api_health(struct api_ctx *c)
 		size_t len = 0;
 		char *body = o ? jsonio_dump(o, &len) : NULL;
 		json_decref(o);
-		api_send(c, 503, body, len);
+		api_send(c, error_http_status(SG_EUNAVAILABLE), body, len);
 		return;
 	}
 	api_send_json(c, json_pack("{s:s}", "status", "UP"));
@@ -811,7 +844,7 @@ static void api_metadata_version(struct api_ctx *c)
 
 static void api_schema_types(struct api_ctx *c)
 {
-	api_send_json(c, json_incref(c->a->types));
+	api_send_text(c, c->a->types);
 }
 
 /* ---- Handlers: schemas by id ---- */
@@ -979,8 +1012,7 @@ static void api_schema_id_list(struct api_ctx *c, int versions)
 		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
 		return;
 	}
-	api_page(l.out, offset, limit);
-	api_send_json(c, l.out);
+	api_send_json(c, api_page(l.out, offset, limit));
 }
 
 static void api_schema_id_subjects(struct api_ctx *c)
@@ -997,35 +1029,37 @@ static void api_schema_id_versions(struct api_ctx *c)
 
 /* GET /schemas */
 struct api_schemas_list {
-	json_t *out;
+	struct api_pager pg;
 	int latest_only;
 	json_t *pending;         /* latestOnly: the newest row of the current subject */
 	char *pending_subject;
 };
 
-static void api_schemas_flush(struct api_schemas_list *l)
+/* Emits the pending row (latestOnly). Returns 1 when the page is full. */
+static int api_schemas_flush(struct api_schemas_list *l)
 {
-	if (l->pending)
-		json_array_append_new(l->out, l->pending);
+	int full = l->pending ? api_pager_push(&l->pg, l->pending) : 0;
 	l->pending = NULL;
 	free(l->pending_subject);
 	l->pending_subject = NULL;
+	return full;
 }
 
 static int api_schemas_cb(void *ctx, const struct store_version *v, const struct store_schema *s)
 {
 	struct api_schemas_list *l = ctx;
-	json_t *ent = api_schema_entity(v->subject, v->version, s);
-	if (!ent)
-		return 0;
 	if (!l->latest_only) {
-		json_array_append_new(l->out, ent);
-		return 0;
+		if (l->pg.skip) {
+			l->pg.skip--;
+			return 0;
+		}
+		return api_pager_push(&l->pg, api_schema_entity(v->subject, v->version, s));
 	}
-	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0)
-		api_schemas_flush(l);
+	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
+	    api_schemas_flush(l))
+		return 1;
 	json_decref(l->pending);
-	l->pending = ent;
+	l->pending = api_schema_entity(v->subject, v->version, s);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;
@@ -1040,12 +1074,13 @@ static void api_schemas_list(struct api_ctx *c)
 		limit = API_SCHEMA_LIMIT;
 	const char *prefix = api_query(c, "subjectPrefix");
 	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
-	struct api_schemas_list l = {json_array(), api_query_bool(c, "latestOnly"), NULL, NULL};
+	struct api_schemas_list l = {.latest_only = api_query_bool(c, "latestOnly")};
+	api_pager_init(&l.pg, offset, limit);
 	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
 	if (!tx) {
 		free(fixed);
-		json_decref(l.out);
+		json_decref(l.pg.out);
 		return;
 	}
 	struct sg_error e = {0};
@@ -1054,19 +1089,17 @@ static void api_schemas_list(struct api_ctx *c)
 	api_schemas_flush(&l);
 	free(fixed);
 	if (r < 0) {
-		json_decref(l.out);
+		json_decref(l.pg.out);
 		api_send_error(c, &e);
 		return;
 	}
-	api_page(l.out, offset, limit);
-	api_send_json(c, l.out);
+	api_send_json(c, l.pg.out);
 }
 
 /* GET /subjects */
 static int api_subjects_cb(void *ctx, const struct store_version *v)
 {
-	json_array_append_new(ctx, json_string(v->subject));
-	return 0;
+	return api_pager_push(ctx, json_string(v->subject));
 }
 
 static void api_subjects_list(struct api_ctx *c)
@@ -1089,31 +1122,30 @@ static void api_subjects_list(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	json_t *out = json_array();
-	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, out, &e);
+	struct api_pager pg;
+	api_pager_init(&pg, offset, limit);
+	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &pg, &e);
 	store_end(tx);
 	free(fixed);
 	if (r < 0) {
-		json_decref(out);
+		json_decref(pg.out);
 		api_send_error(c, &e);
 		return;
 	}
-	api_page(out, offset, limit);
-	api_send_json(c, out);
+	api_send_json(c, pg.out);
 }
 
 /* GET /subjects/{subject}/versions */
 struct api_versions_list {
-	json_t *out;
+	struct api_pager pg;
 	int negative;
 };
 
 static int api_versions_cb(void *ctx, const struct store_version *v)
 {
 	struct api_versions_list *l = ctx;
-	json_array_append_new(l->out, json_integer(l->negative && v->deleted ? -v->version
-									   : v->version));
-	return 0;
+	return api_pager_push(&l->pg, json_integer(l->negative && v->deleted ? -v->version
+									      : v->version));
 }
 
 static void api_versions_list(struct api_ctx *c)
@@ -1130,23 +1162,23 @@ static void api_versions_list(struct api_ctx *c)
 	if (!tx)
 		return;
 	struct sg_error e = {0};
-	struct api_versions_list l = {json_array(), negative};
-	int r = store_subject_exists(tx, c->subject, deleted || deleted_only, &e);
+	struct api_versions_list l = {.negative = negative};
+	api_pager_init(&l.pg, offset, limit);
+	int r = store_subject_exists(tx, c->subject, deleted || deleted_only || negative, &e);
 	if (r == 1 && store_versions(tx, c->subject, f, api_versions_cb, &l, &e) < 0)
 		r = -1;
 	store_end(tx);
 	if (r < 0) {
-		json_decref(l.out);
+		json_decref(l.pg.out);
 		api_send_error(c, &e);
 		return;
 	}
 	if (r == 0) {
-		json_decref(l.out);
+		json_decref(l.pg.out);
 		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
 		return;
 	}
-	api_page(l.out, offset, limit);
-	api_send_json(c, l.out);
+	api_send_json(c, l.pg.out);
 }
 
 /* ---- Handlers: one version ---- */
@@ -1256,8 +1288,7 @@ static void api_version_referencedby(struct api_ctx *c)
 		api_send_error(c, &e);
 		return;
 	}
-	api_page(out, offset, limit);
-	api_send_json(c, out);
+	api_send_json(c, api_page(out, offset, limit));
 }
 
 /* ---- Deletes ---- */
@@ -1691,6 +1722,24 @@ static int api_history_load_one(struct api *a, struct store_tx *tx, const struct
 	return api_history_cb(&l, v);
 }
 
+/* Loads what a check under `cfg` reads: nothing for NONE, the latest live
+ * version for a non-transitive level, every live version for a transitive
+ * one or when a compatibilityGroup filters them. */
+static int api_history_for(struct api *a, struct store_tx *tx, const char *subject,
+			   const json_t *cfg, struct api_history *h, struct sg_error *err)
+{
+	enum level level = entity_config_level(cfg, LEVEL_BACKWARD);
+	if (level == LEVEL_NONE)
+		return 0;
+	if (level_transitive(level) || json_object_get(cfg, "compatibilityGroup"))
+		return api_history_load(a, tx, subject, h, err);
+	struct store_version v;
+	int r = store_version_latest(tx, subject, 0, &v, err);
+	if (r <= 0)
+		return r;
+	return api_history_load_one(a, tx, &v, h, err);
+}
+
 /* Runs the check the subject's config asks for. With a compatibilityGroup,
  * only versions whose metadata property of that name equals the candidate's
  * count. Returns 1, 0 (messages filled) or -1. */
@@ -2010,7 +2059,7 @@ static void api_register(struct api_ctx *c)
 		}
 	}
 	if (!import) {
-		if (api_history_load(c->a, tx, c->subject, &h, &e) < 0)
+		if (api_history_for(c->a, tx, c->subject, cfg, &h, &e) < 0)
 			goto fail_refs;
 		messages = json_array();
 		if (!messages) {
@@ -2145,10 +2194,10 @@ static void api_compat_common(struct api_ctx *c, int one)
 		}
 		if (found == 1 && api_history_load_one(c->a, tx, &v, &h, &e) < 0)
 			goto fail;
-	} else if (api_history_load(c->a, tx, c->subject, &h, &e) < 0) {
-		goto fail;
 	}
 	if (!(cfg = api_config_scope(tx, c->subject, &e)))
+		goto fail;
+	if (!one && api_history_for(c->a, tx, c->subject, cfg, &h, &e) < 0)
 		goto fail;
 	int normalize = api_query_bool(c, "normalize") ||
 			json_is_true(json_object_get(cfg, "normalize"));
@@ -2782,7 +2831,9 @@ struct api *api_new(struct store *st, const struct api_options *opts, struct sg_
 	size_t parsed = opts && opts->parsed_cache ? opts->parsed_cache : 1000;
 	a->ids = idcache_new(cache_bytes);
 	a->parsed = schemacache_new(parsed);
-	a->types = api_probe_types();
+	json_t *types = api_probe_types();
+	a->types = types ? jsonio_dump(types, NULL) : NULL;
+	json_decref(types);
 	if (!a->ids || !a->parsed || !a->types) {
 		api_free(a);
 		error_set(err, SG_ENOMEM, "out of memory");
@@ -2797,6 +2848,6 @@ void api_free(struct api *a)
 		return;
 	idcache_free(a->ids);
 	schemacache_free(a->parsed);
-	json_decref(a->types);
+	free(a->types);
 	free(a);
 }
