@@ -402,8 +402,6 @@ static int api_load_entity(struct store_tx *tx, int64_t id, const char *subject,
 	return r;
 }
 
-/* Finds the live version (or any version, with `any`) of `subject` that uses
- * schema `id`: the newest one. Returns the version, 0 when none, -1. */
 struct api_find_version {
 	const char *subject;
 	int any;
@@ -418,6 +416,8 @@ static int api_find_version_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
+/* The newest live version (or any version, with `any`) of `subject` that uses
+ * schema `id`. Returns the version, 0 when none, -1. */
 static int api_version_of(struct store_tx *tx, const char *subject, int64_t id, int any,
 			  struct sg_error *err)
 {
@@ -1326,32 +1326,39 @@ static void api_fail_referenced(struct api_ctx *c, const char *subject, int vers
 		 subject, version);
 }
 
-/* Ids whose schema rows a purge dropped; forgotten by the caches after the
- * commit. */
+/* Ids whose schema rows a purge dropped; the caches forget them after the
+ * commit (a cached body of a dropped id would otherwise still be served). */
 struct api_dropped {
-	int64_t ids[64];
-	size_t n;
-	int overflow;            /* more than fit: forget everything we cached */
+	int64_t *ids;
+	size_t n, cap;
 };
 
-static void api_dropped_add(struct api_dropped *d, int64_t id)
+static int api_dropped_add(struct api_dropped *d, int64_t id, struct sg_error *err)
 {
 	if (!id)
-		return;
-	if (d->n < sizeof d->ids / sizeof d->ids[0])
-		d->ids[d->n++] = id;
-	else
-		d->overflow = 1;
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		int64_t *ids = realloc(d->ids, cap * sizeof *ids);
+		if (!ids)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		d->ids = ids;
+		d->cap = cap;
+	}
+	d->ids[d->n++] = id;
+	return 0;
 }
 
-static void api_dropped_forget(struct api *a, const struct api_dropped *d)
+/* Forgets the dropped ids in the caches and frees the list. */
+static void api_dropped_forget(struct api *a, struct api_dropped *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		idcache_forget(a->ids, d->ids[i]);
 		idcache_forget(a->ids, -d->ids[i]);
 		schemacache_forget(a->parsed, d->ids[i]);
 	}
-	(void)d->overflow; /* ids are never reused: entries past the list only cost memory */
+	free(d->ids);
+	memset(d, 0, sizeof *d);
 }
 
 /* Removes mode and config of a subject that has no version left. */
@@ -1431,7 +1438,8 @@ static void api_subject_delete(struct api_ctx *c)
 		if (permanent ? store_version_purge(tx, c->subject, v, &gone, &e) < 0
 			      : store_version_soft_delete(tx, c->subject, v, &e) < 0)
 			goto fail;
-		api_dropped_add(&dropped, gone);
+		if (api_dropped_add(&dropped, gone, &e) < 0)
+			goto fail;
 	}
 	if (permanent && api_drop_subject_settings(tx, c->subject, &e) < 0)
 		goto fail;
@@ -1448,6 +1456,7 @@ fail:
 	api_send_error(c, &e);
 done:
 	store_end(tx);
+	free(dropped.ids);
 	json_decref(versions);
 	json_decref(out);
 }
@@ -1511,9 +1520,9 @@ static void api_version_delete(struct api_ctx *c)
 	if (permanent) {
 		int64_t gone = 0;
 		if (store_version_purge(tx, c->subject, v.version, &gone, &e) < 0 ||
-		    api_drop_subject_settings(tx, c->subject, &e) < 0)
+		    api_drop_subject_settings(tx, c->subject, &e) < 0 ||
+		    api_dropped_add(&dropped, gone, &e) < 0)
 			goto fail;
-		api_dropped_add(&dropped, gone);
 	} else if (store_version_soft_delete(tx, c->subject, v.version, &e) < 0) {
 		goto fail;
 	}
@@ -1529,6 +1538,7 @@ fail:
 	api_send_error(c, &e);
 done:
 	store_end(tx);
+	free(dropped.ids);
 }
 
 /* ---- Lookup, registration, compatibility ---- */
@@ -2436,19 +2446,15 @@ static void api_mode_get(struct api_ctx *c)
 	api_send_json(c, json_pack("{s:s}", "mode", mode));
 }
 
-/* Switching to IMPORT: Confluent requires no live subject in scope, then
- * purges what is left (soft-deleted versions), unless something refers to
- * it. Returns 0, or -1 with the response sent. */
-struct api_import_prep {
-	json_t *subjects;
-};
-
 static int api_import_subject_cb(void *ctx, const struct store_version *v)
 {
 	json_array_append_new(ctx, json_string(v->subject));
 	return 0;
 }
 
+/* Switching to IMPORT: Confluent requires no live subject in scope, then
+ * purges what is left (soft-deleted versions), unless something refers to
+ * it. Returns 0, or -1 with the response sent. */
 static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api_dropped *dropped)
 {
 	struct sg_error e = {0};
@@ -2486,9 +2492,9 @@ static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api
 				goto out;
 			}
 			int64_t gone = 0;
-			if (store_version_purge(tx, s, v, &gone, &e) < 0)
+			if (store_version_purge(tx, s, v, &gone, &e) < 0 ||
+			    api_dropped_add(dropped, gone, &e) < 0)
 				goto fail;
-			api_dropped_add(dropped, gone);
 		}
 	}
 	rc = 0;
@@ -2555,6 +2561,7 @@ fail:
 	api_send_error(c, &e);
 done:
 	store_end(tx);
+	free(dropped.ids);
 	json_decref(body);
 }
 
