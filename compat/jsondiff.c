@@ -935,18 +935,28 @@ static const char *criterion_name(enum jdm_criterion c)
 	return c == JDM_ALL ? "allOf" : c == JDM_ANY ? "anyOf" : "oneOf";
 }
 
-/* Subschemas with duplicates removed (Confluent collects them in a set). */
-static size_t unique_subs(const struct jdm_node *n, struct jdm_node **out)
+/* Subschemas with duplicates removed (Confluent collects them in a set).
+ * Returns how many are left, or -1 past the step limit. */
+static long unique_subs(struct jd_shared *sh, const struct jdm_node *n, struct jdm_node **out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n->nsubs; i++) {
 		size_t j = 0;
-		while (j < k && !jdm_node_equal(out[j], n->subs[i]))
-			j++;
+		for (; j < k; j++) {
+			unsigned long budget = sh->max_steps - sh->steps;
+			int eq = jdm_node_equal(out[j], n->subs[i], &budget);
+			sh->steps = sh->max_steps - budget;
+			if (eq < 0) {
+				step(sh, 1);
+				return -1;
+			}
+			if (eq)
+				break;
+		}
 		if (j == k)
 			out[k++] = n->subs[i];
 	}
-	return k;
+	return (long)k;
 }
 
 /* Kuhn's augmenting paths; match_u[j] is the original index matched to update j. */
@@ -980,8 +990,6 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 	}
 	if (type == COMBINED_TYPE_CHANGED)
 		return 0;
-	if (step(sh, o->nsubs * o->nsubs + u->nsubs * u->nsubs + 1) < 0)
-		return -1;
 	struct jdm_node **os = malloc((o->nsubs + 1) * sizeof *os);
 	struct jdm_node **us = malloc((u->nsubs + 1) * sizeof *us);
 	size_t no = 0, nu = 0;
@@ -993,8 +1001,11 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 		jd_fail(sh, SG_ENOMEM, "out of memory");
 		goto out;
 	}
-	no = unique_subs(o, os);
-	nu = unique_subs(u, us);
+	long nuo = unique_subs(sh, o, os), nuu = nuo < 0 ? -1 : unique_subs(sh, u, us);
+	if (nuo < 0 || nuu < 0)
+		goto out;
+	no = (size_t)nuo;
+	nu = (size_t)nuu;
 	if (no < nu) {
 		if (add(c, u->criterion == JDM_ALL ? PRODUCT_TYPE_EXTENDED : SUM_TYPE_EXTENDED) < 0)
 			goto out;
@@ -1095,20 +1106,118 @@ static int not_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm
 
 /* ---- objects ---------------------------------------------------------------- */
 
-static struct jdm_node *prop_of(const struct jdm_prop *p, size_t n, const char *name)
+/* A hash index over a list of names: position of the first occurrence. It
+ * keeps objects with many properties (or long dependency lists) linear. */
+struct nameidx {
+	const char **keys;
+	size_t *pos;
+	size_t cap;
+};
+
+static size_t name_hash(const char *k)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(p[i].name, name))
-			return p[i].schema;
-	return NULL;
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)h;
 }
 
-static int has_name(const char *const *names, size_t n, const char *name)
+/* Indexes n names found `stride` bytes apart from `first` (a pointer to the
+ * first `const char *`). */
+static int nameidx_build(struct jd_shared *sh, struct nameidx *x, const void *first, size_t n,
+			 size_t stride)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return 1;
+	memset(x, 0, sizeof *x);
+	if (n == 0)
+		return 0;
+	size_t cap = 8;
+	while (cap < n * 2)
+		cap *= 2;
+	if (charge(sh, cap * (sizeof *x->keys + sizeof *x->pos)) < 0)
+		return -1;
+	x->keys = calloc(cap, sizeof *x->keys);
+	x->pos = malloc(cap * sizeof *x->pos);
+	if (!x->keys || !x->pos) {
+		free(x->keys);
+		free(x->pos);
+		x->keys = NULL;
+		x->pos = NULL;
+		return jd_fail(sh, SG_ENOMEM, "out of memory");
+	}
+	x->cap = cap;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = *(const char *const *)(const void *)((const char *)first + i * stride);
+		size_t j = name_hash(k) & (cap - 1);
+		while (x->keys[j] && strcmp(x->keys[j], k))
+			j = (j + 1) & (cap - 1);
+		if (!x->keys[j]) {
+			x->keys[j] = k;
+			x->pos[j] = i;
+		}
+	}
 	return 0;
+}
+
+static long nameidx_find(const struct nameidx *x, const char *k)
+{
+	if (!x->cap)
+		return -1;
+	size_t j = name_hash(k) & (x->cap - 1);
+	while (x->keys[j]) {
+		if (!strcmp(x->keys[j], k))
+			return (long)x->pos[j];
+		j = (j + 1) & (x->cap - 1);
+	}
+	return -1;
+}
+
+static void nameidx_free(struct nameidx *x)
+{
+	free(x->keys);
+	free(x->pos);
+	x->keys = NULL;
+	x->pos = NULL;
+	x->cap = 0;
+}
+
+/* The indexes one object comparison needs, for the original (o) and the
+ * update (u): property names, required names, dependency names. */
+struct objidx {
+	struct nameidx oprops, uprops, oreq, ureq, opdeps, updeps, osdeps, usdeps;
+};
+
+static int objidx_build(struct jd_shared *sh, struct objidx *x, const struct jdm_node *o,
+			const struct jdm_node *u)
+{
+	memset(x, 0, sizeof *x);
+	if (nameidx_build(sh, &x->oprops, o->nprops ? &o->props[0].name : NULL, o->nprops, sizeof *o->props) < 0 ||
+	    nameidx_build(sh, &x->uprops, u->nprops ? &u->props[0].name : NULL, u->nprops, sizeof *u->props) < 0 ||
+	    nameidx_build(sh, &x->oreq, o->required, o->nrequired, sizeof *o->required) < 0 ||
+	    nameidx_build(sh, &x->ureq, u->required, u->nrequired, sizeof *u->required) < 0 ||
+	    nameidx_build(sh, &x->opdeps, o->npdeps ? &o->pdeps[0].name : NULL, o->npdeps, sizeof *o->pdeps) < 0 ||
+	    nameidx_build(sh, &x->updeps, u->npdeps ? &u->pdeps[0].name : NULL, u->npdeps, sizeof *u->pdeps) < 0 ||
+	    nameidx_build(sh, &x->osdeps, o->nsdeps ? &o->sdeps[0].name : NULL, o->nsdeps, sizeof *o->sdeps) < 0 ||
+	    nameidx_build(sh, &x->usdeps, u->nsdeps ? &u->sdeps[0].name : NULL, u->nsdeps, sizeof *u->sdeps) < 0)
+		return -1;
+	return 0;
+}
+
+static void objidx_free(struct objidx *x)
+{
+	nameidx_free(&x->oprops);
+	nameidx_free(&x->uprops);
+	nameidx_free(&x->oreq);
+	nameidx_free(&x->ureq);
+	nameidx_free(&x->opdeps);
+	nameidx_free(&x->updeps);
+	nameidx_free(&x->osdeps);
+	nameidx_free(&x->usdeps);
+}
+
+static struct jdm_node *prop_at(const struct jdm_prop *p, const struct nameidx *x, const char *name)
+{
+	long i = nameidx_find(x, name);
+	return i < 0 ? NULL : p[i].schema;
 }
 
 static int object_open(const struct jdm_node *n)
@@ -1118,7 +1227,7 @@ static int object_open(const struct jdm_node *n)
 }
 
 /* The schema that covers property `name` in a partially open content model:
- * a matching patternProperties entry, else additionalProperties, else
+ * the first matching patternProperties entry, else additionalProperties, else
  * unevaluatedProperties. *out is NULL when none; -1 on a regex error. */
 static int object_partial(struct jd_ctx *c, const struct jdm_node *n, const char *name,
 			  struct jdm_node **out)
@@ -1144,23 +1253,24 @@ static int object_partial(struct jd_ctx *c, const struct jdm_node *n, const char
 	return 0;
 }
 
-static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
+static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
+			    const struct objidx *x)
 {
 	if (push(c, "required") < 0)
 		return -1;
 	for (size_t i = 0; i < o->nprops; i++) {
 		const char *name = o->props[i].name;
-		struct jdm_node *us = prop_of(u->props, u->nprops, name);
-		if (!us)
+		long ui = nameidx_find(&x->uprops, name);
+		if (ui < 0 || nameidx_find(&x->oprops, name) != (long)i)
 			continue;
-		int o_req = has_name(o->required, o->nrequired, name);
-		int u_req = has_name(u->required, u->nrequired, name);
+		int o_req = nameidx_find(&x->oreq, name) >= 0;
+		int u_req = nameidx_find(&x->ureq, name) >= 0;
 		int type = -1;
 		if (o_req && !u_req)
 			type = REQUIRED_ATTRIBUTE_REMOVED;
 		else if (!o_req && u_req)
-			type = us->has_default ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
-					       : REQUIRED_ATTRIBUTE_ADDED;
+			type = u->props[ui].schema->has_default ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+								: REQUIRED_ATTRIBUTE_ADDED;
 		if (type >= 0 && add_at(c, name, type) < 0)
 			return -1;
 	}
@@ -1168,8 +1278,9 @@ static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const st
 	return 0;
 }
 
-/* A property present on one side only, judged against the other side's
- * partially open content model. `removed` tells the direction. */
+/* A property or item present on one side only, judged against the other
+ * side's partially open content model: compare `from` with `to` in a
+ * subcontext, keep its differences, then say whether it was covered. */
 static int covered(struct jd_ctx *c, struct jdm_node *from, struct jdm_node *to, int yes, int no)
 {
 	struct jd_ctx sub;
@@ -1196,10 +1307,9 @@ static int property_removed(struct jd_ctx *c, const struct jdm_node *u, const ch
 					    : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
 }
 
-static int property_added(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
-			  const char *name, struct jdm_node *us)
+static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char *name,
+			  struct jdm_node *us, int required)
 {
-	int required = has_name(u->required, u->nrequired, name);
 	if (object_open(o)) {
 		if (is_empty(us))
 			return add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
@@ -1221,28 +1331,30 @@ static int property_added(struct jd_ctx *c, const struct jdm_node *o, const stru
 	return add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
 }
 
-static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
+static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
+			      const struct objidx *x)
 {
 	if (push(c, "properties") < 0)
 		return -1;
 	/* Every name of the original, then the names only the update has. */
 	for (int side = 0; side < 2; side++) {
 		const struct jdm_node *n = side ? u : o;
+		const struct nameidx *own = side ? &x->uprops : &x->oprops;
 		for (size_t i = 0; i < n->nprops; i++) {
 			const char *name = n->props[i].name;
-			struct jdm_node *os = prop_of(o->props, o->nprops, name);
-			struct jdm_node *us = prop_of(u->props, u->nprops, name);
+			if (nameidx_find(own, name) != (long)i)
+				continue; /* a repeated name is compared once */
+			struct jdm_node *os = prop_at(o->props, &x->oprops, name);
+			struct jdm_node *us = prop_at(u->props, &x->uprops, name);
 			if (side && os)
 				continue;
-			if (prop_of(n->props, i, name))
-				continue; /* a repeated name is compared once */
 			if (push(c, name) < 0)
 				return -1;
 			int rc;
 			if (!us)
 				rc = property_removed(c, u, name, os);
 			else if (!os)
-				rc = property_added(c, o, u, name, us);
+				rc = property_added(c, o, name, us, nameidx_find(&x->ureq, name) >= 0);
 			else
 				rc = compare(c, os, us);
 			pop(c);
@@ -1254,53 +1366,61 @@ static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const 
 	return 0;
 }
 
-static const struct jdm_pdep *pdep_of(const struct jdm_node *n, const char *name)
+/* Whether every name of `a` is among those of `b`. */
+static int names_subset(struct jd_shared *sh, const struct jdm_pdep *a, const struct jdm_pdep *b,
+			int *out)
 {
-	for (size_t i = 0; i < n->npdeps; i++)
-		if (!strcmp(n->pdeps[i].name, name))
-			return &n->pdeps[i];
-	return NULL;
+	struct nameidx bx;
+	if (nameidx_build(sh, &bx, b->names, b->nnames, sizeof *b->names) < 0)
+		return -1;
+	*out = 1;
+	for (size_t i = 0; i < a->nnames && *out; i++)
+		*out = nameidx_find(&bx, a->names[i]) >= 0;
+	nameidx_free(&bx);
+	return 0;
 }
 
-static int names_subset(const struct jdm_pdep *a, const struct jdm_pdep *b)
+static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
+				const struct objidx *x)
 {
-	for (size_t i = 0; i < a->nnames; i++)
-		if (!has_name(b->names, b->nnames, a->names[i]))
-			return 0;
-	return 1;
-}
-
-static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
-{
+	struct jd_shared *sh = c->run->sh;
 	if (push(c, "dependencies") < 0)
 		return -1;
 	for (int side = 0; side < 2; side++) {
 		const struct jdm_node *n = side ? u : o;
+		const struct nameidx *own = side ? &x->updeps : &x->opdeps;
 		for (size_t i = 0; i < n->npdeps; i++) {
 			const char *name = n->pdeps[i].name;
-			const struct jdm_pdep *od = pdep_of(o, name), *ud = pdep_of(u, name);
-			if ((side && od) || pdep_of(n, name) != &n->pdeps[i])
+			long oi = nameidx_find(&x->opdeps, name), ui = nameidx_find(&x->updeps, name);
+			if ((side && oi >= 0) || nameidx_find(own, name) != (long)i)
 				continue;
 			int type = -1;
-			if (!ud)
+			if (ui < 0) {
 				type = DEPENDENCY_ARRAY_REMOVED;
-			else if (!od)
+			} else if (oi < 0) {
 				type = DEPENDENCY_ARRAY_ADDED;
-			else if (!(names_subset(od, ud) && names_subset(ud, od)))
-				type = names_subset(od, ud)   ? DEPENDENCY_ARRAY_EXTENDED
-				       : names_subset(ud, od) ? DEPENDENCY_ARRAY_NARROWED
-							      : DEPENDENCY_ARRAY_CHANGED;
+			} else {
+				int grown, shrunk; /* update ⊇ original, original ⊇ update */
+				if (names_subset(sh, &o->pdeps[oi], &u->pdeps[ui], &grown) < 0 ||
+				    names_subset(sh, &u->pdeps[ui], &o->pdeps[oi], &shrunk) < 0)
+					return -1;
+				if (!(grown && shrunk))
+					type = grown	? DEPENDENCY_ARRAY_EXTENDED
+					       : shrunk ? DEPENDENCY_ARRAY_NARROWED
+							: DEPENDENCY_ARRAY_CHANGED;
+			}
 			if (type >= 0 && add_at(c, name, type) < 0)
 				return -1;
 		}
 	}
 	for (int side = 0; side < 2; side++) {
 		const struct jdm_node *n = side ? u : o;
+		const struct nameidx *own = side ? &x->usdeps : &x->osdeps;
 		for (size_t i = 0; i < n->nsdeps; i++) {
 			const char *name = n->sdeps[i].name;
-			struct jdm_node *os = prop_of(o->sdeps, o->nsdeps, name);
-			struct jdm_node *us = prop_of(u->sdeps, u->nsdeps, name);
-			if ((side && os) || prop_of(n->sdeps, i, name))
+			struct jdm_node *os = prop_at(o->sdeps, &x->osdeps, name);
+			struct jdm_node *us = prop_at(u->sdeps, &x->usdeps, name);
+			if ((side && os) || nameidx_find(own, name) != (long)i)
 				continue;
 			if (push(c, name) < 0)
 				return -1;
@@ -1316,8 +1436,8 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, cons
 	return 0;
 }
 
-/* additionalProperties / additionalItems: `no_*` is the boolean false form,
- * `schema` the schema form. */
+/* additionalProperties / additionalItems: `*_no` is the boolean false form,
+ * `*_s` the schema form. */
 static int compare_additional(struct jd_ctx *c, const char *attr, int o_no, struct jdm_node *o_s,
 			      int u_no, struct jdm_node *u_s, int permits_added,
 			      int permits_removed, int narrowed, int extended)
@@ -1365,8 +1485,15 @@ static int compare_unevaluated(struct jd_ctx *c, const char *attr, struct jdm_no
 
 static int object_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
 {
-	if (compare_required(c, o, u) < 0 || compare_properties(c, o, u) < 0 ||
-	    compare_dependencies(c, o, u) < 0 ||
+	struct objidx x;
+	int rc = -1;
+	memset(&x, 0, sizeof x);
+	if (step(c->run->sh, (o->nprops + u->nprops + o->npdeps + u->npdeps + o->nrequired +
+			      u->nrequired) / 16) < 0 ||
+	    objidx_build(c->run->sh, &x, o, u) < 0)
+		goto out;
+	if (compare_required(c, o, u, &x) < 0 || compare_properties(c, o, u, &x) < 0 ||
+	    compare_dependencies(c, o, u, &x) < 0 ||
 	    compare_additional(c, "additionalProperties", o->no_additional, o->additional,
 			       u->no_additional, u->additional, ADDITIONAL_PROPERTIES_ADDED,
 			       ADDITIONAL_PROPERTIES_REMOVED, ADDITIONAL_PROPERTIES_NARROWED,
@@ -1376,8 +1503,11 @@ static int object_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 				UNEVALUATED_PROPERTIES_EXTENDED, UNEVALUATED_PROPERTIES_NARROWED) < 0 ||
 	    compare_limit(c, "maxProperties", &o->max_props, &u->max_props, MAX_PROPERTIES_ADDED, 0) < 0 ||
 	    compare_limit(c, "minProperties", &o->min_props, &u->min_props, MIN_PROPERTIES_ADDED, 0) < 0)
-		return -1;
-	return 0;
+		goto out;
+	rc = 0;
+out:
+	objidx_free(&x);
+	return rc;
 }
 
 /* ---- arrays ------------------------------------------------------------------ */

@@ -1075,6 +1075,36 @@ static void *append(struct jdm_space *s, const void *a, size_t na, const void *b
 	return p;
 }
 
+/* A LinkedHashMap putAll: a's entries, then b's, a name of b replacing the
+ * same name of a in place. Either side empty (the usual case) is a copy. */
+static struct jdm_prop *merge_props(struct jdm_space *s, const struct jdm_prop *a, size_t na,
+				    const struct jdm_prop *b, size_t nb, size_t *n)
+{
+	struct jdm_prop *p = append(s, a, na, NULL, 0, sizeof *p);
+	if (!p || nb == 0) {
+		*n = na;
+		return p ? p : NULL;
+	}
+	if (na == 0) {
+		*n = nb;
+		return append(s, b, nb, NULL, 0, sizeof *p);
+	}
+	if (!(p = jdm_alloc(s, (na + nb) * sizeof *p)))
+		return NULL;
+	memcpy(p, a, na * sizeof *p);
+	size_t k = na;
+	for (size_t i = 0; i < nb; i++) {
+		size_t j = 0;
+		while (j < k && strcmp(p[j].name, b[i].name))
+			j++;
+		p[j] = b[i];
+		if (j == k)
+			k++;
+	}
+	*n = k;
+	return p;
+}
+
 /* SchemaUtils.merge(toBuilder(a), b): a's keywords, overlaid with b's. */
 static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, const struct jdm_node *b)
 {
@@ -1114,42 +1144,24 @@ static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, con
 		n->integer |= b->integer;
 		break;
 	case JDM_OBJECT: {
-		n->pprops = append(s, a->pprops, a->npprops, b->pprops, b->npprops, sizeof *n->pprops);
-		n->props = jdm_alloc(s, (a->nprops + b->nprops + 1) * sizeof *n->props);
+		n->props = merge_props(s, a->props, a->nprops, b->props, b->nprops, &n->nprops);
+		n->sdeps = merge_props(s, a->sdeps, a->nsdeps, b->sdeps, b->nsdeps, &n->nsdeps);
 		n->required = append(s, a->required, a->nrequired, b->required, b->nrequired,
 				     sizeof *n->required);
+		n->pprops = append(s, a->pprops, a->npprops, b->pprops, b->npprops, sizeof *n->pprops);
 		n->pdeps = jdm_alloc(s, (a->npdeps + b->npdeps + 1) * sizeof *n->pdeps);
-		n->sdeps = jdm_alloc(s, (a->nsdeps + b->nsdeps + 1) * sizeof *n->sdeps);
-		if (!n->pprops || !n->props || !n->required || !n->pdeps || !n->sdeps)
+		if (!n->props || !n->sdeps || !n->required || !n->pprops || !n->pdeps)
 			return NULL;
-		n->npprops = a->npprops + b->npprops;
 		n->nrequired = a->nrequired + b->nrequired;
-		if (a->nprops)
-			memcpy(n->props, a->props, a->nprops * sizeof *n->props);
-		n->nprops = a->nprops;
-		for (size_t i = 0; i < b->nprops; i++) {
-			size_t j = 0;
-			while (j < n->nprops && strcmp(n->props[j].name, b->props[i].name))
-				j++;
-			n->props[j] = b->props[i];
-			if (j == n->nprops)
-				n->nprops++;
-		}
-		if (a->nsdeps)
-			memcpy(n->sdeps, a->sdeps, a->nsdeps * sizeof *n->sdeps);
-		n->nsdeps = a->nsdeps;
-		for (size_t i = 0; i < b->nsdeps; i++) {
-			size_t j = 0;
-			while (j < n->nsdeps && strcmp(n->sdeps[j].name, b->sdeps[i].name))
-				j++;
-			n->sdeps[j] = b->sdeps[i];
-			if (j == n->nsdeps)
-				n->nsdeps++;
-		}
+		n->npprops = a->npprops + b->npprops;
 		if (a->npdeps)
 			memcpy(n->pdeps, a->pdeps, a->npdeps * sizeof *n->pdeps);
 		n->npdeps = a->npdeps;
-		for (size_t i = 0; i < b->npdeps; i++) {
+		if (a->npdeps == 0 && b->npdeps) {
+			memcpy(n->pdeps, b->pdeps, b->npdeps * sizeof *n->pdeps);
+			n->npdeps = b->npdeps;
+		}
+		for (size_t i = 0; a->npdeps && i < b->npdeps; i++) {
 			size_t j = 0;
 			while (j < n->npdeps && strcmp(n->pdeps[j].name, b->pdeps[i].name))
 				j++;
@@ -1607,6 +1619,8 @@ static struct jdm_node *load2020(struct jdm_loader *l, const json_t *o, int doc,
 		if (!n || !(product = fold(s, product, n)))
 			return NULL;
 	}
+	/* One object node per property, merged in order: the same as one node
+	 * holding them all, built directly. */
 	static const char *const mapkw[] = {"properties", "patternProperties"};
 	for (int m = 0; m < 2; m++) {
 		const json_t *pv = json_object_get(o, mapkw[m]);
@@ -1616,25 +1630,24 @@ static struct jdm_node *load2020(struct jdm_loader *l, const json_t *o, int doc,
 		size_t np;
 		if (props_of(l, pv, mapkw[m], &pp, &np, 0, doc, base, depth) < 0)
 			return NULL;
-		struct jdm_node *acc = NULL;
-		for (size_t i = 0; i < np; i++) {
-			struct jdm_node *n = node_new(s, JDM_OBJECT);
-			if (!n)
+		if (np == 0)
+			continue;
+		struct jdm_node *n = node_new(s, JDM_OBJECT);
+		if (!n)
+			return NULL;
+		if (m == 0) {
+			n->props = pp;
+			n->nprops = np;
+		} else {
+			if (!(n->pprops = jdm_alloc(s, np * sizeof *n->pprops)))
 				return NULL;
-			if (m == 0) {
-				n->props = &pp[i];
-				n->nprops = 1;
-			} else {
-				if (!(n->pprops = jdm_alloc(s, sizeof *n->pprops)))
-					return NULL;
-				n->pprops->pattern = pp[i].name;
-				n->pprops->schema = pp[i].schema;
-				n->npprops = 1;
+			for (size_t i = 0; i < np; i++) {
+				n->pprops[i].pattern = pp[i].name;
+				n->pprops[i].schema = pp[i].schema;
 			}
-			if (!(acc = fold(s, acc, n)))
-				return NULL;
+			n->npprops = np;
 		}
-		if (acc && !(product = fold(s, product, acc)))
+		if (!(product = fold(s, product, n)))
 			return NULL;
 	}
 	static const char *const unevkw[] = {"unevaluatedItems", "unevaluatedProperties"};
@@ -1908,42 +1921,79 @@ static int num_eq(const struct jdm_num *a, const struct jdm_num *b)
 	return a->has == b->has && (!a->has || a->v == b->v);
 }
 
-static int node_eq(const struct jdm_node *a, const struct jdm_node *b, int depth);
+/* Work left for one equality test; it stops (as "different") when spent. */
+struct eqs {
+	unsigned long budget;
+	int spent;
+};
 
-static int opt_eq(const struct jdm_node *a, const struct jdm_node *b, int depth)
+static int node_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_node *b, int depth);
+
+static int tick(struct eqs *e)
+{
+	if (e->budget == 0) {
+		e->spent = 1;
+		return 0;
+	}
+	e->budget--;
+	return 1;
+}
+
+static int opt_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_node *b, int depth)
 {
 	if (!a || !b)
 		return a == b;
-	return node_eq(a, b, depth + 1);
+	return node_eq(e, a, b, depth + 1);
 }
 
-static int props_eq(const struct jdm_prop *a, size_t na, const struct jdm_prop *b, size_t nb,
-		    int depth)
+/* Equality as maps. Lists in the same order compare in one pass; long lists
+ * in different orders count as different (only duplicate detection uses
+ * this, so the cost of a false "different" is one more comparison). */
+static int props_eq(struct eqs *e, const struct jdm_prop *a, size_t na, const struct jdm_prop *b,
+		    size_t nb, int depth)
 {
 	if (na != nb)
 		return 0;
+	size_t same = 0;
+	while (same < na && tick(e) && !strcmp(a[same].name, b[same].name))
+		same++;
+	if (same == na) {
+		for (size_t i = 0; i < na; i++)
+			if (!node_eq(e, a[i].schema, b[i].schema, depth + 1))
+				return 0;
+		return 1;
+	}
+	if (na > 64)
+		return 0;
 	for (size_t i = 0; i < na; i++) {
 		size_t j = 0;
-		while (j < nb && strcmp(a[i].name, b[j].name))
+		while (j < nb && tick(e) && strcmp(a[i].name, b[j].name))
 			j++;
-		if (j == nb || !node_eq(a[i].schema, b[j].schema, depth + 1))
+		if (j == nb || !node_eq(e, a[i].schema, b[j].schema, depth + 1))
 			return 0;
 	}
 	return 1;
 }
 
-static int names_eq(const char *const *a, size_t na, const char *const *b, size_t nb)
+static int names_eq(struct eqs *e, const char *const *a, size_t na, const char *const *b, size_t nb)
 {
+	size_t same = 0;
+	while (same < na && same < nb && tick(e) && !strcmp(a[same], b[same]))
+		same++;
+	if (same == na && same == nb)
+		return 1;
+	if (na > 64 || nb > 64)
+		return 0;
 	for (size_t i = 0; i < na; i++) {
 		size_t j = 0;
-		while (j < nb && strcmp(a[i], b[j]))
+		while (j < nb && tick(e) && strcmp(a[i], b[j]))
 			j++;
 		if (j == nb)
 			return 0;
 	}
 	for (size_t i = 0; i < nb; i++) {
 		size_t j = 0;
-		while (j < na && strcmp(b[i], a[j]))
+		while (j < na && tick(e) && strcmp(b[i], a[j]))
 			j++;
 		if (j == na)
 			return 0;
@@ -1951,8 +2001,10 @@ static int names_eq(const char *const *a, size_t na, const char *const *b, size_
 	return 1;
 }
 
-static int node_eq(const struct jdm_node *a, const struct jdm_node *b, int depth)
+static int node_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_node *b, int depth)
 {
+	if (!tick(e))
+		return 0;
 	if (a == b)
 		return 1;
 	if (depth > 64 || a->kind != b->kind)
@@ -1960,7 +2012,7 @@ static int node_eq(const struct jdm_node *a, const struct jdm_node *b, int depth
 	if (!str_eq(a->id, b->id) || !str_eq(a->title, b->title) ||
 	    !str_eq(a->description, b->description) || a->has_default != b->has_default ||
 	    (a->def != b->def && (!a->def || !b->def || !json_equal(JV(a->def), JV(b->def)))) ||
-	    !str_eq(a->connect_type, b->connect_type) || !opt_eq(a->uneval, b->uneval, depth))
+	    !str_eq(a->connect_type, b->connect_type) || !opt_eq(e, a->uneval, b->uneval, depth))
 		return 0;
 	switch (a->kind) {
 	case JDM_STRING:
@@ -1973,35 +2025,35 @@ static int node_eq(const struct jdm_node *a, const struct jdm_node *b, int depth
 		       num_eq(&a->excl_maximum, &b->excl_maximum) &&
 		       num_eq(&a->multiple_of, &b->multiple_of);
 	case JDM_OBJECT:
-		if (!props_eq(a->props, a->nprops, b->props, b->nprops, depth) ||
-		    !props_eq(a->sdeps, a->nsdeps, b->sdeps, b->nsdeps, depth) ||
-		    !names_eq(a->required, a->nrequired, b->required, b->nrequired) ||
+		if (!props_eq(e, a->props, a->nprops, b->props, b->nprops, depth) ||
+		    !props_eq(e, a->sdeps, a->nsdeps, b->sdeps, b->nsdeps, depth) ||
+		    !names_eq(e, a->required, a->nrequired, b->required, b->nrequired) ||
 		    a->no_additional != b->no_additional ||
-		    !opt_eq(a->additional, b->additional, depth) ||
+		    !opt_eq(e, a->additional, b->additional, depth) ||
 		    !num_eq(&a->min_props, &b->min_props) || !num_eq(&a->max_props, &b->max_props) ||
 		    a->npprops != b->npprops || a->npdeps != b->npdeps)
 			return 0;
 		for (size_t i = 0; i < a->npprops; i++)
 			if (strcmp(a->pprops[i].pattern, b->pprops[i].pattern) ||
-			    !node_eq(a->pprops[i].schema, b->pprops[i].schema, depth + 1))
+			    !node_eq(e, a->pprops[i].schema, b->pprops[i].schema, depth + 1))
 				return 0;
 		for (size_t i = 0; i < a->npdeps; i++)
 			if (strcmp(a->pdeps[i].name, b->pdeps[i].name) ||
-			    !names_eq(a->pdeps[i].names, a->pdeps[i].nnames, b->pdeps[i].names,
+			    !names_eq(e, a->pdeps[i].names, a->pdeps[i].nnames, b->pdeps[i].names,
 				      b->pdeps[i].nnames))
 				return 0;
 		return 1;
 	case JDM_ARRAY:
-		if (!opt_eq(a->all_items, b->all_items, depth) || a->nitems != b->nitems ||
+		if (!opt_eq(e, a->all_items, b->all_items, depth) || a->nitems != b->nitems ||
 		    a->no_additional_items != b->no_additional_items ||
-		    !opt_eq(a->additional_items, b->additional_items, depth) ||
+		    !opt_eq(e, a->additional_items, b->additional_items, depth) ||
 		    !num_eq(&a->min_items, &b->min_items) || !num_eq(&a->max_items, &b->max_items) ||
 		    !num_eq(&a->min_contains, &b->min_contains) ||
 		    !num_eq(&a->max_contains, &b->max_contains) || a->unique != b->unique ||
-		    !opt_eq(a->contains, b->contains, depth))
+		    !opt_eq(e, a->contains, b->contains, depth))
 			return 0;
 		for (size_t i = 0; i < a->nitems; i++)
-			if (!node_eq(a->items[i], b->items[i], depth + 1))
+			if (!node_eq(e, a->items[i], b->items[i], depth + 1))
 				return 0;
 		return 1;
 	case JDM_ENUM:
@@ -2017,25 +2069,28 @@ static int node_eq(const struct jdm_node *a, const struct jdm_node *b, int depth
 		if (a->criterion != b->criterion || a->nsubs != b->nsubs)
 			return 0;
 		for (size_t i = 0; i < a->nsubs; i++)
-			if (!node_eq(a->subs[i], b->subs[i], depth + 1))
+			if (!node_eq(e, a->subs[i], b->subs[i], depth + 1))
 				return 0;
 		return 1;
 	case JDM_NOT:
-		return node_eq(a->not_schema, b->not_schema, depth + 1);
+		return node_eq(e, a->not_schema, b->not_schema, depth + 1);
 	case JDM_REF:
 		return !strcmp(a->ref, b->ref) && str_eq(a->ref_base, b->ref_base);
 	case JDM_COND:
-		return opt_eq(a->if_schema, b->if_schema, depth) &&
-		       opt_eq(a->then_schema, b->then_schema, depth) &&
-		       opt_eq(a->else_schema, b->else_schema, depth);
+		return opt_eq(e, a->if_schema, b->if_schema, depth) &&
+		       opt_eq(e, a->then_schema, b->then_schema, depth) &&
+		       opt_eq(e, a->else_schema, b->else_schema, depth);
 	default:
 		return 1;
 	}
 }
 
-int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b)
+int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b, unsigned long *budget)
 {
-	return node_eq(a, b, 0);
+	struct eqs e = {.budget = *budget};
+	int eq = node_eq(&e, a, b, 0);
+	*budget = e.budget;
+	return e.spent ? -1 : eq;
 }
 
 /* ---- patterns ---------------------------------------------------------------- */

@@ -196,8 +196,10 @@ struct jdm_node *jdm_load_root(struct jdm_loader *l);
 struct jdm_node *jdm_deref(struct jdm_node *n);
 
 /* 1 when the two nodes are structurally equal (Confluent's duplicate test for
- * subschemas of a combined schema), 0 otherwise. $refs compare by target. */
-int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b);
+ * subschemas of a combined schema), 0 otherwise; $refs compare by the text of
+ * the reference. Each node or name looked at costs one unit of *budget (which
+ * is decreased); -1 when the budget runs out first. */
+int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b, unsigned long *budget);
 
 /* Whether `pattern` (an ECMA/Java-style regex) finds a match in `subject`.
  * Returns 1 or 0, or -1 (error set) when the pattern does not compile. */

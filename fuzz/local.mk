@@ -102,3 +102,32 @@ KPROTO_FUZZ_SEEDS = \
 	fuzz/corpus/kproto/request-metadata-v12 \
 	fuzz/corpus/kproto/request-produce-v9
 EXTRA_DIST += $(KPROTO_FUZZ_SEEDS)
+
+# fuzz/fuzz_jsondiff: compat/jsondiff on a flags byte plus two or three JSON
+# documents (original, update, external $ref target). Seeds: fuzz/corpus/jsondiff/,
+# dictionary: fuzz/corpus/jsondiff.dict.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_jsondiff
+fuzz_fuzz_jsondiff_SOURCES = fuzz/fuzz_jsondiff.c
+fuzz_fuzz_jsondiff_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsondiff_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsondiff_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+JSONDIFF_FUZZ_SEEDS = \
+	fuzz/corpus/jsondiff/connect-type-bytes.json \
+	fuzz/corpus/jsondiff/cyclic-ref-change.json \
+	fuzz/corpus/jsondiff/cyclic-ref-identical.json \
+	fuzz/corpus/jsondiff/defs-bridge.json \
+	fuzz/corpus/jsondiff/draft2020-mix.json \
+	fuzz/corpus/jsondiff/draft2020-prefixitems-closed.json \
+	fuzz/corpus/jsondiff/external-ref.json \
+	fuzz/corpus/jsondiff/id-and-anchor-refs.json \
+	fuzz/corpus/jsondiff/lenient-closing-open-model.json \
+	fuzz/corpus/jsondiff/multipleof-decimal-reduced.json \
+	fuzz/corpus/jsondiff/multipleof-decimal.json \
+	fuzz/corpus/jsondiff/mutual-recursion-change.json \
+	fuzz/corpus/jsondiff/recursive-oneof-change.json \
+	fuzz/corpus/jsondiff/recursive-oneof-identical.json \
+	fuzz/corpus/jsondiff/ref-cycle-without-schema.json \
+	fuzz/corpus/jsondiff/type-array-keyword.json
+EXTRA_DIST += $(JSONDIFF_FUZZ_SEEDS) fuzz/corpus/jsondiff.dict

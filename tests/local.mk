@@ -253,6 +253,9 @@ JSONDIFF_CASES = \
 	tests/cases/jsondiff/recursive-oneof-identical/expect.json \
 	tests/cases/jsondiff/recursive-oneof-identical/original.json \
 	tests/cases/jsondiff/recursive-oneof-identical/update.json \
+	tests/cases/jsondiff/ref-chain-500/expect.json \
+	tests/cases/jsondiff/ref-chain-500/original.json \
+	tests/cases/jsondiff/ref-chain-500/update.json \
 	tests/cases/jsondiff/ref-cycle-without-schema/expect.json \
 	tests/cases/jsondiff/ref-cycle-without-schema/original.json \
 	tests/cases/jsondiff/ref-cycle-without-schema/update.json \

@@ -345,6 +345,33 @@ static void limits(void)
 	tap_is_str(error_name(err.code), "SG_ELIMIT", "memory limit is SG_ELIMIT");
 	json_decref(o);
 
+	/* Wide objects stay linear: 20000 properties, all required, both drafts. */
+	for (int draft = 0; draft < 2; draft++) {
+		json_t *props = json_object(), *req = json_array();
+		for (int i = 0; i < 20000; i++) {
+			char name[32];
+			snprintf(name, sizeof name, "p%d", i);
+			json_object_set_new(props, name, json_pack("{s:s}", "type", "string"));
+			json_array_append_new(req, json_string(name));
+		}
+		json_t *wide = json_pack("{s:s, s:o, s:o}", "type", "object", "properties", props,
+					 "required", req);
+		if (draft)
+			json_object_set_new(wide, "$schema",
+					    json_string("https://json-schema.org/draft/2020-12/schema"));
+		json_t *wider = json_deep_copy(wide);
+		json_object_set_new(json_object_get(wider, "properties"), "extra",
+				    json_pack("{s:s}", "type", "integer"));
+		error_clear(&err);
+		tap_is_int(jsondiff_compare(wide, wider, NULL, NULL, &err), 0,
+			   "20000 properties (draft %s): one added property found within the limits",
+			   draft ? "2020-12" : "7");
+		if (err.code)
+			tap_diag("  %s", err.msg);
+		json_decref(wide);
+		json_decref(wider);
+	}
+
 	/* Deep nesting is refused, not followed until the stack runs out. */
 	json_t *deep = json_object(), *cur = deep;
 	for (int i = 0; i < 1000; i++) {
