@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compat/avcompat.h"
+#include "compat/jsondiff.h"
 #include "compat/report.h"
 
 /* Longest schema text quoted in {oldSchema: '...'}, as Confluent truncates. */
@@ -82,33 +83,55 @@ static const char *compatreport_template(const char *type)
 	return "";
 }
 
-/* One finding. Avro findings are worded by avcompat, which knows Avro Java's
- * details; other types get the same shape from the report's own parts. */
-static void compatreport_finding(struct compatreport_buf *b, const struct report *r, size_t i,
-				 int avro, const char *reader, const char *writer)
+/* Appends a formatter's text: `small` holds it when `n` (what the formatter
+ * returned, snprintf-style) fits; else `big` must be filled by the caller's
+ * second call. Returns 1 when done, 0 when the caller must retry with a
+ * buffer of n + 1 bytes, -1 when the formatter refused the finding. */
+static int compatreport_take(struct compatreport_buf *b, int n, const char *small, size_t cap)
 {
-	if (avro) {
-		char small[512];
-		int n = avcompat_confluent_message(r, i, reader, writer, small, sizeof small);
-		if (n >= 0 && (size_t)n < sizeof small) {
-			compatreport_add(b, small, (size_t)n);
-			return;
-		}
-		if (n >= 0) {
-			char *big = malloc((size_t)n + 1);
-			if (!big) {
-				b->oom = 1;
-				return;
-			}
-			avcompat_confluent_message(r, i, reader, writer, big, (size_t)n + 1);
-			compatreport_add(b, big, (size_t)n);
-			free(big);
-			return;
-		}
+	if (n < 0)
+		return -1;
+	if ((size_t)n < cap) {
+		compatreport_add(b, small, (size_t)n);
+		return 1;
 	}
+	return 0;
+}
+
+/* One finding, as Confluent words it: Avro findings by avcompat and JSON
+ * Schema ones by jsondiff, which know their type's details; any other gets
+ * the same shape from the report's own parts. */
+static void compatreport_finding(struct compatreport_buf *b, const struct report *r, size_t i,
+				 enum schema_type st, const char *reader, const char *writer)
+{
 	const char *type = report_type(r, i);
 	const char *path = report_location(r, i);
 	const char *detail = report_message(r, i);
+	char small[512];
+	int n = -1, done = -1;
+	if (st == SCHEMA_JSON) {
+		n = jsondiff_describe(type, path, reader, writer, small, sizeof small);
+		done = compatreport_take(b, n, small, sizeof small);
+	} else if (st == SCHEMA_AVRO) {
+		n = avcompat_confluent_message(r, i, reader, writer, small, sizeof small);
+		done = compatreport_take(b, n, small, sizeof small);
+	}
+	if (done == 0) {
+		char *big = malloc((size_t)n + 1);
+		if (!big) {
+			b->oom = 1;
+			return;
+		}
+		if (st == SCHEMA_JSON)
+			jsondiff_describe(type, path, reader, writer, big, (size_t)n + 1);
+		else
+			avcompat_confluent_message(r, i, reader, writer, big, (size_t)n + 1);
+		compatreport_add(b, big, (size_t)n);
+		free(big);
+		return;
+	}
+	if (done == 1)
+		return;
 	compatreport_str(b, "{errorType:'");
 	compatreport_str(b, type);
 	compatreport_str(b, "', description:'");
@@ -147,7 +170,7 @@ static int compatreport_direction(const struct schema *reader_s, const struct sc
 	size_t n = report_count(r);
 	for (size_t i = 0; i < n; i++) {
 		struct compatreport_buf b = {0};
-		compatreport_finding(&b, r, i, schema_type(reader_s) == SCHEMA_AVRO, reader, writer);
+		compatreport_finding(&b, r, i, schema_type(reader_s), reader, writer);
 		if (compatreport_push(&b, messages, err) < 0) {
 			report_free(r);
 			return -1;

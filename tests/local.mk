@@ -350,6 +350,7 @@ HTTP_CASES = \
 	tests/http/cases/011-register-idempotent.http \
 	tests/http/cases/012-same-schema-other-subject.http \
 	tests/http/cases/013-register-normalize.http \
+	tests/http/cases/014-json-schema.http \
 	tests/http/cases/020-version-numbering.http \
 	tests/http/cases/021-delete-version.http \
 	tests/http/cases/022-delete-subject.http \
