@@ -31,19 +31,19 @@
 #include "registry/schemacache.h"
 #include "registry/store.h"
 
-#define API_CT_V1 "application/vnd.schemaregistry.v1+json"
-#define API_CT_SR "application/vnd.schemaregistry+json"
+#define API_CT_V1   "application/vnd.schemaregistry.v1+json"
+#define API_CT_SR   "application/vnd.schemaregistry+json"
 #define API_CT_JSON "application/json"
 
-#define API_SCHEMA_LIMIT 1000   /* GET /schemas: default and largest page */
-#define API_MAX_REFS 1000       /* references one registration may carry */
+#define API_SCHEMA_LIMIT 1000 /* GET /schemas: default and largest page */
+#define API_MAX_REFS     1000 /* references one registration may carry */
 
 struct api {
 	struct store *st;
 	size_t body_limit;
 	struct idcache *ids;
 	struct schemacache *parsed;
-	char *types;             /* the GET /schemas/types body, immutable */
+	char *types; /* the GET /schemas/types body, immutable */
 };
 
 /* One request in flight. */
@@ -51,8 +51,8 @@ struct api_ctx {
 	struct api *a;
 	const struct http_request *req;
 	struct http_response *resp;
-	const char *ctype;       /* negotiated response type */
-	char *subject;           /* the {subject} segment, UTF-8 repaired; NULL if none */
+	const char *ctype; /* negotiated response type */
+	char *subject;     /* the {subject} segment, UTF-8 repaired; NULL if none */
 };
 
 /* ---- Responses ---- */
@@ -83,7 +83,9 @@ static void api_send_error(struct api_ctx *c, const struct sg_error *e)
 	api_send_error_msg(c, e->code == SG_OK ? SG_EINTERNAL : e->code, e->msg);
 }
 
-__attribute__((format(printf, 3, 4)))
+static void api_fail(struct api_ctx *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void api_fail(struct api_ctx *c, int code, const char *fmt, ...)
 {
 	struct sg_error e = {0};
@@ -183,9 +185,9 @@ static int api_version_param(struct api_ctx *c, const char *raw, int *out)
 	}
 	if (!ok)
 		api_fail(c, SG_EINVALID_VERSION,
-			 "The specified version '%s' is not a valid version id. Allowed values are "
-			 "between [1, 2^31-1] and the string \"latest\"",
-			 raw);
+		         "The specified version '%s' is not a valid version id. Allowed values are "
+		         "between [1, 2^31-1] and the string \"latest\"",
+		         raw);
 	return ok ? 0 : -1;
 }
 
@@ -232,8 +234,8 @@ static json_t *api_page(json_t *a, int offset, int limit)
  * long listing holds only its page in memory. */
 struct api_pager {
 	json_t *out;
-	size_t skip;             /* entries still to skip */
-	size_t left;             /* entries still to keep; SIZE_MAX for all */
+	size_t skip; /* entries still to skip */
+	size_t left; /* entries still to keep; SIZE_MAX for all */
 };
 
 static void api_pager_init(struct api_pager *p, int offset, int limit)
@@ -312,7 +314,7 @@ static json_t *api_config_scope(struct store_tx *tx, const char *subject, struct
 	}
 	if (!json_object_get(cfg, "compatibilityLevel"))
 		json_object_set_new(cfg, "compatibilityLevel",
-				    json_string(level_name(LEVEL_BACKWARD)));
+		                    json_string(level_name(LEVEL_BACKWARD)));
 	return cfg;
 }
 
@@ -321,7 +323,7 @@ static json_t *api_config_scope(struct store_tx *tx, const char *subject, struct
  * With `own_only`, a subject without its own mode yields "" (Confluent's
  * getMode). Returns 0 or -1. */
 static int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
-			  char mode[STORE_MODE_MAX], struct sg_error *err)
+                          char mode[STORE_MODE_MAX], struct sg_error *err)
 {
 	char global[STORE_MODE_MAX];
 	int g = store_mode_get(tx, NULL, global, err);
@@ -392,7 +394,7 @@ static int api_entity_cb(void *ctx, const struct store_schema *s)
 /* Loads schema `id` as an entity (subject/version when given). Returns 1
  * with *out set, 0 when absent, -1 on error. */
 static int api_load_entity(struct store_tx *tx, int64_t id, const char *subject, int version,
-			   json_t **out, struct sg_error *err)
+                           json_t **out, struct sg_error *err)
 {
 	struct api_entity_ctx e = {subject, version, NULL};
 	int r = store_schema_get(tx, id, api_entity_cb, &e, err);
@@ -411,7 +413,8 @@ struct api_find_version {
 static int api_find_version_cb(void *ctx, const struct store_version *v)
 {
 	struct api_find_version *f = ctx;
-	if (strcmp(v->subject, f->subject) == 0 && (f->any || !v->deleted) && v->version > f->version)
+	if (strcmp(v->subject, f->subject) == 0 && (f->any || !v->deleted) &&
+	    v->version > f->version)
 		f->version = v->version;
 	return 0;
 }
@@ -419,7 +422,7 @@ static int api_find_version_cb(void *ctx, const struct store_version *v)
 /* The newest live version (or any version, with `any`) of `subject` that uses
  * schema `id`. Returns the version, 0 when none, -1. */
 static int api_version_of(struct store_tx *tx, const char *subject, int64_t id, int any,
-			  struct sg_error *err)
+                          struct sg_error *err)
 {
 	struct api_find_version f = {subject, any, 0};
 	if (store_versions_by_schema(tx, id, 1, api_find_version_cb, &f, err) < 0)
@@ -433,17 +436,17 @@ static int api_version_of(struct store_tx *tx, const char *subject, int64_t id, 
  * from `body`. */
 struct api_sreq {
 	json_t *body;
-	const char *text;        /* "schema"; NULL or "" when absent */
-	const char *type_name;   /* "schemaType"; NULL means AVRO */
+	const char *text;      /* "schema"; NULL or "" when absent */
+	const char *type_name; /* "schemaType"; NULL means AVRO */
 	enum schema_type type;
-	int type_ok;             /* type_name names a type we know */
+	int type_ok; /* type_name names a type we know */
 	struct store_ref *refs;
 	size_t nrefs;
-	json_t *metadata;        /* canonical, owned; NULL when absent */
-	json_t *ruleset;         /* canonical, owned; NULL when absent */
-	int id;                  /* -1 when absent */
-	int version;             /* 0 when absent */
-	char bad_ref[300];       /* the first incomplete reference, as Java prints it */
+	json_t *metadata;  /* canonical, owned; NULL when absent */
+	json_t *ruleset;   /* canonical, owned; NULL when absent */
+	int id;            /* -1 when absent */
+	int version;       /* 0 when absent */
+	char bad_ref[300]; /* the first incomplete reference, as Java prints it */
 };
 
 static void api_sreq_clear(struct api_sreq *r)
@@ -473,7 +476,7 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 	}
 	if (!json_is_object(r->body)) {
 		error_set(&e, SG_EBAD_REQUEST, "The request body must be a JSON object, not %s",
-			  jsonio_type_word(r->body));
+		          jsonio_type_word(r->body));
 		goto fail;
 	}
 	json_t *refs = NULL;
@@ -483,7 +486,8 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 	    jsonio_get_array(r->body, "references", &refs, &e) < 0 ||
 	    jsonio_get_int32(r->body, "id", -1, &r->id, &has, &e) < 0 ||
 	    jsonio_get_int32(r->body, "version", 0, &r->version, &has, &e) < 0 ||
-	    entity_metadata(json_object_get(r->body, "metadata"), "metadata", &r->metadata, &e) < 0 ||
+	    entity_metadata(json_object_get(r->body, "metadata"), "metadata", &r->metadata, &e) <
+	        0 ||
 	    entity_ruleset(json_object_get(r->body, "ruleSet"), "ruleSet", &r->ruleset, &e) < 0)
 		goto fail;
 	r->type = SCHEMA_AVRO;
@@ -491,7 +495,7 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 	size_t n = json_array_size(refs);
 	if (n > API_MAX_REFS) {
 		error_set(&e, SG_EUNPROCESSABLE, "A schema may carry at most %d references",
-			  API_MAX_REFS);
+		          API_MAX_REFS);
 		goto fail;
 	}
 	if (n && !(r->refs = calloc(n, sizeof *r->refs))) {
@@ -501,8 +505,9 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 	for (size_t i = 0; i < n; i++) {
 		json_t *ref = json_array_get(refs, i);
 		if (!json_is_object(ref)) {
-			error_set(&e, SG_EBAD_REQUEST, "Field 'references' must hold objects, not %s",
-				  jsonio_type_word(ref));
+			error_set(&e, SG_EBAD_REQUEST,
+			          "Field 'references' must hold objects, not %s",
+			          jsonio_type_word(ref));
 			goto fail;
 		}
 		struct store_ref *sr = &r->refs[r->nrefs];
@@ -517,9 +522,9 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 				if (present)
 					snprintf(version, sizeof version, "%d", sr->version);
 				snprintf(r->bad_ref, sizeof r->bad_ref,
-					 "{name='%s', subject='%s', version=%s}",
-					 sr->name ? sr->name : "null", sr->subject ? sr->subject : "null",
-					 version);
+				         "{name='%s', subject='%s', version=%s}",
+				         sr->name ? sr->name : "null",
+				         sr->subject ? sr->subject : "null", version);
 				*bad_ref = r->bad_ref;
 			}
 			continue;
@@ -537,14 +542,14 @@ fail:
  * content in the form the store keys on. */
 struct api_cand {
 	struct schemacache_item *item;
-	const char *text;          /* canonical (or normalized) text, owned by item */
-	const char *type_name;     /* "AVRO", ... */
-	char *refs_text;           /* stored references JSON, or NULL */
+	const char *text;      /* canonical (or normalized) text, owned by item */
+	const char *type_name; /* "AVRO", ... */
+	char *refs_text;       /* stored references JSON, or NULL */
 	json_t *refs_json;
 	char *meta_text;
 	char *rules_text;
-	int *resolved;             /* concrete version of each reference */
-	struct store_ref *refs;    /* the request's, versions resolved */
+	int *resolved;          /* concrete version of each reference */
+	struct store_ref *refs; /* the request's, versions resolved */
 	size_t nrefs;
 };
 
@@ -572,7 +577,7 @@ static void api_cand_content(const struct api_cand *cd, struct store_schema *out
 
 /* Sets the metadata and rule set of a candidate (either may be NULL). */
 static int api_cand_set_extras(struct api_cand *cd, const json_t *meta, const json_t *rules,
-			       struct sg_error *err)
+                               struct sg_error *err)
 {
 	free(cd->meta_text);
 	free(cd->rules_text);
@@ -609,9 +614,9 @@ static size_t api_refs_normalize(struct store_ref *refs, size_t n)
  * Errors are SG_EINVALID_SCHEMA with Confluent's message ("Invalid schema of
  * type AVRO, details: ..."), or store errors. */
 static int api_cand_build(struct api *a, struct store_tx *tx, const struct api_sreq *r,
-			  const char *text, enum schema_type type, const char *type_name,
-			  const struct store_ref *refs, size_t nrefs, const char *bad_ref,
-			  int normalize, struct api_cand *cd, struct sg_error *err)
+                          const char *text, enum schema_type type, const char *type_name,
+                          const struct store_ref *refs, size_t nrefs, const char *bad_ref,
+                          int normalize, struct api_cand *cd, struct sg_error *err)
 {
 	memset(cd, 0, sizeof *cd);
 	if (type_name && schema_type_parse(type_name, &type) < 0)
@@ -620,8 +625,8 @@ static int api_cand_build(struct api *a, struct store_tx *tx, const struct api_s
 		return error_set(err, SG_EINVALID_SCHEMA, "Empty schema");
 	if (bad_ref)
 		return error_set(err, SG_EINVALID_SCHEMA,
-				 "Invalid schema of type %s, details: Invalid reference: %s",
-				 schema_type_name(type), bad_ref);
+		                 "Invalid schema of type %s, details: Invalid reference: %s",
+		                 schema_type_name(type), bad_ref);
 	cd->type_name = schema_type_name(type);
 	if (nrefs) {
 		cd->resolved = calloc(nrefs, sizeof *cd->resolved);
@@ -631,11 +636,11 @@ static int api_cand_build(struct api *a, struct store_tx *tx, const struct api_s
 	}
 	struct sg_error pe = {0};
 	cd->item = schemacache_parse(a->parsed, tx, type, text, strlen(text), refs, nrefs,
-				     cd->resolved, &pe);
+	                             cd->resolved, &pe);
 	if (!cd->item) {
 		if (pe.code == SG_EINVALID_SCHEMA || pe.code == SG_ELIMIT)
 			error_set(err, SG_EINVALID_SCHEMA, "Invalid schema of type %s, details: %s",
-				  cd->type_name, pe.msg);
+			          cd->type_name, pe.msg);
 		else
 			error_set(err, pe.code, "%s", pe.msg);
 		goto fail;
@@ -678,7 +683,7 @@ fail:
 
 /* The entity of a candidate (for lookup and registration answers). */
 static json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int version,
-			       int64_t id)
+                               int64_t id)
 {
 	struct store_schema s;
 	api_cand_content(cd, &s);
@@ -713,9 +718,9 @@ static int api_same_text(const char *a, const char *b)
 
 struct api_equiv {
 	const struct api_cand *cd;
-	const char *cand_version;  /* the candidate's confluent:version, or NULL */
-	json_t *cand_meta;         /* the candidate's metadata without it */
-	int version;               /* the version being compared */
+	const char *cand_version; /* the candidate's confluent:version, or NULL */
+	json_t *cand_meta;        /* the candidate's metadata without it */
+	int version;              /* the version being compared */
 	int match;
 };
 
@@ -733,12 +738,13 @@ static int api_equiv_cb(void *ctx, const struct store_schema *s)
 	/* Only a difference in confluent:version is forgiven, and a version the
 	 * candidate names must be this one. */
 	int applies = (prev_version || q->cand_version) &&
-		      (!q->cand_version || strcmp(q->cand_version, mine) == 0);
+	              (!q->cand_version || strcmp(q->cand_version, mine) == 0);
 	json_decref(full);
 	if (!applies)
 		return 0;
 	json_t *prev = api_meta_without_version(s->metadata);
-	q->match = (!prev && !q->cand_meta) || (prev && q->cand_meta && json_equal(prev, q->cand_meta));
+	q->match =
+	    (!prev && !q->cand_meta) || (prev && q->cand_meta && json_equal(prev, q->cand_meta));
 	json_decref(prev);
 	return 0;
 }
@@ -766,8 +772,8 @@ static int api_live_list_cb(void *ctx, const struct store_version *v)
 /* The newest live version of `subject` (among its latest 256) that is the
  * candidate but for the confluent:version metadata property, as Confluent's
  * canLookup() accepts. Returns the version with *id set, 0, or -1. */
-static int api_find_equivalent(struct store_tx *tx, const char *subject,
-			       const struct api_cand *cd, int64_t *id, struct sg_error *err)
+static int api_find_equivalent(struct store_tx *tx, const char *subject, const struct api_cand *cd,
+                               int64_t *id, struct sg_error *err)
 {
 	json_t *meta = cd->meta_text ? json_loads(cd->meta_text, 0, NULL) : NULL;
 	const char *cv = entity_metadata_property(meta, ENTITY_CONFLUENT_VERSION);
@@ -833,8 +839,8 @@ static void api_contexts(struct api_ctx *c)
 static void api_metadata_id(struct api_ctx *c)
 {
 	api_send_json(c, json_pack("{s:s, s:{s:[], s:{s:s, s:s}}}", "id", "", "scope", "path",
-				   "clusters", "kafka-cluster", store_cluster_id(c->a->st),
-				   "schema-registry-cluster", "schema-registry"));
+	                           "clusters", "kafka-cluster", store_cluster_id(c->a->st),
+	                           "schema-registry-cluster", "schema-registry"));
 }
 
 static void api_metadata_version(struct api_ctx *c)
@@ -960,15 +966,15 @@ static void api_schema_by_id_raw(struct api_ctx *c)
 /* GET /schemas/ids/{id}/subjects and /versions. */
 struct api_id_list {
 	json_t *out;
-	int versions;            /* SubjectVersion objects, else distinct subjects */
+	int versions; /* SubjectVersion objects, else distinct subjects */
 };
 
 static int api_id_list_cb(void *ctx, const struct store_version *v)
 {
 	struct api_id_list *l = ctx;
 	if (l->versions) {
-		json_array_append_new(l->out, json_pack("{s:s, s:i}", "subject", v->subject,
-							"version", v->version));
+		json_array_append_new(
+		    l->out, json_pack("{s:s, s:i}", "subject", v->subject, "version", v->version));
 		return 0;
 	}
 	size_t n = json_array_size(l->out);
@@ -1031,7 +1037,7 @@ static void api_schema_id_versions(struct api_ctx *c)
 struct api_schemas_list {
 	struct api_pager pg;
 	int latest_only;
-	json_t *pending;         /* latestOnly: the newest row of the current subject */
+	json_t *pending; /* latestOnly: the newest row of the current subject */
 	char *pending_subject;
 };
 
@@ -1114,8 +1120,8 @@ static void api_subjects_list(struct api_ctx *c)
 		prefix = NULL;
 	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
 	enum store_filter f = api_query_bool(c, "deletedOnly") ? STORE_DELETED_ONLY
-			      : api_query_bool(c, "deleted") ? STORE_ALL
-			      : STORE_LIVE;
+	                      : api_query_bool(c, "deleted")   ? STORE_ALL
+	                                                       : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
 	if (!tx) {
 		free(fixed);
@@ -1144,8 +1150,8 @@ struct api_versions_list {
 static int api_versions_cb(void *ctx, const struct store_version *v)
 {
 	struct api_versions_list *l = ctx;
-	return api_pager_push(&l->pg, json_integer(l->negative && v->deleted ? -v->version
-									      : v->version));
+	return api_pager_push(&l->pg,
+	                      json_integer(l->negative && v->deleted ? -v->version : v->version));
 }
 
 static void api_versions_list(struct api_ctx *c)
@@ -1156,8 +1162,10 @@ static void api_versions_list(struct api_ctx *c)
 	int deleted = api_query_bool(c, "deleted");
 	int deleted_only = api_query_bool(c, "deletedOnly");
 	int negative = api_query_bool(c, "deletedAsNegative");
-	enum store_filter f = negative ? STORE_ALL : deleted_only ? STORE_DELETED_ONLY
-			      : deleted ? STORE_ALL : STORE_LIVE;
+	enum store_filter f = negative       ? STORE_ALL
+	                      : deleted_only ? STORE_DELETED_ONLY
+	                      : deleted      ? STORE_ALL
+	                                     : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
 	if (!tx)
 		return;
@@ -1188,11 +1196,11 @@ static void api_versions_list(struct api_ctx *c)
  * soft-deleted. On absence sends 40401 or 40402 and returns 0. Returns 1 with
  * *v filled, 0 (response sent), -1 (response sent). */
 static int api_resolve_version(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
-			       struct store_version *v)
+                               struct store_version *v)
 {
 	struct sg_error e = {0};
 	int r = version == -1 ? store_version_latest(tx, c->subject, 0, v, &e)
-			      : store_version_get(tx, c->subject, version, v, &e);
+	                      : store_version_get(tx, c->subject, version, v, &e);
 	if (r == 1 && v->deleted && !deleted)
 		r = 0;
 	if (r == 0) {
@@ -1231,8 +1239,9 @@ static void api_version_get_common(struct api_ctx *c, int raw)
 	store_end(tx);
 	if (r <= 0) {
 		if (r == 0)
-			error_set(&e, SG_ESTORE, "version %d of subject '%s' names a missing schema",
-				  v.version, c->subject);
+			error_set(&e, SG_ESTORE,
+			          "version %d of subject '%s' names a missing schema", v.version,
+			          c->subject);
 		api_send_error(c, &e);
 		return;
 	}
@@ -1310,7 +1319,7 @@ static int api_ref_check_cb(void *ctx, const struct store_version *v)
 }
 
 static int api_is_referenced(struct store_tx *tx, const char *subject, int version, int deleted,
-			     const char *except_subject, struct sg_error *err)
+                             const char *except_subject, struct sg_error *err)
 {
 	struct api_ref_check rc = {except_subject, 0};
 	if (store_referrers(tx, subject, version, deleted, api_ref_check_cb, &rc, err) < 0)
@@ -1321,9 +1330,9 @@ static int api_is_referenced(struct store_tx *tx, const char *subject, int versi
 static void api_fail_referenced(struct api_ctx *c, const char *subject, int version)
 {
 	api_fail(c, SG_EREFERENCE_EXISTS,
-		 "One or more references exist to the schema "
-		 "{magic=1,keytype=SCHEMA,subject=%s,version=%d}.",
-		 subject, version);
+	         "One or more references exist to the schema "
+	         "{magic=1,keytype=SCHEMA,subject=%s,version=%d}.",
+	         subject, version);
 }
 
 /* Ids whose schema rows a purge dropped; the caches forget them after the
@@ -1362,8 +1371,7 @@ static void api_dropped_forget(struct api *a, struct api_dropped *d)
 }
 
 /* Removes mode and config of a subject that has no version left. */
-static int api_drop_subject_settings(struct store_tx *tx, const char *subject,
-				     struct sg_error *err)
+static int api_drop_subject_settings(struct store_tx *tx, const char *subject, struct sg_error *err)
 {
 	int r = store_subject_exists(tx, subject, 1, err);
 	if (r != 0)
@@ -1398,19 +1406,19 @@ static void api_subject_delete(struct api_ctx *c)
 	}
 	if (r == 1 && !permanent && (r = store_subject_exists(tx, c->subject, 0, &e)) == 0) {
 		api_fail(c, SG_ESUBJECT_SOFT_DELETED,
-			 "Subject '%s' was soft deleted.Set permanent=true to delete permanently",
-			 c->subject);
+		         "Subject '%s' was soft deleted.Set permanent=true to delete permanently",
+		         c->subject);
 		goto done;
 	}
 	if (r < 0 || api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
 		goto fail;
 	if (api_mode_readonly(mode)) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-			 c->subject);
+		         c->subject);
 		goto done;
 	}
 	if (store_versions(tx, c->subject, permanent ? STORE_ALL : STORE_LIVE,
-			   api_collect_versions_cb, versions, &e) < 0)
+	                   api_collect_versions_cb, versions, &e) < 0)
 		goto fail;
 	for (size_t i = 0; i < json_array_size(versions); i++) {
 		json_t *pair = json_array_get(versions, i);
@@ -1423,9 +1431,10 @@ static void api_subject_delete(struct api_ctx *c)
 			goto done;
 		}
 		if (permanent && !json_integer_value(json_array_get(pair, 1))) {
-			api_fail(c, SG_ESUBJECT_NOT_SOFT_DELETED,
-				 "Subject '%s' was not deleted first before being permanently deleted",
-				 c->subject);
+			api_fail(
+			    c, SG_ESUBJECT_NOT_SOFT_DELETED,
+			    "Subject '%s' was not deleted first before being permanently deleted",
+			    c->subject);
 			goto done;
 		}
 		json_array_append_new(out, json_integer(v));
@@ -1436,7 +1445,7 @@ static void api_subject_delete(struct api_ctx *c)
 		int v = (int)json_integer_value(json_array_get(out, i));
 		int64_t gone = 0;
 		if (permanent ? store_version_purge(tx, c->subject, v, &gone, &e) < 0
-			      : store_version_soft_delete(tx, c->subject, v, &e) < 0)
+		              : store_version_soft_delete(tx, c->subject, v, &e) < 0)
 			goto fail;
 		if (api_dropped_add(&dropped, gone, &e) < 0)
 			goto fail;
@@ -1476,14 +1485,14 @@ static void api_version_delete(struct api_ctx *c)
 	struct store_version v;
 	char mode[STORE_MODE_MAX];
 	int r = version == -1 ? store_version_latest(tx, c->subject, 0, &v, &e)
-			      : store_version_get(tx, c->subject, version, &v, &e);
+	                      : store_version_get(tx, c->subject, version, &v, &e);
 	if (r < 0)
 		goto fail;
 	if (r == 1 && v.deleted && !permanent) {
 		api_fail(c, SG_EVERSION_SOFT_DELETED,
-			 "Subject '%s' Version %s was soft deleted.Set permanent=true to delete "
-			 "permanently",
-			 c->subject, c->req->segs[3]);
+		         "Subject '%s' Version %s was soft deleted.Set permanent=true to delete "
+		         "permanently",
+		         c->subject, c->req->segs[3]);
 		goto done;
 	}
 	if (r == 0) {
@@ -1500,7 +1509,7 @@ static void api_version_delete(struct api_ctx *c)
 		goto fail;
 	if (api_mode_readonly(mode)) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-			 c->subject);
+		         c->subject);
 		goto done;
 	}
 	int ref = api_is_referenced(tx, c->subject, v.version, permanent, NULL, &e);
@@ -1512,9 +1521,9 @@ static void api_version_delete(struct api_ctx *c)
 	}
 	if (permanent && !v.deleted) {
 		api_fail(c, SG_EVERSION_NOT_SOFT_DELETED,
-			 "Subject '%s' Version %d was not deleted first before being permanently "
-			 "deleted",
-			 c->subject, v.version);
+		         "Subject '%s' Version %d was not deleted first before being permanently "
+		         "deleted",
+		         c->subject, v.version);
 		goto done;
 	}
 	if (permanent) {
@@ -1561,13 +1570,13 @@ static void api_subject_lookup(struct api_ctx *c)
 	json_t *cfg = api_config_scope(tx, c->subject, &e);
 	if (!cfg)
 		goto fail;
-	int normalize = api_query_bool(c, "normalize") ||
-			json_is_true(json_object_get(cfg, "normalize"));
+	int normalize =
+	    api_query_bool(c, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
 	json_decref(cfg);
 	if (!r.text || !*r.text)
 		goto absent;
 	if (api_cand_build(c->a, tx, &r, r.text, r.type, r.type_name, r.refs, r.nrefs, bad_ref,
-			   normalize, &cd, &e) < 0)
+	                   normalize, &cd, &e) < 0)
 		goto fail;
 	struct store_schema content;
 	api_cand_content(&cd, &content);
@@ -1583,7 +1592,8 @@ static void api_subject_lookup(struct api_ctx *c)
 		struct store_version latest;
 		int lr = store_version_latest(tx, c->subject, 0, &latest, &e);
 		json_t *ent = NULL;
-		if (lr < 0 || (lr == 1 && api_load_entity(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
+		if (lr < 0 ||
+		    (lr == 1 && api_load_entity(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
 			goto fail;
 		json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
 		if (m || rs) {
@@ -1622,7 +1632,7 @@ static void api_subject_lookup(struct api_ctx *c)
 		api_send_json(c, ent);
 		return;
 	}
-absent: {
+absent : {
 	int exists = store_subject_exists(tx, c->subject, deleted, &e);
 	if (exists < 0)
 		goto fail;
@@ -1695,7 +1705,8 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 	json_t *ent = NULL;
 	int r = api_load_entity(l->tx, v->schema_id, NULL, 0, &ent, l->err);
 	if (r <= 0)
-		return r == 0 ? error_set(l->err, SG_ESTORE, "a version names a missing schema") : -1;
+		return r == 0 ? error_set(l->err, SG_ESTORE, "a version names a missing schema")
+		              : -1;
 	struct schemacache_item *item = schemacache_get(l->a->parsed, l->tx, v->schema_id, l->err);
 	if (!item) {
 		json_decref(ent);
@@ -1719,14 +1730,14 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 
 /* Loads the live versions of `subject`, or just `only` when > 0. */
 static int api_history_load(struct api *a, struct store_tx *tx, const char *subject,
-			    struct api_history *h, struct sg_error *err)
+                            struct api_history *h, struct sg_error *err)
 {
 	struct api_history_load l = {a, tx, h, err};
 	return store_versions(tx, subject, STORE_LIVE, api_history_cb, &l, err) < 0 ? -1 : 0;
 }
 
 static int api_history_load_one(struct api *a, struct store_tx *tx, const struct store_version *v,
-				struct api_history *h, struct sg_error *err)
+                                struct api_history *h, struct sg_error *err)
 {
 	struct api_history_load l = {a, tx, h, err};
 	return api_history_cb(&l, v);
@@ -1736,7 +1747,7 @@ static int api_history_load_one(struct api *a, struct store_tx *tx, const struct
  * version for a non-transitive level, every live version for a transitive
  * one or when a compatibilityGroup filters them. */
 static int api_history_for(struct api *a, struct store_tx *tx, const char *subject,
-			   const json_t *cfg, struct api_history *h, struct sg_error *err)
+                           const json_t *cfg, struct api_history *h, struct sg_error *err)
 {
 	enum level level = entity_config_level(cfg, LEVEL_BACKWARD);
 	if (level == LEVEL_NONE)
@@ -1754,13 +1765,13 @@ static int api_history_for(struct api *a, struct store_tx *tx, const char *subje
  * only versions whose metadata property of that name equals the candidate's
  * count. Returns 1, 0 (messages filled) or -1. */
 static int api_check(const json_t *cfg, const struct schema *cand, const json_t *cand_meta,
-		     struct api_history *h, json_t *messages, struct sg_error *err)
+                     struct api_history *h, json_t *messages, struct sg_error *err)
 {
 	enum level level = entity_config_level(cfg, LEVEL_BACKWARD);
 	const char *policy = json_string_value(json_object_get(cfg, "compatibilityPolicy"));
 	enum schema_policy pol = policy && strcasecmp(policy, "LENIENT") == 0
-					 ? SCHEMA_POLICY_LENIENT
-					 : SCHEMA_POLICY_STRICT;
+	                             ? SCHEMA_POLICY_LENIENT
+	                             : SCHEMA_POLICY_STRICT;
 	int validate_fields = json_is_true(json_object_get(cfg, "validateFields"));
 	const char *group = json_string_value(json_object_get(cfg, "compatibilityGroup"));
 	struct compatreport_prev *prev = h->prev;
@@ -1817,7 +1828,7 @@ static json_t *api_register_id(int64_t id)
  * answered without taking the writer, whatever the mode. Returns 1 with
  * *answer set, 0 to go on, -1 with err set. */
 static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const char *bad_ref,
-			      int normalize_param, json_t **answer, struct sg_error *e)
+                              int normalize_param, json_t **answer, struct sg_error *e)
 {
 	*answer = NULL;
 	if (!r->text || !*r->text)
@@ -1836,7 +1847,7 @@ static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const
 		goto out;
 	}
 	if (api_cand_build(c->a, tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs, bad_ref,
-			   normalize, &cd, e) < 0)
+	                   normalize, &cd, e) < 0)
 		goto out;
 	struct store_schema content;
 	api_cand_content(&cd, &content);
@@ -1885,12 +1896,13 @@ static int api_stale_cb(void *ctx, const struct store_version *v)
 }
 
 static int api_purge_stale(struct store_tx *tx, const char *subject, int64_t id, int below,
-			   struct sg_error *err)
+                           struct sg_error *err)
 {
 	struct api_stale s = {id, below, json_array()};
 	if (!s.versions)
 		return error_set(err, SG_ENOMEM, "out of memory");
-	int rc = store_versions(tx, subject, STORE_DELETED_ONLY, api_stale_cb, &s, err) < 0 ? -1 : 0;
+	int rc =
+	    store_versions(tx, subject, STORE_DELETED_ONLY, api_stale_cb, &s, err) < 0 ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < json_array_size(s.versions); i++) {
 		int v = (int)json_integer_value(json_array_get(s.versions, i));
 		int ref = api_is_referenced(tx, subject, v, 1, NULL, err);
@@ -1934,18 +1946,18 @@ static void api_register(struct api_ctx *c)
 		goto fail;
 	if (api_mode_readonly(mode)) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-			 c->subject);
+		         c->subject);
 		goto done;
 	}
 	int import = strcmp(mode, "IMPORT") == 0;
 	if (r.id >= 0 && !import) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",
-			 c->subject);
+		         c->subject);
 		goto done;
 	}
 	if (r.id < 0 && strcmp(mode, "READWRITE") != 0) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in read-write mode",
-			 c->subject);
+		         c->subject);
 		goto done;
 	}
 
@@ -1989,30 +2001,32 @@ static void api_register(struct api_ctx *c)
 			for (size_t i = 0; i < nrefs; i++) {
 				json_t *ref = json_array_get(prev_refs_json, i);
 				prev_refs[i].name = json_string_value(json_object_get(ref, "name"));
-				prev_refs[i].subject = json_string_value(json_object_get(ref, "subject"));
+				prev_refs[i].subject =
+				    json_string_value(json_object_get(ref, "subject"));
 				prev_refs[i].version =
-					(int)json_integer_value(json_object_get(ref, "version"));
+				    (int)json_integer_value(json_object_get(ref, "version"));
 			}
 			refs = prev_refs;
 			bad_ref = NULL;
 			modified = 1;
 		}
-		const json_t *specific_meta = r.metadata ? r.metadata
-					      : json_object_get(prev_ent, "metadata");
-		const json_t *specific_rules = r.ruleset ? r.ruleset
-					       : json_object_get(prev_ent, "ruleSet");
-		json_t *m1 = entity_metadata_merge(json_object_get(cfg, "defaultMetadata"),
-						   specific_meta);
+		const json_t *specific_meta =
+		    r.metadata ? r.metadata : json_object_get(prev_ent, "metadata");
+		const json_t *specific_rules =
+		    r.ruleset ? r.ruleset : json_object_get(prev_ent, "ruleSet");
+		json_t *m1 =
+		    entity_metadata_merge(json_object_get(cfg, "defaultMetadata"), specific_meta);
 		meta = entity_metadata_merge(m1, json_object_get(cfg, "overrideMetadata"));
 		json_decref(m1);
-		json_t *r1 = entity_ruleset_merge(json_object_get(cfg, "defaultRuleSet"),
-						  specific_rules);
+		json_t *r1 =
+		    entity_ruleset_merge(json_object_get(cfg, "defaultRuleSet"), specific_rules);
 		rules = entity_ruleset_merge(r1, json_object_get(cfg, "overrideRuleSet"));
 		json_decref(r1);
 		if (r.version != 0 || entity_metadata_property(meta, ENTITY_CONFLUENT_VERSION)) {
 			char num[16];
 			snprintf(num, sizeof num, "%d", next_version);
-			json_t *m2 = entity_metadata_with_property(meta, ENTITY_CONFLUENT_VERSION, num);
+			json_t *m2 =
+			    entity_metadata_with_property(meta, ENTITY_CONFLUENT_VERSION, num);
 			json_decref(meta);
 			meta = m2;
 		}
@@ -2023,7 +2037,7 @@ static void api_register(struct api_ctx *c)
 		rules = json_incref(r.ruleset);
 	}
 	if (api_cand_build(c->a, tx, NULL, text, type, type_name, refs, nrefs, bad_ref, normalize,
-			   &cd, &e) < 0 ||
+	                   &cd, &e) < 0 ||
 	    api_cand_set_extras(&cd, meta, rules, &e) < 0)
 		goto fail_refs;
 
@@ -2035,12 +2049,13 @@ static void api_register(struct api_ctx *c)
 	int64_t schema_id = r.id >= 0 ? r.id : -1;
 	if (existing > 0) {
 		if (schema_id < 0 || schema_id == existing) {
-			int v = r.version == 0 ? api_version_of(tx, c->subject, existing, 0, &e) : 0;
+			int v =
+			    r.version == 0 ? api_version_of(tx, c->subject, existing, 0, &e) : 0;
 			if (v < 0)
 				goto fail_refs;
 			if (v > 0) {
 				json_t *ans = modified ? api_register_full(&cd, v, existing)
-						       : api_register_id(existing);
+				                       : api_register_id(existing);
 				store_end(tx);
 				tx = NULL;
 				api_send_json(c, ans);
@@ -2049,8 +2064,8 @@ static void api_register(struct api_ctx *c)
 			schema_id = existing;
 		} else {
 			api_fail(c, SG_EID_MISMATCH,
-				 "Schema already registered with id %lld instead of input id %d",
-				 (long long)existing, r.id);
+			         "Schema already registered with id %lld instead of input id %d",
+			         (long long)existing, r.id);
 			goto done_refs;
 		}
 	}
@@ -2061,7 +2076,8 @@ static void api_register(struct api_ctx *c)
 		if (v < 0)
 			goto fail_refs;
 		if (v > 0) {
-			json_t *ans = modified ? api_register_full(&cd, v, eq_id) : api_register_id(eq_id);
+			json_t *ans =
+			    modified ? api_register_full(&cd, v, eq_id) : api_register_id(eq_id);
 			store_end(tx);
 			tx = NULL;
 			api_send_json(c, ans);
@@ -2089,10 +2105,11 @@ static void api_register(struct api_ctx *c)
 				error_set(&e, SG_ENOMEM, "out of memory");
 				goto fail_refs;
 			}
-			snprintf(msg, need,
-				 "Schema being registered is incompatible with an earlier schema for "
-				 "subject \"%s\", details: %s",
-				 c->subject, list);
+			snprintf(
+			    msg, need,
+			    "Schema being registered is incompatible with an earlier schema for "
+			    "subject \"%s\", details: %s",
+			    c->subject, list);
 			api_send_error_msg(c, SG_ECONFLICT_INCOMPATIBLE, msg);
 			free(list);
 			free(msg);
@@ -2103,7 +2120,8 @@ static void api_register(struct api_ctx *c)
 	int version = next_version;
 	if (r.version > 0) {
 		if (r.version != next_version && !import) {
-			api_fail(c, SG_EINVALID_SCHEMA, "Version is not one more than previous version");
+			api_fail(c, SG_EINVALID_SCHEMA,
+			         "Version is not one more than previous version");
 			goto done_refs;
 		}
 		version = r.version;
@@ -2113,15 +2131,15 @@ static void api_register(struct api_ctx *c)
 			goto fail_refs;
 		if (t == 1) {
 			api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-				 "Overwrite of version %d of subject %s is not permitted.", version,
-				 c->subject);
+			         "Overwrite of version %d of subject %s is not permitted.", version,
+			         c->subject);
 			goto done_refs;
 		}
 	}
 	if (schema_id < 0 || schema_id != existing) {
 		if (schema_id == 0) {
 			api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-				 "Schema id 0 is not permitted: ids start at 1");
+			         "Schema id 0 is not permitted: ids start at 1");
 			goto done_refs;
 		}
 		if (schema_id > 0) {
@@ -2130,8 +2148,8 @@ static void api_register(struct api_ctx *c)
 				goto fail_refs;
 			if (taken) {
 				api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-					 "Overwrite new schema with id %lld is not permitted.",
-					 (long long)schema_id);
+				         "Overwrite new schema with id %lld is not permitted.",
+				         (long long)schema_id);
 				goto done_refs;
 			}
 		}
@@ -2149,7 +2167,7 @@ static void api_register(struct api_ctx *c)
 	}
 	tx = NULL;
 	api_send_json(c, modified ? api_register_full(&cd, version, schema_id)
-				  : api_register_id(schema_id));
+	                          : api_register_id(schema_id));
 	goto done_refs;
 fail_refs:
 	api_send_error(c, &e);
@@ -2193,7 +2211,7 @@ static void api_compat_common(struct api_ctx *c, int one)
 	if (one) {
 		struct store_version v;
 		int found = version == -1 ? store_version_latest(tx, c->subject, 0, &v, &e)
-					  : store_version_get(tx, c->subject, version, &v, &e);
+		                          : store_version_get(tx, c->subject, version, &v, &e);
 		if (found == 1 && v.deleted)
 			found = 0;
 		if (found < 0)
@@ -2209,11 +2227,11 @@ static void api_compat_common(struct api_ctx *c, int one)
 		goto fail;
 	if (!one && api_history_for(c->a, tx, c->subject, cfg, &h, &e) < 0)
 		goto fail;
-	int normalize = api_query_bool(c, "normalize") ||
-			json_is_true(json_object_get(cfg, "normalize"));
+	int normalize =
+	    api_query_bool(c, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
 	struct sg_error pe = {0};
 	if (api_cand_build(c->a, tx, &r, r.text, r.type, r.type_name, r.refs, r.nrefs, bad_ref,
-			   normalize, &cd, &pe) < 0) {
+	                   normalize, &cd, &pe) < 0) {
 		if (pe.code != SG_EINVALID_SCHEMA || !verbose) {
 			e = pe;
 			goto fail;
@@ -2277,7 +2295,7 @@ static json_t *api_config_view(const json_t *stored)
 /* Reads the stored config of `subject` (NULL: the registry). Returns 1 with
  * *out set, 0 when none, -1. */
 static int api_config_stored(struct store_tx *tx, const char *subject, json_t **out,
-			     struct sg_error *err)
+                             struct sg_error *err)
 {
 	char *text = NULL;
 	*out = NULL;
@@ -2312,8 +2330,8 @@ static void api_config_get(struct api_ctx *c)
 	}
 	if (r == 0 && c->subject && !to_global) {
 		api_fail(c, SG_ECOMPAT_NOT_CONFIGURED,
-			 "Subject '%s' does not have subject-level compatibility configured",
-			 c->subject);
+		         "Subject '%s' does not have subject-level compatibility configured",
+		         c->subject);
 		return;
 	}
 	json_t *view = api_config_view(stored);
@@ -2352,7 +2370,7 @@ static void api_config_put(struct api_ctx *c)
 	if (api_mode_readonly(mode)) {
 		store_end(tx);
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-			 api_subject_word(c->subject));
+		         api_subject_word(c->subject));
 		goto done;
 	}
 	char *text = NULL;
@@ -2400,7 +2418,7 @@ static void api_config_delete(struct api_ctx *c)
 		goto fail;
 	if (api_mode_readonly(mode)) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-			 api_subject_word(c->subject));
+		         api_subject_word(c->subject));
 		goto done;
 	}
 	if (store_config_delete(tx, c->subject, &e) < 0)
@@ -2422,7 +2440,7 @@ done:
 /* ---- Mode ---- */
 
 static const char *const api_modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT",
-					 NULL};
+                                        NULL};
 
 static void api_mode_get(struct api_ctx *c)
 {
@@ -2440,7 +2458,7 @@ static void api_mode_get(struct api_ctx *c)
 	}
 	if (!mode[0]) {
 		api_fail(c, SG_EMODE_NOT_CONFIGURED,
-			 "Subject '%s' does not have subject-level mode configured", c->subject);
+		         "Subject '%s' does not have subject-level mode configured", c->subject);
 		return;
 	}
 	api_send_json(c, json_pack("{s:s}", "mode", mode));
@@ -2467,14 +2485,15 @@ static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api
 			json_array_append_new(subjects, json_string(c->subject));
 	} else {
 		live = store_subjects(tx, "", STORE_LIVE, api_import_subject_cb, subjects, &e);
-		if (live == 0 && store_subjects(tx, "", STORE_ALL, api_import_subject_cb, subjects,
-						&e) < 0)
+		if (live == 0 &&
+		    store_subjects(tx, "", STORE_ALL, api_import_subject_cb, subjects, &e) < 0)
 			live = -1;
 	}
 	if (live < 0 || e.code)
 		goto fail;
 	if (live > 0) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Cannot import since found existing subjects");
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Cannot import since found existing subjects");
 		goto out;
 	}
 	for (size_t i = 0; i < json_array_size(subjects); i++) {
@@ -2483,7 +2502,8 @@ static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api
 		if (store_versions(tx, s, STORE_ALL, api_collect_versions_cb, versions, &e) < 0)
 			goto fail;
 		for (size_t j = json_array_size(versions); j-- > 0;) {
-			int v = (int)json_integer_value(json_array_get(json_array_get(versions, j), 0));
+			int v =
+			    (int)json_integer_value(json_array_get(json_array_get(versions, j), 0));
 			int ref = api_is_referenced(tx, s, v, 1, NULL, &e);
 			if (ref < 0)
 				goto fail;
@@ -2523,7 +2543,7 @@ static void api_mode_put(struct api_ctx *c)
 	}
 	if (!json_is_object(body)) {
 		error_set(&e, SG_EBAD_REQUEST, "The request body must be a JSON object, not %s",
-			  jsonio_type_word(body));
+		          jsonio_type_word(body));
 		goto fail;
 	}
 	const char *given;
@@ -2535,7 +2555,7 @@ static void api_mode_put(struct api_ctx *c)
 			mode = api_modes[i];
 	if (!mode) {
 		api_fail(c, SG_EINVALID_MODE,
-			 "Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.");
+		         "Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.");
 		goto done;
 	}
 	int force = api_query_bool(c, "force");
@@ -2600,47 +2620,47 @@ typedef void (*api_fn)(struct api_ctx *c);
 
 struct api_route {
 	const char *method;
-	const char *path[6];     /* literal segments; "*" matches any one */
-	int subject_at;          /* index of the {subject} segment, or -1 */
+	const char *path[6]; /* literal segments; "*" matches any one */
+	int subject_at;      /* index of the {subject} segment, or -1 */
 	api_fn fn;
 };
 
 static const struct api_route api_routes[] = {
-	{"GET", {NULL}, -1, api_root},
-	{"POST", {NULL}, -1, api_root},
-	{"GET", {"health"}, -1, api_health},
-	{"GET", {"schemas", "types"}, -1, api_schema_types},
-	{"GET", {"schemas"}, -1, api_schemas_list},
-	{"GET", {"schemas", "ids", "*"}, -1, api_schema_by_id},
-	{"GET", {"schemas", "ids", "*", "schema"}, -1, api_schema_by_id_raw},
-	{"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schema_id_subjects},
-	{"GET", {"schemas", "ids", "*", "versions"}, -1, api_schema_id_versions},
-	{"GET", {"subjects"}, -1, api_subjects_list},
-	{"POST", {"subjects", "*"}, 1, api_subject_lookup},
-	{"DELETE", {"subjects", "*"}, 1, api_subject_delete},
-	{"GET", {"subjects", "*", "versions"}, 1, api_versions_list},
-	{"POST", {"subjects", "*", "versions"}, 1, api_register},
-	{"GET", {"subjects", "*", "versions", "*"}, 1, api_version_get},
-	{"DELETE", {"subjects", "*", "versions", "*"}, 1, api_version_delete},
-	{"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_version_raw},
-	{"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_version_referencedby},
-	{"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, api_compat_version},
-	{"POST", {"compatibility", "subjects", "*", "versions"}, 2, api_compat_all},
-	{"GET", {"config"}, -1, api_config_get},
-	{"PUT", {"config"}, -1, api_config_put},
-	{"DELETE", {"config"}, -1, api_config_delete},
-	{"GET", {"config", "*"}, 1, api_config_get},
-	{"PUT", {"config", "*"}, 1, api_config_put},
-	{"DELETE", {"config", "*"}, 1, api_config_delete},
-	{"GET", {"mode"}, -1, api_mode_get},
-	{"PUT", {"mode"}, -1, api_mode_put},
-	{"DELETE", {"mode"}, -1, api_mode_delete},
-	{"GET", {"mode", "*"}, 1, api_mode_get},
-	{"PUT", {"mode", "*"}, 1, api_mode_put},
-	{"DELETE", {"mode", "*"}, 1, api_mode_delete},
-	{"GET", {"contexts"}, -1, api_contexts},
-	{"GET", {"v1", "metadata", "id"}, -1, api_metadata_id},
-	{"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
+    {"GET", {NULL}, -1, api_root},
+    {"POST", {NULL}, -1, api_root},
+    {"GET", {"health"}, -1, api_health},
+    {"GET", {"schemas", "types"}, -1, api_schema_types},
+    {"GET", {"schemas"}, -1, api_schemas_list},
+    {"GET", {"schemas", "ids", "*"}, -1, api_schema_by_id},
+    {"GET", {"schemas", "ids", "*", "schema"}, -1, api_schema_by_id_raw},
+    {"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schema_id_subjects},
+    {"GET", {"schemas", "ids", "*", "versions"}, -1, api_schema_id_versions},
+    {"GET", {"subjects"}, -1, api_subjects_list},
+    {"POST", {"subjects", "*"}, 1, api_subject_lookup},
+    {"DELETE", {"subjects", "*"}, 1, api_subject_delete},
+    {"GET", {"subjects", "*", "versions"}, 1, api_versions_list},
+    {"POST", {"subjects", "*", "versions"}, 1, api_register},
+    {"GET", {"subjects", "*", "versions", "*"}, 1, api_version_get},
+    {"DELETE", {"subjects", "*", "versions", "*"}, 1, api_version_delete},
+    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_version_raw},
+    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_version_referencedby},
+    {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, api_compat_version},
+    {"POST", {"compatibility", "subjects", "*", "versions"}, 2, api_compat_all},
+    {"GET", {"config"}, -1, api_config_get},
+    {"PUT", {"config"}, -1, api_config_put},
+    {"DELETE", {"config"}, -1, api_config_delete},
+    {"GET", {"config", "*"}, 1, api_config_get},
+    {"PUT", {"config", "*"}, 1, api_config_put},
+    {"DELETE", {"config", "*"}, 1, api_config_delete},
+    {"GET", {"mode"}, -1, api_mode_get},
+    {"PUT", {"mode"}, -1, api_mode_put},
+    {"DELETE", {"mode"}, -1, api_mode_delete},
+    {"GET", {"mode", "*"}, 1, api_mode_get},
+    {"PUT", {"mode", "*"}, 1, api_mode_put},
+    {"DELETE", {"mode", "*"}, 1, api_mode_delete},
+    {"GET", {"contexts"}, -1, api_contexts},
+    {"GET", {"v1", "metadata", "id"}, -1, api_metadata_id},
+    {"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
 };
 
 static int api_route_matches(const struct api_route *r, const struct http_request *req)
@@ -2731,8 +2751,9 @@ static const char *api_negotiate(const char *accept)
 			else if (strcmp(mt, offers[i].type) == 0)
 				spec = 2;
 			else if (strlen(mt) == (size_t)(slash - offers[i].type) + 2 &&
-				 strncmp(mt, offers[i].type, (size_t)(slash - offers[i].type) + 1) == 0 &&
-				 mt[slash - offers[i].type + 1] == '*')
+			         strncmp(mt, offers[i].type,
+			                 (size_t)(slash - offers[i].type) + 1) == 0 &&
+			         mt[slash - offers[i].type + 1] == '*')
 				spec = 1;
 			if (spec > best_spec[i]) {
 				best_spec[i] = spec;
@@ -2742,7 +2763,8 @@ static const char *api_negotiate(const char *accept)
 	}
 	int pick = -1;
 	for (int i = 0; i < 3; i++)
-		if (best_spec[i] >= 0 && best_score[i] > 0 && (pick < 0 || best_score[i] > best_score[pick]))
+		if (best_spec[i] >= 0 && best_score[i] > 0 &&
+		    (pick < 0 || best_score[i] > best_score[pick]))
 			pick = i;
 	return pick < 0 ? NULL : offers[pick].type;
 }
@@ -2785,8 +2807,8 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 		return;
 	}
 	if (req->body_too_large) {
-		api_fail(&c, SG_ETOO_LARGE, "The request body is larger than the limit of %zu bytes",
-			 c.a->body_limit);
+		api_fail(&c, SG_ETOO_LARGE,
+		         "The request body is larger than the limit of %zu bytes", c.a->body_limit);
 		return;
 	}
 	if (route->subject_at >= 0) {
@@ -2809,15 +2831,15 @@ static json_t *api_probe_types(void)
 		enum schema_type type;
 		const char *name, *probe;
 	} kinds[] = {
-		{SCHEMA_JSON, "JSON", "{}"},
-		{SCHEMA_PROTOBUF, "PROTOBUF", "syntax = \"proto3\"; message M {}"},
-		{SCHEMA_AVRO, "AVRO", "\"string\""},
+	    {SCHEMA_JSON, "JSON", "{}"},
+	    {SCHEMA_PROTOBUF, "PROTOBUF", "syntax = \"proto3\"; message M {}"},
+	    {SCHEMA_AVRO, "AVRO", "\"string\""},
 	};
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < sizeof kinds / sizeof kinds[0]; i++) {
 		struct sg_error e = {0};
-		struct schema *s = schema_parse(kinds[i].type, kinds[i].probe, strlen(kinds[i].probe),
-						NULL, 0, &e);
+		struct schema *s = schema_parse(kinds[i].type, kinds[i].probe,
+		                                strlen(kinds[i].probe), NULL, 0, &e);
 		if (s)
 			json_array_append_new(a, json_string(kinds[i].name));
 		schema_free(s);
@@ -2834,7 +2856,8 @@ struct api *api_new(struct store *st, const struct api_options *opts, struct sg_
 	}
 	a->st = st;
 	a->body_limit = opts && opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
-	size_t cache_bytes = opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;
+	size_t cache_bytes =
+	    opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;
 	size_t parsed = opts && opts->parsed_cache ? opts->parsed_cache : 1000;
 	a->ids = idcache_new(cache_bytes);
 	a->parsed = schemacache_new(parsed);

@@ -21,11 +21,11 @@ struct store;
 struct api;
 
 struct api_options {
-	size_t body_limit;       /* bytes; the 413 message names it (default 16 MiB) */
-	size_t id_cache_bytes;   /* bodies of GET /schemas/ids/{id} kept in memory;
-				  * 0 means 32 MiB */
-	size_t parsed_cache;     /* parsed schemas kept for compatibility checks;
-				  * 0 means 1000 */
+	size_t body_limit;     /* bytes; the 413 message names it (default 16 MiB) */
+	size_t id_cache_bytes; /* bodies of GET /schemas/ids/{id} kept in memory;
+	                        * 0 means 32 MiB */
+	size_t parsed_cache;   /* parsed schemas kept for compatibility checks;
+	                        * 0 means 1000 */
 };
 
 struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err);

@@ -65,17 +65,18 @@ static const char *compatreport_template(const char *type)
 	static const struct {
 		const char *type, *text;
 	} rows[] = {
-		{"FIXED_SIZE_MISMATCH",
-		 "The size of FIXED type field at path '%P' in the %R schema does not match with the %W schema"},
-		{"TYPE_MISMATCH",
-		 "The type (path '%P') of a field in the %R schema does not match with the %W schema"},
-		{"NAME_MISMATCH", "The name of the schema has changed (path '%P')"},
-		{"MISSING_ENUM_SYMBOLS",
-		 "The %R schema is missing enum symbols '%M' at path '%P' in the %W schema"},
-		{"MISSING_UNION_BRANCH",
-		 "The %R schema is missing a type inside a union field at path '%P' in the %W schema"},
-		{"READER_FIELD_MISSING_DEFAULT_VALUE",
-		 "The field '%M' at path '%P' in the %R schema has no default value and is missing in the %W schema"},
+	    {"FIXED_SIZE_MISMATCH", "The size of FIXED type field at path '%P' in the %R schema "
+	                            "does not match with the %W schema"},
+	    {"TYPE_MISMATCH",
+	     "The type (path '%P') of a field in the %R schema does not match with the %W schema"},
+	    {"NAME_MISMATCH", "The name of the schema has changed (path '%P')"},
+	    {"MISSING_ENUM_SYMBOLS",
+	     "The %R schema is missing enum symbols '%M' at path '%P' in the %W schema"},
+	    {"MISSING_UNION_BRANCH",
+	     "The %R schema is missing a type inside a union field at path '%P' in the %W schema"},
+	    {"READER_FIELD_MISSING_DEFAULT_VALUE",
+	     "The field '%M' at path '%P' in the %R schema has no default value and is missing in "
+	     "the %W schema"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		if (strcmp(rows[i].type, type) == 0)
@@ -102,7 +103,7 @@ static int compatreport_take(struct compatreport_buf *b, int n, const char *smal
  * Schema ones by jsondiff, which know their type's details; any other gets
  * the same shape from the report's own parts. */
 static void compatreport_finding(struct compatreport_buf *b, const struct report *r, size_t i,
-				 enum schema_type st, const char *reader, const char *writer)
+                                 enum schema_type st, const char *reader, const char *writer)
 {
 	const char *type = report_type(r, i);
 	const char *path = report_location(r, i);
@@ -138,8 +139,10 @@ static void compatreport_finding(struct compatreport_buf *b, const struct report
 	for (const char *t = compatreport_template(type); *t; t++) {
 		if (t[0] == '%' && t[1]) {
 			t++;
-			compatreport_str(b, *t == 'R' ? reader : *t == 'W' ? writer
-					 : *t == 'P' ? (path[0] ? path : "/") : detail);
+			compatreport_str(b, *t == 'R'   ? reader
+			                    : *t == 'W' ? writer
+			                    : *t == 'P' ? (path[0] ? path : "/")
+			                                : detail);
 		} else {
 			compatreport_add(b, t, 1);
 		}
@@ -154,9 +157,9 @@ static void compatreport_finding(struct compatreport_buf *b, const struct report
 /* Runs one direction and appends its findings; with `tail`, also the old
  * version and text (only when there were findings, as Confluent does). */
 static int compatreport_direction(const struct schema *reader_s, const struct schema *writer_s,
-				  const char *reader, const char *writer, int tail,
-				  enum schema_policy policy, const struct compatreport_prev *old,
-				  json_t *messages, struct sg_error *err)
+                                  const char *reader, const char *writer, int tail,
+                                  enum schema_policy policy, const struct compatreport_prev *old,
+                                  json_t *messages, struct sg_error *err)
 {
 	struct report *r = report_new();
 	if (!r)
@@ -164,8 +167,9 @@ static int compatreport_direction(const struct schema *reader_s, const struct sc
 	int ok = schema_compatible(reader_s, writer_s, policy, r);
 	if (ok < 0) {
 		report_free(r);
-		return error_set(err, SG_ENOMEM, "the compatibility check failed (out of memory or "
-				 "past a work limit)");
+		return error_set(err, SG_ENOMEM,
+		                 "the compatibility check failed (out of memory or "
+		                 "past a work limit)");
 	}
 	size_t n = report_count(r);
 	for (size_t i = 0; i < n; i++) {
@@ -201,8 +205,8 @@ static int compatreport_direction(const struct schema *reader_s, const struct sc
 }
 
 int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
-		       const struct schema *candidate, const struct compatreport_prev *history,
-		       size_t n, json_t *messages, struct sg_error *err)
+                       const struct schema *candidate, const struct compatreport_prev *history,
+                       size_t n, json_t *messages, struct sg_error *err)
 {
 	if (n == 0 || level == LEVEL_NONE)
 		return 1;
@@ -222,27 +226,27 @@ int compatreport_check(enum level level, enum schema_policy policy, int validate
 	const struct compatreport_prev *old = &history[failed];
 	int rc = 0;
 	if (schema_type(old->schema) != schema_type(candidate)) {
-		if (json_array_append_new(messages,
-					  json_string("Incompatible because of different schema type")) < 0)
+		if (json_array_append_new(
+		        messages, json_string("Incompatible because of different schema type")) < 0)
 			rc = error_set(err, SG_ENOMEM, "out of memory");
 	} else if (level_backward(level) && level_forward(level)) {
 		rc = compatreport_direction(old->schema, candidate, "old", "new", 0, policy, old,
-					    messages, err);
+		                            messages, err);
 		if (rc == 0)
 			rc = compatreport_direction(candidate, old->schema, "new", "old", 1, policy,
-						    old, messages, err);
+			                            old, messages, err);
 	} else if (level_backward(level)) {
 		rc = compatreport_direction(candidate, old->schema, "new", "old", 1, policy, old,
-					    messages, err);
+		                            messages, err);
 	} else {
 		rc = compatreport_direction(old->schema, candidate, "old", "new", 1, policy, old,
-					    messages, err);
+		                            messages, err);
 	}
 	if (rc < 0)
 		return -1;
 	char line[128];
 	snprintf(line, sizeof line, "{validateFields: '%s', compatibility: '%s'}",
-		 validate_fields ? "true" : "false", level_name(level));
+	         validate_fields ? "true" : "false", level_name(level));
 	if (json_array_append_new(messages, json_string(line)) < 0)
 		return error_set(err, SG_ENOMEM, "out of memory");
 	return 0;

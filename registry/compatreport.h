@@ -25,15 +25,15 @@
 struct compatreport_prev {
 	const struct schema *schema;
 	int version;
-	const char *text;        /* as stored: what {oldSchema: '...'} shows */
+	const char *text; /* as stored: what {oldSchema: '...'} shows */
 };
 
 /* Checks `candidate` against `history` (n versions, oldest first). Returns 1
  * when compatible, 0 when not (the messages appended to `messages`, a JSON
  * array of strings), -1 on error (SG_ENOMEM). */
 int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
-		       const struct schema *candidate, const struct compatreport_prev *history,
-		       size_t n, json_t *messages, struct sg_error *err);
+                       const struct schema *candidate, const struct compatreport_prev *history,
+                       size_t n, json_t *messages, struct sg_error *err);
 
 /* Joins messages as Java prints a List<String>: "[a, b, c]". Returns a
  * malloc'd string, or NULL when out of memory. */

@@ -5,19 +5,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int entity_wrong(const char *what, const char *want, const json_t *v,
-			struct sg_error *err)
+static int entity_wrong(const char *what, const char *want, const json_t *v, struct sg_error *err)
 {
 	const char *got = "a value";
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: got = "an object"; break;
-	case JSON_ARRAY: got = "an array"; break;
-	case JSON_STRING: got = "a string"; break;
-	case JSON_INTEGER: got = "an integer"; break;
-	case JSON_REAL: got = "a number"; break;
+	case JSON_OBJECT:
+		got = "an object";
+		break;
+	case JSON_ARRAY:
+		got = "an array";
+		break;
+	case JSON_STRING:
+		got = "a string";
+		break;
+	case JSON_INTEGER:
+		got = "an integer";
+		break;
+	case JSON_REAL:
+		got = "a number";
+		break;
 	case JSON_TRUE:
-	case JSON_FALSE: got = "a boolean"; break;
-	case JSON_NULL: got = "null"; break;
+	case JSON_FALSE:
+		got = "a boolean";
+		break;
+	case JSON_NULL:
+		got = "null";
+		break;
 	}
 	return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be %s, not %s", what, want, got);
 }
@@ -28,8 +41,7 @@ static int entity_cmp(const void *a, const void *b)
 }
 
 /* A sorted array of the distinct strings in `in` (an array of strings). */
-static int entity_string_set(const json_t *in, const char *what, json_t **out,
-			     struct sg_error *err)
+static int entity_string_set(const json_t *in, const char *what, json_t **out, struct sg_error *err)
 {
 	*out = NULL;
 	if (!json_is_array(in))
@@ -60,9 +72,9 @@ static int entity_string_set(const json_t *in, const char *what, json_t **out,
 
 /* A copy of object `in` with its keys sorted, each value checked by `fn`. */
 static int entity_sorted_map(const json_t *in, const char *what,
-			     int (*fn)(const json_t *v, const char *what, json_t **out,
-				       struct sg_error *err),
-			     json_t **out, struct sg_error *err)
+                             int (*fn)(const json_t *v, const char *what, json_t **out,
+                                       struct sg_error *err),
+                             json_t **out, struct sg_error *err)
 {
 	*out = NULL;
 	if (!json_is_object(in))
@@ -74,8 +86,7 @@ static int entity_sorted_map(const json_t *in, const char *what,
 	size_t k = 0;
 	const char *key;
 	json_t *val;
-	json_object_foreach((json_t *)in, key, val)
-		keys[k++] = key;
+	json_object_foreach((json_t *)in, key, val) keys[k++] = key;
 	qsort(keys, k, sizeof *keys, entity_cmp);
 	json_t *o = json_object();
 	if (!o) {
@@ -97,7 +108,7 @@ static int entity_sorted_map(const json_t *in, const char *what,
 }
 
 static int entity_string_value(const json_t *v, const char *what, json_t **out,
-			       struct sg_error *err)
+                               struct sg_error *err)
 {
 	if (!json_is_string(v))
 		return entity_wrong(what, "an object of strings", v, err);
@@ -154,8 +165,8 @@ fail:
 	return -1;
 }
 
-static int entity_enum(const json_t *v, const char *what, const char *const *allowed,
-		       json_t *o, struct sg_error *err)
+static int entity_enum(const json_t *v, const char *what, const char *const *allowed, json_t *o,
+                       struct sg_error *err)
 {
 	if (!v || json_is_null(v))
 		return 0;
@@ -168,11 +179,10 @@ static int entity_enum(const json_t *v, const char *what, const char *const *all
 		}
 	}
 	return error_set(err, SG_EBAD_REQUEST, "Field '%s' cannot be \"%s\"", what,
-			 json_string_value(v));
+	                 json_string_value(v));
 }
 
-static int entity_opt_string(const json_t *in, const char *key, json_t *o,
-			     struct sg_error *err)
+static int entity_opt_string(const json_t *in, const char *key, json_t *o, struct sg_error *err)
 {
 	const json_t *v = json_object_get(in, key);
 	if (!v || json_is_null(v))
@@ -188,7 +198,7 @@ static int entity_rule(const json_t *in, const char *what, json_t **out, struct 
 {
 	static const char *const kinds[] = {"TRANSFORM", "CONDITION", NULL};
 	static const char *const modes[] = {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE",
-					    "READ", "WRITEREAD", NULL};
+	                                    "READ",    "WRITEREAD", NULL};
 	*out = NULL;
 	if (!json_is_object(in))
 		return entity_wrong(what, "an array of rule objects", in, err);
@@ -229,8 +239,8 @@ fail:
 	return -1;
 }
 
-static const char *const entity_rule_lists[] = {"migrationRules", "domainRules",
-						"encodingRules", NULL};
+static const char *const entity_rule_lists[] = {"migrationRules", "domainRules", "encodingRules",
+                                                NULL};
 
 int entity_ruleset(const json_t *in, const char *what, json_t **out, struct sg_error *err)
 {
@@ -254,7 +264,8 @@ int entity_ruleset(const json_t *in, const char *what, json_t **out, struct sg_e
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < json_array_size(list); i++) {
 			json_t *rule = NULL;
-			if (entity_rule(json_array_get(list, i), entity_rule_lists[l], &rule, err) < 0) {
+			if (entity_rule(json_array_get(list, i), entity_rule_lists[l], &rule, err) <
+			    0) {
 				json_decref(a);
 				json_decref(rs);
 				return -1;
@@ -281,8 +292,7 @@ static json_t *entity_sort_keys(const json_t *o)
 	size_t k = 0;
 	const char *key;
 	json_t *val;
-	json_object_foreach((json_t *)o, key, val)
-		keys[k++] = key;
+	json_object_foreach((json_t *)o, key, val) keys[k++] = key;
 	qsort(keys, k, sizeof *keys, entity_cmp);
 	for (size_t i = 0; i < k; i++)
 		json_object_set(out, keys[i], json_object_get(o, keys[i]));
@@ -333,14 +343,15 @@ json_t *entity_metadata_merge(const json_t *older, const json_t *newer)
 	json_t *m = json_object();
 	if (!m)
 		return NULL;
-	entity_set_nonempty(m, "tags", entity_merge_map(json_object_get(older, "tags"),
-							json_object_get(newer, "tags")));
+	entity_set_nonempty(
+	    m, "tags",
+	    entity_merge_map(json_object_get(older, "tags"), json_object_get(newer, "tags")));
 	entity_set_nonempty(m, "properties",
-			    entity_merge_map(json_object_get(older, "properties"),
-					     json_object_get(newer, "properties")));
+	                    entity_merge_map(json_object_get(older, "properties"),
+	                                     json_object_get(newer, "properties")));
 	entity_set_nonempty(m, "sensitive",
-			    entity_merge_set(json_object_get(older, "sensitive"),
-					     json_object_get(newer, "sensitive")));
+	                    entity_merge_set(json_object_get(older, "sensitive"),
+	                                     json_object_get(newer, "sensitive")));
 	return m;
 }
 
@@ -360,8 +371,8 @@ static json_t *entity_merge_rules(const json_t *older, const json_t *newer)
 		const char *name = json_string_value(json_object_get(r, "name"));
 		int replaced = 0;
 		for (size_t j = 0; name && j < json_array_size(newer); j++) {
-			const char *nn = json_string_value(json_object_get(json_array_get(newer, j),
-									   "name"));
+			const char *nn =
+			    json_string_value(json_object_get(json_array_get(newer, j), "name"));
 			if (nn && strcmp(nn, name) == 0)
 				replaced = 1;
 		}
@@ -383,9 +394,10 @@ json_t *entity_ruleset_merge(const json_t *older, const json_t *newer)
 	if (!rs)
 		return NULL;
 	for (size_t l = 0; entity_rule_lists[l]; l++)
-		entity_set_nonempty(rs, entity_rule_lists[l],
-				    entity_merge_rules(json_object_get(older, entity_rule_lists[l]),
-						       json_object_get(newer, entity_rule_lists[l])));
+		entity_set_nonempty(
+		    rs, entity_rule_lists[l],
+		    entity_merge_rules(json_object_get(older, entity_rule_lists[l]),
+		                       json_object_get(newer, entity_rule_lists[l])));
 	return rs;
 }
 
@@ -421,22 +433,21 @@ static const struct {
 	const char *request, *stored;
 	enum entity_kind kind;
 } entity_config_fields[] = {
-	{"alias", "alias", ENTITY_STRING},
-	{"normalize", "normalize", ENTITY_BOOL},
-	{"validateFields", "validateFields", ENTITY_BOOL},
-	{"validateRules", "validateRules", ENTITY_BOOL},
-	{"compatibility", "compatibilityLevel", ENTITY_LEVEL},
-	{"compatibilityGroup", "compatibilityGroup", ENTITY_STRING},
-	{"defaultMetadata", "defaultMetadata", ENTITY_METADATA},
-	{"overrideMetadata", "overrideMetadata", ENTITY_METADATA},
-	{"defaultRuleSet", "defaultRuleSet", ENTITY_RULESET},
-	{"overrideRuleSet", "overrideRuleSet", ENTITY_RULESET},
-	{"compatibilityPolicy", "compatibilityPolicy", ENTITY_STRING},
+    {"alias", "alias", ENTITY_STRING},
+    {"normalize", "normalize", ENTITY_BOOL},
+    {"validateFields", "validateFields", ENTITY_BOOL},
+    {"validateRules", "validateRules", ENTITY_BOOL},
+    {"compatibility", "compatibilityLevel", ENTITY_LEVEL},
+    {"compatibilityGroup", "compatibilityGroup", ENTITY_STRING},
+    {"defaultMetadata", "defaultMetadata", ENTITY_METADATA},
+    {"overrideMetadata", "overrideMetadata", ENTITY_METADATA},
+    {"defaultRuleSet", "defaultRuleSet", ENTITY_RULESET},
+    {"overrideRuleSet", "overrideRuleSet", ENTITY_RULESET},
+    {"compatibilityPolicy", "compatibilityPolicy", ENTITY_STRING},
 };
 #define ENTITY_CONFIG_FIELDS (sizeof entity_config_fields / sizeof entity_config_fields[0])
 
-int entity_config_request(const json_t *req, json_t **stored, json_t **echo,
-			  struct sg_error *err)
+int entity_config_request(const json_t *req, json_t **stored, json_t **echo, struct sg_error *err)
 {
 	*stored = *echo = NULL;
 	if (!json_is_object(req))
@@ -460,9 +471,9 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo,
 			up[i] = (char)toupper((unsigned char)s[i]);
 		if (!ok || level_parse(up, &level) < 0) {
 			error_set(err, SG_EINVALID_COMPAT_LEVEL,
-				  "Invalid compatibility level. Valid values are none, backward, "
-				  "forward, full, backward_transitive, forward_transitive, and "
-				  "full_transitive");
+			          "Invalid compatibility level. Valid values are none, backward, "
+			          "forward, full, backward_transitive, forward_transitive, and "
+			          "full_transitive");
 			goto fail;
 		}
 	}

@@ -46,8 +46,7 @@ json_t *entity_metadata_with_property(const json_t *meta, const char *key, const
 /* A config update request (PUT /config): returns the stored form, a Config
  * object ({"compatibilityLevel": "FULL", ...}, level upper-cased), and in
  * *echo the request as Confluent echoes it back ({"compatibility": ...}). */
-int entity_config_request(const json_t *req, json_t **stored, json_t **echo,
-			  struct sg_error *err);
+int entity_config_request(const json_t *req, json_t **stored, json_t **echo, struct sg_error *err);
 
 /* A stored config updated by a newer one: fields the newer sets win. */
 json_t *entity_config_merge(const json_t *older, const json_t *newer);

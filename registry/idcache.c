@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IDCACHE_SHARDS 16
-#define IDCACHE_BUCKETS 1024     /* per shard; chains stay short at the sizes we hold */
-#define IDCACHE_OVERHEAD 64      /* bytes charged per entry besides its body */
+#define IDCACHE_SHARDS   16
+#define IDCACHE_BUCKETS  1024 /* per shard; chains stay short at the sizes we hold */
+#define IDCACHE_OVERHEAD 64   /* bytes charged per entry besides its body */
 
 struct idcache_entry {
 	int64_t id;
 	struct idcache_entry *next_in_bucket;
-	struct idcache_entry *lru_prev, *lru_next;  /* most recent at head */
+	struct idcache_entry *lru_prev, *lru_next; /* most recent at head */
 	size_t len;
 	char body[];
 };

@@ -18,10 +18,12 @@ int jsonio_parse(const char *body, size_t len, json_t **out, struct sg_error *er
 	if (!v) {
 		const char *what = je.text[0] ? je.text : "invalid JSON";
 		if (je.line > 0)
-			return error_set(err, SG_EBAD_REQUEST,
-					 "Invalid JSON in the request body at line %d, column %d: %s",
-					 je.line, je.column, what);
-		return error_set(err, SG_EBAD_REQUEST, "Invalid JSON in the request body: %s", what);
+			return error_set(
+			    err, SG_EBAD_REQUEST,
+			    "Invalid JSON in the request body at line %d, column %d: %s", je.line,
+			    je.column, what);
+		return error_set(err, SG_EBAD_REQUEST, "Invalid JSON in the request body: %s",
+		                 what);
 	}
 	*out = v;
 	return 0;
@@ -83,11 +85,10 @@ const char *jsonio_type_word(const json_t *v)
 static int jsonio_wrong(const char *key, const char *want, const json_t *v, struct sg_error *err)
 {
 	return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be %s, not %s", key, want,
-			 jsonio_type_word(v));
+	                 jsonio_type_word(v));
 }
 
-int jsonio_get_string(const json_t *obj, const char *key, const char **out,
-		      struct sg_error *err)
+int jsonio_get_string(const json_t *obj, const char *key, const char **out, struct sg_error *err)
 {
 	*out = NULL;
 	json_t *v = json_object_get(obj, key);
@@ -100,7 +101,7 @@ int jsonio_get_string(const json_t *obj, const char *key, const char **out,
 }
 
 int jsonio_get_int32(const json_t *obj, const char *key, int present_default, int *out,
-		     int *present, struct sg_error *err)
+                     int *present, struct sg_error *err)
 {
 	*out = present_default;
 	if (present)
@@ -113,8 +114,8 @@ int jsonio_get_int32(const json_t *obj, const char *key, int present_default, in
 	json_int_t n = json_integer_value(v);
 	if (n < INT32_MIN || n > INT32_MAX)
 		return error_set(err, SG_EBAD_REQUEST,
-				 "Field '%s': numeric value (%lld) out of range of int", key,
-				 (long long)n);
+		                 "Field '%s': numeric value (%lld) out of range of int", key,
+		                 (long long)n);
 	*out = (int)n;
 	if (present)
 		*present = 1;
@@ -122,7 +123,7 @@ int jsonio_get_int32(const json_t *obj, const char *key, int present_default, in
 }
 
 int jsonio_get_bool(const json_t *obj, const char *key, int *out, int *present,
-		    struct sg_error *err)
+                    struct sg_error *err)
 {
 	*out = 0;
 	if (present)

@@ -35,12 +35,11 @@ char *jsonio_error_body_msg(int code, const char *msg, size_t *len);
 /* Field access for request objects. Each returns 0 with *out set (NULL / the
  * default when the field is absent or JSON null), or -1 with SG_EBAD_REQUEST
  * naming the field and the type it should have. */
-int jsonio_get_string(const json_t *obj, const char *key, const char **out,
-		      struct sg_error *err);
+int jsonio_get_string(const json_t *obj, const char *key, const char **out, struct sg_error *err);
 int jsonio_get_int32(const json_t *obj, const char *key, int present_default, int *out,
-		     int *present, struct sg_error *err);
+                     int *present, struct sg_error *err);
 int jsonio_get_bool(const json_t *obj, const char *key, int *out, int *present,
-		    struct sg_error *err);
+                    struct sg_error *err);
 int jsonio_get_object(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 int jsonio_get_array(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 

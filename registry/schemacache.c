@@ -12,12 +12,12 @@
 #define SCHEMACACHE_BUCKETS 4096
 
 struct schemacache_item {
-	int64_t id;                    /* 0 for a candidate (never cached) */
+	int64_t id; /* 0 for a candidate (never cached) */
 	struct schema *schema;
 	struct schemacache_item **deps; /* held: what this schema references */
 	size_t ndeps;
 	_Atomic long refs;
-	int cached;                    /* in the table (guarded by the cache mutex) */
+	int cached; /* in the table (guarded by the cache mutex) */
 	struct schemacache_item *next_in_bucket;
 	struct schemacache_item *lru_prev, *lru_next;
 };
@@ -154,15 +154,15 @@ static void schemacache_row_clear(struct schemacache_row *row)
 }
 
 static struct schemacache_item *schemacache_get_depth(struct schemacache *c, struct store_tx *tx,
-						      int64_t id, int depth, struct sg_error *err);
+                                                      int64_t id, int depth, struct sg_error *err);
 
 /* Builds an item: resolves `refs` (depth-limited), then parses. `resolved`
  * receives concrete versions when not NULL. */
 static struct schemacache_item *schemacache_build(struct schemacache *c, struct store_tx *tx,
-						  int64_t id, enum schema_type type,
-						  const char *text, size_t len,
-						  const struct store_ref *refs, size_t nrefs,
-						  int *resolved, int depth, struct sg_error *err)
+                                                  int64_t id, enum schema_type type,
+                                                  const char *text, size_t len,
+                                                  const struct store_ref *refs, size_t nrefs,
+                                                  int *resolved, int depth, struct sg_error *err)
 {
 	struct schemacache_item *it = calloc(1, sizeof *it);
 	struct schema_ref *srefs = nrefs ? calloc(nrefs, sizeof *srefs) : NULL;
@@ -176,25 +176,27 @@ static struct schemacache_item *schemacache_build(struct schemacache *c, struct 
 		const struct store_ref *r = &refs[i];
 		struct store_version v;
 		int found = r->version == -1
-			? store_version_latest(tx, r->subject, 0, &v, err)
-			: store_version_get(tx, r->subject, r->version, &v, err);
+		                ? store_version_latest(tx, r->subject, 0, &v, err)
+		                : store_version_get(tx, r->subject, r->version, &v, err);
 		if (found < 0)
 			goto fail;
 		if (found == 0) {
 			error_set(err, SG_EINVALID_SCHEMA,
-				  "No schema reference found for subject \"%s\" and version %d",
-				  r->subject, r->version);
+			          "No schema reference found for subject \"%s\" and version %d",
+			          r->subject, r->version);
 			goto fail;
 		}
 		if (resolved)
 			resolved[i] = v.version;
-		struct schemacache_item *dep = schemacache_get_depth(c, tx, v.schema_id, depth + 1, err);
+		struct schemacache_item *dep =
+		    schemacache_get_depth(c, tx, v.schema_id, depth + 1, err);
 		if (!dep) {
 			if (err && err->code == SG_ESCHEMA_NOT_FOUND) {
 				err->code = SG_OK;
-				error_set(err, SG_EINVALID_SCHEMA,
-					  "No schema reference found for subject \"%s\" and version %d",
-					  r->subject, r->version);
+				error_set(
+				    err, SG_EINVALID_SCHEMA,
+				    "No schema reference found for subject \"%s\" and version %d",
+				    r->subject, r->version);
 			}
 			goto fail;
 		}
@@ -217,7 +219,7 @@ fail:
 /* Parses the stored references JSON of a schema row into `out` (views into
  * `doc`, which the caller frees). Returns the count, or -1. */
 static long schemacache_refs(const char *text, json_t **doc, struct store_ref **out,
-			     struct sg_error *err)
+                             struct sg_error *err)
 {
 	*doc = NULL;
 	*out = NULL;
@@ -242,7 +244,8 @@ static long schemacache_refs(const char *text, json_t **doc, struct store_ref **
 		if (!refs[i].name || !refs[i].subject) {
 			free(refs);
 			json_decref(a);
-			return error_set(err, SG_ESTORE, "a stored schema has malformed references");
+			return error_set(err, SG_ESTORE,
+			                 "a stored schema has malformed references");
 		}
 	}
 	*doc = a;
@@ -251,20 +254,21 @@ static long schemacache_refs(const char *text, json_t **doc, struct store_ref **
 }
 
 static struct schemacache_item *schemacache_load(struct schemacache *c, struct store_tx *tx,
-						 int64_t id, int depth, struct sg_error *err)
+                                                 int64_t id, int depth, struct sg_error *err)
 {
 	struct schemacache_row row = {.err = err};
 	int found = store_schema_get(tx, id, schemacache_copy_row, &row, err);
 	if (found <= 0) {
 		schemacache_row_clear(&row);
 		if (found == 0)
-			error_set(err, SG_ESCHEMA_NOT_FOUND, "Schema %lld not found", (long long)id);
+			error_set(err, SG_ESCHEMA_NOT_FOUND, "Schema %lld not found",
+			          (long long)id);
 		return NULL;
 	}
 	enum schema_type type = SCHEMA_AVRO;
 	if (schema_type_parse(row.type, &type) < 0) {
 		error_set(err, SG_ESTORE, "schema %lld has an unknown type '%s'", (long long)id,
-			  row.type);
+		          row.type);
 		schemacache_row_clear(&row);
 		return NULL;
 	}
@@ -273,8 +277,8 @@ static struct schemacache_item *schemacache_load(struct schemacache *c, struct s
 	long nrefs = schemacache_refs(row.refs, &doc, &refs, err);
 	struct schemacache_item *it = NULL;
 	if (nrefs >= 0)
-		it = schemacache_build(c, tx, id, type, row.text, row.len, refs, (size_t)nrefs, NULL,
-				       depth, err);
+		it = schemacache_build(c, tx, id, type, row.text, row.len, refs, (size_t)nrefs,
+		                       NULL, depth, err);
 	free(refs);
 	json_decref(doc);
 	schemacache_row_clear(&row);
@@ -282,11 +286,11 @@ static struct schemacache_item *schemacache_load(struct schemacache *c, struct s
 }
 
 static struct schemacache_item *schemacache_get_depth(struct schemacache *c, struct store_tx *tx,
-						      int64_t id, int depth, struct sg_error *err)
+                                                      int64_t id, int depth, struct sg_error *err)
 {
 	if (depth > SCHEMACACHE_MAX_DEPTH) {
 		error_set(err, SG_EINVALID_SCHEMA, "references are nested more than %d deep",
-			  SCHEMACACHE_MAX_DEPTH);
+		          SCHEMACACHE_MAX_DEPTH);
 		return NULL;
 	}
 	pthread_mutex_lock(&c->mu);
@@ -336,16 +340,16 @@ static struct schemacache_item *schemacache_get_depth(struct schemacache *c, str
 	return it;
 }
 
-struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx *tx,
-					 int64_t id, struct sg_error *err)
+struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx *tx, int64_t id,
+                                         struct sg_error *err)
 {
 	return schemacache_get_depth(c, tx, id, 0, err);
 }
 
 struct schemacache_item *schemacache_parse(struct schemacache *c, struct store_tx *tx,
-					   enum schema_type type, const char *text,
-					   size_t len, const struct store_ref *refs,
-					   size_t nrefs, int *resolved, struct sg_error *err)
+                                           enum schema_type type, const char *text, size_t len,
+                                           const struct store_ref *refs, size_t nrefs,
+                                           int *resolved, struct sg_error *err)
 {
 	return schemacache_build(c, tx, 0, type, text, len, refs, nrefs, resolved, 0, err);
 }

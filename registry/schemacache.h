@@ -37,8 +37,8 @@ void schemacache_free(struct schemacache *c);
  * item the caller releases, or NULL with err set: SG_ESCHEMA_NOT_FOUND when
  * there is no such schema, SG_EINVALID_SCHEMA when the stored text no longer
  * parses (a newer, stricter parser), store errors otherwise. */
-struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx *tx,
-					 int64_t id, struct sg_error *err);
+struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx *tx, int64_t id,
+                                         struct sg_error *err);
 
 /* Parses a schema that is not stored (a candidate), resolving `refs` through
  * `tx`. The item is the caller's alone (never cached). On failure sets err:
@@ -46,9 +46,9 @@ struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx 
  * cannot be resolved or the text does not parse. `resolved` (when not NULL,
  * nrefs long) receives each reference's concrete version (-1 replaced). */
 struct schemacache_item *schemacache_parse(struct schemacache *c, struct store_tx *tx,
-					   enum schema_type type, const char *text,
-					   size_t len, const struct store_ref *refs,
-					   size_t nrefs, int *resolved, struct sg_error *err);
+                                           enum schema_type type, const char *text, size_t len,
+                                           const struct store_ref *refs, size_t nrefs,
+                                           int *resolved, struct sg_error *err);
 
 /* Drops the caller's hold. Accepts NULL. */
 void schemacache_release(struct schemacache *c, struct schemacache_item *it);

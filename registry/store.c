@@ -24,52 +24,50 @@
  * the transaction that records the new version. Never edit a released one:
  * add the next. */
 static const char *const store_migrations[] = {
-	[1] =
-	"CREATE TABLE meta ("
-	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL"
-	") WITHOUT ROWID;"
-	/* AUTOINCREMENT: an id is never handed out twice, even after the schema
-	 * it named was deleted for good (Confluent never reuses ids either). */
-	"CREATE TABLE schemas ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  type TEXT NOT NULL,"
-	"  schema TEXT NOT NULL,"
-	"  refs TEXT,"
-	"  metadata TEXT,"
-	"  ruleset TEXT,"
-	"  hash BLOB NOT NULL UNIQUE"
-	");"
-	"CREATE TABLE versions ("
-	"  subject TEXT NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  schema_id INTEGER NOT NULL REFERENCES schemas(id),"
-	"  deleted INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (subject, version)"
-	") WITHOUT ROWID;"
-	"CREATE TABLE refs ("
-	"  schema_id INTEGER NOT NULL REFERENCES schemas(id) ON DELETE CASCADE,"
-	"  name TEXT NOT NULL,"
-	"  subject TEXT NOT NULL,"
-	"  version INTEGER NOT NULL"
-	");"
-	/* scope 0 is the registry (subject ''), scope 1 a subject. */
-	"CREATE TABLE config ("
-	"  scope INTEGER NOT NULL,"
-	"  subject TEXT NOT NULL,"
-	"  value TEXT NOT NULL,"
-	"  PRIMARY KEY (scope, subject)"
-	") WITHOUT ROWID;"
-	"CREATE TABLE modes ("
-	"  scope INTEGER NOT NULL,"
-	"  subject TEXT NOT NULL,"
-	"  mode TEXT NOT NULL,"
-	"  PRIMARY KEY (scope, subject)"
-	") WITHOUT ROWID;",
-	[2] =
-	"CREATE INDEX versions_by_schema ON versions(schema_id);"
-	"CREATE INDEX refs_by_target ON refs(subject, version);"
-	"CREATE INDEX refs_by_schema ON refs(schema_id);",
+    [1] = "CREATE TABLE meta ("
+          "  key TEXT PRIMARY KEY,"
+          "  value TEXT NOT NULL"
+          ") WITHOUT ROWID;"
+          /* AUTOINCREMENT: an id is never handed out twice, even after the schema
+           * it named was deleted for good (Confluent never reuses ids either). */
+          "CREATE TABLE schemas ("
+          "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          "  type TEXT NOT NULL,"
+          "  schema TEXT NOT NULL,"
+          "  refs TEXT,"
+          "  metadata TEXT,"
+          "  ruleset TEXT,"
+          "  hash BLOB NOT NULL UNIQUE"
+          ");"
+          "CREATE TABLE versions ("
+          "  subject TEXT NOT NULL,"
+          "  version INTEGER NOT NULL,"
+          "  schema_id INTEGER NOT NULL REFERENCES schemas(id),"
+          "  deleted INTEGER NOT NULL DEFAULT 0,"
+          "  PRIMARY KEY (subject, version)"
+          ") WITHOUT ROWID;"
+          "CREATE TABLE refs ("
+          "  schema_id INTEGER NOT NULL REFERENCES schemas(id) ON DELETE CASCADE,"
+          "  name TEXT NOT NULL,"
+          "  subject TEXT NOT NULL,"
+          "  version INTEGER NOT NULL"
+          ");"
+          /* scope 0 is the registry (subject ''), scope 1 a subject. */
+          "CREATE TABLE config ("
+          "  scope INTEGER NOT NULL,"
+          "  subject TEXT NOT NULL,"
+          "  value TEXT NOT NULL,"
+          "  PRIMARY KEY (scope, subject)"
+          ") WITHOUT ROWID;"
+          "CREATE TABLE modes ("
+          "  scope INTEGER NOT NULL,"
+          "  subject TEXT NOT NULL,"
+          "  mode TEXT NOT NULL,"
+          "  PRIMARY KEY (scope, subject)"
+          ") WITHOUT ROWID;",
+    [2] = "CREATE INDEX versions_by_schema ON versions(schema_id);"
+          "CREATE INDEX refs_by_target ON refs(subject, version);"
+          "CREATE INDEX refs_by_schema ON refs(schema_id);",
 };
 
 enum store_stmt_id {
@@ -105,65 +103,53 @@ enum store_stmt_id {
 };
 
 static const char *const store_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN",
-	[ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SCHEMA_GET] =
-		"SELECT id, type, schema, refs, metadata, ruleset FROM schemas WHERE id = ?1",
-	[ST_SCHEMA_FIND] = "SELECT id FROM schemas WHERE hash = ?1",
-	[ST_SCHEMA_INSERT] =
-		"INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_SCHEMA_MAX_ID] =
-		"SELECT max(coalesce((SELECT max(id) FROM schemas), 0),"
-		" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0))",
-	[ST_SCHEMA_USED] = "SELECT 1 FROM versions WHERE schema_id = ?1 LIMIT 1",
-	[ST_SCHEMA_DELETE] = "DELETE FROM schemas WHERE id = ?1",
-	[ST_REF_INSERT] =
-		"INSERT INTO refs (schema_id, name, subject, version) VALUES (?1, ?2, ?3, ?4)",
-	[ST_VERSION_GET] =
-		"SELECT schema_id, deleted FROM versions WHERE subject = ?1 AND version = ?2",
-	[ST_VERSION_LATEST] =
-		"SELECT version, schema_id, deleted FROM versions"
-		" WHERE subject = ?1 AND deleted <= ?2 ORDER BY version DESC LIMIT 1",
-	[ST_VERSIONS] =
-		"SELECT version, schema_id, deleted FROM versions"
-		" WHERE subject = ?1 AND deleted BETWEEN ?2 AND ?3 ORDER BY version",
-	[ST_VERSIONS_BY_SCHEMA] =
-		"SELECT subject, version, schema_id, deleted FROM versions"
-		" WHERE schema_id = ?1 AND deleted <= ?2 ORDER BY subject, version",
-	[ST_VERSION_INSERT] =
-		"INSERT INTO versions (subject, version, schema_id, deleted) VALUES (?1, ?2, ?3, 0)",
-	[ST_VERSION_SOFT_DELETE] =
-		"UPDATE versions SET deleted = 1 WHERE subject = ?1 AND version = ?2",
-	[ST_VERSION_DELETE] =
-		"DELETE FROM versions WHERE subject = ?1 AND version = ?2 RETURNING schema_id",
-	[ST_SUBJECTS] =
-		"SELECT subject FROM versions"
-		" WHERE subject >= ?1 AND (?2 IS NULL OR subject < ?2)"
-		" GROUP BY subject HAVING min(deleted) BETWEEN ?3 AND ?4 ORDER BY subject",
-	[ST_SUBJECT_EXISTS] =
-		"SELECT 1 FROM versions WHERE subject = ?1 AND deleted <= ?2 LIMIT 1",
-	[ST_SCHEMAS_BY_PREFIX] =
-		"SELECT v.subject, v.version, v.schema_id, v.deleted,"
-		" s.type, s.schema, s.refs, s.metadata, s.ruleset"
-		" FROM versions v JOIN schemas s ON s.id = v.schema_id"
-		" WHERE v.subject >= ?1 AND (?2 IS NULL OR v.subject < ?2)"
-		" AND v.deleted BETWEEN ?3 AND ?4 ORDER BY v.subject, v.version",
-	[ST_REFERRERS] =
-		"SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted"
-		" FROM refs r JOIN versions v ON v.schema_id = r.schema_id"
-		" WHERE r.subject = ?1 AND r.version = ?2 AND v.deleted <= ?3"
-		" ORDER BY v.schema_id, v.subject, v.version",
-	[ST_CONFIG_GET] = "SELECT value FROM config WHERE scope = ?1 AND subject = ?2",
-	[ST_CONFIG_PUT] =
-		"INSERT OR REPLACE INTO config (scope, subject, value) VALUES (?1, ?2, ?3)",
-	[ST_CONFIG_DELETE] = "DELETE FROM config WHERE scope = ?1 AND subject = ?2",
-	[ST_MODE_GET] = "SELECT mode FROM modes WHERE scope = ?1 AND subject = ?2",
-	[ST_MODE_PUT] =
-		"INSERT OR REPLACE INTO modes (scope, subject, mode) VALUES (?1, ?2, ?3)",
-	[ST_MODE_DELETE] = "DELETE FROM modes WHERE scope = ?1 AND subject = ?2",
+    [ST_BEGIN] = "BEGIN",
+    [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SCHEMA_GET] = "SELECT id, type, schema, refs, metadata, ruleset FROM schemas WHERE id = ?1",
+    [ST_SCHEMA_FIND] = "SELECT id FROM schemas WHERE hash = ?1",
+    [ST_SCHEMA_INSERT] = "INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_SCHEMA_MAX_ID] = "SELECT max(coalesce((SELECT max(id) FROM schemas), 0),"
+                         " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0))",
+    [ST_SCHEMA_USED] = "SELECT 1 FROM versions WHERE schema_id = ?1 LIMIT 1",
+    [ST_SCHEMA_DELETE] = "DELETE FROM schemas WHERE id = ?1",
+    [ST_REF_INSERT] =
+        "INSERT INTO refs (schema_id, name, subject, version) VALUES (?1, ?2, ?3, ?4)",
+    [ST_VERSION_GET] =
+        "SELECT schema_id, deleted FROM versions WHERE subject = ?1 AND version = ?2",
+    [ST_VERSION_LATEST] = "SELECT version, schema_id, deleted FROM versions"
+                          " WHERE subject = ?1 AND deleted <= ?2 ORDER BY version DESC LIMIT 1",
+    [ST_VERSIONS] = "SELECT version, schema_id, deleted FROM versions"
+                    " WHERE subject = ?1 AND deleted BETWEEN ?2 AND ?3 ORDER BY version",
+    [ST_VERSIONS_BY_SCHEMA] = "SELECT subject, version, schema_id, deleted FROM versions"
+                              " WHERE schema_id = ?1 AND deleted <= ?2 ORDER BY subject, version",
+    [ST_VERSION_INSERT] =
+        "INSERT INTO versions (subject, version, schema_id, deleted) VALUES (?1, ?2, ?3, 0)",
+    [ST_VERSION_SOFT_DELETE] =
+        "UPDATE versions SET deleted = 1 WHERE subject = ?1 AND version = ?2",
+    [ST_VERSION_DELETE] =
+        "DELETE FROM versions WHERE subject = ?1 AND version = ?2 RETURNING schema_id",
+    [ST_SUBJECTS] = "SELECT subject FROM versions"
+                    " WHERE subject >= ?1 AND (?2 IS NULL OR subject < ?2)"
+                    " GROUP BY subject HAVING min(deleted) BETWEEN ?3 AND ?4 ORDER BY subject",
+    [ST_SUBJECT_EXISTS] = "SELECT 1 FROM versions WHERE subject = ?1 AND deleted <= ?2 LIMIT 1",
+    [ST_SCHEMAS_BY_PREFIX] = "SELECT v.subject, v.version, v.schema_id, v.deleted,"
+                             " s.type, s.schema, s.refs, s.metadata, s.ruleset"
+                             " FROM versions v JOIN schemas s ON s.id = v.schema_id"
+                             " WHERE v.subject >= ?1 AND (?2 IS NULL OR v.subject < ?2)"
+                             " AND v.deleted BETWEEN ?3 AND ?4 ORDER BY v.subject, v.version",
+    [ST_REFERRERS] = "SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted"
+                     " FROM refs r JOIN versions v ON v.schema_id = r.schema_id"
+                     " WHERE r.subject = ?1 AND r.version = ?2 AND v.deleted <= ?3"
+                     " ORDER BY v.schema_id, v.subject, v.version",
+    [ST_CONFIG_GET] = "SELECT value FROM config WHERE scope = ?1 AND subject = ?2",
+    [ST_CONFIG_PUT] = "INSERT OR REPLACE INTO config (scope, subject, value) VALUES (?1, ?2, ?3)",
+    [ST_CONFIG_DELETE] = "DELETE FROM config WHERE scope = ?1 AND subject = ?2",
+    [ST_MODE_GET] = "SELECT mode FROM modes WHERE scope = ?1 AND subject = ?2",
+    [ST_MODE_PUT] = "INSERT OR REPLACE INTO modes (scope, subject, mode) VALUES (?1, ?2, ?3)",
+    [ST_MODE_DELETE] = "DELETE FROM modes WHERE scope = ?1 AND subject = ?2",
 };
 
 struct store_tx {
@@ -175,7 +161,7 @@ struct store_tx {
 struct store_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
-	struct store_tx tx;      /* the transaction running on this connection */
+	struct store_tx tx; /* the transaction running on this connection */
 };
 
 struct store {
@@ -183,7 +169,7 @@ struct store {
 	pthread_mutex_t writer_mu;
 	struct store_conn *readers;
 	unsigned nreaders;
-	unsigned *free_readers;  /* stack of indexes into readers */
+	unsigned *free_readers; /* stack of indexes into readers */
 	unsigned nfree;
 	pthread_mutex_t pool_mu;
 	pthread_cond_t pool_cond;
@@ -198,7 +184,8 @@ static int store_fail(sqlite3 *db, int rc, struct sg_error *err, const char *wha
 	int prim = rc & 0xff;
 	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		return error_set(err, SG_ETIMEOUT, "%s: the database stayed locked (%s)", what, msg);
+		return error_set(err, SG_ETIMEOUT, "%s: the database stayed locked (%s)", what,
+		                 msg);
 	if (prim == SQLITE_NOMEM)
 		return error_set(err, SG_ENOMEM, "%s: out of memory", what);
 	if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM)
@@ -213,7 +200,7 @@ static sqlite3_stmt *store_stmt(struct store_tx *tx, enum store_stmt_id id, stru
 	struct store_conn *c = tx->conn;
 	if (!c->stmt[id]) {
 		int rc = sqlite3_prepare_v3(c->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-					    &c->stmt[id], NULL);
+		                            &c->stmt[id], NULL);
 		if (rc != SQLITE_OK) {
 			store_fail(c->db, rc, err, "preparing a statement");
 			c->stmt[id] = NULL;
@@ -230,8 +217,7 @@ static void store_done(sqlite3_stmt *s)
 }
 
 /* Runs a statement that returns no rows (or whose rows are ignored). */
-static int store_exec(struct store_tx *tx, sqlite3_stmt *s, struct sg_error *err,
-		      const char *what)
+static int store_exec(struct store_tx *tx, sqlite3_stmt *s, struct sg_error *err, const char *what)
 {
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -243,13 +229,13 @@ static int store_exec(struct store_tx *tx, sqlite3_stmt *s, struct sg_error *err
 }
 
 static int store_simple(struct store_conn *c, const char *sql, struct sg_error *err,
-			const char *what)
+                        const char *what)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		error_set(err, (rc & 0xff) == SQLITE_BUSY ? SG_ETIMEOUT : SG_ESTORE, "%s: %s",
-			  what, msg ? msg : sqlite3_errstr(rc));
+		error_set(err, (rc & 0xff) == SQLITE_BUSY ? SG_ETIMEOUT : SG_ESTORE, "%s: %s", what,
+		          msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -292,13 +278,13 @@ static void store_filter_range(enum store_filter f, int *lo, int *hi)
 /* ---- Connections and migrations ---- */
 
 static int store_conn_open(struct store_conn *c, const char *path, int flags, int busy_ms,
-			   struct sg_error *err)
+                           struct sg_error *err)
 {
 	memset(c, 0, sizeof *c);
 	int rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error_set(err, SG_EIO, "cannot open database '%s': %s", path,
-			  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		          c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		sqlite3_close(c->db);
 		c->db = NULL;
 		return -1;
@@ -320,7 +306,7 @@ static void store_conn_close(struct store_conn *c)
 /* Reads one TEXT value with a one-shot statement. Returns 1 with `out`
  * filled, 0 when there is no row, -1 on error. */
 static int store_query_text(struct store_conn *c, const char *sql, char *out, size_t cap,
-			    struct sg_error *err)
+                            struct sg_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
@@ -351,8 +337,8 @@ static void store_make_uuid(char out[40])
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		unsigned long long x = (unsigned long long)ts.tv_nsec ^
-				       ((unsigned long long)ts.tv_sec << 20) ^
-				       ((unsigned long long)getpid() << 40);
+		                       ((unsigned long long)ts.tv_sec << 20) ^
+		                       ((unsigned long long)getpid() << 40);
 		for (size_t i = 0; i < sizeof b; i++) {
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 			b[i] = (unsigned char)(x >> 56);
@@ -360,18 +346,17 @@ static void store_make_uuid(char out[40])
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 40,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-		 b[12], b[13], b[14], b[15]);
+	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 static int store_meta_put(struct store_conn *c, const char *key, const char *value,
-			  struct sg_error *err)
+                          struct sg_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-				    -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(
+	    c->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
@@ -392,41 +377,47 @@ static int store_migrate(struct store *st, const char *path, int target, struct 
 		return -1;
 	char buf[64];
 	int current = 0;
-	int has_meta = store_query_text(c, "SELECT name FROM sqlite_master"
-					   " WHERE type = 'table' AND name = 'meta'",
-					buf, sizeof buf, err);
+	int has_meta = store_query_text(c,
+	                                "SELECT name FROM sqlite_master"
+	                                " WHERE type = 'table' AND name = 'meta'",
+	                                buf, sizeof buf, err);
 	if (has_meta < 0)
 		goto fail;
 	if (has_meta) {
 		int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'",
-					 buf, sizeof buf, err);
+		                         buf, sizeof buf, err);
 		if (r < 0)
 			goto fail;
 		char *end = NULL;
 		long v = r ? strtol(buf, &end, 10) : -1;
 		if (r == 0 || !end || *end || v < 1 || v > 1000000) {
-			error_set(err, SG_ESTORE, "'%s' is not a schemagate database"
-				  " (its meta table holds no valid schema_version)", path);
+			error_set(err, SG_ESTORE,
+			          "'%s' is not a schemagate database"
+			          " (its meta table holds no valid schema_version)",
+			          path);
 			goto fail;
 		}
 		current = (int)v;
 	} else {
-		int others = store_query_text(c, "SELECT name FROM sqlite_master"
-						 " WHERE name NOT LIKE 'sqlite_%' LIMIT 1",
-					      buf, sizeof buf, err);
+		int others = store_query_text(c,
+		                              "SELECT name FROM sqlite_master"
+		                              " WHERE name NOT LIKE 'sqlite_%' LIMIT 1",
+		                              buf, sizeof buf, err);
 		if (others < 0)
 			goto fail;
 		if (others) {
-			error_set(err, SG_ESTORE, "'%s' is not a schemagate database"
-				  " (it has tables but no meta table)", path);
+			error_set(err, SG_ESTORE,
+			          "'%s' is not a schemagate database"
+			          " (it has tables but no meta table)",
+			          path);
 			goto fail;
 		}
 	}
 	if (current > target) {
 		error_set(err, SG_ESTORE,
-			  "database '%s' has schema version %d, newer than this binary supports"
-			  " (%d): upgrade schemagate or point it at another database",
-			  path, current, target);
+		          "database '%s' has schema version %d, newer than this binary supports"
+		          " (%d): upgrade schemagate or point it at another database",
+		          path, current, target);
 		goto fail;
 	}
 	for (int v = current + 1; v <= target; v++) {
@@ -439,7 +430,7 @@ static int store_migrate(struct store *st, const char *path, int target, struct 
 			goto fail;
 	}
 	int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'cluster_id'",
-				 st->cluster_id, sizeof st->cluster_id, err);
+	                         st->cluster_id, sizeof st->cluster_id, err);
 	if (r < 0)
 		goto fail;
 	if (r == 0) {
@@ -456,8 +447,7 @@ fail:
 	return -1;
 }
 
-struct store *store_open(const char *path, const struct store_options *opts,
-			 struct sg_error *err)
+struct store *store_open(const char *path, const struct store_options *opts, struct sg_error *err)
 {
 	struct store_options o = {0};
 	if (opts)
@@ -486,7 +476,7 @@ struct store *store_open(const char *path, const struct store_options *opts,
 	st->writer.tx.st = st;
 
 	if (store_conn_open(&st->writer, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    o.busy_timeout_ms, err) < 0)
+	                    o.busy_timeout_ms, err) < 0)
 		goto fail;
 	st->writer.tx.st = st;
 	st->writer.tx.write = 1;
@@ -502,11 +492,11 @@ struct store *store_open(const char *path, const struct store_options *opts,
 	}
 	if (r == 0 || strcmp(mode, "wal") != 0) {
 		error_set(err, SG_EIO, "database '%s' cannot use WAL journaling (got '%s')", path,
-			  r ? mode : "");
+		          r ? mode : "");
 		goto fail;
 	}
 	if (store_simple(&st->writer, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err,
-			 "configuring the database") < 0)
+	                 "configuring the database") < 0)
 		goto fail;
 	if (store_migrate(st, path, o.schema_version, err) < 0)
 		goto fail;
@@ -519,7 +509,7 @@ struct store *store_open(const char *path, const struct store_options *opts,
 	}
 	for (unsigned i = 0; i < o.readers; i++) {
 		if (store_conn_open(&st->readers[i], path, SQLITE_OPEN_READONLY, o.busy_timeout_ms,
-				    err) < 0)
+		                    err) < 0)
 			goto fail;
 		st->readers[i].tx.st = st;
 		st->nreaders = i + 1;
@@ -573,7 +563,7 @@ static void store_release(struct store_tx *tx)
 }
 
 static struct store_tx *store_begin(struct store_tx *tx, enum store_stmt_id begin,
-				    struct sg_error *err)
+                                    struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, begin, err);
 	if (!s || store_exec(tx, s, err, "beginning a transaction") < 0) {
@@ -651,7 +641,7 @@ static void store_schema_hash(const struct store_schema *s, uint8_t out[SHA256_L
 }
 
 int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *ctx,
-		     struct sg_error *err)
+                     struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_GET, err);
 	if (!s)
@@ -661,12 +651,12 @@ int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *
 	int ret = 0;
 	if (rc == SQLITE_ROW) {
 		struct store_schema row = {
-			.id = sqlite3_column_int64(s, 0),
-			.type = store_col_text(s, 1),
-			.text = store_col_text(s, 2),
-			.refs = store_col_text(s, 3),
-			.metadata = store_col_text(s, 4),
-			.ruleset = store_col_text(s, 5),
+		    .id = sqlite3_column_int64(s, 0),
+		    .type = store_col_text(s, 1),
+		    .text = store_col_text(s, 2),
+		    .refs = store_col_text(s, 3),
+		    .metadata = store_col_text(s, 4),
+		    .ruleset = store_col_text(s, 5),
 		};
 		if (!row.type || !row.text)
 			ret = store_fail(tx->conn->db, SQLITE_NOMEM, err, "reading a schema");
@@ -679,8 +669,7 @@ int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *
 	return ret;
 }
 
-int64_t store_schema_find(struct store_tx *tx, const struct store_schema *sc,
-			  struct sg_error *err)
+int64_t store_schema_find(struct store_tx *tx, const struct store_schema *sc, struct sg_error *err)
 {
 	uint8_t hash[SHA256_LEN];
 	store_schema_hash(sc, hash);
@@ -699,7 +688,7 @@ int64_t store_schema_find(struct store_tx *tx, const struct store_schema *sc,
 }
 
 int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
-			    const struct store_ref *refs, size_t nrefs, struct sg_error *err)
+                            const struct store_ref *refs, size_t nrefs, struct sg_error *err)
 {
 	uint8_t hash[SHA256_LEN];
 	store_schema_hash(sc, hash);
@@ -720,10 +709,10 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return error_set(err, SG_EOPERATION_NOT_PERMITTED,
-				 "schema id %lld is already in use", (long long)sc->id);
+		                 "schema id %lld is already in use", (long long)sc->id);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return error_set(err, SG_EID_MISMATCH,
-				 "this schema is already registered under another id");
+		                 "this schema is already registered under another id");
 	if (rc != SQLITE_DONE)
 		return store_fail(tx->conn->db, rc, err, "inserting a schema");
 	int64_t id = sqlite3_last_insert_rowid(tx->conn->db);
@@ -759,7 +748,7 @@ int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err)
 /* ---- Versions ---- */
 
 int store_version_get(struct store_tx *tx, const char *subject, int version,
-		      struct store_version *out, struct sg_error *err)
+                      struct store_version *out, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_GET, err);
 	if (!s)
@@ -782,7 +771,7 @@ int store_version_get(struct store_tx *tx, const char *subject, int version,
 }
 
 int store_version_latest(struct store_tx *tx, const char *subject, int any,
-			 struct store_version *out, struct sg_error *err)
+                         struct store_version *out, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_LATEST, err);
 	if (!s)
@@ -806,17 +795,17 @@ int store_version_latest(struct store_tx *tx, const char *subject, int any,
 
 /* Steps `s`, whose rows are versions with the given column layout, calling
  * `fn` for each. `subject` (when not NULL) is used instead of column `cs`. */
-static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *subject,
-			      int cs, int cv, int cid, int cdel, store_version_fn fn, void *ctx,
-			      struct sg_error *err, const char *what)
+static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *subject, int cs,
+                              int cv, int cid, int cdel, store_version_fn fn, void *ctx,
+                              struct sg_error *err, const char *what)
 {
 	int calls = 0, rc, stop = 0;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_version v = {
-			.subject = subject ? subject : store_col_text(s, cs),
-			.version = cv >= 0 ? sqlite3_column_int(s, cv) : 0,
-			.schema_id = cid >= 0 ? sqlite3_column_int64(s, cid) : 0,
-			.deleted = cdel >= 0 ? sqlite3_column_int(s, cdel) : 0,
+		    .subject = subject ? subject : store_col_text(s, cs),
+		    .version = cv >= 0 ? sqlite3_column_int(s, cv) : 0,
+		    .schema_id = cid >= 0 ? sqlite3_column_int64(s, cid) : 0,
+		    .deleted = cdel >= 0 ? sqlite3_column_int(s, cdel) : 0,
 		};
 		if (!v.subject) {
 			store_done(s);
@@ -837,7 +826,7 @@ static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *
 }
 
 int store_versions(struct store_tx *tx, const char *subject, enum store_filter f,
-		   store_version_fn fn, void *ctx, struct sg_error *err)
+                   store_version_fn fn, void *ctx, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSIONS, err);
 	if (!s)
@@ -851,7 +840,7 @@ int store_versions(struct store_tx *tx, const char *subject, enum store_filter f
 }
 
 int store_versions_by_schema(struct store_tx *tx, int64_t schema_id, int deleted,
-			     store_version_fn fn, void *ctx, struct sg_error *err)
+                             store_version_fn fn, void *ctx, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSIONS_BY_SCHEMA, err);
 	if (!s)
@@ -861,8 +850,8 @@ int store_versions_by_schema(struct store_tx *tx, int64_t schema_id, int deleted
 	return store_each_version(tx, s, NULL, 0, 1, 2, 3, fn, ctx, err, "listing versions");
 }
 
-int store_version_insert(struct store_tx *tx, const char *subject, int version,
-			 int64_t schema_id, struct sg_error *err)
+int store_version_insert(struct store_tx *tx, const char *subject, int version, int64_t schema_id,
+                         struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_INSERT, err);
 	if (!s)
@@ -874,14 +863,14 @@ int store_version_insert(struct store_tx *tx, const char *subject, int version,
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return error_set(err, SG_EOPERATION_NOT_PERMITTED,
-				 "subject '%s' already has a version %d", subject, version);
+		                 "subject '%s' already has a version %d", subject, version);
 	if (rc != SQLITE_DONE)
 		return store_fail(tx->conn->db, rc, err, "inserting a version");
 	return 0;
 }
 
 int store_version_soft_delete(struct store_tx *tx, const char *subject, int version,
-			      struct sg_error *err)
+                              struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_SOFT_DELETE, err);
 	if (!s)
@@ -893,8 +882,8 @@ int store_version_soft_delete(struct store_tx *tx, const char *subject, int vers
 	return sqlite3_changes(tx->conn->db) > 0;
 }
 
-int store_version_purge(struct store_tx *tx, const char *subject, int version,
-			int64_t *dropped_id, struct sg_error *err)
+int store_version_purge(struct store_tx *tx, const char *subject, int version, int64_t *dropped_id,
+                        struct sg_error *err)
 {
 	if (dropped_id)
 		*dropped_id = 0;
@@ -937,7 +926,7 @@ int store_version_purge(struct store_tx *tx, const char *subject, int version,
 /* ---- Subjects ---- */
 
 int store_subjects(struct store_tx *tx, const char *prefix, enum store_filter f,
-		   store_version_fn fn, void *ctx, struct sg_error *err)
+                   store_version_fn fn, void *ctx, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_SUBJECTS, err);
 	if (!s)
@@ -956,8 +945,7 @@ int store_subjects(struct store_tx *tx, const char *prefix, enum store_filter f,
 	return r;
 }
 
-int store_subject_exists(struct store_tx *tx, const char *subject, int any,
-			 struct sg_error *err)
+int store_subject_exists(struct store_tx *tx, const char *subject, int any, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_SUBJECT_EXISTS, err);
 	if (!s)
@@ -974,7 +962,7 @@ int store_subject_exists(struct store_tx *tx, const char *subject, int any,
 }
 
 int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_filter f,
-			    store_row_fn fn, void *ctx, struct sg_error *err)
+                            store_row_fn fn, void *ctx, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMAS_BY_PREFIX, err);
 	if (!s)
@@ -991,18 +979,18 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 	int calls = 0, rc, stop = 0;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_version v = {
-			.subject = store_col_text(s, 0),
-			.version = sqlite3_column_int(s, 1),
-			.schema_id = sqlite3_column_int64(s, 2),
-			.deleted = sqlite3_column_int(s, 3),
+		    .subject = store_col_text(s, 0),
+		    .version = sqlite3_column_int(s, 1),
+		    .schema_id = sqlite3_column_int64(s, 2),
+		    .deleted = sqlite3_column_int(s, 3),
 		};
 		struct store_schema sc = {
-			.id = v.schema_id,
-			.type = store_col_text(s, 4),
-			.text = store_col_text(s, 5),
-			.refs = store_col_text(s, 6),
-			.metadata = store_col_text(s, 7),
-			.ruleset = store_col_text(s, 8),
+		    .id = v.schema_id,
+		    .type = store_col_text(s, 4),
+		    .text = store_col_text(s, 5),
+		    .refs = store_col_text(s, 6),
+		    .metadata = store_col_text(s, 7),
+		    .ruleset = store_col_text(s, 8),
 		};
 		if (!v.subject || !sc.type || !sc.text) {
 			calls = store_fail(tx->conn->db, SQLITE_NOMEM, err, "listing schemas");
@@ -1029,7 +1017,7 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 /* ---- References ---- */
 
 int store_referrers(struct store_tx *tx, const char *subject, int version, int deleted,
-		    store_version_fn fn, void *ctx, struct sg_error *err)
+                    store_version_fn fn, void *ctx, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_REFERRERS, err);
 	if (!s)
@@ -1042,8 +1030,7 @@ int store_referrers(struct store_tx *tx, const char *subject, int version, int d
 
 /* ---- Config and mode ---- */
 
-int store_config_get(struct store_tx *tx, const char *subject, char **json,
-		     struct sg_error *err)
+int store_config_get(struct store_tx *tx, const char *subject, char **json, struct sg_error *err)
 {
 	*json = NULL;
 	sqlite3_stmt *s = store_stmt(tx, ST_CONFIG_GET, err);
@@ -1064,7 +1051,7 @@ int store_config_get(struct store_tx *tx, const char *subject, char **json,
 }
 
 int store_config_put(struct store_tx *tx, const char *subject, const char *json,
-		     struct sg_error *err)
+                     struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_CONFIG_PUT, err);
 	if (!s)
@@ -1086,7 +1073,7 @@ int store_config_delete(struct store_tx *tx, const char *subject, struct sg_erro
 }
 
 int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MODE_MAX],
-		   struct sg_error *err)
+                   struct sg_error *err)
 {
 	mode[0] = '\0';
 	sqlite3_stmt *s = store_stmt(tx, ST_MODE_GET, err);
@@ -1106,8 +1093,7 @@ int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MOD
 	return ret;
 }
 
-int store_mode_put(struct store_tx *tx, const char *subject, const char *mode,
-		   struct sg_error *err)
+int store_mode_put(struct store_tx *tx, const char *subject, const char *mode, struct sg_error *err)
 {
 	sqlite3_stmt *s = store_stmt(tx, ST_MODE_PUT, err);
 	if (!s)

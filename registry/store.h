@@ -43,8 +43,8 @@ struct store;
 struct store_tx;
 
 struct store_options {
-	unsigned readers;     /* read connections in the pool; 0 means 4 */
-	int busy_timeout_ms;  /* how long to wait for a lock; 0 means 10000 */
+	unsigned readers;    /* read connections in the pool; 0 means 4 */
+	int busy_timeout_ms; /* how long to wait for a lock; 0 means 10000 */
 	/* Testing only: behave like an older binary whose newest migration is
 	 * this one (1..STORE_SCHEMA_VERSION). 0 means STORE_SCHEMA_VERSION. */
 	int schema_version;
@@ -54,8 +54,7 @@ struct store_options {
  * migrations. `opts` may be NULL. Fails with SG_EIO when the file cannot be
  * opened or written, and with SG_ESTORE when the database is from a newer
  * binary or is not a schemagate database. */
-struct store *store_open(const char *path, const struct store_options *opts,
-			 struct sg_error *err);
+struct store *store_open(const char *path, const struct store_options *opts, struct sg_error *err);
 /* Closes every connection. No transaction may be open. Accepts NULL. */
 void store_close(struct store *st);
 
@@ -83,7 +82,7 @@ void store_end(struct store_tx *tx);
  * absent. */
 struct store_schema {
 	int64_t id;
-	const char *type;      /* "AVRO", "JSON", "PROTOBUF" */
+	const char *type; /* "AVRO", "JSON", "PROTOBUF" */
 	const char *text;
 	const char *refs;
 	const char *metadata;
@@ -102,19 +101,18 @@ struct store_ref {
  * 0 when there is no such schema. */
 typedef int (*store_schema_fn)(void *ctx, const struct store_schema *s);
 int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *ctx,
-		     struct sg_error *err);
+                     struct sg_error *err);
 
 /* The id of the schema with exactly this content (id ignored), or 0 when
  * none. Returns the id (> 0), 0, or -1. */
-int64_t store_schema_find(struct store_tx *tx, const struct store_schema *s,
-			  struct sg_error *err);
+int64_t store_schema_find(struct store_tx *tx, const struct store_schema *s, struct sg_error *err);
 
 /* Inserts a schema and its references; write transactions only. s->id > 0
  * asks for that id (IMPORT); 0 allocates one above every id ever used.
  * Returns the id, or -1 (SG_EOPERATION_NOT_PERMITTED when the id is taken,
  * SG_EID_MISMATCH when the content exists under another id). */
 int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *s,
-			    const struct store_ref *refs, size_t nrefs, struct sg_error *err);
+                            const struct store_ref *refs, size_t nrefs, struct sg_error *err);
 
 /* The largest schema id in use, or 0. */
 int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err);
@@ -125,53 +123,53 @@ struct store_version {
 	const char *subject;
 	int version;
 	int64_t schema_id;
-	int deleted;           /* soft-deleted */
+	int deleted; /* soft-deleted */
 };
 
 /* Which versions (or subjects) a listing returns. A subject counts as deleted
  * when every one of its versions is. */
 enum store_filter {
-	STORE_LIVE,            /* not deleted */
-	STORE_ALL,             /* both */
-	STORE_DELETED_ONLY,    /* deleted only */
+	STORE_LIVE,         /* not deleted */
+	STORE_ALL,          /* both */
+	STORE_DELETED_ONLY, /* deleted only */
 };
 
 /* Looks up one version. Returns 1 and fills *out (subject borrowed from the
  * argument), or 0 when absent (deleted rows are found too: check out->deleted). */
 int store_version_get(struct store_tx *tx, const char *subject, int version,
-		      struct store_version *out, struct sg_error *err);
+                      struct store_version *out, struct sg_error *err);
 
 /* The newest version of a subject: the newest live one, or with `any` the
  * newest of all. Returns 1 with *out filled, 0 when there is none. */
 int store_version_latest(struct store_tx *tx, const char *subject, int any,
-			 struct store_version *out, struct sg_error *err);
+                         struct store_version *out, struct sg_error *err);
 
 /* Calls `fn` for each version of `subject` the filter admits, in ascending
  * version order. `fn` returns 0 to go on, 1 to stop, -1 to fail (setting err).
  * Returns the number of calls made, or -1. */
 typedef int (*store_version_fn)(void *ctx, const struct store_version *v);
 int store_versions(struct store_tx *tx, const char *subject, enum store_filter f,
-		   store_version_fn fn, void *ctx, struct sg_error *err);
+                   store_version_fn fn, void *ctx, struct sg_error *err);
 
 /* Calls `fn` for each version (of any subject) whose schema is `schema_id`,
  * ordered by subject then version. Deleted versions only with `deleted`. */
 int store_versions_by_schema(struct store_tx *tx, int64_t schema_id, int deleted,
-			     store_version_fn fn, void *ctx, struct sg_error *err);
+                             store_version_fn fn, void *ctx, struct sg_error *err);
 
 /* Adds a version (live). Fails with SG_EOPERATION_NOT_PERMITTED when the
  * subject already has that version. */
-int store_version_insert(struct store_tx *tx, const char *subject, int version,
-			 int64_t schema_id, struct sg_error *err);
+int store_version_insert(struct store_tx *tx, const char *subject, int version, int64_t schema_id,
+                         struct sg_error *err);
 
 /* Marks a version soft-deleted. Returns 1, or 0 when there is no such version. */
 int store_version_soft_delete(struct store_tx *tx, const char *subject, int version,
-			      struct sg_error *err);
+                              struct sg_error *err);
 
 /* Removes a version for good. When no version uses its schema any more, the
  * schema row and its references go too, and *dropped_id (when not NULL) is
  * set to its id (else 0). Returns 1, or 0 when there was no such version. */
-int store_version_purge(struct store_tx *tx, const char *subject, int version,
-			int64_t *dropped_id, struct sg_error *err);
+int store_version_purge(struct store_tx *tx, const char *subject, int version, int64_t *dropped_id,
+                        struct sg_error *err);
 
 /* ---- Subjects ---- */
 
@@ -179,20 +177,18 @@ int store_version_purge(struct store_tx *tx, const char *subject, int version,
  * filter admits, in byte order (v->subject is the subject; other fields are
  * zero). Returns the number of calls, or -1. */
 int store_subjects(struct store_tx *tx, const char *prefix, enum store_filter f,
-		   store_version_fn fn, void *ctx, struct sg_error *err);
+                   store_version_fn fn, void *ctx, struct sg_error *err);
 
 /* Whether a subject has versions: live ones, or with `any` any at all.
  * Returns 1, 0, or -1. */
-int store_subject_exists(struct store_tx *tx, const char *subject, int any,
-			 struct sg_error *err);
+int store_subject_exists(struct store_tx *tx, const char *subject, int any, struct sg_error *err);
 
 /* Calls `fn` for every version of subjects starting with `prefix`, joined
  * with its schema: ordered by subject then version. The filter applies to
  * versions. */
-typedef int (*store_row_fn)(void *ctx, const struct store_version *v,
-			    const struct store_schema *s);
+typedef int (*store_row_fn)(void *ctx, const struct store_version *v, const struct store_schema *s);
 int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_filter f,
-			    store_row_fn fn, void *ctx, struct sg_error *err);
+                            store_row_fn fn, void *ctx, struct sg_error *err);
 
 /* ---- References ---- */
 
@@ -201,16 +197,15 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
  * id, deleted flag). Ordered by schema id, subject, version. Deleted
  * referring versions only with `deleted`. */
 int store_referrers(struct store_tx *tx, const char *subject, int version, int deleted,
-		    store_version_fn fn, void *ctx, struct sg_error *err);
+                    store_version_fn fn, void *ctx, struct sg_error *err);
 
 /* ---- Config and mode ---- */
 
 /* The config object (JSON text) of `subject`, or of the registry when subject
  * is NULL. Returns 1 and sets *json (malloc'd), or 0 when none is set. */
-int store_config_get(struct store_tx *tx, const char *subject, char **json,
-		     struct sg_error *err);
+int store_config_get(struct store_tx *tx, const char *subject, char **json, struct sg_error *err);
 int store_config_put(struct store_tx *tx, const char *subject, const char *json,
-		     struct sg_error *err);
+                     struct sg_error *err);
 /* Returns 1 when a config was removed, 0 when there was none. */
 int store_config_delete(struct store_tx *tx, const char *subject, struct sg_error *err);
 
@@ -218,9 +213,9 @@ int store_config_delete(struct store_tx *tx, const char *subject, struct sg_erro
 /* The mode ("READWRITE", ...) of `subject`, or of the registry when NULL.
  * Returns 1 and fills `mode`, or 0 when none is set. */
 int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MODE_MAX],
-		   struct sg_error *err);
+                   struct sg_error *err);
 int store_mode_put(struct store_tx *tx, const char *subject, const char *mode,
-		   struct sg_error *err);
+                   struct sg_error *err);
 int store_mode_delete(struct store_tx *tx, const char *subject, struct sg_error *err);
 
 #endif

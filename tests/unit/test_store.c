@@ -35,10 +35,10 @@ static void test_sha256(void)
 		const char *in;
 		const char *want;
 	} v[] = {
-		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		uint8_t d[SHA256_LEN];
@@ -63,7 +63,7 @@ static void test_sha256(void)
 	sha256_final(&c, d);
 	hex(d, h);
 	tap_is_str(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
-		   "sha256 of one million 'a' in pieces");
+	           "sha256 of one million 'a' in pieces");
 }
 
 /* ---- Helpers ---- */
@@ -91,12 +91,11 @@ static int collect_cb(void *ctx, const struct store_version *v)
 	struct collect *c = ctx;
 	size_t n = strlen(c->buf);
 	snprintf(c->buf + n, sizeof c->buf - n, "%s%s:%d%s", n ? "," : "", v->subject, v->version,
-		 v->deleted ? "d" : "");
+	         v->deleted ? "d" : "");
 	return 0;
 }
 
-static int64_t insert_schema(struct store_tx *tx, const char *text, int64_t id,
-			     struct sg_error *e)
+static int64_t insert_schema(struct store_tx *tx, const char *text, int64_t id, struct sg_error *e)
 {
 	struct store_schema s = {.id = id, .type = "AVRO", .text = text};
 	return store_schema_insert(tx, &s, NULL, 0, e);
@@ -110,8 +109,9 @@ static int table_has_index(const char *path, const char *index)
 	int found = 0;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
 		sqlite3_stmt *s = NULL;
-		if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?1",
-				       -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(db,
+		                       "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?1",
+		                       -1, &s, NULL) == SQLITE_OK) {
 			sqlite3_bind_text(s, 1, index, -1, SQLITE_STATIC);
 			found = sqlite3_step(s) == SQLITE_ROW;
 		}
@@ -165,7 +165,7 @@ static void test_migrations(void)
 	sqlite3 *db = NULL;
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", NULL, NULL,
-		     NULL);
+	             NULL);
 	sqlite3_close(db);
 	error_clear(&e);
 	st = store_open(path, NULL, &e);
@@ -229,11 +229,13 @@ static void test_records(void)
 	tap_is_int(store_version_insert(tx, "s", 2, b, &e), 0, "version 2 of s");
 	tap_is_int(store_version_insert(tx, "t", 1, a, &e), 0, "version 1 of t, same schema");
 	tap_is_int(store_version_insert(tx, "u", 1, 100, &e), 0, "version 1 of u");
-	tap_is_int(store_version_insert(tx, "s", 2, a, &e), -1, "a version cannot be written twice");
+	tap_is_int(store_version_insert(tx, "s", 2, a, &e), -1,
+	           "a version cannot be written twice");
 	error_clear(&e);
 	struct store_ref ref = {"Str", "s", 1};
-	struct store_schema refd = {.type = "AVRO", .text = "\"Str\"",
-				    .refs = "[{\"name\":\"Str\",\"subject\":\"s\",\"version\":1}]"};
+	struct store_schema refd = {.type = "AVRO",
+	                            .text = "\"Str\"",
+	                            .refs = "[{\"name\":\"Str\",\"subject\":\"s\",\"version\":1}]"};
 	int64_t r = store_schema_insert(tx, &refd, &ref, 1, &e);
 	tap_is_int(store_version_insert(tx, "v", 1, r, &e), 0, "v refers to s version 1");
 	tap_is_int(store_commit(tx, &e), 0, "commit (%s)", e.msg);
@@ -314,12 +316,12 @@ static void test_records(void)
 /* ---- Concurrent writers ---- */
 
 #define WRITERS 8
-#define ROUNDS 40
+#define ROUNDS  40
 
 struct writer_arg {
 	struct store *st;
 	int n;
-	int64_t shared_ids[ROUNDS];  /* the id each round got for the shared schema */
+	int64_t shared_ids[ROUNDS]; /* the id each round got for the shared schema */
 	int shared_versions[ROUNDS];
 	int failures;
 };
@@ -341,7 +343,7 @@ static int find_in_subject_cb(void *ctx, const struct store_version *v)
  * schema by content or insert it, and add a version unless the subject has
  * one with that schema. */
 static int register_once(struct store *st, const char *subject, const char *text, int64_t *id,
-			 int *version)
+                         int *version)
 {
 	struct sg_error e = {0};
 	struct store_tx *tx = store_write(st, &e);
@@ -383,13 +385,15 @@ static void *writer_main(void *p)
 		int version;
 		/* A schema of its own ... */
 		snprintf(subject, sizeof subject, "own-%d", w->n);
-		snprintf(text, sizeof text, "{\"type\":\"fixed\",\"name\":\"f%d_%d\",\"size\":1}", w->n,
-			 i);
+		snprintf(text, sizeof text, "{\"type\":\"fixed\",\"name\":\"f%d_%d\",\"size\":1}",
+		         w->n, i);
 		if (register_once(w->st, subject, text, &id, &version) < 0)
 			w->failures++;
 		/* ... and, each round, the same new schema as every other writer. */
-		snprintf(text, sizeof text, "{\"type\":\"fixed\",\"name\":\"shared%d\",\"size\":1}", i);
-		if (register_once(w->st, "shared", text, &w->shared_ids[i], &w->shared_versions[i]) < 0)
+		snprintf(text, sizeof text, "{\"type\":\"fixed\",\"name\":\"shared%d\",\"size\":1}",
+		         i);
+		if (register_once(w->st, "shared", text, &w->shared_ids[i],
+		                  &w->shared_versions[i]) < 0)
 			w->failures++;
 		/* Readers run alongside. */
 		struct sg_error e = {0};
@@ -439,7 +443,8 @@ static void test_concurrency(void)
 	store_versions(tx, "shared", STORE_ALL, count_cb, &shared, &e);
 	tap_is_int(shared, ROUNDS, "the shared subject has one version per round");
 	int64_t max = store_schema_max_id(tx, &e);
-	tap_is_int(max, WRITERS * ROUNDS + ROUNDS, "ids run without a gap to the number of schemas");
+	tap_is_int(max, WRITERS * ROUNDS + ROUNDS,
+	           "ids run without a gap to the number of schemas");
 	/* Every id from 1 to max exists: none skipped (and the unique content key
 	 * rules out duplicates). */
 	int present = 0;
@@ -451,7 +456,8 @@ static void test_concurrency(void)
 		char subject[32];
 		snprintf(subject, sizeof subject, "own-%d", i);
 		struct store_version v;
-		versions_ok &= store_version_latest(tx, subject, 1, &v, &e) == 1 && v.version == ROUNDS;
+		versions_ok &=
+		    store_version_latest(tx, subject, 1, &v, &e) == 1 && v.version == ROUNDS;
 		int n = 0;
 		store_versions(tx, subject, STORE_ALL, count_cb, &n, &e);
 		versions_ok &= n == ROUNDS;
@@ -464,7 +470,7 @@ static void test_concurrency(void)
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/sg-store-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
