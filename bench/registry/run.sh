@@ -58,7 +58,7 @@ mem() {
 
 # bench LABEL LUA PATH: one wrk run, then its figures and the memory.
 bench() {
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/$2" "$url$3" >"$tmp/wrk.out" 2>&1 || {
+	timeout 900 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/$2" "$url$3" >"$tmp/wrk.out" 2>&1 || {
 		cat "$tmp/wrk.out" >&2
 		exit 1
 	}
@@ -77,7 +77,7 @@ bench() {
 
 echo "schemagate registry benchmark: $(nproc) CPUs, wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, registry --threads $SG_THREADS"
 mem "at start"
-python3 "$here/setup.py" "$url" "$N" "$tmp"
+timeout 900 python3 "$here/setup.py" "$url" "$N" "$tmp"
 mem "after registering $N schemas + 100 versions"
 echo
 
