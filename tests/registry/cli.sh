@@ -137,6 +137,26 @@ fi
 kill -INT $pid; wait $pid
 is "$?" 0 "serve exits 0 on SIGINT"
 
+# IPv6: the log brackets the address; skipped where the host has no ::1.
+log=$SG_TMP/v6.log
+"$SG_BIN" registry --listen '[::1]:0' --db "$SG_TMP/v6.db" 2>"$log" &
+pid=$!
+if port=$(sg_wait_log "$log" $pid); then
+	like "$(cat "$log")" "http://\[::1\]:$port " "IPv6 listen: logs http://[::1]:PORT"
+	code=$(curl -g -s -o /dev/null -w '%{http_code}' "http://[::1]:$port/subjects")
+	is "$code" 200 "IPv6 listen: answers on [::1]"
+	kill -TERM $pid; wait $pid
+	is "$?" 0 "IPv6 registry exits 0 on SIGTERM"
+else
+	wait $pid
+	if grep -q 'address not available\|address family' "$log"; then
+		ok "IPv6 listen # SKIP no ::1 on this host"
+	else
+		not_ok "IPv6 listen on [::1]:0"
+		sed 's/^/#   /' "$log"
+	fi
+fi
+
 # --- shutdown ----------------------------------------------------------------------
 if sg_start; then
 	is "$(grep -c '' "$SG_LOG")" 1 "startup logs exactly one line"
