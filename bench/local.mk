@@ -3,3 +3,11 @@
 # bench/registry: the registry under wrk (run.sh); see bench/README.md.
 EXTRA_DIST += bench/README.md bench/registry/run.sh bench/registry/setup.py \
 	bench/registry/get_ids.lua bench/registry/post_known.lua bench/registry/post_compat.lua
+
+# bench/gateway: producer throughput and latency straight to a real broker
+# and through the gateway, with the gateway's CPU and memory (run.sh).
+noinst_PROGRAMS += bench/gateway/kbench
+bench_gateway_kbench_SOURCES = bench/gateway/kbench.c
+bench_gateway_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+bench_gateway_kbench_LDADD = $(RDKAFKA_LIBS)
+EXTRA_DIST += bench/gateway/run.sh bench/gateway/README.md

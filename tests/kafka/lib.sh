@@ -14,6 +14,7 @@
 # Environment: SG_BUILDDIR, SG_SRCDIR (from make check); SG_PYTHON (a Python
 # with kafka-python and confluent-kafka, when set up); SG_KAFKA_VERSION
 # (default: the pom's); SG_KAFKA_JVM_OPTS (extra broker JVM options);
+# KT_BENCH=1 (brokers keep the full JIT, for bench/gateway/run.sh);
 # SG_KAFKA_SKIP=1 skips every real-broker test.
 
 set -u
@@ -218,7 +219,13 @@ kt_start_kafka() {
 		logger.started.name = kafka.server.KafkaRaftServer
 		logger.started.level = INFO
 	EOF
-	jvm="-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+	# Tests favour a fast, small start (C1 only, serial GC); KT_BENCH=1 gives
+	# the broker the full JIT, G1 and a fixed 1 GiB heap.
+	if [ "${KT_BENCH:-0}" = 1 ]; then
+		jvm="-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true"
+	else
+		jvm="-Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+	fi
 	jvm="$jvm -Dlog4j2.configurationFile=$KT_WORK/log4j2.properties ${SG_KAFKA_JVM_OPTS:-}"
 	KT_BROKERS=
 	for ((id = 1; id <= n; id++)); do
@@ -258,7 +265,7 @@ kt_start_kafka() {
 			echo "share.coordinator.state.topic.min.isr=1"
 			echo "group.initial.rebalance.delay.ms=0"
 			echo "auto.create.topics.enable=true"
-			echo "log.segment.bytes=16777216"
+			[ "${KT_BENCH:-0}" = 1 ] || echo "log.segment.bytes=16777216"
 		} >"$dir/server.properties"
 		if [ "$n" = 1 ]; then
 			java -cp "$KT_LIB/*" kafka.tools.StorageTool format -t "$cluster" \

@@ -1,0 +1,153 @@
+/* bench/gateway/kbench.c: a librdkafka producer that measures what the
+ * gateway costs a producer (used by bench/gateway/run.sh, not a test).
+ *
+ *   kbench BOOTSTRAP TOPIC MODE COUNT [RATE]
+ *     MODE throughput: COUNT records of 1 KiB, acks=all, as fast as the
+ *          producer goes (linger.ms=5); prints records/s and MiB/s.
+ *     MODE latency: COUNT records of 1 KiB, acks=all, linger.ms=0, RATE per
+ *          second; prints p50, p99 and p99.9 of the time from produce() to
+ *          the delivery report, in microseconds.
+ * Output: one line "key=value ..." on stdout. Exit 1 if a delivery failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define RECORD_SIZE 1024
+
+static double *lat_us;
+static long delivered, failed;
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	if (m->err) {
+		failed++;
+		return;
+	}
+	if (lat_us && m->_private) {
+		double sent;
+		memcpy(&sent, m->payload, sizeof sent);
+		lat_us[delivered] = now_us() - sent;
+	}
+	delivered++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static rd_kafka_t *producer(const char *bootstrap, const char *linger)
+{
+	char errstr[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr) ||
+	    rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr) ||
+	    rd_kafka_conf_set(conf, "linger.ms", linger, errstr, sizeof errstr) ||
+	    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", errstr, sizeof errstr) ||
+	    rd_kafka_conf_set(conf, "queue.buffering.max.kbytes", "1048576", errstr, sizeof errstr)) {
+		fprintf(stderr, "kbench: %s\n", errstr);
+		exit(2);
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+	if (!rk) {
+		fprintf(stderr, "kbench: %s\n", errstr);
+		exit(2);
+	}
+	return rk;
+}
+
+/* Waits until the topic's metadata is known (first connection, leader). */
+static void warm_up(rd_kafka_t *rk, const char *topic)
+{
+	char v[RECORD_SIZE] = {0};
+	rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(v, sizeof v),
+	                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+	rd_kafka_flush(rk, 30000);
+	delivered = 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *bootstrap, *topic, *mode;
+	long count, rate = 0;
+	char value[RECORD_SIZE];
+	rd_kafka_t *rk;
+	double t0, t1;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: kbench BOOTSTRAP TOPIC throughput|latency COUNT [RATE]\n");
+		return 2;
+	}
+	bootstrap = argv[1];
+	topic = argv[2];
+	mode = argv[3];
+	count = atol(argv[4]);
+	if (argc > 5)
+		rate = atol(argv[5]);
+	for (size_t i = 0; i < sizeof value; i++)
+		value[i] = (char)('a' + i % 26);
+
+	if (!strcmp(mode, "throughput")) {
+		rk = producer(bootstrap, "5");
+		warm_up(rk, topic);
+		t0 = now_us();
+		for (long i = 0; i < count; i++) {
+			while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
+			                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			                         RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				rd_kafka_poll(rk, 10);
+			rd_kafka_poll(rk, 0);
+		}
+		rd_kafka_flush(rk, 120000);
+		t1 = now_us();
+		printf("mode=throughput records=%ld failed=%ld seconds=%.3f records_per_s=%.0f MiB_per_s=%.2f\n",
+		       delivered, failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6),
+		       delivered * (double)RECORD_SIZE / (1 << 20) / ((t1 - t0) / 1e6));
+	} else if (!strcmp(mode, "latency") && rate > 0) {
+		double interval = 1e6 / (double)rate, next;
+		lat_us = calloc((size_t)count, sizeof *lat_us);
+		rk = producer(bootstrap, "0");
+		warm_up(rk, topic);
+		next = now_us();
+		for (long i = 0; i < count; i++) {
+			double sent;
+			while (now_us() < next)
+				rd_kafka_poll(rk, 0);
+			sent = now_us();
+			memcpy(value, &sent, sizeof sent);
+			rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
+			                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)1),
+			                  RD_KAFKA_V_END);
+			rd_kafka_poll(rk, 0);
+			next += interval;
+		}
+		rd_kafka_flush(rk, 60000);
+		qsort(lat_us, (size_t)delivered, sizeof *lat_us, cmp_double);
+		if (delivered > 0)
+			printf("mode=latency records=%ld failed=%ld rate=%ld p50_us=%.0f p99_us=%.0f p999_us=%.0f\n",
+			       delivered, failed, rate, lat_us[delivered / 2], lat_us[delivered * 99 / 100],
+			       lat_us[delivered * 999 / 1000]);
+		free(lat_us);
+	} else {
+		fprintf(stderr, "kbench: unknown mode %s\n", mode);
+		return 2;
+	}
+	rd_kafka_destroy(rk);
+	return failed || delivered < count ? 1 : 0;
+}

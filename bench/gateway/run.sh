@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench/gateway/run.sh: what the gateway costs a producer, against a real
+# Apache Kafka broker in the same run (not a test). For each of ROUNDS rounds
+# it runs bench/gateway/kbench straight at the broker, then through the
+# gateway:
+#   - throughput: RECORDS records of 1 KiB, acks=all, linger.ms=5;
+#   - latency: LAT_RECORDS records of 1 KiB at LAT_RATE/s, acks=all,
+#     linger.ms=0, time from produce() to the delivery report;
+# and samples the gateway's CPU time and resident memory (/proc).
+#
+# Usage, from a plain (not sanitizer) build folder:
+#   make tests/kafka/gwrun bench/gateway/kbench
+#   SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway/run.sh
+# Environment: ROUNDS (3), RECORDS (300000), LAT_RECORDS (20000), LAT_RATE (2000).
+set -u
+SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$SG_SRCDIR/tests/kafka/lib.sh"
+KBENCH=$KT_BUILD/bench/gateway/kbench
+ROUNDS=${ROUNDS:-3}
+RECORDS=${RECORDS:-300000}
+LAT_RECORDS=${LAT_RECORDS:-20000}
+LAT_RATE=${LAT_RATE:-2000}
+
+[ -x "$KBENCH" ] && [ -x "$KT_GWRUN" ] || { echo "build tests/kafka/gwrun and bench/gateway/kbench first" >&2; exit 1; }
+kt_fetch || { echo "cannot fetch Kafka: $KT_SKIP_WHY" >&2; exit 1; }
+KT_BENCH=1 kt_start_kafka 1 || exit 1
+kt_start_gateway || exit 1
+echo "broker $KT_BROKERS, gateway $KT_GW (pid $KT_GW_PID), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# CPU seconds (user + system) the gateway used so far.
+gw_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$KT_GW_PID/stat"; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+
+"$KBENCH" "$KT_BROKERS" bench-warm throughput 50000 >/dev/null
+"$KBENCH" "$KT_GW" bench-warm throughput 50000 >/dev/null
+for r in $(seq 1 "$ROUNDS"); do
+	d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+	c0=$(gw_cpu); t0=$(date +%s.%N)
+	g=$("$KBENCH" "$KT_GW" bench-tp throughput "$RECORDS") || exit 1
+	c1=$(gw_cpu); t1=$(date +%s.%N)
+	echo "round $r throughput: direct $(echo "$d" | field records_per_s)/s, gateway $(echo "$g" | field records_per_s)/s, gateway CPU $(echo "$c0 $c1 $t0 $t1" | awk '{printf "%.0f", 100 * ($2 - $1) / ($4 - $3)}')% of a core"
+	echo "$d" | field records_per_s >>"$KT_WORK/tp.direct"
+	echo "$g" | field records_per_s >>"$KT_WORK/tp.gw"
+	echo "$c0 $c1 $t0 $t1" | awk '{printf "%.1f\n", 100 * ($2 - $1) / ($4 - $3)}' >>"$KT_WORK/cpu.gw"
+	echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.2f\n", ($2 - $1) / (n * 1024 / 2^30)}' >>"$KT_WORK/cpugib.gw"
+	d=$("$KBENCH" "$KT_BROKERS" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
+	c0=$(gw_cpu); t0=$(date +%s.%N)
+	g=$("$KBENCH" "$KT_GW" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
+	c1=$(gw_cpu); t1=$(date +%s.%N)
+	echo "round $r latency at $LAT_RATE/s: direct p50 $(echo "$d" | field p50_us) us p99 $(echo "$d" | field p99_us) us; gateway p50 $(echo "$g" | field p50_us) us p99 $(echo "$g" | field p99_us) us"
+	for k in p50_us p99_us; do
+		echo "$d" | field $k >>"$KT_WORK/$k.direct"
+		echo "$g" | field $k >>"$KT_WORK/$k.gw"
+	done
+	echo "$c0 $c1 $t0 $t1" | awk '{printf "%.1f\n", 100 * ($2 - $1) / ($4 - $3)}' >>"$KT_WORK/cpulat.gw"
+done
+
+tpd=$(median <"$KT_WORK/tp.direct"); tpg=$(median <"$KT_WORK/tp.gw")
+echo
+echo "== medians of $ROUNDS rounds (1 KiB records, acks=all, librdkafka $(pkg-config --modversion rdkafka))"
+printf 'throughput   direct %8.0f rec/s  gateway %8.0f rec/s  (%.1f%% of direct)\n' "$tpd" "$tpg" \
+	"$(echo "$tpd $tpg" | awk '{print 100 * $2 / $1}')"
+for k in p50_us p99_us; do
+	a=$(median <"$KT_WORK/$k.direct"); b=$(median <"$KT_WORK/$k.gw")
+	printf 'latency %-4s direct %8.0f us     gateway %8.0f us     (+%.0f us)\n' "${k%_us}" "$a" "$b" \
+		"$(echo "$a $b" | awk '{print $2 - $1}')"
+done
+printf 'gateway CPU  %.0f%% of a core at full throughput, %.1f%% at %s rec/s\n' \
+	"$(median <"$KT_WORK/cpu.gw")" "$(median <"$KT_WORK/cpulat.gw")" "$LAT_RATE"
+printf 'gateway CPU  %.2f s per GiB produced through it\n' "$(median <"$KT_WORK/cpugib.gw")"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"
+echo "gateway memory: $(grep -E 'VmHWM|VmRSS' "/proc/$KT_GW_PID/status" | tr -s ' \t' ' ' | paste -sd, -)"
