@@ -11,3 +11,11 @@ bench_gateway_kbench_SOURCES = bench/gateway/kbench.c
 bench_gateway_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 bench_gateway_kbench_LDADD = $(RDKAFKA_LIBS)
 EXTRA_DIST += bench/gateway/run.sh bench/gateway/README.md
+# bench/jsonschema: compat/jsonschema vs ajv on an orders document (run.sh).
+# The program is built with the tree (so it cannot rot); run.sh runs it.
+noinst_PROGRAMS += bench/jsonschema/bench_jsonschema
+bench_jsonschema_bench_jsonschema_SOURCES = bench/jsonschema/bench_jsonschema.c
+bench_jsonschema_bench_jsonschema_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bench_jsonschema_bench_jsonschema_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+EXTRA_DIST += bench/jsonschema/README.md bench/jsonschema/run.sh bench/jsonschema/bench_ajv.js \
+	bench/jsonschema/orders.schema.json bench/jsonschema/order.json

@@ -1528,6 +1528,7 @@ int jscompile(struct jsonschema *v, const json_t *schema,
 		return -1;
 	}
 	v->max_depth = opts && opts->max_depth ? opts->max_depth : JSONSCHEMA_MAX_DEPTH;
+	v->max_steps = opts && opts->max_steps ? opts->max_steps : JSONSCHEMA_MAX_STEPS;
 
 	int rc = -1;
 	json_t *root = (json_t *)schema;

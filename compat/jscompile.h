@@ -203,6 +203,7 @@ struct jsonschema {
 	struct jsnode *root;
 	enum jsonschema_draft draft;
 	unsigned max_depth;
+	unsigned long max_steps;
 	json_t **docs;             /* references held: every schema document used */
 	size_t ndocs, capdocs;
 	struct jsregex **regexes;  /* owned */

@@ -21,6 +21,7 @@
 #include "compat/jscompile.h"
 #include "compat/jsformat.h"
 #include "compat/jsmeta.h"
+#include "compat/jsparse.h"
 #include "compat/jsuri.h"
 
 /* The resources entered so far, innermost first. */
@@ -54,6 +55,7 @@ struct vctx {
 	int abort;          /* depth exceeded or out of memory: unwind */
 	int oom;
 	unsigned depth;
+	unsigned long steps, max_steps;
 	const struct scope *scope;
 	struct jsregex_scratch *rx;
 };
@@ -859,6 +861,18 @@ static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
 		}
 		return 0;
 	}
+	if (++c->steps > c->max_steps) {
+		c->abort = 1;
+		if (c->r) {
+			char where[1024];
+			path_render(p, where, sizeof where);
+			if (report_add(c->r, "limit", where, "validation stopped after %lu schema "
+				       "evaluations (the schema is too complex for this document) "
+				       "(at %s)", c->max_steps, n->loc) < 0)
+				c->oom = 1;
+		}
+		return 0;
+	}
 	c->depth++;
 	struct scope sc;
 	const struct scope *saved = c->scope;
@@ -931,11 +945,10 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
 	return v->draft;
 }
 
-int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r)
+static int validate(const struct jsonschema *v, const json_t *doc, unsigned long max_steps,
+		    struct report *r)
 {
-	struct vctx c = {.v = v, .r = r};
-	if (!v || !doc)
-		return -1;
+	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
 	int ok = eval(&c, v->root, doc, NULL, NULL);
 	jsregex_scratch_free(c.rx);
 	if (c.oom)
@@ -943,112 +956,24 @@ int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct re
 	return ok ? 1 : 0;
 }
 
-/* Whether the integer literal [p, p+n) (optional '-', digits) overflows a
- * json_int_t. */
-static int int_overflows(const char *p, size_t n)
+int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r)
 {
-	int neg = n && p[0] == '-';
-	if (neg)
-		p++, n--;
-	while (n > 1 && p[0] == '0')
-		p++, n--;
-	const char *lim = neg ? "9223372036854775808" : "9223372036854775807";
-	return n > 19 || (n == 19 && memcmp(p, lim, 19) > 0);
-}
-
-/* Copies `buf` with ".0" appended to every integer literal too large for
- * json_int_t, so that jansson reads those (and only those) as reals. Strings
- * are skipped. Returns a new buffer (length in *outlen) or NULL. */
-static char *mark_big_ints(const char *buf, size_t len, size_t *outlen)
-{
-	size_t extra = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		char *out = NULL;
-		if (pass == 1 && !(out = malloc(len + extra + 1)))
-			return NULL;
-		size_t o = 0;
-		int in_str = 0;
-		for (size_t i = 0; i < len;) {
-			char ch = buf[i];
-			if (in_str) {
-				if (out)
-					out[o] = ch;
-				o++, i++;
-				if (ch == '\\' && i < len) {
-					if (out)
-						out[o] = buf[i];
-					o++, i++;
-				} else if (ch == '"') {
-					in_str = 0;
-				}
-				continue;
-			}
-			if (ch == '"') {
-				in_str = 1;
-			} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-				size_t j = i + 1;
-				int plain = 1;
-				while (j < len && strchr("0123456789.eE+-", buf[j]) && buf[j]) {
-					if (buf[j] == '.' || buf[j] == 'e' || buf[j] == 'E')
-						plain = 0;
-					j++;
-				}
-				int big = plain && int_overflows(buf + i, j - i);
-				if (out)
-					memcpy(out + o, buf + i, j - i);
-				o += j - i;
-				i = j;
-				if (big) {
-					if (out)
-						memcpy(out + o, ".0", 2);
-					o += 2;
-					if (!out)
-						extra += 2;
-				}
-				continue;
-			}
-			if (out)
-				out[o] = ch;
-			o++, i++;
-		}
-		if (out) {
-			out[o] = '\0';
-			*outlen = o;
-			return out;
-		}
-	}
-	return NULL;
+	if (!v || !doc)
+		return -1;
+	return validate(v, doc, v->max_steps, r);
 }
 
 json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err)
 {
-	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY;
-	json_error_t je;
-	json_t *j = json_loadb(buf, len, flags, &je);
-	if (j)
-		return j;
-	if (json_error_code(&je) == json_error_numeric_overflow) {
-		size_t n2;
-		char *copy = mark_big_ints(buf, len, &n2);
-		if (copy) {
-			json_error_t je2;
-			j = json_loadb(copy, n2, flags, &je2);
-			free(copy);
-			if (j)
-				return j;
-			if (json_error_code(&je2) != json_error_numeric_overflow)
-				je = je2;
-		}
-	}
-	error_set(err, json_error_code(&je) == json_error_out_of_memory ? SG_ENOMEM : SG_EBAD_REQUEST,
-		  "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
-	return NULL;
+	return jsparse(buf, len, err);
 }
 
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
 			      struct report *r)
 {
 	struct sg_error e;
+	if (!v || !buf)
+		return -1;
 	error_clear(&e);
 	json_t *doc = jsonschema_parse(buf, len, &e);
 	if (!doc) {
@@ -1058,7 +983,8 @@ int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_
 			return -1;
 		return 0;
 	}
-	int rc = jsonschema_validate(v, doc, r);
+	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+	int rc = validate(v, doc, v->max_steps + extra, r);
 	json_decref(doc);
 	return rc;
 }

@@ -18,15 +18,19 @@
  * may call jsonschema_validate*() on it at once, each with its own report.
  * Compilation calls the resolver on the compiling thread only.
  *
- * Parsing raw bytes (jsonschema_parse(), jsonschema_validate_bytes()):
+ * Parsing raw bytes (jsonschema_parse(), jsonschema_validate_bytes(), both
+ * through compat/jsparse, a strict RFC 8259 parser several times faster than
+ * json_loadb() that builds the same jansson values):
  * - duplicate object keys are rejected: a gateway must not let a consumer
  *   read a different value than the one validated;
- * - NUL characters (\u0000) in strings are allowed, as JSON allows them;
+ * - NUL characters (\u0000) are allowed in string values, as JSON allows
+ *   them, but not in object keys (as jansson; a key would read differently
+ *   as a C string);
  * - integers beyond 64 bits become reals (doubles) instead of failing, so
  *   "type": "number" and range checks work on them; smaller integers stay
  *   exact; reals beyond the double range are rejected;
- * - nesting is limited by jansson (JSON_PARSER_MAX_DEPTH, 2048 levels);
- *   deeper input is a parse error, never a crash.
+ * - nesting deeper than 2048 levels (JSPARSE_MAX_DEPTH, as jansson's own
+ *   limit) is a parse error, never a crash.
  * Integer semantics: from draft 6 on, a real with no fractional part (1.0)
  * is an integer; in draft 4 only integer literals are. 1 and 1.0 are equal
  * in "enum", "const" and "uniqueItems" in every draft.
@@ -53,6 +57,13 @@ enum jsonschema_draft {
  * past which validation stops with a "depth" error. */
 #define JSONSCHEMA_MAX_DEPTH 1000
 
+/* Default budget of subschema evaluations for one document. Schemas whose
+ * applicators nest through shared "$ref"s can take time exponential in their
+ * size; past the budget validation stops with a "limit" error, so one
+ * message costs bounded CPU. jsonschema_validate_bytes() adds 32 steps per
+ * input byte, so large documents are not penalised. */
+#define JSONSCHEMA_MAX_STEPS 2000000
+
 /* Fetches the schema document at absolute `uri` (no fragment) for a "$ref"
  * or "$schema" that no loaded schema defines. Returns a new reference, or
  * NULL when the URI is unknown. Called during jsonschema_compile() only. The
@@ -75,6 +86,7 @@ struct jsonschema_options {
 	const struct jsonschema_named *named; /* `nnamed` entries, may be NULL */
 	size_t nnamed;
 	unsigned max_depth;              /* 0: JSONSCHEMA_MAX_DEPTH */
+	unsigned long max_steps;         /* 0: JSONSCHEMA_MAX_STEPS */
 };
 
 struct jsonschema;
@@ -100,7 +112,8 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v);
  * sentence ending with the schema location, such as
  * `-5 is less than the minimum of 0 (at #/properties/amount/minimum)`.
  * With `r` == NULL validation stops at the first error (fastest). A document
- * nested deeper than the depth limit is invalid with a "depth" error. */
+ * nested deeper than the depth limit is invalid with a "depth" error; one
+ * that exhausts the step budget is invalid with a "limit" error. */
 int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r);
 
 /* Parses `len` bytes of JSON (see the parsing rules above) and validates the

@@ -131,3 +131,72 @@ JSONDIFF_FUZZ_SEEDS = \
 	fuzz/corpus/jsondiff/ref-cycle-without-schema.json \
 	fuzz/corpus/jsondiff/type-array-keyword.json
 EXTRA_DIST += $(JSONDIFF_FUZZ_SEEDS) fuzz/corpus/jsondiff.dict
+# fuzz/fuzz_jsonschema_compile: compat/jsonschema compilation (+ a few validations and
+# the meta-schema check); fuzz/fuzz_jsonschema_validate: a schema and a document
+# split at the first NUL, validated with and without a report (verdicts must agree).
+# fuzz/fuzz_jsonschema_parse: compat/jsparse against jansson's parser (same
+# accepted texts, equal values).
+# Seeds: fuzz/corpus/jsonschema_{compile,validate,parse}/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_jsonschema_compile fuzz/fuzz_jsonschema_validate \
+	fuzz/fuzz_jsonschema_parse
+fuzz_fuzz_jsonschema_parse_SOURCES = fuzz/fuzz_jsonschema_parse.c
+fuzz_fuzz_jsonschema_parse_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_parse_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_parse_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+fuzz_fuzz_jsonschema_compile_SOURCES = fuzz/fuzz_jsonschema_compile.c
+fuzz_fuzz_jsonschema_compile_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_compile_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_compile_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+fuzz_fuzz_jsonschema_validate_SOURCES = fuzz/fuzz_jsonschema_validate.c
+fuzz_fuzz_jsonschema_validate_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_jsonschema_validate_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_jsonschema_validate_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+JSONSCHEMA_FUZZ_SEEDS = \
+	fuzz/corpus/jsonschema_parse/duplicate \
+	fuzz/corpus/jsonschema_parse/mixed \
+	fuzz/corpus/jsonschema_parse/nested \
+	fuzz/corpus/jsonschema_parse/numbers \
+	fuzz/corpus/jsonschema_parse/string \
+	fuzz/corpus/jsonschema_compile/anchors-ids \
+	fuzz/corpus/jsonschema_compile/big-numbers \
+	fuzz/corpus/jsonschema_compile/bool-schemas \
+	fuzz/corpus/jsonschema_compile/contains-minmax \
+	fuzz/corpus/jsonschema_compile/deep \
+	fuzz/corpus/jsonschema_compile/deps-2019 \
+	fuzz/corpus/jsonschema_compile/draft4-exclusive \
+	fuzz/corpus/jsonschema_compile/draft7-meta \
+	fuzz/corpus/jsonschema_compile/dynamic \
+	fuzz/corpus/jsonschema_compile/formats \
+	fuzz/corpus/jsonschema_compile/if-then-else \
+	fuzz/corpus/jsonschema_compile/nul-strings \
+	fuzz/corpus/jsonschema_compile/oneof-not \
+	fuzz/corpus/jsonschema_compile/orders \
+	fuzz/corpus/jsonschema_compile/pattern-props \
+	fuzz/corpus/jsonschema_compile/recursive \
+	fuzz/corpus/jsonschema_compile/remote \
+	fuzz/corpus/jsonschema_compile/unevaluated-items \
+	fuzz/corpus/jsonschema_compile/urn-and-pointer \
+	fuzz/corpus/jsonschema_compile/vocab-meta \
+	fuzz/corpus/jsonschema_validate/anchors-ids \
+	fuzz/corpus/jsonschema_validate/big-numbers \
+	fuzz/corpus/jsonschema_validate/bool-schemas \
+	fuzz/corpus/jsonschema_validate/contains-minmax \
+	fuzz/corpus/jsonschema_validate/deep \
+	fuzz/corpus/jsonschema_validate/deps-2019 \
+	fuzz/corpus/jsonschema_validate/draft4-exclusive \
+	fuzz/corpus/jsonschema_validate/draft7-meta \
+	fuzz/corpus/jsonschema_validate/dynamic \
+	fuzz/corpus/jsonschema_validate/formats \
+	fuzz/corpus/jsonschema_validate/if-then-else \
+	fuzz/corpus/jsonschema_validate/nul-strings \
+	fuzz/corpus/jsonschema_validate/oneof-not \
+	fuzz/corpus/jsonschema_validate/orders \
+	fuzz/corpus/jsonschema_validate/pattern-props \
+	fuzz/corpus/jsonschema_validate/recursive \
+	fuzz/corpus/jsonschema_validate/remote \
+	fuzz/corpus/jsonschema_validate/unevaluated-items \
+	fuzz/corpus/jsonschema_validate/urn-and-pointer \
+	fuzz/corpus/jsonschema_validate/vocab-meta
+EXTRA_DIST += $(JSONSCHEMA_FUZZ_SEEDS)

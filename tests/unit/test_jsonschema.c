@@ -371,6 +371,60 @@ static void test_strings(void)
 	jsonschema_free(v);
 }
 
+/* jsonschema_parse: strict RFC 8259, the payload policy, exact positions. */
+static void test_parse(void)
+{
+	static const struct {
+		const char *text;
+		size_t len; /* 0: strlen */
+		const char *error; /* NULL: accepted */
+	} cases[] = {
+		{"{\"a\":[1,2.5,\"x\",true,false,null]}", 0, NULL},
+		{" \"\\u00e9\\ud83d\\ude00\" ", 0, NULL},
+		{"-0", 0, NULL},
+		{"{\"a\":1,\"a\":1}", 0, "line 1, column 8: duplicate object key"},
+		{"{\"a\\u0000\":1}", 0, "NUL character in an object key"},
+		{"\"a\\u0000\"", 0, NULL},
+		{"1\0", 2, "end of input expected"},
+		{"[1,]", 0, "invalid token"},
+		{"01", 0, "end of input expected"},
+		{"1.", 0, "digits expected after '.'"},
+		{"\"\\ud800\"", 0, "unpaired high surrogate"},
+		{"\"\\udc00\"", 0, "unpaired low surrogate"},
+		{"\"\xed\xa0\x80\"", 0, "invalid UTF-8"},
+		{"\"\xc0\xaf\"", 0, "invalid UTF-8"},
+		{"\"a\tb\"", 0, "control character"},
+		{"{\"a\"\n:1,\n\"b\" 2}", 0, "line 3, column 5: ':' expected"},
+		{"nul", 0, "invalid token"},
+		{"", 0, "a value expected"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sg_error e;
+		error_clear(&e);
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+		json_t *j = jsonschema_parse(cases[i].text, len, &e);
+		if (!cases[i].error)
+			tap_ok(j != NULL, "parse accepts case %zu (%s)", i, e.msg);
+		else
+			tap_ok(!j && e.code == SG_EBAD_REQUEST && strstr(e.msg, cases[i].error),
+			       "parse refuses case %zu: %s", i, e.msg);
+		json_decref(j);
+	}
+	/* Nesting: 2048 levels parse, 2049 do not. */
+	char *deep = malloc(2 * 2049 + 1);
+	for (int depth = 2048; depth <= 2049; depth++) {
+		memset(deep, '[', (size_t)depth);
+		memset(deep + depth, ']', (size_t)depth);
+		struct sg_error e;
+		error_clear(&e);
+		json_t *j = jsonschema_parse(deep, 2 * (size_t)depth, &e);
+		tap_ok(depth == 2048 ? j != NULL : (j == NULL && strstr(e.msg, "depth") != NULL),
+		       "nesting %d: %s", depth, j ? "parsed" : e.msg);
+		json_decref(j);
+	}
+	free(deep);
+}
+
 static void test_limits(void)
 {
 	/* A document nested 10,000 deep: jansson refuses it while parsing. */
@@ -421,6 +475,22 @@ static void test_limits(void)
 	error_clear(&e);
 	v = compile_text("{\"properties\":{\"next\":{\"$ref\":\"#\"}}}", NULL, &e);
 	tap_ok(v != NULL, "recursion through a property is fine");
+	jsonschema_free(v);
+
+	/* 2^40 paths through shared $refs: the step budget stops it. */
+	char exp[4096] = "{\"$defs\":{";
+	for (int i = 0; i < 40; i++)
+		snprintf(exp + strlen(exp), sizeof exp - strlen(exp),
+			 "\"a%d\":{\"anyOf\":[{\"$ref\":\"#/$defs/a%d\"},{\"$ref\":\"#/$defs/a%d\"}]},",
+			 i, i + 1, i + 1);
+	strcat(exp, "\"a40\":false},\"$ref\":\"#/$defs/a0\"}");
+	v = compile_text(exp, NULL, NULL);
+	r = report_new();
+	tap_is_int(validate_text(v, "1", r), 0, "exponential schema is cut off");
+	tap_ok(report_count(r) == 1 && strcmp(report_type(r, 0), "limit") == 0,
+	       "with a limit error: %s", report_count(r) ? report_message(r, 0) : "");
+	tap_is_int(validate_text(v, "1", NULL), 0, "also without a report");
+	report_free(r);
 	jsonschema_free(v);
 
 	/* ReDoS: catastrophic backtracking is cut off, never hangs. */
@@ -641,6 +711,7 @@ int main(void)
 	test_reports();
 	test_numbers();
 	test_strings();
+	test_parse();
 	test_limits();
 	test_named();
 	test_meta();
