@@ -96,6 +96,7 @@ fi
 kill -TERM $pid; wait $pid
 is "$?" 0 "env-configured registry exits 0 on SIGTERM"
 
+log=$SG_TMP/flag.log  # a new file: the old one still holds a "listening" line
 SCHEMAGATE_LISTEN=127.0.0.1:1 SCHEMAGATE_DB="$SG_TMP/env.db" "$SG_BIN" registry \
 	--listen 127.0.0.1:0 --db "$SG_TMP/flag.db" 2>"$log" &
 pid=$!
