@@ -181,7 +181,7 @@ static int kcompress_snappy_block(struct kcompress *kc, const uint8_t *in, size_
 		return error_set(err, SG_ECORRUPT, "snappy: %s: bad length preamble", what);
 	if (n > kc->limit || kc->len + n > kc->limit)
 		return kcompress_too_big(kc, "snappy", err);
-	if (kcompress_reserve(kc, kc->len + n, "snappy", err))
+	if (kcompress_reserve(kc, kc->len + n ? kc->len + n : 1, "snappy", err))
 		return -1;
 	if (snappy_uncompress((const char *)in, len, (char *)kc->buf + kc->len, &n) != SNAPPY_OK)
 		return error_set(err, SG_ECORRUPT, "snappy: %s: corrupt data", what);

@@ -290,6 +290,13 @@ static void test_multi(void)
 	size_t out_len;
 	struct sg_error e;
 
+	/* First, on a fresh context: a raw snappy block of nothing (preamble 0). */
+	{
+		static const uint8_t empty_block[1] = {0};
+		struct buf eb = {(uint8_t *)empty_block, 1, 1};
+		roundtrip(kc, KCOMPRESS_SNAPPY, &eb, p, 0, "snappy raw block of 0 bytes");
+	}
+
 	a = deflate_data(p, 2000, 1, 0);
 	b = deflate_data(p + 2000, 3000, 1, 0);
 	buf_add(&all, a.p, a.len);
