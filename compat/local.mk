@@ -37,3 +37,5 @@ CLEANFILES += compat/jsmeta_data.c
 EXTRA_DIST += $(JSMETA_FILES) compat/meta/embed.sh compat/meta/LICENSE
 # JSON text in Jackson's compact form: a JSON Schema's canonical string.
 compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h
+# Avro payload validation against the writer schema (compat/avvalid).
+compat_libsgcompat_a_SOURCES += compat/avvalid.c compat/avvalid.h

@@ -383,3 +383,20 @@ tests_unit_test_jsontext_CFLAGS = $(TEST_CF)
 tests_unit_test_jsontext_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_jsontext
 EXTRA_DIST += tests/cases/jsontext/cases.txt
+
+# Avro payload validation (compat/avvalid): the cases in tests/cases/avvalid/,
+# the example schemas, and random schemas and values written by avro-c (the
+# reference encoder, linked only here). malloc is wrapped (-Wl,--wrap) so the
+# test can count allocations and fail the Nth one.
+AVVALID_CASES = tests/cases/avvalid/README.md \
+	tests/cases/avvalid/blocks.cases tests/cases/avvalid/orders.cases \
+	tests/cases/avvalid/primitives.cases tests/cases/avvalid/records.cases \
+	tests/cases/avvalid/recursion.cases tests/cases/avvalid/strings.cases \
+	tests/cases/avvalid/unions-enums.cases
+EXTRA_DIST += $(AVVALID_CASES)
+check_PROGRAMS += tests/unit/test_avvalid
+tests_unit_test_avvalid_SOURCES = tests/unit/test_avvalid.c
+tests_unit_test_avvalid_CFLAGS = $(TEST_CF) $(AVRO_CFLAGS)
+tests_unit_test_avvalid_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+tests_unit_test_avvalid_LDADD = $(TEST_COMPAT_LIBS) $(AVRO_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/unit/test_avvalid
