@@ -5,3 +5,4 @@ schemagate_SOURCES = cli/main.c \
 schemagate_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 schemagate_LDADD = registry/libsgregistry.a compat/libsgcompat.a \
 	$(REGISTRY_LIBS) $(COMPAT_LIBS)
+schemagate_SOURCES += cli/check.c cli/check.h

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/check.h"
 #include "cli/opts.h"
 #include "cli/runtime.h"
 
@@ -27,6 +28,7 @@ struct command {
 	const char *usage;   /* after "schemagate NAME" */
 	const char *details; /* free text printed after the flags, ends with examples */
 	int (*run)(const struct command *cmd, const struct opts *o);
+	size_t max_args;      /* arguments that are not flags (files); 0 for none */
 };
 
 static const struct opt_spec registry_flags[] = {
@@ -50,7 +52,26 @@ static const struct opt_spec serve_flags[] = {
      "HTTP worker threads of the registry; 0 means one per CPU"},
 };
 
+/* check and register share their flags: what to compare or store, and how to print. */
+static const struct opt_spec check_flags[] = {
+	{"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
+	 "the schema registry (ours or any Confluent-compatible one)"},
+	{"--subject", NULL, "SUBJECT", NULL, "the subject FILE belongs to, e.g. orders-value"},
+	{"--map", NULL, "FILE", NULL,
+	 "a JSON object {\"subject\": \"file\", ...}; paths are relative to it"},
+	{"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
+	{"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
+	 "output: lines, one JSON document, or GitHub Actions annotations"},
+	{"--quiet", NULL, NULL, NULL, "print problems only"},
+	/* check only: register's table stops before these two. */
+	{"--level", NULL, "LEVEL", NULL,
+	 "compatibility level to apply instead of the subject's (check only)"},
+	{"--offline", NULL, NULL, NULL, "compare files with files, no registry (check only)"},
+};
+
 static int run_registry(const struct command *cmd, const struct opts *o);
+static int run_check(const struct command *cmd, const struct opts *o);
+static int run_register(const struct command *cmd, const struct opts *o);
 static int run_serve(const struct command *cmd, const struct opts *o);
 static int run_version(const struct command *cmd, const struct opts *o);
 static int run_help(const struct command *cmd, const struct opts *o);
@@ -65,7 +86,7 @@ static const struct command commands[] = {
      "  schemagate serve\n"
      "  schemagate serve --registry-listen 0.0.0.0:8081 --db /var/lib/schemagate/registry.db\n"
      "  SCHEMAGATE_DB=/data/registry.db schemagate serve\n",
-     run_serve},
+     run_serve, 0},
     {"registry", "run the Confluent-compatible schema registry alone", registry_flags,
      sizeof registry_flags / sizeof registry_flags[0], "[FLAGS]",
      "Serves the Confluent Schema Registry REST API backed by an SQLite database.\n"
@@ -79,18 +100,49 @@ static const struct command commands[] = {
      "  schemagate registry --listen [::1]:0 --db /tmp/test.db\n"
      "  SCHEMAGATE_LISTEN=0.0.0.0:8081 SCHEMAGATE_DB=/data/registry.db schemagate registry\n"
      "  curl -s localhost:8081/subjects\n",
-     run_registry},
+     run_registry, 0},
+    {"check", "check schema files for compatibility with what the registry holds", check_flags,
+     sizeof check_flags / sizeof check_flags[0], "[FLAGS] FILE...",
+     "Online, asks the registry whether FILE may be registered under SUBJECT, at\n"
+     "the subject's compatibility level; with --level, fetches the subject's\n"
+     "versions and applies that level here instead. --map checks many subjects\n"
+     "in one run. --offline compares files with files: the last FILE is the new\n"
+     "schema, the others its history, oldest first (--level defaults to BACKWARD).\n"
+     "The same compatibility engine runs in the registry, so both agree.\n"
+     "\n"
+     "Every problem is one line: FILE:LOCATION: RULE: sentence (text), an\n"
+     "::error annotation (github), or an entry in one JSON document (json).\n"
+     "Exit status: 0 compatible, 1 incompatible, 2 usage, file, parse or\n"
+     "network error (one line on stderr).\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate check --registry http://127.0.0.1:8081 --subject orders-value schemas/orders.avsc\n"
+     "  schemagate check --map schemas/subjects.json --format github\n"
+     "  schemagate check --offline --level FULL_TRANSITIVE old1.avsc old2.avsc new.avsc\n",
+     run_check, 1000},
+    {"register", "register schema files under their subjects (idempotent)", check_flags,
+     sizeof check_flags / sizeof check_flags[0] - 2, "[FLAGS] FILE",
+     "Registers FILE under SUBJECT, or every file of a --map, and prints the id\n"
+     "and version each got. Registering a schema the subject already has returns\n"
+     "its existing id, so a deploy step can run it every time.\n"
+     "Exit status: 0 registered, 1 refused as incompatible, 2 usage, file, parse\n"
+     "or network error.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate register --subject orders-value schemas/orders.avsc\n"
+     "  schemagate register --map schemas/subjects.json --registry https://registry.example.com\n",
+     run_register, 1},
     {"version", "print the version", NULL, 0, "",
      "Prints \"schemagate VERSION\" on one line.\n"
      "\n"
      "Example:\n"
      "  schemagate version\n",
-     run_version},
+     run_version, 0},
     {"help", "show help for schemagate or one command", NULL, 0, "[COMMAND]",
      "Examples:\n"
      "  schemagate help\n"
      "  schemagate help registry\n",
-     run_help},
+     run_help, 0},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -229,6 +281,44 @@ static int run_version(const struct command *cmd, const struct opts *o)
 	return 0;
 }
 
+/* Fills a check_config from the flags; returns -1 (after one line on stderr)
+ * when a flag's value is wrong. */
+static int check_config_from(const struct command *cmd, const struct opts *o,
+                             struct check_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->registry = opts_get(o, "--registry");
+	cfg->subject = opts_get(o, "--subject");
+	cfg->map = opts_get(o, "--map");
+	cfg->level = opts_get(o, "--level");
+	cfg->type = opts_get(o, "--type");
+	cfg->offline = opts_on(o, "--offline");
+	cfg->quiet = opts_on(o, "--quiet");
+	cfg->files = o->args;
+	cfg->nfiles = o->nargs;
+	if (check_format_parse(opts_get(o, "--format"), &cfg->format) != 0) {
+		usage_error(cmd, "--format must be text, json or github");
+		return -1;
+	}
+	return 0;
+}
+
+static int run_check(const struct command *cmd, const struct opts *o)
+{
+	struct check_config cfg;
+	if (check_config_from(cmd, o, &cfg) != 0)
+		return EXIT_USAGE;
+	return check_run(&cfg);
+}
+
+static int run_register(const struct command *cmd, const struct opts *o)
+{
+	struct check_config cfg;
+	if (check_config_from(cmd, o, &cfg) != 0)
+		return EXIT_USAGE;
+	return check_register(&cfg);
+}
+
 /* `help` takes one optional command name, so it reads argv itself: see main. */
 static int run_help(const struct command *cmd, const struct opts *o)
 {
@@ -279,7 +369,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct sg_error err;
 	error_clear(&err);
-	if (opts_parse(&o, cmd->flags, cmd->nflags, argc - 2, argv + 2, &err) < 0) {
+	if (opts_parse(&o, cmd->flags, cmd->nflags, cmd->max_args, argc - 2, argv + 2, &err) < 0) {
 		usage_error(cmd, err.msg);
 		return EXIT_USAGE;
 	}

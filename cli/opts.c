@@ -20,10 +20,11 @@ static const struct opt_spec *opts_find(const struct opt_spec *specs, size_t n, 
 	return NULL;
 }
 
-int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, int argc, char **argv,
-               struct sg_error *err)
+int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args,
+               int argc, char **argv, struct sg_error *err)
 {
 	memset(o, 0, sizeof *o);
+	o->args = argv;
 	if (n > OPTS_MAX)
 		return error_set(err, SG_EINTERNAL, "too many flags in one command");
 	o->specs = specs;
@@ -35,8 +36,20 @@ int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, int argc,
 			o->help = 1;
 			return 0;
 		}
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-			return error_set(err, SG_EBAD_REQUEST, "unexpected argument '%s'", a);
+		int rest = strcmp(a, "--") == 0;
+		if (rest || strncmp(a, "--", 2) != 0) {
+			for (int j = rest ? i + 1 : i; j < (rest ? argc : i + 1); j++) {
+				if (o->nargs >= max_args)
+					return error_set(err, SG_EBAD_REQUEST, "unexpected argument '%s'",
+					                 argv[j]);
+				/* Arguments are gathered at the front of argv, in order; flags
+				 * already read stay where they were read from. */
+				o->args[o->nargs++] = argv[j];
+			}
+			if (rest)
+				break;
+			continue;
+		}
 		const char *eq = strchr(a, '=');
 		size_t flaglen = eq ? (size_t)(eq - a) : strlen(a);
 		size_t idx;
@@ -45,7 +58,9 @@ int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, int argc,
 			return error_set(err, SG_EBAD_REQUEST, "unknown flag '%.*s'", (int)flaglen,
 			                 a);
 		const char *v;
-		if (eq) {
+		if (!s->metavar) {
+			v = eq ? eq + 1 : "1";
+		} else if (eq) {
 			v = eq + 1;
 		} else {
 			if (i + 1 >= argc)
@@ -84,6 +99,13 @@ const char *opts_get(const struct opts *o, const char *flag)
 {
 	ptrdiff_t i = opts_index(o, flag);
 	return i < 0 ? NULL : o->value[i];
+}
+
+int opts_on(const struct opts *o, const char *flag)
+{
+	const char *v = opts_get(o, flag);
+	return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
+	       strcasecmp(v, "no") != 0;
 }
 
 /* How to name a value's source in an error: "--db" or "SCHEMAGATE_DB". */
@@ -202,7 +224,8 @@ void opts_print_help(FILE *f, const struct opt_spec *specs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct opt_spec *s = &specs[i];
 		char left[64];
-		snprintf(left, sizeof left, "%s %s", s->flag, s->metavar);
+		snprintf(left, sizeof left, "%s%s%s", s->flag, s->metavar ? " " : "",
+		         s->metavar ? s->metavar : "");
 		fprintf(f, "  %-28s %s\n", left, s->help);
 		if (s->env && s->defval)
 			fprintf(f, "  %-28s (env %s; default %s)\n", "", s->env, s->defval);

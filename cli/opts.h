@@ -22,7 +22,7 @@
 struct opt_spec {
 	const char *flag;    /* "--listen" */
 	const char *env;     /* "SCHEMAGATE_LISTEN", or NULL for none */
-	const char *metavar; /* "HOST:PORT" */
+	const char *metavar; /* "HOST:PORT"; NULL for a switch that takes no value */
 	const char *defval;  /* used when neither flag nor env is set; NULL for none */
 	const char *help;    /* one line */
 };
@@ -36,13 +36,19 @@ struct opts {
 	const char *value[OPTS_MAX];
 	enum opt_origin origin[OPTS_MAX];
 	int help; /* --help or -h was given */
+	char **args;  /* the arguments that are not flags, in order (borrowed from argv) */
+	size_t nargs;
 };
 
 /* Parses argv[0..argc) (argv[0] is the first flag, not the program name).
+ * Arguments that are not flags (and everything after "--") are collected in
+ * o->args, at most `max_args` of them. A switch (metavar NULL) takes no value:
+ * given, it reads "1"; "--switch=false" or "=0" reads as unset.
  * Returns 0, or -1 with `err` set (SG_EBAD_REQUEST) for an unknown flag, a
- * missing value or a stray argument. With --help, stops at once and returns 0
+ * missing value or one argument too many. With --help, stops at once and returns 0
  * with o->help set. */
-int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, int argc, char **argv,
+int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args,
+               int argc, char **argv,
                struct sg_error *err);
 
 /* The value of the spec whose flag is `flag` (NULL when unset). */
@@ -57,6 +63,9 @@ int opts_hostport(const struct opts *o, const char *flag, char *host, size_t hos
  * accepted, powers of 1024), between 1 and `max`. */
 int opts_size(const struct opts *o, const char *flag, size_t max, size_t *out,
               struct sg_error *err);
+
+/* Whether a switch is on: set, and not "0", "false" or "no". */
+int opts_on(const struct opts *o, const char *flag);
 
 /* A plain non-negative integer up to `max`. */
 int opts_uint(const struct opts *o, const char *flag, unsigned max, unsigned *out,

@@ -11,6 +11,7 @@
  * code through the one table in compat/error.h. The messages are Confluent's.
  */
 #include "registry/api.h"
+#include "registry/ui.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -2769,7 +2770,7 @@ static const char *api_negotiate(const char *accept)
 	return pick < 0 ? NULL : offers[pick].type;
 }
 
-void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
 	const struct api_route *route = NULL;
@@ -2820,6 +2821,16 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
 	}
 	route->fn(&c);
 	free(c.subject);
+}
+
+/* The schema browser's files are served beside the API; every response, API
+ * or page, carries the page's Content-Security-Policy. */
+void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	if (!ui_handle(req, resp))
+		api_dispatch(ctx, req, resp);
+	if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
+		resp->headers[resp->nheaders++] = "Content-Security-Policy: " UI_CSP;
 }
 
 /* ---- Lifecycle ---- */

@@ -400,3 +400,8 @@ tests_unit_test_avvalid_CFLAGS = $(TEST_CF) $(AVRO_CFLAGS)
 tests_unit_test_avvalid_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 tests_unit_test_avvalid_LDADD = $(TEST_COMPAT_LIBS) $(AVRO_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/unit/test_avvalid
+
+# The schema browser in a real browser (Debian's Chromium via playwright-core).
+UI_TESTS = tests/ui/browser.sh
+TESTS += $(UI_TESTS)
+EXTRA_DIST += $(UI_TESTS) tests/ui/browser.mjs tests/ui/package.json tests/ui/setup-node.sh

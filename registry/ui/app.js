@@ -32,9 +32,14 @@ function h(tag, attrs, ...children) {
 
 function main() { return document.getElementById('main'); }
 
+/* Replaces el's children; null, undefined and false are skipped, so views can
+ * write `cond ? node : null`. */
+function put(el, ...nodes) {
+  el.replaceChildren(...nodes.flat(2).filter(n => n !== null && n !== undefined && n !== false));
+}
+
 function show(...nodes) {
-  const m = main();
-  m.replaceChildren(...nodes.flat());
+  put(main(), ...nodes);
 }
 
 function errorBox(err) {
@@ -174,13 +179,48 @@ function flatten(value, base, out) {
   return out;
 }
 
+/* Every pointer that is a prefix (ancestor or self) of a leaf pointer. */
+function prefixes(flat) {
+  const set = new Set(['']);
+  for (const p of flat.keys()) {
+    let i = 0;
+    while ((i = p.indexOf('/', i + 1)) > 0) set.add(p.slice(0, i));
+    set.add(p);
+  }
+  return set;
+}
+
+/* The highest ancestor of `p` (or p itself) that `other` does not have, so a
+ * whole added field is one change, not one per attribute. */
+function topmost(p, other) {
+  let i = 0;
+  while ((i = p.indexOf('/', i + 1)) > 0) if (!other.has(p.slice(0, i))) return p.slice(0, i);
+  return p;
+}
+
 function structuralChanges(a, b) {
   const fa = flatten(a), fb = flatten(b), changes = [];
+  const pa = prefixes(fa), pb = prefixes(fb), seen = new Set();
+  const whole = (value, p) => {
+    let v = value;
+    for (const tok of p.split('/').slice(1)) {
+      const key = tok.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (Array.isArray(v)) v = v.find(x => x && x.name === key) || v[Number(key)];
+      else v = v ? v[key] : undefined;
+    }
+    return JSON.stringify(v);
+  };
   for (const [p, v] of fa) {
-    if (!fb.has(p)) changes.push({kind: 'removed', pointer: p, old: v});
-    else if (fb.get(p) !== v) changes.push({kind: 'changed', pointer: p, old: v, now: fb.get(p)});
+    if (!fb.has(p)) {
+      const top = topmost(p, pb);
+      if (!seen.has('-' + top)) { seen.add('-' + top); changes.push({kind: 'removed', pointer: top, old: top === p ? v : whole(a, top)}); }
+    } else if (fb.get(p) !== v) changes.push({kind: 'changed', pointer: p, old: v, now: fb.get(p)});
   }
-  for (const [p, v] of fb) if (!fa.has(p)) changes.push({kind: 'added', pointer: p, now: v});
+  for (const [p, v] of fb) {
+    if (fa.has(p)) continue;
+    const top = topmost(p, pa);
+    if (!seen.has('+' + top)) { seen.add('+' + top); changes.push({kind: 'added', pointer: top, now: top === p ? v : whole(b, top)}); }
+  }
   return changes;
 }
 
@@ -269,7 +309,7 @@ async function viewSubjects(params) {
   try {
     live = await api('GET', '/subjects');
     all = deleted ? await api('GET', '/subjects?deleted=true') : live;
-  } catch (e) { list.replaceChildren(errorBox(e)); return; }
+  } catch (e) { put(list, errorBox(e)); return; }
   const liveSet = new Set(live);
 
   const render = (f, p) => {
@@ -288,7 +328,7 @@ async function viewSubjects(params) {
       return tr;
     });
     const nav = (to, label) => h('a', {href: routeSubjects(f, to, deleted)}, label);
-    list.replaceChildren(
+    put(list,
       h('p', {class: 'muted', id: 'subject-count'}, matches.length + ' of ' + all.length + ' subjects'),
       matches.length ? h('table', {},
         h('thead', {}, h('tr', {}, h('th', {}, 'Subject'), h('th', {}, 'Latest'), h('th', {class: 'opt'}, 'Type'),
@@ -414,8 +454,8 @@ async function settingsPanel(subject) {
     if (!await confirmDialog('Set ' + what + ' to ' + value + ' ' + scope + '?')) return;
     try {
       await api('PUT', '/' + what + base, body);
-      status.replaceChildren(h('div', {class: 'verdict ok'}, what === 'config' ? 'Compatibility is now ' + value + '.' : 'Mode is now ' + value + '.'));
-    } catch (e) { status.replaceChildren(errorBox(e)); }
+      put(status, h('div', {class: 'verdict ok'}, what === 'config' ? 'Compatibility is now ' + value + '.' : 'Mode is now ' + value + '.'));
+    } catch (e) { put(status, errorBox(e)); }
   };
   section.append(
     h('div', {class: 'toolbar'},
@@ -455,11 +495,11 @@ async function viewDiff(subject, a, b) {
     const res = await api('POST', '/compatibility/subjects/' + enc(subject) + '/versions/' + enc(a) + '?verbose=true', body);
     const cfg = await api('GET', '/config/' + enc(subject) + '?defaultToGlobal=true').catch(() => ({}));
     const lvl = cfg.compatibilityLevel || cfg.compatibility || '';
-    verdict.replaceChildren(
+    put(verdict,
       h('div', {class: 'verdict ' + (res.is_compatible ? 'ok' : 'bad')},
         (res.is_compatible ? 'v' + b + ' is compatible with v' + a : 'v' + b + ' is NOT compatible with v' + a) + (lvl ? ' under ' + lvl : '')),
       res.is_compatible ? null : reasonList(parseReasons(res.messages)));
-  } catch (e) { verdict.replaceChildren(errorBox(e)); }
+  } catch (e) { put(verdict, errorBox(e)); }
 }
 
 async function viewTest(subject) {
@@ -489,24 +529,24 @@ async function viewTest(subject) {
   };
   const check = async () => {
     register.disabled = true;
-    out.replaceChildren(h('p', {class: 'muted'}, 'Checking…'));
+    put(out, h('p', {class: 'muted'}, 'Checking…'));
     try {
       const res = await api('POST', '/compatibility/subjects/' + enc(subject) + '/versions?verbose=true', body());
-      out.replaceChildren(
+      put(out,
         h('div', {class: 'verdict ' + (res.is_compatible ? 'ok' : 'bad')},
           res.is_compatible ? 'Compatible: this schema would register.' : 'Incompatible: this schema would be refused.'),
         res.is_compatible ? null : reasonList(parseReasons(res.messages)));
       register.disabled = !res.is_compatible || !writable;
-    } catch (e) { out.replaceChildren(errorBox(e)); }
+    } catch (e) { put(out, errorBox(e)); }
   };
   register.addEventListener('click', async () => {
     if (!await confirmDialog('Register this schema as a new version of ' + subject + '?')) return;
     try {
       const res = await api('POST', '/subjects/' + enc(subject) + '/versions', body());
-      out.replaceChildren(h('div', {class: 'verdict ok'}, 'Registered with id ' + res.id + '. '),
+      put(out, h('div', {class: 'verdict ok'}, 'Registered with id ' + res.id + '. '),
         h('a', {href: '#/subject/' + enc(subject)}, 'Open ' + subject));
       register.disabled = true;
-    } catch (e) { out.replaceChildren(errorBox(e)); }
+    } catch (e) { put(out, errorBox(e)); }
   });
   show(
     h('p', {}, h('a', {href: '#/subject/' + enc(subject)}, '← ' + subject)),
@@ -548,14 +588,14 @@ async function viewRejections(params) {
   try {
     const rows = await api('GET', '/rejections?limit=200' + (topic ? '&topic=' + enc(topic) : ''));
     const list = Array.isArray(rows) ? rows : (rows && rows.rejections) || [];
-    box.replaceChildren(list.length ? h('table', {},
+    put(box, list.length ? h('table', {},
       h('thead', {}, h('tr', {}, ['Time', 'Topic', 'Partition', 'Client', 'Reason'].map(t => h('th', {}, t)))),
       h('tbody', {}, list.map(r => h('tr', {},
         h('td', {}, r.time || ''), h('td', {}, r.topic || ''), h('td', {}, r.partition === undefined ? '' : String(r.partition)),
         h('td', {}, (r.client_id || '') + (r.address ? ' (' + r.address + ')' : '')), h('td', {}, r.reason || '')))))
       : h('p', {}, 'No rejections recorded.'));
   } catch (e) {
-    box.replaceChildren(e.status === 404 ? h('div', {class: 'notice'}, 'This server keeps no rejections: the gateway is not running here.') : errorBox(e));
+    put(box, e.status === 404 ? h('div', {class: 'notice'}, 'This server keeps no rejections: the gateway is not running here.') : errorBox(e));
   }
 }
 
