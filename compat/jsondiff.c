@@ -29,15 +29,15 @@
 
 /* How Confluent's Difference.error() describes a type. */
 enum jd_cat {
-	C_NONE,      /* empty description */
-	C_KW,        /* keyword present in one schema only */
-	C_INC,       /* value increased */
-	C_DEC,       /* value decreased */
-	C_VCHG,      /* value changed */
-	C_NARROW,    /* fewer elements */
-	C_EXT,       /* more elements */
-	C_TCHG,      /* type different */
-	C_OPEN_ADD,  /* added to an open content model */
+	C_NONE,     /* empty description */
+	C_KW,       /* keyword present in one schema only */
+	C_INC,      /* value increased */
+	C_DEC,      /* value decreased */
+	C_VCHG,     /* value changed */
+	C_NARROW,   /* fewer elements */
+	C_EXT,      /* more elements */
+	C_TCHG,     /* type different */
+	C_OPEN_ADD, /* added to an open content model */
 	C_UNOPEN_REQ,
 	C_CLOSED_REM,
 	C_REM_NOT_COVERED,
@@ -47,145 +47,254 @@ enum jd_cat {
 };
 
 /* name, compatible under STRICT, compatible under LENIENT, description, sentence */
-#define JD_TYPES(X) \
-	X(ID_CHANGED, 1, 1, C_NONE, "The $id changed.") \
-	X(DESCRIPTION_CHANGED, 1, 1, C_NONE, "The description changed.") \
-	X(TITLE_CHANGED, 1, 1, C_NONE, "The title changed.") \
-	X(DEFAULT_CHANGED, 1, 1, C_NONE, "The default value changed.") \
-	X(SCHEMA_ADDED, 0, 0, C_NONE, "A subschema was added where there was none, so values the old schema accepted may be rejected.") \
-	X(SCHEMA_REMOVED, 1, 1, C_NONE, "A subschema was removed, so more values are accepted.") \
-	X(TYPE_EXTENDED, 1, 1, C_NONE, "The type was widened from integer to number.") \
-	X(TYPE_NARROWED, 0, 0, C_TCHG, "The type was narrowed from number to integer, so numbers with a fraction are rejected.") \
+#define JD_TYPES(X)                                                                                \
+	X(ID_CHANGED, 1, 1, C_NONE, "The $id changed.")                                            \
+	X(DESCRIPTION_CHANGED, 1, 1, C_NONE, "The description changed.")                           \
+	X(TITLE_CHANGED, 1, 1, C_NONE, "The title changed.")                                       \
+	X(DEFAULT_CHANGED, 1, 1, C_NONE, "The default value changed.")                             \
+	X(SCHEMA_ADDED, 0, 0, C_NONE,                                                              \
+	  "A subschema was added where there was none, so values the old schema accepted may be "  \
+	  "rejected.")                                                                             \
+	X(SCHEMA_REMOVED, 1, 1, C_NONE, "A subschema was removed, so more values are accepted.")   \
+	X(TYPE_EXTENDED, 1, 1, C_NONE, "The type was widened from integer to number.")             \
+	X(TYPE_NARROWED, 0, 0, C_TCHG,                                                             \
+	  "The type was narrowed from number to integer, so numbers with a fraction are "          \
+	  "rejected.")                                                                             \
 	X(TYPE_CHANGED, 0, 0, C_TCHG, "The type changed, so values of the old type are rejected.") \
-	X(MAX_LENGTH_ADDED, 0, 0, C_KW, "maxLength was added, so longer strings are rejected.") \
-	X(MAX_LENGTH_REMOVED, 1, 1, C_NONE, "maxLength was removed.") \
-	X(MAX_LENGTH_INCREASED, 1, 1, C_NONE, "maxLength was increased.") \
-	X(MAX_LENGTH_DECREASED, 0, 0, C_DEC, "maxLength was decreased, so strings the old schema accepted may be too long.") \
-	X(MIN_LENGTH_ADDED, 0, 0, C_KW, "minLength was added, so shorter strings are rejected.") \
-	X(MIN_LENGTH_REMOVED, 1, 1, C_NONE, "minLength was removed.") \
-	X(MIN_LENGTH_INCREASED, 0, 0, C_INC, "minLength was increased, so strings the old schema accepted may be too short.") \
-	X(MIN_LENGTH_DECREASED, 1, 1, C_NONE, "minLength was decreased.") \
-	X(PATTERN_ADDED, 0, 0, C_KW, "A pattern was added, so strings the old schema accepted may not match.") \
-	X(PATTERN_REMOVED, 1, 1, C_NONE, "The pattern was removed.") \
-	X(PATTERN_CHANGED, 0, 0, C_VCHG, "The pattern changed, so strings the old schema accepted may not match.") \
-	X(MAXIMUM_ADDED, 0, 0, C_KW, "maximum was added, so larger numbers are rejected.") \
-	X(MAXIMUM_REMOVED, 1, 1, C_NONE, "maximum was removed.") \
-	X(MAXIMUM_INCREASED, 1, 1, C_NONE, "maximum was increased.") \
-	X(MAXIMUM_DECREASED, 0, 0, C_DEC, "maximum was decreased, so numbers the old schema accepted may be too large.") \
-	X(MINIMUM_ADDED, 0, 0, C_KW, "minimum was added, so smaller numbers are rejected.") \
-	X(MINIMUM_REMOVED, 1, 1, C_NONE, "minimum was removed.") \
-	X(MINIMUM_INCREASED, 0, 0, C_INC, "minimum was increased, so numbers the old schema accepted may be too small.") \
-	X(MINIMUM_DECREASED, 1, 1, C_NONE, "minimum was decreased.") \
-	X(EXCLUSIVE_MAXIMUM_ADDED, 0, 0, C_KW, "exclusiveMaximum was added, so larger numbers are rejected.") \
-	X(EXCLUSIVE_MAXIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMaximum was removed.") \
-	X(EXCLUSIVE_MAXIMUM_INCREASED, 1, 1, C_NONE, "exclusiveMaximum was increased.") \
-	X(EXCLUSIVE_MAXIMUM_DECREASED, 0, 0, C_DEC, "exclusiveMaximum was decreased, so numbers the old schema accepted may be too large.") \
-	X(EXCLUSIVE_MINIMUM_ADDED, 0, 0, C_KW, "exclusiveMinimum was added, so smaller numbers are rejected.") \
-	X(EXCLUSIVE_MINIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMinimum was removed.") \
-	X(EXCLUSIVE_MINIMUM_INCREASED, 0, 0, C_INC, "exclusiveMinimum was increased, so numbers the old schema accepted may be too small.") \
-	X(EXCLUSIVE_MINIMUM_DECREASED, 1, 1, C_NONE, "exclusiveMinimum was decreased.") \
-	X(MULTIPLE_OF_ADDED, 0, 0, C_KW, "multipleOf was added, so numbers the old schema accepted may be rejected.") \
-	X(MULTIPLE_OF_REMOVED, 1, 1, C_NONE, "multipleOf was removed.") \
-	X(MULTIPLE_OF_EXPANDED, 0, 0, C_INC, "multipleOf became a multiple of its old value, so numbers the old schema accepted may be rejected.") \
-	X(MULTIPLE_OF_REDUCED, 1, 1, C_NONE, "multipleOf became a divisor of its old value.") \
-	X(MULTIPLE_OF_CHANGED, 0, 0, C_VCHG, "multipleOf changed to a value that does not divide the old one, so numbers the old schema accepted may be rejected.") \
-	X(REQUIRED_ATTRIBUTE_ADDED, 0, 0, C_KW, "The property became required, so objects without it are rejected.") \
-	X(REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED, 1, 1, C_NONE, "The property became required and has a default.") \
-	X(REQUIRED_ATTRIBUTE_REMOVED, 1, 1, C_NONE, "The property is no longer required.") \
-	X(MAX_PROPERTIES_ADDED, 0, 0, C_KW, "maxProperties was added, so objects with more properties are rejected.") \
-	X(MAX_PROPERTIES_REMOVED, 1, 1, C_NONE, "maxProperties was removed.") \
-	X(MAX_PROPERTIES_INCREASED, 1, 1, C_NONE, "maxProperties was increased.") \
-	X(MAX_PROPERTIES_DECREASED, 0, 0, C_DEC, "maxProperties was decreased, so objects the old schema accepted may have too many properties.") \
-	X(MIN_PROPERTIES_ADDED, 0, 0, C_KW, "minProperties was added, so objects with fewer properties are rejected.") \
-	X(MIN_PROPERTIES_REMOVED, 1, 1, C_NONE, "minProperties was removed.") \
-	X(MIN_PROPERTIES_INCREASED, 0, 0, C_INC, "minProperties was increased, so objects the old schema accepted may have too few properties.") \
-	X(MIN_PROPERTIES_DECREASED, 1, 1, C_NONE, "minProperties was decreased.") \
-	X(ADDITIONAL_PROPERTIES_ADDED, 1, 1, C_NONE, "additionalProperties now allows any extra property.") \
-	X(ADDITIONAL_PROPERTIES_REMOVED, 0, 1, C_KW, "additionalProperties became false, so objects with extra properties are rejected.") \
-	X(ADDITIONAL_PROPERTIES_EXTENDED, 1, 1, C_NONE, "The additionalProperties schema was removed, so any extra property is allowed.") \
-	X(ADDITIONAL_PROPERTIES_NARROWED, 0, 1, C_NARROW, "An additionalProperties schema was added, so extra properties the old schema accepted may be rejected.") \
-	X(DEPENDENCY_ARRAY_ADDED, 0, 0, C_KW, "A property dependency was added, so objects the old schema accepted may be rejected.") \
-	X(DEPENDENCY_ARRAY_REMOVED, 1, 1, C_NONE, "A property dependency was removed.") \
-	X(DEPENDENCY_ARRAY_EXTENDED, 0, 0, C_EXT, "A property dependency requires more properties, so objects the old schema accepted may be rejected.") \
-	X(DEPENDENCY_ARRAY_NARROWED, 1, 1, C_NONE, "A property dependency requires fewer properties.") \
-	X(DEPENDENCY_ARRAY_CHANGED, 0, 0, C_VCHG, "A property dependency requires different properties, so objects the old schema accepted may be rejected.") \
-	X(DEPENDENCY_SCHEMA_ADDED, 0, 0, C_KW, "A schema dependency was added, so objects the old schema accepted may be rejected.") \
-	X(DEPENDENCY_SCHEMA_REMOVED, 1, 1, C_NONE, "A schema dependency was removed.") \
-	X(PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_NONE, "A property was added to an open content model.") \
-	X(REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD, "A required property without a default was added, so objects without it are rejected.") \
-	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD, "A required property with a default was added where the old schema allowed any extra property, so old objects may hold it with another type.") \
-	X(OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD, "A property was added where the old schema allowed any extra property, so old objects may hold it with another type.") \
-	X(PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A property that accepts anything was added to an open content model.") \
-	X(REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 0, 0, C_UNOPEN_REQ, "A required property without a default was added, so objects without it are rejected.") \
-	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE, "A required property with a default was added to a closed content model.") \
-	X(OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE, "An optional property was added to a closed content model.") \
-	X(PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A property was removed; the new schema allows any extra property.") \
-	X(PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE, "A forbidden (false) property was removed from a closed content model.") \
-	X(PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 1, C_CLOSED_REM, "A property was removed and the new schema allows no extra properties, so objects holding it are rejected.") \
-	X(PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A property was removed; the new schema's patternProperties or additionalProperties still accept it.") \
-	X(PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_REM_NOT_COVERED, "A property was removed and the new schema's patternProperties or additionalProperties do not accept its old values.") \
-	X(PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A property was added that the old schema's patternProperties or additionalProperties already covered compatibly.") \
-	X(PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_ADD_NOT_COVERED, "A property was added whose schema rejects values the old schema's patternProperties or additionalProperties accepted.") \
-	X(RESERVED_PROPERTY_REMOVED, 0, 0, C_RESERVED_REM, "A reserved property was removed from the metadata.") \
-	X(RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY, 0, 0, C_RESERVED_CONFLICT, "A property conflicts with a reserved property.") \
-	X(UNEVALUATED_PROPERTIES_ADDED, 1, 1, C_NONE, "unevaluatedProperties now allows any extra property.") \
-	X(UNEVALUATED_PROPERTIES_REMOVED, 0, 1, C_KW, "unevaluatedProperties became false, so objects with extra properties are rejected.") \
-	X(UNEVALUATED_PROPERTIES_EXTENDED, 1, 1, C_NONE, "The unevaluatedProperties schema was removed, so any extra property is allowed.") \
-	X(UNEVALUATED_PROPERTIES_NARROWED, 0, 1, C_NARROW, "An unevaluatedProperties schema was added, so extra properties the old schema accepted may be rejected.") \
-	X(MAX_ITEMS_ADDED, 0, 0, C_KW, "maxItems was added, so longer arrays are rejected.") \
-	X(MAX_ITEMS_REMOVED, 1, 1, C_NONE, "maxItems was removed.") \
-	X(MAX_ITEMS_INCREASED, 1, 1, C_NONE, "maxItems was increased.") \
-	X(MAX_ITEMS_DECREASED, 0, 0, C_DEC, "maxItems was decreased, so arrays the old schema accepted may be too long.") \
-	X(MIN_ITEMS_ADDED, 0, 0, C_KW, "minItems was added, so shorter arrays are rejected.") \
-	X(MIN_ITEMS_REMOVED, 1, 1, C_NONE, "minItems was removed.") \
-	X(MIN_ITEMS_INCREASED, 0, 0, C_INC, "minItems was increased, so arrays the old schema accepted may be too short.") \
-	X(MIN_ITEMS_DECREASED, 1, 1, C_NONE, "minItems was decreased.") \
-	X(MAX_CONTAINS_ADDED, 0, 0, C_KW, "maxContains was added, so arrays the old schema accepted may be rejected.") \
-	X(MAX_CONTAINS_REMOVED, 1, 1, C_NONE, "maxContains was removed.") \
-	X(MAX_CONTAINS_INCREASED, 1, 1, C_NONE, "maxContains was increased.") \
-	X(MAX_CONTAINS_DECREASED, 0, 0, C_DEC, "maxContains was decreased, so arrays the old schema accepted may be rejected.") \
-	X(MIN_CONTAINS_ADDED, 0, 0, C_KW, "minContains was added, so arrays the old schema accepted may be rejected.") \
-	X(MIN_CONTAINS_REMOVED, 1, 1, C_NONE, "minContains was removed.") \
-	X(MIN_CONTAINS_INCREASED, 0, 0, C_INC, "minContains was increased, so arrays the old schema accepted may be rejected.") \
-	X(MIN_CONTAINS_DECREASED, 1, 1, C_NONE, "minContains was decreased.") \
-	X(UNIQUE_ITEMS_ADDED, 0, 0, C_KW, "uniqueItems was added, so arrays with duplicates are rejected.") \
-	X(UNIQUE_ITEMS_REMOVED, 1, 1, C_NONE, "uniqueItems was removed.") \
-	X(ADDITIONAL_ITEMS_ADDED, 1, 1, C_NONE, "Extra array items are now allowed.") \
-	X(ADDITIONAL_ITEMS_REMOVED, 0, 0, C_KW, "Extra array items are no longer allowed, so longer arrays are rejected.") \
-	X(ADDITIONAL_ITEMS_EXTENDED, 1, 1, C_NONE, "The schema for extra array items was removed, so any extra item is allowed.") \
-	X(ADDITIONAL_ITEMS_NARROWED, 0, 0, C_NARROW, "A schema for extra array items was added, so extra items the old schema accepted may be rejected.") \
-	X(UNEVALUATED_ITEMS_ADDED, 1, 1, C_NONE, "unevaluatedItems now allows any extra item.") \
-	X(UNEVALUATED_ITEMS_REMOVED, 0, 0, C_KW, "unevaluatedItems became false, so longer arrays are rejected.") \
-	X(UNEVALUATED_ITEMS_EXTENDED, 1, 1, C_NONE, "The unevaluatedItems schema was removed, so any extra item is allowed.") \
-	X(UNEVALUATED_ITEMS_NARROWED, 0, 0, C_NARROW, "An unevaluatedItems schema was added, so extra items the old schema accepted may be rejected.") \
-	X(ITEM_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD, "A tuple item was added where the old schema allowed any extra item, so old arrays may hold another value there.") \
-	X(ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A tuple item that accepts anything was added to an open content model.") \
-	X(ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, 1, 1, C_NONE, "A tuple item was added where the old schema allowed no extra items.") \
-	X(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A tuple item was removed; the new schema allows any extra item.") \
-	X(ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE, "A forbidden (false) tuple item was removed from a closed content model.") \
-	X(ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 0, C_CLOSED_REM, "A tuple item was removed and the new schema allows no extra items, so longer arrays are rejected.") \
-	X(ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A tuple item was removed; the new schema's schema for extra items still accepts it.") \
-	X(ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_REM_NOT_COVERED, "A tuple item was removed and the new schema's schema for extra items does not accept its old values.") \
-	X(ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE, "A tuple item was added that the old schema's schema for extra items already covered compatibly.") \
-	X(ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_ADD_NOT_COVERED, "A tuple item was added whose schema rejects values the old schema's schema for extra items accepted.") \
-	X(ENUM_ARRAY_EXTENDED, 1, 1, C_NONE, "Values were added to the enum.") \
-	X(ENUM_ARRAY_NARROWED, 0, 0, C_NARROW, "Values were removed from the enum, so they are rejected.") \
-	X(ENUM_ARRAY_CHANGED, 0, 0, C_TCHG, "The enum or const values changed, so old values are rejected.") \
-	X(COMBINED_TYPE_EXTENDED, 1, 1, C_NONE, "The combination keyword became less strict (for example oneOf to anyOf).") \
-	X(COMBINED_TYPE_CHANGED, 0, 0, C_TCHG, "The combination keyword changed (for example anyOf to oneOf), so values the old schema accepted may be rejected.") \
-	X(PRODUCT_TYPE_EXTENDED, 0, 0, C_EXT, "An allOf gained a subschema, so values the old schema accepted may be rejected.") \
-	X(PRODUCT_TYPE_NARROWED, 1, 1, C_NONE, "An allOf lost a subschema.") \
-	X(SUM_TYPE_EXTENDED, 1, 1, C_EXT, "An anyOf or oneOf gained a subschema.") \
-	X(SUM_TYPE_NARROWED, 0, 0, C_NARROW, "An anyOf or oneOf lost a subschema, so values only it accepted are rejected.") \
-	X(COMBINED_TYPE_SUBSCHEMAS_CHANGED, 0, 0, C_TCHG, "Some subschemas of the combined schema have no compatible counterpart in the new schema.") \
-	X(NOT_TYPE_EXTENDED, 0, 0, C_EXT, "The schema under \"not\" now excludes more values, so values the old schema accepted may be rejected.") \
+	X(MAX_LENGTH_ADDED, 0, 0, C_KW, "maxLength was added, so longer strings are rejected.")    \
+	X(MAX_LENGTH_REMOVED, 1, 1, C_NONE, "maxLength was removed.")                              \
+	X(MAX_LENGTH_INCREASED, 1, 1, C_NONE, "maxLength was increased.")                          \
+	X(MAX_LENGTH_DECREASED, 0, 0, C_DEC,                                                       \
+	  "maxLength was decreased, so strings the old schema accepted may be too long.")          \
+	X(MIN_LENGTH_ADDED, 0, 0, C_KW, "minLength was added, so shorter strings are rejected.")   \
+	X(MIN_LENGTH_REMOVED, 1, 1, C_NONE, "minLength was removed.")                              \
+	X(MIN_LENGTH_INCREASED, 0, 0, C_INC,                                                       \
+	  "minLength was increased, so strings the old schema accepted may be too short.")         \
+	X(MIN_LENGTH_DECREASED, 1, 1, C_NONE, "minLength was decreased.")                          \
+	X(PATTERN_ADDED, 0, 0, C_KW,                                                               \
+	  "A pattern was added, so strings the old schema accepted may not match.")                \
+	X(PATTERN_REMOVED, 1, 1, C_NONE, "The pattern was removed.")                               \
+	X(PATTERN_CHANGED, 0, 0, C_VCHG,                                                           \
+	  "The pattern changed, so strings the old schema accepted may not match.")                \
+	X(MAXIMUM_ADDED, 0, 0, C_KW, "maximum was added, so larger numbers are rejected.")         \
+	X(MAXIMUM_REMOVED, 1, 1, C_NONE, "maximum was removed.")                                   \
+	X(MAXIMUM_INCREASED, 1, 1, C_NONE, "maximum was increased.")                               \
+	X(MAXIMUM_DECREASED, 0, 0, C_DEC,                                                          \
+	  "maximum was decreased, so numbers the old schema accepted may be too large.")           \
+	X(MINIMUM_ADDED, 0, 0, C_KW, "minimum was added, so smaller numbers are rejected.")        \
+	X(MINIMUM_REMOVED, 1, 1, C_NONE, "minimum was removed.")                                   \
+	X(MINIMUM_INCREASED, 0, 0, C_INC,                                                          \
+	  "minimum was increased, so numbers the old schema accepted may be too small.")           \
+	X(MINIMUM_DECREASED, 1, 1, C_NONE, "minimum was decreased.")                               \
+	X(EXCLUSIVE_MAXIMUM_ADDED, 0, 0, C_KW,                                                     \
+	  "exclusiveMaximum was added, so larger numbers are rejected.")                           \
+	X(EXCLUSIVE_MAXIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMaximum was removed.")                \
+	X(EXCLUSIVE_MAXIMUM_INCREASED, 1, 1, C_NONE, "exclusiveMaximum was increased.")            \
+	X(EXCLUSIVE_MAXIMUM_DECREASED, 0, 0, C_DEC,                                                \
+	  "exclusiveMaximum was decreased, so numbers the old schema accepted may be too large.")  \
+	X(EXCLUSIVE_MINIMUM_ADDED, 0, 0, C_KW,                                                     \
+	  "exclusiveMinimum was added, so smaller numbers are rejected.")                          \
+	X(EXCLUSIVE_MINIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMinimum was removed.")                \
+	X(EXCLUSIVE_MINIMUM_INCREASED, 0, 0, C_INC,                                                \
+	  "exclusiveMinimum was increased, so numbers the old schema accepted may be too small.")  \
+	X(EXCLUSIVE_MINIMUM_DECREASED, 1, 1, C_NONE, "exclusiveMinimum was decreased.")            \
+	X(MULTIPLE_OF_ADDED, 0, 0, C_KW,                                                           \
+	  "multipleOf was added, so numbers the old schema accepted may be rejected.")             \
+	X(MULTIPLE_OF_REMOVED, 1, 1, C_NONE, "multipleOf was removed.")                            \
+	X(MULTIPLE_OF_EXPANDED, 0, 0, C_INC,                                                       \
+	  "multipleOf became a multiple of its old value, so numbers the old schema accepted may " \
+	  "be rejected.")                                                                          \
+	X(MULTIPLE_OF_REDUCED, 1, 1, C_NONE, "multipleOf became a divisor of its old value.")      \
+	X(MULTIPLE_OF_CHANGED, 0, 0, C_VCHG,                                                       \
+	  "multipleOf changed to a value that does not divide the old one, so numbers the old "    \
+	  "schema accepted may be rejected.")                                                      \
+	X(REQUIRED_ATTRIBUTE_ADDED, 0, 0, C_KW,                                                    \
+	  "The property became required, so objects without it are rejected.")                     \
+	X(REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED, 1, 1, C_NONE,                                     \
+	  "The property became required and has a default.")                                       \
+	X(REQUIRED_ATTRIBUTE_REMOVED, 1, 1, C_NONE, "The property is no longer required.")         \
+	X(MAX_PROPERTIES_ADDED, 0, 0, C_KW,                                                        \
+	  "maxProperties was added, so objects with more properties are rejected.")                \
+	X(MAX_PROPERTIES_REMOVED, 1, 1, C_NONE, "maxProperties was removed.")                      \
+	X(MAX_PROPERTIES_INCREASED, 1, 1, C_NONE, "maxProperties was increased.")                  \
+	X(MAX_PROPERTIES_DECREASED, 0, 0, C_DEC,                                                   \
+	  "maxProperties was decreased, so objects the old schema accepted may have too many "     \
+	  "properties.")                                                                           \
+	X(MIN_PROPERTIES_ADDED, 0, 0, C_KW,                                                        \
+	  "minProperties was added, so objects with fewer properties are rejected.")               \
+	X(MIN_PROPERTIES_REMOVED, 1, 1, C_NONE, "minProperties was removed.")                      \
+	X(MIN_PROPERTIES_INCREASED, 0, 0, C_INC,                                                   \
+	  "minProperties was increased, so objects the old schema accepted may have too few "      \
+	  "properties.")                                                                           \
+	X(MIN_PROPERTIES_DECREASED, 1, 1, C_NONE, "minProperties was decreased.")                  \
+	X(ADDITIONAL_PROPERTIES_ADDED, 1, 1, C_NONE,                                               \
+	  "additionalProperties now allows any extra property.")                                   \
+	X(ADDITIONAL_PROPERTIES_REMOVED, 0, 1, C_KW,                                               \
+	  "additionalProperties became false, so objects with extra properties are rejected.")     \
+	X(ADDITIONAL_PROPERTIES_EXTENDED, 1, 1, C_NONE,                                            \
+	  "The additionalProperties schema was removed, so any extra property is allowed.")        \
+	X(ADDITIONAL_PROPERTIES_NARROWED, 0, 1, C_NARROW,                                          \
+	  "An additionalProperties schema was added, so extra properties the old schema accepted " \
+	  "may be rejected.")                                                                      \
+	X(DEPENDENCY_ARRAY_ADDED, 0, 0, C_KW,                                                      \
+	  "A property dependency was added, so objects the old schema accepted may be rejected.")  \
+	X(DEPENDENCY_ARRAY_REMOVED, 1, 1, C_NONE, "A property dependency was removed.")            \
+	X(DEPENDENCY_ARRAY_EXTENDED, 0, 0, C_EXT,                                                  \
+	  "A property dependency requires more properties, so objects the old schema accepted "    \
+	  "may be rejected.")                                                                      \
+	X(DEPENDENCY_ARRAY_NARROWED, 1, 1, C_NONE,                                                 \
+	  "A property dependency requires fewer properties.")                                      \
+	X(DEPENDENCY_ARRAY_CHANGED, 0, 0, C_VCHG,                                                  \
+	  "A property dependency requires different properties, so objects the old schema "        \
+	  "accepted may be rejected.")                                                             \
+	X(DEPENDENCY_SCHEMA_ADDED, 0, 0, C_KW,                                                     \
+	  "A schema dependency was added, so objects the old schema accepted may be rejected.")    \
+	X(DEPENDENCY_SCHEMA_REMOVED, 1, 1, C_NONE, "A schema dependency was removed.")             \
+	X(PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_NONE,                                      \
+	  "A property was added to an open content model.")                                        \
+	X(REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD,                         \
+	  "A required property without a default was added, so objects without it are rejected.")  \
+	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD,            \
+	  "A required property with a default was added where the old schema allowed any extra "   \
+	  "property, so old objects may hold it with another type.")                               \
+	X(OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD,                         \
+	  "A property was added where the old schema allowed any extra property, so old objects "  \
+	  "may hold it with another type.")                                                        \
+	X(PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                    \
+	  "A property that accepts anything was added to an open content model.")                  \
+	X(REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 0, 0, C_UNOPEN_REQ,                     \
+	  "A required property without a default was added, so objects without it are rejected.")  \
+	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE,              \
+	  "A required property with a default was added to a closed content model.")               \
+	X(OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE,                           \
+	  "An optional property was added to a closed content model.")                             \
+	X(PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                                  \
+	  "A property was removed; the new schema allows any extra property.")                     \
+	X(PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                     \
+	  "A forbidden (false) property was removed from a closed content model.")                 \
+	X(PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 1, C_CLOSED_REM,                          \
+	  "A property was removed and the new schema allows no extra properties, so objects "      \
+	  "holding it are rejected.")                                                              \
+	X(PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,               \
+	  "A property was removed; the new schema's patternProperties or additionalProperties "    \
+	  "still accept it.")                                                                      \
+	X(PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_REM_NOT_COVERED,   \
+	  "A property was removed and the new schema's patternProperties or additionalProperties " \
+	  "do not accept its old values.")                                                         \
+	X(PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                 \
+	  "A property was added that the old schema's patternProperties or additionalProperties "  \
+	  "already covered compatibly.")                                                           \
+	X(PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_ADD_NOT_COVERED,     \
+	  "A property was added whose schema rejects values the old schema's patternProperties "   \
+	  "or additionalProperties accepted.")                                                     \
+	X(RESERVED_PROPERTY_REMOVED, 0, 0, C_RESERVED_REM,                                         \
+	  "A reserved property was removed from the metadata.")                                    \
+	X(RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY, 0, 0, C_RESERVED_CONFLICT,                    \
+	  "A property conflicts with a reserved property.")                                        \
+	X(UNEVALUATED_PROPERTIES_ADDED, 1, 1, C_NONE,                                              \
+	  "unevaluatedProperties now allows any extra property.")                                  \
+	X(UNEVALUATED_PROPERTIES_REMOVED, 0, 1, C_KW,                                              \
+	  "unevaluatedProperties became false, so objects with extra properties are rejected.")    \
+	X(UNEVALUATED_PROPERTIES_EXTENDED, 1, 1, C_NONE,                                           \
+	  "The unevaluatedProperties schema was removed, so any extra property is allowed.")       \
+	X(UNEVALUATED_PROPERTIES_NARROWED, 0, 1, C_NARROW,                                         \
+	  "An unevaluatedProperties schema was added, so extra properties the old schema "         \
+	  "accepted may be rejected.")                                                             \
+	X(MAX_ITEMS_ADDED, 0, 0, C_KW, "maxItems was added, so longer arrays are rejected.")       \
+	X(MAX_ITEMS_REMOVED, 1, 1, C_NONE, "maxItems was removed.")                                \
+	X(MAX_ITEMS_INCREASED, 1, 1, C_NONE, "maxItems was increased.")                            \
+	X(MAX_ITEMS_DECREASED, 0, 0, C_DEC,                                                        \
+	  "maxItems was decreased, so arrays the old schema accepted may be too long.")            \
+	X(MIN_ITEMS_ADDED, 0, 0, C_KW, "minItems was added, so shorter arrays are rejected.")      \
+	X(MIN_ITEMS_REMOVED, 1, 1, C_NONE, "minItems was removed.")                                \
+	X(MIN_ITEMS_INCREASED, 0, 0, C_INC,                                                        \
+	  "minItems was increased, so arrays the old schema accepted may be too short.")           \
+	X(MIN_ITEMS_DECREASED, 1, 1, C_NONE, "minItems was decreased.")                            \
+	X(MAX_CONTAINS_ADDED, 0, 0, C_KW,                                                          \
+	  "maxContains was added, so arrays the old schema accepted may be rejected.")             \
+	X(MAX_CONTAINS_REMOVED, 1, 1, C_NONE, "maxContains was removed.")                          \
+	X(MAX_CONTAINS_INCREASED, 1, 1, C_NONE, "maxContains was increased.")                      \
+	X(MAX_CONTAINS_DECREASED, 0, 0, C_DEC,                                                     \
+	  "maxContains was decreased, so arrays the old schema accepted may be rejected.")         \
+	X(MIN_CONTAINS_ADDED, 0, 0, C_KW,                                                          \
+	  "minContains was added, so arrays the old schema accepted may be rejected.")             \
+	X(MIN_CONTAINS_REMOVED, 1, 1, C_NONE, "minContains was removed.")                          \
+	X(MIN_CONTAINS_INCREASED, 0, 0, C_INC,                                                     \
+	  "minContains was increased, so arrays the old schema accepted may be rejected.")         \
+	X(MIN_CONTAINS_DECREASED, 1, 1, C_NONE, "minContains was decreased.")                      \
+	X(UNIQUE_ITEMS_ADDED, 0, 0, C_KW,                                                          \
+	  "uniqueItems was added, so arrays with duplicates are rejected.")                        \
+	X(UNIQUE_ITEMS_REMOVED, 1, 1, C_NONE, "uniqueItems was removed.")                          \
+	X(ADDITIONAL_ITEMS_ADDED, 1, 1, C_NONE, "Extra array items are now allowed.")              \
+	X(ADDITIONAL_ITEMS_REMOVED, 0, 0, C_KW,                                                    \
+	  "Extra array items are no longer allowed, so longer arrays are rejected.")               \
+	X(ADDITIONAL_ITEMS_EXTENDED, 1, 1, C_NONE,                                                 \
+	  "The schema for extra array items was removed, so any extra item is allowed.")           \
+	X(ADDITIONAL_ITEMS_NARROWED, 0, 0, C_NARROW,                                               \
+	  "A schema for extra array items was added, so extra items the old schema accepted may "  \
+	  "be rejected.")                                                                          \
+	X(UNEVALUATED_ITEMS_ADDED, 1, 1, C_NONE, "unevaluatedItems now allows any extra item.")    \
+	X(UNEVALUATED_ITEMS_REMOVED, 0, 0, C_KW,                                                   \
+	  "unevaluatedItems became false, so longer arrays are rejected.")                         \
+	X(UNEVALUATED_ITEMS_EXTENDED, 1, 1, C_NONE,                                                \
+	  "The unevaluatedItems schema was removed, so any extra item is allowed.")                \
+	X(UNEVALUATED_ITEMS_NARROWED, 0, 0, C_NARROW,                                              \
+	  "An unevaluatedItems schema was added, so extra items the old schema accepted may be "   \
+	  "rejected.")                                                                             \
+	X(ITEM_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD,                                      \
+	  "A tuple item was added where the old schema allowed any extra item, so old arrays may " \
+	  "hold another value there.")                                                             \
+	X(ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                        \
+	  "A tuple item that accepts anything was added to an open content model.")                \
+	X(ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                                        \
+	  "A tuple item was added where the old schema allowed no extra items.")                   \
+	X(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                                      \
+	  "A tuple item was removed; the new schema allows any extra item.")                       \
+	X(ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                         \
+	  "A forbidden (false) tuple item was removed from a closed content model.")               \
+	X(ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 0, C_CLOSED_REM,                              \
+	  "A tuple item was removed and the new schema allows no extra items, so longer arrays "   \
+	  "are rejected.")                                                                         \
+	X(ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                   \
+	  "A tuple item was removed; the new schema's schema for extra items still accepts it.")   \
+	X(ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_REM_NOT_COVERED,       \
+	  "A tuple item was removed and the new schema's schema for extra items does not accept "  \
+	  "its old values.")                                                                       \
+	X(ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                     \
+	  "A tuple item was added that the old schema's schema for extra items already covered "   \
+	  "compatibly.")                                                                           \
+	X(ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_ADD_NOT_COVERED,         \
+	  "A tuple item was added whose schema rejects values the old schema's schema for extra "  \
+	  "items accepted.")                                                                       \
+	X(ENUM_ARRAY_EXTENDED, 1, 1, C_NONE, "Values were added to the enum.")                     \
+	X(ENUM_ARRAY_NARROWED, 0, 0, C_NARROW,                                                     \
+	  "Values were removed from the enum, so they are rejected.")                              \
+	X(ENUM_ARRAY_CHANGED, 0, 0, C_TCHG,                                                        \
+	  "The enum or const values changed, so old values are rejected.")                         \
+	X(COMBINED_TYPE_EXTENDED, 1, 1, C_NONE,                                                    \
+	  "The combination keyword became less strict (for example oneOf to anyOf).")              \
+	X(COMBINED_TYPE_CHANGED, 0, 0, C_TCHG,                                                     \
+	  "The combination keyword changed (for example anyOf to oneOf), so values the old "       \
+	  "schema accepted may be rejected.")                                                      \
+	X(PRODUCT_TYPE_EXTENDED, 0, 0, C_EXT,                                                      \
+	  "An allOf gained a subschema, so values the old schema accepted may be rejected.")       \
+	X(PRODUCT_TYPE_NARROWED, 1, 1, C_NONE, "An allOf lost a subschema.")                       \
+	X(SUM_TYPE_EXTENDED, 1, 1, C_EXT, "An anyOf or oneOf gained a subschema.")                 \
+	X(SUM_TYPE_NARROWED, 0, 0, C_NARROW,                                                       \
+	  "An anyOf or oneOf lost a subschema, so values only it accepted are rejected.")          \
+	X(COMBINED_TYPE_SUBSCHEMAS_CHANGED, 0, 0, C_TCHG,                                          \
+	  "Some subschemas of the combined schema have no compatible counterpart in the new "      \
+	  "schema.")                                                                               \
+	X(NOT_TYPE_EXTENDED, 0, 0, C_EXT,                                                          \
+	  "The schema under \"not\" now excludes more values, so values the old schema accepted "  \
+	  "may be rejected.")                                                                      \
 	X(NOT_TYPE_NARROWED, 1, 1, C_NONE, "The schema under \"not\" now excludes fewer values.")
 
 enum jd_type {
 #define X(name, s, l, c, m) name,
 	JD_TYPES(X)
 #undef X
-	JD_TYPE_COUNT
+	    JD_TYPE_COUNT
 };
 
 static const struct {
@@ -195,7 +304,7 @@ static const struct {
 	const char *sentence;
 } types[JD_TYPE_COUNT] = {
 #define X(name, s, l, c, m) {#name, s, l, c, m},
-	JD_TYPES(X)
+    JD_TYPES(X)
 #undef X
 };
 
@@ -216,7 +325,7 @@ int jsondiff_type_compatible(const char *type, int lenient)
 }
 
 int jsondiff_describe(const char *type, const char *location, const char *reader,
-		      const char *writer, char *out, size_t cap)
+                      const char *writer, char *out, size_t cap)
 {
 	int t = type_of(type);
 	if (t < 0)
@@ -226,46 +335,86 @@ int jsondiff_describe(const char *type, const char *location, const char *reader
 	char desc[4096];
 	switch (types[t].cat) {
 	case C_KW:
-		snprintf(desc, sizeof desc, "The keyword at path '%s' in the %s schema is not present in the %s schema", p, r, w);
+		snprintf(
+		    desc, sizeof desc,
+		    "The keyword at path '%s' in the %s schema is not present in the %s schema", p,
+		    r, w);
 		break;
 	case C_INC:
-		snprintf(desc, sizeof desc, "The value at path '%s' in the %s schema is more than its value in the %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "The value at path '%s' in the %s schema is more than its value in the %s "
+		         "schema",
+		         p, r, w);
 		break;
 	case C_DEC:
-		snprintf(desc, sizeof desc, "The value at path '%s' in the %s schema is less than its value in the %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "The value at path '%s' in the %s schema is less than its value in the %s "
+		         "schema",
+		         p, r, w);
 		break;
 	case C_VCHG:
-		snprintf(desc, sizeof desc, "The value at path '%s' is different between the %s and %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "The value at path '%s' is different between the %s and %s schema", p, r,
+		         w);
 		break;
 	case C_NARROW:
-		snprintf(desc, sizeof desc, "An array or combined type at path '%s' has fewer elements in the %s schema than the %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "An array or combined type at path '%s' has fewer elements in the %s "
+		         "schema than the %s schema",
+		         p, r, w);
 		break;
 	case C_EXT:
-		snprintf(desc, sizeof desc, "An array or combined type at path '%s' has more elements in the %s schema than the %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "An array or combined type at path '%s' has more elements in the %s "
+		         "schema than the %s schema",
+		         p, r, w);
 		break;
 	case C_TCHG:
-		snprintf(desc, sizeof desc, "A type at path '%s' is different between the %s schema and the %s schema", p, r, w);
+		snprintf(desc, sizeof desc,
+		         "A type at path '%s' is different between the %s schema and the %s schema",
+		         p, r, w);
 		break;
 	case C_OPEN_ADD:
-		snprintf(desc, sizeof desc, "The %s schema has an open content model and has a property or item at path '%s' which is missing in the %s schema", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s schema has an open content model and has a property or item at "
+		         "path '%s' which is missing in the %s schema",
+		         r, p, w);
 		break;
 	case C_UNOPEN_REQ:
-		snprintf(desc, sizeof desc, "The %s schema has an unopen content model and has a required property at path '%s' which is missing in the %s schema", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s schema has an unopen content model and has a required property at "
+		         "path '%s' which is missing in the %s schema",
+		         r, p, w);
 		break;
 	case C_CLOSED_REM:
-		snprintf(desc, sizeof desc, "The %s has a closed content model and is missing a property or item present at path '%s' in the %s schema", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s has a closed content model and is missing a property or item "
+		         "present at path '%s' in the %s schema",
+		         r, p, w);
 		break;
 	case C_REM_NOT_COVERED:
-		snprintf(desc, sizeof desc, "A property or item is missing in the %s schema but present at path '%s' in the %s schema and is not covered by its partially open content model", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "A property or item is missing in the %s schema but present at path '%s' "
+		         "in the %s schema and is not covered by its partially open content model",
+		         r, p, w);
 		break;
 	case C_ADD_NOT_COVERED:
-		snprintf(desc, sizeof desc, "The %s schema has a property or item at path '%s' which is missing in the %s schema and is not covered by its partially open content model", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s schema has a property or item at path '%s' which is missing in "
+		         "the %s schema and is not covered by its partially open content model",
+		         r, p, w);
 		break;
 	case C_RESERVED_REM:
-		snprintf(desc, sizeof desc, "The %s schema has reserved property '%s' removed from its metadata which is present in the %s schema.", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s schema has reserved property '%s' removed from its metadata which "
+		         "is present in the %s schema.",
+		         r, p, w);
 		break;
 	case C_RESERVED_CONFLICT:
-		snprintf(desc, sizeof desc, "The %s schema has property at path '%s' that conflicts with the reserved properties which is missing in the %s schema.", r, p, w);
+		snprintf(desc, sizeof desc,
+		         "The %s schema has property at path '%s' that conflicts with the reserved "
+		         "properties which is missing in the %s schema.",
+		         r, p, w);
 		break;
 	default:
 		desc[0] = '\0';
@@ -296,7 +445,7 @@ struct jd_shared {
 	int depth;
 };
 
-#define JD_MAX_DEPTH 400
+#define JD_MAX_DEPTH  400
 #define JD_MAX_PASSES 32
 
 struct jd_entry {
@@ -321,15 +470,15 @@ struct jd_run {
 
 struct jd_ctx {
 	struct jd_run *run;
-	char *path;     /* "#/" + segments joined by "/" */
+	char *path; /* "#/" + segments joined by "/" */
 	size_t len, cap;
-	size_t *marks;  /* path length before each segment */
+	size_t *marks; /* path length before each segment */
 	size_t nmarks, capmarks;
 	struct jd_list diffs;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int jd_fail(struct jd_shared *sh, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int jd_fail(struct jd_shared *sh, int code,
+                                                         const char *fmt, ...)
 {
 	char msg[SG_ERROR_MSG_MAX];
 	va_list ap;
@@ -372,7 +521,7 @@ static void list_free(struct jd_list *l)
 
 /* Appends (type, path) where path is the concatenation of a and b. */
 static int list_add(struct jd_shared *sh, struct jd_list *l, int type, const char *a, size_t al,
-		    const char *b, size_t bl)
+                    const char *b, size_t bl)
 {
 	if (charge(sh, al + bl + 1 + sizeof(struct jd_diff)) < 0)
 		return -1;
@@ -494,7 +643,7 @@ static int add_all(struct jd_ctx *c, const struct jd_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (list_add(c->run->sh, &c->diffs, l->v[i].type, l->v[i].path,
-			     strlen(l->v[i].path), NULL, 0) < 0)
+		             strlen(l->v[i].path), NULL, 0) < 0)
 			return -1;
 	return 0;
 }
@@ -515,9 +664,10 @@ static int add_rebased(struct jd_ctx *c, const struct jd_list *rel)
 	for (size_t i = 0; i < rel->n; i++) {
 		const char *p = rel->v[i].path;
 		size_t pl = strlen(p);
-		int rc = pl <= 2 ? list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len, NULL, 0)
-				 : list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len, p + 1,
-					    pl - 1);
+		int rc = pl <= 2 ? list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len,
+		                            NULL, 0)
+		                 : list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len,
+		                            p + 1, pl - 1);
 		if (rc < 0)
 			return -1;
 	}
@@ -549,7 +699,7 @@ static struct jd_entry *table_get(const struct jd_table *t, const void *o, const
 }
 
 static struct jd_entry *table_add(struct jd_shared *sh, struct jd_table *t,
-				  const struct jdm_node *o, const struct jdm_node *u)
+                                  const struct jdm_node *o, const struct jdm_node *u)
 {
 	if ((t->n + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -617,8 +767,9 @@ static int compare_types(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *
 static int step(struct jd_shared *sh, unsigned long n)
 {
 	if (sh->steps > sh->max_steps || n > sh->max_steps - sh->steps)
-		return jd_fail(sh, SG_ELIMIT, "schemas too complex to compare (more than %lu steps)",
-			       sh->max_steps);
+		return jd_fail(sh, SG_ELIMIT,
+		               "schemas too complex to compare (more than %lu steps)",
+		               sh->max_steps);
 	sh->steps += n;
 	return 0;
 }
@@ -640,7 +791,7 @@ static const struct jd_list *memoized(struct jd_run *run, struct jdm_node *o, st
 	}
 	if (sh->depth >= JD_MAX_DEPTH) {
 		jd_fail(sh, SG_ELIMIT, "schemas nested too deeply to compare (more than %d levels)",
-			JD_MAX_DEPTH);
+		        JD_MAX_DEPTH);
 		return NULL;
 	}
 	if (!table_add(sh, &run->memo, o, u))
@@ -735,7 +886,7 @@ static double to_int(double v)
 /* The four-way comparison of an optional number (…_ADDED, _REMOVED,
  * _INCREASED, _DECREASED, in that order from `added`). */
 static int compare_limit(struct jd_ctx *c, const char *attr, const struct jdm_num *o,
-			 const struct jdm_num *u, int added, int truncate)
+                         const struct jdm_num *u, int added, int truncate)
 {
 	if (!o->has && !u->has)
 		return 0;
@@ -875,7 +1026,8 @@ static int compare_multiple_of(struct jd_ctx *c, const struct jdm_num *o, const 
 
 static int string_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
 {
-	if (compare_limit(c, "maxLength", &o->max_length, &u->max_length, MAX_LENGTH_ADDED, 0) < 0 ||
+	if (compare_limit(c, "maxLength", &o->max_length, &u->max_length, MAX_LENGTH_ADDED, 0) <
+	        0 ||
 	    compare_limit(c, "minLength", &o->min_length, &u->min_length, MIN_LENGTH_ADDED, 0) < 0)
 		return -1;
 	if (!o->pattern && u->pattern)
@@ -892,9 +1044,9 @@ static int number_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 	if (compare_limit(c, "maximum", &o->maximum, &u->maximum, MAXIMUM_ADDED, 0) < 0 ||
 	    compare_limit(c, "minimum", &o->minimum, &u->minimum, MINIMUM_ADDED, 0) < 0 ||
 	    compare_limit(c, "exclusiveMaximum", &o->excl_maximum, &u->excl_maximum,
-			  EXCLUSIVE_MAXIMUM_ADDED, 0) < 0 ||
+	                  EXCLUSIVE_MAXIMUM_ADDED, 0) < 0 ||
 	    compare_limit(c, "exclusiveMinimum", &o->excl_minimum, &u->excl_minimum,
-			  EXCLUSIVE_MINIMUM_ADDED, 0) < 0 ||
+	                  EXCLUSIVE_MINIMUM_ADDED, 0) < 0 ||
 	    compare_multiple_of(c, &o->multiple_of, &u->multiple_of) < 0)
 		return -1;
 	if (o->integer && !u->integer)
@@ -960,7 +1112,8 @@ static long unique_subs(struct jd_shared *sh, const struct jdm_node *n, struct j
 }
 
 /* Kuhn's augmenting paths; match_u[j] is the original index matched to update j. */
-static int augment(size_t i, size_t nu, const unsigned char *adj, unsigned char *seen, long *match_u)
+static int augment(size_t i, size_t nu, const unsigned char *adj, unsigned char *seen,
+                   long *match_u)
 {
 	for (size_t j = 0; j < nu; j++) {
 		if (!adj[i * nu + j] || seen[j])
@@ -1097,7 +1250,8 @@ static int not_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm
 	/* Reversed: the new "not" must exclude no more than the old one did. */
 	int rc = sub_compare(c, &sub, u->not_schema, o->not_schema);
 	if (rc == 0) {
-		rc = add(c, list_compatible(c->run, &sub.diffs) ? NOT_TYPE_NARROWED : NOT_TYPE_EXTENDED);
+		rc = add(c, list_compatible(c->run, &sub.diffs) ? NOT_TYPE_NARROWED
+		                                                : NOT_TYPE_EXTENDED);
 		ctx_free(&sub);
 	}
 	pop(c);
@@ -1125,7 +1279,7 @@ static size_t name_hash(const char *k)
 /* Indexes n names found `stride` bytes apart from `first` (a pointer to the
  * first `const char *`). */
 static int nameidx_build(struct jd_shared *sh, struct nameidx *x, const void *first, size_t n,
-			 size_t stride)
+                         size_t stride)
 {
 	memset(x, 0, sizeof *x);
 	if (n == 0)
@@ -1146,7 +1300,8 @@ static int nameidx_build(struct jd_shared *sh, struct nameidx *x, const void *fi
 	}
 	x->cap = cap;
 	for (size_t i = 0; i < n; i++) {
-		const char *k = *(const char *const *)(const void *)((const char *)first + i * stride);
+		const char *k =
+		    *(const char *const *)(const void *)((const char *)first + i * stride);
 		size_t j = name_hash(k) & (cap - 1);
 		while (x->keys[j] && strcmp(x->keys[j], k))
 			j = (j + 1) & (cap - 1);
@@ -1187,17 +1342,23 @@ struct objidx {
 };
 
 static int objidx_build(struct jd_shared *sh, struct objidx *x, const struct jdm_node *o,
-			const struct jdm_node *u)
+                        const struct jdm_node *u)
 {
 	memset(x, 0, sizeof *x);
-	if (nameidx_build(sh, &x->oprops, o->nprops ? &o->props[0].name : NULL, o->nprops, sizeof *o->props) < 0 ||
-	    nameidx_build(sh, &x->uprops, u->nprops ? &u->props[0].name : NULL, u->nprops, sizeof *u->props) < 0 ||
+	if (nameidx_build(sh, &x->oprops, o->nprops ? &o->props[0].name : NULL, o->nprops,
+	                  sizeof *o->props) < 0 ||
+	    nameidx_build(sh, &x->uprops, u->nprops ? &u->props[0].name : NULL, u->nprops,
+	                  sizeof *u->props) < 0 ||
 	    nameidx_build(sh, &x->oreq, o->required, o->nrequired, sizeof *o->required) < 0 ||
 	    nameidx_build(sh, &x->ureq, u->required, u->nrequired, sizeof *u->required) < 0 ||
-	    nameidx_build(sh, &x->opdeps, o->npdeps ? &o->pdeps[0].name : NULL, o->npdeps, sizeof *o->pdeps) < 0 ||
-	    nameidx_build(sh, &x->updeps, u->npdeps ? &u->pdeps[0].name : NULL, u->npdeps, sizeof *u->pdeps) < 0 ||
-	    nameidx_build(sh, &x->osdeps, o->nsdeps ? &o->sdeps[0].name : NULL, o->nsdeps, sizeof *o->sdeps) < 0 ||
-	    nameidx_build(sh, &x->usdeps, u->nsdeps ? &u->sdeps[0].name : NULL, u->nsdeps, sizeof *u->sdeps) < 0)
+	    nameidx_build(sh, &x->opdeps, o->npdeps ? &o->pdeps[0].name : NULL, o->npdeps,
+	                  sizeof *o->pdeps) < 0 ||
+	    nameidx_build(sh, &x->updeps, u->npdeps ? &u->pdeps[0].name : NULL, u->npdeps,
+	                  sizeof *u->pdeps) < 0 ||
+	    nameidx_build(sh, &x->osdeps, o->nsdeps ? &o->sdeps[0].name : NULL, o->nsdeps,
+	                  sizeof *o->sdeps) < 0 ||
+	    nameidx_build(sh, &x->usdeps, u->nsdeps ? &u->sdeps[0].name : NULL, u->nsdeps,
+	                  sizeof *u->sdeps) < 0)
 		return -1;
 	return 0;
 }
@@ -1230,7 +1391,7 @@ static int object_open(const struct jdm_node *n)
  * the first matching patternProperties entry, else additionalProperties, else
  * unevaluatedProperties. *out is NULL when none; -1 on a regex error. */
 static int object_partial(struct jd_ctx *c, const struct jdm_node *n, const char *name,
-			  struct jdm_node **out)
+                          struct jdm_node **out)
 {
 	*out = NULL;
 	for (size_t i = 0; i < n->npprops; i++) {
@@ -1254,7 +1415,7 @@ static int object_partial(struct jd_ctx *c, const struct jdm_node *n, const char
 }
 
 static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
-			    const struct objidx *x)
+                            const struct objidx *x)
 {
 	if (push(c, "required") < 0)
 		return -1;
@@ -1269,8 +1430,9 @@ static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const st
 		if (o_req && !u_req)
 			type = REQUIRED_ATTRIBUTE_REMOVED;
 		else if (!o_req && u_req)
-			type = u->props[ui].schema->has_default ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
-								: REQUIRED_ATTRIBUTE_ADDED;
+			type = u->props[ui].schema->has_default
+			           ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+			           : REQUIRED_ATTRIBUTE_ADDED;
 		if (type >= 0 && add_at(c, name, type) < 0)
 			return -1;
 	}
@@ -1293,7 +1455,7 @@ static int covered(struct jd_ctx *c, struct jdm_node *from, struct jdm_node *to,
 }
 
 static int property_removed(struct jd_ctx *c, const struct jdm_node *u, const char *name,
-			    struct jdm_node *os)
+                            struct jdm_node *os)
 {
 	if (object_open(u))
 		return add(c, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL);
@@ -1301,21 +1463,24 @@ static int property_removed(struct jd_ctx *c, const struct jdm_node *u, const ch
 	if (object_partial(c, u, name, &partial) < 0)
 		return -1;
 	if (partial)
-		return covered(c, os, partial, PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-			       PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+		return covered(c, os, partial,
+		               PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
+		               PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
 	return add(c, os->kind == JDM_FALSE ? PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
-					    : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
+	                                    : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
 }
 
 static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char *name,
-			  struct jdm_node *us, int required)
+                          struct jdm_node *us, int required)
 {
 	if (object_open(o)) {
 		if (is_empty(us))
 			return add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
 		if (required)
-			return add(c, us->has_default ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
-						      : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+			return add(c,
+			           us->has_default
+			               ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+			               : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
 		return add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
 	}
 	struct jdm_node *partial;
@@ -1323,16 +1488,17 @@ static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char
 		return -1;
 	if (partial &&
 	    covered(c, partial, us, PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-		    PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL) < 0)
+	            PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL) < 0)
 		return -1;
 	if (required)
-		return add(c, us->has_default ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
-					      : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+		return add(c, us->has_default
+		                  ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+		                  : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
 	return add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
 }
 
 static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
-			      const struct objidx *x)
+                              const struct objidx *x)
 {
 	if (push(c, "properties") < 0)
 		return -1;
@@ -1354,7 +1520,8 @@ static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const 
 			if (!us)
 				rc = property_removed(c, u, name, os);
 			else if (!os)
-				rc = property_added(c, o, name, us, nameidx_find(&x->ureq, name) >= 0);
+				rc = property_added(c, o, name, us,
+				                    nameidx_find(&x->ureq, name) >= 0);
 			else
 				rc = compare(c, os, us);
 			pop(c);
@@ -1368,7 +1535,7 @@ static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const 
 
 /* Whether every name of `a` is among those of `b`. */
 static int names_subset(struct jd_shared *sh, const struct jdm_pdep *a, const struct jdm_pdep *b,
-			int *out)
+                        int *out)
 {
 	struct nameidx bx;
 	if (nameidx_build(sh, &bx, b->names, b->nnames, sizeof *b->names) < 0)
@@ -1380,8 +1547,8 @@ static int names_subset(struct jd_shared *sh, const struct jdm_pdep *a, const st
 	return 0;
 }
 
-static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
-				const struct objidx *x)
+static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o,
+                                const struct jdm_node *u, const struct objidx *x)
 {
 	struct jd_shared *sh = c->run->sh;
 	if (push(c, "dependencies") < 0)
@@ -1391,7 +1558,8 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, cons
 		const struct nameidx *own = side ? &x->updeps : &x->opdeps;
 		for (size_t i = 0; i < n->npdeps; i++) {
 			const char *name = n->pdeps[i].name;
-			long oi = nameidx_find(&x->opdeps, name), ui = nameidx_find(&x->updeps, name);
+			long oi = nameidx_find(&x->opdeps, name),
+			     ui = nameidx_find(&x->updeps, name);
 			if ((side && oi >= 0) || nameidx_find(own, name) != (long)i)
 				continue;
 			int type = -1;
@@ -1405,9 +1573,9 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, cons
 				    names_subset(sh, &u->pdeps[ui], &o->pdeps[oi], &shrunk) < 0)
 					return -1;
 				if (!(grown && shrunk))
-					type = grown	? DEPENDENCY_ARRAY_EXTENDED
+					type = grown    ? DEPENDENCY_ARRAY_EXTENDED
 					       : shrunk ? DEPENDENCY_ARRAY_NARROWED
-							: DEPENDENCY_ARRAY_CHANGED;
+					                : DEPENDENCY_ARRAY_CHANGED;
 			}
 			if (type >= 0 && add_at(c, name, type) < 0)
 				return -1;
@@ -1424,9 +1592,9 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, cons
 				continue;
 			if (push(c, name) < 0)
 				return -1;
-			int rc = !us ? add(c, DEPENDENCY_SCHEMA_REMOVED)
-				 : !os ? add(c, DEPENDENCY_SCHEMA_ADDED)
-				       : compare(c, os, us);
+			int rc = !us   ? add(c, DEPENDENCY_SCHEMA_REMOVED)
+			         : !os ? add(c, DEPENDENCY_SCHEMA_ADDED)
+			               : compare(c, os, us);
 			pop(c);
 			if (rc < 0)
 				return -1;
@@ -1439,8 +1607,8 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o, cons
 /* additionalProperties / additionalItems: `*_no` is the boolean false form,
  * `*_s` the schema form. */
 static int compare_additional(struct jd_ctx *c, const char *attr, int o_no, struct jdm_node *o_s,
-			      int u_no, struct jdm_node *u_s, int permits_added,
-			      int permits_removed, int narrowed, int extended)
+                              int u_no, struct jdm_node *u_s, int permits_added,
+                              int permits_removed, int narrowed, int extended)
 {
 	if (push(c, attr) < 0)
 		return -1;
@@ -1458,7 +1626,8 @@ static int compare_additional(struct jd_ctx *c, const char *attr, int o_no, stru
 }
 
 static int compare_unevaluated(struct jd_ctx *c, const char *attr, struct jdm_node *ou,
-			       struct jdm_node *uu, int added, int removed, int extended, int narrowed)
+                               struct jdm_node *uu, int added, int removed, int extended,
+                               int narrowed)
 {
 	if (!ou && !uu)
 		return 0;
@@ -1488,21 +1657,25 @@ static int object_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 	struct objidx x;
 	int rc = -1;
 	memset(&x, 0, sizeof x);
-	if (step(c->run->sh, (o->nprops + u->nprops + o->npdeps + u->npdeps + o->nrequired +
-			      u->nrequired) / 16) < 0 ||
+	if (step(c->run->sh,
+	         (o->nprops + u->nprops + o->npdeps + u->npdeps + o->nrequired + u->nrequired) /
+	             16) < 0 ||
 	    objidx_build(c->run->sh, &x, o, u) < 0)
 		goto out;
 	if (compare_required(c, o, u, &x) < 0 || compare_properties(c, o, u, &x) < 0 ||
 	    compare_dependencies(c, o, u, &x) < 0 ||
 	    compare_additional(c, "additionalProperties", o->no_additional, o->additional,
-			       u->no_additional, u->additional, ADDITIONAL_PROPERTIES_ADDED,
-			       ADDITIONAL_PROPERTIES_REMOVED, ADDITIONAL_PROPERTIES_NARROWED,
-			       ADDITIONAL_PROPERTIES_EXTENDED) < 0 ||
+	                       u->no_additional, u->additional, ADDITIONAL_PROPERTIES_ADDED,
+	                       ADDITIONAL_PROPERTIES_REMOVED, ADDITIONAL_PROPERTIES_NARROWED,
+	                       ADDITIONAL_PROPERTIES_EXTENDED) < 0 ||
 	    compare_unevaluated(c, "unevaluatedProperties", o->uneval, u->uneval,
-				UNEVALUATED_PROPERTIES_ADDED, UNEVALUATED_PROPERTIES_REMOVED,
-				UNEVALUATED_PROPERTIES_EXTENDED, UNEVALUATED_PROPERTIES_NARROWED) < 0 ||
-	    compare_limit(c, "maxProperties", &o->max_props, &u->max_props, MAX_PROPERTIES_ADDED, 0) < 0 ||
-	    compare_limit(c, "minProperties", &o->min_props, &u->min_props, MIN_PROPERTIES_ADDED, 0) < 0)
+	                        UNEVALUATED_PROPERTIES_ADDED, UNEVALUATED_PROPERTIES_REMOVED,
+	                        UNEVALUATED_PROPERTIES_EXTENDED,
+	                        UNEVALUATED_PROPERTIES_NARROWED) < 0 ||
+	    compare_limit(c, "maxProperties", &o->max_props, &u->max_props, MAX_PROPERTIES_ADDED,
+	                  0) < 0 ||
+	    compare_limit(c, "minProperties", &o->min_props, &u->min_props, MIN_PROPERTIES_ADDED,
+	                  0) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -1514,14 +1687,16 @@ out:
 
 static int array_open(const struct jdm_node *n)
 {
-	return !n->no_additional_items && !n->additional_items && (!n->uneval || is_empty(n->uneval));
+	return !n->no_additional_items && !n->additional_items &&
+	       (!n->uneval || is_empty(n->uneval));
 }
 
 static struct jdm_node *array_partial(const struct jdm_node *n)
 {
 	if (n->additional_items)
 		return n->additional_items;
-	if (!n->no_additional_items && n->uneval && n->uneval->kind != JDM_FALSE && !is_empty(n->uneval))
+	if (!n->no_additional_items && n->uneval && n->uneval->kind != JDM_FALSE &&
+	    !is_empty(n->uneval))
 		return n->uneval;
 	return NULL;
 }
@@ -1543,19 +1718,25 @@ static int compare_tuple(struct jd_ctx *c, const struct jdm_node *o, const struc
 			if (array_open(u))
 				rc = add(c, ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL);
 			else if (partial)
-				rc = covered(c, os, partial, ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-					     ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+				rc = covered(
+				    c, os, partial,
+				    ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
+				    ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
 			else
-				rc = add(c, os->kind == JDM_FALSE ? ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
-								  : ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL);
+				rc = add(c, os->kind == JDM_FALSE
+				                ? ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
+				                : ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL);
 		} else {
 			struct jdm_node *us = u->items[i], *partial = array_partial(o);
 			if (array_open(o))
-				rc = add(c, is_empty(us) ? ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
-							 : ITEM_ADDED_TO_OPEN_CONTENT_MODEL);
+				rc = add(c, is_empty(us)
+				                ? ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
+				                : ITEM_ADDED_TO_OPEN_CONTENT_MODEL);
 			else if (partial)
-				rc = covered(c, partial, us, ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-					     ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+				rc =
+				    covered(c, partial, us,
+				            ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
+				            ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
 			else
 				rc = add(c, ITEM_ADDED_TO_CLOSED_CONTENT_MODEL);
 		}
@@ -1574,20 +1755,22 @@ static int array_diff(struct jd_ctx *c, const struct jdm_node *o, const struct j
 	pop(c);
 	if (rc < 0 || compare_tuple(c, o, u) < 0 ||
 	    compare_additional(c, "additionalItems", o->no_additional_items, o->additional_items,
-			       u->no_additional_items, u->additional_items, ADDITIONAL_ITEMS_ADDED,
-			       ADDITIONAL_ITEMS_REMOVED, ADDITIONAL_ITEMS_NARROWED,
-			       ADDITIONAL_ITEMS_EXTENDED) < 0 ||
-	    compare_unevaluated(c, "unevaluatedItems", o->uneval, u->uneval, UNEVALUATED_ITEMS_ADDED,
-				UNEVALUATED_ITEMS_REMOVED, UNEVALUATED_ITEMS_EXTENDED,
-				UNEVALUATED_ITEMS_NARROWED) < 0 ||
+	                       u->no_additional_items, u->additional_items, ADDITIONAL_ITEMS_ADDED,
+	                       ADDITIONAL_ITEMS_REMOVED, ADDITIONAL_ITEMS_NARROWED,
+	                       ADDITIONAL_ITEMS_EXTENDED) < 0 ||
+	    compare_unevaluated(c, "unevaluatedItems", o->uneval, u->uneval,
+	                        UNEVALUATED_ITEMS_ADDED, UNEVALUATED_ITEMS_REMOVED,
+	                        UNEVALUATED_ITEMS_EXTENDED, UNEVALUATED_ITEMS_NARROWED) < 0 ||
 	    compare_limit(c, "maxItems", &o->max_items, &u->max_items, MAX_ITEMS_ADDED, 0) < 0 ||
 	    compare_limit(c, "minItems", &o->min_items, &u->min_items, MIN_ITEMS_ADDED, 0) < 0)
 		return -1;
 	if (o->unique != u->unique &&
 	    add_at(c, "uniqueItems", o->unique ? UNIQUE_ITEMS_REMOVED : UNIQUE_ITEMS_ADDED) < 0)
 		return -1;
-	if (compare_limit(c, "maxContains", &o->max_contains, &u->max_contains, MAX_CONTAINS_ADDED, 1) < 0 ||
-	    compare_limit(c, "minContains", &o->min_contains, &u->min_contains, MIN_CONTAINS_ADDED, 1) < 0)
+	if (compare_limit(c, "maxContains", &o->max_contains, &u->max_contains, MAX_CONTAINS_ADDED,
+	                  1) < 0 ||
+	    compare_limit(c, "minContains", &o->min_contains, &u->min_contains, MIN_CONTAINS_ADDED,
+	                  1) < 0)
 		return -1;
 	return 0;
 }
@@ -1701,7 +1884,7 @@ static int same_incompatible(const struct jd_run *cur, const struct jd_table *pr
 }
 
 int jsondiff_compare(const json_t *original, const json_t *update,
-		     const struct jsondiff_options *opts, struct report *r, struct sg_error *err)
+                     const struct jsondiff_options *opts, struct report *r, struct sg_error *err)
 {
 	struct jsondiff_options none = {0};
 	if (!opts)
@@ -1709,9 +1892,9 @@ int jsondiff_compare(const json_t *original, const json_t *update,
 	if (!original || !update)
 		return error_set(err, SG_EINTERNAL, "jsondiff_compare: missing schema");
 	struct jd_shared sh = {
-		.err = err,
-		.max_steps = opts->max_steps ? opts->max_steps : JSONDIFF_DEFAULT_STEPS,
-		.max_bytes = opts->max_bytes ? opts->max_bytes : JSONDIFF_DEFAULT_BYTES,
+	    .err = err,
+	    .max_steps = opts->max_steps ? opts->max_steps : JSONDIFF_DEFAULT_STEPS,
+	    .max_bytes = opts->max_bytes ? opts->max_bytes : JSONDIFF_DEFAULT_BYTES,
 	};
 	struct jdm_space *space = jdm_space_new(sh.max_bytes, err);
 	if (!space)
@@ -1722,11 +1905,11 @@ int jsondiff_compare(const json_t *original, const json_t *update,
 	struct jd_ctx root = {0};
 	int result = -1;
 
-	struct jdm_loader *lo = jdm_loader_new(space, original, opts->resolve_original,
-					       opts->resolve_original_ctx);
-	struct jdm_loader *lu = lo ? jdm_loader_new(space, update, opts->resolve_update,
-						    opts->resolve_update_ctx)
-				   : NULL;
+	struct jdm_loader *lo =
+	    jdm_loader_new(space, original, opts->resolve_original, opts->resolve_original_ctx);
+	struct jdm_loader *lu =
+	    lo ? jdm_loader_new(space, update, opts->resolve_update, opts->resolve_update_ctx)
+	       : NULL;
 	struct jdm_node *ro = lu ? jdm_load_root(lo) : NULL;
 	struct jdm_node *ru = ro ? jdm_load_root(lu) : NULL;
 	if (!ru)
@@ -1754,7 +1937,8 @@ int jsondiff_compare(const json_t *original, const json_t *update,
 		if (!ok)
 			result = 0;
 		if (r && (!ok || opts->all_changes) &&
-		    report_add(r, types[t].name, root.diffs.v[i].path, "%s", types[t].sentence) < 0) {
+		    report_add(r, types[t].name, root.diffs.v[i].path, "%s", types[t].sentence) <
+		        0) {
 			error_set(err, SG_ENOMEM, "out of memory");
 			result = -1;
 			break;

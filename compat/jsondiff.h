@@ -50,17 +50,20 @@
 typedef const json_t *(*jsondiff_resolve_fn)(void *ctx, const char *uri);
 
 struct jsondiff_options {
-	int lenient;            /* compatibilityPolicy=LENIENT instead of STRICT */
-	int all_changes;        /* report compatible changes too, not only the breaking ones */
+	int lenient;     /* compatibilityPolicy=LENIENT instead of STRICT */
+	int all_changes; /* report compatible changes too, not only the breaking ones */
 	jsondiff_resolve_fn resolve_original; /* external $refs of the original; may be NULL */
 	void *resolve_original_ctx;
-	jsondiff_resolve_fn resolve_update;   /* external $refs of the update; may be NULL */
+	jsondiff_resolve_fn resolve_update; /* external $refs of the update; may be NULL */
 	void *resolve_update_ctx;
-	unsigned long max_steps; /* comparisons allowed; 0: JSONDIFF_DEFAULT_STEPS */
+	unsigned long max_steps; /* work allowed; 0: JSONDIFF_DEFAULT_STEPS */
 	size_t max_bytes;        /* memory allowed; 0: JSONDIFF_DEFAULT_BYTES */
 };
 
-#define JSONDIFF_DEFAULT_STEPS 2000000ul
+/* A step is one comparison of two subschemas (or a share of the work on a
+ * wide object, enum or duplicate check). The default allows about a second of
+ * CPU; real schemas need a few thousand. */
+#define JSONDIFF_DEFAULT_STEPS 5000000ul
 #define JSONDIFF_DEFAULT_BYTES (256u * 1024u * 1024u)
 
 /* Whether `update` can read data written with `original` under the STRICT
@@ -68,15 +71,13 @@ struct jsondiff_options {
  * (type: the Difference name, location: the path, message: a sentence).
  * Returns 1 when compatible, 0 when not, -1 on an error (a schema that does not
  * load, a $ref that does not resolve, a limit exceeded, out of memory). */
-int jsondiff_check(const json_t *original, const json_t *update, int lenient,
-		   struct report *r);
+int jsondiff_check(const json_t *original, const json_t *update, int lenient, struct report *r);
 
 /* The same with options; on -1 `err` (may be NULL) says why. With
  * opts->all_changes every change is reported, in the order found; the return
  * value still judges only the breaking ones. `opts` may be NULL. */
 int jsondiff_compare(const json_t *original, const json_t *update,
-		     const struct jsondiff_options *opts, struct report *r,
-		     struct sg_error *err);
+                     const struct jsondiff_options *opts, struct report *r, struct sg_error *err);
 
 /* Whether a Difference type is compatible under the policy: 1 or 0, or -1 for
  * a name that is not a Difference type. */
@@ -90,6 +91,6 @@ int jsondiff_type_compatible(const char *type, int lenient);
  * including the NUL; returns the length it needed (as snprintf does), or -1
  * for an unknown type. */
 int jsondiff_describe(const char *type, const char *location, const char *reader,
-		      const char *writer, char *out, size_t cap);
+                      const char *writer, char *out, size_t cap);
 
 #endif

@@ -45,7 +45,7 @@ struct jdm_space {
 	struct chunk *chunks;
 	size_t bytes, max_bytes;
 	struct sg_error *err;
-	int failed; /* an error was recorded */
+	int failed;          /* an error was recorded */
 	struct map patterns; /* pattern string -> pcre2_code* */
 	pcre2_match_context *mctx;
 	struct jdm_loader **loaders;
@@ -76,8 +76,8 @@ struct jdm_loader {
 	void *resolve_ctx;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct jdm_space *s, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct jdm_space *s, int code,
+                                                      const char *fmt, ...)
 {
 	char msg[SG_ERROR_MSG_MAX];
 	va_list ap;
@@ -300,7 +300,8 @@ static char *uri_resolve(struct jdm_space *s, const char *base, const char *ref)
 			keep = sl;
 			if (base[sl] == '/' && base[sl + 1] == '/') {
 				keep = sl + 2;
-				while (base[keep] && base[keep] != '/' && base[keep] != '?' && base[keep] != '#')
+				while (base[keep] && base[keep] != '/' && base[keep] != '?' &&
+				       base[keep] != '#')
 					keep++;
 			}
 		} else {
@@ -346,7 +347,7 @@ static const char *base_inside(struct jdm_loader *l, const json_t *j, const char
 }
 
 static int add_id(struct jdm_loader *l, struct doc *d, const char *key, const json_t *schema,
-		  const char *parent_base)
+                  const char *parent_base)
 {
 	if (map_get(&d->ids, key))
 		return 0;
@@ -361,7 +362,7 @@ static int add_id(struct jdm_loader *l, struct doc *d, const char *key, const js
 /* Records every $id (and anchor) of a document so $refs can find them.
  * `base` is the base URI in effect just outside `j`. */
 static int index_ids(struct jdm_loader *l, struct doc *d, const json_t *j, const char *base,
-		     int depth, size_t *budget)
+                     int depth, size_t *budget)
 {
 	struct jdm_space *s = l->space;
 	if (depth > 4 * JDM_MAX_DEPTH)
@@ -372,7 +373,8 @@ static int index_ids(struct jdm_loader *l, struct doc *d, const json_t *j, const
 	if (json_is_array(j)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(JV(j), i, v) {
+		json_array_foreach(JV(j), i, v)
+		{
 			if (index_ids(l, d, v, base, depth + 1, budget) < 0)
 				return -1;
 		}
@@ -386,8 +388,8 @@ static int index_ids(struct jdm_loader *l, struct doc *d, const json_t *j, const
 	const json_t *id = json_object_get(j, id_keyword(l));
 	if (json_is_string(id) && (l->draft >= JDM_DRAFT2019 || !json_object_get(j, "$ref"))) {
 		const char *key = json_string_value(id)[0] == '#'
-					  ? uri_resolve(s, base, json_string_value(id))
-					  : inside;
+		                      ? uri_resolve(s, base, json_string_value(id))
+		                      : inside;
 		if (!key || add_id(l, d, key, j, base) < 0)
 			return -1;
 	}
@@ -405,7 +407,8 @@ static int index_ids(struct jdm_loader *l, struct doc *d, const json_t *j, const
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(JV(j), k, v) {
+	json_object_foreach(JV(j), k, v)
+	{
 		if (is_data_keyword(k))
 			continue;
 		if (index_ids(l, d, v, inside, depth + 1, budget) < 0)
@@ -440,18 +443,18 @@ static enum jdm_draft draft_of(const json_t *root)
 		const char *url;
 		enum jdm_draft draft;
 	} known[] = {
-		{"http://json-schema.org/draft-04/schema", JDM_DRAFT4},
-		{"https://json-schema.org/draft-04/schema", JDM_DRAFT4},
-		{"http://json-schema.org/schema", JDM_DRAFT4},
-		{"https://json-schema.org/schema", JDM_DRAFT4},
-		{"http://json-schema.org/draft-06/schema", JDM_DRAFT6},
-		{"https://json-schema.org/draft-06/schema", JDM_DRAFT6},
-		{"http://json-schema.org/draft-07/schema", JDM_DRAFT7},
-		{"https://json-schema.org/draft-07/schema", JDM_DRAFT7},
-		{"http://json-schema.org/draft/2019-09/schema", JDM_DRAFT2019},
-		{"https://json-schema.org/draft/2019-09/schema", JDM_DRAFT2019},
-		{"http://json-schema.org/draft/2020-12/schema", JDM_DRAFT2020},
-		{"https://json-schema.org/draft/2020-12/schema", JDM_DRAFT2020},
+	    {"http://json-schema.org/draft-04/schema", JDM_DRAFT4},
+	    {"https://json-schema.org/draft-04/schema", JDM_DRAFT4},
+	    {"http://json-schema.org/schema", JDM_DRAFT4},
+	    {"https://json-schema.org/schema", JDM_DRAFT4},
+	    {"http://json-schema.org/draft-06/schema", JDM_DRAFT6},
+	    {"https://json-schema.org/draft-06/schema", JDM_DRAFT6},
+	    {"http://json-schema.org/draft-07/schema", JDM_DRAFT7},
+	    {"https://json-schema.org/draft-07/schema", JDM_DRAFT7},
+	    {"http://json-schema.org/draft/2019-09/schema", JDM_DRAFT2019},
+	    {"https://json-schema.org/draft/2019-09/schema", JDM_DRAFT2019},
+	    {"http://json-schema.org/draft/2020-12/schema", JDM_DRAFT2020},
+	    {"https://json-schema.org/draft/2020-12/schema", JDM_DRAFT2020},
 	};
 	const json_t *v = json_is_object(root) ? json_object_get(root, "$schema") : NULL;
 	if (!json_is_string(v))
@@ -466,8 +469,8 @@ static enum jdm_draft draft_of(const json_t *root)
 	return JDM_DRAFT7;
 }
 
-struct jdm_loader *jdm_loader_new(struct jdm_space *s, const json_t *root,
-				  jdm_resolve_fn resolve, void *resolve_ctx)
+struct jdm_loader *jdm_loader_new(struct jdm_space *s, const json_t *root, jdm_resolve_fn resolve,
+                                  void *resolve_ctx)
 {
 	struct jdm_loader **ls = realloc(s->loaders, (s->nloaders + 1) * sizeof *ls);
 	if (!ls) {
@@ -540,8 +543,7 @@ static int read_int(struct jdm_loader *l, const json_t *o, const char *key, stru
 	const json_t *v = json_object_get(o, key);
 	if (!v)
 		return 0;
-	if (!json_is_integer(v) &&
-	    !(json_is_real(v) && is_integral(json_real_value(v))))
+	if (!json_is_integer(v) && !(json_is_real(v) && is_integral(json_real_value(v))))
 		return bad(l, key, "an integer");
 	out->has = 1;
 	out->v = json_number_value(v);
@@ -573,8 +575,8 @@ static int read_bool(struct jdm_loader *l, const json_t *o, const char *key, int
 	return 0;
 }
 
-static int read_names(struct jdm_loader *l, const json_t *v, const char *key,
-		      const char ***out, size_t *n)
+static int read_names(struct jdm_loader *l, const json_t *v, const char *key, const char ***out,
+                      size_t *n)
 {
 	if (!json_is_array(v))
 		return bad(l, key, "an array of strings");
@@ -600,17 +602,18 @@ static int is_schema_value(const json_t *v)
 
 /* ---- draft 4 / 6 / 7 (everit) -------------------------------------------- */
 
-static struct jdm_node *load_any(struct jdm_loader *l, const json_t *j, int doc,
-				 const char *base, int depth);
+static struct jdm_node *load_any(struct jdm_loader *l, const json_t *j, int doc, const char *base,
+                                 int depth);
 
-static const char *const number_kw[] = {"minimum", "maximum", "exclusiveMinimum",
-					"exclusiveMaximum", "multipleOf", NULL};
+static const char *const number_kw[] = {"minimum",          "maximum",    "exclusiveMinimum",
+                                        "exclusiveMaximum", "multipleOf", NULL};
 static const char *const string_kw[] = {"minLength", "maxLength", "pattern", "format", NULL};
-static const char *const array_kw[] = {"items", "additionalItems", "minItems", "maxItems",
-				       "uniqueItems", "contains", NULL};
-static const char *const object_kw[] = {"properties", "required", "minProperties",
-					"maxProperties", "dependencies", "patternProperties",
-					"additionalProperties", "propertyNames", NULL};
+static const char *const array_kw[] = {"items",       "additionalItems", "minItems", "maxItems",
+                                       "uniqueItems", "contains",        NULL};
+static const char *const object_kw[] = {
+    "properties",           "required",      "minProperties",
+    "maxProperties",        "dependencies",  "patternProperties",
+    "additionalProperties", "propertyNames", NULL};
 
 static int has_any(const struct jdm_loader *l, const json_t *o, const char *const *kw)
 {
@@ -656,7 +659,7 @@ static int number_props7(struct jdm_loader *l, const json_t *o, struct jdm_node 
 }
 
 static int array_props7(struct jdm_loader *l, const json_t *o, struct jdm_node *n, int doc,
-			const char *base, int depth)
+                        const char *base, int depth)
 {
 	struct jdm_space *s = l->space;
 	if (read_int(l, o, "minItems", &n->min_items) < 0 ||
@@ -682,7 +685,8 @@ static int array_props7(struct jdm_loader *l, const json_t *o, struct jdm_node *
 		if (!n->items)
 			return -1;
 		for (size_t i = 0; i < n->nitems; i++)
-			if (!(n->items[i] = load_any(l, json_array_get(v, i), doc, base, depth + 1)))
+			if (!(n->items[i] =
+			          load_any(l, json_array_get(v, i), doc, base, depth + 1)))
 				return -1;
 	} else if (v) {
 		return bad(l, "items", "a schema or an array of schemas");
@@ -694,7 +698,7 @@ static int array_props7(struct jdm_loader *l, const json_t *o, struct jdm_node *
 }
 
 static int props_of(struct jdm_loader *l, const json_t *v, const char *key, struct jdm_prop **out,
-		    size_t *n, int skip_id, int doc, const char *base, int depth)
+                    size_t *n, int skip_id, int doc, const char *base, int depth)
 {
 	if (!json_is_object(v))
 		return bad(l, key, "an object");
@@ -705,7 +709,8 @@ static int props_of(struct jdm_loader *l, const json_t *v, const char *key, stru
 	size_t i = 0;
 	const char *k;
 	json_t *e;
-	json_object_foreach(JV(v), k, e) {
+	json_object_foreach(JV(v), k, e)
+	{
 		if (skip_id && !strcmp(k, id_keyword(l)) && !json_is_object(e))
 			continue;
 		p[i].name = k;
@@ -719,7 +724,7 @@ static int props_of(struct jdm_loader *l, const json_t *v, const char *key, stru
 }
 
 static int object_props7(struct jdm_loader *l, const json_t *o, struct jdm_node *n, int doc,
-			 const char *base, int depth)
+                         const char *base, int depth)
 {
 	struct jdm_space *s = l->space;
 	if (read_int(l, o, "minProperties", &n->min_props) < 0 ||
@@ -766,7 +771,8 @@ static int object_props7(struct jdm_loader *l, const json_t *o, struct jdm_node 
 			return -1;
 		const char *k;
 		json_t *e;
-		json_object_foreach(JV(v), k, e) {
+		json_object_foreach(JV(v), k, e)
+		{
 			if (is_schema_value(e)) {
 				struct jdm_prop *d = &n->sdeps[n->nsdeps++];
 				d->name = k;
@@ -790,7 +796,7 @@ static int object_props7(struct jdm_loader *l, const json_t *o, struct jdm_node 
 
 /* One node for an explicit "type" name, with the keywords that go with it. */
 static struct jdm_node *typed7(struct jdm_loader *l, const json_t *o, const char *type, int doc,
-			       const char *base, int depth)
+                               const char *base, int depth)
 {
 	struct jdm_space *s = l->space;
 	struct jdm_node *n = NULL;
@@ -831,7 +837,7 @@ static struct jdm_node *combined_new(struct jdm_space *s, enum jdm_criterion c, 
 }
 
 static struct jdm_node *combined_of(struct jdm_loader *l, const json_t *v, const char *key,
-				    enum jdm_criterion c, int doc, const char *base, int depth)
+                                    enum jdm_criterion c, int doc, const char *base, int depth)
 {
 	if (!json_is_array(v)) {
 		bad(l, key, "an array of schemas");
@@ -841,7 +847,8 @@ static struct jdm_node *combined_of(struct jdm_loader *l, const json_t *v, const
 	if (!n)
 		return NULL;
 	for (size_t i = 0; i < json_array_size(v); i++)
-		if (!(n->subs[n->nsubs++] = load_any(l, json_array_get(v, i), doc, base, depth + 1)))
+		if (!(n->subs[n->nsubs++] =
+		          load_any(l, json_array_get(v, i), doc, base, depth + 1)))
 			return NULL;
 	return n;
 }
@@ -887,7 +894,7 @@ static int annotations(struct jdm_loader *l, const json_t *o, struct jdm_node *n
 #define MAX_PARTS 12
 
 static struct jdm_node *load7(struct jdm_loader *l, const json_t *o, int doc, const char *base,
-			      int depth)
+                              int depth)
 {
 	struct jdm_space *s = l->space;
 	if (json_object_get(o, "$ref")) {
@@ -922,7 +929,8 @@ static struct jdm_node *load7(struct jdm_loader *l, const json_t *o, int doc, co
 	} comb[] = {{"allOf", JDM_ALL}, {"oneOf", JDM_ONE}, {"anyOf", JDM_ANY}};
 	for (int i = 0; i < 3; i++) {
 		if ((v = json_object_get(o, comb[i].key))) {
-			if (!(parts[np++] = combined_of(l, v, comb[i].key, comb[i].c, doc, base, depth)))
+			if (!(parts[np++] =
+			          combined_of(l, v, comb[i].key, comb[i].c, doc, base, depth)))
 				return NULL;
 		}
 	}
@@ -998,15 +1006,18 @@ static struct jdm_node *load7(struct jdm_loader *l, const json_t *o, int doc, co
 		parts[np++] = n;
 	}
 	if (l->draft == JDM_DRAFT7 && (json_object_get(o, "if") || json_object_get(o, "then") ||
-				       json_object_get(o, "else"))) {
+	                               json_object_get(o, "else"))) {
 		struct jdm_node *n = node_new(s, JDM_COND);
 		if (!n)
 			return NULL;
-		if ((v = json_object_get(o, "if")) && !(n->if_schema = load_any(l, v, doc, base, depth + 1)))
+		if ((v = json_object_get(o, "if")) &&
+		    !(n->if_schema = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
-		if ((v = json_object_get(o, "then")) && !(n->then_schema = load_any(l, v, doc, base, depth + 1)))
+		if ((v = json_object_get(o, "then")) &&
+		    !(n->then_schema = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
-		if ((v = json_object_get(o, "else")) && !(n->else_schema = load_any(l, v, doc, base, depth + 1)))
+		if ((v = json_object_get(o, "else")) &&
+		    !(n->else_schema = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
 		parts[np++] = n;
 	}
@@ -1063,7 +1074,7 @@ static int is_gen(const struct jdm_node *n, enum jdm_criterion c)
 }
 
 static void *append(struct jdm_space *s, const void *a, size_t na, const void *b, size_t nb,
-		    size_t size)
+                    size_t size)
 {
 	char *p = jdm_alloc(s, (na + nb ? na + nb : 1) * size);
 	if (!p)
@@ -1078,7 +1089,7 @@ static void *append(struct jdm_space *s, const void *a, size_t na, const void *b
 /* A LinkedHashMap putAll: a's entries, then b's, a name of b replacing the
  * same name of a in place. Either side empty (the usual case) is a copy. */
 static struct jdm_prop *merge_props(struct jdm_space *s, const struct jdm_prop *a, size_t na,
-				    const struct jdm_prop *b, size_t nb, size_t *n)
+                                    const struct jdm_prop *b, size_t nb, size_t *n)
 {
 	struct jdm_prop *p = append(s, a, na, NULL, 0, sizeof *p);
 	if (!p || nb == 0) {
@@ -1106,18 +1117,19 @@ static struct jdm_prop *merge_props(struct jdm_space *s, const struct jdm_prop *
 }
 
 /* SchemaUtils.merge(toBuilder(a), b): a's keywords, overlaid with b's. */
-static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, const struct jdm_node *b)
+static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a,
+                              const struct jdm_node *b)
 {
 	struct jdm_node *n = node_new(s, a->kind);
 	if (!n)
 		return NULL;
 	*n = *a;
-#define OVER(f) \
-	if (b->f.has) \
-		n->f = b->f
-#define OVERP(f) \
-	if (b->f) \
-		n->f = b->f
+#define OVER(f)                                                                                    \
+	if (b->f.has)                                                                              \
+	n->f = b->f
+#define OVERP(f)                                                                                   \
+	if (b->f)                                                                                  \
+	n->f = b->f
 	OVERP(id);
 	OVERP(title);
 	OVERP(description);
@@ -1147,8 +1159,9 @@ static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, con
 		n->props = merge_props(s, a->props, a->nprops, b->props, b->nprops, &n->nprops);
 		n->sdeps = merge_props(s, a->sdeps, a->nsdeps, b->sdeps, b->nsdeps, &n->nsdeps);
 		n->required = append(s, a->required, a->nrequired, b->required, b->nrequired,
-				     sizeof *n->required);
-		n->pprops = append(s, a->pprops, a->npprops, b->pprops, b->npprops, sizeof *n->pprops);
+		                     sizeof *n->required);
+		n->pprops =
+		    append(s, a->pprops, a->npprops, b->pprops, b->npprops, sizeof *n->pprops);
 		n->pdeps = jdm_alloc(s, (a->npdeps + b->npdeps + 1) * sizeof *n->pdeps);
 		if (!n->props || !n->sdeps || !n->required || !n->pprops || !n->pdeps)
 			return NULL;
@@ -1169,8 +1182,9 @@ static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, con
 				n->pdeps[n->npdeps++] = b->pdeps[i];
 			} else {
 				struct jdm_pdep *d = &n->pdeps[j];
-				const char **names = append(s, d->names, d->nnames, b->pdeps[i].names,
-							    b->pdeps[i].nnames, sizeof *names);
+				const char **names =
+				    append(s, d->names, d->nnames, b->pdeps[i].names,
+				           b->pdeps[i].nnames, sizeof *names);
 				if (!names)
 					return NULL;
 				d->names = names;
@@ -1189,7 +1203,8 @@ static struct jdm_node *merge(struct jdm_space *s, const struct jdm_node *a, con
 		n->unique |= b->unique;
 		OVERP(all_items);
 		if (b->nitems) {
-			n->items = append(s, a->items, a->nitems, b->items, b->nitems, sizeof *n->items);
+			n->items =
+			    append(s, a->items, a->nitems, b->items, b->nitems, sizeof *n->items);
 			if (!n->items)
 				return NULL;
 			n->nitems = a->nitems + b->nitems;
@@ -1255,7 +1270,7 @@ static int flatten_into(struct jdm_space *s, struct nlist *l, struct jdm_node *x
 }
 
 static struct jdm_node *from_list(struct jdm_space *s, enum jdm_criterion c, int generated,
-				  const struct nlist *l)
+                                  const struct nlist *l)
 {
 	struct jdm_node *n = combined_new(s, c, l->n);
 	if (!n)
@@ -1278,7 +1293,7 @@ static int contains_type(const struct jdm_node *comb, const struct jdm_node *x)
 
 /* SchemaTranslator.SchemaContext.join(parent, a, b). */
 static struct jdm_node *join(struct jdm_space *s, enum parent_kind parent, struct jdm_node *a,
-			     struct jdm_node *b)
+                             struct jdm_node *b)
 {
 	struct nlist l = {0};
 	if (same_type(a, b) && mergeable(a->kind))
@@ -1305,7 +1320,9 @@ static struct jdm_node *join(struct jdm_space *s, enum parent_kind parent, struc
 				return NULL;
 		if (flatten_into(s, &l, b, 0) < 0)
 			return NULL;
-		enum jdm_criterion c = parent == P_ALLOF ? JDM_ALL : parent == P_ANYOF ? JDM_ANY : JDM_ONE;
+		enum jdm_criterion c = parent == P_ALLOF   ? JDM_ALL
+		                       : parent == P_ANYOF ? JDM_ANY
+		                                           : JDM_ONE;
 		return from_list(s, c, 0, &l);
 	}
 	if (flatten_into(s, &l, a, 1) < 0 || flatten_into(s, &l, b, 1) < 0)
@@ -1340,12 +1357,13 @@ static struct jdm_node *bare_type(struct jdm_loader *l, const char *t)
 }
 
 static struct jdm_node *load2020(struct jdm_loader *l, const json_t *o, int doc, const char *base,
-				 int depth);
+                                 int depth);
 
 /* The node one keyword of a 2020-12 schema object contributes, or NULL with
  * *none set when it contributes nothing. */
 static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const char *k,
-				    const json_t *v, int doc, const char *base, int depth, int *none)
+                                    const json_t *v, int doc, const char *base, int depth,
+                                    int *none)
 {
 	struct jdm_space *s = l->space;
 	struct jdm_node *n = NULL;
@@ -1380,7 +1398,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 		return n;
 	}
 	if (!strcmp(k, "not")) {
-		if (!(n = node_new(s, JDM_NOT)) || !(n->not_schema = load_any(l, v, doc, base, depth + 1)))
+		if (!(n = node_new(s, JDM_NOT)) ||
+		    !(n->not_schema = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
 		return n;
 	}
@@ -1411,11 +1430,11 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 	    !strcmp(k, "exclusiveMaximum") || !strcmp(k, "multipleOf")) {
 		if (!(n = node_new(s, JDM_NUMBER)))
 			return NULL;
-		struct jdm_num *f = !strcmp(k, "minimum") ? &n->minimum
-				    : !strcmp(k, "maximum") ? &n->maximum
-				    : !strcmp(k, "exclusiveMinimum") ? &n->excl_minimum
-				    : !strcmp(k, "exclusiveMaximum") ? &n->excl_maximum
-								      : &n->multiple_of;
+		struct jdm_num *f = !strcmp(k, "minimum")            ? &n->minimum
+		                    : !strcmp(k, "maximum")          ? &n->maximum
+		                    : !strcmp(k, "exclusiveMinimum") ? &n->excl_minimum
+		                    : !strcmp(k, "exclusiveMaximum") ? &n->excl_maximum
+		                                                     : &n->multiple_of;
 		if (read_num(l, o, k, f) < 0)
 			return NULL;
 		return n;
@@ -1452,7 +1471,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 			return NULL;
 		const char *dk;
 		json_t *dv;
-		json_object_foreach(JV(v), dk, dv) {
+		json_object_foreach(JV(v), dk, dv)
+		{
 			struct jdm_pdep *d = &n->pdeps[n->npdeps++];
 			d->name = dk;
 			if (read_names(l, dv, k, &d->names, &d->nnames) < 0)
@@ -1487,7 +1507,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 		return n;
 	}
 	if (!strcmp(k, "if")) {
-		if (!(n = node_new(s, JDM_COND)) || !(n->if_schema = load_any(l, v, doc, base, depth + 1)))
+		if (!(n = node_new(s, JDM_COND)) ||
+		    !(n->if_schema = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
 		const json_t *t = json_object_get(o, "then"), *e = json_object_get(o, "else");
 		if (t && !(n->then_schema = load_any(l, t, doc, base, depth + 1)))
@@ -1497,7 +1518,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 		return n;
 	}
 	if (!strcmp(k, "contains")) {
-		if (!(n = node_new(s, JDM_ARRAY)) || !(n->contains = load_any(l, v, doc, base, depth + 1)))
+		if (!(n = node_new(s, JDM_ARRAY)) ||
+		    !(n->contains = load_any(l, v, doc, base, depth + 1)))
 			return NULL;
 		const json_t *mc = json_object_get(o, "minContains");
 		n->min_contains.has = 1;
@@ -1523,7 +1545,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 		if (!n->items)
 			return NULL;
 		for (size_t i = 0; i < n->nitems; i++)
-			if (!(n->items[i] = load_any(l, json_array_get(v, i), doc, base, depth + 1)))
+			if (!(n->items[i] =
+			          load_any(l, json_array_get(v, i), doc, base, depth + 1)))
 				return NULL;
 		return n;
 	}
@@ -1557,7 +1580,8 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
 		if (!acc)
 			return NULL;
 		for (size_t i = 0; i < json_array_size(v); i++) {
-			struct jdm_node *sub = load_any(l, json_array_get(v, i), doc, base, depth + 1);
+			struct jdm_node *sub =
+			    load_any(l, json_array_get(v, i), doc, base, depth + 1);
 			if (!sub || !(acc = join(s, p, acc, sub)))
 				return NULL;
 		}
@@ -1571,20 +1595,64 @@ static struct jdm_node *keyword2020(struct jdm_loader *l, const json_t *o, const
  * non-empty $defs: both end up in the translated node's unprocessed properties. */
 static int has_unknown_keyword(const json_t *o)
 {
-	static const char *const known[] = {
-		"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$ref", "$schema",
-		"$vocabulary", "minLength", "maxLength", "allOf", "anyOf", "oneOf",
-		"additionalProperties", "properties", "patternProperties", "title",
-		"description", "readOnly", "writeOnly", "deprecated", "default", "enum", "const",
-		"false", "true", "type", "not", "required", "maximum", "minimum",
-		"exclusiveMaximum", "exclusiveMinimum", "multipleOf", "uniqueItems", "items",
-		"prefixItems", "contains", "minContains", "maxContains", "if", "then", "else",
-		"dependentSchemas", "dependentRequired", "unevaluatedItems",
-		"unevaluatedProperties", "minItems", "maxItems", "minProperties", "maxProperties",
-		"propertyNames", "pattern", "format", NULL};
+	static const char *const known[] = {"$id",
+	                                    "$anchor",
+	                                    "$dynamicRef",
+	                                    "$dynamicAnchor",
+	                                    "$ref",
+	                                    "$schema",
+	                                    "$vocabulary",
+	                                    "minLength",
+	                                    "maxLength",
+	                                    "allOf",
+	                                    "anyOf",
+	                                    "oneOf",
+	                                    "additionalProperties",
+	                                    "properties",
+	                                    "patternProperties",
+	                                    "title",
+	                                    "description",
+	                                    "readOnly",
+	                                    "writeOnly",
+	                                    "deprecated",
+	                                    "default",
+	                                    "enum",
+	                                    "const",
+	                                    "false",
+	                                    "true",
+	                                    "type",
+	                                    "not",
+	                                    "required",
+	                                    "maximum",
+	                                    "minimum",
+	                                    "exclusiveMaximum",
+	                                    "exclusiveMinimum",
+	                                    "multipleOf",
+	                                    "uniqueItems",
+	                                    "items",
+	                                    "prefixItems",
+	                                    "contains",
+	                                    "minContains",
+	                                    "maxContains",
+	                                    "if",
+	                                    "then",
+	                                    "else",
+	                                    "dependentSchemas",
+	                                    "dependentRequired",
+	                                    "unevaluatedItems",
+	                                    "unevaluatedProperties",
+	                                    "minItems",
+	                                    "maxItems",
+	                                    "minProperties",
+	                                    "maxProperties",
+	                                    "propertyNames",
+	                                    "pattern",
+	                                    "format",
+	                                    NULL};
 	const char *k;
 	json_t *v;
-	json_object_foreach(JV(o), k, v) {
+	json_object_foreach(JV(o), k, v)
+	{
 		if (!strcmp(k, "$defs")) {
 			if (json_is_object(v) && json_object_size(v))
 				return 1;
@@ -1605,13 +1673,14 @@ static struct jdm_node *fold(struct jdm_space *s, struct jdm_node *acc, struct j
 }
 
 static struct jdm_node *load2020(struct jdm_loader *l, const json_t *o, int doc, const char *base,
-				 int depth)
+                                 int depth)
 {
 	struct jdm_space *s = l->space;
 	struct jdm_node *product = NULL;
 	const char *k;
 	json_t *v;
-	json_object_foreach(JV(o), k, v) {
+	json_object_foreach(JV(o), k, v)
+	{
 		int none;
 		struct jdm_node *n = keyword2020(l, o, k, v, doc, base, depth, &none);
 		if (none)
@@ -1682,8 +1751,8 @@ static struct jdm_node *load2020(struct jdm_loader *l, const json_t *o, int doc,
 	return product;
 }
 
-static struct jdm_node *load_any(struct jdm_loader *l, const json_t *j, int doc,
-				 const char *base, int depth)
+static struct jdm_node *load_any(struct jdm_loader *l, const json_t *j, int doc, const char *base,
+                                 int depth)
 {
 	struct jdm_space *s = l->space;
 	struct jdm_node *n = map_get(&l->memo, j);
@@ -1702,7 +1771,7 @@ static struct jdm_node *load_any(struct jdm_loader *l, const json_t *j, int doc,
 		if (!(base = base_inside(l, j, base)))
 			return NULL;
 		n = l->draft >= JDM_DRAFT2019 ? load2020(l, j, doc, base, depth)
-					      : load7(l, j, doc, base, depth);
+		                              : load7(l, j, doc, base, depth);
 	}
 	if (!n || map_put(s, &l->memo, j, n) < 0)
 		return NULL;
@@ -1731,7 +1800,7 @@ static int hexval(int c)
  * the base URI in effect just outside the current value. NULL when the
  * pointer names nothing. */
 static const json_t *pointer_walk(struct jdm_loader *l, const json_t *j, const char *ptr,
-				  const char **base)
+                                  const char **base)
 {
 	char tok[1024];
 	while (*ptr == '/') {
@@ -1863,7 +1932,7 @@ static struct jdm_node *resolve_ref(struct jdm_loader *l, struct jdm_node *r)
 		scope = id->schema;
 		base = id->parent_base;
 	} else if (ulen == 0 || !strcmp(uri, l->docs[r->ref_doc].base) ||
-		   !strcmp(uri, l->docs[r->ref_doc].uri)) {
+	           !strcmp(uri, l->docs[r->ref_doc].uri)) {
 		doc = r->ref_doc;
 		scope = l->docs[doc].root;
 		base = l->docs[doc].uri;
@@ -1950,7 +2019,7 @@ static int opt_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_node
  * in different orders count as different (only duplicate detection uses
  * this, so the cost of a false "different" is one more comparison). */
 static int props_eq(struct eqs *e, const struct jdm_prop *a, size_t na, const struct jdm_prop *b,
-		    size_t nb, int depth)
+                    size_t nb, int depth)
 {
 	if (na != nb)
 		return 0;
@@ -2030,8 +2099,9 @@ static int node_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_nod
 		    !names_eq(e, a->required, a->nrequired, b->required, b->nrequired) ||
 		    a->no_additional != b->no_additional ||
 		    !opt_eq(e, a->additional, b->additional, depth) ||
-		    !num_eq(&a->min_props, &b->min_props) || !num_eq(&a->max_props, &b->max_props) ||
-		    a->npprops != b->npprops || a->npdeps != b->npdeps)
+		    !num_eq(&a->min_props, &b->min_props) ||
+		    !num_eq(&a->max_props, &b->max_props) || a->npprops != b->npprops ||
+		    a->npdeps != b->npdeps)
 			return 0;
 		for (size_t i = 0; i < a->npprops; i++)
 			if (strcmp(a->pprops[i].pattern, b->pprops[i].pattern) ||
@@ -2040,14 +2110,15 @@ static int node_eq(struct eqs *e, const struct jdm_node *a, const struct jdm_nod
 		for (size_t i = 0; i < a->npdeps; i++)
 			if (strcmp(a->pdeps[i].name, b->pdeps[i].name) ||
 			    !names_eq(e, a->pdeps[i].names, a->pdeps[i].nnames, b->pdeps[i].names,
-				      b->pdeps[i].nnames))
+			              b->pdeps[i].nnames))
 				return 0;
 		return 1;
 	case JDM_ARRAY:
 		if (!opt_eq(e, a->all_items, b->all_items, depth) || a->nitems != b->nitems ||
 		    a->no_additional_items != b->no_additional_items ||
 		    !opt_eq(e, a->additional_items, b->additional_items, depth) ||
-		    !num_eq(&a->min_items, &b->min_items) || !num_eq(&a->max_items, &b->max_items) ||
+		    !num_eq(&a->min_items, &b->min_items) ||
+		    !num_eq(&a->max_items, &b->max_items) ||
 		    !num_eq(&a->min_contains, &b->min_contains) ||
 		    !num_eq(&a->max_contains, &b->max_contains) || a->unique != b->unique ||
 		    !opt_eq(e, a->contains, b->contains, depth))
@@ -2102,9 +2173,10 @@ int jdm_pattern_find(struct jdm_space *s, const char *pattern, const char *subje
 		int ec;
 		PCRE2_SIZE eo;
 		re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
-				   NULL);
+		                   NULL);
 		if (!re)
-			return fail(s, SG_EINVALID_SCHEMA, "invalid regular expression '%.100s'", pattern);
+			return fail(s, SG_EINVALID_SCHEMA, "invalid regular expression '%.100s'",
+			            pattern);
 		if (map_put(s, &s->patterns, pattern, re) < 0) {
 			pcre2_code_free(re);
 			return -1;

@@ -41,11 +41,11 @@
 #define JDM_DEFAULT_BYTES (256u * 1024u * 1024u)
 
 enum jdm_kind {
-	JDM_EMPTY,    /* {} or a schema with no validating keyword (everit EmptySchema) */
-	JDM_TRUE,     /* the literal true (TrueSchema, a kind of EmptySchema) */
-	JDM_FALSE,    /* the literal false */
+	JDM_EMPTY, /* {} or a schema with no validating keyword (everit EmptySchema) */
+	JDM_TRUE,  /* the literal true (TrueSchema, a kind of EmptySchema) */
+	JDM_FALSE, /* the literal false */
 	JDM_STRING,
-	JDM_NUMBER,   /* "number" and "integer" (see .integer) */
+	JDM_NUMBER, /* "number" and "integer" (see .integer) */
 	JDM_BOOLEAN,
 	JDM_NULL,
 	JDM_OBJECT,
@@ -54,8 +54,8 @@ enum jdm_kind {
 	JDM_CONST,
 	JDM_COMBINED, /* allOf / anyOf / oneOf, written or implied */
 	JDM_NOT,
-	JDM_REF,      /* an unresolved $ref; see jdm_deref() */
-	JDM_COND,     /* if / then / else: Confluent compares only its annotations */
+	JDM_REF,  /* an unresolved $ref; see jdm_deref() */
+	JDM_COND, /* if / then / else: Confluent compares only its annotations */
 };
 
 enum jdm_criterion { JDM_ALL, JDM_ANY, JDM_ONE };
@@ -98,8 +98,8 @@ struct jdm_node {
 	const char *title;
 	const char *description;
 	int has_default;
-	const json_t *def;          /* NULL with has_default for everit's JSON null */
-	const char *connect_type;   /* the "connect.type" custom keyword */
+	const json_t *def;        /* NULL with has_default for everit's JSON null */
+	const char *connect_type; /* the "connect.type" custom keyword */
 
 	/* JDM_STRING */
 	struct jdm_num min_length, max_length;
@@ -116,19 +116,19 @@ struct jdm_node {
 	size_t nrequired;
 	struct jdm_pattern *pprops;
 	size_t npprops;
-	int no_additional;              /* additionalProperties: false */
-	struct jdm_node *additional;    /* additionalProperties: {schema} */
+	int no_additional;           /* additionalProperties: false */
+	struct jdm_node *additional; /* additionalProperties: {schema} */
 	struct jdm_num min_props, max_props;
 	struct jdm_pdep *pdeps;
 	size_t npdeps;
-	struct jdm_prop *sdeps;         /* schema dependencies */
+	struct jdm_prop *sdeps; /* schema dependencies */
 	size_t nsdeps;
 
 	/* JDM_ARRAY */
-	struct jdm_node *all_items;     /* items: {schema} */
-	struct jdm_node **items;        /* items: [...] / prefixItems */
+	struct jdm_node *all_items; /* items: {schema} */
+	struct jdm_node **items;    /* items: [...] / prefixItems */
 	size_t nitems;
-	int no_additional_items;        /* additionalItems: false */
+	int no_additional_items; /* additionalItems: false */
 	struct jdm_node *additional_items;
 	struct jdm_num min_items, max_items, min_contains, max_contains;
 	int unique;
@@ -149,15 +149,15 @@ struct jdm_node {
 	enum jdm_criterion criterion;
 	struct jdm_node **subs;
 	size_t nsubs;
-	int generated;  /* built by the 2020-12 translator rather than written */
+	int generated; /* built by the 2020-12 translator rather than written */
 
 	/* JDM_NOT */
 	struct jdm_node *not_schema;
 
 	/* JDM_REF */
 	const char *ref;
-	const char *ref_base;  /* base URI in effect where the $ref was written */
-	int ref_doc;           /* index of the document it was written in */
+	const char *ref_base; /* base URI in effect where the $ref was written */
+	int ref_doc;          /* index of the document it was written in */
 	struct jdm_loader *loader;
 	struct jdm_node *target;
 
@@ -183,8 +183,8 @@ void *jdm_alloc(struct jdm_space *s, size_t n);
 /* A loader for one schema document and the documents it references; it picks
  * the draft from the root's "$schema" as Confluent does (draft 7 when absent
  * or unknown). Owned by the space. */
-struct jdm_loader *jdm_loader_new(struct jdm_space *s, const json_t *root,
-				  jdm_resolve_fn resolve, void *resolve_ctx);
+struct jdm_loader *jdm_loader_new(struct jdm_space *s, const json_t *root, jdm_resolve_fn resolve,
+                                  void *resolve_ctx);
 enum jdm_draft jdm_loader_draft(const struct jdm_loader *l);
 
 /* The model of the root document. NULL on error. */

@@ -18,7 +18,7 @@ static json_t *next_doc(const uint8_t **p, const uint8_t *end)
 	if (*p >= end)
 		return NULL;
 	json_t *j = json_loadb((const char *)*p, (size_t)(end - *p),
-			       JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
+	                       JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
 	if (!j) {
 		*p = end;
 		return NULL;
@@ -38,14 +38,14 @@ static const json_t *resolve(void *ctx, const char *uri)
 static int run(const json_t *o, const json_t *u, const json_t *ext, uint8_t flags)
 {
 	struct jsondiff_options opts = {
-		.lenient = flags & 1,
-		.all_changes = (flags >> 1) & 1,
-		.resolve_original = (flags & 4) ? resolve : NULL,
-		.resolve_original_ctx = (void *)(uintptr_t)ext,
-		.resolve_update = (flags & 4) ? resolve : NULL,
-		.resolve_update_ctx = (void *)(uintptr_t)ext,
-		.max_steps = 200000,
-		.max_bytes = 64u * 1024u * 1024u,
+	    .lenient = flags & 1,
+	    .all_changes = (flags >> 1) & 1,
+	    .resolve_original = (flags & 4) ? resolve : NULL,
+	    .resolve_original_ctx = (void *)(uintptr_t)ext,
+	    .resolve_update = (flags & 4) ? resolve : NULL,
+	    .resolve_update_ctx = (void *)(uintptr_t)ext,
+	    .max_steps = 200000,
+	    .max_bytes = 64u * 1024u * 1024u,
 	};
 	struct report *r = report_new();
 	struct sg_error err;
@@ -63,7 +63,7 @@ static int run(const json_t *o, const json_t *u, const json_t *ext, uint8_t flag
 		breaking += c == 0;
 		char buf[256];
 		if (jsondiff_describe(report_type(r, i), report_location(r, i), "new", "old", buf,
-				      sizeof buf) < 0)
+		                      sizeof buf) < 0)
 			__builtin_trap();
 	}
 	/* The verdict is exactly "no breaking change reported". */

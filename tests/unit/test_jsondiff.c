@@ -44,7 +44,9 @@ static char **strings_of(const json_t *arr, size_t *n)
 	*n = json_array_size(arr);
 	char **v = calloc(*n + 1, sizeof *v);
 	for (size_t i = 0; v && i < *n; i++)
-		v[i] = strdup(json_string_value(json_array_get(arr, i)) ? json_string_value(json_array_get(arr, i)) : "");
+		v[i] = strdup(json_string_value(json_array_get(arr, i))
+		                  ? json_string_value(json_array_get(arr, i))
+		                  : "");
 	if (v)
 		qsort(v, *n, sizeof *v, cmp_str);
 	return v;
@@ -76,7 +78,7 @@ static int same_strings(char **a, size_t na, char **b, size_t nb)
 
 /* Runs one comparison; returns the verdict and fills `r` with all changes. */
 static int run(const json_t *o, const json_t *u, int lenient, int all, struct report *r,
-	       struct sg_error *err)
+               struct sg_error *err)
 {
 	struct jsondiff_options opts = {.lenient = lenient, .all_changes = all};
 	report_reset(r);
@@ -87,7 +89,7 @@ static int run(const json_t *o, const json_t *u, int lenient, int all, struct re
 /* Checks one case: verdicts under both policies and the set of changes.
  * `changes` may be NULL (not checked). Returns the number of failures. */
 static int check_case(const char *id, const json_t *o, const json_t *u, int want_strict,
-		      int want_lenient, const json_t *changes)
+                      int want_lenient, const json_t *changes)
 {
 	struct report *r = report_new();
 	struct sg_error err;
@@ -95,7 +97,7 @@ static int check_case(const char *id, const json_t *o, const json_t *u, int want
 
 	int strict = run(o, u, 0, 1, r, &err);
 	if (!tap_ok(strict == want_strict, "%s: STRICT verdict is %s", id,
-		    want_strict ? "compatible" : "incompatible")) {
+	            want_strict ? "compatible" : "incompatible")) {
 		tap_diag("  got %d (%s)", strict, err.msg);
 		fails++;
 	}
@@ -112,7 +114,7 @@ static int check_case(const char *id, const json_t *o, const json_t *u, int want
 	}
 	int lenient = run(o, u, 1, 0, r, &err);
 	if (!tap_ok(lenient == want_lenient, "%s: LENIENT verdict is %s", id,
-		    want_lenient ? "compatible" : "incompatible")) {
+	            want_lenient ? "compatible" : "incompatible")) {
 		tap_diag("  got %d (%s)", lenient, err.msg);
 		fails++;
 	}
@@ -146,11 +148,11 @@ static void confluent_suite(void)
 		}
 		cases++;
 		failed += check_case(json_string_value(json_object_get(c, "id")),
-				     json_object_get(c, "original_schema"),
-				     json_object_get(c, "update_schema"),
-				     json_is_true(json_object_get(c, "expected_backward")),
-				     json_is_true(json_object_get(c, "expected_backward_lenient")),
-				     json_object_get(c, "changes")) != 0;
+		                     json_object_get(c, "original_schema"),
+		                     json_object_get(c, "update_schema"),
+		                     json_is_true(json_object_get(c, "expected_backward")),
+		                     json_is_true(json_object_get(c, "expected_backward_lenient")),
+		                     json_object_get(c, "changes")) != 0;
 		json_decref(c);
 	}
 	free(line);
@@ -210,14 +212,14 @@ static void case_dirs(void)
 			struct sg_error err;
 			int rc = run(o, u, 0, 0, r, &err);
 			if (!tap_ok(rc == -1 && !strcmp(error_name(err.code), want_err),
-				    "%s: fails with %s", names[i], want_err))
+			            "%s: fails with %s", names[i], want_err))
 				tap_diag("  got %d %s: %s", rc, error_name(err.code), err.msg);
 			report_free(r);
 		} else {
 			int b = json_is_true(json_object_get(x, "backward"));
 			const json_t *bl = json_object_get(x, "backward_lenient");
 			check_case(names[i], o, u, b, bl ? json_is_true(bl) : b,
-				   json_object_get(x, "changes"));
+			           json_object_get(x, "changes"));
 		}
 		json_decref(o);
 		json_decref(u);
@@ -229,33 +231,37 @@ static void case_dirs(void)
 static void messages(void)
 {
 	char buf[512];
-	int n = jsondiff_describe("TYPE_CHANGED", "#/properties/foo", "new", "old", buf, sizeof buf);
-	tap_is_str(buf,
-		   "{errorType:\"TYPE_CHANGED\", description:\"A type at path '#/properties/foo' is "
-		   "different between the new schema and the old schema'}",
-		   "describe TYPE_CHANGED as Confluent does");
+	int n =
+	    jsondiff_describe("TYPE_CHANGED", "#/properties/foo", "new", "old", buf, sizeof buf);
+	tap_is_str(
+	    buf,
+	    "{errorType:\"TYPE_CHANGED\", description:\"A type at path '#/properties/foo' is "
+	    "different between the new schema and the old schema'}",
+	    "describe TYPE_CHANGED as Confluent does");
 	tap_is_int(n, (int)strlen(buf), "describe returns the length");
-	jsondiff_describe("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "#/properties/bar", "new",
-			  "old", buf, sizeof buf);
-	tap_is_str(buf,
-		   "{errorType:\"REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL\", description:\"The new "
-		   "schema has an unopen content model and has a required property at path "
-		   "'#/properties/bar' which is missing in the old schema'}",
-		   "describe REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL");
+	jsondiff_describe("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "#/properties/bar",
+	                  "new", "old", buf, sizeof buf);
+	tap_is_str(
+	    buf,
+	    "{errorType:\"REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL\", description:\"The new "
+	    "schema has an unopen content model and has a required property at path "
+	    "'#/properties/bar' which is missing in the old schema'}",
+	    "describe REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL");
 	jsondiff_describe("MAX_LENGTH_DECREASED", "#/maxLength", "new", "old", buf, sizeof buf);
-	tap_is_str(buf,
-		   "{errorType:\"MAX_LENGTH_DECREASED\", description:\"The value at path '#/maxLength' in "
-		   "the new schema is less than its value in the old schema'}",
-		   "describe MAX_LENGTH_DECREASED");
+	tap_is_str(
+	    buf,
+	    "{errorType:\"MAX_LENGTH_DECREASED\", description:\"The value at path '#/maxLength' in "
+	    "the new schema is less than its value in the old schema'}",
+	    "describe MAX_LENGTH_DECREASED");
 	tap_is_int(jsondiff_describe("NO_SUCH_TYPE", "#/", "new", "old", buf, sizeof buf), -1,
-		   "describe rejects an unknown type");
+	           "describe rejects an unknown type");
 	n = jsondiff_describe("TYPE_CHANGED", "#/", "new", "old", buf, 10);
 	tap_ok(n > 10 && strlen(buf) == 9, "describe truncates to the buffer and reports the need");
 
 	tap_is_int(jsondiff_type_compatible("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", 0), 0,
-		   "optional property added to open model: incompatible under STRICT");
+	           "optional property added to open model: incompatible under STRICT");
 	tap_is_int(jsondiff_type_compatible("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", 1), 1,
-		   "optional property added to open model: compatible under LENIENT");
+	           "optional property added to open model: compatible under LENIENT");
 	tap_is_int(jsondiff_type_compatible("TYPE_CHANGED", 1), 0, "TYPE_CHANGED never compatible");
 	tap_is_int(jsondiff_type_compatible("bogus", 0), -1, "unknown type name");
 
@@ -294,27 +300,32 @@ static const json_t *resolve(void *ctx, const char *uri)
 static void external_refs(void)
 {
 	json_t *o = json_loads("{\"properties\":{\"c\":{\"$ref\":\"customer.json\"}}}", 0, NULL);
-	json_t *u = json_loads("{\"properties\":{\"c\":{\"$ref\":\"customer.json#/definitions/C\"}}}",
-			       0, NULL);
-	json_t *c1 = json_loads("{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}",
-				0, NULL);
+	json_t *u = json_loads(
+	    "{\"properties\":{\"c\":{\"$ref\":\"customer.json#/definitions/C\"}}}", 0, NULL);
+	json_t *c1 = json_loads(
+	    "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}", 0, NULL);
 	json_t *c2 = json_loads("{\"definitions\":{\"C\":{\"type\":\"object\",\"properties\":"
-				"{\"id\":{\"type\":\"integer\"}}}}}",
-				0, NULL);
+	                        "{\"id\":{\"type\":\"integer\"}}}}}",
+	                        0, NULL);
 	struct docs d1[] = {{"customer.json", c1}, {NULL, NULL}};
 	struct docs d2[] = {{"customer.json", c2}, {NULL, NULL}};
-	struct jsondiff_options opts = {.resolve_original = resolve, .resolve_original_ctx = d1,
-					.resolve_update = resolve, .resolve_update_ctx = d2};
+	struct jsondiff_options opts = {.resolve_original = resolve,
+	                                .resolve_original_ctx = d1,
+	                                .resolve_update = resolve,
+	                                .resolve_update_ctx = d2};
 	struct report *r = report_new();
 	struct sg_error err;
 	error_clear(&err);
 	tap_is_int(jsondiff_compare(o, u, &opts, r, &err), 0, "external $ref: type change found");
-	tap_ok(report_count(r) == 1 && !strcmp(report_location(r, 0), "#/properties/c/properties/id"),
+	tap_ok(report_count(r) == 1 &&
+	           !strcmp(report_location(r, 0), "#/properties/c/properties/id"),
 	       "external $ref: change located through the reference");
 	report_reset(r);
 	error_clear(&err);
-	tap_is_int(jsondiff_compare(o, u, NULL, r, &err), -1, "external $ref without a resolver fails");
-	tap_is_str(error_name(err.code), "SG_EINVALID_SCHEMA", "unresolved $ref is an invalid schema");
+	tap_is_int(jsondiff_compare(o, u, NULL, r, &err), -1,
+	           "external $ref without a resolver fails");
+	tap_is_str(error_name(err.code), "SG_EINVALID_SCHEMA",
+	           "unresolved $ref is an invalid schema");
 	report_free(r);
 	json_decref(o);
 	json_decref(u);
@@ -334,14 +345,17 @@ static void limits(void)
 	struct jsondiff_options opts = {.max_steps = 1000};
 	struct sg_error err;
 	error_clear(&err);
-	tap_is_int(jsondiff_compare(o, o, &opts, NULL, &err), -1, "step limit stops a costly comparison");
+	tap_is_int(jsondiff_compare(o, o, &opts, NULL, &err), -1,
+	           "step limit stops a costly comparison");
 	tap_is_str(error_name(err.code), "SG_ELIMIT", "step limit is SG_ELIMIT");
 	error_clear(&err);
-	tap_is_int(jsondiff_compare(o, o, NULL, NULL, &err), 1, "the same comparison within default limits");
+	tap_is_int(jsondiff_compare(o, o, NULL, NULL, &err), 1,
+	           "the same comparison within default limits");
 	opts.max_steps = 0;
 	opts.max_bytes = 4096;
 	error_clear(&err);
-	tap_is_int(jsondiff_compare(o, o, &opts, NULL, &err), -1, "memory limit stops a comparison");
+	tap_is_int(jsondiff_compare(o, o, &opts, NULL, &err), -1,
+	           "memory limit stops a comparison");
 	tap_is_str(error_name(err.code), "SG_ELIMIT", "memory limit is SG_ELIMIT");
 	json_decref(o);
 
@@ -355,17 +369,19 @@ static void limits(void)
 			json_array_append_new(req, json_string(name));
 		}
 		json_t *wide = json_pack("{s:s, s:o, s:o}", "type", "object", "properties", props,
-					 "required", req);
+		                         "required", req);
 		if (draft)
-			json_object_set_new(wide, "$schema",
-					    json_string("https://json-schema.org/draft/2020-12/schema"));
+			json_object_set_new(
+			    wide, "$schema",
+			    json_string("https://json-schema.org/draft/2020-12/schema"));
 		json_t *wider = json_deep_copy(wide);
 		json_object_set_new(json_object_get(wider, "properties"), "extra",
-				    json_pack("{s:s}", "type", "integer"));
+		                    json_pack("{s:s}", "type", "integer"));
 		error_clear(&err);
-		tap_is_int(jsondiff_compare(wide, wider, NULL, NULL, &err), 0,
-			   "20000 properties (draft %s): one added property found within the limits",
-			   draft ? "2020-12" : "7");
+		tap_is_int(
+		    jsondiff_compare(wide, wider, NULL, NULL, &err), 0,
+		    "20000 properties (draft %s): one added property found within the limits",
+		    draft ? "2020-12" : "7");
 		if (err.code)
 			tap_diag("  %s", err.msg);
 		json_decref(wide);
@@ -380,7 +396,8 @@ static void limits(void)
 		cur = next;
 	}
 	error_clear(&err);
-	tap_is_int(jsondiff_compare(deep, deep, NULL, NULL, &err), -1, "1000 levels of nesting refused");
+	tap_is_int(jsondiff_compare(deep, deep, NULL, NULL, &err), -1,
+	           "1000 levels of nesting refused");
 	tap_is_str(error_name(err.code), "SG_ELIMIT", "nesting limit is SG_ELIMIT");
 	json_decref(deep);
 
@@ -399,19 +416,21 @@ static void limits(void)
 /* Why Confluent's rules disagree with Karapace on one pair: the rule that
  * decides it (see SchemaDiff.compareTypes) or the changes Confluent lists. */
 static void explain(const json_t *writer, const json_t *reader, int got, const struct report *r,
-		    char *out, size_t cap)
+                    char *out, size_t cap)
 {
 	if (json_is_true(reader) || (json_is_object(reader) && json_object_size(reader) == 0)) {
-		snprintf(out, cap, "new schema accepts anything: Confluent lets any schema change to it");
+		snprintf(out, cap,
+		         "new schema accepts anything: Confluent lets any schema change to it");
 		return;
 	}
 	if (json_is_false(writer)) {
-		snprintf(out, cap, "old schema accepts nothing: Confluent lets false change to any schema");
+		snprintf(out, cap,
+		         "old schema accepts nothing: Confluent lets false change to any schema");
 		return;
 	}
 	size_t o = 0;
-	o += (size_t)snprintf(out, cap, "Confluent %s:", got ? "finds only compatible changes"
-							    : "finds breaking changes");
+	o += (size_t)snprintf(out, cap, "Confluent %s:",
+	                      got ? "finds only compatible changes" : "finds breaking changes");
 	for (size_t i = 0; i < report_count(r) && o < cap; i++) {
 		if (!got && jsondiff_type_compatible(report_type(r, i), 0))
 			continue;
@@ -471,9 +490,9 @@ static void karapace_replay(void)
 			if (k < ncats)
 				cats[k].n++;
 			tap_diag("karapace %s %s -> %s: Karapace says %s; %s", id,
-				 json_string_value(json_object_get(c, "writer_name")),
-				 json_string_value(json_object_get(c, "reader_name")),
-				 want ? "compatible" : "incompatible", why);
+			         json_string_value(json_object_get(c, "writer_name")),
+			         json_string_value(json_object_get(c, "reader_name")),
+			         want ? "compatible" : "incompatible", why);
 		}
 		json_decref(c);
 	}
@@ -481,9 +500,9 @@ static void karapace_replay(void)
 	fclose(f);
 	report_free(r);
 	tap_diag("Karapace replay: %d of %d pairs agree with Confluent's rules; %d errors", agree,
-		 total, errors);
+	         total, errors);
 	tap_diag("  disagreements: Confluent stricter %d, Confluent more permissive %d", stricter,
-		 looser);
+	         looser);
 	for (int k = 0; k < ncats; k++)
 		tap_diag("  %3d x %s", cats[k].n, cats[k].why);
 	tap_ok(total == 309, "Karapace replay read 309 pairs (%d)", total);
