@@ -319,6 +319,39 @@ static void check_parse_messages(const json_t *messages, struct check_result *re
 	}
 }
 
+/* Runs the level's check locally and words each finding as the registry would
+ * (schema_describe()), so online and offline output read the same. */
+static int check_local(enum level level, const struct schema *candidate,
+		       const struct schema *const *history, size_t n, struct check_result *res,
+		       size_t *failed, struct sg_error *err)
+{
+	struct report *raw = report_new();
+	if (!raw)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	int ok = schema_check_level(level, candidate, history, n, SCHEMA_POLICY_STRICT, raw, failed,
+				    err);
+	if (ok == 0) {
+		/* FULL stops at the first direction that fails: backward (the new schema
+		 * reading old data) unless that direction passes on its own. */
+		int backward = level_backward(level) &&
+			       schema_compatible(candidate, history[*failed], SCHEMA_POLICY_STRICT,
+						 NULL, NULL) != 1;
+		const char *reader = backward ? "new" : "old", *writer = backward ? "old" : "new";
+		for (size_t i = 0; i < report_count(raw); i++) {
+			char buf[2048];
+			char *desc = NULL;
+			if (schema_describe(schema_type(candidate), raw, i, reader, writer, buf,
+					    sizeof buf) >= 0)
+				desc = check_msg_field(buf, "description:", "', additionalInfo:");
+			report_add(res->problems, report_type(raw, i), report_location(raw, i), "%s",
+				   desc ? desc : report_message(raw, i));
+			free(desc);
+		}
+	}
+	report_free(raw);
+	return ok;
+}
+
 /* Builds the registration body for a schema file. */
 static json_t *check_body(const char *text, enum schema_type type)
 {
@@ -497,12 +530,9 @@ static int check_online_local_level(struct regclient *rc, const char *subject,
 			goto done;
 	}
 	size_t failed = 0;
-	int ok = schema_check_level(level, candidate, history, n, SCHEMA_POLICY_STRICT,
-				    res->problems, &failed);
-	if (ok < 0) {
-		error_set(err, SG_ENOMEM, "out of memory");
+	int ok = check_local(level, candidate, history, n, res, &failed, err);
+	if (ok < 0)
 		goto done;
-	}
 	res->compatible = ok;
 	if (!ok && n)
 		res->against_version = numbers[failed];
@@ -567,11 +597,9 @@ static int check_offline(const struct check_config *cfg, struct check_out *out,
 	struct check_result res = {.file = cfg->files[n - 1], .level = level_name(level),
 				   .problems = report_new()};
 	size_t failed = 0;
-	int ok = schema_check_level(level, all[n - 1], (const struct schema *const *)all, n - 1,
-				    SCHEMA_POLICY_STRICT, res.problems, &failed);
-	if (ok < 0) {
-		error_set(err, SG_ENOMEM, "out of memory");
-	} else {
+	int ok = check_local(level, all[n - 1], (const struct schema *const *)all, n - 1, &res,
+			     &failed, err);
+	if (ok >= 0) {
 		res.compatible = ok;
 		check_print(out, &res);
 		if (!ok && !out->quiet && out->format == CHECK_TEXT)

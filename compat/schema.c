@@ -220,7 +220,7 @@ const struct avsc_schema *schema_avro(const struct schema *s)
 }
 
 int schema_compatible(const struct schema *reader, const struct schema *writer,
-		      enum schema_policy policy, struct report *r)
+		      enum schema_policy policy, struct report *r, struct sg_error *err)
 {
 	if (reader->type != writer->type) {
 		if (r)
@@ -231,7 +231,7 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 	}
 	switch (reader->type) {
 	case SCHEMA_AVRO:
-		return avcompat_check(reader->avro, writer->avro, r);
+		return avcompat_check_err(reader->avro, writer->avro, r, err);
 	case SCHEMA_JSON: {
 		/* Confluent diffs the old (writer) schema against the new (reader). */
 		struct jsondiff_options opts = {
@@ -241,10 +241,11 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 			.resolve_update = schema_json_resolve,
 			.resolve_update_ctx = (void *)reader,
 		};
-		return jsondiff_compare(writer->json, reader->json, &opts, r, NULL);
+		return jsondiff_compare(writer->json, reader->json, &opts, r, err);
 	}
 	default:
-		return -1;
+		return error_set(err, SG_EINTERNAL, "no compatibility rules for %s schemas",
+				 schema_type_name(reader->type));
 	}
 }
 
@@ -260,7 +261,8 @@ const struct jsonschema *schema_json_validator(const struct schema *s)
 
 int schema_check_level(enum level level, const struct schema *candidate,
 		       const struct schema *const *history, size_t n,
-		       enum schema_policy policy, struct report *r, size_t *failed)
+		       enum schema_policy policy, struct report *r, size_t *failed,
+		       struct sg_error *err)
 {
 	if (level == LEVEL_NONE || n == 0)
 		return 1;
@@ -268,9 +270,9 @@ int schema_check_level(enum level level, const struct schema *candidate,
 	for (size_t i = n; i-- > oldest;) {
 		int ok = 1;
 		if (level_backward(level))
-			ok = schema_compatible(candidate, history[i], policy, r);
+			ok = schema_compatible(candidate, history[i], policy, r, err);
 		if (ok == 1 && level_forward(level))
-			ok = schema_compatible(history[i], candidate, policy, r);
+			ok = schema_compatible(history[i], candidate, policy, r, err);
 		if (ok != 1) {
 			if (failed)
 				*failed = i;
@@ -278,4 +280,18 @@ int schema_check_level(enum level level, const struct schema *candidate,
 		}
 	}
 	return 1;
+}
+
+int schema_describe(enum schema_type type, const struct report *r, size_t i, const char *reader,
+		    const char *writer, char *out, size_t cap)
+{
+	switch (type) {
+	case SCHEMA_AVRO:
+		return avcompat_confluent_message(r, i, reader, writer, out, cap);
+	case SCHEMA_JSON:
+		return jsondiff_describe(report_type(r, i), report_location(r, i), reader, writer,
+					 out, cap);
+	default:
+		return -1;
+	}
 }

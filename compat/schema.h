@@ -26,7 +26,8 @@ enum schema_type {
 int schema_type_parse(const char *s, enum schema_type *out);
 const char *schema_type_name(enum schema_type t);
 
-/* A resolved reference: `name` as given in the registration's `references`
+/* A resolved reference: `name` (borrowed for the schema_parse() call only) as
+ * given in the registration's `references`
  * (for Avro, the full name of a named type; for JSON Schema, the URL a `$ref`
  * uses), and the referenced schema, already parsed. */
 struct schema_ref {
@@ -58,11 +59,22 @@ enum schema_policy {
 	SCHEMA_POLICY_LENIENT,
 };
 
-/* Whether data written with `writer` can be read with `reader`. Both must be of
- * the same type. Returns 1 when compatible, 0 when not (every reason is appended
- * to `r`, which may be NULL), or -1 on an internal error (SG_ENOMEM). */
+/* Whether data written with `writer` can be read with `reader`. Returns 1 when
+ * compatible, 0 when not (every reason is appended to `r`, which may be NULL),
+ * or -1 when no verdict could be reached, with `err` (may be NULL) saying why:
+ * SG_ENOMEM, or SG_ELIMIT when the schemas are too large to compare within the
+ * work limits. Schemas of different types are incompatible. */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
-		      enum schema_policy policy, struct report *r);
+		      enum schema_policy policy, struct report *r, struct sg_error *err);
+
+/* Writes finding `i` of `r` (filled by schema_compatible() on schemas of type
+ * `type`) the way Confluent's registry words it in a 409 answer or a verbose
+ * check, e.g. {errorType:'...', description:'...', additionalInfo:'...'}.
+ * `reader` and `writer` are the words Confluent substitutes ("new" and "old"
+ * for a BACKWARD check). Returns the length needed, as snprintf does, or -1
+ * when the finding has no Confluent wording. */
+int schema_describe(enum schema_type type, const struct report *r, size_t i, const char *reader,
+		    const char *writer, char *out, size_t cap);
 
 /* Checks `candidate` against a subject's `history` (n schemas, oldest first) as
  * `level` asks: the latest only, or every version for a _TRANSITIVE level,
@@ -70,11 +82,13 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
  * old schemas read the candidate's data, FULL both. An empty history is
  * compatible. Stops at the first version that fails, as Confluent does, and
  * sets *failed (when not NULL) to that version's index in `history`.
- * Returns 1 when compatible, 0 when not (reasons in `r`), -1 on SG_ENOMEM.
+ * Returns 1 when compatible, 0 when not (reasons in `r`), -1 with `err` set as
+ * schema_compatible() does.
  * The registry and `schemagate check --offline` both call this, so they agree. */
 int schema_check_level(enum level level, const struct schema *candidate,
 		       const struct schema *const *history, size_t n,
-		       enum schema_policy policy, struct report *r, size_t *failed);
+		       enum schema_policy policy, struct report *r, size_t *failed,
+		       struct sg_error *err);
 
 /* The type-specific models, or NULL when the schema is of another type. */
 const struct avsc_schema *schema_avro(const struct schema *s);

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/avcompat.h"
-#include "compat/jsondiff.h"
 #include "compat/report.h"
 
 /* Longest schema text quoted in {oldSchema: '...'}, as Confluent truncates. */
@@ -58,32 +56,6 @@ static int compatreport_push(struct compatreport_buf *b, json_t *messages, struc
 	return rc;
 }
 
-/* The description Confluent gives each finding type; %R and %W stand for the
- * reader's and the writer's label, %P for the location, %M for the detail. */
-static const char *compatreport_template(const char *type)
-{
-	static const struct {
-		const char *type, *text;
-	} rows[] = {
-	    {"FIXED_SIZE_MISMATCH", "The size of FIXED type field at path '%P' in the %R schema "
-	                            "does not match with the %W schema"},
-	    {"TYPE_MISMATCH",
-	     "The type (path '%P') of a field in the %R schema does not match with the %W schema"},
-	    {"NAME_MISMATCH", "The name of the schema has changed (path '%P')"},
-	    {"MISSING_ENUM_SYMBOLS",
-	     "The %R schema is missing enum symbols '%M' at path '%P' in the %W schema"},
-	    {"MISSING_UNION_BRANCH",
-	     "The %R schema is missing a type inside a union field at path '%P' in the %W schema"},
-	    {"READER_FIELD_MISSING_DEFAULT_VALUE",
-	     "The field '%M' at path '%P' in the %R schema has no default value and is missing in "
-	     "the %W schema"},
-	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		if (strcmp(rows[i].type, type) == 0)
-			return rows[i].text;
-	return "";
-}
-
 /* Appends a formatter's text: `small` holds it when `n` (what the formatter
  * returned, snprintf-style) fits; else `big` must be filled by the caller's
  * second call. Returns 1 when done, 0 when the caller must retry with a
@@ -99,56 +71,35 @@ static int compatreport_take(struct compatreport_buf *b, int n, const char *smal
 	return 0;
 }
 
-/* One finding, as Confluent words it: Avro findings by avcompat and JSON
- * Schema ones by jsondiff, which know their type's details; any other gets
- * the same shape from the report's own parts. */
+/* One finding, as Confluent words it (schema_describe(): avcompat for Avro,
+ * jsondiff for JSON Schema); any other gets the same shape from the report's
+ * own parts. */
 static void compatreport_finding(struct compatreport_buf *b, const struct report *r, size_t i,
                                  enum schema_type st, const char *reader, const char *writer)
 {
 	const char *type = report_type(r, i);
-	const char *path = report_location(r, i);
 	const char *detail = report_message(r, i);
 	char small[512];
-	int n = -1, done = -1;
-	if (st == SCHEMA_JSON) {
-		n = jsondiff_describe(type, path, reader, writer, small, sizeof small);
-		done = compatreport_take(b, n, small, sizeof small);
-	} else if (st == SCHEMA_AVRO) {
-		n = avcompat_confluent_message(r, i, reader, writer, small, sizeof small);
-		done = compatreport_take(b, n, small, sizeof small);
-	}
+	int n = schema_describe(st, r, i, reader, writer, small, sizeof small);
+	int done = compatreport_take(b, n, small, sizeof small);
 	if (done == 0) {
 		char *big = malloc((size_t)n + 1);
 		if (!big) {
 			b->oom = 1;
 			return;
 		}
-		if (st == SCHEMA_JSON)
-			jsondiff_describe(type, path, reader, writer, big, (size_t)n + 1);
-		else
-			avcompat_confluent_message(r, i, reader, writer, big, (size_t)n + 1);
+		schema_describe(st, r, i, reader, writer, big, (size_t)n + 1);
 		compatreport_add(b, big, (size_t)n);
 		free(big);
 		return;
 	}
 	if (done == 1)
 		return;
+	/* A finding the type's formatter does not know: its own sentence. */
 	compatreport_str(b, "{errorType:'");
 	compatreport_str(b, type);
 	compatreport_str(b, "', description:'");
-	for (const char *t = compatreport_template(type); *t; t++) {
-		if (t[0] == '%' && t[1]) {
-			t++;
-			compatreport_str(b, *t == 'R'   ? reader
-			                    : *t == 'W' ? writer
-			                    : *t == 'P' ? (path[0] ? path : "/")
-			                                : detail);
-		} else {
-			compatreport_add(b, t, 1);
-		}
-	}
-	if (!compatreport_template(type)[0])
-		compatreport_str(b, detail);
+	compatreport_str(b, detail);
 	compatreport_str(b, "', additionalInfo:'");
 	compatreport_str(b, detail);
 	compatreport_str(b, "'}");
@@ -164,12 +115,10 @@ static int compatreport_direction(const struct schema *reader_s, const struct sc
 	struct report *r = report_new();
 	if (!r)
 		return error_set(err, SG_ENOMEM, "out of memory");
-	int ok = schema_compatible(reader_s, writer_s, policy, r);
+	int ok = schema_compatible(reader_s, writer_s, policy, r, err);
 	if (ok < 0) {
 		report_free(r);
-		return error_set(err, SG_ENOMEM,
-		                 "the compatibility check failed (out of memory or "
-		                 "past a work limit)");
+		return -1;
 	}
 	size_t n = report_count(r);
 	for (size_t i = 0; i < n; i++) {
@@ -216,10 +165,10 @@ int compatreport_check(enum level level, enum schema_policy policy, int validate
 	for (size_t i = 0; i < n; i++)
 		hist[i] = history[i].schema;
 	size_t failed = 0;
-	int ok = schema_check_level(level, candidate, hist, n, policy, NULL, &failed);
+	int ok = schema_check_level(level, candidate, hist, n, policy, NULL, &failed, err);
 	free(hist);
 	if (ok < 0)
-		return error_set(err, SG_ENOMEM, "out of memory during a compatibility check");
+		return -1;
 	if (ok == 1)
 		return 1;
 
