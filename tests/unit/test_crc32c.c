@@ -66,6 +66,26 @@ static void test_random(void)
 		}
 	}
 	tap_ok(hw_ok, "crc32c() matches the bitwise reference (lengths 0..4096, misaligned)");
+	{
+		/* Around the three-way hardware blocks (3 x 4096 bytes). */
+		static const size_t lens[] = {12287, 12288, 12289, 24575,
+		                              24576, 24583, 36871, 65536 + 3};
+		static uint8_t big[65536 + 16];
+		int long_ok = 1;
+		for (size_t i = 0; i < sizeof big; i++)
+			big[i] = buf[i % sizeof buf] ^ (uint8_t)(i >> 12);
+		for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+			for (size_t off = 0; off < 3; off++) {
+				uint32_t want = crc_bitwise(big + off, lens[i]);
+				long_ok &= crc32c(0, big + off, lens[i]) == want;
+				long_ok &= crc32c_portable(0, big + off, lens[i]) == want;
+				long_ok &= crc32c(crc32c(0, big + off, 5), big + off + 5,
+				                  lens[i] - 5) == want;
+			}
+		}
+		tap_ok(long_ok,
+		       "long buffers around the three-stream block size match the reference");
+	}
 	tap_ok(sw_ok, "crc32c_portable() matches the bitwise reference");
 	tap_ok(split_ok, "checksumming in two pieces gives the same result");
 	tap_diag("hardware CRC-32C: %s", crc32c_hw_available() ? "yes" : "no");
