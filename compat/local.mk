@@ -39,3 +39,5 @@ EXTRA_DIST += $(JSMETA_FILES) compat/meta/embed.sh compat/meta/LICENSE
 compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h
 # Avro payload validation against the writer schema (compat/avvalid).
 compat_libsgcompat_a_SOURCES += compat/avvalid.c compat/avvalid.h
+# Avro's JSON encoding checked against a schema (fixtures for `schemagate validate`).
+compat_libsgcompat_a_SOURCES += compat/avjson.c compat/avjson.h

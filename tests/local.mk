@@ -405,3 +405,10 @@ TESTS += tests/unit/test_avvalid
 UI_TESTS = tests/ui/browser.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/browser.mjs tests/ui/package.json tests/ui/setup-node.sh
+
+check_PROGRAMS += tests/unit/test_avjson
+tests_unit_test_avjson_SOURCES = tests/unit/test_avjson.c
+tests_unit_test_avjson_CFLAGS = $(TEST_CF)
+tests_unit_test_avjson_LDADD = $(TEST_COMPAT_LIBS)
+TESTS += tests/unit/test_avjson
+EXTRA_DIST += tests/cases/avjson/cases.jsonl
