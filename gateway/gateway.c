@@ -2,8 +2,13 @@
 #include "gateway/gateway.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "compat/error.h"
 #include "gateway/loop.h"
@@ -17,7 +22,36 @@ struct gateway {
 	struct loop *loop;
 	struct proxy *proxy;
 	int base;
+	rd_kafka_t *mock_rk;               /* owns the mock cluster, when there is one */
+	rd_kafka_mock_cluster_t *mock;
 };
+
+/* Starts librdkafka's mock cluster and returns its bootstrap list (owned by
+ * the cluster), or NULL with `err` set. */
+static const char *gateway_start_mock(struct gateway *gw, int n, struct sg_error *err)
+{
+	char errstr[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	/* The handle only owns the cluster: it connects nowhere, and says so at
+	 * notice level, which is not worth a log line. */
+	rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+	gw->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+	if (!gw->mock_rk) {
+		error_set(err, SG_EINTERNAL, "cannot start the mock cluster: %s", errstr);
+		return NULL;
+	}
+	gw->mock = rd_kafka_mock_cluster_new(gw->mock_rk, n);
+	if (!gw->mock) {
+		error_set(err, SG_EINTERNAL, "cannot start the mock cluster");
+		return NULL;
+	}
+	/* librdkafka 2.0.2's mock garbles every partition after the first in a
+	 * ListOffsets v4+ answer (LeaderEpoch); kafka-python then never reads
+	 * those partitions. v3 has no LeaderEpoch. */
+	rd_kafka_mock_set_apiversion(gw->mock, 2, 0, 3);
+	return rd_kafka_mock_cluster_bootstraps(gw->mock);
+}
 
 /* Splits "host:port" or "[v6]:port" (`len` bytes at `s`) into host and
  * port. Returns 0, or -1 with `err` set. */
@@ -59,6 +93,20 @@ static int gateway_parse_addr(const char *s, size_t len, char *host, size_t host
 	return 0;
 }
 
+__attribute__((format(printf, 2, 3)))
+static void gateway_log(const struct gateway_options *opt, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (opt->log)
+		opt->log(opt->log_arg, line);
+	else
+		fprintf(stderr, "gateway: %s\n", line);
+}
+
 static int gateway_wildcard(const char *host)
 {
 	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
@@ -75,28 +123,43 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	int listen_port;
 	const char *s;
 
-	if (!opt->listen || !opt->brokers) {
+	const char *brokers = opt->brokers;
+	struct gateway *mockgw = NULL;
+
+	if (!opt->listen || ((!brokers || !*brokers) && opt->mock_brokers <= 0)) {
 		error_set(err, SG_EBAD_REQUEST, "the gateway needs --listen and --brokers");
 		return NULL;
 	}
 	if (gateway_parse_addr(opt->listen, strlen(opt->listen), listen_host, sizeof listen_host,
 	                       &listen_port, "--listen", err) != 0)
 		return NULL;
-	for (s = opt->brokers; *s;) {
+	if (!brokers || !*brokers) {
+		mockgw = calloc(1, sizeof *mockgw);
+		if (!mockgw) {
+			error_set(err, SG_ENOMEM, "out of memory");
+			return NULL;
+		}
+		brokers = gateway_start_mock(mockgw, opt->mock_brokers, err);
+		if (!brokers) {
+			gateway_close(mockgw);
+			return NULL;
+		}
+	}
+	for (s = brokers; *s;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 		if (len) {
 			if (n == GATEWAY_MAX_BROKERS) {
 				error_set(err, SG_EBAD_REQUEST, "--brokers: more than %d brokers",
 				          GATEWAY_MAX_BROKERS);
-				return NULL;
+				goto err_mock;
 			}
 			if (gateway_parse_addr(s, len, hosts[n], sizeof hosts[n], &addrs[n].port,
 			                       "--brokers", err) != 0)
-				return NULL;
+				goto err_mock;
 			if (addrs[n].port == 0) {
 				error_set(err, SG_EBAD_REQUEST, "--brokers: port 0");
-				return NULL;
+				goto err_mock;
 			}
 			addrs[n].host = hosts[n];
 			n++;
@@ -105,12 +168,12 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	}
 	if (!n) {
 		error_set(err, SG_EBAD_REQUEST, "--brokers: no broker given");
-		return NULL;
+		goto err_mock;
 	}
 	if ((!opt->advertised_host || !*opt->advertised_host) && gateway_wildcard(listen_host)) {
 		error_set(err, SG_EBAD_REQUEST,
 		          "--listen %s is a wildcard address: give --advertised-host", listen_host);
-		return NULL;
+		goto err_mock;
 	}
 	memset(&po, 0, sizeof po);
 	po.listen_host = listen_host;
@@ -120,7 +183,7 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	if (!po.broker_port_base) {
 		if (!listen_port) {
 			error_set(err, SG_EBAD_REQUEST, "--listen port 0 needs --broker-port-base");
-			return NULL;
+			goto err_mock;
 		}
 		po.broker_port_base = listen_port + 1;
 	}
@@ -131,7 +194,8 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	po.log_arg = opt->log_arg;
 
 	signal(SIGPIPE, SIG_IGN);
-	gw = calloc(1, sizeof *gw);
+	gw = mockgw ? mockgw : calloc(1, sizeof *gw);
+	mockgw = NULL;
 	if (!gw) {
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
@@ -143,9 +207,16 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	gw->proxy = proxy_new(gw->loop, &po, err);
 	if (!gw->proxy)
 		goto err;
+	if (gw->mock)
+		gateway_log(opt, "no brokers given: serving librdkafka's in-process mock cluster "
+		                 "(%d brokers at %s); its data is held in memory and NOT kept",
+		            opt->mock_brokers, brokers);
 	return gw;
 err:
 	gateway_close(gw);
+	return NULL;
+err_mock:
+	gateway_close(mockgw);
 	return NULL;
 }
 
@@ -165,6 +236,10 @@ void gateway_close(struct gateway *gw)
 		return;
 	proxy_free(gw->proxy);
 	loop_free(gw->loop);
+	if (gw->mock)
+		rd_kafka_mock_cluster_destroy(gw->mock);
+	if (gw->mock_rk)
+		rd_kafka_destroy(gw->mock_rk);
 	free(gw);
 }
 

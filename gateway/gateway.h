@@ -24,8 +24,13 @@ struct gateway_options {
 	/* "host:port" ("[v6addr]:port" for IPv6) for the bootstrap listener;
 	 * port 0 picks a free one (see gateway_port()). Required. */
 	const char *listen;
-	/* Comma-separated "host:port" list of bootstrap brokers. Required. */
+	/* Comma-separated "host:port" list of bootstrap brokers. Required unless
+	 * mock_brokers is set. */
 	const char *brokers;
+	/* With brokers NULL or "": start librdkafka's in-process mock cluster
+	 * with this many brokers (node ids 1..N) and serve it. Its data lives in
+	 * memory only and is lost when the gateway closes (logged at start). */
+	int mock_brokers;
 	/* Host name clients are told to connect to; NULL or "": the listen host,
 	 * which then must not be a wildcard (0.0.0.0, ::). */
 	const char *advertised_host;

@@ -147,6 +147,9 @@ int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max)
 	case KPROTO_DESCRIBE_CLUSTER:
 		*max = 2;
 		return 1;
+	case KPROTO_DESCRIBE_QUORUM:
+		*max = 1;            /* v2 adds the controllers' listener addresses */
+		return 1;
 	case KPROTO_SHARE_FETCH:
 	case KPROTO_SHARE_ACKNOWLEDGE:
 		return 0;            /* their NodeEndpoints are not rewritten yet */
@@ -217,9 +220,10 @@ int kproto_response_correlation(const uint8_t *frame, size_t len, int32_t *cid,
 /* Walks an ApiVersions response laid out as `version`. With `out` NULL it
  * only checks that the whole frame parses and returns the number of API
  * entries that survive the intersection (or -1); with `out` it writes the
- * narrowed response, given that count in `kept`. */
+ * narrowed response, given that count in `kept`. When `av` is not NULL it
+ * receives the narrowed range of ApiVersions itself (left alone if absent). */
 static int kproto_av_walk(int version, const uint8_t *frame, size_t len, struct kwriter *out,
-                          int32_t kept)
+                          int32_t kept, int16_t av[2])
 {
 	struct kreader r, mark;
 	int flex = version >= 3;
@@ -261,6 +265,10 @@ static int kproto_av_walk(int version, const uint8_t *frame, size_t len, struct 
 		if (lo > hi)
 			continue;
 		count++;
+		if (av && key == KPROTO_API_VERSIONS) {
+			av[0] = lo;
+			av[1] = hi;
+		}
 		if (out) {
 			kwriter_i16(out, key);
 			kwriter_i16(out, lo);
@@ -283,29 +291,59 @@ static int kproto_av_walk(int version, const uint8_t *frame, size_t len, struct 
 	return kreader_ok(&r) ? count : -1;
 }
 
+/* Writes an error answer to ApiVersions in the layout of `version`, listing
+ * ApiVersions itself as [lo, hi]. */
+static int kproto_av_error(int32_t correlation_id, int version, int16_t code, int16_t lo,
+                           int16_t hi, struct kwriter *out, struct sg_error *err)
+{
+	int flex = version >= 3;
+	kwriter_i32(out, correlation_id);
+	kwriter_i16(out, code);
+	if (flex)
+		kwriter_compact_array_len(out, 1);
+	else
+		kwriter_array_len(out, 1);
+	kwriter_i16(out, KPROTO_API_VERSIONS);
+	kwriter_i16(out, lo);
+	kwriter_i16(out, hi);
+	if (flex)
+		kwriter_no_tags(out);
+	if (version >= 1)
+		kwriter_i32(out, 0);    /* throttle time */
+	if (flex)
+		kwriter_no_tags(out);
+	return kwriter_error(out, err, "ApiVersions response");
+}
+
 int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
                                 struct kwriter *out, struct sg_error *err)
 {
 	struct kreader r;
-	int16_t code;
-	int layout = version, kept;
+	int16_t code, min, max, av[2] = {0, 0};
+	int32_t cid;
+	int kept;
 
 	kreader_init(&r, frame, len);
-	(void)kreader_i32(&r);
+	cid = kreader_i32(&r);
 	code = kreader_i16(&r);
 	if (kreader_error(&r, err, "ApiVersions response") < 0)
 		return -1;
-	kept = kproto_av_walk(layout, frame, len, NULL, 0);
-	if (kept < 0 && code == KPROTO_ERR_UNSUPPORTED_VERSION && version != 0) {
-		/* Brokers answer a too-new ApiVersions request in the v0 layout. */
-		layout = 0;
-		kept = kproto_av_walk(layout, frame, len, NULL, 0);
+	if (version < 0 || !kproto_gateway_versions(KPROTO_API_VERSIONS, &min, &max) || version > max)
+		return error_set(err, SG_ECORRUPT, "ApiVersions v%d responses are not supported", version);
+	if (code == KPROTO_ERR_UNSUPPORTED_VERSION) {
+		/* Brokers answer a too-new request in the v0 layout, and clients
+		 * expect that one (kafka-python decodes only it); librdkafka 2.0.2's
+		 * mock writes neither layout. Answer in the v0 layout, with the
+		 * broker's ApiVersions range if it can be read, else v0 only, which
+		 * every broker speaks. */
+		if (kproto_av_walk(0, frame, len, NULL, 0, av) < 0)
+			(void)kproto_av_walk(version, frame, len, NULL, 0, av);
+		return kproto_av_error(cid, 0, code, av[0], av[1], out, err) < 0 ? -1 : 1;
 	}
-	if (kept < 0 && code == KPROTO_ERR_UNSUPPORTED_VERSION)
-		return 0;
+	kept = kproto_av_walk(version, frame, len, NULL, 0, NULL);
 	if (kept < 0)
 		return error_set(err, SG_ECORRUPT, "ApiVersions v%d response does not parse", version);
-	if (kproto_av_walk(layout, frame, len, out, kept) < 0)
+	if (kproto_av_walk(version, frame, len, out, kept, NULL) < 0)
 		return kwriter_error(out, err, "ApiVersions response") < 0
 		           ? -1
 		           : error_set(err, SG_ECORRUPT, "ApiVersions response does not parse");
@@ -317,11 +355,5 @@ int kproto_api_versions_unsupported(int32_t correlation_id, struct kwriter *out,
 {
 	int16_t min, max;
 	kproto_gateway_versions(KPROTO_API_VERSIONS, &min, &max);
-	kwriter_i32(out, correlation_id);
-	kwriter_i16(out, KPROTO_ERR_UNSUPPORTED_VERSION);
-	kwriter_array_len(out, 1);
-	kwriter_i16(out, KPROTO_API_VERSIONS);
-	kwriter_i16(out, min);
-	kwriter_i16(out, max);
-	return kwriter_error(out, err, "ApiVersions response");
+	return kproto_av_error(correlation_id, 0, KPROTO_ERR_UNSUPPORTED_VERSION, min, max, out, err);
 }

@@ -30,6 +30,7 @@ enum {
 	KPROTO_SASL_HANDSHAKE = 17,
 	KPROTO_API_VERSIONS = 18,
 	KPROTO_SASL_AUTHENTICATE = 36,
+	KPROTO_DESCRIBE_QUORUM = 55,
 	KPROTO_DESCRIBE_CLUSTER = 60,
 	KPROTO_SHARE_FETCH = 78,
 	KPROTO_SHARE_ACKNOWLEDGE = 79
@@ -67,8 +68,9 @@ int kproto_flexible(int api_key, int version);
  * *min / *max, or 0 when the gateway does not offer the API at all (then
  * ApiVersions leaves it out and a request for it is refused). APIs whose
  * responses the gateway rewrites are capped at the newest layout it parses;
- * Produce is capped at v12 (v13 names topics by id); every other API passes
- * through at any version. */
+ * Produce is capped at v12 (v13 names topics by id); DescribeQuorum at v1
+ * (v2 lists the controllers' listener addresses, which clients cannot reach
+ * through the gateway); every other API passes through at any version. */
 int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max);
 
 /* 1 when the gateway carries a request of `api_key` at `version`: within
@@ -86,12 +88,13 @@ int kproto_response_correlation(const uint8_t *frame, size_t len, int32_t *cid,
  * a request of version `version`) with each API's range narrowed to the
  * intersection with kproto_gateway_versions(); APIs with an empty
  * intersection are dropped. Everything else (error code, throttle time,
- * features in tagged fields) is copied unchanged. An UNSUPPORTED_VERSION
- * answer in the v0 layout is handled too. Returns 1 after writing; 0 when
- * the frame is an UNSUPPORTED_VERSION answer in neither layout (librdkafka's
- * mock cluster writes such), which carries no address and is best passed on
- * unchanged so the client retries lower (nothing written); -1 with `err`
- * set when the frame does not parse. */
+ * features in tagged fields) is copied unchanged.
+ * An UNSUPPORTED_VERSION answer is written anew in the v0 layout, the one
+ * brokers use and clients expect (librdkafka 2.0.2's mock cluster writes a
+ * malformed one that kafka-python cannot read); it lists ApiVersions with
+ * the broker's range if that can be read, else v0 only. Returns 1 after
+ * writing, or -1 with `err` set when the frame does not parse or `version`
+ * is above the gateway's. */
 int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
                                 struct kwriter *out, struct sg_error *err);
 

@@ -1,8 +1,8 @@
 /* tests/kafka/gwrun.c: a test-only driver that runs the gateway from flags,
  * so the real-broker tests need not wait for the CLI:
  *
- *   gwrun --listen 127.0.0.1:0 --brokers h:p[,h:p...] --broker-port-base N
- *         [--advertised-host H] [--max-frame BYTES]
+ *   gwrun --listen 127.0.0.1:0 (--brokers h:p[,h:p...] | --mock N)
+ *         --broker-port-base N [--advertised-host H] [--max-frame BYTES]
  *
  * Once listening it prints "port P base N" on stdout, then serves until
  * SIGTERM or SIGINT. Log lines go to stderr.
@@ -26,7 +26,7 @@ static void gwrun_on_signal(int sig)
 
 static void gwrun_usage(void)
 {
-	fprintf(stderr, "usage: gwrun --listen HOST:PORT --brokers HOST:PORT[,...] "
+	fprintf(stderr, "usage: gwrun --listen HOST:PORT (--brokers HOST:PORT[,...] | --mock N) "
 	                "[--broker-port-base N] [--advertised-host H] [--max-frame BYTES]\n");
 	exit(2);
 }
@@ -50,6 +50,8 @@ int main(int argc, char **argv)
 			o.advertised_host = v;
 		else if (!strcmp(argv[i], "--broker-port-base"))
 			o.broker_port_base = atoi(v);
+		else if (!strcmp(argv[i], "--mock"))
+			o.mock_brokers = atoi(v);
 		else if (!strcmp(argv[i], "--max-frame"))
 			o.max_frame = (size_t)strtoull(v, NULL, 10);
 		else

@@ -428,7 +428,7 @@ def cmd_versions(gw, broker):
     for v in range(0, 5):
         _, gk = parse_api_versions(gwc.call(18, v, api_versions_body(v)), v)
         _, bk = parse_api_versions(brc.call(18, v, api_versions_body(v)), v)
-        caps = {0: 12, 1: 18, 3: 13, 10: 6, 18: 4, 60: 2}
+        caps = {0: 12, 1: 18, 3: 13, 10: 6, 18: 4, 55: 1, 60: 2}
         want = {}
         for k, (lo, hi) in bk.items():
             if k in (78, 79):
