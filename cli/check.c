@@ -17,11 +17,11 @@
 #include "compat/level.h"
 #include "compat/report.h"
 #include "compat/schema.h"
+#include "cli/regfetch.h"
 #include "registry/regclient.h"
 
 #define CHECK_MAX_FILE (16u << 20)
 #define CHECK_MAX_VERSIONS 10000
-#define CHECK_MAX_REF_DEPTH 32
 #define CHECK_TIMEOUT_MS 30000
 
 /* The outcome for one file: a verdict and its problems. */
@@ -54,8 +54,7 @@ int check_format_parse(const char *s, enum check_format *out)
 	return 0;
 }
 
-/* Reads a whole file, bounded. Returns a malloc'd NUL-terminated buffer. */
-static char *check_read_file(const char *path, size_t *len, struct sg_error *err)
+char *check_read_file(const char *path, size_t *len, struct sg_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -147,8 +146,7 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 	return 0;
 }
 
-/* Loads and parses one schema file. */
-static struct schema *check_load_schema(const char *forced_type, const char *path,
+struct schema *check_load_schema(const char *forced_type, const char *path,
 					char **text_out, enum schema_type *type_out,
 					struct sg_error *err)
 {
@@ -192,6 +190,26 @@ static void check_gh_escape(FILE *f, const char *s, int property)
 	}
 }
 
+void check_github_annotation(FILE *f, const char *file, long line, const char *title,
+			     const char *location, const char *message)
+{
+	fputs("::error file=", f);
+	check_gh_escape(f, file, 1);
+	if (line > 0)
+		fprintf(f, ",line=%ld", line);
+	if (title && *title) {
+		fputs(",title=", f);
+		check_gh_escape(f, title, 1);
+	}
+	fputs("::", f);
+	if (location && *location) {
+		check_gh_escape(f, location, 0);
+		fputs(": ", f);
+	}
+	check_gh_escape(f, message, 0);
+	fputc('\n', f);
+}
+
 static void check_print(struct check_out *out, const struct check_result *res)
 {
 	size_t n = report_count(res->problems);
@@ -214,22 +232,12 @@ static void check_print(struct check_out *out, const struct check_result *res)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *loc = report_location(res->problems, i);
-		if (out->format == CHECK_GITHUB) {
-			fputs("::error file=", stdout);
-			check_gh_escape(stdout, res->file, 1);
-			fputs(",title=", stdout);
-			check_gh_escape(stdout, report_type(res->problems, i), 1);
-			fputs("::", stdout);
-			if (*loc) {
-				check_gh_escape(stdout, loc, 0);
-				fputs(": ", stdout);
-			}
-			check_gh_escape(stdout, report_message(res->problems, i), 0);
-			fputc('\n', stdout);
-		} else {
+		if (out->format == CHECK_GITHUB)
+			check_github_annotation(stdout, res->file, 0, report_type(res->problems, i), loc,
+						report_message(res->problems, i));
+		else
 			printf("%s:%s: %s: %s\n", res->file, *loc ? loc : "/",
 			       report_type(res->problems, i), report_message(res->problems, i));
-		}
 	}
 	if (out->quiet)
 		return;
@@ -237,9 +245,9 @@ static void check_print(struct check_out *out, const struct check_result *res)
 	if (res->against_version > 0)
 		snprintf(version, sizeof version, " version %d", res->against_version);
 	if (out->format == CHECK_GITHUB && !res->compatible && n == 0) {
-		fputs("::error file=", stdout);
-		check_gh_escape(stdout, res->file, 1);
-		printf("::incompatible with %s%s\n", subject, version);
+		char msg[1100];
+		snprintf(msg, sizeof msg, "incompatible with %s%s", subject, version);
+		check_github_annotation(stdout, res->file, 0, NULL, NULL, msg);
 	} else if (out->format == CHECK_TEXT) {
 		printf("%s: %s %s%s (%s)\n", res->file,
 		       res->compatible ? "compatible with" : "incompatible with", subject,
@@ -399,96 +407,6 @@ static int check_online_registry_level(struct regclient *rc, const char *subject
 	return 0;
 }
 
-/* A schema fetched from the registry, with the references it needs. */
-struct check_fetched {
-	struct schema **all;   /* every parsed schema, references first, to free */
-	size_t n, cap;
-};
-
-static void check_fetched_free(struct check_fetched *f)
-{
-	for (size_t i = f->n; i-- > 0;)
-		schema_free(f->all[i]);
-	free(f->all);
-}
-
-static int check_keep(struct check_fetched *f, struct schema *s)
-{
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct schema **p = realloc(f->all, cap * sizeof *p);
-		if (!p)
-			return -1;
-		f->all = p;
-		f->cap = cap;
-	}
-	f->all[f->n++] = s;
-	return 0;
-}
-
-/* Fetches subject/version and parses it, resolving its references first. */
-static struct schema *check_fetch_version(struct regclient *rc, const char *subject, int version,
-					  struct check_fetched *kept, int depth,
-					  struct sg_error *err)
-{
-	if (depth > CHECK_MAX_REF_DEPTH) {
-		error_set(err, SG_ELIMIT, "references nest deeper than %d", CHECK_MAX_REF_DEPTH);
-		return NULL;
-	}
-	char esc[1024], path[1200];
-	if (regclient_escape(subject, esc, sizeof esc) != 0) {
-		error_set(err, SG_EBAD_REQUEST, "subject name too long");
-		return NULL;
-	}
-	snprintf(path, sizeof path, "/subjects/%s/versions/%d", esc, version);
-	json_t *resp = NULL;
-	if (regclient_request(rc, "GET", path, NULL, &resp, err) != 200) {
-		json_decref(resp);
-		return NULL;
-	}
-	const char *text = json_string_value(json_object_get(resp, "schema"));
-	const char *tname = json_string_value(json_object_get(resp, "schemaType"));
-	enum schema_type type = SCHEMA_AVRO;
-	if (!text || (tname && schema_type_parse(tname, &type) != 0)) {
-		error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry", path);
-		json_decref(resp);
-		return NULL;
-	}
-	const json_t *refs = json_object_get(resp, "references");
-	size_t nrefs = json_array_size(refs);
-	struct schema_ref *rv = nrefs ? calloc(nrefs, sizeof *rv) : NULL;
-	struct schema *s = NULL;
-	if (nrefs && !rv) {
-		error_set(err, SG_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < nrefs; i++) {
-		const json_t *r = json_array_get(refs, i);
-		const char *rsub = json_string_value(json_object_get(r, "subject"));
-		json_int_t rver = json_integer_value(json_object_get(r, "version"));
-		rv[i].name = json_string_value(json_object_get(r, "name"));
-		if (!rsub || !rv[i].name) {
-			error_set(err, SG_EUNAVAILABLE, "%s: a reference lacks subject or name", path);
-			goto done;
-		}
-		rv[i].schema = check_fetch_version(rc, rsub, (int)rver, kept, depth + 1, err);
-		if (!rv[i].schema)
-			goto done;
-	}
-	s = schema_parse(type, text, strlen(text), rv, nrefs, err);
-	if (!s)
-		error_prefix(err, SG_EINVALID_SCHEMA, "%s version %d: ", subject, version);
-	else if (check_keep(kept, s) != 0) {
-		schema_free(s);
-		s = NULL;
-		error_set(err, SG_ENOMEM, "out of memory");
-	}
-done:
-	free(rv);
-	json_decref(resp);
-	return s;
-}
-
 /* Fetches every live version of `subject` and checks locally at `level`. */
 static int check_online_local_level(struct regclient *rc, const char *subject,
 				    const struct schema *candidate, enum level level,
@@ -515,17 +433,17 @@ static int check_online_local_level(struct regclient *rc, const char *subject,
 	size_t n = json_array_size(versions);
 	if (n > CHECK_MAX_VERSIONS)
 		n = CHECK_MAX_VERSIONS;
-	struct check_fetched kept = {0};
+	struct regfetch *rf = regfetch_new(rc, err);
 	const struct schema **history = n ? calloc(n, sizeof *history) : NULL;
 	int *numbers = n ? calloc(n, sizeof *numbers) : NULL;
 	int rc_out = -1;
-	if (n && (!history || !numbers)) {
+	if (!rf || (n && (!history || !numbers))) {
 		error_set(err, SG_ENOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		numbers[i] = (int)json_integer_value(json_array_get(versions, i));
-		history[i] = check_fetch_version(rc, subject, numbers[i], &kept, 0, err);
+		history[i] = regfetch_version(rf, subject, numbers[i], NULL, err);
 		if (!history[i])
 			goto done;
 	}
@@ -538,7 +456,7 @@ static int check_online_local_level(struct regclient *rc, const char *subject,
 		res->against_version = numbers[failed];
 	rc_out = 0;
 done:
-	check_fetched_free(&kept);
+	regfetch_free(rf);
 	free(history);
 	free(numbers);
 	json_decref(versions);
@@ -825,13 +743,10 @@ int check_register(const struct check_config *cfg)
 		free(text);
 		if (code == 409) {
 			const char *msg = json_string_value(json_object_get(resp, "message"));
-			if (cfg->format == CHECK_GITHUB) {
-				fputs("::error file=", stdout);
-				check_gh_escape(stdout, pairs.files[i], 1);
-				fputs("::", stdout);
-				check_gh_escape(stdout, msg ? msg : "incompatible", 0);
-				fputc('\n', stdout);
-			} else if (cfg->format == CHECK_TEXT) {
+			if (cfg->format == CHECK_GITHUB)
+				check_github_annotation(stdout, pairs.files[i], 0, NULL, NULL,
+							msg ? msg : "incompatible");
+			else if (cfg->format == CHECK_TEXT) {
 				printf("%s: not registered under %s: %s\n", pairs.files[i],
 				       pairs.subjects[i], msg ? msg : "incompatible");
 			}

@@ -13,6 +13,9 @@
 #define SG_CLI_CHECK_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "compat/schema.h"
 
 enum check_format {
 	CHECK_TEXT,   /* one line per problem: FILE:LOCATION: RULE: sentence */
@@ -38,6 +41,24 @@ int check_run(const struct check_config *cfg);
 
 /* Runs `schemagate register`. Returns the exit status. */
 int check_register(const struct check_config *cfg);
+
+/* Prints one GitHub Actions workflow command,
+ * "::error file=F,line=N,title=T::L: M", escaping as GitHub requires (%, CR
+ * and LF everywhere; ':' and ',' in properties too). `line` 0 leaves line=
+ * out; `title` and `location` may be NULL. */
+void check_github_annotation(FILE *f, const char *file, long line, const char *title,
+			     const char *location, const char *message);
+
+/* Reads a whole file (at most 16 MiB) into a malloc'd, NUL-terminated buffer,
+ * or returns NULL with `err` naming the file. */
+char *check_read_file(const char *path, size_t *len, struct sg_error *err);
+
+/* Loads and parses a schema file; its type is `forced_type` ("avro"/"json")
+ * or detected from the extension (.avsc is Avro) and the content. On success
+ * the text (malloc'd) and type are handed back when the pointers are not NULL.
+ * Returns NULL with `err` naming the file on failure. */
+struct schema *check_load_schema(const char *forced_type, const char *path, char **text_out,
+				 enum schema_type *type_out, struct sg_error *err);
 
 /* Parses "text", "json", "github". Returns 0 or -1. */
 int check_format_parse(const char *s, enum check_format *out);

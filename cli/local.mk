@@ -5,4 +5,5 @@ schemagate_SOURCES = cli/main.c \
 schemagate_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 schemagate_LDADD = registry/libsgregistry.a compat/libsgcompat.a \
 	$(REGISTRY_LIBS) $(COMPAT_LIBS)
-schemagate_SOURCES += cli/check.c cli/check.h
+schemagate_SOURCES += cli/check.c cli/check.h cli/regfetch.c cli/regfetch.h \
+	cli/validate.c cli/validate.h
