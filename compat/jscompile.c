@@ -997,7 +997,8 @@ long jsprops_find(const struct jsprops *p, const char *k, size_t n)
 {
 	if (!p->table) {
 		for (size_t i = 0; i < p->n; i++)
-			if (p->names[i].n == n && memcmp(p->names[i].s, k, n) == 0)
+			if (p->names[i].n == n && (n == 0 || (p->names[i].s[0] == k[0] &&
+						      memcmp(p->names[i].s, k, n) == 0)))
 				return (long)i;
 		return -1;
 	}
@@ -1224,6 +1225,33 @@ static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *
 	return 0;
 }
 
+/* Folds "required" into the properties operation when every required name
+ * is among its first 64 "properties" (see struct jsprops). */
+static void merge_required(struct kwbuf *b)
+{
+	struct jskw *req = NULL, *props = NULL;
+	size_t ri = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->kw[i].op == JSOP_REQUIRED)
+			req = &b->kw[i], ri = i;
+		else if (b->kw[i].op == JSOP_PROPS)
+			props = &b->kw[i];
+	}
+	if (!req || !props || props->u.props->n > 64)
+		return;
+	struct jsprops *P = props->u.props;
+	uint64_t mask = 0;
+	for (size_t i = 0; i < req->u.names.n; i++) {
+		long j = jsprops_find(P, req->u.names.v[i].s, req->u.names.v[i].n);
+		if (j < 0 || j >= 64)
+			return;
+		mask |= 1ULL << j;
+	}
+	P->required_mask = mask;
+	memmove(&b->kw[ri], &b->kw[ri + 1], (b->n - ri - 1) * sizeof b->kw[0]);
+	b->n--;
+}
+
 static int compile_keywords(struct comp *c, struct scaninfo *si)
 {
 	struct kwbuf b = {.n = 0};
@@ -1243,9 +1271,10 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 
 	if (vocab & VOC_VALIDATION) {
 		if ((v = json_object_get(s, "type"))) {
-			struct jskw *k = add_kw(&b, JSOP_TYPE, "type");
-			if (parse_type(c, si, v, &k->u.types) < 0)
+			unsigned types;
+			if (parse_type(c, si, v, &types) < 0)
 				return -1;
+			node->types = (uint8_t)types;
 		}
 		if (draft >= 6 && (v = json_object_get(s, "const")))
 			add_kw(&b, JSOP_CONST, "const")->u.value = v;
@@ -1370,6 +1399,7 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			return -1;
 		node->uneval_props = b.n > before;
 	}
+	merge_required(&b);
 done:
 	node->nkw = b.n;
 	node->kw = arena_alloc(c->v, (b.n ? b.n : 1) * sizeof *node->kw);
@@ -1507,6 +1537,84 @@ out:
 	return rc;
 }
 
+/* The node `n` stands for once "$ref"-only nodes are skipped: a node whose
+ * single keyword is "$ref" behaves exactly as its target when no dynamic
+ * reference can observe the resource it belongs to. */
+static struct jsnode *collapse(struct jsnode *n)
+{
+	for (int hops = 0; n && hops < 64; hops++) {
+		if (n->kind != JSNODE_SCHEMA || n->nkw != 1 || n->kw[0].op != JSOP_REF || n->types ||
+		    n->uneval_props || n->uneval_items || n->kw[0].u.node == n)
+			break;
+		n = n->kw[0].u.node;
+	}
+	return n;
+}
+
+#define COLLAPSE(p) ((p) = collapse(p))
+
+/* Points every reference to a "$ref"-only node straight at its target, so
+ * that validation does not pass through it. */
+static void collapse_refs(struct comp *c)
+{
+	COLLAPSE(c->v->root);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		struct jsnode *n = c->nodes[i];
+		for (size_t j = 0; j < n->nkw; j++) {
+			struct jskw *k = &n->kw[j];
+			switch (k->op) {
+			case JSOP_REF:
+			case JSOP_RECREF:
+			case JSOP_NOT:
+			case JSOP_PROPERTY_NAMES:
+			case JSOP_UNEVAL_ITEMS:
+			case JSOP_UNEVAL_PROPS:
+				COLLAPSE(k->u.node);
+				break;
+			case JSOP_DYNREF:
+				COLLAPSE(k->u.dynref->target);
+				break;
+			case JSOP_ALL_OF:
+			case JSOP_ANY_OF:
+			case JSOP_ONE_OF:
+				for (size_t q = 0; q < k->u.list.n; q++)
+					COLLAPSE(k->u.list.v[q]);
+				break;
+			case JSOP_PROPS:
+				for (size_t q = 0; q < k->u.props->n; q++)
+					COLLAPSE(k->u.props->nodes[q]);
+				for (size_t q = 0; q < k->u.props->npat; q++)
+					COLLAPSE(k->u.props->patnodes[q]);
+				if (k->u.props->additional)
+					COLLAPSE(k->u.props->additional);
+				break;
+			case JSOP_ITEMS:
+				for (size_t q = 0; q < k->u.items->nprefix; q++)
+					COLLAPSE(k->u.items->prefix[q]);
+				if (k->u.items->rest)
+					COLLAPSE(k->u.items->rest);
+				break;
+			case JSOP_CONTAINS:
+				COLLAPSE(k->u.contains->node);
+				break;
+			case JSOP_DEP_SCHEMAS:
+				for (size_t q = 0; q < k->u.deps->n; q++)
+					COLLAPSE(k->u.deps->v[q].node);
+				break;
+			case JSOP_IF:
+				COLLAPSE(k->u.cond->if_);
+				if (k->u.cond->then_)
+					COLLAPSE(k->u.cond->then_);
+				if (k->u.cond->else_)
+					COLLAPSE(k->u.cond->else_);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
 int jscompile(struct jsonschema *v, const json_t *schema,
 	      const struct jsonschema_options *opts, struct sg_error *err)
 {
@@ -1558,6 +1666,10 @@ int jscompile(struct jsonschema *v, const json_t *schema,
 		goto out;
 	if (drain(&c) < 0 || compile_dynamic_targets(&c) < 0 || check_cycles(&c) < 0)
 		goto out;
+	/* Dynamic references look at the resources entered on the way, so the
+	 * nodes on that way must stay when they are in use. */
+	if (!c.uses_dynref && !c.uses_recref)
+		collapse_refs(&c);
 	rc = 0;
 out:
 	free(c.scans.e);
@@ -1572,6 +1684,8 @@ out:
 
 void jscompile_release(struct jsonschema *v)
 {
+	for (size_t i = 0; i < JSCOMPILE_SCRATCH_SLOTS; i++)
+		jsregex_scratch_free(atomic_exchange(&v->scratch[i], NULL));
 	for (size_t i = 0; i < v->nregex; i++)
 		jsregex_free(v->regexes[i]);
 	free(v->regexes);

@@ -16,6 +16,7 @@
 #ifndef SG_JSCOMPILE_H
 #define SG_JSCOMPILE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -31,7 +32,6 @@ enum jsop {
 	JSOP_REF,           /* u.node */
 	JSOP_DYNREF,        /* u.dynref: $dynamicRef (2020-12) */
 	JSOP_RECREF,        /* u.node: $recursiveRef (2019-09), static target */
-	JSOP_TYPE,          /* u.types */
 	JSOP_CONST,         /* u.value */
 	JSOP_ENUM,          /* u.value: the array */
 	JSOP_MINIMUM,       /* u.num */
@@ -93,6 +93,9 @@ struct jsprops {
 	struct jsregex **pats;
 	struct jsnode **patnodes;
 	struct jsnode *additional; /* "additionalProperties", or NULL */
+	/* "required", when every name is one of the first 64 "properties": the
+	 * members seen while iterating answer it, with no lookups. */
+	uint64_t required_mask;    /* bit j: names[j] is required */
 };
 
 struct jsitems {
@@ -136,7 +139,6 @@ struct jskw {
 	union {
 		struct jsnum num;
 		size_t count;
-		unsigned types;
 		int format;
 		const json_t *value;
 		struct jsregex *re;
@@ -191,12 +193,17 @@ struct jsnode {
 	uint8_t reals_are_ints;    /* draft 6+: 1.0 is an integer */
 	uint8_t uneval_props;      /* has unevaluatedProperties: collect annotations */
 	uint8_t uneval_items;      /* has unevaluatedItems */
+	uint8_t types;             /* "type" as JST_* bits; 0 when absent */
 	uint32_t id;               /* compile-time index */
 	size_t nkw;
 	struct jskw *kw;
 };
 
 struct jsarena;
+
+/* Spare PCRE2 match data kept between validations (taken and returned with
+ * atomic exchanges, so concurrent validations never share one). */
+#define JSCOMPILE_SCRATCH_SLOTS 8
 
 struct jsonschema {
 	struct jsarena *arena;
@@ -208,6 +215,7 @@ struct jsonschema {
 	size_t ndocs, capdocs;
 	struct jsregex **regexes;  /* owned */
 	size_t nregex, capregex;
+	_Atomic(struct jsregex_scratch *) scratch[JSCOMPILE_SCRATCH_SLOTS];
 };
 
 /* Compiles `schema` into `v` (zeroed by the caller). Returns 0, or -1 with

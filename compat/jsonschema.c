@@ -362,6 +362,7 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 	json_t *obj = (json_t *)x;
 	int ok = 1;
 	size_t i = 0;
+	uint64_t seen = 0;
 	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), i++) {
 		const char *key = json_object_iter_key(it);
 		size_t kl = json_object_iter_key_len(it);
@@ -371,6 +372,8 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		long j = P->n ? jsprops_find(P, key, kl) : -1;
 		if (j >= 0) {
 			matched = 1;
+			if (j < 64)
+				seen |= 1ULL << j;
 			if (!eval(c, P->nodes[j], val, &cp, NULL)) {
 				ok = 0;
 				if (quiet(c) || c->abort)
@@ -416,6 +419,18 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		}
 		if (matched)
 			ann_mark(ann, i);
+	}
+	uint64_t missing = P->required_mask & ~seen;
+	for (size_t j = 0; missing && j < 64; j++) {
+		if (!((missing >> j) & 1))
+			continue;
+		char vb[96];
+		json_t *tmp = json_stringn_nocheck(P->names[j].s, P->names[j].n);
+		fail(c, n, "required", p, "required property %s is missing", tmp ? VAL(tmp, vb) : "?");
+		json_decref(tmp);
+		ok = 0;
+		if (quiet(c))
+			break;
 	}
 	return ok;
 }
@@ -636,12 +651,6 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return eval(c, dynamic_target(c, k->u.dynref), x, p, ann);
 	case JSOP_RECREF:
 		return eval(c, recursive_target(c, k->u.node), x, p, ann);
-	case JSOP_TYPE:
-		if (type_ok(k->u.types, x, n->reals_are_ints))
-			return 1;
-		fail(c, n, "type", p, "%s is not of type %s", VAL(x, vb),
-		     types_render(k->u.types, bb, sizeof bb));
-		return 0;
 	case JSOP_CONST:
 		if (jsvalue_equal(x, k->u.value))
 			return 1;
@@ -682,7 +691,12 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	case JSOP_MAX_LENGTH: {
 		if (!json_is_string(x))
 			return 1;
-		size_t len = jsvalue_utf8_len(json_string_value(x), json_string_length(x));
+		/* A string has between bytes/4 and bytes code points: count only
+		 * when that does not settle it. */
+		size_t bytes = json_string_length(x);
+		if (k->op == JSOP_MIN_LENGTH ? bytes / 4 >= k->u.count : bytes <= k->u.count)
+			return 1;
+		size_t len = jsvalue_utf8_len(json_string_value(x), bytes);
 		if (k->op == JSOP_MIN_LENGTH ? len >= k->u.count : len <= k->u.count)
 			return 1;
 		fail(c, n, k->name, p, "%s is %s than %zu characters", VAL(x, vb),
@@ -893,7 +907,13 @@ static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
 		}
 	}
 	int ok = !c->abort;
-	for (size_t i = 0; i < n->nkw && !c->abort; i++) {
+	if (n->types && !type_ok(n->types, x, n->reals_are_ints)) {
+		char vb[96], bb[96];
+		fail(c, n, "type", p, "%s is not of type %s", VAL(x, vb),
+		     types_render(n->types, bb, sizeof bb));
+		ok = 0;
+	}
+	for (size_t i = 0; i < n->nkw && !c->abort && (ok || !quiet(c)); i++) {
 		if (!eval_kw(c, n, &n->kw[i], x, p, a)) {
 			ok = 0;
 			if (quiet(c))
@@ -949,7 +969,17 @@ static int validate(const struct jsonschema *v, const json_t *doc, unsigned long
 		    struct report *r)
 {
 	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
+	struct jsonschema *mv = (struct jsonschema *)v; /* only the scratch slots */
+	size_t slot = 0;
+	if (v->nregex)
+		for (; slot < JSCOMPILE_SCRATCH_SLOTS && !c.rx; slot++)
+			c.rx = atomic_exchange(&mv->scratch[slot], NULL);
 	int ok = eval(&c, v->root, doc, NULL, NULL);
+	for (slot = 0; c.rx && slot < JSCOMPILE_SCRATCH_SLOTS; slot++) {
+		struct jsregex_scratch *none = NULL;
+		if (atomic_compare_exchange_strong(&mv->scratch[slot], &none, c.rx))
+			c.rx = NULL;
+	}
 	jsregex_scratch_free(c.rx);
 	if (c.oom)
 		return -1;

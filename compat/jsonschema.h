@@ -14,8 +14,10 @@
  * must not modify them while the validator lives. Documents passed to
  * jsonschema_validate() are borrowed for the duration of the call.
  *
- * Threads: a compiled struct jsonschema is immutable. Any number of threads
- * may call jsonschema_validate*() on it at once, each with its own report.
+ * Threads: a compiled struct jsonschema is immutable (but for a few spare
+ * PCRE2 match buffers it hands out and takes back with atomic exchanges).
+ * Any number of threads may call jsonschema_validate*() on it at once, each
+ * with its own report.
  * Compilation calls the resolver on the compiling thread only.
  *
  * Parsing raw bytes (jsonschema_parse(), jsonschema_validate_bytes(), both

@@ -13,6 +13,7 @@
 struct parser {
 	const unsigned char *p, *start, *end;
 	int depth;
+	int had_nul;        /* the last string decoded a \u0000 */
 	struct sg_error *err;
 	int failed;
 	/* Scratch for strings with escapes and for number tokens. */
@@ -154,12 +155,33 @@ static int parse_string(struct parser *ps, const char **s, size_t *n)
 	const unsigned char *run = p;
 	size_t o = 0;
 	int escaped = 0;
+	ps->had_nul = 0;
 	for (;;) {
 		if (p >= end) {
 			ps->p = p;
 			syntax(ps, "unterminated string");
 			return -1;
 		}
+		/* Eight bytes at a time up to the next '"', '\\', control
+		 * character or non-ASCII byte. */
+		while (end - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+			uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+			uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) |
+					   (w - ones * 0x20) | w;
+			special &= highs;
+			if (special) {
+				/* The lowest flagged byte is a real one (borrows only
+				 * carry upwards). */
+				p += __builtin_ctzll(special) / 8;
+				break;
+			}
+			p += 8;
+		}
+		if (p >= end)
+			continue;
 		unsigned char c = *p;
 		if (c == '"')
 			break;
@@ -232,6 +254,8 @@ static int parse_string(struct parser *ps, const char **s, size_t *n)
 				syntax(ps, "unpaired low surrogate in a \\u escape");
 				return -1;
 			}
+			if (cp == 0)
+				ps->had_nul = 1;
 			o += put_utf8(ps->buf + o, cp);
 			break;
 		}
@@ -259,6 +283,61 @@ static int parse_string(struct parser *ps, const char **s, size_t *n)
 	}
 	ps->p = p + 1;
 	return 0;
+}
+
+/* Clinger's fast path: a decimal with at most 15 significant digits and a
+ * power of ten within 10^22 is exactly (digits) times or divided by an
+ * exactly representable power of ten, so one IEEE operation rounds it
+ * correctly. Returns 1 with the value, or 0 to let strtod decide. The token
+ * [p, end) has already been checked against the JSON number grammar. */
+static int fast_real(const unsigned char *p, const unsigned char *end, double *out)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+				       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+				       1e19, 1e20, 1e21, 1e22};
+	int neg = 0, digits = 0, exp10 = 0;
+	uint64_t mant = 0;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (mant == 0 && *p == '0')
+			continue;
+		if (++digits > 15)
+			return 0;
+		mant = mant * 10 + (uint64_t)(*p - '0');
+	}
+	if (p < end && *p == '.') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+			exp10--;
+			if (mant == 0 && *p == '0')
+				continue;
+			if (++digits > 15)
+				return 0;
+			mant = mant * 10 + (uint64_t)(*p - '0');
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		int eneg = 0, e = 0;
+		p++;
+		if (*p == '+' || *p == '-')
+			eneg = *p++ == '-';
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (e > 1000)
+				return 0;
+			e = e * 10 + (*p - '0');
+		}
+		exp10 += eneg ? -e : e;
+	}
+	double d = (double)mant;
+	if (mant == 0)
+		exp10 = 0;
+	if (exp10 < -22 || exp10 > 22)
+		return 0;
+	d = exp10 < 0 ? d / pow10[-exp10] : d * pow10[exp10];
+	*out = neg ? -d : d;
+	return 1;
 }
 
 static json_t *parse_number(struct parser *ps)
@@ -320,6 +399,12 @@ static json_t *parse_number(struct parser *ps)
 			json_t *v = json_integer(mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)mag);
 			return v ? v : nomem(ps);
 		}
+	}
+	double fast;
+	if (fast_real(tok, p, &fast)) {
+		ps->p = p;
+		json_t *v = json_real(fast);
+		return v ? v : nomem(ps);
 	}
 	/* A real, or an integer too large for json_int_t: strtod on a
 	 * NUL-terminated copy whose '.' is the locale's decimal point. */
@@ -415,7 +500,7 @@ static json_t *parse_object(struct parser *ps)
 		const unsigned char *key_at = ps->p;
 		if (parse_string(ps, &k, &kn) < 0)
 			goto fail;
-		if (memchr(k, '\0', kn)) {
+		if (ps->had_nul) {
 			ps->p = key_at;
 			syntax(ps, "NUL character in an object key");
 			goto fail;
@@ -430,18 +515,22 @@ static json_t *parse_object(struct parser *ps)
 		key[kn] = '\0';
 		skip_ws(ps);
 		json_t *v = NULL;
-		if (ps->p >= ps->end || *ps->p != ':')
+		if (ps->p >= ps->end || *ps->p != ':') {
 			syntax(ps, "':' expected");
-		else if (json_object_getn(o, key, kn)) {
-			ps->p = key_at;
-			syntax(ps, "duplicate object key");
 		} else {
 			ps->p++;
 			v = parse_value(ps);
 		}
+		/* A duplicate key replaces the value without growing the object. */
+		size_t before = json_object_size(o);
 		int rc = v ? json_object_setn_new_nocheck(o, key, kn, v) : -1;
-		if (v && rc < 0)
+		if (v && rc < 0) {
 			nomem(ps);
+		} else if (v && json_object_size(o) == before) {
+			ps->p = key_at;
+			syntax(ps, "duplicate object key");
+			rc = -1;
+		}
 		if (key != small)
 			free(key);
 		if (rc < 0)

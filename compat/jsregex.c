@@ -4,6 +4,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct jsregex {
 	pcre2_code *code;
 	pcre2_match_context *mctx;
 	char *source;
+	int jit;            /* JIT code is available */
 };
 
 struct jsregex_scratch {
@@ -379,7 +381,7 @@ struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t why
 		goto err;
 	}
 	/* JIT is an optimisation: when it is unavailable the interpreter runs. */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->mctx) {
 		snprintf(why, whycap, "out of memory");
@@ -411,6 +413,21 @@ const char *jsregex_source(const struct jsregex *re)
 	return re->source;
 }
 
+static int is_ascii(const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ULL)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return 0;
+	return 1;
+}
+
 int jsregex_match(const struct jsregex *re, const char *s, size_t n,
 		  struct jsregex_scratch **scratch)
 {
@@ -426,7 +443,16 @@ int jsregex_match(const struct jsregex *re, const char *s, size_t n,
 		}
 		*scratch = sc;
 	}
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, re->mctx);
+	/* PCRE2 checks the subject is valid UTF-8 on every call; ASCII is, and
+	 * checking that is cheaper, so ASCII subjects skip PCRE2's check (and go
+	 * straight to the JIT code, which honours the match limit too). */
+	int rc;
+	if (is_ascii(s, n))
+		rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, re->mctx)
+			     : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, sc->md,
+					   re->mctx);
+	else
+		rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, re->mctx);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
