@@ -66,4 +66,13 @@ fi
 kill "$KT_GW_PID"
 wait "$KT_GW_PID"
 kt_is "$?" 0 "the gateway and its mock cluster stop cleanly"
+
+# A broker that refuses connections: the client's connection is closed with a
+# log line, and the gateway keeps running.
+dead=$(kt_free_ports 1)
+KT_GW_NAME=-dead KT_BROKERS=127.0.0.1:$dead kt_start_gateway || kt_ok 1 "a gateway in front of a dead broker starts"
+kcat -b "$KT_GW" -L -m 3 >/dev/null 2>&1
+kt_check "a refused broker connection closes the client's connection with a log line" \
+	grep -q "connect to 127.0.0.1:$dead failed" "$KT_GW_LOG"
+kt_check "the gateway keeps running" kill -0 "$KT_GW_PID"
 kt_done
