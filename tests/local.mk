@@ -96,7 +96,7 @@ TESTS += tests/unit/test_avsc
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = tests/kafka/mock.sh tests/kafka/broker.sh tests/kafka/cluster.sh
 TESTS += $(KAFKA_TESTS)
-EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py \
+EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py tests/kafka/README.md \
 	tests/kafka/KClient.java tests/kafka/pom.xml
 
 # Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
