@@ -19,3 +19,16 @@ bench_jsonschema_bench_jsonschema_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_jsonschema_bench_jsonschema_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
 EXTRA_DIST += bench/jsonschema/README.md bench/jsonschema/run.sh bench/jsonschema/bench_ajv.js \
 	bench/jsonschema/orders.schema.json bench/jsonschema/order.json
+
+# bench/avro: compat/avvalid against avro-c's decode on orders records, one
+# core. Built and run only by `make bench-avro` (never by `make all` or
+# `make check`). EXTRA_PROGRAMS is set here with '=' because Makefile.am does
+# not declare it; move the '=' there if another benchmark needs it.
+EXTRA_PROGRAMS = bench/avro/bench_avro
+bench_avro_bench_avro_SOURCES = bench/avro/bench_avro.c
+bench_avro_bench_avro_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(AVRO_CFLAGS)
+bench_avro_bench_avro_LDADD = compat/libsgcompat.a $(COMPAT_LIBS) $(AVRO_LIBS)
+CLEANFILES += bench/avro/bench_avro$(EXEEXT)
+.PHONY: bench-avro
+bench-avro: bench/avro/bench_avro$(EXEEXT)
+	bench/avro/bench_avro$(EXEEXT) $(srcdir)/schemas/orders.avsc $(BENCH_SECONDS)

@@ -634,26 +634,77 @@ static inline int varint(const uint8_t **pp, const uint8_t *end, int maxlen, int
 		*pp = p + 1;
 		return 0;
 	}
+	if (LIKELY(end - p >= 2 && p[1] < 0x80)) {
+		*out = unzigzag((uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7);
+		*pp = p + 2;
+		return 0;
+	}
 	return varint_slow(pp, end, maxlen, out);
 }
 
+#define HIGH_BITS 0x8080808080808080ULL
+
+/* The 8 bytes at s as a little-endian word: s[k] in bits 8k to 8k+7. */
+static inline uint64_t load_le64(const uint8_t *s)
+{
+	uint64_t w;
+	memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The index of the first byte whose high bit `hi` (a non-zero word masked
+ * with HIGH_BITS) holds. */
+static inline size_t first_high(uint64_t hi)
+{
+#if defined(__GNUC__)
+	return (size_t)__builtin_ctzll(hi) >> 3;
+#else
+	size_t k = 0;
+	while (!(hi & 0x80)) {
+		hi >>= 8;
+		k++;
+	}
+	return k;
+#endif
+}
+
 /* The length of the longest valid UTF-8 prefix of s[0..n): n when it is all
- * valid (RFC 3629, Unicode table 3-7). */
+ * valid (RFC 3629, Unicode table 3-7). ASCII is skipped a word at a time;
+ * strings of 8 bytes or more end with one word that overlaps bytes already
+ * checked, so no byte is read outside s[0..n). */
 static size_t utf8_prefix(const uint8_t *s, size_t n)
 {
 	size_t i = 0;
 	for (;;) {
-		while (n - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (w & 0x8080808080808080ULL)
+		/* Move i to the first non-ASCII byte, or return n. */
+		for (;;) {
+			if (n - i >= 8) {
+				uint64_t hi = load_le64(s + i) & HIGH_BITS;
+				if (hi) {
+					i += first_high(hi);
+					break;
+				}
+				i += 8;
+			} else if (i == n) {
+				return n;
+			} else if (n >= 8) {
+				unsigned seen = (unsigned)(8 - (n - i));
+				uint64_t hi = (load_le64(s + n - 8) >> (8 * seen)) & HIGH_BITS;
+				if (!hi)
+					return n;
+				i += first_high(hi);
 				break;
-			i += 8;
+			} else {
+				while (i < n && s[i] < 0x80)
+					i++;
+				if (i == n)
+					return n;
+				break;
+			}
 		}
-		while (i < n && s[i] < 0x80)
-			i++;
-		if (i == n)
-			return n;
 		uint8_t c = s[i];
 		size_t left = n - i;
 		if (c < 0xc2) {

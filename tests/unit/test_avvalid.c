@@ -483,7 +483,7 @@ static json_t *gen_enum(struct sgen *g)
 	json_t *syms = json_array();
 	int n = 1 + (int)rnd(5);
 	for (int i = 0; i < n; i++) {
-		char sym[8];
+		char sym[16];
 		snprintf(sym, sizeof sym, "S%d", i);
 		json_array_append_new(syms, json_string(sym));
 	}
@@ -1289,6 +1289,105 @@ static void test_random(void)
 	tap_ok(fl.accepted_both > 100 && fl.refused_both > 100, "random flips: both verdicts compared");
 }
 
+/* ---- UTF-8 against an independent reference ---- */
+
+/* The offset of the first invalid sequence in s[0..n), or n: decodes each
+ * code point and checks it (the validator instead checks byte ranges). */
+static size_t utf8_reference(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (len == 0 || n - i < len)
+			return i;
+		uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3fu);
+		}
+		static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+		if (cp < least[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return i;
+		i += len;
+	}
+	return n;
+}
+
+/* Checks `str` as an Avro string; returns 1 when the verdict and the offset
+ * agree with the reference. */
+static int utf8_agrees(const struct avvalid *v, const uint8_t *str, size_t n)
+{
+	uint8_t payload[80];
+	size_t hdr = n < 64 ? 1 : 2;
+	uint64_t z = (uint64_t)n << 1;
+	payload[0] = (uint8_t)(hdr == 1 ? z : (z & 0x7f) | 0x80);
+	if (hdr == 2)
+		payload[1] = (uint8_t)(z >> 7);
+	memcpy(payload + hdr, str, n);
+	size_t want = utf8_reference(str, n);
+	struct sg_error e;
+	e.code = SG_OK;
+	int valid = avvalid_check(v, payload, hdr + n, &e);
+	if (want == n)
+		return valid;
+	char expect[64];
+	snprintf(expect, sizeof expect, "string is not valid UTF-8 at byte %zu", hdr + want);
+	return !valid && strcmp(e.msg, expect) == 0;
+}
+
+static void test_utf8(void)
+{
+	struct avvalid *v = compile_text("\"string\"");
+	if (!v)
+		return;
+	long bad = 0, cases = 0;
+	uint8_t s[64];
+	/* Every sequence of 1, 2 and 3 bytes. */
+	for (uint32_t x = 0; x < (1u << 24); x++) {
+		int len = x < 0x100 ? 1 : x < 0x10000 ? 2 : 3;
+		if (len == 3 && x < 0xc00000)
+			continue; /* no lead byte below 0xc0 starts a 3-byte sequence */
+		for (int k = 0; k < len; k++)
+			s[k] = (uint8_t)(x >> (8 * (len - 1 - k)));
+		cases++;
+		if (!utf8_agrees(v, s, (size_t)len) && bad++ < 5)
+			hexdump("utf8 disagrees", s, (size_t)len);
+	}
+	/* 4-byte sequences: every lead and second byte, boundary continuations. */
+	static const uint8_t ends[] = {0x00, 0x7f, 0x80, 0x8f, 0x90, 0xbf, 0xc0, 0xff};
+	for (uint32_t a = 0xf0; a <= 0xff; a++)
+		for (uint32_t b = 0; b < 256; b++)
+			for (int c = 0; c < 8; c++)
+				for (int d = 0; d < 8; d++) {
+					s[0] = (uint8_t)a, s[1] = (uint8_t)b, s[2] = ends[c], s[3] = ends[d];
+					cases++;
+					if (!utf8_agrees(v, s, 4) && bad++ < 5)
+						hexdump("utf8 disagrees", s, 4);
+				}
+	/* Random strings of 0 to 40 bytes: ASCII runs, valid characters and
+	 * stray bytes at every alignment of the word-at-a-time scan. */
+	for (int t = 0; t < 300000; t++) {
+		size_t n = rnd(41), k = 0;
+		while (k < n) {
+			uint32_t r = rnd(10);
+			const char *pc = r < 5 ? "a" : r < 8 ? pieces[rnd(sizeof pieces / sizeof *pieces)] : NULL;
+			if (pc && strlen(pc) <= n - k) {
+				memcpy(s + k, pc, strlen(pc));
+				k += strlen(pc);
+			} else {
+				s[k++] = (uint8_t)(rnd(2) ? 0x80 + rnd(0x80) : rnd(256));
+			}
+		}
+		cases++;
+		if (!utf8_agrees(v, s, n) && bad++ < 5)
+			hexdump("utf8 disagrees", s, n);
+	}
+	tap_is_int(bad, 0, "UTF-8: %ld strings agree with a decoding reference (verdict and offset)", cases);
+	avvalid_free(v);
+}
+
 /* ---- the example schemas with realistic records ---- */
 
 /* Sets an avro-c value from JSON, for the types the example schemas use: a
@@ -1712,6 +1811,7 @@ int main(void)
 	test_no_allocation();
 	test_compile_allocation_failures();
 	test_limits();
+	test_utf8();
 	test_references();
 	test_threads();
 	test_random();
