@@ -80,6 +80,11 @@ tests_kafka_test_kframes_SOURCES = tests/kafka/test_kframes.c
 tests_kafka_test_kframes_CFLAGS = $(TEST_CF)
 tests_kafka_test_kframes_LDADD = $(TEST_GATEWAY_LIBS)
 TESTS += tests/kafka/test_kframes
+check_PROGRAMS += tests/kafka/test_loop
+tests_kafka_test_loop_SOURCES = tests/kafka/test_loop.c
+tests_kafka_test_loop_CFLAGS = $(TEST_CF)
+tests_kafka_test_loop_LDADD = $(TEST_GATEWAY_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/kafka/test_loop
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.

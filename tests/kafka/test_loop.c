@@ -1,0 +1,280 @@
+/* tests/kafka/test_loop.c: gateway/loop on its own, with no Kafka in sight.
+ * A client thread talks to a loop_listener over loopback with plain blocking
+ * sockets while the main thread runs the loop. Checks frame splitting (one
+ * byte at a time, several frames per write, exactly at the limit), the
+ * limit (one byte over, a negative length), a peer leaving mid-frame,
+ * pause/resume, write + close_after_flush, timers, and loop_stop() from
+ * another thread.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat/error.h"
+#include "gateway/loop.h"
+#include "tests/tap.h"
+
+#define LIMIT 1000
+
+static struct loop *lp;
+static int port;
+
+/* What the server side saw, per connection, in order. */
+static char seen[8192];
+static size_t seen_len;
+static int paused_deliveries; /* frames delivered while the test held the conn paused */
+static atomic_int pause_mode; /* 1: pause the connection on its first frame */
+static int held;              /* the connection is paused by the test */
+static struct loop_conn *paused_conn;
+static struct loop_timer *resume_timer;
+static int timer_fired;
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	seen_len += (size_t)vsnprintf(seen + seen_len, sizeof seen - seen_len, fmt, ap);
+	va_end(ap);
+}
+
+static void srv_frame(struct loop_conn *c, void *arg, const uint8_t *p, size_t len)
+{
+	if (held)
+		paused_deliveries++;
+	if (len <= 16)
+		note("[%.*s]", (int)len, (const char *)p);
+	else
+		note("[%zu bytes]", len);
+	if (len == 4 && !memcmp(p, "echo", 4)) {
+		loop_conn_write_frame(c, "one", 3);
+		loop_conn_write_frame(c, "two", 3);
+		loop_conn_write_frame(c, "three", 5);
+		loop_conn_close_after_flush(c);
+		return;
+	}
+	if (pause_mode && !paused_conn) {
+		paused_conn = c;
+		held = 1;
+		loop_conn_pause(c);
+		loop_timer_start(resume_timer, 200);
+	}
+}
+
+static void srv_closed(struct loop_conn *c, void *arg, const char *why, size_t midframe)
+{
+	note("{closed: %s; %zu}", why, midframe);
+	if (c == paused_conn)
+		paused_conn = NULL;
+}
+
+static const struct loop_conn_ops srv_ops = {.frame = srv_frame, .closed = srv_closed};
+
+static void on_accept(void *arg, int fd, const char *peer)
+{
+	struct loop_limits lim = {LIMIT, 0, 0};
+	struct sg_error err;
+	error_clear(&err);
+	if (!loop_conn_accept(lp, fd, peer, &srv_ops, NULL, &lim, &err))
+		note("{accept failed: %s}", err.msg);
+}
+
+static void on_resume(void *arg)
+{
+	timer_fired++;
+	held = 0;
+	if (paused_conn)
+		loop_conn_resume(paused_conn);
+}
+
+/* Client side (its own thread). */
+
+static int dial(void)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = {5, 0};
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static size_t framed(uint8_t *out, uint32_t len, const void *p)
+{
+	out[0] = (uint8_t)(len >> 24);
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	if (p)
+		memcpy(out + 4, p, len);
+	return 4 + (size_t)len;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Waits until the peer closes: 1 when it did. */
+static int wait_eof(int fd)
+{
+	char b[256];
+	for (;;) {
+		ssize_t r = read(fd, b, sizeof b);
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return 0;
+	}
+}
+
+static char echo_got[256];
+
+static void *client(void *arg)
+{
+	uint8_t buf[4096];
+	size_t n;
+	int fd;
+	(void)arg;
+
+	/* 1: one byte at a time, then two frames in one write, then exactly
+	 * the limit, then one byte over it. */
+	fd = dial();
+	n = framed(buf, 5, "hello");
+	for (size_t i = 0; i < n; i++) {
+		if (write(fd, buf + i, 1) != 1)
+			break;
+		pause_ms(2);
+	}
+	n = framed(buf, 1, "a");
+	n += framed(buf + n, 2, "bb");
+	if (write(fd, buf, n) != (ssize_t)n)
+		return NULL;
+	memset(buf, 'x', sizeof buf);
+	n = framed(buf, LIMIT, NULL);
+	if (write(fd, buf, n) != (ssize_t)n)
+		return NULL;
+	n = framed(buf, LIMIT + 1, NULL);
+	if (write(fd, buf, n) != (ssize_t)n)
+		return NULL;
+	wait_eof(fd);
+	close(fd);
+	pause_ms(50);
+
+	/* 2: a negative length. */
+	fd = dial();
+	n = framed(buf, 0xfffffff0u, NULL);
+	if (write(fd, buf, 4) != 4)
+		return NULL;
+	wait_eof(fd);
+	close(fd);
+	pause_ms(50);
+
+	/* 3: leaving mid-frame. */
+	fd = dial();
+	n = framed(buf, 50, NULL);
+	if (write(fd, buf, 20) != 20)
+		return NULL;
+	close(fd);
+	pause_ms(100);
+
+	/* 4: pause on the first frame; three more sent at once wait for the resume. */
+	pause_mode = 1;
+	fd = dial();
+	n = framed(buf, 2, "p1");
+	n += framed(buf + n, 2, "p2");
+	n += framed(buf + n, 2, "p3");
+	n += framed(buf + n, 2, "p4");
+	if (write(fd, buf, n) != (ssize_t)n)
+		return NULL;
+	pause_ms(400);
+	close(fd);
+	pause_ms(100);
+	pause_mode = 0;
+
+	/* 5: the server answers three frames, then closes after flushing them. */
+	fd = dial();
+	n = framed(buf, 4, "echo");
+	if (write(fd, buf, n) != (ssize_t)n)
+		return NULL;
+	{
+		size_t got = 0;
+		ssize_t r;
+		uint8_t in[256];
+		while ((r = read(fd, in + got, sizeof in - got)) > 0)
+			got += (size_t)r;
+		for (size_t i = 0; i + 4 <= got;) {
+			uint32_t len = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 | (uint32_t)in[i + 2] << 8 | in[i + 3];
+			if (i + 4 + len > got)
+				break;
+			snprintf(echo_got + strlen(echo_got), sizeof echo_got - strlen(echo_got), "[%.*s]", (int)len,
+			         (const char *)in + i + 4);
+			i += 4 + len;
+		}
+		if (r == 0)
+			strcat(echo_got, "EOF");
+	}
+	close(fd);
+	pause_ms(50);
+	loop_stop(lp);
+	return NULL;
+}
+
+int main(void)
+{
+	struct sg_error err;
+	struct loop_listener *ls;
+	pthread_t th;
+	char *at;
+
+	error_clear(&err);
+	lp = loop_new(&err);
+	if (!tap_ok(lp != NULL, "loop_new"))
+		return tap_done();
+	ls = loop_listen(lp, "127.0.0.1", 0, on_accept, NULL, &err);
+	if (!tap_ok(ls != NULL, "loop_listen on port 0"))
+		return tap_done();
+	port = loop_listener_port(ls);
+	tap_ok(port > 0, "the listener reports its port (%d)", port);
+	resume_timer = loop_timer_new(lp, on_resume, NULL, &err);
+
+	pthread_create(&th, NULL, client, NULL);
+	tap_is_int(loop_run(lp, &err), 0, "loop_run returns after loop_stop from another thread");
+	pthread_join(th, NULL);
+
+	tap_diag("server saw: %s", seen);
+	at = seen;
+	tap_ok(!strncmp(at, "[hello][a][bb][1000 bytes]", 26),
+	       "a frame written one byte at a time, two in one write, and one exactly at the limit");
+	tap_ok(strstr(seen, "{closed: frame of 1001 bytes over the limit of 1000; 0}") != NULL,
+	       "one byte over the limit ends the connection with a reason");
+	tap_ok(strstr(seen, "{closed: negative frame length -16; 0}") != NULL,
+	       "a negative length ends the connection with a reason");
+	tap_ok(strstr(seen, "{closed: peer closed; 20}") != NULL,
+	       "a peer leaving mid-frame is reported with the bytes buffered");
+	tap_ok(strstr(seen, "[p1][p2][p3][p4]") != NULL, "frames held by a pause arrive after the resume, in order");
+	tap_is_int(paused_deliveries, 0, "no frame is delivered while paused");
+	tap_is_int(timer_fired, 1, "the one-shot timer fired once");
+	tap_is_str(echo_got, "[one][two][three]EOF", "close_after_flush writes every queued frame, then closes");
+
+	loop_timer_free(resume_timer);
+	loop_listener_free(ls);
+	loop_free(lp);
+	return tap_done();
+}
