@@ -16,3 +16,14 @@ gateway_libsggateway_a_SOURCES += \
 	gateway/kaddr.c gateway/kaddr.h \
 	gateway/proxy.c gateway/proxy.h \
 	gateway/gateway.c gateway/gateway.h
+# Record validation (issue #5): the rules file, schema lookups with caches,
+# the per-batch validation engine, the rejections ring, Prometheus metrics
+# and the dead-letter producer.
+gateway_libsggateway_a_CFLAGS += $(JANSSON_CFLAGS) $(PCRE2_CFLAGS) $(CURL_CFLAGS)
+gateway_libsggateway_a_SOURCES += \
+	gateway/rules.c gateway/rules.h \
+	gateway/schemasource.c gateway/schemasource.h \
+	gateway/gwcheck.c gateway/gwcheck.h \
+	gateway/rejections.c gateway/rejections.h \
+	gateway/metrics.c gateway/metrics.h \
+	gateway/deadletter.c gateway/deadletter.h

@@ -417,3 +417,48 @@ tests_unit_test_avjson_CFLAGS = $(TEST_CF)
 tests_unit_test_avjson_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_avjson
 EXTRA_DIST += tests/cases/avjson/cases.jsonl
+
+# Gateway validation (issue #5): rules cases as data in tests/cases/gwrules/<case>/
+# {rules.json,expect}; gwcheck and schemasource against the in-memory registry of
+# tests/unit/gwfake.h (and, for HTTP, the real registry in-process); the
+# rejections ring and metrics; the dead-letter producer on librdkafka's mock cluster.
+GWRULES_CASES = \
+	tests/cases/gwrules/bad-dlt/expect tests/cases/gwrules/bad-dlt/rules.json \
+	tests/cases/gwrules/bad-mode/expect tests/cases/gwrules/bad-mode/rules.json \
+	tests/cases/gwrules/bad-parts/expect tests/cases/gwrules/bad-parts/rules.json \
+	tests/cases/gwrules/bad-regex/expect tests/cases/gwrules/bad-regex/rules.json \
+	tests/cases/gwrules/bad-strategy/expect tests/cases/gwrules/bad-strategy/rules.json \
+	tests/cases/gwrules/bad-topic-name/expect tests/cases/gwrules/bad-topic-name/rules.json \
+	tests/cases/gwrules/bool-type/expect tests/cases/gwrules/bool-type/rules.json \
+	tests/cases/gwrules/both-selectors/expect tests/cases/gwrules/both-selectors/rules.json \
+	tests/cases/gwrules/default-inherited/expect tests/cases/gwrules/default-inherited/rules.json \
+	tests/cases/gwrules/default-topic/expect tests/cases/gwrules/default-topic/rules.json \
+	tests/cases/gwrules/duplicate-key/expect tests/cases/gwrules/duplicate-key/rules.json \
+	tests/cases/gwrules/duplicate-topic/expect tests/cases/gwrules/duplicate-topic/rules.json \
+	tests/cases/gwrules/empty-object/expect tests/cases/gwrules/empty-object/rules.json \
+	tests/cases/gwrules/formats-empty/expect tests/cases/gwrules/formats-empty/rules.json \
+	tests/cases/gwrules/formats-twice/expect tests/cases/gwrules/formats-twice/rules.json \
+	tests/cases/gwrules/formats-unknown/expect tests/cases/gwrules/formats-unknown/rules.json \
+	tests/cases/gwrules/full/expect tests/cases/gwrules/full/rules.json \
+	tests/cases/gwrules/mode-not-string/expect tests/cases/gwrules/mode-not-string/rules.json \
+	tests/cases/gwrules/no-selector/expect tests/cases/gwrules/no-selector/rules.json \
+	tests/cases/gwrules/not-object/expect tests/cases/gwrules/not-object/rules.json \
+	tests/cases/gwrules/plain-json-record-name/expect tests/cases/gwrules/plain-json-record-name/rules.json \
+	tests/cases/gwrules/rules-not-array/expect tests/cases/gwrules/rules-not-array/rules.json \
+	tests/cases/gwrules/syntax-error/expect tests/cases/gwrules/syntax-error/rules.json \
+	tests/cases/gwrules/typo-setting/expect tests/cases/gwrules/typo-setting/rules.json \
+	tests/cases/gwrules/unknown-top/expect tests/cases/gwrules/unknown-top/rules.json
+EXTRA_DIST += $(GWRULES_CASES) tests/unit/gwfake.h
+TEST_GWCHECK_LIBS = gateway/libsggateway.a registry/libsgregistry.a compat/libsgcompat.a \
+	$(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS) $(PTHREAD_LIBS)
+check_PROGRAMS += tests/unit/test_gwrules tests/unit/test_gwcheck tests/unit/test_gwsource
+tests_unit_test_gwrules_SOURCES = tests/unit/test_gwrules.c
+tests_unit_test_gwrules_CFLAGS = $(TEST_CF)
+tests_unit_test_gwrules_LDADD = $(TEST_GWCHECK_LIBS)
+tests_unit_test_gwcheck_SOURCES = tests/unit/test_gwcheck.c
+tests_unit_test_gwcheck_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS)
+tests_unit_test_gwcheck_LDADD = $(TEST_GWCHECK_LIBS)
+tests_unit_test_gwsource_SOURCES = tests/unit/test_gwsource.c
+tests_unit_test_gwsource_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_gwsource_LDADD = $(TEST_GWCHECK_LIBS)
+TESTS += tests/unit/test_gwrules tests/unit/test_gwcheck tests/unit/test_gwsource

@@ -1,0 +1,932 @@
+/* gateway/gwcheck.c: the validation engine (see gwcheck.h). */
+#include "gateway/gwcheck.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compat/avvalid.h"
+#include "compat/jsonschema.h"
+#include "compat/report.h"
+#include "gateway/deadletter.h"
+#include "gateway/kcompress.h"
+#include "gateway/kreader.h"
+#include "gateway/metrics.h"
+#include "gateway/records.h"
+#include "gateway/rejections.h"
+#include "gateway/rules.h"
+#include "gateway/schemasource.h"
+
+/* Topic -> rule memo entries per scratch (direct-mapped). */
+#define GWC_RULE_MEMO 64
+/* A subject: a topic, '-', and a record name or "value"/"key". */
+#define GWC_SUBJECT_MAX (RULES_TOPIC_MAX + 2 + SCHEMASOURCE_SUBJECT_MAX)
+
+const char *const gwcheck_reason_names[GWCHECK_REASON_COUNT] = {
+    [GWCHECK_REASON_NONE] = "none",
+    [GWCHECK_REASON_BATCH] = "batch",
+    [GWCHECK_REASON_FRAMING] = "framing",
+    [GWCHECK_REASON_FORMAT] = "format",
+    [GWCHECK_REASON_TOMBSTONE] = "tombstone",
+    [GWCHECK_REASON_NO_SUBJECT] = "no_subject",
+    [GWCHECK_REASON_UNKNOWN_ID] = "unknown_id",
+    [GWCHECK_REASON_WRONG_SUBJECT] = "wrong_subject",
+    [GWCHECK_REASON_RECORD_NAME] = "record_name",
+    [GWCHECK_REASON_SCHEMA] = "schema_unusable",
+    [GWCHECK_REASON_AVRO] = "avro_invalid",
+    [GWCHECK_REASON_JSON_SYNTAX] = "json_syntax",
+    [GWCHECK_REASON_JSON] = "json_invalid",
+    [GWCHECK_REASON_TOO_MANY_IDS] = "too_many_ids",
+    [GWCHECK_REASON_UNAVAILABLE] = "registry_unavailable",
+};
+
+const char *gwcheck_reason_name(enum gwcheck_reason r)
+{
+	return (unsigned)r < GWCHECK_REASON_COUNT ? gwcheck_reason_names[r] : "unknown";
+}
+
+const char *gwcheck_outcome_name(enum gwcheck_outcome o)
+{
+	switch (o) {
+	case GWCHECK_ACCEPT:
+		return "accept";
+	case GWCHECK_REJECT:
+		return "reject";
+	case GWCHECK_RETRIABLE:
+		return "retriable";
+	case GWCHECK_SHADOW_REJECT:
+		return "shadow_reject";
+	}
+	return "unknown";
+}
+
+struct gwcheck {
+	struct schemasource *ss;
+	struct rejections *rej;
+	struct metrics *met;
+	struct deadletter *dl;
+	size_t decompress_limit;
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+
+	pthread_mutex_t rules_mu;
+	struct rules *rules;
+	atomic_uint_fast64_t rules_gen;
+
+	atomic_uint_fast64_t retriable_logged_s; /* second of the last retriable log line */
+	atomic_uint_fast64_t retriable_quiet;    /* retriable batches not logged since */
+};
+
+/* ---- per-thread scratch ---- */
+
+struct gwc_rule_memo {
+	char topic[RULES_TOPIC_MAX + 1];
+	const struct rules_rule *rule; /* NULL: empty slot */
+};
+
+/* Registration states of an id for one part (value or key). */
+enum gwc_reg {
+	GWC_REG_UNKNOWN,    /* not asked yet */
+	GWC_REG_YES,        /* registered under the subject */
+	GWC_REG_NO,         /* not registered under it */
+	GWC_REG_NO_SUBJECT, /* the derived subject does not exist, require_schema */
+	GWC_REG_PASS,       /* the derived subject does not exist: pass unchecked */
+	GWC_REG_NO_NAME,    /* the schema has no record name for the strategy */
+	GWC_REG_UNAVAILABLE,
+};
+
+/* What one batch learnt about a schema id. */
+struct gwc_id {
+	int64_t id;
+	int lookup;                          /* 1 found, 0 unknown, -1 unavailable */
+	const struct schemasource_schema *s; /* held while lookup == 1 */
+	enum gwc_reg reg[2];
+	int version[2];
+	char subject[2][GWC_SUBJECT_MAX];
+};
+
+/* What one batch learnt about <topic>-value (0) and <topic>-key (1). */
+struct gwc_part {
+	int state; /* -2 not asked, 1 exists, 0 absent, -1 unavailable */
+	struct schemasource_latest latest;
+	char subject[RULES_TOPIC_MAX + 16];
+};
+
+struct gwcheck_scratch {
+	struct kcompress *kc;
+	struct report *rep;
+	struct rules *rules;
+	uint64_t gen;
+	struct gwc_rule_memo memo[GWC_RULE_MEMO];
+	struct gwc_id ids[GWCHECK_MAX_IDS];
+	size_t nids;
+	size_t last_id; /* index of the id used last, checked first */
+	struct gwc_part part[2];
+	struct sg_error uerr; /* the first registry failure of the batch */
+};
+
+struct gwcheck_scratch *gwcheck_scratch_new(const struct gwcheck *gw)
+{
+	struct gwcheck_scratch *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->kc = kcompress_new(gw->decompress_limit);
+	s->rep = report_new();
+	if (!s->kc || !s->rep) {
+		gwcheck_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void gwcheck_scratch_free(struct gwcheck_scratch *s)
+{
+	if (!s)
+		return;
+	kcompress_free(s->kc);
+	report_free(s->rep);
+	rules_unref(s->rules);
+	free(s);
+}
+
+/* ---- creation, rules ---- */
+
+static void gwc_default_log(void *arg, const char *line)
+{
+	(void)arg;
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s %s\n", stamp, line);
+}
+
+struct gwcheck *gwcheck_new(struct schemasource *source, struct rules *rules_take,
+                            struct rejections *rej, struct metrics *met, struct deadletter *dl,
+                            const struct gwcheck_options *o, struct sg_error *err)
+{
+	struct gwcheck *gw = calloc(1, sizeof *gw);
+	if (!gw || !source) {
+		free(gw);
+		rules_unref(rules_take);
+		error_set(err, gw ? SG_EINTERNAL : SG_ENOMEM,
+		          gw ? "gwcheck: no schema source" : "out of memory");
+		return NULL;
+	}
+	gw->rules = rules_take ? rules_take : rules_new_default();
+	if (!gw->rules) {
+		free(gw);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	gw->ss = source;
+	gw->rej = rej;
+	gw->met = met;
+	gw->dl = dl;
+	gw->decompress_limit = o && o->decompress_limit ? o->decompress_limit : 64u << 20;
+	gw->log = o && o->log ? o->log : gwc_default_log;
+	gw->log_arg = o ? o->log_arg : NULL;
+	pthread_mutex_init(&gw->rules_mu, NULL);
+	atomic_init(&gw->rules_gen, 1);
+	return gw;
+}
+
+void gwcheck_free(struct gwcheck *gw)
+{
+	if (!gw)
+		return;
+	rules_unref(gw->rules);
+	pthread_mutex_destroy(&gw->rules_mu);
+	free(gw);
+}
+
+void gwcheck_set_rules(struct gwcheck *gw, struct rules *rules_take)
+{
+	if (!rules_take)
+		return;
+	pthread_mutex_lock(&gw->rules_mu);
+	struct rules *old = gw->rules;
+	gw->rules = rules_take;
+	atomic_fetch_add_explicit(&gw->rules_gen, 1, memory_order_release);
+	pthread_mutex_unlock(&gw->rules_mu);
+	rules_unref(old);
+}
+
+struct rules *gwcheck_rules(struct gwcheck *gw)
+{
+	pthread_mutex_lock(&gw->rules_mu);
+	struct rules *r = rules_ref(gw->rules);
+	pthread_mutex_unlock(&gw->rules_mu);
+	return r;
+}
+
+/* Brings the scratch's rules up to date (a lock only after a swap). */
+static void gwc_sync_rules(struct gwcheck *gw, struct gwcheck_scratch *s)
+{
+	uint64_t gen = atomic_load_explicit(&gw->rules_gen, memory_order_acquire);
+	if (s->rules && s->gen == gen)
+		return;
+	pthread_mutex_lock(&gw->rules_mu);
+	rules_unref(s->rules);
+	s->rules = rules_ref(gw->rules);
+	s->gen = atomic_load_explicit(&gw->rules_gen, memory_order_relaxed);
+	pthread_mutex_unlock(&gw->rules_mu);
+	for (size_t i = 0; i < GWC_RULE_MEMO; i++)
+		s->memo[i].rule = NULL;
+}
+
+static uint32_t gwc_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static const struct rules_rule *gwc_rule(struct gwcheck_scratch *s, const char *topic)
+{
+	size_t n = strlen(topic);
+	if (n > RULES_TOPIC_MAX)
+		return rules_match(s->rules, topic);
+	struct gwc_rule_memo *m = &s->memo[gwc_hash(topic) % GWC_RULE_MEMO];
+	if (m->rule && strcmp(m->topic, topic) == 0)
+		return m->rule;
+	m->rule = rules_match(s->rules, topic);
+	memcpy(m->topic, topic, n + 1);
+	return m->rule;
+}
+
+/* ---- messages ---- */
+
+/* Cuts `s` so it does not end inside a UTF-8 sequence. */
+static void gwc_trim_utf8(char *s)
+{
+	size_t n = strlen(s), i = n;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+		if (n - (i - 1) < want)
+			s[i - 1] = '\0';
+	}
+}
+
+/* Formats into `out` of size `cap`, cutting on a UTF-8 boundary. Messages
+ * are bounded on purpose: truncation is expected, not an error. */
+__attribute__((format(printf, 3, 4))) static void gwc_msg(char *out, size_t cap, const char *fmt,
+                                                          ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, cap, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= cap)
+		gwc_trim_utf8(out);
+}
+
+/* ---- one batch ---- */
+
+enum gwc_result { GWC_OK, GWC_UNCHECKED, GWC_BAD, GWC_UNAVAILABLE };
+
+struct gwc_ctx {
+	struct gwcheck *gw;
+	struct gwcheck_scratch *s;
+	const struct gwcheck_input *in;
+	const char *topic;
+	const struct rules_rule *rule;
+	struct gwcheck_verdict *v;
+	/* The finding of the part checked last. */
+	enum gwcheck_reason reason;
+	char why[GWCHECK_MESSAGE_MAX];
+	int64_t schema_id; /* the id the part named, -1: none */
+	uint32_t reasons[GWCHECK_REASON_COUNT];
+	int batch_error;
+};
+
+__attribute__((format(printf, 3, 4))) static int gwc_bad(struct gwc_ctx *c, enum gwcheck_reason r,
+                                                         const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	gwc_trim_utf8(c->why);
+	c->reason = r;
+	return GWC_BAD;
+}
+
+static int gwc_unavailable(struct gwc_ctx *c, const struct sg_error *e)
+{
+	if (c->s->uerr.code == SG_OK)
+		error_set(&c->s->uerr, e->code ? e->code : SG_EUNAVAILABLE, "%s",
+		          e->msg[0] ? e->msg : "schema registry unavailable");
+	return GWC_UNAVAILABLE;
+}
+
+static const char *gwc_part_name(int part)
+{
+	return part ? "key" : "value";
+}
+
+/* Whether <topic>-value / <topic>-key has a live version: asked once per
+ * batch. Returns 1, 0 or -1 (unavailable, recorded in uerr). */
+static int gwc_subject_state(struct gwc_ctx *c, int part)
+{
+	struct gwc_part *p = &c->s->part[part];
+	if (p->state == -2) {
+		struct sg_error e = {0};
+		p->state = schemasource_latest(c->gw->ss, p->subject, &p->latest, &e);
+		if (p->state < 0)
+			gwc_unavailable(c, &e);
+	}
+	return p->state;
+}
+
+/* The batch's memo entry for schema `id`, looked up on first use; NULL when
+ * the batch already names GWCHECK_MAX_IDS other ids. */
+static struct gwc_id *gwc_id(struct gwc_ctx *c, int64_t id)
+{
+	struct gwcheck_scratch *s = c->s;
+	if (s->nids && s->ids[s->last_id].id == id)
+		return &s->ids[s->last_id];
+	for (size_t i = 0; i < s->nids; i++)
+		if (s->ids[i].id == id) {
+			s->last_id = i;
+			return &s->ids[i];
+		}
+	if (s->nids == GWCHECK_MAX_IDS)
+		return NULL;
+	struct gwc_id *m = &s->ids[s->nids];
+	m->id = id;
+	m->s = NULL;
+	m->reg[0] = m->reg[1] = GWC_REG_UNKNOWN;
+	struct sg_error e = {0};
+	m->lookup = schemasource_schema(c->gw->ss, id, &m->s, &e);
+	if (m->lookup < 0)
+		gwc_unavailable(c, &e);
+	s->last_id = s->nids++;
+	return m;
+}
+
+static void gwc_release_ids(struct gwc_ctx *c)
+{
+	struct gwcheck_scratch *s = c->s;
+	for (size_t i = 0; i < s->nids; i++)
+		if (s->ids[i].lookup == 1)
+			schemasource_release(c->gw->ss, s->ids[i].s);
+	s->nids = 0;
+	s->last_id = 0;
+}
+
+/* Decides whether id `m` is registered under the subject the strategy names
+ * for `part`, once per batch. */
+static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int part)
+{
+	if (m->reg[part] != GWC_REG_UNKNOWN)
+		return m->reg[part];
+	const struct rules_rule *rule = c->rule;
+	char *subject = m->subject[part];
+	const char *name = m->s->record_name;
+	switch (rule->strategy) {
+	case RULES_TOPIC_NAME:
+		snprintf(subject, GWC_SUBJECT_MAX, "%s", c->s->part[part].subject);
+		break;
+	case RULES_RECORD_NAME:
+		if (!name || strlen(name) > SCHEMASOURCE_SUBJECT_MAX)
+			return m->reg[part] = GWC_REG_NO_NAME;
+		snprintf(subject, GWC_SUBJECT_MAX, "%s", name);
+		break;
+	case RULES_TOPIC_RECORD_NAME:
+		if (!name || strlen(name) > SCHEMASOURCE_SUBJECT_MAX)
+			return m->reg[part] = GWC_REG_NO_NAME;
+		snprintf(subject, GWC_SUBJECT_MAX, "%s-%s", c->topic, name);
+		break;
+	}
+	struct sg_error e = {0};
+	int rc = schemasource_registered(c->gw->ss, m->id, subject, &m->version[part], &e);
+	if (rc < 0) {
+		gwc_unavailable(c, &e);
+		return m->reg[part] = GWC_REG_UNAVAILABLE;
+	}
+	if (rc == 1)
+		return m->reg[part] = GWC_REG_YES;
+	if (rule->strategy == RULES_TOPIC_NAME)
+		return m->reg[part] = GWC_REG_NO;
+	/* A record strategy: does the derived subject exist at all? */
+	struct schemasource_latest l;
+	rc = schemasource_latest(c->gw->ss, subject, &l, &e);
+	if (rc < 0) {
+		gwc_unavailable(c, &e);
+		return m->reg[part] = GWC_REG_UNAVAILABLE;
+	}
+	if (rc == 1)
+		return m->reg[part] = GWC_REG_NO;
+	return m->reg[part] = rule->require_schema ? GWC_REG_NO_SUBJECT : GWC_REG_PASS;
+}
+
+/* Drops the " (at #/...)" schema location that compat/jsonschema ends its
+ * messages with: records messages name the instance location instead. */
+static void gwc_strip_schema_location(char *msg)
+{
+	char *at = strstr(msg, " (at #");
+	if (at && msg[strlen(msg) - 1] == ')')
+		*at = '\0';
+}
+
+static int gwc_json(struct gwc_ctx *c, const struct jsonschema *js, const uint8_t *p, size_t n,
+                    const char *subject, int version, int64_t id)
+{
+	int rc = jsonschema_validate_bytes(js, (const char *)p, n, NULL);
+	if (rc == 1)
+		return GWC_OK;
+	if (rc < 0) {
+		struct sg_error e = {0};
+		error_set(&e, SG_EUNAVAILABLE, "gateway out of memory validating JSON");
+		return gwc_unavailable(c, &e);
+	}
+	struct report *r = c->s->rep;
+	report_reset(r);
+	jsonschema_validate_bytes(js, (const char *)p, n, r);
+	if (report_count(r) == 0)
+		return gwc_bad(c, GWCHECK_REASON_JSON,
+		               "the schema refuses it (%s v%d, id %" PRId64 ")", subject, version,
+		               id);
+	char msg[GWCHECK_MESSAGE_MAX];
+	snprintf(msg, sizeof msg, "%s", report_message(r, 0));
+	gwc_strip_schema_location(msg);
+	const char *type = report_type(r, 0);
+	const char *loc = report_location(r, 0);
+	if (type && strcmp(type, "parse") == 0)
+		return gwc_bad(c, GWCHECK_REASON_JSON_SYNTAX,
+		               "not valid JSON: %s (%s v%d, id %" PRId64 ")", msg, subject, version,
+		               id);
+	if (loc && *loc)
+		return gwc_bad(c, GWCHECK_REASON_JSON, "%s: %s (%s v%d, id %" PRId64 ")", loc, msg,
+		               subject, version, id);
+	return gwc_bad(c, GWCHECK_REASON_JSON, "%s (%s v%d, id %" PRId64 ")", msg, subject, version,
+	               id);
+}
+
+static void gwc_formats(unsigned f, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s", f & RULES_FORMAT_AVRO ? "confluent-avro" : "",
+	         (f & RULES_FORMAT_AVRO) && (f & 6u) ? ", " : "",
+	         f & RULES_FORMAT_JSON ? "confluent-json" : "",
+	         (f & RULES_FORMAT_JSON) && (f & RULES_FORMAT_PLAIN_JSON) ? ", " : "",
+	         f & RULES_FORMAT_PLAIN_JSON ? "plain-json" : "");
+}
+
+/* 1 when the first non-whitespace byte is '{' or '['. */
+static int gwc_json_start(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
+			continue;
+		return p[i] == '{' || p[i] == '[';
+	}
+	return 0;
+}
+
+/* Checks one part of a record. */
+static int gwc_part(struct gwc_ctx *c, int part, struct kslice data)
+{
+	const struct rules_rule *rule = c->rule;
+	c->schema_id = -1;
+	if (data.len < 0) {
+		if (part == 1 || rule->allow_tombstones)
+			return GWC_OK;
+		return gwc_bad(c, GWCHECK_REASON_TOMBSTONE,
+		               "null value (tombstone) is not allowed on this topic");
+	}
+	const uint8_t *p = data.p;
+	size_t n = (size_t)data.len;
+	struct gwc_part *ps = &c->s->part[part];
+	if (rule->strategy == RULES_TOPIC_NAME) {
+		int st = gwc_subject_state(c, part);
+		if (st < 0)
+			return GWC_UNAVAILABLE;
+		if (st == 0) {
+			if (!rule->require_schema)
+				return GWC_UNCHECKED;
+			return gwc_bad(c, GWCHECK_REASON_NO_SUBJECT, "subject %s does not exist",
+			               ps->subject);
+		}
+	}
+	if (n >= 1 && p[0] == 0) {
+		if (n < 5)
+			return gwc_bad(c, GWCHECK_REASON_FRAMING,
+			               "magic byte 0 but %zu bytes: Confluent framing needs 5 "
+			               "(magic byte and a 4-byte schema id) before the payload",
+			               n);
+		int64_t id = (int64_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
+		                       ((uint32_t)p[3] << 8) | p[4]);
+		c->schema_id = id;
+		struct gwc_id *m = gwc_id(c, id);
+		if (!m)
+			return gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
+			               "the batch names more than %d distinct schema ids",
+			               GWCHECK_MAX_IDS);
+		if (m->lookup < 0)
+			return GWC_UNAVAILABLE;
+		if (m->lookup == 0)
+			return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID,
+			               "schema id %" PRId64 " does not exist", id);
+		const struct schemasource_schema *sc = m->s;
+		if (!sc->schema)
+			return gwc_bad(c, GWCHECK_REASON_SCHEMA,
+			               "schema id %" PRId64 " cannot be used: %s", id,
+			               sc->unusable);
+		int avro = sc->type == SCHEMA_AVRO;
+		if (!(rule->formats & (avro ? RULES_FORMAT_AVRO : RULES_FORMAT_JSON))) {
+			char f[64];
+			gwc_formats(rule->formats, f, sizeof f);
+			return gwc_bad(c, GWCHECK_REASON_FORMAT,
+			               "Confluent-framed %s (schema id %" PRId64
+			               ") is not accepted here (accepted: %s)",
+			               avro ? "Avro" : "JSON Schema", id, f);
+		}
+		switch (gwc_registration(c, m, part)) {
+		case GWC_REG_YES:
+			break;
+		case GWC_REG_PASS:
+			return GWC_UNCHECKED;
+		case GWC_REG_UNAVAILABLE:
+			return GWC_UNAVAILABLE;
+		case GWC_REG_NO_NAME:
+			return gwc_bad(c, GWCHECK_REASON_RECORD_NAME,
+			               "schema id %" PRId64 " has no record name for %s%s", id,
+			               rules_strategy_name(rule->strategy),
+			               avro ? "" : " (a JSON schema needs a \"title\")");
+		case GWC_REG_NO_SUBJECT:
+			return gwc_bad(c, GWCHECK_REASON_NO_SUBJECT, "subject %s does not exist",
+			               m->subject[part]);
+		case GWC_REG_NO:
+		case GWC_REG_UNKNOWN:
+			return gwc_bad(c, GWCHECK_REASON_WRONG_SUBJECT,
+			               "schema id %" PRId64 " is not registered under subject %s",
+			               id, m->subject[part]);
+		}
+		const char *subject = m->subject[part];
+		int version = m->version[part];
+		if (avro) {
+			struct sg_error e = {0};
+			if (avvalid_check(sc->avro, p + 5, n - 5, &e) == 1)
+				return GWC_OK;
+			return gwc_bad(c, GWCHECK_REASON_AVRO, "%s (%s v%d, id %" PRId64 ")", e.msg,
+			               subject, version, id);
+		}
+		return gwc_json(c, sc->json, p + 5, n - 5, subject, version, id);
+	}
+	if ((rule->formats & RULES_FORMAT_PLAIN_JSON) && gwc_json_start(p, n)) {
+		/* Plain JSON implies TopicNameStrategy (rules.c), so the subject
+		 * exists here and its latest version is known. */
+		int64_t id = ps->latest.id;
+		c->schema_id = id;
+		struct gwc_id *m = gwc_id(c, id);
+		if (!m)
+			return gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
+			               "the batch names more than %d distinct schema ids",
+			               GWCHECK_MAX_IDS);
+		if (m->lookup < 0)
+			return GWC_UNAVAILABLE;
+		if (m->lookup == 0)
+			return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID,
+			               "the latest schema of %s (id %" PRId64 ") does not exist",
+			               ps->subject, id);
+		const struct schemasource_schema *sc = m->s;
+		if (!sc->schema)
+			return gwc_bad(c, GWCHECK_REASON_SCHEMA,
+			               "the latest schema of %s (id %" PRId64
+			               ") cannot be used: %s",
+			               ps->subject, id, sc->unusable);
+		if (sc->type != SCHEMA_JSON)
+			return gwc_bad(c, GWCHECK_REASON_FORMAT,
+			               "plain JSON, but the latest schema of %s (v%d, id %" PRId64
+			               ") is %s, not JSON",
+			               ps->subject, ps->latest.version, id,
+			               schema_type_name(sc->type));
+		return gwc_json(c, sc->json, p, n, ps->subject, ps->latest.version, id);
+	}
+	char f[64];
+	gwc_formats(rule->formats, f, sizeof f);
+	if (n == 0)
+		return gwc_bad(c, GWCHECK_REASON_FORMAT, "empty %s: in no accepted format (%s)",
+		               gwc_part_name(part), f);
+	return gwc_bad(c, GWCHECK_REASON_FORMAT,
+	               "not in an accepted format (%s): the %s starts with byte 0x%02x", f,
+	               gwc_part_name(part), p[0]);
+}
+
+/* Records a bad record: counted, listed while there is room, and handed to
+ * the dead-letter producer in enforce mode. */
+static void gwc_record_bad(struct gwc_ctx *c, const struct records_record *rec, int32_t index,
+                           int part)
+{
+	struct gwcheck_verdict *v = c->v;
+	v->bad++;
+	c->reasons[c->reason]++;
+	if (v->first_bad < 0) {
+		v->first_bad = index;
+		if (!c->batch_error)
+			v->reason = c->reason;
+	}
+	char msg[GWCHECK_MESSAGE_MAX];
+	gwc_msg(msg, sizeof msg, "record %" PRId32 ": %s%s", index, part ? "key: " : "", c->why);
+	if (v->nerrors < GWCHECK_MAX_ERRORS) {
+		struct gwcheck_record_error *e = &v->errors[v->nerrors++];
+		e->index = index;
+		e->reason = c->reason;
+		memcpy(e->message, msg, sizeof msg);
+	}
+	const struct rules_rule *rule = c->rule;
+	if (rule->mode == RULES_ENFORCE && rule->dead_letter_topic && c->gw->dl) {
+		struct deadletter_record d = {
+		    .topic = rule->dead_letter_topic,
+		    .source_topic = c->topic,
+		    .source_partition = c->in->partition,
+		    .record_index = index,
+		    .key = rec->key,
+		    .value = rec->value,
+		    .headers = rec->headers,
+		    .timestamp_ms = rec->timestamp,
+		    .reason = gwcheck_reason_name(c->reason),
+		    .message = msg,
+		    .schema_id = c->schema_id,
+		    .client_id = c->in->client_id,
+		    .client_addr = c->in->client_addr,
+		};
+		if (deadletter_submit(c->gw->dl, &d) == 0 && c->gw->met)
+			metrics_dead_lettered(c->gw->met, c->topic, 1);
+	}
+}
+
+/* The batch itself cannot be read. */
+static void gwc_batch_bad(struct gwc_ctx *c, const struct sg_error *e, int32_t at)
+{
+	struct gwcheck_verdict *v = c->v;
+	c->batch_error = e->code == SG_ENOMEM ? 0 : (e->code ? e->code : SG_ECORRUPT);
+	if (e->code == SG_ENOMEM) {
+		struct sg_error u = {0};
+		error_set(&u, SG_EUNAVAILABLE, "gateway out of memory reading the batch");
+		gwc_unavailable(c, &u);
+		return;
+	}
+	c->reasons[GWCHECK_REASON_BATCH]++;
+	v->reason = GWCHECK_REASON_BATCH;
+	if (at >= 0)
+		gwc_msg(v->message, sizeof v->message, "batch unreadable at record %" PRId32 ": %s",
+		        at, e->msg);
+	else
+		gwc_msg(v->message, sizeof v->message, "batch unreadable: %s", e->msg);
+}
+
+/* Sums recordCount over the batch headers, without checking anything (for
+ * counting what mode off lets through). */
+static int32_t gwc_count_records(const uint8_t *p, size_t n)
+{
+	int64_t total = 0;
+	size_t at = 0;
+	while (n - at >= RECORDS_BATCH_OVERHEAD) {
+		const uint8_t *b = p + at;
+		uint32_t len = ((uint32_t)b[8] << 24) | ((uint32_t)b[9] << 16) |
+		               ((uint32_t)b[10] << 8) | b[11];
+		int32_t cnt = (int32_t)(((uint32_t)b[57] << 24) | ((uint32_t)b[58] << 16) |
+		                        ((uint32_t)b[59] << 8) | b[60]);
+		if (cnt > 0)
+			total += cnt;
+		if (len > n - at - 12)
+			break;
+		at += 12 + (size_t)len;
+	}
+	return total > INT32_MAX ? INT32_MAX : (int32_t)total;
+}
+
+static uint64_t gwc_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void gwc_log(struct gwcheck *gw, const struct rejection *r)
+{
+	char line[1536];
+	rejections_log_line(r, line, sizeof line);
+	gw->log(gw->log_arg, line);
+}
+
+/* Metrics, rejections ring and log line for a finished batch. */
+static void gwc_report(struct gwc_ctx *c, uint64_t t0)
+{
+	struct gwcheck *gw = c->gw;
+	struct gwcheck_verdict *v = c->v;
+	enum metrics_outcome mo = METRICS_ACCEPTED;
+	switch (v->outcome) {
+	case GWCHECK_ACCEPT:
+		mo = v->unchecked ? METRICS_UNCHECKED : METRICS_ACCEPTED;
+		break;
+	case GWCHECK_REJECT:
+		mo = METRICS_REJECTED;
+		break;
+	case GWCHECK_RETRIABLE:
+		mo = METRICS_RETRIABLE;
+		break;
+	case GWCHECK_SHADOW_REJECT:
+		mo = METRICS_SHADOW_REJECTED;
+		break;
+	}
+	if (gw->met) {
+		metrics_batch(gw->met, c->topic, mo, (uint32_t)v->records, gwc_now_ns() - t0);
+		for (unsigned r = 1; r < GWCHECK_REASON_COUNT; r++)
+			if (c->reasons[r])
+				metrics_reason(gw->met, c->topic, r, c->reasons[r]);
+	}
+	struct rejection rj = {
+	    .topic = c->topic,
+	    .partition = c->in->partition,
+	    .client_id = c->in->client_id,
+	    .client_addr = c->in->client_addr,
+	    .shadow = v->outcome == GWCHECK_SHADOW_REJECT,
+	    .reason = gwcheck_reason_name(v->reason),
+	    .message = v->message,
+	    .records = v->records,
+	    .rejected = v->bad,
+	    .first = v->first_bad,
+	};
+	if (v->outcome == GWCHECK_REJECT || v->outcome == GWCHECK_SHADOW_REJECT) {
+		if (gw->rej)
+			rejections_add(gw->rej, &rj);
+		gwc_log(gw, &rj);
+	} else if (v->outcome == GWCHECK_RETRIABLE || (v->unchecked && c->s->uerr.code != SG_OK)) {
+		/* Outages: at most one line a second, saying how many were quiet. */
+		uint64_t sec = gwc_now_ns() / 1000000000u;
+		uint64_t last = atomic_load_explicit(&gw->retriable_logged_s, memory_order_relaxed);
+		if (sec != last &&
+		    atomic_compare_exchange_strong(&gw->retriable_logged_s, &last, sec)) {
+			uint64_t quiet = atomic_exchange(&gw->retriable_quiet, 0);
+			char msg[GWCHECK_MESSAGE_MAX + 96];
+			gwc_msg(msg, sizeof msg, "%s (%" PRIu64 " similar batches not logged)",
+			        c->s->uerr.msg, quiet);
+			rj.event = v->outcome == GWCHECK_RETRIABLE ? "retriable" : "unchecked";
+			rj.message = msg;
+			gwc_log(gw, &rj);
+		} else {
+			atomic_fetch_add_explicit(&gw->retriable_quiet, 1, memory_order_relaxed);
+		}
+	}
+}
+
+void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct gwcheck_input *in,
+                   struct gwcheck_verdict *v)
+{
+	uint64_t t0 = gwc_now_ns();
+	v->outcome = GWCHECK_ACCEPT;
+	v->code = SG_OK;
+	v->reason = GWCHECK_REASON_NONE;
+	v->records = 0;
+	v->bad = 0;
+	v->first_bad = -1;
+	v->unchecked = 0;
+	v->nerrors = 0;
+	v->message[0] = '\0';
+
+	gwc_sync_rules(gw, s);
+	struct gwc_ctx c = {.gw = gw, .s = s, .in = in, .v = v};
+	c.topic = in->topic ? in->topic : "";
+	c.rule = gwc_rule(s, c.topic);
+	error_clear(&s->uerr);
+
+	if (!in->records || in->len == 0) {
+		gwc_report(&c, t0);
+		return;
+	}
+	if (c.rule->mode == RULES_OFF) {
+		v->unchecked = 1;
+		v->records = gwc_count_records(in->records, in->len);
+		gwc_report(&c, t0);
+		return;
+	}
+	for (int part = 0; part < 2; part++) {
+		s->part[part].state = -2;
+		snprintf(s->part[part].subject, sizeof s->part[part].subject, "%.249s-%s", c.topic,
+		         gwc_part_name(part));
+	}
+
+	struct kreader r;
+	kreader_init(&r, in->records, in->len);
+	int retriable = 0;
+	while (!retriable && kreader_remaining(&r) > 0) {
+		struct records_batch b;
+		struct records_iter it;
+		struct records_record rec;
+		struct sg_error e = {0};
+		if (records_batch_parse(&b, &r, &e) != 0 ||
+		    records_iter_open(&it, &b, s->kc, &e) != 0) {
+			gwc_batch_bad(&c, &e, -1);
+			break;
+		}
+		if (b.control) {
+			/* Transaction markers are written by the broker, not
+			 * produced: nothing to validate. */
+			v->records += b.record_count;
+			continue;
+		}
+		int rc;
+		while ((rc = records_iter_next(&it, &rec, &e)) == 1) {
+			int32_t index = v->records++;
+			int res = GWC_OK, bad_part = 0;
+			for (int part = 0; part < 2 && res != GWC_BAD && res != GWC_UNAVAILABLE;
+			     part++) {
+				if (!(c.rule->parts & (part ? RULES_PART_KEY : RULES_PART_VALUE)))
+					continue;
+				int pr = gwc_part(&c, part, part ? rec.key : rec.value);
+				if (pr == GWC_UNCHECKED)
+					v->unchecked = 1;
+				else if (pr != GWC_OK)
+					res = pr;
+				bad_part = part;
+			}
+			if (res == GWC_BAD) {
+				gwc_record_bad(&c, &rec, index, bad_part);
+			} else if (res == GWC_UNAVAILABLE) {
+				if (c.rule->fail_open) {
+					v->unchecked = 1;
+				} else {
+					retriable = 1;
+					break;
+				}
+			}
+		}
+		if (rc < 0) {
+			gwc_batch_bad(&c, &e, v->records);
+			break;
+		}
+	}
+	gwc_release_ids(&c);
+	if (s->uerr.code != SG_OK && !c.batch_error && v->bad == 0 && !c.rule->fail_open)
+		retriable = 1; /* out of memory reading the batch */
+
+	if (v->bad > 0 || c.batch_error) {
+		v->outcome = c.rule->mode == RULES_ENFORCE ? GWCHECK_REJECT : GWCHECK_SHADOW_REJECT;
+		v->code = c.batch_error ? c.batch_error : SG_EINVALID_RECORD;
+		if (!c.batch_error) {
+			if (v->bad > 1)
+				gwc_msg(v->message, sizeof v->message,
+				        "%s (and %" PRId32 " more bad records)",
+				        v->errors[0].message, v->bad - 1);
+			else
+				gwc_msg(v->message, sizeof v->message, "%s", v->errors[0].message);
+		}
+	} else if (retriable) {
+		if (c.rule->mode == RULES_ENFORCE) {
+			v->outcome = GWCHECK_RETRIABLE;
+			v->code = SG_EUNAVAILABLE;
+			v->reason = GWCHECK_REASON_UNAVAILABLE;
+			gwc_msg(v->message, sizeof v->message, "%s", s->uerr.msg);
+		} else {
+			v->unchecked = 1;
+		}
+	}
+	if (s->uerr.code != SG_OK && v->outcome == GWCHECK_ACCEPT)
+		v->unchecked = 1;
+	gwc_report(&c, t0);
+}
+
+char *gwcheck_metrics_text(struct gwcheck *gw, size_t *len)
+{
+	if (!gw->met)
+		return NULL;
+	struct metrics_extra x = {0};
+	struct schemasource_stats ss;
+	schemasource_stats(gw->ss, &ss);
+	x.has_cache = 1;
+	x.cache_hits = ss.hits;
+	x.cache_fetches = ss.fetches;
+	x.cache_fetch_errors = ss.fetch_errors;
+	x.cache_stale = ss.stale_served;
+	x.cache_evictions = ss.evictions;
+	x.cache_entries = ss.id_entries;
+	x.cache_bytes = ss.id_bytes;
+	if (gw->dl) {
+		struct deadletter_stats d;
+		deadletter_stats(gw->dl, &d);
+		x.has_dead_letter = 1;
+		x.dl_queued = d.queued;
+		x.dl_delivered = d.delivered;
+		x.dl_failed = d.failed;
+		x.dl_dropped = d.dropped;
+	}
+	if (gw->rej) {
+		x.has_rejections = 1;
+		x.rejections = rejections_total(gw->rej);
+	}
+	return metrics_render(gw->met, &x, len);
+}

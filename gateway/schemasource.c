@@ -1,0 +1,1303 @@
+/* gateway/schemasource.c: schema lookups with caches (see schemasource.h).
+ *
+ * Locks: `lock` (a rwlock) guards the three tables; fresh hits take it for
+ * reading. `fmu` guards the in-flight list, its condition variable and the
+ * last fetch error. A fetch runs with neither held. Entries of the id table
+ * are reference counted: the table holds one reference while an entry is in
+ * it, each caller of schemasource_schema() one more.
+ */
+#include "gateway/schemasource.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compat/avsc.h"
+#include "compat/avvalid.h"
+#include "registry/regclient.h"
+
+#define SS_ID_BUCKETS      4096u
+#define SS_SUBJECT_BUCKETS 1024u
+/* Fixed cost counted for each cached schema, and the factor applied to its
+ * text (and its references' texts) to estimate the parsed model's size. */
+#define SS_ENTRY_BYTES 1024u
+#define SS_TEXT_FACTOR 16u
+
+struct ss_id {
+	struct schemasource_schema pub; /* first: pub pointers convert back */
+	int64_t id;
+	int missing;         /* the registry has no such id (a negative entry) */
+	int cached;          /* still in the table */
+	uint64_t fetched_ms; /* for negative entries */
+	atomic_uint refs;
+	atomic_uint_fast64_t used; /* LRU tick */
+	size_t bytes;
+	struct schema *schema;
+	struct schema **deps; /* referenced schemas, freed after `schema` */
+	size_t ndeps;
+	struct avvalid *av;
+	char *record_name;
+	char *unusable;
+	struct ss_id *next;
+};
+
+struct ss_latest {
+	char *subject;
+	int found;
+	int64_t id;
+	int version;
+	uint64_t fetched_ms;
+	struct ss_latest *next;
+};
+
+struct ss_pair {
+	char *subject;
+	int version;
+};
+
+struct ss_idsub {
+	int64_t id;
+	int found; /* the id exists */
+	struct ss_pair *pairs;
+	size_t npairs;
+	uint64_t fetched_ms;
+	struct ss_idsub *next;
+};
+
+enum ss_kind { SS_KIND_ID, SS_KIND_LATEST, SS_KIND_IDSUB };
+
+struct ss_flight {
+	enum ss_kind kind;
+	int64_t id;
+	const char *subject; /* borrowed from the leader's caller */
+	int done;
+	int rc;
+	struct sg_error err;
+	unsigned users;
+	struct ss_flight *next;
+};
+
+struct schemasource {
+	struct schemasource_backend be;
+	struct schemasource_options o;
+
+	pthread_rwlock_t lock;
+	struct ss_id *ids[SS_ID_BUCKETS];
+	size_t id_entries, id_bytes;
+	struct ss_latest *latest[SS_SUBJECT_BUCKETS];
+	size_t nlatest;
+	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
+	size_t nidsubs;
+	atomic_uint_fast64_t tick;
+
+	pthread_mutex_t fmu;
+	pthread_cond_t fcond;
+	struct ss_flight *flights;
+	char last_error[SG_ERROR_MSG_MAX];
+	atomic_uint_fast64_t down_until;
+
+	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served, evictions;
+};
+
+/* ---- time and hashing ---- */
+
+static uint64_t ss_now(const struct schemasource *ss)
+{
+	if (ss->o.clock_ms)
+		return ss->o.clock_ms(ss->o.clock_arg);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static unsigned ss_hash_id(int64_t id)
+{
+	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+	return (unsigned)(x >> 40);
+}
+
+static unsigned ss_hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static void ss_count(atomic_uint_fast64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* ---- id entries ---- */
+
+static void ss_id_free(struct ss_id *e)
+{
+	avvalid_free(e->av);
+	schema_free(e->schema);
+	for (size_t i = e->ndeps; i-- > 0;)
+		schema_free(e->deps[i]);
+	free(e->deps);
+	free(e->record_name);
+	free(e->unusable);
+	free(e);
+}
+
+static void ss_id_put(struct ss_id *e)
+{
+	if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+		ss_id_free(e);
+}
+
+static struct ss_id *ss_id_find(struct schemasource *ss, int64_t id)
+{
+	for (struct ss_id *e = ss->ids[ss_hash_id(id) % SS_ID_BUCKETS]; e; e = e->next)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+/* Unlinks `e` from the table (write lock held) and drops the table's hold. */
+static void ss_id_unlink(struct schemasource *ss, struct ss_id *e)
+{
+	struct ss_id **pp = &ss->ids[ss_hash_id(e->id) % SS_ID_BUCKETS];
+	while (*pp && *pp != e)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = e->next;
+	e->cached = 0;
+	ss->id_entries--;
+	ss->id_bytes -= e->bytes;
+	ss_id_put(e);
+}
+
+/* Drops least recently used entries (never `keep`) until the table fits its
+ * budget. Write lock held. Evictions are rare (a registered schema is cached
+ * for good), so a scan per victim is acceptable. */
+static void ss_id_evict(struct schemasource *ss, const struct ss_id *keep)
+{
+	while (ss->id_bytes > ss->o.id_cache_bytes && ss->id_entries > 1) {
+		struct ss_id *victim = NULL;
+		uint64_t oldest = UINT64_MAX;
+		for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
+			for (struct ss_id *e = ss->ids[b]; e; e = e->next) {
+				uint64_t u = atomic_load_explicit(&e->used, memory_order_relaxed);
+				if (e != keep && u < oldest) {
+					oldest = u;
+					victim = e;
+				}
+			}
+		if (!victim)
+			return;
+		ss_id_unlink(ss, victim);
+		ss_count(&ss->evictions);
+	}
+}
+
+/* Puts `e` in the table (replacing an entry for the same id) and takes a
+ * hold for the caller. Write lock held. */
+static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
+{
+	struct ss_id *old = ss_id_find(ss, e->id);
+	if (old)
+		ss_id_unlink(ss, old);
+	unsigned b = ss_hash_id(e->id) % SS_ID_BUCKETS;
+	e->next = ss->ids[b];
+	ss->ids[b] = e;
+	e->cached = 1;
+	atomic_store_explicit(&e->refs, 2, memory_order_relaxed);
+	atomic_store_explicit(&e->used, atomic_fetch_add(&ss->tick, 1), memory_order_relaxed);
+	ss->id_entries++;
+	ss->id_bytes += e->bytes;
+	ss_id_evict(ss, e);
+}
+
+/* ---- subject tables ---- */
+
+static struct ss_latest *ss_latest_find(struct schemasource *ss, const char *subject)
+{
+	for (struct ss_latest *e = ss->latest[ss_hash_str(subject) % SS_SUBJECT_BUCKETS]; e;
+	     e = e->next)
+		if (strcmp(e->subject, subject) == 0)
+			return e;
+	return NULL;
+}
+
+static void ss_latest_remove(struct schemasource *ss, struct ss_latest *e)
+{
+	struct ss_latest **pp = &ss->latest[ss_hash_str(e->subject) % SS_SUBJECT_BUCKETS];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	free(e->subject);
+	free(e);
+	ss->nlatest--;
+}
+
+static void ss_idsub_free(struct ss_idsub *e)
+{
+	for (size_t i = 0; i < e->npairs; i++)
+		free(e->pairs[i].subject);
+	free(e->pairs);
+	free(e);
+}
+
+static struct ss_idsub *ss_idsub_find(struct schemasource *ss, int64_t id)
+{
+	for (struct ss_idsub *e = ss->idsubs[ss_hash_id(id) % SS_SUBJECT_BUCKETS]; e; e = e->next)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+static void ss_idsub_remove(struct schemasource *ss, struct ss_idsub *e)
+{
+	struct ss_idsub **pp = &ss->idsubs[ss_hash_id(e->id) % SS_SUBJECT_BUCKETS];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	ss_idsub_free(e);
+	ss->nidsubs--;
+}
+
+/* Makes room for one more latest entry: expired ones go first, then the
+ * oldest. Write lock held. */
+static void ss_latest_room(struct schemasource *ss, uint64_t now)
+{
+	if (ss->nlatest < ss->o.max_subjects)
+		return;
+	struct ss_latest *oldest = NULL;
+	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
+		struct ss_latest *e = ss->latest[b];
+		while (e) {
+			struct ss_latest *next = e->next;
+			if (now - e->fetched_ms >= ss->o.latest_ttl_ms)
+				ss_latest_remove(ss, e);
+			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
+				oldest = e;
+			e = next;
+		}
+	}
+	if (ss->nlatest >= ss->o.max_subjects && oldest)
+		ss_latest_remove(ss, oldest);
+}
+
+static void ss_idsub_room(struct schemasource *ss, uint64_t now)
+{
+	if (ss->nidsubs < ss->o.max_ids)
+		return;
+	struct ss_idsub *oldest = NULL;
+	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
+		struct ss_idsub *e = ss->idsubs[b];
+		while (e) {
+			struct ss_idsub *next = e->next;
+			if (now - e->fetched_ms >= ss->o.subjects_ttl_ms)
+				ss_idsub_remove(ss, e);
+			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
+				oldest = e;
+			e = next;
+		}
+	}
+	if (ss->nidsubs >= ss->o.max_ids && oldest)
+		ss_idsub_remove(ss, oldest);
+}
+
+/* ---- single flight ---- */
+
+/* Joins the fetch of (kind, id, subject) in progress, waiting for its end
+ * (returns 0: read fl->rc and fl->err, then ss_flight_put()), or starts one
+ * (returns 1: fetch, then ss_flight_end()). */
+static int ss_flight_begin(struct schemasource *ss, enum ss_kind kind, int64_t id,
+                           const char *subject, struct ss_flight **out)
+{
+	pthread_mutex_lock(&ss->fmu);
+	for (struct ss_flight *f = ss->flights; f; f = f->next) {
+		if (f->kind == kind && f->id == id &&
+		    (!subject || (f->subject && strcmp(f->subject, subject) == 0))) {
+			f->users++;
+			while (!f->done)
+				pthread_cond_wait(&ss->fcond, &ss->fmu);
+			pthread_mutex_unlock(&ss->fmu);
+			*out = f;
+			return 0;
+		}
+	}
+	struct ss_flight *f = calloc(1, sizeof *f);
+	if (f) {
+		f->kind = kind;
+		f->id = id;
+		f->subject = subject;
+		f->users = 1;
+		f->next = ss->flights;
+		ss->flights = f;
+	}
+	pthread_mutex_unlock(&ss->fmu);
+	*out = f; /* NULL when out of memory: the caller fetches alone */
+	return 1;
+}
+
+static void ss_flight_put(struct schemasource *ss, struct ss_flight *f)
+{
+	pthread_mutex_lock(&ss->fmu);
+	int last = --f->users == 0;
+	pthread_mutex_unlock(&ss->fmu);
+	if (last)
+		free(f);
+}
+
+static void ss_flight_end(struct schemasource *ss, struct ss_flight *f, int rc,
+                          const struct sg_error *err)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&ss->fmu);
+	struct ss_flight **pp = &ss->flights;
+	while (*pp != f)
+		pp = &(*pp)->next;
+	*pp = f->next;
+	f->subject = NULL; /* the leader's string is about to go */
+	f->done = 1;
+	f->rc = rc;
+	if (err)
+		f->err = *err;
+	pthread_cond_broadcast(&ss->fcond);
+	pthread_mutex_unlock(&ss->fmu);
+	ss_flight_put(ss, f);
+}
+
+/* ---- calling the backend ---- */
+
+/* Fails at once while the registry is known to be down. */
+static int ss_backoff(struct schemasource *ss, struct sg_error *err)
+{
+	uint64_t until = atomic_load_explicit(&ss->down_until, memory_order_relaxed);
+	if (until == 0 || ss_now(ss) >= until)
+		return 0;
+	pthread_mutex_lock(&ss->fmu);
+	error_set(err, SG_EUNAVAILABLE, "schema registry unavailable (retrying shortly): %s",
+	          ss->last_error);
+	pthread_mutex_unlock(&ss->fmu);
+	return -1;
+}
+
+/* Records the outcome of a backend call. Failures the caller makes itself
+ * (SG_ENOMEM, SG_ELIMIT from a callback) pass through as they are; any other
+ * failure starts a backoff and becomes SG_EUNAVAILABLE, keeping its message. */
+static int ss_called(struct schemasource *ss, int rc, struct sg_error *local, struct sg_error *err)
+{
+	ss_count(&ss->fetches);
+	if (rc >= 0) {
+		atomic_store_explicit(&ss->down_until, 0, memory_order_relaxed);
+		return rc;
+	}
+	if (local->code == SG_ENOMEM || local->code == SG_ELIMIT) {
+		error_set(err, local->code, "%s", local->msg);
+		return -1;
+	}
+	ss_count(&ss->fetch_errors);
+	if (local->code == SG_OK)
+		error_set(local, SG_EUNAVAILABLE, "schema registry lookup failed");
+	pthread_mutex_lock(&ss->fmu);
+	snprintf(ss->last_error, sizeof ss->last_error, "%s", local->msg);
+	pthread_mutex_unlock(&ss->fmu);
+	atomic_store_explicit(&ss->down_until, ss_now(ss) + ss->o.backoff_ms, memory_order_relaxed);
+	error_set(err, SG_EUNAVAILABLE, "%s", local->msg);
+	return -1;
+}
+
+/* A schema's text, copied out of a backend callback. */
+struct ss_copy {
+	int64_t id;
+	int version;
+	enum schema_type type;
+	char *text;
+	size_t len;
+	struct schemasource_ref *refs;
+	size_t nrefs;
+};
+
+static void ss_copy_clear(struct ss_copy *c)
+{
+	free(c->text);
+	for (size_t i = 0; i < c->nrefs; i++) {
+		free((char *)c->refs[i].name);
+		free((char *)c->refs[i].subject);
+	}
+	free(c->refs);
+	memset(c, 0, sizeof *c);
+}
+
+static int ss_copy_fn(void *arg, const struct schemasource_text *t, struct sg_error *err)
+{
+	struct ss_copy *c = arg;
+	ss_copy_clear(c);
+	c->id = t->id;
+	c->version = t->version;
+	c->type = t->type;
+	c->len = t->len;
+	c->text = malloc(t->len + 1);
+	if (!c->text)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	memcpy(c->text, t->text, t->len);
+	c->text[t->len] = '\0';
+	if (t->nrefs > SCHEMASOURCE_REF_MAX)
+		return error_set(err, SG_ELIMIT, "schema %" PRId64 " has more than %d references",
+		                 t->id, SCHEMASOURCE_REF_MAX);
+	if (t->nrefs) {
+		c->refs = calloc(t->nrefs, sizeof *c->refs);
+		if (!c->refs)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		for (size_t i = 0; i < t->nrefs; i++) {
+			c->refs[i].name = strdup(t->refs[i].name ? t->refs[i].name : "");
+			c->refs[i].subject = strdup(t->refs[i].subject ? t->refs[i].subject : "");
+			c->refs[i].version = t->refs[i].version;
+			c->nrefs = i + 1;
+			if (!c->refs[i].name || !c->refs[i].subject)
+				return error_set(err, SG_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* What parsing a schema tree collects. */
+struct ss_build {
+	struct schemasource *ss;
+	struct schema **deps;
+	size_t ndeps, cap;
+	size_t text_bytes;
+	size_t fetched; /* references fetched so far */
+};
+
+/* Parses `c` with its references fetched and parsed first. Returns the
+ * schema, or NULL with `err`: SG_EUNAVAILABLE when a fetch failed (the whole
+ * lookup fails), anything else when the schema cannot be used. */
+static struct schema *ss_parse_tree(struct ss_build *b, const struct ss_copy *c, int depth,
+                                    struct sg_error *err)
+{
+	struct schemasource *ss = b->ss;
+	b->text_bytes += c->len;
+	if (depth > SCHEMASOURCE_REF_DEPTH) {
+		error_set(err, SG_ELIMIT, "references nest deeper than %d", SCHEMASOURCE_REF_DEPTH);
+		return NULL;
+	}
+	struct schema_ref *refs = c->nrefs ? calloc(c->nrefs, sizeof *refs) : NULL;
+	if (c->nrefs && !refs) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	struct schema *s = NULL;
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct schemasource_ref *r = &c->refs[i];
+		if (++b->fetched > SCHEMASOURCE_REF_MAX) {
+			error_set(err, SG_ELIMIT, "more than %d references in all",
+			          SCHEMASOURCE_REF_MAX);
+			goto out;
+		}
+		if (ss_backoff(ss, err))
+			goto out;
+		struct ss_copy dep = {0};
+		struct sg_error local = {0};
+		int rc = ss->be.subject_version(ss->be.ctx, r->subject, r->version, ss_copy_fn,
+		                                &dep, &local);
+		if (ss_called(ss, rc, &local, err) < 0) {
+			ss_copy_clear(&dep);
+			goto out;
+		}
+		if (rc == 0) {
+			ss_copy_clear(&dep);
+			error_set(err, SG_EINVALID_SCHEMA,
+			          "reference \"%s\": subject \"%s\" has no version %d", r->name,
+			          r->subject, r->version);
+			goto out;
+		}
+		struct schema *d = ss_parse_tree(b, &dep, depth + 1, err);
+		ss_copy_clear(&dep);
+		if (!d)
+			goto out;
+		if (b->ndeps == b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 4;
+			struct schema **n = realloc(b->deps, cap * sizeof *n);
+			if (!n) {
+				schema_free(d);
+				error_set(err, SG_ENOMEM, "out of memory");
+				goto out;
+			}
+			b->deps = n;
+			b->cap = cap;
+		}
+		b->deps[b->ndeps++] = d;
+		refs[i].name = r->name;
+		refs[i].schema = d;
+	}
+	s = schema_parse(c->type, c->text, c->len, refs, c->nrefs, err);
+out:
+	free(refs);
+	return s;
+}
+
+/* Builds the cache entry for a fetched schema: parse, compile, name. Only a
+ * failed fetch of a reference (SG_EUNAVAILABLE) or SG_ENOMEM fails it; any
+ * other problem makes an entry whose schema is unusable. */
+static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_copy *c,
+                                    struct sg_error *err)
+{
+	struct ss_id *e = calloc(1, sizeof *e);
+	if (!e) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	e->id = c->id;
+	e->pub.id = c->id;
+	e->pub.type = c->type;
+	struct ss_build b = {.ss = ss};
+	struct sg_error perr = {0};
+	e->schema = ss_parse_tree(&b, c, 0, &perr);
+	e->deps = b.deps;
+	e->ndeps = b.ndeps;
+	if (!e->schema && (perr.code == SG_EUNAVAILABLE || perr.code == SG_ENOMEM)) {
+		error_set(err, perr.code, "%s", perr.msg);
+		ss_id_free(e);
+		return NULL;
+	}
+	int nomem = 0;
+	if (e->schema && schema_type(e->schema) == SCHEMA_AVRO) {
+		const struct avsc_schema *av = schema_avro(e->schema);
+		e->av = avvalid_compile(av, &perr);
+		if (e->av) {
+			const struct avsc_node *root = avsc_root(av);
+			const char *name = avsc_fullname(root);
+			e->record_name = strdup(name ? name : avsc_kind_name(avsc_kind(root)));
+			nomem = !e->record_name;
+		} else {
+			nomem = perr.code == SG_ENOMEM;
+		}
+	} else if (e->schema && schema_type(e->schema) == SCHEMA_JSON) {
+		const json_t *title = json_object_get(schema_json(e->schema), "title");
+		if (json_is_string(title)) {
+			e->record_name =
+			    strndup(json_string_value(title), json_string_length(title));
+			nomem = !e->record_name;
+		}
+		e->pub.json = schema_json_validator(e->schema);
+	}
+	if (!nomem && (!e->schema || (schema_type(e->schema) == SCHEMA_AVRO && !e->av))) {
+		e->unusable = strdup(perr.code ? perr.msg : "the schema cannot be parsed");
+		nomem = !e->unusable;
+		avvalid_free(e->av);
+		e->av = NULL;
+		schema_free(e->schema);
+		e->schema = NULL;
+		e->pub.json = NULL;
+		free(e->record_name);
+		e->record_name = NULL;
+	}
+	if (nomem) {
+		ss_id_free(e);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	e->pub.schema = e->schema;
+	e->pub.avro = e->av;
+	e->pub.record_name = e->record_name;
+	e->pub.unusable = e->unusable;
+	e->bytes = SS_ENTRY_BYTES + b.text_bytes * SS_TEXT_FACTOR +
+	           (e->av ? avvalid_program_size(e->av) * 16u : 0);
+	return e;
+}
+
+/* An entry for a schema whose fetch itself says it cannot be used (a
+ * callback's SG_ELIMIT: too many references). */
+static struct ss_id *ss_unusable_entry(int64_t id, const struct sg_error *why)
+{
+	struct ss_id *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->id = id;
+	e->pub.id = id;
+	e->unusable = strdup(why->msg);
+	if (!e->unusable) {
+		free(e);
+		return NULL;
+	}
+	e->pub.unusable = e->unusable;
+	e->bytes = SS_ENTRY_BYTES;
+	return e;
+}
+
+/* ---- lookups ---- */
+
+int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
+                        struct sg_error *err)
+{
+	*out = NULL;
+	struct sg_error ferr = {0};
+	for (int round = 0;; round++) {
+		uint64_t now = ss_now(ss);
+		pthread_rwlock_rdlock(&ss->lock);
+		struct ss_id *e = ss_id_find(ss, id);
+		if (e && (!e->missing || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
+			int missing = e->missing;
+			if (!missing) {
+				atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+				atomic_store_explicit(
+				    &e->used,
+				    atomic_fetch_add_explicit(&ss->tick, 1, memory_order_relaxed),
+				    memory_order_relaxed);
+				*out = &e->pub;
+			}
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return missing ? 0 : 1;
+		}
+		pthread_rwlock_unlock(&ss->lock);
+
+		struct ss_flight *fl = NULL;
+		if (round < 3 && ss_flight_begin(ss, SS_KIND_ID, id, NULL, &fl) == 0) {
+			int rc = fl->rc;
+			ferr = fl->err;
+			ss_flight_put(ss, fl);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		struct ss_copy c = {0};
+		struct sg_error local = {0};
+		int rc = ss_backoff(ss, &ferr);
+		if (rc == 0) {
+			rc = ss->be.schema_by_id(ss->be.ctx, id, ss_copy_fn, &c, &local);
+			rc = ss_called(ss, rc, &local, &ferr);
+		}
+		struct ss_id *ne = NULL;
+		if (rc == 1) {
+			c.id = id;
+			ne = ss_build_entry(ss, &c, &ferr);
+			if (!ne)
+				rc = -1;
+		} else if (rc < 0 && ferr.code == SG_ELIMIT) {
+			ne = ss_unusable_entry(id, &ferr);
+			rc = ne ? 1 : -1;
+		} else if (rc == 0) {
+			ne = calloc(1, sizeof *ne);
+			if (ne) {
+				ne->id = id;
+				ne->missing = 1;
+				ne->fetched_ms = ss_now(ss);
+			}
+		}
+		ss_copy_clear(&c);
+		if (ne) {
+			pthread_rwlock_wrlock(&ss->lock);
+			ss_id_insert(ss, ne);
+			pthread_rwlock_unlock(&ss->lock);
+		}
+		ss_flight_end(ss, fl, rc, &ferr);
+		if (rc == 1) {
+			*out = &ne->pub;
+			return 1;
+		}
+		if (ne)
+			ss_id_put(ne);
+		if (rc == 0)
+			return 0;
+		break;
+	}
+	/* A negative entry is not served stale: the id may exist by now. */
+	if (ferr.code == SG_OK)
+		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
+	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
+	return -1;
+}
+
+void schemasource_release(struct schemasource *ss, const struct schemasource_schema *s)
+{
+	(void)ss;
+	if (s)
+		ss_id_put((struct ss_id *)(void *)s);
+}
+
+/* Adds the schema of a latest lookup to the id cache when it is not there,
+ * so the lookup by id that usually follows costs nothing. */
+static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
+{
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_id *e = ss_id_find(ss, c->id);
+	int have = e && !e->missing;
+	pthread_rwlock_unlock(&ss->lock);
+	if (have)
+		return;
+	struct sg_error err = {0};
+	struct ss_id *ne = ss_build_entry(ss, c, &err);
+	if (!ne)
+		return;
+	pthread_rwlock_wrlock(&ss->lock);
+	e = ss_id_find(ss, c->id);
+	if (e && !e->missing) {
+		pthread_rwlock_unlock(&ss->lock);
+		ss_id_free(ne);
+		return;
+	}
+	ss_id_insert(ss, ne);
+	pthread_rwlock_unlock(&ss->lock);
+	ss_id_put(ne);
+}
+
+int schemasource_latest(struct schemasource *ss, const char *subject,
+                        struct schemasource_latest *out, struct sg_error *err)
+{
+	struct sg_error ferr = {0};
+	if (strlen(subject) > SCHEMASOURCE_SUBJECT_MAX)
+		return 0;
+	for (int round = 0;; round++) {
+		uint64_t now = ss_now(ss);
+		pthread_rwlock_rdlock(&ss->lock);
+		struct ss_latest *e = ss_latest_find(ss, subject);
+		if (e && now - e->fetched_ms < ss->o.latest_ttl_ms) {
+			int found = e->found;
+			out->id = e->id;
+			out->version = e->version;
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return found;
+		}
+		pthread_rwlock_unlock(&ss->lock);
+
+		struct ss_flight *fl = NULL;
+		if (round < 3 && ss_flight_begin(ss, SS_KIND_LATEST, 0, subject, &fl) == 0) {
+			int rc = fl->rc;
+			ferr = fl->err;
+			ss_flight_put(ss, fl);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		struct ss_copy c = {0};
+		struct sg_error local = {0};
+		int rc = ss_backoff(ss, &ferr);
+		if (rc == 0) {
+			rc =
+			    ss->be.subject_version(ss->be.ctx, subject, -1, ss_copy_fn, &c, &local);
+			rc = ss_called(ss, rc, &local, &ferr);
+		}
+		if (rc >= 0) {
+			if (rc == 1)
+				ss_latest_seed(ss, &c);
+			struct ss_latest *ne = calloc(1, sizeof *ne);
+			char *dup = strdup(subject);
+			pthread_rwlock_wrlock(&ss->lock);
+			struct ss_latest *old = ss_latest_find(ss, subject);
+			if (old)
+				ss_latest_remove(ss, old);
+			if (ne && dup) {
+				ss_latest_room(ss, ss_now(ss));
+				ne->subject = dup;
+				ne->found = rc;
+				ne->id = c.id;
+				ne->version = c.version;
+				ne->fetched_ms = ss_now(ss);
+				unsigned b = ss_hash_str(subject) % SS_SUBJECT_BUCKETS;
+				ne->next = ss->latest[b];
+				ss->latest[b] = ne;
+				ss->nlatest++;
+			} else {
+				free(ne);
+				free(dup);
+			}
+			pthread_rwlock_unlock(&ss->lock);
+			out->id = c.id;
+			out->version = c.version;
+		}
+		ss_copy_clear(&c);
+		ss_flight_end(ss, fl, rc, &ferr);
+		if (rc >= 0)
+			return rc;
+		break;
+	}
+	/* Outage: a stale positive answer is served; a stale "no such subject"
+	 * is not (the subject may exist by now, and passing records unchecked
+	 * would be failing open). */
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_latest *e = ss_latest_find(ss, subject);
+	if (e && e->found) {
+		out->id = e->id;
+		out->version = e->version;
+		pthread_rwlock_unlock(&ss->lock);
+		ss_count(&ss->stale_served);
+		return 1;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (ferr.code == SG_OK)
+		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
+	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
+	return -1;
+}
+
+/* Looks for `subject` in an id's list. Returns 1 (setting *version), 0. */
+static int ss_pairs_find(const struct ss_idsub *e, const char *subject, int *version)
+{
+	for (size_t i = 0; i < e->npairs; i++)
+		if (strcmp(e->pairs[i].subject, subject) == 0) {
+			if (version)
+				*version = e->pairs[i].version;
+			return 1;
+		}
+	return 0;
+}
+
+struct ss_pairs {
+	struct ss_pair *pairs;
+	size_t n, cap;
+	int nomem;
+};
+
+static int ss_pairs_fn(void *arg, const char *subject, int version)
+{
+	struct ss_pairs *p = arg;
+	if (p->n >= SCHEMASOURCE_ID_SUBJECTS_MAX)
+		return 0;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4;
+		struct ss_pair *n = realloc(p->pairs, cap * sizeof *n);
+		if (!n) {
+			p->nomem = 1;
+			return -1;
+		}
+		p->pairs = n;
+		p->cap = cap;
+	}
+	p->pairs[p->n].subject = strdup(subject);
+	if (!p->pairs[p->n].subject) {
+		p->nomem = 1;
+		return -1;
+	}
+	p->pairs[p->n++].version = version;
+	return 0;
+}
+
+int schemasource_registered(struct schemasource *ss, int64_t id, const char *subject, int *version,
+                            struct sg_error *err)
+{
+	struct sg_error ferr = {0};
+	for (int round = 0;; round++) {
+		uint64_t now = ss_now(ss);
+		pthread_rwlock_rdlock(&ss->lock);
+		struct ss_idsub *e = ss_idsub_find(ss, id);
+		if (e) {
+			uint64_t age = now - e->fetched_ms;
+			int in = e->found && ss_pairs_find(e, subject, version);
+			/* A fresh list answers; a subject missing from a list older
+			 * than recheck_ms is asked again (a registration since). */
+			if (age < ss->o.subjects_ttl_ms && (in || age < ss->o.recheck_ms)) {
+				pthread_rwlock_unlock(&ss->lock);
+				ss_count(&ss->hits);
+				return in;
+			}
+		}
+		pthread_rwlock_unlock(&ss->lock);
+
+		struct ss_flight *fl = NULL;
+		if (round < 3 && ss_flight_begin(ss, SS_KIND_IDSUB, id, NULL, &fl) == 0) {
+			int rc = fl->rc;
+			ferr = fl->err;
+			ss_flight_put(ss, fl);
+			if (rc < 0)
+				break;
+			if (rc == 0)
+				return 0;
+			/* The list was fetched: read it from the cache, without
+			 * fetching again for a subject it does not hold. */
+			pthread_rwlock_rdlock(&ss->lock);
+			e = ss_idsub_find(ss, id);
+			if (e) {
+				int in = e->found && ss_pairs_find(e, subject, version);
+				pthread_rwlock_unlock(&ss->lock);
+				return in;
+			}
+			pthread_rwlock_unlock(&ss->lock);
+			continue;
+		}
+		struct ss_pairs p = {0};
+		struct sg_error local = {0};
+		int rc = ss_backoff(ss, &ferr);
+		if (rc == 0) {
+			rc = ss->be.subjects_by_id(ss->be.ctx, id, ss_pairs_fn, &p, &local);
+			if (rc < 0 && p.nomem) {
+				local.code = SG_OK;
+				error_set(&local, SG_ENOMEM, "out of memory");
+			}
+			rc = ss_called(ss, rc, &local, &ferr);
+		}
+		int in = 0;
+		if (rc >= 0) {
+			struct ss_idsub *ne = calloc(1, sizeof *ne);
+			pthread_rwlock_wrlock(&ss->lock);
+			struct ss_idsub *old = ss_idsub_find(ss, id);
+			if (old)
+				ss_idsub_remove(ss, old);
+			if (ne) {
+				ss_idsub_room(ss, ss_now(ss));
+				ne->id = id;
+				ne->found = rc;
+				ne->pairs = p.pairs;
+				ne->npairs = p.n;
+				ne->fetched_ms = ss_now(ss);
+				unsigned b = ss_hash_id(id) % SS_SUBJECT_BUCKETS;
+				ne->next = ss->idsubs[b];
+				ss->idsubs[b] = ne;
+				ss->nidsubs++;
+				in = rc == 1 && ss_pairs_find(ne, subject, version);
+				p.pairs = NULL;
+				p.n = 0;
+			} else {
+				struct ss_idsub tmp = {
+				    .found = rc, .pairs = p.pairs, .npairs = p.n};
+				in = rc == 1 && ss_pairs_find(&tmp, subject, version);
+			}
+			pthread_rwlock_unlock(&ss->lock);
+		}
+		for (size_t i = 0; i < p.n; i++)
+			free(p.pairs[i].subject);
+		free(p.pairs);
+		ss_flight_end(ss, fl, rc, &ferr);
+		if (rc >= 0)
+			return in;
+		break;
+	}
+	/* Outage: a stale list may say yes; it may not say no. */
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_idsub *e = ss_idsub_find(ss, id);
+	if (e && e->found && ss_pairs_find(e, subject, version)) {
+		pthread_rwlock_unlock(&ss->lock);
+		ss_count(&ss->stale_served);
+		return 1;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (ferr.code == SG_OK)
+		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
+	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
+	return -1;
+}
+
+void schemasource_invalidate(struct schemasource *ss, const char *subject)
+{
+	pthread_rwlock_wrlock(&ss->lock);
+	if (subject) {
+		struct ss_latest *e = ss_latest_find(ss, subject);
+		if (e)
+			ss_latest_remove(ss, e);
+	} else {
+		for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
+			while (ss->latest[b])
+				ss_latest_remove(ss, ss->latest[b]);
+	}
+	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
+		while (ss->idsubs[b])
+			ss_idsub_remove(ss, ss->idsubs[b]);
+	/* Unknown ids may have been registered just now. */
+	for (unsigned b = 0; b < SS_ID_BUCKETS; b++) {
+		struct ss_id *e = ss->ids[b];
+		while (e) {
+			struct ss_id *next = e->next;
+			if (e->missing)
+				ss_id_unlink(ss, e);
+			e = next;
+		}
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	atomic_store_explicit(&ss->down_until, 0, memory_order_relaxed);
+}
+
+void schemasource_stats(struct schemasource *ss, struct schemasource_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->hits = atomic_load(&ss->hits);
+	out->fetches = atomic_load(&ss->fetches);
+	out->fetch_errors = atomic_load(&ss->fetch_errors);
+	out->stale_served = atomic_load(&ss->stale_served);
+	out->evictions = atomic_load(&ss->evictions);
+	pthread_rwlock_rdlock(&ss->lock);
+	out->id_entries = ss->id_entries;
+	out->id_bytes = ss->id_bytes;
+	pthread_rwlock_unlock(&ss->lock);
+}
+
+/* ---- opening and closing ---- */
+
+struct schemasource *schemasource_open(const struct schemasource_backend *b,
+                                       const struct schemasource_options *o, struct sg_error *err)
+{
+	if (!b || !b->schema_by_id || !b->subjects_by_id || !b->subject_version) {
+		error_set(err, SG_EINTERNAL, "schemasource: incomplete backend");
+		return NULL;
+	}
+	struct schemasource *ss = calloc(1, sizeof *ss);
+	if (!ss) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	ss->be = *b;
+	if (o)
+		ss->o = *o;
+	if (!ss->o.id_cache_bytes)
+		ss->o.id_cache_bytes = 64u << 20;
+	if (!ss->o.latest_ttl_ms)
+		ss->o.latest_ttl_ms = 5000;
+	if (!ss->o.subjects_ttl_ms)
+		ss->o.subjects_ttl_ms = 60000;
+	if (!ss->o.recheck_ms)
+		ss->o.recheck_ms = 1000;
+	if (!ss->o.negative_ttl_ms)
+		ss->o.negative_ttl_ms = 5000;
+	if (!ss->o.backoff_ms)
+		ss->o.backoff_ms = 1000;
+	if (!ss->o.max_subjects)
+		ss->o.max_subjects = 10000;
+	if (!ss->o.max_ids)
+		ss->o.max_ids = 10000;
+	pthread_rwlock_init(&ss->lock, NULL);
+	pthread_mutex_init(&ss->fmu, NULL);
+	pthread_cond_init(&ss->fcond, NULL);
+	return ss;
+}
+
+void schemasource_close(struct schemasource *ss)
+{
+	if (!ss)
+		return;
+	for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
+		while (ss->ids[b])
+			ss_id_unlink(ss, ss->ids[b]);
+	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
+		while (ss->latest[b])
+			ss_latest_remove(ss, ss->latest[b]);
+		while (ss->idsubs[b])
+			ss_idsub_remove(ss, ss->idsubs[b]);
+	}
+	if (ss->be.close)
+		ss->be.close(ss->be.ctx);
+	pthread_rwlock_destroy(&ss->lock);
+	pthread_mutex_destroy(&ss->fmu);
+	pthread_cond_destroy(&ss->fcond);
+	free(ss);
+}
+
+/* ---- the HTTP backend (registry/regclient) ---- */
+
+#define SS_HTTP_IDLE_MAX 64
+
+struct ss_http {
+	char *url;
+	long timeout_ms;
+	pthread_mutex_t mu;
+	struct regclient *idle[SS_HTTP_IDLE_MAX];
+	size_t nidle;
+};
+
+static struct regclient *ss_http_take(struct ss_http *h, struct sg_error *err)
+{
+	pthread_mutex_lock(&h->mu);
+	struct regclient *c = h->nidle ? h->idle[--h->nidle] : NULL;
+	pthread_mutex_unlock(&h->mu);
+	return c ? c : regclient_new(h->url, h->timeout_ms, err);
+}
+
+static void ss_http_give(struct ss_http *h, struct regclient *c)
+{
+	pthread_mutex_lock(&h->mu);
+	if (h->nidle < SS_HTTP_IDLE_MAX) {
+		h->idle[h->nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&h->mu);
+	regclient_free(c);
+}
+
+/* GETs `path`. Returns 1 with *out, 0 on a 404 whose code is one of
+ * `absent` (SG_OK-terminated list), -1 with `err`. */
+static int ss_http_get(struct ss_http *h, const char *path, const int *absent, json_t **out,
+                       struct sg_error *err)
+{
+	*out = NULL;
+	struct regclient *c = ss_http_take(h, err);
+	if (!c)
+		return -1;
+	struct sg_error local = {0};
+	int status = regclient_request(c, "GET", path, NULL, out, &local);
+	ss_http_give(h, c);
+	if (status >= 200 && status < 300 && *out)
+		return 1;
+	if (status == 404)
+		for (const int *a = absent; *a != SG_OK; a++)
+			if (local.code == *a) {
+				json_decref(*out);
+				*out = NULL;
+				return 0;
+			}
+	json_decref(*out);
+	*out = NULL;
+	if (local.code == SG_OK)
+		error_set(&local, SG_EUNAVAILABLE, "GET %s: HTTP %d without a JSON body", path,
+		          status);
+	error_set(err, SG_EUNAVAILABLE, "%s", local.msg);
+	return -1;
+}
+
+/* Reads a schema body ({schema, schemaType, references, id, version}) and
+ * passes it to `fn`. */
+static int ss_http_text(json_t *body, int64_t id, schemasource_text_fn fn, void *arg,
+                        struct sg_error *err)
+{
+	json_t *text = json_object_get(body, "schema");
+	json_t *type = json_object_get(body, "schemaType");
+	json_t *refs = json_object_get(body, "references");
+	if (!json_is_string(text))
+		return error_set(err, SG_EUNAVAILABLE, "registry answer without a schema");
+	struct schemasource_text t = {
+	    .id = json_is_integer(json_object_get(body, "id"))
+	              ? json_integer_value(json_object_get(body, "id"))
+	              : id,
+	    .version = (int)json_integer_value(json_object_get(body, "version")),
+	    .type = SCHEMA_AVRO,
+	    .text = json_string_value(text),
+	    .len = json_string_length(text),
+	};
+	if (json_is_string(type) && schema_type_parse(json_string_value(type), &t.type) != 0)
+		t.type = SCHEMA_PROTOBUF; /* unknown: refused when parsed */
+	size_t n = json_is_array(refs) ? json_array_size(refs) : 0;
+	if (n > SCHEMASOURCE_REF_MAX)
+		return error_set(err, SG_ELIMIT, "schema %" PRId64 " has more than %d references",
+		                 t.id, SCHEMASOURCE_REF_MAX);
+	struct schemasource_ref *r = n ? calloc(n, sizeof *r) : NULL;
+	if (n && !r)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(refs, i);
+		r[i].name = json_string_value(json_object_get(o, "name"));
+		r[i].subject = json_string_value(json_object_get(o, "subject"));
+		json_t *v = json_object_get(o, "version");
+		r[i].version = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+		if (!r[i].name || !r[i].subject) {
+			free(r);
+			return error_set(err, SG_EUNAVAILABLE,
+			                 "registry answer with a bad reference");
+		}
+	}
+	t.refs = r;
+	t.nrefs = n;
+	int rc = fn(arg, &t, err);
+	free(r);
+	return rc < 0 ? -1 : 1;
+}
+
+static int ss_http_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
+                         struct sg_error *err)
+{
+	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
+	char path[64];
+	snprintf(path, sizeof path, "/schemas/ids/%" PRId64, id);
+	json_t *body;
+	int rc = ss_http_get(ctx, path, absent, &body, err);
+	if (rc == 1)
+		rc = ss_http_text(body, id, fn, arg, err);
+	json_decref(body);
+	return rc;
+}
+
+static int ss_http_subjects(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
+                            struct sg_error *err)
+{
+	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
+	char path[64];
+	snprintf(path, sizeof path, "/schemas/ids/%" PRId64 "/versions", id);
+	json_t *body;
+	int rc = ss_http_get(ctx, path, absent, &body, err);
+	if (rc == 1) {
+		if (!json_is_array(body)) {
+			rc = error_set(err, SG_EUNAVAILABLE, "GET %s: not an array", path);
+		} else {
+			size_t i;
+			json_t *o;
+			json_array_foreach(body, i, o)
+			{
+				const char *s = json_string_value(json_object_get(o, "subject"));
+				json_t *v = json_object_get(o, "version");
+				if (!s || !json_is_integer(v))
+					continue;
+				if (fn(arg, s, (int)json_integer_value(v)) < 0) {
+					rc = error_set(err, SG_ENOMEM, "out of memory");
+					break;
+				}
+			}
+		}
+	}
+	json_decref(body);
+	return rc;
+}
+
+static int ss_http_version(void *ctx, const char *subject, int version, schemasource_text_fn fn,
+                           void *arg, struct sg_error *err)
+{
+	static const int absent[] = {SG_ESUBJECT_NOT_FOUND, SG_EVERSION_NOT_FOUND, SG_ENOTFOUND,
+	                             SG_OK};
+	char esc[3 * SCHEMASOURCE_SUBJECT_MAX + 1];
+	char path[sizeof esc + 64];
+	if (regclient_escape(subject, esc, sizeof esc) != 0)
+		return 0;
+	if (version < 0)
+		snprintf(path, sizeof path, "/subjects/%s/versions/latest", esc);
+	else
+		snprintf(path, sizeof path, "/subjects/%s/versions/%d?deleted=true", esc, version);
+	json_t *body;
+	int rc = ss_http_get(ctx, path, absent, &body, err);
+	if (rc == 1)
+		rc = ss_http_text(body, 0, fn, arg, err);
+	json_decref(body);
+	return rc;
+}
+
+static void ss_http_close(void *ctx)
+{
+	struct ss_http *h = ctx;
+	for (size_t i = 0; i < h->nidle; i++)
+		regclient_free(h->idle[i]);
+	pthread_mutex_destroy(&h->mu);
+	free(h->url);
+	free(h);
+}
+
+struct schemasource *schemasource_open_http(const char *url, long timeout_ms,
+                                            const struct schemasource_options *o,
+                                            struct sg_error *err)
+{
+	struct ss_http *h = calloc(1, sizeof *h);
+	if (!h || !(h->url = strdup(url))) {
+		free(h);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	h->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	pthread_mutex_init(&h->mu, NULL);
+	/* The first client initialises libcurl, on the caller's thread. */
+	h->idle[0] = regclient_new(url, h->timeout_ms, err);
+	if (!h->idle[0]) {
+		ss_http_close(h);
+		return NULL;
+	}
+	h->nidle = 1;
+	struct schemasource_backend b = {
+	    .schema_by_id = ss_http_by_id,
+	    .subjects_by_id = ss_http_subjects,
+	    .subject_version = ss_http_version,
+	    .close = ss_http_close,
+	    .ctx = h,
+	};
+	struct schemasource *ss = schemasource_open(&b, o, err);
+	if (!ss)
+		ss_http_close(h);
+	return ss;
+}
