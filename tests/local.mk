@@ -462,3 +462,117 @@ tests_unit_test_gwsource_SOURCES = tests/unit/test_gwsource.c
 tests_unit_test_gwsource_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_gwsource_LDADD = $(TEST_GWCHECK_LIBS)
 TESTS += tests/unit/test_gwrules tests/unit/test_gwcheck tests/unit/test_gwsource
+
+# schemagate check / register as data: tests/cli/cases/*.case played by
+# tests/cli/run.sh (format in tests/cli/README.md); tests/cli/help.sh checks the
+# --help of every command that `schemagate help` lists.
+CLI_CASES = \
+	tests/cli/cases/001-online-compatible-text.case \
+	tests/cli/cases/002-online-new-subject.case \
+	tests/cli/cases/003-online-incompatible-text.case \
+	tests/cli/cases/004-online-incompatible-json.case \
+	tests/cli/cases/005-online-incompatible-github.case \
+	tests/cli/cases/006-online-multi-problems.case \
+	tests/cli/cases/007-online-quiet-incompatible.case \
+	tests/cli/cases/008-online-quiet-compatible.case \
+	tests/cli/cases/009-online-subject-level-none.case \
+	tests/cli/cases/010-online-subject-level-forward.case \
+	tests/cli/cases/011-online-level-override-forward.case \
+	tests/cli/cases/012-online-level-override-backward.case \
+	tests/cli/cases/013-online-level-transitive.case \
+	tests/cli/cases/014-online-level-not-transitive.case \
+	tests/cli/cases/015-online-json-schema.case \
+	tests/cli/cases/016-online-json-schema-compatible.case \
+	tests/cli/cases/017-type-detect-content.case \
+	tests/cli/cases/018-type-forced-avro.case \
+	tests/cli/cases/019-type-forced-json.case \
+	tests/cli/cases/020-type-bad.case \
+	tests/cli/cases/021-online-type-change.case \
+	tests/cli/cases/022-online-level-type-change.case \
+	tests/cli/cases/030-map-all-compatible.case \
+	tests/cli/cases/031-map-mixed.case \
+	tests/cli/cases/032-map-mixed-json.case \
+	tests/cli/cases/033-map-mixed-github.case \
+	tests/cli/cases/034-map-missing-file.case \
+	tests/cli/cases/035-map-not-object.case \
+	tests/cli/cases/036-map-bad-value.case \
+	tests/cli/cases/037-map-broken.case \
+	tests/cli/cases/038-map-missing.case \
+	tests/cli/cases/039-map-with-subject.case \
+	tests/cli/cases/040-no-subject.case \
+	tests/cli/cases/041-two-files-online.case \
+	tests/cli/cases/042-missing-file.case \
+	tests/cli/cases/043-unparsable-schema.case \
+	tests/cli/cases/044-invalid-avro.case \
+	tests/cli/cases/045-unreachable.case \
+	tests/cli/cases/046-tls-failure.case \
+	tests/cli/cases/047-registry-404.case \
+	tests/cli/cases/048-env-registry.case \
+	tests/cli/cases/049-env-format.case \
+	tests/cli/cases/050-env-format-flag-wins.case \
+	tests/cli/cases/060-github-escape-property.case \
+	tests/cli/cases/061-github-escape-data.case \
+	tests/cli/cases/062-text-one-line-per-problem.case \
+	tests/cli/cases/063-json-weird-names.case \
+	tests/cli/cases/070-bad-flag.case \
+	tests/cli/cases/071-bad-format.case \
+	tests/cli/cases/072-bad-level.case \
+	tests/cli/cases/073-flag-missing-value.case \
+	tests/cli/cases/074-unknown-command.case \
+	tests/cli/cases/075-level-empty.case \
+	tests/cli/cases/100-offline-compatible.case \
+	tests/cli/cases/101-offline-incompatible-text.case \
+	tests/cli/cases/102-offline-incompatible-json.case \
+	tests/cli/cases/103-offline-github.case \
+	tests/cli/cases/104-offline-github-escape-data.case \
+	tests/cli/cases/105-offline-level-forward.case \
+	tests/cli/cases/106-offline-level-full.case \
+	tests/cli/cases/107-offline-transitive.case \
+	tests/cli/cases/108-offline-not-transitive.case \
+	tests/cli/cases/109-offline-json-schema.case \
+	tests/cli/cases/110-offline-quiet-compatible.case \
+	tests/cli/cases/111-offline-one-file.case \
+	tests/cli/cases/112-offline-with-subject.case \
+	tests/cli/cases/113-offline-missing-file.case \
+	tests/cli/cases/114-offline-unparsable.case \
+	tests/cli/cases/115-offline-type-mix.case \
+	tests/cli/cases/116-offline-ignores-registry.case \
+	tests/cli/cases/200-register-new.case \
+	tests/cli/cases/201-register-idempotent.case \
+	tests/cli/cases/202-register-second-version.case \
+	tests/cli/cases/203-register-incompatible.case \
+	tests/cli/cases/204-register-incompatible-github.case \
+	tests/cli/cases/205-register-json.case \
+	tests/cli/cases/206-register-json-refused.case \
+	tests/cli/cases/207-register-map.case \
+	tests/cli/cases/208-register-map-again.case \
+	tests/cli/cases/209-register-quiet.case \
+	tests/cli/cases/210-register-github-success.case \
+	tests/cli/cases/211-register-unparsable.case \
+	tests/cli/cases/212-register-missing-file.case \
+	tests/cli/cases/213-register-unreachable.case \
+	tests/cli/cases/214-register-no-level.case \
+	tests/cli/cases/215-register-no-offline.case \
+	tests/cli/cases/216-register-two-files.case \
+	tests/cli/cases/217-register-type-detect.case \
+	tests/cli/cases/218-register-map-stops-at-refusal.case
+CLI_FILES = \
+	tests/cli/files/broken.avsc \
+	tests/cli/files/map-bad-value.json \
+	tests/cli/files/map-broken.json \
+	tests/cli/files/map-missing-file.json \
+	tests/cli/files/map-mixed.json \
+	tests/cli/files/map-not-object.json \
+	tests/cli/files/not-avro.avsc \
+	tests/cli/files/orders-amount-string.json \
+	tests/cli/files/orders-multi.avsc \
+	tests/cli/files/orders-schema \
+	tests/cli/files/orders-v2-default.avsc \
+	tests/cli/files/orders-v2-nodefault.avsc \
+	tests/cli/files/orders-v2.json \
+	tests/cli/files/weird-v1.json \
+	tests/cli/files/weird-v2.json
+CLI_TESTS = tests/cli/run.sh tests/cli/help.sh
+TESTS += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS) $(CLI_CASES) $(CLI_FILES) tests/cli/README.md tests/cli/jsonget.py
+# end of tests/cli and tests/examples
