@@ -863,8 +863,7 @@ static int get_count(struct comp *c, const struct scaninfo *si, const char *kw, 
 		*out = (size_t)json_integer_value(v);
 		return 1;
 	}
-	if (json_is_real(v) && json_real_value(v) >= 0 &&
-	    jsvalue_is_integer(v, 1)) {
+	if (json_is_real(v) && json_real_value(v) >= 0 && jsvalue_real_is_whole(json_real_value(v))) {
 		double d = json_real_value(v);
 		*out = d >= 1e18 ? (size_t)-1 : (size_t)d;
 		return 1;
@@ -877,7 +876,7 @@ static int get_num(struct comp *c, const struct scaninfo *si, const char *kw, st
 	json_t *v = json_object_get(si->json, kw);
 	if (!v)
 		return 0;
-	if (jsvalue_num(v, out) < 0)
+	if (jsvalue_num_json(v, out) < 0)
 		return bad(c, si->loc, kw, "must be a number");
 	return 1;
 }
@@ -907,6 +906,23 @@ static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const ch
 	}
 	v->regexes[v->nregex++] = re;
 	return re;
+}
+
+/* A schema value ("const", "enum") as a document, compared with instances
+ * without conversions. Strings stay borrowed from the schema. */
+static const struct jsd *as_doc(struct comp *c, const struct scaninfo *si, const char *kw,
+				json_t *v)
+{
+	struct sg_error e;
+	error_clear(&e);
+	const struct jsd *d = jsd_from_json(&c->v->values, v, JSD_MAX_DEPTH, &e);
+	if (!d) {
+		if (e.code == SG_ENOMEM)
+			oom(c);
+		else
+			bad(c, si->loc, kw, "value nested too deep");
+	}
+	return d;
 }
 
 static int parse_type(struct comp *c, const struct scaninfo *si, json_t *t, unsigned *out)
@@ -1277,11 +1293,13 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			node->types = (uint8_t)types;
 		}
 		if (draft >= 6 && (v = json_object_get(s, "const")))
-			add_kw(&b, JSOP_CONST, "const")->u.value = v;
+			if (!(add_kw(&b, JSOP_CONST, "const")->u.value = as_doc(c, si, "const", v)))
+				return -1;
 		if ((v = json_object_get(s, "enum"))) {
 			if (!json_is_array(v))
 				return bad(c, si->loc, "enum", "must be an array");
-			add_kw(&b, JSOP_ENUM, "enum")->u.value = v;
+			if (!(add_kw(&b, JSOP_ENUM, "enum")->u.value = as_doc(c, si, "enum", v)))
+				return -1;
 		}
 		struct jsnum num;
 		int r;
@@ -1692,6 +1710,7 @@ void jscompile_release(struct jsonschema *v)
 	for (size_t i = 0; i < v->ndocs; i++)
 		json_decref(v->docs[i]);
 	free(v->docs);
+	jsd_arena_free(&v->values);
 	while (v->arena) {
 		struct jsarena *next = v->arena->next;
 		free(v->arena);

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "compat/error.h"
+#include "compat/jsdoc.h"
 #include "compat/jsonschema.h"
 #include "compat/jsregex.h"
 #include "compat/jsvalue.h"
@@ -32,7 +33,7 @@ enum jsop {
 	JSOP_REF,           /* u.node */
 	JSOP_DYNREF,        /* u.dynref: $dynamicRef (2020-12) */
 	JSOP_RECREF,        /* u.node: $recursiveRef (2019-09), static target */
-	JSOP_CONST,         /* u.value */
+	JSOP_CONST,         /* u.value (a document in v->values) */
 	JSOP_ENUM,          /* u.value: the array */
 	JSOP_MINIMUM,       /* u.num */
 	JSOP_MAXIMUM,
@@ -140,7 +141,7 @@ struct jskw {
 		struct jsnum num;
 		size_t count;
 		int format;
-		const json_t *value;
+		const struct jsd *value;
 		struct jsregex *re;
 		struct jsnode *node;
 		struct {
@@ -216,6 +217,7 @@ struct jsonschema {
 	struct jsregex **regexes;  /* owned */
 	size_t nregex, capregex;
 	_Atomic(struct jsregex_scratch *) scratch[JSCOMPILE_SCRATCH_SLOTS];
+	struct jsd_arena values;   /* "const" and "enum" values as documents */
 };
 
 /* Compiles `schema` into `v` (zeroed by the caller). Returns 0, or -1 with

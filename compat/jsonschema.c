@@ -13,7 +13,10 @@
  */
 #include "compat/jsonschema.h"
 
+#include <stdalign.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,7 @@
 #include "compat/jscompile.h"
 #include "compat/jsformat.h"
 #include "compat/jsmeta.h"
-#include "compat/jsparse.h"
+#include "compat/jsdoc.h"
 #include "compat/jsuri.h"
 
 /* The resources entered so far, innermost first. */
@@ -60,7 +63,7 @@ struct vctx {
 	struct jsregex_scratch *rx;
 };
 
-static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
+static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 		const struct ipath *p, struct ann *ann);
 
 /* --- annotations --- */
@@ -180,17 +183,11 @@ static void fail(struct vctx *c, const struct jsnode *n, const char *kw,
 static const char *num_render(const struct jsnum *n, char *buf, size_t cap)
 {
 	if (n->is_int) {
-		snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, n->i);
+		snprintf(buf, cap, "%" PRId64, n->i);
 		return buf;
 	}
-	json_t *tmp = json_real(n->d);
-	if (!tmp) {
-		snprintf(buf, cap, "%.17g", n->d);
-		return buf;
-	}
-	jsvalue_render(tmp, buf, cap);
-	json_decref(tmp);
-	return buf;
+	struct jsd tmp = {.type = JSD_REAL, .u.d = n->d};
+	return jsvalue_render(&tmp, buf, cap);
 }
 
 static const char *types_render(unsigned types, char *buf, size_t cap)
@@ -216,24 +213,24 @@ static const char *types_render(unsigned types, char *buf, size_t cap)
 
 /* --- keywords --- */
 
-static int type_ok(unsigned types, const json_t *x, int reals_are_ints)
+static int type_ok(unsigned types, const struct jsd *x, int reals_are_ints)
 {
-	switch (json_typeof(x)) {
-	case JSON_OBJECT: return (types & JST_OBJECT) != 0;
-	case JSON_ARRAY: return (types & JST_ARRAY) != 0;
-	case JSON_STRING: return (types & JST_STRING) != 0;
-	case JSON_INTEGER: return (types & (JST_INTEGER | JST_NUMBER)) != 0;
-	case JSON_REAL:
+	switch (x->type) {
+	case JSD_OBJECT: return (types & JST_OBJECT) != 0;
+	case JSD_ARRAY: return (types & JST_ARRAY) != 0;
+	case JSD_STRING: return (types & JST_STRING) != 0;
+	case JSD_INT: return (types & (JST_INTEGER | JST_NUMBER)) != 0;
+	case JSD_REAL:
 		if (types & JST_NUMBER)
 			return 1;
 		return (types & JST_INTEGER) && jsvalue_is_integer(x, reals_are_ints);
-	case JSON_TRUE:
-	case JSON_FALSE: return (types & JST_BOOLEAN) != 0;
+	case JSD_TRUE:
+	case JSD_FALSE: return (types & JST_BOOLEAN) != 0;
 	default: return (types & JST_NULL) != 0;
 	}
 }
 
-static int muted(struct vctx *c, const struct jsnode *n, const json_t *x,
+static int muted(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 		 const struct ipath *p, struct ann *ann)
 {
 	c->mute++;
@@ -242,13 +239,14 @@ static int muted(struct vctx *c, const struct jsnode *n, const json_t *x,
 	return r;
 }
 
-static int unique_items(struct vctx *c, const json_t *x, size_t *di, size_t *dj)
+static int unique_items(struct vctx *c, const struct jsd *x, size_t *di, size_t *dj)
 {
-	size_t n = json_array_size(x);
+	size_t n = x->n;
+	const struct jsd *it = x->u.items;
 	if (n <= 16) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = i + 1; j < n; j++)
-				if (jsvalue_equal(json_array_get(x, i), json_array_get(x, j))) {
+				if (jsvalue_equal(&it[i], &it[j])) {
 					*di = i, *dj = j;
 					return 0;
 				}
@@ -268,14 +266,14 @@ static int unique_items(struct vctx *c, const json_t *x, size_t *di, size_t *dj)
 		return 0;
 	}
 	for (size_t i = 0; i < n && ok; i++) {
-		h[i] = jsvalue_hash(json_array_get(x, i));
+		h[i] = jsvalue_hash(&it[i]);
 		for (size_t s = h[i] & (cap - 1);; s = (s + 1) & (cap - 1)) {
 			if (!slot[s]) {
 				slot[s] = i + 1;
 				break;
 			}
 			size_t j = slot[s] - 1;
-			if (h[j] == h[i] && jsvalue_equal(json_array_get(x, j), json_array_get(x, i))) {
+			if (h[j] == h[i] && jsvalue_equal(&it[j], &it[i])) {
 				*di = j, *dj = i;
 				ok = 0;
 				break;
@@ -288,14 +286,14 @@ static int unique_items(struct vctx *c, const json_t *x, size_t *di, size_t *dj)
 }
 
 static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const json_t *x, const struct ipath *p, struct ann *ann)
+		    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jsitems *it = k->u.items;
-	size_t len = json_array_size(x), i;
+	size_t len = (size_t)x->n, i;
 	int ok = 1;
 	for (i = 0; i < len && i < it->nprefix; i++) {
 		struct ipath cp = {p, NULL, 0, i};
-		if (!eval(c, it->prefix[i], json_array_get(x, i), &cp, NULL)) {
+		if (!eval(c, it->prefix[i], &x->u.items[i], &cp, NULL)) {
 			ok = 0;
 			if (quiet(c) || c->abort)
 				return 0;
@@ -312,7 +310,7 @@ static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k
 	}
 	for (; i < len; i++) {
 		struct ipath cp = {p, NULL, 0, i};
-		if (!eval(c, it->rest, json_array_get(x, i), &cp, NULL)) {
+		if (!eval(c, it->rest, &x->u.items[i], &cp, NULL)) {
 			ok = 0;
 			if (quiet(c) || c->abort)
 				return 0;
@@ -324,14 +322,14 @@ static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		       const json_t *x, const struct ipath *p, struct ann *ann)
+		       const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jscontains *ct = k->u.contains;
-	size_t len = json_array_size(x), count = 0;
+	size_t len = (size_t)x->n, count = 0;
 	int marking = ct->annotate && ann;
 	for (size_t i = 0; i < len && !c->abort; i++) {
 		struct ipath cp = {p, NULL, 0, i};
-		if (muted(c, ct->node, json_array_get(x, i), &cp, NULL)) {
+		if (muted(c, ct->node, &x->u.items[i], &cp, NULL)) {
 			count++;
 			if (marking)
 				ann_mark(ann, i);
@@ -356,17 +354,15 @@ static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw
 }
 
 static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const json_t *x, const struct ipath *p, struct ann *ann)
+		    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jsprops *P = k->u.props;
-	json_t *obj = (json_t *)x;
 	int ok = 1;
-	size_t i = 0;
 	uint64_t seen = 0;
-	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), i++) {
-		const char *key = json_object_iter_key(it);
-		size_t kl = json_object_iter_key_len(it);
-		json_t *val = json_object_iter_value(it);
+	for (size_t i = 0; i < x->n; i++) {
+		const char *key = x->u.members[i].key;
+		size_t kl = x->u.members[i].klen;
+		const struct jsd *val = &x->u.members[i].val;
 		struct ipath cp = {p, key, kl, 0};
 		int matched = 0;
 		long j = P->n ? jsprops_find(P, key, kl) : -1;
@@ -384,11 +380,10 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 			int m = jsregex_match(P->pats[q], key, kl, &c->rx);
 			if (m < 0) {
 				char kb[80];
-				json_t *tmp = json_stringn_nocheck(key, kl);
+				struct jsd name = {.type = JSD_STRING, .n = (uint32_t)kl, .u.s = key};
 				fail(c, n, "patternProperties", &cp, "property name %s could not be "
 				     "matched against \"%s\" within the match limits",
-				     tmp ? VAL(tmp, kb) : "?", jsregex_source(P->pats[q]));
-				json_decref(tmp);
+				     VAL(&name, kb), jsregex_source(P->pats[q]));
 				ok = 0;
 				if (quiet(c))
 					return 0;
@@ -425,9 +420,8 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		if (!((missing >> j) & 1))
 			continue;
 		char vb[96];
-		json_t *tmp = json_stringn_nocheck(P->names[j].s, P->names[j].n);
-		fail(c, n, "required", p, "required property %s is missing", tmp ? VAL(tmp, vb) : "?");
-		json_decref(tmp);
+		struct jsd name = {.type = JSD_STRING, .n = (uint32_t)P->names[j].n, .u.s = P->names[j].s};
+		fail(c, n, "required", p, "required property %s is missing", VAL(&name, vb));
 		ok = 0;
 		if (quiet(c))
 			break;
@@ -436,28 +430,22 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_property_names(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			     const json_t *x, const struct ipath *p)
+			     const struct jsd *x, const struct ipath *p)
 {
-	json_t *obj = (json_t *)x;
 	int ok = 1;
 	if (k->u.node->kind == JSNODE_TRUE)
 		return 1;
-	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
-		const char *key = json_object_iter_key(it);
-		size_t kl = json_object_iter_key_len(it);
+	for (size_t i = 0; i < x->n; i++) {
+		const char *key = x->u.members[i].key;
+		size_t kl = x->u.members[i].klen;
 		struct ipath cp = {p, key, kl, 0};
-		json_t *name = json_stringn_nocheck(key, kl);
-		if (!name) {
-			c->oom = c->abort = 1;
-			return 0;
-		}
-		int r = muted(c, k->u.node, name, &cp, NULL);
+		struct jsd name = {.type = JSD_STRING, .n = (uint32_t)kl, .u.s = key};
+		int r = muted(c, k->u.node, &name, &cp, NULL);
 		if (!r) {
 			char kb[80];
 			fail(c, n, "propertyNames", &cp, "property name %s does not match "
-			     "propertyNames", VAL(name, kb));
+			     "propertyNames", VAL(&name, kb));
 		}
-		json_decref(name);
 		if (!r) {
 			ok = 0;
 			if (quiet(c) || c->abort)
@@ -468,7 +456,7 @@ static int kw_property_names(struct vctx *c, const struct jsnode *n, const struc
 }
 
 static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const json_t *x, const struct ipath *p, struct ann *ann)
+		    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	int any = 0;
 	for (size_t i = 0; i < k->u.list.n && !c->abort; i++) {
@@ -498,7 +486,7 @@ static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const json_t *x, const struct ipath *p, struct ann *ann)
+		    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	size_t count = 0, first = 0, second = 0;
 	uint64_t mstack[ANN_STACK_WORDS];
@@ -542,7 +530,7 @@ static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 	return count == 1;
 }
 
-static int kw_if(struct vctx *c, const struct jskw *k, const json_t *x,
+static int kw_if(struct vctx *c, const struct jskw *k, const struct jsd *x,
 		 const struct ipath *p, struct ann *ann)
 {
 	const struct jscond *cd = k->u.cond;
@@ -587,9 +575,9 @@ static const struct jsnode *recursive_target(const struct vctx *c, const struct 
 }
 
 static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			   const json_t *x, const struct ipath *p, struct ann *a)
+			   const struct jsd *x, const struct ipath *p, struct ann *a)
 {
-	size_t len = json_array_size(x);
+	size_t len = (size_t)x->n;
 	int ok = 1;
 	if (!a || a->all)
 		return 1;
@@ -601,7 +589,7 @@ static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct 
 			fail(c, n, "unevaluatedItems", &cp,
 			     "item is not allowed (unevaluatedItems is false)");
 			ok = 0;
-		} else if (!eval(c, k->u.node, json_array_get(x, i), &cp, NULL)) {
+		} else if (!eval(c, k->u.node, &x->u.items[i], &cp, NULL)) {
 			ok = 0;
 		}
 		if (!ok && (quiet(c) || c->abort))
@@ -613,22 +601,20 @@ static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct 
 }
 
 static int kw_uneval_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			   const json_t *x, const struct ipath *p, struct ann *a)
+			   const struct jsd *x, const struct ipath *p, struct ann *a)
 {
-	json_t *obj = (json_t *)x;
 	int ok = 1;
-	size_t i = 0;
 	if (!a || a->all)
 		return 1;
-	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it), i++) {
+	for (size_t i = 0; i < x->n; i++) {
 		if (ann_has(a, i))
 			continue;
-		struct ipath cp = {p, json_object_iter_key(it), json_object_iter_key_len(it), 0};
+		struct ipath cp = {p, x->u.members[i].key, x->u.members[i].klen, 0};
 		if (k->u.node->kind == JSNODE_FALSE) {
 			fail(c, n, "unevaluatedProperties", &cp,
 			     "property is not allowed (unevaluatedProperties is false)");
 			ok = 0;
-		} else if (!eval(c, k->u.node, json_object_iter_value(it), &cp, NULL)) {
+		} else if (!eval(c, k->u.node, &x->u.members[i].val, &cp, NULL)) {
 			ok = 0;
 		}
 		if (!ok && (quiet(c) || c->abort))
@@ -640,7 +626,7 @@ static int kw_uneval_props(struct vctx *c, const struct jsnode *n, const struct 
 }
 
 static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		   const json_t *x, const struct ipath *p, struct ann *ann)
+		   const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	char vb[96], bb[96];
 	struct jsnum num;
@@ -657,8 +643,8 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		fail(c, n, "const", p, "%s is not the constant %s", VAL(x, vb), VAL(k->u.value, bb));
 		return 0;
 	case JSOP_ENUM:
-		for (size_t i = 0; i < json_array_size(k->u.value); i++)
-			if (jsvalue_equal(x, json_array_get(k->u.value, i)))
+		for (uint32_t i = 0; i < k->u.value->n; i++)
+			if (jsvalue_equal(x, &k->u.value->u.items[i]))
 				return 1;
 		fail(c, n, "enum", p, "%s is not one of %s", VAL(x, vb), VAL(k->u.value, bb));
 		return 0;
@@ -689,14 +675,14 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return 0;
 	case JSOP_MIN_LENGTH:
 	case JSOP_MAX_LENGTH: {
-		if (!json_is_string(x))
+		if (!(x->type == JSD_STRING))
 			return 1;
 		/* A string has between bytes/4 and bytes code points: count only
 		 * when that does not settle it. */
-		size_t bytes = json_string_length(x);
+		size_t bytes = (size_t)x->n;
 		if (k->op == JSOP_MIN_LENGTH ? bytes / 4 >= k->u.count : bytes <= k->u.count)
 			return 1;
-		size_t len = jsvalue_utf8_len(json_string_value(x), bytes);
+		size_t len = jsvalue_utf8_len(x->u.s, bytes);
 		if (k->op == JSOP_MIN_LENGTH ? len >= k->u.count : len <= k->u.count)
 			return 1;
 		fail(c, n, k->name, p, "%s is %s than %zu characters", VAL(x, vb),
@@ -704,9 +690,9 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return 0;
 	}
 	case JSOP_PATTERN: {
-		if (!json_is_string(x))
+		if (!(x->type == JSD_STRING))
 			return 1;
-		int m = jsregex_match(k->u.re, json_string_value(x), json_string_length(x), &c->rx);
+		int m = jsregex_match(k->u.re, x->u.s, (size_t)x->n, &c->rx);
 		if (m == 1)
 			return 1;
 		if (m == 0)
@@ -718,16 +704,16 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return 0;
 	}
 	case JSOP_FORMAT:
-		if (!json_is_string(x) ||
-		    jsformat_check(k->u.format, json_string_value(x), json_string_length(x)))
+		if (!(x->type == JSD_STRING) ||
+		    jsformat_check(k->u.format, x->u.s, (size_t)x->n))
 			return 1;
 		fail(c, n, "format", p, "%s is not a valid %s", VAL(x, vb), jsformat_name(k->u.format));
 		return 0;
 	case JSOP_MIN_ITEMS:
 	case JSOP_MAX_ITEMS: {
-		if (!json_is_array(x))
+		if (!(x->type == JSD_ARRAY))
 			return 1;
-		size_t len = json_array_size(x);
+		size_t len = (size_t)x->n;
 		if (k->op == JSOP_MIN_ITEMS ? len >= k->u.count : len <= k->u.count)
 			return 1;
 		fail(c, n, k->name, p, "array has %zu items, %s the %s of %zu", len,
@@ -737,28 +723,26 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	}
 	case JSOP_UNIQUE_ITEMS: {
 		size_t i, j;
-		if (!json_is_array(x) || unique_items(c, x, &i, &j))
+		if (!(x->type == JSD_ARRAY) || unique_items(c, x, &i, &j))
 			return 1;
 		if (!c->abort)
 			fail(c, n, "uniqueItems", p, "items %zu and %zu are equal", i, j);
 		return 0;
 	}
 	case JSOP_ITEMS:
-		return json_is_array(x) ? kw_items(c, n, k, x, p, ann) : 1;
+		return (x->type == JSD_ARRAY) ? kw_items(c, n, k, x, p, ann) : 1;
 	case JSOP_CONTAINS:
-		return json_is_array(x) ? kw_contains(c, n, k, x, p, ann) : 1;
+		return (x->type == JSD_ARRAY) ? kw_contains(c, n, k, x, p, ann) : 1;
 	case JSOP_REQUIRED: {
-		if (!json_is_object(x))
+		if (!(x->type == JSD_OBJECT))
 			return 1;
 		int ok = 1;
 		for (size_t i = 0; i < k->u.names.n; i++) {
 			const struct jsstr *s = &k->u.names.v[i];
-			if (json_object_getn(x, s->s, s->n))
+			if (jsd_object_get(x, s->s, s->n))
 				continue;
-			json_t *tmp = json_stringn_nocheck(s->s, s->n);
-			fail(c, n, "required", p, "required property %s is missing",
-			     tmp ? VAL(tmp, vb) : "?");
-			json_decref(tmp);
+			struct jsd name = {.type = JSD_STRING, .n = (uint32_t)s->n, .u.s = s->s};
+			fail(c, n, "required", p, "required property %s is missing", VAL(&name, vb));
 			ok = 0;
 			if (quiet(c))
 				break;
@@ -767,9 +751,9 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	}
 	case JSOP_MIN_PROPS:
 	case JSOP_MAX_PROPS: {
-		if (!json_is_object(x))
+		if (!(x->type == JSD_OBJECT))
 			return 1;
-		size_t len = json_object_size(x);
+		size_t len = (size_t)x->n;
 		if (k->op == JSOP_MIN_PROPS ? len >= k->u.count : len <= k->u.count)
 			return 1;
 		fail(c, n, k->name, p, "object has %zu properties, %s the %s of %zu", len,
@@ -778,26 +762,25 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return 0;
 	}
 	case JSOP_PROPS:
-		return json_is_object(x) ? kw_props(c, n, k, x, p, ann) : 1;
+		return (x->type == JSD_OBJECT) ? kw_props(c, n, k, x, p, ann) : 1;
 	case JSOP_PROPERTY_NAMES:
-		return json_is_object(x) ? kw_property_names(c, n, k, x, p) : 1;
+		return (x->type == JSD_OBJECT) ? kw_property_names(c, n, k, x, p) : 1;
 	case JSOP_DEP_REQUIRED: {
-		if (!json_is_object(x))
+		if (!(x->type == JSD_OBJECT))
 			return 1;
 		int ok = 1;
 		for (size_t i = 0; i < k->u.deps->n; i++) {
 			const struct jsdep *d = &k->u.deps->v[i];
-			if (!json_object_getn(x, d->key.s, d->key.n))
+			if (!jsd_object_get(x, d->key.s, d->key.n))
 				continue;
 			for (size_t j = 0; j < d->n; j++) {
-				if (json_object_getn(x, d->names[j].s, d->names[j].n))
+				if (jsd_object_get(x, d->names[j].s, d->names[j].n))
 					continue;
-				json_t *a = json_stringn_nocheck(d->names[j].s, d->names[j].n);
-				json_t *b = json_stringn_nocheck(d->key.s, d->key.n);
+				struct jsd a = {.type = JSD_STRING, .n = (uint32_t)d->names[j].n,
+						.u.s = d->names[j].s};
+				struct jsd b = {.type = JSD_STRING, .n = (uint32_t)d->key.n, .u.s = d->key.s};
 				fail(c, n, k->name, p, "property %s is required when %s is present",
-				     a ? VAL(a, vb) : "?", b ? VAL(b, bb) : "?");
-				json_decref(a);
-				json_decref(b);
+				     VAL(&a, vb), VAL(&b, bb));
 				ok = 0;
 				if (quiet(c))
 					return 0;
@@ -806,12 +789,12 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		return ok;
 	}
 	case JSOP_DEP_SCHEMAS: {
-		if (!json_is_object(x))
+		if (!(x->type == JSD_OBJECT))
 			return 1;
 		int ok = 1;
 		for (size_t i = 0; i < k->u.deps->n; i++) {
 			const struct jsdep *d = &k->u.deps->v[i];
-			if (!json_object_getn(x, d->key.s, d->key.n))
+			if (!jsd_object_get(x, d->key.s, d->key.n))
 				continue;
 			if (!eval(c, d->node, x, p, ann)) {
 				ok = 0;
@@ -844,15 +827,15 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	case JSOP_IF:
 		return kw_if(c, k, x, p, ann);
 	case JSOP_UNEVAL_ITEMS:
-		return json_is_array(x) ? kw_uneval_items(c, n, k, x, p, ann) : 1;
+		return (x->type == JSD_ARRAY) ? kw_uneval_items(c, n, k, x, p, ann) : 1;
 	case JSOP_UNEVAL_PROPS:
-		return json_is_object(x) ? kw_uneval_props(c, n, k, x, p, ann) : 1;
+		return (x->type == JSD_OBJECT) ? kw_uneval_props(c, n, k, x, p, ann) : 1;
 	default:
 		return 1;
 	}
 }
 
-static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
+static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 		const struct ipath *p, struct ann *ann)
 {
 	if (n->kind == JSNODE_TRUE)
@@ -899,8 +882,8 @@ static int eval(struct vctx *c, const struct jsnode *n, const json_t *x,
 	uint64_t stack[ANN_STACK_WORDS];
 	struct ann own, *a = ann;
 	int have_own = 0;
-	if ((n->uneval_props && json_is_object(x)) || (n->uneval_items && json_is_array(x))) {
-		size_t len = json_is_object(x) ? json_object_size(x) : json_array_size(x);
+	if ((n->uneval_props && (x->type == JSD_OBJECT)) || (n->uneval_items && (x->type == JSD_ARRAY))) {
+		size_t len = (x->type == JSD_OBJECT) ? (size_t)x->n : (size_t)x->n;
 		if (ann_init(c, &own, len, stack) == 0) {
 			have_own = 1;
 			a = &own;
@@ -965,7 +948,7 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
 	return v->draft;
 }
 
-static int validate(const struct jsonschema *v, const json_t *doc, unsigned long max_steps,
+static int validate(const struct jsonschema *v, const struct jsd *doc, unsigned long max_steps,
 		    struct report *r)
 {
 	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
@@ -986,36 +969,64 @@ static int validate(const struct jsonschema *v, const json_t *doc, unsigned long
 	return ok ? 1 : 0;
 }
 
+/* Bytes of stack the document arena starts with: a few kilobytes of JSON
+ * need no allocation at all. */
+#define DOC_STACK 4096
+
 int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r)
 {
 	if (!v || !doc)
 		return -1;
-	return validate(v, doc, v->max_steps, r);
+	alignas(max_align_t) unsigned char stack[DOC_STACK];
+	struct jsd_arena a;
+	struct sg_error e;
+	error_clear(&e);
+	jsd_arena_init(&a, stack, sizeof stack);
+	const struct jsd *d = jsd_from_json(&a, doc, JSD_MAX_DEPTH, &e);
+	int rc;
+	if (d)
+		rc = validate(v, d, v->max_steps, r);
+	else if (e.code == SG_ENOMEM)
+		rc = -1;
+	else
+		rc = r && report_add(r, "depth", "", "the document nests deeper than %d levels",
+				     JSD_MAX_DEPTH) < 0 ? -1 : 0;
+	jsd_arena_free(&a);
+	return rc;
 }
 
 json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err)
 {
-	return jsparse(buf, len, err);
+	alignas(max_align_t) unsigned char stack[DOC_STACK];
+	struct jsd_arena a;
+	jsd_arena_init(&a, stack, sizeof stack);
+	const struct jsd *d = jsd_parse(&a, buf, len, err);
+	json_t *j = d ? jsd_to_json(d) : NULL;
+	if (d && !j)
+		error_set(err, SG_ENOMEM, "out of memory parsing JSON");
+	jsd_arena_free(&a);
+	return j;
 }
 
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
 			      struct report *r)
 {
-	struct sg_error e;
 	if (!v || !buf)
 		return -1;
+	alignas(max_align_t) unsigned char stack[DOC_STACK];
+	struct jsd_arena a;
+	struct sg_error e;
 	error_clear(&e);
-	json_t *doc = jsonschema_parse(buf, len, &e);
-	if (!doc) {
-		if (e.code == SG_ENOMEM)
-			return -1;
-		if (r && report_add(r, "parse", "", "%s", e.msg) < 0)
-			return -1;
-		return 0;
+	jsd_arena_init(&a, stack, sizeof stack);
+	const struct jsd *d = jsd_parse(&a, buf, len, &e);
+	int rc;
+	if (!d) {
+		rc = e.code == SG_ENOMEM ? -1 : r && report_add(r, "parse", "", "%s", e.msg) < 0 ? -1 : 0;
+	} else {
+		unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+		rc = validate(v, d, v->max_steps + extra, r);
 	}
-	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
-	int rc = validate(v, doc, v->max_steps + extra, r);
-	json_decref(doc);
+	jsd_arena_free(&a);
 	return rc;
 }
 

@@ -21,8 +21,9 @@
  * Compilation calls the resolver on the compiling thread only.
  *
  * Parsing raw bytes (jsonschema_parse(), jsonschema_validate_bytes(), both
- * through compat/jsparse, a strict RFC 8259 parser several times faster than
- * json_loadb() that builds the same jansson values):
+ * through compat/jsdoc, a strict RFC 8259 parser; validate_bytes() builds no
+ * jansson values at all, and needs no allocation for a few kilobytes of
+ * JSON):
  * - duplicate object keys are rejected: a gateway must not let a consumer
  *   read a different value than the one validated;
  * - NUL characters (\u0000) are allowed in string values, as JSON allows
@@ -31,8 +32,9 @@
  * - integers beyond 64 bits become reals (doubles) instead of failing, so
  *   "type": "number" and range checks work on them; smaller integers stay
  *   exact; reals beyond the double range are rejected;
- * - nesting deeper than 2048 levels (JSPARSE_MAX_DEPTH, as jansson's own
- *   limit) is a parse error, never a crash.
+ * - nesting deeper than 2048 levels (JSD_MAX_DEPTH, as jansson's own limit)
+ *   is a parse error, never a crash; a json_t document deeper than that is
+ *   invalid with a "depth" error.
  * Integer semantics: from draft 6 on, a real with no fractional part (1.0)
  * is an integer; in draft 4 only integer literals are. 1 and 1.0 are equal
  * in "enum", "const" and "uniqueItems" in every draft.

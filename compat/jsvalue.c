@@ -1,7 +1,9 @@
-/* compat/jsvalue.c: number-aware equality, hashing and rendering of JSON. */
+/* compat/jsvalue.c: number-aware equality, hashing and rendering of
+ * documents. */
 #include "compat/jsvalue.h"
 
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +54,24 @@ static int binary_multiple(double x, double m)
 	return xe >= me && xo % mo == 0;
 }
 
-int jsvalue_num(const json_t *v, struct jsnum *n)
+int jsvalue_num(const struct jsd *v, struct jsnum *n)
+{
+	if (v->type == JSD_INT) {
+		n->is_int = 1;
+		n->i = v->u.i;
+		n->d = (double)n->i;
+		return 0;
+	}
+	if (v->type == JSD_REAL) {
+		n->is_int = 0;
+		n->i = 0;
+		n->d = v->u.d;
+		return 0;
+	}
+	return -1;
+}
+
+int jsvalue_num_json(const json_t *v, struct jsnum *n)
 {
 	if (json_is_integer(v)) {
 		n->is_int = 1;
@@ -70,7 +89,7 @@ int jsvalue_num(const json_t *v, struct jsnum *n)
 }
 
 /* Compares integer `i` with real `d` exactly. */
-static int cmp_int_real(json_int_t i, double d)
+static int cmp_int_real(int64_t i, double d)
 {
 	if (isnan(d))
 		return -1;
@@ -79,7 +98,7 @@ static int cmp_int_real(json_int_t i, double d)
 	if (d < -9223372036854775808.0)
 		return 1;
 	double fl = dfloor(d);
-	json_int_t fi = (json_int_t)fl;
+	int64_t fi = (int64_t)fl;
 	if (i < fi)
 		return -1;
 	if (i > fi)
@@ -121,74 +140,59 @@ int jsvalue_num_multiple(const struct jsnum *x, const struct jsnum *m)
 	return diff <= 4 * DBL_EPSILON * (aq > 1.0 ? aq : 1.0);
 }
 
-int jsvalue_is_integer(const json_t *v, int reals_count)
+int jsvalue_real_is_whole(double d)
 {
-	if (json_is_integer(v))
+	return isfinite(d) && dfloor(d) == d;
+}
+
+int jsvalue_is_integer(const struct jsd *v, int reals_count)
+{
+	if (v->type == JSD_INT)
 		return 1;
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		if (!isfinite(d) || dfloor(d) != d)
-			return 0;
-		/* Beyond the json_int_t range a real is a bignum literal that
-		 * jansson could not hold: an integer in every draft. */
-		return reals_count || d >= 9223372036854775808.0 || d < -9223372036854775808.0;
-	}
-	return 0;
-}
-
-static int equal_depth(const json_t *a, const json_t *b, int depth);
-
-static int object_equal(const json_t *a, const json_t *b, int depth)
-{
-	if (json_object_size(a) != json_object_size(b))
+	if (v->type != JSD_REAL || !jsvalue_real_is_whole(v->u.d))
 		return 0;
-	for (void *it = json_object_iter((json_t *)a); it;
-	     it = json_object_iter_next((json_t *)a, it)) {
-		const char *k = json_object_iter_key(it);
-		size_t kl = json_object_iter_key_len(it);
-		json_t *bv = json_object_getn(b, k, kl);
-		if (!bv || !equal_depth(json_object_iter_value(it), bv, depth + 1))
-			return 0;
-	}
-	return 1;
+	/* Beyond the int64 range a whole real is an integer literal that could
+	 * not be held as one: an integer in every draft. */
+	return reals_count || v->u.d >= 9223372036854775808.0 || v->u.d < -9223372036854775808.0;
 }
 
-static int equal_depth(const json_t *a, const json_t *b, int depth)
+static int equal_depth(const struct jsd *a, const struct jsd *b, int depth)
 {
 	if (a == b)
 		return 1;
 	if (depth > JSVALUE_MAX_DEPTH)
 		return 0;
-	if (json_is_number(a) && json_is_number(b)) {
-		struct jsnum x, y;
-		jsvalue_num(a, &x);
-		jsvalue_num(b, &y);
+	struct jsnum x, y;
+	if (jsvalue_num(a, &x) == 0 && jsvalue_num(b, &y) == 0)
 		return jsvalue_num_cmp(&x, &y) == 0;
-	}
-	if (json_typeof(a) != json_typeof(b))
+	if (a->type != b->type)
 		return 0;
-	switch (json_typeof(a)) {
-	case JSON_STRING:
-		return json_string_length(a) == json_string_length(b) &&
-		       memcmp(json_string_value(a), json_string_value(b),
-			      json_string_length(a)) == 0;
-	case JSON_ARRAY: {
-		size_t n = json_array_size(a);
-		if (n != json_array_size(b))
+	switch (a->type) {
+	case JSD_STRING:
+		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
+	case JSD_ARRAY:
+		if (a->n != b->n)
 			return 0;
-		for (size_t i = 0; i < n; i++)
-			if (!equal_depth(json_array_get(a, i), json_array_get(b, i), depth + 1))
+		for (uint32_t i = 0; i < a->n; i++)
+			if (!equal_depth(&a->u.items[i], &b->u.items[i], depth + 1))
 				return 0;
 		return 1;
-	}
-	case JSON_OBJECT:
-		return object_equal(a, b, depth);
+	case JSD_OBJECT:
+		if (a->n != b->n)
+			return 0;
+		for (uint32_t i = 0; i < a->n; i++) {
+			const struct jsd_member *m = &a->u.members[i];
+			const struct jsd *bv = jsd_object_get(b, m->key, m->klen);
+			if (!bv || !equal_depth(&m->val, bv, depth + 1))
+				return 0;
+		}
+		return 1;
 	default: /* true, false, null: same type means equal */
 		return 1;
 	}
 }
 
-int jsvalue_equal(const json_t *a, const json_t *b)
+int jsvalue_equal(const struct jsd *a, const struct jsd *b)
 {
 	return equal_depth(a, b, 0);
 }
@@ -209,52 +213,50 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	return h;
 }
 
-static uint64_t hash_depth(const json_t *v, int depth)
+static uint64_t hash_depth(const struct jsd *v, int depth)
 {
 	if (depth > JSVALUE_MAX_DEPTH)
 		return 0;
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-	case JSON_REAL: {
+	switch (v->type) {
+	case JSD_INT:
+	case JSD_REAL: {
 		/* Equal numbers must hash alike whatever their representation: hash
 		 * the double value; integers beyond 2^53 then share buckets with
 		 * their neighbours, which equality sorts out. */
-		double d = json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
+		double d = v->type == JSD_INT ? (double)v->u.i : v->u.d;
 		if (d == 0)
 			d = 0; /* -0.0 == 0.0 */
 		uint64_t bits;
 		memcpy(&bits, &d, sizeof bits);
 		return mix(3, bits);
 	}
-	case JSON_STRING:
-		return mix(4, hash_bytes(json_string_value(v), json_string_length(v)));
-	case JSON_ARRAY: {
+	case JSD_STRING:
+		return mix(4, hash_bytes(v->u.s, v->n));
+	case JSD_ARRAY: {
 		uint64_t h = 5;
-		for (size_t i = 0; i < json_array_size(v); i++)
-			h = mix(h, hash_depth(json_array_get(v, i), depth + 1));
+		for (uint32_t i = 0; i < v->n; i++)
+			h = mix(h, hash_depth(&v->u.items[i], depth + 1));
 		return h;
 	}
-	case JSON_OBJECT: {
+	case JSD_OBJECT: {
 		uint64_t h = 6;
-		for (void *it = json_object_iter((json_t *)v); it;
-		     it = json_object_iter_next((json_t *)v, it)) {
-			uint64_t kh = hash_bytes(json_object_iter_key(it),
-						 json_object_iter_key_len(it));
+		for (uint32_t i = 0; i < v->n; i++) {
+			const struct jsd_member *m = &v->u.members[i];
 			/* Order-independent: sum the member hashes. */
-			h += mix(kh, hash_depth(json_object_iter_value(it), depth + 1));
+			h += mix(hash_bytes(m->key, m->klen), hash_depth(&m->val, depth + 1));
 		}
 		return h;
 	}
-	case JSON_TRUE:
+	case JSD_TRUE:
 		return 7;
-	case JSON_FALSE:
+	case JSD_FALSE:
 		return 8;
 	default:
 		return 9;
 	}
 }
 
-uint64_t jsvalue_hash(const json_t *v)
+uint64_t jsvalue_hash(const struct jsd *v)
 {
 	return hash_depth(v, 0);
 }
@@ -268,16 +270,16 @@ size_t jsvalue_utf8_len(const char *s, size_t n)
 	return count;
 }
 
-const char *jsvalue_type_name(const json_t *v)
+const char *jsvalue_type_name(const struct jsd *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
+	switch (v->type) {
+	case JSD_OBJECT: return "object";
+	case JSD_ARRAY: return "array";
+	case JSD_STRING: return "string";
+	case JSD_INT: return "integer";
+	case JSD_REAL: return "number";
+	case JSD_TRUE:
+	case JSD_FALSE: return "boolean";
 	default: return "null";
 	}
 }
@@ -333,18 +335,18 @@ static void rstring(struct rbuf *b, const char *s, size_t n)
 	rput(b, "\"", 1);
 }
 
-static void rvalue(struct rbuf *b, const json_t *v, int depth)
+static void rvalue(struct rbuf *b, const struct jsd *v, int depth)
 {
 	char tmp[40];
 	if (b->full)
 		return;
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-		snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	switch (v->type) {
+	case JSD_INT:
+		snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
 		rput(b, tmp, strlen(tmp));
 		return;
-	case JSON_REAL: {
-		double d = json_real_value(v);
+	case JSD_REAL: {
+		double d = v->u.d;
 		snprintf(tmp, sizeof tmp, "%.17g", d);
 		/* The shortest form that reads back as the same double. */
 		for (int prec = 1; prec < 17; prec++) {
@@ -360,54 +362,50 @@ static void rvalue(struct rbuf *b, const json_t *v, int depth)
 		rput(b, tmp, strlen(tmp));
 		return;
 	}
-	case JSON_STRING:
-		rstring(b, json_string_value(v), json_string_length(v));
+	case JSD_STRING:
+		rstring(b, v->u.s, v->n);
 		return;
-	case JSON_TRUE:
+	case JSD_TRUE:
 		rput(b, "true", 4);
 		return;
-	case JSON_FALSE:
+	case JSD_FALSE:
 		rput(b, "false", 5);
 		return;
-	case JSON_NULL:
+	case JSD_NULL:
 		rput(b, "null", 4);
 		return;
-	case JSON_ARRAY:
-		if (depth > 8 && json_array_size(v)) {
+	case JSD_ARRAY:
+		if (depth > 8 && v->n) {
 			rput(b, "[...]", 5);
 			return;
 		}
 		rput(b, "[", 1);
-		for (size_t i = 0; i < json_array_size(v) && !b->full; i++) {
+		for (uint32_t i = 0; i < v->n && !b->full; i++) {
 			if (i)
 				rput(b, ",", 1);
-			rvalue(b, json_array_get(v, i), depth + 1);
+			rvalue(b, &v->u.items[i], depth + 1);
 		}
 		rput(b, "]", 1);
 		return;
-	case JSON_OBJECT: {
-		if (depth > 8 && json_object_size(v)) {
+	default:
+		if (depth > 8 && v->n) {
 			rput(b, "{...}", 5);
 			return;
 		}
 		rput(b, "{", 1);
-		int first = 1;
-		for (void *it = json_object_iter((json_t *)v); it && !b->full;
-		     it = json_object_iter_next((json_t *)v, it)) {
-			if (!first)
+		for (uint32_t i = 0; i < v->n && !b->full; i++) {
+			if (i)
 				rput(b, ",", 1);
-			first = 0;
-			rstring(b, json_object_iter_key(it), json_object_iter_key_len(it));
+			rstring(b, v->u.members[i].key, v->u.members[i].klen);
 			rput(b, ":", 1);
-			rvalue(b, json_object_iter_value(it), depth + 1);
+			rvalue(b, &v->u.members[i].val, depth + 1);
 		}
 		rput(b, "}", 1);
 		return;
 	}
-	}
 }
 
-const char *jsvalue_render(const json_t *v, char *buf, size_t cap)
+const char *jsvalue_render(const struct jsd *v, char *buf, size_t cap)
 {
 	struct rbuf b = {buf, 0, cap, 0};
 	buf[0] = '\0';

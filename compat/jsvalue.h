@@ -1,9 +1,10 @@
-/* compat/jsvalue.h: JSON values as JSON Schema sees them.
+/* compat/jsvalue.h: JSON values (compat/jsdoc documents) as JSON Schema
+ * sees them.
  *
- * jansson keeps integers (json_int_t) and reals (double) apart; JSON Schema
- * does not: 1 and 1.0 are the same number, so they are equal in "enum",
- * "const" and "uniqueItems", and (from draft 6 on) 1.0 is an integer. These
- * helpers compare numbers exactly across both representations, so that
+ * Documents keep integers (int64) and reals (double) apart; JSON Schema does
+ * not: 1 and 1.0 are the same number, so they are equal in "enum", "const"
+ * and "uniqueItems", and (from draft 6 on) 1.0 is an integer. These helpers
+ * compare numbers exactly across both representations, so that
  * 9007199254740993 and 9007199254740992.0 differ as they should.
  *
  * Recursive helpers stop at JSVALUE_MAX_DEPTH levels of nesting; deeper
@@ -17,38 +18,45 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "compat/jsdoc.h"
+
 #define JSVALUE_MAX_DEPTH 4096
 
-/* A number from the schema, kept in the representation it was written in. */
+/* A number, kept in the representation it was written in. */
 struct jsnum {
 	int is_int;
-	json_int_t i;
+	int64_t i;
 	double d;
 };
 
-/* Fills `n` from a JSON number. Returns 0, or -1 when `v` is not a number. */
-int jsvalue_num(const json_t *v, struct jsnum *n);
+/* Fills `n` from a number. Returns 0, or -1 when `v` is not a number. */
+int jsvalue_num(const struct jsd *v, struct jsnum *n);
+int jsvalue_num_json(const json_t *v, struct jsnum *n);
 
 /* Compares two numbers exactly: -1, 0 or 1. */
 int jsvalue_num_cmp(const struct jsnum *a, const struct jsnum *b);
 
 /* Whether number `x` is a multiple of `m` (m > 0). Integers are exact; reals
  * use a relative tolerance of a few ulps so that 0.0075 is a multiple of
- * 0.0001, and a quotient that overflows falls back to fmod(). */
+ * 0.0001; a quotient beyond 2^53 counts as whole, and one that overflows is
+ * decided exactly on the binary values. */
 int jsvalue_num_multiple(const struct jsnum *x, const struct jsnum *m);
 
-/* Whether `v` is an integer: a json integer, a real beyond the json_int_t
- * range without a fraction (an integer literal too big for jansson), or
- * (when `reals_count` is set, as in draft 6 and later) any finite real
- * without a fractional part. */
-int jsvalue_is_integer(const json_t *v, int reals_count);
+/* Whether `v` is an integer: an integer literal, a real beyond the int64
+ * range without a fraction (an integer literal too big to hold), or (when
+ * `reals_count` is set, as in draft 6 and later) any finite real without a
+ * fractional part. */
+int jsvalue_is_integer(const struct jsd *v, int reals_count);
+
+/* Whether real `d` is finite and has no fractional part. */
+int jsvalue_real_is_whole(double d);
 
 /* Equality as JSON Schema defines it (numbers by value, objects regardless of
  * key order, strings byte for byte including NUL). */
-int jsvalue_equal(const json_t *a, const json_t *b);
+int jsvalue_equal(const struct jsd *a, const struct jsd *b);
 
 /* A hash consistent with jsvalue_equal(). */
-uint64_t jsvalue_hash(const json_t *v);
+uint64_t jsvalue_hash(const struct jsd *v);
 
 /* Number of Unicode code points in the `n` bytes of UTF-8 at `s`. */
 size_t jsvalue_utf8_len(const char *s, size_t n);
@@ -56,9 +64,9 @@ size_t jsvalue_utf8_len(const char *s, size_t n);
 /* Writes a compact, human-readable rendering of `v` into `buf` of size `cap`
  * (at least 8), truncated with "..." past `cap`; containers nested deeper
  * than a few levels print as "[...]" / "{...}". Returns `buf`. */
-const char *jsvalue_render(const json_t *v, char *buf, size_t cap);
+const char *jsvalue_render(const struct jsd *v, char *buf, size_t cap);
 
 /* "object", "array", "string", "integer", "number", "boolean" or "null". */
-const char *jsvalue_type_name(const json_t *v);
+const char *jsvalue_type_name(const struct jsd *v);
 
 #endif

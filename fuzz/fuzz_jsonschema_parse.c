@@ -1,12 +1,13 @@
-/* fuzz/fuzz_jsonschema_parse.c: differential target for compat/jsparse (the
- * parser behind jsonschema_parse). Every input is parsed by jsparse and by
+/* fuzz/fuzz_jsonschema_parse.c: differential target for compat/jsdoc's parser
+ * (behind jsonschema_parse and jsonschema_validate_bytes). Every input is
+ * parsed by jsonschema_parse (jsdoc, then converted to jansson) and by
  * jansson's json_loadb with the same policy (any top-level value, NUL
  * allowed, duplicate keys rejected): both must accept the same texts and
  * build equal values; the one allowed difference is an integer too large
- * for json_int_t, which jansson refuses and jsparse reads as a real; and a
- * raw NUL byte, where jansson stops reading and jsparse refuses. Must
+ * for json_int_t, which jansson refuses and jsdoc reads as a real; and a
+ * raw NUL byte, where jansson stops reading and jsdoc refuses. Must
  * never crash, leak or hang. */
-#include "compat/jsparse.h"
+#include "compat/jsonschema.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sg_error e;
 	error_clear(&e);
-	json_t *mine = jsparse((const char *)data, size, &e);
+	json_t *mine = jsonschema_parse((const char *)data, size, &e);
 	if (!mine && e.code != SG_EBAD_REQUEST && e.code != SG_ENOMEM)
 		__builtin_trap();
 	/* A raw NUL byte is never valid JSON (jansson stops reading at one). */

@@ -134,8 +134,8 @@ EXTRA_DIST += $(JSONDIFF_FUZZ_SEEDS) fuzz/corpus/jsondiff.dict
 # fuzz/fuzz_jsonschema_compile: compat/jsonschema compilation (+ a few validations and
 # the meta-schema check); fuzz/fuzz_jsonschema_validate: a schema and a document
 # split at the first NUL, validated with and without a report (verdicts must agree).
-# fuzz/fuzz_jsonschema_parse: compat/jsparse against jansson's parser (same
-# accepted texts, equal values).
+# fuzz/fuzz_jsonschema_parse: compat/jsdoc (via jsonschema_parse) against
+# jansson's parser (same accepted texts, equal values).
 # Seeds: fuzz/corpus/jsonschema_{compile,validate,parse}/.
 if FUZZING
 noinst_PROGRAMS += fuzz/fuzz_jsonschema_compile fuzz/fuzz_jsonschema_validate \
