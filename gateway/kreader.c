@@ -45,7 +45,8 @@ static const uint8_t *kreader_need(struct kreader *r, size_t n, const char *why)
 		return NULL;
 	}
 	q = r->p;
-	r->p += n;
+	if (n)
+		r->p += n;
 	return q;
 }
 
@@ -164,7 +165,7 @@ void kreader_skip(struct kreader *r, size_t n)
 void kreader_sub(struct kreader *r, size_t n, struct kreader *sub)
 {
 	const uint8_t *q = kreader_need(r, n, "length past the end");
-	if (!q) {
+	if (!kreader_ok(r)) {
 		sub->p = sub->end = r->p;
 		sub->base = r->base;
 		sub->why = r->why;
@@ -172,7 +173,7 @@ void kreader_sub(struct kreader *r, size_t n, struct kreader *sub)
 		return;
 	}
 	sub->p = q;
-	sub->end = q + n;
+	sub->end = n ? q + n : q;
 	sub->base = r->base;
 	sub->why = NULL;
 	sub->at = 0;
@@ -193,7 +194,8 @@ static struct kslice kreader_slice(struct kreader *r, int64_t len, const uint8_t
 	}
 	s.p = r->p;
 	s.len = (int32_t)len;
-	r->p += len;
+	if (len)
+		r->p += len;
 	return s;
 }
 

@@ -57,6 +57,8 @@ uint8_t *kwriter_alloc(struct kwriter *w, size_t n)
 	uint8_t *q;
 	if (w->code)
 		return NULL;
+	if (n == 0)
+		return w->buf ? w->buf + w->len : NULL;
 	if (n > w->limit - w->len) {
 		w->code = SG_ELIMIT;
 		return NULL;

@@ -57,7 +57,8 @@ static inline int kwriter_ok(const struct kwriter *w)
 }
 
 /* Ensures room for `n` more bytes and returns a pointer to them, advancing
- * len by n; the caller fills them in. NULL on failure. */
+ * len by n; the caller fills them in. NULL on failure, and also for n == 0
+ * before anything was allocated (check kwriter_ok() to tell them apart). */
 uint8_t *kwriter_alloc(struct kwriter *w, size_t n);
 
 void kwriter_raw(struct kwriter *w, const void *p, size_t n);

@@ -51,6 +51,14 @@ static void test_sticky(void)
 
 	kreader_init(&r, NULL, 0);
 	tap_ok(kreader_ok(&r) && kreader_remaining(&r) == 0, "empty NULL buffer is ok");
+	{
+		struct kreader sub;
+		kreader_take(&r, 0);
+		kreader_skip(&r, 0);
+		kreader_sub(&r, 0, &sub);
+		tap_ok(kreader_ok(&r) && kreader_ok(&sub) && kreader_remaining(&sub) == 0,
+		       "zero-length take, skip and sub of an empty NULL buffer succeed");
+	}
 	error_clear(&e);
 	tap_is_int(kreader_error(&r, &e, "x"), 0, "kreader_error returns 0 when ok");
 	tap_is_int(e.code, SG_OK, "and leaves the error alone");

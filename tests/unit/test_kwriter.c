@@ -97,6 +97,8 @@ static void test_limits(void)
 	char big[40000];
 
 	kwriter_init(&w, 10);
+	tap_ok(kwriter_alloc(&w, 0) == NULL && kwriter_ok(&w) && w.len == 0,
+	       "alloc of 0 bytes on a fresh writer: NULL, still ok");
 	kwriter_i64(&w, 1);
 	tap_ok(kwriter_ok(&w) && w.len == 8, "8 bytes fit under a 10-byte limit");
 	kwriter_i32(&w, 1);
