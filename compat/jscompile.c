@@ -296,7 +296,7 @@ static int schema_draft(struct comp *c, const char *uri, const char *loc, int *d
 	if (c->meta_depth >= 8)
 		return bad(c, loc, "$schema", "meta-schemas nest too deep");
 	size_t bl = jsuri_base_len(uri);
-	char *u = strndup(uri, bl);
+	char *u = arena_strndup(c->v, uri, bl);
 	if (!u)
 		return oom(c);
 	json_t *meta = map_get(&c->docs, u);
@@ -305,7 +305,6 @@ static int schema_draft(struct comp *c, const char *uri, const char *loc, int *d
 		meta = load_external(c, u, *draft);
 		c->meta_depth--;
 	}
-	free(u);
 	if (c->err && c->err->code != SG_OK)
 		return -1;
 	if (!json_is_object(meta)) {
@@ -607,7 +606,9 @@ static const char *doc_loc(struct comp *c, const char *uri)
  * without an error set means "unknown". */
 static json_t *load_external(struct comp *c, const char *uri, int draft)
 {
-	json_t *doc = jsmeta_load(uri);
+	json_t *doc = jsmeta_load(uri, c->err);
+	if (!doc && c->err && c->err->code != SG_OK)
+		return NULL;
 	if (!doc && c->opts && c->opts->resolver) {
 		if (c->ndocs_loaded >= MAX_DOCS) {
 			error_set(c->err, SG_ELIMIT, "more than %d schema documents referenced",
@@ -683,7 +684,7 @@ static json_t *resolve_ref(struct comp *c, const char *base, const char *ref, in
 	json_t *target = NULL;
 	size_t bl = jsuri_base_len(abs);
 	const char *frag = abs[bl] == '#' ? abs + bl + 1 : "";
-	char *u = strndup(abs, bl);
+	char *u = arena_strndup(c->v, abs, bl);
 	if (!u) {
 		oom(c);
 		goto out;
@@ -708,8 +709,13 @@ static json_t *resolve_ref(struct comp *c, const char *base, const char *ref, in
 		target = doc;
 	} else if (frag[0] == '/') {
 		size_t n;
-		char *ptr = jsuri_unescape(frag, strlen(frag), &n);
-		if (ptr) {
+		char *ptr;
+		int urc = jsuri_unescape(frag, strlen(frag), &ptr, &n);
+		if (urc == -2) {
+			oom(c);
+			goto out;
+		}
+		if (urc == 0) {
 			struct scaninfo *dsi = map_get(&c->scans, doc);
 			target = resolve_pointer(c, doc, ptr, n, dsi ? dsi->res->uri : u);
 			free(ptr);
@@ -743,7 +749,6 @@ static json_t *resolve_ref(struct comp *c, const char *base, const char *ref, in
 	if (target && absout)
 		*absout = arena_strndup(c->v, abs, strlen(abs));
 out:
-	free(u);
 	free(abs);
 	return c->err && c->err->code != SG_OK ? NULL : target;
 }
@@ -885,7 +890,12 @@ static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const ch
 			     const char *pat, size_t n)
 {
 	char why[160];
-	struct jsregex *re = jsregex_compile(pat, n, why, sizeof why);
+	int nomem = 0;
+	struct jsregex *re = jsregex_compile(pat, n, &nomem, why, sizeof why);
+	if (!re && nomem) {
+		oom(c);
+		return NULL;
+	}
 	if (!re) {
 		char what[400];
 		snprintf(what, sizeof what, "invalid pattern \"%.150s\": %s", pat, why);

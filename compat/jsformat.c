@@ -695,10 +695,12 @@ int jsformat_check(enum jsformat f, const char *s, size_t n)
 	case JSFORMAT_UUID:
 		return uuid_ok(s, n);
 	case JSFORMAT_REGEX: {
+		/* Out of memory cannot tell: the string is not refused for it. */
 		char why[8];
-		struct jsregex *re = jsregex_compile(s, n, why, sizeof why);
+		int nomem = 0;
+		struct jsregex *re = jsregex_compile(s, n, &nomem, why, sizeof why);
 		jsregex_free(re);
-		return re != NULL;
+		return re != NULL || nomem;
 	}
 	case JSFORMAT_JSON_POINTER:
 		return json_pointer_ok(s, n);

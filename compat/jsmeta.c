@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "compat/jsdoc.h"
+
 /* Top-level meta-schemas by URI (without fragment); the vocabulary
  * meta-schemas are members of vocabularies.json keyed by their URI. */
 static const struct {
@@ -56,25 +58,38 @@ const char *jsmeta_draft_uri(int draft)
 	}
 }
 
-static json_t *parse_file(const char *name)
+/* Parses with compat/jsdoc rather than json_loadb(): jansson's lexer drops
+ * characters when an allocation fails, where jsdoc reports it. */
+static json_t *parse_file(const char *name, struct sg_error *err)
 {
-	for (size_t i = 0; i < jsmeta_nfiles; i++)
-		if (strcmp(jsmeta_files[i].name, name) == 0)
-			return json_loadb(jsmeta_files[i].text, jsmeta_files[i].len, 0, NULL);
+	for (size_t i = 0; i < jsmeta_nfiles; i++) {
+		if (strcmp(jsmeta_files[i].name, name) != 0)
+			continue;
+		struct jsd_arena a;
+		jsd_arena_init(&a, NULL, 0);
+		struct sg_error e;
+		error_clear(&e);
+		const struct jsd *d = jsd_parse(&a, jsmeta_files[i].text, jsmeta_files[i].len, &e);
+		json_t *j = d ? jsd_to_json(d) : NULL;
+		jsd_arena_free(&a);
+		if (!j)
+			error_set(err, SG_ENOMEM, "out of memory loading the meta-schema %s", name);
+		return j;
+	}
 	return NULL;
 }
 
-json_t *jsmeta_load(const char *uri)
+json_t *jsmeta_load(const char *uri, struct sg_error *err)
 {
 	size_t n = strcspn(uri, "#");
 	if (uri[n] == '#' && uri[n + 1] != '\0')
 		return NULL;
 	for (size_t i = 0; i < sizeof tops / sizeof tops[0]; i++)
 		if (strlen(tops[i].uri) == n && memcmp(tops[i].uri, uri, n) == 0)
-			return parse_file(tops[i].file);
+			return parse_file(tops[i].file, err);
 	if (strncmp(uri, "https://json-schema.org/draft/", 30) != 0)
 		return NULL;
-	json_t *all = parse_file("vocabularies.json");
+	json_t *all = parse_file("vocabularies.json", err);
 	json_t *one = json_incref(json_object_getn(all, uri, n));
 	json_decref(all);
 	return one;

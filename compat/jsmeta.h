@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "compat/error.h"
+
 /* One embedded file (generated into compat/jsmeta_data.c by embed.sh). */
 struct jsmeta_file {
 	const char *name; /* "draft7.json" */
@@ -31,7 +33,8 @@ const char *jsmeta_draft_uri(int draft);
 
 /* Parses the bundled meta-schema whose URI is `uri` (a trailing empty
  * fragment "#" is ignored; "http" and "https" are told apart). Returns a new
- * reference, or NULL when no bundled schema has that URI (or out of memory). */
-json_t *jsmeta_load(const char *uri);
+ * reference; or NULL, with SG_ENOMEM in `err` when memory ran out, and with
+ * `err` untouched when no bundled schema has that URI. */
+json_t *jsmeta_load(const char *uri, struct sg_error *err);
 
 #endif

@@ -378,6 +378,10 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		}
 		for (size_t q = 0; q < P->npat; q++) {
 			int m = jsregex_match(P->pats[q], key, kl, &c->rx);
+			if (m == -2) {
+				c->oom = c->abort = 1;
+				return 0;
+			}
 			if (m < 0) {
 				char kb[80];
 				struct jsd name = {.type = JSD_STRING, .n = (uint32_t)kl, .u.s = key};
@@ -695,6 +699,10 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		int m = jsregex_match(k->u.re, x->u.s, (size_t)x->n, &c->rx);
 		if (m == 1)
 			return 1;
+		if (m == -2) {
+			c->oom = c->abort = 1;
+			return 0;
+		}
 		if (m == 0)
 			fail(c, n, "pattern", p, "%s does not match the pattern \"%s\"", VAL(x, vb),
 			     jsregex_source(k->u.re));
@@ -1043,7 +1051,9 @@ int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
 					 json_string_value(s));
 		uri = jsmeta_draft_uri(d);
 	}
-	json_t *meta = jsmeta_load(uri);
+	struct sg_error me;
+	error_clear(&me);
+	json_t *meta = jsmeta_load(uri, &me);
 	if (!meta)
 		return error_set(err, SG_ENOMEM, "out of memory loading the meta-schema");
 	struct jsonschema *mv = jsonschema_compile(meta, NULL, err);

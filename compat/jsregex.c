@@ -34,7 +34,8 @@ struct jsregex_scratch {
 struct obuf {
 	char *p;
 	size_t n, cap;
-	int failed;
+	int failed;         /* too large or out of memory */
+	int nomem;          /* out of memory */
 };
 
 static void oput(struct obuf *o, const char *s, size_t n)
@@ -51,7 +52,7 @@ static void oput(struct obuf *o, const char *s, size_t n)
 		}
 		char *p = realloc(o->p, cap);
 		if (!p) {
-			o->failed = 1;
+			o->failed = o->nomem = 1;
 			return;
 		}
 		o->p = p;
@@ -351,20 +352,25 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 	return 0;
 }
 
-struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t whycap)
+struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why,
+				size_t whycap)
 {
 	struct obuf o = {0};
 	struct jsregex *re = NULL;
+	int oom = 0;
 	if (n > JSREGEX_MAX_PATTERN) {
 		snprintf(why, whycap, "pattern longer than %d bytes", JSREGEX_MAX_PATTERN);
 		return NULL;
 	}
 	ostr(&o, "");
-	if (translate(pat, n, &o, why, whycap) < 0)
+	if (translate(pat, n, &o, why, whycap) < 0) {
+		oom = o.nomem;
 		goto err;
+	}
 	re = calloc(1, sizeof *re);
 	if (!re || !(re->source = malloc(n + 1))) {
 		snprintf(why, whycap, "out of memory");
+		oom = 1;
 		goto err;
 	}
 	memcpy(re->source, pat, n);
@@ -378,6 +384,7 @@ struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t why
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(ecode, msg, sizeof msg);
 		snprintf(why, whycap, "%s", (const char *)msg);
+		oom = ecode == PCRE2_ERROR_HEAP_FAILED;
 		goto err;
 	}
 	/* JIT is an optimisation: when it is unavailable the interpreter runs. */
@@ -385,6 +392,7 @@ struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t why
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->mctx) {
 		snprintf(why, whycap, "out of memory");
+		oom = 1;
 		goto err;
 	}
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
@@ -395,6 +403,8 @@ struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t why
 err:
 	free(o.p);
 	jsregex_free(re);
+	if (nomem)
+		*nomem = oom;
 	return NULL;
 }
 
@@ -435,11 +445,11 @@ int jsregex_match(const struct jsregex *re, const char *s, size_t n,
 	if (!sc) {
 		sc = calloc(1, sizeof *sc);
 		if (!sc)
-			return -1;
+			return -2;
 		sc->md = pcre2_match_data_create(1, NULL);
 		if (!sc->md) {
 			free(sc);
-			return -1;
+			return -2;
 		}
 		*scratch = sc;
 	}
@@ -457,7 +467,7 @@ int jsregex_match(const struct jsregex *re, const char *s, size_t n,
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
-	return -1;
+	return rc == PCRE2_ERROR_NOMEMORY ? -2 : -1;
 }
 
 void jsregex_scratch_free(struct jsregex_scratch *scratch)

@@ -29,15 +29,18 @@ struct jsregex;
 struct jsregex_scratch;
 
 /* Compiles the ECMA-262 pattern of `n` bytes at `pat`. Returns NULL when it
- * is invalid or out of memory, with a reason in `why` (of size `whycap`). */
-struct jsregex *jsregex_compile(const char *pat, size_t n, char *why, size_t whycap);
+ * is invalid (with a reason in `why`, of size `whycap`) or when memory ran
+ * out (then *nomem is set to 1; `nomem` may be NULL). */
+struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why,
+				size_t whycap);
 void jsregex_free(struct jsregex *re);
 
 /* The pattern as written in the schema (NUL-terminated). */
 const char *jsregex_source(const struct jsregex *re);
 
 /* Searches the `n` bytes of UTF-8 at `s` (unanchored). Returns 1 when the
- * pattern matches, 0 when not, -1 when a limit was hit or memory ran out.
+ * pattern matches, 0 when not, -1 when a match limit was hit, -2 when memory
+ * ran out.
  * `*scratch` starts as NULL and is allocated on first use; release it with
  * jsregex_scratch_free(). */
 int jsregex_match(const struct jsregex *re, const char *s, size_t n,

@@ -218,12 +218,13 @@ static int hexval(int c)
 	return -1;
 }
 
-char *jsuri_unescape(const char *s, size_t n, size_t *outlen)
+int jsuri_unescape(const char *s, size_t n, char **res, size_t *outlen)
 {
 	char *out = malloc(n + 1);
 	size_t o = 0;
+	*res = NULL;
 	if (!out)
-		return NULL;
+		return -2;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '%') {
 			out[o++] = s[i];
@@ -233,7 +234,7 @@ char *jsuri_unescape(const char *s, size_t n, size_t *outlen)
 		int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
 		if (hi < 0 || lo < 0) {
 			free(out);
-			return NULL;
+			return -1;
 		}
 		out[o++] = (char)(hi * 16 + lo);
 		i += 2;
@@ -241,7 +242,8 @@ char *jsuri_unescape(const char *s, size_t n, size_t *outlen)
 	out[o] = '\0';
 	if (outlen)
 		*outlen = o;
-	return out;
+	*res = out;
+	return 0;
 }
 
 /* Reads one reference token starting at `p` (after its '/'), unescaping ~0 and
@@ -284,17 +286,4 @@ json_t *jsuri_pointer_step(json_t *cur, const char **pp, const char *end, char *
 		idx = idx * 10 + (size_t)(tok[i] - '0');
 	}
 	return json_array_get(cur, idx);
-}
-
-json_t *jsuri_pointer_get(json_t *root, const char *ptr, size_t len)
-{
-	const char *p = ptr, *end = ptr + len;
-	json_t *cur = root;
-	char *tok = malloc(len + 1);
-	if (!tok)
-		return NULL;
-	while (cur && p < end)
-		cur = jsuri_pointer_step(cur, &p, end, tok);
-	free(tok);
-	return cur;
 }

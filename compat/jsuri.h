@@ -26,21 +26,16 @@ size_t jsuri_base_len(const char *uri);
 /* Whether `uri` starts with a scheme ("http:", "urn:"), i.e. is absolute. */
 int jsuri_has_scheme(const char *uri);
 
-/* Percent-decodes the `n` bytes at `s` into a new NUL-terminated string and
- * stores its length (which may include NUL bytes) in `*outlen`. Returns NULL
- * when out of memory or when a '%' is not followed by two hex digits. */
-char *jsuri_unescape(const char *s, size_t n, size_t *outlen);
+/* Percent-decodes the `n` bytes at `s` into a new NUL-terminated string in
+ * `*out` (freed by the caller), its length (which may include NUL bytes) in
+ * `*outlen`. Returns 0, -1 when a '%' is not followed by two hex digits, or
+ * -2 when out of memory. */
+int jsuri_unescape(const char *s, size_t n, char **out, size_t *outlen);
 
 /* Steps one reference token of a JSON pointer: `*p` points at the token's
  * '/' and is advanced past the token. `tok` must hold at least `end` - `*p`
  * bytes. Returns the child of `cur` the token names (borrowed), or NULL when
  * there is none or the token is malformed. */
 json_t *jsuri_pointer_step(json_t *cur, const char **p, const char *end, char *tok);
-
-/* Evaluates JSON pointer `ptr` of `len` bytes (RFC 6901, already
- * percent-decoded, "" meaning the whole document) against `root`. Returns the
- * value, borrowed from `root`, or NULL when the pointer is malformed or leads
- * nowhere. */
-json_t *jsuri_pointer_get(json_t *root, const char *ptr, size_t len);
 
 #endif

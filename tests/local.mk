@@ -326,6 +326,7 @@ EXTRA_DIST += $(JSONSCHEMA_CASES)
 check_PROGRAMS += tests/unit/test_jsonschema
 tests_unit_test_jsonschema_SOURCES = tests/unit/test_jsonschema.c
 tests_unit_test_jsonschema_CFLAGS = $(TEST_CF)
+tests_unit_test_jsonschema_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 tests_unit_test_jsonschema_LDADD = $(TEST_COMPAT_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/unit/test_jsonschema
 

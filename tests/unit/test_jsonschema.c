@@ -27,6 +27,40 @@
 static const char *suite_dir;
 static int verbose;
 
+/* ---- allocation counting and failure injection (-Wl,--wrap; jansson's
+ * allocations through json_set_alloc_funcs). Off unless a test turns it on;
+ * only single-threaded tests do. ---- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+static int counting;
+static long allocations;
+static long fail_countdown = -1; /* the allocation to fail, from 0; -1: none */
+static long fail_hits;
+
+static int should_fail(void)
+{
+	if (counting)
+		allocations++;
+	if (fail_countdown < 0)
+		return 0;
+	if (fail_countdown-- == 0) {
+		fail_hits++;
+		return 1;
+	}
+	return 0;
+}
+
+void *__wrap_malloc(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t size) { return should_fail() ? NULL : __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_realloc(p, n); }
+static void *json_malloc_hook(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
+
 static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -592,6 +626,134 @@ static void test_meta(void)
 	json_decref(s);
 }
 
+static const char orders_schema[] =
+	"{\"type\":\"object\",\"required\":[\"orderId\",\"items\"],\"properties\":{"
+	"\"orderId\":{\"type\":\"string\",\"pattern\":\"^ord-[0-9]{8}-[0-9]{4}$\"},"
+	"\"customer\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},"
+	"\"currency\":{\"enum\":[\"EUR\",\"USD\"]},\"total\":{\"type\":\"number\",\"minimum\":0},"
+	"\"items\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#/definitions/item\"}}},"
+	"\"additionalProperties\":false,\"definitions\":{\"item\":{\"type\":\"object\","
+	"\"required\":[\"sku\",\"qty\"],\"properties\":{\"sku\":{\"pattern\":\"^SKU-[0-9]+$\"},"
+	"\"qty\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}}}";
+static const char orders_doc[] =
+	"{\"orderId\":\"ord-20240517-0042\",\"customer\":\"cust-00099137\",\"currency\":\"EUR\","
+	"\"total\":1049.97,\"items\":[{\"sku\":\"SKU-100123\",\"qty\":12},"
+	"{\"sku\":\"SKU-200245\",\"qty\":1}]}";
+
+/* The gateway's path, jsonschema_validate_bytes() on a small message,
+ * allocates nothing once warm (the first call leaves a regex buffer in the
+ * validator's pool). */
+static void test_allocations(void)
+{
+	struct jsonschema *v = compile_text(orders_schema, NULL, NULL);
+	struct report *r = report_new();
+	tap_is_int(jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), NULL), 1,
+		   "orders document is valid");
+	allocations = 0;
+	counting = 1;
+	int ok = 1;
+	for (int i = 0; i < 100; i++) {
+		ok &= jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), NULL) == 1;
+		ok &= jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), r) == 1;
+	}
+	counting = 0;
+	tap_ok(ok, "200 validations of the raw bytes");
+	tap_is_int(allocations, 0, "with no allocation at all");
+	report_free(r);
+	jsonschema_free(v);
+}
+
+/* Failing the Nth allocation, for every N: compilation and validation give
+ * up cleanly (SG_ENOMEM, -1) and leak nothing (ASan checks). */
+static void test_allocation_failures(void)
+{
+	static const char schema[] =
+		"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+		"\"$id\":\"https://example.com/root\",\"$dynamicAnchor\":\"node\","
+		"\"type\":\"object\",\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},"
+		"\"kids\":{\"type\":\"array\",\"items\":{\"$dynamicRef\":\"#node\"},"
+		"\"uniqueItems\":true},\"tag\":{\"enum\":[\"a\",{\"b\":[1,2]}]}},"
+		"\"patternProperties\":{\"^x-\":true},\"anyOf\":[{\"required\":[\"name\"]},"
+		"{\"required\":[\"tag\"]}],\"unevaluatedProperties\":false,"
+		"\"$defs\":{\"d\":{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}}}";
+	static const char doc[] =
+		"{\"name\":\"Bad\",\"kids\":[{\"name\":\"a\"},{\"name\":\"a\"},{\"zz\":1}],"
+		"\"tag\":{\"b\":[1,2.0]},\"x-1\":0,\"extra\":true}";
+	/* A large document too: arena chunks, object index, hashed
+	 * uniqueItems, annotation bitmaps on the heap. */
+	size_t cap = 64 * 1024, o = 0;
+	char *big = malloc(cap);
+	o += (size_t)snprintf(big + o, cap - o, "{\"name\":\"ok\",\"kids\":[");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(big + o, cap - o, "%s{\"name\":\"k%c\"}", i ? "," : "", 'a' + i % 26);
+	o += (size_t)snprintf(big + o, cap - o, "]");
+	for (int i = 0; i < 700; i++)
+		o += (size_t)snprintf(big + o, cap - o, ",\"x-%d\":%d", i, i);
+	snprintf(big + o, cap - o, "}");
+	json_error_t je;
+	json_t *s = json_loads(schema, 0, &je);
+	json_t *small = json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"pattern\":\"^x\"}}}",
+				   0, &je);
+	int crashes_or_bad = 0, runs = 0;
+	json_set_alloc_funcs(json_malloc_hook, free);
+	for (long n = 0; n < 100000; n++) {
+		fail_hits = 0;
+		fail_countdown = n;
+		struct sg_error e, me;
+		error_clear(&e);
+		error_clear(&me);
+		struct jsonschema *v = jsonschema_compile(s, NULL, &e);
+		struct report *r = report_new();
+		int rc = -2, rc2 = -2;
+		if (v && r) {
+			rc = jsonschema_validate_bytes(v, doc, strlen(doc), r);
+			rc2 = jsonschema_validate_bytes(v, big, strlen(big), r);
+		}
+		int mrc = jsonschema_check_meta(small, &me);
+		fail_countdown = -1;
+		runs++;
+		if ((!v && e.code != SG_ENOMEM) || (v && r && rc != 0 && rc != -1) ||
+		    (v && r && rc2 != 0 && rc2 != -1) || (mrc != 0 && me.code != SG_ENOMEM)) {
+			crashes_or_bad++;
+			tap_diag("failing allocation %ld: compile %s (%s), validate %d %d, meta %d (%s)",
+				 n, v ? "ok" : "failed", e.msg, rc, rc2, mrc, me.msg);
+		}
+		report_free(r);
+		jsonschema_free(v);
+		if (!fail_hits) {
+			tap_ok(v && rc == 0 && rc2 == 0 && mrc == 0,
+			       "with no failure injected: both documents invalid, schema conforms");
+			break;
+		}
+	}
+	free(big);
+	/* The 2020-12 meta-schema check makes thousands of allocations, mostly
+	 * alike: every one of the first 2000, then every 13th. */
+	int meta_bad = 0, meta_runs = 0;
+	for (long n = 0; n < 1000000; n += n < 2000 ? 1 : 13) {
+		struct sg_error me;
+		error_clear(&me);
+		fail_hits = 0;
+		fail_countdown = n;
+		int mrc = jsonschema_check_meta(s, &me);
+		fail_countdown = -1;
+		meta_runs++;
+		if (mrc != 0 && me.code != SG_ENOMEM) {
+			meta_bad++;
+			tap_diag("failing allocation %ld of the 2020-12 meta check: %s", n, me.msg);
+		}
+		if (!fail_hits) {
+			tap_ok(mrc == 0, "with no failure injected the schema conforms to 2020-12");
+			break;
+		}
+	}
+	json_set_alloc_funcs(malloc, free);
+	json_decref(s);
+	json_decref(small);
+	tap_is_int(crashes_or_bad, 0, "every one of %d injected allocation failures is handled", runs);
+	tap_is_int(meta_bad, 0, "and %d in the 2020-12 meta-schema check", meta_runs);
+}
+
 struct thread_arg {
 	const struct jsonschema *v;
 	int mismatches;
@@ -716,6 +878,8 @@ int main(void)
 	test_named();
 	test_meta();
 	test_threads();
+	test_allocations();
+	test_allocation_failures();
 	run_cases();
 	if (!shared || !shared[0]) {
 		tap_diag("SG_SHARED is not set: the JSON-Schema-Test-Suite is skipped");
