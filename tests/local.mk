@@ -576,4 +576,28 @@ CLI_FILES = \
 CLI_TESTS = tests/cli/run.sh tests/cli/help.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) $(CLI_CASES) $(CLI_FILES) tests/cli/README.md tests/cli/jsonget.py
+# The examples (examples/, Dockerfile) tested where they can run here:
+# tests/examples/ci.py (the CI files' shell steps against a local registry),
+# static.py (YAML, Kubernetes fields, clients' calls with stand-ins),
+# dockerfile.py (structure), python.sh (real clients, broker and gateway).
+EXAMPLES_FILES = Dockerfile .dockerignore examples/README.md \
+	examples/ci/README.md examples/ci/github-actions.yml examples/ci/gitlab-ci.yml \
+	examples/python/README.md examples/python/producer.py examples/python/consumer.py \
+	examples/python/avro_producer.py examples/python/requirements.txt \
+	examples/kestra/README.md examples/kestra/produce-orders.yml \
+	examples/airflow/README.md examples/airflow/orders_dag.py \
+	examples/kubernetes/README.md examples/kubernetes/kafka.yaml \
+	examples/kubernetes/registry.yaml examples/kubernetes/gateway.yaml \
+	examples/kubernetes/monitoring.yaml examples/kubernetes/kustomization.yaml
+EXAMPLES_TESTS = tests/examples/ci.py tests/examples/static.py tests/examples/dockerfile.py \
+	tests/examples/python.sh
+EXAMPLES_STUBS = tests/examples/stubs/README.md tests/examples/stubs/stublog.py \
+	tests/examples/stubs/kafka/__init__.py tests/examples/stubs/kafka/errors.py \
+	tests/examples/stubs/confluent_kafka/__init__.py \
+	tests/examples/stubs/confluent_kafka/serialization.py \
+	tests/examples/stubs/confluent_kafka/schema_registry/__init__.py \
+	tests/examples/stubs/confluent_kafka/schema_registry/avro.py \
+	tests/examples/stubs/airflow/__init__.py tests/examples/stubs/airflow/decorators.py
+TESTS += $(EXAMPLES_TESTS)
+EXTRA_DIST += $(EXAMPLES_FILES) $(EXAMPLES_TESTS) $(EXAMPLES_STUBS) tests/examples/exlib.py
 # end of tests/cli and tests/examples
