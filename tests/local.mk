@@ -511,6 +511,9 @@ CLI_CASES = \
 	tests/cli/cases/048-env-registry.case \
 	tests/cli/cases/049-env-format.case \
 	tests/cli/cases/050-env-format-flag-wins.case \
+	tests/cli/cases/051-registry-trailing-slash.case \
+	tests/cli/cases/052-json-unreachable.case \
+	tests/cli/cases/053-check-subject-escaped.case \
 	tests/cli/cases/060-github-escape-property.case \
 	tests/cli/cases/061-github-escape-data.case \
 	tests/cli/cases/062-text-one-line-per-problem.case \
@@ -556,7 +559,8 @@ CLI_CASES = \
 	tests/cli/cases/215-register-no-offline.case \
 	tests/cli/cases/216-register-two-files.case \
 	tests/cli/cases/217-register-type-detect.case \
-	tests/cli/cases/218-register-map-stops-at-refusal.case
+	tests/cli/cases/218-register-map-stops-at-refusal.case \
+	tests/cli/cases/219-register-subject-escaped.case
 CLI_FILES = \
 	tests/cli/files/broken.avsc \
 	tests/cli/files/map-bad-value.json \
