@@ -463,6 +463,14 @@ tests_unit_test_gwsource_SOURCES = tests/unit/test_gwsource.c
 tests_unit_test_gwsource_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_gwsource_LDADD = $(TEST_GWCHECK_LIBS)
 TESTS += tests/unit/test_gwrules tests/unit/test_gwcheck tests/unit/test_gwsource
+check_PROGRAMS += tests/unit/test_gwobserve tests/unit/test_gwdeadletter
+tests_unit_test_gwobserve_SOURCES = tests/unit/test_gwobserve.c
+tests_unit_test_gwobserve_CFLAGS = $(TEST_CF)
+tests_unit_test_gwobserve_LDADD = $(TEST_GWCHECK_LIBS)
+tests_unit_test_gwdeadletter_SOURCES = tests/unit/test_gwdeadletter.c
+tests_unit_test_gwdeadletter_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_unit_test_gwdeadletter_LDADD = $(TEST_GWCHECK_LIBS)
+TESTS += tests/unit/test_gwobserve tests/unit/test_gwdeadletter
 
 # schemagate check / register as data: tests/cli/cases/*.case played by
 # tests/cli/run.sh (format in tests/cli/README.md); tests/cli/help.sh checks the
