@@ -1671,6 +1671,11 @@ int jscompile(struct jsonschema *v, const json_t *schema,
 	json_incref(root);
 	if (!add_document(&c, root, "", draft, "#"))
 		goto out;
+	/* Named schemas without a "$schema" of their own follow the root's. */
+	struct scaninfo *rsi = map_get(&c.scans, root);
+	if (rsi)
+		draft = rsi->draft;
+	v->draft = (enum jsonschema_draft)draft;
 	for (size_t i = 0; opts && i < opts->nnamed; i++) {
 		const struct jsonschema_named *nm = &opts->named[i];
 		if (!nm->name || !nm->schema)
@@ -1688,8 +1693,6 @@ int jscompile(struct jsonschema *v, const json_t *schema,
 		if (!add_document(&c, d, nm->name, draft, loc))
 			goto out;
 	}
-	struct scaninfo *rsi = map_get(&c.scans, root);
-	v->draft = (enum jsonschema_draft)(rsi ? rsi->draft : draft);
 	if (!(v->root = node_for(&c, root, "#", NULL)))
 		goto out;
 	if (drain(&c) < 0 || compile_dynamic_targets(&c) < 0 || check_cycles(&c) < 0)

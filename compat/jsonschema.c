@@ -1,20 +1,23 @@
 /* compat/jsonschema.c: the public JSON Schema API and the evaluator that
- * walks a compiled node graph (compat/jscompile.h) over one document.
+ * walks a compiled node graph (compat/jscompile.h) over one document
+ * (compat/jsdoc.h).
  *
  * Evaluation is a recursive walk over (node, instance) pairs. State lives in
  * a struct vctx on the caller's stack: the report, a mute counter (errors
  * inside anyOf/oneOf/not/if/contains branches are not reported; the branch
  * only answers yes or no), the dynamic scope (a linked list of the resources
- * entered, on the C stack), a depth counter, and the PCRE2 match data. The
- * instance location is another linked list on the C stack, turned into a
- * JSON pointer only when an error is reported. Nothing is allocated on the
- * success path except PCRE2 match data (once per call, when a pattern runs)
- * and annotation bitmaps for unevaluated* over more than 512 members.
+ * entered, on the C stack), depth and step counters, and the PCRE2 match
+ * data (taken from the validator's pool). The instance location is another
+ * linked list on the C stack, turned into a JSON pointer only when an error
+ * is reported. The document arena starts on the stack too, so a small
+ * message is parsed and validated without allocating; beyond that, only
+ * documents over 4 KiB, uniqueItems over 16 items and unevaluated* over 512
+ * members allocate.
  */
 #include "compat/jsonschema.h"
 
-#include <stdalign.h>
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,10 +25,9 @@
 #include <string.h>
 
 #include "compat/jscompile.h"
+#include "compat/jsdoc.h"
 #include "compat/jsformat.h"
 #include "compat/jsmeta.h"
-#include "compat/jsdoc.h"
-#include "compat/jsuri.h"
 
 /* The resources entered so far, innermost first. */
 struct scope {
@@ -459,6 +461,27 @@ static int kw_property_names(struct vctx *c, const struct jsnode *n, const struc
 	return ok;
 }
 
+/* After an anyOf/oneOf with no matching branch was reported: when exactly
+ * one branch admits the instance's type, its own errors say more than the
+ * summary, so they follow it. */
+static void explain_branches(struct vctx *c, const struct jskw *k, const struct jsd *x,
+			     const struct ipath *p)
+{
+	const struct jsnode *only = NULL;
+	if (quiet(c))
+		return;
+	for (size_t i = 0; i < k->u.list.n; i++) {
+		const struct jsnode *b = k->u.list.v[i];
+		if (b->kind != JSNODE_SCHEMA || (b->types && !type_ok(b->types, x, b->reals_are_ints)))
+			continue;
+		if (only)
+			return;
+		only = b;
+	}
+	if (only)
+		eval(c, only, x, p, NULL);
+}
+
 static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
@@ -485,6 +508,7 @@ static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		char vb[96];
 		fail(c, n, "anyOf", p, "%s does not match any of the %zu schemas in anyOf",
 		     VAL(x, vb), k->u.list.n);
+		explain_branches(c, k, x, p);
 	}
 	return any;
 }
@@ -525,9 +549,11 @@ static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 	if (c->abort)
 		return 0;
 	char vb[96];
-	if (count == 0)
+	if (count == 0) {
 		fail(c, n, "oneOf", p, "%s does not match any of the %zu schemas in oneOf",
 		     VAL(x, vb), k->u.list.n);
+		explain_branches(c, k, x, p);
+	}
 	else if (count > 1)
 		fail(c, n, "oneOf", p, "%s matches more than one schema in oneOf (%zu and %zu)",
 		     VAL(x, vb), first, second);
@@ -1070,11 +1096,25 @@ int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
 	if (rc < 0) {
 		ret = error_set(err, SG_ENOMEM, "out of memory checking a schema");
 	} else if (rc == 0) {
-		const char *loc = report_count(r) ? report_location(r, 0) : "";
+		/* The most specific finding: the first that is not an anyOf/oneOf
+		 * summary. */
+		size_t pick = 0;
+		for (size_t i = 0; i < report_count(r); i++) {
+			const char *t = report_type(r, i);
+			if (strcmp(t, "anyOf") != 0 && strcmp(t, "oneOf") != 0) {
+				pick = i;
+				break;
+			}
+		}
+		const char *loc = report_count(r) ? report_location(r, pick) : "";
+		const char *msg = report_count(r) ? report_message(r, pick) : "invalid";
+		/* The meta-schema was the root: name it in the schema location. */
+		const char *at = strstr(msg, "(at #");
+		int head = at ? (int)(at - msg) + 4 : (int)strlen(msg);
 		ret = error_set(err, SG_EINVALID_SCHEMA,
-				"schema does not conform to its meta-schema: at %s: %s",
-				loc[0] ? loc : "(root)",
-				report_count(r) ? report_message(r, 0) : "invalid");
+				"schema does not conform to its meta-schema: at %s: %.*s%.*s%s",
+				loc[0] ? loc : "(root)", head, msg, at ? (int)strcspn(uri, "#") : 0,
+				uri, at ? at + 4 : "");
 	}
 	report_free(r);
 	jsonschema_free(mv);

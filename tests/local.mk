@@ -278,6 +278,9 @@ TESTS += tests/unit/test_jsondiff
 # $(SG_SHARED), error reports and limits, and the data cases in
 # tests/cases/jsonschema/<case>/{schema.json,input.json,expect[,options]}.
 JSONSCHEMA_CASES = \
+	tests/cases/jsonschema/anyof-explained/expect \
+	tests/cases/jsonschema/anyof-explained/input.json \
+	tests/cases/jsonschema/anyof-explained/schema.json \
 	tests/cases/jsonschema/anyof-oneof/expect \
 	tests/cases/jsonschema/anyof-oneof/input.json \
 	tests/cases/jsonschema/anyof-oneof/schema.json \
