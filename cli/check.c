@@ -190,6 +190,39 @@ static void check_gh_escape(FILE *f, const char *s, int property)
 	}
 }
 
+/* Writes `s` with control characters as \n, \r, \t or \xHH, so it stays on one line. */
+static void check_text_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+void check_text_problem(FILE *f, const char *file, long line, const char *location,
+			const char *rule, const char *message)
+{
+	check_text_escape(f, file);
+	if (line > 0)
+		fprintf(f, ":%ld", line);
+	fputc(':', f);
+	check_text_escape(f, location && *location ? location : "/");
+	fputs(": ", f);
+	check_text_escape(f, rule);
+	fputs(": ", f);
+	check_text_escape(f, message);
+	fputc('\n', f);
+}
+
 void check_github_annotation(FILE *f, const char *file, long line, const char *title,
 			     const char *location, const char *message)
 {
@@ -236,8 +269,8 @@ static void check_print(struct check_out *out, const struct check_result *res)
 			check_github_annotation(stdout, res->file, 0, report_type(res->problems, i), loc,
 						report_message(res->problems, i));
 		else
-			printf("%s:%s: %s: %s\n", res->file, *loc ? loc : "/",
-			       report_type(res->problems, i), report_message(res->problems, i));
+			check_text_problem(stdout, res->file, 0, loc, report_type(res->problems, i),
+					   report_message(res->problems, i));
 	}
 	if (out->quiet)
 		return;
@@ -590,9 +623,10 @@ static int check_pairs_load(const struct check_config *cfg, struct check_pairs *
 	json_object_foreach(map, key, val) {
 		const char *f = json_string_value(val);
 		if (!f) {
+			error_set(err, SG_EBAD_REQUEST, "%s: the value for '%s' must be a file name",
+				  cfg->map, key);
 			json_decref(map);
-			return error_set(err, SG_EBAD_REQUEST, "%s: the value for '%s' must be a file name",
-					 cfg->map, key);
+			return -1;
 		}
 		size_t need = (size_t)dirlen + strlen(f) + 1;
 		p->files[p->n] = malloc(need);

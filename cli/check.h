@@ -49,6 +49,11 @@ int check_register(const struct check_config *cfg);
 void check_github_annotation(FILE *f, const char *file, long line, const char *title,
 			     const char *location, const char *message);
 
+/* Prints one problem as a text line, FILE[:LINE]:LOCATION: RULE: MESSAGE,
+ * with control characters escaped so a problem is always one line. */
+void check_text_problem(FILE *f, const char *file, long line, const char *location,
+			const char *rule, const char *message);
+
 /* Reads a whole file (at most 16 MiB) into a malloc'd, NUL-terminated buffer,
  * or returns NULL with `err` naming the file. */
 char *check_read_file(const char *path, size_t *len, struct sg_error *err);

@@ -170,7 +170,7 @@ static const struct command commands[] = {
     {"version", "print the version", NULL, 0, "",
      "Prints \"schemagate VERSION\" on one line.\n"
      "\n"
-     "Example:\n"
+     "Examples:\n"
      "  schemagate version\n",
      run_version, 0},
     {"help", "show help for schemagate or one command", NULL, 0, "[COMMAND]",

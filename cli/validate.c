@@ -57,8 +57,8 @@ static void validate_print(struct validate_ctx *v, const char *file, long line,
 			check_github_annotation(stdout, file, line, report_type(r, i), loc,
 						report_message(r, i));
 		} else {
-			printf("%s:%s: %s: %s\n", where, *loc ? loc : "/", report_type(r, i),
-			       report_message(r, i));
+			check_text_problem(stdout, file, line, loc, report_type(r, i),
+					   report_message(r, i));
 		}
 	}
 	if (!cfg->quiet && cfg->format == CHECK_TEXT && valid)

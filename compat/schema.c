@@ -223,10 +223,9 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 		      enum schema_policy policy, struct report *r, struct sg_error *err)
 {
 	if (reader->type != writer->type) {
+		/* Confluent's words for it (SchemaValidatorBuilder). */
 		if (r)
-			report_add(r, "TYPE_MISMATCH", "",
-				   "a %s schema cannot read data written with a %s schema",
-				   schema_type_name(reader->type), schema_type_name(writer->type));
+			report_add(r, "INCOMPATIBLE", "", "Incompatible because of different schema type");
 		return 0;
 	}
 	switch (reader->type) {
