@@ -102,7 +102,7 @@ static uint64_t hash_ptr(const void *p)
 }
 
 static int key_eq(const struct map *m, const struct mapent *e, const void *key, size_t n,
-		  uint64_t h)
+                  uint64_t h)
 {
 	if (e->h != h)
 		return 0;
@@ -182,8 +182,8 @@ enum {
 	VOC_FORMAT_ANNOTATION = 1 << 5,
 	VOC_FORMAT_ASSERTION = 1 << 6,
 	VOC_CONTENT = 1 << 7,
-	VOC_STANDARD = VOC_CORE | VOC_APPLICATOR | VOC_UNEVALUATED | VOC_VALIDATION |
-		       VOC_METADATA | VOC_FORMAT_ANNOTATION | VOC_CONTENT,
+	VOC_STANDARD = VOC_CORE | VOC_APPLICATOR | VOC_UNEVALUATED | VOC_VALIDATION | VOC_METADATA |
+	               VOC_FORMAT_ANNOTATION | VOC_CONTENT,
 };
 
 /* What the scan learnt about one subschema (an object). */
@@ -191,7 +191,7 @@ struct scaninfo {
 	json_t *json;
 	struct jsres *res;
 	const char *loc;
-	int draft;          /* 4, 6, 7, 2019, 2020 */
+	int draft; /* 4, 6, 7, 2019, 2020 */
 	unsigned vocab;
 	struct jsnode *node;
 };
@@ -216,11 +216,16 @@ struct comp {
 static int draft_bit(int draft)
 {
 	switch (draft) {
-	case 4: return D4;
-	case 6: return D6;
-	case 7: return D7;
-	case 2019: return D19;
-	default: return D20;
+	case 4:
+		return D4;
+	case 6:
+		return D6;
+	case 7:
+		return D7;
+	case 2019:
+		return D19;
+	default:
+		return D20;
 	}
 }
 
@@ -232,7 +237,7 @@ static int oom(struct comp *c)
 static int bad(struct comp *c, const char *loc, const char *kw, const char *what)
 {
 	return error_set(c->err, SG_EINVALID_SCHEMA, "invalid schema at %s%s%s: %s", loc,
-			 kw ? "/" : "", kw ? kw : "", what);
+	                 kw ? "/" : "", kw ? kw : "", what);
 }
 
 static int push_doc(struct comp *c, json_t *doc)
@@ -258,18 +263,18 @@ static unsigned vocab_bit(int draft, const char *uri)
 		const char *name;
 		unsigned bit19, bit20;
 	} vocabs[] = {
-		{"core", VOC_CORE, VOC_CORE},
-		{"applicator", VOC_APPLICATOR | VOC_UNEVALUATED, VOC_APPLICATOR},
-		{"unevaluated", 0, VOC_UNEVALUATED},
-		{"validation", VOC_VALIDATION, VOC_VALIDATION},
-		{"meta-data", VOC_METADATA, VOC_METADATA},
-		{"format", VOC_FORMAT_ANNOTATION, 0},
-		{"format-annotation", 0, VOC_FORMAT_ANNOTATION},
-		{"format-assertion", 0, VOC_FORMAT_ASSERTION},
-		{"content", VOC_CONTENT, VOC_CONTENT},
+	    {"core", VOC_CORE, VOC_CORE},
+	    {"applicator", VOC_APPLICATOR | VOC_UNEVALUATED, VOC_APPLICATOR},
+	    {"unevaluated", 0, VOC_UNEVALUATED},
+	    {"validation", VOC_VALIDATION, VOC_VALIDATION},
+	    {"meta-data", VOC_METADATA, VOC_METADATA},
+	    {"format", VOC_FORMAT_ANNOTATION, 0},
+	    {"format-annotation", 0, VOC_FORMAT_ANNOTATION},
+	    {"format-assertion", 0, VOC_FORMAT_ASSERTION},
+	    {"content", VOC_CONTENT, VOC_CONTENT},
 	};
 	const char *prefix = draft == 2019 ? "https://json-schema.org/draft/2019-09/vocab/"
-					   : "https://json-schema.org/draft/2020-12/vocab/";
+	                                   : "https://json-schema.org/draft/2020-12/vocab/";
 	size_t pl = strlen(prefix);
 	if (strncmp(uri, prefix, pl) != 0)
 		return 0;
@@ -285,7 +290,7 @@ static json_t *load_external(struct comp *c, const char *uri, int draft);
  * draft, or a custom meta-schema (fetched like any "$ref") whose own
  * "$schema" gives the draft and whose "$vocabulary" gives the vocabularies. */
 static int schema_draft(struct comp *c, const char *uri, const char *loc, int *draft,
-			unsigned *vocab)
+                        unsigned *vocab)
 {
 	int d = jsmeta_draft(uri);
 	if (d) {
@@ -329,13 +334,15 @@ static int schema_draft(struct comp *c, const char *uri, const char *loc, int *d
 		const char *k;
 		json_t *val;
 		unsigned mask = VOC_CORE;
-		json_object_foreach(vv, k, val) {
+		json_object_foreach(vv, k, val)
+		{
 			unsigned bit = vocab_bit(d, k);
 			if (bit) {
 				mask |= bit;
 			} else if (json_is_true(val)) {
 				char what[300];
-				snprintf(what, sizeof what, "required vocabulary \"%.200s\" is not supported", k);
+				snprintf(what, sizeof what,
+				         "required vocabulary \"%.200s\" is not supported", k);
 				return bad(c, loc, "$schema", what);
 			}
 		}
@@ -415,35 +422,35 @@ static const struct {
 	int shape;
 	int drafts;
 } subkws[] = {
-	{"additionalItems", SHAPE_ONE, D4 | D6 | D7 | D19},
-	{"additionalProperties", SHAPE_ONE, DALL},
-	{"contains", SHAPE_ONE, D6 | D7 | D19 | D20},
-	{"not", SHAPE_ONE, DALL},
-	{"propertyNames", SHAPE_ONE, D6 | D7 | D19 | D20},
-	{"if", SHAPE_ONE, D7 | D19 | D20},
-	{"then", SHAPE_ONE, D7 | D19 | D20},
-	{"else", SHAPE_ONE, D7 | D19 | D20},
-	{"items", SHAPE_ITEMS, DALL},
-	{"unevaluatedItems", SHAPE_ONE, D19 | D20},
-	{"unevaluatedProperties", SHAPE_ONE, D19 | D20},
-	{"contentSchema", SHAPE_ONE, D19 | D20},
-	{"allOf", SHAPE_ARRAY, DALL},
-	{"anyOf", SHAPE_ARRAY, DALL},
-	{"oneOf", SHAPE_ARRAY, DALL},
-	{"prefixItems", SHAPE_ARRAY, D20},
-	{"properties", SHAPE_MAP, DALL},
-	{"patternProperties", SHAPE_MAP, DALL},
-	{"definitions", SHAPE_MAP, DALL},
-	{"$defs", SHAPE_MAP, D19 | D20},
-	{"dependentSchemas", SHAPE_MAP, D19 | D20},
-	{"dependencies", SHAPE_MAP, DALL},
+    {"additionalItems", SHAPE_ONE, D4 | D6 | D7 | D19},
+    {"additionalProperties", SHAPE_ONE, DALL},
+    {"contains", SHAPE_ONE, D6 | D7 | D19 | D20},
+    {"not", SHAPE_ONE, DALL},
+    {"propertyNames", SHAPE_ONE, D6 | D7 | D19 | D20},
+    {"if", SHAPE_ONE, D7 | D19 | D20},
+    {"then", SHAPE_ONE, D7 | D19 | D20},
+    {"else", SHAPE_ONE, D7 | D19 | D20},
+    {"items", SHAPE_ITEMS, DALL},
+    {"unevaluatedItems", SHAPE_ONE, D19 | D20},
+    {"unevaluatedProperties", SHAPE_ONE, D19 | D20},
+    {"contentSchema", SHAPE_ONE, D19 | D20},
+    {"allOf", SHAPE_ARRAY, DALL},
+    {"anyOf", SHAPE_ARRAY, DALL},
+    {"oneOf", SHAPE_ARRAY, DALL},
+    {"prefixItems", SHAPE_ARRAY, D20},
+    {"properties", SHAPE_MAP, DALL},
+    {"patternProperties", SHAPE_MAP, DALL},
+    {"definitions", SHAPE_MAP, DALL},
+    {"$defs", SHAPE_MAP, D19 | D20},
+    {"dependentSchemas", SHAPE_MAP, D19 | D20},
+    {"dependencies", SHAPE_MAP, DALL},
 };
 
 static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
-		const char *loc, int is_root, int depth);
+                const char *loc, int is_root, int depth);
 
-static int scan_children(struct comp *c, json_t *s, struct jsres *res, int draft,
-			 unsigned vocab, const char *loc, int depth)
+static int scan_children(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
+                         const char *loc, int depth)
 {
 	int bit = draft_bit(draft);
 	for (size_t k = 0; k < sizeof subkws / sizeof subkws[0]; k++) {
@@ -467,13 +474,14 @@ static int scan_children(struct comp *c, json_t *s, struct jsres *res, int draft
 				if (!iloc)
 					return oom(c);
 				if (scan(c, json_array_get(val, i), res, draft, vocab, iloc, 0,
-					 depth + 2) < 0)
+				         depth + 2) < 0)
 					return -1;
 			}
 		} else if (shape == SHAPE_MAP && json_is_object(val)) {
 			const char *key;
 			json_t *sub;
-			json_object_foreach(val, key, sub) {
+			json_object_foreach(val, key, sub)
+			{
 				const char *mloc = loc_join(c, kloc, key, 0);
 				if (!mloc)
 					return oom(c);
@@ -486,11 +494,11 @@ static int scan_children(struct comp *c, json_t *s, struct jsres *res, int draft
 }
 
 static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
-		const char *loc, int is_root, int depth)
+                const char *loc, int is_root, int depth)
 {
 	if (depth > MAX_SCHEMA_DEPTH)
 		return error_set(c->err, SG_ELIMIT, "schema nested deeper than %d levels at %s",
-				 MAX_SCHEMA_DEPTH, loc);
+		                 MAX_SCHEMA_DEPTH, loc);
 	if (!json_is_object(s) || map_get(&c->scans, s))
 		return 0;
 
@@ -553,8 +561,8 @@ static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigne
 				res->dyn = d;
 				res->capdyn = cap;
 			}
-			res->dyn[res->ndyn++] = (struct jsdynanchor){
-				arena_strndup(c->v, name, strlen(name)), s, NULL};
+			res->dyn[res->ndyn++] =
+			    (struct jsdynanchor){arena_strndup(c->v, name, strlen(name)), s, NULL};
 		}
 	}
 	if (draft == 2019 && res->json == s && json_is_true(json_object_get(s, "$recursiveAnchor")))
@@ -572,7 +580,7 @@ static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigne
 /* Registers and scans a whole document known as `uri`. Takes `doc` (a new
  * reference). Returns the document, or NULL with `err` set. */
 static json_t *add_document(struct comp *c, json_t *doc, const char *uri, int draft,
-			    const char *loc)
+                            const char *loc)
 {
 	if (push_doc(c, doc) < 0) {
 		json_decref(doc);
@@ -612,7 +620,7 @@ static json_t *load_external(struct comp *c, const char *uri, int draft)
 	if (!doc && c->opts && c->opts->resolver) {
 		if (c->ndocs_loaded >= MAX_DOCS) {
 			error_set(c->err, SG_ELIMIT, "more than %d schema documents referenced",
-				  MAX_DOCS);
+			          MAX_DOCS);
 			return NULL;
 		}
 		doc = c->opts->resolver(c->opts->resolver_ctx, uri);
@@ -634,7 +642,7 @@ static json_t *load_external(struct comp *c, const char *uri, int draft)
  * an unknown keyword): it then takes the context of its nearest scanned
  * ancestor. */
 static json_t *resolve_pointer(struct comp *c, json_t *doc, const char *ptr, size_t n,
-			       const char *docuri)
+                               const char *docuri)
 {
 	char *tok = malloc(n + 1);
 	if (!tok) {
@@ -674,7 +682,7 @@ static json_t *resolve_pointer(struct comp *c, json_t *doc, const char *ptr, siz
 /* Resolves reference `ref` against `base`. Returns the target schema value
  * or NULL with `err` set. `*absout` receives the absolute URI (arena). */
 static json_t *resolve_ref(struct comp *c, const char *base, const char *ref, int draft,
-			   const char *loc, const char *kw, const char **absout)
+                           const char *loc, const char *kw, const char **absout)
 {
 	char *abs = jsuri_resolve(base, ref);
 	if (!abs) {
@@ -772,7 +780,7 @@ static struct jsnode *new_node(struct comp *c, int kind, const char *loc)
  * context `parent` (NULL for a reference target). Object schemas get one
  * node each, compiled later from the worklist; booleans get a fresh node. */
 static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
-			       const struct scaninfo *parent)
+                               const struct scaninfo *parent)
 {
 	if (json_is_boolean(s))
 		return new_node(c, json_is_true(s) ? JSNODE_TRUE : JSNODE_FALSE, loc);
@@ -827,8 +835,8 @@ static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
 }
 
 /* The node for the subschema at s[kw] (or s[kw][key] / s[kw][idx]). */
-static struct jsnode *sub(struct comp *c, const struct scaninfo *si, json_t *val,
-			  const char *kw, const char *key, size_t idx)
+static struct jsnode *sub(struct comp *c, const struct scaninfo *si, json_t *val, const char *kw,
+                          const char *key, size_t idx)
 {
 	const char *loc = loc_join(c, si->loc, kw, 0);
 	if (loc && (key || idx != (size_t)-1))
@@ -868,7 +876,8 @@ static int get_count(struct comp *c, const struct scaninfo *si, const char *kw, 
 		*out = (size_t)json_integer_value(v);
 		return 1;
 	}
-	if (json_is_real(v) && json_real_value(v) >= 0 && jsvalue_real_is_whole(json_real_value(v))) {
+	if (json_is_real(v) && json_real_value(v) >= 0 &&
+	    jsvalue_real_is_whole(json_real_value(v))) {
 		double d = json_real_value(v);
 		*out = d >= 1e18 ? (size_t)-1 : (size_t)d;
 		return 1;
@@ -887,7 +896,7 @@ static int get_num(struct comp *c, const struct scaninfo *si, const char *kw, st
 }
 
 static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const char *kw,
-			     const char *pat, size_t n)
+                             const char *pat, size_t n)
 {
 	char why[160];
 	int nomem = 0;
@@ -921,7 +930,7 @@ static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const ch
 /* A schema value ("const", "enum") as a document, compared with instances
  * without conversions. Strings stay borrowed from the schema. */
 static const struct jsd *as_doc(struct comp *c, const struct scaninfo *si, const char *kw,
-				json_t *v)
+                                json_t *v)
 {
 	struct sg_error e;
 	error_clear(&e);
@@ -941,9 +950,9 @@ static int parse_type(struct comp *c, const struct scaninfo *si, json_t *t, unsi
 		const char *name;
 		unsigned bit;
 	} types[] = {
-		{"null", JST_NULL}, {"boolean", JST_BOOLEAN}, {"object", JST_OBJECT},
-		{"array", JST_ARRAY}, {"number", JST_NUMBER}, {"string", JST_STRING},
-		{"integer", JST_INTEGER},
+	    {"null", JST_NULL},       {"boolean", JST_BOOLEAN}, {"object", JST_OBJECT},
+	    {"array", JST_ARRAY},     {"number", JST_NUMBER},   {"string", JST_STRING},
+	    {"integer", JST_INTEGER},
 	};
 	size_t n = json_is_array(t) ? json_array_size(t) : 1;
 	*out = 0;
@@ -954,8 +963,9 @@ static int parse_type(struct comp *c, const struct scaninfo *si, json_t *t, unsi
 			if (strcmp(types[k].name, json_string_value(e)) == 0)
 				bit = types[k].bit;
 		if (!bit)
-			return bad(c, si->loc, "type", "must name JSON types (null, boolean, object, "
-				   "array, number, string, integer)");
+			return bad(c, si->loc, "type",
+			           "must name JSON types (null, boolean, object, "
+			           "array, number, string, integer)");
 		*out |= bit;
 	}
 	return 0;
@@ -963,7 +973,7 @@ static int parse_type(struct comp *c, const struct scaninfo *si, json_t *t, unsi
 
 /* Reads an array of strings into arena jsstrs. */
 static int string_list(struct comp *c, const struct scaninfo *si, const char *kw, json_t *a,
-		       struct jsstr **out, size_t *n)
+                       struct jsstr **out, size_t *n)
 {
 	if (!json_is_array(a))
 		return bad(c, si->loc, kw, "must be an array of strings");
@@ -980,8 +990,8 @@ static int string_list(struct comp *c, const struct scaninfo *si, const char *kw
 	return 0;
 }
 
-static int compile_list(struct comp *c, const struct scaninfo *si, struct kwbuf *b,
-			const char *kw, int op)
+static int compile_list(struct comp *c, const struct scaninfo *si, struct kwbuf *b, const char *kw,
+                        int op)
 {
 	json_t *a = json_object_get(si->json, kw);
 	if (!a)
@@ -999,8 +1009,8 @@ static int compile_list(struct comp *c, const struct scaninfo *si, struct kwbuf 
 	return 0;
 }
 
-static int compile_one(struct comp *c, const struct scaninfo *si, struct kwbuf *b,
-		       const char *kw, int op)
+static int compile_one(struct comp *c, const struct scaninfo *si, struct kwbuf *b, const char *kw,
+                       int op)
 {
 	json_t *s = json_object_get(si->json, kw);
 	if (!s)
@@ -1024,7 +1034,7 @@ long jsprops_find(const struct jsprops *p, const char *k, size_t n)
 	if (!p->table) {
 		for (size_t i = 0; i < p->n; i++)
 			if (p->names[i].n == n && (n == 0 || (p->names[i].s[0] == k[0] &&
-						      memcmp(p->names[i].s, k, n) == 0)))
+			                                      memcmp(p->names[i].s, k, n) == 0)))
 				return (long)i;
 		return -1;
 	}
@@ -1045,12 +1055,14 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 	if (!pr && !pp && !ap)
 		return 0;
 	if ((pr && !json_is_object(pr)) || (pp && !json_is_object(pp)))
-		return bad(c, si->loc, pr && !json_is_object(pr) ? "properties" : "patternProperties",
-			   "must be an object of schemas");
+		return bad(c, si->loc,
+		           pr && !json_is_object(pr) ? "properties" : "patternProperties",
+		           "must be an object of schemas");
 	struct jsprops *P = arena_alloc(c->v, sizeof *P);
 	if (!P)
 		return oom(c);
-	struct jskw *k = add_kw(b, JSOP_PROPS, ap && !pr && !pp ? "additionalProperties" : "properties");
+	struct jskw *k =
+	    add_kw(b, JSOP_PROPS, ap && !pr && !pp ? "additionalProperties" : "properties");
 	k->u.props = P;
 	P->n = pr ? json_object_size(pr) : 0;
 	P->npat = pp ? json_object_size(pp) : 0;
@@ -1061,7 +1073,8 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 	if (!P->names || !P->nodes || !P->pats || !P->patnodes)
 		return oom(c);
 	size_t i = 0;
-	for (void *it = pr ? json_object_iter(pr) : NULL; it; it = json_object_iter_next(pr, it), i++) {
+	for (void *it = pr ? json_object_iter(pr) : NULL; it;
+	     it = json_object_iter_next(pr, it), i++) {
 		const char *key = json_object_iter_key(it);
 		P->names[i] = (struct jsstr){key, json_object_iter_key_len(it)};
 		if (!(P->nodes[i] = sub(c, si, json_object_iter_value(it), "properties", key, 0)))
@@ -1084,11 +1097,14 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 		}
 	}
 	i = 0;
-	for (void *it = pp ? json_object_iter(pp) : NULL; it; it = json_object_iter_next(pp, it), i++) {
+	for (void *it = pp ? json_object_iter(pp) : NULL; it;
+	     it = json_object_iter_next(pp, it), i++) {
 		const char *key = json_object_iter_key(it);
-		if (!(P->pats[i] = regex(c, si, "patternProperties", key, json_object_iter_key_len(it))))
+		if (!(P->pats[i] =
+		          regex(c, si, "patternProperties", key, json_object_iter_key_len(it))))
 			return -1;
-		if (!(P->patnodes[i] = sub(c, si, json_object_iter_value(it), "patternProperties", key, 0)))
+		if (!(P->patnodes[i] =
+		          sub(c, si, json_object_iter_value(it), "patternProperties", key, 0)))
 			return -1;
 	}
 	if (ap && !(P->additional = sub(c, si, ap, "additionalProperties", NULL, (size_t)-1)))
@@ -1130,7 +1146,8 @@ static int compile_items(struct comp *c, const struct scaninfo *si, struct kwbuf
 		if (!it->prefix)
 			return oom(c);
 		for (size_t i = 0; i < it->nprefix; i++)
-			if (!(it->prefix[i] = sub(c, si, json_array_get(prefix, i), prefix_kw, NULL, i)))
+			if (!(it->prefix[i] =
+			          sub(c, si, json_array_get(prefix, i), prefix_kw, NULL, i)))
 				return -1;
 	}
 	if (rest && !(it->rest = sub(c, si, rest, rest_kw, NULL, (size_t)-1)))
@@ -1163,8 +1180,8 @@ static int compile_contains(struct comp *c, const struct scaninfo *si, struct kw
 
 /* "dependentRequired", "dependentSchemas" and the older "dependencies"
  * (whose members are either kind). */
-static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf *b,
-			const char *kw, int want_names, int want_schemas)
+static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf *b, const char *kw,
+                        int want_names, int want_schemas)
 {
 	json_t *d = json_object_get(si->json, kw);
 	if (!d)
@@ -1195,8 +1212,9 @@ static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf 
 			if (!(e->node = sub(c, si, val, kw, key, 0)))
 				return -1;
 		} else {
-			return bad(c, si->loc, kw, want_names ? "values must be arrays of strings"
-							     : "values must be schemas");
+			return bad(c, si->loc, kw,
+			           want_names ? "values must be arrays of strings"
+			                      : "values must be schemas");
 		}
 	}
 	names->n = nn;
@@ -1208,8 +1226,8 @@ static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf 
 	return 0;
 }
 
-static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *b,
-		       const char *kw, int op)
+static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *b, const char *kw,
+                       int op)
 {
 	json_t *r = json_object_get(si->json, kw);
 	if (!r)
@@ -1217,8 +1235,8 @@ static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *
 	if (!json_is_string(r))
 		return bad(c, si->loc, kw, "must be a string");
 	const char *abs = NULL;
-	json_t *target = resolve_ref(c, si->res->uri, json_string_value(r), si->draft, si->loc, kw,
-				     &abs);
+	json_t *target =
+	    resolve_ref(c, si->res->uri, json_string_value(r), si->draft, si->loc, kw, &abs);
 	if (!target)
 		return -1;
 	struct scaninfo *tsi = map_get(&c->scans, target);
@@ -1319,15 +1337,17 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			return -1;
 		if (r) {
 			int excl = draft == 4 && json_is_true(xmin);
-			add_kw(&b, excl ? JSOP_XMINIMUM : JSOP_MINIMUM, excl ? "exclusiveMinimum" : "minimum")
-				->u.num = num;
+			add_kw(&b, excl ? JSOP_XMINIMUM : JSOP_MINIMUM,
+			       excl ? "exclusiveMinimum" : "minimum")
+			    ->u.num = num;
 		}
 		if ((r = get_num(c, si, "maximum", &num)) < 0)
 			return -1;
 		if (r) {
 			int excl = draft == 4 && json_is_true(xmax);
-			add_kw(&b, excl ? JSOP_XMAXIMUM : JSOP_MAXIMUM, excl ? "exclusiveMaximum" : "maximum")
-				->u.num = num;
+			add_kw(&b, excl ? JSOP_XMAXIMUM : JSOP_MAXIMUM,
+			       excl ? "exclusiveMaximum" : "maximum")
+			    ->u.num = num;
 		}
 		if (draft >= 6) {
 			if ((r = get_num(c, si, "exclusiveMinimum", &num)) < 0)
@@ -1350,9 +1370,9 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			const char *kw;
 			int op;
 		} counts[] = {
-			{"minLength", JSOP_MIN_LENGTH}, {"maxLength", JSOP_MAX_LENGTH},
-			{"minItems", JSOP_MIN_ITEMS}, {"maxItems", JSOP_MAX_ITEMS},
-			{"minProperties", JSOP_MIN_PROPS}, {"maxProperties", JSOP_MAX_PROPS},
+		    {"minLength", JSOP_MIN_LENGTH},    {"maxLength", JSOP_MAX_LENGTH},
+		    {"minItems", JSOP_MIN_ITEMS},      {"maxItems", JSOP_MAX_ITEMS},
+		    {"minProperties", JSOP_MIN_PROPS}, {"maxProperties", JSOP_MAX_PROPS},
 		};
 		for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
 			size_t n;
@@ -1365,7 +1385,8 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			if (!json_is_string(v))
 				return bad(c, si->loc, "pattern", "must be a string");
 			struct jskw *k = add_kw(&b, JSOP_PATTERN, "pattern");
-			if (!(k->u.re = regex(c, si, "pattern", json_string_value(v), json_string_length(v))))
+			if (!(k->u.re = regex(c, si, "pattern", json_string_value(v),
+			                      json_string_length(v))))
 				return -1;
 		}
 		if (json_is_true(json_object_get(s, "uniqueItems")))
@@ -1396,7 +1417,7 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			return -1;
 	}
 	if (compile_deps(c, si, &b, "dependencies", (vocab & VOC_VALIDATION) != 0,
-			 (vocab & VOC_APPLICATOR) != 0) < 0)
+	                 (vocab & VOC_APPLICATOR) != 0) < 0)
 		return -1;
 	if (vocab & VOC_APPLICATOR) {
 		if (compile_list(c, si, &b, "allOf", JSOP_ALL_OF) < 0 ||
@@ -1551,8 +1572,9 @@ static int check_cycles(struct comp *c)
 			if (t->kind != JSNODE_SCHEMA || colour[t->id] == 2)
 				continue;
 			if (colour[t->id] == 1) {
-				rc = bad(c, t->loc, NULL, "a cycle of \"$ref\"/in-place keywords never "
-					 "moves into the instance (infinite recursion)");
+				rc = bad(c, t->loc, NULL,
+				         "a cycle of \"$ref\"/in-place keywords never "
+				         "moves into the instance (infinite recursion)");
 				break;
 			}
 			colour[t->id] = 1;
@@ -1571,8 +1593,8 @@ out:
 static struct jsnode *collapse(struct jsnode *n)
 {
 	for (int hops = 0; n && hops < 64; hops++) {
-		if (n->kind != JSNODE_SCHEMA || n->nkw != 1 || n->kw[0].op != JSOP_REF || n->types ||
-		    n->uneval_props || n->uneval_items || n->kw[0].u.node == n)
+		if (n->kind != JSNODE_SCHEMA || n->nkw != 1 || n->kw[0].op != JSOP_REF ||
+		    n->types || n->uneval_props || n->uneval_items || n->kw[0].u.node == n)
 			break;
 		n = n->kw[0].u.node;
 	}
@@ -1643,8 +1665,8 @@ static void collapse_refs(struct comp *c)
 	}
 }
 
-int jscompile(struct jsonschema *v, const json_t *schema,
-	      const struct jsonschema_options *opts, struct sg_error *err)
+int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschema_options *opts,
+              struct sg_error *err)
 {
 	struct sg_error local;
 	struct comp c = {0};

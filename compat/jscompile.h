@@ -30,39 +30,39 @@
 /* Operations, in the order a node evaluates them (the compiler emits them in
  * this order; the unevaluated* ones must come last). */
 enum jsop {
-	JSOP_REF,           /* u.node */
-	JSOP_DYNREF,        /* u.dynref: $dynamicRef (2020-12) */
-	JSOP_RECREF,        /* u.node: $recursiveRef (2019-09), static target */
-	JSOP_CONST,         /* u.value (a document in v->values) */
-	JSOP_ENUM,          /* u.value: the array */
-	JSOP_MINIMUM,       /* u.num */
+	JSOP_REF,     /* u.node */
+	JSOP_DYNREF,  /* u.dynref: $dynamicRef (2020-12) */
+	JSOP_RECREF,  /* u.node: $recursiveRef (2019-09), static target */
+	JSOP_CONST,   /* u.value (a document in v->values) */
+	JSOP_ENUM,    /* u.value: the array */
+	JSOP_MINIMUM, /* u.num */
 	JSOP_MAXIMUM,
-	JSOP_XMINIMUM,      /* exclusive */
+	JSOP_XMINIMUM, /* exclusive */
 	JSOP_XMAXIMUM,
 	JSOP_MULTIPLE_OF,
-	JSOP_MIN_LENGTH,    /* u.count */
+	JSOP_MIN_LENGTH, /* u.count */
 	JSOP_MAX_LENGTH,
-	JSOP_PATTERN,       /* u.re */
-	JSOP_FORMAT,        /* u.format (only when asserting) */
-	JSOP_MIN_ITEMS,     /* u.count */
+	JSOP_PATTERN,   /* u.re */
+	JSOP_FORMAT,    /* u.format (only when asserting) */
+	JSOP_MIN_ITEMS, /* u.count */
 	JSOP_MAX_ITEMS,
 	JSOP_UNIQUE_ITEMS,
-	JSOP_ITEMS,         /* u.items */
-	JSOP_CONTAINS,      /* u.contains */
-	JSOP_REQUIRED,      /* u.names */
-	JSOP_MIN_PROPS,     /* u.count */
+	JSOP_ITEMS,     /* u.items */
+	JSOP_CONTAINS,  /* u.contains */
+	JSOP_REQUIRED,  /* u.names */
+	JSOP_MIN_PROPS, /* u.count */
 	JSOP_MAX_PROPS,
-	JSOP_PROPS,         /* u.props: properties + patternProperties + additionalProperties */
-	JSOP_PROPERTY_NAMES,/* u.node */
-	JSOP_DEP_REQUIRED,  /* u.deps (names) */
-	JSOP_DEP_SCHEMAS,   /* u.deps (nodes) */
-	JSOP_ALL_OF,        /* u.list */
+	JSOP_PROPS,          /* u.props: properties + patternProperties + additionalProperties */
+	JSOP_PROPERTY_NAMES, /* u.node */
+	JSOP_DEP_REQUIRED,   /* u.deps (names) */
+	JSOP_DEP_SCHEMAS,    /* u.deps (nodes) */
+	JSOP_ALL_OF,         /* u.list */
 	JSOP_ANY_OF,
 	JSOP_ONE_OF,
-	JSOP_NOT,           /* u.node */
-	JSOP_IF,            /* u.cond */
-	JSOP_UNEVAL_ITEMS,  /* u.node */
-	JSOP_UNEVAL_PROPS,  /* u.node */
+	JSOP_NOT,          /* u.node */
+	JSOP_IF,           /* u.cond */
+	JSOP_UNEVAL_ITEMS, /* u.node */
+	JSOP_UNEVAL_PROPS, /* u.node */
 };
 
 /* "type" bits. */
@@ -85,39 +85,39 @@ struct jsstr {
 };
 
 struct jsprops {
-	size_t n;                  /* "properties" */
+	size_t n; /* "properties" */
 	struct jsstr *names;
 	struct jsnode **nodes;
-	uint32_t *table;           /* index + 1 by hash, when n > 8; else NULL */
+	uint32_t *table; /* index + 1 by hash, when n > 8; else NULL */
 	size_t tmask;
-	size_t npat;               /* "patternProperties" */
+	size_t npat; /* "patternProperties" */
 	struct jsregex **pats;
 	struct jsnode **patnodes;
 	struct jsnode *additional; /* "additionalProperties", or NULL */
 	/* "required", when every name is one of the first 64 "properties": the
 	 * members seen while iterating answer it, with no lookups. */
-	uint64_t required_mask;    /* bit j: names[j] is required */
+	uint64_t required_mask; /* bit j: names[j] is required */
 };
 
 struct jsitems {
-	size_t nprefix;            /* "prefixItems", or array-form "items" */
+	size_t nprefix; /* "prefixItems", or array-form "items" */
 	struct jsnode **prefix;
-	struct jsnode *rest;       /* applies from index nprefix on, or NULL */
-	const char *rest_kw;       /* "items" or "additionalItems" */
+	struct jsnode *rest; /* applies from index nprefix on, or NULL */
+	const char *rest_kw; /* "items" or "additionalItems" */
 };
 
 struct jscontains {
 	struct jsnode *node;
 	size_t min, max;
 	int has_max;
-	int annotate;              /* 2020-12: matches count as evaluated items */
+	int annotate; /* 2020-12: matches count as evaluated items */
 };
 
 struct jsdep {
 	struct jsstr key;
-	size_t n;                  /* dependentRequired: the names */
+	size_t n; /* dependentRequired: the names */
 	struct jsstr *names;
-	struct jsnode *node;       /* dependentSchemas: the schema */
+	struct jsnode *node; /* dependentSchemas: the schema */
 };
 
 struct jsdeps {
@@ -126,8 +126,8 @@ struct jsdeps {
 };
 
 struct jsdynref {
-	struct jsnode *target;     /* the static resolution */
-	const char *anchor;        /* the dynamic anchor name when the bookend holds, else NULL */
+	struct jsnode *target; /* the static resolution */
+	const char *anchor;    /* the dynamic anchor name when the bookend holds, else NULL */
 };
 
 struct jscond {
@@ -135,8 +135,8 @@ struct jscond {
 };
 
 struct jskw {
-	uint8_t op;                /* enum jsop */
-	const char *name;          /* the keyword, as reported */
+	uint8_t op;       /* enum jsop */
+	const char *name; /* the keyword, as reported */
 	union {
 		struct jsnum num;
 		size_t count;
@@ -172,13 +172,13 @@ struct jsdynanchor {
  * Validation keeps a stack of the resources it has entered (the dynamic
  * scope) for "$dynamicRef" and "$recursiveRef". */
 struct jsres {
-	const char *uri;           /* absolute URI without fragment ("" for an unnamed root) */
+	const char *uri; /* absolute URI without fragment ("" for an unnamed root) */
 	json_t *json;
-	struct jsnode *root;       /* compiled root node (compiled when needed) */
-	int recursive_anchor;      /* root has "$recursiveAnchor": true */
+	struct jsnode *root;  /* compiled root node (compiled when needed) */
+	int recursive_anchor; /* root has "$recursiveAnchor": true */
 	size_t ndyn, capdyn;
 	struct jsdynanchor *dyn;
-	struct jsres *next;        /* all resources, for the compiler */
+	struct jsres *next; /* all resources, for the compiler */
 };
 
 enum jsnode_kind {
@@ -189,13 +189,13 @@ enum jsnode_kind {
 
 struct jsnode {
 	const struct jsres *res;
-	const char *loc;           /* schema location, e.g. "#/properties/a" */
-	uint8_t kind;              /* enum jsnode_kind */
-	uint8_t reals_are_ints;    /* draft 6+: 1.0 is an integer */
-	uint8_t uneval_props;      /* has unevaluatedProperties: collect annotations */
-	uint8_t uneval_items;      /* has unevaluatedItems */
-	uint8_t types;             /* "type" as JST_* bits; 0 when absent */
-	uint32_t id;               /* compile-time index */
+	const char *loc;        /* schema location, e.g. "#/properties/a" */
+	uint8_t kind;           /* enum jsnode_kind */
+	uint8_t reals_are_ints; /* draft 6+: 1.0 is an integer */
+	uint8_t uneval_props;   /* has unevaluatedProperties: collect annotations */
+	uint8_t uneval_items;   /* has unevaluatedItems */
+	uint8_t types;          /* "type" as JST_* bits; 0 when absent */
+	uint32_t id;            /* compile-time index */
 	size_t nkw;
 	struct jskw *kw;
 };
@@ -212,18 +212,18 @@ struct jsonschema {
 	enum jsonschema_draft draft;
 	unsigned max_depth;
 	unsigned long max_steps;
-	json_t **docs;             /* references held: every schema document used */
+	json_t **docs; /* references held: every schema document used */
 	size_t ndocs, capdocs;
-	struct jsregex **regexes;  /* owned */
+	struct jsregex **regexes; /* owned */
 	size_t nregex, capregex;
 	_Atomic(struct jsregex_scratch *) scratch[JSCOMPILE_SCRATCH_SLOTS];
-	struct jsd_arena values;   /* "const" and "enum" values as documents */
+	struct jsd_arena values; /* "const" and "enum" values as documents */
 };
 
 /* Compiles `schema` into `v` (zeroed by the caller). Returns 0, or -1 with
  * `err` set; on failure the caller still calls jscompile_release(). */
-int jscompile(struct jsonschema *v, const json_t *schema,
-	      const struct jsonschema_options *opts, struct sg_error *err);
+int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschema_options *opts,
+              struct sg_error *err);
 
 /* Releases everything jscompile() stored in `v` (not `v` itself). */
 void jscompile_release(struct jsonschema *v);

@@ -109,7 +109,8 @@ const struct jsd *jsd_object_get(const struct jsd *o, const char *k, size_t n)
 	if (!o->index) {
 		for (uint32_t i = 0; i < o->n; i++) {
 			const struct jsd_member *m = &o->u.members[i];
-			if (m->klen == n && (n == 0 || (m->key[0] == k[0] && memcmp(m->key, k, n) == 0)))
+			if (m->klen == n &&
+			    (n == 0 || (m->key[0] == k[0] && memcmp(m->key, k, n) == 0)))
 				return &m->val;
 		}
 		return NULL;
@@ -158,7 +159,7 @@ static int syntax_at(struct parser *ps, const unsigned char *at, const char *wha
 		}
 	}
 	error_set(ps->err, SG_EBAD_REQUEST, "invalid JSON at line %d, column %d: %s", line, col,
-		  what);
+	          what);
 	return -1;
 }
 
@@ -260,8 +261,8 @@ static size_t put_utf8(char *o, uint32_t cp)
 /* Decodes the escapes of the raw string body [p, end) (already scanned:
  * valid UTF-8, closing quote at `end`) into `out`. Returns the length, or
  * -1 with a syntax error. Sets *nul when a \u0000 appears. */
-static long unescape(struct parser *ps, const unsigned char *p, const unsigned char *end,
-		     char *out, int *nul)
+static long unescape(struct parser *ps, const unsigned char *p, const unsigned char *end, char *out,
+                     int *nul)
 {
 	size_t o = 0;
 	while (p < end) {
@@ -273,23 +274,40 @@ static long unescape(struct parser *ps, const unsigned char *p, const unsigned c
 		const unsigned char *at = p;
 		p += 2;
 		switch (e) {
-		case '"': out[o++] = '"'; break;
-		case '\\': out[o++] = '\\'; break;
-		case '/': out[o++] = '/'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
+		case '"':
+			out[o++] = '"';
+			break;
+		case '\\':
+			out[o++] = '\\';
+			break;
+		case '/':
+			out[o++] = '/';
+			break;
+		case 'b':
+			out[o++] = '\b';
+			break;
+		case 'f':
+			out[o++] = '\f';
+			break;
+		case 'n':
+			out[o++] = '\n';
+			break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
 		case 'u': {
 			uint32_t cp, lo;
 			if (hex4(p, end, &cp) < 0)
 				return syntax_at(ps, at, "invalid \\u escape");
 			p += 4;
 			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) < 0 ||
-				    lo < 0xDC00 || lo > 0xDFFF)
-					return syntax_at(ps, at, "unpaired high surrogate in a \\u escape");
+				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+				    hex4(p + 2, end, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
+					return syntax_at(ps, at,
+					                 "unpaired high surrogate in a \\u escape");
 				p += 6;
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 			} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
@@ -323,8 +341,8 @@ static int parse_string(struct parser *ps, const char **s, uint32_t *n, int *nul
 			memcpy(&w, p, 8);
 			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 			uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-			uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) &
-					   highs;
+			uint64_t special =
+			    (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & highs;
 			if (special) {
 				/* The lowest flagged byte is a real one (borrows only
 				 * carry upwards). */
@@ -394,9 +412,9 @@ static int parse_string(struct parser *ps, const char **s, uint32_t *n, int *nul
  * [p, end) has already been checked against the JSON number grammar. */
 static int fast_real(const unsigned char *p, const unsigned char *end, double *out)
 {
-	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
-				       1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-				       1e19, 1e20, 1e21, 1e22};
+	static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	int neg = 0, digits = 0, exp10 = 0;
 	uint64_t mant = 0;
 	if (*p == '-') {
@@ -492,7 +510,9 @@ static int parse_number(struct parser *ps, struct jsd *out)
 	ps->p = p;
 	if (is_int && !overflow && mag <= (uint64_t)INT64_MAX + (uint64_t)neg) {
 		out->type = JSD_INT;
-		out->u.i = !neg ? (int64_t)mag : mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+		out->u.i = !neg                             ? (int64_t)mag
+		           : mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN
+		                                            : -(int64_t)mag;
 		return 0;
 	}
 	out->type = JSD_REAL;
@@ -645,7 +665,8 @@ static int parse_object(struct parser *ps, struct jsd *out)
 	if (n <= 16) {
 		for (size_t i = 1; i < n && !found; i++)
 			for (size_t j = 0; j < i; j++)
-				if (m[i].klen == m[j].klen && memcmp(m[i].key, m[j].key, m[i].klen) == 0) {
+				if (m[i].klen == m[j].klen &&
+				    memcmp(m[i].key, m[j].key, m[i].klen) == 0) {
 					dup = i;
 					found = 1;
 					break;
@@ -714,8 +735,7 @@ static int parse_value(struct parser *ps, struct jsd *out)
 	return syntax(ps, "invalid token");
 }
 
-const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len,
-			    struct sg_error *err)
+const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len, struct sg_error *err)
 {
 	struct parser ps;
 	ps.p = ps.start = (const unsigned char *)buf;
@@ -755,9 +775,15 @@ static int from_json(struct conv *cv, const json_t *v, struct jsd *out, unsigned
 {
 	memset(out, 0, sizeof *out);
 	switch (json_typeof(v)) {
-	case JSON_NULL: out->type = JSD_NULL; return 0;
-	case JSON_TRUE: out->type = JSD_TRUE; return 0;
-	case JSON_FALSE: out->type = JSD_FALSE; return 0;
+	case JSON_NULL:
+		out->type = JSD_NULL;
+		return 0;
+	case JSON_TRUE:
+		out->type = JSD_TRUE;
+		return 0;
+	case JSON_FALSE:
+		out->type = JSD_FALSE;
+		return 0;
 	case JSON_INTEGER:
 		out->type = JSD_INT;
 		out->u.i = json_integer_value(v);
@@ -776,7 +802,7 @@ static int from_json(struct conv *cv, const json_t *v, struct jsd *out, unsigned
 	}
 	if (depth >= cv->max_depth)
 		return error_set(cv->err, SG_ELIMIT, "value nested deeper than %u levels",
-				 cv->max_depth);
+		                 cv->max_depth);
 	if (json_is_array(v)) {
 		size_t n = json_array_size(v);
 		struct jsd *items = n ? arena_alloc(cv->a, n * sizeof *items) : NULL;
@@ -811,7 +837,7 @@ static int from_json(struct conv *cv, const json_t *v, struct jsd *out, unsigned
 }
 
 const struct jsd *jsd_from_json(struct jsd_arena *a, const json_t *v, unsigned max_depth,
-				struct sg_error *err)
+                                struct sg_error *err)
 {
 	struct conv cv = {a, max_depth, err};
 	struct jsd *root = arena_alloc(a, sizeof *root);
@@ -825,12 +851,18 @@ const struct jsd *jsd_from_json(struct jsd_arena *a, const json_t *v, unsigned m
 json_t *jsd_to_json(const struct jsd *d)
 {
 	switch (d->type) {
-	case JSD_NULL: return json_null();
-	case JSD_TRUE: return json_true();
-	case JSD_FALSE: return json_false();
-	case JSD_INT: return json_integer(d->u.i);
-	case JSD_REAL: return json_real(d->u.d);
-	case JSD_STRING: return json_stringn_nocheck(d->u.s, d->n);
+	case JSD_NULL:
+		return json_null();
+	case JSD_TRUE:
+		return json_true();
+	case JSD_FALSE:
+		return json_false();
+	case JSD_INT:
+		return json_integer(d->u.i);
+	case JSD_REAL:
+		return json_real(d->u.d);
+	case JSD_STRING:
+		return json_stringn_nocheck(d->u.s, d->n);
 	case JSD_ARRAY: {
 		json_t *a = json_array();
 		for (uint32_t i = 0; a && i < d->n; i++) {

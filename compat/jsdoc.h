@@ -46,16 +46,16 @@ enum jsd_type {
 struct jsd_member;
 
 struct jsd {
-	uint8_t type;              /* enum jsd_type */
-	uint32_t n;                /* string bytes, array items, object members */
+	uint8_t type; /* enum jsd_type */
+	uint32_t n;   /* string bytes, array items, object members */
 	union {
 		int64_t i;
 		double d;
-		const char *s;     /* not NUL-terminated; may contain NUL */
+		const char *s; /* not NUL-terminated; may contain NUL */
 		const struct jsd *items;
 		const struct jsd_member *members;
 	} u;
-	const uint32_t *index;     /* objects over 16 members: index + 1 by key hash */
+	const uint32_t *index; /* objects over 16 members: index + 1 by key hash */
 };
 
 struct jsd_member {
@@ -69,7 +69,7 @@ struct jsd_member {
 struct jsd_arena {
 	unsigned char *cur;
 	size_t used, cap;
-	void *chunks;              /* malloc'd chunks, freed by jsd_arena_free */
+	void *chunks; /* malloc'd chunks, freed by jsd_arena_free */
 };
 
 void jsd_arena_init(struct jsd_arena *a, void *buf, size_t cap);
@@ -78,14 +78,13 @@ void jsd_arena_free(struct jsd_arena *a);
 /* Parses `len` bytes at `buf`. Returns the root (valid while `buf` and the
  * arena live), or NULL with SG_EBAD_REQUEST (line, column and what was
  * expected) or SG_ENOMEM in `err`. */
-const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len,
-			    struct sg_error *err);
+const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len, struct sg_error *err);
 
 /* Views jansson value `v` as a document (strings and keys are borrowed from
  * `v`). Returns NULL with SG_ELIMIT when `v` nests deeper than `max_depth`,
  * or SG_ENOMEM. */
 const struct jsd *jsd_from_json(struct jsd_arena *a, const json_t *v, unsigned max_depth,
-				struct sg_error *err);
+                                struct sg_error *err);
 
 /* A new jansson value equal to `d`, or NULL when out of memory. */
 json_t *jsd_to_json(const struct jsd *d);

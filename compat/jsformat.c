@@ -11,16 +11,25 @@ static const struct {
 	const char *name;
 	enum jsformat f;
 } formats[] = {
-	{"date-time", JSFORMAT_DATE_TIME}, {"date", JSFORMAT_DATE}, {"time", JSFORMAT_TIME},
-	{"duration", JSFORMAT_DURATION}, {"email", JSFORMAT_EMAIL},
-	{"idn-email", JSFORMAT_IDN_EMAIL}, {"hostname", JSFORMAT_HOSTNAME},
-	{"idn-hostname", JSFORMAT_IDN_HOSTNAME}, {"ipv4", JSFORMAT_IPV4},
-	{"ipv6", JSFORMAT_IPV6}, {"uri", JSFORMAT_URI},
-	{"uri-reference", JSFORMAT_URI_REFERENCE}, {"iri", JSFORMAT_IRI},
-	{"iri-reference", JSFORMAT_IRI_REFERENCE}, {"uri-template", JSFORMAT_URI_TEMPLATE},
-	{"uuid", JSFORMAT_UUID}, {"regex", JSFORMAT_REGEX},
-	{"json-pointer", JSFORMAT_JSON_POINTER},
-	{"relative-json-pointer", JSFORMAT_RELATIVE_JSON_POINTER},
+    {"date-time", JSFORMAT_DATE_TIME},
+    {"date", JSFORMAT_DATE},
+    {"time", JSFORMAT_TIME},
+    {"duration", JSFORMAT_DURATION},
+    {"email", JSFORMAT_EMAIL},
+    {"idn-email", JSFORMAT_IDN_EMAIL},
+    {"hostname", JSFORMAT_HOSTNAME},
+    {"idn-hostname", JSFORMAT_IDN_HOSTNAME},
+    {"ipv4", JSFORMAT_IPV4},
+    {"ipv6", JSFORMAT_IPV6},
+    {"uri", JSFORMAT_URI},
+    {"uri-reference", JSFORMAT_URI_REFERENCE},
+    {"iri", JSFORMAT_IRI},
+    {"iri-reference", JSFORMAT_IRI_REFERENCE},
+    {"uri-template", JSFORMAT_URI_TEMPLATE},
+    {"uuid", JSFORMAT_UUID},
+    {"regex", JSFORMAT_REGEX},
+    {"json-pointer", JSFORMAT_JSON_POINTER},
+    {"relative-json-pointer", JSFORMAT_RELATIVE_JSON_POINTER},
 };
 
 enum jsformat jsformat_lookup(const char *name)
@@ -44,11 +53,26 @@ struct cur {
 	const char *p, *end;
 };
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static int is_hex(int c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-static int at_end(const struct cur *c) { return c->p >= c->end; }
-static int peek(const struct cur *c) { return c->p < c->end ? (unsigned char)*c->p : -1; }
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static int is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_hex(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static int at_end(const struct cur *c)
+{
+	return c->p >= c->end;
+}
+static int peek(const struct cur *c)
+{
+	return c->p < c->end ? (unsigned char)*c->p : -1;
+}
 
 static int eat(struct cur *c, int ch)
 {
@@ -75,7 +99,10 @@ static int digits(struct cur *c, int k)
 
 /* --- dates and times (RFC 3339) --- */
 
-static int leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int full_date(struct cur *c)
 {
@@ -426,8 +453,14 @@ static int email_ok(const char *s, size_t n, int idn)
 
 /* --- URIs (RFC 3986, RFC 3987) --- */
 
-static int unreserved(int ch) { return is_alpha(ch) || is_digit(ch) || (ch && strchr("-._~", ch)); }
-static int sub_delim(int ch) { return ch && strchr("!$&'()*+,;=", ch) != NULL; }
+static int unreserved(int ch)
+{
+	return is_alpha(ch) || is_digit(ch) || (ch && strchr("-._~", ch));
+}
+static int sub_delim(int ch)
+{
+	return ch && strchr("!$&'()*+,;=", ch) != NULL;
+}
 
 /* Consumes one character allowed by `extra` (a set of ASCII punctuation),
  * an unreserved or sub-delim character, a percent-encoding, or (when `iri`)
@@ -540,7 +573,7 @@ static int uri_ok(const char *s, size_t n, int iri, int allow_relative)
 	if (is_alpha(peek(&c))) {
 		q++;
 		while (q < c.end && (is_alpha((unsigned char)*q) || is_digit((unsigned char)*q) ||
-				     *q == '+' || *q == '-' || *q == '.'))
+		                     *q == '+' || *q == '-' || *q == '.'))
 			q++;
 		if (q < c.end && *q == ':') {
 			c.p = q + 1;
@@ -560,7 +593,8 @@ static int uri_template_ok(const char *s, size_t n)
 	while (!at_end(&c)) {
 		int ch = peek(&c);
 		if (ch == '%') {
-			if (c.end - c.p < 3 || !is_hex((unsigned char)c.p[1]) || !is_hex((unsigned char)c.p[2]))
+			if (c.end - c.p < 3 || !is_hex((unsigned char)c.p[1]) ||
+			    !is_hex((unsigned char)c.p[2]))
 				return 0;
 			c.p += 3;
 			continue;
@@ -581,8 +615,9 @@ static int uri_template_ok(const char *s, size_t n)
 				ch = peek(&c);
 				if (is_alpha(ch) || is_digit(ch) || ch == '_') {
 					c.p++;
-				} else if (ch == '%' && c.end - c.p >= 3 && is_hex((unsigned char)c.p[1]) &&
-					   is_hex((unsigned char)c.p[2])) {
+				} else if (ch == '%' && c.end - c.p >= 3 &&
+				           is_hex((unsigned char)c.p[1]) &&
+				           is_hex((unsigned char)c.p[2])) {
 					c.p += 3;
 				} else if (ch == '.' && chars && !dot) {
 					c.p++;

@@ -11,11 +11,11 @@ static const struct {
 	const char *uri;
 	const char *file;
 } tops[] = {
-	{"http://json-schema.org/draft-04/schema", "draft4.json"},
-	{"http://json-schema.org/draft-06/schema", "draft6.json"},
-	{"http://json-schema.org/draft-07/schema", "draft7.json"},
-	{"https://json-schema.org/draft/2019-09/schema", "draft2019-09.json"},
-	{"https://json-schema.org/draft/2020-12/schema", "draft2020-12.json"},
+    {"http://json-schema.org/draft-04/schema", "draft4.json"},
+    {"http://json-schema.org/draft-06/schema", "draft6.json"},
+    {"http://json-schema.org/draft-07/schema", "draft7.json"},
+    {"https://json-schema.org/draft/2019-09/schema", "draft2019-09.json"},
+    {"https://json-schema.org/draft/2020-12/schema", "draft2020-12.json"},
 };
 
 int jsmeta_draft(const char *uri)
@@ -24,11 +24,11 @@ int jsmeta_draft(const char *uri)
 		const char *uri;
 		int draft;
 	} drafts[] = {
-		{"json-schema.org/draft-04/schema", 4},
-		{"json-schema.org/draft-06/schema", 6},
-		{"json-schema.org/draft-07/schema", 7},
-		{"json-schema.org/draft/2019-09/schema", 2019},
-		{"json-schema.org/draft/2020-12/schema", 2020},
+	    {"json-schema.org/draft-04/schema", 4},
+	    {"json-schema.org/draft-06/schema", 6},
+	    {"json-schema.org/draft-07/schema", 7},
+	    {"json-schema.org/draft/2019-09/schema", 2019},
+	    {"json-schema.org/draft/2020-12/schema", 2020},
 	};
 	const char *p = uri;
 	if (strncmp(p, "http://", 7) == 0)
@@ -49,12 +49,18 @@ int jsmeta_draft(const char *uri)
 const char *jsmeta_draft_uri(int draft)
 {
 	switch (draft) {
-	case 4: return "http://json-schema.org/draft-04/schema#";
-	case 6: return "http://json-schema.org/draft-06/schema#";
-	case 7: return "http://json-schema.org/draft-07/schema#";
-	case 2019: return "https://json-schema.org/draft/2019-09/schema";
-	case 2020: return "https://json-schema.org/draft/2020-12/schema";
-	default: return NULL;
+	case 4:
+		return "http://json-schema.org/draft-04/schema#";
+	case 6:
+		return "http://json-schema.org/draft-06/schema#";
+	case 7:
+		return "http://json-schema.org/draft-07/schema#";
+	case 2019:
+		return "https://json-schema.org/draft/2019-09/schema";
+	case 2020:
+		return "https://json-schema.org/draft/2020-12/schema";
+	default:
+		return NULL;
 	}
 }
 

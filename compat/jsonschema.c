@@ -57,7 +57,7 @@ struct vctx {
 	const struct jsonschema *v;
 	struct report *r;
 	int mute;
-	int abort;          /* depth exceeded or out of memory: unwind */
+	int abort; /* depth exceeded or out of memory: unwind */
 	int oom;
 	unsigned depth;
 	unsigned long steps, max_steps;
@@ -65,8 +65,8 @@ struct vctx {
 	struct jsregex_scratch *rx;
 };
 
-static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
-		const struct ipath *p, struct ann *ann);
+static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x, const struct ipath *p,
+                struct ann *ann);
 
 /* --- annotations --- */
 
@@ -163,9 +163,13 @@ static void path_render(const struct ipath *p, char *buf, size_t cap)
 	}
 }
 
-__attribute__((format(printf, 5, 6)))
-static void fail(struct vctx *c, const struct jsnode *n, const char *kw,
-		 const struct ipath *p, const char *fmt, ...)
+/* Reports an error of keyword `kw` of node `n` at instance location `p`,
+ * unless muted or without a report. */
+static void fail(struct vctx *c, const struct jsnode *n, const char *kw, const struct ipath *p,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void fail(struct vctx *c, const struct jsnode *n, const char *kw, const struct ipath *p,
+                 const char *fmt, ...)
 {
 	if (c->mute || !c->r)
 		return;
@@ -176,7 +180,7 @@ static void fail(struct vctx *c, const struct jsnode *n, const char *kw,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (report_add(c->r, kw, where, "%s (at %s%s%s)", msg, n->loc,
-		       n->kind == JSNODE_SCHEMA ? "/" : "", n->kind == JSNODE_SCHEMA ? kw : "") < 0)
+	               n->kind == JSNODE_SCHEMA ? "/" : "", n->kind == JSNODE_SCHEMA ? kw : "") < 0)
 		c->oom = c->abort = 1;
 }
 
@@ -194,8 +198,8 @@ static const char *num_render(const struct jsnum *n, char *buf, size_t cap)
 
 static const char *types_render(unsigned types, char *buf, size_t cap)
 {
-	static const char *const names[] = {"null", "boolean", "object", "array",
-					    "number", "string", "integer"};
+	static const char *const names[] = {"null",   "boolean", "object", "array",
+	                                    "number", "string",  "integer"};
 	size_t o = 0, count = 0, total = 0;
 	for (int i = 0; i < 7; i++)
 		total += (types >> i) & 1;
@@ -218,22 +222,28 @@ static const char *types_render(unsigned types, char *buf, size_t cap)
 static int type_ok(unsigned types, const struct jsd *x, int reals_are_ints)
 {
 	switch (x->type) {
-	case JSD_OBJECT: return (types & JST_OBJECT) != 0;
-	case JSD_ARRAY: return (types & JST_ARRAY) != 0;
-	case JSD_STRING: return (types & JST_STRING) != 0;
-	case JSD_INT: return (types & (JST_INTEGER | JST_NUMBER)) != 0;
+	case JSD_OBJECT:
+		return (types & JST_OBJECT) != 0;
+	case JSD_ARRAY:
+		return (types & JST_ARRAY) != 0;
+	case JSD_STRING:
+		return (types & JST_STRING) != 0;
+	case JSD_INT:
+		return (types & (JST_INTEGER | JST_NUMBER)) != 0;
 	case JSD_REAL:
 		if (types & JST_NUMBER)
 			return 1;
 		return (types & JST_INTEGER) && jsvalue_is_integer(x, reals_are_ints);
 	case JSD_TRUE:
-	case JSD_FALSE: return (types & JST_BOOLEAN) != 0;
-	default: return (types & JST_NULL) != 0;
+	case JSD_FALSE:
+		return (types & JST_BOOLEAN) != 0;
+	default:
+		return (types & JST_NULL) != 0;
 	}
 }
 
-static int muted(struct vctx *c, const struct jsnode *n, const struct jsd *x,
-		 const struct ipath *p, struct ann *ann)
+static int muted(struct vctx *c, const struct jsnode *n, const struct jsd *x, const struct ipath *p,
+                 struct ann *ann)
 {
 	c->mute++;
 	int r = eval(c, n, x, p, ann);
@@ -288,7 +298,7 @@ static int unique_items(struct vctx *c, const struct jsd *x, size_t *di, size_t 
 }
 
 static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const struct jsd *x, const struct ipath *p, struct ann *ann)
+                    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jsitems *it = k->u.items;
 	size_t len = (size_t)x->n, i;
@@ -306,8 +316,10 @@ static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		return ok;
 	if (it->rest->kind == JSNODE_FALSE) {
 		struct ipath cp = {p, NULL, 0, it->nprefix};
-		fail(c, n, it->rest_kw, &cp, "array has %zu items, more than the %zu allowed "
-		     "(%s is false)", len, it->nprefix, it->rest_kw);
+		fail(c, n, it->rest_kw, &cp,
+		     "array has %zu items, more than the %zu allowed "
+		     "(%s is false)",
+		     len, it->nprefix, it->rest_kw);
 		return 0;
 	}
 	for (; i < len; i++) {
@@ -324,7 +336,7 @@ static int kw_items(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		       const struct jsd *x, const struct ipath *p, struct ann *ann)
+                       const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jscontains *ct = k->u.contains;
 	size_t len = (size_t)x->n, count = 0;
@@ -343,8 +355,10 @@ static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw
 		if (ct->min == 1)
 			fail(c, n, "contains", p, "no item matches the contains schema");
 		else
-			fail(c, n, "minContains", p, "%zu items match contains, fewer than "
-			     "minContains %zu", count, ct->min);
+			fail(c, n, "minContains", p,
+			     "%zu items match contains, fewer than "
+			     "minContains %zu",
+			     count, ct->min);
 		return 0;
 	}
 	if (ct->has_max && count > ct->max) {
@@ -356,7 +370,7 @@ static int kw_contains(struct vctx *c, const struct jsnode *n, const struct jskw
 }
 
 static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const struct jsd *x, const struct ipath *p, struct ann *ann)
+                    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	const struct jsprops *P = k->u.props;
 	int ok = 1;
@@ -386,8 +400,10 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 			}
 			if (m < 0) {
 				char kb[80];
-				struct jsd name = {.type = JSD_STRING, .n = (uint32_t)kl, .u.s = key};
-				fail(c, n, "patternProperties", &cp, "property name %s could not be "
+				struct jsd name = {
+				    .type = JSD_STRING, .n = (uint32_t)kl, .u.s = key};
+				fail(c, n, "patternProperties", &cp,
+				     "property name %s could not be "
 				     "matched against \"%s\" within the match limits",
 				     VAL(&name, kb), jsregex_source(P->pats[q]));
 				ok = 0;
@@ -426,7 +442,8 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		if (!((missing >> j) & 1))
 			continue;
 		char vb[96];
-		struct jsd name = {.type = JSD_STRING, .n = (uint32_t)P->names[j].n, .u.s = P->names[j].s};
+		struct jsd name = {
+		    .type = JSD_STRING, .n = (uint32_t)P->names[j].n, .u.s = P->names[j].s};
 		fail(c, n, "required", p, "required property %s is missing", VAL(&name, vb));
 		ok = 0;
 		if (quiet(c))
@@ -436,7 +453,7 @@ static int kw_props(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_property_names(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			     const struct jsd *x, const struct ipath *p)
+                             const struct jsd *x, const struct ipath *p)
 {
 	int ok = 1;
 	if (k->u.node->kind == JSNODE_TRUE)
@@ -449,8 +466,10 @@ static int kw_property_names(struct vctx *c, const struct jsnode *n, const struc
 		int r = muted(c, k->u.node, &name, &cp, NULL);
 		if (!r) {
 			char kb[80];
-			fail(c, n, "propertyNames", &cp, "property name %s does not match "
-			     "propertyNames", VAL(&name, kb));
+			fail(c, n, "propertyNames", &cp,
+			     "property name %s does not match "
+			     "propertyNames",
+			     VAL(&name, kb));
 		}
 		if (!r) {
 			ok = 0;
@@ -465,14 +484,15 @@ static int kw_property_names(struct vctx *c, const struct jsnode *n, const struc
  * one branch admits the instance's type, its own errors say more than the
  * summary, so they follow it. */
 static void explain_branches(struct vctx *c, const struct jskw *k, const struct jsd *x,
-			     const struct ipath *p)
+                             const struct ipath *p)
 {
 	const struct jsnode *only = NULL;
 	if (quiet(c))
 		return;
 	for (size_t i = 0; i < k->u.list.n; i++) {
 		const struct jsnode *b = k->u.list.v[i];
-		if (b->kind != JSNODE_SCHEMA || (b->types && !type_ok(b->types, x, b->reals_are_ints)))
+		if (b->kind != JSNODE_SCHEMA ||
+		    (b->types && !type_ok(b->types, x, b->reals_are_ints)))
 			continue;
 		if (only)
 			return;
@@ -483,7 +503,7 @@ static void explain_branches(struct vctx *c, const struct jskw *k, const struct 
 }
 
 static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const struct jsd *x, const struct ipath *p, struct ann *ann)
+                    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	int any = 0;
 	for (size_t i = 0; i < k->u.list.n && !c->abort; i++) {
@@ -514,7 +534,7 @@ static int kw_anyof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 }
 
 static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		    const struct jsd *x, const struct ipath *p, struct ann *ann)
+                    const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	size_t count = 0, first = 0, second = 0;
 	uint64_t mstack[ANN_STACK_WORDS];
@@ -553,15 +573,14 @@ static int kw_oneof(struct vctx *c, const struct jsnode *n, const struct jskw *k
 		fail(c, n, "oneOf", p, "%s does not match any of the %zu schemas in oneOf",
 		     VAL(x, vb), k->u.list.n);
 		explain_branches(c, k, x, p);
-	}
-	else if (count > 1)
+	} else if (count > 1)
 		fail(c, n, "oneOf", p, "%s matches more than one schema in oneOf (%zu and %zu)",
 		     VAL(x, vb), first, second);
 	return count == 1;
 }
 
-static int kw_if(struct vctx *c, const struct jskw *k, const struct jsd *x,
-		 const struct ipath *p, struct ann *ann)
+static int kw_if(struct vctx *c, const struct jskw *k, const struct jsd *x, const struct ipath *p,
+                 struct ann *ann)
 {
 	const struct jscond *cd = k->u.cond;
 	uint64_t stack[ANN_STACK_WORDS];
@@ -605,7 +624,7 @@ static const struct jsnode *recursive_target(const struct vctx *c, const struct 
 }
 
 static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			   const struct jsd *x, const struct ipath *p, struct ann *a)
+                           const struct jsd *x, const struct ipath *p, struct ann *a)
 {
 	size_t len = (size_t)x->n;
 	int ok = 1;
@@ -631,7 +650,7 @@ static int kw_uneval_items(struct vctx *c, const struct jsnode *n, const struct 
 }
 
 static int kw_uneval_props(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-			   const struct jsd *x, const struct ipath *p, struct ann *a)
+                           const struct jsd *x, const struct ipath *p, struct ann *a)
 {
 	int ok = 1;
 	if (!a || a->all)
@@ -656,7 +675,7 @@ static int kw_uneval_props(struct vctx *c, const struct jsnode *n, const struct 
 }
 
 static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
-		   const struct jsd *x, const struct ipath *p, struct ann *ann)
+                   const struct jsd *x, const struct ipath *p, struct ann *ann)
 {
 	char vb[96], bb[96];
 	struct jsnum num;
@@ -670,7 +689,8 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	case JSOP_CONST:
 		if (jsvalue_equal(x, k->u.value))
 			return 1;
-		fail(c, n, "const", p, "%s is not the constant %s", VAL(x, vb), VAL(k->u.value, bb));
+		fail(c, n, "const", p, "%s is not the constant %s", VAL(x, vb),
+		     VAL(k->u.value, bb));
 		return 0;
 	case JSOP_ENUM:
 		for (uint32_t i = 0; i < k->u.value->n; i++)
@@ -686,9 +706,9 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 			return 1;
 		int cmp = jsvalue_num_cmp(&num, &k->u.num);
 		static const char *const what[] = {"less than the minimum of",
-						   "greater than the maximum of",
-						   "not greater than the exclusive minimum of",
-						   "not less than the exclusive maximum of"};
+		                                   "greater than the maximum of",
+		                                   "not greater than the exclusive minimum of",
+		                                   "not less than the exclusive maximum of"};
 		int i = k->op - JSOP_MINIMUM;
 		int bad = i == 0 ? cmp < 0 : i == 1 ? cmp > 0 : i == 2 ? cmp <= 0 : cmp >= 0;
 		if (!bad)
@@ -733,15 +753,17 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 			fail(c, n, "pattern", p, "%s does not match the pattern \"%s\"", VAL(x, vb),
 			     jsregex_source(k->u.re));
 		else
-			fail(c, n, "pattern", p, "%s could not be matched against the pattern \"%s\" "
-			     "within the match limits", VAL(x, vb), jsregex_source(k->u.re));
+			fail(c, n, "pattern", p,
+			     "%s could not be matched against the pattern \"%s\" "
+			     "within the match limits",
+			     VAL(x, vb), jsregex_source(k->u.re));
 		return 0;
 	}
 	case JSOP_FORMAT:
-		if (!(x->type == JSD_STRING) ||
-		    jsformat_check(k->u.format, x->u.s, (size_t)x->n))
+		if (!(x->type == JSD_STRING) || jsformat_check(k->u.format, x->u.s, (size_t)x->n))
 			return 1;
-		fail(c, n, "format", p, "%s is not a valid %s", VAL(x, vb), jsformat_name(k->u.format));
+		fail(c, n, "format", p, "%s is not a valid %s", VAL(x, vb),
+		     jsformat_name(k->u.format));
 		return 0;
 	case JSOP_MIN_ITEMS:
 	case JSOP_MAX_ITEMS: {
@@ -776,7 +798,8 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 			if (jsd_object_get(x, s->s, s->n))
 				continue;
 			struct jsd name = {.type = JSD_STRING, .n = (uint32_t)s->n, .u.s = s->s};
-			fail(c, n, "required", p, "required property %s is missing", VAL(&name, vb));
+			fail(c, n, "required", p, "required property %s is missing",
+			     VAL(&name, vb));
 			ok = 0;
 			if (quiet(c))
 				break;
@@ -810,9 +833,11 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 			for (size_t j = 0; j < d->n; j++) {
 				if (jsd_object_get(x, d->names[j].s, d->names[j].n))
 					continue;
-				struct jsd a = {.type = JSD_STRING, .n = (uint32_t)d->names[j].n,
-						.u.s = d->names[j].s};
-				struct jsd b = {.type = JSD_STRING, .n = (uint32_t)d->key.n, .u.s = d->key.s};
+				struct jsd a = {.type = JSD_STRING,
+				                .n = (uint32_t)d->names[j].n,
+				                .u.s = d->names[j].s};
+				struct jsd b = {
+				    .type = JSD_STRING, .n = (uint32_t)d->key.n, .u.s = d->key.s};
 				fail(c, n, k->name, p, "property %s is required when %s is present",
 				     VAL(&a, vb), VAL(&b, bb));
 				ok = 0;
@@ -869,8 +894,8 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	}
 }
 
-static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
-		const struct ipath *p, struct ann *ann)
+static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x, const struct ipath *p,
+                struct ann *ann)
 {
 	if (n->kind == JSNODE_TRUE)
 		return 1;
@@ -885,9 +910,10 @@ static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 		if (c->r) {
 			char where[1024];
 			path_render(p, where, sizeof where);
-			if (report_add(c->r, "depth", where, "validation nested deeper than %u levels "
-				       "(instance or schema recursion too deep) (at %s)",
-				       c->v->max_depth, n->loc) < 0)
+			if (report_add(c->r, "depth", where,
+			               "validation nested deeper than %u levels "
+			               "(instance or schema recursion too deep) (at %s)",
+			               c->v->max_depth, n->loc) < 0)
 				c->oom = 1;
 		}
 		return 0;
@@ -897,9 +923,11 @@ static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 		if (c->r) {
 			char where[1024];
 			path_render(p, where, sizeof where);
-			if (report_add(c->r, "limit", where, "validation stopped after %lu schema "
-				       "evaluations (the schema is too complex for this document) "
-				       "(at %s)", c->max_steps, n->loc) < 0)
+			if (report_add(c->r, "limit", where,
+			               "validation stopped after %lu schema "
+			               "evaluations (the schema is too complex for this document) "
+			               "(at %s)",
+			               c->max_steps, n->loc) < 0)
 				c->oom = 1;
 		}
 		return 0;
@@ -916,7 +944,8 @@ static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 	uint64_t stack[ANN_STACK_WORDS];
 	struct ann own, *a = ann;
 	int have_own = 0;
-	if ((n->uneval_props && (x->type == JSD_OBJECT)) || (n->uneval_items && (x->type == JSD_ARRAY))) {
+	if ((n->uneval_props && (x->type == JSD_OBJECT)) ||
+	    (n->uneval_items && (x->type == JSD_ARRAY))) {
 		size_t len = (x->type == JSD_OBJECT) ? (size_t)x->n : (size_t)x->n;
 		if (ann_init(c, &own, len, stack) == 0) {
 			have_own = 1;
@@ -949,9 +978,8 @@ static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x,
 
 /* --- public API --- */
 
-struct jsonschema *jsonschema_compile(const json_t *schema,
-				      const struct jsonschema_options *opts,
-				      struct sg_error *err)
+struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonschema_options *opts,
+                                      struct sg_error *err)
 {
 	if (!schema) {
 		error_set(err, SG_EINVALID_SCHEMA, "no schema given");
@@ -983,7 +1011,7 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
 }
 
 static int validate(const struct jsonschema *v, const struct jsd *doc, unsigned long max_steps,
-		    struct report *r)
+                    struct report *r)
 {
 	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
 	struct jsonschema *mv = (struct jsonschema *)v; /* only the scratch slots */
@@ -1024,7 +1052,9 @@ int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct re
 		rc = -1;
 	else
 		rc = r && report_add(r, "depth", "", "the document nests deeper than %d levels",
-				     JSD_MAX_DEPTH) < 0 ? -1 : 0;
+		                     JSD_MAX_DEPTH) < 0
+		         ? -1
+		         : 0;
 	jsd_arena_free(&a);
 	return rc;
 }
@@ -1043,7 +1073,7 @@ json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err)
 }
 
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
-			      struct report *r)
+                              struct report *r)
 {
 	if (!v || !buf)
 		return -1;
@@ -1055,9 +1085,12 @@ int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_
 	const struct jsd *d = jsd_parse(&a, buf, len, &e);
 	int rc;
 	if (!d) {
-		rc = e.code == SG_ENOMEM ? -1 : r && report_add(r, "parse", "", "%s", e.msg) < 0 ? -1 : 0;
+		rc = e.code == SG_ENOMEM                                ? -1
+		     : r && report_add(r, "parse", "", "%s", e.msg) < 0 ? -1
+		                                                        : 0;
 	} else {
-		unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+		unsigned long extra =
+		    len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
 		rc = validate(v, d, v->max_steps + extra, r);
 	}
 	jsd_arena_free(&a);
@@ -1074,7 +1107,7 @@ int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
 		int d = jsmeta_draft(json_string_value(s));
 		if (!d)
 			return error_set(err, SG_EINVALID_SCHEMA, "unsupported \"$schema\": %.200s",
-					 json_string_value(s));
+			                 json_string_value(s));
 		uri = jsmeta_draft_uri(d);
 	}
 	struct sg_error me;
@@ -1112,9 +1145,9 @@ int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
 		const char *at = strstr(msg, "(at #");
 		int head = at ? (int)(at - msg) + 4 : (int)strlen(msg);
 		ret = error_set(err, SG_EINVALID_SCHEMA,
-				"schema does not conform to its meta-schema: at %s: %.*s%.*s%s",
-				loc[0] ? loc : "(root)", head, msg, at ? (int)strcspn(uri, "#") : 0,
-				uri, at ? at + 4 : "");
+		                "schema does not conform to its meta-schema: at %s: %.*s%.*s%s",
+		                loc[0] ? loc : "(root)", head, msg, at ? (int)strcspn(uri, "#") : 0,
+		                uri, at ? at + 4 : "");
 	}
 	report_free(r);
 	jsonschema_free(mv);

@@ -89,8 +89,8 @@ struct jsonschema_options {
 	void *resolver_ctx;
 	const struct jsonschema_named *named; /* `nnamed` entries, may be NULL */
 	size_t nnamed;
-	unsigned max_depth;              /* 0: JSONSCHEMA_MAX_DEPTH */
-	unsigned long max_steps;         /* 0: JSONSCHEMA_MAX_STEPS */
+	unsigned max_depth;      /* 0: JSONSCHEMA_MAX_DEPTH */
+	unsigned long max_steps; /* 0: JSONSCHEMA_MAX_STEPS */
 };
 
 struct jsonschema;
@@ -101,9 +101,8 @@ struct jsonschema;
  * (a malformed keyword, an unresolvable "$ref", a bad pattern, a "$ref" cycle
  * that never reaches the instance), SG_ELIMIT for a schema nested too deep, or
  * SG_ENOMEM. */
-struct jsonschema *jsonschema_compile(const json_t *schema,
-				      const struct jsonschema_options *opts,
-				      struct sg_error *err);
+struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonschema_options *opts,
+                                      struct sg_error *err);
 void jsonschema_free(struct jsonschema *v);
 
 /* The draft the root schema was compiled as. */
@@ -123,7 +122,7 @@ int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct re
 /* Parses `len` bytes of JSON (see the parsing rules above) and validates the
  * result. A parse failure is invalid (0) with one "parse" error. */
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
-			      struct report *r);
+                              struct report *r);
 
 /* Parses `len` bytes of JSON by the rules above. Returns a new reference, or
  * NULL with SG_EBAD_REQUEST (malformed, duplicate key, too deep) or SG_ENOMEM

@@ -11,15 +11,15 @@
 
 /* Limits for one match: internal match() calls, backtracking depth, and the
  * heap used for backtracking frames (KiB). */
-#define MATCH_LIMIT 1000000
-#define DEPTH_LIMIT 100000
+#define MATCH_LIMIT    1000000
+#define DEPTH_LIMIT    100000
 #define HEAP_LIMIT_KIB 8192
 
 struct jsregex {
 	pcre2_code *code;
 	pcre2_match_context *mctx;
 	char *source;
-	int jit;            /* JIT code is available */
+	int jit; /* JIT code is available */
 };
 
 struct jsregex_scratch {
@@ -27,15 +27,16 @@ struct jsregex_scratch {
 };
 
 /* ECMA-262 WhiteSpace and LineTerminator, as the inside of a class. */
-#define ECMA_SPACE "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}" \
+#define ECMA_SPACE                                                                                 \
+	"\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}"                                  \
 	"\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 
 /* A growable output string with a hard ceiling. */
 struct obuf {
 	char *p;
 	size_t n, cap;
-	int failed;         /* too large or out of memory */
-	int nomem;          /* out of memory */
+	int failed; /* too large or out of memory */
+	int nomem;  /* out of memory */
 };
 
 static void oput(struct obuf *o, const char *s, size_t n)
@@ -63,7 +64,10 @@ static void oput(struct obuf *o, const char *s, size_t n)
 	o->p[o->n] = '\0';
 }
 
-static void ostr(struct obuf *o, const char *s) { oput(o, s, strlen(s)); }
+static void ostr(struct obuf *o, const char *s)
+{
+	oput(o, s, strlen(s));
+}
 
 static void ocp(struct obuf *o, unsigned long cp)
 {
@@ -100,20 +104,48 @@ static long hexn(const char *p, const char *end, int k)
 
 /* ECMA-262 long General_Category names and their PCRE2 short forms. */
 static const char *const gc_names[][2] = {
-	{"Letter", "L"}, {"Cased_Letter", "L&"}, {"Uppercase_Letter", "Lu"},
-	{"Lowercase_Letter", "Ll"}, {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"},
-	{"Other_Letter", "Lo"}, {"Mark", "M"}, {"Combining_Mark", "M"},
-	{"Nonspacing_Mark", "Mn"}, {"Spacing_Mark", "Mc"}, {"Enclosing_Mark", "Me"},
-	{"Number", "N"}, {"Decimal_Number", "Nd"}, {"digit", "Nd"}, {"Letter_Number", "Nl"},
-	{"Other_Number", "No"}, {"Punctuation", "P"}, {"punct", "P"},
-	{"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"},
-	{"Open_Punctuation", "Ps"}, {"Close_Punctuation", "Pe"},
-	{"Initial_Punctuation", "Pi"}, {"Final_Punctuation", "Pf"},
-	{"Other_Punctuation", "Po"}, {"Symbol", "S"}, {"Math_Symbol", "Sm"},
-	{"Currency_Symbol", "Sc"}, {"Modifier_Symbol", "Sk"}, {"Other_Symbol", "So"},
-	{"Separator", "Z"}, {"Space_Separator", "Zs"}, {"Line_Separator", "Zl"},
-	{"Paragraph_Separator", "Zp"}, {"Other", "C"}, {"Control", "Cc"}, {"cntrl", "Cc"},
-	{"Format", "Cf"}, {"Surrogate", "Cs"}, {"Private_Use", "Co"}, {"Unassigned", "Cn"},
+    {"Letter", "L"},
+    {"Cased_Letter", "L&"},
+    {"Uppercase_Letter", "Lu"},
+    {"Lowercase_Letter", "Ll"},
+    {"Titlecase_Letter", "Lt"},
+    {"Modifier_Letter", "Lm"},
+    {"Other_Letter", "Lo"},
+    {"Mark", "M"},
+    {"Combining_Mark", "M"},
+    {"Nonspacing_Mark", "Mn"},
+    {"Spacing_Mark", "Mc"},
+    {"Enclosing_Mark", "Me"},
+    {"Number", "N"},
+    {"Decimal_Number", "Nd"},
+    {"digit", "Nd"},
+    {"Letter_Number", "Nl"},
+    {"Other_Number", "No"},
+    {"Punctuation", "P"},
+    {"punct", "P"},
+    {"Connector_Punctuation", "Pc"},
+    {"Dash_Punctuation", "Pd"},
+    {"Open_Punctuation", "Ps"},
+    {"Close_Punctuation", "Pe"},
+    {"Initial_Punctuation", "Pi"},
+    {"Final_Punctuation", "Pf"},
+    {"Other_Punctuation", "Po"},
+    {"Symbol", "S"},
+    {"Math_Symbol", "Sm"},
+    {"Currency_Symbol", "Sc"},
+    {"Modifier_Symbol", "Sk"},
+    {"Other_Symbol", "So"},
+    {"Separator", "Z"},
+    {"Space_Separator", "Zs"},
+    {"Line_Separator", "Zl"},
+    {"Paragraph_Separator", "Zp"},
+    {"Other", "C"},
+    {"Control", "Cc"},
+    {"cntrl", "Cc"},
+    {"Format", "Cf"},
+    {"Surrogate", "Cs"},
+    {"Private_Use", "Co"},
+    {"Unassigned", "Cn"},
 };
 
 /* Translates the property expression `name` (n bytes, inside "\p{...}"). */
@@ -140,7 +172,7 @@ static void oprop(struct obuf *o, int negate, const char *name, size_t n)
 		snprintf(buf, sizeof buf, "\\%c{%s}", negate ? 'P' : 'p', mapped);
 	else
 		snprintf(buf, sizeof buf, "\\%c{%s%.*s}", negate ? 'P' : 'p', prefix,
-			 (int)(nval > 60 ? 60 : nval), val);
+		         (int)(nval > 60 ? 60 : nval), val);
 	ostr(o, buf);
 }
 
@@ -168,8 +200,15 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 			case 'b':
 				ostr(o, in_class ? "\\x{08}" : "\\b");
 				break;
-			case 'd': case 'D': case 'w': case 'W': case 'B':
-			case 'f': case 'n': case 'r': case 't': {
+			case 'd':
+			case 'D':
+			case 'w':
+			case 'W':
+			case 'B':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't': {
 				char e[3] = {'\\', d, 0};
 				ostr(o, e);
 				break;
@@ -178,7 +217,8 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 				ostr(o, "\\x{0B}");
 				break;
 			case 'c':
-				if (p >= end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+				if (p >= end ||
+				    !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
 					snprintf(why, whycap, "\\c must be followed by a letter");
 					return -1;
 				}
@@ -192,8 +232,15 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 				}
 				ostr(o, "\\x{00}");
 				break;
-			case '1': case '2': case '3': case '4': case '5':
-			case '6': case '7': case '8': case '9': {
+			case '1':
+			case '2':
+			case '3':
+			case '4':
+			case '5':
+			case '6':
+			case '7':
+			case '8':
+			case '9': {
 				if (in_class) {
 					snprintf(why, whycap, "backreference inside a class");
 					return -1;
@@ -220,7 +267,8 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 				if (p < end && *p == '{') {
 					const char *q = p + 1;
 					v = 0;
-					while (q < end && hexv((unsigned char)*q) >= 0 && v <= 0x10FFFF)
+					while (q < end && hexv((unsigned char)*q) >= 0 &&
+					       v <= 0x10FFFF)
 						v = v * 16 + hexv((unsigned char)*q++);
 					if (q == p + 1 || q >= end || *q != '}' || v > 0x10FFFF) {
 						snprintf(why, whycap, "bad \\u{...} escape");
@@ -234,11 +282,12 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 						return -1;
 					}
 					p += 4;
-					if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 && p[0] == '\\' &&
-					    p[1] == 'u') {
+					if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 &&
+					    p[0] == '\\' && p[1] == 'u') {
 						long lo = hexn(p + 2, end, 4);
 						if (lo >= 0xDC00 && lo <= 0xDFFF) {
-							v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+							v = 0x10000 + ((v - 0xD800) << 10) +
+							    (lo - 0xDC00);
 							p += 6;
 						}
 					}
@@ -250,10 +299,11 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 				ocp(o, (unsigned long)v);
 				break;
 			}
-			case 'p': case 'P': {
+			case 'p':
+			case 'P': {
 				const char *q;
-				if (p >= end || *p != '{' || !(q = memchr(p, '}', (size_t)(end - p))) ||
-				    q == p + 1) {
+				if (p >= end || *p != '{' ||
+				    !(q = memchr(p, '}', (size_t)(end - p))) || q == p + 1) {
 					snprintf(why, whycap, "\\%c needs {property}", d);
 					return -1;
 				}
@@ -263,7 +313,8 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 			}
 			case 'k': {
 				const char *q;
-				if (p >= end || *p != '<' || !(q = memchr(p, '>', (size_t)(end - p)))) {
+				if (p >= end || *p != '<' ||
+				    !(q = memchr(p, '>', (size_t)(end - p)))) {
 					snprintf(why, whycap, "\\k needs <name>");
 					return -1;
 				}
@@ -275,8 +326,20 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 			case '/':
 				ostr(o, "/");
 				break;
-			case '^': case '$': case '\\': case '.': case '*': case '+': case '?':
-			case '(': case ')': case '[': case ']': case '{': case '}': case '|':
+			case '^':
+			case '$':
+			case '\\':
+			case '.':
+			case '*':
+			case '+':
+			case '?':
+			case '(':
+			case ')':
+			case '[':
+			case ']':
+			case '{':
+			case '}':
+			case '|':
 			case '-': {
 				char e[3] = {'\\', d, 0};
 				ostr(o, e);
@@ -322,15 +385,17 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 			/* ECMA-262 groups: (, (?:, (?=, (?!, (?<=, (?<!, (?<name>. Others
 			 * ("(?i)", "(?P<n>", "(?#") are PCRE-only and refused. */
 			if (end - p >= 2 && p[1] == '?') {
-				int okg = end - p >= 3 && (p[2] == ':' || p[2] == '=' || p[2] == '!' ||
-							 p[2] == '<');
-				if (okg && p[2] == '<' && end - p >= 4 && p[3] != '=' && p[3] != '!' &&
-				    !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z') ||
-				      p[3] == '_' || p[3] == '$' || (unsigned char)p[3] >= 0x80))
+				int okg = end - p >= 3 && (p[2] == ':' || p[2] == '=' ||
+				                           p[2] == '!' || p[2] == '<');
+				if (okg && p[2] == '<' && end - p >= 4 && p[3] != '=' &&
+				    p[3] != '!' &&
+				    !((p[3] >= 'a' && p[3] <= 'z') ||
+				      (p[3] >= 'A' && p[3] <= 'Z') || p[3] == '_' || p[3] == '$' ||
+				      (unsigned char)p[3] >= 0x80))
 					okg = 0;
 				if (!okg) {
 					snprintf(why, whycap, "unsupported group syntax \"(?%c\"",
-						 end - p >= 3 ? p[2] : ' ');
+					         end - p >= 3 ? p[2] : ' ');
 					return -1;
 				}
 			}
@@ -352,8 +417,7 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 	return 0;
 }
 
-struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why,
-				size_t whycap)
+struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why, size_t whycap)
 {
 	struct obuf o = {0};
 	struct jsregex *re = NULL;
@@ -378,8 +442,8 @@ struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why
 
 	int ecode;
 	PCRE2_SIZE eoff;
-	re->code = pcre2_compile((PCRE2_SPTR)o.p, o.n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY,
-				 &ecode, &eoff, NULL);
+	re->code = pcre2_compile((PCRE2_SPTR)o.p, o.n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ecode,
+	                         &eoff, NULL);
 	if (!re->code) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(ecode, msg, sizeof msg);
@@ -439,7 +503,7 @@ static int is_ascii(const char *s, size_t n)
 }
 
 int jsregex_match(const struct jsregex *re, const char *s, size_t n,
-		  struct jsregex_scratch **scratch)
+                  struct jsregex_scratch **scratch)
 {
 	struct jsregex_scratch *sc = *scratch;
 	if (!sc) {
@@ -459,8 +523,8 @@ int jsregex_match(const struct jsregex *re, const char *s, size_t n,
 	int rc;
 	if (is_ascii(s, n))
 		rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, re->mctx)
-			     : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, sc->md,
-					   re->mctx);
+		             : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
+		                           sc->md, re->mctx);
 	else
 		rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, sc->md, re->mctx);
 	if (rc >= 0)

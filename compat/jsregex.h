@@ -31,8 +31,7 @@ struct jsregex_scratch;
 /* Compiles the ECMA-262 pattern of `n` bytes at `pat`. Returns NULL when it
  * is invalid (with a reason in `why`, of size `whycap`) or when memory ran
  * out (then *nomem is set to 1; `nomem` may be NULL). */
-struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why,
-				size_t whycap);
+struct jsregex *jsregex_compile(const char *pat, size_t n, int *nomem, char *why, size_t whycap);
 void jsregex_free(struct jsregex *re);
 
 /* The pattern as written in the schema (NUL-terminated). */
@@ -44,7 +43,7 @@ const char *jsregex_source(const struct jsregex *re);
  * `*scratch` starts as NULL and is allocated on first use; release it with
  * jsregex_scratch_free(). */
 int jsregex_match(const struct jsregex *re, const char *s, size_t n,
-		  struct jsregex_scratch **scratch);
+                  struct jsregex_scratch **scratch);
 void jsregex_scratch_free(struct jsregex_scratch *scratch);
 
 #endif

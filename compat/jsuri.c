@@ -11,16 +11,22 @@ struct uparts {
 	int has_scheme, has_auth, has_query, has_frag;
 };
 
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static size_t scheme_len(const char *s)
 {
 	size_t i = 0;
 	if (!is_alpha((unsigned char)s[0]))
 		return 0;
-	while (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) ||
-	       s[i] == '+' || s[i] == '-' || s[i] == '.')
+	while (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) || s[i] == '+' ||
+	       s[i] == '-' || s[i] == '.')
 		i++;
 	return s[i] == ':' ? i : 0;
 }
@@ -81,7 +87,7 @@ static size_t remove_dots(const char *in, size_t n, char *out)
 			out[o++] = '/';
 			i = n;
 		} else if ((left >= 4 && memcmp(p, "/../", 4) == 0) ||
-			   (left == 3 && memcmp(p, "/..", 3) == 0)) {
+		           (left == 3 && memcmp(p, "/..", 3) == 0)) {
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)

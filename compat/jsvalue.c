@@ -273,14 +273,21 @@ size_t jsvalue_utf8_len(const char *s, size_t n)
 const char *jsvalue_type_name(const struct jsd *v)
 {
 	switch (v->type) {
-	case JSD_OBJECT: return "object";
-	case JSD_ARRAY: return "array";
-	case JSD_STRING: return "string";
-	case JSD_INT: return "integer";
-	case JSD_REAL: return "number";
+	case JSD_OBJECT:
+		return "object";
+	case JSD_ARRAY:
+		return "array";
+	case JSD_STRING:
+		return "string";
+	case JSD_INT:
+		return "integer";
+	case JSD_REAL:
+		return "number";
 	case JSD_TRUE:
-	case JSD_FALSE: return "boolean";
-	default: return "null";
+	case JSD_FALSE:
+		return "boolean";
+	default:
+		return "null";
 	}
 }
 

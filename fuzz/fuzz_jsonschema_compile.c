@@ -16,29 +16,37 @@ static json_t *resolver(void *ctx, const char *uri)
 	(void)ctx;
 	if (strncmp(uri, "http://x/", 9) != 0)
 		return NULL;
-	return json_loads("{\"$id\":\"http://x/remote.json\",\"$defs\":{\"s\":{\"type\":\"string\"},"
-			  "\"r\":{\"$ref\":\"#/$defs/s\"},\"d\":{\"$dynamicAnchor\":\"n\"}},"
-			  "\"items\":{\"$ref\":\"#\"}}", 0, NULL);
+	return json_loads(
+	    "{\"$id\":\"http://x/remote.json\",\"$defs\":{\"s\":{\"type\":\"string\"},"
+	    "\"r\":{\"$ref\":\"#/$defs/s\"},\"d\":{\"$dynamicAnchor\":\"n\"}},"
+	    "\"items\":{\"$ref\":\"#\"}}",
+	    0, NULL);
 }
 
 static const char *const docs[] = {
-	"null", "0", "-1.5", "\"abc\"", "[1,\"a\",[],{}]", "{\"a\":1,\"b\":[true,null],\"c\":{\"d\":\"e\"}}",
-	"[[[[[[1]]]]]]", "{\"\":{\"\":{\"\":\"\"}}}",
+    "null",
+    "0",
+    "-1.5",
+    "\"abc\"",
+    "[1,\"a\",[],{}]",
+    "{\"a\":1,\"b\":[true,null],\"c\":{\"d\":\"e\"}}",
+    "[[[[[[1]]]]]]",
+    "{\"\":{\"\":{\"\":\"\"}}}",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum jsonschema_draft drafts[] = {
-		JSONSCHEMA_DRAFT4, JSONSCHEMA_DRAFT6, JSONSCHEMA_DRAFT7,
-		JSONSCHEMA_DRAFT2019_09, JSONSCHEMA_DRAFT2020_12,
+	    JSONSCHEMA_DRAFT4,       JSONSCHEMA_DRAFT6,       JSONSCHEMA_DRAFT7,
+	    JSONSCHEMA_DRAFT2019_09, JSONSCHEMA_DRAFT2020_12,
 	};
 	if (size < 1)
 		return 0;
 	struct jsonschema_options o = {
-		.draft = drafts[data[0] % 5],
-		.format_assert = (data[0] >> 3) & 1,
-		.resolver = resolver,
-		.max_steps = 200000,
+	    .draft = drafts[data[0] % 5],
+	    .format_assert = (data[0] >> 3) & 1,
+	    .resolver = resolver,
+	    .max_steps = 200000,
 	};
 	struct sg_error e;
 	error_clear(&e);
@@ -55,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			report_reset(r);
 			int a = jsonschema_validate_bytes(v, docs[i], strlen(docs[i]), r);
 			int b = jsonschema_validate_bytes(v, docs[i], strlen(docs[i]), NULL);
-			if (a != b || (a == 0 && report_count(r) == 0) || (a == 1 && report_count(r)))
+			if (a != b || (a == 0 && report_count(r) == 0) ||
+			    (a == 1 && report_count(r)))
 				__builtin_trap();
 		}
 		report_free(r);

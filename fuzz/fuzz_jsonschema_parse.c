@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	json_error_t je;
 	json_t *ref = json_loadb((const char *)data, size,
-				 JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
+	                         JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
 	if (ref) {
 		if (!mine || !json_equal(mine, ref))
 			__builtin_trap();

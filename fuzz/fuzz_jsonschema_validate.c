@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum jsonschema_draft drafts[] = {
-		JSONSCHEMA_DRAFT4, JSONSCHEMA_DRAFT6, JSONSCHEMA_DRAFT7,
-		JSONSCHEMA_DRAFT2019_09, JSONSCHEMA_DRAFT2020_12,
+	    JSONSCHEMA_DRAFT4,       JSONSCHEMA_DRAFT6,       JSONSCHEMA_DRAFT7,
+	    JSONSCHEMA_DRAFT2019_09, JSONSCHEMA_DRAFT2020_12,
 	};
 	if (size < 2)
 		return 0;
@@ -23,9 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sep)
 		return 0;
 	struct jsonschema_options o = {
-		.draft = drafts[data[0] % 5],
-		.format_assert = (data[0] >> 3) & 1,
-		.max_steps = 200000,
+	    .draft = drafts[data[0] % 5],
+	    .format_assert = (data[0] >> 3) & 1,
+	    .max_steps = 200000,
 	};
 	struct sg_error e;
 	error_clear(&e);

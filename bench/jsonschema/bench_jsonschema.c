@@ -37,7 +37,7 @@ enum mode { PARSE, VALIDATE, BOTH };
 
 /* Runs `mode` for about `secs` seconds; returns ns per message. */
 static double run(enum mode mode, const struct jsonschema *v, const char *doc, size_t len,
-		  const json_t *parsed, double secs)
+                  const json_t *parsed, double secs)
 {
 	long iters = 0, batch = 1000;
 	int bad = 0;

@@ -56,10 +56,22 @@ static int should_fail(void)
 	return 0;
 }
 
-void *__wrap_malloc(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t size) { return should_fail() ? NULL : __real_calloc(n, size); }
-void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_realloc(p, n); }
-static void *json_malloc_hook(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
+void *__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __real_realloc(p, n);
+}
+static void *json_malloc_hook(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -163,7 +175,7 @@ struct counts {
 
 /* Runs one suite file. Required files print a TAP line per test. */
 static void run_file(const char *path, const char *label, enum jsonschema_draft draft,
-		     int format_assert, int required, struct counts *cnt)
+                     int format_assert, int required, struct counts *cnt)
 {
 	json_t *groups = load_json(path);
 	if (!json_is_array(groups)) {
@@ -173,32 +185,36 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 		return;
 	}
 	struct jsonschema_options opts = {
-		.draft = draft,
-		.format_assert = format_assert,
-		.resolver = suite_resolver,
+	    .draft = draft,
+	    .format_assert = format_assert,
+	    .resolver = suite_resolver,
 	};
 	size_t gi;
 	json_t *g;
-	json_array_foreach(groups, gi, g) {
+	json_array_foreach(groups, gi, g)
+	{
 		const char *gdesc = json_string_value(json_object_get(g, "description"));
 		struct sg_error err;
 		error_clear(&err);
-		struct jsonschema *v = jsonschema_compile(json_object_get(g, "schema"), &opts, &err);
+		struct jsonschema *v =
+		    jsonschema_compile(json_object_get(g, "schema"), &opts, &err);
 		json_t *tests = json_object_get(g, "tests");
 		size_t ti;
 		json_t *t;
-		json_array_foreach(tests, ti, t) {
+		json_array_foreach(tests, ti, t)
+		{
 			const char *tdesc = json_string_value(json_object_get(t, "description"));
 			int want = json_is_true(json_object_get(t, "valid"));
 			int got = -2, got_quiet = -2;
 			struct report *r = report_new();
 			if (v) {
 				got = jsonschema_validate(v, json_object_get(t, "data"), r);
-				got_quiet = jsonschema_validate(v, json_object_get(t, "data"), NULL);
+				got_quiet =
+				    jsonschema_validate(v, json_object_get(t, "data"), NULL);
 			}
 			/* Both modes must agree, and an invalid verdict must say why. */
 			int ok = got == want && got_quiet == want &&
-				 (got == 1 ? report_count(r) == 0 : report_count(r) > 0);
+			         (got == 1 ? report_count(r) == 0 : report_count(r) > 0);
 			cnt->total++;
 			cnt->pass += ok;
 			if (required)
@@ -209,10 +225,11 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 				if (!v)
 					tap_diag("  compile error: %s", err.msg);
 				else
-					tap_diag("  want %d, got %d (quiet %d)", want, got, got_quiet);
+					tap_diag("  want %d, got %d (quiet %d)", want, got,
+					         got_quiet);
 				for (size_t i = 0; i < report_count(r) && i < 3; i++)
 					tap_diag("  %s at '%s': %s", report_type(r, i),
-						 report_location(r, i), report_message(r, i));
+					         report_location(r, i), report_message(r, i));
 			}
 			report_free(r);
 		}
@@ -222,7 +239,7 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 }
 
 static void run_dir(const char *dir, const char *label, enum jsonschema_draft draft,
-		    int format_assert, int required, struct counts *cnt)
+                    int format_assert, int required, struct counts *cnt)
 {
 	char **names = list_json(dir);
 	if (!names) {
@@ -245,11 +262,11 @@ static void run_suite(void)
 		const char *dir;
 		enum jsonschema_draft draft;
 	} drafts[] = {
-		{"draft4", JSONSCHEMA_DRAFT4},
-		{"draft6", JSONSCHEMA_DRAFT6},
-		{"draft7", JSONSCHEMA_DRAFT7},
-		{"draft2019-09", JSONSCHEMA_DRAFT2019_09},
-		{"draft2020-12", JSONSCHEMA_DRAFT2020_12},
+	    {"draft4", JSONSCHEMA_DRAFT4},
+	    {"draft6", JSONSCHEMA_DRAFT6},
+	    {"draft7", JSONSCHEMA_DRAFT7},
+	    {"draft2019-09", JSONSCHEMA_DRAFT2019_09},
+	    {"draft2020-12", JSONSCHEMA_DRAFT2020_12},
 	};
 	struct counts req[5] = {{0}}, opt[5] = {{0}}, fmt[5] = {{0}};
 	for (int i = 0; i < 5; i++) {
@@ -265,14 +282,14 @@ static void run_suite(void)
 	}
 	for (int i = 0; i < 5; i++)
 		tap_diag("%-13s required %4d/%-4d  optional %4d/%-4d  optional/format %4d/%-4d",
-			 drafts[i].dir, req[i].pass, req[i].total, opt[i].pass, opt[i].total,
-			 fmt[i].pass, fmt[i].total);
+		         drafts[i].dir, req[i].pass, req[i].total, opt[i].pass, opt[i].total,
+		         fmt[i].pass, fmt[i].total);
 }
 
 /* --- behaviour beyond the suite --- */
 
 static struct jsonschema *compile_text(const char *text, const struct jsonschema_options *o,
-				       struct sg_error *err)
+                                       struct sg_error *err)
 {
 	json_error_t je;
 	json_t *s = json_loads(text, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
@@ -297,30 +314,31 @@ static int validate_text(const struct jsonschema *v, const char *doc, struct rep
 
 static void test_reports(void)
 {
-	struct jsonschema *v = compile_text(
-		"{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{\"id\":true,"
-		"\"amount\":{\"type\":\"number\",\"minimum\":0},"
-		"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-		"\"a/b~c\":{\"const\":1}},\"additionalProperties\":false}",
-		NULL, NULL);
+	struct jsonschema *v =
+	    compile_text("{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{\"id\":true,"
+	                 "\"amount\":{\"type\":\"number\",\"minimum\":0},"
+	                 "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+	                 "\"a/b~c\":{\"const\":1}},\"additionalProperties\":false}",
+	                 NULL, NULL);
 	struct report *r = report_new();
 	tap_ok(v != NULL, "report schema compiles");
 	if (!v)
 		return;
 	tap_is_int(validate_text(v, "{\"id\":1,\"amount\":5,\"tags\":[\"x\"]}", r), 1,
-		   "valid document is valid");
+	           "valid document is valid");
 	tap_is_int(report_count(r), 0, "valid document has no findings");
 	report_reset(r);
-	tap_is_int(validate_text(v, "{\"amount\":-5,\"tags\":[\"x\",7],\"a/b~c\":2,\"zz\":0}", r), 0,
-		   "invalid document is invalid");
+	tap_is_int(validate_text(v, "{\"amount\":-5,\"tags\":[\"x\",7],\"a/b~c\":2,\"zz\":0}", r),
+	           0, "invalid document is invalid");
 	tap_is_int(report_count(r), 5, "every error is reported");
 	const char *want[][3] = {
-		{"minimum", "/amount", "-5 is less than the minimum of 0 (at #/properties/amount/minimum)"},
-		{"type", "/tags/1", "7 is not of type string (at #/properties/tags/items/type)"},
-		{"const", "/a~1b~0c", "2 is not the constant 1 (at #/properties/a~1b~0c/const)"},
-		{"additionalProperties", "/zz",
-		 "property is not allowed (additionalProperties is false) (at #/additionalProperties)"},
-		{"required", "", "required property \"id\" is missing (at #/required)"},
+	    {"minimum", "/amount",
+	     "-5 is less than the minimum of 0 (at #/properties/amount/minimum)"},
+	    {"type", "/tags/1", "7 is not of type string (at #/properties/tags/items/type)"},
+	    {"const", "/a~1b~0c", "2 is not the constant 1 (at #/properties/a~1b~0c/const)"},
+	    {"additionalProperties", "/zz",
+	     "property is not allowed (additionalProperties is false) (at #/additionalProperties)"},
+	    {"required", "", "required property \"id\" is missing (at #/required)"},
 	};
 	for (size_t i = 0; i < 5; i++) {
 		/* Order follows keyword order, not document order: find by type. */
@@ -348,7 +366,7 @@ static void test_numbers(void)
 	v = compile_text("{\"uniqueItems\":true}", NULL, NULL);
 	tap_is_int(validate_text(v, "[1, 1.0]", NULL), 0, "1 and 1.0 are not unique");
 	tap_is_int(validate_text(v, "[{\"a\":1,\"b\":2},{\"b\":2,\"a\":1.0}]", NULL), 0,
-		   "objects equal regardless of key order and number form");
+	           "objects equal regardless of key order and number form");
 	char big[4096] = "[";
 	for (int i = 0; i < 300; i++)
 		snprintf(big + strlen(big), sizeof big - strlen(big), "%s%d", i ? "," : "", i);
@@ -362,9 +380,9 @@ static void test_numbers(void)
 	v = compile_text("{\"type\":\"integer\"}", NULL, NULL);
 	tap_is_int(validate_text(v, "1.0", NULL), 1, "draft 7: 1.0 is an integer");
 	tap_is_int(validate_text(v, "123456789012345678901234567890", NULL), 1,
-		   "an integer beyond 64 bits parses (as a real) and is an integer");
+	           "an integer beyond 64 bits parses (as a real) and is an integer");
 	tap_is_int(validate_text(v, "[1, 123456789012345678901234567890]", NULL), 0,
-		   "bignum fallback keeps the array an array");
+	           "bignum fallback keeps the array an array");
 	jsonschema_free(v);
 
 	struct jsonschema_options o4 = {.draft = JSONSCHEMA_DRAFT4};
@@ -375,7 +393,7 @@ static void test_numbers(void)
 
 	v = compile_text("{\"maximum\":9007199254740992}", NULL, NULL);
 	tap_is_int(validate_text(v, "9007199254740993", NULL), 0,
-		   "integer comparison is exact beyond 2^53");
+	           "integer comparison is exact beyond 2^53");
 	tap_is_int(validate_text(v, "9007199254740992.0", NULL), 1, "equal real passes");
 	jsonschema_free(v);
 
@@ -384,7 +402,7 @@ static void test_numbers(void)
 	const char *mixed = "[1, 98765432109876543210, \"123456789012345678901\"]";
 	json_t *j = jsonschema_parse(mixed, strlen(mixed), &e);
 	tap_ok(j && json_is_integer(json_array_get(j, 0)) && json_is_real(json_array_get(j, 1)) &&
-		       json_is_string(json_array_get(j, 2)),
+	           json_is_string(json_array_get(j, 2)),
 	       "only the overflowing integer becomes a real; strings are untouched");
 	json_decref(j);
 	error_clear(&e);
@@ -394,14 +412,15 @@ static void test_numbers(void)
 
 static void test_strings(void)
 {
-	struct jsonschema *v = compile_text("{\"const\":\"a\\u0000b\",\"maxLength\":3}", NULL, NULL);
+	struct jsonschema *v =
+	    compile_text("{\"const\":\"a\\u0000b\",\"maxLength\":3}", NULL, NULL);
 	tap_is_int(validate_text(v, "\"a\\u0000b\"", NULL), 1, "NUL in strings is accepted");
 	tap_is_int(validate_text(v, "\"a\\u0000c\"", NULL), 0, "NUL strings compare fully");
 	jsonschema_free(v);
 	v = compile_text("{\"maxLength\":2}", NULL, NULL);
 	tap_is_int(validate_text(v, "\"\\u00e9\\u00e9\"", NULL), 1, "length counts code points");
 	tap_is_int(validate_text(v, "\"\\ud83d\\ude00\\ud83d\\ude00\\ud83d\\ude00\"", NULL), 0,
-		   "astral characters count once each");
+	           "astral characters count once each");
 	jsonschema_free(v);
 }
 
@@ -410,27 +429,27 @@ static void test_parse(void)
 {
 	static const struct {
 		const char *text;
-		size_t len; /* 0: strlen */
+		size_t len;        /* 0: strlen */
 		const char *error; /* NULL: accepted */
 	} cases[] = {
-		{"{\"a\":[1,2.5,\"x\",true,false,null]}", 0, NULL},
-		{" \"\\u00e9\\ud83d\\ude00\" ", 0, NULL},
-		{"-0", 0, NULL},
-		{"{\"a\":1,\"a\":1}", 0, "line 1, column 8: duplicate object key"},
-		{"{\"a\\u0000\":1}", 0, "NUL character in an object key"},
-		{"\"a\\u0000\"", 0, NULL},
-		{"1\0", 2, "end of input expected"},
-		{"[1,]", 0, "invalid token"},
-		{"01", 0, "end of input expected"},
-		{"1.", 0, "digits expected after '.'"},
-		{"\"\\ud800\"", 0, "unpaired high surrogate"},
-		{"\"\\udc00\"", 0, "unpaired low surrogate"},
-		{"\"\xed\xa0\x80\"", 0, "invalid UTF-8"},
-		{"\"\xc0\xaf\"", 0, "invalid UTF-8"},
-		{"\"a\tb\"", 0, "control character"},
-		{"{\"a\"\n:1,\n\"b\" 2}", 0, "line 3, column 5: ':' expected"},
-		{"nul", 0, "invalid token"},
-		{"", 0, "a value expected"},
+	    {"{\"a\":[1,2.5,\"x\",true,false,null]}", 0, NULL},
+	    {" \"\\u00e9\\ud83d\\ude00\" ", 0, NULL},
+	    {"-0", 0, NULL},
+	    {"{\"a\":1,\"a\":1}", 0, "line 1, column 8: duplicate object key"},
+	    {"{\"a\\u0000\":1}", 0, "NUL character in an object key"},
+	    {"\"a\\u0000\"", 0, NULL},
+	    {"1\0", 2, "end of input expected"},
+	    {"[1,]", 0, "invalid token"},
+	    {"01", 0, "end of input expected"},
+	    {"1.", 0, "digits expected after '.'"},
+	    {"\"\\ud800\"", 0, "unpaired high surrogate"},
+	    {"\"\\udc00\"", 0, "unpaired low surrogate"},
+	    {"\"\xed\xa0\x80\"", 0, "invalid UTF-8"},
+	    {"\"\xc0\xaf\"", 0, "invalid UTF-8"},
+	    {"\"a\tb\"", 0, "control character"},
+	    {"{\"a\"\n:1,\n\"b\" 2}", 0, "line 3, column 5: ':' expected"},
+	    {"nul", 0, "invalid token"},
+	    {"", 0, "a value expected"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct sg_error e;
@@ -469,7 +488,8 @@ static void test_limits(void)
 	deep[2 * n] = '\0';
 	struct jsonschema *v = compile_text("{\"items\":{\"$ref\":\"#\"}}", NULL, NULL);
 	struct report *r = report_new();
-	tap_is_int(jsonschema_validate_bytes(v, deep, 2 * n, r), 0, "10,000-deep bytes are invalid");
+	tap_is_int(jsonschema_validate_bytes(v, deep, 2 * n, r), 0,
+	           "10,000-deep bytes are invalid");
 	tap_ok(report_count(r) == 1 && strcmp(report_type(r, 0), "parse") == 0,
 	       "with a parse error");
 	report_reset(r);
@@ -497,8 +517,10 @@ static void test_limits(void)
 
 	struct sg_error e;
 	error_clear(&e);
-	v = compile_text("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"allOf\":[{\"$ref\":\"#/$defs/a\"}]}},"
-			 "\"$ref\":\"#/$defs/a\"}", NULL, &e);
+	v = compile_text("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/"
+	                 "b\"},\"b\":{\"allOf\":[{\"$ref\":\"#/$defs/a\"}]}},"
+	                 "\"$ref\":\"#/$defs/a\"}",
+	                 NULL, &e);
 	tap_ok(!v && e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "cycle"),
 	       "a $ref cycle is rejected at compile time: %s", e.msg);
 	jsonschema_free(v);
@@ -514,9 +536,10 @@ static void test_limits(void)
 	/* 2^40 paths through shared $refs: the step budget stops it. */
 	char exp[4096] = "{\"$defs\":{";
 	for (int i = 0; i < 40; i++)
-		snprintf(exp + strlen(exp), sizeof exp - strlen(exp),
-			 "\"a%d\":{\"anyOf\":[{\"$ref\":\"#/$defs/a%d\"},{\"$ref\":\"#/$defs/a%d\"}]},",
-			 i, i + 1, i + 1);
+		snprintf(
+		    exp + strlen(exp), sizeof exp - strlen(exp),
+		    "\"a%d\":{\"anyOf\":[{\"$ref\":\"#/$defs/a%d\"},{\"$ref\":\"#/$defs/a%d\"}]},",
+		    i, i + 1, i + 1);
 	strcat(exp, "\"a40\":false},\"$ref\":\"#/$defs/a0\"}");
 	v = compile_text(exp, NULL, NULL);
 	r = report_new();
@@ -536,7 +559,7 @@ static void test_limits(void)
 	snprintf(doc2, sizeof doc2, "\"%s", s);
 	r = report_new();
 	tap_is_int(jsonschema_validate_bytes(v, doc2, strlen(doc2), r), 0,
-		   "hostile pattern gives up and rejects");
+	           "hostile pattern gives up and rejects");
 	tap_ok(report_count(r) == 1 && strstr(report_message(r, 0), "match limits"),
 	       "and says why: %s", report_count(r) ? report_message(r, 0) : "");
 	report_free(r);
@@ -559,35 +582,41 @@ static void test_named(void)
 {
 	json_error_t je;
 	json_t *customer = json_loads("{\"type\":\"object\",\"required\":[\"name\"],"
-				      "\"properties\":{\"address\":{\"$ref\":\"address.json\"}}}", 0, &je);
-	json_t *address = json_loads("{\"$defs\":{\"zip\":{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}},"
-				     "\"properties\":{\"zip\":{\"$ref\":\"#/$defs/zip\"}}}", 0, &je);
+	                              "\"properties\":{\"address\":{\"$ref\":\"address.json\"}}}",
+	                              0, &je);
+	json_t *address =
+	    json_loads("{\"$defs\":{\"zip\":{\"type\":\"string\",\"pattern\":\"^[0-9]{5}$\"}},"
+	               "\"properties\":{\"zip\":{\"$ref\":\"#/$defs/zip\"}}}",
+	               0, &je);
 	struct jsonschema_named named[] = {
-		{"customer.json", customer},
-		{"address.json", address},
+	    {"customer.json", customer},
+	    {"address.json", address},
 	};
 	struct jsonschema_options o = {.named = named, .nnamed = 2};
 	struct sg_error e;
 	error_clear(&e);
-	struct jsonschema *v = compile_text(
-		"{\"$id\":\"https://example.com/order.json\",\"properties\":{"
-		"\"customer\":{\"$ref\":\"customer.json\"}}}", &o, &e);
+	struct jsonschema *v =
+	    compile_text("{\"$id\":\"https://example.com/order.json\",\"properties\":{"
+	                 "\"customer\":{\"$ref\":\"customer.json\"}}}",
+	                 &o, &e);
 	json_decref(customer);
 	json_decref(address);
 	tap_ok(v != NULL, "schema with named references compiles: %s", e.msg);
 	if (!v)
 		return;
-	tap_is_int(validate_text(v, "{\"customer\":{\"name\":\"x\",\"address\":{\"zip\":\"12345\"}}}", NULL),
-		   1, "named reference chain validates");
+	tap_is_int(validate_text(
+	               v, "{\"customer\":{\"name\":\"x\",\"address\":{\"zip\":\"12345\"}}}", NULL),
+	           1, "named reference chain validates");
 	struct report *r = report_new();
 	tap_is_int(validate_text(v, "{\"customer\":{\"address\":{\"zip\":\"1\"}}}", r), 0,
-		   "named reference chain rejects");
+	           "named reference chain rejects");
 	tap_is_int(report_count(r), 2, "errors from both named schemas");
 	tap_ok(report_count(r) == 2 && strcmp(report_location(r, 0), "/customer") == 0 &&
-		       strstr(report_message(r, 0), "(at customer.json#/required)"),
+	           strstr(report_message(r, 0), "(at customer.json#/required)"),
 	       "first error from customer.json: %s", report_count(r) ? report_message(r, 0) : "");
-	tap_ok(report_count(r) == 2 && strcmp(report_location(r, 1), "/customer/address/zip") == 0 &&
-		       strstr(report_message(r, 1), "(at address.json#/$defs/zip/pattern)"),
+	tap_ok(report_count(r) == 2 &&
+	           strcmp(report_location(r, 1), "/customer/address/zip") == 0 &&
+	           strstr(report_message(r, 1), "(at address.json#/$defs/zip/pattern)"),
 	       "second from address.json, through a pointer: %s",
 	       report_count(r) > 1 ? report_message(r, 1) : "");
 	report_free(r);
@@ -598,21 +627,24 @@ static void test_meta(void)
 {
 	struct sg_error e;
 	json_error_t je;
-	json_t *s = json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"strin\"}}}", 0, &je);
+	json_t *s =
+	    json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"strin\"}}}", 0, &je);
 	error_clear(&e);
 	tap_is_int(jsonschema_check_meta(s, &e), -1, "meta check rejects a bad type");
 	tap_ok(e.code == SG_EINVALID_SCHEMA && strstr(e.msg, "/properties/a/type"),
 	       "naming where: %s", e.msg);
 	json_decref(s);
 	s = json_loads("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-		       "\"minLength\":-1}", 0, &je);
+	               "\"minLength\":-1}",
+	               0, &je);
 	error_clear(&e);
 	tap_is_int(jsonschema_check_meta(s, &e), -1, "2020-12 meta check rejects minLength -1");
 	tap_ok(strstr(e.msg, "/minLength") != NULL, "naming where: %s", e.msg);
 	json_decref(s);
 	s = json_loads("{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
-		       "\"properties\":{\"a\":{\"type\":\"integer\",\"exclusiveMinimum\":true,"
-		       "\"minimum\":1}}}", 0, &je);
+	               "\"properties\":{\"a\":{\"type\":\"integer\",\"exclusiveMinimum\":true,"
+	               "\"minimum\":1}}}",
+	               0, &je);
 	error_clear(&e);
 	tap_is_int(jsonschema_check_meta(s, &e), 0, "valid draft-04 schema passes: %s", e.msg);
 	json_decref(s);
@@ -627,18 +659,18 @@ static void test_meta(void)
 }
 
 static const char orders_schema[] =
-	"{\"type\":\"object\",\"required\":[\"orderId\",\"items\"],\"properties\":{"
-	"\"orderId\":{\"type\":\"string\",\"pattern\":\"^ord-[0-9]{8}-[0-9]{4}$\"},"
-	"\"customer\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},"
-	"\"currency\":{\"enum\":[\"EUR\",\"USD\"]},\"total\":{\"type\":\"number\",\"minimum\":0},"
-	"\"items\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#/definitions/item\"}}},"
-	"\"additionalProperties\":false,\"definitions\":{\"item\":{\"type\":\"object\","
-	"\"required\":[\"sku\",\"qty\"],\"properties\":{\"sku\":{\"pattern\":\"^SKU-[0-9]+$\"},"
-	"\"qty\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}}}";
+    "{\"type\":\"object\",\"required\":[\"orderId\",\"items\"],\"properties\":{"
+    "\"orderId\":{\"type\":\"string\",\"pattern\":\"^ord-[0-9]{8}-[0-9]{4}$\"},"
+    "\"customer\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},"
+    "\"currency\":{\"enum\":[\"EUR\",\"USD\"]},\"total\":{\"type\":\"number\",\"minimum\":0},"
+    "\"items\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#/definitions/item\"}}},"
+    "\"additionalProperties\":false,\"definitions\":{\"item\":{\"type\":\"object\","
+    "\"required\":[\"sku\",\"qty\"],\"properties\":{\"sku\":{\"pattern\":\"^SKU-[0-9]+$\"},"
+    "\"qty\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}}}";
 static const char orders_doc[] =
-	"{\"orderId\":\"ord-20240517-0042\",\"customer\":\"cust-00099137\",\"currency\":\"EUR\","
-	"\"total\":1049.97,\"items\":[{\"sku\":\"SKU-100123\",\"qty\":12},"
-	"{\"sku\":\"SKU-200245\",\"qty\":1}]}";
+    "{\"orderId\":\"ord-20240517-0042\",\"customer\":\"cust-00099137\",\"currency\":\"EUR\","
+    "\"total\":1049.97,\"items\":[{\"sku\":\"SKU-100123\",\"qty\":12},"
+    "{\"sku\":\"SKU-200245\",\"qty\":1}]}";
 
 /* The gateway's path, jsonschema_validate_bytes() on a small message,
  * allocates nothing once warm (the first call leaves a regex buffer in the
@@ -648,7 +680,7 @@ static void test_allocations(void)
 	struct jsonschema *v = compile_text(orders_schema, NULL, NULL);
 	struct report *r = report_new();
 	tap_is_int(jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), NULL), 1,
-		   "orders document is valid");
+	           "orders document is valid");
 	allocations = 0;
 	counting = 1;
 	int ok = 1;
@@ -668,32 +700,33 @@ static void test_allocations(void)
 static void test_allocation_failures(void)
 {
 	static const char schema[] =
-		"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
-		"\"$id\":\"https://example.com/root\",\"$dynamicAnchor\":\"node\","
-		"\"type\":\"object\",\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},"
-		"\"kids\":{\"type\":\"array\",\"items\":{\"$dynamicRef\":\"#node\"},"
-		"\"uniqueItems\":true},\"tag\":{\"enum\":[\"a\",{\"b\":[1,2]}]}},"
-		"\"patternProperties\":{\"^x-\":true},\"anyOf\":[{\"required\":[\"name\"]},"
-		"{\"required\":[\"tag\"]}],\"unevaluatedProperties\":false,"
-		"\"$defs\":{\"d\":{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}}}";
+	    "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+	    "\"$id\":\"https://example.com/root\",\"$dynamicAnchor\":\"node\","
+	    "\"type\":\"object\",\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},"
+	    "\"kids\":{\"type\":\"array\",\"items\":{\"$dynamicRef\":\"#node\"},"
+	    "\"uniqueItems\":true},\"tag\":{\"enum\":[\"a\",{\"b\":[1,2]}]}},"
+	    "\"patternProperties\":{\"^x-\":true},\"anyOf\":[{\"required\":[\"name\"]},"
+	    "{\"required\":[\"tag\"]}],\"unevaluatedProperties\":false,"
+	    "\"$defs\":{\"d\":{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}}}";
 	static const char doc[] =
-		"{\"name\":\"Bad\",\"kids\":[{\"name\":\"a\"},{\"name\":\"a\"},{\"zz\":1}],"
-		"\"tag\":{\"b\":[1,2.0]},\"x-1\":0,\"extra\":true}";
+	    "{\"name\":\"Bad\",\"kids\":[{\"name\":\"a\"},{\"name\":\"a\"},{\"zz\":1}],"
+	    "\"tag\":{\"b\":[1,2.0]},\"x-1\":0,\"extra\":true}";
 	/* A large document too: arena chunks, object index, hashed
 	 * uniqueItems, annotation bitmaps on the heap. */
 	size_t cap = 64 * 1024, o = 0;
 	char *big = malloc(cap);
 	o += (size_t)snprintf(big + o, cap - o, "{\"name\":\"ok\",\"kids\":[");
 	for (int i = 0; i < 40; i++)
-		o += (size_t)snprintf(big + o, cap - o, "%s{\"name\":\"k%c\"}", i ? "," : "", 'a' + i % 26);
+		o += (size_t)snprintf(big + o, cap - o, "%s{\"name\":\"k%c\"}", i ? "," : "",
+		                      'a' + i % 26);
 	o += (size_t)snprintf(big + o, cap - o, "]");
 	for (int i = 0; i < 700; i++)
 		o += (size_t)snprintf(big + o, cap - o, ",\"x-%d\":%d", i, i);
 	snprintf(big + o, cap - o, "}");
 	json_error_t je;
 	json_t *s = json_loads(schema, 0, &je);
-	json_t *small = json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"pattern\":\"^x\"}}}",
-				   0, &je);
+	json_t *small =
+	    json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"pattern\":\"^x\"}}}", 0, &je);
 	int crashes_or_bad = 0, runs = 0;
 	json_set_alloc_funcs(json_malloc_hook, free);
 	for (long n = 0; n < 100000; n++) {
@@ -715,8 +748,9 @@ static void test_allocation_failures(void)
 		if ((!v && e.code != SG_ENOMEM) || (v && r && rc != 0 && rc != -1) ||
 		    (v && r && rc2 != 0 && rc2 != -1) || (mrc != 0 && me.code != SG_ENOMEM)) {
 			crashes_or_bad++;
-			tap_diag("failing allocation %ld: compile %s (%s), validate %d %d, meta %d (%s)",
-				 n, v ? "ok" : "failed", e.msg, rc, rc2, mrc, me.msg);
+			tap_diag(
+			    "failing allocation %ld: compile %s (%s), validate %d %d, meta %d (%s)",
+			    n, v ? "ok" : "failed", e.msg, rc, rc2, mrc, me.msg);
 		}
 		report_free(r);
 		jsonschema_free(v);
@@ -750,7 +784,8 @@ static void test_allocation_failures(void)
 	json_set_alloc_funcs(malloc, free);
 	json_decref(s);
 	json_decref(small);
-	tap_is_int(crashes_or_bad, 0, "every one of %d injected allocation failures is handled", runs);
+	tap_is_int(crashes_or_bad, 0, "every one of %d injected allocation failures is handled",
+	           runs);
 	tap_is_int(meta_bad, 0, "and %d in the 2020-12 meta-schema check", meta_runs);
 }
 
@@ -764,7 +799,8 @@ static void *thread_main(void *p)
 	struct thread_arg *a = p;
 	struct report *r = report_new();
 	for (int i = 0; i < 2000; i++) {
-		const char *doc = i % 2 ? "{\"name\":\"ab\",\"n\":[1,2,3]}" : "{\"name\":\"a b\",\"n\":[1,1]}";
+		const char *doc =
+		    i % 2 ? "{\"name\":\"ab\",\"n\":[1,2,3]}" : "{\"name\":\"a b\",\"n\":[1,1]}";
 		report_reset(r);
 		int got = validate_text(a->v, doc, r);
 		if (got != (i % 2 ? 1 : 0) || (got == 0 && report_count(r) != 2))
@@ -777,9 +813,10 @@ static void *thread_main(void *p)
 static void test_threads(void)
 {
 	struct jsonschema *v = compile_text(
-		"{\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},\"n\":{\"uniqueItems\":true}},"
-		"\"unevaluatedProperties\":false,\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
-		NULL, NULL);
+	    "{\"properties\":{\"name\":{\"pattern\":\"^[a-z]+$\"},\"n\":{\"uniqueItems\":true}},"
+	    "\"unevaluatedProperties\":false,\"$schema\":\"https://json-schema.org/draft/2020-12/"
+	    "schema\"}",
+	    NULL, NULL);
 	pthread_t t[4];
 	struct thread_arg a[4];
 	for (int i = 0; i < 4; i++) {
@@ -848,8 +885,9 @@ static void run_cases(void)
 			if (rc == 1)
 				o2 += (size_t)snprintf(got, cap, "valid\n");
 			for (size_t k = 0; k < report_count(r); k++)
-				o2 += (size_t)snprintf(got + o2, cap - o2, "%s|%s|%s\n", report_type(r, k),
-						       report_location(r, k), report_message(r, k));
+				o2 += (size_t)snprintf(got + o2, cap - o2, "%s|%s|%s\n",
+				                       report_type(r, k), report_location(r, k),
+				                       report_message(r, k));
 			if (rc < 0)
 				snprintf(got, cap, "internal error\n");
 			tap_is_str(got, expect, "case %s", names[i]);
