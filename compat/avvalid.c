@@ -24,12 +24,12 @@
 #include <string.h>
 
 #if defined(__GNUC__)
-#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define COLD __attribute__((cold, noinline))
-#define NOINLINE __attribute__((noinline))
+#define COLD        __attribute__((cold, noinline))
+#define NOINLINE    __attribute__((noinline))
 #else
-#define LIKELY(x) (x)
+#define LIKELY(x)   (x)
 #define UNLIKELY(x) (x)
 #define COLD
 #define NOINLINE
@@ -38,11 +38,11 @@
 /* ---- the program ---- */
 
 enum op {
-	OP_END,         /* the value is complete; no byte may follow */
+	OP_END, /* the value is complete; no byte may follow */
 	OP_BOOL,
 	OP_INT,
 	OP_LONG,
-	OP_FIXED,       /* a: size; kind: AVSC_FLOAT, AVSC_DOUBLE or AVSC_FIXED */
+	OP_FIXED, /* a: size; kind: AVSC_FLOAT, AVSC_DOUBLE or AVSC_FIXED */
 	OP_BYTES,
 	OP_STRING,
 	OP_ENUM,        /* a: symbol count */
@@ -75,10 +75,10 @@ struct avvalid {
 	size_t nins;
 	uint32_t *targets; /* union branch tables */
 	size_t ntargets;
-	uint32_t *paths;   /* per instruction: its pnode */
+	uint32_t *paths; /* per instruction: its pnode */
 	struct pnode *pnodes;
 	size_t npnodes;
-	char *names;       /* NUL-terminated field names, back to back */
+	char *names; /* NUL-terminated field names, back to back */
 	size_t nnames;
 };
 
@@ -102,19 +102,19 @@ void avvalid_free(struct avvalid *v)
 /* ---- the compiler ---- */
 
 #define NO_ENTRY UINT32_MAX
-#define PENDING UINT32_MAX
+#define PENDING  UINT32_MAX
 /* Sizes kept below this so that every index fits an operand. */
 #define PROGRAM_MAX (UINT32_MAX / 2)
 
 /* A named record met in the schema. */
 struct rec {
 	const struct avsc_node *node;
-	uint32_t uses;   /* references to it in the schema (the root counts) */
-	uint8_t sizing;  /* 0: not sized, 1: being sized, 2: sized */
-	uint8_t empty;   /* always encodes as zero bytes, and is finite */
-	uint8_t queued;  /* its body is to be compiled */
-	uint32_t min;    /* fewest bytes of an encoding (saturated) */
-	uint32_t entry;  /* entry of its compiled body, or NO_ENTRY */
+	uint32_t uses;  /* references to it in the schema (the root counts) */
+	uint8_t sizing; /* 0: not sized, 1: being sized, 2: sized */
+	uint8_t empty;  /* always encodes as zero bytes, and is finite */
+	uint8_t queued; /* its body is to be compiled */
+	uint32_t min;   /* fewest bytes of an encoding (saturated) */
+	uint32_t entry; /* entry of its compiled body, or NO_ENTRY */
 };
 
 struct comp {
@@ -122,9 +122,9 @@ struct comp {
 	size_t cap_ins, cap_targets, cap_pnodes, cap_names;
 	struct rec *recs;
 	size_t nrecs, cap_recs;
-	uint32_t *slots;   /* hash of recs by node: index + 1, 0 when free */
+	uint32_t *slots; /* hash of recs by node: index + 1, 0 when free */
 	size_t nslots;
-	uint32_t *queue;   /* records whose bodies are to be compiled */
+	uint32_t *queue; /* records whose bodies are to be compiled */
 	size_t nqueue, cap_queue;
 	struct sg_error *err;
 };
@@ -141,8 +141,8 @@ static int too_big(struct comp *c, const char *what)
 
 static int too_deep(struct comp *c)
 {
-	return error_set(c->err, SG_ELIMIT,
-			 "schema types nest deeper than %d levels", AVVALID_MAX_DEPTH);
+	return error_set(c->err, SG_ELIMIT, "schema types nest deeper than %d levels",
+	                 AVVALID_MAX_DEPTH);
 }
 
 /* Makes room for `more` elements of `size` bytes in *arr (holding n, room for
@@ -313,7 +313,8 @@ static int sizes(struct comp *c, const struct avsc_node *n, uint32_t *min, int *
 }
 
 /* Appends an instruction at place `pn`. Returns its index, or -1. */
-static long put(struct comp *c, enum op op, enum avsc_kind kind, uint32_t a, uint32_t b, uint32_t pn)
+static long put(struct comp *c, enum op op, enum avsc_kind kind, uint32_t a, uint32_t b,
+                uint32_t pn)
 {
 	struct avvalid *v = c->v;
 	size_t cap_paths = c->cap_ins;
@@ -403,8 +404,8 @@ static int emit_union(struct comp *c, const struct avsc_node *n, uint32_t pn, in
 }
 
 /* Compiles a loop over the items (OP_ARRAY) or values (OP_MAP) of type `item`. */
-static int emit_loop(struct comp *c, enum op op, enum avsc_kind kind,
-		     const struct avsc_node *item, uint32_t pn, int depth)
+static int emit_loop(struct comp *c, enum op op, enum avsc_kind kind, const struct avsc_node *item,
+                     uint32_t pn, int depth)
 {
 	uint32_t min;
 	int empty;
@@ -415,7 +416,7 @@ static int emit_loop(struct comp *c, enum op op, enum avsc_kind kind,
 	if (op == OP_MAP)
 		min = sat_add(min, 1); /* the key's length */
 	if (min == 0)
-		min = 1;               /* an infinite type: never valid, fails on depth */
+		min = 1; /* an infinite type: never valid, fails on depth */
 	long at = put(c, op, kind, 0, min, pn);
 	if (at < 0 || emit(c, item, 0, depth + 1) || put(c, OP_NEXT, kind, (uint32_t)at, 0, 0) < 0)
 		return -1;
@@ -482,7 +483,8 @@ static int emit(struct comp *c, const struct avsc_node *n, uint32_t pn, int dept
 			return emit_fields(c, n, pn, depth);
 		if (!r->queued) {
 			if (c->nqueue == c->cap_queue)
-				return error_set(c->err, SG_EINTERNAL, "record not met while counting");
+				return error_set(c->err, SG_EINTERNAL,
+				                 "record not met while counting");
 			r->queued = 1;
 			c->queue[c->nqueue++] = (uint32_t)(r - c->recs);
 		}
@@ -517,7 +519,8 @@ struct avvalid *avvalid_compile(const struct avsc_schema *s, struct sg_error *er
 		goto fail;
 	}
 	/* Place 0: the start of a value. */
-	if (place(&c, 0, "") < 0 || emit(&c, root, 0, 0) || put(&c, OP_END, avsc_kind(root), 0, 0, 0) < 0)
+	if (place(&c, 0, "") < 0 || emit(&c, root, 0, 0) ||
+	    put(&c, OP_END, avsc_kind(root), 0, 0, 0) < 0)
 		goto fail;
 	for (size_t q = 0; q < c.nqueue; q++) {
 		struct rec *r = &c.recs[c.queue[q]];
@@ -547,17 +550,17 @@ fail:
 /* What went wrong, for describe(). Never 0: the readers return 0 for success. */
 enum rule {
 	R_TRUNCATED = 1, /* the data ends inside a value */
-	R_VARINT_LONG,  /* a varint with too many bytes */
-	R_RANGE,        /* a varint beyond its type's range */
+	R_VARINT_LONG,   /* a varint with too many bytes */
+	R_RANGE,         /* a varint beyond its type's range */
 	R_BOOLEAN,
-	R_NEGATIVE,     /* a negative length or block size */
-	R_LENGTH,       /* a length or block size past the end of the data */
+	R_NEGATIVE, /* a negative length or block size */
+	R_LENGTH,   /* a length or block size past the end of the data */
 	R_UTF8,
 	R_UNION,
 	R_ENUM,
-	R_COUNT,        /* a block count with no positive counterpart */
-	R_FIT,          /* a block's items cannot fit in the bytes left */
-	R_MISMATCH,     /* a block's size differs from its items' bytes */
+	R_COUNT,    /* a block count with no positive counterpart */
+	R_FIT,      /* a block's items cannot fit in the bytes left */
+	R_MISMATCH, /* a block's size differs from its items' bytes */
 	R_EMPTY_LIMIT,
 	R_DEPTH,
 	R_TRAILING,
@@ -566,9 +569,9 @@ enum rule {
 /* Which piece of the value at the failing instruction. */
 enum part {
 	P_VALUE,
-	P_LENGTH,       /* of a string or bytes */
-	P_COUNT,        /* of an array or map block */
-	P_SIZE,         /* of an array or map block */
+	P_LENGTH, /* of a string or bytes */
+	P_COUNT,  /* of an array or map block */
+	P_SIZE,   /* of an array or map block */
 	P_KEY_LENGTH,
 	P_KEY,
 };
@@ -584,12 +587,12 @@ struct fail {
 
 /* A loop or call in progress. */
 struct frame {
-	const struct ins *ins;  /* the OP_ARRAY, OP_MAP or OP_CALL */
-	const uint8_t *bstart;  /* a sized block: its first item, else NULL */
-	uint64_t bsize;         /* a sized block: its size */
-	uint64_t left;          /* items left in the block */
-	uint64_t index;         /* the current item, counted over all blocks */
-	const uint8_t *key;     /* a map's current key, or NULL */
+	const struct ins *ins; /* the OP_ARRAY, OP_MAP or OP_CALL */
+	const uint8_t *bstart; /* a sized block: its first item, else NULL */
+	uint64_t bsize;        /* a sized block: its size */
+	uint64_t left;         /* items left in the block */
+	uint64_t index;        /* the current item, counted over all blocks */
+	const uint8_t *key;    /* a map's current key, or NULL */
 	size_t keylen;
 };
 
@@ -720,8 +723,8 @@ static size_t utf8_prefix(const uint8_t *s, size_t n)
 			i += 3;
 		} else if (c < 0xf5) {
 			uint8_t lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-			if (left < 4 || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xc0) != 0x80 ||
-			    (s[i + 3] & 0xc0) != 0x80)
+			if (left < 4 || s[i + 1] < lo || s[i + 1] > hi ||
+			    (s[i + 2] & 0xc0) != 0x80 || (s[i + 3] & 0xc0) != 0x80)
 				return i;
 			i += 4;
 		} else {
@@ -734,7 +737,7 @@ static size_t utf8_prefix(const uint8_t *s, size_t n)
  * Returns 0 with *str at its first byte and *pp past it, or the rule broken
  * with f->part set (and f->x, f->y, f->at where they apply). */
 static inline int read_string(const uint8_t **pp, const uint8_t *end, int utf8, enum part lenpart,
-			      const uint8_t **str, struct fail *f)
+                              const uint8_t **str, struct fail *f)
 {
 	const uint8_t *p = *pp;
 	int64_t n;
@@ -769,17 +772,17 @@ static inline int read_string(const uint8_t **pp, const uint8_t *end, int utf8, 
 
 /* An array or map block header. */
 struct block {
-	uint64_t count;         /* items in the block; 0 ends the array or map */
-	const uint8_t *start;   /* a sized block: its first item; else NULL */
-	uint64_t size;          /* a sized block: its size in bytes */
+	uint64_t count;       /* items in the block; 0 ends the array or map */
+	const uint8_t *start; /* a sized block: its first item; else NULL */
+	uint64_t size;        /* a sized block: its size in bytes */
 };
 
 /* Reads a block header at *pp into *b. `min` is the fewest bytes an item
  * takes (0 for zero-byte items: then any count fits). Returns 0 with *pp past
  * the header, or the rule broken with f->part, f->x, f->y and (for the size)
  * f->at set; for R_FIT, f->part is P_SIZE when the block's size is the room. */
-static inline int read_block(const uint8_t **pp, const uint8_t *end, uint32_t min,
-			     struct block *b, struct fail *f)
+static inline int read_block(const uint8_t **pp, const uint8_t *end, uint32_t min, struct block *b,
+                             struct fail *f)
 {
 	const uint8_t *p = *pp;
 	int64_t n;
@@ -843,8 +846,7 @@ static inline int block_done(const struct frame *fr, const uint8_t *p, struct fa
 }
 
 static void describe(const struct avvalid *v, const uint8_t *data, const struct fail *f,
-		     const struct frame *stack, int depth, struct sg_error *err,
-		     struct report *r);
+                     const struct frame *stack, int depth, struct sg_error *err, struct report *r);
 
 #define STACK_SMALL 32
 #define NEED_DEEPER 2
@@ -854,8 +856,8 @@ static void describe(const struct avvalid *v, const uint8_t *data, const struct 
  * the stack is too small for the value and maxdepth < AVVALID_MAX_DEPTH.
  * On failure f.at is the offending byte; when a step leaves it NULL, the
  * cursor has not moved past the start of the wrong piece. */
-static inline int run(const struct avvalid *v, const uint8_t *data, size_t len,
-		      struct frame *stack, int maxdepth, struct sg_error *err, struct report *r)
+static inline int run(const struct avvalid *v, const uint8_t *data, size_t len, struct frame *stack,
+                      int maxdepth, struct sg_error *err, struct report *r)
 {
 	const struct ins *const prog = v->ins;
 	const struct ins *ip = prog;
@@ -1054,14 +1056,14 @@ fail:
 }
 
 static NOINLINE int run_deep(const struct avvalid *v, const uint8_t *data, size_t len,
-			     struct sg_error *err, struct report *r)
+                             struct sg_error *err, struct report *r)
 {
 	struct frame stack[AVVALID_MAX_DEPTH];
 	return run(v, data, len, stack, AVVALID_MAX_DEPTH, err, r);
 }
 
-static int check(const struct avvalid *v, const uint8_t *data, size_t len,
-		 struct sg_error *err, struct report *r)
+static int check(const struct avvalid *v, const uint8_t *data, size_t len, struct sg_error *err,
+                 struct report *r)
 {
 	struct frame stack[STACK_SMALL];
 	if (!data)
@@ -1077,8 +1079,7 @@ int avvalid_check(const struct avvalid *v, const uint8_t *data, size_t len, stru
 	return check(v, data, len, err, NULL);
 }
 
-int avvalid_check_report(const struct avvalid *v, const uint8_t *data, size_t len,
-			 struct report *r)
+int avvalid_check_report(const struct avvalid *v, const uint8_t *data, size_t len, struct report *r)
 {
 	return check(v, data, len, NULL, r);
 }
@@ -1087,32 +1088,37 @@ int avvalid_check_report(const struct avvalid *v, const uint8_t *data, size_t le
 
 struct locbuf {
 	char s[AVVALID_LOCATION_MAX + 1];
-	size_t len;
-	int cut; /* a token did not fit: the location is an ancestor's */
+	size_t len, cap; /* cap: longest location allowed, <= AVVALID_LOCATION_MAX */
+	int cut;         /* a token did not fit: the location is an ancestor's */
 };
 
-/* Appends "/token" escaped as RFC 6901 says (a NUL is written \u0000). */
+/* Appends "/token" escaped as RFC 6901 says; control characters (below
+ * 0x20, and 0x7f), which map keys may hold, are written \u00XX so that no
+ * key can break a log line. */
 static void loc_token(struct locbuf *b, const char *tok, size_t n)
 {
 	if (b->cut)
 		return;
 	size_t need = 1;
-	for (size_t i = 0; i < n; i++)
-		need += tok[i] == '~' || tok[i] == '/' ? 2 : tok[i] == '\0' ? 6 : 1;
-	if (need > AVVALID_LOCATION_MAX - b->len) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)tok[i];
+		need += c == '~' || c == '/' ? 2 : c < 0x20 || c == 0x7f ? 6 : 1;
+	}
+	if (need > b->cap - b->len) {
 		b->cut = 1;
 		return;
 	}
 	b->s[b->len++] = '/';
 	for (size_t i = 0; i < n; i++) {
-		if (tok[i] == '~' || tok[i] == '/') {
+		unsigned char c = (unsigned char)tok[i];
+		if (c == '~' || c == '/') {
 			b->s[b->len++] = '~';
-			b->s[b->len++] = tok[i] == '~' ? '0' : '1';
-		} else if (tok[i] == '\0') {
-			memcpy(b->s + b->len, "\\u0000", 6);
+			b->s[b->len++] = c == '~' ? '0' : '1';
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(b->s + b->len, 7, "\\u%04x", c);
 			b->len += 6;
 		} else {
-			b->s[b->len++] = tok[i];
+			b->s[b->len++] = (char)c;
 		}
 	}
 	b->s[b->len] = '\0';
@@ -1127,11 +1133,14 @@ static void loc_place(const struct avvalid *v, struct locbuf *b, uint32_t pn)
 	loc_token(b, name, strlen(name));
 }
 
+/* Writes the location of instruction `cur` under the `depth` frames into b,
+ * at most `cap` bytes long. */
 static void locate(const struct avvalid *v, const struct frame *stack, int depth,
-		   const struct ins *cur, struct locbuf *b)
+                   const struct ins *cur, size_t cap, struct locbuf *b)
 {
 	b->s[0] = '\0';
 	b->len = 0;
+	b->cap = cap < AVVALID_LOCATION_MAX ? cap : AVVALID_LOCATION_MAX;
 	b->cut = 0;
 	for (int i = 0; i < depth; i++) {
 		const struct frame *fr = &stack[i];
@@ -1166,38 +1175,61 @@ static const char *piece(const struct ins *ins, enum part part)
 		break;
 	}
 	switch ((enum op)ins->op) {
-	case OP_ENUM: return "enum index";
-	case OP_UNION: return "union branch index";
-	case OP_STRING: return "string";
-	case OP_BYTES: return "bytes";
-	case OP_BOOL: return "boolean";
-	case OP_INT: return "int";
-	case OP_LONG: return "long";
-	case OP_FIXED: return avsc_kind_name((enum avsc_kind)ins->kind);
-	case OP_ARRAY: case OP_EMPTY_ARRAY: return "array";
-	case OP_MAP: return "map";
-	default: return "value";
+	case OP_ENUM:
+		return "enum index";
+	case OP_UNION:
+		return "union branch index";
+	case OP_STRING:
+		return "string";
+	case OP_BYTES:
+		return "bytes";
+	case OP_BOOL:
+		return "boolean";
+	case OP_INT:
+		return "int";
+	case OP_LONG:
+		return "long";
+	case OP_FIXED:
+		return avsc_kind_name((enum avsc_kind)ins->kind);
+	case OP_ARRAY:
+	case OP_EMPTY_ARRAY:
+		return "array";
+	case OP_MAP:
+		return "map";
+	default:
+		return "value";
 	}
 }
 
 static const char *rule_type(enum rule rule, enum part part)
 {
 	switch (rule) {
-	case R_TRUNCATED: return "truncated";
+	case R_TRUNCATED:
+		return "truncated";
 	case R_VARINT_LONG:
-	case R_RANGE: return "varint";
-	case R_BOOLEAN: return "boolean";
+	case R_RANGE:
+		return "varint";
+	case R_BOOLEAN:
+		return "boolean";
 	case R_NEGATIVE:
-	case R_LENGTH: return part == P_SIZE ? "block" : "length";
-	case R_UTF8: return "utf8";
-	case R_UNION: return "union";
-	case R_ENUM: return "enum";
+	case R_LENGTH:
+		return part == P_SIZE ? "block" : "length";
+	case R_UTF8:
+		return "utf8";
+	case R_UNION:
+		return "union";
+	case R_ENUM:
+		return "enum";
 	case R_COUNT:
 	case R_FIT:
-	case R_MISMATCH: return "block";
-	case R_EMPTY_LIMIT: return "limit";
-	case R_DEPTH: return "depth";
-	case R_TRAILING: return "trailing";
+	case R_MISMATCH:
+		return "block";
+	case R_EMPTY_LIMIT:
+		return "limit";
+	case R_DEPTH:
+		return "depth";
+	case R_TRAILING:
+		return "trailing";
 	}
 	return "invalid";
 }
@@ -1212,13 +1244,15 @@ static void what(const struct fail *f, char *out, size_t cap)
 {
 	const char *pc = piece(f->ins, f->part);
 	int is_int = f->part == P_VALUE &&
-		     (f->ins->op == OP_INT || f->ins->op == OP_ENUM || f->ins->op == OP_UNION);
+	             (f->ins->op == OP_INT || f->ins->op == OP_ENUM || f->ins->op == OP_UNION);
 	uint64_t x = (uint64_t)f->x;
 	switch (f->rule) {
 	case R_TRUNCATED:
 		if (f->ins->op == OP_FIXED || (f->ins->op == OP_BOOL && f->part == P_VALUE))
-			snprintf(out, cap, "unexpected end of data: the %s takes %" PRIu64 " byte%s, %"
-				 PRIu64 " left", pc, x, plural(x), f->y);
+			snprintf(out, cap,
+			         "unexpected end of data: the %s takes %" PRIu64 " byte%s, %" PRIu64
+			         " left",
+			         pc, x, plural(x), f->y);
 		else
 			snprintf(out, cap, "unexpected end of data in the %s", pc);
 		break;
@@ -1227,7 +1261,7 @@ static void what(const struct fail *f, char *out, size_t cap)
 		break;
 	case R_RANGE:
 		snprintf(out, cap, "%s is a varint beyond the %s range", pc,
-			 is_int ? "32-bit int" : "64-bit long");
+		         is_int ? "32-bit int" : "64-bit long");
 		break;
 	case R_BOOLEAN:
 		snprintf(out, cap, "boolean is 0x%02x, not 0 or 1", (unsigned)f->x);
@@ -1236,66 +1270,75 @@ static void what(const struct fail *f, char *out, size_t cap)
 		snprintf(out, cap, "%s %" PRId64 " is negative", pc, f->x);
 		break;
 	case R_LENGTH:
-		snprintf(out, cap, "%s %" PRId64 " exceeds the %" PRIu64 " byte%s left", pc, f->x, f->y,
-			 plural(f->y));
+		snprintf(out, cap, "%s %" PRId64 " exceeds the %" PRIu64 " byte%s left", pc, f->x,
+		         f->y, plural(f->y));
 		break;
 	case R_UTF8:
 		snprintf(out, cap, "%s is not valid UTF-8", pc);
 		break;
 	case R_UNION:
-		snprintf(out, cap, "union branch %" PRId64 " out of range (%" PRIu32 " branch%s)", f->x,
-			 f->ins->a, f->ins->a == 1 ? "" : "es");
+		snprintf(out, cap, "union branch %" PRId64 " out of range (%" PRIu32 " branch%s)",
+		         f->x, f->ins->a, f->ins->a == 1 ? "" : "es");
 		break;
 	case R_ENUM:
-		snprintf(out, cap, "enum index %" PRId64 " out of range (%" PRIu32 " symbol%s)", f->x,
-			 f->ins->a, plural(f->ins->a));
+		snprintf(out, cap, "enum index %" PRId64 " out of range (%" PRIu32 " symbol%s)",
+		         f->x, f->ins->a, plural(f->ins->a));
 		break;
 	case R_COUNT:
 		snprintf(out, cap, "%s %" PRId64 " is invalid", pc, f->x);
 		break;
 	case R_FIT:
-		snprintf(out, cap, "%s block of %" PRId64 " item%s cannot fit in the %s%" PRIu64
-			 " byte%s%s (an item takes at least %" PRIu32 " byte%s)",
-			 f->ins->op == OP_MAP ? "map" : "array", f->x, plural(x),
-			 f->part == P_SIZE ? "block's " : "", f->y, plural(f->y),
-			 f->part == P_SIZE ? "" : " left", f->ins->b, plural(f->ins->b));
+		snprintf(out, cap,
+		         "%s block of %" PRId64 " item%s cannot fit in the %s%" PRIu64
+		         " byte%s%s (an item takes at least %" PRIu32 " byte%s)",
+		         f->ins->op == OP_MAP ? "map" : "array", f->x, plural(x),
+		         f->part == P_SIZE ? "block's " : "", f->y, plural(f->y),
+		         f->part == P_SIZE ? "" : " left", f->ins->b, plural(f->ins->b));
 		break;
 	case R_MISMATCH:
-		snprintf(out, cap, "%s %" PRId64 " does not match its items (%" PRIu64 " byte%s)", pc,
-			 f->x, f->y, plural(f->y));
+		snprintf(out, cap, "%s %" PRId64 " does not match its items (%" PRIu64 " byte%s)",
+		         pc, f->x, f->y, plural(f->y));
 		break;
 	case R_EMPTY_LIMIT:
 		snprintf(out, cap, "array holds more than %d items of a zero-byte type",
-			 AVVALID_MAX_EMPTY_ITEMS);
+		         AVVALID_MAX_EMPTY_ITEMS);
 		break;
 	case R_DEPTH:
 		snprintf(out, cap, "value nests deeper than %d arrays, maps and named records",
-			 AVVALID_MAX_DEPTH);
+		         AVVALID_MAX_DEPTH);
 		break;
 	case R_TRAILING:
-		snprintf(out, cap, "%" PRIu64 " trailing byte%s after the value", f->y, plural(f->y));
+		snprintf(out, cap, "%" PRIu64 " trailing byte%s after the value", f->y,
+		         plural(f->y));
 		break;
 	}
 }
 
 static COLD void describe(const struct avvalid *v, const uint8_t *data, const struct fail *f,
-			  const struct frame *stack, int depth, struct sg_error *err,
-			  struct report *r)
+                          const struct frame *stack, int depth, struct sg_error *err,
+                          struct report *r)
 {
+	static const char cut_note[] = " (location cut short)";
 	if (!err && !r)
 		return;
 	struct locbuf loc;
-	char msg[256];
-	locate(v, stack, depth, f->ins, &loc);
+	char msg[256], tail[320];
 	what(f, msg, sizeof msg);
-	size_t at = (size_t)(f->at - data);
-	const char *cut = loc.cut ? " (location cut short)" : "";
-	if (r)
-		report_add(r, rule_type(f->rule, f->part), loc.s, "%s at byte %zu%s", msg, at, cut);
+	int tl = snprintf(tail, sizeof tail, "%s at byte %zu", msg, (size_t)(f->at - data));
+	if (r) {
+		locate(v, stack, depth, f->ins, AVVALID_LOCATION_MAX, &loc);
+		report_add(r, rule_type(f->rule, f->part), loc.s, "%s%s", tail,
+		           loc.cut ? cut_note : "");
+	}
 	if (err) {
+		/* The location gives way so that the whole message fits. */
+		size_t fixed = (size_t)tl + 2 + sizeof cut_note - 1;
+		locate(v, stack, depth, f->ins,
+		       fixed < SG_ERROR_MSG_MAX - 1 ? SG_ERROR_MSG_MAX - 1 - fixed : 0, &loc);
 		if (loc.len)
-			error_set(err, SG_EINVALID_RECORD, "%s: %s at byte %zu%s", loc.s, msg, at, cut);
+			error_set(err, SG_EINVALID_RECORD, "%s: %s%s", loc.s, tail,
+			          loc.cut ? cut_note : "");
 		else
-			error_set(err, SG_EINVALID_RECORD, "%s at byte %zu%s", msg, at, cut);
+			error_set(err, SG_EINVALID_RECORD, "%s%s", tail, loc.cut ? cut_note : "");
 	}
 }

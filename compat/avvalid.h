@@ -34,18 +34,24 @@
  * fixed, a uuid is any string, a date any int), duplicate map keys, and the
  * value of floats and doubles (any bit pattern, NaN included).
  *
- * Cost: avvalid_check() does no allocation and no I/O, uses a fixed stack
- * (about 48 KiB, for the nesting limit), and its work is linear in the payload
- * length (at most the program size per byte read). Error messages are built
- * only once a payload is found invalid.
+ * Cost: avvalid_check() does no allocation and no I/O. It runs on a 2 KiB
+ * stack of 32 frames; a value nested deeper is run again from the start on a
+ * stack for AVVALID_MAX_DEPTH frames (56 KiB). Its work is linear in the
+ * payload length (at most the program size per byte read). Error messages
+ * are built only once a payload is found invalid.
  *
  * Errors name where they are: a location, as a JSON pointer made of field
  * names, array indexes and map keys from the top of the value (for example
  * "/items/3/amount"; "" for the value itself), and the offset in the payload
  * of the offending byte (the start of the varint, length or value that is
  * wrong; for invalid UTF-8, the first byte of the bad sequence). Union
- * branches add nothing to the location. A location longer than
- * AVVALID_LOCATION_MAX bytes is cut at a token boundary.
+ * branches add nothing to the location. Map keys come from the payload: in a
+ * location, their control characters (below 0x20, and 0x7f) are written
+ * \u00XX, so no key can break a log line; other text, " at byte " included,
+ * stays as it is (the offset is the last "at byte" of a message). A location longer than
+ * AVVALID_LOCATION_MAX bytes (in an sg_error: longer than the room the rest
+ * of the message leaves in SG_ERROR_MSG_MAX) is cut at a token boundary, and
+ * the message then ends with " (location cut short)".
  *
  * Ownership and threads: the program copies what it needs from the schema
  * (field names), so the schema may be freed after avvalid_compile(). A
@@ -78,20 +84,22 @@ struct avvalid;
 struct avvalid *avvalid_compile(const struct avsc_schema *s, struct sg_error *err);
 void avvalid_free(struct avvalid *v);
 
-/* Checks that `data[0..len)` is one complete encoding of a value. Returns 1
- * when it is, 0 when it is not; then `err` (which may be NULL) holds
- * SG_EINVALID_RECORD and "<location>: <what> at byte <offset>", such as
+/* Checks that `data[0..len)` is one complete encoding of a value (`data` may
+ * be NULL when `len` is 0; `v` must not be NULL). Returns 1 when it is, 0
+ * when it is not; then `err` (which may be NULL) holds SG_EINVALID_RECORD
+ * and "<location>: <what> at byte <offset>", such as
  * "/items/3/amount: union branch 7 out of range (2 branches) at byte 42"
- * (without the location and colon when the location is ""). */
-int avvalid_check(const struct avvalid *v, const uint8_t *data, size_t len,
-		  struct sg_error *err);
+ * (without the location and colon when the location is ""). Offsets count
+ * from data[0]: add 5 for an offset in a Confluent-framed record. */
+int avvalid_check(const struct avvalid *v, const uint8_t *data, size_t len, struct sg_error *err);
 
 /* Like avvalid_check(), but an invalid payload adds one finding to `r` (when
- * not NULL): type = the rule broken ("truncated", "varint", "boolean",
- * "length", "utf8", "union", "enum", "block", "limit", "depth", "trailing"),
- * location = the JSON pointer, message = "<what> at byte <offset>". */
+ * not NULL, and memory allows): type = the rule broken ("truncated",
+ * "varint", "boolean", "length", "utf8", "union", "enum", "block", "limit",
+ * "depth", "trailing"), location = the JSON pointer, message =
+ * "<what> at byte <offset>". */
 int avvalid_check_report(const struct avvalid *v, const uint8_t *data, size_t len,
-			 struct report *r);
+                         struct report *r);
 
 /* The number of instructions in the program (for tests and diagnostics). */
 size_t avvalid_program_size(const struct avvalid *v);

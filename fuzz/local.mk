@@ -200,3 +200,21 @@ JSONSCHEMA_FUZZ_SEEDS = \
 	fuzz/corpus/jsonschema_validate/urn-and-pointer \
 	fuzz/corpus/jsonschema_validate/vocab-meta
 EXTRA_DIST += $(JSONSCHEMA_FUZZ_SEEDS)
+
+# fuzz/fuzz_avvalid: compat/avvalid on a schema-choice byte and a payload (fixed
+# schemas, recursive ones among them), or on a schema text, a NUL and a payload;
+# checks the verdict's contracts (see the file). Seeds: fuzz/corpus/avvalid/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_avvalid
+fuzz_fuzz_avvalid_SOURCES = fuzz/fuzz_avvalid.c
+fuzz_fuzz_avvalid_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_avvalid_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_avvalid_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+AVVALID_FUZZ_SEEDS = \
+	fuzz/corpus/avvalid/every-type fuzz/corpus/avvalid/infinite fuzz/corpus/avvalid/list \
+	fuzz/corpus/avvalid/mutual fuzz/corpus/avvalid/orders-cancelled \
+	fuzz/corpus/avvalid/orders-created fuzz/corpus/avvalid/regress-key-at-byte \
+	fuzz/corpus/avvalid/regress-long-location fuzz/corpus/avvalid/text-map-union \
+	fuzz/corpus/avvalid/text-recursive fuzz/corpus/avvalid/tree fuzz/corpus/avvalid/zero-types
+EXTRA_DIST += $(AVVALID_FUZZ_SEEDS)

@@ -28,7 +28,7 @@
 #include <time.h>
 
 #define NRECORDS 4096
-#define ROUNDS 5
+#define ROUNDS   5
 
 struct record {
 	size_t off, len;
@@ -78,13 +78,14 @@ static char *slurp(const char *path, size_t *len)
 }
 
 static const char *const reasons[] = {
-	"Customer asked to cancel: the parcel would arrive after the event it was bought for.",
-	"Le client a changé d'avis — livraison trop tardive, remboursement demandé par courriel.",
-	"Kunde hat storniert: Zahlung per Lastschrift wurde von der Bank zurückgewiesen (Rücklastschrift).",
-	"Payment authorisation expired before capture; the card issuer declined the renewed request.",
-	"Out of stock at the Rotterdam warehouse; no replacement offered within the SLA of 48 hours.",
-	"お客様のご都合によるキャンセル（配送日時の変更ができなかったため）。",
-	"Fraud screening flagged the order: billing and shipping countries differ, velocity rule 7.",
+    "Customer asked to cancel: the parcel would arrive after the event it was bought for.",
+    "Le client a changé d'avis — livraison trop tardive, remboursement demandé par courriel.",
+    "Kunde hat storniert: Zahlung per Lastschrift wurde von der Bank zurückgewiesen "
+    "(Rücklastschrift).",
+    "Payment authorisation expired before capture; the card issuer declined the renewed request.",
+    "Out of stock at the Rotterdam warehouse; no replacement offered within the SLA of 48 hours.",
+    "お客様のご都合によるキャンセル（配送日時の変更ができなかったため）。",
+    "Fraud screening flagged the order: billing and shipping countries differ, velocity rule 7.",
 };
 static const char *const currencies[] = {"EUR", "USD", "GBP", "JPY", "CHF", "SEK"};
 
@@ -107,7 +108,7 @@ static int make_order(avro_value_t *rec, int i)
 	if (set_string(rec, "order_id", buf))
 		return -1;
 	snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%04x%08x", rnd(0xffffffffu), rnd(0x10000),
-		 rnd(0x1000), 0x8000 | rnd(0x4000), rnd(0x10000), rnd(0xffffffffu));
+	         rnd(0x1000), 0x8000 | rnd(0x4000), rnd(0x10000), rnd(0xffffffffu));
 	if (set_string(rec, "customer_id", buf))
 		return -1;
 	if (avro_value_get_by_name(rec, "amount", &f, NULL) ||
@@ -119,7 +120,7 @@ static int make_order(avro_value_t *rec, int i)
 	if (avro_value_get_by_name(rec, "status", &f, NULL) || avro_value_set_enum(&f, status))
 		return -1;
 	snprintf(buf, sizeof buf, "2026-11-%02uT%02u:%02u:%02u.%06u+01:00", 1 + rnd(28), rnd(24),
-		 rnd(60), rnd(60), rnd(1000000));
+	         rnd(60), rnd(60), rnd(1000000));
 	if (set_string(rec, "timestamp", buf))
 		return -1;
 	int reason = event == 2 || rnd(2) == 0;
@@ -128,7 +129,8 @@ static int make_order(avro_value_t *rec, int i)
 		return -1;
 	if (reason) {
 		char text[512];
-		snprintf(text, sizeof text, "%s %s", reasons[rnd(7)], rnd(2) ? reasons[rnd(7)] : "");
+		snprintf(text, sizeof text, "%s %s", reasons[rnd(7)],
+		         rnd(2) ? reasons[rnd(7)] : "");
 		size_t n = strlen(text);
 		int varint = n < 64 ? 1 : n < 8192 ? 2 : 3;
 		return avro_value_set_string(&branch, text) ? -1 : varint + (int)n;
@@ -144,7 +146,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* One timed round: `reps` passes over the records. Returns seconds. */
 static double round_avvalid(const struct avvalid *v, const uint8_t *base, long reps, int with_err,
-			    long *valid)
+                            long *valid)
 {
 	struct sg_error e;
 	double t0 = now();
@@ -152,9 +154,11 @@ static double round_avvalid(const struct avvalid *v, const uint8_t *base, long r
 		for (int i = 0; i < NRECORDS; i++) {
 			if (with_err) {
 				e.code = SG_OK;
-				*valid += avvalid_check(v, base + records[i].off, records[i].len, &e);
+				*valid +=
+				    avvalid_check(v, base + records[i].off, records[i].len, &e);
 			} else {
-				*valid += avvalid_check(v, base + records[i].off, records[i].len, NULL);
+				*valid +=
+				    avvalid_check(v, base + records[i].off, records[i].len, NULL);
 			}
 		}
 	}
@@ -167,7 +171,7 @@ static double round_avro(avro_reader_t reader, avro_value_t *val, long reps, lon
 	for (long r = 0; r < reps; r++) {
 		for (int i = 0; i < NRECORDS; i++) {
 			avro_reader_memory_set_source(reader, (const char *)arena + records[i].off,
-						      (int64_t)records[i].len);
+			                              (int64_t)records[i].len);
 			*decoded += avro_value_read(reader, val) == 0;
 		}
 	}
@@ -235,7 +239,7 @@ int main(int argc, char **argv)
 		int reason = make_order(&val, i);
 		if (reason < 0 || avro_value_write(w, &val)) {
 			fprintf(stderr, "bench_avro: avro-c: %s (is %s the orders schema?)\n",
-				avro_strerror(), path);
+			        avro_strerror(), path);
 			return 2;
 		}
 		records[i].off = arena_len;
@@ -249,7 +253,8 @@ int main(int argc, char **argv)
 		error_clear(&err);
 		if (avvalid_check(v, bad_arena + records[i].off, records[i].len, &err) ||
 		    !strstr(err.msg, "/cancel_reason: union branch 2")) {
-			fprintf(stderr, "bench_avro: the invalid copy fails otherwise: %s\n", err.msg);
+			fprintf(stderr, "bench_avro: the invalid copy fails otherwise: %s\n",
+			        err.msg);
 			return 2;
 		}
 	}
@@ -270,17 +275,19 @@ int main(int argc, char **argv)
 	long reps_b = (long)(seconds / (t > 1e-9 ? t : 1e-9)) + 1;
 	if (valid != NRECORDS || decoded != NRECORDS || invalid_ok != 0) {
 		fprintf(stderr, "bench_avro: %ld valid, %ld decoded, %ld invalid accepted of %d\n",
-			valid, decoded, invalid_ok, NRECORDS);
+		        valid, decoded, invalid_ok, NRECORDS);
 		return 1;
 	}
 
 	double ns_v[ROUNDS], ns_a[ROUNDS], ns_b[ROUNDS];
 	for (int r = 0; r < ROUNDS; r++) {
 		valid = decoded = invalid_ok = 0;
-		ns_v[r] = round_avvalid(v, arena, reps_v, 0, &valid) * 1e9 / ((double)reps_v * NRECORDS);
-		ns_a[r] = round_avro(reader, &val, reps_a, &decoded) * 1e9 / ((double)reps_a * NRECORDS);
+		ns_v[r] =
+		    round_avvalid(v, arena, reps_v, 0, &valid) * 1e9 / ((double)reps_v * NRECORDS);
+		ns_a[r] =
+		    round_avro(reader, &val, reps_a, &decoded) * 1e9 / ((double)reps_a * NRECORDS);
 		ns_b[r] = round_avvalid(v, bad_arena, reps_b, 1, &invalid_ok) * 1e9 /
-			  ((double)reps_b * NRECORDS);
+		          ((double)reps_b * NRECORDS);
 		if (valid != reps_v * NRECORDS || decoded != reps_a * NRECORDS || invalid_ok != 0) {
 			fprintf(stderr, "bench_avro: a record changed verdict during the run\n");
 			return 1;

@@ -47,7 +47,7 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 
 static _Thread_local long alloc_count;  /* allocations made by this thread */
-static _Thread_local long fail_at = -1;  /* the allocation to fail, from 0; -1: none */
+static _Thread_local long fail_at = -1; /* the allocation to fail, from 0; -1: none */
 
 static int alloc_fails(void)
 {
@@ -55,9 +55,18 @@ static int alloc_fails(void)
 	return fail_at >= 0 && fail_at-- == 0;
 }
 
-void *__wrap_malloc(size_t n) { return alloc_fails() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t size) { return alloc_fails() ? NULL : __real_calloc(n, size); }
-void *__wrap_realloc(void *p, size_t n) { return alloc_fails() ? NULL : __real_realloc(p, n); }
+void *__wrap_malloc(size_t n)
+{
+	return alloc_fails() ? NULL : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, n);
+}
 
 /* ---- helpers ---- */
 
@@ -326,8 +335,10 @@ static int run_case_file(const char *name)
 		return 0;
 	struct avvalid *v = NULL;
 	int lineno = 0, count = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		line = trim(line);
 		if (*line == '\0' || *line == '#')
@@ -370,7 +381,8 @@ static int run_case_file(const char *name)
 			free(payload.p);
 			continue;
 		}
-		struct verdict vd = judge(v, payload.p ? payload.p : (const uint8_t *)"", payload.len);
+		struct verdict vd =
+		    judge(v, payload.p ? payload.p : (const uint8_t *)"", payload.len);
 		struct sg_error e;
 		error_clear(&e);
 		int plain = avvalid_check(v, payload.p, payload.len, &e);
@@ -378,7 +390,8 @@ static int run_case_file(const char *name)
 		if (plain != vd.valid || quiet != vd.valid) {
 			tap_ok(0, "%s:%d: verdicts agree with and without a report", name, lineno);
 		} else if (ok) {
-			if (!tap_ok(vd.valid, "%s:%d: valid (%zu bytes)", name, lineno, payload.len))
+			if (!tap_ok(vd.valid, "%s:%d: valid (%zu bytes)", name, lineno,
+			            payload.len))
 				tap_diag("  %s: %s", vd.location, vd.message);
 		} else {
 			/* bad <bytes> => <type> <location> | <message part> */
@@ -409,12 +422,23 @@ static int run_case_file(const char *name)
 				snprintf(expect_err, sizeof expect_err, "%s: %s", loc, vd.message);
 			else
 				snprintf(expect_err, sizeof expect_err, "%s", vd.message);
-			int good = !vd.valid && strcmp(vd.type, type) == 0 && strcmp(vd.location, loc) == 0 &&
-				   strstr(vd.message, part) != NULL && e.code == SG_EINVALID_RECORD &&
-				   strcmp(e.msg, expect_err) == 0;
-			if (!tap_ok(good, "%s:%d: invalid: %s %s | %s", name, lineno, type, loc, part)) {
-				tap_diag("  got: %s %s | %s", vd.valid ? "VALID" : vd.type, vd.location,
-					 vd.message);
+			/* A cut location may be cut shorter in the sg_error, for the
+			 * whole message to fit: then it is a prefix of the report's. */
+			int err_ok = strcmp(e.msg, expect_err) == 0;
+			const char *colon = strstr(e.msg, ": ");
+			if (strstr(vd.message, "(location cut short)") && colon)
+				err_ok =
+				    strncmp(e.msg, vd.location, (size_t)(colon - e.msg)) == 0 &&
+				    strcmp(colon + 2, vd.message) == 0 &&
+				    strlen(e.msg) < SG_ERROR_MSG_MAX - 1;
+			int good = !vd.valid && strcmp(vd.type, type) == 0 &&
+			           strcmp(vd.location, loc) == 0 &&
+			           strstr(vd.message, part) != NULL &&
+			           e.code == SG_EINVALID_RECORD && err_ok;
+			if (!tap_ok(good, "%s:%d: invalid: %s %s | %s", name, lineno, type, loc,
+			            part)) {
+				tap_diag("  got: %s %s | %s", vd.valid ? "VALID" : vd.type,
+				         vd.location, vd.message);
 				tap_diag("  error: %s", e.msg);
 			}
 		}
@@ -461,12 +485,13 @@ struct sgen {
 	int next_name;
 	char defined[96][16]; /* named types complete: may be referenced */
 	int ndefined;
-	char open[8][16];     /* records being defined: targets for recursion */
+	char open[8][16]; /* records being defined: targets for recursion */
 	int nopen;
-	int size;             /* types generated so far */
+	int size; /* types generated so far */
 };
 
-static const char *const prims[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+static const char *const prims[] = {"null",  "boolean", "int",   "long",
+                                    "float", "double",  "bytes", "string"};
 
 static json_t *gen_type(struct sgen *g, int depth, int in_union);
 
@@ -515,7 +540,7 @@ static json_t *gen_record(struct sgen *g, int depth)
 		char fname[16];
 		snprintf(fname, sizeof fname, rnd(4) ? "f%d" : "_x%d", i);
 		json_array_append_new(fields, json_pack("{s:s, s:o}", "name", fname, "type",
-							gen_type(g, depth + 1, 0)));
+		                                        gen_type(g, depth + 1, 0)));
 	}
 	g->nopen--;
 	add_defined(g, name);
@@ -563,13 +588,16 @@ static json_t *gen_union(struct sgen *g, int depth)
 		if (dup)
 			continue;
 		if (strcmp(key, "array") == 0)
-			t = json_pack("{s:s, s:o}", "type", "array", "items", gen_type(g, depth + 1, 0));
+			t = json_pack("{s:s, s:o}", "type", "array", "items",
+			              gen_type(g, depth + 1, 0));
 		else if (strcmp(key, "map") == 0)
-			t = json_pack("{s:s, s:o}", "type", "map", "values", gen_type(g, depth + 1, 0));
+			t = json_pack("{s:s, s:o}", "type", "map", "values",
+			              gen_type(g, depth + 1, 0));
 		else if (strcmp(key, "new") == 0) {
 			uint32_t k = rnd(3);
 			t = k == 0 ? gen_enum(g) : k == 1 ? gen_fixed(g) : gen_record(g, depth + 1);
-			snprintf(key, sizeof key, "%s", json_string_value(json_object_get(t, "name")));
+			snprintf(key, sizeof key, "%s",
+			         json_string_value(json_object_get(t, "name")));
 		} else
 			t = json_string(key);
 		json_array_append_new(u, t);
@@ -612,14 +640,17 @@ static int zero_bytes(const struct avsc_node *n, int depth)
 	if (depth > 50)
 		return 0;
 	switch (avsc_kind(n)) {
-	case AVSC_NULL: return 1;
-	case AVSC_FIXED: return avsc_fixed_size(n) == 0;
+	case AVSC_NULL:
+		return 1;
+	case AVSC_FIXED:
+		return avsc_fixed_size(n) == 0;
 	case AVSC_RECORD:
 		for (size_t i = 0; i < avsc_field_count(n); i++)
 			if (!zero_bytes(avsc_field_type(avsc_field(n, i)), depth + 1))
 				return 0;
 		return 1;
-	default: return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -713,12 +744,34 @@ static void vgen_reset(struct vgen *g)
 	g->avro_failed = 0;
 }
 
-#define AV(call) do { if ((call) != 0) g->avro_failed = 1; } while (0)
+#define AV(call)                                                                                   \
+	do {                                                                                       \
+		if ((call) != 0)                                                                   \
+			g->avro_failed = 1;                                                        \
+	} while (0)
 
 static const char *const pieces[] = {
-	"a", "b", "Z", "0", " ", "-", "/", "~", "\xc3\xa9", "\xc3\x9f", "\xe2\x82\xac",
-	"\xe6\x97\xa5", "\xf0\x9f\x98\x80", "\xdf\xbf", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
-	"\xee\x80\x80", "\xed\x9f\xbf", "\xc2\x80", "\xe0\xa0\x80", "\xf0\x90\x80\x80",
+    "a",
+    "b",
+    "Z",
+    "0",
+    " ",
+    "-",
+    "/",
+    "~",
+    "\xc3\xa9",
+    "\xc3\x9f",
+    "\xe2\x82\xac",
+    "\xe6\x97\xa5",
+    "\xf0\x9f\x98\x80",
+    "\xdf\xbf",
+    "\xef\xbf\xbf",
+    "\xf4\x8f\xbf\xbf",
+    "\xee\x80\x80",
+    "\xed\x9f\xbf",
+    "\xc2\x80",
+    "\xe0\xa0\x80",
+    "\xf0\x90\x80\x80",
 };
 
 static void rand_text(char *out, size_t cap)
@@ -728,7 +781,8 @@ static void rand_text(char *out, size_t cap)
 	if (rnd(4) == 0)
 		n += 20; /* long enough for the 8-byte ASCII path */
 	for (int i = 0; i < n; i++) {
-		const char *pc = rnd(3) ? pieces[rnd(8)] : pieces[rnd(sizeof pieces / sizeof *pieces)];
+		const char *pc =
+		    rnd(3) ? pieces[rnd(8)] : pieces[rnd(sizeof pieces / sizeof *pieces)];
 		size_t l = strlen(pc);
 		if (len + l + 1 > cap)
 			break;
@@ -741,9 +795,13 @@ static void rand_text(char *out, size_t cap)
 static int64_t rand_long(int bits)
 {
 	switch (rnd(6)) {
-	case 0: return (int64_t)rnd(128) - 64;
-	case 1: return (int64_t)rnd(100000) - 50000;
-	case 2: return bits == 32 ? (rnd(2) ? INT32_MAX : INT32_MIN) : (rnd(2) ? INT64_MAX : INT64_MIN);
+	case 0:
+		return (int64_t)rnd(128) - 64;
+	case 1:
+		return (int64_t)rnd(100000) - 50000;
+	case 2:
+		return bits == 32 ? (rnd(2) ? INT32_MAX : INT32_MIN)
+		                  : (rnd(2) ? INT64_MAX : INT64_MIN);
 	default: {
 		uint64_t u = rnd64();
 		return bits == 32 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
@@ -916,7 +974,7 @@ static void gen_value(struct vgen *g, avro_value_t *val, int depth)
 
 /* data with [off, off+len) replaced by rep[0..rlen), into out. */
 static void splice(const struct buf *data, size_t off, size_t len, const uint8_t *rep, size_t rlen,
-		   struct buf *out)
+                   struct buf *out)
 {
 	out->len = 0;
 	buf_put(out, data->p, off);
@@ -941,12 +999,12 @@ static void hexdump(const char *what, const uint8_t *p, size_t n)
 /* Expects `data` to be invalid with rule `type` (NULL: any), at byte `at`
  * (-1: any) and location `loc` (NULL: any). */
 static void expect_bad(const struct avvalid *v, const struct buf *data, const char *type, long at,
-		       const char *loc, const char *schema, const char *why, struct tally *t)
+                       const char *loc, const char *schema, const char *why, struct tally *t)
 {
 	struct verdict vd = judge(v, data->p, data->len);
 	t->checks++;
 	int good = !vd.valid && (!type || strcmp(vd.type, type) == 0) && (at < 0 || vd.at == at) &&
-		   (!loc || strcmp(vd.location, loc) == 0);
+	           (!loc || strcmp(vd.location, loc) == 0);
 	if (good)
 		return;
 	if (t->failures++ < 12) {
@@ -958,7 +1016,7 @@ static void expect_bad(const struct avvalid *v, const struct buf *data, const ch
 }
 
 static void expect_good(const struct avvalid *v, const struct buf *data, const char *schema,
-			const char *why, struct tally *t)
+                        const char *why, struct tally *t)
 {
 	struct verdict vd = judge(v, data->p, data->len);
 	t->checks++;
@@ -981,7 +1039,7 @@ static size_t char_boundary(const uint8_t *s, size_t n)
 }
 
 static void mutate_site(const struct avvalid *v, const struct buf *data, const struct site *s,
-			const char *schema, struct tally *t)
+                        const char *schema, struct tally *t)
 {
 	struct buf m = {0}, rep = {0};
 	long at = (long)s->off;
@@ -1027,7 +1085,8 @@ static void mutate_site(const struct avvalid *v, const struct buf *data, const s
 		expect_bad(v, &m, "varint", at, s->path, schema, "varint too long", t);
 		/* Bits past the type's width in the last byte. */
 		rep.len = maxlen;
-		rep.p[maxlen - 1] = is_int ? (uint8_t)(0x10 + rnd(0x70)) : (uint8_t)(0x02 + rnd(0x7e));
+		rep.p[maxlen - 1] =
+		    is_int ? (uint8_t)(0x10 + rnd(0x70)) : (uint8_t)(0x02 + rnd(0x7e));
 		splice(data, s->off, s->len, rep.p, rep.len, &m);
 		expect_bad(v, &m, "varint", at, s->path, schema, "varint out of range", t);
 		break;
@@ -1044,10 +1103,10 @@ static void mutate_site(const struct avvalid *v, const struct buf *data, const s
 		expect_bad(v, &m, "length", at, s->path, schema, "length past the end", t);
 		if (s->kind != S_BYTES && s->data_len > 0) {
 			static const uint8_t *const bad[] = {
-				(const uint8_t *)"\xff", (const uint8_t *)"\xc0\x80",
-				(const uint8_t *)"\xc1\xbf", (const uint8_t *)"\xe0\x80\x80",
-				(const uint8_t *)"\xed\xa0\x80", (const uint8_t *)"\xf4\x90\x80\x80",
-				(const uint8_t *)"\xf5", (const uint8_t *)"\x80",
+			    (const uint8_t *)"\xff",         (const uint8_t *)"\xc0\x80",
+			    (const uint8_t *)"\xc1\xbf",     (const uint8_t *)"\xe0\x80\x80",
+			    (const uint8_t *)"\xed\xa0\x80", (const uint8_t *)"\xf4\x90\x80\x80",
+			    (const uint8_t *)"\xf5",         (const uint8_t *)"\x80",
 			};
 			static const size_t badlen[] = {1, 2, 2, 3, 3, 4, 1, 1};
 			const uint8_t *str = data->p + s->data_off;
@@ -1059,7 +1118,8 @@ static void mutate_site(const struct avvalid *v, const struct buf *data, const s
 			m.len = 0;
 			buf_put(&m, data->p, data->len);
 			memcpy(m.p + s->data_off + k, bad[which], l);
-			expect_bad(v, &m, "utf8", (long)(s->data_off + k), s->path, schema, "bad UTF-8", t);
+			expect_bad(v, &m, "utf8", (long)(s->data_off + k), s->path, schema,
+			           "bad UTF-8", t);
 		}
 		break;
 	}
@@ -1082,7 +1142,8 @@ static void mutate_site(const struct avvalid *v, const struct buf *data, const s
 			buf_long(&rep, -s->n);
 			buf_long(&rep, (int64_t)s->data_len - 1);
 			splice(data, s->off, s->len, rep.p, rep.len, &m);
-			expect_bad(v, &m, "block", -1, s->path, schema, "sized block, size too small", t);
+			expect_bad(v, &m, "block", -1, s->path, schema,
+			           "sized block, size too small", t);
 		}
 		rep.len = 0;
 		buf_long(&rep, -s->n);
@@ -1093,7 +1154,8 @@ static void mutate_site(const struct avvalid *v, const struct buf *data, const s
 		buf_long(&rep, ((int64_t)1 << 40) + (int64_t)rnd(1000));
 		splice(data, s->off, s->len, rep.p, rep.len, &m);
 		int zero = s->kind == S_ARRAY && s->data_len == 0;
-		expect_bad(v, &m, zero ? "limit" : "block", at, s->path, schema, "huge block count", t);
+		expect_bad(v, &m, zero ? "limit" : "block", at, s->path, schema, "huge block count",
+		           t);
 		rep.len = 0;
 		buf_long(&rep, INT64_MIN);
 		splice(data, s->off, s->len, rep.p, rep.len, &m);
@@ -1112,8 +1174,8 @@ struct flips {
 	long failures;
 };
 
-static void flip_against_avro(const struct avvalid *v, avro_value_t *reader_val, const struct buf *data,
-			      const char *schema, struct flips *fl)
+static void flip_against_avro(const struct avvalid *v, avro_value_t *reader_val,
+                              const struct buf *data, const char *schema, struct flips *fl)
 {
 	struct buf m = {0};
 	buf_put(&m, data->p, data->len);
@@ -1124,8 +1186,8 @@ static void flip_against_avro(const struct avvalid *v, avro_value_t *reader_val,
 	}
 	struct verdict vd = judge(v, m.p, m.len);
 	fl->tried++;
-	int compare = vd.valid || strcmp(vd.type, "truncated") == 0 || strcmp(vd.type, "union") == 0 ||
-		      strcmp(vd.type, "trailing") == 0;
+	int compare = vd.valid || strcmp(vd.type, "truncated") == 0 ||
+	              strcmp(vd.type, "union") == 0 || strcmp(vd.type, "trailing") == 0;
 	if (!compare) {
 		free(m.p);
 		return;
@@ -1146,8 +1208,9 @@ static void flip_against_avro(const struct avvalid *v, avro_value_t *reader_val,
 		fl->refused_both += good;
 	}
 	if (!good && fl->failures++ < 12) {
-		tap_diag("flip on %s: we say %s (%s %s), avro-c %s", schema, vd.valid ? "valid" : "invalid",
-			 vd.type, vd.message, avro_ok ? "reads it" : avro_strerror());
+		tap_diag("flip on %s: we say %s (%s %s), avro-c %s", schema,
+		         vd.valid ? "valid" : "invalid", vd.type, vd.message,
+		         avro_ok ? "reads it" : avro_strerror());
 		hexdump("payload", m.p, m.len);
 	}
 	free(m.p);
@@ -1177,7 +1240,8 @@ static void test_random(void)
 		avro_schema_t as = NULL;
 		if (!s || avro_schema_from_json_length(text, strlen(text), &as) != 0) {
 			if (skipped_schemas++ < 5)
-				tap_diag("schema skipped (%s): %s", s ? avro_strerror() : e.msg, text);
+				tap_diag("schema skipped (%s): %s", s ? avro_strerror() : e.msg,
+				         text);
 			avsc_free(s);
 			free(text);
 			continue;
@@ -1212,7 +1276,8 @@ static void test_random(void)
 			if (!wrote) {
 				/* avro-c could not build or write this value. */
 				if (unwritable++ < 5)
-					tap_diag("avro-c cannot write a value of %s: %s", text, avro_strerror());
+					tap_diag("avro-c cannot write a value of %s: %s", text,
+					         avro_strerror());
 				continue;
 			}
 			if (wlen == g.out.len && memcmp(wbuf, g.out.p, wlen) == 0) {
@@ -1227,7 +1292,8 @@ static void test_random(void)
 			if (vd.valid)
 				valid++;
 			else if (valid + 5 > records) {
-				tap_diag("valid record refused: %s %s %s", vd.type, vd.location, vd.message);
+				tap_diag("valid record refused: %s %s %s", vd.type, vd.location,
+				         vd.message);
 				tap_diag("  schema %s", text);
 				hexdump("payload", data.p, data.len);
 			}
@@ -1272,21 +1338,26 @@ static void test_random(void)
 	tap_ok(skipped_schemas * 20 < nschemas, "random schemas: %ld of %ld usable by both parsers",
 	       nschemas - skipped_schemas, nschemas);
 	tap_ok(recursive > nschemas / 20, "random schemas: %ld recursive", recursive);
-	tap_ok(unwritable * 100 <= records, "random values: avro-c writes all but %ld of %ld", unwritable,
-	       records + unwritable);
-	tap_is_int(same_bytes, records, "random values: our encoder writes avro-c's bytes (%ld records)", records);
+	tap_ok(unwritable * 100 <= records, "random values: avro-c writes all but %ld of %ld",
+	       unwritable, records + unwritable);
+	tap_is_int(same_bytes, records,
+	           "random values: our encoder writes avro-c's bytes (%ld records)", records);
 	tap_is_int(valid, records, "random values: every record validates (%ld records)", records);
-	tap_is_int(prefix_bad, 0, "random values: no strict prefix validates (%ld prefixes)", prefixes);
-	tap_is_int(trailing_bad, 0, "random values: a byte appended is a trailing error at the end (%ld)",
-		   trailing);
-	tap_is_int(mut.failures, 0, "random values: %ld mutations with known verdicts, rules, offsets, locations",
-		   mut.checks);
+	tap_is_int(prefix_bad, 0, "random values: no strict prefix validates (%ld prefixes)",
+	           prefixes);
+	tap_is_int(trailing_bad, 0,
+	           "random values: a byte appended is a trailing error at the end (%ld)", trailing);
+	tap_is_int(mut.failures, 0,
+	           "random values: %ld mutations with known verdicts, rules, offsets, locations",
+	           mut.checks);
 	tap_ok(mut.checks > records * 3, "random values: enough mutations (%ld)", mut.checks);
-	tap_is_int(fl.failures, 0, "random flips: avro-c agrees where it is reliable (%ld compared of %ld: "
-		   "%ld read by both, %ld refused by both, %ld trailing)",
-		   fl.accepted_both + fl.refused_both + fl.trailing_ok + fl.failures, fl.tried,
-		   fl.accepted_both, fl.refused_both, fl.trailing_ok);
-	tap_ok(fl.accepted_both > 100 && fl.refused_both > 100, "random flips: both verdicts compared");
+	tap_is_int(fl.failures, 0,
+	           "random flips: avro-c agrees where it is reliable (%ld compared of %ld: "
+	           "%ld read by both, %ld refused by both, %ld trailing)",
+	           fl.accepted_both + fl.refused_both + fl.trailing_ok + fl.failures, fl.tried,
+	           fl.accepted_both, fl.refused_both, fl.trailing_ok);
+	tap_ok(fl.accepted_both > 100 && fl.refused_both > 100,
+	       "random flips: both verdicts compared");
 }
 
 /* ---- UTF-8 against an independent reference ---- */
@@ -1298,10 +1369,17 @@ static size_t utf8_reference(const uint8_t *s, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		uint8_t c = s[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t len = c < 0x80             ? 1
+		             : (c & 0xe0) == 0xc0 ? 2
+		             : (c & 0xf0) == 0xe0 ? 3
+		             : (c & 0xf8) == 0xf0 ? 4
+		                                  : 0;
 		if (len == 0 || n - i < len)
 			return i;
-		uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+		uint32_t cp = len == 1   ? c
+		              : len == 2 ? (c & 0x1fu)
+		              : len == 3 ? (c & 0x0fu)
+		                         : (c & 0x07u);
 		for (size_t k = 1; k < len; k++) {
 			if ((s[i + k] & 0xc0) != 0x80)
 				return i;
@@ -1361,7 +1439,8 @@ static void test_utf8(void)
 		for (uint32_t b = 0; b < 256; b++)
 			for (int c = 0; c < 8; c++)
 				for (int d = 0; d < 8; d++) {
-					s[0] = (uint8_t)a, s[1] = (uint8_t)b, s[2] = ends[c], s[3] = ends[d];
+					s[0] = (uint8_t)a, s[1] = (uint8_t)b, s[2] = ends[c],
+					s[3] = ends[d];
 					cases++;
 					if (!utf8_agrees(v, s, 4) && bad++ < 5)
 						hexdump("utf8 disagrees", s, 4);
@@ -1372,7 +1451,9 @@ static void test_utf8(void)
 		size_t n = rnd(41), k = 0;
 		while (k < n) {
 			uint32_t r = rnd(10);
-			const char *pc = r < 5 ? "a" : r < 8 ? pieces[rnd(sizeof pieces / sizeof *pieces)] : NULL;
+			const char *pc = r < 5   ? "a"
+			                 : r < 8 ? pieces[rnd(sizeof pieces / sizeof *pieces)]
+			                         : NULL;
 			if (pc && strlen(pc) <= n - k) {
 				memcpy(s + k, pc, strlen(pc));
 				k += strlen(pc);
@@ -1384,7 +1465,9 @@ static void test_utf8(void)
 		if (!utf8_agrees(v, s, n) && bad++ < 5)
 			hexdump("utf8 disagrees", s, n);
 	}
-	tap_is_int(bad, 0, "UTF-8: %ld strings agree with a decoding reference (verdict and offset)", cases);
+	tap_is_int(bad, 0,
+	           "UTF-8: %ld strings agree with a decoding reference (verdict and offset)",
+	           cases);
 	avvalid_free(v);
 }
 
@@ -1417,7 +1500,7 @@ static int fill(avro_value_t *val, const json_t *j)
 			b[i] = (uint8_t)x;
 		int start = 0;
 		while (start < 7 && ((b[start] == 0 && !(b[start + 1] & 0x80)) ||
-				     (b[start] == 0xff && (b[start + 1] & 0x80))))
+		                     (b[start] == 0xff && (b[start + 1] & 0x80))))
 			start++;
 		return avro_value_set_bytes(val, b + start, (size_t)(n - start));
 	}
@@ -1453,35 +1536,42 @@ static int fill(avro_value_t *val, const json_t *j)
 }
 
 static const char *const example_records[][2] = {
-	{"orders", "{\"event_type\":\"ORDER_CREATED\",\"order_id\":\"ORD-100234\",\"customer_id\":"
-		   "\"c2f0e1a4-5b7d-4c1e-9a3f-7d2b8e6c4f10\",\"amount\":129.95,\"currency\":\"EUR\","
-		   "\"status\":\"PENDING\",\"timestamp\":\"2026-11-25T13:00:00.123+01:00\",\"cancel_reason\":null}"},
-	{"orders", "{\"event_type\":\"ORDER_CANCELLED\",\"order_id\":\"ORD-100235\",\"customer_id\":"
-		   "\"CUST-000042\",\"amount\":12.5,\"currency\":\"USD\",\"status\":\"CANCELLED\","
-		   "\"timestamp\":\"2026-11-25T13:05:00Z\",\"cancel_reason\":\"Le client a changé d'avis — "
-		   "livraison trop tardive, remboursement demandé par courriel le 25/11.\"}"},
-	{"orders", "{\"event_type\":\"ORDER_STATUS_UPDATED\",\"order_id\":\"ORD-100236\",\"customer_id\":"
-		   "\"顧客-7781\",\"amount\":0,\"currency\":\"JPY\",\"status\":\"SHIPPED\","
-		   "\"timestamp\":\"2026-11-26T08:00:00Z\",\"cancel_reason\":null}"},
-	{"payments", "{\"event_type\":\"PAYMENT_RECEIVED\",\"payment_id\":\"PAY-9001\",\"order_id\":"
-		     "\"ORD-100234\",\"amount\":12995,\"currency\":\"EUR\",\"method\":\"CARD\","
-		     "\"refund_of\":null,\"timestamp\":1795611600123}"},
-	{"payments", "{\"event_type\":\"PAYMENT_REFUNDED\",\"payment_id\":\"PAY-9002\",\"order_id\":"
-		     "\"ORD-100235\",\"amount\":-1250,\"currency\":\"USD\",\"method\":\"BANK_TRANSFER\","
-		     "\"refund_of\":\"PAY-9001\",\"timestamp\":1795611900000}"},
-	{"leads", "{\"event_type\":\"LEAD_NEW\",\"lead_id\":\"LEAD-77\",\"email\":\"ana.souza@example.com\","
-		  "\"full_name\":\"Ana Souza\",\"company\":null,\"source\":\"web\",\"score\":42,"
-		  "\"customer_id\":null,\"timestamp\":\"2026-11-25T09:12:44Z\"}"},
-	{"leads", "{\"event_type\":\"LEAD_CONVERTED\",\"lead_id\":\"LEAD-78\",\"email\":\"jürgen@beispiel.de\","
-		  "\"full_name\":\"Jürgen Groß\",\"company\":\"Groß & Söhne GmbH\",\"source\":\"referral\","
-		  "\"score\":100,\"customer_id\":\"CUST-000043\",\"timestamp\":\"2026-11-25T10:00:00Z\"}"},
-	{"etl-events", "{\"event_type\":\"PIPELINE_STARTED\",\"pipeline\":\"daily_orders_rollup\","
-		       "\"run_id\":\"scheduled__2026-11-25T00:00:00+00:00\",\"rows_processed\":null,"
-		       "\"duration_ms\":null,\"error\":null,\"timestamp\":\"2026-11-25T00:00:05Z\"}"},
-	{"etl-events", "{\"event_type\":\"PIPELINE_FAILED\",\"pipeline\":\"kestra.io.sales.load\","
-		       "\"run_id\":\"4Jx9c2\",\"rows_processed\":1843022,\"duration_ms\":734001,"
-		       "\"error\":\"psycopg2.OperationalError: connection to server at \\\"db\\\" failed\","
-		       "\"timestamp\":\"2026-11-25T00:12:19Z\"}"},
+    {"orders", "{\"event_type\":\"ORDER_CREATED\",\"order_id\":\"ORD-100234\",\"customer_id\":"
+               "\"c2f0e1a4-5b7d-4c1e-9a3f-7d2b8e6c4f10\",\"amount\":129.95,\"currency\":\"EUR\","
+               "\"status\":\"PENDING\",\"timestamp\":\"2026-11-25T13:00:00.123+01:00\",\"cancel_"
+               "reason\":null}"},
+    {"orders",
+     "{\"event_type\":\"ORDER_CANCELLED\",\"order_id\":\"ORD-100235\",\"customer_id\":"
+     "\"CUST-000042\",\"amount\":12.5,\"currency\":\"USD\",\"status\":\"CANCELLED\","
+     "\"timestamp\":\"2026-11-25T13:05:00Z\",\"cancel_reason\":\"Le client a changé d'avis — "
+     "livraison trop tardive, remboursement demandé par courriel le 25/11.\"}"},
+    {"orders",
+     "{\"event_type\":\"ORDER_STATUS_UPDATED\",\"order_id\":\"ORD-100236\",\"customer_id\":"
+     "\"顧客-7781\",\"amount\":0,\"currency\":\"JPY\",\"status\":\"SHIPPED\","
+     "\"timestamp\":\"2026-11-26T08:00:00Z\",\"cancel_reason\":null}"},
+    {"payments", "{\"event_type\":\"PAYMENT_RECEIVED\",\"payment_id\":\"PAY-9001\",\"order_id\":"
+                 "\"ORD-100234\",\"amount\":12995,\"currency\":\"EUR\",\"method\":\"CARD\","
+                 "\"refund_of\":null,\"timestamp\":1795611600123}"},
+    {"payments",
+     "{\"event_type\":\"PAYMENT_REFUNDED\",\"payment_id\":\"PAY-9002\",\"order_id\":"
+     "\"ORD-100235\",\"amount\":-1250,\"currency\":\"USD\",\"method\":\"BANK_TRANSFER\","
+     "\"refund_of\":\"PAY-9001\",\"timestamp\":1795611900000}"},
+    {"leads",
+     "{\"event_type\":\"LEAD_NEW\",\"lead_id\":\"LEAD-77\",\"email\":\"ana.souza@example.com\","
+     "\"full_name\":\"Ana Souza\",\"company\":null,\"source\":\"web\",\"score\":42,"
+     "\"customer_id\":null,\"timestamp\":\"2026-11-25T09:12:44Z\"}"},
+    {"leads",
+     "{\"event_type\":\"LEAD_CONVERTED\",\"lead_id\":\"LEAD-78\",\"email\":\"jürgen@beispiel.de\","
+     "\"full_name\":\"Jürgen Groß\",\"company\":\"Groß & Söhne GmbH\",\"source\":\"referral\","
+     "\"score\":100,\"customer_id\":\"CUST-000043\",\"timestamp\":\"2026-11-25T10:00:00Z\"}"},
+    {"etl-events", "{\"event_type\":\"PIPELINE_STARTED\",\"pipeline\":\"daily_orders_rollup\","
+                   "\"run_id\":\"scheduled__2026-11-25T00:00:00+00:00\",\"rows_processed\":null,"
+                   "\"duration_ms\":null,\"error\":null,\"timestamp\":\"2026-11-25T00:00:05Z\"}"},
+    {"etl-events",
+     "{\"event_type\":\"PIPELINE_FAILED\",\"pipeline\":\"kestra.io.sales.load\","
+     "\"run_id\":\"4Jx9c2\",\"rows_processed\":1843022,\"duration_ms\":734001,"
+     "\"error\":\"psycopg2.OperationalError: connection to server at \\\"db\\\" failed\","
+     "\"timestamp\":\"2026-11-25T00:12:19Z\"}"},
 };
 
 static void test_examples(void)
@@ -1501,7 +1591,7 @@ static void test_examples(void)
 		avro_schema_t as;
 		json_t *rec = json_loads(example_records[i][1], 0, NULL);
 		if (!tap_ok(v && rec && avro_schema_from_json_length(text, tlen, &as) == 0,
-			    "%s: schema and record load", topic)) {
+		            "%s: schema and record load", topic)) {
 			avvalid_free(v);
 			avsc_free(s);
 			json_decref(rec);
@@ -1518,11 +1608,13 @@ static void test_examples(void)
 		avro_writer_free(w);
 		error_clear(&e);
 		tap_ok(ok && avvalid_check(v, (const uint8_t *)wbuf, len, &e),
-		       "%s record %zu (%zu bytes, written by avro-c) is valid %s", topic, i, len, e.msg);
+		       "%s record %zu (%zu bytes, written by avro-c) is valid %s", topic, i, len,
+		       e.msg);
 		int prefixes_bad = 1;
 		for (size_t n = 0; n < len; n++)
 			prefixes_bad &= !avvalid_check(v, (const uint8_t *)wbuf, n, NULL);
-		tap_ok(prefixes_bad, "%s record %zu: all %zu truncations are invalid", topic, i, len);
+		tap_ok(prefixes_bad, "%s record %zu: all %zu truncations are invalid", topic, i,
+		       len);
 		avro_value_decref(&val);
 		avro_value_iface_decref(cls);
 		avro_schema_decref(as);
@@ -1536,8 +1628,8 @@ static void test_examples(void)
 /* ---- contracts ---- */
 
 static const char list_schema[] =
-	"{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"value\",\"type\":\"int\"},"
-	"{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
+    "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"value\",\"type\":\"int\"},"
+    "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
 
 /* A list of `n` nodes with value 1; the last node's union index is `last`. */
 static void list_payload(struct buf *b, int n, int last)
@@ -1561,16 +1653,20 @@ static void test_program_shape(void)
 	free(text);
 	v = compile_text(list_schema);
 	/* CALL END | INT UNION CALL RET */
-	tap_is_int((long long)avvalid_program_size(v), 6, "a recursive list compiles to a call and a body");
+	tap_is_int((long long)avvalid_program_size(v), 6,
+	           "a recursive list compiles to a call and a body");
 	avvalid_free(v);
-	v = compile_text("{\"type\":\"record\",\"name\":\"Z\",\"fields\":[{\"name\":\"a\",\"type\":\"null\"},"
-			 "{\"name\":\"b\",\"type\":{\"type\":\"fixed\",\"name\":\"F0\",\"size\":0}}]}");
-	tap_is_int((long long)avvalid_program_size(v), 1, "a zero-byte record compiles to the end alone");
+	v = compile_text(
+	    "{\"type\":\"record\",\"name\":\"Z\",\"fields\":[{\"name\":\"a\",\"type\":\"null\"},"
+	    "{\"name\":\"b\",\"type\":{\"type\":\"fixed\",\"name\":\"F0\",\"size\":0}}]}");
+	tap_is_int((long long)avvalid_program_size(v), 1,
+	           "a zero-byte record compiles to the end alone");
 	avvalid_free(v);
 
 	struct sg_error e;
 	error_clear(&e);
-	tap_ok(avvalid_compile(NULL, &e) == NULL && e.code == SG_EINVALID_SCHEMA, "no schema: %s", e.msg);
+	tap_ok(avvalid_compile(NULL, &e) == NULL && e.code == SG_EINVALID_SCHEMA, "no schema: %s",
+	       e.msg);
 	avvalid_free(NULL);
 	tap_is_int((long long)avvalid_program_size(NULL), 0, "program size of NULL");
 }
@@ -1589,9 +1685,10 @@ static void test_no_allocation(void)
 		return;
 	}
 	static const uint8_t order[] = {
-		0x00, 0x14, 'O', 'R', 'D', '-', '1', '0', '0', '2', '3', '4', 0x0e, 'C', 'U', 'S', 'T', '-', '4',
-		'2', 0, 0, 0, 0, 0, 0x40, 0x60, 0x40, 0x06, 'E', 'U', 'R', 0x02, 0x28, '2', '0', '2', '6', '-',
-		'1', '1', '-', '2', '5', 'T', '1', '3', ':', '0', '0', ':', '0', '0', 'Z', 0x00};
+	    0x00, 0x14, 'O', 'R', 'D',  '-',  '1', '0', '0', '2', '3', '4',  0x0e, 'C',
+	    'U',  'S',  'T', '-', '4',  '2',  0,   0,   0,   0,   0,   0x40, 0x60, 0x40,
+	    0x06, 'E',  'U', 'R', 0x02, 0x28, '2', '0', '2', '6', '-', '1',  '1',  '-',
+	    '2',  '5',  'T', '1', '3',  ':',  '0', '0', ':', '0', '0', 'Z',  0x00};
 	struct buf deep = {0}, bad_deep = {0}, too_deep = {0};
 	list_payload(&deep, 900, 0);
 	list_payload(&bad_deep, 900, 4);
@@ -1611,7 +1708,8 @@ static void test_no_allocation(void)
 	verdicts += avvalid_check(list, too_deep.p, too_deep.len, &e);
 	long made = alloc_count - before;
 	tap_is_int(made, 0, "avvalid_check allocates nothing, valid or not, shallow or deep");
-	tap_is_int(verdicts, 3, "those checks: the full order twice and the 900-node list are valid");
+	tap_is_int(verdicts, 3,
+	           "those checks: the full order twice and the 900-node list are valid");
 
 	struct report *r = report_new();
 	tap_ok(avvalid_check_report(orders, order, sizeof order, r) == 1 && report_count(r) == 0,
@@ -1619,7 +1717,8 @@ static void test_no_allocation(void)
 	tap_ok(avvalid_check_report(orders, order, 3, r) == 0 && report_count(r) == 1,
 	       "an invalid record adds exactly one finding");
 	tap_ok(avvalid_check_report(orders, order, 3, NULL) == 0, "a NULL report is allowed");
-	tap_ok(avvalid_check(orders, NULL, 0, NULL) == 0, "a NULL payload of length 0 is checked as empty");
+	tap_ok(avvalid_check(orders, NULL, 0, NULL) == 0,
+	       "a NULL payload of length 0 is checked as empty");
 	error_clear(&e);
 	error_set(&e, SG_EINTERNAL, "earlier");
 	avvalid_check(orders, order, 3, &e);
@@ -1635,12 +1734,13 @@ static void test_no_allocation(void)
 static void test_compile_allocation_failures(void)
 {
 	const char *text =
-		"{\"type\":\"record\",\"name\":\"T\",\"fields\":["
-		"{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"T\",{\"type\":\"map\","
-		"\"values\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}}]}},"
-		"{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"U\",\"fields\":["
-		"{\"name\":\"c\",\"type\":\"E\"},{\"name\":\"d\",\"type\":\"string\"}]}},"
-		"{\"name\":\"e\",\"type\":\"U\"},{\"name\":\"f\",\"type\":[\"null\",\"U\",\"long\"]}]}";
+	    "{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+	    "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"T\",{\"type\":"
+	    "\"map\","
+	    "\"values\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}}]}},"
+	    "{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"U\",\"fields\":["
+	    "{\"name\":\"c\",\"type\":\"E\"},{\"name\":\"d\",\"type\":\"string\"}]}},"
+	    "{\"name\":\"e\",\"type\":\"U\"},{\"name\":\"f\",\"type\":[\"null\",\"U\",\"long\"]}]}";
 	struct sg_error e;
 	struct avsc_schema *s = parse_schema(text, &e);
 	if (!tap_ok(s != NULL, "parse the allocation-failure schema: %s", e.msg))
@@ -1661,7 +1761,8 @@ static void test_compile_allocation_failures(void)
 		if (n > 1000)
 			break;
 	}
-	tap_ok(nomem_ok && n > 3, "compile: each of the %d allocations can fail, with SG_ENOMEM", n);
+	tap_ok(nomem_ok && n > 3, "compile: each of the %d allocations can fail, with SG_ENOMEM",
+	       n);
 	avsc_free(s);
 }
 
@@ -1672,12 +1773,24 @@ static void test_limits(void)
 	struct verdict vd;
 	list_payload(&b, AVVALID_MAX_DEPTH, 0);
 	vd = judge(v, b.p, b.len);
-	tap_ok(vd.valid, "a list of %d nodes (the depth limit) is valid %s", AVVALID_MAX_DEPTH, vd.message);
+	tap_ok(vd.valid, "a list of %d nodes (the depth limit) is valid %s", AVVALID_MAX_DEPTH,
+	       vd.message);
 	list_payload(&b, AVVALID_MAX_DEPTH + 1, 0);
 	vd = judge(v, b.p, b.len);
-	tap_ok(!vd.valid && strcmp(vd.type, "depth") == 0 && strstr(vd.message, "deeper than 1000") &&
-	       strstr(vd.message, "(location cut short)"),
+	tap_ok(!vd.valid && strcmp(vd.type, "depth") == 0 &&
+	           strstr(vd.message, "deeper than 1000") &&
+	           strstr(vd.message, "(location cut short)"),
 	       "a list of %d nodes is too deep: %s", AVVALID_MAX_DEPTH + 1, vd.message);
+	struct sg_error e;
+	error_clear(&e);
+	avvalid_check(v, b.p, b.len, &e);
+	const char *tail =
+	    "value nests deeper than 1000 arrays, maps and named records at byte 2000 "
+	    "(location cut short)";
+	size_t el = strlen(e.msg), tl = strlen(tail);
+	tap_ok(el > tl && strcmp(e.msg + el - tl, tail) == 0 &&
+	           strncmp(e.msg, "/next/next", 10) == 0,
+	       "the sg_error keeps the offset: its location gives way (%zu bytes)", el);
 	size_t l = strlen(vd.location);
 	int prefix = l <= AVVALID_LOCATION_MAX && l % 5 == 0 && l > AVVALID_LOCATION_MAX - 5;
 	for (size_t i = 0; i < l; i += 5)
@@ -1691,7 +1804,7 @@ static void test_limits(void)
 	for (int i = 0; i < 40; i++)
 		strcat(want, "/next");
 	tap_ok(!vd.valid && strcmp(vd.type, "union") == 0 && strcmp(vd.location, want) == 0 &&
-	       vd.at == 2 * 39 + 1,
+	           vd.at == 2 * 39 + 1,
 	       "a bad union 40 nodes deep: %s at %s", vd.message, vd.location);
 	list_payload(&b, 33, 0);
 	tap_ok(avvalid_check(v, b.p, b.len, NULL), "33 nodes: valid through the deep stack");
@@ -1701,7 +1814,8 @@ static void test_limits(void)
 	b.len = 0;
 	buf_long(&b, AVVALID_MAX_EMPTY_ITEMS);
 	buf_long(&b, 0);
-	tap_ok(avvalid_check(v, b.p, b.len, NULL), "an array of %d nulls is valid", AVVALID_MAX_EMPTY_ITEMS);
+	tap_ok(avvalid_check(v, b.p, b.len, NULL), "an array of %d nulls is valid",
+	       AVVALID_MAX_EMPTY_ITEMS);
 	b.len = 0;
 	buf_long(&b, AVVALID_MAX_EMPTY_ITEMS - 1);
 	buf_long(&b, -2);
@@ -1714,17 +1828,69 @@ static void test_limits(void)
 	for (int i = 0; i < 100000; i++)
 		buf_long(&b, 100);
 	buf_long(&b, 0);
-	tap_ok(avvalid_check(v, b.p, b.len, NULL), "100000 blocks of 100 nulls: valid, one step per block");
+	tap_ok(avvalid_check(v, b.p, b.len, NULL),
+	       "100000 blocks of 100 nulls: valid, one step per block");
 	avvalid_free(v);
 	free(b.p);
+}
+
+/* Record k has a field of record k-1's type, each defined in its own schema
+ * that the next one references: `n` levels of nesting without deep JSON. */
+static int compile_chain(int n, struct sg_error *e)
+{
+	struct avsc_schema **chain = calloc((size_t)n, sizeof *chain);
+	int ok = 1;
+	for (int k = 0; k < n && ok; k++) {
+		char text[256];
+		if (k == 0)
+			snprintf(text, sizeof text,
+			         "{\"type\":\"record\",\"name\":\"C0\",\"fields\":"
+			         "[{\"name\":\"v\",\"type\":\"int\"}]}");
+		else
+			snprintf(text, sizeof text,
+			         "{\"type\":\"record\",\"name\":\"C%d\",\"fields\":"
+			         "[{\"name\":\"in\",\"type\":\"C%d\"}]}",
+			         k, k - 1);
+		error_clear(e);
+		chain[k] = avsc_parse(text, strlen(text), (const struct avsc_schema *const *)chain,
+		                      k ? (size_t)k : 0, e);
+		ok = chain[k] != NULL;
+	}
+	struct avvalid *v = NULL;
+	if (ok) {
+		error_clear(e);
+		v = avvalid_compile(chain[n - 1], e);
+	}
+	int compiled = v != NULL;
+	if (v) {
+		/* n nested records around one int: a single byte. */
+		static const uint8_t one[] = {0x02};
+		compiled += avvalid_check(v, one, 1, NULL);
+	}
+	avvalid_free(v);
+	for (int k = 0; k < n; k++)
+		avsc_free(chain[k]);
+	free(chain);
+	return ok ? compiled : -1;
+}
+
+static void test_compile_depth(void)
+{
+	struct sg_error e;
+	tap_is_int(compile_chain(900, &e), 2,
+	           "900 records nested through references compile and run %s", e.msg);
+	int r = compile_chain(1100, &e);
+	tap_ok(r == 0 && e.code == SG_ELIMIT && strstr(e.msg, "nest deeper than 1000"),
+	       "1100 nested records: the compiler refuses them: %s", e.msg);
 }
 
 static void test_references(void)
 {
 	const char *ref_text = "{\"type\":\"enum\",\"name\":\"Currency\",\"namespace\":\"money\","
-			       "\"symbols\":[\"EUR\",\"USD\"]}";
+	                       "\"symbols\":[\"EUR\",\"USD\"]}";
 	const char *text = "{\"type\":\"record\",\"name\":\"Price\",\"fields\":["
-			   "{\"name\":\"cents\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"money.Currency\"}]}";
+	                   "{\"name\":\"cents\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":"
+	                   "\"money.Currency\"}]}";
 	struct sg_error e;
 	error_clear(&e);
 	struct avsc_schema *ref = avsc_parse(ref_text, strlen(ref_text), NULL, 0, &e);
@@ -1735,7 +1901,8 @@ static void test_references(void)
 	avsc_free(ref);
 	/* The program outlives both schemas. */
 	static const uint8_t ok[] = {0x90, 0x03, 0x02}, bad[] = {0x90, 0x03, 0x04};
-	tap_ok(v && avvalid_check(v, ok, sizeof ok, NULL), "a named type from a reference %s", e.msg);
+	tap_ok(v && avvalid_check(v, ok, sizeof ok, NULL), "a named type from a reference %s",
+	       e.msg);
 	struct verdict vd = v ? judge(v, bad, sizeof bad) : (struct verdict){0};
 	tap_is_str(vd.location, "/currency", "its field's location, after the schemas are freed");
 	avvalid_free(v);
@@ -1756,7 +1923,8 @@ static void *thread_main(void *arg)
 		for (size_t i = 0; i < job->n; i++) {
 			struct sg_error e;
 			error_clear(&e);
-			int ok = avvalid_check(job->v, job->payloads[i].p, job->payloads[i].len, &e);
+			int ok =
+			    avvalid_check(job->v, job->payloads[i].p, job->payloads[i].len, &e);
 			if (ok != (job->want[i][0] == '\0') || strcmp(e.msg, job->want[i]) != 0)
 				job->mismatches++;
 		}
@@ -1782,8 +1950,8 @@ static void test_threads(void)
 	pthread_t th[4];
 	struct thread_job jobs[4];
 	for (int t = 0; t < 4; t++) {
-		jobs[t] = (struct thread_job){.v = v, .payloads = payloads, .n = N,
-					      .want = (const char *const *)want};
+		jobs[t] = (struct thread_job){
+		    .v = v, .payloads = payloads, .n = N, .want = (const char *const *)want};
 		pthread_create(&th[t], NULL, thread_main, &jobs[t]);
 	}
 	int mismatches = 0;
@@ -1812,6 +1980,7 @@ int main(void)
 	test_compile_allocation_failures();
 	test_limits();
 	test_utf8();
+	test_compile_depth();
 	test_references();
 	test_threads();
 	test_random();
