@@ -1,7 +1,7 @@
 /* compat/jscompile.c: compiles JSON Schema documents into the node graph of
  * jscompile.h.
  *
- * Compilation runs in three passes:
+ * Compilation runs in four passes:
  * 1. Scan: every document (the root, named schemas, fetched ones) is walked
  *    once through the subschema keywords of its draft, recording for each
  *    subschema its resource (the nearest "$id"), draft, vocabularies and
@@ -12,8 +12,12 @@
  *    named schemas or the resolver when its URI is not yet known. Dynamic
  *    anchor candidates are compiled too when "$dynamicRef"/"$recursiveRef"
  *    is used.
+ *    "const" and "enum" values become compat/jsdoc documents, "required"
+ *    folds into the properties walk when it can.
  * 3. Check: a depth-first search rejects cycles of in-place keywords
  *    ("$ref", "allOf", ...) that would recurse forever on one instance.
+ * 4. Collapse: when no dynamic reference is used, references to nodes that
+ *    hold nothing but a "$ref" point straight at its target.
  */
 #include "compat/jscompile.h"
 
