@@ -51,6 +51,14 @@ static const struct opt_spec serve_flags[] = {
      "largest registry request body accepted (larger ones get 413)"},
     {"--threads", "SCHEMAGATE_THREADS", "N", "0",
      "HTTP worker threads of the registry; 0 means one per CPU"},
+    {"--gateway-listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
+     "address of the Kafka gateway's bootstrap listener"},
+    {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
+     "the real Kafka brokers; without them, an in-process mock cluster (data not kept)"},
+    {"--advertised-host", "SCHEMAGATE_ADVERTISED_HOST", "HOST", NULL,
+     "host name clients are told to connect to (default: the listen host)"},
+    {"--broker-port-base", "SCHEMAGATE_BROKER_PORT_BASE", "PORT", "0",
+     "broker node N is served on PORT+N (default: the gateway port + 1, so 9094 for node 1)"},
 };
 
 /* check and register share their flags: what to compare or store, and how to print. */
@@ -85,7 +93,21 @@ static const struct opt_spec validate_flags[] = {
 	{"--quiet", NULL, NULL, NULL, "print problems only"},
 };
 
+static const struct opt_spec gateway_flags[] = {
+    {"--listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
+     "address of the bootstrap listener producers and consumers connect to"},
+    {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
+     "the real Kafka brokers to bootstrap from (required unless --mock)"},
+    {"--mock", "SCHEMAGATE_MOCK_BROKERS", "N", "0",
+     "serve librdkafka's in-process mock cluster of N brokers instead (data not kept)"},
+    {"--advertised-host", "SCHEMAGATE_ADVERTISED_HOST", "HOST", NULL,
+     "host name clients are told to connect to (default: the listen host)"},
+    {"--broker-port-base", "SCHEMAGATE_BROKER_PORT_BASE", "PORT", "0",
+     "broker node N is served on PORT+N (default: the listen port + 1)"},
+};
+
 static int run_registry(const struct command *cmd, const struct opts *o);
+static int run_gateway(const struct command *cmd, const struct opts *o);
 static int run_validate(const struct command *cmd, const struct opts *o);
 static int run_check(const struct command *cmd, const struct opts *o);
 static int run_register(const struct command *cmd, const struct opts *o);
@@ -94,13 +116,17 @@ static int run_version(const struct command *cmd, const struct opts *o);
 static int run_help(const struct command *cmd, const struct opts *o);
 
 static const struct command commands[] = {
-    {"serve", "run every schemagate service (for now: the schema registry)", serve_flags,
+    {"serve", "run the schema registry and the Kafka gateway together", serve_flags,
      sizeof serve_flags / sizeof serve_flags[0], "[FLAGS]",
-     "Runs until SIGTERM or SIGINT, then stops cleanly. Flags beat environment\n"
-     "variables, which beat the defaults.\n"
+     "The registry answers on --registry-listen and the Kafka gateway on\n"
+     "--gateway-listen (broker ports follow it). Without --brokers the gateway\n"
+     "serves librdkafka's in-process mock cluster: a way to try things out, whose\n"
+     "data is not kept. Runs until SIGTERM or SIGINT, then stops cleanly. Flags\n"
+     "beat environment variables, which beat the defaults.\n"
      "\n"
      "Examples:\n"
      "  schemagate serve\n"
+     "  schemagate serve --brokers kafka-0:9092,kafka-1:9092 --gateway-listen 0.0.0.0:9092\n"
      "  schemagate serve --registry-listen 0.0.0.0:8081 --db /var/lib/schemagate/registry.db\n"
      "  SCHEMAGATE_DB=/data/registry.db schemagate serve\n",
      run_serve, 0},
@@ -118,6 +144,19 @@ static const struct command commands[] = {
      "  SCHEMAGATE_LISTEN=0.0.0.0:8081 SCHEMAGATE_DB=/data/registry.db schemagate registry\n"
      "  curl -s localhost:8081/subjects\n",
      run_registry, 0},
+    {"gateway", "run the Kafka gateway alone", gateway_flags,
+     sizeof gateway_flags / sizeof gateway_flags[0], "[FLAGS]",
+     "A transparent Kafka-protocol proxy: producers and consumers set\n"
+     "bootstrap_servers to --listen and work as they would against the brokers.\n"
+     "Each broker gets a port of its own (PORT+node id); every address a client\n"
+     "sees is rewritten to the advertised host. Requests are forwarded byte for\n"
+     "byte. Runs until SIGTERM or SIGINT.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka-0:9092,kafka-1:9092\n"
+     "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers kafka:9092\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --mock 3\n",
+     run_gateway, 0},
     {"check", "check schema files for compatibility with what the registry holds", check_flags,
      sizeof check_flags / sizeof check_flags[0], "[FLAGS] FILE...",
      "Online, asks the registry whether FILE may be registered under SUBJECT, at\n"
@@ -297,15 +336,75 @@ static int run_services(const struct command *cmd, const struct opts *o,
 	return serve_until_signal(rt);
 }
 
+/* Reads the gateway flags (listen flag named `listen_flag`) and starts it. */
+static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
+                         int mock_default, struct runtime *rt)
+{
+	struct sg_error err;
+	error_clear(&err);
+	unsigned base = 0, mock = 0;
+	if (opts_uint(o, "--broker-port-base", 65535, &base, &err) < 0 ||
+	    (opts_get(o, "--mock") && opts_uint(o, "--mock", 16, &mock, &err) < 0)) {
+		usage_error(cmd, err.msg);
+		return -1;
+	}
+	const char *brokers = opts_get(o, "--brokers");
+	if ((!brokers || !*brokers) && !mock && !mock_default) {
+		usage_error(cmd, "give --brokers HOST:PORT,... (or --mock N for an in-process cluster)");
+		return -1;
+	}
+	struct gateway_config cfg = {
+	    .listen = opts_get(o, listen_flag),
+	    .brokers = mock ? NULL : brokers,
+	    .mock_brokers = mock ? (int)mock : mock_default,
+	    .advertised_host = opts_get(o, "--advertised-host"),
+	    .broker_port_base = (int)base,
+	};
+	if (runtime_add_gateway(rt, &cfg, &err) < 0) {
+		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_gateway(const struct command *cmd, const struct opts *o)
+{
+	struct sg_error err;
+	error_clear(&err);
+	struct runtime *rt = runtime_new(&err);
+	if (!rt) {
+		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
+		return EXIT_USAGE;
+	}
+	if (start_gateway(cmd, o, "--listen", 0, rt) < 0) {
+		runtime_free(rt);
+		return EXIT_USAGE;
+	}
+	return serve_until_signal(rt);
+}
+
 static int run_registry(const struct command *cmd, const struct opts *o)
 {
 	return run_services(cmd, o, "--listen");
 }
 
-/* Each service `serve` runs adds one start_*() call here. */
+/* `serve`: the registry, then the gateway (on the mock cluster when no
+ * --brokers are given, so a newcomer sees it work with one command). */
 static int run_serve(const struct command *cmd, const struct opts *o)
 {
-	return run_services(cmd, o, "--registry-listen");
+	struct sg_error err;
+	error_clear(&err);
+	struct runtime *rt = runtime_new(&err);
+	if (!rt) {
+		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
+		return EXIT_USAGE;
+	}
+	if (start_registry(cmd, o, "--registry-listen", rt) < 0 ||
+	    start_gateway(cmd, o, "--gateway-listen", 1, rt) < 0) {
+		runtime_free(rt);
+		return EXIT_USAGE;
+	}
+	return serve_until_signal(rt);
 }
 
 static int run_version(const struct command *cmd, const struct opts *o)

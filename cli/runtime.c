@@ -1,12 +1,14 @@
 /* cli/runtime.c: start services, wait for a stop signal, stop them. */
 #include "cli/runtime.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/gateway.h"
 #include "registry/api.h"
 #include "registry/http.h"
 #include "registry/store.h"
@@ -110,6 +112,69 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	return 0;
 err:
 	registry_service_stop(rs);
+	return -1;
+}
+
+struct gateway_service {
+	struct gateway *gw;
+	pthread_t thread;
+	int started;
+};
+
+static void *gateway_service_main(void *arg)
+{
+	struct gateway_service *gs = arg;
+	struct sg_error err;
+	error_clear(&err);
+	if (gateway_run(gs->gw, &err) < 0)
+		fprintf(stderr, "schemagate: gateway stopped: %s\n", err.msg);
+	return NULL;
+}
+
+/* Stops the event loop, waits for its thread, then closes every connection. */
+static void gateway_service_stop(void *state)
+{
+	struct gateway_service *gs = state;
+	if (gs->started) {
+		gateway_stop(gs->gw);
+		pthread_join(gs->thread, NULL);
+	}
+	gateway_close(gs->gw);
+	free(gs);
+}
+
+int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
+                        struct sg_error *err)
+{
+	struct gateway_service *gs = calloc(1, sizeof *gs);
+	if (!gs)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	int mock = !cfg->brokers || !*cfg->brokers;
+	struct gateway_options go = {
+	    .listen = cfg->listen,
+	    .brokers = mock ? NULL : cfg->brokers,
+	    .mock_brokers = mock ? (cfg->mock_brokers > 0 ? cfg->mock_brokers : 1) : 0,
+	    .advertised_host = cfg->advertised_host,
+	    .broker_port_base = cfg->broker_port_base,
+	};
+	gs->gw = gateway_open(&go, err);
+	if (!gs->gw)
+		goto err;
+	if (pthread_create(&gs->thread, NULL, gateway_service_main, gs) != 0) {
+		error_set(err, SG_EINTERNAL, "cannot start the gateway thread");
+		goto err;
+	}
+	gs->started = 1;
+	if (runtime_push(rt, "gateway", gateway_service_stop, gs, err) < 0)
+		goto err;
+	fprintf(stderr,
+	        "schemagate: gateway listening on port %d, broker node N on port %d+N (%s%s)\n",
+	        gateway_port(gs->gw), gateway_broker_port_base(gs->gw),
+	        mock ? "librdkafka's in-process mock cluster: data is NOT kept" : "brokers ",
+	        mock ? "" : cfg->brokers);
+	return 0;
+err:
+	gateway_service_stop(gs);
 	return -1;
 }
 

@@ -24,6 +24,15 @@ struct registry_config {
 	unsigned threads;  /* HTTP worker threads; 0 means one per CPU */
 };
 
+/* The Kafka gateway service: the proxy's event loop on a thread of its own. */
+struct gateway_config {
+	const char *listen;          /* "HOST:PORT" of the bootstrap listener */
+	const char *brokers;         /* "host:port,..." or NULL/"" for the mock cluster */
+	int mock_brokers;            /* brokers of the mock cluster when there are none */
+	const char *advertised_host; /* NULL: the listen host */
+	int broker_port_base;        /* 0: the listen port + 1 */
+};
+
 /* Blocks SIGTERM and SIGINT in the calling thread and ignores SIGPIPE. */
 void runtime_block_signals(void);
 
@@ -34,6 +43,12 @@ struct runtime *runtime_new(struct sg_error *err);
  * Returns 0, or -1 with `err` set and nothing left running. */
 int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
                          struct sg_error *err);
+
+/* Opens the gateway's listener and starts serving on a new thread; logs
+ * "schemagate: gateway listening on HOST:PORT (...)" to stderr. Returns 0, or
+ * -1 with `err` set and nothing left running. */
+int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
+                        struct sg_error *err);
 
 /* Blocks until SIGTERM or SIGINT; returns the signal number. */
 int runtime_wait(struct runtime *rt);
