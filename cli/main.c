@@ -319,22 +319,6 @@ static int start_registry(const struct command *cmd, const struct opts *o, const
 	return 0;
 }
 
-static int run_services(const struct command *cmd, const struct opts *o,
-                        const char *registry_listen_flag)
-{
-	struct sg_error err;
-	error_clear(&err);
-	struct runtime *rt = runtime_new(&err);
-	if (!rt) {
-		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
-		return EXIT_USAGE;
-	}
-	if (start_registry(cmd, o, registry_listen_flag, rt) < 0) {
-		runtime_free(rt);
-		return EXIT_USAGE;
-	}
-	return serve_until_signal(rt);
-}
 
 /* Reads the gateway flags (listen flag named `listen_flag`) and starts it. */
 static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
@@ -367,7 +351,12 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	return 0;
 }
 
-static int run_gateway(const struct command *cmd, const struct opts *o)
+
+
+/* Starts the services a command runs (a NULL listen flag leaves that service
+ * out), then serves until a stop signal. */
+static int run_services(const struct command *cmd, const struct opts *o,
+                        const char *registry_listen, const char *gateway_listen, int mock_default)
 {
 	struct sg_error err;
 	error_clear(&err);
@@ -376,7 +365,8 @@ static int run_gateway(const struct command *cmd, const struct opts *o)
 		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
 		return EXIT_USAGE;
 	}
-	if (start_gateway(cmd, o, "--listen", 0, rt) < 0) {
+	if ((registry_listen && start_registry(cmd, o, registry_listen, rt) < 0) ||
+	    (gateway_listen && start_gateway(cmd, o, gateway_listen, mock_default, rt) < 0)) {
 		runtime_free(rt);
 		return EXIT_USAGE;
 	}
@@ -385,27 +375,21 @@ static int run_gateway(const struct command *cmd, const struct opts *o)
 
 static int run_registry(const struct command *cmd, const struct opts *o)
 {
-	return run_services(cmd, o, "--listen");
+	return run_services(cmd, o, "--listen", NULL, 0);
+}
+
+static int run_gateway(const struct command *cmd, const struct opts *o)
+{
+	return run_services(cmd, o, NULL, "--listen", 0);
 }
 
 /* `serve`: the registry, then the gateway (on the mock cluster when no
  * --brokers are given, so a newcomer sees it work with one command). */
 static int run_serve(const struct command *cmd, const struct opts *o)
 {
-	struct sg_error err;
-	error_clear(&err);
-	struct runtime *rt = runtime_new(&err);
-	if (!rt) {
-		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
-		return EXIT_USAGE;
-	}
-	if (start_registry(cmd, o, "--registry-listen", rt) < 0 ||
-	    start_gateway(cmd, o, "--gateway-listen", 1, rt) < 0) {
-		runtime_free(rt);
-		return EXIT_USAGE;
-	}
-	return serve_until_signal(rt);
+	return run_services(cmd, o, "--registry-listen", "--gateway-listen", 1);
 }
+
 
 static int run_version(const struct command *cmd, const struct opts *o)
 {
