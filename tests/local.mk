@@ -99,7 +99,7 @@ tests_unit_test_avsc_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_avsc
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
-KAFKA_TESTS = tests/kafka/mock.sh tests/kafka/broker.sh tests/kafka/cluster.sh
+KAFKA_TESTS = tests/kafka/mock.sh tests/kafka/serve.sh tests/kafka/broker.sh tests/kafka/cluster.sh
 TESTS += $(KAFKA_TESTS)
 EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py tests/kafka/README.md \
 	tests/kafka/KClient.java tests/kafka/pom.xml
