@@ -588,11 +588,13 @@ async function viewRejections(params) {
   try {
     const rows = await api('GET', '/rejections?limit=200' + (topic ? '&topic=' + enc(topic) : ''));
     const list = Array.isArray(rows) ? rows : (rows && rows.rejections) || [];
-    put(box, list.length ? h('table', {},
-      h('thead', {}, h('tr', {}, ['Time', 'Topic', 'Partition', 'Client', 'Reason'].map(t => h('th', {}, t)))),
+    put(box, list.length ? h('table', {id: 'rejection-table'},
+      h('thead', {}, h('tr', {}, ['Time', 'Topic', 'Partition', 'Client', 'Mode', 'Reason'].map(t => h('th', {}, t)))),
       h('tbody', {}, list.map(r => h('tr', {},
         h('td', {}, r.time || ''), h('td', {}, r.topic || ''), h('td', {}, r.partition === undefined ? '' : String(r.partition)),
-        h('td', {}, (r.client_id || '') + (r.address ? ' (' + r.address + ')' : '')), h('td', {}, r.reason || '')))))
+        h('td', {}, (r.client_id || '') + (r.client_address ? ' (' + r.client_address + ')' : '')),
+        h('td', {}, r.mode || ''),
+        h('td', {}, r.message || r.reason || '')))))
       : h('p', {}, 'No rejections recorded.'));
   } catch (e) {
     put(box, e.status === 404 ? h('div', {class: 'notice'}, 'This server keeps no rejections: the gateway is not running here.') : errorBox(e));

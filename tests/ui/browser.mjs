@@ -192,6 +192,12 @@ try {
   await page.waitForSelector('.error');
   ok(/not found/i.test(await page.textContent('.error')), 'a missing subject shows the API error, not a blank page');
 
+  // The rejections view, on a registry without a gateway: a plain notice.
+  await page.goto(base + '/ui/#/rejections');
+  await page.waitForSelector('#rejections .notice, #rejections .error, #rejection-table, #rejections p:not(.muted)');
+  const rej = await page.textContent('#rejections');
+  ok(/gateway is not running here/.test(rej), 'the rejections view says plainly when no gateway runs here', rej);
+
   // Schemas are user input: nothing in them runs.
   await page.goto(base + '/ui/#/subject/xss-value');
   await page.waitForSelector('#field-tree');
