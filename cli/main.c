@@ -59,6 +59,9 @@ static const struct opt_spec serve_flags[] = {
      "host name clients are told to connect to (default: the listen host)"},
     {"--broker-port-base", "SCHEMAGATE_BROKER_PORT_BASE", "PORT", "0",
      "broker node N is served on PORT+N (default: the gateway port + 1, so 9094 for node 1)"},
+    {"--rules", "SCHEMAGATE_RULES", "FILE", NULL,
+     "validation rules (JSON), reloaded on SIGHUP; default: validate topics whose "
+     "<topic>-value subject exists, pass the others"},
 };
 
 /* check and register share their flags: what to compare or store, and how to print. */
@@ -104,6 +107,13 @@ static const struct opt_spec gateway_flags[] = {
      "host name clients are told to connect to (default: the listen host)"},
     {"--broker-port-base", "SCHEMAGATE_BROKER_PORT_BASE", "PORT", "0",
      "broker node N is served on PORT+N (default: the listen port + 1)"},
+    {"--registry", "SCHEMAGATE_REGISTRY", "URL", NULL,
+     "schema registry to validate produced records against; without it, no validation"},
+    {"--rules", "SCHEMAGATE_RULES", "FILE", NULL,
+     "validation rules (JSON), reloaded on SIGHUP; default: validate topics whose "
+     "<topic>-value subject exists, pass the others"},
+    {"--admin-listen", "SCHEMAGATE_ADMIN_LISTEN", "HOST:PORT", NULL,
+     "serve GET /metrics, /rejections?topic=T&limit=N and /health here"},
 };
 
 static int run_registry(const struct command *cmd, const struct opts *o);
@@ -150,10 +160,16 @@ static const struct command commands[] = {
      "bootstrap_servers to --listen and work as they would against the brokers.\n"
      "Each broker gets a port of its own (PORT+node id); every address a client\n"
      "sees is rewritten to the advertised host. Requests are forwarded byte for\n"
-     "byte. Runs until SIGTERM or SIGINT.\n"
+     "byte. With --registry, every produced record is validated against the\n"
+     "schemas of that registry first: a partition holding a record that does\n"
+     "not conform is answered INVALID_RECORD and not written. Runs until SIGTERM\n"
+     "or SIGINT; SIGHUP reloads --rules.\n"
      "\n"
      "Examples:\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka-0:9092,kafka-1:9092\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry http://127.0.0.1:8081\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry http://registry:8081 \\\n"
+     "      --rules /etc/schemagate/rules.json --admin-listen 127.0.0.1:9644\n"
      "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers kafka:9092\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --mock 3\n",
      run_gateway, 0},
@@ -324,6 +340,8 @@ static int start_registry(const struct command *cmd, const struct opts *o, const
 static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
                          int mock_default, struct runtime *rt)
 {
+	/* serve validates against the registry it runs beside. */
+	int serve = mock_default;
 	struct sg_error err;
 	error_clear(&err);
 	unsigned base = 0, mock = 0;
@@ -337,8 +355,27 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 		usage_error(cmd, "give --brokers HOST:PORT,... (or --mock N for an in-process cluster)");
 		return -1;
 	}
+	const char *registry = serve ? NULL : opts_get(o, "--registry");
+	const char *rules = opts_get(o, "--rules");
+	const char *admin = serve ? NULL : opts_get(o, "--admin-listen");
+	char admin_host[256];
+	int admin_port = 0;
+	if (admin && *admin &&
+	    opts_hostport(o, "--admin-listen", admin_host, sizeof admin_host, &admin_port, &err) < 0) {
+		usage_error(cmd, err.msg);
+		return -1;
+	}
+	if (!serve && (rules && *rules) && !(registry && *registry)) {
+		usage_error(cmd, "--rules needs --registry");
+		return -1;
+	}
 	struct gateway_config cfg = {
 	    .listen = opts_get(o, listen_flag),
+	    .registry_url = registry && *registry ? registry : NULL,
+	    .self_registry = serve,
+	    .rules_path = rules && *rules ? rules : NULL,
+	    .admin_host = admin && *admin ? admin_host : NULL,
+	    .admin_port = admin_port,
 	    .brokers = mock ? NULL : brokers,
 	    .mock_brokers = mock ? (int)mock : mock_default,
 	    .advertised_host = opts_get(o, "--advertised-host"),

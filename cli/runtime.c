@@ -8,7 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/deadletter.h"
 #include "gateway/gateway.h"
+#include "gateway/gwcheck.h"
+#include "gateway/metrics.h"
+#include "gateway/proxy.h"
+#include "gateway/rejections.h"
+#include "gateway/rules.h"
+#include "gateway/schemasource.h"
 #include "registry/api.h"
 #include "registry/http.h"
 #include "registry/store.h"
@@ -24,13 +31,96 @@ struct runtime_service {
 struct runtime {
 	struct runtime_service services[RUNTIME_MAX_SERVICES];
 	size_t n;
+	/* The registry this runtime serves, for the gateway in serve mode. */
+	char registry_host[256];
+	int registry_port;
+	/* The gateway's validation, for GET /metrics and GET /rejections and
+	 * for SIGHUP; guarded by `lock` (HTTP threads read them). */
+	pthread_rwlock_t lock;
+	struct gwcheck *check;
+	struct rejections *rej;
+	const char *rules_path;
 };
 
 struct registry_service {
+	struct runtime *rt;
 	struct store *store;
 	struct api *api;
 	struct http_server *http;
 };
+
+static char *runtime_strdup_body(const char *s, size_t *len)
+{
+	char *b = strdup(s);
+	*len = b ? strlen(b) : 0;
+	return b;
+}
+
+/* GET /metrics and GET /rejections?topic=T&limit=N of the gateway's
+ * validation. Returns 1 when it answered, 0 when the path is not one of
+ * them or validation is off. Any thread. */
+static int runtime_visibility(struct runtime *rt, const struct http_request *req,
+                              struct http_response *resp)
+{
+	int metrics, handled = 0;
+
+	if (req->nsegs != 1 || strcmp(req->method, "GET") != 0)
+		return 0;
+	metrics = !strcmp(req->segs[0], "metrics");
+	if (!metrics && strcmp(req->segs[0], "rejections") != 0)
+		return 0;
+	pthread_rwlock_rdlock(&rt->lock);
+	if (rt->check) {
+		handled = 1;
+		if (metrics) {
+			resp->body = gwcheck_metrics_text(rt->check, &resp->body_len);
+			resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		} else {
+			const char *topic = http_query(req, "topic");
+			const char *lim = http_query(req, "limit");
+			unsigned long limit = 0;
+			char *end = NULL;
+			if (lim) {
+				limit = strtoul(lim, &end, 10);
+				if (!*lim || *end || limit > 100000)
+					limit = (unsigned long)-1;
+			}
+			if (limit == (unsigned long)-1) {
+				resp->status = 422;
+				resp->body = runtime_strdup_body(
+				    "{\"error_code\":42200,\"message\":\"limit must be a number up to 100000\"}",
+				    &resp->body_len);
+				resp->content_type = "application/json";
+				pthread_rwlock_unlock(&rt->lock);
+				return 1;
+			}
+			resp->body = rejections_json(rt->rej, topic && *topic ? topic : NULL, limit,
+			                             &resp->body_len);
+			resp->content_type = "application/json";
+		}
+		resp->status = resp->body ? 200 : 500;
+		if (!resp->body)
+			resp->body = runtime_strdup_body("{\"error_code\":50001,\"message\":\"out of memory\"}",
+			                                 &resp->body_len);
+	}
+	pthread_rwlock_unlock(&rt->lock);
+	return handled;
+}
+
+/* The registry port in serve mode: the gateway's visibility paths, then the
+ * API (which adds the Content-Security-Policy header to its answers). */
+static void registry_service_handle(void *ctx, const struct http_request *req,
+                                    struct http_response *resp)
+{
+	struct registry_service *rs = ctx;
+	if (runtime_visibility(rs->rt, req, resp)) {
+		if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
+			resp->headers[resp->nheaders++] =
+			    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'";
+		return;
+	}
+	api_handle(rs->api, req, resp);
+}
 
 void runtime_block_signals(void)
 {
@@ -38,6 +128,7 @@ void runtime_block_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -47,6 +138,8 @@ struct runtime *runtime_new(struct sg_error *err)
 	struct runtime *rt = calloc(1, sizeof *rt);
 	if (!rt)
 		error_set(err, SG_ENOMEM, "out of memory");
+	else
+		pthread_rwlock_init(&rt->lock, NULL);
 	return rt;
 }
 
@@ -76,6 +169,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	struct registry_service *rs = calloc(1, sizeof *rs);
 	if (!rs)
 		return error_set(err, SG_ENOMEM, "out of memory");
+	rs->rt = rt;
 
 	unsigned threads = cfg->threads;
 	if (threads == 0) {
@@ -100,13 +194,17 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	    .body_limit = cfg->body_limit,
 	    .threads = threads,
 	};
-	rs->http = http_open(&ho, api_handle, rs->api, err);
+	rs->http = http_open(&ho, registry_service_handle, rs, err);
 	if (!rs->http)
 		goto err;
 	if (runtime_push(rt, "registry", registry_service_stop, rs, err) < 0)
 		goto err;
 
 	int v6 = strchr(cfg->host, ':') != NULL;
+	snprintf(rt->registry_host, sizeof rt->registry_host, "%s%s%s", v6 ? "[" : "",
+	         !strcmp(cfg->host, "0.0.0.0") ? "127.0.0.1" : !strcmp(cfg->host, "::") ? "::1" : cfg->host,
+	         v6 ? "]" : "");
+	rt->registry_port = http_port(rs->http);
 	fprintf(stderr, "schemagate: registry listening on http://%s%s%s:%d (db %s)\n",
 	        v6 ? "[" : "", cfg->host, v6 ? "]" : "", http_port(rs->http), cfg->db);
 	return 0;
@@ -116,10 +214,61 @@ err:
 }
 
 struct gateway_service {
+	struct runtime *rt;
 	struct gateway *gw;
 	pthread_t thread;
 	int started;
+	struct schemasource *ss;
+	struct rejections *rej;
+	struct metrics *met;
+	struct deadletter *dl;
+	struct gwcheck *check;
+	struct proxy_validator validator;
+	struct http_server *admin;
 };
+
+/* The proxy's validator over a gwcheck. Worker threads. */
+static void gateway_check(void *ctx, void *scratch, const struct gwcheck_input *in,
+                          struct gwcheck_verdict *v)
+{
+	if (!scratch) {
+		memset(v, 0, sizeof *v);
+		v->outcome = GWCHECK_RETRIABLE;
+		v->code = SG_EUNAVAILABLE;
+		v->first_bad = -1;
+		snprintf(v->message, sizeof v->message, "the gateway is out of memory");
+		return;
+	}
+	gwcheck_batch(ctx, scratch, in, v);
+}
+
+static void *gateway_scratch_new(void *ctx)
+{
+	return gwcheck_scratch_new(ctx);
+}
+
+static void gateway_scratch_free(void *scratch)
+{
+	gwcheck_scratch_free(scratch);
+}
+
+/* The admin port of a standalone gateway: GET /metrics, /rejections, /health. */
+static void gateway_admin_handle(void *ctx, const struct http_request *req,
+                                 struct http_response *resp)
+{
+	struct gateway_service *gs = ctx;
+	if (runtime_visibility(gs->rt, req, resp))
+		return;
+	resp->content_type = "application/json";
+	if (req->nsegs == 1 && !strcmp(req->segs[0], "health") && !strcmp(req->method, "GET")) {
+		resp->status = 200;
+		resp->body = runtime_strdup_body("{\"status\":\"UP\"}", &resp->body_len);
+	} else {
+		resp->status = 404;
+		resp->body = runtime_strdup_body("{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}",
+		                                 &resp->body_len);
+	}
+}
 
 static void *gateway_service_main(void *arg)
 {
@@ -140,7 +289,84 @@ static void gateway_service_stop(void *state)
 		pthread_join(gs->thread, NULL);
 	}
 	gateway_close(gs->gw);
+	http_close(gs->admin);
+	if (gs->rt && gs->rt->check == gs->check) {
+		pthread_rwlock_wrlock(&gs->rt->lock);
+		gs->rt->check = NULL;
+		gs->rt->rej = NULL;
+		gs->rt->rules_path = NULL;
+		pthread_rwlock_unlock(&gs->rt->lock);
+	}
+	gwcheck_free(gs->check);
+	deadletter_close(gs->dl);
+	metrics_free(gs->met);
+	rejections_free(gs->rej);
+	schemasource_close(gs->ss);
 	free(gs);
+}
+
+/* Opens what validation needs. Returns 0, or -1 with `err` set. */
+static int gateway_service_validation(struct runtime *rt, struct gateway_service *gs,
+                                      const struct gateway_config *cfg, int mock,
+                                      struct sg_error *err)
+{
+	char url[320];
+	const char *source_url = cfg->registry_url;
+	struct schemasource_options so = {0};
+	struct rules *rules = NULL;
+
+	if (cfg->self_registry) {
+		if (!rt->registry_port)
+			return error_set(err, SG_EINTERNAL, "no registry to validate against");
+		snprintf(url, sizeof url, "http://%s:%d", rt->registry_host, rt->registry_port);
+		source_url = url;
+		/* Registrations happen next door: see them within a second. */
+		so.latest_ttl_ms = 1000;
+	}
+	gs->ss = schemasource_open_http(source_url, 2000, &so, err);
+	if (!gs->ss)
+		return -1;
+	if (cfg->rules_path) {
+		rules = rules_load(cfg->rules_path, err);
+		if (!rules)
+			return -1;
+	}
+	gs->rej = rejections_new(0);
+	gs->met = metrics_new(gwcheck_reason_names, GWCHECK_REASON_COUNT, 0);
+	if (!gs->rej || !gs->met) {
+		rules_unref(rules);
+		return error_set(err, SG_ENOMEM, "out of memory");
+	}
+	if (!mock) {
+		struct deadletter_options dlo = {.brokers = cfg->brokers};
+		gs->dl = deadletter_open(&dlo, err);
+		if (!gs->dl) {
+			rules_unref(rules);
+			return -1;
+		}
+	}
+	gs->check = gwcheck_new(gs->ss, rules, gs->rej, gs->met, gs->dl, NULL, err);
+	if (!gs->check)
+		return -1;
+	gs->validator = (struct proxy_validator){gateway_check, gateway_scratch_new,
+	                                         gateway_scratch_free, gs->check};
+	if (cfg->admin_host) {
+		struct http_options ho = {.host = cfg->admin_host, .port = cfg->admin_port,
+		                          .body_limit = 4096, .threads = 2};
+		gs->admin = http_open(&ho, gateway_admin_handle, gs, err);
+		if (!gs->admin)
+			return error_prefix(err, SG_EIO, "--admin-listen: ");
+		fprintf(stderr, "schemagate: gateway admin (GET /metrics, /rejections, /health) on %s:%d\n",
+		        cfg->admin_host, http_port(gs->admin));
+	}
+	pthread_rwlock_wrlock(&rt->lock);
+	rt->check = gs->check;
+	rt->rej = gs->rej;
+	rt->rules_path = cfg->rules_path;
+	pthread_rwlock_unlock(&rt->lock);
+	fprintf(stderr, "schemagate: gateway validates records against %s (rules: %s)\n", source_url,
+	        cfg->rules_path ? cfg->rules_path : "built-in default");
+	return 0;
 }
 
 int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
@@ -149,13 +375,18 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
 	struct gateway_service *gs = calloc(1, sizeof *gs);
 	if (!gs)
 		return error_set(err, SG_ENOMEM, "out of memory");
+	gs->rt = rt;
 	int mock = !cfg->brokers || !*cfg->brokers;
+	if ((cfg->registry_url || cfg->self_registry) &&
+	    gateway_service_validation(rt, gs, cfg, mock, err) < 0)
+		goto err;
 	struct gateway_options go = {
 	    .listen = cfg->listen,
 	    .brokers = mock ? NULL : cfg->brokers,
 	    .mock_brokers = mock ? (cfg->mock_brokers > 0 ? cfg->mock_brokers : 1) : 0,
 	    .advertised_host = cfg->advertised_host,
 	    .broker_port_base = cfg->broker_port_base,
+	    .validator = gs->check ? &gs->validator : NULL,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
@@ -180,15 +411,34 @@ err:
 
 int runtime_wait(struct runtime *rt)
 {
-	(void)rt;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	int sig = 0;
-	while (sigwait(&set, &sig) != 0)
-		;
-	return sig;
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			return sig;
+		pthread_rwlock_rdlock(&rt->lock);
+		if (rt->check && rt->rules_path) {
+			struct sg_error err;
+			error_clear(&err);
+			struct rules *r = rules_load(rt->rules_path, &err);
+			if (r) {
+				fprintf(stderr, "schemagate: SIGHUP: rules reloaded from %s (%zu rules)\n",
+				        rt->rules_path, rules_count(r));
+				gwcheck_set_rules(rt->check, r);
+			} else {
+				fprintf(stderr, "schemagate: SIGHUP: rules kept: %s\n", err.msg);
+			}
+		} else {
+			fprintf(stderr, "schemagate: SIGHUP: no rules file to reload\n");
+		}
+		pthread_rwlock_unlock(&rt->lock);
+	}
 }
 
 void runtime_free(struct runtime *rt)
@@ -199,5 +449,6 @@ void runtime_free(struct runtime *rt)
 		struct runtime_service *s = &rt->services[--rt->n];
 		s->stop(s->state);
 	}
+	pthread_rwlock_destroy(&rt->lock);
 	free(rt);
 }

@@ -31,9 +31,15 @@ struct gateway_config {
 	int mock_brokers;            /* brokers of the mock cluster when there are none */
 	const char *advertised_host; /* NULL: the listen host */
 	int broker_port_base;        /* 0: the listen port + 1 */
+	/* Record validation, on when registry_url is set or self_registry is 1. */
+	const char *registry_url;    /* a registry over HTTP */
+	int self_registry;           /* the registry this runtime started (serve) */
+	const char *rules_path;      /* NULL: the built-in default rules */
+	const char *admin_host;      /* NULL: no admin port; else GET /metrics, /rejections, /health */
+	int admin_port;
 };
 
-/* Blocks SIGTERM and SIGINT in the calling thread and ignores SIGPIPE. */
+/* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */
 void runtime_block_signals(void);
 
 struct runtime *runtime_new(struct sg_error *err);
@@ -44,13 +50,19 @@ struct runtime *runtime_new(struct sg_error *err);
 int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
                          struct sg_error *err);
 
-/* Opens the gateway's listener and starts serving on a new thread; logs
+/* Opens the gateway's listener and starts serving on a new thread. With
+ * validation on, it first opens the schema source (over HTTP, or in serve
+ * mode the registry started before it, which then also answers GET /metrics
+ * and GET /rejections), the rules, the rejections ring, the metrics and, with
+ * real brokers, the dead-letter producer; and the admin port when asked. Logs
  * "schemagate: gateway listening on HOST:PORT (...)" to stderr. Returns 0, or
  * -1 with `err` set and nothing left running. */
 int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
                         struct sg_error *err);
 
-/* Blocks until SIGTERM or SIGINT; returns the signal number. */
+/* Blocks until SIGTERM or SIGINT; returns the signal number. SIGHUP reloads
+ * the gateway's rules file meanwhile (a file that does not load leaves the
+ * rules in force, with a log line). */
 int runtime_wait(struct runtime *rt);
 
 /* Stops every service, the last started first. Accepts NULL. */

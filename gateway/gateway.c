@@ -13,6 +13,7 @@
 #include "compat/error.h"
 #include "gateway/loop.h"
 #include "gateway/proxy.h"
+#include "gateway/workers.h"
 
 /* Most bootstrap brokers accepted on the command line. */
 #define GATEWAY_MAX_BROKERS 64
@@ -21,6 +22,7 @@
 struct gateway {
 	struct loop *loop;
 	struct proxy *proxy;
+	struct workers *workers;
 	int base;
 	rd_kafka_t *mock_rk;               /* owns the mock cluster, when there is one */
 	rd_kafka_mock_cluster_t *mock;
@@ -204,6 +206,17 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	gw->loop = loop_new(err);
 	if (!gw->loop)
 		goto err;
+	if (opt->validator) {
+		struct workers_options wo = {.threads = opt->validate_threads,
+		                             .thread_init = opt->validator->scratch_new,
+		                             .thread_fini = opt->validator->scratch_free,
+		                             .thread_arg = opt->validator->ctx};
+		gw->workers = workers_new(gw->loop, &wo, err);
+		if (!gw->workers)
+			goto err;
+		po.validator = opt->validator;
+		po.workers = gw->workers;
+	}
 	gw->proxy = proxy_new(gw->loop, &po, err);
 	if (!gw->proxy)
 		goto err;
@@ -235,6 +248,7 @@ void gateway_close(struct gateway *gw)
 	if (!gw)
 		return;
 	proxy_free(gw->proxy);
+	workers_free(gw->workers);
 	loop_free(gw->loop);
 	if (gw->mock)
 		rd_kafka_mock_cluster_destroy(gw->mock);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 struct gateway;
+struct proxy_validator;
 struct sg_error;
 
 struct gateway_options {
@@ -42,6 +43,12 @@ struct gateway_options {
 	/* Receives each log line (no newline); NULL: stderr with a timestamp. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* Record validation (struct proxy_validator in gateway/proxy.h; with a
+	 * gwcheck, see gwcheck_batch()), borrowed; it must outlive the gateway.
+	 * NULL: pass-through. */
+	const struct proxy_validator *validator;
+	/* Threads that run validations; 0: 4. Each has its own scratch. */
+	unsigned validate_threads;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not

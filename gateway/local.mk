@@ -27,3 +27,8 @@ gateway_libsggateway_a_SOURCES += \
 	gateway/rejections.c gateway/rejections.h \
 	gateway/metrics.c gateway/metrics.h \
 	gateway/deadletter.c gateway/deadletter.h
+# Validation in the Produce path: the Produce request/response codec and the
+# worker pool that runs checks off the event loop.
+gateway_libsggateway_a_SOURCES += \
+	gateway/kproduce.c gateway/kproduce.h \
+	gateway/workers.c gateway/workers.h

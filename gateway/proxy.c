@@ -10,16 +10,51 @@
 #include <unistd.h>
 
 #include "compat/error.h"
+#include "gateway/gwcheck.h"
 #include "gateway/kaddr.h"
+#include "gateway/kproduce.h"
 #include "gateway/kproto.h"
 #include "gateway/kwriter.h"
 #include "gateway/loop.h"
+#include "gateway/workers.h"
 
 #define PROXY_DEFAULT_MAX_INFLIGHT 1024
 #define PROXY_DEFAULT_CONNECT_TIMEOUT_MS 10000
 /* Most nodes the gateway will serve ports for. */
 #define PROXY_MAX_NODES 1024
 #define PROXY_HOST_MAX 256
+#define PROXY_DEFAULT_MAX_HELD 8
+
+struct proxy_session;
+
+/* A rejected partition's verdict, and the RecordErrors pointing into it. */
+struct proxy_reject {
+	struct gwcheck_verdict v;
+	struct kproduce_record_error errs[GWCHECK_MAX_ERRORS];
+};
+
+/* A request held behind a validation: its own copy of the frame, and for a
+ * Produce being validated the parsed request and the per-partition results.
+ * Once forwarded with rejections, it stays on its pending entry (`merge`) to
+ * merge the broker's response. */
+struct proxy_job {
+	struct proxy_job *next;
+	struct proxy_session *session; /* NULL once the session is gone */
+	const struct proxy_validator *validator;
+	uint8_t *frame;
+	size_t len;
+	int16_t api_key;
+	int expects_response;
+	size_t slot;                   /* its pending entry, when expects_response */
+	int validate;                  /* a Produce to check */
+	int running;                   /* submitted to the workers, not yet back */
+	struct kproduce_request req;
+	struct kproduce_result *results;
+	struct proxy_reject **rejects; /* per partition, NULL when not rejected */
+	size_t nrejected;
+	char client_id[256];
+	char client_addr[128];
+};
 
 struct proxy_node {
 	int32_t id;
@@ -37,11 +72,13 @@ struct proxy_pending {
 	int16_t api_version;
 	uint8_t *local;
 	size_t local_len;
+	struct proxy_job *merge; /* a Produce forwarded without its rejected partitions */
 };
 
 enum {
 	PAUSE_UPSTREAM_FULL = 1,    /* upstream output above its high mark */
-	PAUSE_INFLIGHT_FULL = 2     /* max_inflight requests waiting */
+	PAUSE_INFLIGHT_FULL = 2,    /* max_inflight requests waiting */
+	PAUSE_HELD_FULL = 4         /* max_held requests held behind a validation */
 };
 
 struct proxy_session {
@@ -54,6 +91,8 @@ struct proxy_session {
 	struct proxy_pending *pending;  /* ring of max_inflight entries */
 	size_t head, count;
 	int client_pause;           /* PAUSE_* bits */
+	struct proxy_job *held, *held_tail; /* requests behind a validation, in order */
+	size_t nheld;
 	int upstream_paused;        /* the client's output is congested */
 };
 
@@ -90,11 +129,28 @@ static void proxy_log(struct proxy *p, const char *fmt, ...)
 	}
 }
 
+/* Validation jobs. */
+
+static void proxy_job_free(struct proxy_job *j)
+{
+	if (!j)
+		return;
+	if (j->rejects)
+		for (size_t i = 0; i < j->req.npartitions; i++)
+			free(j->rejects[i]);
+	free(j->rejects);
+	free(j->results);
+	kproduce_request_free(&j->req);
+	free(j->frame);
+	free(j);
+}
+
 /* Sessions. */
 
 static void proxy_session_free(struct proxy_session *s)
 {
 	struct proxy *p = s->proxy;
+	struct proxy_job *j, *next;
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -102,8 +158,17 @@ static void proxy_session_free(struct proxy_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	loop_timer_free(s->connect_timer);
-	for (size_t i = 0; i < s->count; i++)
+	for (size_t i = 0; i < s->count; i++) {
 		free(s->pending[(s->head + i) % p->opt.max_inflight].local);
+		proxy_job_free(s->pending[(s->head + i) % p->opt.max_inflight].merge);
+	}
+	for (j = s->held; j; j = next) {
+		next = j->next;
+		if (j->running)
+			j->session = NULL; /* freed when the workers hand it back */
+		else
+			proxy_job_free(j);
+	}
 	free(s->pending);
 	free(s);
 }
@@ -157,6 +222,8 @@ static void proxy_pending_pop(struct proxy_session *s)
 	struct proxy_pending *e = &s->pending[s->head];
 	free(e->local);
 	e->local = NULL;
+	proxy_job_free(e->merge);
+	e->merge = NULL;
 	s->head = (s->head + 1) % s->proxy->opt.max_inflight;
 	s->count--;
 	if (s->client_pause & PAUSE_INFLIGHT_FULL) {
@@ -255,6 +322,242 @@ static int proxy_map_node(void *arg, int32_t node_id, struct kslice host, int32_
 	return 0;
 }
 
+/* Validation: holding requests, running checks, forwarding the outcome. */
+
+/* Worker thread: checks every partition with records. Touches only the job. */
+static void proxy_job_run(void *arg, void *thread_ctx)
+{
+	struct proxy_job *j = arg;
+	void *scratch = thread_ctx;
+	struct gwcheck_verdict *v = malloc(sizeof *v);
+	char *topic = NULL;
+	size_t topic_of = (size_t)-1;
+
+	for (size_t i = 0; v && i < j->req.npartitions; i++) {
+		const struct kproduce_partition *pp = &j->req.partitions[i];
+		const struct kproduce_topic *tp = &j->req.topics[pp->topic];
+		struct gwcheck_input in;
+		struct kproduce_result *res = &j->results[i];
+		struct proxy_reject *rj;
+
+		if (pp->records.len <= 0)
+			continue;
+		if (topic_of != pp->topic) {
+			free(topic);
+			topic = malloc((size_t)tp->name.len + 1);
+			if (!topic)
+				break;
+			memcpy(topic, tp->name.p, (size_t)tp->name.len);
+			topic[tp->name.len] = '\0';
+			topic_of = pp->topic;
+		}
+		memset(&in, 0, sizeof in);
+		in.topic = topic;
+		in.partition = pp->index;
+		in.records = pp->records.p;
+		in.len = (size_t)pp->records.len;
+		in.client_id = j->client_id[0] ? j->client_id : NULL;
+		in.client_addr = j->client_addr;
+		j->validator->check(j->validator->ctx, scratch, &in, v);
+		if (v->outcome != GWCHECK_REJECT && v->outcome != GWCHECK_RETRIABLE)
+			continue;
+		rj = malloc(sizeof *rj);
+		if (!rj)
+			break;
+		rj->v = *v;
+		for (size_t k = 0; k < rj->v.nerrors; k++) {
+			rj->errs[k].batch_index = rj->v.errors[k].index;
+			rj->errs[k].message = rj->v.errors[k].message;
+		}
+		j->rejects[i] = rj;
+		res->rejected = 1;
+		res->error_code = (int16_t)error_kafka_code(rj->v.code);
+		res->message = rj->v.message;
+		/* RETRIABLE names no record: RecordErrors stays empty. */
+		res->errors = rj->v.outcome == GWCHECK_REJECT ? rj->errs : NULL;
+		res->nerrors = rj->v.outcome == GWCHECK_REJECT ? rj->v.nerrors : 0;
+		j->nrejected++;
+	}
+	free(topic);
+	free(v);
+}
+
+static void proxy_held_drain(struct proxy_session *s);
+
+static void proxy_job_done(void *arg, int cancelled)
+{
+	struct proxy_job *j = arg;
+	struct proxy_session *s = j->session;
+	j->running = 0;
+	if (!s) {
+		proxy_job_free(j);
+		return;
+	}
+	if (cancelled) {
+		proxy_session_fail(s, "validation was cancelled");
+		return;
+	}
+	proxy_held_drain(s);
+}
+
+static void proxy_held_pop(struct proxy_session *s)
+{
+	struct proxy_job *j = s->held;
+	s->held = j->next;
+	if (!s->held)
+		s->held_tail = NULL;
+	s->nheld--;
+	if ((s->client_pause & PAUSE_HELD_FULL) && s->nheld < s->proxy->opt.max_held) {
+		s->client_pause &= ~PAUSE_HELD_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
+/* Ends the session after a rejection under acks=0: what was forwarded still
+ * reaches the broker. */
+static void proxy_close_acks0(struct proxy_session *s, const struct proxy_job *j)
+{
+	size_t i;
+	for (i = 0; i < j->req.npartitions && !j->rejects[i]; i++)
+		;
+	proxy_log(s->proxy, "closing %s: acks=0 Produce with %zu rejected partition(s): %s", s->name,
+	          j->nrejected, i < j->req.npartitions ? j->rejects[i]->v.message : "");
+	loop_conn_close(s->client);
+	s->client = NULL;
+	loop_conn_close_after_flush(s->upstream);
+	s->upstream = NULL;
+	proxy_session_free(s);
+}
+
+/* Forwards or answers the held requests whose turn has come, in order. The
+ * session may be gone when it returns. */
+static void proxy_held_drain(struct proxy_session *s)
+{
+	struct proxy *p = s->proxy;
+	struct sg_error err;
+
+	error_clear(&err);
+	while (s->held && !s->held->running) {
+		struct proxy_job *j = s->held;
+		struct proxy_pending *e = j->expects_response ? &s->pending[j->slot] : NULL;
+		struct kwriter w;
+
+		proxy_held_pop(s);
+		if (!j->validate || j->nrejected == 0) {
+			if (loop_conn_write_frame(s->upstream, j->frame, j->len) != 0) {
+				proxy_job_free(j);
+				proxy_session_fail(s, "cannot forward a %s request", kproto_api_name(j->api_key));
+				return;
+			}
+			proxy_job_free(j);
+			continue;
+		}
+		kwriter_init(&w, p->opt.max_frame);
+		if (j->nrejected == j->req.npartitions) {
+			if (!e) {
+				kwriter_free(&w);
+				proxy_close_acks0(s, j);
+				proxy_job_free(j);
+				return;
+			}
+			if (kproduce_response_synthesize(&j->req, j->results, &w, &err) != 0) {
+				kwriter_free(&w);
+				proxy_job_free(j);
+				proxy_session_fail(s, "cannot answer a rejected Produce: %s", err.msg);
+				return;
+			}
+			e->local = kwriter_take(&w, &e->local_len);
+			proxy_job_free(j);
+			if (proxy_flush_local(s) != 0)
+				return;
+			continue;
+		}
+		if (kproduce_request_rewrite(&j->req, j->results, &w, &err) < 0 ||
+		    loop_conn_write_frame(s->upstream, w.buf, w.len) != 0) {
+			kwriter_free(&w);
+			proxy_job_free(j);
+			proxy_session_fail(s, "cannot forward a rewritten Produce: %s", err.msg);
+			return;
+		}
+		kwriter_free(&w);
+		if (!e) {
+			proxy_close_acks0(s, j);
+			proxy_job_free(j);
+			return;
+		}
+		e->merge = j;
+	}
+	if (loop_conn_congested(s->upstream) && !(s->client_pause & PAUSE_UPSTREAM_FULL)) {
+		s->client_pause |= PAUSE_UPSTREAM_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
+/* Holds a copy of the request in `frame`: a Produce to validate goes to the
+ * workers; any other request waits behind the held ones. */
+static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len,
+                       const struct kproto_request *req, size_t slot)
+{
+	struct proxy *p = s->proxy;
+	struct proxy_job *j = calloc(1, sizeof *j);
+	struct sg_error err;
+
+	error_clear(&err);
+	if (!j || !(j->frame = malloc(len ? len : 1))) {
+		free(j);
+		proxy_session_fail(s, "out of memory holding a request");
+		return;
+	}
+	memcpy(j->frame, frame, len);
+	j->len = len;
+	j->session = s;
+	j->validator = p->opt.validator;
+	j->api_key = req->api_key;
+	j->expects_response = req->expects_response;
+	j->slot = slot;
+	j->validate = p->opt.validator && req->api_key == KPROTO_PRODUCE;
+	if (j->validate) {
+		if (kproduce_request_parse(j->frame, len, &j->req, &err) != 0) {
+			proxy_job_free(j);
+			proxy_session_fail(s, "Produce v%d cannot be validated: %s", req->api_version,
+			                   err.msg);
+			return;
+		}
+		j->results = calloc(j->req.npartitions + 1, sizeof *j->results);
+		j->rejects = calloc(j->req.npartitions + 1, sizeof *j->rejects);
+		if (!j->results || !j->rejects) {
+			proxy_job_free(j);
+			proxy_session_fail(s, "out of memory holding a request");
+			return;
+		}
+		if (req->client_id.len > 0)
+			snprintf(j->client_id, sizeof j->client_id, "%.*s",
+			         (int)(req->client_id.len < 255 ? req->client_id.len : 255),
+			         (const char *)req->client_id.p);
+		snprintf(j->client_addr, sizeof j->client_addr, "%s", loop_conn_peer(s->client));
+	}
+	if (s->held_tail)
+		s->held_tail->next = j;
+	else
+		s->held = j;
+	s->held_tail = j;
+	s->nheld++;
+	if (s->nheld >= p->opt.max_held && !(s->client_pause & PAUSE_HELD_FULL)) {
+		s->client_pause |= PAUSE_HELD_FULL;
+		proxy_client_update_pause(s);
+	}
+	if (j->validate) {
+		j->running = 1;
+		if (workers_submit(p->opt.workers, proxy_job_run, proxy_job_done, j) != 0) {
+			j->running = 0;
+			proxy_session_fail(s, "the validation queue is full");
+			return;
+		}
+		return;
+	}
+	proxy_held_drain(s);
+}
+
 /* Client side. */
 
 static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *frame, size_t len)
@@ -262,7 +565,7 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 	struct proxy_session *s = arg;
 	struct kproto_request req;
 	struct sg_error err;
-	struct proxy_pending *e;
+	struct proxy_pending *e = NULL;
 	int16_t min, max;
 
 	error_clear(&err);
@@ -301,6 +604,10 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 		e->correlation_id = req.correlation_id;
 		e->api_key = req.api_key;
 		e->api_version = req.api_version;
+	}
+	if ((s->proxy->opt.validator && req.api_key == KPROTO_PRODUCE) || s->held) {
+		proxy_hold(s, frame, len, &req, req.expects_response ? (size_t)(e - s->pending) : 0);
+		return;
 	}
 	if (loop_conn_forward_frame(c, s->upstream) != 0) {
 		proxy_session_fail(s, "cannot forward a %s request", kproto_api_name(req.api_key));
@@ -368,7 +675,27 @@ static void proxy_upstream_frame(struct loop_conn *c, void *arg, const uint8_t *
 	}
 	e = &s->pending[s->head];
 	kwriter_init(&w, p->opt.max_frame);
-	if (e->api_key == KPROTO_API_VERSIONS) {
+	if (e->merge) {
+		struct kwriter m;
+		kwriter_init(&m, p->opt.max_frame);
+		rc = kproduce_response_merge(&e->merge->req, e->merge->results, frame, len, &m, &err);
+		if (rc == 0 && kaddr_applies(e->api_key, e->api_version)) {
+			rc = kaddr_rewrite(e->api_key, e->api_version, m.buf, m.len, &map, &w, &err);
+			if (rc == 0) {
+				kwriter_free(&w);
+				w = m;
+				rc = 1;
+			} else {
+				kwriter_free(&m);
+			}
+		} else if (rc == 0) {
+			kwriter_free(&w);
+			w = m;
+			rc = 1;
+		} else {
+			kwriter_free(&m);
+		}
+	} else if (e->api_key == KPROTO_API_VERSIONS) {
 		rc = kproto_api_versions_rewrite(e->api_version, frame, len, &w, &err);
 	} else if (kaddr_applies(e->api_key, e->api_version)) {
 		rc = kaddr_rewrite(e->api_key, e->api_version, frame, len, &map, &w, &err);
@@ -505,6 +832,10 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
 		p->opt.connect_timeout_ms = PROXY_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (!p->opt.max_frame)
 		p->opt.max_frame = (size_t)100 << 20;
+	if (!p->opt.max_held)
+		p->opt.max_held = PROXY_DEFAULT_MAX_HELD;
+	if (!p->opt.workers)
+		p->opt.validator = NULL;
 	p->limits.max_frame = p->opt.max_frame;
 	for (size_t i = 0; i < opt->nbootstrap; i++) {
 		char *h = strdup(opt->bootstrap[i].host);

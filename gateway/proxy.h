@@ -20,7 +20,24 @@
  * read until the peer drains; a client with max_inflight requests waiting
  * stops being read until responses come back.
  *
- * Threads: everything runs on the loop's thread.
+ * Validation (when the options give a checker): a Produce request (v3..v12)
+ * is parsed (gateway/kproduce.h) and its partitions are checked on a worker
+ * thread (gateway/workers.h, gateway/gwcheck.h). Requests that arrive
+ * meanwhile are held, in order, behind it (at most max_held, then the client
+ * stops being read), so the broker sees them in the client's order. Then:
+ *   - every partition accepted (or shadow-rejected): the original bytes go
+ *     to the broker;
+ *   - some rejected: a rewritten request without them goes to the broker,
+ *     and its response is merged with the rejections, in the original order;
+ *   - all rejected: nothing is forwarded, the gateway answers itself.
+ * A rejected partition is answered with the verdict's Kafka code
+ * (INVALID_RECORD, 87; a retriable code when the registry cannot be asked),
+ * with RecordErrors and ErrorMessage from v8. With acks=0 a rejection closes
+ * the client's connection (after forwarding the accepted partitions), as a
+ * broker does.
+ *
+ * Threads: everything runs on the loop's thread; validation jobs run on the
+ * workers' threads and touch only their own copy of the request.
  * Ownership: proxy_new() copies what it needs from the options.
  */
 #ifndef SG_PROXY_H
@@ -28,13 +45,29 @@
 
 #include <stddef.h>
 
+struct gwcheck_input;
+struct gwcheck_verdict;
 struct loop;
 struct proxy;
 struct sg_error;
+struct workers;
 
 struct proxy_addr {
 	const char *host;
 	int port;
+};
+
+/* How Produce partitions are checked (gateway/gwcheck.h's gwcheck_batch()
+ * behind callbacks, so the proxy links without the schema machinery).
+ * `check` runs on worker threads, any number at once, each with its own
+ * scratch from `scratch_new` (called on each worker thread; NULL is a valid
+ * scratch only if `check` accepts it). */
+struct proxy_validator {
+	void (*check)(void *ctx, void *scratch, const struct gwcheck_input *in,
+	              struct gwcheck_verdict *v);
+	void *(*scratch_new)(void *ctx);
+	void (*scratch_free)(void *scratch);
+	void *ctx;
 };
 
 struct proxy_options {
@@ -50,6 +83,14 @@ struct proxy_options {
 	/* Receives each log line (no trailing newline); NULL: stderr. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* Record validation: with both set, every Produce request's partitions
+	 * are checked by `validator` on `workers` before anything of the request
+	 * is forwarded (see "Validation" above). Borrowed; NULL: pass-through. */
+	const struct proxy_validator *validator;
+	struct workers *workers;
+	/* Requests held behind a Produce being validated, per client, before
+	 * the client stops being read; 0: 8. */
+	size_t max_held;
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */
