@@ -68,21 +68,19 @@ const char *jsmeta_draft_uri(int draft)
  * characters when an allocation fails, where jsdoc reports it. */
 static json_t *parse_file(const char *name, struct sg_error *err)
 {
-	for (size_t i = 0; i < jsmeta_nfiles; i++) {
-		if (strcmp(jsmeta_files[i].name, name) != 0)
-			continue;
-		struct jsd_arena a;
-		jsd_arena_init(&a, NULL, 0);
-		struct sg_error e;
-		error_clear(&e);
-		const struct jsd *d = jsd_parse(&a, jsmeta_files[i].text, jsmeta_files[i].len, &e);
-		json_t *j = d ? jsd_to_json(d) : NULL;
-		jsd_arena_free(&a);
-		if (!j)
-			error_set(err, SG_ENOMEM, "out of memory loading the meta-schema %s", name);
-		return j;
-	}
-	return NULL;
+	const struct embed_file *f = embed_find(jsmeta_files, name);
+	if (!f)
+		return NULL;
+	struct jsd_arena a;
+	jsd_arena_init(&a, NULL, 0);
+	struct sg_error e;
+	error_clear(&e);
+	const struct jsd *d = jsd_parse(&a, (const char *)f->data, f->len, &e);
+	json_t *j = d ? jsd_to_json(d) : NULL;
+	jsd_arena_free(&a);
+	if (!j)
+		error_set(err, SG_ENOMEM, "out of memory loading the meta-schema %s", name);
+	return j;
 }
 
 json_t *jsmeta_load(const char *uri, struct sg_error *err)

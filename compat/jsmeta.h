@@ -11,17 +11,13 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "compat/embed.h"
 #include "compat/error.h"
 
 /* One embedded file (generated into compat/jsmeta_data.c by embed.sh). */
-struct jsmeta_file {
-	const char *name; /* "draft7.json" */
-	const char *text;
-	size_t len;
-};
-
-extern const struct jsmeta_file jsmeta_files[];
-extern const size_t jsmeta_nfiles;
+/* The official meta-schemas, embedded from compat/meta/ by scripts/embed at
+ * build time ("draft7.json", ...; the table ends with a NULL path). */
+extern const struct embed_file jsmeta_files[];
 
 /* The draft a "$schema" URI names: 4, 6, 7, 2019 or 2020, or 0 when it is
  * not one of the official meta-schemas. "http"/"https" and a trailing "#"

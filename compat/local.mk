@@ -19,7 +19,7 @@ compat_libsgcompat_a_SOURCES += compat/jsondiff.c compat/jsondiff.h \
 # JSON Schema validation, drafts 4 to 2020-12 (compat/jsonschema: API and
 # evaluator; compat/jscompile: compiler; helpers jsuri, jsvalue, jsregex,
 # jsformat, jsdoc (the document model and its parser); compat/jsmeta: the
-# official meta-schemas, embedded from compat/meta/ by compat/meta/embed.sh
+# official meta-schemas, embedded from compat/meta/ by scripts/embed
 # into the generated jsmeta_data.c).
 compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
 	compat/jscompile.c compat/jscompile.h compat/jsuri.c compat/jsuri.h \
@@ -29,12 +29,12 @@ compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
 nodist_compat_libsgcompat_a_SOURCES = compat/jsmeta_data.c
 JSMETA_FILES = compat/meta/draft4.json compat/meta/draft6.json compat/meta/draft7.json \
 	compat/meta/draft2019-09.json compat/meta/draft2020-12.json compat/meta/vocabularies.json
-compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/compat/meta/embed.sh
+compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/scripts/embed
 	@$(MKDIR_P) compat
-	$(AM_V_GEN)$(SHELL) $(srcdir)/compat/meta/embed.sh $(JSMETA_FILES:%=$(srcdir)/%) > $@-t && mv $@-t $@
+	$(AM_V_GEN)$(SHELL) $(srcdir)/scripts/embed $(srcdir)/compat/meta $@ jsmeta_files $(JSMETA_FILES:compat/meta/%=%)
 BUILT_SOURCES += compat/jsmeta_data.c
 CLEANFILES += compat/jsmeta_data.c
-EXTRA_DIST += $(JSMETA_FILES) compat/meta/embed.sh compat/meta/LICENSE
+EXTRA_DIST += $(JSMETA_FILES) compat/meta/LICENSE
 # JSON text in Jackson's compact form: a JSON Schema's canonical string.
 compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h
 # Avro payload validation against the writer schema (compat/avvalid).
