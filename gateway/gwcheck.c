@@ -342,7 +342,8 @@ static int gwc_subject_state(struct gwc_ctx *c, int part)
 {
 	struct gwc_part *p = &c->s->part[part];
 	if (p->state == -2) {
-		struct sg_error e = {0};
+		struct sg_error e;
+		error_clear(&e);
 		p->state = schemasource_latest(c->gw->ss, p->subject, &p->latest, &e);
 		if (p->state < 0)
 			gwc_unavailable(c, &e);
@@ -368,7 +369,8 @@ static struct gwc_id *gwc_id(struct gwc_ctx *c, int64_t id)
 	m->id = id;
 	m->s = NULL;
 	m->reg[0] = m->reg[1] = GWC_REG_UNKNOWN;
-	struct sg_error e = {0};
+	struct sg_error e;
+	error_clear(&e);
 	m->lookup = schemasource_schema(c->gw->ss, id, &m->s, &e);
 	if (m->lookup < 0)
 		gwc_unavailable(c, &e);
@@ -410,7 +412,8 @@ static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int pa
 		snprintf(subject, GWC_SUBJECT_MAX, "%s-%s", c->topic, name);
 		break;
 	}
-	struct sg_error e = {0};
+	struct sg_error e;
+	error_clear(&e);
 	int rc = schemasource_registered(c->gw->ss, m->id, subject, &m->version[part], &e);
 	if (rc < 0) {
 		gwc_unavailable(c, &e);
@@ -448,7 +451,8 @@ static int gwc_json(struct gwc_ctx *c, const struct jsonschema *js, const uint8_
 	if (rc == 1)
 		return GWC_OK;
 	if (rc < 0) {
-		struct sg_error e = {0};
+		struct sg_error e;
+		error_clear(&e);
 		error_set(&e, SG_EUNAVAILABLE, "gateway out of memory validating JSON");
 		return gwc_unavailable(c, &e);
 	}
@@ -577,7 +581,8 @@ static int gwc_part(struct gwc_ctx *c, int part, struct kslice data)
 		const char *subject = m->subject[part];
 		int version = m->version[part];
 		if (avro) {
-			struct sg_error e = {0};
+			struct sg_error e;
+			error_clear(&e);
 			if (avvalid_check(sc->avro, p + 5, n - 5, &e) == 1)
 				return GWC_OK;
 			return gwc_bad(c, GWCHECK_REASON_AVRO, "%s (%s v%d, id %" PRId64 ")", e.msg,
@@ -674,7 +679,8 @@ static void gwc_batch_bad(struct gwc_ctx *c, const struct sg_error *e, int32_t a
 	struct gwcheck_verdict *v = c->v;
 	c->batch_error = e->code == SG_ENOMEM ? 0 : (e->code ? e->code : SG_ECORRUPT);
 	if (e->code == SG_ENOMEM) {
-		struct sg_error u = {0};
+		struct sg_error u;
+		error_clear(&u);
 		error_set(&u, SG_EUNAVAILABLE, "gateway out of memory reading the batch");
 		gwc_unavailable(c, &u);
 		return;
@@ -827,7 +833,8 @@ void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct g
 		struct records_batch b;
 		struct records_iter it;
 		struct records_record rec;
-		struct sg_error e = {0};
+		struct sg_error e;
+		error_clear(&e);
 		if (records_batch_parse(&b, &r, &e) != 0 ||
 		    records_iter_open(&it, &b, s->kc, &e) != 0) {
 			gwc_batch_bad(&c, &e, -1);

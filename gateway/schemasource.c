@@ -89,6 +89,12 @@ struct schemasource {
 	pthread_rwlock_t lock;
 	struct ss_id *ids[SS_ID_BUCKETS];
 	size_t id_entries, id_bytes;
+	/* The ids of negative entries, oldest first (a ring of max_unknown_ids):
+	 * they cost no bytes of the budget, so unknown ids a client makes up
+	 * never push real schemas out; the ring bounds them instead. An id may
+	 * have been replaced since it was pushed: popping checks. */
+	int64_t *neg;
+	size_t neg_head, neg_len;
 	struct ss_latest *latest[SS_SUBJECT_BUCKETS];
 	size_t nlatest;
 	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
@@ -188,7 +194,7 @@ static void ss_id_evict(struct schemasource *ss, const struct ss_id *keep)
 		for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
 			for (struct ss_id *e = ss->ids[b]; e; e = e->next) {
 				uint64_t u = atomic_load_explicit(&e->used, memory_order_relaxed);
-				if (e != keep && u < oldest) {
+				if (e != keep && !e->missing && u < oldest) {
 					oldest = u;
 					victim = e;
 				}
@@ -215,6 +221,18 @@ static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 	atomic_store_explicit(&e->used, atomic_fetch_add(&ss->tick, 1), memory_order_relaxed);
 	ss->id_entries++;
 	ss->id_bytes += e->bytes;
+	if (e->missing) {
+		size_t cap = ss->o.max_unknown_ids;
+		if (ss->neg_len == cap) {
+			struct ss_id *oldest = ss_id_find(ss, ss->neg[ss->neg_head]);
+			if (oldest && oldest->missing && oldest != e)
+				ss_id_unlink(ss, oldest);
+			ss->neg_head = (ss->neg_head + 1) % cap;
+			ss->neg_len--;
+		}
+		ss->neg[(ss->neg_head + ss->neg_len++) % cap] = e->id;
+		return;
+	}
 	ss_id_evict(ss, e);
 }
 
@@ -1059,6 +1077,14 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 		ss->o.max_subjects = 10000;
 	if (!ss->o.max_ids)
 		ss->o.max_ids = 10000;
+	if (!ss->o.max_unknown_ids)
+		ss->o.max_unknown_ids = 10000;
+	ss->neg = calloc(ss->o.max_unknown_ids, sizeof *ss->neg);
+	if (!ss->neg) {
+		free(ss);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
 	pthread_rwlock_init(&ss->lock, NULL);
 	pthread_mutex_init(&ss->fmu, NULL);
 	pthread_cond_init(&ss->fcond, NULL);
@@ -1083,6 +1109,7 @@ void schemasource_close(struct schemasource *ss)
 	pthread_rwlock_destroy(&ss->lock);
 	pthread_mutex_destroy(&ss->fmu);
 	pthread_cond_destroy(&ss->fcond);
+	free(ss->neg);
 	free(ss);
 }
 

@@ -6,7 +6,9 @@
  *     references fetched and parsed too), with the Avro validator compiled,
  *     and cached forever, since a registered id never changes. The cache is an
  *     LRU bounded by an estimate of the memory each entry holds. An id the
- *     registry does not know is remembered as unknown for negative_ttl_ms.
+ *     registry does not know is remembered as unknown for negative_ttl_ms,
+ *     at most max_unknown_ids of them (the oldest forgotten first), outside
+ *     the byte budget: made-up ids cannot push real schemas out.
  *   - whether an id is registered under a subject (schemasource_registered()),
  *     from the list of (subject, version) pairs of the id, as Confluent's
  *     GET /schemas/ids/{id}/versions gives it; that list is cached for
@@ -121,6 +123,7 @@ struct schemasource_options {
 	unsigned backoff_ms;      /* 0: 1000 */
 	size_t max_subjects;      /* latest-version entries; 0: 10000 */
 	size_t max_ids;           /* id -> subjects entries; 0: 10000 */
+	size_t max_unknown_ids;   /* negative entries, outside the byte budget; 0: 10000 */
 	/* Milliseconds of a monotonic clock; NULL: CLOCK_MONOTONIC (tests set it). */
 	uint64_t (*clock_ms)(void *arg);
 	void *clock_arg;

@@ -292,6 +292,26 @@ static void test_lru(void)
 	schemasource_release(ss, s);
 	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the least recent was evicted");
 	schemasource_close(ss);
+
+	/* Unknown ids: a ring of max_unknown_ids, outside the byte budget. */
+	struct schemasource_options o2 = {.id_cache_bytes = 4 * 1024, .max_unknown_ids = 3};
+	ss = open_fake(&f, &o2);
+	schemasource_schema(ss, ids[5], &held, &err);
+	schemasource_release(ss, held);
+	for (int i = 0; i < 1000; i++)
+		schemasource_schema(ss, 100000 + i, &s, &err);
+	calls = atomic_load(&f.calls_by_id);
+	schemasource_schema(ss, ids[5], &s, &err);
+	schemasource_release(ss, s);
+	tap_is_int(atomic_load(&f.calls_by_id), calls,
+	           "1000 made-up ids do not push a real schema out");
+	schemasource_schema(ss, 100999, &s, &err);
+	tap_is_int(atomic_load(&f.calls_by_id), calls, "the newest unknown ids are remembered");
+	schemasource_schema(ss, 100000, &s, &err);
+	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the oldest are forgotten");
+	schemasource_stats(ss, &st);
+	tap_ok(st.id_entries <= 1 + 3, "entries bounded: %zu", st.id_entries);
+	schemasource_close(ss);
 	fake_fini(&f);
 }
 
