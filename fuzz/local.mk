@@ -218,3 +218,29 @@ AVVALID_FUZZ_SEEDS = \
 	fuzz/corpus/avvalid/regress-long-location fuzz/corpus/avvalid/text-map-union \
 	fuzz/corpus/avvalid/text-recursive fuzz/corpus/avvalid/tree fuzz/corpus/avvalid/zero-types
 EXTRA_DIST += $(AVVALID_FUZZ_SEEDS)
+
+# fuzz/fuzz_gwcheck: the gateway's validation engine on arbitrary records
+# (raw batches, or values and keys wrapped in valid batches; modes in the
+# file's header) with a fixed schema set from tests/unit/gwfake.h.
+# Seeds: fuzz/corpus/gwcheck/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_gwcheck
+fuzz_fuzz_gwcheck_SOURCES = fuzz/fuzz_gwcheck.c
+fuzz_fuzz_gwcheck_CFLAGS = $(FUZZ_CF) $(ZLIB_CFLAGS)
+fuzz_fuzz_gwcheck_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_gwcheck_LDADD = gateway/libsggateway.a registry/libsgregistry.a compat/libsgcompat.a \
+	$(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS)
+endif
+GWCHECK_FUZZ_SEEDS = \
+	fuzz/corpus/gwcheck/framed-avro \
+	fuzz/corpus/gwcheck/framed-avro-gzip-records \
+	fuzz/corpus/gwcheck/framed-json \
+	fuzz/corpus/gwcheck/keys-values \
+	fuzz/corpus/gwcheck/plain-json \
+	fuzz/corpus/gwcheck/plain-json-bad \
+	fuzz/corpus/gwcheck/raw-batch \
+	fuzz/corpus/gwcheck/raw-batch-gzip \
+	fuzz/corpus/gwcheck/record-name-avro \
+	fuzz/corpus/gwcheck/topic-record-shadow \
+	fuzz/corpus/gwcheck/unusable-proto
+EXTRA_DIST += $(GWCHECK_FUZZ_SEEDS)
