@@ -32,3 +32,12 @@ CLEANFILES += bench/avro/bench_avro$(EXEEXT)
 .PHONY: bench-avro
 bench-avro: bench/avro/bench_avro$(EXEEXT)
 	bench/avro/bench_avro$(EXEEXT) $(srcdir)/schemas/orders.avsc $(BENCH_SECONDS)
+
+# bench/gateway-validate: records/s on one core through gateway/gwcheck for the
+# orders event (schemas/orders.*), Avro framed and JSON plain/framed (run.sh).
+noinst_PROGRAMS += bench/gateway-validate/bench_gwcheck
+bench_gateway_validate_bench_gwcheck_SOURCES = bench/gateway-validate/bench_gwcheck.c
+bench_gateway_validate_bench_gwcheck_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
+bench_gateway_validate_bench_gwcheck_LDADD = gateway/libsggateway.a registry/libsgregistry.a \
+	compat/libsgcompat.a $(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS)
+EXTRA_DIST += bench/gateway-validate/run.sh
