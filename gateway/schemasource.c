@@ -659,7 +659,8 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
 		struct ss_id *e = ss_id_find(ss, id);
-		if (e && (!e->missing || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
+		if (e && ((!e->missing && !e->unusable) ||
+		          now - e->fetched_ms < ss->o.negative_ttl_ms)) {
 			int missing = e->missing;
 			if (!missing) {
 				atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
@@ -710,6 +711,7 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 		}
 		ss_copy_clear(&c);
 		if (ne) {
+			ne->fetched_ms = ss_now(ss);
 			pthread_rwlock_wrlock(&ss->lock);
 			ss_id_insert(ss, ne);
 			pthread_rwlock_unlock(&ss->lock);
@@ -725,7 +727,19 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 			return 0;
 		break;
 	}
-	/* A negative entry is not served stale: the id may exist by now. */
+	/* An unusable schema is served stale (the id exists; why it could not
+	 * be used is the best answer there is); a negative entry is not (the id
+	 * may exist by now). */
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_id *stale = ss_id_find(ss, id);
+	if (stale && !stale->missing) {
+		atomic_fetch_add_explicit(&stale->refs, 1, memory_order_relaxed);
+		*out = &stale->pub;
+		pthread_rwlock_unlock(&ss->lock);
+		ss_count(&ss->stale_served);
+		return 1;
+	}
+	pthread_rwlock_unlock(&ss->lock);
 	if (ferr.code == SG_OK)
 		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
 	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
@@ -753,6 +767,7 @@ static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 	struct ss_id *ne = ss_build_entry(ss, c, &err);
 	if (!ne)
 		return;
+	ne->fetched_ms = ss_now(ss);
 	pthread_rwlock_wrlock(&ss->lock);
 	e = ss_id_find(ss, c->id);
 	if (e && !e->missing) {

@@ -474,6 +474,14 @@ tests_unit_test_gwdeadletter_SOURCES = tests/unit/test_gwdeadletter.c
 tests_unit_test_gwdeadletter_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS) $(RDKAFKA_CFLAGS)
 tests_unit_test_gwdeadletter_LDADD = $(TEST_GWCHECK_LIBS)
 TESTS += tests/unit/test_gwobserve tests/unit/test_gwdeadletter
+# Allocation failures: our allocations are wrapped so the Nth one can fail.
+check_PROGRAMS += tests/unit/test_gwnomem
+tests_unit_test_gwnomem_SOURCES = tests/unit/test_gwnomem.c
+tests_unit_test_gwnomem_CFLAGS = $(TEST_CF) $(ZLIB_CFLAGS)
+tests_unit_test_gwnomem_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+tests_unit_test_gwnomem_LDADD = $(TEST_GWCHECK_LIBS)
+TESTS += tests/unit/test_gwnomem
 
 # schemagate check / register as data: tests/cli/cases/*.case played by
 # tests/cli/run.sh (format in tests/cli/README.md); tests/cli/help.sh checks the

@@ -91,6 +91,20 @@ static void test_by_id(void)
 	schemasource_schema(ss, pb, &s, &err);
 	schemasource_release(ss, s);
 	tap_is_int(atomic_load(&f.calls_by_id), calls, "unusable entries are cached too");
+	atomic_fetch_add(&now_ms, 5001);
+	schemasource_schema(ss, pb, &s, &err);
+	schemasource_release(ss, s);
+	tap_is_int(atomic_load(&f.calls_by_id), calls + 1,
+	           "... and asked again after negative_ttl_ms");
+	atomic_store(&f.down, 1);
+	atomic_fetch_add(&now_ms, 5001);
+	error_clear(&err);
+	tap_is_int(schemasource_schema(ss, pb, &s, &err), 1,
+	           "... served stale when the registry is down");
+	tap_ok(s && s->unusable, "... still unusable");
+	schemasource_release(ss, s);
+	atomic_store(&f.down, 0);
+	atomic_fetch_add(&now_ms, 2000); /* past the backoff */
 
 	/* Unknown ids: remembered for negative_ttl_ms (5 s), then asked again. */
 	calls = atomic_load(&f.calls_by_id);
