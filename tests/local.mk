@@ -103,6 +103,10 @@ KAFKA_TESTS = tests/kafka/mock.sh tests/kafka/serve.sh tests/kafka/broker.sh tes
 TESTS += $(KAFKA_TESTS)
 EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka/pyclients.py tests/kafka/README.md \
 	tests/kafka/KClient.java tests/kafka/pom.xml
+# Record validation end to end (issue #5): schemagate registry, then gateway
+# --registry --rules --admin-listen in front of a real broker.
+KAFKA_TESTS += tests/kafka/validate.sh
+EXTRA_DIST += tests/kafka/validate.py
 
 # Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
 # cases in tests/cases/avcompat/<case>/{writer.avsc,reader.avsc,expect.json} and
