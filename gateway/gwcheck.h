@@ -54,17 +54,21 @@
  * naming more than GWCHECK_MAX_IDS distinct schema ids is rejected (reason
  * "too_many_ids"), so one batch cannot make thousands of registry requests.
  *
- * Cost: with the schemas cached, the Avro path allocates nothing per record
- * (the per-thread scratch holds the decompression buffer and memos); plain
- * and framed JSON build a jansson value per record (compat/jsonschema).
+ * Cost: with the schemas cached, a record takes no lock and no allocation on
+ * the Avro path (the per-thread scratch holds the decompression buffer and
+ * the batch's memos of rule, schemas and registrations); JSON records are
+ * parsed by compat/jsonschema into a stack arena (the heap only for large
+ * documents). Per batch: one read-locked lookup per distinct schema id and
+ * subject, one lock-free metrics update.
  *
  * Threads: gwcheck_batch() blocks while it waits for the registry (at most
  * the schema source's timeout per lookup), so call it from worker threads,
  * never from the event loop. Any number of threads may call gwcheck_batch()
  * at once on one struct gwcheck, each with ITS OWN struct gwcheck_scratch
- * (a scratch belongs to one thread at a time). gwcheck_set_rules() and
- * gwcheck_metrics_text()/gwcheck_rejections_json() may be called from any
- * thread at any time. gwcheck_free() only when no call is running.
+ * (a scratch belongs to one thread at a time). gwcheck_set_rules(),
+ * gwcheck_rules() and gwcheck_metrics_text() may be called from any thread
+ * at any time (not from a signal handler). gwcheck_free() only when no call
+ * is running.
  *
  * Ownership: gwcheck_new() borrows the schema source, rejections, metrics
  * and dead-letter producer (each may be NULL except the source) and takes
@@ -131,6 +135,8 @@ struct gwcheck_record_error {
 	char message[GWCHECK_MESSAGE_MAX]; /* "record 3: /amount: ..." */
 };
 
+/* `errors` lists bad records only: a batch that cannot be read (reason
+ * "batch") has its message in `message` and may have no `errors` at all. */
 struct gwcheck_verdict {
 	enum gwcheck_outcome outcome;
 	/* The sg_code to answer with, through error_kafka_code(): SG_OK,
