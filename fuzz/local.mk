@@ -244,3 +244,23 @@ GWCHECK_FUZZ_SEEDS = \
 	fuzz/corpus/gwcheck/topic-record-shadow \
 	fuzz/corpus/gwcheck/unusable-proto
 EXTRA_DIST += $(GWCHECK_FUZZ_SEEDS)
+
+# fuzz/fuzz_kproduce: the Produce request/response codec of the validating
+# gateway (parse, rewrite without rejected partitions, merge, synthesize).
+# Seeds: fuzz/corpus/kproduce/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_kproduce
+fuzz_fuzz_kproduce_SOURCES = fuzz/fuzz_kproduce.c
+fuzz_fuzz_kproduce_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_kproduce_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_kproduce_LDADD = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
+endif
+KPRODUCE_FUZZ_SEEDS = \
+	fuzz/corpus/kproduce/acks0-v9 \
+	fuzz/corpus/kproduce/all-rejected-v12 \
+	fuzz/corpus/kproduce/mixed-v12 \
+	fuzz/corpus/kproduce/mixed-v3 \
+	fuzz/corpus/kproduce/mixed-v7 \
+	fuzz/corpus/kproduce/mixed-v8 \
+	fuzz/corpus/kproduce/mixed-v9
+EXTRA_DIST += $(KPRODUCE_FUZZ_SEEDS)
