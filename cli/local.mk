@@ -7,3 +7,5 @@ schemagate_LDADD = gateway/libsggateway.a registry/libsgregistry.a compat/libsgc
 	$(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS)
 schemagate_SOURCES += cli/check.c cli/check.h cli/regfetch.c cli/regfetch.h \
 	cli/validate.c cli/validate.h
+# serve: the gateway's schema source reading the registry's store in-process.
+schemagate_SOURCES += cli/inproc.c cli/inproc.h

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/inproc.h"
 #include "gateway/deadletter.h"
 #include "gateway/gateway.h"
 #include "gateway/gwcheck.h"
@@ -34,12 +35,14 @@ struct runtime {
 	/* The registry this runtime serves, for the gateway in serve mode. */
 	char registry_host[256];
 	int registry_port;
+	struct store *store;
 	/* The gateway's validation, for GET /metrics and GET /rejections and
 	 * for SIGHUP; guarded by `lock` (HTTP threads read them). */
 	pthread_rwlock_t lock;
 	struct gwcheck *check;
 	struct rejections *rej;
 	const char *rules_path;
+	struct schemasource *inproc; /* serve mode: told of every registry change */
 };
 
 struct registry_service {
@@ -120,6 +123,16 @@ static void registry_service_handle(void *ctx, const struct http_request *req,
 		return;
 	}
 	api_handle(rs->api, req, resp);
+	/* A change the gateway must see at once: drop what it cached. */
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+	    resp->status >= 200 && resp->status < 300) {
+		pthread_rwlock_rdlock(&rs->rt->lock);
+		if (rs->rt->inproc)
+			inproc_changed(rs->rt->inproc, req->nsegs >= 2 && !strcmp(req->segs[0], "subjects")
+			                                   ? req->segs[1]
+			                                   : NULL);
+		pthread_rwlock_unlock(&rs->rt->lock);
+	}
 }
 
 void runtime_block_signals(void)
@@ -205,6 +218,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	         !strcmp(cfg->host, "0.0.0.0") ? "127.0.0.1" : !strcmp(cfg->host, "::") ? "::1" : cfg->host,
 	         v6 ? "]" : "");
 	rt->registry_port = http_port(rs->http);
+	rt->store = rs->store;
 	fprintf(stderr, "schemagate: registry listening on http://%s%s%s:%d (db %s)\n",
 	        v6 ? "[" : "", cfg->host, v6 ? "]" : "", http_port(rs->http), cfg->db);
 	return 0;
@@ -294,6 +308,7 @@ static void gateway_service_stop(void *state)
 		pthread_rwlock_wrlock(&gs->rt->lock);
 		gs->rt->check = NULL;
 		gs->rt->rej = NULL;
+		gs->rt->inproc = NULL;
 		gs->rt->rules_path = NULL;
 		pthread_rwlock_unlock(&gs->rt->lock);
 	}
@@ -316,14 +331,15 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	struct rules *rules = NULL;
 
 	if (cfg->self_registry) {
-		if (!rt->registry_port)
+		if (!rt->store)
 			return error_set(err, SG_EINTERNAL, "no registry to validate against");
-		snprintf(url, sizeof url, "http://%s:%d", rt->registry_host, rt->registry_port);
+		snprintf(url, sizeof url, "the registry's store (in-process, http://%s:%d)",
+		         rt->registry_host, rt->registry_port);
 		source_url = url;
-		/* Registrations happen next door: see them within a second. */
-		so.latest_ttl_ms = 1000;
+		gs->ss = inproc_open(rt->store, &so, err);
+	} else {
+		gs->ss = schemasource_open_http(source_url, 2000, &so, err);
 	}
-	gs->ss = schemasource_open_http(source_url, 2000, &so, err);
 	if (!gs->ss)
 		return -1;
 	if (cfg->rules_path) {
@@ -363,6 +379,7 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	rt->check = gs->check;
 	rt->rej = gs->rej;
 	rt->rules_path = cfg->rules_path;
+	rt->inproc = cfg->self_registry ? gs->ss : NULL;
 	pthread_rwlock_unlock(&rt->lock);
 	fprintf(stderr, "schemagate: gateway validates records against %s (rules: %s)\n", source_url,
 	        cfg->rules_path ? cfg->rules_path : "built-in default");
