@@ -105,7 +105,7 @@ EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka
 	tests/kafka/KClient.java tests/kafka/pom.xml
 # Record validation end to end (issue #5): schemagate registry, then gateway
 # --registry --rules --admin-listen in front of a real broker.
-KAFKA_TESTS += tests/kafka/validate.sh
+KAFKA_TESTS += tests/kafka/validate.sh tests/kafka/validate-serve.sh
 EXTRA_DIST += tests/kafka/validate.py
 
 # Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
