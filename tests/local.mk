@@ -107,6 +107,12 @@ EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += tests/kafka/validate.sh tests/kafka/validate-serve.sh
 EXTRA_DIST += tests/kafka/validate.py
+# The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
+check_PROGRAMS += tests/unit/test_kproduce
+tests_unit_test_kproduce_SOURCES = tests/unit/test_kproduce.c
+tests_unit_test_kproduce_CFLAGS = $(TEST_CF)
+tests_unit_test_kproduce_LDADD = $(TEST_GATEWAY_LIBS)
+TESTS += tests/unit/test_kproduce
 
 # Avro compatibility (compat/avcompat): the shared Avro suite, the hand-written
 # cases in tests/cases/avcompat/<case>/{writer.avsc,reader.avsc,expect.json} and
