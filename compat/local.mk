@@ -29,7 +29,7 @@ compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
 nodist_compat_libsgcompat_a_SOURCES = compat/jsmeta_data.c
 JSMETA_FILES = compat/meta/draft4.json compat/meta/draft6.json compat/meta/draft7.json \
 	compat/meta/draft2019-09.json compat/meta/draft2020-12.json compat/meta/vocabularies.json
-compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/scripts/embed
+compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/scripts/embed $(srcdir)/compat/local.mk
 	@$(MKDIR_P) compat
 	$(AM_V_GEN)$(SHELL) $(srcdir)/scripts/embed $(srcdir)/compat/meta $@ jsmeta_files $(JSMETA_FILES:compat/meta/%=%)
 BUILT_SOURCES += compat/jsmeta_data.c

@@ -22,5 +22,6 @@ registry_libsgregistry_a_SOURCES += registry/ui.c registry/ui.h compat/embed.h
 nodist_registry_libsgregistry_a_SOURCES = registry/ui_assets.c
 BUILT_SOURCES += registry/ui_assets.c
 CLEANFILES += registry/ui_assets.c
-registry/ui_assets.c: $(UI_FILES:%=$(top_srcdir)/registry/ui/%) $(top_srcdir)/scripts/embed
+registry/ui_assets.c: $(UI_FILES:%=$(top_srcdir)/registry/ui/%) $(top_srcdir)/scripts/embed \
+		$(top_srcdir)/registry/local.mk
 	$(AM_V_GEN)$(MKDIR_P) registry && $(SHELL) $(top_srcdir)/scripts/embed $(top_srcdir)/registry/ui $@ ui_assets $(UI_FILES)
