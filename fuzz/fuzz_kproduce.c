@@ -13,7 +13,7 @@
  *     sets an error; a merge with a well-formed answer to the rewritten
  *     request (made by the synthesizer) always succeeds and lists every
  *     partition of the original request.
- * Seeds: fuzz/corpus/kproduce/ (requests built as tests/kafka/validate.py
+ * Seeds: fuzz/corpus/kproduce/ (requests built as tests/kafka/kvalidate.py
  * builds them, with broker-style answers).
  */
 #include <stdint.h>

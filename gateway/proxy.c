@@ -48,6 +48,8 @@ struct proxy_job {
 	size_t slot;                   /* its pending entry, when expects_response */
 	int validate;                  /* a Produce to check */
 	int running;                   /* submitted to the workers, not yet back */
+	int waiting;                   /* to validate, but the workers' queue was full */
+	struct proxy *proxy;
 	struct kproduce_request req;
 	struct kproduce_result *results;
 	struct proxy_reject **rejects; /* per partition, NULL when not rejected */
@@ -383,21 +385,41 @@ static void proxy_job_run(void *arg, void *thread_ctx)
 }
 
 static void proxy_held_drain(struct proxy_session *s);
+static void proxy_job_done(void *arg, int cancelled);
+
+/* Submits the jobs that found the workers' queue full, oldest session first,
+ * until the queue is full again. */
+static void proxy_submit_waiting(struct proxy *p)
+{
+	for (struct proxy_session *s = p->sessions; s; s = s->next)
+		for (struct proxy_job *j = s->held; j; j = j->next)
+			if (j->waiting) {
+				if (workers_submit(p->opt.workers, proxy_job_run, proxy_job_done, j) != 0)
+					return;
+				j->waiting = 0;
+				j->running = 1;
+			}
+}
 
 static void proxy_job_done(void *arg, int cancelled)
 {
 	struct proxy_job *j = arg;
 	struct proxy_session *s = j->session;
+	struct proxy *p = j->proxy;
 	j->running = 0;
-	if (!s) {
-		proxy_job_free(j);
-		return;
-	}
 	if (cancelled) {
-		proxy_session_fail(s, "validation was cancelled");
+		/* The pool is closing (the proxy may be gone already). */
+		if (s)
+			proxy_session_fail(s, "validation was cancelled");
+		else
+			proxy_job_free(j);
 		return;
 	}
-	proxy_held_drain(s);
+	if (!s)
+		proxy_job_free(j);
+	else
+		proxy_held_drain(s);
+	proxy_submit_waiting(p);
 }
 
 static void proxy_held_pop(struct proxy_session *s)
@@ -437,7 +459,7 @@ static void proxy_held_drain(struct proxy_session *s)
 	struct sg_error err;
 
 	error_clear(&err);
-	while (s->held && !s->held->running) {
+	while (s->held && !s->held->running && !s->held->waiting) {
 		struct proxy_job *j = s->held;
 		struct proxy_pending *e = j->expects_response ? &s->pending[j->slot] : NULL;
 		struct kwriter w;
@@ -511,6 +533,7 @@ static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len
 	memcpy(j->frame, frame, len);
 	j->len = len;
 	j->session = s;
+	j->proxy = p;
 	j->validator = p->opt.validator;
 	j->api_key = req->api_key;
 	j->expects_response = req->expects_response;
@@ -547,12 +570,16 @@ static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len
 		proxy_client_update_pause(s);
 	}
 	if (j->validate) {
-		j->running = 1;
+		/* A full queue: wait (not read) until a job ends and makes room. */
 		if (workers_submit(p->opt.workers, proxy_job_run, proxy_job_done, j) != 0) {
-			j->running = 0;
-			proxy_session_fail(s, "the validation queue is full");
+			j->waiting = 1;
+			if (!(s->client_pause & PAUSE_HELD_FULL)) {
+				s->client_pause |= PAUSE_HELD_FULL;
+				proxy_client_update_pause(s);
+			}
 			return;
 		}
+		j->running = 1;
 		return;
 	}
 	proxy_held_drain(s);

@@ -11,8 +11,12 @@
 #include "compat/error.h"
 #include "gateway/loop.h"
 
+#ifndef WORKERS_DEFAULT_THREADS
 #define WORKERS_DEFAULT_THREADS 4
+#endif
+#ifndef WORKERS_DEFAULT_QUEUE /* tests build with a tiny queue to exercise a full one */
 #define WORKERS_DEFAULT_QUEUE 1024
+#endif
 #define WORKERS_MAX_THREADS 256
 
 struct workers_job {

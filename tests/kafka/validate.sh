@@ -2,7 +2,7 @@
 # tests/kafka/validate.sh: record validation (issue #5) end to end. One real
 # Apache Kafka broker (2 partitions a topic), `schemagate registry`, and
 # `schemagate gateway --registry --rules --admin-listen` in front of the
-# broker; tests/kafka/validate.py drives kafka-python (the seed's code),
+# broker; tests/kafka/kvalidate.py drives kafka-python (the seed's code),
 # confluent-kafka (AvroSerializer, JSONSerializer, idempotence) and raw
 # Produce frames (v3..v12: mixed, all-rejected, acks=0), checks shadow mode,
 # dead letters, GET /metrics and /rejections, then stops the registry: a
@@ -41,7 +41,7 @@ kt_wait_port "$GWP" 10 && kt_wait_port "$ADMP" 10
 kt_ok $? "schemagate gateway --registry --rules --admin-listen starts" || { sed 's/^/#   /' "$KT_WORK/gateway.log"; kt_done; exit 1; }
 GW=127.0.0.1:$GWP
 
-kt_relay "validate.py main" "$PY" "$KT_SRC/tests/kafka/validate.py" main "$GW" "$BROKER" "$REG" "http://127.0.0.1:$ADMP"
+kt_relay "kvalidate.py main" "$PY" "$KT_SRC/tests/kafka/kvalidate.py" main "$GW" "$BROKER" "$REG" "http://127.0.0.1:$ADMP"
 kt_check "one structured log line per rejected batch" grep -q 'event=rejection mode=enforce topic=orders partition=1 .*reason=json_invalid' "$KT_WORK/gateway.log"
 
 # Registry outage: payments-value exists but the gateway has never looked it up.
@@ -52,8 +52,8 @@ kt_ok $? "payments-value is registered"
 "$PY" -c "import sys; sys.path.insert(0, '$KT_SRC/tests/kafka'); import kwire; c = kwire.Conn('$GW'); kwire.ensure_topic(c, 'payments')"
 kill "$REG_PID"
 wait "$REG_PID" 2>/dev/null
-kt_relay "validate.py outage-raw" "$PY" "$KT_SRC/tests/kafka/validate.py" outage-raw "$GW"
-"$PY" "$KT_SRC/tests/kafka/validate.py" outage-produce "$GW" "$BROKER" "$KT_WORK/outage.out" \
+kt_relay "kvalidate.py outage-raw" "$PY" "$KT_SRC/tests/kafka/kvalidate.py" outage-raw "$GW"
+"$PY" "$KT_SRC/tests/kafka/kvalidate.py" outage-produce "$GW" "$BROKER" "$KT_WORK/outage.out" \
 	>"$KT_WORK/outage.log" 2>&1 &
 OUT_PID=$!
 KT_PIDS+=($OUT_PID)

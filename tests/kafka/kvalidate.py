@@ -1,10 +1,10 @@
-"""tests/kafka/validate.py: record validation through `schemagate gateway
+"""tests/kafka/kvalidate.py: record validation through `schemagate gateway
 --registry` in front of a real broker, with real clients and raw wire frames.
 Driven by tests/kafka/validate.sh; prints unnumbered TAP lines (kt_relay).
 
-  validate.py main GW BROKER REGISTRY ADMIN     every check with the registry up
-  validate.py outage-raw GW                     a raw Produce while the registry is down
-  validate.py outage-produce GW BROKER OUTFILE  confluent-kafka producing across an outage
+  kvalidate.py main GW BROKER REGISTRY ADMIN     every check with the registry up
+  kvalidate.py outage-raw GW                     a raw Produce while the registry is down
+  kvalidate.py outage-produce GW BROKER OUTFILE  confluent-kafka producing across an outage
 
 Records are always read back straight from the broker, never through the gateway.
 """
