@@ -41,3 +41,6 @@ bench_gateway_validate_bench_gwcheck_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(Z
 bench_gateway_validate_bench_gwcheck_LDADD = gateway/libsggateway.a registry/libsgregistry.a \
 	compat/libsgcompat.a $(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS)
 EXTRA_DIST += bench/gateway-validate/run.sh
+# bench/gateway-enforce: kcat through schemagate gateway --registry (every record
+# validated) against pass-through and direct, on a real broker (run.sh).
+EXTRA_DIST += bench/gateway-enforce/run.sh
