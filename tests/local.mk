@@ -106,7 +106,7 @@ EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka
 # Record validation end to end (issue #5): schemagate registry, then gateway
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += tests/kafka/validate.sh tests/kafka/validate-serve.sh
-EXTRA_DIST += tests/kafka/kvalidate.py
+EXTRA_DIST += tests/kafka/kvalidate.py tests/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += tests/unit/test_kproduce
 tests_unit_test_kproduce_SOURCES = tests/unit/test_kproduce.c

@@ -42,6 +42,18 @@ kt_ok $? "schemagate gateway --registry --rules --admin-listen starts" || { sed 
 GW=127.0.0.1:$GWP
 
 kt_relay "kvalidate.py main" "$PY" "$KT_SRC/tests/kafka/kvalidate.py" main "$GW" "$BROKER" "$REG" "http://127.0.0.1:$ADMP"
+# The Java producer with a hand-framed Avro record (avro-orders-value was
+# registered by kvalidate.py's AvroSerializer).
+AVRO_ID=$(curl -sf "$REG/subjects/avro-orders-value/versions/latest" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+mkdir -p "$KT_WORK/jv"
+if javac -d "$KT_WORK/jv" -cp "$KT_LIB/*" "$KT_SRC/tests/kafka/KValidate.java" 2>"$KT_WORK/javac.log"; then
+	kt_relay "KValidate" java -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+		-Dlog4j2.configurationFile="$KT_WORK/log4j2.properties" -cp "$KT_WORK/jv:$KT_LIB/*" \
+		KValidate "$GW" "$BROKER" avro-orders "${AVRO_ID:-0}"
+else
+	kt_ok 1 "tests/kafka/KValidate.java compiles"
+	sed 's/^/#   /' "$KT_WORK/javac.log" | head -20
+fi
 kt_check "one structured log line per rejected batch" grep -q 'event=rejection mode=enforce topic=orders partition=1 .*reason=json_invalid' "$KT_WORK/gateway.log"
 
 # Registry outage: payments-value exists but the gateway has never looked it up.
