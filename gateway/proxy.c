@@ -326,7 +326,9 @@ static int proxy_map_node(void *arg, int32_t node_id, struct kslice host, int32_
 
 /* Validation: holding requests, running checks, forwarding the outcome. */
 
-/* Worker thread: checks every partition with records. Touches only the job. */
+/* Worker thread: checks every partition with records. Touches only the job.
+ * Out of memory, every partition not yet rejected gets a retriable error:
+ * nothing goes through unchecked. */
 static void proxy_job_run(void *arg, void *thread_ctx)
 {
 	struct proxy_job *j = arg;
@@ -335,7 +337,9 @@ static void proxy_job_run(void *arg, void *thread_ctx)
 	char *topic = NULL;
 	size_t topic_of = (size_t)-1;
 
-	for (size_t i = 0; v && i < j->req.npartitions; i++) {
+	if (!v)
+		goto oom;
+	for (size_t i = 0; i < j->req.npartitions; i++) {
 		const struct kproduce_partition *pp = &j->req.partitions[i];
 		const struct kproduce_topic *tp = &j->req.topics[pp->topic];
 		struct gwcheck_input in;
@@ -348,7 +352,7 @@ static void proxy_job_run(void *arg, void *thread_ctx)
 			free(topic);
 			topic = malloc((size_t)tp->name.len + 1);
 			if (!topic)
-				break;
+				goto oom;
 			memcpy(topic, tp->name.p, (size_t)tp->name.len);
 			topic[tp->name.len] = '\0';
 			topic_of = pp->topic;
@@ -365,7 +369,7 @@ static void proxy_job_run(void *arg, void *thread_ctx)
 			continue;
 		rj = malloc(sizeof *rj);
 		if (!rj)
-			break;
+			goto oom;
 		rj->v = *v;
 		for (size_t k = 0; k < rj->v.nerrors; k++) {
 			rj->errs[k].batch_index = rj->v.errors[k].index;
@@ -378,6 +382,21 @@ static void proxy_job_run(void *arg, void *thread_ctx)
 		/* RETRIABLE names no record: RecordErrors stays empty. */
 		res->errors = rj->v.outcome == GWCHECK_REJECT ? rj->errs : NULL;
 		res->nerrors = rj->v.outcome == GWCHECK_REJECT ? rj->v.nerrors : 0;
+		j->nrejected++;
+	}
+	free(topic);
+	free(v);
+	return;
+oom:
+	for (size_t i = 0; i < j->req.npartitions; i++) {
+		struct kproduce_result *res = &j->results[i];
+		if (res->rejected)
+			continue;
+		res->rejected = 1;
+		res->error_code = (int16_t)error_kafka_code(SG_EUNAVAILABLE);
+		res->message = "the gateway is out of memory; retry";
+		res->errors = NULL;
+		res->nerrors = 0;
 		j->nrejected++;
 	}
 	free(topic);
@@ -440,10 +459,10 @@ static void proxy_held_pop(struct proxy_session *s)
 static void proxy_close_acks0(struct proxy_session *s, const struct proxy_job *j)
 {
 	size_t i;
-	for (i = 0; i < j->req.npartitions && !j->rejects[i]; i++)
+	for (i = 0; i < j->req.npartitions && !j->results[i].rejected; i++)
 		;
 	proxy_log(s->proxy, "closing %s: acks=0 Produce with %zu rejected partition(s): %s", s->name,
-	          j->nrejected, i < j->req.npartitions ? j->rejects[i]->v.message : "");
+	          j->nrejected, i < j->req.npartitions && j->results[i].message ? j->results[i].message : "");
 	loop_conn_close(s->client);
 	s->client = NULL;
 	loop_conn_close_after_flush(s->upstream);

@@ -3,7 +3,8 @@
 # Apache Kafka broker (2 partitions a topic), `schemagate registry`, and
 # `schemagate gateway --registry --rules --admin-listen` in front of the
 # broker; tests/kafka/kvalidate.py drives kafka-python (the seed's code),
-# confluent-kafka (AvroSerializer, JSONSerializer, idempotence) and raw
+# confluent-kafka (AvroSerializer, JSONSerializer, idempotence), the Java
+# producer with a hand-framed Avro record (KValidate.java) and raw
 # Produce frames (v3..v12: mixed, all-rejected, acks=0), checks shadow mode,
 # dead letters, GET /metrics and /rejections, then stops the registry: a
 # retriable error, and nothing lost once it is back. Prints TAP.
