@@ -100,10 +100,11 @@ _sg_forget() {
 	_sg_pids=$_new
 }
 
-# sg_wait_log FILE PID: waits up to 15 s for the "listening" line; prints the port.
+# sg_wait_log FILE PID: waits up to 60 s for the "listening" line; prints the port.
+# (Generous: a loaded CI machine running the sanitizer build starts slowly.)
 sg_wait_log() {
 	_i=0
-	while [ $_i -lt 300 ]; do
+	while [ $_i -lt 1200 ]; do
 		_port=$(sed -n 's/^schemagate: registry listening on http:\/\/.*:\([0-9][0-9]*\) (db .*)$/\1/p' "$1" 2>/dev/null | head -n 1)
 		if [ -n "$_port" ]; then printf '%s\n' "$_port"; return 0; fi
 		kill -0 "$2" 2>/dev/null || return 1
@@ -113,10 +114,10 @@ sg_wait_log() {
 	return 1
 }
 
-# sg_wait_http URL: waits up to 10 s until URL answers with any HTTP status.
+# sg_wait_http URL: waits up to 60 s until URL answers with any HTTP status.
 sg_wait_http() {
 	_i=0
-	while [ $_i -lt 200 ]; do
+	while [ $_i -lt 1200 ]; do
 		_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null)
 		[ -n "$_code" ] && [ "$_code" != "000" ] && return 0
 		sleep 0.05
