@@ -421,9 +421,9 @@ tests_unit_test_avvalid_LDADD = $(TEST_COMPAT_LIBS) $(AVRO_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/unit/test_avvalid
 
 # The schema browser in a real browser (Debian's Chromium via playwright-core).
-UI_TESTS = tests/ui/browser.sh
+UI_TESTS = tests/ui/browser.sh tests/ui/rejections.sh
 TESTS += $(UI_TESTS)
-EXTRA_DIST += $(UI_TESTS) tests/ui/browser.mjs tests/ui/package.json tests/ui/setup-node.sh
+EXTRA_DIST += $(UI_TESTS) tests/ui/browser.mjs tests/ui/rejections.mjs tests/ui/package.json tests/ui/setup-node.sh
 
 check_PROGRAMS += tests/unit/test_avjson
 tests_unit_test_avjson_SOURCES = tests/unit/test_avjson.c
