@@ -29,7 +29,7 @@ struct workers_job {
 struct workers {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct workers_job *todo, *todo_tail; /* waiting to run */
+	struct workers_job *queue, *queue_tail; /* waiting to run */
 	struct workers_job *finished;         /* run, waiting for the loop (LIFO) */
 	size_t pending;                       /* submitted, not handed back */
 	int stopping;
@@ -64,14 +64,14 @@ static void *workers_main(void *arg)
 	for (;;) {
 		struct workers_job *j;
 		int was_empty;
-		while (!w->todo && !w->stopping)
+		while (!w->queue && !w->stopping)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->stopping)
 			break;
-		j = w->todo;
-		w->todo = j->next;
-		if (!w->todo)
-			w->todo_tail = NULL;
+		j = w->queue;
+		w->queue = j->next;
+		if (!w->queue)
+			w->queue_tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		j->run(j->job, ctx);
 		pthread_mutex_lock(&w->mu);
@@ -197,11 +197,11 @@ int workers_submit(struct workers *w, workers_run_fn run, workers_done_fn done, 
 	j->done = done;
 	j->job = job;
 	pthread_mutex_lock(&w->mu);
-	if (w->todo_tail)
-		w->todo_tail->next = j;
+	if (w->queue_tail)
+		w->queue_tail->next = j;
 	else
-		w->todo = j;
-	w->todo_tail = j;
+		w->queue = j;
+	w->queue_tail = j;
 	w->pending++;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -227,8 +227,8 @@ void workers_free(struct workers *w)
 		pthread_join(w->threads[i], NULL);
 	free(w->threads);
 	workers_deliver(w, 1);
-	while ((j = w->todo)) {
-		w->todo = j->next;
+	while ((j = w->queue)) {
+		w->queue = j->next;
 		j->done(j->job, 1);
 		free(j);
 	}

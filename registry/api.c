@@ -349,6 +349,23 @@ static int api_mode_readonly(const char *mode)
 	return strcmp(mode, "READONLY") == 0 || strcmp(mode, "READONLY_OVERRIDE") == 0;
 }
 
+/* Sets "references" (when not empty), "metadata" and "ruleSet" (when stored)
+ * on `o` from a stored schema, as Confluent's entities carry them. */
+static void api_put_stored_extras(json_t *o, const struct store_schema *s)
+{
+	if (s->refs) {
+		json_t *r = json_loads(s->refs, 0, NULL);
+		if (json_array_size(r))
+			json_object_set_new(o, "references", r);
+		else
+			json_decref(r);
+	}
+	if (s->metadata)
+		json_object_set_new(o, "metadata", json_loads(s->metadata, 0, NULL));
+	if (s->ruleset)
+		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
+}
+
 /* A schema as Confluent's Schema entity writes it: subject and version when
  * given, id, schemaType unless AVRO, references and metadata and ruleSet
  * when present, schema. Returns a new object or NULL. */
@@ -364,17 +381,7 @@ static json_t *api_schema_entity(const char *subject, int version, const struct 
 	json_object_set_new(o, "id", json_integer(s->id));
 	if (s->type && strcmp(s->type, "AVRO") != 0)
 		json_object_set_new(o, "schemaType", json_string(s->type));
-	if (s->refs) {
-		json_t *r = json_loads(s->refs, 0, NULL);
-		if (json_array_size(r))
-			json_object_set_new(o, "references", r);
-		else
-			json_decref(r);
-	}
-	if (s->metadata)
-		json_object_set_new(o, "metadata", json_loads(s->metadata, 0, NULL));
-	if (s->ruleset)
-		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
+	api_put_stored_extras(o, s);
 	json_object_set_new(o, "schema", json_string(s->text));
 	return o;
 }
@@ -886,17 +893,7 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 	if (strcmp(s->type, "AVRO") != 0)
 		json_object_set_new(o, "schemaType", json_string(s->type));
 	json_object_set_new(o, "schema", json_string(s->text));
-	if (s->refs) {
-		json_t *r = json_loads(s->refs, 0, NULL);
-		if (json_array_size(r))
-			json_object_set_new(o, "references", r);
-		else
-			json_decref(r);
-	}
-	if (s->metadata)
-		json_object_set_new(o, "metadata", json_loads(s->metadata, 0, NULL));
-	if (s->ruleset)
-		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
+	api_put_stored_extras(o, s);
 	ss->out = o;
 	return 0;
 }
