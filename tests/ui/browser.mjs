@@ -94,7 +94,10 @@ try {
   ok(page.url().includes('filter=orders'), 'the filter is in the URL, so it can be shared', page.url());
   await page.waitForFunction(() => /v3/.test(document.querySelector('#subject-list tbody tr .c-version').textContent));
   ok(true, 'the row shows the latest version');
-  ok(await page.locator('#subject-list tbody tr .c-level').textContent() === 'BACKWARD', 'the row shows the compatibility level');
+  // The level is a separate request from the version: wait for it to fill in.
+  await page.waitForFunction(() => document.querySelector('#subject-list tbody tr .c-level').textContent !== '');
+  const level = await page.locator('#subject-list tbody tr .c-level').textContent();
+  ok(level === 'BACKWARD', 'the row shows the compatibility level', level);
 
   // Keyboard: '/' focuses the filter; arrow down reaches the first subject.
   await page.click('main h1');
