@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -24,8 +25,11 @@
 #define LOOP_DEFAULT_MAX_FRAME ((size_t)100 << 20)
 #define LOOP_DEFAULT_OUT_HIGH ((size_t)4 << 20)
 #define LOOP_DEFAULT_OUT_LOW ((size_t)1 << 20)
-/* Most bytes moved by one read() or write() (libevent's default is 16 KiB,
- * which costs a system call per 16 KiB of a 1 MiB produce batch). */
+/* Most bytes moved by one read() or write(). libevent 2.1's bufferevents
+ * read at most 4 KiB per call whatever their limits say (evbuffer_read's
+ * fixed EVBUFFER_MAX_READ), which costs a system call and a loop iteration
+ * per 4 KiB of a 1 MiB produce batch, so connections read through their own
+ * event (loop_conn_readable_cb) and leave only writing to the bufferevent. */
 #define LOOP_IO_CHUNK ((size_t)256 << 10)
 /* How long a listener rests after accept() fails (e.g. out of descriptors),
  * so a level-triggered error does not spin the loop. */
@@ -49,7 +53,9 @@ struct loop_listener {
 
 struct loop_conn {
 	struct loop *loop;
-	struct bufferevent *bev;
+	struct bufferevent *bev;     /* writes and connects; its input is unused */
+	struct evbuffer *in;        /* what rd read and no frame callback took yet */
+	struct event *rd;           /* reads the socket; NULL until connected */
 	struct event *kick;         /* delivers buffered frames after a resume, or a deferred error */
 	const struct loop_conn_ops *ops;
 	void *arg;
@@ -262,8 +268,13 @@ void loop_listener_free(struct loop_listener *ls)
 
 static void loop_conn_free(struct loop_conn *c)
 {
+	/* The read event goes first: the bufferevent closes the socket. */
+	if (c->rd)
+		event_free(c->rd);
 	if (c->bev)
 		bufferevent_free(c->bev);
+	if (c->in)
+		evbuffer_free(c->in);
 	if (c->kick)
 		event_free(c->kick);
 	free(c);
@@ -300,7 +311,7 @@ static uint32_t loop_be32(const uint8_t *p)
 /* Delivers every whole frame buffered, until paused or closed. */
 static void loop_conn_deliver(struct loop_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in = c->in;
 	char why[128];
 
 	c->busy++;
@@ -346,9 +357,98 @@ static void loop_conn_deliver(struct loop_conn *c)
 		loop_conn_free(c);
 }
 
-static void loop_conn_read_cb(struct bufferevent *bev, void *arg)
+/* Watches the socket for input when the connection wants it: established,
+ * not paused, not closing. */
+static void loop_conn_arm(struct loop_conn *c)
 {
-	loop_conn_deliver(arg);
+	if (!c->rd)
+		return;
+	if (c->paused || c->flushing || c->dead)
+		event_del(c->rd);
+	else
+		event_add(c->rd, NULL);
+}
+
+/* The socket is readable: reads up to LOOP_IO_CHUNK bytes in one readv() into
+ * the input buffer, never holding more than one frame at the limit plus its
+ * prefix, then delivers whole frames. */
+static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	struct evbuffer *in;
+	struct evbuffer_iovec vec[2];
+	struct iovec iov[2];
+	size_t have, cap = c->lim.max_frame + 4, room;
+	ssize_t n;
+	int nvec;
+	char why[sizeof c->deferred_why];
+
+	if (c->dead || c->paused || c->flushing)
+		return;
+	in = c->in;
+	have = evbuffer_get_length(in);
+	room = have < cap ? cap - have : 0;
+	if (room > LOOP_IO_CHUNK)
+		room = LOOP_IO_CHUNK;
+	if (room == 0) {
+		/* Not reached while frames are delivered as they complete; a guard. */
+		loop_conn_deliver(c);
+		return;
+	}
+	nvec = evbuffer_reserve_space(in, (ev_ssize_t)room, vec, 2);
+	if (nvec < 0) {
+		loop_conn_end(c, "out of memory", have);
+		return;
+	}
+	/* Reserved space may exceed `room`; read no more than `room`. */
+	for (size_t i = 0, left = 0; i < (size_t)nvec; i++) {
+		size_t want = room - left;
+		iov[i].iov_base = vec[i].iov_base;
+		iov[i].iov_len = vec[i].iov_len < want ? vec[i].iov_len : want;
+		left += iov[i].iov_len;
+		if (left == room) {
+			nvec = (int)i + 1;
+			break;
+		}
+	}
+	n = readv(fd, iov, nvec);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		snprintf(why, sizeof why, "socket error: %s", strerror(errno));
+		loop_conn_end(c, why, have);
+		return;
+	}
+	if (n == 0) {
+		loop_conn_end(c, "peer closed", have);
+		return;
+	}
+	/* Commit the vectors that received bytes, each with its count. */
+	for (int i = 0; i < nvec; i++) {
+		size_t take = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+		vec[i].iov_len = take;
+		n -= (ssize_t)take;
+		if (n == 0) {
+			nvec = i + 1;
+			break;
+		}
+	}
+	if (evbuffer_commit_space(in, vec, nvec) != 0) {
+		loop_conn_end(c, "cannot commit read bytes", have);
+		return;
+	}
+	loop_conn_deliver(c);
+}
+
+/* Creates the read event once the socket exists. 0, or -1 out of memory. */
+static int loop_conn_watch(struct loop_conn *c)
+{
+	c->rd = event_new(c->loop->base, bufferevent_getfd(c->bev), EV_READ | EV_PERSIST,
+	                  loop_conn_readable_cb, c);
+	if (!c->rd)
+		return -1;
+	loop_conn_arm(c);
+	return 0;
 }
 
 static void loop_conn_write_cb(struct bufferevent *bev, void *arg)
@@ -387,6 +487,10 @@ static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		int one = 1;
 		c->connecting = 0;
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (loop_conn_watch(c) != 0) {
+			loop_conn_end(c, "out of memory", 0);
+			return;
+		}
 		if (c->flushing) {
 			if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 				loop_conn_release(c);
@@ -421,7 +525,7 @@ static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		event_active(c->kick, EV_READ, 0);
 		return;
 	}
-	midframe = evbuffer_get_length(bufferevent_get_input(bev));
+	midframe = evbuffer_get_length(c->in);
 	loop_conn_end(c, why, midframe);
 }
 
@@ -466,19 +570,23 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
 		c->lim.out_low = c->lim.out_high;
 	c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->kick = event_new(l->base, -1, 0, loop_conn_kick_cb, c);
-	if (!c->bev || !c->kick) {
+	c->in = evbuffer_new();
+	if (!c->bev || !c->kick || !c->in) {
 		if (!c->bev && fd >= 0)
 			evutil_closesocket(fd);
 		loop_conn_free(c);
 		error_set(err, SG_ENOMEM, "cannot create a buffered connection");
 		return NULL;
 	}
-	bufferevent_setcb(c->bev, loop_conn_read_cb, loop_conn_write_cb, loop_conn_event_cb, c);
-	bufferevent_set_max_single_read(c->bev, LOOP_IO_CHUNK);
+	bufferevent_setcb(c->bev, NULL, loop_conn_write_cb, loop_conn_event_cb, c);
 	bufferevent_set_max_single_write(c->bev, LOOP_IO_CHUNK);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, c->lim.max_frame + 4);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->lim.out_low, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_WRITE);
+	if (fd >= 0 && loop_conn_watch(c) != 0) {
+		loop_conn_free(c);
+		error_set(err, SG_ENOMEM, "cannot create a buffered connection");
+		return NULL;
+	}
 	return c;
 }
 
@@ -553,7 +661,7 @@ int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to)
 
 	if (!from->in_frame || from->forwarded || to->dead)
 		return -1;
-	in = bufferevent_get_input(from->bev);
+	in = from->in;
 	out = bufferevent_get_output(to->bev);
 	if (evbuffer_remove_buffer(in, out, from->frame_total) != (int)from->frame_total)
 		return -1;
@@ -577,7 +685,7 @@ void loop_conn_pause(struct loop_conn *c)
 	if (c->dead || c->paused)
 		return;
 	c->paused = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	loop_conn_arm(c);
 }
 
 void loop_conn_resume(struct loop_conn *c)
@@ -587,8 +695,8 @@ void loop_conn_resume(struct loop_conn *c)
 	c->paused = 0;
 	if (c->flushing)
 		return;
-	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) >= 4)
+	loop_conn_arm(c);
+	if (evbuffer_get_length(c->in) >= 4)
 		event_active(c->kick, EV_READ, 0);
 }
 
@@ -610,7 +718,7 @@ void loop_conn_close_after_flush(struct loop_conn *c)
 		return;
 	c->quiet = 1;
 	c->flushing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	loop_conn_arm(c);
 	if (!c->connecting && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		loop_conn_release(c);
 		return;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/gateway/run.sh: what the gateway costs a producer, against a real
 # Apache Kafka broker in the same run (not a test). For each of ROUNDS rounds
-# it runs bench/gateway/kbench straight at the broker, then through the
-# gateway:
+# it runs bench/gateway/kbench straight at the broker and through the
+# gateway, alternating which goes first:
 #   - throughput: RECORDS records of 1 KiB, acks=all, linger.ms=5;
 #   - latency: LAT_RECORDS records of 1 KiB at LAT_RATE/s, acks=all,
 #     linger.ms=0, time from produce() to the delivery report;
@@ -11,13 +11,13 @@
 # Usage, from a plain (not sanitizer) build folder:
 #   make tests/kafka/gwrun bench/gateway/kbench
 #   SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway/run.sh
-# Environment: ROUNDS (3), RECORDS (300000), LAT_RECORDS (20000), LAT_RATE (2000).
+# Environment: ROUNDS (5), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000).
 set -u
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
 KBENCH=$KT_BUILD/bench/gateway/kbench
-ROUNDS=${ROUNDS:-3}
-RECORDS=${RECORDS:-300000}
+ROUNDS=${ROUNDS:-5}
+RECORDS=${RECORDS:-1000000}
 LAT_RECORDS=${LAT_RECORDS:-20000}
 LAT_RATE=${LAT_RATE:-2000}
 
@@ -35,10 +35,19 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 "$KBENCH" "$KT_BROKERS" bench-warm throughput 50000 >/dev/null
 "$KBENCH" "$KT_GW" bench-warm throughput 50000 >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
-	d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+	# Odd rounds go direct first, even rounds through the gateway first, so
+	# neither side always meets the broker just after the other's load.
+	if [ $((r % 2)) = 1 ]; then
+		d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+	fi
 	c0=$(gw_cpu); t0=$(date +%s.%N)
 	g=$("$KBENCH" "$KT_GW" bench-tp throughput "$RECORDS") || exit 1
 	c1=$(gw_cpu); t1=$(date +%s.%N)
+	if [ $((r % 2)) = 0 ]; then
+		d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+	fi
+	echo "$(echo "$d" | field records_per_s) $(echo "$g" | field records_per_s)" |
+		awk '{printf "%.4f\n", $2 / $1}' >>"$KT_WORK/tp.ratio"
 	echo "round $r throughput: direct $(echo "$d" | field records_per_s)/s, gateway $(echo "$g" | field records_per_s)/s, gateway CPU $(echo "$c0 $c1 $t0 $t1" | awk '{printf "%.0f", 100 * ($2 - $1) / ($4 - $3)}')% of a core"
 	echo "$d" | field records_per_s >>"$KT_WORK/tp.direct"
 	echo "$g" | field records_per_s >>"$KT_WORK/tp.gw"
@@ -59,8 +68,8 @@ done
 tpd=$(median <"$KT_WORK/tp.direct"); tpg=$(median <"$KT_WORK/tp.gw")
 echo
 echo "== medians of $ROUNDS rounds (1 KiB records, acks=all, librdkafka $(pkg-config --modversion rdkafka))"
-printf 'throughput   direct %8.0f rec/s  gateway %8.0f rec/s  (%.1f%% of direct)\n' "$tpd" "$tpg" \
-	"$(echo "$tpd $tpg" | awk '{print 100 * $2 / $1}')"
+printf 'throughput   direct %8.0f rec/s  gateway %8.0f rec/s  (%.1f%% of direct; per-round ratio median %.1f%%)\n' \
+	"$tpd" "$tpg" "$(echo "$tpd $tpg" | awk '{print 100 * $2 / $1}')" "$(median <"$KT_WORK/tp.ratio" | awk '{print 100 * $1}')"
 for k in p50_us p99_us; do
 	a=$(median <"$KT_WORK/$k.direct"); b=$(median <"$KT_WORK/$k.gw")
 	printf 'latency %-4s direct %8.0f us     gateway %8.0f us     (+%.0f us)\n' "${k%_us}" "$a" "$b" \
