@@ -62,6 +62,11 @@ static const struct opt_spec serve_flags[] = {
     {"--rules", "SCHEMAGATE_RULES", "FILE", NULL,
      "validation rules (JSON), reloaded on SIGHUP; default: validate topics whose "
      "<topic>-value subject exists, pass the others"},
+    {"--validate-threads", "SCHEMAGATE_VALIDATE_THREADS", "N", "4",
+     "threads that validate produced records"},
+    {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
+     "most bytes of Produce requests held for validation, all clients together; "
+     "clients that send more wait"},
 };
 
 /* check and register share their flags: what to compare or store, and how to print. */
@@ -114,6 +119,11 @@ static const struct opt_spec gateway_flags[] = {
      "<topic>-value subject exists, pass the others"},
     {"--admin-listen", "SCHEMAGATE_ADMIN_LISTEN", "HOST:PORT", NULL,
      "serve GET /metrics, /rejections?topic=T&limit=N and /health here"},
+    {"--validate-threads", "SCHEMAGATE_VALIDATE_THREADS", "N", "4",
+     "threads that validate produced records"},
+    {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
+     "most bytes of Produce requests held for validation, all clients together; "
+     "clients that send more wait"},
 };
 
 static int run_registry(const struct command *cmd, const struct opts *o);
@@ -344,9 +354,12 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	int serve = mock_default;
 	struct sg_error err;
 	error_clear(&err);
-	unsigned base = 0, mock = 0;
+	unsigned base = 0, mock = 0, threads = 0;
+	size_t held = 0;
 	if (opts_uint(o, "--broker-port-base", 65535, &base, &err) < 0 ||
-	    (opts_get(o, "--mock") && opts_uint(o, "--mock", 16, &mock, &err) < 0)) {
+	    (opts_get(o, "--mock") && opts_uint(o, "--mock", 16, &mock, &err) < 0) ||
+	    opts_uint(o, "--validate-threads", 256, &threads, &err) < 0 ||
+	    opts_size(o, "--held-memory", (size_t)64 << 30, &held, &err) < 0) {
 		usage_error(cmd, err.msg);
 		return -1;
 	}
@@ -365,6 +378,10 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 		usage_error(cmd, err.msg);
 		return -1;
 	}
+	if (threads == 0) {
+		usage_error(cmd, "--validate-threads: give at least 1");
+		return -1;
+	}
 	if (!serve && (rules && *rules) && !(registry && *registry)) {
 		usage_error(cmd, "--rules needs --registry");
 		return -1;
@@ -380,6 +397,8 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	    .mock_brokers = mock ? (int)mock : mock_default,
 	    .advertised_host = opts_get(o, "--advertised-host"),
 	    .broker_port_base = (int)base,
+	    .validate_threads = threads,
+	    .held_memory = held,
 	};
 	if (runtime_add_gateway(rt, &cfg, &err) < 0) {
 		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);

@@ -404,6 +404,8 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
 	    .advertised_host = cfg->advertised_host,
 	    .broker_port_base = cfg->broker_port_base,
 	    .validator = gs->check ? &gs->validator : NULL,
+	    .validate_threads = cfg->validate_threads,
+	    .max_held_bytes = cfg->held_memory,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)

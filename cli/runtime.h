@@ -37,6 +37,8 @@ struct gateway_config {
 	const char *rules_path;      /* NULL: the built-in default rules */
 	const char *admin_host;      /* NULL: no admin port; else GET /metrics, /rejections, /health */
 	int admin_port;
+	unsigned validate_threads;   /* 0: the gateway's default */
+	size_t held_memory;          /* 0: the gateway's default */
 };
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */

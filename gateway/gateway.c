@@ -192,6 +192,7 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	po.bootstrap = addrs;
 	po.nbootstrap = n;
 	po.max_frame = opt->max_frame;
+	po.max_held_bytes = opt->max_held_bytes;
 	po.log = opt->log;
 	po.log_arg = opt->log_arg;
 

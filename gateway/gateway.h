@@ -49,6 +49,10 @@ struct gateway_options {
 	const struct proxy_validator *validator;
 	/* Threads that run validations; 0: 4. Each has its own scratch. */
 	unsigned validate_threads;
+	/* Bytes of Produce requests held for validation, all clients together,
+	 * before clients that send more wait (proxy_options.max_held_bytes);
+	 * 0: 256 MiB. */
+	size_t max_held_bytes;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not

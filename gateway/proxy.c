@@ -24,6 +24,9 @@
 #define PROXY_MAX_NODES 1024
 #define PROXY_HOST_MAX 256
 #define PROXY_DEFAULT_MAX_HELD 8
+#define PROXY_DEFAULT_MAX_HELD_BYTES ((size_t)256 << 20)
+/* Seconds between two log lines about the held-bytes limit. */
+#define PROXY_MEMORY_LOG_S 10
 
 struct proxy_session;
 
@@ -43,6 +46,7 @@ struct proxy_job {
 	const struct proxy_validator *validator;
 	uint8_t *frame;
 	size_t len;
+	size_t counted;                /* bytes counted in the proxy's held_bytes */
 	int16_t api_key;
 	int expects_response;
 	size_t slot;                   /* its pending entry, when expects_response */
@@ -80,7 +84,8 @@ struct proxy_pending {
 enum {
 	PAUSE_UPSTREAM_FULL = 1,    /* upstream output above its high mark */
 	PAUSE_INFLIGHT_FULL = 2,    /* max_inflight requests waiting */
-	PAUSE_HELD_FULL = 4         /* max_held requests held behind a validation */
+	PAUSE_HELD_FULL = 4,        /* max_held requests held behind a validation */
+	PAUSE_MEMORY = 8            /* the held requests of all clients reach max_held_bytes */
 };
 
 struct proxy_session {
@@ -110,6 +115,11 @@ struct proxy {
 	struct proxy_node *nodes[PROXY_MAX_NODES];
 	size_t nnodes;
 	struct proxy_session *sessions;
+	size_t held_bytes;          /* frames held by every session's jobs */
+	int memory_full;            /* held_bytes reached max_held_bytes; some clients wait */
+	int memory_logged;          /* this episode was logged (at most one a PROXY_MEMORY_LOG_S) */
+	time_t memory_log_at;       /* when the last episode was logged */
+	unsigned long memory_episodes; /* episodes since that one */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -133,10 +143,38 @@ static void proxy_log(struct proxy *p, const char *fmt, ...)
 
 /* Validation jobs. */
 
+static void proxy_client_update_pause(struct proxy_session *s);
+
+/* Stops counting the job's frame in the proxy's held bytes. Once the total is
+ * back under three quarters of the limit, every client paused for memory is
+ * read again. Must run while the proxy exists: a job handed to the workers
+ * is released before its session (and maybe the proxy) goes. */
+static void proxy_job_release(struct proxy_job *j)
+{
+	struct proxy *p = j->proxy;
+	if (!j->counted)
+		return;
+	p->held_bytes -= j->counted;
+	j->counted = 0;
+	if (p->memory_full && p->held_bytes <= p->opt.max_held_bytes / 4 * 3) {
+		p->memory_full = 0;
+		if (p->memory_logged)
+			proxy_log(p, "held requests are back to %zu bytes: every client is read again",
+			          p->held_bytes);
+		for (struct proxy_session *s = p->sessions; s; s = s->next)
+			if (s->client_pause & PAUSE_MEMORY) {
+				s->client_pause &= ~PAUSE_MEMORY;
+				if (s->client)
+					proxy_client_update_pause(s);
+			}
+	}
+}
+
 static void proxy_job_free(struct proxy_job *j)
 {
 	if (!j)
 		return;
+	proxy_job_release(j);
 	if (j->rejects)
 		for (size_t i = 0; i < j->req.npartitions; i++)
 			free(j->rejects[i]);
@@ -166,9 +204,10 @@ static void proxy_session_free(struct proxy_session *s)
 	}
 	for (j = s->held; j; j = next) {
 		next = j->next;
-		if (j->running)
+		if (j->running) {
+			proxy_job_release(j);
 			j->session = NULL; /* freed when the workers hand it back */
-		else
+		} else
 			proxy_job_free(j);
 	}
 	free(s->pending);
@@ -553,6 +592,8 @@ static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len
 	j->len = len;
 	j->session = s;
 	j->proxy = p;
+	j->counted = len;
+	p->held_bytes += len;
 	j->validator = p->opt.validator;
 	j->api_key = req->api_key;
 	j->expects_response = req->expects_response;
@@ -587,6 +628,27 @@ static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len
 	if (s->nheld >= p->opt.max_held && !(s->client_pause & PAUSE_HELD_FULL)) {
 		s->client_pause |= PAUSE_HELD_FULL;
 		proxy_client_update_pause(s);
+	}
+	/* Over the limit for all clients: this one waits until validation
+	 * catches up (each client that holds a request meanwhile waits too). */
+	if (p->held_bytes >= p->opt.max_held_bytes) {
+		if (!p->memory_full) {
+			time_t now = time(NULL);
+			p->memory_full = 1;
+			p->memory_episodes++;
+			p->memory_logged = now - p->memory_log_at >= PROXY_MEMORY_LOG_S;
+			if (p->memory_logged) {
+				proxy_log(p, "held requests reach %zu bytes (limit %zu): clients that send more "
+				             "wait until validation catches up (%lu time(s) since the last such line)",
+				          p->held_bytes, p->opt.max_held_bytes, p->memory_episodes);
+				p->memory_log_at = now;
+				p->memory_episodes = 0;
+			}
+		}
+		if (!(s->client_pause & PAUSE_MEMORY)) {
+			s->client_pause |= PAUSE_MEMORY;
+			proxy_client_update_pause(s);
+		}
 	}
 	if (j->validate) {
 		/* A full queue: wait (not read) until a job ends and makes room. */
@@ -880,6 +942,8 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
 		p->opt.max_frame = (size_t)100 << 20;
 	if (!p->opt.max_held)
 		p->opt.max_held = PROXY_DEFAULT_MAX_HELD;
+	if (!p->opt.max_held_bytes)
+		p->opt.max_held_bytes = PROXY_DEFAULT_MAX_HELD_BYTES;
 	if (!p->opt.workers)
 		p->opt.validator = NULL;
 	p->limits.max_frame = p->opt.max_frame;

@@ -24,7 +24,9 @@
  * is parsed (gateway/kproduce.h) and its partitions are checked on a worker
  * thread (gateway/workers.h, gateway/gwcheck.h). Requests that arrive
  * meanwhile are held, in order, behind it (at most max_held, then the client
- * stops being read), so the broker sees them in the client's order. Then:
+ * stops being read), so the broker sees them in the client's order; and when
+ * the held requests of all clients reach max_held_bytes, clients that hold
+ * more stop being read until validation catches up. Then:
  *   - every partition accepted (or shadow-rejected): the original bytes go
  *     to the broker;
  *   - some rejected: a rewritten request without them goes to the broker,
@@ -91,6 +93,11 @@ struct proxy_options {
 	/* Requests held behind a Produce being validated, per client, before
 	 * the client stops being read; 0: 8. */
 	size_t max_held;
+	/* Bytes of requests held for validation, all clients together: a
+	 * client that holds one more request while the total is at or above
+	 * this stops being read until the total falls to three quarters of it;
+	 * 0: 256 MiB. Memory stays within this plus one request per client. */
+	size_t max_held_bytes;
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */

@@ -105,7 +105,7 @@ EXTRA_DIST += $(KAFKA_TESTS) tests/kafka/lib.sh tests/kafka/kwire.py tests/kafka
 	tests/kafka/KClient.java tests/kafka/pom.xml
 # Record validation end to end (issue #5): schemagate registry, then gateway
 # --registry --rules --admin-listen in front of a real broker.
-KAFKA_TESTS += tests/kafka/validate.sh tests/kafka/validate-serve.sh
+KAFKA_TESTS += tests/kafka/validate.sh tests/kafka/validate-serve.sh tests/kafka/held-memory.sh
 EXTRA_DIST += tests/kafka/kvalidate.py tests/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += tests/unit/test_kproduce
