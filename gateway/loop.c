@@ -72,6 +72,10 @@ struct loop_conn {
 	int in_frame;               /* a frame callback is running */
 	int forwarded;              /* the current frame was moved by loop_conn_forward_frame */
 	size_t frame_total;         /* prefix + payload of the frame being delivered */
+	int in_head;                /* a frame_head callback is running */
+	int head_seen;              /* frame_head was offered the frame at the front */
+	struct loop_conn *stream_to;/* where the frame being streamed goes */
+	size_t stream_left;         /* bytes of it (prefix included) not yet moved */
 	char deferred_why[512];     /* an error seen while starting */
 };
 
@@ -308,6 +312,18 @@ static uint32_t loop_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static void loop_conn_note_output(struct loop_conn *c);
+
+/* Bytes of an incomplete frame received so far: what is buffered, plus what
+ * of a frame being streamed has already been passed on. */
+static size_t loop_conn_midframe(const struct loop_conn *c)
+{
+	size_t n = evbuffer_get_length(c->in);
+	if (c->stream_left)
+		n += c->frame_total - c->stream_left;
+	return n;
+}
+
 /* Delivers every whole frame buffered, until paused or closed. */
 static void loop_conn_deliver(struct loop_conn *c)
 {
@@ -315,13 +331,33 @@ static void loop_conn_deliver(struct loop_conn *c)
 	char why[128];
 
 	c->busy++;
-	while (!c->dead && !c->paused && !c->flushing) {
+	while (!c->dead && !c->flushing) {
 		size_t avail = evbuffer_get_length(in);
 		uint8_t hdr[4];
 		uint32_t n;
 		unsigned char *p;
 
-		if (avail < 4)
+		/* A frame being streamed takes every byte of it that arrived,
+		 * paused or not (reading stops while paused). */
+		if (c->stream_left) {
+			size_t mv = avail < c->stream_left ? avail : c->stream_left;
+			struct loop_conn *to = c->stream_to;
+			if (mv == 0)
+				break;
+			if (to->dead || evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), mv) !=
+			                    (int)mv) {
+				c->busy--;
+				loop_conn_end(c, "cannot pass on a frame", 0);
+				return;
+			}
+			loop_conn_note_output(to);
+			c->stream_left -= mv;
+			if (c->stream_left)
+				break;
+			c->stream_to = NULL;
+			continue;
+		}
+		if (c->paused || avail < 4)
 			break;
 		evbuffer_copyout(in, hdr, 4);
 		n = loop_be32(hdr);
@@ -335,8 +371,29 @@ static void loop_conn_deliver(struct loop_conn *c)
 			loop_conn_end(c, why, 0);
 			return;
 		}
-		if (avail < 4 + (size_t)n)
-			break;
+		if (avail < 4 + (size_t)n) {
+			size_t head = n < LOOP_HEAD_MAX ? n : LOOP_HEAD_MAX;
+			if (!c->ops->frame_head || c->quiet || c->head_seen || n <= LOOP_STREAM_MIN ||
+			    avail < 4 + head)
+				break;
+			c->head_seen = 1;
+			p = evbuffer_pullup(in, (ev_ssize_t)(4 + head));
+			if (!p) {
+				c->busy--;
+				loop_conn_end(c, "out of memory", 0);
+				return;
+			}
+			c->in_head = 1;
+			c->frame_total = 4 + (size_t)n;
+			c->ops->frame_head(c, c->arg, p + 4, head, n);
+			c->in_head = 0;
+			if (c->stream_to)
+				c->head_seen = 0;
+			else
+				break;
+			continue;
+		}
+		c->head_seen = 0;
 		p = evbuffer_pullup(in, (ev_ssize_t)(4 + (size_t)n));
 		if (!p) {
 			c->busy--;
@@ -416,11 +473,11 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		snprintf(why, sizeof why, "socket error: %s", strerror(errno));
-		loop_conn_end(c, why, have);
+		loop_conn_end(c, why, loop_conn_midframe(c));
 		return;
 	}
 	if (n == 0) {
-		loop_conn_end(c, "peer closed", have);
+		loop_conn_end(c, "peer closed", loop_conn_midframe(c));
 		return;
 	}
 	/* Commit the vectors that received bytes, each with its count. */
@@ -525,7 +582,7 @@ static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		event_active(c->kick, EV_READ, 0);
 		return;
 	}
-	midframe = evbuffer_get_length(c->in);
+	midframe = loop_conn_midframe(c);
 	loop_conn_end(c, why, midframe);
 }
 
@@ -667,6 +724,15 @@ int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to)
 		return -1;
 	from->forwarded = 1;
 	loop_conn_note_output(to);
+	return 0;
+}
+
+int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to)
+{
+	if (!from->in_head || from->stream_to || to->dead)
+		return -1;
+	from->stream_to = to;
+	from->stream_left = from->frame_total;
 	return 0;
 }
 

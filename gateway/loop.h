@@ -69,6 +69,15 @@ struct loop_conn_ops {
 	 * delivered in order, one at a time, and not while the connection is
 	 * paused. */
 	void (*frame)(struct loop_conn *c, void *arg, const uint8_t *p, size_t len);
+	/* A frame of `len` bytes, over LOOP_STREAM_MIN, has begun to arrive:
+	 * `p` holds its first `avail` bytes (min(len, LOOP_HEAD_MAX)), borrowed
+	 * until the callback returns. The callee may call
+	 * loop_conn_stream_frame() to pass the frame on to another connection
+	 * as its bytes arrive (cut-through); `frame` is then not called for it.
+	 * Otherwise the loop waits for the whole frame and calls `frame` as
+	 * usual. Called at most once a frame. */
+	void (*frame_head)(struct loop_conn *c, void *arg, const uint8_t *p, size_t avail,
+	                   size_t len);
 	/* An outbound connection (loop_conn_connect) is established. */
 	void (*connected)(struct loop_conn *c, void *arg);
 	/* The output went above the high mark and has now drained to the low
@@ -81,6 +90,11 @@ struct loop_conn_ops {
 	 * connection when this returns. */
 	void (*closed)(struct loop_conn *c, void *arg, const char *why, size_t midframe);
 };
+
+/* Frames longer than this may be streamed (see frame_head); the head
+ * offered is at most LOOP_HEAD_MAX bytes. */
+#define LOOP_STREAM_MIN ((size_t)64 << 10)
+#define LOOP_HEAD_MAX ((size_t)64 << 10)
 
 /* Limits of one connection. A frame whose length prefix is negative or above
  * `max_frame` ends the connection. Output above `out_high` bytes makes
@@ -114,6 +128,13 @@ int loop_conn_write_frame(struct loop_conn *c, const void *p, size_t len);
  * its length prefix, to the output of `to` without copying it again.
  * Returns 0, or -1 when called outside the callback or on failure. */
 int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to);
+
+/* Inside `from`'s frame_head callback only: moves the frame, with its length
+ * prefix, to the output of `to` as its bytes arrive, without copying them
+ * again. Frames after it are delivered once it has passed. `to` must stay
+ * open while the frame streams; an owner that closes `to` closes `from` too.
+ * Returns 0, or -1 when called outside the callback or `to` is closed. */
+int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to);
 
 /* Bytes queued for output and not yet written to the socket. */
 size_t loop_conn_pending(const struct loop_conn *c);

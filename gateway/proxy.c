@@ -727,6 +727,40 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 	}
 }
 
+/* The head of a large request: one the gateway passes on unchanged (not a
+ * Produce to validate, nothing held ahead of it) is streamed to the broker as
+ * it arrives instead of after its last byte, so a 1 MiB batch is not delayed
+ * by the time it takes to receive it. Anything else (a head that does not
+ * parse, a request the gateway refuses or answers itself, a full queue of
+ * pending responses) waits for the whole frame and proxy_client_frame(). */
+static void proxy_client_head(struct loop_conn *c, void *arg, const uint8_t *head, size_t avail,
+                              size_t len)
+{
+	struct proxy_session *s = arg;
+	struct kproto_request req;
+	struct sg_error err;
+	struct proxy_pending *e;
+
+	error_clear(&err);
+	if (s->held || !s->upstream || kproto_request_parse(head, avail, &req, &err) != 0 ||
+	    !kproto_gateway_accepts(req.api_key, req.api_version) ||
+	    (s->proxy->opt.validator && req.api_key == KPROTO_PRODUCE) ||
+	    (req.expects_response && s->count == s->proxy->opt.max_inflight))
+		return;
+	if (loop_conn_stream_frame(c, s->upstream) != 0)
+		return;
+	if (req.expects_response) {
+		e = proxy_pending_push(s);
+		e->correlation_id = req.correlation_id;
+		e->api_key = req.api_key;
+		e->api_version = req.api_version;
+	}
+	if (loop_conn_congested(s->upstream) && !(s->client_pause & PAUSE_UPSTREAM_FULL)) {
+		s->client_pause |= PAUSE_UPSTREAM_FULL;
+		proxy_client_update_pause(s);
+	}
+}
+
 static void proxy_client_drained(struct loop_conn *c, void *arg)
 {
 	struct proxy_session *s = arg;
@@ -855,6 +889,7 @@ static void proxy_connect_timeout(void *arg)
 
 static const struct loop_conn_ops proxy_client_ops = {
 	.frame = proxy_client_frame,
+	.frame_head = proxy_client_head,
 	.drained = proxy_client_drained,
 	.closed = proxy_client_closed,
 };

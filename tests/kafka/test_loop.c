@@ -4,7 +4,10 @@
  * byte at a time, several frames per write, exactly at the limit), the
  * limit (one byte over, a negative length), a peer leaving mid-frame,
  * pause/resume, write + close_after_flush, timers, and loop_stop() from
- * another thread.
+ * another thread. A second listener with a 1 MiB limit streams large frames
+ * back to their sender from frame_head (cut-through): the echo starts before
+ * the frame's last byte is sent, arrives unchanged, and the frame after it
+ * is delivered as usual.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,9 +26,11 @@
 #include "tests/tap.h"
 
 #define LIMIT 1000
+#define BIG_LIMIT ((size_t)1 << 20)
+#define STREAM_LEN 200000u
 
 static struct loop *lp;
-static int port;
+static int port, port_big;
 
 /* What the server side saw, per connection, in order. */
 static char seen[8192];
@@ -78,6 +83,27 @@ static void srv_closed(struct loop_conn *c, void *arg, const char *why, size_t m
 
 static const struct loop_conn_ops srv_ops = {.frame = srv_frame, .closed = srv_closed};
 
+static void big_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t avail, size_t len)
+{
+	note("{head %zu of %zu}", avail, len);
+	if (loop_conn_stream_frame(c, c) != 0)
+		note("{stream refused}");
+	if (loop_conn_stream_frame(c, c) == 0)
+		note("{streamed twice}");
+}
+
+static const struct loop_conn_ops big_ops = {.frame = srv_frame, .frame_head = big_head,
+                                             .closed = srv_closed};
+
+static void on_accept_big(void *arg, int fd, const char *peer)
+{
+	struct loop_limits lim = {BIG_LIMIT, 0, 0};
+	struct sg_error err;
+	error_clear(&err);
+	if (!loop_conn_accept(lp, fd, peer, &big_ops, NULL, &lim, &err))
+		note("{accept failed: %s}", err.msg);
+}
+
 static void on_accept(void *arg, int fd, const char *peer)
 {
 	struct loop_limits lim = {LIMIT, 0, 0};
@@ -97,14 +123,14 @@ static void on_resume(void *arg)
 
 /* Client side (its own thread). */
 
-static int dial(void)
+static int dial_port(int to)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct timeval tv = {5, 0};
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
+	sa.sin_port = htons((uint16_t)to);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
@@ -129,6 +155,80 @@ static void pause_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+static int dial(void)
+{
+	return dial_port(port);
+}
+
+/* Reads until `want` bytes are in `buf` (from `got`) or the read times out;
+ * returns the total. */
+static size_t read_upto(int fd, uint8_t *buf, size_t got, size_t want)
+{
+	while (got < want) {
+		ssize_t r = read(fd, buf + got, want - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static size_t stream_early;   /* echo bytes back before the rest was sent */
+static int stream_same;       /* the echo equals the frame sent */
+
+/* 6: a 200000-byte frame sent in two halves to the streaming listener. */
+static void stream_case(void)
+{
+	size_t total = 4 + STREAM_LEN, half = 4 + STREAM_LEN / 2, got;
+	uint8_t *out = malloc(total + 16), *in = malloc(total + 16);
+	int fd = dial_port(port_big);
+	if (!out || !in || fd < 0)
+		goto done;
+	framed(out, STREAM_LEN, NULL);
+	for (size_t i = 4; i < total; i++)
+		out[i] = (uint8_t)(i * 7);
+	if (write_all(fd, out, half) != 0)
+		goto done;
+	stream_early = read_upto(fd, in, 0, half);
+	framed(out + total, 5, "after");
+	if (write_all(fd, out + half, total + 9 - half) != 0)
+		goto done;
+	got = read_upto(fd, in, stream_early, total);
+	stream_same = got == total && !memcmp(in, out, total);
+	pause_ms(50);
+	close(fd);
+	pause_ms(50);
+
+	/* 7: leaving in the middle of a streamed frame. */
+	fd = dial_port(port_big);
+	if (fd < 0)
+		goto done;
+	framed(out, 150000, NULL);
+	if (write_all(fd, out, 80004) != 0)
+		goto done;
+	read_upto(fd, in, 0, 80004);
+	close(fd);
+	fd = -1;
+	pause_ms(100);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(out);
+	free(in);
 }
 
 /* Waits until the peer closes: 1 when it did. */
@@ -232,6 +332,8 @@ static void *client(void *arg)
 	}
 	close(fd);
 	pause_ms(50);
+
+	stream_case();
 	loop_stop(lp);
 	return NULL;
 }
@@ -253,6 +355,10 @@ int main(void)
 	port = loop_listener_port(ls);
 	tap_ok(port > 0, "the listener reports its port (%d)", port);
 	resume_timer = loop_timer_new(lp, on_resume, NULL, &err);
+	struct loop_listener *ls_big = loop_listen(lp, "127.0.0.1", 0, on_accept_big, NULL, &err);
+	if (!tap_ok(ls_big != NULL, "a second listener for large frames"))
+		return tap_done();
+	port_big = loop_listener_port(ls_big);
 
 	pthread_create(&th, NULL, client, NULL);
 	tap_is_int(loop_run(lp, &err), 0, "loop_run returns after loop_stop from another thread");
@@ -272,9 +378,20 @@ int main(void)
 	tap_is_int(paused_deliveries, 0, "no frame is delivered while paused");
 	tap_is_int(timer_fired, 1, "the one-shot timer fired once");
 	tap_is_str(echo_got, "[one][two][three]EOF", "close_after_flush writes every queued frame, then closes");
+	tap_ok(strstr(seen, "{head 65536 of 200000}[after]") != NULL,
+	       "a large frame is offered once by its head, and the frame after it arrives as usual");
+	tap_ok(!strstr(seen, "{stream refused}") && !strstr(seen, "{streamed twice}"),
+	       "loop_conn_stream_frame accepts once per frame");
+	tap_ok(stream_early == 4 + STREAM_LEN / 2,
+	       "a streamed frame is passed on before its last byte arrives (%zu bytes back of %u sent)",
+	       stream_early, 4 + STREAM_LEN / 2);
+	tap_ok(stream_same, "and arrives whole and unchanged");
+	tap_ok(strstr(seen, "{head 65536 of 150000}{closed: peer closed; 80004}") != NULL,
+	       "a peer leaving mid-stream is reported with the bytes of the frame received");
 
 	loop_timer_free(resume_timer);
 	loop_listener_free(ls);
+	loop_listener_free(ls_big);
 	loop_free(lp);
 	return tap_done();
 }
