@@ -525,8 +525,14 @@ static void jw_node(struct jw *w, const struct avsc_node *n, const char *space)
 
 int avform_java(const struct avsc_schema *s, struct strbuf *out)
 {
+	return avform_java_with(s, 1, out);
+}
+
+int avform_java_with(const struct avsc_schema *s, int refs_known, struct strbuf *out)
+{
 	struct jw w = {.b = out};
-	preload_refs(s, &w.known);
+	if (refs_known)
+		preload_refs(s, &w.known);
 	jw_node(&w, avsc_root(s), "");
 	free(w.known.keys);
 	if (w.known.failed)

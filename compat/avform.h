@@ -118,6 +118,10 @@ int avsc_has_props(const struct avsc_node *n);
 
 /* The forms. Each appends to `out` and returns 0 or -1 (out of memory). */
 int avform_java(const struct avsc_schema *s, struct strbuf *out);
+/* avform_java() with `refs_known` 0: the named types of references are not
+ * taken as known, so each is written out in full at its first use (Avro
+ * Java's toString() of the schema alone; Confluent's format=resolved). */
+int avform_java_with(const struct avsc_schema *s, int refs_known, struct strbuf *out);
 int avform_canonical(const struct avsc_schema *s, struct strbuf *out);
 /* The text Confluent's AvroSchemaUtils.toNormalizedString() builds. Confluent
  * then parses it again and prints it with toString(): avsc.c does that part. */

@@ -1485,6 +1485,17 @@ const struct avsc_node *avsc_lookup(const struct avsc_schema *s, const char *ful
 
 const char *avsc_canonical_form(const struct avsc_schema *s) { return s ? s->canonical : NULL; }
 const char *avsc_java_string(const struct avsc_schema *s) { return s ? s->java : NULL; }
+
+char *avsc_resolved_string(const struct avsc_schema *s)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	if (avform_java_with(s, 0, &b) != 0) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	return strbuf_release(&b);
+}
 const char *avsc_normalized(const struct avsc_schema *s) { return s ? s->normalized : NULL; }
 uint64_t avsc_fingerprint64(const struct avsc_schema *s) { return s ? s->fingerprint : 0; }
 

@@ -73,6 +73,10 @@ const char *avsc_canonical_form(const struct avsc_schema *s);
  * written in full at its first occurrence and by name after. Types that come
  * from references are written by name. */
 const char *avsc_java_string(const struct avsc_schema *s);
+/* The same with the types from references written in full at their first
+ * occurrence too (Confluent's format=resolved). A new string the caller
+ * frees; NULL when out of memory. */
+char *avsc_resolved_string(const struct avsc_schema *s);
 /* Confluent's normalized form (?normalize=true). */
 const char *avsc_normalized(const struct avsc_schema *s);
 /* The 64-bit Rabin fingerprint (CRC-64-AVRO) of the Parsing Canonical Form. */

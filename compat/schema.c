@@ -195,6 +195,13 @@ const char *schema_canonical(const struct schema *s)
 	return s->type == SCHEMA_AVRO ? avsc_java_string(s->avro) : s->canonical;
 }
 
+char *schema_resolved(const struct schema *s)
+{
+	if (s->type == SCHEMA_AVRO)
+		return avsc_resolved_string(s->avro);
+	return strdup(s->canonical);
+}
+
 const char *schema_normalized(const struct schema *s)
 {
 	return s->type == SCHEMA_AVRO ? avsc_normalized(s->avro) : s->normalized;

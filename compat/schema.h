@@ -50,6 +50,12 @@ enum schema_type schema_type(const struct schema *s);
  * properties). Two registrations are "the same schema" when these are equal. */
 const char *schema_canonical(const struct schema *s);
 
+/* What Confluent returns for ?format=resolved, as a new string the caller
+ * frees (NULL when out of memory): for Avro, the canonical string with each
+ * referenced named type written out in full at its first use instead of by
+ * name; for other types, the canonical string. */
+char *schema_resolved(const struct schema *s);
+
 /* The normalized string used with ?normalize=true (Confluent's normalize()). */
 const char *schema_normalized(const struct schema *s);
 

@@ -5,6 +5,7 @@
 #include "compat/avsc.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -96,6 +97,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)avsc_java_string(s);
 		(void)avsc_normalized(s);
 		(void)avsc_lookup(s, "r.E");
+		/* The resolved form (format=resolved) stands alone: it parses
+		 * without the reference. */
+		char *resolved = avsc_resolved_string(s);
+		if (!resolved)
+			__builtin_trap();
+		error_clear(&e);
+		struct avsc_schema *alone = avsc_parse(resolved, strlen(resolved), NULL, 0, &e);
+		if (!alone && e.code != SG_ELIMIT)
+			__builtin_trap();
+		avsc_free(alone);
+		free(resolved);
 	}
 	avsc_free(s);
 	avsc_free(ref);

@@ -412,6 +412,45 @@ static int api_load_entity(struct store_tx *tx, int64_t id, const char *subject,
 	return r;
 }
 
+/* ?format=resolved. Confluent applies it to Avro only (AvroSchema's
+ * formattedString()); other values, like "default", and other schema types
+ * answer the stored string. */
+static int api_wants_resolved(struct api_ctx *c)
+{
+	const char *f = api_query(c, "format");
+	return f && strcmp(f, "resolved") == 0;
+}
+
+/* Sets "schema" of entity `ent` to the resolved form of `s`. 0, or -1 with
+ * `err` set. */
+static int api_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
+{
+	char *text = schema_resolved(s);
+	json_t *v = text ? json_string(text) : NULL;
+	free(text);
+	if (!v || json_object_set_new(ent, "schema", v) != 0)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Applies ?format=resolved to entity `ent` of a stored schema (its "id"):
+ * an Avro schema with references gets them written out in full; anything
+ * else is already in its resolved form. 0, or -1 with `err` set. */
+static int api_apply_format(struct api_ctx *c, struct store_tx *tx, json_t *ent,
+                            struct sg_error *err)
+{
+	if (!ent || !api_wants_resolved(c) || json_object_get(ent, "schemaType") ||
+	    !json_object_get(ent, "references"))
+		return 0;
+	int64_t id = json_integer_value(json_object_get(ent, "id"));
+	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
+	if (!item)
+		return -1;
+	int rc = api_set_resolved(ent, schemacache_schema(item), err);
+	schemacache_release(c->a->parsed, item);
+	return rc;
+}
+
 struct api_find_version {
 	const char *subject;
 	int any;
@@ -898,12 +937,54 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 	return 0;
 }
 
+/* GET /schemas/ids/{id}[/schema]?format=resolved: like the plain answer,
+ * with the schema in its resolved form, and not cached. */
+static void api_schema_by_id_resolved(struct api_ctx *c, int32_t id, int raw, int max_id)
+{
+	struct store_tx *tx = api_read(c);
+	if (!tx)
+		return;
+	struct sg_error e = {0};
+	struct api_schemastring ss = {0, NULL, NULL};
+	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
+	int64_t max = 0;
+	if (r == 1 && !ss.out)
+		r = error_set(&e, SG_ENOMEM, "out of memory");
+	if (r == 1) {
+		/* The entity of /schemas/ids carries no id: lend it one. */
+		json_object_set_new(ss.out, "id", json_integer(id));
+		if (api_apply_format(c, tx, ss.out, &e) < 0)
+			r = -1;
+		json_object_del(ss.out, "id");
+	}
+	if (r == 1 && max_id)
+		max = store_schema_max_id(tx, &e);
+	store_end(tx);
+	if (r < 0 || max < 0) {
+		api_send_error(c, &e);
+	} else if (r == 0) {
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+	} else if (raw) {
+		api_send_text(c, json_string_value(json_object_get(ss.out, "schema")));
+	} else {
+		if (max_id)
+			json_object_set_new(ss.out, "maxId", json_integer(max));
+		api_send_json(c, ss.out);
+		ss.out = NULL;
+	}
+	json_decref(ss.out);
+}
+
 static void api_schema_by_id_common(struct api_ctx *c, int raw)
 {
 	int32_t id;
 	if (api_id_param(c, &id) < 0)
 		return;
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
+	if (api_wants_resolved(c)) {
+		api_schema_by_id_resolved(c, id, raw, max_id);
+		return;
+	}
 	/* Cache keys: id for the entity, -id for the raw text (ids are > 0). */
 	int64_t key = raw ? -(int64_t)id : id;
 	size_t len = 0;
@@ -1234,6 +1315,8 @@ static void api_version_get_common(struct api_ctx *c, int raw)
 	struct sg_error e = {0};
 	json_t *ent = NULL;
 	int r = api_load_entity(tx, v.schema_id, c->subject, v.version, &ent, &e);
+	if (r == 1 && api_apply_format(c, tx, ent, &e) < 0)
+		r = -1;
 	store_end(tx);
 	if (r <= 0) {
 		if (r == 0)
@@ -1613,8 +1696,11 @@ static void api_subject_lookup(struct api_ctx *c)
 			goto fail;
 		if (version > 0) {
 			json_t *ent = NULL;
-			if (api_load_entity(tx, id, c->subject, version, &ent, &e) < 0)
+			if (api_load_entity(tx, id, c->subject, version, &ent, &e) < 0 ||
+			    api_apply_format(c, tx, ent, &e) < 0) {
+				json_decref(ent);
 				goto fail;
+			}
 			store_end(tx);
 			api_cand_clear(c->a, &cd);
 			api_sreq_clear(&r);
@@ -1624,6 +1710,12 @@ static void api_subject_lookup(struct api_ctx *c)
 	}
 	if (version > 0) {
 		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
+		if (ent && api_wants_resolved(c) && !json_object_get(ent, "schemaType") &&
+		    json_object_get(ent, "references") &&
+		    api_set_resolved(ent, schemacache_schema(cd.item), &e) < 0) {
+			json_decref(ent);
+			goto fail;
+		}
 		store_end(tx);
 		api_cand_clear(c->a, &cd);
 		api_sreq_clear(&r);

@@ -376,6 +376,7 @@ HTTP_CASES = \
 	tests/http/cases/023-reregister-after-delete.http \
 	tests/http/cases/030-references.http \
 	tests/http/cases/031-references-nested.http \
+	tests/http/cases/032-format-resolved.http \
 	tests/http/cases/040-compatibility-backward.http \
 	tests/http/cases/041-compatibility-levels.http \
 	tests/http/cases/042-compatibility-edges.http \
