@@ -313,6 +313,7 @@ static uint32_t loop_be32(const uint8_t *p)
 }
 
 static void loop_conn_note_output(struct loop_conn *c);
+static void loop_conn_arm(struct loop_conn *c);
 
 /* Bytes of an incomplete frame received so far: what is buffered, plus what
  * of a frame being streamed has already been passed on. */
@@ -355,6 +356,8 @@ static void loop_conn_deliver(struct loop_conn *c)
 			if (c->stream_left)
 				break;
 			c->stream_to = NULL;
+			if (c->paused)
+				loop_conn_arm(c);
 			continue;
 		}
 		if (c->paused || avail < 4)
@@ -415,12 +418,14 @@ static void loop_conn_deliver(struct loop_conn *c)
 }
 
 /* Watches the socket for input when the connection wants it: established,
- * not paused, not closing. */
+ * not closing, and not paused unless a frame is streaming (a stream the
+ * owner accepted completes even while it pauses the connection: its reply
+ * may depend on the frame's last byte). */
 static void loop_conn_arm(struct loop_conn *c)
 {
 	if (!c->rd)
 		return;
-	if (c->paused || c->flushing || c->dead)
+	if ((c->paused && !c->stream_left) || c->flushing || c->dead)
 		event_del(c->rd);
 	else
 		event_add(c->rd, NULL);
@@ -440,11 +445,13 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 	int nvec;
 	char why[sizeof c->deferred_why];
 
-	if (c->dead || c->paused || c->flushing)
+	if (c->dead || (c->paused && !c->stream_left) || c->flushing)
 		return;
 	in = c->in;
 	have = evbuffer_get_length(in);
 	room = have < cap ? cap - have : 0;
+	if (c->paused) /* only the rest of the frame being streamed */
+		room = c->stream_left > have ? c->stream_left - have : 0;
 	if (room > LOOP_IO_CHUNK)
 		room = LOOP_IO_CHUNK;
 	if (room == 0) {

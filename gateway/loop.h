@@ -144,7 +144,9 @@ size_t loop_conn_pending(const struct loop_conn *c);
 int loop_conn_congested(const struct loop_conn *c);
 
 /* Stops delivering frames and reading the socket; resume delivers frames
- * already buffered, then reads on. Pauses do not nest. */
+ * already buffered, then reads on. Pauses do not nest. A frame already
+ * streaming (loop_conn_stream_frame) is still read and passed on to its
+ * end: a pause never leaves a peer waiting on half a frame. */
 void loop_conn_pause(struct loop_conn *c);
 void loop_conn_resume(struct loop_conn *c);
 

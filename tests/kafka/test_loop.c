@@ -83,6 +83,18 @@ static void srv_closed(struct loop_conn *c, void *arg, const char *why, size_t m
 
 static const struct loop_conn_ops srv_ops = {.frame = srv_frame, .closed = srv_closed};
 
+static struct loop_conn *big_paused;
+static struct loop_timer *big_timer;
+static atomic_int paused_echo_done; /* the client read the whole paused stream back */
+
+static void big_resume(void *arg)
+{
+	note(paused_echo_done ? "{resumed after the echo}" : "{resumed before the echo}");
+	if (big_paused)
+		loop_conn_resume(big_paused);
+	big_paused = NULL;
+}
+
 static void big_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t avail, size_t len)
 {
 	note("{head %zu of %zu}", avail, len);
@@ -90,6 +102,13 @@ static void big_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t av
 		note("{stream refused}");
 	if (loop_conn_stream_frame(c, c) == 0)
 		note("{streamed twice}");
+	/* A frame of 120000 bytes: the owner pauses the connection right after
+	 * accepting the stream, and resumes it 300 ms later. */
+	if (len == 120000) {
+		big_paused = c;
+		loop_conn_pause(c);
+		loop_timer_start(big_timer, 300);
+	}
 }
 
 static const struct loop_conn_ops big_ops = {.frame = srv_frame, .frame_head = big_head,
@@ -189,6 +208,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 
 static size_t stream_early;   /* echo bytes back before the rest was sent */
 static int stream_same;       /* the echo equals the frame sent */
+static int paused_same;       /* the paused stream's echo equals its frame */
 
 /* 6: a 200000-byte frame sent in two halves to the streaming listener. */
 static void stream_case(void)
@@ -224,6 +244,27 @@ static void stream_case(void)
 	close(fd);
 	fd = -1;
 	pause_ms(100);
+
+	/* 8: the owner pauses the connection as the stream starts: the frame
+	 * still streams to its end, and the frame after it waits for the resume. */
+	fd = dial_port(port_big);
+	if (fd < 0)
+		goto done;
+	framed(out, 120000, NULL);
+	for (size_t i = 4; i < 120004; i++)
+		out[i] = (uint8_t)(i * 13);
+	framed(out + 120004, 6, "after2");
+	if (write_all(fd, out, 70000) != 0)
+		goto done;
+	pause_ms(50);
+	if (write_all(fd, out + 70000, 120014 - 70000) != 0)
+		goto done;
+	paused_same = read_upto(fd, in, 0, 120004) == 120004 && !memcmp(in, out, 120004);
+	paused_echo_done = 1;
+	pause_ms(400);
+	close(fd);
+	fd = -1;
+	pause_ms(50);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -359,6 +400,7 @@ int main(void)
 	if (!tap_ok(ls_big != NULL, "a second listener for large frames"))
 		return tap_done();
 	port_big = loop_listener_port(ls_big);
+	big_timer = loop_timer_new(lp, big_resume, NULL, &err);
 
 	pthread_create(&th, NULL, client, NULL);
 	tap_is_int(loop_run(lp, &err), 0, "loop_run returns after loop_stop from another thread");
@@ -388,10 +430,15 @@ int main(void)
 	tap_ok(stream_same, "and arrives whole and unchanged");
 	tap_ok(strstr(seen, "{head 65536 of 150000}{closed: peer closed; 80004}") != NULL,
 	       "a peer leaving mid-stream is reported with the bytes of the frame received");
+	tap_ok(paused_same && strstr(seen, "{head 65536 of 120000}{resumed after the echo}") != NULL,
+	       "a frame whose stream began before a pause streams to its end while paused");
+	tap_ok(strstr(seen, "{resumed after the echo}[after2]") != NULL,
+	       "and the frame after it waits for the resume");
 
 	loop_timer_free(resume_timer);
 	loop_listener_free(ls);
 	loop_listener_free(ls_big);
+	loop_timer_free(big_timer);
 	loop_free(lp);
 	return tap_done();
 }
