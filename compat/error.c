@@ -43,6 +43,7 @@ static const struct error_row error_table[SG_CODE_COUNT] = {
 	[SG_EREFERENCE_EXISTS]         = {"SG_EREFERENCE_EXISTS", 422, 42206, -1, 0},
 	[SG_EID_MISMATCH]              = {"SG_EID_MISMATCH", 422, 42207, -1, 0},
 	[SG_EINVALID_SUBJECT]          = {"SG_EINVALID_SUBJECT", 422, 42208, -1, 0},
+	[SG_EINVALID_RULESET]          = {"SG_EINVALID_RULESET", 422, 42210, -1, 0},
 	[SG_EUNPROCESSABLE]            = {"SG_EUNPROCESSABLE", 422, 422, -1, 0},
 	[SG_ESTORE]                    = {"SG_ESTORE", 500, 50001, 7, 1},
 	[SG_ETIMEOUT]                  = {"SG_ETIMEOUT", 500, 50002, 7, 1},

@@ -41,3 +41,5 @@ compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h
 compat_libsgcompat_a_SOURCES += compat/avvalid.c compat/avvalid.h
 # Avro's JSON encoding checked against a schema (fixtures for `schemagate validate`).
 compat_libsgcompat_a_SOURCES += compat/avjson.c compat/avjson.h
+# Confluent's rule set validation: names, types, actions, modes (compat/ruleset).
+compat_libsgcompat_a_SOURCES += compat/ruleset.c compat/ruleset.h

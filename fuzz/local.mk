@@ -264,3 +264,15 @@ KPRODUCE_FUZZ_SEEDS = \
 	fuzz/corpus/kproduce/mixed-v8 \
 	fuzz/corpus/kproduce/mixed-v9
 EXTRA_DIST += $(KPRODUCE_FUZZ_SEEDS)
+
+# fuzz/fuzz_ruleset: Confluent's rule set checks (compat/ruleset) on any JSON,
+# and any bytes as a rule name. Seeds: fuzz/corpus/ruleset/.
+if FUZZING
+noinst_PROGRAMS += fuzz/fuzz_ruleset
+fuzz_fuzz_ruleset_SOURCES = fuzz/fuzz_ruleset.c
+fuzz_fuzz_ruleset_CFLAGS = $(FUZZ_CF)
+fuzz_fuzz_ruleset_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+fuzz_fuzz_ruleset_LDADD = compat/libsgcompat.a $(COMPAT_LIBS)
+endif
+EXTRA_DIST += fuzz/corpus/ruleset/valid.json fuzz/corpus/ruleset/invalid.json \
+	fuzz/corpus/ruleset/name.txt

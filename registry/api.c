@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "compat/level.h"
+#include "compat/ruleset.h"
 #include "compat/schema.h"
 #include "registry/compatreport.h"
 #include "registry/entity.h"
@@ -2003,15 +2004,25 @@ static int api_purge_stale(struct store_tx *tx, const char *subject, int64_t id,
 	return rc;
 }
 
-/* POST /subjects/{subject}/versions */
+/* POST /subjects/{subject}/versions. The ruleSet is validated before the
+ * subject name, as Confluent does. */
 static void api_register(struct api_ctx *c)
 {
 	struct api_sreq r;
 	const char *bad_ref;
-	if (api_check_subject(c) < 0 || api_sreq_parse(c, &r, &bad_ref) < 0)
-		return;
-	int normalize = api_query_bool(c, "normalize");
 	struct sg_error e = {0};
+	if (api_sreq_parse(c, &r, &bad_ref) < 0)
+		return;
+	if (ruleset_validate(json_object_get(r.body, "ruleSet"), &e) < 0) {
+		api_send_error(c, &e);
+		api_sreq_clear(&r);
+		return;
+	}
+	if (api_check_subject(c) < 0) {
+		api_sreq_clear(&r);
+		return;
+	}
+	int normalize = api_query_bool(c, "normalize");
 	json_t *answer = NULL;
 	int known = api_register_known(c, &r, bad_ref, normalize, &answer, &e);
 	if (known != 0) {
@@ -2445,7 +2456,9 @@ static void api_config_put(struct api_ctx *c)
 		error_set(&e, SG_EUNPROCESSABLE, "The request body may not be empty");
 		goto fail;
 	}
-	if (entity_config_request(body, &stored, &echo, &e) < 0)
+	if (entity_config_request(body, &stored, &echo, &e) < 0 ||
+	    ruleset_validate(json_object_get(body, "defaultRuleSet"), &e) < 0 ||
+	    ruleset_validate(json_object_get(body, "overrideRuleSet"), &e) < 0)
 		goto fail;
 	if (c->subject && api_check_subject(c) < 0)
 		goto done;

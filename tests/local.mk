@@ -8,6 +8,12 @@ tests_unit_test_basics_SOURCES = tests/unit/test_basics.c
 tests_unit_test_basics_CFLAGS = $(TEST_CF)
 tests_unit_test_basics_LDADD = $(TEST_COMPAT_LIBS)
 TESTS += tests/unit/test_basics
+# Confluent's rule set validation (compat/ruleset), as a table of cases.
+check_PROGRAMS += tests/unit/test_ruleset
+tests_unit_test_ruleset_SOURCES = tests/unit/test_ruleset.c
+tests_unit_test_ruleset_CFLAGS = $(TEST_CF)
+tests_unit_test_ruleset_LDADD = $(TEST_COMPAT_LIBS)
+TESTS += tests/unit/test_ruleset
 
 # Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
 TEST_GATEWAY_LIBS = gateway/libsggateway.a compat/libsgcompat.a $(GATEWAY_LIBS) $(COMPAT_LIBS)
@@ -394,7 +400,8 @@ HTTP_CASES = \
 	tests/http/cases/090-list-schemas.http \
 	tests/http/cases/091-list-subjects.http \
 	tests/http/cases/092-metadata-ruleset.http \
-	tests/http/cases/093-lookup.http
+	tests/http/cases/093-lookup.http \
+	tests/http/cases/094-ruleset-validation.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += tests/unit/test_jsontext
