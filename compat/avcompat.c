@@ -193,6 +193,7 @@ static struct item *result_push(struct ctx *c, struct result *res)
 	return it;
 }
 
+__attribute__((format(printf, 1, 0)))
 static char *vformat(const char *fmt, va_list ap)
 {
 	va_list ap2;
