@@ -11,13 +11,13 @@
 #
 # Usage, from a plain (not sanitizer) build folder:
 #   make schemagate && SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway-enforce/run.sh
-# Environment: ROUNDS (3), RECORDS (200000).
+# Environment: ROUNDS (5), RECORDS (1000000).
 set -u
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
 SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
-ROUNDS=${ROUNDS:-3}
-RECORDS=${RECORDS:-200000}
+ROUNDS=${ROUNDS:-5}
+RECORDS=${RECORDS:-1000000}
 
 [ -x "$SG_BIN" ] || { echo "build schemagate first" >&2; exit 1; }
 command -v kcat >/dev/null || { echo "kcat is needed" >&2; exit 1; }
@@ -70,12 +70,16 @@ for r in $(seq 1 "$ROUNDS"); do
 	d=$(run "$KT_BROKERS"); p=$(run "$GW_pass"); e=$(run "$GW_enforce")
 	echo "round $r: direct $d/s, pass-through $p/s, enforce $e/s"
 	echo "$d" >>"$KT_WORK/d"; echo "$p" >>"$KT_WORK/p"; echo "$e" >>"$KT_WORK/e"
+	echo "$d $p $e" >>"$KT_WORK/rounds"
 done
 d=$(median <"$KT_WORK/d"); p=$(median <"$KT_WORK/p"); e=$(median <"$KT_WORK/e")
 echo
 echo "== medians of $ROUNDS rounds ($RECORDS plain-JSON orders, $(wc -c <"$KT_WORK/orders.jsonl") bytes, acks=all, kcat)"
 printf 'direct        %8.0f rec/s\n' "$d"
-printf 'pass-through  %8.0f rec/s  (%.1f%% of direct)\n' "$p" "$(echo "$d $p" | awk '{print 100 * $2 / $1}')"
-printf 'enforce       %8.0f rec/s  (%.1f%% of direct)\n' "$e" "$(echo "$d $e" | awk '{print 100 * $2 / $1}')"
+ratio() { awk -v c="$1" '{print 100 * $c / $1}' "$KT_WORK/rounds" | median; }
+printf 'pass-through  %8.0f rec/s  (%.1f%% of direct; per-round ratio median %.1f%%)\n' "$p" \
+	"$(echo "$d $p" | awk '{print 100 * $2 / $1}')" "$(ratio 2)"
+printf 'enforce       %8.0f rec/s  (%.1f%% of direct; per-round ratio median %.1f%%)\n' "$e" \
+	"$(echo "$d $e" | awk '{print 100 * $2 / $1}')" "$(ratio 3)"
 [ -n "$ADMIN" ] && curl -s "http://$ADMIN/metrics" | grep 'batches_total{topic="bench-orders",outcome="\(accepted\|rejected\)"}\|records_total{topic="bench-orders",outcome="accepted"}'
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"
