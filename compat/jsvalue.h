@@ -58,6 +58,10 @@ int jsvalue_equal(const struct jsd *a, const struct jsd *b);
 /* A hash consistent with jsvalue_equal(). */
 uint64_t jsvalue_hash(const struct jsd *v);
 
+/* How messages name the JSON type of a jansson value: "an object", "an
+ * array", "a string", "an integer", "a number", "a boolean", "null". */
+const char *jsvalue_type_word(const json_t *v);
+
 /* Number of Unicode code points in the `n` bytes of UTF-8 at `s`. */
 size_t jsvalue_utf8_len(const char *s, size_t n);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/jsvalue.h"
+
 /* The three lists, in the order Confluent checks them. */
 enum ruleset_list { RULESET_MIGRATION, RULESET_DOMAIN, RULESET_ENCODING, RULESET_NLISTS };
 static const char *const ruleset_lists[RULESET_NLISTS] = {"migrationRules", "domainRules",
@@ -15,28 +17,6 @@ static const char *const ruleset_lists[RULESET_NLISTS] = {"migrationRules", "dom
 static const char *const ruleset_modes[] = {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE",
                                             "READ",    "WRITEREAD", NULL};
 static const char *const ruleset_kinds[] = {"TRANSFORM", "CONDITION", NULL};
-
-static const char *ruleset_type_word(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
-}
 
 /* Field `key` of `rule`, or NULL when absent or JSON null. */
 static const json_t *ruleset_field(const json_t *rule, const char *key)
@@ -52,7 +32,7 @@ static int ruleset_shape_string(const json_t *rule, const char *key, struct sg_e
 	const json_t *v = ruleset_field(rule, key);
 	if (v && !json_is_string(v))
 		return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be a string, not %s", key,
-		                 ruleset_type_word(v));
+		                 jsvalue_type_word(v));
 	return 0;
 }
 
@@ -64,7 +44,7 @@ static int ruleset_shape_enum(const json_t *rule, const char *key, const char *c
 		return 0;
 	if (!json_is_string(v))
 		return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be a string, not %s", key,
-		                 ruleset_type_word(v));
+		                 jsvalue_type_word(v));
 	for (size_t i = 0; allowed[i]; i++)
 		if (strcmp(json_string_value(v), allowed[i]) == 0)
 			return 0;
@@ -78,7 +58,7 @@ static int ruleset_shape(const json_t *rs, size_t *nrules, struct sg_error *err)
 	*nrules = 0;
 	if (!json_is_object(rs))
 		return error_set(err, SG_EBAD_REQUEST, "Field 'ruleSet' must be an object, not %s",
-		                 ruleset_type_word(rs));
+		                 jsvalue_type_word(rs));
 	for (int l = 0; l < RULESET_NLISTS; l++) {
 		const json_t *list = ruleset_field(rs, ruleset_lists[l]);
 		if (!list)
@@ -86,13 +66,13 @@ static int ruleset_shape(const json_t *rs, size_t *nrules, struct sg_error *err)
 		if (!json_is_array(list))
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "Field '%s' must be an array, not %s", ruleset_lists[l],
-			                 ruleset_type_word(list));
+			                 jsvalue_type_word(list));
 		for (size_t i = 0; i < json_array_size(list); i++) {
 			const json_t *rule = json_array_get(list, i);
 			if (!json_is_object(rule))
 				return error_set(err, SG_EBAD_REQUEST,
 				                 "Field '%s' must hold rule objects, not %s",
-				                 ruleset_lists[l], ruleset_type_word(rule));
+				                 ruleset_lists[l], jsvalue_type_word(rule));
 			if (ruleset_shape_string(rule, "name", err) < 0 ||
 			    ruleset_shape_enum(rule, "kind", ruleset_kinds, err) < 0 ||
 			    ruleset_shape_enum(rule, "mode", ruleset_modes, err) < 0 ||

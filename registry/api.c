@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "compat/jsvalue.h"
 #include "compat/level.h"
 #include "compat/ruleset.h"
 #include "compat/schema.h"
@@ -524,7 +525,7 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 	}
 	if (!json_is_object(r->body)) {
 		error_set(&e, SG_EBAD_REQUEST, "The request body must be a JSON object, not %s",
-		          jsonio_type_word(r->body));
+		          jsvalue_type_word(r->body));
 		goto fail;
 	}
 	json_t *refs = NULL;
@@ -555,7 +556,7 @@ static int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **ba
 		if (!json_is_object(ref)) {
 			error_set(&e, SG_EBAD_REQUEST,
 			          "Field 'references' must hold objects, not %s",
-			          jsonio_type_word(ref));
+			          jsvalue_type_word(ref));
 			goto fail;
 		}
 		struct store_ref *sr = &r->refs[r->nrefs];
@@ -938,42 +939,17 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 	return 0;
 }
 
-/* GET /schemas/ids/{id}[/schema]?format=resolved: like the plain answer,
- * with the schema in its resolved form, and not cached. */
-static void api_schema_by_id_resolved(struct api_ctx *c, int32_t id, int raw, int max_id)
+/* ?format=resolved on the entity /schemas/ids/{id} answers, which carries no
+ * "id" (api_apply_format reads it): lends it one for the call. */
+static int api_apply_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id,
+                                  json_t *ent, struct sg_error *err)
 {
-	struct store_tx *tx = api_read(c);
-	if (!tx)
-		return;
-	struct sg_error e = {0};
-	struct api_schemastring ss = {0, NULL, NULL};
-	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
-	int64_t max = 0;
-	if (r == 1 && !ss.out)
-		r = error_set(&e, SG_ENOMEM, "out of memory");
-	if (r == 1) {
-		/* The entity of /schemas/ids carries no id: lend it one. */
-		json_object_set_new(ss.out, "id", json_integer(id));
-		if (api_apply_format(c, tx, ss.out, &e) < 0)
-			r = -1;
-		json_object_del(ss.out, "id");
-	}
-	if (r == 1 && max_id)
-		max = store_schema_max_id(tx, &e);
-	store_end(tx);
-	if (r < 0 || max < 0) {
-		api_send_error(c, &e);
-	} else if (r == 0) {
-		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
-	} else if (raw) {
-		api_send_text(c, json_string_value(json_object_get(ss.out, "schema")));
-	} else {
-		if (max_id)
-			json_object_set_new(ss.out, "maxId", json_integer(max));
-		api_send_json(c, ss.out);
-		ss.out = NULL;
-	}
-	json_decref(ss.out);
+	if (!ent)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	json_object_set_new(ent, "id", json_integer(id));
+	int rc = api_apply_format(c, tx, ent, err);
+	json_object_del(ent, "id");
+	return rc;
 }
 
 static void api_schema_by_id_common(struct api_ctx *c, int raw)
@@ -982,15 +958,15 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 	if (api_id_param(c, &id) < 0)
 		return;
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
-	if (api_wants_resolved(c)) {
-		api_schema_by_id_resolved(c, id, raw, max_id);
-		return;
-	}
+	/* ?format=resolved is built from the entity, even for the raw text, and
+	 * not cached. */
+	int resolved = api_wants_resolved(c);
+	int cached = !max_id && !resolved;
 	/* Cache keys: id for the entity, -id for the raw text (ids are > 0). */
 	int64_t key = raw ? -(int64_t)id : id;
 	size_t len = 0;
 	char *body;
-	if (id > 0 && !max_id && (body = idcache_get(c->a->ids, key, &len))) {
+	if (id > 0 && cached && (body = idcache_get(c->a->ids, key, &len))) {
 		api_send(c, 200, body, len);
 		return;
 	}
@@ -999,9 +975,11 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 	if (!tx)
 		return;
 	struct sg_error e = {0};
-	struct api_schemastring ss = {raw, NULL, NULL};
+	struct api_schemastring ss = {raw && !resolved, NULL, NULL};
 	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
 	int64_t max = 0;
+	if (r == 1 && resolved && api_apply_format_by_id(c, tx, id, ss.out, &e) < 0)
+		r = -1;
 	if (r == 1 && max_id)
 		max = store_schema_max_id(tx, &e);
 	store_end(tx);
@@ -1009,27 +987,29 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 		api_send_error(c, &e);
 	} else if (r == 0) {
 		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+	} else if (raw && resolved) {
+		api_send_text(c, json_string_value(json_object_get(ss.out, "schema")));
 	} else if (raw) {
 		if (!ss.text) {
 			api_fail(c, SG_ENOMEM, "out of memory");
-			return;
+		} else {
+			idcache_put(c->a->ids, key, ss.text, strlen(ss.text), gen);
+			api_send(c, 200, ss.text, strlen(ss.text));
+			ss.text = NULL;
 		}
-		idcache_put(c->a->ids, key, ss.text, strlen(ss.text), gen);
-		api_send(c, 200, ss.text, strlen(ss.text));
-		ss.text = NULL;
 	} else {
 		if (max_id && ss.out)
 			json_object_set_new(ss.out, "maxId", json_integer(max));
 		body = ss.out ? jsonio_dump(ss.out, &len) : NULL;
-		json_decref(ss.out);
 		if (!body) {
 			api_fail(c, SG_ENOMEM, "out of memory");
-			return;
+		} else {
+			if (cached)
+				idcache_put(c->a->ids, key, body, len, gen);
+			api_send(c, 200, body, len);
 		}
-		if (!max_id)
-			idcache_put(c->a->ids, key, body, len, gen);
-		api_send(c, 200, body, len);
 	}
+	json_decref(ss.out);
 	free(ss.text);
 }
 
@@ -2646,7 +2626,7 @@ static void api_mode_put(struct api_ctx *c)
 	}
 	if (!json_is_object(body)) {
 		error_set(&e, SG_EBAD_REQUEST, "The request body must be a JSON object, not %s",
-		          jsonio_type_word(body));
+		          jsvalue_type_word(body));
 		goto fail;
 	}
 	const char *given;

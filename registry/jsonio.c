@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "compat/jsvalue.h"
+
 int jsonio_parse(const char *body, size_t len, json_t **out, struct sg_error *err)
 {
 	*out = NULL;
@@ -60,32 +62,10 @@ char *jsonio_error_body(const struct sg_error *e, size_t *len)
 	return jsonio_error_body_msg(e->code, e->msg, len);
 }
 
-const char *jsonio_type_word(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
-}
-
 static int jsonio_wrong(const char *key, const char *want, const json_t *v, struct sg_error *err)
 {
 	return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be %s, not %s", key, want,
-	                 jsonio_type_word(v));
+	                 jsvalue_type_word(v));
 }
 
 int jsonio_get_string(const json_t *obj, const char *key, const char **out, struct sg_error *err)

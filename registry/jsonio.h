@@ -43,9 +43,6 @@ int jsonio_get_bool(const json_t *obj, const char *key, int *out, int *present,
 int jsonio_get_object(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 int jsonio_get_array(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 
-/* The JSON type a value has, as a word for messages ("an object", ...). */
-const char *jsonio_type_word(const json_t *v);
-
 /* Whether `s` (len bytes) is valid UTF-8 without NUL. */
 int jsonio_utf8_valid(const char *s, size_t len);
 /* A copy of `s` with each invalid UTF-8 sequence replaced by U+FFFD, as a

@@ -337,6 +337,28 @@ kt_start_gateway() { # [EXTRA GWRUN ARGS...]; KT_GW_BROKERS overrides KT_BROKERS
 	return 1
 }
 
+# Starts `schemagate serve` (SG_BIN) with its gateway on 127.0.0.1:PORT and
+# its registry on a free port, logging to $KT_WORK/serve.log:
+# kt_start_serve PORT [SERVE ARGS...]. Sets KT_SERVE_PID and KT_SERVE_URL (the
+# registry's base URL); returns 0 once both listen, 1 otherwise (the log says
+# why).
+kt_start_serve() {
+	local port=$1
+	shift
+	"${SG_BIN:-$KT_BUILD/schemagate}" serve --registry-listen 127.0.0.1:0 \
+		--gateway-listen "127.0.0.1:$port" "$@" 2>"$KT_WORK/serve.log" &
+	KT_SERVE_PID=$!
+	KT_PIDS+=($KT_SERVE_PID)
+	KT_SERVE_URL=
+	for _ in $(seq 1 100); do
+		KT_SERVE_URL=$(sed -n 's/^schemagate: registry listening on \(http:[^ ]*\).*/\1/p' "$KT_WORK/serve.log")
+		[ -n "$KT_SERVE_URL" ] && grep -q "gateway listening" "$KT_WORK/serve.log" && break
+		kill -0 "$KT_SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$KT_SERVE_URL" ] && grep -q "gateway listening on port $port" "$KT_WORK/serve.log"
+}
+
 # Runs the Java test client: kt_java ARGS...
 kt_java() {
 	java -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \

@@ -8,19 +8,11 @@
 
 SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
 base=$(kt_free_ports 4) || kt_skip_all "no free loopback ports"
-"$SG_BIN" serve --registry-listen 127.0.0.1:0 --gateway-listen "127.0.0.1:$base" \
-	--db "$KT_WORK/quick.db" 2>"$KT_WORK/serve.log" &
-pid=$!
-KT_PIDS+=($pid)
-url=
-for _ in $(seq 1 100); do
-	url=$(sed -n 's/^schemagate: registry listening on \(http:[^ ]*\).*/\1/p' "$KT_WORK/serve.log")
-	[ -n "$url" ] && grep -q "gateway listening" "$KT_WORK/serve.log" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kt_ok $([ -n "$url" ] && grep -q "gateway listening on port $base" "$KT_WORK/serve.log"; echo $?) \
+kt_start_serve "$base" --db "$KT_WORK/quick.db"
+kt_ok $? \
 	"schemagate serve starts the registry and the gateway" || { sed 's/^/#   /' "$KT_WORK/serve.log"; kt_done; exit 1; }
+pid=$KT_SERVE_PID
+url=$KT_SERVE_URL
 kt_check "serve says plainly that the mock cluster keeps no data" grep -q "NOT kept" "$KT_WORK/serve.log"
 kt_check "the registry answers /health" curl -sf -o /dev/null "$url/health"
 kt_check "schemagate register --map schemas/subjects.json against it" \

@@ -12,19 +12,11 @@ SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
 PY=$(kt_python) || kt_skip_all "no Python with kafka-python (tests/clients/setup-venv.sh)"
 base=$(kt_free_ports 4) || kt_skip_all "no free loopback ports"
 echo '{"rules": [{"topic": "orders", "mode": "enforce"}]}' >"$KT_WORK/rules.json"
-"$SG_BIN" serve --registry-listen 127.0.0.1:0 --gateway-listen "127.0.0.1:$base" \
-	--db "$KT_WORK/v.db" --rules "$KT_WORK/rules.json" 2>"$KT_WORK/serve.log" &
-pid=$!
-KT_PIDS+=($pid)
-url=
-for _ in $(seq 1 100); do
-	url=$(sed -n 's/^schemagate: registry listening on \(http:[^ ]*\).*/\1/p' "$KT_WORK/serve.log")
-	[ -n "$url" ] && grep -q "gateway listening" "$KT_WORK/serve.log" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kt_ok $([ -n "$url" ] && grep -q "gateway listening on port $base" "$KT_WORK/serve.log"; echo $?) \
+kt_start_serve "$base" --db "$KT_WORK/v.db" --rules "$KT_WORK/rules.json"
+kt_ok $? \
 	"schemagate serve --rules starts" || { sed 's/^/#   /' "$KT_WORK/serve.log"; kt_done; exit 1; }
+pid=$KT_SERVE_PID
+url=$KT_SERVE_URL
 kt_check "serve validates against the store in-process" grep -q "validates records against the registry's store (in-process" "$KT_WORK/serve.log"
 
 produce() { # VALUE-JSON: prints accepted or rejected <error>
