@@ -103,11 +103,12 @@ static void big_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t av
 	if (loop_conn_stream_frame(c, c) == 0)
 		note("{streamed twice}");
 	/* A frame of 120000 bytes: the owner pauses the connection right after
-	 * accepting the stream, and resumes it 300 ms later. */
+	 * accepting the stream, and resumes it a second later (time enough for
+	 * the echo on a loaded machine). */
 	if (len == 120000) {
 		big_paused = c;
 		loop_conn_pause(c);
-		loop_timer_start(big_timer, 300);
+		loop_timer_start(big_timer, 1000);
 	}
 }
 
@@ -261,7 +262,7 @@ static void stream_case(void)
 		goto done;
 	paused_same = read_upto(fd, in, 0, 120004) == 120004 && !memcmp(in, out, 120004);
 	paused_echo_done = 1;
-	pause_ms(400);
+	pause_ms(1300);
 	close(fd);
 	fd = -1;
 	pause_ms(50);
