@@ -1010,16 +1010,24 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
 	return v->draft;
 }
 
+/* Validates with `*own` as the regex match buffer when `own` is given (the
+ * caller keeps it), else with one of the validator's shared buffers. */
 static int validate(const struct jsonschema *v, const struct jsd *doc, unsigned long max_steps,
-                    struct report *r)
+                    struct report *r, struct jsregex_scratch **own)
 {
 	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
 	struct jsonschema *mv = (struct jsonschema *)v; /* only the scratch slots */
 	size_t slot = 0;
-	if (v->nregex)
+	if (own)
+		c.rx = *own;
+	else if (v->nregex)
 		for (; slot < JSCOMPILE_SCRATCH_SLOTS && !c.rx; slot++)
 			c.rx = atomic_exchange(&mv->scratch[slot], NULL);
 	int ok = eval(&c, v->root, doc, NULL, NULL);
+	if (own) {
+		*own = c.rx;
+		c.rx = NULL;
+	}
 	for (slot = 0; c.rx && slot < JSCOMPILE_SCRATCH_SLOTS; slot++) {
 		struct jsregex_scratch *none = NULL;
 		if (atomic_compare_exchange_strong(&mv->scratch[slot], &none, c.rx))
@@ -1047,7 +1055,7 @@ int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct re
 	const struct jsd *d = jsd_from_json(&a, doc, JSD_MAX_DEPTH, &e);
 	int rc;
 	if (d)
-		rc = validate(v, d, v->max_steps, r);
+		rc = validate(v, d, v->max_steps, r, NULL);
 	else if (e.code == SG_ENOMEM)
 		rc = -1;
 	else
@@ -1075,6 +1083,12 @@ json_t *jsonschema_parse(const char *buf, size_t len, struct sg_error *err)
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
                               struct report *r)
 {
+	return jsonschema_validate_bytes_rx(v, buf, len, r, NULL);
+}
+
+int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, size_t len,
+                                 struct report *r, struct jsregex_scratch **rx)
+{
 	if (!v || !buf)
 		return -1;
 	alignas(max_align_t) unsigned char stack[DOC_STACK];
@@ -1091,7 +1105,7 @@ int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_
 	} else {
 		unsigned long extra =
 		    len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
-		rc = validate(v, d, v->max_steps + extra, r);
+		rc = validate(v, d, v->max_steps + extra, r, rx);
 	}
 	jsd_arena_free(&a);
 	return rc;

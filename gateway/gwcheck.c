@@ -12,6 +12,7 @@
 
 #include "compat/avvalid.h"
 #include "compat/jsonschema.h"
+#include "compat/jsregex.h"
 #include "compat/report.h"
 #include "gateway/deadletter.h"
 #include "gateway/kcompress.h"
@@ -120,6 +121,7 @@ struct gwc_part {
 struct gwcheck_scratch {
 	struct kcompress *kc;
 	struct report *rep;
+	struct jsregex_scratch *rx; /* this thread's PCRE2 match buffer */
 	struct rules *rules;
 	uint64_t gen;
 	struct gwc_rule_memo memo[GWC_RULE_MEMO];
@@ -150,6 +152,7 @@ void gwcheck_scratch_free(struct gwcheck_scratch *s)
 		return;
 	kcompress_free(s->kc);
 	report_free(s->rep);
+	jsregex_scratch_free(s->rx);
 	rules_unref(s->rules);
 	free(s);
 }
@@ -447,7 +450,7 @@ static void gwc_strip_schema_location(char *msg)
 static int gwc_json(struct gwc_ctx *c, const struct jsonschema *js, const uint8_t *p, size_t n,
                     const char *subject, int version, int64_t id)
 {
-	int rc = jsonschema_validate_bytes(js, (const char *)p, n, NULL);
+	int rc = jsonschema_validate_bytes_rx(js, (const char *)p, n, NULL, &c->s->rx);
 	if (rc == 1)
 		return GWC_OK;
 	if (rc < 0) {
@@ -458,7 +461,7 @@ static int gwc_json(struct gwc_ctx *c, const struct jsonschema *js, const uint8_
 	}
 	struct report *r = c->s->rep;
 	report_reset(r);
-	jsonschema_validate_bytes(js, (const char *)p, n, r);
+	jsonschema_validate_bytes_rx(js, (const char *)p, n, r, &c->s->rx);
 	if (report_count(r) == 0)
 		return gwc_bad(c, GWCHECK_REASON_JSON,
 		               "the schema refuses it (%s v%d, id %" PRId64 ")", subject, version,
