@@ -734,6 +734,70 @@ int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to)
 	return 0;
 }
 
+struct loop_frame {
+	struct evbuffer *buf; /* the prefix and the frame, in one chain */
+	const uint8_t *p;     /* the frame after the prefix */
+	size_t len;
+};
+
+struct loop_frame *loop_conn_take_frame(struct loop_conn *from)
+{
+	struct loop_frame *f;
+	unsigned char *p;
+
+	if (!from->in_frame || from->forwarded || !(f = calloc(1, sizeof *f)))
+		return NULL;
+	if (!(f->buf = evbuffer_new())) {
+		free(f);
+		return NULL;
+	}
+	/* The frame callback saw the frame contiguous at the front of the
+	 * input, so moving it moves whole chains (or copies the part of one
+	 * it shares with what follows) and the pullup below copies nothing.
+	 * From here on the frame leaves the input, taken or not. */
+	int moved = evbuffer_remove_buffer(from->in, f->buf, from->frame_total);
+	from->forwarded = 1;
+	if (moved != (int)from->frame_total) {
+		evbuffer_drain(from->in, from->frame_total - (moved > 0 ? (size_t)moved : 0));
+		loop_frame_free(f);
+		return NULL;
+	}
+	if (!(p = evbuffer_pullup(f->buf, -1))) {
+		loop_frame_free(f);
+		return NULL;
+	}
+	f->p = p + 4;
+	f->len = from->frame_total - 4;
+	return f;
+}
+
+const uint8_t *loop_frame_data(const struct loop_frame *f, size_t *len)
+{
+	*len = f->len;
+	return f->p;
+}
+
+int loop_conn_write_taken(struct loop_conn *to, struct loop_frame *f)
+{
+	int rc = -1;
+
+	if (!to->dead && evbuffer_add_buffer(bufferevent_get_output(to->bev), f->buf) == 0) {
+		loop_conn_note_output(to);
+		rc = 0;
+	}
+	loop_frame_free(f);
+	return rc;
+}
+
+void loop_frame_free(struct loop_frame *f)
+{
+	if (!f)
+		return;
+	if (f->buf)
+		evbuffer_free(f->buf);
+	free(f);
+}
+
 int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to)
 {
 	if (!from->in_head || from->stream_to || to->dead)

@@ -129,6 +129,31 @@ int loop_conn_write_frame(struct loop_conn *c, const void *p, size_t len);
  * Returns 0, or -1 when called outside the callback or on failure. */
 int loop_conn_forward_frame(struct loop_conn *from, struct loop_conn *to);
 
+/* A frame taken out of a connection's input by loop_conn_take_frame(): its
+ * bytes, contiguous, owned by the caller until loop_conn_write_taken() or
+ * loop_frame_free(). Any thread may read them; only the loop thread may
+ * write or free the frame. */
+struct loop_frame;
+
+/* Inside `from`'s frame callback only: takes the frame being delivered, with
+ * its length prefix, out of the input without copying it (a frame that
+ * shares its read buffer with the next one is copied). Returns NULL when
+ * called outside the callback or out of memory; the frame has then left the
+ * input all the same, unless it was called outside the callback. */
+struct loop_frame *loop_conn_take_frame(struct loop_conn *from);
+
+/* The frame's bytes after the length prefix, as the frame callback had them;
+ * `*len` receives their number. Valid until the frame is written or freed. */
+const uint8_t *loop_frame_data(const struct loop_frame *f, size_t *len);
+
+/* Queues a taken frame, prefix and all, on `to`'s output without copying it;
+ * the frame is consumed either way. Returns 0, or -1 when `to` is closed or
+ * memory ran out. */
+int loop_conn_write_taken(struct loop_conn *to, struct loop_frame *f);
+
+/* Frees a taken frame that was not written. Accepts NULL. */
+void loop_frame_free(struct loop_frame *f);
+
 /* Inside `from`'s frame_head callback only: moves the frame, with its length
  * prefix, to the output of `to` as its bytes arrive, without copying them
  * again. Frames after it are delivered once it has passed. `to` must stay

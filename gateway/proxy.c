@@ -44,7 +44,8 @@ struct proxy_job {
 	struct proxy_job *next;
 	struct proxy_session *session; /* NULL once the session is gone */
 	const struct proxy_validator *validator;
-	uint8_t *frame;
+	struct loop_frame *taken;      /* the request, prefix and all */
+	const uint8_t *frame;          /* in `taken`, after the prefix */
 	size_t len;
 	size_t counted;                /* bytes counted in the proxy's held_bytes */
 	int16_t api_key;
@@ -181,7 +182,7 @@ static void proxy_job_free(struct proxy_job *j)
 	free(j->rejects);
 	free(j->results);
 	kproduce_request_free(&j->req);
-	free(j->frame);
+	loop_frame_free(j->taken);
 	free(j);
 }
 
@@ -524,7 +525,9 @@ static void proxy_held_drain(struct proxy_session *s)
 
 		proxy_held_pop(s);
 		if (!j->validate || j->nrejected == 0) {
-			if (loop_conn_write_frame(s->upstream, j->frame, j->len) != 0) {
+			struct loop_frame *f = j->taken;
+			j->taken = NULL;
+			if (loop_conn_write_taken(s->upstream, f) != 0) {
 				proxy_job_free(j);
 				proxy_session_fail(s, "cannot forward a %s request", kproto_api_name(j->api_key));
 				return;
@@ -573,22 +576,23 @@ static void proxy_held_drain(struct proxy_session *s)
 	}
 }
 
-/* Holds a copy of the request in `frame`: a Produce to validate goes to the
- * workers; any other request waits behind the held ones. */
-static void proxy_hold(struct proxy_session *s, const uint8_t *frame, size_t len,
-                       const struct kproto_request *req, size_t slot)
+/* Holds the request being delivered (taken from the client's input, not
+ * copied): a Produce to validate goes to the workers; any other request
+ * waits behind the held ones. */
+static void proxy_hold(struct proxy_session *s, const struct kproto_request *req, size_t slot)
 {
 	struct proxy *p = s->proxy;
 	struct proxy_job *j = calloc(1, sizeof *j);
 	struct sg_error err;
+	size_t len;
 
 	error_clear(&err);
-	if (!j || !(j->frame = malloc(len ? len : 1))) {
+	if (!j || !(j->taken = loop_conn_take_frame(s->client))) {
 		free(j);
 		proxy_session_fail(s, "out of memory holding a request");
 		return;
 	}
-	memcpy(j->frame, frame, len);
+	j->frame = loop_frame_data(j->taken, &len);
 	j->len = len;
 	j->session = s;
 	j->proxy = p;
@@ -714,7 +718,7 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 		e->api_version = req.api_version;
 	}
 	if ((s->proxy->opt.validator && req.api_key == KPROTO_PRODUCE) || s->held) {
-		proxy_hold(s, frame, len, &req, req.expects_response ? (size_t)(e - s->pending) : 0);
+		proxy_hold(s, &req, req.expects_response ? (size_t)(e - s->pending) : 0);
 		return;
 	}
 	if (loop_conn_forward_frame(c, s->upstream) != 0) {
