@@ -16,7 +16,8 @@
  * gwcheck_batch() exactly as the proxy calls it, with metrics on and the
  * schemas in the in-memory registry of tests/unit/gwfake.h (cached after the
  * first batch, as in steady state). Every batch must be accepted; a wrong
- * verdict ends the run with status 1.
+ * verdict ends the run with status 1. With ONLY set in the environment, only
+ * the gwcheck measurements whose name contains it run (for profiling).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +157,10 @@ int main(int argc, char **argv)
 		{"gwcheck json framed", "jorders", &jsf, TB_PLAIN},
 	};
 	int status = 0;
+	const char *only = getenv("ONLY");
 	for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+		if (only && !strstr(runs[r].name, only))
+			continue;
 		for (int i = 0; i < per; i++) {
 			recs[i].klen = -1;
 			recs[i].val = runs[r].value ? (const void *)runs[r].value->p : js;

@@ -7,8 +7,13 @@
  *     MODE latency: COUNT records of 1 KiB, acks=all, linger.ms=0, RATE per
  *          second; prints p50, p99 and p99.9 of the time from produce() to
  *          the delivery report, in microseconds.
+ *   kbench BOOTSTRAP TOPIC file PATH
+ *     produces the records of PATH (each a 4-byte big-endian length, then
+ *     that many bytes of value) as fast as the producer goes, acks=all,
+ *     linger.ms=5, the first one twice (once to warm up); prints records/s.
  * Output: one line "key=value ..." on stdout. Exit 1 if a delivery failed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,14 +77,58 @@ static rd_kafka_t *producer(const char *bootstrap, const char *linger)
 	return rk;
 }
 
-/* Waits until the topic's metadata is known (first connection, leader). */
-static void warm_up(rd_kafka_t *rk, const char *topic)
+/* Waits until the topic's metadata is known (first connection, leader),
+ * producing `v` once. */
+static void warm_up_with(rd_kafka_t *rk, const char *topic, const void *v, size_t len)
 {
-	char v[RECORD_SIZE] = {0};
-	rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(v, sizeof v),
+	rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE((void *)v, len),
 	                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 	rd_kafka_flush(rk, 30000);
 	delivered = 0;
+}
+
+static void warm_up(rd_kafka_t *rk, const char *topic)
+{
+	char v[RECORD_SIZE] = {0};
+	warm_up_with(rk, topic, v, sizeof v);
+}
+
+/* Reads all of PATH into memory. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p = NULL;
+	long n;
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    !(p = malloc((size_t)n + 1)) || fread(p, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "kbench: cannot read %s\n", path);
+		exit(2);
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* Produces every record of a length-prefixed file; returns how many. */
+static long produce_file(rd_kafka_t *rk, const char *topic, const unsigned char *p, size_t len)
+{
+	long n = 0;
+	for (size_t off = 0; off + 4 <= len;) {
+		uint32_t rl = (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 |
+		              (uint32_t)p[off + 2] << 8 | p[off + 3];
+		if (rl > len - off - 4) {
+			fprintf(stderr, "kbench: record %ld runs past the end of the file\n", n);
+			exit(2);
+		}
+		while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+		                         RD_KAFKA_V_VALUE((void *)(p + off + 4), rl),
+		                         RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			rd_kafka_poll(rk, 10);
+		rd_kafka_poll(rk, 0);
+		off += 4 + rl;
+		n++;
+	}
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -91,13 +140,14 @@ int main(int argc, char **argv)
 	double t0, t1;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: kbench BOOTSTRAP TOPIC throughput|latency COUNT [RATE]\n");
+		fprintf(stderr, "usage: kbench BOOTSTRAP TOPIC throughput|latency COUNT [RATE]\n"
+		                "       kbench BOOTSTRAP TOPIC file PATH\n");
 		return 2;
 	}
 	bootstrap = argv[1];
 	topic = argv[2];
 	mode = argv[3];
-	count = atol(argv[4]);
+	count = strcmp(mode, "file") ? atol(argv[4]) : 0;
 	if (argc > 5)
 		rate = atol(argv[5]);
 	for (size_t i = 0; i < sizeof value; i++)
@@ -119,6 +169,25 @@ int main(int argc, char **argv)
 		printf("mode=throughput records=%ld failed=%ld seconds=%.3f records_per_s=%.0f MiB_per_s=%.2f\n",
 		       delivered, failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6),
 		       delivered * (double)RECORD_SIZE / (1 << 20) / ((t1 - t0) / 1e6));
+	} else if (!strcmp(mode, "file")) {
+		size_t len;
+		unsigned char *p = slurp(argv[4], &len);
+		if (len < 4) {
+			fprintf(stderr, "kbench: %s holds no record\n", argv[4]);
+			return 2;
+		}
+		rk = producer(bootstrap, "5");
+		warm_up_with(rk, topic, p + 4,
+		             (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+		t0 = now_us();
+		count = produce_file(rk, topic, p, len);
+		rd_kafka_flush(rk, 120000);
+		t1 = now_us();
+		printf("mode=file records=%ld failed=%ld seconds=%.3f records_per_s=%.0f\n", delivered,
+		       failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6));
+		rd_kafka_destroy(rk);
+		free(p);
+		return failed || delivered < count ? 1 : 0;
 	} else if (!strcmp(mode, "latency") && rate > 0) {
 		double interval = 1e6 / (double)rate, next;
 		lat_us = calloc((size_t)count, sizeof *lat_us);
