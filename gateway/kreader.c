@@ -50,7 +50,7 @@ static const uint8_t *kreader_need(struct kreader *r, size_t n, const char *why)
 	return q;
 }
 
-int8_t kreader_i8(struct kreader *r)
+int8_t kreader_i8_full(struct kreader *r)
 {
 	const uint8_t *q = kreader_need(r, 1, "truncated int8");
 	return q ? (int8_t)q[0] : 0;
@@ -140,13 +140,13 @@ uint32_t kreader_uvarint(struct kreader *r)
 	return (uint32_t)kreader_leb128(r, 5, "varint longer than 5 bytes");
 }
 
-int32_t kreader_varint(struct kreader *r)
+int32_t kreader_varint_full(struct kreader *r)
 {
 	uint32_t u = (uint32_t)kreader_leb128(r, 5, "varint longer than 5 bytes");
 	return (int32_t)((u >> 1) ^ (0u - (u & 1)));
 }
 
-int64_t kreader_varlong(struct kreader *r)
+int64_t kreader_varlong_full(struct kreader *r)
 {
 	uint64_t u = kreader_leb128(r, 10, "varlong longer than 10 bytes");
 	return (int64_t)((u >> 1) ^ (0ull - (u & 1)));
@@ -228,7 +228,7 @@ struct kslice kreader_bytes(struct kreader *r)
 	return kreader_sized(r, len, start);
 }
 
-struct kslice kreader_varint_bytes(struct kreader *r)
+struct kslice kreader_varint_bytes_full(struct kreader *r)
 {
 	const uint8_t *start = r->p;
 	int32_t len = kreader_varint(r);

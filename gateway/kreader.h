@@ -64,7 +64,7 @@ size_t kreader_offset(const struct kreader *r);
 int kreader_fail(struct kreader *r, const char *why);
 
 /* Fixed-width big-endian integers. */
-int8_t kreader_i8(struct kreader *r);
+static inline int8_t kreader_i8(struct kreader *r);
 int16_t kreader_i16(struct kreader *r);
 uint16_t kreader_u16(struct kreader *r);
 int32_t kreader_i32(struct kreader *r);
@@ -77,9 +77,9 @@ int kreader_bool(struct kreader *r);
 /* UNSIGNED_VARINT: at most 5 bytes, value fits in 32 bits. */
 uint32_t kreader_uvarint(struct kreader *r);
 /* VARINT: zig-zag, at most 5 bytes. */
-int32_t kreader_varint(struct kreader *r);
+static inline int32_t kreader_varint(struct kreader *r);
 /* VARLONG: zig-zag, at most 10 bytes. */
-int64_t kreader_varlong(struct kreader *r);
+static inline int64_t kreader_varlong(struct kreader *r);
 
 /* Takes the next `n` raw bytes and returns a pointer to them (borrowed), or
  * NULL on failure. For n == 0 it returns the current position. */
@@ -100,7 +100,7 @@ struct kslice kreader_bytes(struct kreader *r);
 /* COMPACT_BYTES / COMPACT_NULLABLE_BYTES: uvarint length + 1, 0 = null. */
 struct kslice kreader_compact_bytes(struct kreader *r);
 /* Record key/value/header fields: zig-zag varint length, -1 = null. */
-struct kslice kreader_varint_bytes(struct kreader *r);
+static inline struct kslice kreader_varint_bytes(struct kreader *r);
 
 /* ARRAY length: int32, -1 = null (returned as -1). COMPACT_ARRAY: uvarint
  * N + 1, 0 = null (returned as -1). Both fail on a count larger than the bytes
@@ -123,5 +123,75 @@ int kreader_tag(struct kreader *r, uint32_t *tag, struct kslice *data);
  * returns -1; otherwise returns 0 and leaves `e` alone. `what` names the
  * structure being parsed (e.g. "Produce request"). */
 int kreader_error(const struct kreader *r, struct sg_error *e, const char *what);
+
+/* The reads above that every record of a batch makes several times are
+ * inline for their common case (a cursor that has not failed, a one-byte
+ * varint, a length that fits); any other case goes to the _full function,
+ * which reads the same way. */
+int8_t kreader_i8_full(struct kreader *r);
+int32_t kreader_varint_full(struct kreader *r);
+int64_t kreader_varlong_full(struct kreader *r);
+struct kslice kreader_varint_bytes_full(struct kreader *r);
+
+/* A varint of one or two bytes at the cursor of a reader that has not
+ * failed: stores it in `*u`, advances and returns 1; otherwise 0, with
+ * nothing read. */
+static inline int kreader_leb2(struct kreader *r, uint32_t *u)
+{
+	const uint8_t *p = r->p;
+	if (r->why || p == r->end)
+		return 0;
+	if (!(p[0] & 0x80)) {
+		*u = p[0];
+		r->p = p + 1;
+		return 1;
+	}
+	if (r->end - p >= 2 && !(p[1] & 0x80)) {
+		*u = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+		r->p = p + 2;
+		return 1;
+	}
+	return 0;
+}
+
+static inline int8_t kreader_i8(struct kreader *r)
+{
+	if (!r->why && r->p < r->end)
+		return (int8_t)*r->p++;
+	return kreader_i8_full(r);
+}
+
+static inline int32_t kreader_varint(struct kreader *r)
+{
+	uint32_t u;
+	if (kreader_leb2(r, &u))
+		return (int32_t)((u >> 1) ^ (0u - (u & 1)));
+	return kreader_varint_full(r);
+}
+
+static inline int64_t kreader_varlong(struct kreader *r)
+{
+	uint32_t u;
+	if (kreader_leb2(r, &u))
+		return (int64_t)(((uint64_t)u >> 1) ^ (0ull - (u & 1)));
+	return kreader_varlong_full(r);
+}
+
+static inline struct kslice kreader_varint_bytes(struct kreader *r)
+{
+	/* A length >= 0 (an even zig-zag) of one or two bytes, within the rest;
+	 * anything else (null, negative, too long) is re-read by _full. */
+	const uint8_t *start = r->p;
+	uint32_t u;
+	if (kreader_leb2(r, &u)) {
+		if (!(u & 1) && (size_t)(u >> 1) <= (size_t)(r->end - r->p)) {
+			struct kslice s = {r->p, (int32_t)(u >> 1)};
+			r->p += u >> 1;
+			return s;
+		}
+		r->p = start;
+	}
+	return kreader_varint_bytes_full(r);
+}
 
 #endif

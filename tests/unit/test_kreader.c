@@ -98,6 +98,18 @@ static void test_varints(void)
 	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 2, INT64_MIN, 1},
 	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 11, 2, 0, 0},
 	    {{0xac, 0x02}, 2, 2, 150, 1},
+	    /* the inline one- and two-byte paths, at their edges */
+	    {{0x7e}, 1, 1, 63, 1},
+	    {{0x7f}, 1, 1, -64, 1},
+	    {{0x80, 0x01}, 2, 1, 64, 1},
+	    {{0xab, 0x02}, 2, 1, -150, 1},
+	    {{0xff, 0x7f}, 2, 1, -8192, 1},
+	    {{0xff, 0x7f}, 2, 2, -8192, 1},
+	    {{0xfe, 0x7f}, 2, 2, 8191, 1},
+	    {{0x80, 0x80, 0x01}, 3, 2, 8192, 1},
+	    {{0x80}, 1, 1, 0, 0},       /* truncated after one byte */
+	    {{0x81}, 1, 2, 0, 0},       /* truncated after one byte */
+	    {{0xff, 0x80}, 2, 1, 0, 0}, /* truncated after two bytes */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct varint_case *c = &cases[i];
@@ -160,6 +172,28 @@ static void test_bad_lengths(void)
 {
 	struct kreader r;
 	struct kslice s;
+	{
+		R(r, 0x80, 0x01, 'a'); /* varint length 64 of 1 byte */
+		s = kreader_varint_bytes(&r);
+		tap_ok(s.len == -1 && !kreader_ok(&r) && r.at == 0,
+		       "varint bytes of a two-byte length past the end fail at the length");
+	}
+	{
+		R(r, 0x03, 'a'); /* varint length -2 */
+		s = kreader_varint_bytes(&r);
+		tap_ok(s.len == -1 && !kreader_ok(&r) && r.at == 0,
+		       "varint bytes of length -2 fail at the length");
+		tap_is_str(r.why, "negative length", "reason: negative length");
+	}
+	{
+		R(r, 0x00, 0x7e);
+		s = kreader_varint_bytes(&r);
+		tap_ok(s.len == 0 && s.p == r.base + 1 && kreader_ok(&r),
+		       "varint bytes of length 0 point after the length");
+		s = kreader_varint_bytes(&r);
+		tap_ok(s.len == -1 && !kreader_ok(&r) && r.at == 1,
+		       "a one-byte length of 63 with nothing after it fails at the length");
+	}
 	{
 		R(r, 0xff, 0xfe, 'a');
 		s = kreader_string(&r);
