@@ -1,8 +1,10 @@
 /* gateway/loop.c: the framed-connection event loop over libevent. */
+#define _GNU_SOURCE /* splice(), F_SETPIPE_SZ (Linux) */
 #include "gateway/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +33,9 @@
  * per 4 KiB of a 1 MiB produce batch, so connections read through their own
  * event (loop_conn_readable_cb) and leave only writing to the bufferevent. */
 #define LOOP_IO_CHUNK ((size_t)256 << 10)
+/* The pipe a streamed frame is spliced through (see loop_conn_splice): the
+ * most bytes one splice() moves. The kernel may grant less. */
+#define LOOP_SPLICE_PIPE ((size_t)1 << 20)
 /* How long a listener rests after accept() fails (e.g. out of descriptors),
  * so a level-triggered error does not spin the loop. */
 #define LOOP_ACCEPT_BACKOFF_MS 100
@@ -76,6 +81,12 @@ struct loop_conn {
 	int head_seen;              /* frame_head was offered the frame at the front */
 	struct loop_conn *stream_to;/* where the frame being streamed goes */
 	size_t stream_left;         /* bytes of it (prefix included) not yet moved */
+	int pipe[2];                /* splices the stream's bytes to stream_to; -1 until used */
+	size_t pipe_cap;            /* its capacity */
+	size_t piped;               /* bytes in the pipe not yet written to stream_to */
+	struct event *pipe_wr;      /* stream_to's socket is writable again */
+	int no_splice;              /* splice() failed once: read the stream as usual */
+	int await_out;              /* streaming: waits for stream_to's output to empty */
 	char deferred_why[512];     /* an error seen while starting */
 };
 
@@ -281,6 +292,11 @@ static void loop_conn_free(struct loop_conn *c)
 		evbuffer_free(c->in);
 	if (c->kick)
 		event_free(c->kick);
+	if (c->pipe_wr)
+		event_free(c->pipe_wr);
+	for (int i = 0; i < 2; i++)
+		if (c->pipe[i] >= 0)
+			close(c->pipe[i]);
 	free(c);
 }
 
@@ -425,10 +441,216 @@ static void loop_conn_arm(struct loop_conn *c)
 {
 	if (!c->rd)
 		return;
-	if ((c->paused && !c->stream_left) || c->flushing || c->dead)
+	if ((c->paused && !c->stream_left) || c->flushing || c->dead || c->piped || c->await_out)
 		event_del(c->rd);
 	else
 		event_add(c->rd, NULL);
+}
+
+/* Splicing a streamed frame. Once the part of a frame that was buffered has
+ * moved to stream_to's output and that output has been written, the rest of
+ * the frame goes socket -> pipe -> socket with splice(): the kernel moves the
+ * pages and the gateway copies nothing. While the pipe holds bytes, `c` does
+ * not read and stream_to's own output waits (its bufferevent does not write),
+ * so bytes leave in the order they came. Any other case (bytes still
+ * buffered, output pending, not yet connected, splice() refused) reads the
+ * stream into the input buffer as usual. */
+
+static int loop_conn_to_fd(const struct loop_conn *to)
+{
+	return bufferevent_getfd(to->bev);
+}
+
+static void loop_conn_write_cb(struct bufferevent *bev, void *arg);
+
+/* 1 when c's stream may go on by splice() from now: it streams to a
+ * connection that is up, and nothing of it is buffered on this side. */
+static int loop_conn_splicing(const struct loop_conn *c)
+{
+	const struct loop_conn *to = c->stream_to;
+	return c->stream_left > 0 && to && !c->no_splice && !to->dead && !to->connecting &&
+	       !to->flushing && evbuffer_get_length(c->in) == 0;
+}
+
+/* Writes stream_to's output now, as far as its socket takes it, and lets the
+ * bufferevent's write callback see the result (congestion and its end).
+ * Returns 1 when the output is empty, 0 when it is not, -1 when `c` ended. */
+static int loop_conn_flush_to(struct loop_conn *c)
+{
+	struct loop_conn *to = c->stream_to;
+	struct evbuffer *out = bufferevent_get_output(to->bev);
+	size_t before = evbuffer_get_length(out);
+
+	while (evbuffer_get_length(out) > 0)
+		if (evbuffer_write(out, loop_conn_to_fd(to)) <= 0)
+			break;
+	if (evbuffer_get_length(out) < before && !to->flushing) {
+		to->busy++;
+		loop_conn_write_cb(to->bev, to);
+		to->busy--;
+		if (to->dead) { /* its owner closed it from the drained callback */
+			if (to != c && to->busy == 0)
+				loop_conn_free(to);
+			c->stream_to = NULL;
+			loop_conn_end(c, "cannot pass on a frame", loop_conn_midframe(c));
+			return -1;
+		}
+	}
+	if (c->dead)
+		return -1;
+	return evbuffer_get_length(out) == 0;
+}
+
+/* Makes the pipe. 0, or -1 (then the stream is read as usual). */
+static int loop_conn_pipe(struct loop_conn *c)
+{
+	if (c->pipe[0] >= 0)
+		return 0;
+	if (pipe(c->pipe) != 0) {
+		c->pipe[0] = c->pipe[1] = -1;
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		evutil_make_socket_nonblocking(c->pipe[i]);
+		evutil_make_socket_closeonexec(c->pipe[i]);
+	}
+	int got = fcntl(c->pipe[1], F_SETPIPE_SZ, (int)LOOP_SPLICE_PIPE);
+	if (got <= 0)
+		got = fcntl(c->pipe[1], F_GETPIPE_SZ);
+	c->pipe_cap = got > 0 ? (size_t)got : 65536;
+	return 0;
+}
+
+/* A frame spliced whole: c reads on (or stops, if paused). Nothing past the
+ * frame was read, so there is no frame buffered to deliver. */
+static void loop_conn_stream_done(struct loop_conn *c)
+{
+	c->stream_to = NULL;
+	loop_conn_arm(c);
+}
+
+static void loop_conn_pipe_wr_cb(evutil_socket_t fd, short what, void *arg);
+static int loop_conn_wait_to(struct loop_conn *c);
+
+/* Writes what the pipe holds to stream_to. Returns 0 when the pipe is empty,
+ * 1 when stream_to is full (pipe_wr then waits for it), -1 after ending `c`. */
+static int loop_conn_pipe_drain(struct loop_conn *c)
+{
+	struct loop_conn *to = c->stream_to;
+	char why[sizeof c->deferred_why];
+
+	while (c->piped > 0) {
+		ssize_t m = splice(c->pipe[0], NULL, loop_conn_to_fd(to), NULL, c->piped,
+		                   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (m > 0) {
+			c->piped -= (size_t)m;
+			continue;
+		}
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return loop_conn_wait_to(c) == 0 ? 1 : -1;
+		snprintf(why, sizeof why, "cannot pass on a frame: %s",
+		         m < 0 ? strerror(errno) : "peer closed");
+		loop_conn_end(c, why, loop_conn_midframe(c));
+		return -1;
+	}
+	/* stream_to's own output may go again. */
+	bufferevent_enable(to->bev, EV_WRITE);
+	return 0;
+}
+
+/* stream_to can take more: drains the pipe or flushes its output, then
+ * reads on. */
+static void loop_conn_pipe_wr_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	if (c->dead)
+		return;
+	c->busy++;
+	if (c->piped) {
+		int rc = loop_conn_pipe_drain(c);
+		if (rc == 0) {
+			if (c->stream_left == 0)
+				loop_conn_stream_done(c);
+			else
+				loop_conn_arm(c);
+		}
+	} else if (c->await_out) {
+		int rc = c->stream_to && !c->stream_to->dead ? loop_conn_flush_to(c) : 1;
+		if (rc == 1) {
+			c->await_out = 0;
+			loop_conn_arm(c);
+		} else if (rc == 0 && event_add(c->pipe_wr, NULL) != 0) {
+			loop_conn_end(c, "out of memory", loop_conn_midframe(c));
+		}
+	}
+	c->busy--;
+	if (c->dead && c->busy == 0)
+		loop_conn_free(c);
+}
+
+/* Waits (not reading) until stream_to's socket is writable. 0, or -1 after
+ * ending `c`. */
+static int loop_conn_wait_to(struct loop_conn *c)
+{
+	int fd = loop_conn_to_fd(c->stream_to);
+	if (c->pipe_wr && event_get_fd(c->pipe_wr) != fd) {
+		event_free(c->pipe_wr);
+		c->pipe_wr = NULL;
+	}
+	if (!c->pipe_wr)
+		c->pipe_wr = event_new(c->loop->base, fd, EV_WRITE, loop_conn_pipe_wr_cb, c);
+	if (!c->pipe_wr || event_add(c->pipe_wr, NULL) != 0) {
+		loop_conn_end(c, "out of memory", loop_conn_midframe(c));
+		return -1;
+	}
+	event_del(c->rd);
+	return 0;
+}
+
+/* Moves the next bytes of the stream with splice(). Returns 1 when it moved
+ * some (or must wait for stream_to), 0 when splice() is refused (read as
+ * usual), -1 after ending `c` (or EAGAIN: nothing to do). */
+static int loop_conn_splice(struct loop_conn *c, int fd)
+{
+	char why[sizeof c->deferred_why];
+	size_t want;
+	ssize_t n;
+
+	if (loop_conn_pipe(c) != 0) {
+		c->no_splice = 1;
+		return 0;
+	}
+	want = c->stream_left < c->pipe_cap ? c->stream_left : c->pipe_cap;
+	n = splice(fd, NULL, c->pipe[1], NULL, want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -1;
+		if (errno == EINVAL || errno == ENOSYS) {
+			c->no_splice = 1;
+			return 0;
+		}
+		snprintf(why, sizeof why, "socket error: %s", strerror(errno));
+		loop_conn_end(c, why, loop_conn_midframe(c));
+		return -1;
+	}
+	if (n == 0) {
+		loop_conn_end(c, "peer closed", loop_conn_midframe(c));
+		return -1;
+	}
+	c->stream_left -= (size_t)n;
+	c->piped = (size_t)n;
+	/* Nothing else reaches stream_to's socket while the pipe holds bytes. */
+	bufferevent_disable(c->stream_to->bev, EV_WRITE);
+	int rc = loop_conn_pipe_drain(c);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 1; /* reading waits until the pipe drains */
+	if (c->stream_left == 0)
+		loop_conn_stream_done(c);
+	return 1;
 }
 
 /* The socket is readable: reads up to LOOP_IO_CHUNK bytes in one readv() into
@@ -445,8 +667,24 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 	int nvec;
 	char why[sizeof c->deferred_why];
 
-	if (c->dead || (c->paused && !c->stream_left) || c->flushing)
+	if (c->dead || (c->paused && !c->stream_left) || c->flushing || c->piped || c->await_out)
 		return;
+	if (loop_conn_splicing(c)) {
+		/* The stream's bytes wait in the socket until the output ahead
+		 * of them is written, then move by splice(). */
+		int read_as_usual = 0;
+		c->busy++;
+		int rc = loop_conn_flush_to(c);
+		if (rc == 1)
+			read_as_usual = loop_conn_splice(c, fd) == 0;
+		else if (rc == 0 && loop_conn_wait_to(c) == 0)
+			c->await_out = 1;
+		c->busy--;
+		if (c->dead && c->busy == 0)
+			loop_conn_free(c);
+		if (!read_as_usual)
+			return;
+	}
 	in = c->in;
 	have = evbuffer_get_length(in);
 	room = have < cap ? cap - have : 0;
@@ -618,6 +856,7 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
 		return NULL;
 	}
 	c->loop = l;
+	c->pipe[0] = c->pipe[1] = -1;
 	c->ops = ops ? ops : &no_ops;
 	c->arg = arg;
 	if (lim)

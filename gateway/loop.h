@@ -156,9 +156,14 @@ void loop_frame_free(struct loop_frame *f);
 
 /* Inside `from`'s frame_head callback only: moves the frame, with its length
  * prefix, to the output of `to` as its bytes arrive, without copying them
- * again. Frames after it are delivered once it has passed. `to` must stay
- * open while the frame streams; an owner that closes `to` closes `from` too.
- * Returns 0, or -1 when called outside the callback or `to` is closed. */
+ * again: what was already read moves buffer to buffer, and once the output
+ * of `to` ahead of the rest is written, the rest goes socket to socket by
+ * splice() (reading `from` waits while `to` cannot take more, so a slow `to`
+ * backs up into `from`'s socket, not into memory). Frames after it are
+ * delivered once it has passed. `to` must stay open while the frame streams,
+ * and only `from` may write to it meanwhile; an owner that closes `to`
+ * closes `from` too. Returns 0, or -1 when called outside the callback or
+ * `to` is closed. */
 int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to);
 
 /* Bytes queued for output and not yet written to the socket. */

@@ -30,7 +30,7 @@
 #define STREAM_LEN 200000u
 
 static struct loop *lp;
-static int port, port_big;
+static int port, port_big, port_huge;
 
 /* What the server side saw, per connection, in order. */
 static char seen[8192];
@@ -157,6 +157,16 @@ static void on_accept_big(void *arg, int fd, const char *peer)
 		note("{accept failed: %s}", err.msg);
 }
 
+/* A listener with a 16 MiB limit, for a frame larger than a socket buffer. */
+static void on_accept_huge(void *arg, int fd, const char *peer)
+{
+	struct loop_limits lim = {(size_t)16 << 20, 0, 0};
+	struct sg_error err;
+	error_clear(&err);
+	if (!loop_conn_accept(lp, fd, peer, &big_ops, NULL, &lim, &err))
+		note("{accept failed: %s}", err.msg);
+}
+
 static void on_accept(void *arg, int fd, const char *peer)
 {
 	struct loop_limits lim = {LIMIT, 0, 0};
@@ -176,11 +186,14 @@ static void on_resume(void *arg)
 
 /* Client side (its own thread). */
 
-static int dial_port(int to)
+/* Connects to 127.0.0.1:`to`; a non-zero `rcvbuf` sets SO_RCVBUF first. */
+static int dial_port_rcvbuf(int to, int rcvbuf)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct timeval tv = {5, 0};
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)to);
@@ -191,6 +204,11 @@ static int dial_port(int to)
 		return -1;
 	}
 	return fd;
+}
+
+static int dial_port(int to)
+{
+	return dial_port_rcvbuf(to, 0);
 }
 
 static size_t framed(uint8_t *out, uint32_t len, const void *p)
@@ -245,6 +263,22 @@ static int stream_same;       /* the echo equals the frame sent */
 static int paused_same;       /* the paused stream's echo equals its frame */
 
 /* 6: a 200000-byte frame sent in two halves to the streaming listener. */
+struct writer {
+	int fd;
+	const uint8_t *p;
+	size_t n;
+	int ok;
+};
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	w->ok = write_all(w->fd, w->p, w->n) == 0;
+	return NULL;
+}
+
+static int backed_same; /* a stream echoed to a reader that waits arrives unchanged */
+
 static void stream_case(void)
 {
 	size_t total = 4 + STREAM_LEN, half = 4 + STREAM_LEN / 2, got;
@@ -299,6 +333,44 @@ static void stream_case(void)
 	close(fd);
 	fd = -1;
 	pause_ms(50);
+
+	/* 9: frames of 6000000 and 300000 bytes (more than the socket buffers
+	 * hold) echoed to a client that reads nothing for 300 ms through a
+	 * small receive buffer: the echo backs up in the socket and the
+	 * output, each stream waits for what is ahead of it to drain, and all
+	 * of it arrives unchanged and in order, with the frame after them
+	 * delivered. */
+	{
+		size_t a = 6000000, b2 = 300000, echo = 4 + a + 4 + b2, n = echo + 4 + 6;
+		uint8_t *o = malloc(n), *b = malloc(echo);
+		pthread_t wt;
+		struct writer w;
+		fd = dial_port_rcvbuf(port_huge, 4096);
+		if (!o || !b || fd < 0) {
+			free(o);
+			free(b);
+			goto done;
+		}
+		framed(o, (uint32_t)a, NULL);
+		for (size_t i = 4; i < 4 + a; i++)
+			o[i] = (uint8_t)(i * 31 + (i >> 12));
+		framed(o + 4 + a, (uint32_t)b2, NULL);
+		for (size_t i = 8 + a; i < echo; i++)
+			o[i] = (uint8_t)(i * 17 + (i >> 10));
+		framed(o + echo, 6, "after3");
+		w = (struct writer){fd, o, n, 0};
+		pthread_create(&wt, NULL, writer_main, &w);
+		pause_ms(300);
+		backed_same = read_upto(fd, b, 0, echo) == echo && !memcmp(b, o, echo);
+		pthread_join(wt, NULL);
+		backed_same = backed_same && w.ok;
+		pause_ms(50);
+		close(fd);
+		fd = -1;
+		free(o);
+		free(b);
+		pause_ms(50);
+	}
 done:
 	if (fd >= 0)
 		close(fd);
@@ -468,6 +540,10 @@ int main(void)
 	if (!tap_ok(ls_big != NULL, "a second listener for large frames"))
 		return tap_done();
 	port_big = loop_listener_port(ls_big);
+	struct loop_listener *ls_huge = loop_listen(lp, "127.0.0.1", 0, on_accept_huge, NULL, &err);
+	if (!tap_ok(ls_huge != NULL, "a third listener for frames larger than socket buffers"))
+		return tap_done();
+	port_huge = loop_listener_port(ls_huge);
 	big_timer = loop_timer_new(lp, big_resume, NULL, &err);
 
 	pthread_create(&th, NULL, client, NULL);
@@ -502,6 +578,10 @@ int main(void)
 	       "a frame whose stream began before a pause streams to its end while paused");
 	tap_ok(strstr(seen, "{resumed after the echo}[after2]") != NULL,
 	       "and the frame after it waits for the resume");
+	tap_ok(backed_same, "streamed frames whose peer reads late (output backed up) arrive "
+	                    "whole, unchanged and in order");
+	tap_ok(strstr(seen, "{head 65536 of 6000000}{head 65536 of 300000}[after3]") != NULL,
+	       "and the frame after them arrives as usual");
 
 	tap_ok(strstr(seen, "[take-a][take-bb][60000 bytes][plain][give]") != NULL,
 	       "frames taken out of the input leave it once: the frames after them arrive once each");
@@ -513,6 +593,7 @@ int main(void)
 	loop_timer_free(resume_timer);
 	loop_listener_free(ls);
 	loop_listener_free(ls_big);
+	loop_listener_free(ls_huge);
 	loop_timer_free(big_timer);
 	loop_free(lp);
 	return tap_done();
