@@ -6,25 +6,32 @@
 #   - throughput: RECORDS records of 1 KiB, acks=all, linger.ms=5;
 #   - latency: LAT_RECORDS records of 1 KiB at LAT_RATE/s, acks=all,
 #     linger.ms=0, time from produce() to the delivery report;
-# and samples the gateway's CPU time and resident memory (/proc).
+# and samples the gateway's CPU time and resident memory (/proc). The gateway
+# is `schemagate gateway --listen ... --brokers ...`, as a user runs it.
 #
 # Usage, from a plain (not sanitizer) build folder:
-#   make tests/kafka/gwrun bench/gateway/kbench
+#   make schemagate bench/gateway/kbench
 #   SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway/run.sh
 # Environment: ROUNDS (5), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000).
 set -u
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
 KBENCH=$KT_BUILD/bench/gateway/kbench
+SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
 ROUNDS=${ROUNDS:-5}
 RECORDS=${RECORDS:-1000000}
 LAT_RECORDS=${LAT_RECORDS:-20000}
 LAT_RATE=${LAT_RATE:-2000}
 
-[ -x "$KBENCH" ] && [ -x "$KT_GWRUN" ] || { echo "build tests/kafka/gwrun and bench/gateway/kbench first" >&2; exit 1; }
+[ -x "$KBENCH" ] && [ -x "$SG_BIN" ] || { echo "build schemagate and bench/gateway/kbench first" >&2; exit 1; }
 kt_fetch || { echo "cannot fetch Kafka: $KT_SKIP_WHY" >&2; exit 1; }
 KT_BENCH=1 kt_start_kafka 1 || exit 1
-kt_start_gateway || exit 1
+port=$(kt_free_ports 8)
+"$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" 2>"$KT_WORK/gateway.log" &
+KT_GW_PID=$!
+KT_PIDS+=($KT_GW_PID)
+kt_wait_port "$port" 10 || { echo "the gateway did not start" >&2; cat "$KT_WORK/gateway.log" >&2; exit 1; }
+KT_GW=127.0.0.1:$port
 echo "broker $KT_BROKERS, gateway $KT_GW (pid $KT_GW_PID), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # CPU seconds (user + system) the gateway used so far.
