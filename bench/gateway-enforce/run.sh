@@ -17,7 +17,9 @@
 #
 # Usage, from a plain (not sanitizer) build folder:
 #   make schemagate bench/gateway/kbench && SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway-enforce/run.sh
-# Environment: ROUNDS (5), RECORDS (1000000), FORMATS ("json avro").
+# Environment: ROUNDS (5), RECORDS (1000000), FORMATS ("json avro"),
+# GATEWAY_CPU (unset; N runs the gateways on core N and the broker and the
+# producer on the other cores, in every run).
 set -u
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
@@ -30,6 +32,7 @@ FORMATS=${FORMATS:-json avro}
 [ -x "$SG_BIN" ] && [ -x "$KBENCH" ] || { echo "build schemagate and bench/gateway/kbench first" >&2; exit 1; }
 kt_fetch || { echo "cannot fetch Kafka: $KT_SKIP_WHY" >&2; exit 1; }
 KT_BENCH=1 kt_start_kafka 1 || exit 1
+kt_bench_pin || exit 1
 
 REGP=$(kt_free_ports 1)
 "$SG_BIN" registry --listen "127.0.0.1:$REGP" --db "$KT_WORK/reg.db" 2>"$KT_WORK/reg.log" &
@@ -75,7 +78,7 @@ start_gw() { # NAME [ARGS...]: sets GW_<NAME> (address) and GWPID_<NAME>
 	local name=$1 port
 	shift
 	port=$(kt_free_ports 8)
-	"$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" "$@" 2>"$KT_WORK/gw-$name.log" &
+	$KT_PIN_GW "$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" "$@" 2>"$KT_WORK/gw-$name.log" &
 	KT_PIDS+=($!)
 	eval "GWPID_$name=$!"
 	kt_wait_port "$port" 10 || { echo "gateway $name did not start" >&2; exit 1; }
@@ -91,7 +94,7 @@ run() { # FORMAT SIDE: appends records/s to $KT_WORK/FORMAT.SIDE, prints it
 	local fmt=$1 side=$2 boot out c0 c1
 	case $side in direct) boot=$KT_BROKERS ;; pass) boot=$GW_pass ;; *) boot=$GW_enforce ;; esac
 	c0=$(gw_cpu)
-	out=$("$KBENCH" "$boot" "bench-$fmt" file "$KT_WORK/$fmt.rec") || { echo "kbench $fmt $side failed: $out" >&2; exit 1; }
+	out=$($KT_PIN_OTHERS "$KBENCH" "$boot" "bench-$fmt" file "$KT_WORK/$fmt.rec") || { echo "kbench $fmt $side failed: $out" >&2; exit 1; }
 	c1=$(gw_cpu)
 	[ "$side" = enforce ] && echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.3f\n", ($2 - $1) * 1e6 / n}' >>"$KT_WORK/$fmt.cpu"
 	echo "$out" | sed 's/.*records_per_s=\([0-9]*\).*/\1/' | tee -a "$KT_WORK/$fmt.$side"

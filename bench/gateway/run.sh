@@ -12,7 +12,9 @@
 # Usage, from a plain (not sanitizer) build folder:
 #   make schemagate bench/gateway/kbench
 #   SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway/run.sh
-# Environment: ROUNDS (5), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000).
+# Environment: ROUNDS (5), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000),
+# GATEWAY_CPU (unset; N runs the gateway on core N and the broker and the
+# producer on the other cores, in both the direct and the gateway runs).
 set -u
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
@@ -26,8 +28,9 @@ LAT_RATE=${LAT_RATE:-2000}
 [ -x "$KBENCH" ] && [ -x "$SG_BIN" ] || { echo "build schemagate and bench/gateway/kbench first" >&2; exit 1; }
 kt_fetch || { echo "cannot fetch Kafka: $KT_SKIP_WHY" >&2; exit 1; }
 KT_BENCH=1 kt_start_kafka 1 || exit 1
+kt_bench_pin || exit 1
 port=$(kt_free_ports 8)
-"$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" 2>"$KT_WORK/gateway.log" &
+$KT_PIN_GW "$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" 2>"$KT_WORK/gateway.log" &
 KT_GW_PID=$!
 KT_PIDS+=($KT_GW_PID)
 kt_wait_port "$port" 10 || { echo "the gateway did not start" >&2; cat "$KT_WORK/gateway.log" >&2; exit 1; }
@@ -39,19 +42,19 @@ gw_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/pr
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
-"$KBENCH" "$KT_BROKERS" bench-warm throughput 50000 >/dev/null
-"$KBENCH" "$KT_GW" bench-warm throughput 50000 >/dev/null
+$KT_PIN_OTHERS "$KBENCH" "$KT_BROKERS" bench-warm throughput 50000 >/dev/null
+$KT_PIN_OTHERS "$KBENCH" "$KT_GW" bench-warm throughput 50000 >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
 	# Odd rounds go direct first, even rounds through the gateway first, so
 	# neither side always meets the broker just after the other's load.
 	if [ $((r % 2)) = 1 ]; then
-		d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+		d=$($KT_PIN_OTHERS "$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
 	fi
 	c0=$(gw_cpu); t0=$(date +%s.%N)
-	g=$("$KBENCH" "$KT_GW" bench-tp throughput "$RECORDS") || exit 1
+	g=$($KT_PIN_OTHERS "$KBENCH" "$KT_GW" bench-tp throughput "$RECORDS") || exit 1
 	c1=$(gw_cpu); t1=$(date +%s.%N)
 	if [ $((r % 2)) = 0 ]; then
-		d=$("$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
+		d=$($KT_PIN_OTHERS "$KBENCH" "$KT_BROKERS" bench-tp throughput "$RECORDS") || exit 1
 	fi
 	echo "$(echo "$d" | field records_per_s) $(echo "$g" | field records_per_s)" |
 		awk '{printf "%.4f\n", $2 / $1}' >>"$KT_WORK/tp.ratio"
@@ -60,9 +63,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	echo "$g" | field records_per_s >>"$KT_WORK/tp.gw"
 	echo "$c0 $c1 $t0 $t1" | awk '{printf "%.1f\n", 100 * ($2 - $1) / ($4 - $3)}' >>"$KT_WORK/cpu.gw"
 	echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.2f\n", ($2 - $1) / (n * 1024 / 2^30)}' >>"$KT_WORK/cpugib.gw"
-	d=$("$KBENCH" "$KT_BROKERS" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
+	d=$($KT_PIN_OTHERS "$KBENCH" "$KT_BROKERS" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
 	c0=$(gw_cpu); t0=$(date +%s.%N)
-	g=$("$KBENCH" "$KT_GW" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
+	g=$($KT_PIN_OTHERS "$KBENCH" "$KT_GW" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
 	c1=$(gw_cpu); t1=$(date +%s.%N)
 	echo "round $r latency at $LAT_RATE/s: direct p50 $(echo "$d" | field p50_us) us p99 $(echo "$d" | field p99_us) us; gateway p50 $(echo "$g" | field p50_us) us p99 $(echo "$g" | field p99_us) us"
 	for k in p50_us p99_us; do

@@ -314,6 +314,27 @@ kt_wait_broker() { # PORT SECONDS
 
 # Starts the gateway in front of KT_BROKERS. Sets KT_GW (host:port of the
 # bootstrap listener), KT_GW_PORT, KT_GW_BASE, KT_GW_LOG, KT_GW_PID.
+# Benchmarks only: with GATEWAY_CPU=N set, the gateway runs on core N and the
+# broker (already started) and the producers on every other core, so the
+# gateway's CPU does not come out of the broker's share (as when it runs on
+# machines of its own). Sets KT_PIN_GW and KT_PIN_OTHERS to command prefixes
+# ("taskset -c ..."), empty when GATEWAY_CPU is unset.
+kt_bench_pin() {
+	KT_PIN_GW=""
+	KT_PIN_OTHERS=""
+	[ -n "${GATEWAY_CPU:-}" ] || return 0
+	local n others pid
+	n=$(nproc)
+	[ "$GATEWAY_CPU" -lt "$n" ] && [ "$n" -ge 2 ] || { echo "GATEWAY_CPU=$GATEWAY_CPU: this machine has $n cores" >&2; return 1; }
+	others=$(seq 0 $((n - 1)) | grep -vx "$GATEWAY_CPU" | paste -sd,)
+	KT_PIN_GW="taskset -c $GATEWAY_CPU"
+	KT_PIN_OTHERS="taskset -c $others"
+	for pid in $(set | sed -n 's/^KT_PID_[0-9]*=\([0-9]*\)$/\1/p'); do
+		taskset -a -p -c "$others" "$pid" >/dev/null || return 1
+	done
+	echo "pinned: gateway on core $GATEWAY_CPU, broker and producers on cores $others"
+}
+
 kt_start_gateway() { # [EXTRA GWRUN ARGS...]; KT_GW_BROKERS overrides KT_BROKERS
 	local base
 	base=$(kt_free_ports 8) || return 1
