@@ -450,11 +450,13 @@ static void loop_conn_arm(struct loop_conn *c)
 /* Splicing a streamed frame. Once the part of a frame that was buffered has
  * moved to stream_to's output and that output has been written, the rest of
  * the frame goes socket -> pipe -> socket with splice(): the kernel moves the
- * pages and the gateway copies nothing. While the pipe holds bytes, `c` does
- * not read and stream_to's own output waits (its bufferevent does not write),
- * so bytes leave in the order they came. Any other case (bytes still
- * buffered, output pending, not yet connected, splice() refused) reads the
- * stream into the input buffer as usual. */
+ * pages and the gateway copies nothing. While the pipe holds bytes `c` does
+ * not read; bytes leave in the order they came because splicing starts only
+ * once stream_to's output is empty and, by the contract of
+ * loop_conn_stream_frame(), nothing else is written to stream_to while the
+ * frame streams. Any other case (bytes still buffered, not yet connected,
+ * splice() refused) reads the stream into the input buffer as usual; output
+ * still pending waits for the socket (await_out). */
 
 static int loop_conn_to_fd(const struct loop_conn *to)
 {
@@ -555,8 +557,6 @@ static int loop_conn_pipe_drain(struct loop_conn *c)
 		loop_conn_end(c, why, loop_conn_midframe(c));
 		return -1;
 	}
-	/* stream_to's own output may go again. */
-	bufferevent_enable(to->bev, EV_WRITE);
 	return 0;
 }
 
@@ -641,8 +641,6 @@ static int loop_conn_splice(struct loop_conn *c, int fd)
 	}
 	c->stream_left -= (size_t)n;
 	c->piped = (size_t)n;
-	/* Nothing else reaches stream_to's socket while the pipe holds bytes. */
-	bufferevent_disable(c->stream_to->bev, EV_WRITE);
 	int rc = loop_conn_pipe_drain(c);
 	if (rc < 0)
 		return -1;
