@@ -389,14 +389,16 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	return 0;
 }
 
-/* glibc's malloc gives a freed heap top back to the kernel once it passes the
- * trim threshold (256 KiB here, as the dynamic mmap threshold sets it), and
- * the gateway's buffers (reads of up to 256 KiB, requests held for
+/* glibc's malloc gives free memory at the top of a heap back to the kernel
+ * once it passes the trim threshold (by default twice the mmap threshold,
+ * which glibc raises to the largest block freed so far: about 512 KiB here),
+ * and the gateway's buffers (reads of up to 256 KiB, requests held for
  * validation) come and go thousands of times a second, so every give-back
- * costs page faults on the next use: 12% of the gateway's CPU when it passes
- * on 1 KiB records at full speed (strace: ~100 madvise calls per GiB).
- * Blocks of up to 4 MiB stay in the heap, and up to 16 MiB of free heap stay
- * with the process. */
+ * costs page faults on the next use: about 12% of the gateway's CPU when it
+ * passes on 1 KiB records at full speed (strace: ~100 madvise calls per GiB).
+ * With these settings blocks of up to 4 MiB come from the heap, and up to
+ * 16 MiB of free heap stay with the process. Process-wide, so set where the
+ * gateway service starts. */
 static void runtime_tune_malloc(void)
 {
 #ifdef __GLIBC__
