@@ -34,8 +34,14 @@
  * event (loop_conn_readable_cb) and leave only writing to the bufferevent. */
 #define LOOP_IO_CHUNK ((size_t)256 << 10)
 /* The pipe a streamed frame is spliced through (see loop_conn_splice): the
- * most bytes one splice() moves. The kernel may grant less. */
+ * most bytes one splice() moves (256 KiB cost a third more CPU per GiB than
+ * 1 MiB). A pipe lives only while its frame streams, since an unprivileged
+ * user's pipes share a budget (fs/pipe-user-pages-soft, 64 MiB by default:
+ * 64 such pipes at once); past it the kernel grants pipes of one page, and a
+ * stream that gets less than LOOP_SPLICE_MIN_PIPE is read through the buffer
+ * instead. */
 #define LOOP_SPLICE_PIPE ((size_t)1 << 20)
+#define LOOP_SPLICE_MIN_PIPE ((size_t)64 << 10)
 /* How long a listener rests after accept() fails (e.g. out of descriptors),
  * so a level-triggered error does not spin the loop. */
 #define LOOP_ACCEPT_BACKOFF_MS 100
@@ -85,7 +91,7 @@ struct loop_conn {
 	size_t pipe_cap;            /* its capacity */
 	size_t piped;               /* bytes in the pipe not yet written to stream_to */
 	struct event *pipe_wr;      /* stream_to's socket is writable again */
-	int no_splice;              /* splice() failed once: read the stream as usual */
+	int no_splice;              /* the frame streaming now is read as usual, not spliced */
 	int await_out;              /* streaming: waits for stream_to's output to empty */
 	char deferred_why[512];     /* an error seen while starting */
 };
@@ -330,6 +336,7 @@ static uint32_t loop_be32(const uint8_t *p)
 
 static void loop_conn_note_output(struct loop_conn *c);
 static void loop_conn_arm(struct loop_conn *c);
+static void loop_conn_pipe_close(struct loop_conn *c);
 
 /* Bytes of an incomplete frame received so far: what is buffered, plus what
  * of a frame being streamed has already been passed on. */
@@ -372,6 +379,9 @@ static void loop_conn_deliver(struct loop_conn *c)
 			if (c->stream_left)
 				break;
 			c->stream_to = NULL;
+			c->no_splice = 0;
+			if (!c->piped)
+				loop_conn_pipe_close(c);
 			if (c->paused)
 				loop_conn_arm(c);
 			continue;
@@ -503,7 +513,19 @@ static int loop_conn_flush_to(struct loop_conn *c)
 	return evbuffer_get_length(out) == 0;
 }
 
-/* Makes the pipe. 0, or -1 (then the stream is read as usual). */
+/* Closes the pipe, which must be empty. */
+static void loop_conn_pipe_close(struct loop_conn *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->pipe[i] >= 0)
+			close(c->pipe[i]);
+	c->pipe[0] = c->pipe[1] = -1;
+	c->pipe_cap = 0;
+}
+
+/* Makes the pipe for the frame streaming now. 0, or -1 when there is none
+ * or the kernel grants less than LOOP_SPLICE_MIN_PIPE (the frame is then
+ * read as usual). */
 static int loop_conn_pipe(struct loop_conn *c)
 {
 	if (c->pipe[0] >= 0)
@@ -519,7 +541,11 @@ static int loop_conn_pipe(struct loop_conn *c)
 	int got = fcntl(c->pipe[1], F_SETPIPE_SZ, (int)LOOP_SPLICE_PIPE);
 	if (got <= 0)
 		got = fcntl(c->pipe[1], F_GETPIPE_SZ);
-	c->pipe_cap = got > 0 ? (size_t)got : 65536;
+	if (got < (int)LOOP_SPLICE_MIN_PIPE) {
+		loop_conn_pipe_close(c);
+		return -1;
+	}
+	c->pipe_cap = (size_t)got;
 	return 0;
 }
 
@@ -528,6 +554,8 @@ static int loop_conn_pipe(struct loop_conn *c)
 static void loop_conn_stream_done(struct loop_conn *c)
 {
 	c->stream_to = NULL;
+	c->no_splice = 0;
+	loop_conn_pipe_close(c);
 	loop_conn_arm(c);
 }
 
@@ -619,7 +647,7 @@ static int loop_conn_splice(struct loop_conn *c, int fd)
 	ssize_t n;
 
 	if (loop_conn_pipe(c) != 0) {
-		c->no_splice = 1;
+		c->no_splice = 1; /* for this frame: cleared when it has passed */
 		return 0;
 	}
 	want = c->stream_left < c->pipe_cap ? c->stream_left : c->pipe_cap;
@@ -628,7 +656,7 @@ static int loop_conn_splice(struct loop_conn *c, int fd)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return -1;
 		if (errno == EINVAL || errno == ENOSYS) {
-			c->no_splice = 1;
+			c->no_splice = 1; /* for this frame */
 			return 0;
 		}
 		snprintf(why, sizeof why, "socket error: %s", strerror(errno));
