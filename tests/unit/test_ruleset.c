@@ -192,29 +192,30 @@ static void test_lengths(void)
 	check("null rule set", rs, SG_OK, NULL);
 	json_decref(rs);
 
-	rs = one_rule(repeat_name("", "a", 256));
-	check("256 ASCII characters", rs, SG_OK, NULL);
-	json_decref(rs);
-	rs = one_rule(repeat_name("", "a", 257));
-	check("257 ASCII characters", rs, R, "Rule name too long");
-	json_decref(rs);
-	rs = one_rule(repeat_name("", "\xc3\xa9", 256));
-	check("256 two-byte letters: 512 bytes, 256 units", rs, SG_OK, NULL);
-	json_decref(rs);
-	rs = one_rule(repeat_name("", "\xe4\xb8\xad", 257));
-	check("257 three-byte letters", rs, R, "Rule name too long");
-	json_decref(rs);
-	/* A character outside the BMP counts two UTF-16 units. */
-	rs = one_rule(repeat_name("", "\xf0\x9d\x92\x9c", 128));
-	check("128 supplementary characters: 256 units, illegal", rs, R, NULL);
-	json_decref(rs);
-	rs = one_rule(repeat_name("a", "\xf0\x9d\x92\x9c", 128));
-	check("one letter and 128 supplementary characters: 257 units", rs, R,
-	      "Rule name too long");
-	json_decref(rs);
-	rs = one_rule(repeat_name("", "a", 1000000));
-	check("a name of a million characters", rs, R, "Rule name too long");
-	json_decref(rs);
+	/* Names of `n` copies of `ch` after `first`; length is counted in UTF-16
+	 * units, as Java does. */
+	static const struct {
+		const char *title, *first, *ch;
+		size_t n;
+		int code;
+		const char *msg;
+	} names[] = {
+	    {"256 ASCII characters", "", "a", 256, SG_OK, NULL},
+	    {"257 ASCII characters", "", "a", 257, R, "Rule name too long"},
+	    {"256 two-byte letters: 512 bytes, 256 units", "", "\xc3\xa9", 256, SG_OK, NULL},
+	    {"257 three-byte letters", "", "\xe4\xb8\xad", 257, R, "Rule name too long"},
+	    /* A character outside the BMP counts two UTF-16 units. */
+	    {"128 supplementary characters: 256 units, illegal", "", "\xf0\x9d\x92\x9c", 128, R,
+	     NULL},
+	    {"one letter and 128 supplementary characters: 257 units", "a", "\xf0\x9d\x92\x9c",
+	     128, R, "Rule name too long"},
+	    {"a name of a million characters", "", "a", 1000000, R, "Rule name too long"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		rs = one_rule(repeat_name(names[i].first, names[i].ch, names[i].n));
+		check(names[i].title, rs, names[i].code, names[i].msg);
+		json_decref(rs);
+	}
 
 	/* A long illegal name: the message is truncated, not overflowed. */
 	rs = one_rule(repeat_name("a b", "x", 250));
