@@ -371,13 +371,24 @@ kt_start_serve() {
 	KT_SERVE_PID=$!
 	KT_PIDS+=($KT_SERVE_PID)
 	KT_SERVE_URL=
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		KT_SERVE_URL=$(sed -n 's/^schemagate: registry listening on \(http:[^ ]*\).*/\1/p' "$KT_WORK/serve.log")
 		[ -n "$KT_SERVE_URL" ] && grep -q "gateway listening" "$KT_WORK/serve.log" && break
 		kill -0 "$KT_SERVE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	[ -n "$KT_SERVE_URL" ] && grep -q "gateway listening on port $port" "$KT_WORK/serve.log"
+}
+
+# Stops the serve of kt_start_serve with SIGTERM: two checks, that it exits 0
+# and that its log holds no sanitizer report.
+kt_stop_serve() {
+	local status=0
+	kill "$KT_SERVE_PID"
+	wait "$KT_SERVE_PID" || status=$?
+	kt_is "$status" 0 "SIGTERM stops serve cleanly"
+	grep -q 'AddressSanitizer\|runtime error' "$KT_WORK/serve.log"
+	kt_is "$?" 1 "no sanitizer report in the log"
 }
 
 # Runs the Java test client: kt_java ARGS...

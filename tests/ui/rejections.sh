@@ -14,17 +14,8 @@ SG_BUILDDIR=${SG_BUILDDIR:-.} "$SG_SRCDIR/tests/ui/setup-node.sh" >/dev/null || 
 }
 SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
 base=$(kt_free_ports 4) || kt_skip_all "no free loopback ports"
-"$SG_BIN" serve --registry-listen 127.0.0.1:0 --gateway-listen "127.0.0.1:$base" \
-	--db "$KT_WORK/r.db" 2>"$KT_WORK/serve.log" &
-pid=$!
-KT_PIDS+=($pid)
-url=
-for _ in $(seq 1 300); do
-	url=$(sed -n 's/^schemagate: registry listening on \(http:[^ ]*\).*/\1/p' "$KT_WORK/serve.log")
-	[ -n "$url" ] && grep -q "gateway listening" "$KT_WORK/serve.log" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
+kt_start_serve "$base" --db "$KT_WORK/r.db"
+url=$KT_SERVE_URL
 [ -n "$url" ] || { echo "Bail out! serve did not start"; sed 's/^/# /' "$KT_WORK/serve.log"; exit 1; }
 "$SG_BIN" register --registry "$url" --subject orders-value --quiet "$SG_SRCDIR/schemas/orders.json" ||
 	{ echo "Bail out! could not register orders-value"; exit 1; }
