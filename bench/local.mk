@@ -10,6 +10,10 @@ noinst_PROGRAMS += bench/gateway/kbench
 bench_gateway_kbench_SOURCES = bench/gateway/kbench.c
 bench_gateway_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 bench_gateway_kbench_LDADD = $(RDKAFKA_LIBS)
+# bench/gateway/relay: a splice()-only TCP relay, the baseline for any proxy.
+noinst_PROGRAMS += bench/gateway/relay
+bench_gateway_relay_SOURCES = bench/gateway/relay.c
+bench_gateway_relay_LDADD = $(PTHREAD_LIBS)
 EXTRA_DIST += bench/gateway/run.sh bench/gateway/README.md
 # bench/jsonschema: compat/jsonschema vs ajv on an orders document (run.sh).
 # The program is built with the tree (so it cannot rot); run.sh runs it.
