@@ -41,38 +41,41 @@ struct relay_dir {
 	int from, to;
 };
 
-/* Moves bytes from->to until from ends or either side fails, then shuts
- * down to's sending side. The pair's sockets are closed by the last
- * direction to finish. */
+/* Thread body for one direction; owns and frees `arg`. Blocks moving bytes
+ * from->to until from ends or either side fails, then shuts down to's
+ * sending side (the peer sees end of stream). The last of a pair's two
+ * directions to finish closes both sockets and frees the pair. A pipe that
+ * cannot be made at RELAY_PIPE bytes ends the process: a smaller one would
+ * make a slower baseline without saying so. */
 static void *relay_pump(void *arg)
 {
 	struct relay_dir *d = arg;
 	struct relay_pair *p = d->p;
 	int pfd[2];
 
-	if (pipe(pfd) == 0) {
-		fcntl(pfd[1], F_SETPIPE_SZ, (int)RELAY_PIPE);
-		for (;;) {
-			ssize_t n = splice(d->from, NULL, pfd[1], NULL, RELAY_PIPE, SPLICE_F_MOVE);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			while (n > 0) {
-				ssize_t m = splice(pfd[0], NULL, d->to, NULL, (size_t)n, SPLICE_F_MOVE);
-				if (m < 0 && errno == EINTR)
-					continue;
-				if (m <= 0)
-					goto out;
-				n -= m;
-			}
-		}
-	out:
-		close(pfd[0]);
-		close(pfd[1]);
+	if (pipe(pfd) != 0 || fcntl(pfd[1], F_SETPIPE_SZ, (int)RELAY_PIPE) < (int)RELAY_PIPE) {
+		fprintf(stderr, "relay: cannot make a %zu-byte pipe: %s\n", RELAY_PIPE, strerror(errno));
+		exit(1);
 	}
+	for (;;) {
+		ssize_t n = splice(d->from, NULL, pfd[1], NULL, RELAY_PIPE, SPLICE_F_MOVE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (n > 0) {
+			ssize_t m = splice(pfd[0], NULL, d->to, NULL, (size_t)n, SPLICE_F_MOVE);
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m <= 0)
+				goto out;
+			n -= m;
+		}
+	}
+out:
+	close(pfd[0]);
+	close(pfd[1]);
 	shutdown(d->to, SHUT_WR);
-	shutdown(d->from, SHUT_RD);
 	pthread_mutex_lock(&p->mu);
 	int last = --p->running == 0;
 	pthread_mutex_unlock(&p->mu);
@@ -100,17 +103,21 @@ static int relay_connect(int port)
 	return fd;
 }
 
-/* Starts both directions of a pair; on failure closes what it opened. */
+/* Takes `client`: connects it to the upstream port and starts a thread per
+ * direction. When the upstream cannot be reached, logs it and closes
+ * `client`; out of memory or threads, ends the process. */
 static void relay_start(int client, int upstream_port)
 {
 	int one = 1, up = relay_connect(upstream_port);
-	struct relay_pair *p = up < 0 ? NULL : malloc(sizeof *p);
-	if (!p) {
+	struct relay_pair *p;
+	if (up < 0) {
 		fprintf(stderr, "relay: cannot reach 127.0.0.1:%d: %s\n", upstream_port, strerror(errno));
-		if (up >= 0)
-			close(up);
 		close(client);
 		return;
+	}
+	if (!(p = malloc(sizeof *p))) {
+		perror("relay");
+		exit(1);
 	}
 	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	setsockopt(up, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -136,12 +143,20 @@ static void relay_start(int client, int upstream_port)
 	}
 }
 
+/* A TCP port number, or -1. */
+static int relay_port(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v > 0 && v <= 65535 ? (int)v : -1;
+}
+
 int main(int argc, char **argv)
 {
 	int one = 1, lfd, port, upstream;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
-	if (argc != 3 || (port = atoi(argv[1])) <= 0 || (upstream = atoi(argv[2])) <= 0) {
+	if (argc != 3 || (port = relay_port(argv[1])) < 0 || (upstream = relay_port(argv[2])) < 0) {
 		fprintf(stderr, "usage: relay LISTEN_PORT UPSTREAM_PORT\n");
 		return 2;
 	}

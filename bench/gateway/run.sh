@@ -7,16 +7,21 @@
 #     proxy costs at the least: the extra hop);
 #   - gateway: through `schemagate gateway --listen ... --brokers ...`, as a
 #     user runs it;
-# in an order that reverses from round to round, measuring
+# in an order that rotates from round to round (each side goes first, second
+# and third equally often over a multiple of 3 rounds), measuring
 #   - throughput: RECORDS records of 1 KiB, acks=all, linger.ms=5;
 #   - latency: LAT_RECORDS records of 1 KiB at LAT_RATE/s, acks=all,
 #     linger.ms=0, time from produce() to the delivery report;
-# and samples the gateway's CPU time and resident memory (/proc).
+# and samples the gateway's and the relay's CPU time and the gateway's
+# resident memory (/proc). Before the rounds, 3 direct runs, one through the
+# relay and one through the gateway warm up the broker (not counted); each
+# run starts after a 2 s pause, so that the broker has deleted the segments
+# the run before it rolled (retention is checked every second).
 #
 # Usage, from a plain (not sanitizer) build folder:
 #   make schemagate bench/gateway/kbench bench/gateway/relay
 #   SG_BUILDDIR=$PWD bash /path/to/src/bench/gateway/run.sh
-# Environment: ROUNDS (5), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000),
+# Environment: ROUNDS (6), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000),
 # GATEWAY_CPU (unset; N runs the gateway and the relay on core N and the broker
 # and the producer on the other cores, in every run).
 set -u
@@ -25,7 +30,7 @@ SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 KBENCH=$KT_BUILD/bench/gateway/kbench
 RELAY=$KT_BUILD/bench/gateway/relay
 SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-6}
 RECORDS=${RECORDS:-1000000}
 LAT_RECORDS=${LAT_RECORDS:-20000}
 LAT_RATE=${LAT_RATE:-2000}
@@ -35,24 +40,33 @@ LAT_RATE=${LAT_RATE:-2000}
 kt_fetch || { echo "cannot fetch Kafka: $KT_SKIP_WHY" >&2; exit 1; }
 KT_BENCH=1 KT_RELAY=1 kt_start_kafka 1 || exit 1
 kt_bench_pin || exit 1
+# The broker's RELAY listener advertises the relay's port, so a producer that
+# bootstraps through the relay keeps going through it. The relay starts
+# before the gateway picks its ports, and must say it is ready and stay up.
+$KT_PIN_GW "$RELAY" "$KT_RELAY_ADV_1" "$KT_RELAY_PORT_1" >"$KT_WORK/relay.out" 2>&1 &
+RELAY_PID=$!
+KT_PIDS+=($RELAY_PID)
+for _ in $(seq 1 50); do
+	grep -q '^ready$' "$KT_WORK/relay.out" && break
+	sleep 0.1
+done
+grep -q '^ready$' "$KT_WORK/relay.out" && kill -0 "$RELAY_PID" ||
+	{ echo "the relay did not start" >&2; cat "$KT_WORK/relay.out" >&2; exit 1; }
+RELAY_AT=127.0.0.1:$KT_RELAY_ADV_1
 port=$(kt_free_ports 8)
 $KT_PIN_GW "$SG_BIN" gateway --listen "127.0.0.1:$port" --brokers "$KT_BROKERS" 2>"$KT_WORK/gateway.log" &
 KT_GW_PID=$!
 KT_PIDS+=($KT_GW_PID)
 kt_wait_port "$port" 10 || { echo "the gateway did not start" >&2; cat "$KT_WORK/gateway.log" >&2; exit 1; }
 KT_GW=127.0.0.1:$port
-# The broker's RELAY listener advertises the relay's port, so a producer that
-# bootstraps through the relay keeps going through it.
-$KT_PIN_GW "$RELAY" "$KT_RELAY_ADV_1" "$KT_RELAY_PORT_1" >"$KT_WORK/relay.out" 2>&1 &
-KT_PIDS+=($!)
-kt_wait_port "$KT_RELAY_ADV_1" 10 || { echo "the relay did not start" >&2; cat "$KT_WORK/relay.out" >&2; exit 1; }
-RELAY_AT=127.0.0.1:$KT_RELAY_ADV_1
 echo "broker $KT_BROKERS, relay $RELAY_AT, gateway $KT_GW (pid $KT_GW_PID), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# CPU seconds (user + system) the gateway used so far.
-gw_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$KT_GW_PID/stat"; }
+# CPU seconds (user + system) process $1 used so far.
+cpu_of() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+gw_cpu() { cpu_of "$KT_GW_PID"; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+# The median of the numbers on stdin (the mean of the middle two for an even count).
+median() { sort -n | awk '{a[NR]=$1} END {print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 boot() { case $1 in direct) echo "$KT_BROKERS" ;; relay) echo "$RELAY_AT" ;; *) echo "$KT_GW" ;; esac; }
 
 # Warm-up, not counted: the broker's JIT keeps speeding up over the first few
@@ -64,26 +78,31 @@ for side in relay gateway; do
 	$KT_PIN_OTHERS "$KBENCH" "$(boot $side)" bench-tp throughput "$RECORDS" >/dev/null || exit 1
 done
 for r in $(seq 1 "$ROUNDS"); do
-	# Odd rounds go direct, relay, gateway; even rounds the other way round,
-	# so no side always meets the broker just after the same other one.
-	order="direct relay gateway"
-	[ $((r % 2)) = 0 ] && order="gateway relay direct"
+	case $((r % 3)) in
+	1) order="direct relay gateway" ;;
+	2) order="relay gateway direct" ;;
+	0) order="gateway direct relay" ;;
+	esac
 	line="round $r throughput:"
 	for side in $order; do
-		c0=$(gw_cpu); t0=$(date +%s.%N)
+		sleep 2
+		c0=$(gw_cpu); r0=$(cpu_of "$RELAY_PID"); t0=$(date +%s.%N)
 		out=$($KT_PIN_OTHERS "$KBENCH" "$(boot $side)" bench-tp throughput "$RECORDS") || exit 1
-		c1=$(gw_cpu); t1=$(date +%s.%N)
+		c1=$(gw_cpu); r1=$(cpu_of "$RELAY_PID"); t1=$(date +%s.%N)
 		v=$(echo "$out" | field records_per_s)
 		echo "$v" >>"$KT_WORK/tp.$side"
 		line="$line $side $v/s"
 		if [ "$side" = gateway ]; then
 			echo "$c0 $c1 $t0 $t1" | awk '{printf "%.1f\n", 100 * ($2 - $1) / ($4 - $3)}' >>"$KT_WORK/cpu.gw"
 			echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.2f\n", ($2 - $1) / (n * 1024 / 2^30)}' >>"$KT_WORK/cpugib.gw"
+		elif [ "$side" = relay ]; then
+			echo "$r0 $r1" | awk -v n="$RECORDS" '{printf "%.2f\n", ($2 - $1) / (n * 1024 / 2^30)}' >>"$KT_WORK/cpugib.relay"
 		fi
 	done
 	echo "$line, gateway CPU $(tail -1 "$KT_WORK/cpu.gw")% of a core"
 	line="round $r latency at $LAT_RATE/s:"
 	for side in $order; do
+		sleep 2
 		c0=$(gw_cpu); t0=$(date +%s.%N)
 		out=$($KT_PIN_OTHERS "$KBENCH" "$(boot $side)" bench-lat latency "$LAT_RECORDS" "$LAT_RATE") || exit 1
 		c1=$(gw_cpu); t1=$(date +%s.%N)
@@ -97,7 +116,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	echo "$line"
 done
 
-# Per-round ratio of column $2 to column $1 of the rounds, median, in %.
+# The median of the per-round ratios of side $2's throughput to side $1's, in %.
 ratio() { paste "$KT_WORK/tp.$2" "$KT_WORK/tp.$1" | awk '{printf "%.4f\n", 100 * $1 / $2}' | median; }
 echo
 echo "== medians of $ROUNDS rounds (1 KiB records, acks=all, librdkafka $(pkg-config --modversion rdkafka))"
@@ -113,6 +132,7 @@ for k in p50_us p99_us; do
 done
 printf 'gateway CPU  %.0f%% of a core at full throughput, %.1f%% at %s rec/s\n' \
 	"$(median <"$KT_WORK/cpu.gw")" "$(median <"$KT_WORK/cpulat.gw")" "$LAT_RATE"
-printf 'gateway CPU  %.2f s per GiB produced through it\n' "$(median <"$KT_WORK/cpugib.gw")"
+printf 'CPU per GiB produced through it: gateway %.2f s, relay %.2f s\n' \
+	"$(median <"$KT_WORK/cpugib.gw")" "$(median <"$KT_WORK/cpugib.relay")"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"
 echo "gateway memory: $(grep -E 'VmHWM|VmRSS' "/proc/$KT_GW_PID/status" | tr -s ' \t' ' ' | paste -sd, -)"

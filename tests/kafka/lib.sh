@@ -280,13 +280,11 @@ kt_start_kafka() {
 			echo "group.initial.rebalance.delay.ms=0"
 			echo "auto.create.topics.enable=true"
 			if [ "${KT_BENCH:-0}" = 1 ]; then
-				# Benchmarks write gigabytes. Keep each partition's log small
-				# and delete old segments at once, so the broker writes into
-				# pages it has used before: on a VM whose memory the host backs
-				# lazily, writing into never-touched pages is about 3x slower
-				# (dd to /dev/shm: 451 MB/s the first time, 1.4 GB/s the next),
-				# and a log that grew by a GiB a run made the broker's rate
-				# swing between ~450k and ~210k records/s from run to run.
+				# Benchmarks write gigabytes: a partition's log stays at its
+				# retention (128 MiB) plus about a second of writes, and old
+				# segments are deleted at once, so the broker writes into
+				# pages it has used before (bench/gateway/README.md says why
+				# that matters on a VM).
 				echo "log.segment.bytes=67108864"
 				echo "log.retention.bytes=134217728"
 				echo "log.retention.check.interval.ms=1000"
