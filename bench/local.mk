@@ -9,7 +9,7 @@ EXTRA_DIST += bench/README.md bench/registry/run.sh bench/registry/setup.py \
 noinst_PROGRAMS += bench/gateway/kbench
 bench_gateway_kbench_SOURCES = bench/gateway/kbench.c
 bench_gateway_kbench_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
-bench_gateway_kbench_LDADD = $(RDKAFKA_LIBS)
+bench_gateway_kbench_LDADD = $(RDKAFKA_LIBS) $(PTHREAD_LIBS)
 # bench/gateway/relay: a splice()-only TCP relay, the baseline for any proxy.
 noinst_PROGRAMS += bench/gateway/relay
 bench_gateway_relay_SOURCES = bench/gateway/relay.c

@@ -6,13 +6,18 @@
  *          producer goes (linger.ms=5); prints records/s and MiB/s.
  *     MODE latency: COUNT records of 1 KiB, acks=all, linger.ms=0, RATE per
  *          second; prints p50, p99 and p99.9 of the time from produce() to
- *          the delivery report, in microseconds.
+ *          the delivery report, in microseconds. The producing thread
+ *          sleeps between records and a second thread waits in
+ *          rd_kafka_poll() for the reports, so neither spins on a core the
+ *          broker and the gateway need.
  *   kbench BOOTSTRAP TOPIC file PATH
  *     produces the records of PATH (each a 4-byte big-endian length, then
  *     that many bytes of value) as fast as the producer goes, acks=all,
  *     linger.ms=5, the first one twice (once to warm up); prints records/s.
  * Output: one line "key=value ..." on stdout. Exit 1 if a delivery failed.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,7 @@
 #define RECORD_SIZE 1024
 
 static double *lat_us;
-static long delivered, failed;
+static long delivered, failed; /* written by whichever thread serves reports */
 
 static double now_us(void)
 {
@@ -47,6 +52,28 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		lat_us[delivered] = now_us() - sent;
 	}
 	delivered++;
+}
+
+/* Latency mode: the thread that serves delivery reports until `want` have
+ * arrived (or a minute has passed without one). */
+struct reporter {
+	rd_kafka_t *rk;
+	atomic_long want; /* lowered by the producing thread when produce() fails */
+};
+
+static void *serve_reports(void *arg)
+{
+	struct reporter *r = arg;
+	double quiet_since = now_us();
+	while (delivered + failed < r->want) {
+		long before = delivered + failed;
+		rd_kafka_poll(r->rk, 100);
+		if (delivered + failed != before)
+			quiet_since = now_us();
+		else if (now_us() - quiet_since > 60e6)
+			break;
+	}
+	return NULL;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -189,24 +216,37 @@ int main(int argc, char **argv)
 		free(p);
 		return failed || delivered < count ? 1 : 0;
 	} else if (!strcmp(mode, "latency") && rate > 0) {
-		double interval = 1e6 / (double)rate, next;
+		struct timespec next;
+		long interval_ns = 1000000000L / rate;
+		pthread_t reporter;
+		struct reporter rep;
 		lat_us = calloc((size_t)count, sizeof *lat_us);
 		rk = producer(bootstrap, "0");
 		warm_up(rk, topic);
-		next = now_us();
+		rep.rk = rk;
+		atomic_init(&rep.want, count);
+		if (!lat_us || pthread_create(&reporter, NULL, serve_reports, &rep) != 0) {
+			fprintf(stderr, "kbench: out of memory or threads\n");
+			return 2;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &next);
 		for (long i = 0; i < count; i++) {
 			double sent;
-			while (now_us() < next)
-				rd_kafka_poll(rk, 0);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) != 0)
+				;
 			sent = now_us();
 			memcpy(value, &sent, sizeof sent);
-			rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
-			                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)1),
-			                  RD_KAFKA_V_END);
-			rd_kafka_poll(rk, 0);
-			next += interval;
+			if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
+			                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			                      RD_KAFKA_V_OPAQUE((void *)1), RD_KAFKA_V_END) != 0)
+				rep.want--; /* not queued: no report will come */
+			next.tv_nsec += interval_ns;
+			while (next.tv_nsec >= 1000000000L) {
+				next.tv_nsec -= 1000000000L;
+				next.tv_sec++;
+			}
 		}
-		rd_kafka_flush(rk, 60000);
+		pthread_join(reporter, NULL);
 		qsort(lat_us, (size_t)delivered, sizeof *lat_us, cmp_double);
 		if (delivered > 0)
 			printf("mode=latency records=%ld failed=%ld rate=%ld p50_us=%.0f p99_us=%.0f p999_us=%.0f\n",
