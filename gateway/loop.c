@@ -336,7 +336,7 @@ static uint32_t loop_be32(const uint8_t *p)
 
 static void loop_conn_note_output(struct loop_conn *c);
 static void loop_conn_arm(struct loop_conn *c);
-static void loop_conn_pipe_close(struct loop_conn *c);
+static void loop_conn_stream_done(struct loop_conn *c);
 
 /* Bytes of an incomplete frame received so far: what is buffered, plus what
  * of a frame being streamed has already been passed on. */
@@ -378,12 +378,7 @@ static void loop_conn_deliver(struct loop_conn *c)
 			c->stream_left -= mv;
 			if (c->stream_left)
 				break;
-			c->stream_to = NULL;
-			c->no_splice = 0;
-			if (!c->piped)
-				loop_conn_pipe_close(c);
-			if (c->paused)
-				loop_conn_arm(c);
+			loop_conn_stream_done(c);
 			continue;
 		}
 		if (c->paused || avail < 4)
@@ -549,8 +544,10 @@ static int loop_conn_pipe(struct loop_conn *c)
 	return 0;
 }
 
-/* A frame spliced whole: c reads on (or stops, if paused). Nothing past the
- * frame was read, so there is no frame buffered to deliver. */
+/* The frame being streamed has passed whole, spliced or read: the stream
+ * ends, its pipe (empty: while the pipe holds bytes nothing is read, and
+ * splicing starts only with nothing buffered) is closed, and c reads on
+ * (or stops, if paused). */
 static void loop_conn_stream_done(struct loop_conn *c)
 {
 	c->stream_to = NULL;

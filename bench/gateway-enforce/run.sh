@@ -89,7 +89,7 @@ start_gw enforce --registry "http://127.0.0.1:$REGP" --admin-listen "127.0.0.1:$
 ADMIN=$(sed -n 's/.*admin .* on \(.*\)$/\1/p' "$KT_WORK/gw-enforce.log")
 
 # CPU seconds (user + system) the enforcing gateway used so far.
-gw_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$GWPID_enforce/stat"; }
+gw_cpu() { kt_cpu_seconds "$GWPID_enforce"; }
 run() { # FORMAT SIDE: appends records/s to $KT_WORK/FORMAT.SIDE, prints it
 	local fmt=$1 side=$2 boot out c0 c1
 	case $side in direct) boot=$KT_BROKERS ;; pass) boot=$GW_pass ;; *) boot=$GW_enforce ;; esac
@@ -99,7 +99,6 @@ run() { # FORMAT SIDE: appends records/s to $KT_WORK/FORMAT.SIDE, prints it
 	[ "$side" = enforce ] && echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.3f\n", ($2 - $1) * 1e6 / n}' >>"$KT_WORK/$fmt.cpu"
 	echo "$out" | sed 's/.*records_per_s=\([0-9]*\).*/\1/' | tee -a "$KT_WORK/$fmt.$side"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 # Warm-up, not counted: the broker's JIT keeps speeding up over the first few
 # million records, and each gateway sees each format once.
 for fmt in $FORMATS; do
@@ -127,14 +126,14 @@ echo
 echo "== medians of $ROUNDS rounds of $RECORDS orders each (acks=all, linger.ms=5, kbench), $(nproc) cores"
 for fmt in $FORMATS; do
 	paste "$KT_WORK/$fmt.direct" "$KT_WORK/$fmt.pass" "$KT_WORK/$fmt.enforce" >"$KT_WORK/$fmt.rounds"
-	ratio() { awk -v c="$1" '{print 100 * $c / $1}' "$KT_WORK/$fmt.rounds" | median; }
-	d=$(median <"$KT_WORK/$fmt.direct"); p=$(median <"$KT_WORK/$fmt.pass"); e=$(median <"$KT_WORK/$fmt.enforce")
+	ratio() { awk -v c="$1" '{print 100 * $c / $1}' "$KT_WORK/$fmt.rounds" | kt_median; }
+	d=$(kt_median <"$KT_WORK/$fmt.direct"); p=$(kt_median <"$KT_WORK/$fmt.pass"); e=$(kt_median <"$KT_WORK/$fmt.enforce")
 	echo "$fmt ($(($(wc -c <"$KT_WORK/$fmt.rec") / RECORDS - 4)) bytes a record):"
 	printf '  direct        %8.0f rec/s\n' "$d"
 	printf '  pass-through  %8.0f rec/s  (per-round ratio median %.1f%% of direct)\n' "$p" "$(ratio 2)"
 	printf '  enforce       %8.0f rec/s  (per-round ratio median %.1f%% of direct, %.1f%% of pass-through)\n' \
-		"$e" "$(ratio 3)" "$(awk '{print 100 * $3 / $2}' "$KT_WORK/$fmt.rounds" | median)"
-	printf '  enforcing gateway CPU %.2f s per million records (median)\n' "$(median <"$KT_WORK/$fmt.cpu")"
+		"$e" "$(ratio 3)" "$(awk '{print 100 * $3 / $2}' "$KT_WORK/$fmt.rounds" | kt_median)"
+	printf '  enforcing gateway CPU %.2f s per million records (median)\n' "$(kt_median <"$KT_WORK/$fmt.cpu")"
 done
 [ -n "$ADMIN" ] && curl -s "http://$ADMIN/metrics" | grep 'records_total{topic="bench-[a-z]*",outcome="\(accepted\|rejected\)"}'
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"

@@ -61,12 +61,8 @@ kt_wait_port "$port" 10 || { echo "the gateway did not start" >&2; cat "$KT_WORK
 KT_GW=127.0.0.1:$port
 echo "broker $KT_BROKERS, relay $RELAY_AT, gateway $KT_GW (pid $KT_GW_PID), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# CPU seconds (user + system) process $1 used so far.
-cpu_of() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
-gw_cpu() { cpu_of "$KT_GW_PID"; }
+gw_cpu() { kt_cpu_seconds "$KT_GW_PID"; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
-# The median of the numbers on stdin (the mean of the middle two for an even count).
-median() { sort -n | awk '{a[NR]=$1} END {print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 boot() { case $1 in direct) echo "$KT_BROKERS" ;; relay) echo "$RELAY_AT" ;; *) echo "$KT_GW" ;; esac; }
 
 # Warm-up, not counted: the broker's JIT keeps speeding up over the first few
@@ -86,9 +82,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	line="round $r throughput:"
 	for side in $order; do
 		sleep 2
-		c0=$(gw_cpu); r0=$(cpu_of "$RELAY_PID"); t0=$(date +%s.%N)
+		c0=$(gw_cpu); r0=$(kt_cpu_seconds "$RELAY_PID"); t0=$(date +%s.%N)
 		out=$($KT_PIN_OTHERS "$KBENCH" "$(boot $side)" bench-tp throughput "$RECORDS") || exit 1
-		c1=$(gw_cpu); r1=$(cpu_of "$RELAY_PID"); t1=$(date +%s.%N)
+		c1=$(gw_cpu); r1=$(kt_cpu_seconds "$RELAY_PID"); t1=$(date +%s.%N)
 		v=$(echo "$out" | field records_per_s)
 		echo "$v" >>"$KT_WORK/tp.$side"
 		line="$line $side $v/s"
@@ -117,22 +113,22 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # The median of the per-round ratios of side $2's throughput to side $1's, in %.
-ratio() { paste "$KT_WORK/tp.$2" "$KT_WORK/tp.$1" | awk '{printf "%.4f\n", 100 * $1 / $2}' | median; }
+ratio() { paste "$KT_WORK/tp.$2" "$KT_WORK/tp.$1" | awk '{printf "%.4f\n", 100 * $1 / $2}' | kt_median; }
 echo
 echo "== medians of $ROUNDS rounds (1 KiB records, acks=all, librdkafka $(pkg-config --modversion rdkafka))"
 for side in direct relay gateway; do
-	printf 'throughput %-8s %8.0f rec/s\n' "$side" "$(median <"$KT_WORK/tp.$side")"
+	printf 'throughput %-8s %8.0f rec/s\n' "$side" "$(kt_median <"$KT_WORK/tp.$side")"
 done
 printf 'per-round ratios: relay %.1f%% of direct, gateway %.1f%% of direct, gateway %.1f%% of relay\n' \
 	"$(ratio direct relay)" "$(ratio direct gateway)" "$(ratio relay gateway)"
 for k in p50_us p99_us; do
-	a=$(median <"$KT_WORK/$k.direct"); b=$(median <"$KT_WORK/$k.relay"); c=$(median <"$KT_WORK/$k.gateway")
+	a=$(kt_median <"$KT_WORK/$k.direct"); b=$(kt_median <"$KT_WORK/$k.relay"); c=$(kt_median <"$KT_WORK/$k.gateway")
 	printf 'latency %-4s direct %6.0f us  relay %6.0f us (%+.0f)  gateway %6.0f us (%+.0f)\n' "${k%_us}" \
 		"$a" "$b" "$(echo "$a $b" | awk '{print $2 - $1}')" "$c" "$(echo "$a $c" | awk '{print $2 - $1}')"
 done
 printf 'gateway CPU  %.0f%% of a core at full throughput, %.1f%% at %s rec/s\n' \
-	"$(median <"$KT_WORK/cpu.gw")" "$(median <"$KT_WORK/cpulat.gw")" "$LAT_RATE"
+	"$(kt_median <"$KT_WORK/cpu.gw")" "$(kt_median <"$KT_WORK/cpulat.gw")" "$LAT_RATE"
 printf 'CPU per GiB produced through it: gateway %.2f s, relay %.2f s\n' \
-	"$(median <"$KT_WORK/cpugib.gw")" "$(median <"$KT_WORK/cpugib.relay")"
+	"$(kt_median <"$KT_WORK/cpugib.gw")" "$(kt_median <"$KT_WORK/cpugib.relay")"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"
 echo "gateway memory: $(grep -E 'VmHWM|VmRSS' "/proc/$KT_GW_PID/status" | tr -s ' \t' ' ' | paste -sd, -)"

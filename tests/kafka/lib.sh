@@ -354,6 +354,12 @@ kt_bench_pin() {
 	echo "pinned: gateway on core $GATEWAY_CPU, broker and producers on cores $others"
 }
 
+# Benchmarks: CPU seconds (user + system) process $1 has used so far, and
+# the median of the numbers on stdin (the mean of the middle two for an
+# even count).
+kt_cpu_seconds() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+kt_median() { sort -n | awk '{a[NR]=$1} END {print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
 kt_start_gateway() { # [EXTRA GWRUN ARGS...]; KT_GW_BROKERS overrides KT_BROKERS
 	local base
 	base=$(kt_free_ports 8) || return 1
