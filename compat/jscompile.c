@@ -1083,6 +1083,11 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 		P->names[i] = (struct jsstr){key, json_object_iter_key_len(it)};
 		if (!(P->nodes[i] = sub(c, si, json_object_iter_value(it), "properties", key, 0)))
 			return -1;
+		int plain = i < 64;
+		for (size_t q = 0; plain && q < P->names[i].n; q++)
+			plain = key[q] >= 0x20 && key[q] < 0x7F && key[q] != '"' && key[q] != '\\';
+		if (plain)
+			P->plain_mask |= 1ULL << i;
 	}
 	if (P->n > 8) {
 		size_t cap = 16;
@@ -1727,6 +1732,7 @@ int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschem
 	 * nodes on that way must stay when they are in use. */
 	if (!c.uses_dynref && !c.uses_recref)
 		collapse_refs(&c);
+	v->nnodes = c.nnodes;
 	rc = 0;
 out:
 	free(c.scans.e);

@@ -97,6 +97,9 @@ struct jsprops {
 	/* "required", when every name is one of the first 64 "properties": the
 	 * members seen while iterating answer it, with no lookups. */
 	uint64_t required_mask; /* bit j: names[j] is required */
+	/* Bit j (j < 64): names[j] is printable ASCII without '"' or '\\', so
+	 * its JSON text is the name itself between quotes. */
+	uint64_t plain_mask;
 };
 
 struct jsitems {
@@ -218,6 +221,8 @@ struct jsonschema {
 	size_t nregex, capregex;
 	_Atomic(struct jsregex_scratch *) scratch[JSCOMPILE_SCRATCH_SLOTS];
 	struct jsd_arena values; /* "const" and "enum" values as documents */
+	size_t nnodes;           /* node ids are below this */
+	int one_pass;            /* compat/jsstream can read documents for it */
 };
 
 /* Compiles `schema` into `v` (zeroed by the caller). Returns 0, or -1 with

@@ -13,8 +13,9 @@
  * surrogates, no overlong forms) and \uD800-\uDFFF only as a high-low pair;
  * integer literals beyond int64 become reals; reals beyond the double range
  * are errors; nesting deeper than JSD_MAX_DEPTH is an error. '.' is the
- * decimal point whatever the locale. The parser reads through a bounded
- * cursor and never past `len`; it recurses once per nesting level.
+ * decimal point whatever the locale. Tokens come from compat/jslex, which
+ * reads through a bounded cursor and never past `len`; the parser recurses
+ * once per nesting level.
  *
  * Ownership: every value lives in the arena (and may point into the parsed
  * text or the converted json_t), so it is valid until jsd_arena_free() and

@@ -13,6 +13,11 @@
  * message is parsed and validated without allocating; beyond that, only
  * documents over 4 KiB, uniqueItems over 16 items and unevaluated* over 512
  * members allocate.
+ *
+ * Raw bytes first get one pass of compat/jsstream when the schema has a
+ * one-pass form: it builds no document, and calls back into this evaluator
+ * for every scalar, so both paths share every keyword's meaning. Only what
+ * that pass does not show valid is parsed and evaluated in full.
  */
 #include "compat/jsonschema.h"
 
@@ -28,6 +33,7 @@
 #include "compat/jsdoc.h"
 #include "compat/jsformat.h"
 #include "compat/jsmeta.h"
+#include "compat/jsstream.h"
 
 /* The resources entered so far, innermost first. */
 struct scope {
@@ -693,9 +699,16 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 		     VAL(k->u.value, bb));
 		return 0;
 	case JSOP_ENUM:
-		for (uint32_t i = 0; i < k->u.value->n; i++)
-			if (jsvalue_equal(x, &k->u.value->u.items[i]))
+		for (uint32_t i = 0; i < k->u.value->n; i++) {
+			const struct jsd *e = &k->u.value->u.items[i];
+			/* A string equals only the same string: no number test. */
+			if (x->type == JSD_STRING
+			        ? e->type == JSD_STRING && e->n == x->n &&
+			              (!x->n || (e->u.s[0] == x->u.s[0] &&
+			                         memcmp(e->u.s, x->u.s, x->n) == 0))
+			        : jsvalue_equal(x, e))
 				return 1;
+		}
 		fail(c, n, "enum", p, "%s is not one of %s", VAL(x, vb), VAL(k->u.value, bb));
 		return 0;
 	case JSOP_MINIMUM:
@@ -990,10 +1003,14 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 		error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
 		return NULL;
 	}
-	if (jscompile(v, schema, opts, err) < 0) {
+	int plan;
+	if (jscompile(v, schema, opts, err) < 0 || (plan = jsstream_plan(v->root, v->nnodes)) < 0) {
+		if (err && err->code == SG_OK)
+			error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
 		jsonschema_free(v);
 		return NULL;
 	}
+	v->one_pass = plan;
 	return v;
 }
 
@@ -1010,33 +1027,73 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v)
 	return v->draft;
 }
 
-/* Validates with `*own` as the regex match buffer when `own` is given (the
- * caller keeps it), else with one of the validator's shared buffers. */
+/* The regex match buffer for one validation: `*own` when the caller keeps
+ * one, else one of the validator's shared buffers (or none yet). */
+static struct jsregex_scratch *rx_take(const struct jsonschema *v, struct jsregex_scratch **own)
+{
+	struct jsonschema *mv = (struct jsonschema *)v; /* only the scratch slots */
+	struct jsregex_scratch *rx = NULL;
+	if (own)
+		return *own;
+	for (size_t slot = 0; v->nregex && slot < JSCOMPILE_SCRATCH_SLOTS && !rx; slot++)
+		rx = atomic_exchange(&mv->scratch[slot], NULL);
+	return rx;
+}
+
+/* Gives back what rx_take() handed out (possibly allocated since). */
+static void rx_give(const struct jsonschema *v, struct jsregex_scratch **own,
+                    struct jsregex_scratch *rx)
+{
+	struct jsonschema *mv = (struct jsonschema *)v;
+	if (own) {
+		*own = rx;
+		return;
+	}
+	for (size_t slot = 0; rx && slot < JSCOMPILE_SCRATCH_SLOTS; slot++) {
+		struct jsregex_scratch *none = NULL;
+		if (atomic_compare_exchange_strong(&mv->scratch[slot], &none, rx))
+			rx = NULL;
+	}
+	jsregex_scratch_free(rx);
+}
+
 static int validate(const struct jsonschema *v, const struct jsd *doc, unsigned long max_steps,
                     struct report *r, struct jsregex_scratch **own)
 {
 	struct vctx c = {.v = v, .r = r, .max_steps = max_steps};
-	struct jsonschema *mv = (struct jsonschema *)v; /* only the scratch slots */
-	size_t slot = 0;
-	if (own)
-		c.rx = *own;
-	else if (v->nregex)
-		for (; slot < JSCOMPILE_SCRATCH_SLOTS && !c.rx; slot++)
-			c.rx = atomic_exchange(&mv->scratch[slot], NULL);
+	c.rx = rx_take(v, own);
 	int ok = eval(&c, v->root, doc, NULL, NULL);
-	if (own) {
-		*own = c.rx;
-		c.rx = NULL;
-	}
-	for (slot = 0; c.rx && slot < JSCOMPILE_SCRATCH_SLOTS; slot++) {
-		struct jsregex_scratch *none = NULL;
-		if (atomic_compare_exchange_strong(&mv->scratch[slot], &none, c.rx))
-			c.rx = NULL;
-	}
-	jsregex_scratch_free(c.rx);
+	rx_give(v, own, c.rx);
 	if (c.oom)
 		return -1;
 	return ok ? 1 : 0;
+}
+
+/* compat/jsstream's check of one scalar, reporting nothing: eval() without
+ * what only containers and dynamic references need (the scope, annotations,
+ * depth; the reader counts the steps). The node's keywords are all scalar
+ * ones or no-ops on a scalar (jsstream_plan() saw to it), so none recurses. */
+static int stream_leaf(void *ctx, const struct jsnode *n, const struct jsd *x)
+{
+	struct vctx *c = ctx;
+	if (n->types && !type_ok(n->types, x, n->reals_are_ints))
+		return 0;
+	for (size_t i = 0; i < n->nkw; i++)
+		if (!eval_kw(c, n, &n->kw[i], x, NULL, NULL))
+			return 0;
+	return !c->abort;
+}
+
+/* The one-pass check (compat/jsstream): 1 when it shows `buf` valid, else
+ * 0. The step budget is the reader's; leaves are one step each there. */
+static int validate_stream(const struct jsonschema *v, const char *buf, size_t len,
+                           unsigned long max_steps, struct jsregex_scratch **own)
+{
+	struct vctx c = {.v = v, .max_steps = ~0UL};
+	c.rx = rx_take(v, own);
+	int ok = jsstream_valid(v->root, buf, len, v->max_depth, max_steps, stream_leaf, &c);
+	rx_give(v, own, c.rx);
+	return ok && !c.oom && !c.abort;
 }
 
 /* Bytes of stack the document arena starts with: a few kilobytes of JSON
@@ -1091,6 +1148,11 @@ int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, si
 {
 	if (!v || !buf)
 		return -1;
+	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+	/* Most documents are valid: one pass shows it without building a
+	 * document; the rest go through the full evaluator, which explains. */
+	if (v->one_pass && validate_stream(v, buf, len, v->max_steps + extra, rx))
+		return 1;
 	alignas(max_align_t) unsigned char stack[DOC_STACK];
 	struct jsd_arena a;
 	struct sg_error e;
@@ -1098,15 +1160,12 @@ int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, si
 	jsd_arena_init(&a, stack, sizeof stack);
 	const struct jsd *d = jsd_parse(&a, buf, len, &e);
 	int rc;
-	if (!d) {
+	if (!d)
 		rc = e.code == SG_ENOMEM                                ? -1
 		     : r && report_add(r, "parse", "", "%s", e.msg) < 0 ? -1
 		                                                        : 0;
-	} else {
-		unsigned long extra =
-		    len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+	else
 		rc = validate(v, d, v->max_steps + extra, r, rx);
-	}
 	jsd_arena_free(&a);
 	return rc;
 }
@@ -1166,4 +1225,12 @@ int jsonschema_check_meta(const json_t *schema, struct sg_error *err)
 	report_free(r);
 	jsonschema_free(mv);
 	return ret;
+}
+
+int jsonschema_validate_stream(const struct jsonschema *v, const char *buf, size_t len)
+{
+	if (!v || !v->one_pass)
+		return -1;
+	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+	return validate_stream(v, buf, len, v->max_steps + extra, NULL);
 }

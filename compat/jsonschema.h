@@ -121,7 +121,10 @@ enum jsonschema_draft jsonschema_draft_of(const struct jsonschema *v);
 int jsonschema_validate(const struct jsonschema *v, const json_t *doc, struct report *r);
 
 /* Parses `len` bytes of JSON (see the parsing rules above) and validates the
- * result. A parse failure is invalid (0) with one "parse" error. */
+ * result. A parse failure is invalid (0) with one "parse" error. When the
+ * schema allows, one pass over the bytes shows a valid document valid
+ * without building anything (compat/jsstream); other documents, and
+ * invalid ones, take the full path. */
 int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_t len,
                               struct report *r);
 
@@ -132,6 +135,13 @@ int jsonschema_validate_bytes(const struct jsonschema *v, const char *buf, size_
  * atomic operations on a cache line every thread touches. */
 int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, size_t len,
                                  struct report *r, struct jsregex_scratch **rx);
+
+/* The one-pass check that jsonschema_validate_bytes() tries first (see
+ * compat/jsstream.h), alone: 1 when it shows the document valid, 0 when it
+ * does not (the document is invalid, or needs the full evaluator), -1 when
+ * the schema has no one-pass form. Its 1 is exact; tests hold it to the
+ * full evaluator's verdict. */
+int jsonschema_validate_stream(const struct jsonschema *v, const char *buf, size_t len);
 
 /* Parses `len` bytes of JSON by the rules above. Returns a new reference, or
  * NULL with SG_EBAD_REQUEST (malformed, duplicate key, too deep) or SG_ENOMEM

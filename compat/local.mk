@@ -18,14 +18,16 @@ compat_libsgcompat_a_SOURCES += compat/jsondiff.c compat/jsondiff.h \
 	compat/jsondiff_model.c compat/jsondiff_model.h
 # JSON Schema validation, drafts 4 to 2020-12 (compat/jsonschema: API and
 # evaluator; compat/jscompile: compiler; helpers jsuri, jsvalue, jsregex,
-# jsformat, jsdoc (the document model and its parser); compat/jsmeta: the
-# official meta-schemas, embedded from compat/meta/ by scripts/embed
-# into the generated jsmeta_data.c).
+# jsformat, jsdoc (the document model and its parser), jslex (its tokens),
+# jsstream (one-pass validation of raw bytes for simple schemas);
+# compat/jsmeta: the official meta-schemas, embedded from compat/meta/ by
+# scripts/embed into the generated jsmeta_data.c).
 compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
 	compat/jscompile.c compat/jscompile.h compat/jsuri.c compat/jsuri.h \
 	compat/jsvalue.c compat/jsvalue.h compat/jsregex.c compat/jsregex.h \
 	compat/jsformat.c compat/jsformat.h compat/jsmeta.c compat/jsmeta.h \
-	compat/jsdoc.c compat/jsdoc.h
+	compat/jsdoc.c compat/jsdoc.h compat/jslex.c compat/jslex.h \
+	compat/jsstream.c compat/jsstream.h
 nodist_compat_libsgcompat_a_SOURCES = compat/jsmeta_data.c
 JSMETA_FILES = compat/meta/draft4.json compat/meta/draft6.json compat/meta/draft7.json \
 	compat/meta/draft2019-09.json compat/meta/draft2020-12.json compat/meta/vocabularies.json

@@ -3,7 +3,9 @@
  * NUL byte (the first byte before them picks the draft and format
  * assertion). The document is validated as raw bytes with and without a
  * report; both verdicts must agree, and an invalid verdict must come with at
- * least one finding. Must never crash, leak or hang. */
+ * least one finding. When the one-pass reader (compat/jsstream) calls the
+ * document valid, the full evaluator must too. Must never crash, leak or
+ * hang. */
 #include "compat/jsonschema.h"
 
 #include <stdint.h>
@@ -43,6 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int b = jsonschema_validate_bytes(v, doc, len, NULL);
 	if (a != b || (a == 0 && report_count(r) == 0) || (a == 1 && report_count(r)))
 		__builtin_trap();
+	/* The one-pass reader's "valid" must be the full evaluator's, on a
+	 * document built without it. */
+	if (jsonschema_validate_stream(v, doc, len) == 1) {
+		json_t *d = jsonschema_parse(doc, len, &e);
+		if (!d || jsonschema_validate(v, d, NULL) != 1)
+			__builtin_trap();
+		json_decref(d);
+	}
 	report_free(r);
 	jsonschema_free(v);
 	return 0;

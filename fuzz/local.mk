@@ -192,6 +192,8 @@ JSONSCHEMA_FUZZ_SEEDS = \
 	fuzz/corpus/jsonschema_validate/if-then-else \
 	fuzz/corpus/jsonschema_validate/nul-strings \
 	fuzz/corpus/jsonschema_validate/oneof-not \
+	fuzz/corpus/jsonschema_validate/one-pass-duplicates \
+	fuzz/corpus/jsonschema_validate/one-pass-nested \
 	fuzz/corpus/jsonschema_validate/orders \
 	fuzz/corpus/jsonschema_validate/pattern-props \
 	fuzz/corpus/jsonschema_validate/recursive \

@@ -292,7 +292,7 @@ TESTS += tests/unit/test_jsondiff
 
 # JSON Schema validation (compat/jsonschema): the JSON-Schema-Test-Suite from
 # $(SG_SHARED), error reports and limits, and the data cases in
-# tests/cases/jsonschema/<case>/{schema.json,input.json,expect[,options]}.
+# tests/cases/jsonschema/<case>/{schema.json,input.json,expect[,options,one_pass]}.
 JSONSCHEMA_CASES = \
 	tests/cases/jsonschema/anyof-explained/expect \
 	tests/cases/jsonschema/anyof-explained/input.json \
@@ -323,11 +323,74 @@ JSONSCHEMA_CASES = \
 	tests/cases/jsonschema/nul-and-unicode/expect \
 	tests/cases/jsonschema/nul-and-unicode/input.json \
 	tests/cases/jsonschema/nul-and-unicode/schema.json \
+	tests/cases/jsonschema/one-pass-const-object/expect \
+	tests/cases/jsonschema/one-pass-const-object/input.json \
+	tests/cases/jsonschema/one-pass-const-object/one_pass \
+	tests/cases/jsonschema/one-pass-const-object/schema.json \
+	tests/cases/jsonschema/one-pass-deep/expect \
+	tests/cases/jsonschema/one-pass-deep/input.json \
+	tests/cases/jsonschema/one-pass-deep/one_pass \
+	tests/cases/jsonschema/one-pass-deep/schema.json \
+	tests/cases/jsonschema/one-pass-duplicate-known/expect \
+	tests/cases/jsonschema/one-pass-duplicate-known/input.json \
+	tests/cases/jsonschema/one-pass-duplicate-known/one_pass \
+	tests/cases/jsonschema/one-pass-duplicate-known/schema.json \
+	tests/cases/jsonschema/one-pass-duplicate-unknown/expect \
+	tests/cases/jsonschema/one-pass-duplicate-unknown/input.json \
+	tests/cases/jsonschema/one-pass-duplicate-unknown/one_pass \
+	tests/cases/jsonschema/one-pass-duplicate-unknown/schema.json \
+	tests/cases/jsonschema/one-pass-escaped-key/expect \
+	tests/cases/jsonschema/one-pass-escaped-key/input.json \
+	tests/cases/jsonschema/one-pass-escaped-key/one_pass \
+	tests/cases/jsonschema/one-pass-escaped-key/schema.json \
+	tests/cases/jsonschema/one-pass-escaped-value/expect \
+	tests/cases/jsonschema/one-pass-escaped-value/input.json \
+	tests/cases/jsonschema/one-pass-escaped-value/one_pass \
+	tests/cases/jsonschema/one-pass-escaped-value/schema.json \
+	tests/cases/jsonschema/one-pass-long-escaped/expect \
+	tests/cases/jsonschema/one-pass-long-escaped/input.json \
+	tests/cases/jsonschema/one-pass-long-escaped/one_pass \
+	tests/cases/jsonschema/one-pass-long-escaped/schema.json \
+	tests/cases/jsonschema/one-pass-many-keys/expect \
+	tests/cases/jsonschema/one-pass-many-keys/input.json \
+	tests/cases/jsonschema/one-pass-many-keys/one_pass \
+	tests/cases/jsonschema/one-pass-many-keys/schema.json \
+	tests/cases/jsonschema/one-pass-missing-required/expect \
+	tests/cases/jsonschema/one-pass-missing-required/input.json \
+	tests/cases/jsonschema/one-pass-missing-required/one_pass \
+	tests/cases/jsonschema/one-pass-missing-required/schema.json \
+	tests/cases/jsonschema/one-pass-none/expect \
+	tests/cases/jsonschema/one-pass-none/input.json \
+	tests/cases/jsonschema/one-pass-none/one_pass \
+	tests/cases/jsonschema/one-pass-none/schema.json \
+	tests/cases/jsonschema/one-pass-out-of-order/expect \
+	tests/cases/jsonschema/one-pass-out-of-order/input.json \
+	tests/cases/jsonschema/one-pass-out-of-order/one_pass \
+	tests/cases/jsonschema/one-pass-out-of-order/schema.json \
+	tests/cases/jsonschema/one-pass-prefix-items/expect \
+	tests/cases/jsonschema/one-pass-prefix-items/input.json \
+	tests/cases/jsonschema/one-pass-prefix-items/one_pass \
+	tests/cases/jsonschema/one-pass-prefix-items/schema.json \
+	tests/cases/jsonschema/one-pass-trailing/expect \
+	tests/cases/jsonschema/one-pass-trailing/input.json \
+	tests/cases/jsonschema/one-pass-trailing/one_pass \
+	tests/cases/jsonschema/one-pass-trailing/schema.json \
+	tests/cases/jsonschema/one-pass-whole-reals-draft4/expect \
+	tests/cases/jsonschema/one-pass-whole-reals-draft4/input.json \
+	tests/cases/jsonschema/one-pass-whole-reals-draft4/one_pass \
+	tests/cases/jsonschema/one-pass-whole-reals-draft4/options \
+	tests/cases/jsonschema/one-pass-whole-reals-draft4/schema.json \
+	tests/cases/jsonschema/one-pass-whole-reals/expect \
+	tests/cases/jsonschema/one-pass-whole-reals/input.json \
+	tests/cases/jsonschema/one-pass-whole-reals/one_pass \
+	tests/cases/jsonschema/one-pass-whole-reals/schema.json \
 	tests/cases/jsonschema/orders-errors/expect \
 	tests/cases/jsonschema/orders-errors/input.json \
+	tests/cases/jsonschema/orders-errors/one_pass \
 	tests/cases/jsonschema/orders-errors/schema.json \
 	tests/cases/jsonschema/orders-valid/expect \
 	tests/cases/jsonschema/orders-valid/input.json \
+	tests/cases/jsonschema/orders-valid/one_pass \
 	tests/cases/jsonschema/orders-valid/schema.json \
 	tests/cases/jsonschema/parse-duplicate-key/expect \
 	tests/cases/jsonschema/parse-duplicate-key/input.json \

@@ -12,7 +12,10 @@
  * Data cases: tests/cases/jsonschema/<name>/ holds schema.json, input.json
  * (raw bytes, validated with jsonschema_validate_bytes) and expect: "valid",
  * or one line per reported error, "type|location|message". An optional
- * options file sets "draft=<n>" and/or "format=1".
+ * options file sets "draft=<n>" and/or "format=1"; an optional one_pass file
+ * says what the one-pass reader (compat/jsstream) answers: "shown" (valid),
+ * "not shown" (left to the full evaluator) or "none" (the schema has no
+ * one-pass form).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -173,6 +176,44 @@ struct counts {
 	int pass, total;
 };
 
+/* How much of the suite the one-pass reader (compat/jsstream) takes. */
+static struct {
+	int schemas, one_pass, valid_docs, shown;
+} stream_cnt;
+
+/* The one-pass check on `data` written as text, plain and with every
+ * non-ASCII character escaped. Its "valid" must be right (it has no other
+ * answer to get wrong), and the raw-bytes path must agree with the suite.
+ * Returns 1 when all holds. */
+static int check_one_pass(const struct jsonschema *v, const json_t *data, int want)
+{
+	static const size_t flags[] = {JSON_ENCODE_ANY | JSON_COMPACT,
+	                               JSON_ENCODE_ANY | JSON_ENSURE_ASCII};
+	int ok = 1;
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		char *text = json_dumps(data, flags[i]);
+		if (!text)
+			return 0;
+		size_t len = strlen(text);
+		int one = jsonschema_validate_stream(v, text, len);
+		int bytes = jsonschema_validate_bytes(v, text, len, NULL);
+		if (one == 1 && !want) {
+			tap_diag("  one pass says valid: %s", text);
+			ok = 0;
+		}
+		if (bytes != want) {
+			tap_diag("  raw bytes say %d: %s", bytes, text);
+			ok = 0;
+		}
+		if (i == 0 && want) {
+			stream_cnt.valid_docs++;
+			stream_cnt.shown += one == 1;
+		}
+		free(text);
+	}
+	return ok;
+}
+
 /* Runs one suite file. Required files print a TAP line per test. */
 static void run_file(const char *path, const char *label, enum jsonschema_draft draft,
                      int format_assert, int required, struct counts *cnt)
@@ -198,6 +239,9 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 		error_clear(&err);
 		struct jsonschema *v =
 		    jsonschema_compile(json_object_get(g, "schema"), &opts, &err);
+		int one_pass = v && jsonschema_validate_stream(v, "null", 4) >= 0;
+		stream_cnt.schemas += v != NULL;
+		stream_cnt.one_pass += one_pass;
 		json_t *tests = json_object_get(g, "tests");
 		size_t ti;
 		json_t *t;
@@ -215,6 +259,8 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 			/* Both modes must agree, and an invalid verdict must say why. */
 			int ok = got == want && got_quiet == want &&
 			         (got == 1 ? report_count(r) == 0 : report_count(r) > 0);
+			if (one_pass)
+				ok &= check_one_pass(v, json_object_get(t, "data"), want);
 			cnt->total++;
 			cnt->pass += ok;
 			if (required)
@@ -284,6 +330,8 @@ static void run_suite(void)
 		tap_diag("%-13s required %4d/%-4d  optional %4d/%-4d  optional/format %4d/%-4d",
 		         drafts[i].dir, req[i].pass, req[i].total, opt[i].pass, opt[i].total,
 		         fmt[i].pass, fmt[i].total);
+	tap_diag("one pass: %d of %d schemas; shows %d of their %d valid documents valid",
+	         stream_cnt.one_pass, stream_cnt.schemas, stream_cnt.shown, stream_cnt.valid_docs);
 }
 
 /* --- behaviour beyond the suite --- */
@@ -893,6 +941,15 @@ static void run_cases(void)
 			tap_is_str(got, expect, "case %s", names[i]);
 			free(got);
 			report_free(r);
+			snprintf(path, sizeof path, "%s/%s/one_pass", dir, names[i]);
+			size_t plen;
+			char *want_pass = read_file(path, &plen);
+			if (want_pass) {
+				int one = jsonschema_validate_stream(v, input, len);
+				tap_is_str(one == 1 ? "shown\n" : one == 0 ? "not shown\n" : "none\n",
+				           want_pass, "case %s: one pass", names[i]);
+				free(want_pass);
+			}
 		}
 		jsonschema_free(v);
 		json_decref(schema);
