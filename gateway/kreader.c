@@ -14,11 +14,6 @@ void kreader_init(struct kreader *r, const void *buf, size_t len)
 	r->at = 0;
 }
 
-size_t kreader_remaining(const struct kreader *r)
-{
-	return r->why ? 0 : (size_t)(r->end - r->p);
-}
-
 size_t kreader_offset(const struct kreader *r)
 {
 	return (size_t)(r->p - r->base);
@@ -162,7 +157,7 @@ void kreader_skip(struct kreader *r, size_t n)
 	(void)kreader_need(r, n, "truncated data");
 }
 
-void kreader_sub(struct kreader *r, size_t n, struct kreader *sub)
+void kreader_sub_full(struct kreader *r, size_t n, struct kreader *sub)
 {
 	const uint8_t *q = kreader_need(r, n, "length past the end");
 	if (!kreader_ok(r)) {

@@ -53,7 +53,10 @@ static inline int kreader_ok(const struct kreader *r)
 }
 
 /* Bytes left to read (0 after a failure). */
-size_t kreader_remaining(const struct kreader *r);
+static inline size_t kreader_remaining(const struct kreader *r)
+{
+	return r->why ? 0 : (size_t)(r->end - r->p);
+}
 
 /* Offset of the cursor from the start of the outermost buffer. */
 size_t kreader_offset(const struct kreader *r);
@@ -89,7 +92,7 @@ void kreader_skip(struct kreader *r, size_t n);
 /* Carves the next `n` bytes into a sub-cursor `sub` and skips them in `r`.
  * Offsets reported by `sub` still count from r's outermost buffer. On failure
  * `sub` is an empty, already-failed cursor. */
-void kreader_sub(struct kreader *r, size_t n, struct kreader *sub);
+static inline void kreader_sub(struct kreader *r, size_t n, struct kreader *sub);
 
 /* STRING / NULLABLE_STRING: int16 length, -1 = null, other negatives fail. */
 struct kslice kreader_string(struct kreader *r);
@@ -129,6 +132,7 @@ int kreader_error(const struct kreader *r, struct sg_error *e, const char *what)
  * varint, a length that fits); any other case goes to the _full function,
  * which reads the same way. */
 int8_t kreader_i8_full(struct kreader *r);
+void kreader_sub_full(struct kreader *r, size_t n, struct kreader *sub);
 int32_t kreader_varint_full(struct kreader *r);
 int64_t kreader_varlong_full(struct kreader *r);
 struct kslice kreader_varint_bytes_full(struct kreader *r);
@@ -152,6 +156,20 @@ static inline int kreader_leb2(struct kreader *r, uint32_t *u)
 		return 1;
 	}
 	return 0;
+}
+
+static inline void kreader_sub(struct kreader *r, size_t n, struct kreader *sub)
+{
+	if (!r->why && n && (size_t)(r->end - r->p) >= n) {
+		sub->p = r->p;
+		sub->end = r->p + n;
+		sub->base = r->base;
+		sub->why = NULL;
+		sub->at = 0;
+		r->p += n;
+		return;
+	}
+	kreader_sub_full(r, n, sub);
 }
 
 static inline int8_t kreader_i8(struct kreader *r)
@@ -179,8 +197,9 @@ static inline int64_t kreader_varlong(struct kreader *r)
 
 static inline struct kslice kreader_varint_bytes(struct kreader *r)
 {
-	/* A length >= 0 (an even zig-zag) of one or two bytes, within the rest;
-	 * anything else (null, negative, too long) is re-read by _full. */
+	/* A length >= 0 (an even zig-zag) of one or two bytes, within the rest,
+	 * or null (-1, zig-zag 1: records without a key); anything else
+	 * (negative, too long) is re-read by _full. */
 	const uint8_t *start = r->p;
 	uint32_t u;
 	if (kreader_leb2(r, &u)) {
@@ -188,6 +207,10 @@ static inline struct kslice kreader_varint_bytes(struct kreader *r)
 			struct kslice s = {r->p, (int32_t)(u >> 1)};
 			r->p += u >> 1;
 			return s;
+		}
+		if (u == 1) {
+			struct kslice null = {NULL, -1};
+			return null;
 		}
 		r->p = start;
 	}

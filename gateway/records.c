@@ -173,7 +173,8 @@ int records_iter_next(struct records_iter *it, struct records_record *rec, struc
 		                    (int)b->record_count, (int)index);
 	}
 
-	memset(rec, 0, sizeof *rec);
+	/* Every field is set below on success (no memset: a rep stos per
+	 * record was a quarter of this function's time). */
 	rec->index = index;
 	rec->length = kreader_varint(r);
 	if (!kreader_ok(r)) {
