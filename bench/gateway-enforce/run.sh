@@ -8,8 +8,8 @@
 #   - through `schemagate gateway --registry` with the topic's -value subject
 #     registered (enforce: every record is validated, all are valid),
 # in an order that alternates between rounds, and prints the records per
-# second of each, the medians, the medians of the per-round ratios and the
-# enforcing gateway's CPU time per million records. The formats:
+# second of each, the medians, the medians of the per-round ratios and each
+# gateway's CPU time per million records. The formats:
 #   - json: plain JSON (the seed's json.dumps(order)), the schemas/orders.json
 #     event, about 200 bytes, validated against the JSON Schema;
 #   - avro: Confluent-framed Avro (what KafkaAvroSerializer writes), the
@@ -88,15 +88,16 @@ start_gw pass
 start_gw enforce --registry "http://127.0.0.1:$REGP" --admin-listen "127.0.0.1:$(kt_free_ports 1)"
 ADMIN=$(sed -n 's/.*admin .* on \(.*\)$/\1/p' "$KT_WORK/gw-enforce.log")
 
-# CPU seconds (user + system) the enforcing gateway used so far.
-gw_cpu() { kt_cpu_seconds "$GWPID_enforce"; }
+# CPU seconds (user + system) gateway NAME (pass, enforce) used so far; 0
+# for direct.
+gw_cpu() { if [ "$1" = direct ]; then echo 0; else eval "kt_cpu_seconds \"\$GWPID_$1\""; fi; }
 run() { # FORMAT SIDE: appends records/s to $KT_WORK/FORMAT.SIDE, prints it
 	local fmt=$1 side=$2 boot out c0 c1
 	case $side in direct) boot=$KT_BROKERS ;; pass) boot=$GW_pass ;; *) boot=$GW_enforce ;; esac
-	c0=$(gw_cpu)
+	c0=$(gw_cpu "$side")
 	out=$($KT_PIN_OTHERS "$KBENCH" "$boot" "bench-$fmt" file "$KT_WORK/$fmt.rec") || { echo "kbench $fmt $side failed: $out" >&2; exit 1; }
-	c1=$(gw_cpu)
-	[ "$side" = enforce ] && echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.3f\n", ($2 - $1) * 1e6 / n}' >>"$KT_WORK/$fmt.cpu"
+	c1=$(gw_cpu "$side")
+	[ "$side" != direct ] && echo "$c0 $c1" | awk -v n="$RECORDS" '{printf "%.3f\n", ($2 - $1) * 1e6 / n}' >>"$KT_WORK/$fmt.$side.cpu"
 	echo "$out" | sed 's/.*records_per_s=\([0-9]*\).*/\1/' | tee -a "$KT_WORK/$fmt.$side"
 }
 # Warm-up, not counted: the broker's JIT keeps speeding up over the first few
@@ -108,7 +109,8 @@ for fmt in $FORMATS; do
 	: >"$KT_WORK/$fmt.direct"
 	: >"$KT_WORK/$fmt.pass"
 	: >"$KT_WORK/$fmt.enforce"
-	: >"$KT_WORK/$fmt.cpu"
+	: >"$KT_WORK/$fmt.pass.cpu"
+	: >"$KT_WORK/$fmt.enforce.cpu"
 done
 for r in $(seq 1 "$ROUNDS"); do
 	order="direct pass enforce"
@@ -133,7 +135,8 @@ for fmt in $FORMATS; do
 	printf '  pass-through  %8.0f rec/s  (per-round ratio median %.1f%% of direct)\n' "$p" "$(ratio 2)"
 	printf '  enforce       %8.0f rec/s  (per-round ratio median %.1f%% of direct, %.1f%% of pass-through)\n' \
 		"$e" "$(ratio 3)" "$(awk '{print 100 * $3 / $2}' "$KT_WORK/$fmt.rounds" | kt_median)"
-	printf '  enforcing gateway CPU %.2f s per million records (median)\n' "$(kt_median <"$KT_WORK/$fmt.cpu")"
+	printf '  gateway CPU per million records (median): pass-through %.2f s, enforce %.2f s\n' \
+		"$(kt_median <"$KT_WORK/$fmt.pass.cpu")" "$(kt_median <"$KT_WORK/$fmt.enforce.cpu")"
 done
 [ -n "$ADMIN" ] && curl -s "http://$ADMIN/metrics" | grep 'records_total{topic="bench-[a-z]*",outcome="\(accepted\|rejected\)"}'
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (figures mean little on a busy machine)"
