@@ -1733,6 +1733,7 @@ int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschem
 	if (!c.uses_dynref && !c.uses_recref)
 		collapse_refs(&c);
 	v->nnodes = c.nnodes;
+	v->dynamic = c.uses_dynref || c.uses_recref;
 	rc = 0;
 out:
 	free(c.scans.e);

@@ -222,6 +222,7 @@ struct jsonschema {
 	_Atomic(struct jsregex_scratch *) scratch[JSCOMPILE_SCRATCH_SLOTS];
 	struct jsd_arena values; /* "const" and "enum" values as documents */
 	size_t nnodes;           /* node ids are below this */
+	int dynamic;             /* uses $dynamicRef or $recursiveRef */
 	int one_pass;            /* compat/jsstream can read documents for it */
 };
 

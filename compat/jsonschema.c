@@ -1004,7 +1004,8 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 		return NULL;
 	}
 	int plan;
-	if (jscompile(v, schema, opts, err) < 0 || (plan = jsstream_plan(v->root, v->nnodes)) < 0) {
+	if (jscompile(v, schema, opts, err) < 0 ||
+	    (plan = v->dynamic ? 0 : jsstream_plan(v->root, v->nnodes)) < 0) {
 		if (err && err->code == SG_OK)
 			error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
 		jsonschema_free(v);
@@ -1069,27 +1070,31 @@ static int validate(const struct jsonschema *v, const struct jsd *doc, unsigned 
 	return ok ? 1 : 0;
 }
 
-/* compat/jsstream's check of one scalar, reporting nothing: eval() without
- * what only containers and dynamic references need (the scope, annotations,
- * depth; the reader counts the steps). The node's keywords are all scalar
- * ones or no-ops on a scalar (jsstream_plan() saw to it), so none recurses. */
-static int stream_leaf(void *ctx, const struct jsnode *n, const struct jsd *x)
+/* compat/jsstream's check of one scalar, reporting nothing: eval() after its
+ * depth and step checks (the reader made them), without the dynamic scope
+ * (one-pass schemas have no dynamic references) or annotations (a scalar
+ * has none to collect). Applicators recurse through eval() as usual. */
+static int stream_leaf(void *ctx, const struct jsnode *n, const struct jsd *x, unsigned depth,
+                       unsigned long *steps)
 {
 	struct vctx *c = ctx;
+	int ok = 1;
+	c->depth = depth + 1;
+	c->steps = *steps;
 	if (n->types && !type_ok(n->types, x, n->reals_are_ints))
-		return 0;
-	for (size_t i = 0; i < n->nkw; i++)
-		if (!eval_kw(c, n, &n->kw[i], x, NULL, NULL))
-			return 0;
-	return !c->abort;
+		ok = 0;
+	for (size_t i = 0; ok && i < n->nkw; i++)
+		ok = eval_kw(c, n, &n->kw[i], x, NULL, NULL);
+	*steps = c->steps;
+	return ok && !c->abort;
 }
 
 /* The one-pass check (compat/jsstream): 1 when it shows `buf` valid, else
- * 0. The step budget is the reader's; leaves are one step each there. */
+ * 0, within the same step budget as the full path. */
 static int validate_stream(const struct jsonschema *v, const char *buf, size_t len,
                            unsigned long max_steps, struct jsregex_scratch **own)
 {
-	struct vctx c = {.v = v, .max_steps = ~0UL};
+	struct vctx c = {.v = v, .max_steps = max_steps};
 	c.rx = rx_take(v, own);
 	int ok = jsstream_valid(v->root, buf, len, v->max_depth, max_steps, stream_leaf, &c);
 	rx_give(v, own, c.rx);

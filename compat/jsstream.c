@@ -60,18 +60,48 @@ static inline const struct jsnode *hop(const struct jsnode *n)
 	return NULL;
 }
 
-/* Whether node `n` (after hop()) uses only keywords this reader handles. */
-static int node_ok(const struct jsnode *n)
+/* What a node's keywords do to an object or an array, the reader's
+ * containers. */
+struct cont {
+	const struct jsprops *props; /* objects: properties and additionalProperties */
+	const struct jsitems *items; /* arrays */
+	size_t min, max;             /* min/maxProperties or min/maxItems */
+	const struct jskw *redir;    /* SHAPE_REDIRECT: the anyOf or oneOf */
+	size_t branch;               /* its one branch that admits the container */
+};
+
+enum shape {
+	SHAPE_TREE,     /* needs the document: the full evaluator decides */
+	SHAPE_NATIVE,   /* the reader checks it (struct cont) */
+	SHAPE_REDIRECT, /* an anyOf/oneOf with one branch that can match: check that */
+	SHAPE_INVALID,  /* no container of this kind is valid here */
+};
+
+/* Whether node `b` can possibly accept an object (obj) or an array. */
+static int admits(const struct jsnode *b, int obj)
 {
-	if (n->kind != JSNODE_SCHEMA)
-		return 1;
+	if (!(b = hop(b)) || b->kind == JSNODE_FALSE)
+		return !b;
+	return b->kind == JSNODE_TRUE || !b->types || (b->types & (obj ? JST_OBJECT : JST_ARRAY));
+}
+
+/* How node `n` (a JSNODE_SCHEMA after hop()) meets an object (obj) or an
+ * array. Keywords about scalars, or about the other kind of container, do
+ * nothing to it; an anyOf or oneOf with exactly one branch that admits the
+ * kind (the others exclude it by "type", as {"type": "null"} does for an
+ * optional nested record) passes it to that branch. */
+static enum shape shape(const struct jsnode *n, int obj, struct cont *k)
+{
+	memset(k, 0, sizeof *k);
+	k->max = SIZE_MAX;
+	if (n->types && !(n->types & (obj ? JST_OBJECT : JST_ARRAY)))
+		return SHAPE_INVALID;
 	if (n->uneval_props || n->uneval_items)
-		return 0;
+		return SHAPE_TREE;
+	int native = 0;
 	for (size_t i = 0; i < n->nkw; i++) {
-		const struct jskw *k = &n->kw[i];
-		switch (k->op) {
-		case JSOP_CONST:
-		case JSOP_ENUM:
+		const struct jskw *w = &n->kw[i];
+		switch (w->op) {
 		case JSOP_MINIMUM:
 		case JSOP_MAXIMUM:
 		case JSOP_XMINIMUM:
@@ -81,21 +111,97 @@ static int node_ok(const struct jsnode *n)
 		case JSOP_MAX_LENGTH:
 		case JSOP_PATTERN:
 		case JSOP_FORMAT:
-		case JSOP_MIN_ITEMS:
-		case JSOP_MAX_ITEMS:
-		case JSOP_ITEMS:
-		case JSOP_MIN_PROPS:
-		case JSOP_MAX_PROPS:
 			break;
 		case JSOP_PROPS:
-			if (k->u.props->npat || k->u.props->n > 64)
-				return 0;
+			if (!obj)
+				break;
+			if (w->u.props->npat || w->u.props->n > 64)
+				return SHAPE_TREE;
+			k->props = w->u.props;
+			native = 1;
 			break;
-		default:
-			return 0;
+		case JSOP_ITEMS:
+			if (obj)
+				break;
+			k->items = w->u.items;
+			native = 1;
+			break;
+		case JSOP_MIN_PROPS:
+		case JSOP_MIN_ITEMS:
+			if ((w->op == JSOP_MIN_PROPS) == obj) {
+				k->min = w->u.count;
+				native = 1;
+			}
+			break;
+		case JSOP_MAX_PROPS:
+		case JSOP_MAX_ITEMS:
+			if ((w->op == JSOP_MAX_PROPS) == obj) {
+				k->max = w->u.count;
+				native = 1;
+			}
+			break;
+		case JSOP_REQUIRED:
+		case JSOP_PROPERTY_NAMES:
+		case JSOP_DEP_REQUIRED:
+		case JSOP_DEP_SCHEMAS:
+			if (obj)
+				return SHAPE_TREE;
+			break;
+		case JSOP_UNIQUE_ITEMS:
+		case JSOP_CONTAINS:
+			if (!obj)
+				return SHAPE_TREE;
+			break;
+		case JSOP_ANY_OF:
+		case JSOP_ONE_OF:
+			if (k->redir)
+				return SHAPE_TREE;
+			k->redir = w;
+			break;
+		case JSOP_CONST:
+		case JSOP_ENUM: {
+			/* No container of this kind among the values: none is valid. */
+			const struct jsd *v = w->u.value;
+			size_t nv = w->op == JSOP_CONST ? 1 : v->n;
+			for (size_t j = 0; j < nv; j++) {
+				const struct jsd *e = w->op == JSOP_CONST ? v : &v->u.items[j];
+				if (e->type == (obj ? JSD_OBJECT : JSD_ARRAY))
+					return SHAPE_TREE;
+			}
+			return SHAPE_INVALID;
+		}
+		default: /* allOf, not, if, $ref beside other keywords */
+			return SHAPE_TREE;
 		}
 	}
-	return 1;
+	if (!k->redir)
+		return SHAPE_NATIVE;
+	if (native)
+		return SHAPE_TREE;
+	size_t found = 0;
+	for (size_t i = 0; i < k->redir->u.list.n; i++)
+		if (admits(k->redir->u.list.v[i], obj)) {
+			k->branch = i;
+			found++;
+		}
+	return found == 0 ? SHAPE_INVALID : found == 1 ? SHAPE_REDIRECT : SHAPE_TREE;
+}
+
+/* Pushes `n` on the plan's stack. Returns 0, or -1 out of memory. */
+static int plan_push(const struct jsnode ***stack, size_t *sp, size_t *cap, const struct jsnode *n)
+{
+	if (!n)
+		return 0;
+	if (*sp == *cap) {
+		size_t ncap = *cap * 2;
+		const struct jsnode **ns = realloc(*stack, ncap * sizeof *ns);
+		if (!ns)
+			return -1;
+		*stack = ns;
+		*cap = ncap;
+	}
+	(*stack)[(*sp)++] = n;
+	return 0;
 }
 
 int jsstream_plan(const struct jsnode *root, size_t nnodes)
@@ -110,45 +216,44 @@ int jsstream_plan(const struct jsnode *root, size_t nnodes)
 		return -1;
 	}
 	stack[sp++] = root;
-	while (ok && sp) {
+	while (ok > 0 && sp) {
 		const struct jsnode *n = hop(stack[--sp]);
-		if (!n || (n->kind == JSNODE_SCHEMA && (n->id >= nnodes || !node_ok(n)))) {
+		if (!n || (n->kind == JSNODE_SCHEMA && n->id >= nnodes)) {
 			ok = 0;
 			break;
 		}
 		if (n->kind != JSNODE_SCHEMA || seen[n->id])
 			continue;
 		seen[n->id] = 1;
-		for (size_t i = 0; i < n->nkw; i++) {
-			const struct jskw *k = &n->kw[i];
-			const struct jsnode *const *kids = NULL;
-			size_t nk = 0;
-			const struct jsnode *last = NULL;
-			if (k->op == JSOP_PROPS) {
-				kids = (const struct jsnode *const *)k->u.props->nodes;
-				nk = k->u.props->n;
-				last = k->u.props->additional;
-			} else if (k->op == JSOP_ITEMS) {
-				kids = (const struct jsnode *const *)k->u.items->prefix;
-				nk = k->u.items->nprefix;
-				last = k->u.items->rest;
-			} else {
-				continue;
-			}
-			if (sp + nk + 1 > cap) {
-				size_t ncap = (sp + nk + 1) * 2;
-				const struct jsnode **ns = realloc(stack, ncap * sizeof *ns);
-				if (!ns) {
+		for (int obj = 0; obj < 2 && ok > 0; obj++) {
+			struct cont k;
+			switch (shape(n, obj, &k)) {
+			case SHAPE_TREE:
+				ok = 0;
+				break;
+			case SHAPE_INVALID:
+				break;
+			case SHAPE_REDIRECT:
+				if (plan_push(&stack, &sp, &cap, k.redir->u.list.v[k.branch]) < 0)
 					ok = -1;
-					break;
+				break;
+			case SHAPE_NATIVE:
+				if (k.props) {
+					for (size_t j = 0; j < k.props->n && ok > 0; j++)
+						if (plan_push(&stack, &sp, &cap, k.props->nodes[j]) < 0)
+							ok = -1;
+					if (plan_push(&stack, &sp, &cap, k.props->additional) < 0)
+						ok = -1;
 				}
-				stack = ns;
-				cap = ncap;
+				if (k.items) {
+					for (size_t j = 0; j < k.items->nprefix && ok > 0; j++)
+						if (plan_push(&stack, &sp, &cap, k.items->prefix[j]) < 0)
+							ok = -1;
+					if (plan_push(&stack, &sp, &cap, k.items->rest) < 0)
+						ok = -1;
+				}
+				break;
 			}
-			for (size_t j = 0; j < nk; j++)
-				stack[sp++] = kids[j];
-			if (last)
-				stack[sp++] = last;
 		}
 	}
 	free(seen);
@@ -162,58 +267,13 @@ struct sctx {
 	struct jslex lx;
 	jsstream_leaf_fn leaf;
 	void *ctx;
-	unsigned depth, max_depth;
-	unsigned long steps, max_steps;
+	unsigned depth;      /* containers entered */
+	unsigned max_depth;  /* the evaluator's limit on nesting */
+	unsigned long steps; /* schema nodes evaluated, as the evaluator counts them */
+	unsigned long max_steps;
 };
 
-static int value(struct sctx *c, const struct jsnode *n);
-
-/* The container keywords of node `n` (NULL: none). Returns 0 when the
- * value needs the full evaluator (a const or enum on a container). */
-struct cont {
-	const struct jsprops *props;
-	const struct jsitems *items;
-	size_t min, max;
-};
-
-static int container(const struct jsnode *n, int obj, struct cont *k)
-{
-	k->props = NULL;
-	k->items = NULL;
-	k->min = 0;
-	k->max = SIZE_MAX;
-	if (!n)
-		return 1;
-	if (n->types && !(n->types & (obj ? JST_OBJECT : JST_ARRAY)))
-		return 0;
-	for (size_t i = 0; i < n->nkw; i++) {
-		const struct jskw *w = &n->kw[i];
-		switch (w->op) {
-		case JSOP_CONST:
-		case JSOP_ENUM:
-			return 0;
-		case JSOP_PROPS:
-			k->props = w->u.props;
-			break;
-		case JSOP_ITEMS:
-			k->items = w->u.items;
-			break;
-		case JSOP_MIN_PROPS:
-		case JSOP_MIN_ITEMS:
-			if ((w->op == JSOP_MIN_PROPS) == obj)
-				k->min = w->u.count;
-			break;
-		case JSOP_MAX_PROPS:
-		case JSOP_MAX_ITEMS:
-			if ((w->op == JSOP_MAX_PROPS) == obj)
-				k->max = w->u.count;
-			break;
-		default:
-			break;
-		}
-	}
-	return 1;
-}
+static int value(struct sctx *c, const struct jsnode *n, unsigned d);
 
 /* Moves past ',' (returns 1) or the closing `close` (returns 0); anything
  * else is -1. */
@@ -227,10 +287,11 @@ static int next(struct sctx *c, unsigned char close)
 }
 
 /* Enters a container at the cursor ('{' or '['). Returns 1 when it is
- * empty (and consumed), 0 when members follow, -1 when too deep. */
+ * empty (and consumed), 0 when members follow, -1 when nested too deep for
+ * this reader. */
 static int enter(struct sctx *c, unsigned char close)
 {
-	if (c->depth + 2 >= c->max_depth)
+	if (c->depth + 1 >= JSSTREAM_MAX_DEPTH)
 		return -1;
 	c->depth++;
 	c->lx.p++;
@@ -242,12 +303,11 @@ static int enter(struct sctx *c, unsigned char close)
 	return 0;
 }
 
-static int object(struct sctx *c, const struct jsnode *n)
+/* An object at the cursor, checked against `k` (NULL: anything); its
+ * members' nodes are evaluated at depth `d`. */
+static int object(struct sctx *c, const struct cont *k, unsigned d)
 {
-	struct cont k;
-	if (!container(n, 1, &k))
-		return 0;
-	const struct jsprops *P = k.props;
+	const struct jsprops *P = k ? k->props : NULL;
 	const struct jsnode *extra = P ? P->additional : NULL;
 	struct jsstr other[MAX_OTHER];
 	size_t nother = 0, count = 0;
@@ -299,7 +359,7 @@ static int object(struct sctx *c, const struct jsnode *n)
 			other[nother].s = key.raw;
 			other[nother++].n = key.len;
 		}
-		if (!value(c, child))
+		if (!value(c, child, d))
 			return 0;
 		count++;
 		if ((more = next(c, '}')) < 0)
@@ -308,15 +368,14 @@ static int object(struct sctx *c, const struct jsnode *n)
 	c->depth--;
 	if (P && (seen & P->required_mask) != P->required_mask)
 		return 0;
-	return count >= k.min && count <= k.max;
+	return !k || (count >= k->min && count <= k->max);
 }
 
-static int array(struct sctx *c, const struct jsnode *n)
+/* An array at the cursor, checked against `k` (NULL: anything); its items'
+ * nodes are evaluated at depth `d`. */
+static int array(struct sctx *c, const struct cont *k, unsigned d)
 {
-	struct cont k;
-	if (!container(n, 0, &k))
-		return 0;
-	const struct jsitems *I = k.items;
+	const struct jsitems *I = k ? k->items : NULL;
 	size_t count = 0;
 	int e = enter(c, ']');
 	if (e < 0)
@@ -325,19 +384,20 @@ static int array(struct sctx *c, const struct jsnode *n)
 		const struct jsnode *child = !I                  ? NULL
 		                             : count < I->nprefix ? I->prefix[count]
 		                                                  : I->rest;
-		if (!value(c, child))
+		if (!value(c, child, d))
 			return 0;
 		count++;
 		if ((more = next(c, ']')) < 0)
 			return 0;
 	}
 	c->depth--;
-	return count >= k.min && count <= k.max;
+	return !k || (count >= k->min && count <= k->max);
 }
 
-/* A scalar at the cursor, checked against `n` (NULL: anything). Kept out
- * of value() so that the escape buffer is not in every recursive frame. */
-static __attribute__((noinline)) int scalar(struct sctx *c, const struct jsnode *n)
+/* A scalar at the cursor, checked against `n` (NULL: anything) evaluated at
+ * depth `d`. Kept out of value() so that the escape buffer is not in every
+ * recursive frame. */
+static __attribute__((noinline)) int scalar(struct sctx *c, const struct jsnode *n, unsigned d)
 {
 	struct jsd x;
 	char buf[MAX_ESCAPED];
@@ -392,43 +452,81 @@ static __attribute__((noinline)) int scalar(struct sctx *c, const struct jsnode 
 	}
 	if (!n || (!n->types && !n->nkw))
 		return 1;
-	return c->leaf(c->ctx, n, &x);
+	return c->leaf(c->ctx, n, &x, d, &c->steps);
 }
 
-static int value(struct sctx *c, const struct jsnode *n)
+/* Enters node `n` at depth `d` as the evaluator does: NULL (anything) and
+ * true cost nothing, false fails, a schema node counts one step and must be
+ * within the depth limit. Returns the node (NULL: anything) with *ok = 1,
+ * or *ok = 0. */
+static const struct jsnode *node_enter(struct sctx *c, const struct jsnode *n, unsigned d, int *ok)
 {
-	if (n) {
-		if (!(n = hop(n)) || n->kind == JSNODE_FALSE)
-			return 0;
-		if (n->kind == JSNODE_TRUE)
-			n = NULL;
-		else if (++c->steps > c->max_steps)
-			return 0;
+	*ok = 1;
+	if (!n)
+		return NULL;
+	if (!(n = hop(n)) || n->kind == JSNODE_FALSE) {
+		*ok = 0;
+		return NULL;
 	}
+	if (n->kind == JSNODE_TRUE)
+		return NULL;
+	if (d >= c->max_depth || ++c->steps > c->max_steps)
+		*ok = 0;
+	return n;
+}
+
+/* The value at the cursor against node `n` (NULL: anything), which the
+ * evaluator would enter at depth `d`. */
+static int value(struct sctx *c, const struct jsnode *n, unsigned d)
+{
+	int ok;
 	jslex_ws(&c->lx);
 	if (c->lx.p >= c->lx.end)
 		return 0;
-	switch (*c->lx.p) {
-	case '{':
-		return object(c, n);
-	case '[':
-		return array(c, n);
-	default:
-		return scalar(c, n);
+	unsigned char ch = *c->lx.p;
+	n = node_enter(c, n, d, &ok);
+	if (!ok)
+		return 0;
+	if (ch != '{' && ch != '[')
+		return scalar(c, n, d);
+	int obj = ch == '{';
+	while (n) {
+		struct cont k;
+		switch (shape(n, obj, &k)) {
+		case SHAPE_NATIVE:
+			return obj ? object(c, &k, d + 1) : array(c, &k, d + 1);
+		case SHAPE_REDIRECT: {
+			/* The evaluator tries the branches that exclude this kind
+			 * too (anyOf: those before the match; oneOf: all), at one
+			 * step each. */
+			size_t nb = k.redir->u.list.n;
+			size_t upto = k.redir->op == JSOP_ANY_OF ? k.branch : nb;
+			for (size_t i = 0; i < upto; i++) {
+				const struct jsnode *b = hop(k.redir->u.list.v[i]);
+				if (i != k.branch && b && b->kind == JSNODE_SCHEMA &&
+				    (d + 1 >= c->max_depth || ++c->steps > c->max_steps))
+					return 0;
+			}
+			n = node_enter(c, k.redir->u.list.v[k.branch], ++d, &ok);
+			if (!ok)
+				return 0;
+			break;
+		}
+		default:
+			return 0;
+		}
 	}
+	return obj ? object(c, NULL, d + 1) : array(c, NULL, d + 1);
 }
 
 int jsstream_valid(const struct jsnode *root, const char *buf, size_t len, unsigned max_depth,
                    unsigned long max_steps, jsstream_leaf_fn leaf, void *ctx)
 {
-	struct sctx c = {.leaf = leaf,
-	                 .ctx = ctx,
-	                 .max_depth = max_depth < JSSTREAM_MAX_DEPTH ? max_depth : JSSTREAM_MAX_DEPTH,
-	                 .max_steps = max_steps};
+	struct sctx c = {.leaf = leaf, .ctx = ctx, .max_depth = max_depth, .max_steps = max_steps};
 	if (!buf)
 		return 0;
 	jslex_init(&c.lx, buf, len, NULL);
-	if (!value(&c, root))
+	if (!value(&c, root, 0))
 		return 0;
 	jslex_ws(&c.lx);
 	return c.lx.p == c.lx.end;

@@ -194,6 +194,8 @@ JSONSCHEMA_FUZZ_SEEDS = \
 	fuzz/corpus/jsonschema_validate/oneof-not \
 	fuzz/corpus/jsonschema_validate/one-pass-duplicates \
 	fuzz/corpus/jsonschema_validate/one-pass-nested \
+	fuzz/corpus/jsonschema_validate/one-pass-oneof-null \
+	fuzz/corpus/jsonschema_validate/one-pass-optional-record \
 	fuzz/corpus/jsonschema_validate/orders \
 	fuzz/corpus/jsonschema_validate/pattern-props \
 	fuzz/corpus/jsonschema_validate/recursive \

@@ -363,6 +363,14 @@ JSONSCHEMA_CASES = \
 	tests/cases/jsonschema/one-pass-none/input.json \
 	tests/cases/jsonschema/one-pass-none/one_pass \
 	tests/cases/jsonschema/one-pass-none/schema.json \
+	tests/cases/jsonschema/one-pass-oneof-null-invalid/expect \
+	tests/cases/jsonschema/one-pass-oneof-null-invalid/input.json \
+	tests/cases/jsonschema/one-pass-oneof-null-invalid/one_pass \
+	tests/cases/jsonschema/one-pass-oneof-null-invalid/schema.json \
+	tests/cases/jsonschema/one-pass-oneof-null/expect \
+	tests/cases/jsonschema/one-pass-oneof-null/input.json \
+	tests/cases/jsonschema/one-pass-oneof-null/one_pass \
+	tests/cases/jsonschema/one-pass-oneof-null/schema.json \
 	tests/cases/jsonschema/one-pass-out-of-order/expect \
 	tests/cases/jsonschema/one-pass-out-of-order/input.json \
 	tests/cases/jsonschema/one-pass-out-of-order/one_pass \
@@ -371,6 +379,18 @@ JSONSCHEMA_CASES = \
 	tests/cases/jsonschema/one-pass-prefix-items/input.json \
 	tests/cases/jsonschema/one-pass-prefix-items/one_pass \
 	tests/cases/jsonschema/one-pass-prefix-items/schema.json \
+	tests/cases/jsonschema/one-pass-pydantic-invalid/expect \
+	tests/cases/jsonschema/one-pass-pydantic-invalid/input.json \
+	tests/cases/jsonschema/one-pass-pydantic-invalid/one_pass \
+	tests/cases/jsonschema/one-pass-pydantic-invalid/schema.json \
+	tests/cases/jsonschema/one-pass-pydantic-null/expect \
+	tests/cases/jsonschema/one-pass-pydantic-null/input.json \
+	tests/cases/jsonschema/one-pass-pydantic-null/one_pass \
+	tests/cases/jsonschema/one-pass-pydantic-null/schema.json \
+	tests/cases/jsonschema/one-pass-pydantic-optional/expect \
+	tests/cases/jsonschema/one-pass-pydantic-optional/input.json \
+	tests/cases/jsonschema/one-pass-pydantic-optional/one_pass \
+	tests/cases/jsonschema/one-pass-pydantic-optional/schema.json \
 	tests/cases/jsonschema/one-pass-trailing/expect \
 	tests/cases/jsonschema/one-pass-trailing/input.json \
 	tests/cases/jsonschema/one-pass-trailing/one_pass \
