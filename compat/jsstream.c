@@ -459,7 +459,8 @@ static __attribute__((noinline)) int scalar(struct sctx *c, const struct jsnode 
  * true cost nothing, false fails, a schema node counts one step and must be
  * within the depth limit. Returns the node (NULL: anything) with *ok = 1,
  * or *ok = 0. */
-static const struct jsnode *node_enter(struct sctx *c, const struct jsnode *n, unsigned d, int *ok)
+static inline const struct jsnode *node_enter(struct sctx *c, const struct jsnode *n, unsigned d,
+                                              int *ok)
 {
 	*ok = 1;
 	if (!n)
