@@ -66,14 +66,14 @@ struct cont {
 	const struct jsprops *props; /* objects: properties and additionalProperties */
 	const struct jsitems *items; /* arrays */
 	size_t min, max;             /* min/maxProperties or min/maxItems */
-	const struct jskw *redir;    /* SHAPE_REDIRECT: the anyOf or oneOf */
-	size_t branch;               /* its one branch that admits the container */
+	const struct jskw *redir;    /* SHAPE_REDIRECT: the allOf, anyOf or oneOf */
+	size_t branch;               /* its one branch that decides for the container */
 };
 
 enum shape {
 	SHAPE_TREE,     /* needs the document: the full evaluator decides */
 	SHAPE_NATIVE,   /* the reader checks it (struct cont) */
-	SHAPE_REDIRECT, /* an anyOf/oneOf with one branch that can match: check that */
+	SHAPE_REDIRECT, /* an allOf/anyOf/oneOf with one branch that decides: check that */
 	SHAPE_INVALID,  /* no container of this kind is valid here */
 };
 
@@ -89,7 +89,8 @@ static int admits(const struct jsnode *b, int obj)
  * array. Keywords about scalars, or about the other kind of container, do
  * nothing to it; an anyOf or oneOf with exactly one branch that admits the
  * kind (the others exclude it by "type", as {"type": "null"} does for an
- * optional nested record) passes it to that branch. */
+ * optional nested record) passes it to that branch, and so does an allOf
+ * with one branch that does anything to it. */
 static enum shape shape(const struct jsnode *n, int obj, struct cont *k)
 {
 	memset(k, 0, sizeof *k);
@@ -152,9 +153,10 @@ static enum shape shape(const struct jsnode *n, int obj, struct cont *k)
 			if (!obj)
 				return SHAPE_TREE;
 			break;
+		case JSOP_ALL_OF:
 		case JSOP_ANY_OF:
 		case JSOP_ONE_OF:
-			if (k->redir)
+			if (k->redir || !w->u.list.n)
 				return SHAPE_TREE;
 			k->redir = w;
 			break;
@@ -178,6 +180,27 @@ static enum shape shape(const struct jsnode *n, int obj, struct cont *k)
 		return SHAPE_NATIVE;
 	if (native)
 		return SHAPE_TREE;
+	if (k->redir->op == JSOP_ALL_OF) {
+		/* Every branch applies: pass the container to the one that does
+		 * anything to it ({"allOf": [{"$ref": ...}]}, what pydantic 1
+		 * writes around a described field), when the others are true or
+		 * keyword-free schemas that admit it. */
+		size_t busy = 0;
+		for (size_t i = 0; i < k->redir->u.list.n; i++) {
+			const struct jsnode *b = hop(k->redir->u.list.v[i]);
+			if (!b)
+				return SHAPE_TREE;
+			if (b->kind == JSNODE_FALSE ||
+			    (b->kind == JSNODE_SCHEMA && !admits(b, obj)))
+				return SHAPE_INVALID;
+			if (b->kind == JSNODE_TRUE ||
+			    (!b->nkw && !b->uneval_props && !b->uneval_items))
+				continue;
+			k->branch = i;
+			busy++;
+		}
+		return busy > 1 ? SHAPE_TREE : SHAPE_REDIRECT;
+	}
 	size_t found = 0;
 	for (size_t i = 0; i < k->redir->u.list.n; i++)
 		if (admits(k->redir->u.list.v[i], obj)) {
@@ -497,9 +520,9 @@ static int value(struct sctx *c, const struct jsnode *n, unsigned d)
 		case SHAPE_NATIVE:
 			return obj ? object(c, &k, d + 1) : array(c, &k, d + 1);
 		case SHAPE_REDIRECT: {
-			/* The evaluator tries the branches that exclude this kind
-			 * too (anyOf: those before the match; oneOf: all), at one
-			 * step each. */
+			/* The evaluator tries the other branches too (anyOf: those
+			 * before the match; oneOf and allOf: all), at one step each
+			 * (they exclude this kind, or have no keywords). */
 			size_t nb = k.redir->u.list.n;
 			size_t upto = k.redir->op == JSOP_ANY_OF ? k.branch : nb;
 			for (size_t i = 0; i < upto; i++) {

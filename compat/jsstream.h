@@ -11,7 +11,9 @@
  * nothing to containers. An anyOf or oneOf whose branches all exclude the
  * container's type but one ({"anyOf": [{"$ref": "#/$defs/Address"},
  * {"type": "null"}]}, what generators write for an optional record) passes
- * the container to that branch. A schema has a one-pass form when every
+ * the container to that branch, and so does an allOf whose other branches
+ * have no keywords ({"allOf": [{"$ref": ...}]}, what pydantic 1 writes
+ * around a described field). A schema has a one-pass form when every
  * node a container can reach that way is one of these; schemas with
  * $dynamicRef or $recursiveRef have none. That covers the schemas producers
  * register for events: records of typed, optional and nested fields.

@@ -192,6 +192,7 @@ JSONSCHEMA_FUZZ_SEEDS = \
 	fuzz/corpus/jsonschema_validate/if-then-else \
 	fuzz/corpus/jsonschema_validate/nul-strings \
 	fuzz/corpus/jsonschema_validate/oneof-not \
+	fuzz/corpus/jsonschema_validate/one-pass-allof-ref \
 	fuzz/corpus/jsonschema_validate/one-pass-duplicates \
 	fuzz/corpus/jsonschema_validate/one-pass-nested \
 	fuzz/corpus/jsonschema_validate/one-pass-oneof-null \

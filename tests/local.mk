@@ -391,6 +391,14 @@ JSONSCHEMA_CASES = \
 	tests/cases/jsonschema/one-pass-pydantic-optional/input.json \
 	tests/cases/jsonschema/one-pass-pydantic-optional/one_pass \
 	tests/cases/jsonschema/one-pass-pydantic-optional/schema.json \
+	tests/cases/jsonschema/one-pass-pydantic1-allof-invalid/expect \
+	tests/cases/jsonschema/one-pass-pydantic1-allof-invalid/input.json \
+	tests/cases/jsonschema/one-pass-pydantic1-allof-invalid/one_pass \
+	tests/cases/jsonschema/one-pass-pydantic1-allof-invalid/schema.json \
+	tests/cases/jsonschema/one-pass-pydantic1-allof/expect \
+	tests/cases/jsonschema/one-pass-pydantic1-allof/input.json \
+	tests/cases/jsonschema/one-pass-pydantic1-allof/one_pass \
+	tests/cases/jsonschema/one-pass-pydantic1-allof/schema.json \
 	tests/cases/jsonschema/one-pass-trailing/expect \
 	tests/cases/jsonschema/one-pass-trailing/input.json \
 	tests/cases/jsonschema/one-pass-trailing/one_pass \
