@@ -142,26 +142,31 @@ struct parser {
 	struct pending first[64];
 };
 
-/* Parses the string whose opening quote is at the cursor into *s / *n
- * (pointing into the input when there are no escapes, else into the
- * arena). Sets *nul when it holds a NUL character. Returns 0 or -1. */
-static int parse_string(struct parser *ps, const char **s, uint32_t *n, int *nul)
+/* Reads the string whose opening quote is at the cursor of `lx` into *s /
+ * *n: pointing into the input when it has no escapes, else decoded into
+ * `buf` when its raw body fits in `cap` bytes, else into arena `a`. Sets
+ * *nul when it holds a NUL character. Returns 0, or -1 (a syntax error, out
+ * of memory, or no room: `a` NULL and too long for `buf`, with no error
+ * set). */
+static inline int read_string(struct jslex *lx, struct jsd_arena *a, char *buf, size_t cap,
+                              const char **s, uint32_t *n, int *nul)
 {
 	struct jslex_str t;
 	*nul = 0;
-	if (jslex_string(&ps->lx, &t) < 0)
+	if (jslex_string(lx, &t) < 0)
 		return -1;
 	if (t.len > UINT32_MAX)
-		return jslex_fail_at(&ps->lx, (const unsigned char *)t.raw, "string too long");
+		return jslex_fail_at(lx, (const unsigned char *)t.raw, "string too long");
 	if (!t.escaped) {
 		*s = t.raw;
 		*n = (uint32_t)t.len;
 		return 0;
 	}
-	char *out = arena_alloc(ps->a, t.len ? t.len : 1);
+	/* Decoding only shrinks: \uXXXX (6 bytes) gives at most 3. */
+	char *out = t.len <= cap ? buf : a ? arena_alloc(a, t.len ? t.len : 1) : NULL;
 	if (!out)
-		return jslex_nomem(&ps->lx);
-	long len = jslex_unescape(&ps->lx, &t, out, nul);
+		return a ? jslex_nomem(lx) : -1;
+	long len = jslex_unescape(lx, &t, out, nul);
 	if (len < 0)
 		return -1;
 	*s = out;
@@ -169,17 +174,38 @@ static int parse_string(struct parser *ps, const char **s, uint32_t *n, int *nul
 	return 0;
 }
 
-static int parse_number(struct parser *ps, struct jsd *out)
+int jsd_scalar(struct jslex *lx, struct jsd_arena *a, char *buf, size_t cap, struct jsd *out)
 {
-	struct jslex_num num;
-	if (jslex_number(&ps->lx, &num) < 0)
-		return -1;
-	out->type = num.is_int ? JSD_INT : JSD_REAL;
-	if (num.is_int)
-		out->u.i = num.i;
-	else
-		out->u.d = num.d;
-	return 0;
+	int nul;
+	out->n = 0;
+	out->index = NULL;
+	switch (*lx->p) {
+	case '"':
+		out->type = JSD_STRING;
+		return read_string(lx, a, buf, cap, &out->u.s, &out->n, &nul);
+	case 't':
+		out->type = JSD_TRUE;
+		return jslex_literal(lx, "true", 4) ? 0 : jslex_fail(lx, "invalid token");
+	case 'f':
+		out->type = JSD_FALSE;
+		return jslex_literal(lx, "false", 5) ? 0 : jslex_fail(lx, "invalid token");
+	case 'n':
+		out->type = JSD_NULL;
+		return jslex_literal(lx, "null", 4) ? 0 : jslex_fail(lx, "invalid token");
+	default: {
+		struct jslex_num num;
+		if (!(*lx->p == '-' || (*lx->p >= '0' && *lx->p <= '9')))
+			return jslex_fail(lx, "invalid token");
+		if (jslex_number(lx, &num) < 0)
+			return -1;
+		out->type = num.is_int ? JSD_INT : JSD_REAL;
+		if (num.is_int)
+			out->u.i = num.i;
+		else
+			out->u.d = num.d;
+		return 0;
+	}
+	}
 }
 
 static int push(struct parser *ps)
@@ -259,7 +285,7 @@ static int parse_object(struct parser *ps, struct jsd *out)
 			memset(e, 0, sizeof *e);
 			e->at = ps->lx.p;
 			int nul;
-			if (parse_string(ps, &e->m.key, &e->m.klen, &nul) < 0)
+			if (read_string(&ps->lx, ps->a, NULL, 0, &e->m.key, &e->m.klen, &nul) < 0)
 				return -1;
 			if (nul)
 				return jslex_fail_at(&ps->lx, e->at, "NUL character in an object key");
@@ -333,34 +359,9 @@ static int parse_value(struct parser *ps, struct jsd *out)
 		ps->depth--;
 		return rc;
 	}
-	case '"': {
-		int nul;
-		out->type = JSD_STRING;
-		return parse_string(ps, &out->u.s, &out->n, &nul);
-	}
-	case 't':
-		if (jslex_literal(&ps->lx, "true", 4)) {
-			out->type = JSD_TRUE;
-			return 0;
-		}
-		break;
-	case 'f':
-		if (jslex_literal(&ps->lx, "false", 5)) {
-			out->type = JSD_FALSE;
-			return 0;
-		}
-		break;
-	case 'n':
-		if (jslex_literal(&ps->lx, "null", 4)) {
-			out->type = JSD_NULL;
-			return 0;
-		}
-		break;
 	default:
-		if (*ps->lx.p == '-' || (*ps->lx.p >= '0' && *ps->lx.p <= '9'))
-			return parse_number(ps, out);
+		return jsd_scalar(&ps->lx, ps->a, NULL, 0, out);
 	}
-	return jslex_fail(&ps->lx, "invalid token");
 }
 
 const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len, struct sg_error *err)

@@ -81,6 +81,15 @@ void jsd_arena_free(struct jsd_arena *a);
  * expected) or SG_ENOMEM in `err`. */
 const struct jsd *jsd_parse(struct jsd_arena *a, const char *buf, size_t len, struct sg_error *err);
 
+struct jslex;
+
+/* Reads the scalar (string, number, true, false, null) at the cursor of
+ * `lx` (compat/jslex; not at its end) into *out, moving past it. An escaped
+ * string is decoded into `buf` when its raw body fits in `cap` bytes, else
+ * into arena `a`; with `a` NULL a longer one is refused with no error set.
+ * Returns 0, or -1 (a syntax error in `lx`, out of memory, or refused). */
+int jsd_scalar(struct jslex *lx, struct jsd_arena *a, char *buf, size_t cap, struct jsd *out);
+
 /* Views jansson value `v` as a document (strings and keys are borrowed from
  * `v`). Returns NULL with SG_ELIMIT when `v` nests deeper than `max_depth`,
  * or SG_ENOMEM. */

@@ -693,22 +693,15 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	case JSOP_RECREF:
 		return eval(c, recursive_target(c, k->u.node), x, p, ann);
 	case JSOP_CONST:
-		if (jsvalue_equal(x, k->u.value))
+		if (jsvalue_equal_fast(x, k->u.value))
 			return 1;
 		fail(c, n, "const", p, "%s is not the constant %s", VAL(x, vb),
 		     VAL(k->u.value, bb));
 		return 0;
 	case JSOP_ENUM:
-		for (uint32_t i = 0; i < k->u.value->n; i++) {
-			const struct jsd *e = &k->u.value->u.items[i];
-			/* A string equals only the same string: no number test. */
-			if (x->type == JSD_STRING
-			        ? e->type == JSD_STRING && e->n == x->n &&
-			              (!x->n || (e->u.s[0] == x->u.s[0] &&
-			                         memcmp(e->u.s, x->u.s, x->n) == 0))
-			        : jsvalue_equal(x, e))
+		for (uint32_t i = 0; i < k->u.value->n; i++)
+			if (jsvalue_equal_fast(x, &k->u.value->u.items[i]))
 				return 1;
-		}
 		fail(c, n, "enum", p, "%s is not one of %s", VAL(x, vb), VAL(k->u.value, bb));
 		return 0;
 	case JSOP_MINIMUM:
@@ -907,6 +900,30 @@ static int eval_kw(struct vctx *c, const struct jsnode *n, const struct jskw *k,
 	}
 }
 
+/* Node `n`'s "type" and keywords on `x`: what eval() does once it has
+ * entered `n` (checked the limits, pushed the scope, set up annotations). */
+static inline int eval_body(struct vctx *c, const struct jsnode *n, const struct jsd *x,
+                            const struct ipath *p, struct ann *a)
+{
+	int ok = !c->abort;
+	if (n->types && !type_ok(n->types, x, n->reals_are_ints)) {
+		if (!c->mute && c->r) { /* rendered only when reported */
+			char vb[96], bb[96];
+			fail(c, n, "type", p, "%s is not of type %s", VAL(x, vb),
+			     types_render(n->types, bb, sizeof bb));
+		}
+		ok = 0;
+	}
+	for (size_t i = 0; i < n->nkw && !c->abort && (ok || !quiet(c)); i++) {
+		if (!eval_kw(c, n, &n->kw[i], x, p, a)) {
+			ok = 0;
+			if (quiet(c))
+				break;
+		}
+	}
+	return ok;
+}
+
 static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x, const struct ipath *p,
                 struct ann *ann)
 {
@@ -965,20 +982,7 @@ static int eval(struct vctx *c, const struct jsnode *n, const struct jsd *x, con
 			a = &own;
 		}
 	}
-	int ok = !c->abort;
-	if (n->types && !type_ok(n->types, x, n->reals_are_ints)) {
-		char vb[96], bb[96];
-		fail(c, n, "type", p, "%s is not of type %s", VAL(x, vb),
-		     types_render(n->types, bb, sizeof bb));
-		ok = 0;
-	}
-	for (size_t i = 0; i < n->nkw && !c->abort && (ok || !quiet(c)); i++) {
-		if (!eval_kw(c, n, &n->kw[i], x, p, a)) {
-			ok = 0;
-			if (quiet(c))
-				break;
-		}
-	}
+	int ok = eval_body(c, n, x, p, a);
 	if (have_own) {
 		if (ok && ann)
 			ann_merge(ann, &own);
@@ -1078,13 +1082,9 @@ static int stream_leaf(void *ctx, const struct jsnode *n, const struct jsd *x, u
                        unsigned long *steps)
 {
 	struct vctx *c = ctx;
-	int ok = 1;
 	c->depth = depth + 1;
 	c->steps = *steps;
-	if (n->types && !type_ok(n->types, x, n->reals_are_ints))
-		ok = 0;
-	for (size_t i = 0; ok && i < n->nkw; i++)
-		ok = eval_kw(c, n, &n->kw[i], x, NULL, NULL);
+	int ok = eval_body(c, n, x, NULL, NULL);
 	*steps = c->steps;
 	return ok && !c->abort;
 }
@@ -1099,6 +1099,13 @@ static int validate_stream(const struct jsonschema *v, const char *buf, size_t l
 	int ok = jsstream_valid(v->root, buf, len, v->max_depth, max_steps, stream_leaf, &c);
 	rx_give(v, own, c.rx);
 	return ok && !c.oom && !c.abort;
+}
+
+/* The step budget for `len` bytes of raw JSON: the validator's, plus 32 a
+ * byte (saturating), so large documents are not penalised. */
+static unsigned long bytes_budget(const struct jsonschema *v, size_t len)
+{
+	return len > (~0UL - v->max_steps) / 32 ? ~0UL : v->max_steps + 32 * len;
 }
 
 /* Bytes of stack the document arena starts with: a few kilobytes of JSON
@@ -1153,10 +1160,10 @@ int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, si
 {
 	if (!v || !buf)
 		return -1;
-	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
+	unsigned long budget = bytes_budget(v, len);
 	/* Most documents are valid: one pass shows it without building a
 	 * document; the rest go through the full evaluator, which explains. */
-	if (v->one_pass && validate_stream(v, buf, len, v->max_steps + extra, rx))
+	if (v->one_pass && validate_stream(v, buf, len, budget, rx))
 		return 1;
 	alignas(max_align_t) unsigned char stack[DOC_STACK];
 	struct jsd_arena a;
@@ -1170,7 +1177,7 @@ int jsonschema_validate_bytes_rx(const struct jsonschema *v, const char *buf, si
 		     : r && report_add(r, "parse", "", "%s", e.msg) < 0 ? -1
 		                                                        : 0;
 	else
-		rc = validate(v, d, v->max_steps + extra, r, rx);
+		rc = validate(v, d, budget, r, rx);
 	jsd_arena_free(&a);
 	return rc;
 }
@@ -1236,6 +1243,5 @@ int jsonschema_validate_stream(const struct jsonschema *v, const char *buf, size
 {
 	if (!v || !v->one_pass)
 		return -1;
-	unsigned long extra = len > (~0UL - v->max_steps) / 32 ? ~0UL - v->max_steps : 32 * len;
-	return validate_stream(v, buf, len, v->max_steps + extra, NULL);
+	return validate_stream(v, buf, len, bytes_budget(v, len), NULL);
 }

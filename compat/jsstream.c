@@ -424,55 +424,8 @@ static __attribute__((noinline)) int scalar(struct sctx *c, const struct jsnode 
 {
 	struct jsd x;
 	char buf[MAX_ESCAPED];
-	memset(&x, 0, sizeof x);
-	switch (*c->lx.p) {
-	case '"': {
-		struct jslex_str s;
-		if (jslex_string(&c->lx, &s) < 0)
-			return 0;
-		if (s.escaped) {
-			int nul;
-			long len = s.len <= sizeof buf ? jslex_unescape(&c->lx, &s, buf, &nul) : -1;
-			if (len < 0)
-				return 0;
-			x.u.s = buf;
-			x.n = (uint32_t)len;
-		} else {
-			if (s.len > UINT32_MAX)
-				return 0;
-			x.u.s = s.raw;
-			x.n = (uint32_t)s.len;
-		}
-		x.type = JSD_STRING;
-		break;
-	}
-	case 't':
-		if (!jslex_literal(&c->lx, "true", 4))
-			return 0;
-		x.type = JSD_TRUE;
-		break;
-	case 'f':
-		if (!jslex_literal(&c->lx, "false", 5))
-			return 0;
-		x.type = JSD_FALSE;
-		break;
-	case 'n':
-		if (!jslex_literal(&c->lx, "null", 4))
-			return 0;
-		x.type = JSD_NULL;
-		break;
-	default: {
-		struct jslex_num num;
-		unsigned char ch = *c->lx.p;
-		if (!(ch == '-' || (ch >= '0' && ch <= '9')) || jslex_number(&c->lx, &num) < 0)
-			return 0;
-		x.type = num.is_int ? JSD_INT : JSD_REAL;
-		if (num.is_int)
-			x.u.i = num.i;
-		else
-			x.u.d = num.d;
-	}
-	}
+	if (jsd_scalar(&c->lx, NULL, buf, sizeof buf, &x) < 0)
+		return 0;
 	if (!n || (!n->types && !n->nkw))
 		return 1;
 	return c->leaf(c->ctx, n, &x, d, &c->steps);

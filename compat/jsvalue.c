@@ -162,14 +162,14 @@ static int equal_depth(const struct jsd *a, const struct jsd *b, int depth)
 		return 1;
 	if (depth > JSVALUE_MAX_DEPTH)
 		return 0;
+	if (a->type == JSD_STRING || b->type == JSD_STRING) /* the common case, first */
+		return a->type == b->type && a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
 	struct jsnum x, y;
 	if (jsvalue_num(a, &x) == 0 && jsvalue_num(b, &y) == 0)
 		return jsvalue_num_cmp(&x, &y) == 0;
 	if (a->type != b->type)
 		return 0;
 	switch (a->type) {
-	case JSD_STRING:
-		return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
 	case JSD_ARRAY:
 		if (a->n != b->n)
 			return 0;

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
 #include "compat/jsdoc.h"
@@ -54,6 +55,16 @@ int jsvalue_real_is_whole(double d);
 /* Equality as JSON Schema defines it (numbers by value, objects regardless of
  * key order, strings byte for byte including NUL). */
 int jsvalue_equal(const struct jsd *a, const struct jsd *b);
+
+/* jsvalue_equal() with strings, the common case of "enum" and "const",
+ * compared in line. */
+static inline int jsvalue_equal_fast(const struct jsd *a, const struct jsd *b)
+{
+	if (a->type == JSD_STRING && b->type == JSD_STRING)
+		return a->n == b->n &&
+		       (!a->n || (a->u.s[0] == b->u.s[0] && memcmp(a->u.s, b->u.s, a->n) == 0));
+	return jsvalue_equal(a, b);
+}
 
 /* A hash consistent with jsvalue_equal(). */
 uint64_t jsvalue_hash(const struct jsd *v);
