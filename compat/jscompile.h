@@ -204,6 +204,7 @@ struct jsnode {
 };
 
 struct jsarena;
+struct jsstream;
 
 /* Spare PCRE2 match data kept between validations (taken and returned with
  * atomic exchanges, so concurrent validations never share one). */
@@ -223,7 +224,7 @@ struct jsonschema {
 	struct jsd_arena values; /* "const" and "enum" values as documents */
 	size_t nnodes;           /* node ids are below this */
 	int dynamic;             /* uses $dynamicRef or $recursiveRef */
-	int one_pass;            /* compat/jsstream can read documents for it */
+	struct jsstream *one_pass; /* compat/jsstream's plan, when it has one; owned */
 };
 
 /* Compiles `schema` into `v` (zeroed by the caller). Returns 0, or -1 with

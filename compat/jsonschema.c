@@ -1007,15 +1007,13 @@ struct jsonschema *jsonschema_compile(const json_t *schema, const struct jsonsch
 		error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
 		return NULL;
 	}
-	int plan;
 	if (jscompile(v, schema, opts, err) < 0 ||
-	    (plan = v->dynamic ? 0 : jsstream_plan(v->root, v->nnodes)) < 0) {
+	    (!v->dynamic && jsstream_plan(v->root, v->nnodes, &v->one_pass) < 0)) {
 		if (err && err->code == SG_OK)
 			error_set(err, SG_ENOMEM, "out of memory compiling a JSON schema");
 		jsonschema_free(v);
 		return NULL;
 	}
-	v->one_pass = plan;
 	return v;
 }
 
@@ -1023,6 +1021,7 @@ void jsonschema_free(struct jsonschema *v)
 {
 	if (!v)
 		return;
+	jsstream_free(v->one_pass);
 	jscompile_release(v);
 	free(v);
 }
@@ -1096,7 +1095,7 @@ static int validate_stream(const struct jsonschema *v, const char *buf, size_t l
 {
 	struct vctx c = {.v = v, .max_steps = max_steps};
 	c.rx = rx_take(v, own);
-	int ok = jsstream_valid(v->root, buf, len, v->max_depth, max_steps, stream_leaf, &c);
+	int ok = jsstream_valid(v->one_pass, buf, len, v->max_depth, max_steps, stream_leaf, &c);
 	rx_give(v, own, c.rx);
 	return ok && !c.oom && !c.abort;
 }

@@ -77,6 +77,18 @@ enum shape {
 	SHAPE_INVALID,  /* no container of this kind is valid here */
 };
 
+/* The plan: how each node a container can reach meets an object and an
+ * array, worked out once at compile time, indexed by node id. */
+struct jsstream_node {
+	uint8_t shape[2]; /* enum shape, [obj] */
+	struct cont cont[2];
+};
+
+struct jsstream {
+	const struct jsnode *root;
+	struct jsstream_node *nodes;
+};
+
 /* Whether node `b` can possibly accept an object (obj) or an array. */
 static int admits(const struct jsnode *b, int obj)
 {
@@ -227,17 +239,23 @@ static int plan_push(const struct jsnode ***stack, size_t *sp, size_t *cap, cons
 	return 0;
 }
 
-int jsstream_plan(const struct jsnode *root, size_t nnodes)
+int jsstream_plan(const struct jsnode *root, size_t nnodes, struct jsstream **out)
 {
+	struct jsstream *plan = calloc(1, sizeof *plan);
 	unsigned char *seen = calloc(nnodes ? nnodes : 1, 1);
 	size_t cap = 64, sp = 0;
 	const struct jsnode **stack = malloc(cap * sizeof *stack);
 	int ok = 1;
-	if (!seen || !stack) {
+	*out = NULL;
+	if (plan)
+		plan->nodes = calloc(nnodes ? nnodes : 1, sizeof *plan->nodes);
+	if (!plan || !plan->nodes || !seen || !stack) {
+		jsstream_free(plan);
 		free(seen);
 		free(stack);
 		return -1;
 	}
+	plan->root = root;
 	stack[sp++] = root;
 	while (ok > 0 && sp) {
 		const struct jsnode *n = hop(stack[--sp]);
@@ -249,30 +267,32 @@ int jsstream_plan(const struct jsnode *root, size_t nnodes)
 			continue;
 		seen[n->id] = 1;
 		for (int obj = 0; obj < 2 && ok > 0; obj++) {
-			struct cont k;
-			switch (shape(n, obj, &k)) {
+			struct jsstream_node *pn = &plan->nodes[n->id];
+			const struct cont *k = &pn->cont[obj];
+			pn->shape[obj] = (uint8_t)shape(n, obj, &pn->cont[obj]);
+			switch (pn->shape[obj]) {
 			case SHAPE_TREE:
 				ok = 0;
 				break;
 			case SHAPE_INVALID:
 				break;
 			case SHAPE_REDIRECT:
-				if (plan_push(&stack, &sp, &cap, k.redir->u.list.v[k.branch]) < 0)
+				if (plan_push(&stack, &sp, &cap, k->redir->u.list.v[k->branch]) < 0)
 					ok = -1;
 				break;
 			case SHAPE_NATIVE:
-				if (k.props) {
-					for (size_t j = 0; j < k.props->n && ok > 0; j++)
-						if (plan_push(&stack, &sp, &cap, k.props->nodes[j]) < 0)
+				if (k->props) {
+					for (size_t j = 0; j < k->props->n && ok > 0; j++)
+						if (plan_push(&stack, &sp, &cap, k->props->nodes[j]) < 0)
 							ok = -1;
-					if (plan_push(&stack, &sp, &cap, k.props->additional) < 0)
+					if (plan_push(&stack, &sp, &cap, k->props->additional) < 0)
 						ok = -1;
 				}
-				if (k.items) {
-					for (size_t j = 0; j < k.items->nprefix && ok > 0; j++)
-						if (plan_push(&stack, &sp, &cap, k.items->prefix[j]) < 0)
+				if (k->items) {
+					for (size_t j = 0; j < k->items->nprefix && ok > 0; j++)
+						if (plan_push(&stack, &sp, &cap, k->items->prefix[j]) < 0)
 							ok = -1;
-					if (plan_push(&stack, &sp, &cap, k.items->rest) < 0)
+					if (plan_push(&stack, &sp, &cap, k->items->rest) < 0)
 						ok = -1;
 				}
 				break;
@@ -281,12 +301,25 @@ int jsstream_plan(const struct jsnode *root, size_t nnodes)
 	}
 	free(seen);
 	free(stack);
+	if (ok > 0)
+		*out = plan;
+	else
+		jsstream_free(plan);
 	return ok;
+}
+
+void jsstream_free(struct jsstream *plan)
+{
+	if (!plan)
+		return;
+	free(plan->nodes);
+	free(plan);
 }
 
 /* --- the reader --- */
 
 struct sctx {
+	const struct jsstream *plan;
 	struct jslex lx;
 	jsstream_leaf_fn leaf;
 	void *ctx;
@@ -468,23 +501,25 @@ static int value(struct sctx *c, const struct jsnode *n, unsigned d)
 		return scalar(c, n, d);
 	int obj = ch == '{';
 	while (n) {
-		struct cont k;
-		switch (shape(n, obj, &k)) {
+		/* Every node a container reaches here was planned. */
+		const struct jsstream_node *pn = &c->plan->nodes[n->id];
+		const struct cont *k = &pn->cont[obj];
+		switch (pn->shape[obj]) {
 		case SHAPE_NATIVE:
-			return obj ? object(c, &k, d + 1) : array(c, &k, d + 1);
+			return obj ? object(c, k, d + 1) : array(c, k, d + 1);
 		case SHAPE_REDIRECT: {
 			/* The evaluator tries the other branches too (anyOf: those
 			 * before the match; oneOf and allOf: all), at one step each
 			 * (they exclude this kind, or have no keywords). */
-			size_t nb = k.redir->u.list.n;
-			size_t upto = k.redir->op == JSOP_ANY_OF ? k.branch : nb;
+			size_t nb = k->redir->u.list.n;
+			size_t upto = k->redir->op == JSOP_ANY_OF ? k->branch : nb;
 			for (size_t i = 0; i < upto; i++) {
-				const struct jsnode *b = hop(k.redir->u.list.v[i]);
-				if (i != k.branch && b && b->kind == JSNODE_SCHEMA &&
+				const struct jsnode *b = hop(k->redir->u.list.v[i]);
+				if (i != k->branch && b && b->kind == JSNODE_SCHEMA &&
 				    (d + 1 >= c->max_depth || ++c->steps > c->max_steps))
 					return 0;
 			}
-			n = node_enter(c, k.redir->u.list.v[k.branch], ++d, &ok);
+			n = node_enter(c, k->redir->u.list.v[k->branch], ++d, &ok);
 			if (!ok)
 				return 0;
 			break;
@@ -496,14 +531,15 @@ static int value(struct sctx *c, const struct jsnode *n, unsigned d)
 	return obj ? object(c, NULL, d + 1) : array(c, NULL, d + 1);
 }
 
-int jsstream_valid(const struct jsnode *root, const char *buf, size_t len, unsigned max_depth,
+int jsstream_valid(const struct jsstream *plan, const char *buf, size_t len, unsigned max_depth,
                    unsigned long max_steps, jsstream_leaf_fn leaf, void *ctx)
 {
-	struct sctx c = {.leaf = leaf, .ctx = ctx, .max_depth = max_depth, .max_steps = max_steps};
+	struct sctx c = {
+	    .plan = plan, .leaf = leaf, .ctx = ctx, .max_depth = max_depth, .max_steps = max_steps};
 	if (!buf)
 		return 0;
 	jslex_init(&c.lx, buf, len, NULL);
-	if (!value(&c, root, 0))
+	if (!value(&c, plan->root, 0))
 		return 0;
 	jslex_ws(&c.lx);
 	return c.lx.p == c.lx.end;

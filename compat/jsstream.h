@@ -47,17 +47,23 @@
 typedef int (*jsstream_leaf_fn)(void *ctx, const struct jsnode *n, const struct jsd *x,
                                 unsigned depth, unsigned long *steps);
 
-/* Whether the graph reachable from `root` (whose node ids are below
- * `nnodes`, and which has no dynamic references) has a one-pass form.
- * Returns 1, 0, or -1 out of memory. */
-int jsstream_plan(const struct jsnode *root, size_t nnodes);
+/* A one-pass plan: how each node a container can reach meets objects and
+ * arrays, worked out once. Borrows the graph; free it before the graph. */
+struct jsstream;
 
-/* Reads the `len` bytes at `buf` against `root` (a graph jsstream_plan()
- * accepted), calling `leaf` for each scalar a keyword looks at. Returns 1
+/* Plans the graph reachable from `root` (whose node ids are below `nnodes`,
+ * and which has no dynamic references). Returns 1 with the plan in *out
+ * (free with jsstream_free()), 0 when the graph has no one-pass form, or -1
+ * out of memory; *out is NULL unless 1. */
+int jsstream_plan(const struct jsnode *root, size_t nnodes, struct jsstream **out);
+void jsstream_free(struct jsstream *plan);
+
+/* Reads the `len` bytes at `buf` against the planned graph, calling `leaf`
+ * for each scalar a keyword looks at. Returns 1
  * (valid) or 0 (not shown). The full evaluator's limits hold here too: an
  * evaluation `max_depth` deep, or more than `max_steps` of them, is not
  * shown. Never allocates; recursion is bounded by JSSTREAM_MAX_DEPTH. */
-int jsstream_valid(const struct jsnode *root, const char *buf, size_t len, unsigned max_depth,
+int jsstream_valid(const struct jsstream *plan, const char *buf, size_t len, unsigned max_depth,
                    unsigned long max_steps, jsstream_leaf_fn leaf, void *ctx);
 
 #endif
