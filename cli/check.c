@@ -18,19 +18,19 @@
 #include "compat/report.h"
 #include "compat/schema.h"
 #include "cli/regfetch.h"
-#include "registry/regclient.h"
+#include "common/regclient.h"
 
-#define CHECK_MAX_FILE (16u << 20)
+#define CHECK_MAX_FILE     (16u << 20)
 #define CHECK_MAX_VERSIONS 10000
-#define CHECK_TIMEOUT_MS 30000
+#define CHECK_TIMEOUT_MS   30000
 
 /* The outcome for one file: a verdict and its problems. */
 struct check_result {
 	const char *file;
-	const char *subject;   /* NULL offline */
-	const char *level;     /* the level applied, when known */
-	int compatible;        /* 1 yes, 0 no */
-	int against_version;   /* the registered version that failed, 0 when unknown */
+	const char *subject; /* NULL offline */
+	const char *level;   /* the level applied, when known */
+	int compatible;      /* 1 yes, 0 no */
+	int against_version; /* the registered version that failed, 0 when unknown */
 	struct report *problems;
 };
 
@@ -38,7 +38,7 @@ struct check_result {
 struct check_out {
 	enum check_format format;
 	int quiet;
-	json_t *results;       /* CHECK_JSON: collected, printed at the end */
+	json_t *results; /* CHECK_JSON: collected, printed at the end */
 };
 
 int check_format_parse(const char *s, enum check_format *out)
@@ -67,7 +67,7 @@ char *check_read_file(const char *path, size_t *len, struct sg_error *err)
 		if (n + 1 >= cap) {
 			if (cap >= CHECK_MAX_FILE) {
 				error_set(err, SG_ELIMIT, "%s: larger than %u bytes", path,
-					  (unsigned)CHECK_MAX_FILE);
+				          (unsigned)CHECK_MAX_FILE);
 				break;
 			}
 			char *p = realloc(buf, cap * 2);
@@ -106,7 +106,7 @@ static int check_ends_with(const char *s, const char *suffix)
  * Avro), then the content: a JSON Schema keyword means JSON, an Avro type
  * means Avro. */
 static int check_detect_type(const char *forced, const char *path, const char *text, size_t len,
-			     enum schema_type *out, struct sg_error *err)
+                             enum schema_type *out, struct sg_error *err)
 {
 	if (forced) {
 		if (strcmp(forced, "avro") == 0 || strcmp(forced, "AVRO") == 0)
@@ -114,8 +114,8 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 		else if (strcmp(forced, "json") == 0 || strcmp(forced, "JSON") == 0)
 			*out = SCHEMA_JSON;
 		else
-			return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json, not '%s'",
-					 forced);
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--type must be avro or json, not '%s'", forced);
 		return 0;
 	}
 	if (check_ends_with(path, ".avsc") || check_ends_with(path, ".avro")) {
@@ -126,9 +126,9 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 	*out = check_ends_with(path, ".json") ? SCHEMA_JSON : SCHEMA_AVRO;
 	if (json_is_object(doc)) {
 		static const char *const avro_types[] = {"record", "enum", "fixed", "error"};
-		static const char *const json_keys[] = {"$schema", "properties", "$ref", "$defs",
-							"definitions", "allOf", "anyOf", "oneOf",
-							"items", "required"};
+		static const char *const json_keys[] = {
+		    "$schema", "properties", "$ref",  "$defs", "definitions",
+		    "allOf",   "anyOf",      "oneOf", "items", "required"};
 		const char *t = json_string_value(json_object_get(doc, "type"));
 		for (size_t i = 0; t && i < sizeof avro_types / sizeof avro_types[0]; i++)
 			if (strcmp(t, avro_types[i]) == 0)
@@ -137,7 +137,7 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 			if (json_object_get(doc, json_keys[i]))
 				*out = SCHEMA_JSON;
 		if (t && (strcmp(t, "object") == 0 || strcmp(t, "integer") == 0 ||
-			  strcmp(t, "number") == 0))
+		          strcmp(t, "number") == 0))
 			*out = SCHEMA_JSON;
 	} else if (json_is_array(doc)) {
 		*out = SCHEMA_AVRO; /* a union */
@@ -146,9 +146,8 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 	return 0;
 }
 
-struct schema *check_load_schema(const char *forced_type, const char *path,
-					char **text_out, enum schema_type *type_out,
-					struct sg_error *err)
+struct schema *check_load_schema(const char *forced_type, const char *path, char **text_out,
+                                 enum schema_type *type_out, struct sg_error *err)
 {
 	size_t len = 0;
 	char *text = check_read_file(path, &len, err);
@@ -180,12 +179,23 @@ static void check_gh_escape(FILE *f, const char *s, int property)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '%': fputs("%25", f); break;
-		case '\r': fputs("%0D", f); break;
-		case '\n': fputs("%0A", f); break;
-		case ':': property ? fputs("%3A", f) : fputc(':', f); break;
-		case ',': property ? fputs("%2C", f) : fputc(',', f); break;
-		default: fputc(*s, f);
+		case '%':
+			fputs("%25", f);
+			break;
+		case '\r':
+			fputs("%0D", f);
+			break;
+		case '\n':
+			fputs("%0A", f);
+			break;
+		case ':':
+			property ? fputs("%3A", f) : fputc(':', f);
+			break;
+		case ',':
+			property ? fputs("%2C", f) : fputc(',', f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -209,7 +219,7 @@ static void check_text_escape(FILE *f, const char *s)
 }
 
 void check_text_problem(FILE *f, const char *file, long line, const char *location,
-			const char *rule, const char *message)
+                        const char *rule, const char *message)
 {
 	check_text_escape(f, file);
 	if (line > 0)
@@ -224,7 +234,7 @@ void check_text_problem(FILE *f, const char *file, long line, const char *locati
 }
 
 void check_github_annotation(FILE *f, const char *file, long line, const char *title,
-			     const char *location, const char *message)
+                             const char *location, const char *message)
 {
 	fputs("::error file=", f);
 	check_gh_escape(f, file, 1);
@@ -250,12 +260,13 @@ static void check_print(struct check_out *out, const struct check_result *res)
 	if (out->format == CHECK_JSON) {
 		json_t *problems = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(problems,
-				json_pack("{s:s, s:s, s:s}", "rule", report_type(res->problems, i),
-					  "location", report_location(res->problems, i),
-					  "message", report_message(res->problems, i)));
+			json_array_append_new(
+			    problems,
+			    json_pack("{s:s, s:s, s:s}", "rule", report_type(res->problems, i),
+			              "location", report_location(res->problems, i), "message",
+			              report_message(res->problems, i)));
 		json_t *o = json_pack("{s:s, s:s, s:b, s:o}", "file", res->file, "subject", subject,
-				      "compatible", res->compatible, "problems", problems);
+		                      "compatible", res->compatible, "problems", problems);
 		if (res->level)
 			json_object_set_new(o, "level", json_string(res->level));
 		if (res->against_version > 0)
@@ -266,11 +277,11 @@ static void check_print(struct check_out *out, const struct check_result *res)
 	for (size_t i = 0; i < n; i++) {
 		const char *loc = report_location(res->problems, i);
 		if (out->format == CHECK_GITHUB)
-			check_github_annotation(stdout, res->file, 0, report_type(res->problems, i), loc,
-						report_message(res->problems, i));
+			check_github_annotation(stdout, res->file, 0, report_type(res->problems, i),
+			                        loc, report_message(res->problems, i));
 		else
 			check_text_problem(stdout, res->file, 0, loc, report_type(res->problems, i),
-					   report_message(res->problems, i));
+			                   report_message(res->problems, i));
 	}
 	if (out->quiet)
 		return;
@@ -315,12 +326,13 @@ static char *check_msg_field(const char *msg, const char *key, const char *end_m
  * "{errorType:'T', description:'D', additionalInfo:'I'}" per problem (JSON
  * Schema uses double quotes), plus "{oldSchemaVersion: N}", "{oldSchema: ...}"
  * and "{validateFields: 'b', compatibility: 'LEVEL'}". */
-static void check_parse_messages(const json_t *messages, struct check_result *res,
-				 char *level_buf, size_t level_cap)
+static void check_parse_messages(const json_t *messages, struct check_result *res, char *level_buf,
+                                 size_t level_cap)
 {
 	size_t i;
 	const json_t *m;
-	json_array_foreach(messages, i, m) {
+	json_array_foreach(messages, i, m)
+	{
 		const char *s = json_string_value(m);
 		if (!s)
 			continue;
@@ -353,7 +365,7 @@ static void check_parse_messages(const json_t *messages, struct check_result *re
 			loc = q ? strndup(path, (size_t)(q - path)) : NULL;
 		}
 		report_add(res->problems, type ? type : "INCOMPATIBLE", loc ? loc : "", "%s",
-			   desc ? desc : s);
+		           desc ? desc : s);
 		free(type);
 		free(desc);
 		free(loc);
@@ -363,29 +375,29 @@ static void check_parse_messages(const json_t *messages, struct check_result *re
 /* Runs the level's check locally and words each finding as the registry would
  * (schema_describe()), so online and offline output read the same. */
 static int check_local(enum level level, const struct schema *candidate,
-		       const struct schema *const *history, size_t n, struct check_result *res,
-		       size_t *failed, struct sg_error *err)
+                       const struct schema *const *history, size_t n, struct check_result *res,
+                       size_t *failed, struct sg_error *err)
 {
 	struct report *raw = report_new();
 	if (!raw)
 		return error_set(err, SG_ENOMEM, "out of memory");
 	int ok = schema_check_level(level, candidate, history, n, SCHEMA_POLICY_STRICT, raw, failed,
-				    err);
+	                            err);
 	if (ok == 0) {
 		/* FULL stops at the first direction that fails: backward (the new schema
 		 * reading old data) unless that direction passes on its own. */
 		int backward = level_backward(level) &&
-			       schema_compatible(candidate, history[*failed], SCHEMA_POLICY_STRICT,
-						 NULL, NULL) != 1;
+		               schema_compatible(candidate, history[*failed], SCHEMA_POLICY_STRICT,
+		                                 NULL, NULL) != 1;
 		const char *reader = backward ? "new" : "old", *writer = backward ? "old" : "new";
 		for (size_t i = 0; i < report_count(raw); i++) {
 			char buf[2048];
 			char *desc = NULL;
 			if (schema_describe(schema_type(candidate), raw, i, reader, writer, buf,
-					    sizeof buf) >= 0)
+			                    sizeof buf) >= 0)
 				desc = check_msg_field(buf, "description:", "', additionalInfo:");
-			report_add(res->problems, report_type(raw, i), report_location(raw, i), "%s",
-				   desc ? desc : report_message(raw, i));
+			report_add(res->problems, report_type(raw, i), report_location(raw, i),
+			           "%s", desc ? desc : report_message(raw, i));
 			free(desc);
 		}
 	}
@@ -403,10 +415,9 @@ static json_t *check_body(const char *text, enum schema_type type)
 }
 
 /* Asks the registry to judge `text` under the subject's own level. */
-static int check_online_registry_level(struct regclient *rc, const char *subject,
-				       const char *text, enum schema_type type,
-				       struct check_result *res, char *level_buf, size_t cap,
-				       struct sg_error *err)
+static int check_online_registry_level(struct regclient *rc, const char *subject, const char *text,
+                                       enum schema_type type, struct check_result *res,
+                                       char *level_buf, size_t cap, struct sg_error *err)
 {
 	char esc[1024], path[1200];
 	if (regclient_escape(subject, esc, sizeof esc) != 0)
@@ -426,13 +437,15 @@ static int check_online_registry_level(struct regclient *rc, const char *subject
 	if (status != 200) {
 		json_decref(resp);
 		if (status > 0 && err && err->code == SG_OK)
-			error_set(err, SG_EUNAVAILABLE, "unexpected HTTP %d from the registry", status);
+			error_set(err, SG_EUNAVAILABLE, "unexpected HTTP %d from the registry",
+			          status);
 		return -1;
 	}
 	json_t *ok = json_object_get(resp, "is_compatible");
 	if (!json_is_boolean(ok)) {
 		json_decref(resp);
-		return error_set(err, SG_EUNAVAILABLE, "the registry's answer has no is_compatible");
+		return error_set(err, SG_EUNAVAILABLE,
+		                 "the registry's answer has no is_compatible");
 	}
 	res->compatible = json_is_true(ok);
 	check_parse_messages(json_object_get(resp, "messages"), res, level_buf, cap);
@@ -442,8 +455,8 @@ static int check_online_registry_level(struct regclient *rc, const char *subject
 
 /* Fetches every live version of `subject` and checks locally at `level`. */
 static int check_online_local_level(struct regclient *rc, const char *subject,
-				    const struct schema *candidate, enum level level,
-				    struct check_result *res, struct sg_error *err)
+                                    const struct schema *candidate, enum level level,
+                                    struct check_result *res, struct sg_error *err)
 {
 	char esc[1024], path[1200];
 	if (regclient_escape(subject, esc, sizeof esc) != 0)
@@ -460,7 +473,8 @@ static int check_online_local_level(struct regclient *rc, const char *subject,
 	if (status != 200 || !json_is_array(versions)) {
 		json_decref(versions);
 		if (err && err->code == SG_OK)
-			error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry", path);
+			error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry",
+			          path);
 		return -1;
 	}
 	size_t n = json_array_size(versions);
@@ -498,8 +512,8 @@ done:
 
 /* One (subject, file) pair, online. */
 static int check_one_online(const struct check_config *cfg, struct regclient *rc,
-			    struct check_out *out, const char *subject, const char *file,
-			    struct sg_error *err)
+                            struct check_out *out, const char *subject, const char *file,
+                            struct sg_error *err)
 {
 	char *text = NULL;
 	enum schema_type type = SCHEMA_AVRO;
@@ -516,7 +530,7 @@ static int check_one_online(const struct check_config *cfg, struct regclient *rc
 		rc_out = check_online_local_level(rc, subject, candidate, level, &res, err);
 	} else {
 		rc_out = check_online_registry_level(rc, subject, text, type, &res, level_buf,
-						     sizeof level_buf, err);
+		                                     sizeof level_buf, err);
 	}
 	if (rc_out == 0) {
 		check_print(out, &res);
@@ -530,7 +544,7 @@ static int check_one_online(const struct check_config *cfg, struct regclient *rc
 
 /* --offline: FILE... where the last file is the candidate. */
 static int check_offline(const struct check_config *cfg, struct check_out *out,
-			 struct sg_error *err)
+                         struct sg_error *err)
 {
 	enum level level = LEVEL_BACKWARD;
 	if (cfg->level)
@@ -545,11 +559,11 @@ static int check_offline(const struct check_config *cfg, struct check_out *out,
 		if (!all[i])
 			goto done;
 	}
-	struct check_result res = {.file = cfg->files[n - 1], .level = level_name(level),
-				   .problems = report_new()};
+	struct check_result res = {
+	    .file = cfg->files[n - 1], .level = level_name(level), .problems = report_new()};
 	size_t failed = 0;
 	int ok = check_local(level, all[n - 1], (const struct schema *const *)all, n - 1, &res,
-			     &failed, err);
+	                     &failed, err);
 	if (ok >= 0) {
 		res.compatible = ok;
 		check_print(out, &res);
@@ -584,13 +598,13 @@ static void check_pairs_free(struct check_pairs *p)
 }
 
 static int check_pairs_load(const struct check_config *cfg, struct check_pairs *p,
-			    struct sg_error *err)
+                            struct sg_error *err)
 {
 	memset(p, 0, sizeof *p);
 	if (!cfg->map) {
 		if (!cfg->subject || cfg->nfiles != 1)
 			return error_set(err, SG_EBAD_REQUEST,
-					 "give --subject SUBJECT and one FILE, or --map FILE");
+			                 "give --subject SUBJECT and one FILE, or --map FILE");
 		p->subjects = malloc(sizeof(char *));
 		p->files = malloc(sizeof(char *));
 		if (!p->subjects || !p->files)
@@ -607,7 +621,7 @@ static int check_pairs_load(const struct check_config *cfg, struct check_pairs *
 	if (!json_is_object(map)) {
 		json_decref(map);
 		return error_set(err, SG_EBAD_REQUEST, "%s: %s", cfg->map,
-				 map ? "must be a JSON object {\"subject\": \"file\"}" : jerr.text);
+		                 map ? "must be a JSON object {\"subject\": \"file\"}" : jerr.text);
 	}
 	size_t n = json_object_size(map);
 	p->subjects = calloc(n ? n : 1, sizeof(char *));
@@ -620,11 +634,12 @@ static int check_pairs_load(const struct check_config *cfg, struct check_pairs *
 	int dirlen = slash ? (int)(slash - cfg->map + 1) : 0;
 	const char *key;
 	json_t *val;
-	json_object_foreach(map, key, val) {
+	json_object_foreach(map, key, val)
+	{
 		const char *f = json_string_value(val);
 		if (!f) {
-			error_set(err, SG_EBAD_REQUEST, "%s: the value for '%s' must be a file name",
-				  cfg->map, key);
+			error_set(err, SG_EBAD_REQUEST,
+			          "%s: the value for '%s' must be a file name", cfg->map, key);
 			json_decref(map);
 			return -1;
 		}
@@ -650,9 +665,10 @@ static int check_validate_config(const struct check_config *cfg, struct sg_error
 {
 	enum level level;
 	if (cfg->level && level_parse(cfg->level, &level) != 0)
-		return error_set(err, SG_EBAD_REQUEST,
-				 "--level must be one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
-				 "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE");
+		return error_set(
+		    err, SG_EBAD_REQUEST,
+		    "--level must be one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+		    "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE");
 	if (cfg->type && strcmp(cfg->type, "avro") != 0 && strcmp(cfg->type, "json") != 0)
 		return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json");
 	return 0;
@@ -683,13 +699,14 @@ int check_run(const struct check_config *cfg)
 	error_clear(&err);
 	if (check_validate_config(cfg, &err) != 0)
 		return check_fail(&err);
-	struct check_out out = {.format = cfg->format, .quiet = cfg->quiet, .results = json_array()};
+	struct check_out out = {
+	    .format = cfg->format, .quiet = cfg->quiet, .results = json_array()};
 	int status = 0;
 	if (cfg->offline) {
 		if (cfg->map || cfg->subject || cfg->nfiles < 2) {
 			json_decref(out.results);
 			error_set(&err, SG_EBAD_REQUEST,
-				  "--offline compares files: give OLD... NEW (at least two files)");
+			          "--offline compares files: give OLD... NEW (at least two files)");
 			return check_fail(&err);
 		}
 		int r = check_offline(cfg, &out, &err);
@@ -779,29 +796,31 @@ int check_register(const struct check_config *cfg)
 			const char *msg = json_string_value(json_object_get(resp, "message"));
 			if (cfg->format == CHECK_GITHUB)
 				check_github_annotation(stdout, pairs.files[i], 0, NULL, NULL,
-							msg ? msg : "incompatible");
+				                        msg ? msg : "incompatible");
 			else if (cfg->format == CHECK_TEXT) {
 				printf("%s: not registered under %s: %s\n", pairs.files[i],
 				       pairs.subjects[i], msg ? msg : "incompatible");
 			}
-			json_array_append_new(results,
-				json_pack("{s:s, s:s, s:b, s:s?}", "file", pairs.files[i], "subject",
-					  pairs.subjects[i], "registered", 0, "message", msg));
+			json_array_append_new(results, json_pack("{s:s, s:s, s:b, s:s?}", "file",
+			                                         pairs.files[i], "subject",
+			                                         pairs.subjects[i], "registered", 0,
+			                                         "message", msg));
 			status = 1;
 			error_clear(&err);
 		} else if (code != 200) {
 			if (err.code == SG_OK)
-				error_set(&err, SG_EUNAVAILABLE, "unexpected HTTP %d from the registry", code);
+				error_set(&err, SG_EUNAVAILABLE,
+				          "unexpected HTTP %d from the registry", code);
 			status = 2;
 		} else {
 			if (cfg->format == CHECK_TEXT && !cfg->quiet)
 				printf("%s: registered under %s as version %lld, id %lld\n",
 				       pairs.files[i], pairs.subjects[i], (long long)version,
 				       (long long)id);
-			json_array_append_new(results,
-				json_pack("{s:s, s:s, s:b, s:I, s:I}", "file", pairs.files[i],
-					  "subject", pairs.subjects[i], "registered", 1, "id", id,
-					  "version", version));
+			json_array_append_new(results, json_pack("{s:s, s:s, s:b, s:I, s:I}",
+			                                         "file", pairs.files[i], "subject",
+			                                         pairs.subjects[i], "registered", 1,
+			                                         "id", id, "version", version));
 		}
 		json_decref(resp);
 		json_decref(found);

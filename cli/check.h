@@ -24,15 +24,15 @@ enum check_format {
 };
 
 struct check_config {
-	const char *registry;      /* base URL, e.g. http://127.0.0.1:8081 */
-	const char *subject;       /* with exactly one file; NULL with --map/--offline */
-	const char *level;         /* override; NULL means the subject's level */
-	const char *type;          /* "avro" or "json"; NULL means detect */
-	const char *map;           /* mapping file {"subject": "file", ...} or NULL */
+	const char *registry; /* base URL, e.g. http://127.0.0.1:8081 */
+	const char *subject;  /* with exactly one file; NULL with --map/--offline */
+	const char *level;    /* override; NULL means the subject's level */
+	const char *type;     /* "avro" or "json"; NULL means detect */
+	const char *map;      /* mapping file {"subject": "file", ...} or NULL */
 	enum check_format format;
-	int quiet;                 /* print problems only, no summary lines */
-	int offline;               /* compare files with files, no registry */
-	char **files;              /* positional arguments */
+	int quiet;    /* print problems only, no summary lines */
+	int offline;  /* compare files with files, no registry */
+	char **files; /* positional arguments */
 	size_t nfiles;
 };
 
@@ -47,12 +47,12 @@ int check_register(const struct check_config *cfg);
  * and LF everywhere; ':' and ',' in properties too). `line` 0 leaves line=
  * out; `title` and `location` may be NULL. */
 void check_github_annotation(FILE *f, const char *file, long line, const char *title,
-			     const char *location, const char *message);
+                             const char *location, const char *message);
 
 /* Prints one problem as a text line, FILE[:LINE]:LOCATION: RULE: MESSAGE,
  * with control characters escaped so a problem is always one line. */
 void check_text_problem(FILE *f, const char *file, long line, const char *location,
-			const char *rule, const char *message);
+                        const char *rule, const char *message);
 
 /* Reads a whole file (at most 16 MiB) into a malloc'd, NUL-terminated buffer,
  * or returns NULL with `err` naming the file. */
@@ -63,7 +63,7 @@ char *check_read_file(const char *path, size_t *len, struct sg_error *err);
  * the text (malloc'd) and type are handed back when the pointers are not NULL.
  * Returns NULL with `err` naming the file on failure. */
 struct schema *check_load_schema(const char *forced_type, const char *path, char **text_out,
-				 enum schema_type *type_out, struct sg_error *err);
+                                 enum schema_type *type_out, struct sg_error *err);
 
 /* Parses "text", "json", "github". Returns 0 or -1. */
 int check_format_parse(const char *s, enum check_format *out);

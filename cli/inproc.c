@@ -33,7 +33,8 @@ static int inproc_schema_cb(void *ctx, const struct store_schema *s)
 	t.id = s->id;
 	t.version = c->version;
 	if (schema_type_parse(s->type ? s->type : "AVRO", &t.type) != 0) {
-		error_set(c->err, SG_EINTERNAL, "schema %lld has type '%s'", (long long)s->id, s->type);
+		error_set(c->err, SG_EINTERNAL, "schema %lld has type '%s'", (long long)s->id,
+		          s->type);
 		c->failed = 1;
 		return 1;
 	}
@@ -50,14 +51,16 @@ static int inproc_schema_cb(void *ctx, const struct store_schema *s)
 			c->failed = 1;
 			return 1;
 		}
-		json_array_foreach(arr, i, r) {
+		json_array_foreach(arr, i, r)
+		{
 			json_t *ver = json_object_get(r, "version");
 			refs[n].name = json_string_value(json_object_get(r, "name"));
 			refs[n].subject = json_string_value(json_object_get(r, "subject"));
 			refs[n].version = json_is_integer(ver) ? (int)json_integer_value(ver) : -1;
 			if (!refs[n].name || !refs[n].subject) {
 				json_decref(arr);
-				error_set(c->err, SG_EINTERNAL, "schema %lld has an incomplete reference",
+				error_set(c->err, SG_EINTERNAL,
+				          "schema %lld has an incomplete reference",
 				          (long long)s->id);
 				c->failed = 1;
 				return 1;
@@ -153,8 +156,9 @@ static int inproc_subject_version(void *ctx, const char *subject, int version,
 		c.version = v.version;
 		rc = store_schema_get(tx, v.schema_id, inproc_schema_cb, &c, err);
 		if (rc == 0) {
-			error_set(err, SG_EINTERNAL, "%s version %d names schema %lld, which is missing",
-			          subject, v.version, (long long)v.schema_id);
+			error_set(err, SG_EINTERNAL,
+			          "%s version %d names schema %lld, which is missing", subject,
+			          v.version, (long long)v.schema_id);
 			rc = -1;
 		}
 	}

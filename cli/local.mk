@@ -1,11 +1,10 @@
-# cli/: the one binary, `schemagate`, and its subcommands.
+# cli/: the one binary, `schemagate`, and its subcommands (main dispatches;
+# opts parses flags and SCHEMAGATE_* variables; runtime runs the services;
+# check, regfetch and validate are the CI commands; inproc is serve's
+# in-process schema source for the gateway, reading the registry's store).
 bin_PROGRAMS += schemagate
-schemagate_SOURCES = cli/main.c \
-	cli/opts.c cli/opts.h cli/runtime.c cli/runtime.h
-schemagate_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
-schemagate_LDADD = gateway/libsggateway.a registry/libsgregistry.a compat/libsgcompat.a \
-	$(GATEWAY_LIBS) $(REGISTRY_LIBS) $(COMPAT_LIBS)
-schemagate_SOURCES += cli/check.c cli/check.h cli/regfetch.c cli/regfetch.h \
-	cli/validate.c cli/validate.h
-# serve: the gateway's schema source reading the registry's store in-process.
-schemagate_SOURCES += cli/inproc.c cli/inproc.h
+schemagate_SOURCES = %reldir%/main.c \
+	%reldir%/opts.c %reldir%/opts.h %reldir%/runtime.c %reldir%/runtime.h \
+	%reldir%/check.c %reldir%/check.h %reldir%/regfetch.c %reldir%/regfetch.h \
+	%reldir%/validate.c %reldir%/validate.h \
+	%reldir%/inproc.c %reldir%/inproc.h

@@ -29,7 +29,7 @@ struct command {
 	const char *usage;   /* after "schemagate NAME" */
 	const char *details; /* free text printed after the flags, ends with examples */
 	int (*run)(const struct command *cmd, const struct opts *o);
-	size_t max_args;      /* arguments that are not flags (files); 0 for none */
+	size_t max_args; /* arguments that are not flags (files); 0 for none */
 };
 
 static const struct opt_spec registry_flags[] = {
@@ -71,34 +71,34 @@ static const struct opt_spec serve_flags[] = {
 
 /* check and register share their flags: what to compare or store, and how to print. */
 static const struct opt_spec check_flags[] = {
-	{"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
-	 "the schema registry (ours or any Confluent-compatible one)"},
-	{"--subject", NULL, "SUBJECT", NULL, "the subject FILE belongs to, e.g. orders-value"},
-	{"--map", NULL, "FILE", NULL,
-	 "a JSON object {\"subject\": \"file\", ...}; paths are relative to it"},
-	{"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
-	{"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
-	 "output: lines, one JSON document, or GitHub Actions annotations"},
-	{"--quiet", NULL, NULL, NULL, "print problems only"},
-	/* check only: register's table stops before these two. */
-	{"--level", NULL, "LEVEL", NULL,
-	 "compatibility level to apply instead of the subject's (check only)"},
-	{"--offline", NULL, NULL, NULL, "compare files with files, no registry (check only)"},
+    {"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
+     "the schema registry (ours or any Confluent-compatible one)"},
+    {"--subject", NULL, "SUBJECT", NULL, "the subject FILE belongs to, e.g. orders-value"},
+    {"--map", NULL, "FILE", NULL,
+     "a JSON object {\"subject\": \"file\", ...}; paths are relative to it"},
+    {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
+    {"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
+     "output: lines, one JSON document, or GitHub Actions annotations"},
+    {"--quiet", NULL, NULL, NULL, "print problems only"},
+    /* check only: register's table stops before these two. */
+    {"--level", NULL, "LEVEL", NULL,
+     "compatibility level to apply instead of the subject's (check only)"},
+    {"--offline", NULL, NULL, NULL, "compare files with files, no registry (check only)"},
 };
 
 static const struct opt_spec validate_flags[] = {
-	{"--schema", NULL, "FILE", NULL, "the schema file (.avsc, .json) to check against"},
-	{"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
-	{"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
-	 "the registry for --subject, and for --framed records' schema ids"},
-	{"--subject", NULL, "SUBJECT", NULL, "check against this subject's version in the registry"},
-	{"--version", NULL, "N|latest", "latest", "the subject's version"},
-	{"--framed", NULL, NULL, NULL,
-	 "each DATA_FILE is one Confluent-framed binary record (magic 0, schema id, payload)"},
-	{"--lines", NULL, NULL, NULL, "each line is one document (automatic for .jsonl/.ndjson)"},
-	{"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
-	 "output: lines, one JSON document, or GitHub Actions annotations"},
-	{"--quiet", NULL, NULL, NULL, "print problems only"},
+    {"--schema", NULL, "FILE", NULL, "the schema file (.avsc, .json) to check against"},
+    {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
+    {"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
+     "the registry for --subject, and for --framed records' schema ids"},
+    {"--subject", NULL, "SUBJECT", NULL, "check against this subject's version in the registry"},
+    {"--version", NULL, "N|latest", "latest", "the subject's version"},
+    {"--framed", NULL, NULL, NULL,
+     "each DATA_FILE is one Confluent-framed binary record (magic 0, schema id, payload)"},
+    {"--lines", NULL, NULL, NULL, "each line is one document (automatic for .jsonl/.ndjson)"},
+    {"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
+     "output: lines, one JSON document, or GitHub Actions annotations"},
+    {"--quiet", NULL, NULL, NULL, "print problems only"},
 };
 
 static const struct opt_spec gateway_flags[] = {
@@ -177,10 +177,13 @@ static const struct command commands[] = {
      "\n"
      "Examples:\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka-0:9092,kafka-1:9092\n"
-     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry http://127.0.0.1:8081\n"
-     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry http://registry:8081 \\\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry "
+     "http://127.0.0.1:8081\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry "
+     "http://registry:8081 \\\n"
      "      --rules /etc/schemagate/rules.json --admin-listen 127.0.0.1:9644\n"
-     "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers kafka:9092\n"
+     "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers "
+     "kafka:9092\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --mock 3\n",
      run_gateway, 0},
     {"check", "check schema files for compatibility with what the registry holds", check_flags,
@@ -198,7 +201,8 @@ static const struct command commands[] = {
      "network error (one line on stderr).\n"
      "\n"
      "Examples:\n"
-     "  schemagate check --registry http://127.0.0.1:8081 --subject orders-value schemas/orders.avsc\n"
+     "  schemagate check --registry http://127.0.0.1:8081 --subject orders-value "
+     "schemas/orders.avsc\n"
      "  schemagate check --map schemas/subjects.json --format github\n"
      "  schemagate check --offline --level FULL_TRANSITIVE old1.avsc old2.avsc new.avsc\n",
      run_check, 1000},
@@ -345,7 +349,6 @@ static int start_registry(const struct command *cmd, const struct opts *o, const
 	return 0;
 }
 
-
 /* Reads the gateway flags (listen flag named `listen_flag`) and starts it. */
 static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
                          int mock_default, struct runtime *rt)
@@ -365,7 +368,8 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	}
 	const char *brokers = opts_get(o, "--brokers");
 	if ((!brokers || !*brokers) && !mock && !mock_default) {
-		usage_error(cmd, "give --brokers HOST:PORT,... (or --mock N for an in-process cluster)");
+		usage_error(cmd,
+		            "give --brokers HOST:PORT,... (or --mock N for an in-process cluster)");
 		return -1;
 	}
 	const char *registry = serve ? NULL : opts_get(o, "--registry");
@@ -374,7 +378,8 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	char admin_host[256];
 	int admin_port = 0;
 	if (admin && *admin &&
-	    opts_hostport(o, "--admin-listen", admin_host, sizeof admin_host, &admin_port, &err) < 0) {
+	    opts_hostport(o, "--admin-listen", admin_host, sizeof admin_host, &admin_port, &err) <
+	        0) {
 		usage_error(cmd, err.msg);
 		return -1;
 	}
@@ -406,8 +411,6 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	}
 	return 0;
 }
-
-
 
 /* Starts the services a command runs (a NULL listen flag leaves that service
  * out), then serves until a stop signal. */
@@ -445,7 +448,6 @@ static int run_serve(const struct command *cmd, const struct opts *o)
 {
 	return run_services(cmd, o, "--registry-listen", "--gateway-listen", 1);
 }
-
 
 static int run_version(const struct command *cmd, const struct opts *o)
 {
@@ -496,16 +498,16 @@ static int run_register(const struct command *cmd, const struct opts *o)
 static int run_validate(const struct command *cmd, const struct opts *o)
 {
 	struct validate_config cfg = {
-		.schema_file = opts_get(o, "--schema"),
-		.type = opts_get(o, "--type"),
-		.registry = opts_get(o, "--registry"),
-		.subject = opts_get(o, "--subject"),
-		.version = opts_get(o, "--version"),
-		.framed = opts_on(o, "--framed"),
-		.lines = opts_on(o, "--lines"),
-		.quiet = opts_on(o, "--quiet"),
-		.files = o->args,
-		.nfiles = o->nargs,
+	    .schema_file = opts_get(o, "--schema"),
+	    .type = opts_get(o, "--type"),
+	    .registry = opts_get(o, "--registry"),
+	    .subject = opts_get(o, "--subject"),
+	    .version = opts_get(o, "--version"),
+	    .framed = opts_on(o, "--framed"),
+	    .lines = opts_on(o, "--lines"),
+	    .quiet = opts_on(o, "--quiet"),
+	    .files = o->args,
+	    .nfiles = o->nargs,
 	};
 	if (check_format_parse(opts_get(o, "--format"), &cfg.format) != 0) {
 		usage_error(cmd, "--format must be text, json or github");

@@ -20,8 +20,8 @@ static const struct opt_spec *opts_find(const struct opt_spec *specs, size_t n, 
 	return NULL;
 }
 
-int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args,
-               int argc, char **argv, struct sg_error *err)
+int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args, int argc,
+               char **argv, struct sg_error *err)
 {
 	memset(o, 0, sizeof *o);
 	o->args = argv;
@@ -40,8 +40,8 @@ int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t ma
 		if (rest || strncmp(a, "--", 2) != 0) {
 			for (int j = rest ? i + 1 : i; j < (rest ? argc : i + 1); j++) {
 				if (o->nargs >= max_args)
-					return error_set(err, SG_EBAD_REQUEST, "unexpected argument '%s'",
-					                 argv[j]);
+					return error_set(err, SG_EBAD_REQUEST,
+					                 "unexpected argument '%s'", argv[j]);
 				/* Arguments are gathered at the front of argv, in order; flags
 				 * already read stay where they were read from. */
 				o->args[o->nargs++] = argv[j];

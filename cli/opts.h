@@ -35,8 +35,8 @@ struct opts {
 	size_t n;
 	const char *value[OPTS_MAX];
 	enum opt_origin origin[OPTS_MAX];
-	int help; /* --help or -h was given */
-	char **args;  /* the arguments that are not flags, in order (borrowed from argv) */
+	int help;    /* --help or -h was given */
+	char **args; /* the arguments that are not flags, in order (borrowed from argv) */
 	size_t nargs;
 };
 
@@ -47,9 +47,8 @@ struct opts {
  * Returns 0, or -1 with `err` set (SG_EBAD_REQUEST) for an unknown flag, a
  * missing value or one argument too many. With --help, stops at once and returns 0
  * with o->help set. */
-int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args,
-               int argc, char **argv,
-               struct sg_error *err);
+int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t max_args, int argc,
+               char **argv, struct sg_error *err);
 
 /* The value of the spec whose flag is `flag` (NULL when unset). */
 const char *opts_get(const struct opts *o, const char *flag);

@@ -46,11 +46,11 @@ static int regfetch_keep(struct regfetch *f, struct schema *s)
 }
 
 static const struct schema *regfetch_path(struct regfetch *f, const char *path, const char *what,
-					  int *version_out, int depth, struct sg_error *err);
+                                          int *version_out, int depth, struct sg_error *err);
 
 static const struct schema *regfetch_version_at(struct regfetch *f, const char *subject,
-						int version, int *version_out, int depth,
-						struct sg_error *err)
+                                                int version, int *version_out, int depth,
+                                                struct sg_error *err)
 {
 	char esc[1024], path[1200];
 	if (regclient_escape(subject, esc, sizeof esc) != 0) {
@@ -71,7 +71,7 @@ static const struct schema *regfetch_version_at(struct regfetch *f, const char *
 
 /* Fetches `path` (an answer with schema, schemaType, references) and parses it. */
 static const struct schema *regfetch_path(struct regfetch *f, const char *path, const char *what,
-					  int *version_out, int depth, struct sg_error *err)
+                                          int *version_out, int depth, struct sg_error *err)
 {
 	if (depth > REGFETCH_MAX_DEPTH) {
 		error_set(err, SG_ELIMIT, "references nest deeper than %d", REGFETCH_MAX_DEPTH);
@@ -81,7 +81,8 @@ static const struct schema *regfetch_path(struct regfetch *f, const char *path, 
 	if (regclient_request(f->rc, "GET", path, NULL, &resp, err) != 200) {
 		json_decref(resp);
 		if (err && err->code == SG_OK)
-			error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry", path);
+			error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry",
+			          path);
 		return NULL;
 	}
 	const char *text = json_string_value(json_object_get(resp, "schema"));
@@ -108,7 +109,8 @@ static const struct schema *regfetch_path(struct regfetch *f, const char *path, 
 		json_int_t rver = json_integer_value(json_object_get(r, "version"));
 		rv[i].name = json_string_value(json_object_get(r, "name"));
 		if (!rsub || !rv[i].name) {
-			error_set(err, SG_EUNAVAILABLE, "%s: a reference lacks subject or name", path);
+			error_set(err, SG_EUNAVAILABLE, "%s: a reference lacks subject or name",
+			          path);
 			goto done;
 		}
 		rv[i].schema = regfetch_version_at(f, rsub, (int)rver, NULL, depth + 1, err);
@@ -130,7 +132,7 @@ done:
 }
 
 const struct schema *regfetch_version(struct regfetch *f, const char *subject, int version,
-				      int *version_out, struct sg_error *err)
+                                      int *version_out, struct sg_error *err)
 {
 	return regfetch_version_at(f, subject, version, version_out, 0, err);
 }

@@ -8,7 +8,7 @@
 #define SG_REGFETCH_H
 
 #include "compat/schema.h"
-#include "registry/regclient.h"
+#include "common/regclient.h"
 
 #define REGFETCH_MAX_DEPTH 32
 
@@ -21,7 +21,7 @@ void regfetch_free(struct regfetch *f);
  * it. Returns a schema owned by `f`, or NULL with `err` set. When `version_out`
  * is not NULL it receives the version number the registry answered. */
 const struct schema *regfetch_version(struct regfetch *f, const char *subject, int version,
-				      int *version_out, struct sg_error *err);
+                                      int *version_out, struct sg_error *err);
 
 /* GET /schemas/ids/ID and parse it. Returns a schema owned by `f`, or NULL. */
 const struct schema *regfetch_id(struct regfetch *f, long long id, struct sg_error *err);

@@ -93,9 +93,10 @@ static int runtime_visibility(struct runtime *rt, const struct http_request *req
 			}
 			if (limit == (unsigned long)-1) {
 				resp->status = 422;
-				resp->body = runtime_strdup_body(
-				    "{\"error_code\":42200,\"message\":\"limit must be a number up to 100000\"}",
-				    &resp->body_len);
+				resp->body =
+				    runtime_strdup_body("{\"error_code\":42200,\"message\":\"limit "
+				                        "must be a number up to 100000\"}",
+				                        &resp->body_len);
 				resp->content_type = "application/json";
 				pthread_rwlock_unlock(&rt->lock);
 				return 1;
@@ -106,8 +107,9 @@ static int runtime_visibility(struct runtime *rt, const struct http_request *req
 		}
 		resp->status = resp->body ? 200 : 500;
 		if (!resp->body)
-			resp->body = runtime_strdup_body("{\"error_code\":50001,\"message\":\"out of memory\"}",
-			                                 &resp->body_len);
+			resp->body = runtime_strdup_body(
+			    "{\"error_code\":50001,\"message\":\"out of memory\"}",
+			    &resp->body_len);
 	}
 	pthread_rwlock_unlock(&rt->lock);
 	return handled;
@@ -131,9 +133,10 @@ static void registry_service_handle(void *ctx, const struct http_request *req,
 	    resp->status >= 200 && resp->status < 300) {
 		pthread_rwlock_rdlock(&rs->rt->lock);
 		if (rs->rt->inproc)
-			inproc_changed(rs->rt->inproc, req->nsegs >= 2 && !strcmp(req->segs[0], "subjects")
-			                                   ? req->segs[1]
-			                                   : NULL);
+			inproc_changed(rs->rt->inproc,
+			               req->nsegs >= 2 && !strcmp(req->segs[0], "subjects")
+			                   ? req->segs[1]
+			                   : NULL);
 		pthread_rwlock_unlock(&rs->rt->lock);
 	}
 }
@@ -218,7 +221,9 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 
 	int v6 = strchr(cfg->host, ':') != NULL;
 	snprintf(rt->registry_host, sizeof rt->registry_host, "%s%s%s", v6 ? "[" : "",
-	         !strcmp(cfg->host, "0.0.0.0") ? "127.0.0.1" : !strcmp(cfg->host, "::") ? "::1" : cfg->host,
+	         !strcmp(cfg->host, "0.0.0.0") ? "127.0.0.1"
+	         : !strcmp(cfg->host, "::")    ? "::1"
+	                                       : cfg->host,
 	         v6 ? "]" : "");
 	rt->registry_port = http_port(rs->http);
 	rt->store = rs->store;
@@ -282,8 +287,8 @@ static void gateway_admin_handle(void *ctx, const struct http_request *req,
 		resp->body = runtime_strdup_body("{\"status\":\"UP\"}", &resp->body_len);
 	} else {
 		resp->status = 404;
-		resp->body = runtime_strdup_body("{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}",
-		                                 &resp->body_len);
+		resp->body = runtime_strdup_body(
+		    "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}", &resp->body_len);
 	}
 }
 
@@ -370,12 +375,15 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	gs->validator = (struct proxy_validator){gateway_check, gateway_scratch_new,
 	                                         gateway_scratch_free, gs->check};
 	if (cfg->admin_host) {
-		struct http_options ho = {.host = cfg->admin_host, .port = cfg->admin_port,
-		                          .body_limit = 4096, .threads = 2};
+		struct http_options ho = {.host = cfg->admin_host,
+		                          .port = cfg->admin_port,
+		                          .body_limit = 4096,
+		                          .threads = 2};
 		gs->admin = http_open(&ho, gateway_admin_handle, gs, err);
 		if (!gs->admin)
 			return error_prefix(err, SG_EIO, "--admin-listen: ");
-		fprintf(stderr, "schemagate: gateway admin (GET /metrics, /rejections, /health) on %s:%d\n",
+		fprintf(stderr,
+		        "schemagate: gateway admin (GET /metrics, /rejections, /health) on %s:%d\n",
 		        cfg->admin_host, http_port(gs->admin));
 	}
 	pthread_rwlock_wrlock(&rt->lock);
@@ -384,8 +392,8 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	rt->rules_path = cfg->rules_path;
 	rt->inproc = cfg->self_registry ? gs->ss : NULL;
 	pthread_rwlock_unlock(&rt->lock);
-	fprintf(stderr, "schemagate: gateway validates records against %s (rules: %s)\n", source_url,
-	        cfg->rules_path ? cfg->rules_path : "built-in default");
+	fprintf(stderr, "schemagate: gateway validates records against %s (rules: %s)\n",
+	        source_url, cfg->rules_path ? cfg->rules_path : "built-in default");
 	return 0;
 }
 
@@ -407,8 +415,7 @@ static void runtime_tune_malloc(void)
 #endif
 }
 
-int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
-                        struct sg_error *err)
+int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, struct sg_error *err)
 {
 	struct gateway_service *gs = calloc(1, sizeof *gs);
 	if (!gs)
@@ -469,7 +476,8 @@ int runtime_wait(struct runtime *rt)
 			error_clear(&err);
 			struct rules *r = rules_load(rt->rules_path, &err);
 			if (r) {
-				fprintf(stderr, "schemagate: SIGHUP: rules reloaded from %s (%zu rules)\n",
+				fprintf(stderr,
+				        "schemagate: SIGHUP: rules reloaded from %s (%zu rules)\n",
 				        rt->rules_path, rules_count(r));
 				gwcheck_set_rules(rt->check, r);
 			} else {

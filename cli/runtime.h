@@ -32,13 +32,13 @@ struct gateway_config {
 	const char *advertised_host; /* NULL: the listen host */
 	int broker_port_base;        /* 0: the listen port + 1 */
 	/* Record validation, on when registry_url is set or self_registry is 1. */
-	const char *registry_url;    /* a registry over HTTP */
-	int self_registry;           /* the registry this runtime started (serve) */
-	const char *rules_path;      /* NULL: the built-in default rules */
-	const char *admin_host;      /* NULL: no admin port; else GET /metrics, /rejections, /health */
+	const char *registry_url; /* a registry over HTTP */
+	int self_registry;        /* the registry this runtime started (serve) */
+	const char *rules_path;   /* NULL: the built-in default rules */
+	const char *admin_host;   /* NULL: no admin port; else GET /metrics, /rejections, /health */
 	int admin_port;
-	unsigned validate_threads;   /* 0: the gateway's default */
-	size_t held_memory;          /* 0: the gateway's default */
+	unsigned validate_threads; /* 0: the gateway's default */
+	size_t held_memory;        /* 0: the gateway's default */
 };
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */
@@ -59,8 +59,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
  * real brokers, the dead-letter producer; and the admin port when asked. Logs
  * "schemagate: gateway listening on HOST:PORT (...)" to stderr. Returns 0, or
  * -1 with `err` set and nothing left running. */
-int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg,
-                        struct sg_error *err);
+int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, struct sg_error *err);
 
 /* Blocks until SIGTERM or SIGINT; returns the signal number. SIGHUP reloads
  * the gateway's rules file meanwhile (a file that does not load leaves the

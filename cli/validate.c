@@ -9,12 +9,12 @@
 #include <jansson.h>
 
 #include "cli/regfetch.h"
-#include "compat/avjson.h"
-#include "compat/avvalid.h"
-#include "compat/jsonschema.h"
+#include "compat/avro/avjson.h"
+#include "compat/avro/avvalid.h"
+#include "compat/jsonschema/jsonschema.h"
 #include "compat/report.h"
 #include "compat/schema.h"
-#include "registry/regclient.h"
+#include "common/regclient.h"
 
 #define VALIDATE_TIMEOUT_MS 30000
 
@@ -29,7 +29,7 @@ struct validate_ctx {
 };
 
 static void validate_print(struct validate_ctx *v, const char *file, long line,
-			   const struct report *r, int valid)
+                           const struct report *r, int valid)
 {
 	const struct validate_config *cfg = v->cfg;
 	char where[4200];
@@ -41,11 +41,12 @@ static void validate_print(struct validate_ctx *v, const char *file, long line,
 	if (cfg->format == CHECK_JSON) {
 		json_t *problems = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(problems,
-				json_pack("{s:s, s:s, s:s}", "rule", report_type(r, i), "location",
-					  report_location(r, i), "message", report_message(r, i)));
+			json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "rule",
+			                                          report_type(r, i), "location",
+			                                          report_location(r, i), "message",
+			                                          report_message(r, i)));
 		json_t *o = json_pack("{s:s, s:b, s:o}", "file", file, "valid", valid, "problems",
-				      problems);
+		                      problems);
 		if (line > 0)
 			json_object_set_new(o, "line", json_integer(line));
 		json_array_append_new(v->results, o);
@@ -55,10 +56,10 @@ static void validate_print(struct validate_ctx *v, const char *file, long line,
 		const char *loc = report_location(r, i);
 		if (cfg->format == CHECK_GITHUB) {
 			check_github_annotation(stdout, file, line, report_type(r, i), loc,
-						report_message(r, i));
+			                        report_message(r, i));
 		} else {
 			check_text_problem(stdout, file, line, loc, report_type(r, i),
-					   report_message(r, i));
+			                   report_message(r, i));
 		}
 	}
 	if (!cfg->quiet && cfg->format == CHECK_TEXT && valid)
@@ -84,12 +85,12 @@ static int validate_doc(struct validate_ctx *v, const char *buf, size_t len, str
 
 /* Checks one Confluent-framed record. */
 static int validate_framed(struct validate_ctx *v, const unsigned char *buf, size_t len,
-			   struct report *r, struct sg_error *err)
+                           struct report *r, struct sg_error *err)
 {
 	if (len < 5 || buf[0] != 0) {
 		report_add(r, "framing", "",
-			   len < 5 ? "shorter than the 5-byte Confluent header"
-				   : "the first byte is not the Confluent magic byte 0");
+		           len < 5 ? "shorter than the 5-byte Confluent header"
+		                   : "the first byte is not the Confluent magic byte 0");
 		return 0;
 	}
 	long long id = (long long)buf[1] << 24 | buf[2] << 16 | buf[3] << 8 | buf[4];
@@ -99,7 +100,8 @@ static int validate_framed(struct validate_ctx *v, const unsigned char *buf, siz
 		if (!s) {
 			if (err->code == SG_ENOTFOUND || err->code == SG_ESCHEMA_NOT_FOUND) {
 				error_clear(err);
-				report_add(r, "schema-id", "", "schema id %lld is not in the registry", id);
+				report_add(r, "schema-id", "",
+				           "schema id %lld is not in the registry", id);
 				return 0;
 			}
 			return -1;
@@ -108,7 +110,8 @@ static int validate_framed(struct validate_ctx *v, const unsigned char *buf, siz
 	const unsigned char *p = buf + 5;
 	size_t plen = len - 5;
 	if (schema_type(s) == SCHEMA_JSON)
-		return jsonschema_validate_bytes(schema_json_validator(s), (const char *)p, plen, r);
+		return jsonschema_validate_bytes(schema_json_validator(s), (const char *)p, plen,
+		                                 r);
 	struct avvalid *prog = avvalid_compile(schema_avro(s), err);
 	if (!prog)
 		return -1;
@@ -190,13 +193,14 @@ int validate_run(const struct validate_config *cfg)
 		goto done;
 	}
 	if (cfg->schema_file && cfg->subject) {
-		error_set(&err, SG_EBAD_REQUEST, "give --schema FILE or --subject SUBJECT, not both");
+		error_set(&err, SG_EBAD_REQUEST,
+		          "give --schema FILE or --subject SUBJECT, not both");
 		goto done;
 	}
 	if (!cfg->schema_file && !cfg->subject && !cfg->framed) {
 		error_set(&err, SG_EBAD_REQUEST,
-			  "give --schema FILE, or --subject SUBJECT with --registry URL "
-			  "(or --framed, to look each record's schema id up)");
+		          "give --schema FILE, or --subject SUBJECT with --registry URL "
+		          "(or --framed, to look each record's schema id up)");
 		goto done;
 	}
 	if (cfg->schema_file) {
@@ -216,7 +220,7 @@ int validate_run(const struct validate_config *cfg)
 				long n = strtol(cfg->version, &end, 10);
 				if (*end || n < 1 || n > 0x7fffffff) {
 					error_set(&err, SG_EBAD_REQUEST,
-						  "--version must be a positive number or latest");
+					          "--version must be a positive number or latest");
 					goto done;
 				}
 				version = (int)n;
@@ -230,8 +234,8 @@ int validate_run(const struct validate_config *cfg)
 		if (validate_file(&v, cfg->files[i], &err) != 0)
 			goto done;
 	if (cfg->format == CHECK_JSON) {
-		json_t *doc = json_pack("{s:O, s:i, s:i}", "results", v.results, "checked", v.checked,
-					"invalid", v.invalid);
+		json_t *doc = json_pack("{s:O, s:i, s:i}", "results", v.results, "checked",
+		                        v.checked, "invalid", v.invalid);
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		if (s)
 			puts(s);

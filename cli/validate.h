@@ -17,11 +17,11 @@
 #include "cli/check.h"
 
 struct validate_config {
-	const char *schema_file;   /* NULL: from the registry */
-	const char *type;          /* "avro", "json" or NULL (detect) */
-	const char *registry;      /* base URL */
-	const char *subject;       /* with the registry; NULL with a schema file */
-	const char *version;       /* "latest" (default) or a number */
+	const char *schema_file; /* NULL: from the registry */
+	const char *type;        /* "avro", "json" or NULL (detect) */
+	const char *registry;    /* base URL */
+	const char *subject;     /* with the registry; NULL with a schema file */
+	const char *version;     /* "latest" (default) or a number */
 	int framed;
 	int lines;
 	int quiet;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 struct embed_file {
-	const char *path;            /* relative to the embedded folder, e.g. "app.js" */
+	const char *path; /* relative to the embedded folder, e.g. "app.js" */
 	const unsigned char *data;
 	size_t len;
 };

@@ -18,42 +18,42 @@ struct error_row {
  * -1 UNKNOWN_SERVER_ERROR, 15 COORDINATOR_NOT_AVAILABLE is not used; a registry
  * outage maps to 7 (retriable) so no record is lost or let through. */
 static const struct error_row error_table[SG_CODE_COUNT] = {
-	[SG_OK]                        = {"SG_OK", 200, 0, 0, 0},
-	[SG_ENOTFOUND]                 = {"SG_ENOTFOUND", 404, 404, -1, 0},
-	[SG_ESUBJECT_NOT_FOUND]        = {"SG_ESUBJECT_NOT_FOUND", 404, 40401, 87, 0},
-	[SG_EVERSION_NOT_FOUND]        = {"SG_EVERSION_NOT_FOUND", 404, 40402, 87, 0},
-	[SG_ESCHEMA_NOT_FOUND]         = {"SG_ESCHEMA_NOT_FOUND", 404, 40403, 87, 0},
-	[SG_ESUBJECT_SOFT_DELETED]     = {"SG_ESUBJECT_SOFT_DELETED", 404, 40404, 87, 0},
-	[SG_ESUBJECT_NOT_SOFT_DELETED] = {"SG_ESUBJECT_NOT_SOFT_DELETED", 404, 40405, -1, 0},
-	[SG_EVERSION_SOFT_DELETED]     = {"SG_EVERSION_SOFT_DELETED", 404, 40406, 87, 0},
-	[SG_EVERSION_NOT_SOFT_DELETED] = {"SG_EVERSION_NOT_SOFT_DELETED", 404, 40407, -1, 0},
-	[SG_ECOMPAT_NOT_CONFIGURED]    = {"SG_ECOMPAT_NOT_CONFIGURED", 404, 40408, -1, 0},
-	[SG_EMODE_NOT_CONFIGURED]      = {"SG_EMODE_NOT_CONFIGURED", 404, 40409, -1, 0},
-	[SG_EBAD_REQUEST]              = {"SG_EBAD_REQUEST", 400, 400, -1, 0},
-	[SG_EMETHOD]                   = {"SG_EMETHOD", 405, 405, -1, 0},
-	[SG_ENOT_ACCEPTABLE]           = {"SG_ENOT_ACCEPTABLE", 406, 406, -1, 0},
-	[SG_ECONFLICT_INCOMPATIBLE]    = {"SG_ECONFLICT_INCOMPATIBLE", 409, 409, -1, 0},
-	[SG_ETOO_LARGE]                = {"SG_ETOO_LARGE", 413, 413, 10, 0},
-	[SG_EMEDIA_TYPE]               = {"SG_EMEDIA_TYPE", 415, 415, -1, 0},
-	[SG_EINVALID_SCHEMA]           = {"SG_EINVALID_SCHEMA", 422, 42201, 87, 0},
-	[SG_EINVALID_VERSION]          = {"SG_EINVALID_VERSION", 422, 42202, -1, 0},
-	[SG_EINVALID_COMPAT_LEVEL]     = {"SG_EINVALID_COMPAT_LEVEL", 422, 42203, -1, 0},
-	[SG_EINVALID_MODE]             = {"SG_EINVALID_MODE", 422, 42204, -1, 0},
-	[SG_EOPERATION_NOT_PERMITTED]  = {"SG_EOPERATION_NOT_PERMITTED", 422, 42205, -1, 0},
-	[SG_EREFERENCE_EXISTS]         = {"SG_EREFERENCE_EXISTS", 422, 42206, -1, 0},
-	[SG_EID_MISMATCH]              = {"SG_EID_MISMATCH", 422, 42207, -1, 0},
-	[SG_EINVALID_SUBJECT]          = {"SG_EINVALID_SUBJECT", 422, 42208, -1, 0},
-	[SG_EINVALID_RULESET]          = {"SG_EINVALID_RULESET", 422, 42210, -1, 0},
-	[SG_EUNPROCESSABLE]            = {"SG_EUNPROCESSABLE", 422, 422, -1, 0},
-	[SG_ESTORE]                    = {"SG_ESTORE", 500, 50001, 7, 1},
-	[SG_ETIMEOUT]                  = {"SG_ETIMEOUT", 500, 50002, 7, 1},
-	[SG_EINTERNAL]                 = {"SG_EINTERNAL", 500, 50001, -1, 0},
-	[SG_ENOMEM]                    = {"SG_ENOMEM", 500, 50001, -1, 0},
-	[SG_EIO]                       = {"SG_EIO", 500, 50001, 7, 1},
-	[SG_EINVALID_RECORD]           = {"SG_EINVALID_RECORD", 422, 422, 87, 0},
-	[SG_ECORRUPT]                  = {"SG_ECORRUPT", 400, 400, 87, 0},
-	[SG_ELIMIT]                    = {"SG_ELIMIT", 413, 413, 10, 0},
-	[SG_EUNAVAILABLE]              = {"SG_EUNAVAILABLE", 503, 50003, 7, 1},
+    [SG_OK] = {"SG_OK", 200, 0, 0, 0},
+    [SG_ENOTFOUND] = {"SG_ENOTFOUND", 404, 404, -1, 0},
+    [SG_ESUBJECT_NOT_FOUND] = {"SG_ESUBJECT_NOT_FOUND", 404, 40401, 87, 0},
+    [SG_EVERSION_NOT_FOUND] = {"SG_EVERSION_NOT_FOUND", 404, 40402, 87, 0},
+    [SG_ESCHEMA_NOT_FOUND] = {"SG_ESCHEMA_NOT_FOUND", 404, 40403, 87, 0},
+    [SG_ESUBJECT_SOFT_DELETED] = {"SG_ESUBJECT_SOFT_DELETED", 404, 40404, 87, 0},
+    [SG_ESUBJECT_NOT_SOFT_DELETED] = {"SG_ESUBJECT_NOT_SOFT_DELETED", 404, 40405, -1, 0},
+    [SG_EVERSION_SOFT_DELETED] = {"SG_EVERSION_SOFT_DELETED", 404, 40406, 87, 0},
+    [SG_EVERSION_NOT_SOFT_DELETED] = {"SG_EVERSION_NOT_SOFT_DELETED", 404, 40407, -1, 0},
+    [SG_ECOMPAT_NOT_CONFIGURED] = {"SG_ECOMPAT_NOT_CONFIGURED", 404, 40408, -1, 0},
+    [SG_EMODE_NOT_CONFIGURED] = {"SG_EMODE_NOT_CONFIGURED", 404, 40409, -1, 0},
+    [SG_EBAD_REQUEST] = {"SG_EBAD_REQUEST", 400, 400, -1, 0},
+    [SG_EMETHOD] = {"SG_EMETHOD", 405, 405, -1, 0},
+    [SG_ENOT_ACCEPTABLE] = {"SG_ENOT_ACCEPTABLE", 406, 406, -1, 0},
+    [SG_ECONFLICT_INCOMPATIBLE] = {"SG_ECONFLICT_INCOMPATIBLE", 409, 409, -1, 0},
+    [SG_ETOO_LARGE] = {"SG_ETOO_LARGE", 413, 413, 10, 0},
+    [SG_EMEDIA_TYPE] = {"SG_EMEDIA_TYPE", 415, 415, -1, 0},
+    [SG_EINVALID_SCHEMA] = {"SG_EINVALID_SCHEMA", 422, 42201, 87, 0},
+    [SG_EINVALID_VERSION] = {"SG_EINVALID_VERSION", 422, 42202, -1, 0},
+    [SG_EINVALID_COMPAT_LEVEL] = {"SG_EINVALID_COMPAT_LEVEL", 422, 42203, -1, 0},
+    [SG_EINVALID_MODE] = {"SG_EINVALID_MODE", 422, 42204, -1, 0},
+    [SG_EOPERATION_NOT_PERMITTED] = {"SG_EOPERATION_NOT_PERMITTED", 422, 42205, -1, 0},
+    [SG_EREFERENCE_EXISTS] = {"SG_EREFERENCE_EXISTS", 422, 42206, -1, 0},
+    [SG_EID_MISMATCH] = {"SG_EID_MISMATCH", 422, 42207, -1, 0},
+    [SG_EINVALID_SUBJECT] = {"SG_EINVALID_SUBJECT", 422, 42208, -1, 0},
+    [SG_EINVALID_RULESET] = {"SG_EINVALID_RULESET", 422, 42210, -1, 0},
+    [SG_EUNPROCESSABLE] = {"SG_EUNPROCESSABLE", 422, 422, -1, 0},
+    [SG_ESTORE] = {"SG_ESTORE", 500, 50001, 7, 1},
+    [SG_ETIMEOUT] = {"SG_ETIMEOUT", 500, 50002, 7, 1},
+    [SG_EINTERNAL] = {"SG_EINTERNAL", 500, 50001, -1, 0},
+    [SG_ENOMEM] = {"SG_ENOMEM", 500, 50001, -1, 0},
+    [SG_EIO] = {"SG_EIO", 500, 50001, 7, 1},
+    [SG_EINVALID_RECORD] = {"SG_EINVALID_RECORD", 422, 422, 87, 0},
+    [SG_ECORRUPT] = {"SG_ECORRUPT", 400, 400, 87, 0},
+    [SG_ELIMIT] = {"SG_ELIMIT", 413, 413, 10, 0},
+    [SG_EUNAVAILABLE] = {"SG_EUNAVAILABLE", 503, 50003, 7, 1},
 };
 
 static const struct error_row *error_row(int code)
@@ -63,11 +63,26 @@ static const struct error_row *error_row(int code)
 	return &error_table[code];
 }
 
-int error_http_status(int code) { return error_row(code)->http; }
-int error_confluent_code(int code) { return error_row(code)->confluent; }
-int error_kafka_code(int code) { return error_row(code)->kafka; }
-int error_kafka_retriable(int code) { return error_row(code)->retriable; }
-const char *error_name(int code) { return error_row(code)->name; }
+int error_http_status(int code)
+{
+	return error_row(code)->http;
+}
+int error_confluent_code(int code)
+{
+	return error_row(code)->confluent;
+}
+int error_kafka_code(int code)
+{
+	return error_row(code)->kafka;
+}
+int error_kafka_retriable(int code)
+{
+	return error_row(code)->retriable;
+}
+const char *error_name(int code)
+{
+	return error_row(code)->name;
+}
 
 int error_from_confluent(int confluent, int http)
 {

@@ -4,13 +4,13 @@
 #include <string.h>
 
 static const char *const level_names[] = {
-	[LEVEL_NONE] = "NONE",
-	[LEVEL_BACKWARD] = "BACKWARD",
-	[LEVEL_BACKWARD_TRANSITIVE] = "BACKWARD_TRANSITIVE",
-	[LEVEL_FORWARD] = "FORWARD",
-	[LEVEL_FORWARD_TRANSITIVE] = "FORWARD_TRANSITIVE",
-	[LEVEL_FULL] = "FULL",
-	[LEVEL_FULL_TRANSITIVE] = "FULL_TRANSITIVE",
+    [LEVEL_NONE] = "NONE",
+    [LEVEL_BACKWARD] = "BACKWARD",
+    [LEVEL_BACKWARD_TRANSITIVE] = "BACKWARD_TRANSITIVE",
+    [LEVEL_FORWARD] = "FORWARD",
+    [LEVEL_FORWARD_TRANSITIVE] = "FORWARD_TRANSITIVE",
+    [LEVEL_FULL] = "FULL",
+    [LEVEL_FULL_TRANSITIVE] = "FULL_TRANSITIVE",
 };
 
 int level_parse(const char *s, enum level *out)
@@ -35,14 +35,14 @@ const char *level_name(enum level l)
 
 bool level_backward(enum level l)
 {
-	return l == LEVEL_BACKWARD || l == LEVEL_BACKWARD_TRANSITIVE ||
-	       l == LEVEL_FULL || l == LEVEL_FULL_TRANSITIVE;
+	return l == LEVEL_BACKWARD || l == LEVEL_BACKWARD_TRANSITIVE || l == LEVEL_FULL ||
+	       l == LEVEL_FULL_TRANSITIVE;
 }
 
 bool level_forward(enum level l)
 {
-	return l == LEVEL_FORWARD || l == LEVEL_FORWARD_TRANSITIVE ||
-	       l == LEVEL_FULL || l == LEVEL_FULL_TRANSITIVE;
+	return l == LEVEL_FORWARD || l == LEVEL_FORWARD_TRANSITIVE || l == LEVEL_FULL ||
+	       l == LEVEL_FULL_TRANSITIVE;
 }
 
 bool level_transitive(enum level l)

@@ -1,47 +1,57 @@
 # compat/: schema models, canonical forms, compatibility and payload
 # validation. Pure: no I/O, no threads, no globals that change.
-noinst_LIBRARIES += compat/libsgcompat.a
-compat_libsgcompat_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
-compat_libsgcompat_a_SOURCES = \
-	compat/error.c compat/error.h \
-	compat/report.c compat/report.h \
-	compat/schema.c compat/schema.h \
-	compat/level.c compat/level.h
-# (each module below adds itself to compat_libsgcompat_a_SOURCES)
-# The Avro schema model and its printed forms (compat/avsc, compat/avform).
-compat_libsgcompat_a_SOURCES += compat/avsc.c compat/avsc.h compat/avform.c compat/avform.h
-# Avro schema resolution as a compatibility check (compat/avcompat).
-compat_libsgcompat_a_SOURCES += compat/avcompat.c compat/avcompat.h
-# JSON Schema compatibility as Confluent judges it (compat/jsondiff, with its
-# everit / 2020-12 schema model in compat/jsondiff_model).
-compat_libsgcompat_a_SOURCES += compat/jsondiff.c compat/jsondiff.h \
-	compat/jsondiff_model.c compat/jsondiff_model.h
-# JSON Schema validation, drafts 4 to 2020-12 (compat/jsonschema: API and
-# evaluator; compat/jscompile: compiler; helpers jsuri, jsvalue, jsregex,
-# jsformat, jsdoc (the document model and its parser), jslex (its tokens),
-# jsstream (one-pass validation of raw bytes for simple schemas);
-# compat/jsmeta: the official meta-schemas, embedded from compat/meta/ by
-# scripts/embed into the generated jsmeta_data.c).
-compat_libsgcompat_a_SOURCES += compat/jsonschema.c compat/jsonschema.h \
-	compat/jscompile.c compat/jscompile.h compat/jsuri.c compat/jsuri.h \
-	compat/jsvalue.c compat/jsvalue.h compat/jsregex.c compat/jsregex.h \
-	compat/jsformat.c compat/jsformat.h compat/jsmeta.c compat/jsmeta.h \
-	compat/jsdoc.c compat/jsdoc.h compat/jslex.c compat/jslex.h \
-	compat/jsstream.c compat/jsstream.h
-nodist_compat_libsgcompat_a_SOURCES = compat/jsmeta_data.c
-JSMETA_FILES = compat/meta/draft4.json compat/meta/draft6.json compat/meta/draft7.json \
-	compat/meta/draft2019-09.json compat/meta/draft2020-12.json compat/meta/vocabularies.json
-compat/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%) $(srcdir)/scripts/embed $(srcdir)/compat/local.mk
-	@$(MKDIR_P) compat
-	$(AM_V_GEN)$(SHELL) $(srcdir)/scripts/embed $(srcdir)/compat/meta $@ jsmeta_files $(JSMETA_FILES:compat/meta/%=%)
-BUILT_SOURCES += compat/jsmeta_data.c
-CLEANFILES += compat/jsmeta_data.c
-EXTRA_DIST += $(JSMETA_FILES) compat/meta/LICENSE
-# JSON text in Jackson's compact form: a JSON Schema's canonical string.
-compat_libsgcompat_a_SOURCES += compat/jsontext.c compat/jsontext.h
-# Avro payload validation against the writer schema (compat/avvalid).
-compat_libsgcompat_a_SOURCES += compat/avvalid.c compat/avvalid.h
-# Avro's JSON encoding checked against a schema (fixtures for `schemagate validate`).
-compat_libsgcompat_a_SOURCES += compat/avjson.c compat/avjson.h
-# Confluent's rule set validation: names, types, actions, modes (compat/ruleset).
-compat_libsgcompat_a_SOURCES += compat/ruleset.c compat/ruleset.h
+# The shared pieces sit at the top; each schema type has a folder of its own.
+noinst_LIBRARIES += %reldir%/libsgcompat.a
+%canon_reldir%_libsgcompat_a_SOURCES = \
+	%reldir%/error.c %reldir%/error.h \
+	%reldir%/report.c %reldir%/report.h \
+	%reldir%/schema.c %reldir%/schema.h \
+	%reldir%/level.c %reldir%/level.h \
+	%reldir%/ruleset.c %reldir%/ruleset.h \
+	%reldir%/embed.h
+
+# compat/avro/: the Avro schema model and its printed forms (avsc, avform),
+# schema resolution as a compatibility check (avcompat), payload validation
+# against the writer schema (avvalid), and Avro's JSON encoding checked against
+# a schema, for `schemagate validate` fixtures (avjson).
+%canon_reldir%_libsgcompat_a_SOURCES += \
+	%reldir%/avro/avsc.c %reldir%/avro/avsc.h \
+	%reldir%/avro/avform.c %reldir%/avro/avform.h \
+	%reldir%/avro/avcompat.c %reldir%/avro/avcompat.h \
+	%reldir%/avro/avvalid.c %reldir%/avro/avvalid.h \
+	%reldir%/avro/avjson.c %reldir%/avro/avjson.h
+
+# compat/jsonschema/: JSON Schema, drafts 4 to 2020-12.
+# Validation: jsonschema (API and evaluator), jscompile (compiler), and the
+# toolkit jsuri, jsvalue, jsregex (ECMA-262 patterns), jsformat, jsdoc (the
+# document model and its parser), jslex (its tokens), jsstream (one-pass
+# validation of raw bytes for simple schemas), jsmeta (the official
+# meta-schemas, embedded from meta/ by scripts/embed into jsmeta_data.c).
+# Canonical text: jsontext (Jackson's compact form).
+# Compatibility as Confluent judges it: jsondiff, with its everit / 2020-12
+# schema model in jsondiff_model.
+%canon_reldir%_libsgcompat_a_SOURCES += \
+	%reldir%/jsonschema/jsonschema.c %reldir%/jsonschema/jsonschema.h \
+	%reldir%/jsonschema/jscompile.c %reldir%/jsonschema/jscompile.h \
+	%reldir%/jsonschema/jsuri.c %reldir%/jsonschema/jsuri.h \
+	%reldir%/jsonschema/jsvalue.c %reldir%/jsonschema/jsvalue.h \
+	%reldir%/jsonschema/jsregex.c %reldir%/jsonschema/jsregex.h \
+	%reldir%/jsonschema/jsformat.c %reldir%/jsonschema/jsformat.h \
+	%reldir%/jsonschema/jsmeta.c %reldir%/jsonschema/jsmeta.h \
+	%reldir%/jsonschema/jsdoc.c %reldir%/jsonschema/jsdoc.h \
+	%reldir%/jsonschema/jslex.c %reldir%/jsonschema/jslex.h \
+	%reldir%/jsonschema/jsstream.c %reldir%/jsonschema/jsstream.h \
+	%reldir%/jsonschema/jsontext.c %reldir%/jsonschema/jsontext.h \
+	%reldir%/jsonschema/jsondiff.c %reldir%/jsonschema/jsondiff.h \
+	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h
+nodist_%canon_reldir%_libsgcompat_a_SOURCES = %reldir%/jsonschema/jsmeta_data.c
+JSMETA_FILES = draft4.json draft6.json draft7.json draft2019-09.json draft2020-12.json \
+	vocabularies.json
+%reldir%/jsonschema/jsmeta_data.c: $(JSMETA_FILES:%=$(srcdir)/%reldir%/jsonschema/meta/%) \
+		$(srcdir)/scripts/embed $(srcdir)/%reldir%/local.mk
+	@$(MKDIR_P) %reldir%/jsonschema
+	$(AM_V_GEN)$(SHELL) $(srcdir)/scripts/embed $(srcdir)/%reldir%/jsonschema/meta $@ jsmeta_files \
+		$(JSMETA_FILES)
+BUILT_SOURCES += %reldir%/jsonschema/jsmeta_data.c
+CLEANFILES += %reldir%/jsonschema/jsmeta_data.c
+EXTRA_DIST += $(JSMETA_FILES:%=%reldir%/jsonschema/meta/%) %reldir%/jsonschema/meta/LICENSE

@@ -45,8 +45,7 @@ void report_free(struct report *r)
 	free(r);
 }
 
-int report_add(struct report *r, const char *type, const char *location,
-	       const char *fmt, ...)
+int report_add(struct report *r, const char *type, const char *location, const char *fmt, ...)
 {
 	if (!r)
 		return -1;
@@ -73,9 +72,9 @@ int report_add(struct report *r, const char *type, const char *location,
 		va_end(ap);
 	}
 	struct finding f = {
-		.type = strdup(type ? type : ""),
-		.location = strdup(location ? location : ""),
-		.message = msg,
+	    .type = strdup(type ? type : ""),
+	    .location = strdup(location ? location : ""),
+	    .message = msg,
 	};
 	if (!f.type || !f.location || !f.message) {
 		free(f.type);
@@ -87,8 +86,14 @@ int report_add(struct report *r, const char *type, const char *location,
 	return 0;
 }
 
-size_t report_count(const struct report *r) { return r ? r->n : 0; }
-size_t report_dropped(const struct report *r) { return r ? r->dropped : 0; }
+size_t report_count(const struct report *r)
+{
+	return r ? r->n : 0;
+}
+size_t report_dropped(const struct report *r)
+{
+	return r ? r->dropped : 0;
+}
 
 const char *report_type(const struct report *r, size_t i)
 {

@@ -22,8 +22,8 @@ struct report *report_new(void);
 void report_free(struct report *r);
 
 /* Appends a finding. Returns 0, or -1 when out of memory (the finding is lost). */
-int report_add(struct report *r, const char *type, const char *location,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int report_add(struct report *r, const char *type, const char *location, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 size_t report_count(const struct report *r);
 size_t report_dropped(const struct report *r);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/jsvalue.h"
+#include "compat/jsonschema/jsvalue.h"
 
 /* The three lists, in the order Confluent checks them. */
 enum ruleset_list { RULESET_MIGRATION, RULESET_DOMAIN, RULESET_ENCODING, RULESET_NLISTS };

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "compat/avcompat.h"
-#include "compat/avsc.h"
-#include "compat/jsondiff.h"
-#include "compat/jsonschema.h"
-#include "compat/jsontext.h"
+#include "compat/avro/avcompat.h"
+#include "compat/avro/avsc.h"
+#include "compat/jsonschema/jsondiff.h"
+#include "compat/jsonschema/jsonschema.h"
+#include "compat/jsonschema/jsontext.h"
 
 /* A JSON Schema's reference: the name a "$ref" uses, and the borrowed document
  * of the referenced schema (which outlives this one). */
@@ -21,7 +21,7 @@ struct schema_jsonref {
 
 struct schema {
 	enum schema_type type;
-	struct avsc_schema *avro;   /* SCHEMA_AVRO */
+	struct avsc_schema *avro; /* SCHEMA_AVRO */
 	/* SCHEMA_JSON: the document, its compiled validator, its references, and
 	 * its strings (Avro's live in its model). */
 	json_t *json;
@@ -33,9 +33,9 @@ struct schema {
 };
 
 static const char *const schema_type_names[] = {
-	[SCHEMA_AVRO] = "AVRO",
-	[SCHEMA_JSON] = "JSON",
-	[SCHEMA_PROTOBUF] = "PROTOBUF",
+    [SCHEMA_AVRO] = "AVRO",
+    [SCHEMA_JSON] = "JSON",
+    [SCHEMA_PROTOBUF] = "PROTOBUF",
 };
 
 int schema_type_parse(const char *s, enum schema_type *out)
@@ -59,8 +59,8 @@ const char *schema_type_name(enum schema_type t)
 }
 
 static struct schema *schema_parse_avro(struct schema *s, const char *text, size_t len,
-					const struct schema_ref *refs, size_t nrefs,
-					struct sg_error *err)
+                                        const struct schema_ref *refs, size_t nrefs,
+                                        struct sg_error *err)
 {
 	const struct avsc_schema **arefs = NULL;
 	if (nrefs) {
@@ -73,8 +73,8 @@ static struct schema *schema_parse_avro(struct schema *s, const char *text, size
 			arefs[i] = refs[i].schema ? schema_avro(refs[i].schema) : NULL;
 			if (!arefs[i]) {
 				error_set(err, SG_EINVALID_SCHEMA,
-					  "reference '%s' is not an Avro schema",
-					  refs[i].name ? refs[i].name : "");
+				          "reference '%s' is not an Avro schema",
+				          refs[i].name ? refs[i].name : "");
 				free(arefs);
 				return NULL;
 			}
@@ -89,20 +89,20 @@ static struct schema *schema_parse_avro(struct schema *s, const char *text, size
  * draft's meta-schema, and compile (every "$ref" resolves, every pattern is a
  * valid regular expression). */
 static struct schema *schema_parse_json(struct schema *s, const char *text, size_t len,
-					const struct schema_ref *refs, size_t nrefs,
-					struct sg_error *err)
+                                        const struct schema_ref *refs, size_t nrefs,
+                                        struct sg_error *err)
 {
 	struct sg_error perr;
 	error_clear(&perr);
 	s->json = jsonschema_parse(text, len, &perr);
 	if (!s->json) {
 		error_set(err, perr.code == SG_ENOMEM ? SG_ENOMEM : SG_EINVALID_SCHEMA,
-			  "Invalid JSON Schema: %s", perr.msg);
+		          "Invalid JSON Schema: %s", perr.msg);
 		return NULL;
 	}
 	if (!json_is_object(s->json) && !json_is_boolean(s->json)) {
 		error_set(err, SG_EINVALID_SCHEMA,
-			  "Invalid JSON Schema: a schema is a JSON object or a boolean");
+		          "Invalid JSON Schema: a schema is a JSON object or a boolean");
 		return NULL;
 	}
 	if (nrefs) {
@@ -120,7 +120,7 @@ static struct schema *schema_parse_json(struct schema *s, const char *text, size
 	for (size_t i = 0; i < nrefs; i++) {
 		if (!refs[i].schema || refs[i].schema->type != SCHEMA_JSON || !refs[i].name) {
 			error_set(err, SG_EINVALID_SCHEMA, "reference '%s' is not a JSON Schema",
-				  refs[i].name ? refs[i].name : "");
+			          refs[i].name ? refs[i].name : "");
 			free(named);
 			return NULL;
 		}
@@ -146,8 +146,7 @@ static struct schema *schema_parse_json(struct schema *s, const char *text, size
 }
 
 struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
-			    const struct schema_ref *refs, size_t nrefs,
-			    struct sg_error *err)
+                            const struct schema_ref *refs, size_t nrefs, struct sg_error *err)
 {
 	struct schema *s = calloc(1, sizeof *s);
 	if (!s) {
@@ -227,12 +226,13 @@ const struct avsc_schema *schema_avro(const struct schema *s)
 }
 
 int schema_compatible(const struct schema *reader, const struct schema *writer,
-		      enum schema_policy policy, struct report *r, struct sg_error *err)
+                      enum schema_policy policy, struct report *r, struct sg_error *err)
 {
 	if (reader->type != writer->type) {
 		/* Confluent's words for it (SchemaValidatorBuilder). */
 		if (r)
-			report_add(r, "INCOMPATIBLE", "", "Incompatible because of different schema type");
+			report_add(r, "INCOMPATIBLE", "",
+			           "Incompatible because of different schema type");
 		return 0;
 	}
 	switch (reader->type) {
@@ -241,17 +241,17 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
 	case SCHEMA_JSON: {
 		/* Confluent diffs the old (writer) schema against the new (reader). */
 		struct jsondiff_options opts = {
-			.lenient = policy == SCHEMA_POLICY_LENIENT,
-			.resolve_original = schema_json_resolve,
-			.resolve_original_ctx = (void *)writer,
-			.resolve_update = schema_json_resolve,
-			.resolve_update_ctx = (void *)reader,
+		    .lenient = policy == SCHEMA_POLICY_LENIENT,
+		    .resolve_original = schema_json_resolve,
+		    .resolve_original_ctx = (void *)writer,
+		    .resolve_update = schema_json_resolve,
+		    .resolve_update_ctx = (void *)reader,
 		};
 		return jsondiff_compare(writer->json, reader->json, &opts, r, err);
 	}
 	default:
 		return error_set(err, SG_EINTERNAL, "no compatibility rules for %s schemas",
-				 schema_type_name(reader->type));
+		                 schema_type_name(reader->type));
 	}
 }
 
@@ -266,9 +266,8 @@ const struct jsonschema *schema_json_validator(const struct schema *s)
 }
 
 int schema_check_level(enum level level, const struct schema *candidate,
-		       const struct schema *const *history, size_t n,
-		       enum schema_policy policy, struct report *r, size_t *failed,
-		       struct sg_error *err)
+                       const struct schema *const *history, size_t n, enum schema_policy policy,
+                       struct report *r, size_t *failed, struct sg_error *err)
 {
 	if (level == LEVEL_NONE || n == 0)
 		return 1;
@@ -289,14 +288,14 @@ int schema_check_level(enum level level, const struct schema *candidate,
 }
 
 int schema_describe(enum schema_type type, const struct report *r, size_t i, const char *reader,
-		    const char *writer, char *out, size_t cap)
+                    const char *writer, char *out, size_t cap)
 {
 	switch (type) {
 	case SCHEMA_AVRO:
 		return avcompat_confluent_message(r, i, reader, writer, out, cap);
 	case SCHEMA_JSON:
 		return jsondiff_describe(report_type(r, i), report_location(r, i), reader, writer,
-					 out, cap);
+		                         out, cap);
 	default:
 		return -1;
 	}

@@ -39,8 +39,7 @@ struct schema_ref {
  * `err` (SG_EINVALID_SCHEMA with a message that says what and where, or
  * SG_ENOMEM/SG_ELIMIT). Never crashes on any input. */
 struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
-			    const struct schema_ref *refs, size_t nrefs,
-			    struct sg_error *err);
+                            const struct schema_ref *refs, size_t nrefs, struct sg_error *err);
 void schema_free(struct schema *s);
 
 enum schema_type schema_type(const struct schema *s);
@@ -71,7 +70,7 @@ enum schema_policy {
  * SG_ENOMEM, or SG_ELIMIT when the schemas are too large to compare within the
  * work limits. Schemas of different types are incompatible. */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
-		      enum schema_policy policy, struct report *r, struct sg_error *err);
+                      enum schema_policy policy, struct report *r, struct sg_error *err);
 
 /* Writes finding `i` of `r` (filled by schema_compatible() on schemas of type
  * `type`) the way Confluent's registry words it in a 409 answer or a verbose
@@ -80,7 +79,7 @@ int schema_compatible(const struct schema *reader, const struct schema *writer,
  * for a BACKWARD check). Returns the length needed, as snprintf does, or -1
  * when the finding has no Confluent wording. */
 int schema_describe(enum schema_type type, const struct report *r, size_t i, const char *reader,
-		    const char *writer, char *out, size_t cap);
+                    const char *writer, char *out, size_t cap);
 
 /* Checks `candidate` against a subject's `history` (n schemas, oldest first) as
  * `level` asks: the latest only, or every version for a _TRANSITIVE level,
@@ -92,9 +91,8 @@ int schema_describe(enum schema_type type, const struct report *r, size_t i, con
  * schema_compatible() does.
  * The registry and `schemagate check --offline` both call this, so they agree. */
 int schema_check_level(enum level level, const struct schema *candidate,
-		       const struct schema *const *history, size_t n,
-		       enum schema_policy policy, struct report *r, size_t *failed,
-		       struct sg_error *err);
+                       const struct schema *const *history, size_t n, enum schema_policy policy,
+                       struct report *r, size_t *failed, struct sg_error *err);
 
 /* The type-specific models, or NULL when the schema is of another type. */
 const struct avsc_schema *schema_avro(const struct schema *s);

@@ -2,7 +2,7 @@
  * Avro schema, reads every printed form and walks the model; then parses it
  * again with a fixed reference schema, so that name resolution through
  * references is exercised too. Must never crash, leak or hang. */
-#include "compat/avsc.h"
+#include "compat/avro/avsc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,13 +34,18 @@ static size_t walk(const struct avsc_node *n, int depth)
 			if (avsc_symbol_index(n, avsc_symbol(n, i)) != (int)i)
 				__builtin_trap();
 		break;
-	case AVSC_ARRAY: count += walk(avsc_items(n), depth + 1); break;
-	case AVSC_MAP: count += walk(avsc_values(n), depth + 1); break;
+	case AVSC_ARRAY:
+		count += walk(avsc_items(n), depth + 1);
+		break;
+	case AVSC_MAP:
+		count += walk(avsc_values(n), depth + 1);
+		break;
 	case AVSC_UNION:
 		for (size_t i = 0; i < avsc_branch_count(n); i++)
 			count += walk(avsc_branch(n, i), depth + 1);
 		break;
-	default: break;
+	default:
+		break;
 	}
 	if (avsc_fullname(n) && avsc_lookup(NULL, avsc_fullname(n)))
 		__builtin_trap();
@@ -79,8 +84,8 @@ static void check(struct avsc_schema *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char ref_text[] =
-		"{\"type\":\"record\",\"name\":\"Ref\",\"namespace\":\"r\",\"fields\":["
-		"{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}}]}";
+	    "{\"type\":\"record\",\"name\":\"Ref\",\"namespace\":\"r\",\"fields\":["
+	    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}}]}";
 	struct sg_error e;
 	error_clear(&e);
 	struct avsc_schema *s = avsc_parse((const char *)data, size, NULL, 0, &e);

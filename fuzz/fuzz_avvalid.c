@@ -16,8 +16,8 @@
  * - a valid payload is self-delimiting: without its last byte, or with one
  *   byte more, it is invalid.
  */
-#include "compat/avsc.h"
-#include "compat/avvalid.h"
+#include "compat/avro/avsc.h"
+#include "compat/avro/avvalid.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -35,12 +35,12 @@ static struct gwcheck *gw[4];
 static struct gwcheck_scratch *scr[4];
 
 static const char *const rule_texts[4] = {
-	NULL,
-	"{\"default\":{\"parts\":\"both\",\"allow_tombstones\":false,\"require_schema\":true}}",
-	"{\"default\":{\"subject_strategy\":\"RecordNameStrategy\","
-	"\"formats\":[\"confluent-avro\",\"confluent-json\"]}}",
-	"{\"default\":{\"mode\":\"shadow\",\"subject_strategy\":\"TopicRecordNameStrategy\","
-	"\"formats\":[\"confluent-avro\",\"confluent-json\"],\"parts\":\"both\"}}",
+    NULL,
+    "{\"default\":{\"parts\":\"both\",\"allow_tombstones\":false,\"require_schema\":true}}",
+    "{\"default\":{\"subject_strategy\":\"RecordNameStrategy\","
+    "\"formats\":[\"confluent-avro\",\"confluent-json\"]}}",
+    "{\"default\":{\"mode\":\"shadow\",\"subject_strategy\":\"TopicRecordNameStrategy\","
+    "\"formats\":[\"confluent-avro\",\"confluent-json\"],\"parts\":\"both\"}}",
 };
 
 static void quiet(void *arg, const char *line)
@@ -53,24 +53,24 @@ static void setup(void)
 {
 	fake_init(&reg);
 	fake_register(&reg, "orders-value", SCHEMA_JSON,
-		      "{\"title\":\"com.acme.OrderJson\",\"type\":\"object\",\"required\":"
-		      "[\"order_id\",\"amount\"],\"properties\":{\"order_id\":{\"type\":\"string\","
-		      "\"pattern\":\"^o-[0-9]+$\"},\"amount\":{\"type\":\"number\",\"minimum\":0},"
-		      "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}}",
-		      NULL, 0);
+	              "{\"title\":\"com.acme.OrderJson\",\"type\":\"object\",\"required\":"
+	              "[\"order_id\",\"amount\"],\"properties\":{\"order_id\":{\"type\":\"string\","
+	              "\"pattern\":\"^o-[0-9]+$\"},\"amount\":{\"type\":\"number\",\"minimum\":0},"
+	              "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}}",
+	              NULL, 0);
 	fake_register(&reg, "orders-key", SCHEMA_JSON, "{\"type\":\"string\",\"maxLength\":20}",
-		      NULL, 0);
+	              NULL, 0);
 	fake_register(&reg, "currency", SCHEMA_AVRO,
-		      "{\"type\":\"enum\",\"name\":\"Currency\",\"namespace\":\"com.acme\","
-		      "\"symbols\":[\"EUR\",\"USD\"]}",
-		      NULL, 0);
+	              "{\"type\":\"enum\",\"name\":\"Currency\",\"namespace\":\"com.acme\","
+	              "\"symbols\":[\"EUR\",\"USD\"]}",
+	              NULL, 0);
 	struct schemasource_ref ref = {"com.acme.Currency", "currency", 1};
 	const char *order = "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"com.acme\","
-			    "\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},"
-			    "{\"name\":\"amount\",\"type\":\"double\"},"
-			    "{\"name\":\"currency\",\"type\":\"Currency\"},"
-			    "{\"name\":\"tags\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},"
-			    "{\"name\":\"status\",\"type\":[\"null\",\"string\"]}]}";
+	                    "\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},"
+	                    "{\"name\":\"amount\",\"type\":\"double\"},"
+	                    "{\"name\":\"currency\",\"type\":\"Currency\"},"
+	                    "{\"name\":\"tags\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},"
+	                    "{\"name\":\"status\",\"type\":[\"null\",\"string\"]}]}";
 	fake_register(&reg, "avorders-value", SCHEMA_AVRO, order, &ref, 1);
 	fake_register(&reg, "com.acme.Order", SCHEMA_AVRO, order, &ref, 1);
 	fake_register(&reg, "avorders-com.acme.Order", SCHEMA_AVRO, order, &ref, 1);
@@ -81,9 +81,9 @@ static void setup(void)
 	ss = schemasource_open(&b, NULL, &err);
 	struct gwcheck_options o = {.decompress_limit = 1 << 20, .log = quiet};
 	for (int i = 0; i < 4; i++) {
-		struct rules *r = rule_texts[i] ? rules_parse(rule_texts[i], strlen(rule_texts[i]),
-							      NULL, &err)
-						: rules_new_default();
+		struct rules *r =
+		    rule_texts[i] ? rules_parse(rule_texts[i], strlen(rule_texts[i]), NULL, &err)
+		                  : rules_new_default();
 		gw[i] = gwcheck_new(ss, r, NULL, NULL, NULL, &o, &err);
 		scr[i] = gw[i] ? gwcheck_scratch_new(gw[i]) : NULL;
 		if (!scr[i])
@@ -148,12 +148,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					recs[n - 1].val = p;
 					recs[n - 1].vlen = len ? len : -1;
 				} else if (keys) {
-					recs[n++] = (struct tb_rec){.key = p,
-								    .klen = len ? len : -1,
-								    .vlen = -2};
+					recs[n++] = (struct tb_rec){
+					    .key = p, .klen = len ? len : -1, .vlen = -2};
 				} else {
 					recs[n++] = (struct tb_rec){
-						.klen = -1, .val = p, .vlen = len ? len : -1};
+					    .klen = -1, .val = p, .vlen = len ? len : -1};
 				}
 				start = i + 1;
 			}

@@ -4,7 +4,7 @@
  * Each pair is compared both ways under the policy the flags pick, with every
  * change reported, and the invariants below are checked. Must never crash,
  * leak or hang. */
-#include "compat/jsondiff.h"
+#include "compat/jsonschema/jsondiff.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * small remote document (with refs back into itself) for any http://x/ URI.
  * A compiled schema then validates a few fixed documents, and the schema is
  * checked against its meta-schema. Must never crash, leak or hang. */
-#include "compat/jsonschema.h"
+#include "compat/jsonschema/jsonschema.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * for json_int_t, which jansson refuses and jsdoc reads as a real; and a
  * raw NUL byte, where jansson stops reading and jsdoc refuses. Must
  * never crash, leak or hang. */
-#include "compat/jsonschema.h"
+#include "compat/jsonschema/jsonschema.h"
 
 #include <stdint.h>
 #include <string.h>

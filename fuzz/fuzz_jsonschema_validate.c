@@ -6,7 +6,7 @@
  * least one finding. When the one-pass reader (compat/jsstream) calls the
  * document valid, the full evaluator must too. Must never crash, leak or
  * hang. */
-#include "compat/jsonschema.h"
+#include "compat/jsonschema/jsonschema.h"
 
 #include <stdint.h>
 #include <string.h>

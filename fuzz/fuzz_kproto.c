@@ -48,8 +48,9 @@ static int rewrite(int key, int version, const uint8_t *p, size_t n, struct kwri
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int keys[] = {KPROTO_METADATA, KPROTO_FIND_COORDINATOR, KPROTO_DESCRIBE_CLUSTER,
-	                           KPROTO_PRODUCE, KPROTO_FETCH, KPROTO_API_VERSIONS};
+	static const int keys[] = {
+	    KPROTO_METADATA, KPROTO_FIND_COORDINATOR, KPROTO_DESCRIBE_CLUSTER, KPROTO_PRODUCE,
+	    KPROTO_FETCH,    KPROTO_API_VERSIONS};
 	struct kwriter out, again;
 	struct sg_error err;
 	int key, version, rc, rc2;
@@ -60,8 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] == 0) {
 		struct kproto_request req;
 		if (kproto_request_parse(data + 1, size - 1, &req, &err) == 0) {
-			if (req.body_offset > size - 1 || (req.expects_response != (req.acks != 0) &&
-			                                   req.api_key == KPROTO_PRODUCE))
+			if (req.body_offset > size - 1 ||
+			    (req.expects_response != (req.acks != 0) &&
+			     req.api_key == KPROTO_PRODUCE))
 				abort();
 		} else if (err.code == SG_OK) {
 			abort();

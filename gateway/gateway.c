@@ -17,14 +17,14 @@
 
 /* Most bootstrap brokers accepted on the command line. */
 #define GATEWAY_MAX_BROKERS 64
-#define GATEWAY_ADDR_MAX 300
+#define GATEWAY_ADDR_MAX    300
 
 struct gateway {
 	struct loop *loop;
 	struct proxy *proxy;
 	struct workers *workers;
 	int base;
-	rd_kafka_t *mock_rk;               /* owns the mock cluster, when there is one */
+	rd_kafka_t *mock_rk; /* owns the mock cluster, when there is one */
 	rd_kafka_mock_cluster_t *mock;
 };
 
@@ -95,8 +95,8 @@ static int gateway_parse_addr(const char *s, size_t len, char *host, size_t host
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void gateway_log(const struct gateway_options *opt, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void gateway_log(const struct gateway_options *opt,
+                                                              const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -222,8 +222,9 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	if (!gw->proxy)
 		goto err;
 	if (gw->mock)
-		gateway_log(opt, "no brokers given: serving librdkafka's in-process mock cluster "
-		                 "(%d brokers at %s); its data is held in memory and NOT kept",
+		gateway_log(opt,
+		            "no brokers given: serving librdkafka's in-process mock cluster "
+		            "(%d brokers at %s); its data is held in memory and NOT kept",
 		            opt->mock_brokers, brokers);
 	return gw;
 err:

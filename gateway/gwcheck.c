@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/avvalid.h"
-#include "compat/jsonschema.h"
-#include "compat/jsregex.h"
+#include "compat/avro/avvalid.h"
+#include "compat/jsonschema/jsonschema.h"
+#include "compat/jsonschema/jsregex.h"
 #include "compat/report.h"
 #include "gateway/deadletter.h"
 #include "gateway/kcompress.h"
@@ -220,14 +220,6 @@ void gwcheck_set_rules(struct gwcheck *gw, struct rules *rules_take)
 	atomic_fetch_add_explicit(&gw->rules_gen, 1, memory_order_release);
 	pthread_mutex_unlock(&gw->rules_mu);
 	rules_unref(old);
-}
-
-struct rules *gwcheck_rules(struct gwcheck *gw)
-{
-	pthread_mutex_lock(&gw->rules_mu);
-	struct rules *r = rules_ref(gw->rules);
-	pthread_mutex_unlock(&gw->rules_mu);
-	return r;
 }
 
 /* Brings the scratch's rules up to date (a lock only after a swap). */

@@ -65,8 +65,8 @@
  * the schema source's timeout per lookup), so call it from worker threads,
  * never from the event loop. Any number of threads may call gwcheck_batch()
  * at once on one struct gwcheck, each with ITS OWN struct gwcheck_scratch
- * (a scratch belongs to one thread at a time). gwcheck_set_rules(),
- * gwcheck_rules() and gwcheck_metrics_text() may be called from any thread
+ * (a scratch belongs to one thread at a time). gwcheck_set_rules()
+ * and gwcheck_metrics_text() may be called from any thread
  * at any time (not from a signal handler). gwcheck_free() only when no call
  * is running.
  *
@@ -187,9 +187,6 @@ void gwcheck_free(struct gwcheck *gw);
 /* Swaps in new rules (taking the reference): batches starting afterwards use
  * them; the old rules are released when the last batch using them ends. */
 void gwcheck_set_rules(struct gwcheck *gw, struct rules *rules_take);
-
-/* The rules in force, with a reference the caller drops (rules_unref). */
-struct rules *gwcheck_rules(struct gwcheck *gw);
 
 /* Per-thread working memory: a decompression buffer, memos, a report. One
  * per worker thread. NULL when out of memory. */

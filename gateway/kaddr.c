@@ -16,18 +16,17 @@
 #define KADDR_TAG_LIMIT ((size_t)1 << 20)
 
 struct kaddr_walk {
-	struct kreader r;            /* the parse position */
-	struct kreader mark;         /* everything before it is already in out */
-	struct kwriter *out;         /* NULL while only scanning */
+	struct kreader r;    /* the parse position */
+	struct kreader mark; /* everything before it is already in out */
+	struct kwriter *out; /* NULL while only scanning */
 	const struct kaddr_map *map;
 	struct sg_error *err;
 	int flex;
-	int refused;                 /* the map said no: err holds why */
+	int refused; /* the map said no: err holds why */
 };
 
 static void kaddr_walk_init(struct kaddr_walk *w, const void *p, size_t len, int flex,
-                            const struct kaddr_map *map, struct kwriter *out,
-                            struct sg_error *err)
+                            const struct kaddr_map *map, struct kwriter *out, struct sg_error *err)
 {
 	kreader_init(&w->r, p, len);
 	w->mark = w->r;
@@ -123,13 +122,13 @@ static void kaddr_metadata(struct kaddr_walk *w, int v)
 	int32_t n;
 	kaddr_header(w);
 	if (v >= 3)
-		(void)kreader_i32(&w->r);               /* ThrottleTimeMs */
+		(void)kreader_i32(&w->r); /* ThrottleTimeMs */
 	n = kaddr_array(w);
 	for (int32_t i = 0; i < n && kreader_ok(&w->r); i++) {
 		int32_t node = kreader_i32(&w->r);
 		kaddr_hostport(w, node);
 		if (v >= 1)
-			(void)kaddr_str(w);                 /* Rack */
+			(void)kaddr_str(w); /* Rack */
 		kaddr_skip_tags(w);
 	}
 	kaddr_rest(w);
@@ -139,19 +138,19 @@ static void kaddr_find_coordinator(struct kaddr_walk *w, int v)
 {
 	kaddr_header(w);
 	if (v >= 1)
-		(void)kreader_i32(&w->r);               /* ThrottleTimeMs */
+		(void)kreader_i32(&w->r); /* ThrottleTimeMs */
 	if (v <= 3) {
-		(void)kreader_i16(&w->r);               /* ErrorCode */
+		(void)kreader_i16(&w->r); /* ErrorCode */
 		if (v >= 1)
-			(void)kaddr_str(w);                 /* ErrorMessage */
+			(void)kaddr_str(w); /* ErrorMessage */
 		kaddr_hostport(w, kreader_i32(&w->r));
 	} else {
 		int32_t n = kaddr_array(w);
 		for (int32_t i = 0; i < n && kreader_ok(&w->r); i++) {
-			(void)kaddr_str(w);                 /* Key */
+			(void)kaddr_str(w); /* Key */
 			kaddr_hostport(w, kreader_i32(&w->r));
-			(void)kreader_i16(&w->r);           /* ErrorCode */
-			(void)kaddr_str(w);                 /* ErrorMessage */
+			(void)kreader_i16(&w->r); /* ErrorCode */
+			(void)kaddr_str(w);       /* ErrorMessage */
 			kaddr_skip_tags(w);
 		}
 	}
@@ -162,19 +161,19 @@ static void kaddr_describe_cluster(struct kaddr_walk *w, int v)
 {
 	int32_t n;
 	kaddr_header(w);
-	(void)kreader_i32(&w->r);                   /* ThrottleTimeMs */
-	(void)kreader_i16(&w->r);                   /* ErrorCode */
-	(void)kaddr_str(w);                         /* ErrorMessage */
+	(void)kreader_i32(&w->r); /* ThrottleTimeMs */
+	(void)kreader_i16(&w->r); /* ErrorCode */
+	(void)kaddr_str(w);       /* ErrorMessage */
 	if (v >= 1)
-		(void)kreader_i8(&w->r);                /* EndpointType */
-	(void)kaddr_str(w);                         /* ClusterId */
-	(void)kreader_i32(&w->r);                   /* ControllerId */
+		(void)kreader_i8(&w->r); /* EndpointType */
+	(void)kaddr_str(w);              /* ClusterId */
+	(void)kreader_i32(&w->r);        /* ControllerId */
 	n = kaddr_array(w);
 	for (int32_t i = 0; i < n && kreader_ok(&w->r); i++) {
 		kaddr_hostport(w, kreader_i32(&w->r));
-		(void)kaddr_str(w);                     /* Rack */
+		(void)kaddr_str(w); /* Rack */
 		if (v >= 2)
-			(void)kreader_bool(&w->r);          /* IsFenced */
+			(void)kreader_bool(&w->r); /* IsFenced */
 		kaddr_skip_tags(w);
 	}
 	kaddr_rest(w);
@@ -186,27 +185,27 @@ static void kaddr_produce_body(struct kaddr_walk *w, int v)
 	int32_t nt = kaddr_array(w);
 	for (int32_t t = 0; t < nt && kreader_ok(&w->r); t++) {
 		int32_t np;
-		(void)kaddr_str(w);                     /* Name */
+		(void)kaddr_str(w); /* Name */
 		np = kaddr_array(w);
 		for (int32_t p = 0; p < np && kreader_ok(&w->r); p++) {
 			int32_t ne;
-			(void)kreader_i32(&w->r);           /* Index */
-			(void)kreader_i16(&w->r);           /* ErrorCode */
-			(void)kreader_i64(&w->r);           /* BaseOffset */
-			(void)kreader_i64(&w->r);           /* LogAppendTimeMs */
-			(void)kreader_i64(&w->r);           /* LogStartOffset */
-			ne = kaddr_array(w);                /* RecordErrors */
+			(void)kreader_i32(&w->r); /* Index */
+			(void)kreader_i16(&w->r); /* ErrorCode */
+			(void)kreader_i64(&w->r); /* BaseOffset */
+			(void)kreader_i64(&w->r); /* LogAppendTimeMs */
+			(void)kreader_i64(&w->r); /* LogStartOffset */
+			ne = kaddr_array(w);      /* RecordErrors */
 			for (int32_t e = 0; e < ne && kreader_ok(&w->r); e++) {
 				(void)kreader_i32(&w->r);
 				(void)kaddr_str(w);
 				kaddr_skip_tags(w);
 			}
-			(void)kaddr_str(w);                 /* ErrorMessage */
-			kaddr_skip_tags(w);                 /* CurrentLeader lives here */
+			(void)kaddr_str(w); /* ErrorMessage */
+			kaddr_skip_tags(w); /* CurrentLeader lives here */
 		}
 		kaddr_skip_tags(w);
 	}
-	(void)kreader_i32(&w->r);                   /* ThrottleTimeMs */
+	(void)kreader_i32(&w->r); /* ThrottleTimeMs */
 	(void)v;
 }
 
@@ -214,21 +213,21 @@ static void kaddr_produce_body(struct kaddr_walk *w, int v)
 static void kaddr_fetch_body(struct kaddr_walk *w, int v)
 {
 	int32_t nt;
-	(void)kreader_i32(&w->r);                   /* ThrottleTimeMs */
-	(void)kreader_i16(&w->r);                   /* ErrorCode */
-	(void)kreader_i32(&w->r);                   /* SessionId */
+	(void)kreader_i32(&w->r); /* ThrottleTimeMs */
+	(void)kreader_i16(&w->r); /* ErrorCode */
+	(void)kreader_i32(&w->r); /* SessionId */
 	nt = kaddr_array(w);
 	for (int32_t t = 0; t < nt && kreader_ok(&w->r); t++) {
 		int32_t np;
-		kreader_skip(&w->r, 16);                /* TopicId */
+		kreader_skip(&w->r, 16); /* TopicId */
 		np = kaddr_array(w);
 		for (int32_t p = 0; p < np && kreader_ok(&w->r); p++) {
 			int32_t na;
-			(void)kreader_i32(&w->r);           /* PartitionIndex */
-			(void)kreader_i16(&w->r);           /* ErrorCode */
-			(void)kreader_i64(&w->r);           /* HighWatermark */
-			(void)kreader_i64(&w->r);           /* LastStableOffset */
-			(void)kreader_i64(&w->r);           /* LogStartOffset */
+			(void)kreader_i32(&w->r);              /* PartitionIndex */
+			(void)kreader_i16(&w->r);              /* ErrorCode */
+			(void)kreader_i64(&w->r);              /* HighWatermark */
+			(void)kreader_i64(&w->r);              /* LastStableOffset */
+			(void)kreader_i64(&w->r);              /* LogStartOffset */
 			na = kreader_compact_array_len(&w->r); /* AbortedTransactions, nullable */
 			for (int32_t a = 0; a < na && kreader_ok(&w->r); a++) {
 				(void)kreader_i64(&w->r);
@@ -255,7 +254,7 @@ static int kaddr_node_endpoints(struct kslice data, const struct kaddr_map *map,
 	n = kaddr_array(&w);
 	for (int32_t i = 0; i < n && kreader_ok(&w.r); i++) {
 		kaddr_hostport(&w, kreader_i32(&w.r));
-		(void)kaddr_str(&w);                    /* Rack */
+		(void)kaddr_str(&w); /* Rack */
 		kaddr_skip_tags(&w);
 	}
 	if (kreader_ok(&w.r) && kreader_remaining(&w.r) != 0)
@@ -344,8 +343,9 @@ int kaddr_rewrite(int api_key, int version, const uint8_t *frame, size_t len,
 	if (!kaddr_applies(api_key, version))
 		return 0;
 	if (!kproto_gateway_versions(api_key, &min, &max) || version > max || version < 0)
-		return error_set(err, SG_ECORRUPT, "%s v%d responses are not supported by the gateway",
-		                 what, version);
+		return error_set(err, SG_ECORRUPT,
+		                 "%s v%d responses are not supported by the gateway", what,
+		                 version);
 	kaddr_walk_init(&w, frame, len, flex, map, out, err);
 	switch (api_key) {
 	case KPROTO_METADATA:

@@ -35,7 +35,7 @@ struct kaddr_map {
 	int (*node)(void *arg, int32_t node_id, struct kslice host, int32_t port, int32_t *gw_port,
 	            struct sg_error *err);
 	void *arg;
-	const char *host;    /* the advertised host, NUL-terminated */
+	const char *host; /* the advertised host, NUL-terminated */
 };
 
 /* 1 when responses of `api_key` at `version` can carry addresses. */

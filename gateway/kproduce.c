@@ -264,8 +264,8 @@ static void kproduce_skip_partition(struct kreader *r, int16_t version, int fx)
 }
 
 int kproduce_response_merge(const struct kproduce_request *req,
-                            const struct kproduce_result *results, const uint8_t *frame,
-                            size_t len, struct kwriter *out, struct sg_error *err)
+                            const struct kproduce_result *results, const uint8_t *frame, size_t len,
+                            struct kwriter *out, struct sg_error *err)
 {
 	struct kreader r;
 	struct kproduce_answer *ans = NULL;
@@ -378,7 +378,8 @@ int kproduce_response_synthesize(const struct kproduce_request *req,
 		kproduce_write_string(out, fx, tp->name);
 		kproduce_write_array_len(out, fx, tp->count);
 		for (size_t i = 0; i < tp->count; i++)
-			kproduce_write_rejected(out, req->version, fx, req->partitions[tp->first + i].index,
+			kproduce_write_rejected(out, req->version, fx,
+			                        req->partitions[tp->first + i].index,
 			                        &results[tp->first + i]);
 		if (fx)
 			kwriter_no_tags(out);

@@ -62,8 +62,8 @@ struct kproduce_request {
 	int flexible;
 	int32_t correlation_id;
 	int16_t acks;
-	struct kslice head;  /* frame start through timeout_ms (header included) */
-	struct kslice tags;  /* flexible versions: the request's tagged fields */
+	struct kslice head; /* frame start through timeout_ms (header included) */
+	struct kslice tags; /* flexible versions: the request's tagged fields */
 	struct kproduce_topic *topics;
 	size_t ntopics;
 	struct kproduce_partition *partitions;
@@ -109,8 +109,8 @@ long kproduce_request_rewrite(const struct kproduce_request *req,
  * from the broker. Returns 0, or -1 with `err` set when the broker's
  * response does not parse or lacks a kept partition. */
 int kproduce_response_merge(const struct kproduce_request *req,
-                            const struct kproduce_result *results, const uint8_t *frame,
-                            size_t len, struct kwriter *out, struct sg_error *err);
+                            const struct kproduce_result *results, const uint8_t *frame, size_t len,
+                            struct kwriter *out, struct sg_error *err);
 
 /* Writes a whole response to `req` in which every partition has its result
  * (each must be rejected), throttle time 0 and no tagged fields. Returns 0,

@@ -11,99 +11,99 @@ static const struct {
 	const char *name;
 	int16_t first_flexible;
 } kproto_apis[] = {
-	[0] = {"Produce", 9},
-	[1] = {"Fetch", 12},
-	[2] = {"ListOffsets", 6},
-	[3] = {"Metadata", 9},
-	[4] = {"LeaderAndIsr", 4},
-	[5] = {"StopReplica", 2},
-	[6] = {"UpdateMetadata", 6},
-	[7] = {"ControlledShutdown", 3},
-	[8] = {"OffsetCommit", 8},
-	[9] = {"OffsetFetch", 6},
-	[10] = {"FindCoordinator", 3},
-	[11] = {"JoinGroup", 6},
-	[12] = {"Heartbeat", 4},
-	[13] = {"LeaveGroup", 4},
-	[14] = {"SyncGroup", 4},
-	[15] = {"DescribeGroups", 5},
-	[16] = {"ListGroups", 3},
-	[17] = {"SaslHandshake", -1},
-	[18] = {"ApiVersions", 3},
-	[19] = {"CreateTopics", 5},
-	[20] = {"DeleteTopics", 4},
-	[21] = {"DeleteRecords", 2},
-	[22] = {"InitProducerId", 2},
-	[23] = {"OffsetForLeaderEpoch", 4},
-	[24] = {"AddPartitionsToTxn", 3},
-	[25] = {"AddOffsetsToTxn", 3},
-	[26] = {"EndTxn", 3},
-	[27] = {"WriteTxnMarkers", 1},
-	[28] = {"TxnOffsetCommit", 3},
-	[29] = {"DescribeAcls", 2},
-	[30] = {"CreateAcls", 2},
-	[31] = {"DeleteAcls", 2},
-	[32] = {"DescribeConfigs", 4},
-	[33] = {"AlterConfigs", 2},
-	[34] = {"AlterReplicaLogDirs", 2},
-	[35] = {"DescribeLogDirs", 2},
-	[36] = {"SaslAuthenticate", 2},
-	[37] = {"CreatePartitions", 2},
-	[38] = {"CreateDelegationToken", 2},
-	[39] = {"RenewDelegationToken", 2},
-	[40] = {"ExpireDelegationToken", 2},
-	[41] = {"DescribeDelegationToken", 2},
-	[42] = {"DeleteGroups", 2},
-	[43] = {"ElectLeaders", 2},
-	[44] = {"IncrementalAlterConfigs", 1},
-	[45] = {"AlterPartitionReassignments", 0},
-	[46] = {"ListPartitionReassignments", 0},
-	[47] = {"OffsetDelete", -1},
-	[48] = {"DescribeClientQuotas", 1},
-	[49] = {"AlterClientQuotas", 1},
-	[50] = {"DescribeUserScramCredentials", 0},
-	[51] = {"AlterUserScramCredentials", 0},
-	[52] = {"Vote", 0},
-	[53] = {"BeginQuorumEpoch", 1},
-	[54] = {"EndQuorumEpoch", 1},
-	[55] = {"DescribeQuorum", 0},
-	[56] = {"AlterPartition", 0},
-	[57] = {"UpdateFeatures", 0},
-	[58] = {"Envelope", 0},
-	[59] = {"FetchSnapshot", 0},
-	[60] = {"DescribeCluster", 0},
-	[61] = {"DescribeProducers", 0},
-	[62] = {"BrokerRegistration", 0},
-	[63] = {"BrokerHeartbeat", 0},
-	[64] = {"UnregisterBroker", 0},
-	[65] = {"DescribeTransactions", 0},
-	[66] = {"ListTransactions", 0},
-	[67] = {"AllocateProducerIds", 0},
-	[68] = {"ConsumerGroupHeartbeat", 0},
-	[69] = {"ConsumerGroupDescribe", 0},
-	[70] = {"ControllerRegistration", 0},
-	[71] = {"GetTelemetrySubscriptions", 0},
-	[72] = {"PushTelemetry", 0},
-	[73] = {"AssignReplicasToDirs", 0},
-	[74] = {"ListConfigResources", 0},
-	[75] = {"DescribeTopicPartitions", 0},
-	[76] = {"ShareGroupHeartbeat", 0},
-	[77] = {"ShareGroupDescribe", 0},
-	[78] = {"ShareFetch", 0},
-	[79] = {"ShareAcknowledge", 0},
-	[80] = {"AddRaftVoter", 0},
-	[81] = {"RemoveRaftVoter", 0},
-	[82] = {"UpdateRaftVoter", 0},
-	[83] = {"InitializeShareGroupState", 0},
-	[84] = {"ReadShareGroupState", 0},
-	[85] = {"WriteShareGroupState", 0},
-	[86] = {"DeleteShareGroupState", 0},
-	[87] = {"ReadShareGroupStateSummary", 0},
-	[88] = {"StreamsGroupHeartbeat", 0},
-	[89] = {"StreamsGroupDescribe", 0},
-	[90] = {"DescribeShareGroupOffsets", 0},
-	[91] = {"AlterShareGroupOffsets", 0},
-	[92] = {"DeleteShareGroupOffsets", 0},
+    [0] = {"Produce", 9},
+    [1] = {"Fetch", 12},
+    [2] = {"ListOffsets", 6},
+    [3] = {"Metadata", 9},
+    [4] = {"LeaderAndIsr", 4},
+    [5] = {"StopReplica", 2},
+    [6] = {"UpdateMetadata", 6},
+    [7] = {"ControlledShutdown", 3},
+    [8] = {"OffsetCommit", 8},
+    [9] = {"OffsetFetch", 6},
+    [10] = {"FindCoordinator", 3},
+    [11] = {"JoinGroup", 6},
+    [12] = {"Heartbeat", 4},
+    [13] = {"LeaveGroup", 4},
+    [14] = {"SyncGroup", 4},
+    [15] = {"DescribeGroups", 5},
+    [16] = {"ListGroups", 3},
+    [17] = {"SaslHandshake", -1},
+    [18] = {"ApiVersions", 3},
+    [19] = {"CreateTopics", 5},
+    [20] = {"DeleteTopics", 4},
+    [21] = {"DeleteRecords", 2},
+    [22] = {"InitProducerId", 2},
+    [23] = {"OffsetForLeaderEpoch", 4},
+    [24] = {"AddPartitionsToTxn", 3},
+    [25] = {"AddOffsetsToTxn", 3},
+    [26] = {"EndTxn", 3},
+    [27] = {"WriteTxnMarkers", 1},
+    [28] = {"TxnOffsetCommit", 3},
+    [29] = {"DescribeAcls", 2},
+    [30] = {"CreateAcls", 2},
+    [31] = {"DeleteAcls", 2},
+    [32] = {"DescribeConfigs", 4},
+    [33] = {"AlterConfigs", 2},
+    [34] = {"AlterReplicaLogDirs", 2},
+    [35] = {"DescribeLogDirs", 2},
+    [36] = {"SaslAuthenticate", 2},
+    [37] = {"CreatePartitions", 2},
+    [38] = {"CreateDelegationToken", 2},
+    [39] = {"RenewDelegationToken", 2},
+    [40] = {"ExpireDelegationToken", 2},
+    [41] = {"DescribeDelegationToken", 2},
+    [42] = {"DeleteGroups", 2},
+    [43] = {"ElectLeaders", 2},
+    [44] = {"IncrementalAlterConfigs", 1},
+    [45] = {"AlterPartitionReassignments", 0},
+    [46] = {"ListPartitionReassignments", 0},
+    [47] = {"OffsetDelete", -1},
+    [48] = {"DescribeClientQuotas", 1},
+    [49] = {"AlterClientQuotas", 1},
+    [50] = {"DescribeUserScramCredentials", 0},
+    [51] = {"AlterUserScramCredentials", 0},
+    [52] = {"Vote", 0},
+    [53] = {"BeginQuorumEpoch", 1},
+    [54] = {"EndQuorumEpoch", 1},
+    [55] = {"DescribeQuorum", 0},
+    [56] = {"AlterPartition", 0},
+    [57] = {"UpdateFeatures", 0},
+    [58] = {"Envelope", 0},
+    [59] = {"FetchSnapshot", 0},
+    [60] = {"DescribeCluster", 0},
+    [61] = {"DescribeProducers", 0},
+    [62] = {"BrokerRegistration", 0},
+    [63] = {"BrokerHeartbeat", 0},
+    [64] = {"UnregisterBroker", 0},
+    [65] = {"DescribeTransactions", 0},
+    [66] = {"ListTransactions", 0},
+    [67] = {"AllocateProducerIds", 0},
+    [68] = {"ConsumerGroupHeartbeat", 0},
+    [69] = {"ConsumerGroupDescribe", 0},
+    [70] = {"ControllerRegistration", 0},
+    [71] = {"GetTelemetrySubscriptions", 0},
+    [72] = {"PushTelemetry", 0},
+    [73] = {"AssignReplicasToDirs", 0},
+    [74] = {"ListConfigResources", 0},
+    [75] = {"DescribeTopicPartitions", 0},
+    [76] = {"ShareGroupHeartbeat", 0},
+    [77] = {"ShareGroupDescribe", 0},
+    [78] = {"ShareFetch", 0},
+    [79] = {"ShareAcknowledge", 0},
+    [80] = {"AddRaftVoter", 0},
+    [81] = {"RemoveRaftVoter", 0},
+    [82] = {"UpdateRaftVoter", 0},
+    [83] = {"InitializeShareGroupState", 0},
+    [84] = {"ReadShareGroupState", 0},
+    [85] = {"WriteShareGroupState", 0},
+    [86] = {"DeleteShareGroupState", 0},
+    [87] = {"ReadShareGroupStateSummary", 0},
+    [88] = {"StreamsGroupHeartbeat", 0},
+    [89] = {"StreamsGroupDescribe", 0},
+    [90] = {"DescribeShareGroupOffsets", 0},
+    [91] = {"AlterShareGroupOffsets", 0},
+    [92] = {"DeleteShareGroupOffsets", 0},
 };
 
 #define KPROTO_NAPIS ((int)(sizeof kproto_apis / sizeof kproto_apis[0]))
@@ -130,10 +130,10 @@ int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max)
 	*max = INT16_MAX;
 	switch (api_key) {
 	case KPROTO_PRODUCE:
-		*max = 12;           /* v13 names topics by id */
+		*max = 12; /* v13 names topics by id */
 		return 1;
 	case KPROTO_FETCH:
-		*max = 18;           /* newest layout kaddr parses for NodeEndpoints */
+		*max = 18; /* newest layout kaddr parses for NodeEndpoints */
 		return 1;
 	case KPROTO_METADATA:
 		*max = 13;
@@ -148,11 +148,11 @@ int kproto_gateway_versions(int api_key, int16_t *min, int16_t *max)
 		*max = 2;
 		return 1;
 	case KPROTO_DESCRIBE_QUORUM:
-		*max = 1;            /* v2 adds the controllers' listener addresses */
+		*max = 1; /* v2 adds the controllers' listener addresses */
 		return 1;
 	case KPROTO_SHARE_FETCH:
 	case KPROTO_SHARE_ACKNOWLEDGE:
-		return 0;            /* their NodeEndpoints are not rewritten yet */
+		return 0; /* their NodeEndpoints are not rewritten yet */
 	default:
 		return api_key >= 0;
 	}
@@ -231,8 +231,8 @@ static int kproto_av_walk(int version, const uint8_t *frame, size_t len, struct 
 
 	kreader_init(&r, frame, len);
 	mark = r;
-	(void)kreader_i32(&r);          /* correlation id; header v0 in every version */
-	(void)kreader_i16(&r);          /* error code */
+	(void)kreader_i32(&r); /* correlation id; header v0 in every version */
+	(void)kreader_i16(&r); /* error code */
 	if (out) {
 		struct kslice head = {kreader_take(&mark, kreader_offset(&r)),
 		                      (int32_t)kreader_offset(&r)};
@@ -283,7 +283,7 @@ static int kproto_av_walk(int version, const uint8_t *frame, size_t len, struct 
 		return kreader_ok(&r) && kwriter_ok(out) ? count : -1;
 	}
 	if (version >= 1)
-		(void)kreader_i32(&r);  /* throttle time */
+		(void)kreader_i32(&r); /* throttle time */
 	if (flex)
 		kreader_skip_tags(&r);
 	if (kreader_ok(&r) && kreader_remaining(&r) != 0)
@@ -309,14 +309,14 @@ static int kproto_av_error(int32_t correlation_id, int version, int16_t code, in
 	if (flex)
 		kwriter_no_tags(out);
 	if (version >= 1)
-		kwriter_i32(out, 0);    /* throttle time */
+		kwriter_i32(out, 0); /* throttle time */
 	if (flex)
 		kwriter_no_tags(out);
 	return kwriter_error(out, err, "ApiVersions response");
 }
 
-int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
-                                struct kwriter *out, struct sg_error *err)
+int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len, struct kwriter *out,
+                                struct sg_error *err)
 {
 	struct kreader r;
 	int16_t code, min, max, av[2] = {0, 0};
@@ -328,8 +328,10 @@ int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
 	code = kreader_i16(&r);
 	if (kreader_error(&r, err, "ApiVersions response") < 0)
 		return -1;
-	if (version < 0 || !kproto_gateway_versions(KPROTO_API_VERSIONS, &min, &max) || version > max)
-		return error_set(err, SG_ECORRUPT, "ApiVersions v%d responses are not supported", version);
+	if (version < 0 || !kproto_gateway_versions(KPROTO_API_VERSIONS, &min, &max) ||
+	    version > max)
+		return error_set(err, SG_ECORRUPT, "ApiVersions v%d responses are not supported",
+		                 version);
 	if (code == KPROTO_ERR_UNSUPPORTED_VERSION) {
 		/* Brokers answer a too-new request in the v0 layout, and clients
 		 * expect that one (kafka-python decodes only it); librdkafka 2.0.2's
@@ -342,7 +344,8 @@ int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
 	}
 	kept = kproto_av_walk(version, frame, len, NULL, 0, NULL);
 	if (kept < 0)
-		return error_set(err, SG_ECORRUPT, "ApiVersions v%d response does not parse", version);
+		return error_set(err, SG_ECORRUPT, "ApiVersions v%d response does not parse",
+		                 version);
 	if (kproto_av_walk(version, frame, len, out, kept, NULL) < 0)
 		return kwriter_error(out, err, "ApiVersions response") < 0
 		           ? -1
@@ -355,5 +358,6 @@ int kproto_api_versions_unsupported(int32_t correlation_id, struct kwriter *out,
 {
 	int16_t min, max;
 	kproto_gateway_versions(KPROTO_API_VERSIONS, &min, &max);
-	return kproto_av_error(correlation_id, 0, KPROTO_ERR_UNSUPPORTED_VERSION, min, max, out, err);
+	return kproto_av_error(correlation_id, 0, KPROTO_ERR_UNSUPPORTED_VERSION, min, max, out,
+	                       err);
 }

@@ -44,11 +44,11 @@ struct kproto_request {
 	int16_t api_key;
 	int16_t api_version;
 	int32_t correlation_id;
-	struct kslice client_id;  /* borrowed; len -1 for a null client id */
-	int flexible;             /* 1: header v2 and compact body encodings; -1: unknown API */
-	size_t body_offset;       /* where the body starts; 0 when flexible == -1 */
-	int expects_response;     /* 0 only for Produce with acks=0 */
-	int16_t acks;             /* Produce only: the request's acks; 1 for other APIs */
+	struct kslice client_id; /* borrowed; len -1 for a null client id */
+	int flexible;            /* 1: header v2 and compact body encodings; -1: unknown API */
+	size_t body_offset;      /* where the body starts; 0 when flexible == -1 */
+	int expects_response;    /* 0 only for Produce with acks=0 */
+	int16_t acks;            /* Produce only: the request's acks; 1 for other APIs */
 };
 
 /* Parses the request header of `frame` (`len` bytes). For Produce it also
@@ -95,8 +95,8 @@ int kproto_response_correlation(const uint8_t *frame, size_t len, int32_t *cid,
  * the broker's range if that can be read, else v0 only. Returns 1 after
  * writing, or -1 with `err` set when the frame does not parse or `version`
  * is above the gateway's. */
-int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len,
-                                struct kwriter *out, struct sg_error *err);
+int kproto_api_versions_rewrite(int version, const uint8_t *frame, size_t len, struct kwriter *out,
+                                struct sg_error *err);
 
 /* Writes the gateway's own answer to an ApiVersions request whose version is
  * above the gateway's: a v0-layout response with UNSUPPORTED_VERSION and the

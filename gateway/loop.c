@@ -25,8 +25,8 @@
 #include "compat/error.h"
 
 #define LOOP_DEFAULT_MAX_FRAME ((size_t)100 << 20)
-#define LOOP_DEFAULT_OUT_HIGH ((size_t)4 << 20)
-#define LOOP_DEFAULT_OUT_LOW ((size_t)1 << 20)
+#define LOOP_DEFAULT_OUT_HIGH  ((size_t)4 << 20)
+#define LOOP_DEFAULT_OUT_LOW   ((size_t)1 << 20)
 /* Most bytes moved by one read() or write(). libevent 2.1's bufferevents
  * read at most 4 KiB per call whatever their limits say (evbuffer_read's
  * fixed EVBUFFER_MAX_READ), which costs a system call and a loop iteration
@@ -40,7 +40,7 @@
  * 64 such pipes at once); past it the kernel grants pipes of one page, and a
  * stream that gets less than LOOP_SPLICE_MIN_PIPE is read through the buffer
  * instead. */
-#define LOOP_SPLICE_PIPE ((size_t)1 << 20)
+#define LOOP_SPLICE_PIPE     ((size_t)1 << 20)
 #define LOOP_SPLICE_MIN_PIPE ((size_t)64 << 10)
 /* How long a listener rests after accept() fails (e.g. out of descriptors),
  * so a level-triggered error does not spin the loop. */
@@ -49,14 +49,14 @@
 struct loop {
 	struct event_base *base;
 	struct evdns_base *dns;
-	int stop_pipe[2];           /* [0] read end watched by stop_ev, [1] written by loop_stop */
+	int stop_pipe[2]; /* [0] read end watched by stop_ev, [1] written by loop_stop */
 	struct event *stop_ev;
 };
 
 struct loop_listener {
 	struct loop *loop;
 	struct evconnlistener *lev;
-	struct event *backoff;      /* re-enables lev after an accept error */
+	struct event *backoff; /* re-enables lev after an accept error */
 	loop_accept_fn fn;
 	void *arg;
 	int port;
@@ -64,36 +64,36 @@ struct loop_listener {
 
 struct loop_conn {
 	struct loop *loop;
-	struct bufferevent *bev;     /* writes and connects; its input is unused */
-	struct evbuffer *in;        /* what rd read and no frame callback took yet */
-	struct event *rd;           /* reads the socket; NULL until connected */
-	struct event *kick;         /* delivers buffered frames after a resume, or a deferred error */
+	struct bufferevent *bev; /* writes and connects; its input is unused */
+	struct evbuffer *in;     /* what rd read and no frame callback took yet */
+	struct event *rd;        /* reads the socket; NULL until connected */
+	struct event *kick;      /* delivers buffered frames after a resume, or a deferred error */
 	const struct loop_conn_ops *ops;
 	void *arg;
 	struct loop_limits lim;
 	char peer[300];
-	int busy;                   /* callbacks of this connection on the stack */
-	int dead;                   /* free once busy drops to 0 */
-	int quiet;                  /* handed back by the owner: no more callbacks */
-	int flushing;               /* close once output is empty */
+	int busy;     /* callbacks of this connection on the stack */
+	int dead;     /* free once busy drops to 0 */
+	int quiet;    /* handed back by the owner: no more callbacks */
+	int flushing; /* close once output is empty */
 	int paused;
 	int congested;
-	int connecting;             /* outbound and not yet established */
-	int starting;               /* inside loop_conn_connect(): errors are deferred */
-	int in_frame;               /* a frame callback is running */
-	int forwarded;              /* the current frame was moved by loop_conn_forward_frame */
-	size_t frame_total;         /* prefix + payload of the frame being delivered */
-	int in_head;                /* a frame_head callback is running */
-	int head_seen;              /* frame_head was offered the frame at the front */
-	struct loop_conn *stream_to;/* where the frame being streamed goes */
-	size_t stream_left;         /* bytes of it (prefix included) not yet moved */
-	int pipe[2];                /* splices the stream's bytes to stream_to; -1 until used */
-	size_t pipe_cap;            /* its capacity */
-	size_t piped;               /* bytes in the pipe not yet written to stream_to */
-	struct event *pipe_wr;      /* stream_to's socket is writable again */
-	int no_splice;              /* the frame streaming now is read as usual, not spliced */
-	int await_out;              /* streaming: waits for stream_to's output to empty */
-	char deferred_why[512];     /* an error seen while starting */
+	int connecting;              /* outbound and not yet established */
+	int starting;                /* inside loop_conn_connect(): errors are deferred */
+	int in_frame;                /* a frame callback is running */
+	int forwarded;               /* the current frame was moved by loop_conn_forward_frame */
+	size_t frame_total;          /* prefix + payload of the frame being delivered */
+	int in_head;                 /* a frame_head callback is running */
+	int head_seen;               /* frame_head was offered the frame at the front */
+	struct loop_conn *stream_to; /* where the frame being streamed goes */
+	size_t stream_left;          /* bytes of it (prefix included) not yet moved */
+	int pipe[2];                 /* splices the stream's bytes to stream_to; -1 until used */
+	size_t pipe_cap;             /* its capacity */
+	size_t piped;                /* bytes in the pipe not yet written to stream_to */
+	struct event *pipe_wr;       /* stream_to's socket is writable again */
+	int no_splice;               /* the frame streaming now is read as usual, not spliced */
+	int await_out;               /* streaming: waits for stream_to's output to empty */
+	char deferred_why[512];      /* an error seen while starting */
 };
 
 struct loop_timer {
@@ -217,8 +217,8 @@ static void loop_listener_error_cb(struct evconnlistener *lev, void *arg)
 	evtimer_add(ls->backoff, &tv);
 }
 
-struct loop_listener *loop_listen(struct loop *l, const char *host, int port,
-                                  loop_accept_fn fn, void *arg, struct sg_error *err)
+struct loop_listener *loop_listen(struct loop *l, const char *host, int port, loop_accept_fn fn,
+                                  void *arg, struct sg_error *err)
 {
 	struct addrinfo hints, *ai = NULL;
 	struct loop_listener *ls;
@@ -368,8 +368,8 @@ static void loop_conn_deliver(struct loop_conn *c)
 			struct loop_conn *to = c->stream_to;
 			if (mv == 0)
 				break;
-			if (to->dead || evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), mv) !=
-			                    (int)mv) {
+			if (to->dead || evbuffer_remove_buffer(in, bufferevent_get_output(to->bev),
+			                                       mv) != (int)mv) {
 				c->busy--;
 				loop_conn_end(c, "cannot pass on a frame", 0);
 				return;
@@ -389,16 +389,16 @@ static void loop_conn_deliver(struct loop_conn *c)
 			if (n > INT32_MAX)
 				snprintf(why, sizeof why, "negative frame length %d", (int32_t)n);
 			else
-				snprintf(why, sizeof why, "frame of %u bytes over the limit of %zu", n,
-				         c->lim.max_frame);
+				snprintf(why, sizeof why, "frame of %u bytes over the limit of %zu",
+				         n, c->lim.max_frame);
 			c->busy--;
 			loop_conn_end(c, why, 0);
 			return;
 		}
 		if (avail < 4 + (size_t)n) {
 			size_t head = n < LOOP_HEAD_MAX ? n : LOOP_HEAD_MAX;
-			if (!c->ops->frame_head || c->quiet || c->head_seen || n <= LOOP_STREAM_MIN ||
-			    avail < 4 + head)
+			if (!c->ops->frame_head || c->quiet || c->head_seen ||
+			    n <= LOOP_STREAM_MIN || avail < 4 + head)
 				break;
 			c->head_seen = 1;
 			p = evbuffer_pullup(in, (ev_ssize_t)(4 + head));
@@ -1067,11 +1067,6 @@ int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to)
 	from->stream_to = to;
 	from->stream_left = from->frame_total;
 	return 0;
-}
-
-size_t loop_conn_pending(const struct loop_conn *c)
-{
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
 int loop_conn_congested(const struct loop_conn *c)

@@ -52,8 +52,8 @@ typedef void (*loop_accept_fn)(void *arg, int fd, const char *peer);
 
 /* Listens on host:port (port 0 picks a free port). `host` is a name or a
  * numeric address. NULL on failure with `err` set (SG_EIO). */
-struct loop_listener *loop_listen(struct loop *l, const char *host, int port,
-                                  loop_accept_fn fn, void *arg, struct sg_error *err);
+struct loop_listener *loop_listen(struct loop *l, const char *host, int port, loop_accept_fn fn,
+                                  void *arg, struct sg_error *err);
 
 /* The port the listener is bound to. */
 int loop_listener_port(const struct loop_listener *ls);
@@ -94,7 +94,7 @@ struct loop_conn_ops {
 /* Frames longer than this may be streamed (see frame_head); the head
  * offered is at most LOOP_HEAD_MAX bytes. */
 #define LOOP_STREAM_MIN ((size_t)64 << 10)
-#define LOOP_HEAD_MAX ((size_t)64 << 10)
+#define LOOP_HEAD_MAX   ((size_t)64 << 10)
 
 /* Limits of one connection. A frame whose length prefix is negative or above
  * `max_frame` ends the connection. Output above `out_high` bytes makes
@@ -165,9 +165,6 @@ void loop_frame_free(struct loop_frame *f);
  * closes `from` too. Returns 0, or -1 when called outside the callback or
  * `to` is closed. */
 int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to);
-
-/* Bytes queued for output and not yet written to the socket. */
-size_t loop_conn_pending(const struct loop_conn *c);
 
 /* 1 when the output went above the high mark and has not yet drained to the
  * low mark. */

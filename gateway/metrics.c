@@ -46,11 +46,6 @@ static const char *const mt_bounds_text[METRICS_BUCKETS] = {
 static const char *const mt_outcome_names[METRICS_OUTCOME_COUNT] = {
     "accepted", "rejected", "shadow_rejected", "retriable", "unchecked"};
 
-const char *metrics_outcome_name(enum metrics_outcome o)
-{
-	return (unsigned)o < METRICS_OUTCOME_COUNT ? mt_outcome_names[o] : "unknown";
-}
-
 struct metrics *metrics_new(const char *const *reasons, size_t nreasons, size_t max_topics)
 {
 	if (nreasons > METRICS_MAX_REASONS)

@@ -84,7 +84,4 @@ struct metrics_extra {
  * NULL), or NULL when out of memory. `x` may be NULL. */
 char *metrics_render(struct metrics *m, const struct metrics_extra *x, size_t *len);
 
-/* "accepted", "rejected", ... */
-const char *metrics_outcome_name(enum metrics_outcome o);
-
 #endif

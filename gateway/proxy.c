@@ -18,12 +18,12 @@
 #include "gateway/loop.h"
 #include "gateway/workers.h"
 
-#define PROXY_DEFAULT_MAX_INFLIGHT 1024
+#define PROXY_DEFAULT_MAX_INFLIGHT       1024
 #define PROXY_DEFAULT_CONNECT_TIMEOUT_MS 10000
 /* Most nodes the gateway will serve ports for. */
-#define PROXY_MAX_NODES 1024
-#define PROXY_HOST_MAX 256
-#define PROXY_DEFAULT_MAX_HELD 8
+#define PROXY_MAX_NODES              1024
+#define PROXY_HOST_MAX               256
+#define PROXY_DEFAULT_MAX_HELD       8
 #define PROXY_DEFAULT_MAX_HELD_BYTES ((size_t)256 << 20)
 /* Seconds between two log lines about the held-bytes limit. */
 #define PROXY_MEMORY_LOG_S 10
@@ -44,16 +44,16 @@ struct proxy_job {
 	struct proxy_job *next;
 	struct proxy_session *session; /* NULL once the session is gone */
 	const struct proxy_validator *validator;
-	struct loop_frame *taken;      /* the request, prefix and all */
-	const uint8_t *frame;          /* in `taken`, after the prefix */
+	struct loop_frame *taken; /* the request, prefix and all */
+	const uint8_t *frame;     /* in `taken`, after the prefix */
 	size_t len;
-	size_t counted;                /* bytes counted in the proxy's held_bytes */
+	size_t counted; /* bytes counted in the proxy's held_bytes */
 	int16_t api_key;
 	int expects_response;
-	size_t slot;                   /* its pending entry, when expects_response */
-	int validate;                  /* a Produce to check */
-	int running;                   /* submitted to the workers, not yet back */
-	int waiting;                   /* to validate, but the workers' queue was full */
+	size_t slot;  /* its pending entry, when expects_response */
+	int validate; /* a Produce to check */
+	int running;  /* submitted to the workers, not yet back */
+	int waiting;  /* to validate, but the workers' queue was full */
 	struct proxy *proxy;
 	struct kproduce_request req;
 	struct kproduce_result *results;
@@ -83,10 +83,10 @@ struct proxy_pending {
 };
 
 enum {
-	PAUSE_UPSTREAM_FULL = 1,    /* upstream output above its high mark */
-	PAUSE_INFLIGHT_FULL = 2,    /* max_inflight requests waiting */
-	PAUSE_HELD_FULL = 4,        /* max_held requests held behind a validation */
-	PAUSE_MEMORY = 8            /* the held requests of all clients reach max_held_bytes */
+	PAUSE_UPSTREAM_FULL = 1, /* upstream output above its high mark */
+	PAUSE_INFLIGHT_FULL = 2, /* max_inflight requests waiting */
+	PAUSE_HELD_FULL = 4,     /* max_held requests held behind a validation */
+	PAUSE_MEMORY = 8         /* the held requests of all clients reach max_held_bytes */
 };
 
 struct proxy_session {
@@ -95,13 +95,13 @@ struct proxy_session {
 	struct loop_conn *client;
 	struct loop_conn *upstream;
 	struct loop_timer *connect_timer;
-	char name[400];             /* "client ip:port via :port to host:port" for logs */
-	struct proxy_pending *pending;  /* ring of max_inflight entries */
+	char name[400];                /* "client ip:port via :port to host:port" for logs */
+	struct proxy_pending *pending; /* ring of max_inflight entries */
 	size_t head, count;
-	int client_pause;           /* PAUSE_* bits */
+	int client_pause;                   /* PAUSE_* bits */
 	struct proxy_job *held, *held_tail; /* requests behind a validation, in order */
 	size_t nheld;
-	int upstream_paused;        /* the client's output is congested */
+	int upstream_paused; /* the client's output is congested */
 };
 
 struct proxy {
@@ -116,15 +116,14 @@ struct proxy {
 	struct proxy_node *nodes[PROXY_MAX_NODES];
 	size_t nnodes;
 	struct proxy_session *sessions;
-	size_t held_bytes;          /* frames held by every session's jobs */
-	int memory_full;            /* held_bytes reached max_held_bytes; some clients wait */
-	int memory_logged;          /* this episode was logged (at most one a PROXY_MEMORY_LOG_S) */
-	time_t memory_log_at;       /* when the last episode was logged */
+	size_t held_bytes;    /* frames held by every session's jobs */
+	int memory_full;      /* held_bytes reached max_held_bytes; some clients wait */
+	int memory_logged;    /* this episode was logged (at most one a PROXY_MEMORY_LOG_S) */
+	time_t memory_log_at; /* when the last episode was logged */
 	unsigned long memory_episodes; /* episodes since that one */
 };
 
-__attribute__((format(printf, 2, 3)))
-static void proxy_log(struct proxy *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void proxy_log(struct proxy *p, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -160,7 +159,8 @@ static void proxy_job_release(struct proxy_job *j)
 	if (p->memory_full && p->held_bytes <= p->opt.max_held_bytes / 4 * 3) {
 		p->memory_full = 0;
 		if (p->memory_logged)
-			proxy_log(p, "held requests are back to %zu bytes: every client is read again",
+			proxy_log(p,
+			          "held requests are back to %zu bytes: every client is read again",
 			          p->held_bytes);
 		for (struct proxy_session *s = p->sessions; s; s = s->next)
 			if (s->client_pause & PAUSE_MEMORY) {
@@ -223,8 +223,8 @@ static void proxy_session_abort(struct proxy_session *s)
 	proxy_session_free(s);
 }
 
-__attribute__((format(printf, 2, 3)))
-static void proxy_session_fail(struct proxy_session *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void proxy_session_fail(struct proxy_session *s,
+                                                                     const char *fmt, ...)
 {
 	char why[SG_ERROR_MSG_MAX + 128];
 	va_list ap;
@@ -330,13 +330,15 @@ static int proxy_map_node(void *arg, int32_t node_id, struct kslice host, int32_
 		return error_set(err, SG_ELIMIT, "node id %d does not fit a port above base %d",
 		                 (int)node_id, p->opt.broker_port_base);
 	if (host.len <= 0 || host.len >= PROXY_HOST_MAX || memchr(host.p, '\0', (size_t)host.len))
-		return error_set(err, SG_ECORRUPT, "node %d has an unusable host name", (int)node_id);
+		return error_set(err, SG_ECORRUPT, "node %d has an unusable host name",
+		                 (int)node_id);
 	if (port <= 0 || port > 65535)
 		return error_set(err, SG_ECORRUPT, "node %d has port %d", (int)node_id, (int)port);
 	n = proxy_node_find(p, node_id);
 	if (!n) {
 		if (p->nnodes == PROXY_MAX_NODES)
-			return error_set(err, SG_ELIMIT, "more than %d broker nodes", PROXY_MAX_NODES);
+			return error_set(err, SG_ELIMIT, "more than %d broker nodes",
+			                 PROXY_MAX_NODES);
 		n = calloc(1, sizeof *n);
 		if (!n)
 			return error_set(err, SG_ENOMEM, "out of memory");
@@ -453,7 +455,8 @@ static void proxy_submit_waiting(struct proxy *p)
 	for (struct proxy_session *s = p->sessions; s; s = s->next)
 		for (struct proxy_job *j = s->held; j; j = j->next)
 			if (j->waiting) {
-				if (workers_submit(p->opt.workers, proxy_job_run, proxy_job_done, j) != 0)
+				if (workers_submit(p->opt.workers, proxy_job_run, proxy_job_done,
+				                   j) != 0)
 					return;
 				j->waiting = 0;
 				j->running = 1;
@@ -501,8 +504,9 @@ static void proxy_close_acks0(struct proxy_session *s, const struct proxy_job *j
 	size_t i;
 	for (i = 0; i < j->req.npartitions && !j->results[i].rejected; i++)
 		;
-	proxy_log(s->proxy, "closing %s: acks=0 Produce with %zu rejected partition(s): %s", s->name,
-	          j->nrejected, i < j->req.npartitions && j->results[i].message ? j->results[i].message : "");
+	proxy_log(s->proxy, "closing %s: acks=0 Produce with %zu rejected partition(s): %s",
+	          s->name, j->nrejected,
+	          i < j->req.npartitions && j->results[i].message ? j->results[i].message : "");
 	loop_conn_close(s->client);
 	s->client = NULL;
 	loop_conn_close_after_flush(s->upstream);
@@ -529,7 +533,8 @@ static void proxy_held_drain(struct proxy_session *s)
 			j->taken = NULL;
 			if (loop_conn_write_taken(s->upstream, f) != 0) {
 				proxy_job_free(j);
-				proxy_session_fail(s, "cannot forward a %s request", kproto_api_name(j->api_key));
+				proxy_session_fail(s, "cannot forward a %s request",
+				                   kproto_api_name(j->api_key));
 				return;
 			}
 			proxy_job_free(j);
@@ -546,7 +551,8 @@ static void proxy_held_drain(struct proxy_session *s)
 			if (kproduce_response_synthesize(&j->req, j->results, &w, &err) != 0) {
 				kwriter_free(&w);
 				proxy_job_free(j);
-				proxy_session_fail(s, "cannot answer a rejected Produce: %s", err.msg);
+				proxy_session_fail(s, "cannot answer a rejected Produce: %s",
+				                   err.msg);
 				return;
 			}
 			e->local = kwriter_take(&w, &e->local_len);
@@ -606,8 +612,8 @@ static void proxy_hold(struct proxy_session *s, const struct kproto_request *req
 	if (j->validate) {
 		if (kproduce_request_parse(j->frame, len, &j->req, &err) != 0) {
 			proxy_job_free(j);
-			proxy_session_fail(s, "Produce v%d cannot be validated: %s", req->api_version,
-			                   err.msg);
+			proxy_session_fail(s, "Produce v%d cannot be validated: %s",
+			                   req->api_version, err.msg);
 			return;
 		}
 		j->results = calloc(j->req.npartitions + 1, sizeof *j->results);
@@ -642,8 +648,11 @@ static void proxy_hold(struct proxy_session *s, const struct kproto_request *req
 			p->memory_episodes++;
 			p->memory_logged = now - p->memory_log_at >= PROXY_MEMORY_LOG_S;
 			if (p->memory_logged) {
-				proxy_log(p, "held requests reach %zu bytes (limit %zu): clients that send more "
-				             "wait until validation catches up (%lu time(s) since the last such line)",
+				proxy_log(p,
+				          "held requests reach %zu bytes (limit %zu): clients that "
+				          "send more "
+				          "wait until validation catches up (%lu time(s) since the "
+				          "last such line)",
 				          p->held_bytes, p->opt.max_held_bytes, p->memory_episodes);
 				p->memory_log_at = now;
 				p->memory_episodes = 0;
@@ -691,9 +700,11 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 			struct kwriter w;
 			kwriter_init(&w, 256);
 			e = proxy_pending_push(s);
-			if (!e || kproto_api_versions_unsupported(req.correlation_id, &w, &err) != 0) {
+			if (!e ||
+			    kproto_api_versions_unsupported(req.correlation_id, &w, &err) != 0) {
 				kwriter_free(&w);
-				proxy_session_fail(s, "cannot answer ApiVersions v%d", req.api_version);
+				proxy_session_fail(s, "cannot answer ApiVersions v%d",
+				                   req.api_version);
 				return;
 			}
 			e->correlation_id = req.correlation_id;
@@ -710,7 +721,8 @@ static void proxy_client_frame(struct loop_conn *c, void *arg, const uint8_t *fr
 	if (req.expects_response) {
 		e = proxy_pending_push(s);
 		if (!e) {
-			proxy_session_fail(s, "more than %zu requests in flight", s->proxy->opt.max_inflight);
+			proxy_session_fail(s, "more than %zu requests in flight",
+			                   s->proxy->opt.max_inflight);
 			return;
 		}
 		e->correlation_id = req.correlation_id;
@@ -778,7 +790,8 @@ static void proxy_client_closed(struct loop_conn *c, void *arg, const char *why,
 {
 	struct proxy_session *s = arg;
 	if (midframe)
-		proxy_log(s->proxy, "closing %s: client left mid-request (%s, %zu bytes of a frame buffered)",
+		proxy_log(s->proxy,
+		          "closing %s: client left mid-request (%s, %zu bytes of a frame buffered)",
 		          s->name, why, midframe);
 	else if (strcmp(why, "peer closed") != 0)
 		proxy_log(s->proxy, "closing %s: %s", s->name, why);
@@ -814,9 +827,10 @@ static void proxy_upstream_frame(struct loop_conn *c, void *arg, const uint8_t *
 		return;
 	}
 	if (!s->count || s->pending[s->head].local || s->pending[s->head].correlation_id != cid) {
-		proxy_session_fail(s, "the broker sent a response with correlation id %d, expected %s%d",
-		                   (int)cid, s->count ? "" : "none, ",
-		                   s->count ? (int)s->pending[s->head].correlation_id : 0);
+		proxy_session_fail(
+		    s, "the broker sent a response with correlation id %d, expected %s%d", (int)cid,
+		    s->count ? "" : "none, ",
+		    s->count ? (int)s->pending[s->head].correlation_id : 0);
 		return;
 	}
 	e = &s->pending[s->head];
@@ -824,9 +838,11 @@ static void proxy_upstream_frame(struct loop_conn *c, void *arg, const uint8_t *
 	if (e->merge) {
 		struct kwriter m;
 		kwriter_init(&m, p->opt.max_frame);
-		rc = kproduce_response_merge(&e->merge->req, e->merge->results, frame, len, &m, &err);
+		rc = kproduce_response_merge(&e->merge->req, e->merge->results, frame, len, &m,
+		                             &err);
 		if (rc == 0 && kaddr_applies(e->api_key, e->api_version)) {
-			rc = kaddr_rewrite(e->api_key, e->api_version, m.buf, m.len, &map, &w, &err);
+			rc =
+			    kaddr_rewrite(e->api_key, e->api_version, m.buf, m.len, &map, &w, &err);
 			if (rc == 0) {
 				kwriter_free(&w);
 				w = m;
@@ -876,8 +892,8 @@ static void proxy_upstream_closed(struct loop_conn *c, void *arg, const char *wh
 {
 	struct proxy_session *s = arg;
 	if (midframe || s->count || strcmp(why, "peer closed") != 0)
-		proxy_log(s->proxy, "closing %s: broker side ended: %s (%zu requests waiting)", s->name,
-		          why, s->count);
+		proxy_log(s->proxy, "closing %s: broker side ended: %s (%zu requests waiting)",
+		          s->name, why, s->count);
 	s->upstream = NULL;
 	/* Responses already queued still reach the client. */
 	loop_conn_close_after_flush(s->client);
@@ -892,17 +908,17 @@ static void proxy_connect_timeout(void *arg)
 }
 
 static const struct loop_conn_ops proxy_client_ops = {
-	.frame = proxy_client_frame,
-	.frame_head = proxy_client_head,
-	.drained = proxy_client_drained,
-	.closed = proxy_client_closed,
+    .frame = proxy_client_frame,
+    .frame_head = proxy_client_head,
+    .drained = proxy_client_drained,
+    .closed = proxy_client_closed,
 };
 
 static const struct loop_conn_ops proxy_upstream_ops = {
-	.frame = proxy_upstream_frame,
-	.connected = proxy_upstream_connected,
-	.drained = proxy_upstream_drained,
-	.closed = proxy_upstream_closed,
+    .frame = proxy_upstream_frame,
+    .connected = proxy_upstream_connected,
+    .drained = proxy_upstream_drained,
+    .closed = proxy_upstream_closed,
 };
 
 static void proxy_session_open(struct proxy *p, int fd, const char *peer, const char *host,
@@ -923,12 +939,13 @@ static void proxy_session_open(struct proxy *p, int fd, const char *peer, const 
 	if (p->sessions)
 		p->sessions->prev = s;
 	p->sessions = s;
-	snprintf(s->name, sizeof s->name, "client %s on port %d to %s:%d", peer, via_port, host, port);
+	snprintf(s->name, sizeof s->name, "client %s on port %d to %s:%d", peer, via_port, host,
+	         port);
 	s->connect_timer = loop_timer_new(p->loop, proxy_connect_timeout, s, &err);
 	s->client = loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s, &p->limits, &err);
 	if (s->client && s->connect_timer)
-		s->upstream = loop_conn_connect(p->loop, host, port, &proxy_upstream_ops, s, &p->limits,
-		                                &err);
+		s->upstream = loop_conn_connect(p->loop, host, port, &proxy_upstream_ops, s,
+		                                &p->limits, &err);
 	if (!s->client || !s->upstream || !s->connect_timer) {
 		proxy_log(p, "refusing %s: %s", s->name, err.msg);
 		proxy_session_abort(s);
@@ -945,8 +962,7 @@ static void proxy_bootstrap_accept(void *arg, int fd, const char *peer)
 	proxy_session_open(p, fd, peer, a->host, a->port, loop_listener_port(p->ls));
 }
 
-struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
-                        struct sg_error *err)
+struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, struct sg_error *err)
 {
 	struct proxy *p;
 
@@ -967,9 +983,11 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
 	}
 	p->loop = loop;
 	p->opt = *opt;
-	snprintf(p->listen_host, sizeof p->listen_host, "%s", opt->listen_host ? opt->listen_host : "");
+	snprintf(p->listen_host, sizeof p->listen_host, "%s",
+	         opt->listen_host ? opt->listen_host : "");
 	snprintf(p->advertised_host, sizeof p->advertised_host, "%s",
-	         opt->advertised_host && *opt->advertised_host ? opt->advertised_host : p->listen_host);
+	         opt->advertised_host && *opt->advertised_host ? opt->advertised_host
+	                                                       : p->listen_host);
 	p->opt.listen_host = p->listen_host;
 	p->opt.advertised_host = p->advertised_host;
 	p->opt.bootstrap = NULL;

@@ -73,15 +73,15 @@ struct proxy_validator {
 };
 
 struct proxy_options {
-	const char *listen_host;           /* every listener binds here */
-	int listen_port;                   /* the bootstrap port; 0 picks one */
-	const char *advertised_host;       /* what clients are told; NULL: listen_host */
-	int broker_port_base;              /* node N is served on base + N; must be > 0 */
-	const struct proxy_addr *bootstrap;/* the brokers given on the command line */
+	const char *listen_host;            /* every listener binds here */
+	int listen_port;                    /* the bootstrap port; 0 picks one */
+	const char *advertised_host;        /* what clients are told; NULL: listen_host */
+	int broker_port_base;               /* node N is served on base + N; must be > 0 */
+	const struct proxy_addr *bootstrap; /* the brokers given on the command line */
 	size_t nbootstrap;
-	size_t max_frame;                  /* request and response limit; 0: 100 MiB */
-	size_t max_inflight;               /* per client; 0: 1024 */
-	unsigned connect_timeout_ms;       /* 0: 10000 */
+	size_t max_frame;            /* request and response limit; 0: 100 MiB */
+	size_t max_inflight;         /* per client; 0: 1024 */
+	unsigned connect_timeout_ms; /* 0: 10000 */
 	/* Receives each log line (no trailing newline); NULL: stderr. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
@@ -101,8 +101,7 @@ struct proxy_options {
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */
-struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt,
-                        struct sg_error *err);
+struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, struct sg_error *err);
 
 /* Closes every connection and listener. Accepts NULL. */
 void proxy_free(struct proxy *p);

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/avsc.h"
-#include "compat/avvalid.h"
-#include "registry/regclient.h"
+#include "compat/avro/avsc.h"
+#include "compat/avro/avvalid.h"
+#include "common/regclient.h"
 
 #define SS_ID_BUCKETS      4096u
 #define SS_SUBJECT_BUCKETS 1024u

@@ -30,14 +30,14 @@ struct workers {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct workers_job *queue, *queue_tail; /* waiting to run */
-	struct workers_job *finished;         /* run, waiting for the loop (LIFO) */
-	size_t pending;                       /* submitted, not handed back */
+	struct workers_job *finished;           /* run, waiting for the loop (LIFO) */
+	size_t pending;                         /* submitted, not handed back */
 	int stopping;
 	struct workers_options opt;
 	pthread_t *threads;
 	unsigned nthreads;
-	int wake_fd;                          /* the workers' end */
-	struct loop_conn *wake;               /* the loop's end */
+	int wake_fd;            /* the workers' end */
+	struct loop_conn *wake; /* the loop's end */
 };
 
 static void workers_wake(struct workers *w)
@@ -131,8 +131,8 @@ static void workers_closed(struct loop_conn *c, void *arg, const char *why, size
 }
 
 static const struct loop_conn_ops workers_ops = {
-	.frame = workers_frame,
-	.closed = workers_closed,
+    .frame = workers_frame,
+    .closed = workers_closed,
 };
 
 struct workers *workers_new(struct loop *loop, const struct workers_options *o,
@@ -172,7 +172,8 @@ struct workers *workers_new(struct loop *loop, const struct workers_options *o,
 	for (unsigned i = 0; i < w->opt.threads; i++) {
 		int rc = pthread_create(&w->threads[i], NULL, workers_main, w);
 		if (rc != 0) {
-			error_set(err, SG_EINTERNAL, "cannot start a worker thread: %s", strerror(rc));
+			error_set(err, SG_EINTERNAL, "cannot start a worker thread: %s",
+			          strerror(rc));
 			goto err;
 		}
 		w->nthreads++;

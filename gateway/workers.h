@@ -32,8 +32,8 @@ typedef void (*workers_run_fn)(void *job, void *thread_ctx);
 typedef void (*workers_done_fn)(void *job, int cancelled);
 
 struct workers_options {
-	unsigned threads;  /* 0: 4 */
-	size_t queue_max;  /* jobs waiting or running; 0: 1024 */
+	unsigned threads; /* 0: 4 */
+	size_t queue_max; /* jobs waiting or running; 0: 1024 */
 	/* Makes one thread's context (NULL is a valid context); may be NULL. */
 	void *(*thread_init)(void *arg);
 	void (*thread_fini)(void *ctx);

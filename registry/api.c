@@ -23,7 +23,7 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "compat/jsvalue.h"
+#include "compat/jsonschema/jsvalue.h"
 #include "compat/level.h"
 #include "compat/ruleset.h"
 #include "compat/schema.h"
@@ -941,8 +941,8 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 
 /* ?format=resolved on the entity /schemas/ids/{id} answers, which carries no
  * "id" (api_apply_format reads it): lends it one for the call. */
-static int api_apply_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id,
-                                  json_t *ent, struct sg_error *err)
+static int api_apply_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id, json_t *ent,
+                                  struct sg_error *err)
 {
 	if (!ent)
 		return error_set(err, SG_ENOMEM, "out of memory");

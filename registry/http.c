@@ -59,8 +59,7 @@ struct http_conn {
 	struct http_request req;
 };
 
-__attribute__((format(printf, 2, 0)))
-static void http_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void http_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	char line[512];

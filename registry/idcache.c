@@ -193,25 +193,3 @@ void idcache_forget(struct idcache *c, int64_t id)
 		idcache_remove(s, e);
 	pthread_mutex_unlock(&s->mu);
 }
-
-size_t idcache_entries(struct idcache *c)
-{
-	size_t n = 0;
-	for (int i = 0; i < IDCACHE_SHARDS; i++) {
-		pthread_mutex_lock(&c->shards[i].mu);
-		n += c->shards[i].entries;
-		pthread_mutex_unlock(&c->shards[i].mu);
-	}
-	return n;
-}
-
-size_t idcache_bytes(struct idcache *c)
-{
-	size_t n = 0;
-	for (int i = 0; i < IDCACHE_SHARDS; i++) {
-		pthread_mutex_lock(&c->shards[i].mu);
-		n += c->shards[i].bytes;
-		pthread_mutex_unlock(&c->shards[i].mu);
-	}
-	return n;
-}

@@ -38,8 +38,4 @@ void idcache_put(struct idcache *c, int64_t id, const char *body, size_t len, ui
 /* Drops `id` and invalidates puts of bodies loaded before this call. */
 void idcache_forget(struct idcache *c, int64_t id);
 
-/* Counters for tests and diagnostics. */
-size_t idcache_entries(struct idcache *c);
-size_t idcache_bytes(struct idcache *c);
-
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "compat/jsvalue.h"
+#include "compat/jsonschema/jsvalue.h"
 
 int jsonio_parse(const char *body, size_t len, json_t **out, struct sg_error *err)
 {
@@ -57,11 +57,6 @@ char *jsonio_error_body_msg(int code, const char *msg, size_t *len)
 	return s;
 }
 
-char *jsonio_error_body(const struct sg_error *e, size_t *len)
-{
-	return jsonio_error_body_msg(e->code, e->msg, len);
-}
-
 static int jsonio_wrong(const char *key, const char *want, const json_t *v, struct sg_error *err)
 {
 	return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be %s, not %s", key, want,
@@ -99,35 +94,6 @@ int jsonio_get_int32(const json_t *obj, const char *key, int present_default, in
 	*out = (int)n;
 	if (present)
 		*present = 1;
-	return 0;
-}
-
-int jsonio_get_bool(const json_t *obj, const char *key, int *out, int *present,
-                    struct sg_error *err)
-{
-	*out = 0;
-	if (present)
-		*present = 0;
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return jsonio_wrong(key, "a boolean", v, err);
-	*out = json_is_true(v);
-	if (present)
-		*present = 1;
-	return 0;
-}
-
-int jsonio_get_object(const json_t *obj, const char *key, json_t **out, struct sg_error *err)
-{
-	*out = NULL;
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return jsonio_wrong(key, "an object", v, err);
-	*out = v;
 	return 0;
 }
 
@@ -174,19 +140,6 @@ static size_t jsonio_utf8_seq(const unsigned char *p, size_t n)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
-}
-
-int jsonio_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		size_t n = jsonio_utf8_seq(p + i, len - i);
-		if (!n)
-			return 0;
-		i += n;
-	}
-	return 1;
 }
 
 char *jsonio_utf8_repair(const char *s)

@@ -26,10 +26,8 @@ int jsonio_parse(const char *body, size_t len, json_t **out, struct sg_error *er
  * memory or when `v` holds a string that is not valid UTF-8. */
 char *jsonio_dump(const json_t *v, size_t *len);
 
-/* {"error_code":N,"message":"..."} for `e` (its code mapped through the
- * error table), or with an explicit long message. Never NULL on success of
- * allocation; NULL when out of memory. */
-char *jsonio_error_body(const struct sg_error *e, size_t *len);
+/* {"error_code":N,"message":"..."}: `code` is a Confluent error code, `msg`
+ * the message. NULL when out of memory. */
 char *jsonio_error_body_msg(int code, const char *msg, size_t *len);
 
 /* Field access for request objects. Each returns 0 with *out set (NULL / the
@@ -38,13 +36,8 @@ char *jsonio_error_body_msg(int code, const char *msg, size_t *len);
 int jsonio_get_string(const json_t *obj, const char *key, const char **out, struct sg_error *err);
 int jsonio_get_int32(const json_t *obj, const char *key, int present_default, int *out,
                      int *present, struct sg_error *err);
-int jsonio_get_bool(const json_t *obj, const char *key, int *out, int *present,
-                    struct sg_error *err);
-int jsonio_get_object(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 int jsonio_get_array(const json_t *obj, const char *key, json_t **out, struct sg_error *err);
 
-/* Whether `s` (len bytes) is valid UTF-8 without NUL. */
-int jsonio_utf8_valid(const char *s, size_t len);
 /* A copy of `s` with each invalid UTF-8 sequence replaced by U+FFFD, as a
  * Java decoder would read it. Returns a malloc'd string, or NULL on OOM. */
 char *jsonio_utf8_repair(const char *s);

@@ -10,8 +10,9 @@
 
 /* The Content-Security-Policy every registry response carries: the page loads
  * only its own scripts and styles and talks only to its own origin. */
-#define UI_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-	       "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#define UI_CSP                                                                                     \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /* Answers GET/HEAD for /ui, /ui/ and the page's files, and redirects a browser's
  * GET / (Accept: text/html) to /ui/. Returns 1 when it filled `resp`, 0 when the

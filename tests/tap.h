@@ -13,8 +13,7 @@
 static int tap_n;
 static int tap_failed;
 
-__attribute__((format(printf, 2, 3)))
-static inline int tap_ok(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int tap_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 	tap_n++;
@@ -30,8 +29,7 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 }
 
 /* Prints a diagnostic line ("# ..."), shown by the harness but not counted. */
-__attribute__((format(printf, 1, 2)))
-static inline void tap_diag(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline void tap_diag(const char *fmt, ...)
 {
 	va_list ap;
 	printf("# ");
@@ -43,8 +41,8 @@ static inline void tap_diag(const char *fmt, ...)
 }
 
 /* Compares two strings (NULL equals only NULL); prints both on a mismatch. */
-__attribute__((format(printf, 3, 4)))
-static inline int tap_is_str(const char *got, const char *want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline int
+tap_is_str(const char *got, const char *want, const char *fmt, ...)
 {
 	int same = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
 	char name[512];
@@ -59,8 +57,8 @@ static inline int tap_is_str(const char *got, const char *want, const char *fmt,
 	return same;
 }
 
-__attribute__((format(printf, 3, 4)))
-static inline int tap_is_int(long long got, long long want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline int tap_is_int(long long got, long long want,
+                                                                   const char *fmt, ...)
 {
 	char name[512];
 	va_list ap;

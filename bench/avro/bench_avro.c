@@ -17,8 +17,8 @@
  * Prints the figures; exits 1 when a record does not validate or decode (the
  * figures would be meaningless), 2 on a usage or setup error.
  */
-#include "compat/avsc.h"
-#include "compat/avvalid.h"
+#include "compat/avro/avsc.h"
+#include "compat/avro/avvalid.h"
 
 #include <avro.h>
 #include <stdint.h>

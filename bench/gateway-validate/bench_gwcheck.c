@@ -24,8 +24,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/avvalid.h"
-#include "compat/jsonschema.h"
+#include "compat/avro/avvalid.h"
+#include "compat/jsonschema/jsonschema.h"
 #include "compat/schema.h"
 #include "gateway/gwcheck.h"
 #include "gateway/metrics.h"
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s ORDERS.avsc ORDERS.json [SECONDS] [RECORDS_PER_BATCH]\n",
-			argv[0]);
+		        argv[0]);
 		return 2;
 	}
 	if (argc > 3)
@@ -98,10 +98,11 @@ int main(int argc, char **argv)
 	tb_zz(&av, 1); /* PAID */
 	av_string(&av, "2026-11-25T13:00:00Z");
 	tb_zz(&av, 0); /* cancel_reason: null */
-	const char *js = "{\"event_type\":\"order_created\",\"order_id\":\"ORD-100234\","
-			 "\"customer_id\":\"cust-00099137\",\"amount\":1049.97,\"currency\":\"EUR\","
-			 "\"status\":\"paid\",\"timestamp\":\"2026-11-25T13:00:00Z\","
-			 "\"cancel_reason\":null}";
+	const char *js =
+	    "{\"event_type\":\"order_created\",\"order_id\":\"ORD-100234\","
+	    "\"customer_id\":\"cust-00099137\",\"amount\":1049.97,\"currency\":\"EUR\","
+	    "\"status\":\"paid\",\"timestamp\":\"2026-11-25T13:00:00Z\","
+	    "\"cancel_reason\":null}";
 	struct tb avf = tb_framed(av_id, av.p, av.len);
 	struct tb jsf = tb_framed(js_id, js, strlen(js));
 	printf("# orders record: Avro %zu bytes, JSON %zu bytes; %d records per batch\n", av.len,
@@ -110,7 +111,8 @@ int main(int argc, char **argv)
 	struct sg_error err;
 	error_clear(&err);
 	struct schema *as = schema_parse(SCHEMA_AVRO, avsc, strlen(avsc), NULL, 0, &err);
-	struct schema *jss = schema_parse(SCHEMA_JSON, jsonschema, strlen(jsonschema), NULL, 0, &err);
+	struct schema *jss =
+	    schema_parse(SCHEMA_JSON, jsonschema, strlen(jsonschema), NULL, 0, &err);
 	struct avvalid *v = as ? avvalid_compile(schema_avro(as), &err) : NULL;
 	if (!v || !jss) {
 		fprintf(stderr, "schemas: %s\n", err.msg);
@@ -151,10 +153,10 @@ int main(int argc, char **argv)
 		const struct tb *value;
 		int flags;
 	} runs[] = {
-		{"gwcheck avro framed", "orders", &avf, TB_PLAIN},
-		{"gwcheck avro gzip", "orders", &avf, TB_GZIP},
-		{"gwcheck json plain", "jorders", NULL, TB_PLAIN},
-		{"gwcheck json framed", "jorders", &jsf, TB_PLAIN},
+	    {"gwcheck avro framed", "orders", &avf, TB_PLAIN},
+	    {"gwcheck avro gzip", "orders", &avf, TB_GZIP},
+	    {"gwcheck json plain", "jorders", NULL, TB_PLAIN},
+	    {"gwcheck json framed", "jorders", &jsf, TB_PLAIN},
 	};
 	int status = 0;
 	const char *only = getenv("ONLY");
@@ -164,14 +166,14 @@ int main(int argc, char **argv)
 		for (int i = 0; i < per; i++) {
 			recs[i].klen = -1;
 			recs[i].val = runs[r].value ? (const void *)runs[r].value->p : js;
-			recs[i].vlen = runs[r].value ? (int32_t)runs[r].value->len
-						     : (int32_t)strlen(js);
+			recs[i].vlen =
+			    runs[r].value ? (int32_t)runs[r].value->len : (int32_t)strlen(js);
 		}
 		struct tb batch = tb_batch(recs, per, runs[r].flags);
 		struct gwcheck_input in = {.topic = runs[r].topic,
-					   .records = batch.p,
-					   .len = batch.len,
-					   .client_id = "bench"};
+		                           .records = batch.p,
+		                           .len = batch.len,
+		                           .client_id = "bench"};
 		struct gwcheck_verdict verdict;
 		n = 0;
 		t0 = now();
@@ -180,7 +182,7 @@ int main(int argc, char **argv)
 			if (verdict.outcome != GWCHECK_ACCEPT || verdict.unchecked ||
 			    verdict.records != per) {
 				fprintf(stderr, "%s: unexpected verdict %s: %s\n", runs[r].name,
-					gwcheck_outcome_name(verdict.outcome), verdict.message);
+				        gwcheck_outcome_name(verdict.outcome), verdict.message);
 				status = 1;
 				break;
 			}

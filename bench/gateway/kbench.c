@@ -90,8 +90,10 @@ static rd_kafka_t *producer(const char *bootstrap, const char *linger)
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr) ||
 	    rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof errstr) ||
 	    rd_kafka_conf_set(conf, "linger.ms", linger, errstr, sizeof errstr) ||
-	    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", errstr, sizeof errstr) ||
-	    rd_kafka_conf_set(conf, "queue.buffering.max.kbytes", "1048576", errstr, sizeof errstr)) {
+	    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", errstr,
+	                      sizeof errstr) ||
+	    rd_kafka_conf_set(conf, "queue.buffering.max.kbytes", "1048576", errstr,
+	                      sizeof errstr)) {
 		fprintf(stderr, "kbench: %s\n", errstr);
 		exit(2);
 	}
@@ -185,7 +187,8 @@ int main(int argc, char **argv)
 		warm_up(rk, topic);
 		t0 = now_us();
 		for (long i = 0; i < count; i++) {
-			while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
+			while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+			                         RD_KAFKA_V_VALUE(value, sizeof value),
 			                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			                         RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 				rd_kafka_poll(rk, 10);
@@ -193,7 +196,8 @@ int main(int argc, char **argv)
 		}
 		rd_kafka_flush(rk, 120000);
 		t1 = now_us();
-		printf("mode=throughput records=%ld failed=%ld seconds=%.3f records_per_s=%.0f MiB_per_s=%.2f\n",
+		printf("mode=throughput records=%ld failed=%ld seconds=%.3f records_per_s=%.0f "
+		       "MiB_per_s=%.2f\n",
 		       delivered, failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6),
 		       delivered * (double)RECORD_SIZE / (1 << 20) / ((t1 - t0) / 1e6));
 	} else if (!strcmp(mode, "file")) {
@@ -210,8 +214,8 @@ int main(int argc, char **argv)
 		count = produce_file(rk, topic, p, len);
 		rd_kafka_flush(rk, 120000);
 		t1 = now_us();
-		printf("mode=file records=%ld failed=%ld seconds=%.3f records_per_s=%.0f\n", delivered,
-		       failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6));
+		printf("mode=file records=%ld failed=%ld seconds=%.3f records_per_s=%.0f\n",
+		       delivered, failed, (t1 - t0) / 1e6, delivered / ((t1 - t0) / 1e6));
 		rd_kafka_destroy(rk);
 		free(p);
 		return failed || delivered < count ? 1 : 0;
@@ -236,7 +240,8 @@ int main(int argc, char **argv)
 				;
 			sent = now_us();
 			memcpy(value, &sent, sizeof sent);
-			if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(value, sizeof value),
+			if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+			                      RD_KAFKA_V_VALUE(value, sizeof value),
 			                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			                      RD_KAFKA_V_OPAQUE((void *)1), RD_KAFKA_V_END) != 0)
 				rep.want--; /* not queued: no report will come */
@@ -249,9 +254,10 @@ int main(int argc, char **argv)
 		pthread_join(reporter, NULL);
 		qsort(lat_us, (size_t)delivered, sizeof *lat_us, cmp_double);
 		if (delivered > 0)
-			printf("mode=latency records=%ld failed=%ld rate=%ld p50_us=%.0f p99_us=%.0f p999_us=%.0f\n",
-			       delivered, failed, rate, lat_us[delivered / 2], lat_us[delivered * 99 / 100],
-			       lat_us[delivered * 999 / 1000]);
+			printf("mode=latency records=%ld failed=%ld rate=%ld p50_us=%.0f "
+			       "p99_us=%.0f p999_us=%.0f\n",
+			       delivered, failed, rate, lat_us[delivered / 2],
+			       lat_us[delivered * 99 / 100], lat_us[delivered * 999 / 1000]);
 		free(lat_us);
 	} else {
 		fprintf(stderr, "kbench: unknown mode %s\n", mode);

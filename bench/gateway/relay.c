@@ -31,9 +31,9 @@
 #define RELAY_PIPE ((size_t)1 << 20) /* as gateway/loop's splice pipes */
 
 struct relay_pair {
-	int fd[2];         /* client, upstream */
+	int fd[2]; /* client, upstream */
 	pthread_mutex_t mu;
-	int running;       /* directions still moving bytes */
+	int running; /* directions still moving bytes */
 };
 
 struct relay_dir {
@@ -54,7 +54,8 @@ static void *relay_pump(void *arg)
 	int pfd[2];
 
 	if (pipe(pfd) != 0 || fcntl(pfd[1], F_SETPIPE_SZ, (int)RELAY_PIPE) < (int)RELAY_PIPE) {
-		fprintf(stderr, "relay: cannot make a %zu-byte pipe: %s\n", RELAY_PIPE, strerror(errno));
+		fprintf(stderr, "relay: cannot make a %zu-byte pipe: %s\n", RELAY_PIPE,
+		        strerror(errno));
 		exit(1);
 	}
 	for (;;) {
@@ -91,7 +92,8 @@ out:
 
 static int relay_connect(int port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -111,7 +113,8 @@ static void relay_start(int client, int upstream_port)
 	int one = 1, up = relay_connect(upstream_port);
 	struct relay_pair *p;
 	if (up < 0) {
-		fprintf(stderr, "relay: cannot reach 127.0.0.1:%d: %s\n", upstream_port, strerror(errno));
+		fprintf(stderr, "relay: cannot reach 127.0.0.1:%d: %s\n", upstream_port,
+		        strerror(errno));
 		close(client);
 		return;
 	}
@@ -165,7 +168,8 @@ int main(int argc, char **argv)
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 64) != 0) {
-		fprintf(stderr, "relay: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
+		fprintf(stderr, "relay: cannot listen on 127.0.0.1:%d: %s\n", port,
+		        strerror(errno));
 		return 1;
 	}
 	printf("ready\n");

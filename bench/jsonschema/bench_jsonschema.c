@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/jsonschema.h"
+#include "compat/jsonschema/jsonschema.h"
 
 static double now(void)
 {

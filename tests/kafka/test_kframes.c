@@ -45,14 +45,23 @@ struct tokens {
 	int n, i;
 };
 
-static int tok_more(struct tokens *tk) { return tk->i < tk->n; }
-static const char *tok_peek(struct tokens *tk) { return tk->i < tk->n ? tk->t[tk->i] : ""; }
-static const char *tok_next(struct tokens *tk) { return tk->i < tk->n ? tk->t[tk->i++] : ""; }
+static int tok_more(struct tokens *tk)
+{
+	return tk->i < tk->n;
+}
+static const char *tok_peek(struct tokens *tk)
+{
+	return tk->i < tk->n ? tk->t[tk->i] : "";
+}
+static const char *tok_next(struct tokens *tk)
+{
+	return tk->i < tk->n ? tk->t[tk->i++] : "";
+}
 
 static int is_directive(const char *s)
 {
-	static const char *const d[] = {"case", "rewrite", "request", "advertise", "base", "in",
-	                                "expect", "learned", NULL};
+	static const char *const d[] = {"case", "rewrite", "request", "advertise", "base",
+	                                "in",   "expect",  "learned", NULL};
 	for (int i = 0; d[i]; i++)
 		if (!strcmp(s, d[i]))
 			return 1;
@@ -152,7 +161,8 @@ static int map_node(void *arg, int32_t id, struct kslice host, int32_t port, int
 	struct learned *l = arg;
 	size_t n = strlen(l->list);
 	char one[300];
-	snprintf(one, sizeof one, "%d=%.*s:%d", (int)id, (int)host.len, (const char *)host.p, (int)port);
+	snprintf(one, sizeof one, "%d=%.*s:%d", (int)id, (int)host.len, (const char *)host.p,
+	         (int)port);
 	if (!strstr(l->list, one))
 		snprintf(l->list + n, sizeof l->list - n, "%s%s", n ? " " : "", one);
 	if (id > 1000)
@@ -192,7 +202,8 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 	struct learned l;
 	char why[2048] = "", advertise[128] = "gw.example", want_learned[1024] = "";
 	char want_req[512] = "", want_err[256] = "";
-	int key = -1, version = -1, is_request = 0, expect = 0; /* 1 same, 2 error, 3 frame, 4 request */
+	int key = -1, version = -1, is_request = 0,
+	    expect = 0; /* 1 same, 2 error, 3 frame, 4 request */
 	int pass = 1, has_learned = 0;
 
 	kwriter_init(&in, 1 << 22);
@@ -218,7 +229,8 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 			has_learned = 1;
 			while (tok_more(tk) && !is_directive(tok_peek(tk))) {
 				size_t n = strlen(want_learned);
-				snprintf(want_learned + n, sizeof want_learned - n, "%s%s", n ? " " : "", tok_next(tk));
+				snprintf(want_learned + n, sizeof want_learned - n, "%s%s",
+				         n ? " " : "", tok_next(tk));
 			}
 		} else if (!strcmp(d, "expect")) {
 			const char *kind = tok_next(tk);
@@ -228,7 +240,8 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 				expect = 2;
 				while (tok_more(tk) && !is_directive(tok_peek(tk))) {
 					size_t n = strlen(want_err);
-					snprintf(want_err + n, sizeof want_err - n, "%s%s", n ? " " : "", tok_next(tk));
+					snprintf(want_err + n, sizeof want_err - n, "%s%s",
+					         n ? " " : "", tok_next(tk));
 				}
 			} else if (!strcmp(kind, "frame")) {
 				expect = 3;
@@ -238,7 +251,8 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 				expect = 4;
 				while (tok_more(tk) && !is_directive(tok_peek(tk))) {
 					size_t n = strlen(want_req);
-					snprintf(want_req + n, sizeof want_req - n, "%s%s", n ? " " : "", tok_next(tk));
+					snprintf(want_req + n, sizeof want_req - n, "%s%s",
+					         n ? " " : "", tok_next(tk));
 				}
 			} else {
 				snprintf(why, sizeof why, "unknown expectation '%s'", kind);
@@ -262,9 +276,11 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 			snprintf(got, sizeof got, "error: %s", err.msg);
 			pass = expect == 2 && strstr(err.msg, want_err);
 		} else {
-			snprintf(got, sizeof got, "key=%d version=%d cid=%d acks=%d response=%d flexible=%d body=%zu",
-			         req.api_key, req.api_version, (int)req.correlation_id, req.acks,
-			         req.expects_response, req.flexible, req.body_offset);
+			snprintf(
+			    got, sizeof got,
+			    "key=%d version=%d cid=%d acks=%d response=%d flexible=%d body=%zu",
+			    req.api_key, req.api_version, (int)req.correlation_id, req.acks,
+			    req.expects_response, req.flexible, req.body_offset);
 			pass = expect == 4 && !strcmp(got, want_req);
 		}
 		if (!pass)
@@ -283,7 +299,8 @@ static void run_case(const char *file, const char *name, struct tokens *tk)
 		else if (expect == 2)
 			pass = rc == -1 && strstr(err.msg, want_err) != NULL;
 		else if (expect == 3)
-			pass = rc == 1 && out.len == want.len && !memcmp(out.buf, want.buf, want.len);
+			pass =
+			    rc == 1 && out.len == want.len && !memcmp(out.buf, want.buf, want.len);
 		else
 			pass = 0;
 		if (pass && (has_learned || expect == 3) && strcmp(l.list, want_learned)) {
@@ -378,7 +395,8 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		snprintf(pattern, sizeof pattern, "%s/*.frames", argv[1]);
 	else
-		snprintf(pattern, sizeof pattern, "%s/tests/kafka/frames/*.frames", src ? src : ".");
+		snprintf(pattern, sizeof pattern, "%s/tests/kafka/frames/*.frames",
+		         src ? src : ".");
 	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
 		tap_ok(0, "no case files match %s", pattern);
 		return tap_done();

@@ -25,8 +25,8 @@
 #include "gateway/loop.h"
 #include "tests/tap.h"
 
-#define LIMIT 1000
-#define BIG_LIMIT ((size_t)1 << 20)
+#define LIMIT      1000
+#define BIG_LIMIT  ((size_t)1 << 20)
 #define STREAM_LEN 200000u
 
 static struct loop *lp;
@@ -145,8 +145,8 @@ static void big_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t av
 	}
 }
 
-static const struct loop_conn_ops big_ops = {.frame = srv_frame, .frame_head = big_head,
-                                             .closed = srv_closed};
+static const struct loop_conn_ops big_ops = {
+    .frame = srv_frame, .frame_head = big_head, .closed = srv_closed};
 
 static void on_accept_big(void *arg, int fd, const char *peer)
 {
@@ -258,9 +258,9 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static size_t stream_early;   /* echo bytes back before the rest was sent */
-static int stream_same;       /* the echo equals the frame sent */
-static int paused_same;       /* the paused stream's echo equals its frame */
+static size_t stream_early; /* echo bytes back before the rest was sent */
+static int stream_same;     /* the echo equals the frame sent */
+static int paused_same;     /* the paused stream's echo equals its frame */
 
 /* 6: a 200000-byte frame sent in two halves to the streaming listener. */
 struct writer {
@@ -500,11 +500,12 @@ static void *client(void *arg)
 		while ((r = read(fd, in + got, sizeof in - got)) > 0)
 			got += (size_t)r;
 		for (size_t i = 0; i + 4 <= got;) {
-			uint32_t len = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 | (uint32_t)in[i + 2] << 8 | in[i + 3];
+			uint32_t len = (uint32_t)in[i] << 24 | (uint32_t)in[i + 1] << 16 |
+			               (uint32_t)in[i + 2] << 8 | in[i + 3];
 			if (i + 4 + len > got)
 				break;
-			snprintf(echo_got + strlen(echo_got), sizeof echo_got - strlen(echo_got), "[%.*s]", (int)len,
-			         (const char *)in + i + 4);
+			snprintf(echo_got + strlen(echo_got), sizeof echo_got - strlen(echo_got),
+			         "[%.*s]", (int)len, (const char *)in + i + 4);
 			i += 4 + len;
 		}
 		if (r == 0)
@@ -552,29 +553,35 @@ int main(void)
 
 	tap_diag("server saw: %s", seen);
 	at = seen;
-	tap_ok(!strncmp(at, "[hello][a][bb][1000 bytes]", 26),
-	       "a frame written one byte at a time, two in one write, and one exactly at the limit");
+	tap_ok(
+	    !strncmp(at, "[hello][a][bb][1000 bytes]", 26),
+	    "a frame written one byte at a time, two in one write, and one exactly at the limit");
 	tap_ok(strstr(seen, "{closed: frame of 1001 bytes over the limit of 1000; 0}") != NULL,
 	       "one byte over the limit ends the connection with a reason");
 	tap_ok(strstr(seen, "{closed: negative frame length -16; 0}") != NULL,
 	       "a negative length ends the connection with a reason");
 	tap_ok(strstr(seen, "{closed: peer closed; 20}") != NULL,
 	       "a peer leaving mid-frame is reported with the bytes buffered");
-	tap_ok(strstr(seen, "[p1][p2][p3][p4]") != NULL, "frames held by a pause arrive after the resume, in order");
+	tap_ok(strstr(seen, "[p1][p2][p3][p4]") != NULL,
+	       "frames held by a pause arrive after the resume, in order");
 	tap_is_int(paused_deliveries, 0, "no frame is delivered while paused");
 	tap_is_int(timer_fired, 1, "the one-shot timer fired once");
-	tap_is_str(echo_got, "[one][two][three]EOF", "close_after_flush writes every queued frame, then closes");
-	tap_ok(strstr(seen, "{head 65536 of 200000}[after]") != NULL,
-	       "a large frame is offered once by its head, and the frame after it arrives as usual");
+	tap_is_str(echo_got, "[one][two][three]EOF",
+	           "close_after_flush writes every queued frame, then closes");
+	tap_ok(
+	    strstr(seen, "{head 65536 of 200000}[after]") != NULL,
+	    "a large frame is offered once by its head, and the frame after it arrives as usual");
 	tap_ok(!strstr(seen, "{stream refused}") && !strstr(seen, "{streamed twice}"),
 	       "loop_conn_stream_frame accepts once per frame");
 	tap_ok(stream_early == 4 + STREAM_LEN / 2,
-	       "a streamed frame is passed on before its last byte arrives (%zu bytes back of %u sent)",
+	       "a streamed frame is passed on before its last byte arrives (%zu bytes back of %u "
+	       "sent)",
 	       stream_early, 4 + STREAM_LEN / 2);
 	tap_ok(stream_same, "and arrives whole and unchanged");
 	tap_ok(strstr(seen, "{head 65536 of 150000}{closed: peer closed; 80004}") != NULL,
 	       "a peer leaving mid-stream is reported with the bytes of the frame received");
-	tap_ok(paused_same && strstr(seen, "{head 65536 of 120000}{resumed after the echo}") != NULL,
+	tap_ok(paused_same &&
+	           strstr(seen, "{head 65536 of 120000}{resumed after the echo}") != NULL,
 	       "a frame whose stream began before a pause streams to its end while paused");
 	tap_ok(strstr(seen, "{resumed after the echo}[after2]") != NULL,
 	       "and the frame after it waits for the resume");
@@ -583,8 +590,9 @@ int main(void)
 	tap_ok(strstr(seen, "{head 65536 of 6000000}{head 65536 of 300000}[after3]") != NULL,
 	       "and the frame after them arrives as usual");
 
-	tap_ok(strstr(seen, "[take-a][take-bb][60000 bytes][plain][give]") != NULL,
-	       "frames taken out of the input leave it once: the frames after them arrive once each");
+	tap_ok(
+	    strstr(seen, "[take-a][take-bb][60000 bytes][plain][give]") != NULL,
+	    "frames taken out of the input leave it once: the frames after them arrive once each");
 	tap_ok(!strstr(seen, "{take failed}") && !strstr(seen, "{taken twice}") &&
 	           !strstr(seen, "{give failed}"),
 	       "a frame is taken once, with the bytes the callback saw, and written back");

@@ -30,7 +30,7 @@
 #include "gateway/kwriter.h"
 #include "tests/tap.h"
 
-#define NMSG 300
+#define NMSG  300
 #define TOPIC "mock-topic"
 
 static struct gateway *gw;
@@ -40,7 +40,8 @@ static size_t gw_log_len;
 static void log_line(void *arg, const char *line)
 {
 	(void)arg;
-	gw_log_len += (size_t)snprintf(gw_log + gw_log_len, sizeof gw_log - gw_log_len, "%s\n", line);
+	gw_log_len +=
+	    (size_t)snprintf(gw_log + gw_log_len, sizeof gw_log - gw_log_len, "%s\n", line);
 	if (gw_log_len >= sizeof gw_log)
 		gw_log_len = sizeof gw_log - 1;
 }
@@ -140,7 +141,8 @@ static long call(const char *hostport, int16_t key, int16_t version, const void 
 	kwriter_string(&w, kslice_cstr("test_mock"));
 	kwriter_raw(&w, body, blen);
 	kwriter_patch_u32(&w, 0, (uint32_t)(w.len - 4));
-	if (kwriter_ok(&w) && write(fd, w.buf, w.len) == (ssize_t)w.len && read_all(fd, hdr, 4) == 0) {
+	if (kwriter_ok(&w) && write(fd, w.buf, w.len) == (ssize_t)w.len &&
+	    read_all(fd, hdr, 4) == 0) {
 		kreader_init(&r, hdr, 4);
 		n = kreader_u32(&r);
 		if (n < (1u << 20) && (*resp = malloc(n ? n : 1)) && read_all(fd, *resp, n) == 0)
@@ -214,7 +216,8 @@ static int consume(const char *bootstrap, const char *group, int counts[3], long
 		rd_kafka_subscribe(rk, tl);
 	} else {
 		for (int p = 0; p < 3; p++)
-			rd_kafka_topic_partition_list_add(tl, TOPIC, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+			rd_kafka_topic_partition_list_add(tl, TOPIC, p)->offset =
+			    RD_KAFKA_OFFSET_BEGINNING;
 		rd_kafka_assign(rk, tl);
 	}
 	counts[0] = counts[1] = counts[2] = 0;
@@ -225,7 +228,8 @@ static int consume(const char *bootstrap, const char *group, int counts[3], long
 			continue;
 		if (!m->err && m->partition >= 0 && m->partition < 3) {
 			char buf[32];
-			snprintf(buf, sizeof buf, "%.*s", (int)(m->len < 31 ? m->len : 31), (const char *)m->payload);
+			snprintf(buf, sizeof buf, "%.*s", (int)(m->len < 31 ? m->len : 31),
+			         (const char *)m->payload);
 			counts[m->partition]++;
 			*sum += atol(buf + 4);
 			total++;
@@ -287,13 +291,14 @@ int main(void)
 	/* The intersection, measured against the mock itself. */
 	tap_ok(api_versions(mock_first, mlo, mhi) == 0 && api_versions(gw_addr, glo, ghi) == 0,
 	       "ApiVersions v0 from the mock and through the gateway");
-	tap_diag("mock: Produce v%d-%d, Metadata v%d-%d, ApiVersions v%d-%d", mlo[0], mhi[0], mlo[3],
-	         mhi[3], mlo[18], mhi[18]);
+	tap_diag("mock: Produce v%d-%d, Metadata v%d-%d, ApiVersions v%d-%d", mlo[0], mhi[0],
+	         mlo[3], mhi[3], mlo[18], mhi[18]);
 	tap_is_int(ghi[KPROTO_PRODUCE], mhi[KPROTO_PRODUCE] < 12 ? mhi[KPROTO_PRODUCE] : 12,
 	           "Produce max is min(mock, 12)");
 	tap_is_int(ghi[KPROTO_METADATA], mhi[KPROTO_METADATA] < 13 ? mhi[KPROTO_METADATA] : 13,
 	           "Metadata max is min(mock, 13)");
-	tap_is_int(ghi[KPROTO_API_VERSIONS], mhi[KPROTO_API_VERSIONS] < 4 ? mhi[KPROTO_API_VERSIONS] : 4,
+	tap_is_int(ghi[KPROTO_API_VERSIONS],
+	           mhi[KPROTO_API_VERSIONS] < 4 ? mhi[KPROTO_API_VERSIONS] : 4,
 	           "ApiVersions max is min(mock, 4)");
 	{
 		int same = 1;
@@ -342,18 +347,23 @@ int main(void)
 		int len = snprintf(v, sizeof v, "msg-%d", i);
 		want_sum += i;
 		rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION(i % 3),
-		                  RD_KAFKA_V_VALUE(v, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		                  RD_KAFKA_V_END);
+		                  RD_KAFKA_V_VALUE(v, (size_t)len),
+		                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 	}
 	rd_kafka_flush(prod, 20000);
 	rd_kafka_destroy(prod);
-	tap_is_int(delivered, NMSG, "librdkafka producer (acks=all) through the gateway: every delivery succeeds");
+	tap_is_int(delivered, NMSG,
+	           "librdkafka producer (acks=all) through the gateway: every delivery succeeds");
 
-	tap_is_int(consume(boot, NULL, dcounts, &dsum), NMSG, "read straight from the mock: every message");
-	tap_ok(dcounts[0] == NMSG / 3 && dcounts[1] == NMSG / 3 && dcounts[2] == NMSG / 3 && dsum == want_sum,
-	       "each partition's messages reached its leader (%d/%d/%d)", dcounts[0], dcounts[1], dcounts[2]);
-	tap_is_int(consume(gw_addr, "mock-group", counts, &sum), NMSG,
-	           "consumer group (coordinator on broker 2) through the gateway reads every message");
+	tap_is_int(consume(boot, NULL, dcounts, &dsum), NMSG,
+	           "read straight from the mock: every message");
+	tap_ok(dcounts[0] == NMSG / 3 && dcounts[1] == NMSG / 3 && dcounts[2] == NMSG / 3 &&
+	           dsum == want_sum,
+	       "each partition's messages reached its leader (%d/%d/%d)", dcounts[0], dcounts[1],
+	       dcounts[2]);
+	tap_is_int(
+	    consume(gw_addr, "mock-group", counts, &sum), NMSG,
+	    "consumer group (coordinator on broker 2) through the gateway reads every message");
 	tap_ok(sum == want_sum, "with the right contents");
 
 	gateway_stop(gw);

@@ -24,8 +24,8 @@
 
 #include <jansson.h>
 
-#include "compat/avcompat.h"
-#include "compat/avsc.h"
+#include "compat/avro/avcompat.h"
+#include "compat/avro/avsc.h"
 #include "compat/report.h"
 #include "tests/tap.h"
 
@@ -120,11 +120,11 @@ static char **report_lines(const struct report *r, int with_message, size_t *n)
 	char **out = calloc(*n ? *n : 1, sizeof *out);
 	for (size_t i = 0; out && i < *n; i++) {
 		const char *m = with_message ? report_message(r, i) : "";
-		size_t len = strlen(report_type(r, i)) + strlen(report_location(r, i)) +
-			     strlen(m) + 3;
+		size_t len =
+		    strlen(report_type(r, i)) + strlen(report_location(r, i)) + strlen(m) + 3;
 		out[i] = malloc(len);
 		snprintf(out[i], len, "%s %s%s%s", report_type(r, i), report_location(r, i),
-			 with_message ? " " : "", m);
+		         with_message ? " " : "", m);
 	}
 	return out;
 }
@@ -137,7 +137,8 @@ static char **expected_lines(const json_t *list, int with_message, size_t *n)
 		const json_t *it = json_array_get(list, i);
 		const char *t = json_string_value(json_object_get(it, "type"));
 		const char *l = json_string_value(json_object_get(it, "location"));
-		const char *m = with_message ? json_string_value(json_object_get(it, "message")) : "";
+		const char *m =
+		    with_message ? json_string_value(json_object_get(it, "message")) : "";
 		t = t ? t : "?";
 		l = l ? l : "?";
 		m = m ? m : "?";
@@ -158,7 +159,7 @@ static void free_lines(char **l, size_t n)
 /* Compares two lists of lines, sorted first when `as_set`; prints both on a
  * mismatch. */
 static int same_lines(char **got, size_t ngot, char **want, size_t nwant, int as_set,
-		      const char *what)
+                      const char *what)
 {
 	if (as_set) {
 		qsort(got, ngot, sizeof *got, cmp_strp);
@@ -186,8 +187,8 @@ static const char *verdict_name(int v)
  * set, or as a list when `ordered`), the findings with their messages in
  * order, and optionally Confluent's wording of each finding. */
 static void run_case(const char *id, const char *writer_text, const char *reader_text,
-		     int want_backward, const json_t *want_findings, int want_forward,
-		     int ordered, const json_t *confluent)
+                     int want_backward, const json_t *want_findings, int want_forward, int ordered,
+                     const json_t *confluent)
 {
 	struct sg_error err;
 	struct avsc_schema *w = parse_text(writer_text, &err);
@@ -210,7 +211,7 @@ static void run_case(const char *id, const char *writer_text, const char *reader
 	if (v < 0)
 		tap_diag("  error: %s", err.msg);
 	if (!tap_ok(v == (want_backward ? 1 : 0), "%s: backward verdict is %s", id,
-		    verdict_name(want_backward)))
+	            verdict_name(want_backward)))
 		tap_diag("  got %s", verdict_name(v));
 
 	size_t ng, nw;
@@ -245,7 +246,7 @@ static void run_case(const char *id, const char *writer_text, const char *reader
 
 	v = avcompat_check(w, r, NULL);
 	if (!tap_ok(v == (want_forward ? 1 : 0), "%s: forward verdict is %s", id,
-		    verdict_name(want_forward)))
+	            verdict_name(want_forward)))
 		tap_diag("  got %s", verdict_name(v));
 
 	report_free(rep);
@@ -281,9 +282,9 @@ static void test_suite(const char *shared)
 		char *wt = json_dumps(json_object_get(c, "writer"), JSON_ENCODE_ANY | JSON_COMPACT);
 		char *rt = json_dumps(json_object_get(c, "reader"), JSON_ENCODE_ANY | JSON_COMPACT);
 		run_case(id ? id : "?", wt ? wt : "", rt ? rt : "",
-			 json_is_true(json_object_get(c, "expected_backward")),
-			 json_object_get(c, "incompatibilities"),
-			 json_is_true(json_object_get(c, "expected_forward_computed")), 0, NULL);
+		         json_is_true(json_object_get(c, "expected_backward")),
+		         json_object_get(c, "incompatibilities"),
+		         json_is_true(json_object_get(c, "expected_forward_computed")), 0, NULL);
 		free(wt);
 		free(rt);
 		json_decref(c);
@@ -335,11 +336,11 @@ static void test_case_dir(const char *srcdir)
 		if (snprintf(p, sizeof p, "%s/%s/expect.json", dir, names[i]) < (int)sizeof p)
 			x = json_load_file(p, 0, &jerr);
 		if (tap_ok(wt && rt && x, "%s: writer.avsc, reader.avsc and expect.json load",
-			   names[i]))
+		           names[i]))
 			run_case(names[i], wt, rt, json_is_true(json_object_get(x, "backward")),
-				 json_object_get(x, "incompatibilities"),
-				 json_is_true(json_object_get(x, "forward")), 1,
-				 json_object_get(x, "confluent"));
+			         json_object_get(x, "incompatibilities"),
+			         json_is_true(json_object_get(x, "forward")), 1,
+			         json_object_get(x, "confluent"));
 		else if (!x)
 			tap_diag("  expect.json: %s", jerr.text);
 		json_decref(x);
@@ -357,8 +358,7 @@ struct sb {
 	size_t len, cap;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void sb_put(struct sb *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void sb_put(struct sb *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -397,8 +397,8 @@ static void test_deep_nesting(void)
 	struct avsc_schema *w = parse_text(wt, &err), *r = parse_text(rt, &err);
 	if (tap_ok(w && r, "%zu nested arrays parse", depth)) {
 		struct report *rep = report_new();
-		tap_is_int(avcompat_check(r, w, rep), 0, "int leaf cannot read long leaf at depth %zu",
-			   depth);
+		tap_is_int(avcompat_check(r, w, rep), 0,
+		           "int leaf cannot read long leaf at depth %zu", depth);
 		struct sb loc = {0};
 		for (size_t i = 0; i < depth; i++)
 			sb_put(&loc, "/items");
@@ -479,9 +479,10 @@ static void test_recursion_limits(void)
 static char *flat_chain(size_t n, const char *leaf)
 {
 	struct sb b = {0};
-	sb_put(&b, "{\"type\":\"record\",\"name\":\"Root\",\"fields\":[{\"name\":\"d0\",\"type\":"
-		   "{\"type\":\"record\",\"name\":\"T0\",\"fields\":[{\"name\":\"v\",\"type\":"
-		   "\"%s\"}]}}",
+	sb_put(&b,
+	       "{\"type\":\"record\",\"name\":\"Root\",\"fields\":[{\"name\":\"d0\",\"type\":"
+	       "{\"type\":\"record\",\"name\":\"T0\",\"fields\":[{\"name\":\"v\",\"type\":"
+	       "\"%s\"}]}}",
 	       leaf);
 	for (size_t i = 1; i <= n; i++)
 		sb_put(&b,
@@ -501,7 +502,8 @@ static void test_flat_chains(void)
 	struct avsc_schema *w = parse_text(wt, &err), *r = parse_text(rt, &err);
 	if (tap_ok(w && r, "a flat chain of 101 records parses")) {
 		struct report *rep = report_new();
-		tap_is_int(avcompat_check(r, w, rep), 0, "int cannot read long at the end of the chain");
+		tap_is_int(avcompat_check(r, w, rep), 0,
+		           "int cannot read long at the end of the chain");
 		tap_is_int(report_count(rep), 101, "one finding per root field");
 		struct sb loc = {0};
 		sb_put(&loc, "/fields/100/type");
@@ -541,13 +543,13 @@ static void test_flat_chains(void)
 static void test_references(void)
 {
 	const char *addr_v1 = "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"com.x\","
-			      "\"fields\":[{\"name\":\"street\",\"type\":\"string\"}]}";
+	                      "\"fields\":[{\"name\":\"street\",\"type\":\"string\"}]}";
 	const char *user = "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.x\","
-			   "\"fields\":[{\"name\":\"home\",\"type\":\"com.x.Address\"}]}";
+	                   "\"fields\":[{\"name\":\"home\",\"type\":\"com.x.Address\"}]}";
 	const char *user_inline =
-		"{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.x\",\"fields\":[{\"name\":"
-		"\"home\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":"
-		"\"street\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"}]}}]}";
+	    "{\"type\":\"record\",\"name\":\"User\",\"namespace\":\"com.x\",\"fields\":[{\"name\":"
+	    "\"home\",\"type\":{\"type\":\"record\",\"name\":\"Address\",\"fields\":[{\"name\":"
+	    "\"street\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"}]}}]}";
 	struct sg_error err;
 	struct avsc_schema *ref = parse_text(addr_v1, &err);
 	const struct avsc_schema *refs[1] = {ref};
@@ -560,9 +562,10 @@ static void test_references(void)
 	if (tap_ok(ref && with_ref && inl, "a schema with a reference parses")) {
 		struct report *rep = report_new();
 		tap_is_int(avcompat_check(inl, with_ref, rep), 0,
-			   "the inline reader needs a zip the referenced writer lacks");
+		           "the inline reader needs a zip the referenced writer lacks");
 		tap_is_int(report_count(rep), 1, "one finding");
-		tap_is_str(report_location(rep, 0), "/fields/0/type/fields/1", "inside the reference");
+		tap_is_str(report_location(rep, 0), "/fields/0/type/fields/1",
+		           "inside the reference");
 		tap_is_int(avcompat_check(with_ref, inl, NULL), 1, "the other way is compatible");
 		report_free(rep);
 	}
@@ -581,14 +584,15 @@ static void test_full_report(void)
 	sb_put(&b, "]}");
 	struct sg_error err;
 	struct avsc_schema *r = parse_text(b.p, &err);
-	struct avsc_schema *w = parse_text("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}", &err);
+	struct avsc_schema *w =
+	    parse_text("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}", &err);
 	if (tap_ok(r && w, "a 1200-field record parses")) {
 		struct report *rep = report_new();
 		tap_is_int(avcompat_check(r, w, rep), 0, "incompatible");
 		tap_is_int(report_count(rep), REPORT_MAX, "the report is full");
 		tap_ok(report_dropped(rep) > 0, "and says findings were dropped");
 		tap_is_str(report_location(rep, REPORT_MAX - 1), "/fields/999",
-			   "the last kept finding is the 1000th field");
+		           "the last kept finding is the 1000th field");
 		report_free(rep);
 	}
 	avsc_free(r);
@@ -605,31 +609,34 @@ static void test_api_edges(void)
 	tap_is_int(err.code, SG_EINTERNAL, "with SG_EINTERNAL");
 	tap_is_int(avcompat_check(s, NULL, NULL), -1, "a NULL writer is refused");
 
-	struct avsc_schema *w = parse_text("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}", &err);
+	struct avsc_schema *w =
+	    parse_text("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}", &err);
 	struct avsc_schema *r = parse_text(
-		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
-		&err);
+	    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}",
+	    &err);
 	struct report *rep = report_new();
 	if (tap_ok(w && r, "two small records parse") && avcompat_check(r, w, rep) == 0) {
-		const char *want = "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The "
-				   "field 'x' at path '/fields/0' in the new schema has no default "
-				   "value and is missing in the old schema', additionalInfo:'x'}";
+		const char *want =
+		    "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The "
+		    "field 'x' at path '/fields/0' in the new schema has no default "
+		    "value and is missing in the old schema', additionalInfo:'x'}";
 		char buf[512];
 		int n = avcompat_confluent_message(rep, 0, "new", "old", buf, sizeof buf);
 		tap_is_str(buf, want, "Confluent wording, backward roles");
 		tap_is_int(n, (int)strlen(want), "returns its length");
 		n = avcompat_confluent_message(rep, 0, "old", "new", buf, sizeof buf);
-		tap_ok(strstr(buf, "in the old schema has no default value and is missing in the new "
-				   "schema") != NULL,
+		tap_ok(strstr(buf,
+		              "in the old schema has no default value and is missing in the new "
+		              "schema") != NULL,
 		       "Confluent wording, forward roles");
 		char small[10];
 		n = avcompat_confluent_message(rep, 0, "new", "old", small, sizeof small);
 		tap_is_int(n, (int)strlen(want), "a short buffer still gets the full length");
 		tap_is_str(small, "{errorTyp", "and a truncated, terminated text");
-		tap_is_int(avcompat_confluent_message(rep, 0, "new", "old", NULL, 0), (int)strlen(want),
-			   "NULL buffer measures");
+		tap_is_int(avcompat_confluent_message(rep, 0, "new", "old", NULL, 0),
+		           (int)strlen(want), "NULL buffer measures");
 		tap_is_int(avcompat_confluent_message(rep, 1, "new", "old", buf, sizeof buf), -1,
-			   "an index out of range is -1");
+		           "an index out of range is -1");
 	}
 	report_free(rep);
 	avsc_free(r);
@@ -642,17 +649,17 @@ static void test_api_edges(void)
 static void test_alloc_failures(void)
 {
 	const char *wt =
-		"{\"type\":\"record\",\"name\":\"L\",\"fields\":[{\"name\":\"a\",\"type\":"
-		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\"]}},"
-		"{\"name\":\"b\",\"type\":[\"null\",\"L\"]},{\"name\":\"c\",\"type\":{\"type\":"
-		"\"map\",\"values\":[\"int\",\"string\",\"double\"]}},{\"name\":\"d\",\"type\":"
-		"{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}},{\"name\":\"e\",\"type\":\"long\"}]}";
+	    "{\"type\":\"record\",\"name\":\"L\",\"fields\":[{\"name\":\"a\",\"type\":"
+	    "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\"]}},"
+	    "{\"name\":\"b\",\"type\":[\"null\",\"L\"]},{\"name\":\"c\",\"type\":{\"type\":"
+	    "\"map\",\"values\":[\"int\",\"string\",\"double\"]}},{\"name\":\"d\",\"type\":"
+	    "{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}},{\"name\":\"e\",\"type\":\"long\"}]}";
 	const char *rt =
-		"{\"type\":\"record\",\"name\":\"L\",\"fields\":[{\"name\":\"a\",\"type\":"
-		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}},"
-		"{\"name\":\"b\",\"type\":[\"null\",\"L\"]},{\"name\":\"c\",\"type\":{\"type\":"
-		"\"map\",\"values\":[\"long\"]}},{\"name\":\"d\",\"type\":"
-		"{\"type\":\"fixed\",\"name\":\"G\",\"size\":8}},{\"name\":\"x\",\"type\":\"int\"}]}";
+	    "{\"type\":\"record\",\"name\":\"L\",\"fields\":[{\"name\":\"a\",\"type\":"
+	    "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}},"
+	    "{\"name\":\"b\",\"type\":[\"null\",\"L\"]},{\"name\":\"c\",\"type\":{\"type\":"
+	    "\"map\",\"values\":[\"long\"]}},{\"name\":\"d\",\"type\":"
+	    "{\"type\":\"fixed\",\"name\":\"G\",\"size\":8}},{\"name\":\"x\",\"type\":\"int\"}]}";
 	struct sg_error err;
 	struct avsc_schema *w = parse_text(wt, &err), *r = parse_text(rt, &err);
 	if (!tap_ok(w && r, "schemas for the allocation-failure run parse")) {
@@ -717,10 +724,11 @@ static void *run_job(void *arg)
 static void test_threads(void)
 {
 	const char *a = "{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"v\",\"type\":"
-			"\"int\"},{\"name\":\"next\",\"type\":[\"null\",\"N\"]}]}";
-	const char *b = "{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"v\",\"type\":"
-			"\"long\"},{\"name\":\"w\",\"type\":\"string\"},{\"name\":\"next\",\"type\":"
-			"[\"null\",\"N\"]}]}";
+	                "\"int\"},{\"name\":\"next\",\"type\":[\"null\",\"N\"]}]}";
+	const char *b =
+	    "{\"type\":\"record\",\"name\":\"N\",\"fields\":[{\"name\":\"v\",\"type\":"
+	    "\"long\"},{\"name\":\"w\",\"type\":\"string\"},{\"name\":\"next\",\"type\":"
+	    "[\"null\",\"N\"]}]}";
 	struct sg_error err;
 	struct avsc_schema *sa = parse_text(a, &err), *sb = parse_text(b, &err);
 	if (!tap_ok(sa && sb, "schemas for the thread run parse")) {
@@ -729,10 +737,10 @@ static void test_threads(void)
 		return;
 	}
 	struct job jobs[4] = {
-		{sa, sb, 0, 1, 0}, /* int reads long: no */
-		{sb, sa, 0, 1, 0}, /* w has no default */
-		{sa, sa, 1, 0, 0},
-		{sb, sb, 1, 0, 0},
+	    {sa, sb, 0, 1, 0}, /* int reads long: no */
+	    {sb, sa, 0, 1, 0}, /* w has no default */
+	    {sa, sa, 1, 0, 0},
+	    {sb, sb, 1, 0, 0},
 	};
 	pthread_t t[4];
 	int started = 0;

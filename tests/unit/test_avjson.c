@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/avjson.h"
+#include "compat/avro/avjson.h"
 #include "tests/tap.h"
 
 static void run_case(const json_t *c)
@@ -25,7 +25,8 @@ static void run_case(const json_t *c)
 	if (expect) {
 		char got[512] = "(none)";
 		if (report_count(r) > 0)
-			snprintf(got, sizeof got, "%s@%s", report_type(r, 0), report_location(r, 0));
+			snprintf(got, sizeof got, "%s@%s", report_type(r, 0),
+			         report_location(r, 0));
 		tap_is_str(got, expect, "%s: first finding is %s", name, expect);
 	}
 	report_free(r);
@@ -63,10 +64,10 @@ int main(void)
 	error_clear(&err);
 	struct avsc_schema *s = text ? avsc_parse(text, strlen(text), NULL, 0, &err) : NULL;
 	if (tap_ok(s != NULL, "orders.avsc parses")) {
-		json_t *ok = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:n}", "event_type",
-				       "ORDER_CREATED", "order_id", "ORD-1001", "customer_id", "C-7",
-				       "amount", 42.5, "currency", "EUR", "status", "PENDING",
-				       "timestamp", "2026-11-25T13:00:00Z", "cancel_reason");
+		json_t *ok = json_pack(
+		    "{s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:n}", "event_type", "ORDER_CREATED",
+		    "order_id", "ORD-1001", "customer_id", "C-7", "amount", 42.5, "currency", "EUR",
+		    "status", "PENDING", "timestamp", "2026-11-25T13:00:00Z", "cancel_reason");
 		tap_is_int(avjson_validate(s, ok, NULL), 1, "a valid order");
 		json_object_set_new(ok, "amount", json_string("abc"));
 		struct report *r = report_new();
@@ -81,7 +82,7 @@ int main(void)
 
 	/* Deep nesting stops at the limit instead of exhausting the stack. */
 	const char *list = "{\"type\":\"record\",\"name\":\"L\",\"fields\":"
-			   "[{\"name\":\"n\",\"type\":[\"null\",\"L\"]}]}";
+	                   "[{\"name\":\"n\",\"type\":[\"null\",\"L\"]}]}";
 	s = avsc_parse(list, strlen(list), NULL, 0, NULL);
 	json_t *deep = json_pack("{s:n}", "n");
 	for (int i = 0; i < 1500; i++)

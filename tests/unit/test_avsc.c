@@ -5,7 +5,7 @@
  * The program is linked with -Wl,--wrap=malloc,calloc,realloc so that it can
  * fail the Nth allocation of a parse and check the outcome is SG_ENOMEM.
  */
-#include "compat/avsc.h"
+#include "compat/avro/avsc.h"
 #include "compat/error.h"
 #include "tests/tap.h"
 
@@ -39,10 +39,22 @@ static int should_fail(void)
 	return 0;
 }
 
-void *__wrap_malloc(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t size) { return should_fail() ? NULL : __real_calloc(n, size); }
-void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_realloc(p, n); }
-static void *json_malloc_hook(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
+void *__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __real_realloc(p, n);
+}
+static void *json_malloc_hook(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
 
 /* ---- helpers ---- */
 
@@ -117,7 +129,7 @@ static int parse_refs(const json_t *c, struct avsc_schema **refs, int max)
 		const char *t = json_string_value(json_array_get(arr, i));
 		error_clear(&e);
 		refs[n] = avsc_parse(t, strlen(t), (const struct avsc_schema *const *)refs,
-				     (size_t)n, &e);
+		                     (size_t)n, &e);
 		if (!refs[n]) {
 			tap_diag("ref %zu: %s", i, e.msg);
 			while (n)
@@ -139,9 +151,8 @@ static void check_case(const char *file, const json_t *c, int line)
 	const char *text = str(c, "schema");
 	struct sg_error e;
 	error_clear(&e);
-	struct avsc_schema *s = avsc_parse(text, strlen(text),
-					   (const struct avsc_schema *const *)refs,
-					   (size_t)nrefs, &e);
+	struct avsc_schema *s = avsc_parse(
+	    text, strlen(text), (const struct avsc_schema *const *)refs, (size_t)nrefs, &e);
 	const char *want_err = str(c, "error");
 	if (want_err) {
 		tap_ok(s == NULL, "%s:%d rejected", file, line);
@@ -149,12 +160,13 @@ static void check_case(const char *file, const json_t *c, int line)
 		tap_is_str(e.msg, want_err, "%s:%d message", file, line);
 	} else if (tap_ok(s != NULL, "%s:%d parses", file, line) || (tap_diag("  %s", e.msg), 0)) {
 		tap_is_str(avsc_java_string(s), str(c, "java"), "%s:%d java string", file, line);
-		tap_is_str(avsc_canonical_form(s), str(c, "canonical"), "%s:%d canonical form", file,
-			   line);
+		tap_is_str(avsc_canonical_form(s), str(c, "canonical"), "%s:%d canonical form",
+		           file, line);
 		tap_is_int((int64_t)avsc_fingerprint64(s),
-			   json_integer_value(json_object_get(c, "fingerprint")), "%s:%d fingerprint",
-			   file, line);
-		tap_is_str(avsc_normalized(s), str(c, "normalized"), "%s:%d normalized", file, line);
+		           json_integer_value(json_object_get(c, "fingerprint")),
+		           "%s:%d fingerprint", file, line);
+		tap_is_str(avsc_normalized(s), str(c, "normalized"), "%s:%d normalized", file,
+		           line);
 		const char *lt = avsc_logical_type(avsc_root(s));
 		const char *want_lt = str(c, "logical");
 		tap_ok(lt == want_lt || (lt && want_lt && strcmp(lt, want_lt) == 0),
@@ -167,9 +179,8 @@ static void check_case(const char *file, const json_t *c, int line)
 		struct sg_error e2;
 		error_clear(&e2);
 		const char *j = avsc_java_string(s);
-		struct avsc_schema *again = avsc_parse(j, strlen(j),
-						       (const struct avsc_schema *const *)refs,
-						       (size_t)nrefs, &e2);
+		struct avsc_schema *again = avsc_parse(
+		    j, strlen(j), (const struct avsc_schema *const *)refs, (size_t)nrefs, &e2);
 		/* Stable from the second round on (not always on the first, as in
 		 * Java: an alias ".bytes" prints as "bytes", read back in the type's
 		 * namespace). */
@@ -189,9 +200,18 @@ done:
 		avsc_free(refs[--nrefs]);
 }
 
-static void case_valid(const json_t *c, int line) { check_case("valid.jsonl", c, line); }
-static void case_invalid(const json_t *c, int line) { check_case("invalid.jsonl", c, line); }
-static void case_refs(const json_t *c, int line) { check_case("refs.jsonl", c, line); }
+static void case_valid(const json_t *c, int line)
+{
+	check_case("valid.jsonl", c, line);
+}
+static void case_invalid(const json_t *c, int line)
+{
+	check_case("invalid.jsonl", c, line);
+}
+static void case_refs(const json_t *c, int line)
+{
+	check_case("refs.jsonl", c, line);
+}
 
 static void case_upstream(const json_t *c, int line)
 {
@@ -207,7 +227,7 @@ static void case_upstream(const json_t *c, int line)
 	const json_t *fp = json_object_get(c, "fingerprint");
 	if (fp)
 		tap_is_int((int64_t)avsc_fingerprint64(s), json_integer_value(fp),
-			   "schema-tests %s fingerprint", id);
+		           "schema-tests %s fingerprint", id);
 	avsc_free(s);
 }
 
@@ -249,20 +269,20 @@ static void test_shared_suite(void)
 static void test_accessors(void)
 {
 	const char *text =
-		"{\"type\":\"record\",\"name\":\"Rec\",\"namespace\":\"ns\",\"doc\":\"top\","
-		"\"aliases\":[\"Old\",\"other.Older\"],\"fields\":["
-		"{\"name\":\"a\",\"type\":\"int\",\"default\":7,\"doc\":\"fa\",\"aliases\":[\"x\"]},"
-		"{\"name\":\"b\",\"type\":[\"null\",\"string\"],\"default\":null},"
-		"{\"name\":\"c\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"],"
-		"\"default\":\"Y\"}},"
-		"{\"name\":\"d\",\"type\":{\"type\":\"array\",\"items\":\"E\"}},"
-		"{\"name\":\"e\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":"
-		"\"other.F\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":3}}},"
-		"{\"name\":\"f\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\","
-		"\"precision\":4,\"scale\":9}},"
-		"{\"name\":\"g\",\"type\":\"float\",\"default\":\"NaN\"},"
-		"{\"name\":\"h\",\"type\":\"double\",\"default\":\"2.5\"},"
-		"{\"name\":\"next\",\"type\":[\"null\",\"Rec\"]}]}";
+	    "{\"type\":\"record\",\"name\":\"Rec\",\"namespace\":\"ns\",\"doc\":\"top\","
+	    "\"aliases\":[\"Old\",\"other.Older\"],\"fields\":["
+	    "{\"name\":\"a\",\"type\":\"int\",\"default\":7,\"doc\":\"fa\",\"aliases\":[\"x\"]},"
+	    "{\"name\":\"b\",\"type\":[\"null\",\"string\"],\"default\":null},"
+	    "{\"name\":\"c\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"],"
+	    "\"default\":\"Y\"}},"
+	    "{\"name\":\"d\",\"type\":{\"type\":\"array\",\"items\":\"E\"}},"
+	    "{\"name\":\"e\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"fixed\",\"name\":"
+	    "\"other.F\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":18,\"scale\":3}}},"
+	    "{\"name\":\"f\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\","
+	    "\"precision\":4,\"scale\":9}},"
+	    "{\"name\":\"g\",\"type\":\"float\",\"default\":\"NaN\"},"
+	    "{\"name\":\"h\",\"type\":\"double\",\"default\":\"2.5\"},"
+	    "{\"name\":\"next\",\"type\":[\"null\",\"Rec\"]}]}";
 	struct sg_error e;
 	struct avsc_schema *s = parse_str(text, &e);
 	if (!tap_ok(s != NULL, "accessor schema parses") && (tap_diag("%s", e.msg), 1))
@@ -313,7 +333,8 @@ static void test_accessors(void)
 	const json_t *g = avsc_field_default(avsc_field_by_name(r, "g"));
 	tap_ok(json_is_string(g), "NaN default stays a string");
 	const json_t *h = avsc_field_default(avsc_field_by_name(r, "h"));
-	tap_ok(json_is_real(h) && json_real_value(h) == 2.5, "text default of a double is a number");
+	tap_ok(json_is_real(h) && json_real_value(h) == 2.5,
+	       "text default of a double is a number");
 	const struct avsc_node *next = avsc_field_type(avsc_field_by_name(r, "next"));
 	tap_ok(avsc_branch(next, 1) == r, "recursive reference is the record itself");
 	tap_ok(avsc_lookup(s, "ns.E") == en, "lookup by full name");
@@ -324,8 +345,9 @@ static void test_accessors(void)
 	/* References: types are visible by full name and found by lookup. */
 	struct avsc_schema *s2;
 	const struct avsc_schema *refs[] = {s};
-	const char *t2 = "{\"type\":\"record\",\"name\":\"Use\",\"namespace\":\"ns\",\"fields\":["
-			 "{\"name\":\"r\",\"type\":\"Rec\"},{\"name\":\"f\",\"type\":\"other.F\"}]}";
+	const char *t2 =
+	    "{\"type\":\"record\",\"name\":\"Use\",\"namespace\":\"ns\",\"fields\":["
+	    "{\"name\":\"r\",\"type\":\"Rec\"},{\"name\":\"f\",\"type\":\"other.F\"}]}";
 	error_clear(&e);
 	s2 = avsc_parse(t2, strlen(t2), refs, 1, &e);
 	if (tap_ok(s2 != NULL, "schema with a reference parses") || (tap_diag("%s", e.msg), 0)) {
@@ -333,18 +355,19 @@ static void test_accessors(void)
 		tap_ok(avsc_field_type(avsc_field(avsc_root(s2), 0)) == r,
 		       "a referenced type is the reference's node");
 		tap_is_str(avsc_java_string(s2),
-			   "{\"type\":\"record\",\"name\":\"Use\",\"namespace\":\"ns\",\"fields\":["
-			   "{\"name\":\"r\",\"type\":\"Rec\"},{\"name\":\"f\",\"type\":{\"type\":"
-			   "\"fixed\",\"name\":\"F\",\"namespace\":\"other\",\"size\":8,"
-			   "\"logicalType\":\"decimal\",\"precision\":18,\"scale\":3}}]}",
-			   "java string: the reference's root by name, its nested types in full");
+		           "{\"type\":\"record\",\"name\":\"Use\",\"namespace\":\"ns\",\"fields\":["
+		           "{\"name\":\"r\",\"type\":\"Rec\"},{\"name\":\"f\",\"type\":{\"type\":"
+		           "\"fixed\",\"name\":\"F\",\"namespace\":\"other\",\"size\":8,"
+		           "\"logicalType\":\"decimal\",\"precision\":18,\"scale\":3}}]}",
+		           "java string: the reference's root by name, its nested types in full");
 		tap_is_str(avsc_canonical_form(s2),
-			   "{\"name\":\"ns.Use\",\"type\":\"record\",\"fields\":[{\"name\":\"r\","
-			   "\"type\":\"ns.Rec\"},{\"name\":\"f\",\"type\":\"other.F\"}]}",
-			   "canonical form: referenced types by full name");
+		           "{\"name\":\"ns.Use\",\"type\":\"record\",\"fields\":[{\"name\":\"r\","
+		           "\"type\":\"ns.Rec\"},{\"name\":\"f\",\"type\":\"other.F\"}]}",
+		           "canonical form: referenced types by full name");
 	}
 	avsc_free(s2);
-	const char *t3 = "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"ns\",\"symbols\":[\"Q\"]}";
+	const char *t3 =
+	    "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"ns\",\"symbols\":[\"Q\"]}";
 	error_clear(&e);
 	s2 = avsc_parse(t3, strlen(t3), refs, 1, &e);
 	tap_ok(s2 == NULL && strstr(e.msg, "redefinition of 'ns.E'"),
@@ -372,13 +395,13 @@ static char *repeat3(const char *head, size_t n, const char *mid, const char *ta
 }
 
 static void expect_error(const char *text, size_t len, int code, const char *substr,
-			 const char *what)
+                         const char *what)
 {
 	struct sg_error e;
 	error_clear(&e);
 	struct avsc_schema *s = avsc_parse(text, len, NULL, 0, &e);
 	tap_ok(s == NULL && e.code == code && (!substr || strstr(e.msg, substr)), "%s", what) ||
-		(tap_diag("  got %s: %s", error_name(e.code), e.msg), 0);
+	    (tap_diag("  got %s: %s", error_name(e.code), e.msg), 0);
 	tap_ok(strlen(e.msg) < SG_ERROR_MSG_MAX, "%s: message bounded", what);
 	avsc_free(s);
 }
@@ -386,13 +409,15 @@ static void expect_error(const char *text, size_t len, int code, const char *sub
 static void test_hostile(void)
 {
 	char *t = repeat3("[", 10000, "", "]");
-	expect_error(t, strlen(t), SG_ELIMIT, "nested too deeply", "10,000 nested arrays: SG_ELIMIT");
+	expect_error(t, strlen(t), SG_ELIMIT, "nested too deeply",
+	             "10,000 nested arrays: SG_ELIMIT");
 	free(t);
 	t = repeat3("{\"type\":\"array\",\"items\":", 10000, "\"int\"", "}");
 	expect_error(t, strlen(t), SG_ELIMIT, NULL, "10,000 nested array types: SG_ELIMIT");
 	free(t);
 	t = repeat3("{\"type\":\"map\",\"values\":", AVSC_MAX_DEPTH, "\"int\"", "}");
-	expect_error(t, strlen(t), SG_ELIMIT, "deeper than 1000", "AVSC_MAX_DEPTH + 1 levels: SG_ELIMIT");
+	expect_error(t, strlen(t), SG_ELIMIT, "deeper than 1000",
+	             "AVSC_MAX_DEPTH + 1 levels: SG_ELIMIT");
 	free(t);
 	t = repeat3("{\"type\":\"map\",\"values\":", AVSC_MAX_DEPTH - 1, "\"int\"", "}");
 	struct sg_error e;
@@ -400,14 +425,16 @@ static void test_hostile(void)
 	tap_ok(s != NULL, "AVSC_MAX_DEPTH levels parse") || (tap_diag("%s", e.msg), 0);
 	avsc_free(s);
 	free(t);
-	t = repeat3("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":", 800,
-		    "\"nope\"", "}]}");
+	t = repeat3("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"f\",\"type\":",
+	            800, "\"nope\"", "}]}");
 	expect_error(t, strlen(t), SG_ELIMIT, NULL, "deep records hit the JSON depth limit");
 	free(t);
 	t = repeat3("[", 5000, "", "]");
 	char *d = malloc(strlen(t) + 100);
-	sprintf(d, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\","
-		   "\"default\":%s}]}", t);
+	sprintf(d,
+	        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\","
+	        "\"default\":%s}]}",
+	        t);
 	expect_error(d, strlen(d), SG_ELIMIT, NULL, "deeply nested default: SG_ELIMIT");
 	free(d);
 	free(t);
@@ -415,22 +442,23 @@ static void test_hostile(void)
 	/* A pointer too long for a message is cut at its start. */
 	t = repeat3("{\"type\":\"array\",\"items\":", 400, "\"nope\"", "}");
 	expect_error(t, strlen(t), SG_EINVALID_SCHEMA, "/items/items: unknown type 'nope'",
-		     "long pointer: its tail is kept");
+	             "long pointer: its tail is kept");
 	free(t);
 
 	static const char *const bad_utf8[] = {
-		"\"\xff\"",
-		"{\"type\":\"record\",\"name\":\"R\",\"doc\":\"\xc0\xaf\",\"fields\":[]}",
-		"{\"type\":\"record\",\"name\":\"R\",\"doc\":\"\xed\xa0\x80\",\"fields\":[]}",
-		"{\"type\":\"string\",\"x\":\"\xe2\x82\"}",
+	    "\"\xff\"",
+	    "{\"type\":\"record\",\"name\":\"R\",\"doc\":\"\xc0\xaf\",\"fields\":[]}",
+	    "{\"type\":\"record\",\"name\":\"R\",\"doc\":\"\xed\xa0\x80\",\"fields\":[]}",
+	    "{\"type\":\"string\",\"x\":\"\xe2\x82\"}",
 	};
 	for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++)
 		expect_error(bad_utf8[i], strlen(bad_utf8[i]), SG_EINVALID_SCHEMA, "invalid JSON",
-			     "invalid UTF-8 is refused");
+		             "invalid UTF-8 is refused");
 	expect_error("\"int\" x", 7, SG_EINVALID_SCHEMA, "invalid JSON", "trailing garbage");
 	expect_error("", 0, SG_EINVALID_SCHEMA, "invalid JSON", "empty input");
 	expect_error(NULL, 0, SG_EINVALID_SCHEMA, "invalid JSON", "NULL input");
-	expect_error("\"int\"\0\"x\"", 9, SG_EINVALID_SCHEMA, "invalid JSON", "NUL byte in the text");
+	expect_error("\"int\"\0\"x\"", 9, SG_EINVALID_SCHEMA, "invalid JSON",
+	             "NUL byte in the text");
 
 	/* Huge names: accepted when valid, quoted short in messages when not. */
 	size_t big = 1 << 20;
@@ -445,7 +473,7 @@ static void test_hostile(void)
 	name[big - 1] = '-';
 	sprintf(t, "{\"type\":\"fixed\",\"name\":\"%s\",\"size\":1}", name);
 	expect_error(t, strlen(t), SG_EINVALID_SCHEMA, "...': a name must match",
-		     "a 1 MiB invalid name is shortened in the message");
+	             "a 1 MiB invalid name is shortened in the message");
 	free(t);
 	free(name);
 
@@ -463,21 +491,24 @@ static void test_hostile(void)
 	tap_ok((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0, "100,000 fields parse in < 5 s");
 	avsc_free(s);
 	sprintf(o, ",{\"name\":\"f5\",\"type\":\"int\"}]}");
-	expect_error(t, strlen(t), SG_EINVALID_SCHEMA, "/fields/100000/name: duplicate field name 'f5'",
-		     "duplicate among 100,001 fields");
+	expect_error(t, strlen(t), SG_EINVALID_SCHEMA,
+	             "/fields/100000/name: duplicate field name 'f5'",
+	             "duplicate among 100,001 fields");
 	free(t);
 
 	/* Defaults of records made of records: each stored default is checked
 	 * once, not expanded (2^60 otherwise). */
 	t = malloc(64 * 200 + 200);
-	o = t + sprintf(t, "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"r0\",\"type\":"
-			   "{\"type\":\"record\",\"name\":\"R0\",\"fields\":[{\"name\":\"x\","
-			   "\"type\":\"int\",\"default\":0}]},\"default\":{}}");
+	o = t + sprintf(t,
+	                "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"r0\",\"type\":"
+	                "{\"type\":\"record\",\"name\":\"R0\",\"fields\":[{\"name\":\"x\","
+	                "\"type\":\"int\",\"default\":0}]},\"default\":{}}");
 	for (int i = 1; i <= 60; i++)
-		o += sprintf(o, ",{\"name\":\"r%d\",\"type\":{\"type\":\"record\",\"name\":\"R%d\","
-			     "\"fields\":[{\"name\":\"a\",\"type\":\"R%d\",\"default\":{}},"
-			     "{\"name\":\"b\",\"type\":\"R%d\",\"default\":{}}]},\"default\":{}}",
-			     i, i, i - 1, i - 1);
+		o += sprintf(o,
+		             ",{\"name\":\"r%d\",\"type\":{\"type\":\"record\",\"name\":\"R%d\","
+		             "\"fields\":[{\"name\":\"a\",\"type\":\"R%d\",\"default\":{}},"
+		             "{\"name\":\"b\",\"type\":\"R%d\",\"default\":{}}]},\"default\":{}}",
+		             i, i, i - 1, i - 1);
 	strcpy(o, "]}");
 	t0 = clock();
 	s = parse_str(t, &e);
@@ -540,18 +571,20 @@ static void nomem_run(const char *what, const char *text, const char *ref)
 
 static void test_nomem(void)
 {
-	nomem_run("record", "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n\",\"aliases\":[\"A\"],"
-			    "\"fields\":[{\"name\":\"a\",\"type\":[\"null\",{\"type\":\"enum\","
-			    "\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}],\"default\":null,\"p\":{\"z\":1,"
-			    "\"a\":[1.5]}},{\"name\":\"b\",\"type\":{\"type\":\"map\",\"values\":"
-			    "{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}},\"default\":{\"k\":"
-			    "\"abcd\"},\"aliases\":[\"bb\"]},{\"name\":\"c\",\"type\":\"float\","
-			    "\"default\":\"1.5\"},{\"name\":\"d\",\"type\":{\"type\":\"bytes\","
-			    "\"logicalType\":\"decimal\",\"precision\":5,\"x\":2}}]}",
-		  NULL);
-	nomem_run("with a reference",
-		  "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"n.E\"}]}",
-		  "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"n\",\"symbols\":[\"A\"]}");
+	nomem_run("record",
+	          "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n\",\"aliases\":[\"A\"],"
+	          "\"fields\":[{\"name\":\"a\",\"type\":[\"null\",{\"type\":\"enum\","
+	          "\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}],\"default\":null,\"p\":{\"z\":1,"
+	          "\"a\":[1.5]}},{\"name\":\"b\",\"type\":{\"type\":\"map\",\"values\":"
+	          "{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}},\"default\":{\"k\":"
+	          "\"abcd\"},\"aliases\":[\"bb\"]},{\"name\":\"c\",\"type\":\"float\","
+	          "\"default\":\"1.5\"},{\"name\":\"d\",\"type\":{\"type\":\"bytes\","
+	          "\"logicalType\":\"decimal\",\"precision\":5,\"x\":2}}]}",
+	          NULL);
+	nomem_run(
+	    "with a reference",
+	    "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"n.E\"}]}",
+	    "{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"n\",\"symbols\":[\"A\"]}");
 }
 
 int main(void)

@@ -21,8 +21,8 @@
  * AVVALID_SEED (environment) changes the random seed; AVVALID_SCALE multiplies
  * the number of random schemas.
  */
-#include "compat/avsc.h"
-#include "compat/avvalid.h"
+#include "compat/avro/avsc.h"
+#include "compat/avro/avvalid.h"
 #include "compat/error.h"
 #include "compat/report.h"
 #include "tests/tap.h"

@@ -9,51 +9,57 @@
 
 static void test_error_table(void)
 {
-	static const struct { int code, http, confluent; } rows[] = {
-		{SG_ESUBJECT_NOT_FOUND, 404, 40401},
-		{SG_EVERSION_NOT_FOUND, 404, 40402},
-		{SG_ESCHEMA_NOT_FOUND, 404, 40403},
-		{SG_ESUBJECT_SOFT_DELETED, 404, 40404},
-		{SG_ESUBJECT_NOT_SOFT_DELETED, 404, 40405},
-		{SG_EVERSION_SOFT_DELETED, 404, 40406},
-		{SG_EVERSION_NOT_SOFT_DELETED, 404, 40407},
-		{SG_ECOMPAT_NOT_CONFIGURED, 404, 40408},
-		{SG_EMODE_NOT_CONFIGURED, 404, 40409},
-		{SG_ECONFLICT_INCOMPATIBLE, 409, 409},
-		{SG_EINVALID_SCHEMA, 422, 42201},
-		{SG_EINVALID_VERSION, 422, 42202},
-		{SG_EINVALID_COMPAT_LEVEL, 422, 42203},
-		{SG_EINVALID_MODE, 422, 42204},
-		{SG_EOPERATION_NOT_PERMITTED, 422, 42205},
-		{SG_EREFERENCE_EXISTS, 422, 42206},
-		{SG_EID_MISMATCH, 422, 42207},
-		{SG_EINVALID_SUBJECT, 422, 42208},
-		{SG_EINVALID_RULESET, 422, 42210},
-		{SG_ESTORE, 500, 50001},
-		{SG_ETIMEOUT, 500, 50002},
-		{SG_ETOO_LARGE, 413, 413},
-		{SG_EMEDIA_TYPE, 415, 415},
-		{SG_ENOT_ACCEPTABLE, 406, 406},
+	static const struct {
+		int code, http, confluent;
+	} rows[] = {
+	    {SG_ESUBJECT_NOT_FOUND, 404, 40401},
+	    {SG_EVERSION_NOT_FOUND, 404, 40402},
+	    {SG_ESCHEMA_NOT_FOUND, 404, 40403},
+	    {SG_ESUBJECT_SOFT_DELETED, 404, 40404},
+	    {SG_ESUBJECT_NOT_SOFT_DELETED, 404, 40405},
+	    {SG_EVERSION_SOFT_DELETED, 404, 40406},
+	    {SG_EVERSION_NOT_SOFT_DELETED, 404, 40407},
+	    {SG_ECOMPAT_NOT_CONFIGURED, 404, 40408},
+	    {SG_EMODE_NOT_CONFIGURED, 404, 40409},
+	    {SG_ECONFLICT_INCOMPATIBLE, 409, 409},
+	    {SG_EINVALID_SCHEMA, 422, 42201},
+	    {SG_EINVALID_VERSION, 422, 42202},
+	    {SG_EINVALID_COMPAT_LEVEL, 422, 42203},
+	    {SG_EINVALID_MODE, 422, 42204},
+	    {SG_EOPERATION_NOT_PERMITTED, 422, 42205},
+	    {SG_EREFERENCE_EXISTS, 422, 42206},
+	    {SG_EID_MISMATCH, 422, 42207},
+	    {SG_EINVALID_SUBJECT, 422, 42208},
+	    {SG_EINVALID_RULESET, 422, 42210},
+	    {SG_ESTORE, 500, 50001},
+	    {SG_ETIMEOUT, 500, 50002},
+	    {SG_ETOO_LARGE, 413, 413},
+	    {SG_EMEDIA_TYPE, 415, 415},
+	    {SG_ENOT_ACCEPTABLE, 406, 406},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		tap_is_int(error_http_status(rows[i].code), rows[i].http,
-			   "%s maps to HTTP %d", error_name(rows[i].code), rows[i].http);
+		tap_is_int(error_http_status(rows[i].code), rows[i].http, "%s maps to HTTP %d",
+		           error_name(rows[i].code), rows[i].http);
 		tap_is_int(error_confluent_code(rows[i].code), rows[i].confluent,
-			   "%s maps to error_code %d", error_name(rows[i].code), rows[i].confluent);
+		           "%s maps to error_code %d", error_name(rows[i].code), rows[i].confluent);
 	}
 	for (int c = 1; c < SG_CODE_COUNT; c++) {
 		if (!tap_ok(error_name(c) && strncmp(error_name(c), "SG_", 3) == 0 &&
-				    error_http_status(c) >= 400,
-			    "code %d has a row in the table", c))
+		                error_http_status(c) >= 400,
+		            "code %d has a row in the table", c))
 			break;
 	}
-	tap_is_int(error_kafka_code(SG_EINVALID_RECORD), 87, "invalid record is Kafka INVALID_RECORD");
+	tap_is_int(error_kafka_code(SG_EINVALID_RECORD), 87,
+	           "invalid record is Kafka INVALID_RECORD");
 	tap_ok(error_kafka_code(SG_EINVALID_RECORD) != 2, "never CORRUPT_MESSAGE for a bad record");
-	tap_ok(error_kafka_retriable(SG_EUNAVAILABLE), "registry outage is retriable for Kafka clients");
+	tap_ok(error_kafka_retriable(SG_EUNAVAILABLE),
+	       "registry outage is retriable for Kafka clients");
 	tap_ok(!error_kafka_retriable(SG_EINVALID_RECORD), "a bad record is not retriable");
 	tap_is_int(error_http_status(9999), 500, "an unknown code maps to 500");
-	tap_is_int(error_from_confluent(40403, 404), SG_ESCHEMA_NOT_FOUND, "40403 maps back to schema not found");
-	tap_is_int(error_from_confluent(0, 415), SG_EMEDIA_TYPE, "an unknown error_code maps back by HTTP status");
+	tap_is_int(error_from_confluent(40403, 404), SG_ESCHEMA_NOT_FOUND,
+	           "40403 maps back to schema not found");
+	tap_is_int(error_from_confluent(0, 415), SG_EMEDIA_TYPE,
+	           "an unknown error_code maps back by HTTP status");
 }
 
 static void test_error_first_wins(void)
@@ -105,22 +111,30 @@ static void test_report(void)
 	tap_is_str(p, "/properties/a~1b~0c", "pointer tokens escape / and ~ (RFC 6901)");
 	report_pointer_join(p, sizeof p, "", "x");
 	tap_is_str(p, "/x", "pointer from the root");
-	tap_is_int(report_pointer_join(p, 8, "/abcdef", "ghij"), -1, "a pointer that does not fit fails");
+	tap_is_int(report_pointer_join(p, 8, "/abcdef", "ghij"), -1,
+	           "a pointer that does not fit fails");
 }
 
 static void test_levels(void)
 {
-	static const struct { const char *name; int bw, fw, tr; } rows[] = {
-		{"NONE", 0, 0, 0}, {"BACKWARD", 1, 0, 0}, {"BACKWARD_TRANSITIVE", 1, 0, 1},
-		{"FORWARD", 0, 1, 0}, {"FORWARD_TRANSITIVE", 0, 1, 1}, {"FULL", 1, 1, 0},
-		{"FULL_TRANSITIVE", 1, 1, 1},
+	static const struct {
+		const char *name;
+		int bw, fw, tr;
+	} rows[] = {
+	    {"NONE", 0, 0, 0},
+	    {"BACKWARD", 1, 0, 0},
+	    {"BACKWARD_TRANSITIVE", 1, 0, 1},
+	    {"FORWARD", 0, 1, 0},
+	    {"FORWARD_TRANSITIVE", 0, 1, 1},
+	    {"FULL", 1, 1, 0},
+	    {"FULL_TRANSITIVE", 1, 1, 1},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		enum level l;
 		tap_ok(level_parse(rows[i].name, &l) == 0, "%s parses", rows[i].name);
 		tap_is_str(level_name(l), rows[i].name, "%s round-trips", rows[i].name);
 		tap_ok(level_backward(l) == rows[i].bw && level_forward(l) == rows[i].fw &&
-			       level_transitive(l) == rows[i].tr,
+		           level_transitive(l) == rows[i].tr,
 		       "%s checks the right directions", rows[i].name);
 	}
 	enum level l;

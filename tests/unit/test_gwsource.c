@@ -23,7 +23,7 @@
 #include "gateway/schemasource.h"
 #include "registry/api.h"
 #include "registry/http.h"
-#include "registry/regclient.h"
+#include "common/regclient.h"
 #include "registry/store.h"
 #include "tests/tap.h"
 #include "tests/unit/gwfake.h"

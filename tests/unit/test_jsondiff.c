@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "compat/error.h"
-#include "compat/jsondiff.h"
+#include "compat/jsonschema/jsondiff.h"
 #include "compat/report.h"
 #include "tests/tap.h"
 

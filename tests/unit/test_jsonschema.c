@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "compat/jsonschema.h"
+#include "compat/jsonschema/jsonschema.h"
 #include "tests/tap.h"
 
 static const char *suite_dir;
@@ -949,7 +949,9 @@ static void run_cases(void)
 			char *want_pass = read_file(path, &plen);
 			if (want_pass) {
 				int one = jsonschema_validate_stream(v, input, len);
-				tap_is_str(one == 1 ? "shown\n" : one == 0 ? "not shown\n" : "none\n",
+				tap_is_str(one == 1   ? "shown\n"
+				           : one == 0 ? "not shown\n"
+				                      : "none\n",
 				           want_pass, "case %s: one pass", names[i]);
 				free(want_pass);
 			}

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/jsontext.h"
+#include "compat/jsonschema/jsontext.h"
 #include "tests/tap.h"
 
 static char *field(char *line, const char *key)
@@ -43,8 +43,8 @@ int main(void)
 			struct sg_error err;
 			error_clear(&err);
 			char *got = jsontext_canonical(in, strlen(in), sorted, &err);
-			tap_ok(got == NULL && strstr(err.msg, v) != NULL, "%s fails with '%s' (got '%s')",
-			       in, v, err.msg);
+			tap_ok(got == NULL && strstr(err.msg, v) != NULL,
+			       "%s fails with '%s' (got '%s')", in, v, err.msg);
 			free(got);
 			cases++;
 		}
@@ -61,7 +61,8 @@ int main(void)
 	struct sg_error err;
 	error_clear(&err);
 	char *got = jsontext_canonical(deep, 2 * depth, 0, &err);
-	tap_ok(got == NULL && err.code == SG_ELIMIT, "100000 levels of nesting fail with SG_ELIMIT");
+	tap_ok(got == NULL && err.code == SG_ELIMIT,
+	       "100000 levels of nesting fail with SG_ELIMIT");
 	free(got);
 	free(deep);
 	return tap_done();

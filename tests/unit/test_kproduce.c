@@ -32,8 +32,8 @@ static void build_request(struct kwriter *w, int v, int16_t acks)
 	}
 	kwriter_i16(w, acks);
 	kwriter_i32(w, 1000);
-#define ARR(n) (fx ? kwriter_compact_array_len(w, n) : kwriter_array_len(w, n))
-#define STR(s) (fx ? kwriter_compact_string(w, kslice_cstr(s)) : kwriter_string(w, kslice_cstr(s)))
+#define ARR(n)   (fx ? kwriter_compact_array_len(w, n) : kwriter_array_len(w, n))
+#define STR(s)   (fx ? kwriter_compact_string(w, kslice_cstr(s)) : kwriter_string(w, kslice_cstr(s)))
 #define BYTES(s) (fx ? kwriter_compact_bytes(w, kslice_cstr(s)) : kwriter_bytes(w, kslice_cstr(s)))
 	ARR(2);
 	STR("orders");
@@ -89,10 +89,10 @@ static void check_version(int v)
 	kwriter_init(&rq, 4096);
 	build_request(&rq, v, -1);
 	error_clear(&err);
-	tap_ok(kproduce_request_parse(rq.buf, rq.len, &req, &err) == 0, "v%d: the request parses (%s)", v,
-	       err.msg);
-	tap_ok(req.ntopics == 2 && req.npartitions == 3 && req.acks == -1 && req.correlation_id == 42 &&
-	           req.flexible == fx,
+	tap_ok(kproduce_request_parse(rq.buf, rq.len, &req, &err) == 0,
+	       "v%d: the request parses (%s)", v, err.msg);
+	tap_ok(req.ntopics == 2 && req.npartitions == 3 && req.acks == -1 &&
+	           req.correlation_id == 42 && req.flexible == fx,
 	       "v%d: 2 topics, 3 partitions, acks -1, correlation 42", v);
 	tap_ok(req.partitions[0].records.len == 1 && req.partitions[0].records.p[0] == 'A' &&
 	           req.partitions[1].index == 1 && req.partitions[2].records.len == -1 &&
@@ -106,10 +106,12 @@ static void check_version(int v)
 	res[1].errors = &rerr;
 	res[1].nerrors = 1;
 	kwriter_init(&out, 4096);
-	tap_ok(kproduce_request_rewrite(&req, res, &out, &err) == 2, "v%d: the rewrite keeps 2 partitions", v);
-	tap_ok(kproduce_request_parse(out.buf, out.len, &again, &err) == 0 && again.npartitions == 2 &&
-	           again.partitions[0].index == 0 && again.partitions[1].index == 2 &&
-	           again.ntopics == 2 && again.topics[0].count == 1,
+	tap_ok(kproduce_request_rewrite(&req, res, &out, &err) == 2,
+	       "v%d: the rewrite keeps 2 partitions", v);
+	tap_ok(kproduce_request_parse(out.buf, out.len, &again, &err) == 0 &&
+	           again.npartitions == 2 && again.partitions[0].index == 0 &&
+	           again.partitions[1].index == 2 && again.ntopics == 2 &&
+	           again.topics[0].count == 1,
 	       "v%d: the rewritten request parses: orders [0], pay [2]", v);
 	tap_ok(out.len == rq.len - (size_t)req.partitions[1].raw.len,
 	       "v%d: it is the original less exactly the rejected partition's bytes", v);
@@ -178,7 +180,8 @@ static void check_version(int v)
 			kwriter_no_tags(w);
 	}
 	tap_ok(merged.len == want.len && !memcmp(merged.buf, want.buf, want.len),
-	       "v%d: the merged answer is byte-exact: partitions in request order, throttle kept", v);
+	       "v%d: the merged answer is byte-exact: partitions in request order, throttle kept",
+	       v);
 
 	/* A broker answer that lacks a kept partition is an error. */
 	kwriter_reset(&merged);
@@ -209,18 +212,22 @@ static void check_version(int v)
 		if (fx)
 			kreader_skip_tags(&r);
 		ok &= (fx ? kreader_compact_array_len(&r) : kreader_array_len(&r)) == 2;
-		tap_ok(ok && kreader_ok(&r), "v%d: the synthesized answer starts with correlation 42 and 2 topics", v);
+		tap_ok(ok && kreader_ok(&r),
+		       "v%d: the synthesized answer starts with correlation 42 and 2 topics", v);
 	}
 	kwriter_reset(&out);
-	tap_ok(kproduce_request_rewrite(&req, res, &out, &err) == 0, "v%d: a rewrite keeping nothing keeps 0", v);
+	tap_ok(kproduce_request_rewrite(&req, res, &out, &err) == 0,
+	       "v%d: a rewrite keeping nothing keeps 0", v);
 
 	/* Bad input. */
 	error_clear(&err);
-	tap_ok(kproduce_request_parse(rq.buf, rq.len - 1, &again, &err) == -1 && err.code == SG_ECORRUPT,
+	tap_ok(kproduce_request_parse(rq.buf, rq.len - 1, &again, &err) == -1 &&
+	           err.code == SG_ECORRUPT,
 	       "v%d: a truncated request: %s", v, err.msg);
 	kwriter_u32(&rq, 0);
 	error_clear(&err);
-	tap_ok(kproduce_request_parse(rq.buf, rq.len, &again, &err) == -1 && strstr(err.msg, "trailing"),
+	tap_ok(kproduce_request_parse(rq.buf, rq.len, &again, &err) == -1 &&
+	           strstr(err.msg, "trailing"),
 	       "v%d: trailing bytes: %s", v, err.msg);
 	kproduce_request_free(&req);
 	kwriter_free(&rq);
@@ -243,7 +250,8 @@ int main(void)
 	kwriter_init(&rq, 4096);
 	build_request(&rq, 2, 1);
 	error_clear(&err);
-	tap_ok(kproduce_request_parse(rq.buf, rq.len, &req, &err) == -1 && err.code == SG_EBAD_REQUEST,
+	tap_ok(kproduce_request_parse(rq.buf, rq.len, &req, &err) == -1 &&
+	           err.code == SG_EBAD_REQUEST,
 	       "Produce v2 is refused: %s", err.msg);
 	kwriter_free(&rq);
 	return tap_done();

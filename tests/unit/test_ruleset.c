@@ -207,8 +207,8 @@ static void test_lengths(void)
 	    /* A character outside the BMP counts two UTF-16 units. */
 	    {"128 supplementary characters: 256 units, illegal", "", "\xf0\x9d\x92\x9c", 128, R,
 	     NULL},
-	    {"one letter and 128 supplementary characters: 257 units", "a", "\xf0\x9d\x92\x9c",
-	     128, R, "Rule name too long"},
+	    {"one letter and 128 supplementary characters: 257 units", "a", "\xf0\x9d\x92\x9c", 128,
+	     R, "Rule name too long"},
 	    {"a name of a million characters", "", "a", 1000000, R, "Rule name too long"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

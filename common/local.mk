@@ -1,0 +1,5 @@
+# common/: pieces the registry, the gateway and the CLI share that are not
+# schema logic: the HTTP client of a schema registry (regclient, libcurl).
+noinst_LIBRARIES += %reldir%/libsgcommon.a
+%canon_reldir%_libsgcommon_a_SOURCES = \
+	%reldir%/regclient.c %reldir%/regclient.h
