@@ -11,7 +11,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		gcc make autoconf automake libtool pkg-config \
+		gcc make autoconf automake pkg-config \
 		libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev \
 		librdkafka-dev libavro-dev libevent-dev \
 		zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
