@@ -20,7 +20,6 @@
  * "not shown" (left to the full evaluator) or "none" (the schema has no
  * one-pass form).
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "compat/jsonschema/jsonschema.h"
+#include "tests/casedir.h"
 #include "tests/tap.h"
 
 static const char *suite_dir;
@@ -139,40 +139,6 @@ static json_t *suite_resolver(void *ctx, const char *uri)
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	return load_json(path);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted *.json file names in `dir` (NULL-terminated; free each). */
-static char **list_json(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return NULL;
-	size_t n = 0, cap = 64;
-	char **names = malloc(cap * sizeof *names);
-	struct dirent *e;
-	while (names && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
-			continue;
-		if (n + 1 >= cap) {
-			char **nn = realloc(names, (cap *= 2) * sizeof *names);
-			if (!nn)
-				break;
-			names = nn;
-		}
-		names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	if (!names)
-		return NULL;
-	qsort(names, n, sizeof *names, cmp_str);
-	names[n] = NULL;
-	return names;
 }
 
 struct counts {
@@ -290,19 +256,19 @@ static void run_file(const char *path, const char *label, enum jsonschema_draft 
 static void run_dir(const char *dir, const char *label, enum jsonschema_draft draft,
                     int format_assert, int required, struct counts *cnt)
 {
-	char **names = list_json(dir);
+	size_t n;
+	char **names = casedir_list(dir, ".json", &n);
 	if (!names) {
 		tap_ok(0, "%s: folder %s lists", label, dir);
 		return;
 	}
-	for (size_t i = 0; names[i]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char path[4096], lab[512];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		snprintf(lab, sizeof lab, "%s/%s", label, names[i]);
 		run_file(path, lab, draft, format_assert, required, cnt);
-		free(names[i]);
 	}
-	free(names);
+	casedir_free(names);
 }
 
 static void run_suite(void)
@@ -889,19 +855,12 @@ static void run_cases(void)
 	const char *src = getenv("SG_SRCDIR");
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/tests/cases/jsonschema", src ? src : ".");
-	DIR *d = opendir(dir);
-	if (!d) {
+	size_t n = 0;
+	char **names = casedir_list(dir, NULL, &n);
+	if (!names) {
 		tap_ok(0, "case folder %s exists", dir);
 		return;
 	}
-	struct dirent *e;
-	char *names[512];
-	size_t n = 0;
-	while ((e = readdir(d)) && n < 512)
-		if (e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char path[4600];
 		size_t len;
@@ -961,13 +920,12 @@ static void run_cases(void)
 		free(input);
 		free(expect);
 		free(options);
-		free(names[i]);
 	}
+	casedir_free(names);
 }
 
 int main(void)
 {
-	const char *shared = getenv("SG_SHARED");
 	static char dir[4096];
 	verbose = getenv("SG_JS_VERBOSE") != NULL;
 	test_reports();
@@ -981,12 +939,10 @@ int main(void)
 	test_allocations();
 	test_allocation_failures();
 	run_cases();
-	if (!shared || !shared[0]) {
-		tap_diag("SG_SHARED is not set: the JSON-Schema-Test-Suite is skipped");
-		return tap_done();
+	if (tap_external_dir("third_party/JSON-Schema-Test-Suite", "the JSON-Schema-Test-Suite",
+	                     dir, sizeof dir)) {
+		suite_dir = dir;
+		run_suite();
 	}
-	snprintf(dir, sizeof dir, "%s/third_party/JSON-Schema-Test-Suite", shared);
-	suite_dir = dir;
-	run_suite();
 	return tap_done();
 }
