@@ -9,6 +9,9 @@
 #           sg_stop [PID] sends SIGTERM and waits: its status is the
 #           registry's exit status. sg_kill9 [PID] kills without warning.
 # Cleanup:  an EXIT trap stops every registry started here and removes $SG_TMP.
+# Skips:    tests/run accepts only a skip whose reason begins with "external:"
+#           (an input kept outside the repository, see tests/tap.h); any other
+#           skip_all, such as for a missing tool, counts as a failure there.
 #
 # Everything runs in the test's own shell; nothing here is left running.
 

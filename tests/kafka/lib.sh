@@ -8,7 +8,9 @@
 #     on free loopback ports, waiting until each answers;
 #   - starts the gateway (tests/kafka/gwrun) in front of them;
 #   - prints TAP: kt_ok / kt_is / kt_skip / kt_done, and relays TAP lines
-#     that helper programs print (kt_relay);
+#     that helper programs print (kt_relay); tests/run counts every skip
+#     here (a missing tool, venv or port) as a failure, since it installs
+#     all of them;
 #   - stops everything it started, by pid, when the script exits.
 #
 # Environment: SG_BUILDDIR, SG_SRCDIR (from make check); SG_PYTHON (a Python

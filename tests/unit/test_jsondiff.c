@@ -4,9 +4,10 @@
  * format, the resolver and the limits; then a replay of Karapace's pairs,
  * whose agreement is reported as diagnostics only (Karapace is not Confluent).
  *
- * Environment: SG_SHARED (the suites) and SG_SRCDIR (the source tree).
+ * Environment: SG_SHARED (the suites) and SG_SRCDIR (the source tree). Each
+ * suite is one skip when $SG_SHARED/suites does not exist (tests/tap.h,
+ * tap_external_dir); with that folder, a missing or short suite fails.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "compat/error.h"
 #include "compat/jsonschema/jsondiff.h"
 #include "compat/report.h"
+#include "tests/casedir.h"
 #include "tests/tap.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -122,18 +124,26 @@ static int check_case(const char *id, const json_t *o, const json_t *u, int want
 	return fails;
 }
 
-static FILE *open_suite(const char *name, char *path, size_t cap)
+/* Opens the suite file `name` in $SG_SHARED/suites, its path in `path`.
+ * Returns NULL after one skip for `suite` when that folder does not exist,
+ * after one failure when the file cannot be opened. */
+static FILE *open_suite(const char *name, const char *suite, char *path, size_t cap)
 {
-	const char *shared = getenv("SG_SHARED");
-	snprintf(path, cap, "%s/suites/%s", shared ? shared : "../shared", name);
-	return fopen(path, "r");
+	char dir[4096];
+	if (!tap_external_dir("suites", suite, dir, sizeof dir))
+		return NULL;
+	snprintf(path, cap, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	tap_ok(f != NULL, "open %s", path);
+	return f;
 }
 
 static void confluent_suite(void)
 {
-	char path[4096];
-	FILE *f = open_suite("jsonschema-confluent-diff.jsonl", path, sizeof path);
-	if (!tap_ok(f != NULL, "open %s", path))
+	char path[4200];
+	FILE *f = open_suite("jsonschema-confluent-diff.jsonl",
+	                     "Confluent's JSON Schema diff suite", path, sizeof path);
+	if (!f)
 		return;
 	char *line = NULL;
 	size_t cap = 0;
@@ -169,11 +179,6 @@ static json_t *load_file(const char *dir, const char *name)
 	return json_load_file(path, JSON_DECODE_ANY, &je);
 }
 
-static int cmp_dirent(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* tests/cases/jsondiff/<name>/{original.json,update.json,expect.json}.
  * expect.json: {"backward": bool, "backward_lenient": bool (default: backward),
  * "changes": [...] (optional), "error": "SG_..." (instead of verdicts)}. */
@@ -182,17 +187,10 @@ static void case_dirs(void)
 	const char *src = getenv("SG_SRCDIR");
 	char root[2048];
 	snprintf(root, sizeof root, "%s/tests/cases/jsondiff", src ? src : ".");
-	DIR *d = opendir(root);
-	if (!tap_ok(d != NULL, "open %s", root))
-		return;
-	char *names[512];
 	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < 512)
-		if (e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_dirent);
+	char **names = casedir_list(root, NULL, &n);
+	if (!tap_ok(names != NULL, "open %s", root))
+		return;
 	tap_ok(n >= 5, "at least five hand-written cases (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
 		char dir[2560];
@@ -203,7 +201,6 @@ static void case_dirs(void)
 			json_decref(o);
 			json_decref(u);
 			json_decref(x);
-			free(names[i]);
 			continue;
 		}
 		const char *want_err = json_string_value(json_object_get(x, "error"));
@@ -224,8 +221,8 @@ static void case_dirs(void)
 		json_decref(o);
 		json_decref(u);
 		json_decref(x);
-		free(names[i]);
 	}
+	casedir_free(names);
 }
 
 static void messages(void)
@@ -444,9 +441,10 @@ static void explain(const json_t *writer, const json_t *reader, int got, const s
  * Confluent rule behind them. Diagnostics only. */
 static void karapace_replay(void)
 {
-	char path[4096];
-	FILE *f = open_suite("jsonschema-karapace-pairs.jsonl", path, sizeof path);
-	if (!tap_ok(f != NULL, "open %s", path))
+	char path[4200];
+	FILE *f = open_suite("jsonschema-karapace-pairs.jsonl", "Karapace's JSON Schema pairs",
+	                     path, sizeof path);
+	if (!f)
 		return;
 	char *line = NULL;
 	size_t cap = 0;
