@@ -1,0 +1,240 @@
+/* registry/api/subjects.c: the subjects resource, GET /subjects,
+ * DELETE /subjects/{subject} and the lookup POST /subjects/{subject}.
+ */
+#include "registry/api/internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "registry/jsonio.h"
+#include "registry/schemacache.h"
+
+/* GET /subjects */
+static int api_subjects_cb(void *ctx, const struct store_version *v)
+{
+	return api_pager_push(ctx, json_string(v->subject));
+}
+
+void api_subjects_list(struct api_ctx *c)
+{
+	int offset, limit;
+	if (api_query_int(c, "offset", 0, &offset) < 0 || api_query_int(c, "limit", -1, &limit) < 0)
+		return;
+	const char *prefix = api_query(c, "subjectPrefix");
+	/* ":*:" is Confluent's "every context", ":.:" the default one: we have
+	 * only the default context, so both mean every subject. */
+	if (prefix && (strcmp(prefix, ":*:") == 0 || strcmp(prefix, ":.:") == 0))
+		prefix = NULL;
+	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
+	enum store_filter f = api_query_bool(c, "deletedOnly") ? STORE_DELETED_ONLY
+	                      : api_query_bool(c, "deleted")   ? STORE_ALL
+	                                                       : STORE_LIVE;
+	struct store_tx *tx = api_read(c);
+	if (!tx) {
+		free(fixed);
+		return;
+	}
+	struct sg_error e = {0};
+	struct api_pager pg;
+	api_pager_init(&pg, offset, limit);
+	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &pg, &e);
+	store_end(tx);
+	free(fixed);
+	if (r < 0) {
+		json_decref(pg.out);
+		api_send_error(c, &e);
+		return;
+	}
+	api_send_json(c, pg.out);
+}
+
+/* DELETE /subjects/{subject}[?permanent=true] */
+void api_subject_delete(struct api_ctx *c)
+{
+	int permanent = api_query_bool(c, "permanent");
+	struct store_tx *tx = api_write(c);
+	if (!tx)
+		return;
+	struct sg_error e = {0};
+	struct api_dropped dropped = {0};
+	json_t *versions = json_array(), *out = json_array();
+	char mode[STORE_MODE_MAX];
+	int r = store_subject_exists(tx, c->subject, 1, &e);
+	if (r == 0) {
+		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
+		goto done;
+	}
+	if (r == 1 && !permanent && (r = store_subject_exists(tx, c->subject, 0, &e)) == 0) {
+		api_fail(c, SG_ESUBJECT_SOFT_DELETED,
+		         "Subject '%s' was soft deleted.Set permanent=true to delete permanently",
+		         c->subject);
+		goto done;
+	}
+	if (r < 0 || api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
+		goto fail;
+	if (api_mode_readonly(mode)) {
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
+		         c->subject);
+		goto done;
+	}
+	if (store_versions(tx, c->subject, permanent ? STORE_ALL : STORE_LIVE,
+	                   api_collect_versions_cb, versions, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < json_array_size(versions); i++) {
+		json_t *pair = json_array_get(versions, i);
+		int v = (int)json_integer_value(json_array_get(pair, 0));
+		int ref = api_is_referenced(tx, c->subject, v, permanent, c->subject, &e);
+		if (ref < 0)
+			goto fail;
+		if (ref) {
+			api_fail_referenced(c, c->subject, v);
+			goto done;
+		}
+		if (permanent && !json_integer_value(json_array_get(pair, 1))) {
+			api_fail(
+			    c, SG_ESUBJECT_NOT_SOFT_DELETED,
+			    "Subject '%s' was not deleted first before being permanently deleted",
+			    c->subject);
+			goto done;
+		}
+		json_array_append_new(out, json_integer(v));
+	}
+	/* Newest first, so versions referring to older ones of the same subject
+	 * go before what they refer to. */
+	for (size_t i = json_array_size(out); i-- > 0;) {
+		int v = (int)json_integer_value(json_array_get(out, i));
+		int64_t gone = 0;
+		if (permanent ? store_version_purge(tx, c->subject, v, &gone, &e) < 0
+		              : store_version_soft_delete(tx, c->subject, v, &e) < 0)
+			goto fail;
+		if (api_dropped_add(&dropped, gone, &e) < 0)
+			goto fail;
+	}
+	if (permanent && api_drop_subject_settings(tx, c->subject, &e) < 0)
+		goto fail;
+	if (api_commit(c, tx) < 0) {
+		tx = NULL;
+		goto done;
+	}
+	tx = NULL;
+	api_dropped_forget(c->a, &dropped);
+	api_send_json(c, out);
+	out = NULL;
+	goto done;
+fail:
+	api_send_error(c, &e);
+done:
+	store_end(tx);
+	free(dropped.ids);
+	json_decref(versions);
+	json_decref(out);
+}
+
+/* POST /subjects/{subject}: is this schema registered under the subject? */
+void api_subject_lookup(struct api_ctx *c)
+{
+	struct api_sreq r;
+	const char *bad_ref;
+	if (api_sreq_parse(c, &r, &bad_ref) < 0)
+		return;
+	int deleted = api_query_bool(c, "deleted");
+	struct store_tx *tx = api_read(c);
+	if (!tx) {
+		api_sreq_clear(&r);
+		return;
+	}
+	struct sg_error e = {0};
+	struct api_cand cd = {0};
+	json_t *cfg = api_config_scope(tx, c->subject, &e);
+	if (!cfg)
+		goto fail;
+	int normalize =
+	    api_query_bool(c, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
+	json_decref(cfg);
+	if (!r.text || !*r.text)
+		goto absent;
+	if (api_cand_build(c->a, tx, &r, r.text, r.type, r.type_name, r.refs, r.nrefs, bad_ref,
+	                   normalize, &cd, &e) < 0)
+		goto fail;
+	struct store_schema content;
+	api_cand_content(&cd, &content);
+	int64_t id = store_schema_find(tx, &content, &e);
+	if (id < 0)
+		goto fail;
+	int version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
+	if (version < 0)
+		goto fail;
+	if (version == 0 && !r.metadata && !r.ruleset) {
+		/* As registration would: inherit the latest version's metadata and
+		 * rule set, then look again. */
+		struct store_version latest;
+		int lr = store_version_latest(tx, c->subject, 0, &latest, &e);
+		json_t *ent = NULL;
+		if (lr < 0 ||
+		    (lr == 1 && api_load_entity(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
+			goto fail;
+		json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
+		if (m || rs) {
+			if (api_cand_set_extras(&cd, m, rs, &e) < 0) {
+				json_decref(ent);
+				goto fail;
+			}
+			api_cand_content(&cd, &content);
+			id = store_schema_find(tx, &content, &e);
+			version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
+		}
+		json_decref(ent);
+		if (id < 0 || version < 0)
+			goto fail;
+	}
+	if (version == 0 && !deleted) {
+		version = api_find_equivalent(tx, c->subject, &cd, &id, &e);
+		if (version < 0)
+			goto fail;
+		if (version > 0) {
+			json_t *ent = NULL;
+			if (api_load_entity(tx, id, c->subject, version, &ent, &e) < 0 ||
+			    api_apply_format(c, tx, ent, &e) < 0) {
+				json_decref(ent);
+				goto fail;
+			}
+			store_end(tx);
+			api_cand_clear(c->a, &cd);
+			api_sreq_clear(&r);
+			api_send_json(c, ent);
+			return;
+		}
+	}
+	if (version > 0) {
+		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
+		if (ent && api_wants_resolved(c) && !json_object_get(ent, "schemaType") &&
+		    json_object_get(ent, "references") &&
+		    api_set_resolved(ent, schemacache_schema(cd.item), &e) < 0) {
+			json_decref(ent);
+			goto fail;
+		}
+		store_end(tx);
+		api_cand_clear(c->a, &cd);
+		api_sreq_clear(&r);
+		api_send_json(c, ent);
+		return;
+	}
+absent : {
+	int exists = store_subject_exists(tx, c->subject, deleted, &e);
+	if (exists < 0)
+		goto fail;
+	if (exists)
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
+	else
+		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
+	goto done;
+}
+fail:
+	api_send_error(c, &e);
+done:
+	store_end(tx);
+	api_cand_clear(c->a, &cd);
+	api_sreq_clear(&r);
+}
