@@ -1,6 +1,7 @@
 /* registry/api/api.c: the functions of registry/api.h. api_handle() routes a
  * request through the route table, negotiates the content types, and calls
- * one handler; api_new() and api_free() hold the api's caches.
+ * one handler; api_new() and api_free() hold the api's caches, which
+ * api_dropped_forget() keeps right after a purge.
  *
  * Handlers read through a read transaction and write through the store's
  * single write transaction; each resource has its file in this folder.
@@ -33,24 +34,24 @@ struct api_route {
 };
 
 static const struct api_route api_routes[] = {
-    {"GET", {NULL}, -1, api_root},
-    {"POST", {NULL}, -1, api_root},
-    {"GET", {"health"}, -1, api_health},
-    {"GET", {"schemas", "types"}, -1, api_schema_types},
+    {"GET", {NULL}, -1, api_metadata_root},
+    {"POST", {NULL}, -1, api_metadata_root},
+    {"GET", {"health"}, -1, api_metadata_health},
+    {"GET", {"schemas", "types"}, -1, api_schemas_types},
     {"GET", {"schemas"}, -1, api_schemas_list},
-    {"GET", {"schemas", "ids", "*"}, -1, api_schema_by_id},
-    {"GET", {"schemas", "ids", "*", "schema"}, -1, api_schema_by_id_raw},
-    {"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schema_id_subjects},
-    {"GET", {"schemas", "ids", "*", "versions"}, -1, api_schema_id_versions},
+    {"GET", {"schemas", "ids", "*"}, -1, api_schemas_by_id},
+    {"GET", {"schemas", "ids", "*", "schema"}, -1, api_schemas_by_id_raw},
+    {"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schemas_id_subjects},
+    {"GET", {"schemas", "ids", "*", "versions"}, -1, api_schemas_id_versions},
     {"GET", {"subjects"}, -1, api_subjects_list},
-    {"POST", {"subjects", "*"}, 1, api_subject_lookup},
-    {"DELETE", {"subjects", "*"}, 1, api_subject_delete},
+    {"POST", {"subjects", "*"}, 1, api_subjects_lookup},
+    {"DELETE", {"subjects", "*"}, 1, api_subjects_delete},
     {"GET", {"subjects", "*", "versions"}, 1, api_versions_list},
     {"POST", {"subjects", "*", "versions"}, 1, api_register},
-    {"GET", {"subjects", "*", "versions", "*"}, 1, api_version_get},
-    {"DELETE", {"subjects", "*", "versions", "*"}, 1, api_version_delete},
-    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_version_raw},
-    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_version_referencedby},
+    {"GET", {"subjects", "*", "versions", "*"}, 1, api_versions_get},
+    {"DELETE", {"subjects", "*", "versions", "*"}, 1, api_versions_delete},
+    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_versions_raw},
+    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_versions_referencedby},
     {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, api_compat_version},
     {"POST", {"compatibility", "subjects", "*", "versions"}, 2, api_compat_all},
     {"GET", {"config"}, -1, api_config_get},
@@ -65,7 +66,7 @@ static const struct api_route api_routes[] = {
     {"GET", {"mode", "*"}, 1, api_mode_get},
     {"PUT", {"mode", "*"}, 1, api_mode_put},
     {"DELETE", {"mode", "*"}, 1, api_mode_delete},
-    {"GET", {"contexts"}, -1, api_contexts},
+    {"GET", {"contexts"}, -1, api_metadata_contexts},
     {"GET", {"v1", "metadata", "id"}, -1, api_metadata_id},
     {"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
 };
@@ -297,4 +298,33 @@ void api_free(struct api *a)
 	schemacache_free(a->parsed);
 	free(a->types);
 	free(a);
+}
+
+/* ---- The caches after a purge ---- */
+
+int api_dropped_add(struct api_dropped *d, int64_t id, struct sg_error *err)
+{
+	if (!id)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		int64_t *ids = realloc(d->ids, cap * sizeof *ids);
+		if (!ids)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		d->ids = ids;
+		d->cap = cap;
+	}
+	d->ids[d->n++] = id;
+	return 0;
+}
+
+void api_dropped_forget(struct api *a, struct api_dropped *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		idcache_forget(a->ids, d->ids[i]);
+		idcache_forget(a->ids, -d->ids[i]);
+		schemacache_forget(a->parsed, d->ids[i]);
+	}
+	free(d->ids);
+	memset(d, 0, sizeof *d);
 }

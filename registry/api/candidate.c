@@ -38,7 +38,6 @@ void api_cand_content(const struct api_cand *cd, struct store_schema *out)
 	out->ruleset = cd->rules_text;
 }
 
-/* Sets the metadata and rule set of a candidate (either may be NULL). */
 int api_cand_set_extras(struct api_cand *cd, const json_t *meta, const json_t *rules,
                         struct sg_error *err)
 {
@@ -73,9 +72,6 @@ static size_t api_refs_normalize(struct store_ref *refs, size_t n)
 	return k;
 }
 
-/* Parses `text` of `type` with `refs` resolved through tx into `cd`.
- * Errors are SG_EINVALID_SCHEMA with Confluent's message ("Invalid schema of
- * type AVRO, details: ..."), or store errors. */
 int api_cand_build(struct api *a, struct store_tx *tx, const struct api_sreq *r, const char *text,
                    enum schema_type type, const char *type_name, const struct store_ref *refs,
                    size_t nrefs, const char *bad_ref, int normalize, struct api_cand *cd,
@@ -144,13 +140,12 @@ fail:
 	return -1;
 }
 
-/* The entity of a candidate (for lookup and registration answers). */
 json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int version, int64_t id)
 {
 	struct store_schema s;
 	api_cand_content(cd, &s);
 	s.id = id;
-	return api_schema_entity(subject, version, &s);
+	return api_schemas_entity(subject, version, &s);
 }
 
 /* ---- Confluent's canLookup(): the same schema but for confluent:version ---- */
@@ -231,10 +226,7 @@ static int api_live_list_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-/* The newest live version of `subject` (among its latest 256) that is the
- * candidate but for the confluent:version metadata property, as Confluent's
- * canLookup() accepts. Returns the version with *id set, 0, or -1. */
-int api_find_equivalent(struct store_tx *tx, const char *subject, const struct api_cand *cd,
+int api_cand_equivalent(struct store_tx *tx, const char *subject, const struct api_cand *cd,
                         int64_t *id, struct sg_error *err)
 {
 	json_t *meta = cd->meta_text ? json_loads(cd->meta_text, 0, NULL) : NULL;

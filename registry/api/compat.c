@@ -61,7 +61,7 @@ static void api_compat_common(struct api_ctx *c, int one)
 		api_send_json(c, json_pack("{s:b, s:O}", "is_compatible", 0, "messages", messages));
 		goto done;
 	}
-	int ok = api_check(cfg, schemacache_schema(cd.item), r.metadata, &h, messages, &e);
+	int ok = api_history_check(cfg, schemacache_schema(cd.item), r.metadata, &h, messages, &e);
 	if (ok < 0)
 		goto fail;
 	store_end(tx);

@@ -12,9 +12,6 @@
 #include "registry/entity.h"
 #include "registry/jsonio.h"
 
-/* The config that applies to `subject` (NULL: the registry's), as Confluent
- * resolves it: the subject's own, else the registry's, else the default; a
- * config without a level gets BACKWARD. Returns a new object or NULL. */
 json_t *api_config_scope(struct store_tx *tx, const char *subject, struct sg_error *err)
 {
 	char *text = NULL;
@@ -36,7 +33,7 @@ json_t *api_config_scope(struct store_tx *tx, const char *subject, struct sg_err
 	return cfg;
 }
 
-/* ---- Config ---- */
+/* ---- GET, PUT and DELETE /config[/{subject}] ---- */
 
 /* The Config entity Confluent returns: fields in its order, the level
  * filled in with BACKWARD when the stored config has none. */

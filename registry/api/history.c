@@ -57,7 +57,7 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 		h->cap = cap;
 	}
 	json_t *ent = NULL;
-	int r = api_load_entity(l->tx, v->schema_id, NULL, 0, &ent, l->err);
+	int r = api_schemas_load(l->tx, v->schema_id, NULL, 0, &ent, l->err);
 	if (r <= 0)
 		return r == 0 ? error_set(l->err, SG_ESTORE, "a version names a missing schema")
 		              : -1;
@@ -82,7 +82,7 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-/* Loads the live versions of `subject`, or just `only` when > 0. */
+/* Loads every live version of `subject`. */
 static int api_history_load(struct api *a, struct store_tx *tx, const char *subject,
                             struct api_history *h, struct sg_error *err)
 {
@@ -97,9 +97,6 @@ int api_history_load_one(struct api *a, struct store_tx *tx, const struct store_
 	return api_history_cb(&l, v);
 }
 
-/* Loads what a check under `cfg` reads: nothing for NONE, the latest live
- * version for a non-transitive level, every live version for a transitive
- * one or when a compatibilityGroup filters them. */
 int api_history_for(struct api *a, struct store_tx *tx, const char *subject, const json_t *cfg,
                     struct api_history *h, struct sg_error *err)
 {
@@ -115,11 +112,8 @@ int api_history_for(struct api *a, struct store_tx *tx, const char *subject, con
 	return api_history_load_one(a, tx, &v, h, err);
 }
 
-/* Runs the check the subject's config asks for. With a compatibilityGroup,
- * only versions whose metadata property of that name equals the candidate's
- * count. Returns 1, 0 (messages filled) or -1. */
-int api_check(const json_t *cfg, const struct schema *cand, const json_t *cand_meta,
-              struct api_history *h, json_t *messages, struct sg_error *err)
+int api_history_check(const json_t *cfg, const struct schema *cand, const json_t *cand_meta,
+                      struct api_history *h, json_t *messages, struct sg_error *err)
 {
 	enum level level = entity_config_level(cfg, LEVEL_BACKWARD);
 	const char *policy = json_string_value(json_object_get(cfg, "compatibilityPolicy"));

@@ -8,14 +8,12 @@
 #include "config.h"
 #include "registry/jsonio.h"
 
-/* ---- Handlers: root, health, metadata, contexts ---- */
-
-void api_root(struct api_ctx *c)
+void api_metadata_root(struct api_ctx *c)
 {
 	api_send_json(c, json_object());
 }
 
-void api_health(struct api_ctx *c)
+void api_metadata_health(struct api_ctx *c)
 {
 	struct sg_error e = {0};
 	struct store_tx *tx = store_read(c->a->st, &e);
@@ -33,7 +31,7 @@ void api_health(struct api_ctx *c)
 	api_send_json(c, json_pack("{s:s}", "status", "UP"));
 }
 
-void api_contexts(struct api_ctx *c)
+void api_metadata_contexts(struct api_ctx *c)
 {
 	api_send_json(c, json_pack("[s]", "."));
 }

@@ -13,10 +13,6 @@
 #include "compat/jsonschema/jsvalue.h"
 #include "registry/jsonio.h"
 
-/* The mode that applies to `subject`: a registry-wide READONLY_OVERRIDE
- * wins, then the subject's own mode, then the registry's, else READWRITE.
- * With `own_only`, a subject without its own mode yields "" (Confluent's
- * getMode). Returns 0 or -1. */
 int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
                    char mode[STORE_MODE_MAX], struct sg_error *err)
 {
@@ -43,7 +39,7 @@ int api_mode_readonly(const char *mode)
 	return strcmp(mode, "READONLY") == 0 || strcmp(mode, "READONLY_OVERRIDE") == 0;
 }
 
-/* ---- Mode ---- */
+/* ---- GET, PUT and DELETE /mode[/{subject}] ---- */
 
 static const char *const api_modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT",
                                         NULL};
@@ -105,16 +101,16 @@ static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api
 	for (size_t i = 0; i < json_array_size(subjects); i++) {
 		const char *s = json_string_value(json_array_get(subjects, i));
 		json_array_clear(versions);
-		if (store_versions(tx, s, STORE_ALL, api_collect_versions_cb, versions, &e) < 0)
+		if (store_versions(tx, s, STORE_ALL, api_versions_collect_cb, versions, &e) < 0)
 			goto fail;
 		for (size_t j = json_array_size(versions); j-- > 0;) {
 			int v =
 			    (int)json_integer_value(json_array_get(json_array_get(versions, j), 0));
-			int ref = api_is_referenced(tx, s, v, 1, NULL, &e);
+			int ref = api_versions_referenced(tx, s, v, 1, NULL, &e);
 			if (ref < 0)
 				goto fail;
 			if (ref) {
-				api_fail_referenced(c, s, v);
+				api_versions_fail_referenced(c, s, v);
 				goto out;
 			}
 			int64_t gone = 0;

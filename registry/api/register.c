@@ -77,9 +77,9 @@ static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const
 	int64_t id = store_schema_find(tx, &content, e);
 	if (id < 0)
 		goto out;
-	int version = id > 0 ? api_version_of(tx, c->subject, id, 0, e) : 0;
+	int version = id > 0 ? api_versions_of(tx, c->subject, id, 0, e) : 0;
 	if (version == 0 && (r->version == 0 || r->version == -1))
-		version = api_find_equivalent(tx, c->subject, &cd, &id, e);
+		version = api_cand_equivalent(tx, c->subject, &cd, &id, e);
 	if (version < 0)
 		goto out;
 	ret = 0;
@@ -128,7 +128,7 @@ static int api_purge_stale(struct store_tx *tx, const char *subject, int64_t id,
 	    store_versions(tx, subject, STORE_DELETED_ONLY, api_stale_cb, &s, err) < 0 ? -1 : 0;
 	for (size_t i = 0; rc == 0 && i < json_array_size(s.versions); i++) {
 		int v = (int)json_integer_value(json_array_get(s.versions, i));
-		int ref = api_is_referenced(tx, subject, v, 1, NULL, err);
+		int ref = api_versions_referenced(tx, subject, v, 1, NULL, err);
 		if (ref < 0 || (ref == 0 && store_version_purge(tx, subject, v, NULL, err) < 0))
 			rc = -1;
 	}
@@ -203,7 +203,7 @@ void api_register(struct api_ctx *c)
 	if (!(cfg = api_config_scope(tx, c->subject, &e)))
 		goto fail;
 	normalize = normalize || json_is_true(json_object_get(cfg, "normalize"));
-	if (has_live && api_load_entity(tx, latest.schema_id, NULL, 0, &prev_ent, &e) < 0)
+	if (has_live && api_schemas_load(tx, latest.schema_id, NULL, 0, &prev_ent, &e) < 0)
 		goto fail;
 
 	/* Confluent's maybePopulateFromPrevious: an empty schema takes the
@@ -283,7 +283,7 @@ void api_register(struct api_ctx *c)
 	if (existing > 0) {
 		if (schema_id < 0 || schema_id == existing) {
 			int v =
-			    r.version == 0 ? api_version_of(tx, c->subject, existing, 0, &e) : 0;
+			    r.version == 0 ? api_versions_of(tx, c->subject, existing, 0, &e) : 0;
 			if (v < 0)
 				goto fail_refs;
 			if (v > 0) {
@@ -305,7 +305,7 @@ void api_register(struct api_ctx *c)
 
 	if (r.version == 0 && !import) {
 		int64_t eq_id = 0;
-		int v = api_find_equivalent(tx, c->subject, &cd, &eq_id, &e);
+		int v = api_cand_equivalent(tx, c->subject, &cd, &eq_id, &e);
 		if (v < 0)
 			goto fail_refs;
 		if (v > 0) {
@@ -325,7 +325,8 @@ void api_register(struct api_ctx *c)
 			error_set(&e, SG_ENOMEM, "out of memory");
 			goto fail_refs;
 		}
-		int ok = api_check(cfg, schemacache_schema(cd.item), meta, &h, messages, &e);
+		int ok =
+		    api_history_check(cfg, schemacache_schema(cd.item), meta, &h, messages, &e);
 		if (ok < 0)
 			goto fail_refs;
 		if (ok == 0) {
@@ -376,7 +377,8 @@ void api_register(struct api_ctx *c)
 			goto done_refs;
 		}
 		if (schema_id > 0) {
-			int taken = store_schema_get(tx, schema_id, api_schema_exists_cb, NULL, &e);
+			int taken =
+			    store_schema_get(tx, schema_id, api_schemas_exists_cb, NULL, &e);
 			if (taken < 0)
 				goto fail_refs;
 			if (taken) {

@@ -64,7 +64,6 @@ void api_fail(struct api_ctx *c, int code, const char *fmt, ...)
 	api_send_error(c, &e);
 }
 
-/* Sends `v` (stolen) as a 200 JSON body. */
 void api_send_json(struct api_ctx *c, json_t *v)
 {
 	size_t len = 0;
@@ -87,8 +86,6 @@ void api_send_text(struct api_ctx *c, const char *text)
 	api_send(c, 200, body, strlen(body));
 }
 
-/* What Jersey answers when no resource matches, or a path or query parameter
- * does not convert to its Java type. */
 void api_not_found(struct api_ctx *c)
 {
 	api_fail(c, SG_ENOTFOUND, "HTTP 404 Not Found");
@@ -106,8 +103,6 @@ int api_query_bool(struct api_ctx *c, const char *key)
 	return jsonio_parse_bool(api_query(c, key));
 }
 
-/* An int query parameter: absent or empty gives `dflt`; anything Java cannot
- * parse as an int is a 404, as in Jersey. Returns 0 or -1 (response sent). */
 int api_query_int(struct api_ctx *c, const char *key, int dflt, int *out)
 {
 	const char *s = api_query(c, key);
@@ -123,8 +118,6 @@ int api_query_int(struct api_ctx *c, const char *key, int dflt, int *out)
 	return 0;
 }
 
-/* Confluent's VersionId: "latest" (any case, trimmed) or an int in
- * [1, 2^31-1], or -1 for latest. Returns 0, or -1 with the 42202 sent. */
 int api_version_param(struct api_ctx *c, const char *raw, int *out)
 {
 	char buf[64];
@@ -181,8 +174,6 @@ int api_check_subject(struct api_ctx *c)
 	return -1;
 }
 
-/* Applies offset and limit to a JSON array (Java's skip/limit): returns a
- * new array with the page, and releases `a`. A limit <= 0 means none. */
 json_t *api_page(json_t *a, int offset, int limit)
 {
 	size_t n = json_array_size(a);
@@ -203,7 +194,6 @@ void api_pager_init(struct api_pager *p, int offset, int limit)
 	p->left = limit > 0 ? (size_t)limit : SIZE_MAX;
 }
 
-/* Takes `v`. Returns 1 when the page is full (stop listing), else 0. */
 int api_pager_push(struct api_pager *p, json_t *v)
 {
 	if (!v)
@@ -241,7 +231,6 @@ struct store_tx *api_write(struct api_ctx *c)
 	return tx;
 }
 
-/* Commits; on failure sends the error. Returns 0 or -1. */
 int api_commit(struct api_ctx *c, struct store_tx *tx)
 {
 	struct sg_error e = {0};
@@ -263,10 +252,6 @@ void api_sreq_clear(struct api_sreq *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Reads the body as a RegisterSchemaRequest. Returns 0, or -1 with the error
- * sent. A reference missing a field is reported later, as Confluent does, as
- * an invalid schema: r->nrefs counts only complete references and *bad_ref
- * names the first incomplete one. */
 int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **bad_ref)
 {
 	struct sg_error e = {0};

@@ -1,7 +1,7 @@
 /* registry/api/schemas.c: the schemas resource, GET /schemas,
  * /schemas/types, /schemas/ids/{id}[/schema|/subjects|/versions], and the
- * Schema entity the other resources answer with (api_schema_entity,
- * api_load_entity, api_apply_format for ?format=resolved).
+ * Schema entity the other resources answer with (api_schemas_entity,
+ * api_schemas_load, api_schemas_format for ?format=resolved).
  */
 #include "registry/api/internal.h"
 
@@ -15,6 +15,8 @@
 #include "registry/schemacache.h"
 
 #define API_SCHEMA_LIMIT 1000 /* GET /schemas: default and largest page */
+
+/* ---- The Schema entity ---- */
 
 /* Sets "references" (when not empty), "metadata" and "ruleSet" (when stored)
  * on `o` from a stored schema, as Confluent's entities carry them. */
@@ -33,10 +35,7 @@ static void api_put_stored_extras(json_t *o, const struct store_schema *s)
 		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
 }
 
-/* A schema as Confluent's Schema entity writes it: subject and version when
- * given, id, schemaType unless AVRO, references and metadata and ruleSet
- * when present, schema. Returns a new object or NULL. */
-json_t *api_schema_entity(const char *subject, int version, const struct store_schema *s)
+json_t *api_schemas_entity(const char *subject, int version, const struct store_schema *s)
 {
 	json_t *o = json_object();
 	if (!o)
@@ -62,14 +61,12 @@ struct api_entity_ctx {
 static int api_entity_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_entity_ctx *e = ctx;
-	e->out = api_schema_entity(e->subject, e->version, s);
+	e->out = api_schemas_entity(e->subject, e->version, s);
 	return 0;
 }
 
-/* Loads schema `id` as an entity (subject/version when given). Returns 1
- * with *out set, 0 when absent, -1 on error. */
-int api_load_entity(struct store_tx *tx, int64_t id, const char *subject, int version, json_t **out,
-                    struct sg_error *err)
+int api_schemas_load(struct store_tx *tx, int64_t id, const char *subject, int version,
+                     json_t **out, struct sg_error *err)
 {
 	struct api_entity_ctx e = {subject, version, NULL};
 	int r = store_schema_get(tx, id, api_entity_cb, &e, err);
@@ -79,18 +76,13 @@ int api_load_entity(struct store_tx *tx, int64_t id, const char *subject, int ve
 	return r;
 }
 
-/* ?format=resolved. Confluent applies it to Avro only (AvroSchema's
- * formattedString()); other values, like "default", and other schema types
- * answer the stored string. */
-int api_wants_resolved(struct api_ctx *c)
+int api_schemas_wants_resolved(struct api_ctx *c)
 {
 	const char *f = api_query(c, "format");
 	return f && strcmp(f, "resolved") == 0;
 }
 
-/* Sets "schema" of entity `ent` to the resolved form of `s`. 0, or -1 with
- * `err` set. */
-int api_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
+int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
 {
 	char *text = schema_resolved(s);
 	json_t *v = text ? json_string(text) : NULL;
@@ -100,29 +92,28 @@ int api_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
 	return 0;
 }
 
-/* Applies ?format=resolved to entity `ent` of a stored schema (its "id"):
- * an Avro schema with references gets them written out in full; anything
- * else is already in its resolved form. 0, or -1 with `err` set. */
-int api_apply_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
+int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
 {
-	if (!ent || !api_wants_resolved(c) || json_object_get(ent, "schemaType") ||
+	if (!ent || !api_schemas_wants_resolved(c) || json_object_get(ent, "schemaType") ||
 	    !json_object_get(ent, "references"))
 		return 0;
 	int64_t id = json_integer_value(json_object_get(ent, "id"));
 	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
 	if (!item)
 		return -1;
-	int rc = api_set_resolved(ent, schemacache_schema(item), err);
+	int rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
 	schemacache_release(c->a->parsed, item);
 	return rc;
 }
 
-void api_schema_types(struct api_ctx *c)
+/* ---- GET /schemas/types: what this build parses (probed by api_new()) ---- */
+
+void api_schemas_types(struct api_ctx *c)
 {
 	api_send_text(c, c->a->types);
 }
 
-/* ---- Handlers: schemas by id ---- */
+/* ---- GET /schemas/ids/{id}[/...] ---- */
 
 static int api_id_param(struct api_ctx *c, int32_t *id)
 {
@@ -160,19 +151,19 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 }
 
 /* ?format=resolved on the entity /schemas/ids/{id} answers, which carries no
- * "id" (api_apply_format reads it): lends it one for the call. */
-static int api_apply_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id, json_t *ent,
-                                  struct sg_error *err)
+ * "id" (api_schemas_format reads it): lends it one for the call. */
+static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id, json_t *ent,
+                                    struct sg_error *err)
 {
 	if (!ent)
 		return error_set(err, SG_ENOMEM, "out of memory");
 	json_object_set_new(ent, "id", json_integer(id));
-	int rc = api_apply_format(c, tx, ent, err);
+	int rc = api_schemas_format(c, tx, ent, err);
 	json_object_del(ent, "id");
 	return rc;
 }
 
-static void api_schema_by_id_common(struct api_ctx *c, int raw)
+static void api_schemas_by_id_common(struct api_ctx *c, int raw)
 {
 	int32_t id;
 	if (api_id_param(c, &id) < 0)
@@ -180,7 +171,7 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
 	/* ?format=resolved is built from the entity, even for the raw text, and
 	 * not cached. */
-	int resolved = api_wants_resolved(c);
+	int resolved = api_schemas_wants_resolved(c);
 	int cached = !max_id && !resolved;
 	/* Cache keys: id for the entity, -id for the raw text (ids are > 0). */
 	int64_t key = raw ? -(int64_t)id : id;
@@ -198,7 +189,7 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 	struct api_schemastring ss = {raw && !resolved, NULL, NULL};
 	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
 	int64_t max = 0;
-	if (r == 1 && resolved && api_apply_format_by_id(c, tx, id, ss.out, &e) < 0)
+	if (r == 1 && resolved && api_schemas_format_by_id(c, tx, id, ss.out, &e) < 0)
 		r = -1;
 	if (r == 1 && max_id)
 		max = store_schema_max_id(tx, &e);
@@ -233,14 +224,14 @@ static void api_schema_by_id_common(struct api_ctx *c, int raw)
 	free(ss.text);
 }
 
-void api_schema_by_id(struct api_ctx *c)
+void api_schemas_by_id(struct api_ctx *c)
 {
-	api_schema_by_id_common(c, 0);
+	api_schemas_by_id_common(c, 0);
 }
 
-void api_schema_by_id_raw(struct api_ctx *c)
+void api_schemas_by_id_raw(struct api_ctx *c)
 {
-	api_schema_by_id_common(c, 1);
+	api_schemas_by_id_common(c, 1);
 }
 
 /* GET /schemas/ids/{id}/subjects and /versions. */
@@ -264,14 +255,14 @@ static int api_id_list_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-int api_schema_exists_cb(void *ctx, const struct store_schema *s)
+int api_schemas_exists_cb(void *ctx, const struct store_schema *s)
 {
 	(void)ctx;
 	(void)s;
 	return 0;
 }
 
-static void api_schema_id_list(struct api_ctx *c, int versions)
+static void api_schemas_id_list(struct api_ctx *c, int versions)
 {
 	int32_t id;
 	int offset, limit;
@@ -284,7 +275,7 @@ static void api_schema_id_list(struct api_ctx *c, int versions)
 		return;
 	struct sg_error e = {0};
 	struct api_id_list l = {json_array(), versions};
-	int r = id > 0 ? store_schema_get(tx, id, api_schema_exists_cb, NULL, &e) : 0;
+	int r = id > 0 ? store_schema_get(tx, id, api_schemas_exists_cb, NULL, &e) : 0;
 	if (r == 1 && store_versions_by_schema(tx, id, deleted, api_id_list_cb, &l, &e) < 0)
 		r = -1;
 	store_end(tx);
@@ -301,19 +292,18 @@ static void api_schema_id_list(struct api_ctx *c, int versions)
 	api_send_json(c, api_page(l.out, offset, limit));
 }
 
-void api_schema_id_subjects(struct api_ctx *c)
+void api_schemas_id_subjects(struct api_ctx *c)
 {
-	api_schema_id_list(c, 0);
+	api_schemas_id_list(c, 0);
 }
 
-void api_schema_id_versions(struct api_ctx *c)
+void api_schemas_id_versions(struct api_ctx *c)
 {
-	api_schema_id_list(c, 1);
+	api_schemas_id_list(c, 1);
 }
 
-/* ---- Handlers: listings ---- */
+/* ---- GET /schemas ---- */
 
-/* GET /schemas */
 struct api_schemas_list {
 	struct api_pager pg;
 	int latest_only;
@@ -339,13 +329,13 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 			l->pg.skip--;
 			return 0;
 		}
-		return api_pager_push(&l->pg, api_schema_entity(v->subject, v->version, s));
+		return api_pager_push(&l->pg, api_schemas_entity(v->subject, v->version, s));
 	}
 	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
 	    api_schemas_flush(l))
 		return 1;
 	json_decref(l->pending);
-	l->pending = api_schema_entity(v->subject, v->version, s);
+	l->pending = api_schemas_entity(v->subject, v->version, s);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;

@@ -51,7 +51,7 @@ void api_subjects_list(struct api_ctx *c)
 }
 
 /* DELETE /subjects/{subject}[?permanent=true] */
-void api_subject_delete(struct api_ctx *c)
+void api_subjects_delete(struct api_ctx *c)
 {
 	int permanent = api_query_bool(c, "permanent");
 	struct store_tx *tx = api_write(c);
@@ -80,16 +80,16 @@ void api_subject_delete(struct api_ctx *c)
 		goto done;
 	}
 	if (store_versions(tx, c->subject, permanent ? STORE_ALL : STORE_LIVE,
-	                   api_collect_versions_cb, versions, &e) < 0)
+	                   api_versions_collect_cb, versions, &e) < 0)
 		goto fail;
 	for (size_t i = 0; i < json_array_size(versions); i++) {
 		json_t *pair = json_array_get(versions, i);
 		int v = (int)json_integer_value(json_array_get(pair, 0));
-		int ref = api_is_referenced(tx, c->subject, v, permanent, c->subject, &e);
+		int ref = api_versions_referenced(tx, c->subject, v, permanent, c->subject, &e);
 		if (ref < 0)
 			goto fail;
 		if (ref) {
-			api_fail_referenced(c, c->subject, v);
+			api_versions_fail_referenced(c, c->subject, v);
 			goto done;
 		}
 		if (permanent && !json_integer_value(json_array_get(pair, 1))) {
@@ -112,7 +112,7 @@ void api_subject_delete(struct api_ctx *c)
 		if (api_dropped_add(&dropped, gone, &e) < 0)
 			goto fail;
 	}
-	if (permanent && api_drop_subject_settings(tx, c->subject, &e) < 0)
+	if (permanent && api_versions_drop_settings(tx, c->subject, &e) < 0)
 		goto fail;
 	if (api_commit(c, tx) < 0) {
 		tx = NULL;
@@ -133,7 +133,7 @@ done:
 }
 
 /* POST /subjects/{subject}: is this schema registered under the subject? */
-void api_subject_lookup(struct api_ctx *c)
+void api_subjects_lookup(struct api_ctx *c)
 {
 	struct api_sreq r;
 	const char *bad_ref;
@@ -163,7 +163,7 @@ void api_subject_lookup(struct api_ctx *c)
 	int64_t id = store_schema_find(tx, &content, &e);
 	if (id < 0)
 		goto fail;
-	int version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
+	int version = id > 0 ? api_versions_of(tx, c->subject, id, deleted, &e) : 0;
 	if (version < 0)
 		goto fail;
 	if (version == 0 && !r.metadata && !r.ruleset) {
@@ -173,7 +173,7 @@ void api_subject_lookup(struct api_ctx *c)
 		int lr = store_version_latest(tx, c->subject, 0, &latest, &e);
 		json_t *ent = NULL;
 		if (lr < 0 ||
-		    (lr == 1 && api_load_entity(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
+		    (lr == 1 && api_schemas_load(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
 			goto fail;
 		json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
 		if (m || rs) {
@@ -183,20 +183,20 @@ void api_subject_lookup(struct api_ctx *c)
 			}
 			api_cand_content(&cd, &content);
 			id = store_schema_find(tx, &content, &e);
-			version = id > 0 ? api_version_of(tx, c->subject, id, deleted, &e) : 0;
+			version = id > 0 ? api_versions_of(tx, c->subject, id, deleted, &e) : 0;
 		}
 		json_decref(ent);
 		if (id < 0 || version < 0)
 			goto fail;
 	}
 	if (version == 0 && !deleted) {
-		version = api_find_equivalent(tx, c->subject, &cd, &id, &e);
+		version = api_cand_equivalent(tx, c->subject, &cd, &id, &e);
 		if (version < 0)
 			goto fail;
 		if (version > 0) {
 			json_t *ent = NULL;
-			if (api_load_entity(tx, id, c->subject, version, &ent, &e) < 0 ||
-			    api_apply_format(c, tx, ent, &e) < 0) {
+			if (api_schemas_load(tx, id, c->subject, version, &ent, &e) < 0 ||
+			    api_schemas_format(c, tx, ent, &e) < 0) {
 				json_decref(ent);
 				goto fail;
 			}
@@ -209,9 +209,9 @@ void api_subject_lookup(struct api_ctx *c)
 	}
 	if (version > 0) {
 		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
-		if (ent && api_wants_resolved(c) && !json_object_get(ent, "schemaType") &&
+		if (ent && api_schemas_wants_resolved(c) && !json_object_get(ent, "schemaType") &&
 		    json_object_get(ent, "references") &&
-		    api_set_resolved(ent, schemacache_schema(cd.item), &e) < 0) {
+		    api_schemas_set_resolved(ent, schemacache_schema(cd.item), &e) < 0) {
 			json_decref(ent);
 			goto fail;
 		}

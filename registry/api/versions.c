@@ -1,8 +1,8 @@
 /* registry/api/versions.c: a subject's versions, GET
  * /subjects/{subject}/versions, GET .../versions/{version}[/schema],
- * .../referencedby and DELETE .../versions/{version}; and what deleting
- * versions needs elsewhere too (the reference check, the ids a purge
- * dropped, the settings of a subject left empty).
+ * .../referencedby and DELETE .../versions/{version}; and what finding and
+ * deleting versions needs elsewhere too (the version that uses a schema, the
+ * reference check, the settings of a subject left empty).
  */
 #include "registry/api/internal.h"
 
@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-
-#include "registry/idcache.h"
-#include "registry/schemacache.h"
 
 struct api_find_version {
 	const char *subject;
@@ -29,10 +26,8 @@ static int api_find_version_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-/* The newest live version (or any version, with `any`) of `subject` that uses
- * schema `id`. Returns the version, 0 when none, -1. */
-int api_version_of(struct store_tx *tx, const char *subject, int64_t id, int any,
-                   struct sg_error *err)
+int api_versions_of(struct store_tx *tx, const char *subject, int64_t id, int any,
+                    struct sg_error *err)
 {
 	struct api_find_version f = {subject, any, 0};
 	if (store_versions_by_schema(tx, id, 1, api_find_version_cb, &f, err) < 0)
@@ -88,14 +83,14 @@ void api_versions_list(struct api_ctx *c)
 	api_send_json(c, l.pg.out);
 }
 
-/* ---- Handlers: one version ---- */
+/* ---- One version ---- */
 
 /* Resolves {version} of the current subject as Confluent's get(): -1 is the
  * latest live version; a number is that version, live or (with `deleted`)
  * soft-deleted. On absence sends 40401 or 40402 and returns 0. Returns 1 with
  * *v filled, 0 (response sent), -1 (response sent). */
-static int api_resolve_version(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
-                               struct store_version *v)
+static int api_versions_resolve(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
+                                struct store_version *v)
 {
 	struct sg_error e = {0};
 	int r = version == -1 ? store_version_latest(tx, c->subject, 0, v, &e)
@@ -118,7 +113,7 @@ static int api_resolve_version(struct api_ctx *c, struct store_tx *tx, int versi
 	return 1;
 }
 
-static void api_version_get_common(struct api_ctx *c, int raw)
+static void api_versions_get_common(struct api_ctx *c, int raw)
 {
 	int version;
 	if (api_version_param(c, c->req->segs[3], &version) < 0)
@@ -128,14 +123,14 @@ static void api_version_get_common(struct api_ctx *c, int raw)
 	if (!tx)
 		return;
 	struct store_version v;
-	if (api_resolve_version(c, tx, version, deleted, &v) != 1) {
+	if (api_versions_resolve(c, tx, version, deleted, &v) != 1) {
 		store_end(tx);
 		return;
 	}
 	struct sg_error e = {0};
 	json_t *ent = NULL;
-	int r = api_load_entity(tx, v.schema_id, c->subject, v.version, &ent, &e);
-	if (r == 1 && api_apply_format(c, tx, ent, &e) < 0)
+	int r = api_schemas_load(tx, v.schema_id, c->subject, v.version, &ent, &e);
+	if (r == 1 && api_schemas_format(c, tx, ent, &e) < 0)
 		r = -1;
 	store_end(tx);
 	if (r <= 0) {
@@ -154,14 +149,14 @@ static void api_version_get_common(struct api_ctx *c, int raw)
 	api_send_json(c, ent);
 }
 
-void api_version_get(struct api_ctx *c)
+void api_versions_get(struct api_ctx *c)
 {
-	api_version_get_common(c, 0);
+	api_versions_get_common(c, 0);
 }
 
-void api_version_raw(struct api_ctx *c)
+void api_versions_raw(struct api_ctx *c)
 {
-	api_version_get_common(c, 1);
+	api_versions_get_common(c, 1);
 }
 
 /* GET /subjects/{subject}/versions/{version}/referencedby */
@@ -174,7 +169,7 @@ static int api_referrer_ids_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-void api_version_referencedby(struct api_ctx *c)
+void api_versions_referencedby(struct api_ctx *c)
 {
 	int version, offset, limit;
 	if (api_version_param(c, c->req->segs[3], &version) < 0 ||
@@ -185,7 +180,7 @@ void api_version_referencedby(struct api_ctx *c)
 	if (!tx)
 		return;
 	struct store_version v;
-	if (api_resolve_version(c, tx, version, 1, &v) != 1) {
+	if (api_versions_resolve(c, tx, version, 1, &v) != 1) {
 		store_end(tx);
 		return;
 	}
@@ -203,8 +198,8 @@ void api_version_referencedby(struct api_ctx *c)
 
 /* ---- Deletes ---- */
 
-/* The versions that refer to (subject, version), except those of
- * `except_subject` when not NULL. Returns 1 when there is one, 0, -1. */
+/* api_versions_referenced(): stops at the first referrer that is not of
+ * `except`. */
 struct api_ref_check {
 	const char *except;
 	int found;
@@ -219,8 +214,8 @@ static int api_ref_check_cb(void *ctx, const struct store_version *v)
 	return 1;
 }
 
-int api_is_referenced(struct store_tx *tx, const char *subject, int version, int deleted,
-                      const char *except_subject, struct sg_error *err)
+int api_versions_referenced(struct store_tx *tx, const char *subject, int version, int deleted,
+                            const char *except_subject, struct sg_error *err)
 {
 	struct api_ref_check rc = {except_subject, 0};
 	if (store_referrers(tx, subject, version, deleted, api_ref_check_cb, &rc, err) < 0)
@@ -228,7 +223,7 @@ int api_is_referenced(struct store_tx *tx, const char *subject, int version, int
 	return rc.found;
 }
 
-void api_fail_referenced(struct api_ctx *c, const char *subject, int version)
+void api_versions_fail_referenced(struct api_ctx *c, const char *subject, int version)
 {
 	api_fail(c, SG_EREFERENCE_EXISTS,
 	         "One or more references exist to the schema "
@@ -236,36 +231,7 @@ void api_fail_referenced(struct api_ctx *c, const char *subject, int version)
 	         subject, version);
 }
 
-int api_dropped_add(struct api_dropped *d, int64_t id, struct sg_error *err)
-{
-	if (!id)
-		return 0;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		int64_t *ids = realloc(d->ids, cap * sizeof *ids);
-		if (!ids)
-			return error_set(err, SG_ENOMEM, "out of memory");
-		d->ids = ids;
-		d->cap = cap;
-	}
-	d->ids[d->n++] = id;
-	return 0;
-}
-
-/* Forgets the dropped ids in the caches and frees the list. */
-void api_dropped_forget(struct api *a, struct api_dropped *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		idcache_forget(a->ids, d->ids[i]);
-		idcache_forget(a->ids, -d->ids[i]);
-		schemacache_forget(a->parsed, d->ids[i]);
-	}
-	free(d->ids);
-	memset(d, 0, sizeof *d);
-}
-
-/* Removes mode and config of a subject that has no version left. */
-int api_drop_subject_settings(struct store_tx *tx, const char *subject, struct sg_error *err)
+int api_versions_drop_settings(struct store_tx *tx, const char *subject, struct sg_error *err)
 {
 	int r = store_subject_exists(tx, subject, 1, err);
 	if (r != 0)
@@ -275,15 +241,14 @@ int api_drop_subject_settings(struct store_tx *tx, const char *subject, struct s
 	return 0;
 }
 
-/* Collects version numbers into a JSON array. */
-int api_collect_versions_cb(void *ctx, const struct store_version *v)
+int api_versions_collect_cb(void *ctx, const struct store_version *v)
 {
 	json_array_append_new(ctx, json_pack("[i,i]", v->version, v->deleted));
 	return 0;
 }
 
 /* DELETE /subjects/{subject}/versions/{version}[?permanent=true] */
-void api_version_delete(struct api_ctx *c)
+void api_versions_delete(struct api_ctx *c)
 {
 	int version;
 	if (api_version_param(c, c->req->segs[3], &version) < 0)
@@ -324,11 +289,11 @@ void api_version_delete(struct api_ctx *c)
 		         c->subject);
 		goto done;
 	}
-	int ref = api_is_referenced(tx, c->subject, v.version, permanent, NULL, &e);
+	int ref = api_versions_referenced(tx, c->subject, v.version, permanent, NULL, &e);
 	if (ref < 0)
 		goto fail;
 	if (ref) {
-		api_fail_referenced(c, c->subject, v.version);
+		api_versions_fail_referenced(c, c->subject, v.version);
 		goto done;
 	}
 	if (permanent && !v.deleted) {
@@ -341,7 +306,7 @@ void api_version_delete(struct api_ctx *c)
 	if (permanent) {
 		int64_t gone = 0;
 		if (store_version_purge(tx, c->subject, v.version, &gone, &e) < 0 ||
-		    api_drop_subject_settings(tx, c->subject, &e) < 0 ||
+		    api_versions_drop_settings(tx, c->subject, &e) < 0 ||
 		    api_dropped_add(&dropped, gone, &e) < 0)
 			goto fail;
 	} else if (store_version_soft_delete(tx, c->subject, v.version, &e) < 0) {
