@@ -1,10 +1,14 @@
 /* registry/api/register.c: POST /subjects/{subject}/versions, registering a
  * schema under a subject.
  *
- * Every check the write depends on (does the schema exist, is it compatible,
- * which version and id come next) happens inside the store's single write
- * transaction, so concurrent requests cannot interleave between a check and
- * the write it guards.
+ * api_register() runs the steps of api_register_steps[] in order over one
+ * struct api_reg until one answers: the request alone, the read-only answer
+ * to a schema already registered, then under the store's single write
+ * transaction the mode gate, the fill-in from the previous version, the
+ * de-duplication, the compatibility check, the version number, the id
+ * allocation and the insert. Every check the write depends on happens
+ * inside that transaction, so concurrent requests cannot interleave between
+ * a check and the write it guards.
  */
 #include "registry/api/internal.h"
 
@@ -18,6 +22,46 @@
 #include "registry/compatreport.h"
 #include "registry/entity.h"
 #include "registry/schemacache.h"
+
+/* A registration in progress: what its steps share. Zeroed (but for `c`),
+ * it holds nothing; api_register_clear() releases what it holds. */
+struct api_reg {
+	struct api_ctx *c;
+	struct api_sreq r;
+	const char *bad_ref; /* the request's first incomplete reference */
+	int normalize;       /* ?normalize=true, or the config's normalize */
+	struct store_tx *tx; /* the write transaction, from the mode gate on */
+	int import;          /* the subject is in IMPORT mode */
+	json_t *cfg;         /* the config that applies to the subject */
+	json_t *prev;        /* the latest live version's entity, or NULL */
+	int next_version;    /* one more than the newest version, deleted or not */
+	/* The schema to register: the request's, or filled in from `prev`. */
+	const char *text;
+	const char *type_name;
+	enum schema_type type;
+	const struct store_ref *refs;
+	size_t nrefs;
+	struct store_ref *prev_refs; /* owned: `refs` when taken from `prev` */
+	json_t *meta, *rules;        /* with the config's defaults and overrides */
+	int modified;                /* the registry changed the schema: answer in full */
+	struct api_cand cd;
+	int64_t existing;  /* the id of the same schema already stored, or 0 */
+	int64_t schema_id; /* the id to register: the request's, `existing`, or -1 */
+	int version;       /* the version to register */
+};
+
+static void api_register_clear(struct api_reg *g)
+{
+	store_end(g->tx);
+	api_sreq_clear(&g->r);
+	json_decref(g->cfg);
+	json_decref(g->prev);
+	free(g->prev_refs);
+	json_decref(g->meta);
+	json_decref(g->rules);
+	api_cand_clear(g->c->a, &g->cd);
+	memset(g, 0, sizeof *g);
+}
 
 /* The full answer Confluent gives a registration that changed the schema
  * (filled it in from the previous version, or set metadata or rules). */
@@ -46,59 +90,23 @@ static json_t *api_register_id(int64_t id)
 	return json_pack("{s:I}", "id", (json_int_t)id);
 }
 
-/* The read-only first step of a registration, as Confluent's
- * registerOrForward: a schema already registered under the subject is
- * answered without taking the writer, whatever the mode. Returns 1 with
- * *answer set, 0 to go on, -1 with err set. */
-static int api_register_known(struct api_ctx *c, const struct api_sreq *r, const char *bad_ref,
-                              int normalize_param, json_t **answer, struct sg_error *e)
+/* Ends the transaction (the writer is free before the answer is written)
+ * and sends `answer` (stolen; NULL is out of memory). Returns 1, a step's
+ * "answered". */
+static int api_register_reply(struct api_reg *g, json_t *answer)
 {
-	*answer = NULL;
-	if (!r->text || !*r->text)
-		return 0;
-	struct store_tx *tx = store_read(c->a->st, e);
-	if (!tx)
-		return -1;
-	int ret = -1;
-	struct api_cand cd = {0};
-	json_t *cfg = api_config_scope(tx, c->subject, e);
-	if (!cfg)
-		goto out;
-	int normalize = normalize_param || json_is_true(json_object_get(cfg, "normalize"));
-	if (entity_config_has_defaults(cfg)) {
-		ret = 0;
-		goto out;
-	}
-	if (api_cand_build(c->a, tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs, bad_ref,
-	                   normalize, &cd, e) < 0)
-		goto out;
-	struct store_schema content;
-	api_cand_content(&cd, &content);
-	int64_t id = store_schema_find(tx, &content, e);
-	if (id < 0)
-		goto out;
-	int version = id > 0 ? api_versions_of(tx, c->subject, id, 0, e) : 0;
-	if (version == 0 && (r->version == 0 || r->version == -1))
-		version = api_cand_equivalent(tx, c->subject, &cd, &id, e);
-	if (version < 0)
-		goto out;
-	ret = 0;
-	if (version > 0) {
-		if (r->version == 0 || r->version == -1) {
-			if (r->id < 0 || r->id == id) {
-				*answer = api_register_id(id);
-				ret = 1;
-			}
-		} else if (r->id == id && r->version == version) {
-			*answer = api_register_full(&cd, version, id);
-			ret = 1;
-		}
-	}
-out:
-	json_decref(cfg);
-	api_cand_clear(c->a, &cd);
-	store_end(tx);
-	return ret;
+	store_end(g->tx);
+	g->tx = NULL;
+	api_send_json(g->c, answer);
+	return 1;
+}
+
+/* Answers with schema `id` at `version`: in full when the registry changed
+ * the schema, else just the id. Returns 1. */
+static int api_register_answer(struct api_reg *g, int version, int64_t id)
+{
+	return api_register_reply(g, g->modified ? api_register_full(&g->cd, version, id)
+	                                         : api_register_id(id));
 }
 
 /* Purges soft-deleted versions of `subject` older than `below` that use
@@ -136,289 +144,381 @@ static int api_purge_stale(struct store_tx *tx, const char *subject, int64_t id,
 	return rc;
 }
 
-/* POST /subjects/{subject}/versions. The ruleSet is validated before the
- * subject name, as Confluent does. */
-void api_register(struct api_ctx *c)
-{
-	struct api_sreq r;
-	const char *bad_ref;
-	struct sg_error e = {0};
-	if (api_sreq_parse(c, &r, &bad_ref) < 0)
-		return;
-	if (ruleset_validate(json_object_get(r.body, "ruleSet"), &e) < 0) {
-		api_send_error(c, &e);
-		api_sreq_clear(&r);
-		return;
-	}
-	if (api_check_subject(c) < 0) {
-		api_sreq_clear(&r);
-		return;
-	}
-	int normalize = api_query_bool(c, "normalize");
-	json_t *answer = NULL;
-	int known = api_register_known(c, &r, bad_ref, normalize, &answer, &e);
-	if (known != 0) {
-		if (known < 0)
-			api_send_error(c, &e);
-		else
-			api_send_json(c, answer);
-		api_sreq_clear(&r);
-		return;
-	}
+/* Each step of a registration returns 0 to go on, 1 when it has answered
+ * (response sent), or -1 with `e` set for api_register() to send. */
 
-	struct store_tx *tx = api_write(c);
-	if (!tx) {
-		api_sreq_clear(&r);
-		return;
-	}
+/* The request alone: its ruleSet is validated before the subject name, as
+ * Confluent does. */
+static int api_register_check(struct api_reg *g, struct sg_error *e)
+{
+	if (ruleset_validate(json_object_get(g->r.body, "ruleSet"), e) < 0)
+		return -1;
+	if (api_check_subject(g->c) < 0)
+		return 1;
+	g->normalize = api_query_bool(g->c, "normalize");
+	return 0;
+}
+
+/* The read-only first step, as Confluent's registerOrForward: a schema
+ * already registered under the subject is answered without taking the
+ * writer, whatever the mode. */
+static int api_register_known(struct api_reg *g, struct sg_error *e)
+{
+	struct api_ctx *c = g->c;
+	const struct api_sreq *r = &g->r;
+	if (!r->text || !*r->text)
+		return 0;
+	struct store_tx *tx = store_read(c->a->st, e);
+	if (!tx)
+		return -1;
+	int ret = -1;
+	json_t *answer = NULL;
 	struct api_cand cd = {0};
-	struct api_history h = {0};
-	json_t *cfg = NULL, *prev_ent = NULL, *meta = NULL, *rules = NULL, *messages = NULL;
+	json_t *cfg = api_config_scope(tx, c->subject, e);
+	if (!cfg)
+		goto out;
+	int normalize = g->normalize || json_is_true(json_object_get(cfg, "normalize"));
+	if (entity_config_has_defaults(cfg)) {
+		ret = 0;
+		goto out;
+	}
+	if (api_cand_build(c->a, tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs,
+	                   g->bad_ref, normalize, &cd, e) < 0)
+		goto out;
+	struct store_schema content;
+	api_cand_content(&cd, &content);
+	int64_t id = store_schema_find(tx, &content, e);
+	if (id < 0)
+		goto out;
+	int version = id > 0 ? api_versions_of(tx, c->subject, id, 0, e) : 0;
+	if (version == 0 && (r->version == 0 || r->version == -1))
+		version = api_cand_equivalent(tx, c->subject, &cd, &id, e);
+	if (version < 0)
+		goto out;
+	ret = 0;
+	if (version > 0) {
+		if (r->version == 0 || r->version == -1) {
+			if (r->id < 0 || r->id == id) {
+				answer = api_register_id(id);
+				ret = 1;
+			}
+		} else if (r->id == id && r->version == version) {
+			answer = api_register_full(&cd, version, id);
+			ret = 1;
+		}
+	}
+out:
+	json_decref(cfg);
+	api_cand_clear(c->a, &cd);
+	store_end(tx);
+	return ret == 1 ? api_register_reply(g, answer) : ret;
+}
+
+/* The mode gate: takes the writer, then refuses a read-only subject, an id
+ * outside IMPORT mode, and a registration without one outside READWRITE. */
+static int api_register_mode(struct api_reg *g, struct sg_error *e)
+{
+	struct api_ctx *c = g->c;
 	char mode[STORE_MODE_MAX];
-	if (api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
-		goto fail;
+	if (!(g->tx = api_write(c)))
+		return 1;
+	if (api_mode_scope(g->tx, c->subject, 0, mode, e) < 0)
+		return -1;
 	if (api_mode_readonly(mode)) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
 		         c->subject);
-		goto done;
+		return 1;
 	}
-	int import = strcmp(mode, "IMPORT") == 0;
-	if (r.id >= 0 && !import) {
+	g->import = strcmp(mode, "IMPORT") == 0;
+	if (g->r.id >= 0 && !g->import) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",
 		         c->subject);
-		goto done;
+		return 1;
 	}
-	if (r.id < 0 && strcmp(mode, "READWRITE") != 0) {
+	if (g->r.id < 0 && strcmp(mode, "READWRITE") != 0) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in read-write mode",
 		         c->subject);
-		goto done;
+		return 1;
 	}
+	return 0;
+}
 
+/* Reads what the fill-in starts from: the next version number, the config
+ * (and its normalize), the latest live version's entity. 0 or -1. */
+static int api_register_previous(struct api_reg *g, struct sg_error *e)
+{
+	const char *subject = g->c->subject;
 	struct store_version latest_any, latest;
-	int has_any = store_version_latest(tx, c->subject, 1, &latest_any, &e);
-	int has_live = has_any < 0 ? -1 : store_version_latest(tx, c->subject, 0, &latest, &e);
+	int has_any = store_version_latest(g->tx, subject, 1, &latest_any, e);
+	int has_live = has_any < 0 ? -1 : store_version_latest(g->tx, subject, 0, &latest, e);
 	if (has_any < 0 || has_live < 0)
-		goto fail;
-	int next_version = has_any ? latest_any.version + 1 : 1;
-	if (!(cfg = api_config_scope(tx, c->subject, &e)))
-		goto fail;
-	normalize = normalize || json_is_true(json_object_get(cfg, "normalize"));
-	if (has_live && api_schemas_load(tx, latest.schema_id, NULL, 0, &prev_ent, &e) < 0)
-		goto fail;
+		return -1;
+	g->next_version = has_any ? latest_any.version + 1 : 1;
+	if (!(g->cfg = api_config_scope(g->tx, subject, e)))
+		return -1;
+	g->normalize = g->normalize || json_is_true(json_object_get(g->cfg, "normalize"));
+	if (has_live && api_schemas_load(g->tx, latest.schema_id, NULL, 0, &g->prev, e) < 0)
+		return -1;
+	return 0;
+}
 
-	/* Confluent's maybePopulateFromPrevious: an empty schema takes the
-	 * previous version's; metadata and rules come from the request, else
-	 * the previous version, with the config's defaults under and overrides
-	 * over them. Not in IMPORT mode. */
-	const char *text = r.text;
-	const char *type_name = r.type_name;
-	enum schema_type type = r.type;
-	const struct store_ref *refs = r.refs;
-	size_t nrefs = r.nrefs;
-	struct store_ref *prev_refs = NULL;
-	json_t *prev_refs_json = NULL;
-	int modified = 0;
-	if (!import) {
-		if ((!text || !*text) && prev_ent) {
-			text = json_string_value(json_object_get(prev_ent, "schema"));
-			type_name = json_string_value(json_object_get(prev_ent, "schemaType"));
-			type = SCHEMA_AVRO;
-			if (type_name)
-				schema_type_parse(type_name, &type);
-			prev_refs_json = json_object_get(prev_ent, "references");
-			nrefs = json_array_size(prev_refs_json);
-			if (nrefs && !(prev_refs = calloc(nrefs, sizeof *prev_refs))) {
-				error_set(&e, SG_ENOMEM, "out of memory");
-				goto fail;
-			}
-			for (size_t i = 0; i < nrefs; i++) {
-				json_t *ref = json_array_get(prev_refs_json, i);
-				prev_refs[i].name = json_string_value(json_object_get(ref, "name"));
-				prev_refs[i].subject =
-				    json_string_value(json_object_get(ref, "subject"));
-				prev_refs[i].version =
-				    (int)json_integer_value(json_object_get(ref, "version"));
-			}
-			refs = prev_refs;
-			bad_ref = NULL;
-			modified = 1;
-		}
-		const json_t *specific_meta =
-		    r.metadata ? r.metadata : json_object_get(prev_ent, "metadata");
-		const json_t *specific_rules =
-		    r.ruleset ? r.ruleset : json_object_get(prev_ent, "ruleSet");
-		json_t *m1 =
-		    entity_metadata_merge(json_object_get(cfg, "defaultMetadata"), specific_meta);
-		meta = entity_metadata_merge(m1, json_object_get(cfg, "overrideMetadata"));
-		json_decref(m1);
-		json_t *r1 =
-		    entity_ruleset_merge(json_object_get(cfg, "defaultRuleSet"), specific_rules);
-		rules = entity_ruleset_merge(r1, json_object_get(cfg, "overrideRuleSet"));
-		json_decref(r1);
-		if (r.version != 0 || entity_metadata_property(meta, ENTITY_CONFLUENT_VERSION)) {
-			char num[16];
-			snprintf(num, sizeof num, "%d", next_version);
-			json_t *m2 =
-			    entity_metadata_with_property(meta, ENTITY_CONFLUENT_VERSION, num);
-			json_decref(meta);
-			meta = m2;
-		}
-		if (meta || rules)
-			modified = 1;
-	} else {
-		meta = json_incref(r.metadata);
-		rules = json_incref(r.ruleset);
+/* An empty schema takes the previous version's text, type and references.
+ * 0 or -1. */
+static int api_register_fill_schema(struct api_reg *g, struct sg_error *e)
+{
+	g->text = json_string_value(json_object_get(g->prev, "schema"));
+	g->type_name = json_string_value(json_object_get(g->prev, "schemaType"));
+	g->type = SCHEMA_AVRO;
+	if (g->type_name)
+		schema_type_parse(g->type_name, &g->type);
+	json_t *refs = json_object_get(g->prev, "references");
+	g->nrefs = json_array_size(refs);
+	if (g->nrefs && !(g->prev_refs = calloc(g->nrefs, sizeof *g->prev_refs)))
+		return error_set(e, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < g->nrefs; i++) {
+		json_t *ref = json_array_get(refs, i);
+		g->prev_refs[i].name = json_string_value(json_object_get(ref, "name"));
+		g->prev_refs[i].subject = json_string_value(json_object_get(ref, "subject"));
+		g->prev_refs[i].version = (int)json_integer_value(json_object_get(ref, "version"));
 	}
-	if (api_cand_build(c->a, tx, NULL, text, type, type_name, refs, nrefs, bad_ref, normalize,
-	                   &cd, &e) < 0 ||
-	    api_cand_set_extras(&cd, meta, rules, &e) < 0)
-		goto fail_refs;
+	g->refs = g->prev_refs;
+	g->bad_ref = NULL;
+	g->modified = 1;
+	return 0;
+}
 
+/* Metadata and rules come from the request, else the previous version, with
+ * the config's defaults under and overrides over them; the metadata names
+ * the version when the request gives one or the metadata already did. */
+static void api_register_fill_extras(struct api_reg *g)
+{
+	const json_t *cfg = g->cfg;
+	const json_t *meta = g->r.metadata ? g->r.metadata : json_object_get(g->prev, "metadata");
+	const json_t *rules = g->r.ruleset ? g->r.ruleset : json_object_get(g->prev, "ruleSet");
+	json_t *m1 = entity_metadata_merge(json_object_get(cfg, "defaultMetadata"), meta);
+	g->meta = entity_metadata_merge(m1, json_object_get(cfg, "overrideMetadata"));
+	json_decref(m1);
+	json_t *r1 = entity_ruleset_merge(json_object_get(cfg, "defaultRuleSet"), rules);
+	g->rules = entity_ruleset_merge(r1, json_object_get(cfg, "overrideRuleSet"));
+	json_decref(r1);
+	if (g->r.version != 0 || entity_metadata_property(g->meta, ENTITY_CONFLUENT_VERSION)) {
+		char num[16];
+		snprintf(num, sizeof num, "%d", g->next_version);
+		json_t *m2 = entity_metadata_with_property(g->meta, ENTITY_CONFLUENT_VERSION, num);
+		json_decref(g->meta);
+		g->meta = m2;
+	}
+	if (g->meta || g->rules)
+		g->modified = 1;
+}
+
+/* Confluent's maybePopulateFromPrevious (not in IMPORT mode), then the
+ * candidate built from the result. */
+static int api_register_fill(struct api_reg *g, struct sg_error *e)
+{
+	if (api_register_previous(g, e) < 0)
+		return -1;
+	g->text = g->r.text;
+	g->type_name = g->r.type_name;
+	g->type = g->r.type;
+	g->refs = g->r.refs;
+	g->nrefs = g->r.nrefs;
+	if (g->import) {
+		g->meta = json_incref(g->r.metadata);
+		g->rules = json_incref(g->r.ruleset);
+	} else {
+		if ((!g->text || !*g->text) && g->prev && api_register_fill_schema(g, e) < 0)
+			return -1;
+		api_register_fill_extras(g);
+	}
+	if (api_cand_build(g->c->a, g->tx, NULL, g->text, g->type, g->type_name, g->refs, g->nrefs,
+	                   g->bad_ref, g->normalize, &g->cd, e) < 0 ||
+	    api_cand_set_extras(&g->cd, g->meta, g->rules, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* De-duplication: the same schema already stored is answered when the
+ * subject has it (or a version equivalent to it), and otherwise reused; an
+ * id in the request must be that schema's. */
+static int api_register_dedup(struct api_reg *g, struct sg_error *e)
+{
+	struct api_ctx *c = g->c;
 	struct store_schema content;
-	api_cand_content(&cd, &content);
-	int64_t existing = store_schema_find(tx, &content, &e);
-	if (existing < 0)
-		goto fail_refs;
-	int64_t schema_id = r.id >= 0 ? r.id : -1;
-	if (existing > 0) {
-		if (schema_id < 0 || schema_id == existing) {
-			int v =
-			    r.version == 0 ? api_versions_of(tx, c->subject, existing, 0, &e) : 0;
-			if (v < 0)
-				goto fail_refs;
-			if (v > 0) {
-				json_t *ans = modified ? api_register_full(&cd, v, existing)
-				                       : api_register_id(existing);
-				store_end(tx);
-				tx = NULL;
-				api_send_json(c, ans);
-				goto done_refs;
-			}
-			schema_id = existing;
-		} else {
+	api_cand_content(&g->cd, &content);
+	g->existing = store_schema_find(g->tx, &content, e);
+	if (g->existing < 0)
+		return -1;
+	g->schema_id = g->r.id >= 0 ? g->r.id : -1;
+	if (g->existing > 0) {
+		if (g->schema_id >= 0 && g->schema_id != g->existing) {
 			api_fail(c, SG_EID_MISMATCH,
 			         "Schema already registered with id %lld instead of input id %d",
-			         (long long)existing, r.id);
-			goto done_refs;
+			         (long long)g->existing, g->r.id);
+			return 1;
 		}
-	}
-
-	if (r.version == 0 && !import) {
-		int64_t eq_id = 0;
-		int v = api_cand_equivalent(tx, c->subject, &cd, &eq_id, &e);
+		int v =
+		    g->r.version == 0 ? api_versions_of(g->tx, c->subject, g->existing, 0, e) : 0;
 		if (v < 0)
-			goto fail_refs;
-		if (v > 0) {
-			json_t *ans =
-			    modified ? api_register_full(&cd, v, eq_id) : api_register_id(eq_id);
-			store_end(tx);
-			tx = NULL;
-			api_send_json(c, ans);
-			goto done_refs;
-		}
+			return -1;
+		if (v > 0)
+			return api_register_answer(g, v, g->existing);
+		g->schema_id = g->existing;
 	}
-	if (!import) {
-		if (api_history_for(c->a, tx, c->subject, cfg, &h, &e) < 0)
-			goto fail_refs;
-		messages = json_array();
-		if (!messages) {
-			error_set(&e, SG_ENOMEM, "out of memory");
-			goto fail_refs;
-		}
-		int ok =
-		    api_history_check(cfg, schemacache_schema(cd.item), meta, &h, messages, &e);
-		if (ok < 0)
-			goto fail_refs;
-		if (ok == 0) {
-			char *list = compatreport_join(messages);
-			size_t need = (list ? strlen(list) : 0) + strlen(c->subject) + 128;
-			char *msg = malloc(need);
-			if (!list || !msg) {
-				free(list);
-				free(msg);
-				error_set(&e, SG_ENOMEM, "out of memory");
-				goto fail_refs;
-			}
-			snprintf(
-			    msg, need,
-			    "Schema being registered is incompatible with an earlier schema for "
-			    "subject \"%s\", details: %s",
-			    c->subject, list);
-			api_send_error_msg(c, SG_ECONFLICT_INCOMPATIBLE, msg);
-			free(list);
-			free(msg);
-			goto done_refs;
-		}
+	if (g->r.version == 0 && !g->import) {
+		int64_t eq_id = 0;
+		int v = api_cand_equivalent(g->tx, c->subject, &g->cd, &eq_id, e);
+		if (v < 0)
+			return -1;
+		if (v > 0)
+			return api_register_answer(g, v, eq_id);
 	}
+	return 0;
+}
 
-	int version = next_version;
-	if (r.version > 0) {
-		if (r.version != next_version && !import) {
-			api_fail(c, SG_EINVALID_SCHEMA,
-			         "Version is not one more than previous version");
-			goto done_refs;
-		}
-		version = r.version;
-		struct store_version taken;
-		int t = store_version_get(tx, c->subject, version, &taken, &e);
-		if (t < 0)
-			goto fail_refs;
-		if (t == 1) {
-			api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-			         "Overwrite of version %d of subject %s is not permitted.", version,
-			         c->subject);
-			goto done_refs;
-		}
+/* Sends the 409 of an incompatible schema, with the check's messages. */
+static int api_register_fail_incompatible(struct api_reg *g, const json_t *messages,
+                                          struct sg_error *e)
+{
+	const char *subject = g->c->subject;
+	char *list = compatreport_join(messages);
+	size_t need = (list ? strlen(list) : 0) + strlen(subject) + 128;
+	char *msg = malloc(need);
+	if (!list || !msg) {
+		free(list);
+		free(msg);
+		return error_set(e, SG_ENOMEM, "out of memory");
 	}
-	if (schema_id < 0 || schema_id != existing) {
-		if (schema_id == 0) {
-			api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-			         "Schema id 0 is not permitted: ids start at 1");
-			goto done_refs;
-		}
-		if (schema_id > 0) {
-			int taken =
-			    store_schema_get(tx, schema_id, api_schemas_exists_cb, NULL, &e);
-			if (taken < 0)
-				goto fail_refs;
-			if (taken) {
-				api_fail(c, SG_EOPERATION_NOT_PERMITTED,
-				         "Overwrite new schema with id %lld is not permitted.",
-				         (long long)schema_id);
-				goto done_refs;
-			}
-		}
-		content.id = schema_id > 0 ? schema_id : 0;
-		schema_id = store_schema_insert(tx, &content, cd.refs, cd.nrefs, &e);
-		if (schema_id < 0)
-			goto fail_refs;
+	snprintf(msg, need,
+	         "Schema being registered is incompatible with an earlier schema for "
+	         "subject \"%s\", details: %s",
+	         subject, list);
+	api_send_error_msg(g->c, SG_ECONFLICT_INCOMPATIBLE, msg);
+	free(list);
+	free(msg);
+	return 1;
+}
+
+/* Compatibility with the subject's history, as its config asks (not in
+ * IMPORT mode). */
+static int api_register_compat(struct api_reg *g, struct sg_error *e)
+{
+	if (g->import)
+		return 0;
+	struct api_history h = {0};
+	json_t *messages = NULL;
+	int rc = -1;
+	if (api_history_for(g->c->a, g->tx, g->c->subject, g->cfg, &h, e) < 0)
+		goto out;
+	if (!(messages = json_array())) {
+		error_set(e, SG_ENOMEM, "out of memory");
+		goto out;
 	}
-	if (store_version_insert(tx, c->subject, version, schema_id, &e) < 0 ||
-	    (schema_id == existing && api_purge_stale(tx, c->subject, schema_id, version, &e) < 0))
-		goto fail_refs;
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
-		goto done_refs;
-	}
-	tx = NULL;
-	api_send_json(c, modified ? api_register_full(&cd, version, schema_id)
-	                          : api_register_id(schema_id));
-	goto done_refs;
-fail_refs:
-	api_send_error(c, &e);
-done_refs:
-	free(prev_refs);
-	goto done;
-fail:
-	api_send_error(c, &e);
-done:
-	store_end(tx);
-	api_cand_clear(c->a, &cd);
-	api_history_clear(c->a, &h);
-	json_decref(cfg);
-	json_decref(prev_ent);
-	json_decref(meta);
-	json_decref(rules);
+	int ok =
+	    api_history_check(g->cfg, schemacache_schema(g->cd.item), g->meta, &h, messages, e);
+	if (ok >= 0)
+		rc = ok ? 0 : api_register_fail_incompatible(g, messages, e);
+out:
+	api_history_clear(g->c->a, &h);
 	json_decref(messages);
-	api_sreq_clear(&r);
+	return rc;
+}
+
+/* The version number: the next one, or the request's, which outside IMPORT
+ * mode must be the next one, and may not be taken. */
+static int api_register_version(struct api_reg *g, struct sg_error *e)
+{
+	struct api_ctx *c = g->c;
+	g->version = g->next_version;
+	if (g->r.version <= 0)
+		return 0;
+	if (g->r.version != g->next_version && !g->import) {
+		api_fail(c, SG_EINVALID_SCHEMA, "Version is not one more than previous version");
+		return 1;
+	}
+	g->version = g->r.version;
+	struct store_version taken;
+	int t = store_version_get(g->tx, c->subject, g->version, &taken, e);
+	if (t < 0)
+		return -1;
+	if (t == 1) {
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Overwrite of version %d of subject %s is not permitted.", g->version,
+		         c->subject);
+		return 1;
+	}
+	return 0;
+}
+
+/* Id allocation: a new schema gets the request's id, which must be free and
+ * not 0, or the store's next one. */
+static int api_register_allocate(struct api_reg *g, struct sg_error *e)
+{
+	if (g->schema_id >= 0 && g->schema_id == g->existing)
+		return 0;
+	if (g->schema_id == 0) {
+		api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
+		         "Schema id 0 is not permitted: ids start at 1");
+		return 1;
+	}
+	if (g->schema_id > 0) {
+		int taken = store_schema_get(g->tx, g->schema_id, api_schemas_exists_cb, NULL, e);
+		if (taken < 0)
+			return -1;
+		if (taken) {
+			api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
+			         "Overwrite new schema with id %lld is not permitted.",
+			         (long long)g->schema_id);
+			return 1;
+		}
+	}
+	struct store_schema content;
+	api_cand_content(&g->cd, &content);
+	content.id = g->schema_id > 0 ? g->schema_id : 0;
+	g->schema_id = store_schema_insert(g->tx, &content, g->cd.refs, g->cd.nrefs, e);
+	return g->schema_id < 0 ? -1 : 0;
+}
+
+/* Inserts the version, tombstones what it makes stale, commits, answers. */
+static int api_register_insert(struct api_reg *g, struct sg_error *e)
+{
+	const char *subject = g->c->subject;
+	if (store_version_insert(g->tx, subject, g->version, g->schema_id, e) < 0 ||
+	    (g->schema_id == g->existing &&
+	     api_purge_stale(g->tx, subject, g->schema_id, g->version, e) < 0))
+		return -1;
+	struct store_tx *tx = g->tx;
+	g->tx = NULL;
+	if (api_commit(g->c, tx) < 0)
+		return 1;
+	return api_register_answer(g, g->version, g->schema_id);
+}
+
+/* The steps of a registration, in order. */
+static int (*const api_register_steps[])(struct api_reg *g, struct sg_error *e) = {
+    api_register_check,    /* the request alone */
+    api_register_known,    /* already registered: answered without the writer */
+    api_register_mode,     /* the mode gate; takes the writer */
+    api_register_fill,     /* filled in from the previous version: the candidate */
+    api_register_dedup,    /* the same schema already stored */
+    api_register_compat,   /* compatible with the subject's history */
+    api_register_version,  /* the version number */
+    api_register_allocate, /* the schema id, and the schema row */
+    api_register_insert,   /* the version row, commit, answer */
+};
+
+/* POST /subjects/{subject}/versions */
+void api_register(struct api_ctx *c)
+{
+	struct api_reg g = {.c = c};
+	struct sg_error e = {0};
+	if (api_sreq_parse(c, &g.r, &g.bad_ref) < 0)
+		return;
+	size_t n = sizeof api_register_steps / sizeof api_register_steps[0];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = api_register_steps[i](&g, &e);
+	if (rc < 0)
+		api_send_error(c, &e);
+	api_register_clear(&g);
 }
