@@ -1,8 +1,9 @@
 /* registry/api/candidate.c: the candidate schema of a lookup, registration
  * or compatibility check (struct api_cand): the request's schema parsed
- * against the store, in the form the store keys on; and Confluent's
- * canLookup(), which finds a version that is the candidate but for its
- * confluent:version.
+ * against the store, in the form the store keys on; Confluent's canLookup(),
+ * which finds a version that is the candidate but for its confluent:version;
+ * and the opening a lookup and a compatibility check share (struct
+ * api_cand_req).
  */
 #include "registry/api/internal.h"
 
@@ -258,4 +259,43 @@ out:
 	json_decref(q.cand_meta);
 	json_decref(meta);
 	return found;
+}
+
+/* ---- The opening of a lookup and of a compatibility check ---- */
+
+int api_cand_req_open(struct api_ctx *c, struct api_cand_req *q)
+{
+	memset(q, 0, sizeof *q);
+	if (api_sreq_parse(c, &q->r, &q->bad_ref) < 0)
+		return -1;
+	if (!(q->tx = api_read(c))) {
+		api_sreq_clear(&q->r);
+		return -1;
+	}
+	return 0;
+}
+
+int api_cand_req_config(struct api_ctx *c, struct api_cand_req *q, struct sg_error *err)
+{
+	if (!(q->cfg = api_config_scope(q->tx, c->subject, err)))
+		return -1;
+	q->normalize =
+	    api_query_bool(c, "normalize") || json_is_true(json_object_get(q->cfg, "normalize"));
+	return 0;
+}
+
+int api_cand_req_build(struct api_ctx *c, struct api_cand_req *q, struct sg_error *err)
+{
+	const struct api_sreq *r = &q->r;
+	return api_cand_build(c->a, q->tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs,
+	                      q->bad_ref, q->normalize, &q->cd, err);
+}
+
+void api_cand_req_close(struct api_ctx *c, struct api_cand_req *q)
+{
+	store_end(q->tx);
+	api_cand_clear(c->a, &q->cd);
+	json_decref(q->cfg);
+	api_sreq_clear(&q->r);
+	memset(q, 0, sizeof *q);
 }

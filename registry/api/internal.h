@@ -193,6 +193,31 @@ json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int vers
 int api_cand_equivalent(struct store_tx *tx, const char *subject, const struct api_cand *cd,
                         int64_t *id, struct sg_error *err);
 
+/* What a lookup (POST /subjects/{subject}) and a compatibility check share:
+ * the schema in the request, a read transaction, the config that applies
+ * to the subject, and the candidate built from them. A handler calls
+ * api_cand_req_open(), then api_cand_req_config() and api_cand_req_build()
+ * with its own steps between them, and api_cand_req_close() at the end. */
+struct api_cand_req {
+	struct api_sreq r;
+	const char *bad_ref; /* the request's first incomplete reference */
+	struct store_tx *tx; /* a read transaction; NULL once ended */
+	json_t *cfg;         /* the config that applies; NULL before _config() */
+	int normalize;       /* ?normalize=true, or the config's normalize */
+	struct api_cand cd;  /* empty before _build() */
+};
+
+/* Parses the request body and begins a read transaction. Returns 0, or -1
+ * (response sent, nothing held). */
+int api_cand_req_open(struct api_ctx *c, struct api_cand_req *q);
+/* Reads the config that applies to c->subject, and whether to normalize.
+ * Returns 0 or -1. */
+int api_cand_req_config(struct api_ctx *c, struct api_cand_req *q, struct sg_error *err);
+/* Builds q->cd from the request, as api_cand_build(). Returns 0 or -1. */
+int api_cand_req_build(struct api_ctx *c, struct api_cand_req *q, struct sg_error *err);
+/* Ends the transaction (if still open) and releases what `q` holds. */
+void api_cand_req_close(struct api_ctx *c, struct api_cand_req *q);
+
 /* ---- history.c: what a compatibility check reads ---- */
 
 /* The live versions of a subject, oldest first, with their parsed schemas.

@@ -132,109 +132,120 @@ done:
 	json_decref(out);
 }
 
-/* POST /subjects/{subject}: is this schema registered under the subject? */
-void api_subjects_lookup(struct api_ctx *c)
+/* ---- POST /subjects/{subject}: is this schema registered under it? ---- */
+
+/* The version of the subject that has the candidate as it is (with
+ * `deleted`, soft-deleted versions too). When there is none and the request
+ * carries neither metadata nor a rule set, the candidate inherits the latest
+ * version's, as registration would, and is looked up again. Returns the
+ * version with *id set, 0, or -1. */
+static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, int deleted,
+                                   int64_t *id, struct sg_error *e)
 {
-	struct api_sreq r;
-	const char *bad_ref;
-	if (api_sreq_parse(c, &r, &bad_ref) < 0)
-		return;
-	int deleted = api_query_bool(c, "deleted");
-	struct store_tx *tx = api_read(c);
-	if (!tx) {
-		api_sreq_clear(&r);
-		return;
-	}
-	struct sg_error e = {0};
-	struct api_cand cd = {0};
-	json_t *cfg = api_config_scope(tx, c->subject, &e);
-	if (!cfg)
-		goto fail;
-	int normalize =
-	    api_query_bool(c, "normalize") || json_is_true(json_object_get(cfg, "normalize"));
-	json_decref(cfg);
-	if (!r.text || !*r.text)
-		goto absent;
-	if (api_cand_build(c->a, tx, &r, r.text, r.type, r.type_name, r.refs, r.nrefs, bad_ref,
-	                   normalize, &cd, &e) < 0)
-		goto fail;
 	struct store_schema content;
-	api_cand_content(&cd, &content);
-	int64_t id = store_schema_find(tx, &content, &e);
-	if (id < 0)
-		goto fail;
-	int version = id > 0 ? api_versions_of(tx, c->subject, id, deleted, &e) : 0;
-	if (version < 0)
-		goto fail;
-	if (version == 0 && !r.metadata && !r.ruleset) {
-		/* As registration would: inherit the latest version's metadata and
-		 * rule set, then look again. */
-		struct store_version latest;
-		int lr = store_version_latest(tx, c->subject, 0, &latest, &e);
-		json_t *ent = NULL;
-		if (lr < 0 ||
-		    (lr == 1 && api_schemas_load(tx, latest.schema_id, NULL, 0, &ent, &e) < 0))
-			goto fail;
-		json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
-		if (m || rs) {
-			if (api_cand_set_extras(&cd, m, rs, &e) < 0) {
-				json_decref(ent);
-				goto fail;
-			}
-			api_cand_content(&cd, &content);
-			id = store_schema_find(tx, &content, &e);
-			version = id > 0 ? api_versions_of(tx, c->subject, id, deleted, &e) : 0;
-		}
+	api_cand_content(&q->cd, &content);
+	*id = store_schema_find(q->tx, &content, e);
+	if (*id < 0)
+		return -1;
+	int version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
+	if (version != 0 || q->r.metadata || q->r.ruleset)
+		return version;
+	struct store_version latest;
+	int lr = store_version_latest(q->tx, c->subject, 0, &latest, e);
+	json_t *ent = NULL;
+	if (lr < 0 ||
+	    (lr == 1 && api_schemas_load(q->tx, latest.schema_id, NULL, 0, &ent, e) < 0)) {
 		json_decref(ent);
-		if (id < 0 || version < 0)
-			goto fail;
+		return -1;
 	}
-	if (version == 0 && !deleted) {
-		version = api_cand_equivalent(tx, c->subject, &cd, &id, &e);
-		if (version < 0)
-			goto fail;
-		if (version > 0) {
-			json_t *ent = NULL;
-			if (api_schemas_load(tx, id, c->subject, version, &ent, &e) < 0 ||
-			    api_schemas_format(c, tx, ent, &e) < 0) {
-				json_decref(ent);
-				goto fail;
-			}
-			store_end(tx);
-			api_cand_clear(c->a, &cd);
-			api_sreq_clear(&r);
-			api_send_json(c, ent);
-			return;
-		}
-	}
-	if (version > 0) {
-		json_t *ent = api_cand_entity(&cd, c->subject, version, id);
-		if (ent && api_schemas_wants_resolved(c) && !json_object_get(ent, "schemaType") &&
-		    json_object_get(ent, "references") &&
-		    api_schemas_set_resolved(ent, schemacache_schema(cd.item), &e) < 0) {
+	json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
+	if (m || rs) {
+		if (api_cand_set_extras(&q->cd, m, rs, e) < 0) {
 			json_decref(ent);
-			goto fail;
+			return -1;
 		}
-		store_end(tx);
-		api_cand_clear(c->a, &cd);
-		api_sreq_clear(&r);
-		api_send_json(c, ent);
-		return;
+		api_cand_content(&q->cd, &content);
+		*id = store_schema_find(q->tx, &content, e);
+		version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
 	}
-absent : {
-	int exists = store_subject_exists(tx, c->subject, deleted, &e);
+	json_decref(ent);
+	return *id < 0 || version < 0 ? -1 : version;
+}
+
+/* The version of the subject that has the candidate, as it is or (live
+ * versions only) but for its confluent:version. Returns 1 with *ent the
+ * answer (NULL out of memory), 0 when there is none, or -1. */
+static int api_subjects_find(struct api_ctx *c, struct api_cand_req *q, int deleted, json_t **ent,
+                             struct sg_error *e)
+{
+	int64_t id;
+	int version = api_subjects_find_exact(c, q, deleted, &id, e);
+	if (version < 0)
+		return -1;
+	if (version == 0 && !deleted) {
+		version = api_cand_equivalent(q->tx, c->subject, &q->cd, &id, e);
+		if (version < 0)
+			return -1;
+		if (version > 0) {
+			/* The stored schema answers, not the candidate. */
+			if (api_schemas_load(q->tx, id, c->subject, version, ent, e) < 0 ||
+			    api_schemas_format(c, q->tx, *ent, e) < 0) {
+				json_decref(*ent);
+				*ent = NULL;
+				return -1;
+			}
+			return 1;
+		}
+	}
+	if (version == 0)
+		return 0;
+	*ent = api_cand_entity(&q->cd, c->subject, version, id);
+	if (*ent && api_schemas_wants_resolved(c) && !json_object_get(*ent, "schemaType") &&
+	    json_object_get(*ent, "references") &&
+	    api_schemas_set_resolved(*ent, schemacache_schema(q->cd.item), e) < 0) {
+		json_decref(*ent);
+		*ent = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+/* Sends the 404 of a schema the subject does not have. 0, or -1. */
+static int api_subjects_absent(struct api_ctx *c, struct store_tx *tx, int deleted,
+                               struct sg_error *e)
+{
+	int exists = store_subject_exists(tx, c->subject, deleted, e);
 	if (exists < 0)
-		goto fail;
+		return -1;
 	if (exists)
 		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
 	else
 		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
-	goto done;
+	return 0;
 }
-fail:
-	api_send_error(c, &e);
-done:
-	store_end(tx);
-	api_cand_clear(c->a, &cd);
-	api_sreq_clear(&r);
+
+void api_subjects_lookup(struct api_ctx *c)
+{
+	struct api_cand_req q;
+	if (api_cand_req_open(c, &q) < 0)
+		return;
+	int deleted = api_query_bool(c, "deleted");
+	struct sg_error e = {0};
+	json_t *ent = NULL;
+	int has_schema = q.r.text && *q.r.text; /* without one, nothing is found */
+	int rc = api_cand_req_config(c, &q, &e);
+	if (rc == 0 && has_schema)
+		rc = api_cand_req_build(c, &q, &e);
+	if (rc == 0 && has_schema)
+		rc = api_subjects_find(c, &q, deleted, &ent, &e);
+	if (rc == 1) {
+		api_cand_req_close(c, &q);
+		api_send_json(c, ent);
+		return;
+	}
+	if (rc == 0)
+		rc = api_subjects_absent(c, q.tx, deleted, &e);
+	if (rc < 0)
+		api_send_error(c, &e);
+	api_cand_req_close(c, &q);
 }
