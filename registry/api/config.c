@@ -146,7 +146,7 @@ void api_config_put(struct api_ctx *c)
 		goto fail;
 	}
 	free(text);
-	if (api_commit(c, tx) == 0) {
+	if (api_commit(c, &tx) == 0) {
 		api_send_json(c, echo);
 		echo = NULL;
 	}
@@ -185,11 +185,8 @@ void api_config_delete(struct api_ctx *c)
 	}
 	if (store_config_delete(tx, c->subject, &e) < 0)
 		goto fail;
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
+	if (api_commit(c, &tx) < 0)
 		goto done;
-	}
-	tx = NULL;
 	api_send_json(c, api_config_view(old));
 	goto done;
 fail:

@@ -118,8 +118,9 @@ int api_pager_push(struct api_pager *p, json_t *v);
  * caller ends it with store_end(), or api_commit(). */
 struct store_tx *api_read(struct api_ctx *c);
 struct store_tx *api_write(struct api_ctx *c);
-/* Commits, which ends `tx`. Returns 0, or -1 (response sent). */
-int api_commit(struct api_ctx *c, struct store_tx *tx);
+/* Commits *tx, which ends it: *tx is NULL after, whatever the outcome.
+ * Returns 0, or -1 (response sent). */
+int api_commit(struct api_ctx *c, struct store_tx **tx);
 
 /* ---- request.c: the schema in a request ---- */
 

@@ -171,11 +171,8 @@ void api_mode_put(struct api_ctx *c)
 		goto done;
 	if (store_mode_put(tx, c->subject, mode, &e) < 0)
 		goto fail;
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
+	if (api_commit(c, &tx) < 0)
 		goto done;
-	}
-	tx = NULL;
 	api_dropped_forget(c->a, &dropped);
 	api_send_json(c, json_pack("{s:s}", "mode", given));
 	goto done;
@@ -203,11 +200,8 @@ void api_mode_delete(struct api_ctx *c)
 	}
 	if (store_mode_delete(tx, c->subject, &e) < 0)
 		goto fail;
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
+	if (api_commit(c, &tx) < 0)
 		goto done;
-	}
-	tx = NULL;
 	api_send_json(c, json_pack("{s:s}", "mode", old));
 	goto done;
 fail:

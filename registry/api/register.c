@@ -487,9 +487,7 @@ static int api_register_insert(struct api_reg *g, struct sg_error *e)
 	    (g->schema_id == g->existing &&
 	     api_purge_stale(g->tx, subject, g->schema_id, g->version, e) < 0))
 		return -1;
-	struct store_tx *tx = g->tx;
-	g->tx = NULL;
-	if (api_commit(g->c, tx) < 0)
+	if (api_commit(g->c, &g->tx) < 0)
 		return 1;
 	return api_register_answer(g, g->version, g->schema_id);
 }

@@ -231,10 +231,12 @@ struct store_tx *api_write(struct api_ctx *c)
 	return tx;
 }
 
-int api_commit(struct api_ctx *c, struct store_tx *tx)
+int api_commit(struct api_ctx *c, struct store_tx **tx)
 {
 	struct sg_error e = {0};
-	if (store_commit(tx, &e) < 0) {
+	int rc = store_commit(*tx, &e);
+	*tx = NULL;
+	if (rc < 0) {
 		api_send_error(c, &e);
 		return -1;
 	}

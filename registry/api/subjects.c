@@ -114,11 +114,8 @@ void api_subjects_delete(struct api_ctx *c)
 	}
 	if (permanent && api_versions_drop_settings(tx, c->subject, &e) < 0)
 		goto fail;
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
+	if (api_commit(c, &tx) < 0)
 		goto done;
-	}
-	tx = NULL;
 	api_dropped_forget(c->a, &dropped);
 	api_send_json(c, out);
 	out = NULL;

@@ -312,11 +312,8 @@ void api_versions_delete(struct api_ctx *c)
 	} else if (store_version_soft_delete(tx, c->subject, v.version, &e) < 0) {
 		goto fail;
 	}
-	if (api_commit(c, tx) < 0) {
-		tx = NULL;
+	if (api_commit(c, &tx) < 0)
 		goto done;
-	}
-	tx = NULL;
 	api_dropped_forget(c->a, &dropped);
 	api_send_json(c, json_integer(v.version));
 	goto done;
