@@ -263,14 +263,18 @@ static int api_register_previous(struct api_reg *g, struct sg_error *e)
 }
 
 /* An empty schema takes the previous version's text, type and references.
- * 0 or -1. */
+ * 0 or -1. A stored type this build does not know can only come from a
+ * damaged store: a 500 that names the schema, as schemacache_get() words
+ * it, not the client's 42201. */
 static int api_register_fill_schema(struct api_reg *g, struct sg_error *e)
 {
 	g->text = json_string_value(json_object_get(g->prev, "schema"));
 	g->type_name = json_string_value(json_object_get(g->prev, "schemaType"));
 	g->type = SCHEMA_AVRO;
-	if (g->type_name)
-		schema_type_parse(g->type_name, &g->type);
+	if (g->type_name && schema_type_parse(g->type_name, &g->type) < 0)
+		return error_set(e, SG_ESTORE, "schema %lld has an unknown type '%s'",
+		                 (long long)json_integer_value(json_object_get(g->prev, "id")),
+		                 g->type_name);
 	json_t *refs = json_object_get(g->prev, "references");
 	g->nrefs = json_array_size(refs);
 	if (g->nrefs && !(g->prev_refs = calloc(g->nrefs, sizeof *g->prev_refs)))
