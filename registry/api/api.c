@@ -1,7 +1,7 @@
 /* registry/api/api.c: the functions of registry/api.h. api_handle() routes a
  * request through the route table, negotiates the content types, and calls
- * one handler; api_new() and api_free() hold the api's caches, which
- * api_dropped_forget() keeps right after a purge.
+ * one handler; api_new() and api_free() create and free the api and its
+ * caches, from which api_dropped_forget() removes what a purge dropped.
  *
  * Handlers read through a read transaction and write through the store's
  * single write transaction; each resource has its file in this folder.
@@ -71,6 +71,7 @@ static const struct api_route api_routes[] = {
     {"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
 };
 
+/* Whether the request's path has the route's segments ("*" matches any). */
 static int api_route_matches(const struct api_route *r, const struct http_request *req)
 {
 	size_t n = 0;
@@ -102,6 +103,8 @@ static void api_media_type(const char *v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* Whether a request body's Content-Type is one the resources consume (no
+ * header, or an empty one, is). */
 static int api_content_type_ok(const char *header)
 {
 	if (!header)
@@ -177,6 +180,8 @@ static const char *api_negotiate(const char *accept)
 	return pick < 0 ? NULL : offers[pick].type;
 }
 
+/* Answers one API request: the route, then in Jersey's order 405 or 404,
+ * 415, 406 and 413, then the handler with c->subject repaired. */
 static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
@@ -265,6 +270,7 @@ static json_t *api_probe_types(void)
 	return a;
 }
 
+/* The caches are sized from `opts` (NULL: the defaults in registry/api.h). */
 struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err)
 {
 	struct api *a = calloc(1, sizeof *a);

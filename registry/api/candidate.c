@@ -51,6 +51,7 @@ int api_cand_set_extras(struct api_cand *cd, const json_t *meta, const json_t *r
 	return 0;
 }
 
+/* Orders references by subject, then version. */
 static int api_ref_cmp(const void *pa, const void *pb)
 {
 	const struct store_ref *a = pa, *b = pb;
@@ -169,6 +170,7 @@ static json_t *api_meta_without_version(const char *text)
 	return m;
 }
 
+/* Two optional texts are the same: both absent, or equal. */
 static int api_same_text(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -182,6 +184,8 @@ struct api_equiv {
 	int match;
 };
 
+/* A store_schema_get() callback: sets q->match when stored schema `s` is
+ * the candidate but for confluent:version. */
 static int api_equiv_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_equiv *q = ctx;
@@ -213,6 +217,7 @@ struct api_live_list {
 	size_t n;
 };
 
+/* A store_versions() callback keeping the latest 256 live versions. */
 static int api_live_list_cb(void *ctx, const struct store_version *v)
 {
 	struct api_live_list *l = ctx;

@@ -72,6 +72,8 @@ static int api_config_stored(struct store_tx *tx, const char *subject, json_t **
 	return r;
 }
 
+/* GET /config[/{subject}]: the config as Confluent shows it; a subject
+ * without its own is a 40408 unless ?defaultToGlobal=true. */
 void api_config_get(struct api_ctx *c)
 {
 	int to_global = api_query_bool(c, "defaultToGlobal");
@@ -105,6 +107,8 @@ static const char *api_subject_word(const char *subject)
 	return subject ? subject : "null";
 }
 
+/* PUT /config[/{subject}]: merges the request into the stored config and
+ * answers the request's fields. The body is checked before the subject. */
 void api_config_put(struct api_ctx *c)
 {
 	struct sg_error e = {0};
@@ -161,6 +165,7 @@ done:
 	json_decref(merged);
 }
 
+/* DELETE /config[/{subject}]: removes it, and answers what it was. */
 void api_config_delete(struct api_ctx *c)
 {
 	struct store_tx *tx = api_write(c);

@@ -34,6 +34,7 @@ struct api_history_load {
 	struct sg_error *err;
 };
 
+/* A store_versions() callback: appends version `v`, parsed, to l->h. */
 static int api_history_cb(void *ctx, const struct store_version *v)
 {
 	struct api_history_load *l = ctx;

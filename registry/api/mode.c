@@ -44,6 +44,8 @@ int api_mode_readonly(const char *mode)
 static const char *const api_modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT",
                                         NULL};
 
+/* GET /mode[/{subject}]: the mode that applies; a subject without its own
+ * is a 40409 unless ?defaultToGlobal=true. */
 void api_mode_get(struct api_ctx *c)
 {
 	int to_global = api_query_bool(c, "defaultToGlobal");
@@ -66,6 +68,7 @@ void api_mode_get(struct api_ctx *c)
 	api_send_json(c, json_pack("{s:s}", "mode", mode));
 }
 
+/* A store_subjects() callback appending the subject to the array `ctx`. */
 static int api_import_subject_cb(void *ctx, const struct store_version *v)
 {
 	json_array_append_new(ctx, json_string(v->subject));
@@ -129,6 +132,9 @@ out:
 	return rc;
 }
 
+/* PUT /mode[/{subject}]: sets the mode, and answers it as given. Unless
+ * ?force=true, switching to IMPORT requires no live subject in scope and
+ * purges what is left (api_import_prepare). */
 void api_mode_put(struct api_ctx *c)
 {
 	struct sg_error e = {0};
@@ -184,6 +190,8 @@ done:
 	json_decref(body);
 }
 
+/* DELETE /mode[/{subject}]: removes the mode set there, and answers what it
+ * was. */
 void api_mode_delete(struct api_ctx *c)
 {
 	struct store_tx *tx = api_write(c);

@@ -50,9 +50,6 @@ void api_send_error(struct api_ctx *c, const struct sg_error *e)
 }
 
 void api_fail(struct api_ctx *c, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-void api_fail(struct api_ctx *c, int code, const char *fmt, ...)
 {
 	struct sg_error e = {0};
 	char msg[SG_ERROR_MSG_MAX];

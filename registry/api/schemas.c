@@ -58,6 +58,7 @@ struct api_entity_ctx {
 	json_t *out;
 };
 
+/* A store_schema_get() callback building the entity of `s` into e->out. */
 static int api_entity_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_entity_ctx *e = ctx;
@@ -132,6 +133,8 @@ struct api_schemastring {
 	char *text;
 };
 
+/* A store_schema_get() callback: the text alone (ss->raw), else the
+ * SchemaString object. */
 static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_schemastring *ss = ctx;
@@ -163,6 +166,9 @@ static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int3
 	return rc;
 }
 
+/* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone). Without
+ * ?fetchMaxId or ?format=resolved the body comes from, or goes into, the id
+ * cache; `gen` keeps out a body read before a purge. */
 static void api_schemas_by_id_common(struct api_ctx *c, int raw)
 {
 	int32_t id;
@@ -224,11 +230,13 @@ static void api_schemas_by_id_common(struct api_ctx *c, int raw)
 	free(ss.text);
 }
 
+/* GET /schemas/ids/{id} */
 void api_schemas_by_id(struct api_ctx *c)
 {
 	api_schemas_by_id_common(c, 0);
 }
 
+/* GET /schemas/ids/{id}/schema */
 void api_schemas_by_id_raw(struct api_ctx *c)
 {
 	api_schemas_by_id_common(c, 1);
@@ -240,6 +248,7 @@ struct api_id_list {
 	int versions; /* SubjectVersion objects, else distinct subjects */
 };
 
+/* A store_versions_by_schema() callback; rows come ordered by subject. */
 static int api_id_list_cb(void *ctx, const struct store_version *v)
 {
 	struct api_id_list *l = ctx;
@@ -262,6 +271,8 @@ int api_schemas_exists_cb(void *ctx, const struct store_schema *s)
 	return 0;
 }
 
+/* GET /schemas/ids/{id}/subjects, or with `versions` .../versions: a 40403
+ * when the schema does not exist, else the page of its users. */
 static void api_schemas_id_list(struct api_ctx *c, int versions)
 {
 	int32_t id;
@@ -321,6 +332,9 @@ static int api_schemas_flush(struct api_schemas_list *l)
 	return full;
 }
 
+/* A store_schemas_by_prefix() callback; rows come ordered by subject then
+ * version, so with latestOnly the last row of a subject is kept pending
+ * until the next subject starts. */
 static int api_schemas_cb(void *ctx, const struct store_version *v, const struct store_schema *s)
 {
 	struct api_schemas_list *l = ctx;
@@ -341,6 +355,7 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 	return 0;
 }
 
+/* GET /schemas: pages of at most API_SCHEMA_LIMIT. */
 void api_schemas_list(struct api_ctx *c)
 {
 	int offset, limit;

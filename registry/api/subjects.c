@@ -17,6 +17,7 @@ static int api_subjects_cb(void *ctx, const struct store_version *v)
 	return api_pager_push(ctx, json_string(v->subject));
 }
 
+/* GET /subjects: ?subjectPrefix, ?deleted, ?deletedOnly, paged. */
 void api_subjects_list(struct api_ctx *c)
 {
 	int offset, limit;

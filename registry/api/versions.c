@@ -17,6 +17,7 @@ struct api_find_version {
 	int version;
 };
 
+/* A store_versions_by_schema() callback keeping the newest of f->subject. */
 static int api_find_version_cb(void *ctx, const struct store_version *v)
 {
 	struct api_find_version *f = ctx;
@@ -48,6 +49,8 @@ static int api_versions_cb(void *ctx, const struct store_version *v)
 	                      json_integer(l->negative && v->deleted ? -v->version : v->version));
 }
 
+/* GET /subjects/{subject}/versions: ?deleted, ?deletedOnly, and
+ * ?deletedAsNegative (every version, soft-deleted ones negated), paged. */
 void api_versions_list(struct api_ctx *c)
 {
 	int offset, limit;
@@ -113,6 +116,8 @@ static int api_versions_resolve(struct api_ctx *c, struct store_tx *tx, int vers
 	return 1;
 }
 
+/* GET .../versions/{version}: the Schema entity, or with `raw` .../schema:
+ * its text alone. */
 static void api_versions_get_common(struct api_ctx *c, int raw)
 {
 	int version;
@@ -149,11 +154,13 @@ static void api_versions_get_common(struct api_ctx *c, int raw)
 	api_send_json(c, ent);
 }
 
+/* GET /subjects/{subject}/versions/{version} */
 void api_versions_get(struct api_ctx *c)
 {
 	api_versions_get_common(c, 0);
 }
 
+/* GET /subjects/{subject}/versions/{version}/schema */
 void api_versions_raw(struct api_ctx *c)
 {
 	api_versions_get_common(c, 1);
@@ -169,6 +176,8 @@ static int api_referrer_ids_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
+/* The ids of the schemas that refer to the version, paged; ?deleted counts
+ * soft-deleted referrers. */
 void api_versions_referencedby(struct api_ctx *c)
 {
 	int version, offset, limit;
