@@ -5,13 +5,24 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 # The SQLite store (store) and its content hash (sha256).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/store.c %reldir%/store.h \
 	%reldir%/sha256.c %reldir%/sha256.h
-# The REST API (api) over the store: the caches (idcache for bodies by id,
+# The REST API over the store: the caches (idcache for bodies by id,
 # schemacache for parsed schemas), Confluent's JSON entities (entity, jsonio)
 # and its wording of compatibility failures (compatreport).
-%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api.c %reldir%/api.h \
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api.h \
 	%reldir%/jsonio.c %reldir%/jsonio.h %reldir%/entity.c %reldir%/entity.h \
 	%reldir%/idcache.c %reldir%/idcache.h %reldir%/schemacache.c %reldir%/schemacache.h \
 	%reldir%/compatreport.c %reldir%/compatreport.h
+# registry/api/: the API itself, one file per resource as Confluent splits
+# them. api.c implements api.h (routing, content negotiation, lifecycle);
+# internal.h is what the folder's files share: the request (request.c), the
+# candidate schema of a request (candidate.c), a subject's history for
+# compatibility checks (history.c).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api/internal.h \
+	%reldir%/api/api.c %reldir%/api/request.c \
+	%reldir%/api/candidate.c %reldir%/api/history.c \
+	%reldir%/api/metadata.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
+	%reldir%/api/versions.c %reldir%/api/register.c %reldir%/api/compat.c \
+	%reldir%/api/config.c %reldir%/api/mode.c
 
 # The schema browser: registry/ui/ is embedded into the binary at build time.
 UI_FILES = index.html app.js style.css vendor/diff.min.js

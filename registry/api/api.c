@@ -1,0 +1,336 @@
+/* registry/api/api.c: the functions of registry/api.h. api_handle() routes a
+ * request through the route table, negotiates the content types, and calls
+ * one handler; api_new() and api_free() create and free the api and its
+ * caches, from which api_dropped_forget() removes what a purge dropped.
+ *
+ * Handlers read through a read transaction and write through the store's
+ * single write transaction; each resource has its file in this folder.
+ */
+#include "registry/api.h"
+#include "registry/api/internal.h"
+#include "registry/ui.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "compat/schema.h"
+#include "registry/idcache.h"
+#include "registry/jsonio.h"
+#include "registry/schemacache.h"
+
+#define API_CT_V1   "application/vnd.schemaregistry.v1+json"
+#define API_CT_SR   "application/vnd.schemaregistry+json"
+#define API_CT_JSON "application/json"
+
+/* ---- Routing and content negotiation ---- */
+
+struct api_route {
+	const char *method;
+	const char *path[6]; /* literal segments; "*" matches any one */
+	int subject_at;      /* index of the {subject} segment, or -1 */
+	api_fn fn;
+};
+
+static const struct api_route api_routes[] = {
+    {"GET", {NULL}, -1, api_metadata_root},
+    {"POST", {NULL}, -1, api_metadata_root},
+    {"GET", {"health"}, -1, api_metadata_health},
+    {"GET", {"schemas", "types"}, -1, api_schemas_types},
+    {"GET", {"schemas"}, -1, api_schemas_list},
+    {"GET", {"schemas", "ids", "*"}, -1, api_schemas_by_id},
+    {"GET", {"schemas", "ids", "*", "schema"}, -1, api_schemas_by_id_raw},
+    {"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schemas_id_subjects},
+    {"GET", {"schemas", "ids", "*", "versions"}, -1, api_schemas_id_versions},
+    {"GET", {"subjects"}, -1, api_subjects_list},
+    {"POST", {"subjects", "*"}, 1, api_subjects_lookup},
+    {"DELETE", {"subjects", "*"}, 1, api_subjects_delete},
+    {"GET", {"subjects", "*", "versions"}, 1, api_versions_list},
+    {"POST", {"subjects", "*", "versions"}, 1, api_register},
+    {"GET", {"subjects", "*", "versions", "*"}, 1, api_versions_get},
+    {"DELETE", {"subjects", "*", "versions", "*"}, 1, api_versions_delete},
+    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_versions_raw},
+    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_versions_referencedby},
+    {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, api_compat_version},
+    {"POST", {"compatibility", "subjects", "*", "versions"}, 2, api_compat_all},
+    {"GET", {"config"}, -1, api_config_get},
+    {"PUT", {"config"}, -1, api_config_put},
+    {"DELETE", {"config"}, -1, api_config_delete},
+    {"GET", {"config", "*"}, 1, api_config_get},
+    {"PUT", {"config", "*"}, 1, api_config_put},
+    {"DELETE", {"config", "*"}, 1, api_config_delete},
+    {"GET", {"mode"}, -1, api_mode_get},
+    {"PUT", {"mode"}, -1, api_mode_put},
+    {"DELETE", {"mode"}, -1, api_mode_delete},
+    {"GET", {"mode", "*"}, 1, api_mode_get},
+    {"PUT", {"mode", "*"}, 1, api_mode_put},
+    {"DELETE", {"mode", "*"}, 1, api_mode_delete},
+    {"GET", {"contexts"}, -1, api_metadata_contexts},
+    {"GET", {"v1", "metadata", "id"}, -1, api_metadata_id},
+    {"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
+};
+
+/* Whether the request's path has the route's segments ("*" matches any). */
+static int api_route_matches(const struct api_route *r, const struct http_request *req)
+{
+	size_t n = 0;
+	while (n < 6 && r->path[n])
+		n++;
+	if (n != req->nsegs)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r->path[i], "*") != 0 && strcmp(r->path[i], req->segs[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Copies the media type of a header value (before ';'), trimmed and lower
+ * case, into `out`. */
+static void api_media_type(const char *v, char *out, size_t cap)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = 0;
+	while (v[n] && v[n] != ';' && v[n] != ',')
+		n++;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)v[i]);
+	out[n] = '\0';
+}
+
+/* Whether a request body's Content-Type is one the resources consume (no
+ * header, or an empty one, is). */
+static int api_content_type_ok(const char *header)
+{
+	if (!header)
+		return 1;
+	char mt[128];
+	api_media_type(header, mt, sizeof mt);
+	return !mt[0] || strcmp(mt, API_CT_V1) == 0 || strcmp(mt, API_CT_SR) == 0 ||
+	       strcmp(mt, API_CT_JSON) == 0 || strcmp(mt, "application/octet-stream") == 0;
+}
+
+/* The response type for an Accept header, as Jersey picks it from what the
+ * resources produce (v1 at quality 1, the generic vendor type at 0.9, plain
+ * JSON at 0.5): the best product of the client's q and ours. NULL when none
+ * is acceptable. */
+static const char *api_negotiate(const char *accept)
+{
+	static const struct {
+		const char *type;
+		double qs;
+	} offers[] = {{API_CT_V1, 1.0}, {API_CT_SR, 0.9}, {API_CT_JSON, 0.5}};
+	if (!accept || !*accept)
+		return API_CT_V1;
+	double best_score[3] = {0, 0, 0};
+	int best_spec[3] = {-1, -1, -1};
+	const char *p = accept;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char range[256];
+		if (len >= sizeof range)
+			len = sizeof range - 1;
+		memcpy(range, p, len);
+		range[len] = '\0';
+		p = end ? end + 1 : p + strlen(p);
+
+		char mt[128];
+		api_media_type(range, mt, sizeof mt);
+		if (!mt[0])
+			continue;
+		double q = 1.0;
+		for (char *param = strchr(range, ';'); param; param = strchr(param + 1, ';')) {
+			const char *s = param + 1;
+			while (*s == ' ')
+				s++;
+			if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=')
+				q = strtod(s + 2, NULL);
+		}
+		if (q < 0 || q > 1)
+			q = 0;
+		for (int i = 0; i < 3; i++) {
+			int spec = -1;
+			const char *slash = strchr(offers[i].type, '/');
+			if (strcmp(mt, "*/*") == 0 || strcmp(mt, "*") == 0)
+				spec = 0;
+			else if (strcmp(mt, offers[i].type) == 0)
+				spec = 2;
+			else if (strlen(mt) == (size_t)(slash - offers[i].type) + 2 &&
+			         strncmp(mt, offers[i].type,
+			                 (size_t)(slash - offers[i].type) + 1) == 0 &&
+			         mt[slash - offers[i].type + 1] == '*')
+				spec = 1;
+			if (spec > best_spec[i]) {
+				best_spec[i] = spec;
+				best_score[i] = q * offers[i].qs;
+			}
+		}
+	}
+	int pick = -1;
+	for (int i = 0; i < 3; i++)
+		if (best_spec[i] >= 0 && best_score[i] > 0 &&
+		    (pick < 0 || best_score[i] > best_score[pick]))
+			pick = i;
+	return pick < 0 ? NULL : offers[pick].type;
+}
+
+/* Answers one API request: the route, then in Jersey's order 405 or 404,
+ * 415, 406 and 413, then the handler with c->subject repaired. */
+static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
+	const struct api_route *route = NULL;
+	int path_known = 0;
+	/* HEAD is answered as GET (the server sends no body), as Jersey does. */
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	if (!req->too_many_segments) {
+		for (size_t i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
+			if (!api_route_matches(&api_routes[i], req))
+				continue;
+			path_known = 1;
+			if (strcmp(api_routes[i].method, method) == 0) {
+				route = &api_routes[i];
+				break;
+			}
+		}
+	}
+	const char *accepted = api_negotiate(http_header(req, "Accept"));
+	if (accepted)
+		c.ctype = accepted;
+	if (!route) {
+		if (path_known)
+			api_fail(&c, SG_EMETHOD, "HTTP 405 Method Not Allowed");
+		else
+			api_not_found(&c);
+		return;
+	}
+	int has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0;
+	if (has_body && !api_content_type_ok(http_header(req, "Content-Type"))) {
+		api_fail(&c, SG_EMEDIA_TYPE, "HTTP 415 Unsupported Media Type");
+		return;
+	}
+	if (!accepted) {
+		api_fail(&c, SG_ENOT_ACCEPTABLE, "HTTP 406 Not Acceptable");
+		return;
+	}
+	if (req->body_too_large) {
+		api_fail(&c, SG_ETOO_LARGE,
+		         "The request body is larger than the limit of %zu bytes", c.a->body_limit);
+		return;
+	}
+	if (route->subject_at >= 0) {
+		c.subject = jsonio_utf8_repair(req->segs[route->subject_at]);
+		if (!c.subject) {
+			api_fail(&c, SG_ENOMEM, "out of memory");
+			return;
+		}
+	}
+	route->fn(&c);
+	free(c.subject);
+}
+
+/* The schema browser's files are served beside the API; every response, API
+ * or page, carries the page's Content-Security-Policy. */
+void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	if (!ui_handle(req, resp))
+		api_dispatch(ctx, req, resp);
+	if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
+		resp->headers[resp->nheaders++] = "Content-Security-Policy: " UI_CSP;
+}
+
+/* ---- Lifecycle ---- */
+
+/* The schema types this build can parse, in Confluent's order. */
+static json_t *api_probe_types(void)
+{
+	static const struct {
+		enum schema_type type;
+		const char *name, *probe;
+	} kinds[] = {
+	    {SCHEMA_JSON, "JSON", "{}"},
+	    {SCHEMA_PROTOBUF, "PROTOBUF", "syntax = \"proto3\"; message M {}"},
+	    {SCHEMA_AVRO, "AVRO", "\"string\""},
+	};
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < sizeof kinds / sizeof kinds[0]; i++) {
+		struct sg_error e = {0};
+		struct schema *s = schema_parse(kinds[i].type, kinds[i].probe,
+		                                strlen(kinds[i].probe), NULL, 0, &e);
+		if (s)
+			json_array_append_new(a, json_string(kinds[i].name));
+		schema_free(s);
+	}
+	return a;
+}
+
+/* The caches are sized from `opts` (NULL: the defaults in registry/api.h). */
+struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err)
+{
+	struct api *a = calloc(1, sizeof *a);
+	if (!a) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	a->st = st;
+	a->body_limit = opts && opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
+	size_t cache_bytes =
+	    opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;
+	size_t parsed = opts && opts->parsed_cache ? opts->parsed_cache : 1000;
+	a->ids = idcache_new(cache_bytes);
+	a->parsed = schemacache_new(parsed);
+	json_t *types = api_probe_types();
+	a->types = types ? jsonio_dump(types, NULL) : NULL;
+	json_decref(types);
+	if (!a->ids || !a->parsed || !a->types) {
+		api_free(a);
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return a;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	idcache_free(a->ids);
+	schemacache_free(a->parsed);
+	free(a->types);
+	free(a);
+}
+
+/* ---- The caches after a purge ---- */
+
+int api_dropped_add(struct api_dropped *d, int64_t id, struct sg_error *err)
+{
+	if (!id)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		int64_t *ids = realloc(d->ids, cap * sizeof *ids);
+		if (!ids)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		d->ids = ids;
+		d->cap = cap;
+	}
+	d->ids[d->n++] = id;
+	return 0;
+}
+
+void api_dropped_forget(struct api *a, struct api_dropped *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		idcache_forget(a->ids, d->ids[i]);
+		idcache_forget(a->ids, -d->ids[i]);
+		schemacache_forget(a->parsed, d->ids[i]);
+	}
+	free(d->ids);
+	memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,388 @@
+/* registry/api/schemas.c: the schemas resource, GET /schemas,
+ * /schemas/types, /schemas/ids/{id}[/schema|/subjects|/versions], and the
+ * Schema entity the other resources answer with (api_schemas_entity,
+ * api_schemas_load, api_schemas_format for ?format=resolved).
+ */
+#include "registry/api/internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "registry/idcache.h"
+#include "registry/jsonio.h"
+#include "registry/schemacache.h"
+
+#define API_SCHEMA_LIMIT 1000 /* GET /schemas: default and largest page */
+
+/* ---- The Schema entity ---- */
+
+/* Sets "references" (when not empty), "metadata" and "ruleSet" (when stored)
+ * on `o` from a stored schema, as Confluent's entities carry them. */
+static void api_put_stored_extras(json_t *o, const struct store_schema *s)
+{
+	if (s->refs) {
+		json_t *r = json_loads(s->refs, 0, NULL);
+		if (json_array_size(r))
+			json_object_set_new(o, "references", r);
+		else
+			json_decref(r);
+	}
+	if (s->metadata)
+		json_object_set_new(o, "metadata", json_loads(s->metadata, 0, NULL));
+	if (s->ruleset)
+		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
+}
+
+json_t *api_schemas_entity(const char *subject, int version, const struct store_schema *s)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	if (subject)
+		json_object_set_new(o, "subject", json_string(subject));
+	if (version > 0)
+		json_object_set_new(o, "version", json_integer(version));
+	json_object_set_new(o, "id", json_integer(s->id));
+	if (s->type && strcmp(s->type, "AVRO") != 0)
+		json_object_set_new(o, "schemaType", json_string(s->type));
+	api_put_stored_extras(o, s);
+	json_object_set_new(o, "schema", json_string(s->text));
+	return o;
+}
+
+struct api_entity_ctx {
+	const char *subject;
+	int version;
+	json_t *out;
+};
+
+/* A store_schema_get() callback building the entity of `s` into e->out. */
+static int api_entity_cb(void *ctx, const struct store_schema *s)
+{
+	struct api_entity_ctx *e = ctx;
+	e->out = api_schemas_entity(e->subject, e->version, s);
+	return 0;
+}
+
+int api_schemas_load(struct store_tx *tx, int64_t id, const char *subject, int version,
+                     json_t **out, struct sg_error *err)
+{
+	struct api_entity_ctx e = {subject, version, NULL};
+	int r = store_schema_get(tx, id, api_entity_cb, &e, err);
+	if (r == 1 && !e.out)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	*out = e.out;
+	return r;
+}
+
+int api_schemas_wants_resolved(struct api_ctx *c)
+{
+	const char *f = api_query(c, "format");
+	return f && strcmp(f, "resolved") == 0;
+}
+
+int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
+{
+	char *text = schema_resolved(s);
+	json_t *v = text ? json_string(text) : NULL;
+	free(text);
+	if (!v || json_object_set_new(ent, "schema", v) != 0)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	return 0;
+}
+
+int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
+{
+	if (!ent || !api_schemas_wants_resolved(c) || json_object_get(ent, "schemaType") ||
+	    !json_object_get(ent, "references"))
+		return 0;
+	int64_t id = json_integer_value(json_object_get(ent, "id"));
+	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
+	if (!item)
+		return -1;
+	int rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
+	schemacache_release(c->a->parsed, item);
+	return rc;
+}
+
+/* ---- GET /schemas/types: what this build parses (probed by api_new()) ---- */
+
+void api_schemas_types(struct api_ctx *c)
+{
+	api_send_text(c, c->a->types);
+}
+
+/* ---- GET /schemas/ids/{id}[/...] ---- */
+
+static int api_id_param(struct api_ctx *c, int32_t *id)
+{
+	if (jsonio_parse_int32(c->req->segs[2], id) < 0) {
+		api_not_found(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /schemas/ids/{id}: a SchemaString (schemaType, schema, references,
+ * metadata, ruleSet). The hot path: answered from the id cache when it can. */
+struct api_schemastring {
+	int raw;
+	json_t *out;
+	char *text;
+};
+
+/* A store_schema_get() callback: the text alone (ss->raw), else the
+ * SchemaString object. */
+static int api_schemastring_cb(void *ctx, const struct store_schema *s)
+{
+	struct api_schemastring *ss = ctx;
+	if (ss->raw) {
+		ss->text = strdup(s->text);
+		return 0;
+	}
+	json_t *o = json_object();
+	if (!o)
+		return 0;
+	if (strcmp(s->type, "AVRO") != 0)
+		json_object_set_new(o, "schemaType", json_string(s->type));
+	json_object_set_new(o, "schema", json_string(s->text));
+	api_put_stored_extras(o, s);
+	ss->out = o;
+	return 0;
+}
+
+/* ?format=resolved on the entity /schemas/ids/{id} answers, which carries no
+ * "id" (api_schemas_format reads it): lends it one for the call. */
+static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id, json_t *ent,
+                                    struct sg_error *err)
+{
+	if (!ent)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	json_object_set_new(ent, "id", json_integer(id));
+	int rc = api_schemas_format(c, tx, ent, err);
+	json_object_del(ent, "id");
+	return rc;
+}
+
+/* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone). Without
+ * ?fetchMaxId or ?format=resolved the body comes from, or goes into, the id
+ * cache; `gen` keeps out a body read before a purge. */
+static void api_schemas_by_id_common(struct api_ctx *c, int raw)
+{
+	int32_t id;
+	if (api_id_param(c, &id) < 0)
+		return;
+	int max_id = !raw && api_query_bool(c, "fetchMaxId");
+	/* ?format=resolved is built from the entity, even for the raw text, and
+	 * not cached. */
+	int resolved = api_schemas_wants_resolved(c);
+	int cached = !max_id && !resolved;
+	/* Cache keys: id for the entity, -id for the raw text (ids are > 0). */
+	int64_t key = raw ? -(int64_t)id : id;
+	size_t len = 0;
+	char *body;
+	if (id > 0 && cached && (body = idcache_get(c->a->ids, key, &len))) {
+		api_send(c, 200, body, len);
+		return;
+	}
+	uint64_t gen = idcache_generation(c->a->ids);
+	struct store_tx *tx = api_read(c);
+	if (!tx)
+		return;
+	struct sg_error e = {0};
+	struct api_schemastring ss = {raw && !resolved, NULL, NULL};
+	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
+	int64_t max = 0;
+	if (r == 1 && resolved && api_schemas_format_by_id(c, tx, id, ss.out, &e) < 0)
+		r = -1;
+	if (r == 1 && max_id)
+		max = store_schema_max_id(tx, &e);
+	store_end(tx);
+	if (r < 0 || max < 0) {
+		api_send_error(c, &e);
+	} else if (r == 0) {
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+	} else if (raw && resolved) {
+		api_send_text(c, json_string_value(json_object_get(ss.out, "schema")));
+	} else if (raw) {
+		if (!ss.text) {
+			api_fail(c, SG_ENOMEM, "out of memory");
+		} else {
+			idcache_put(c->a->ids, key, ss.text, strlen(ss.text), gen);
+			api_send(c, 200, ss.text, strlen(ss.text));
+			ss.text = NULL;
+		}
+	} else {
+		if (max_id && ss.out)
+			json_object_set_new(ss.out, "maxId", json_integer(max));
+		body = ss.out ? jsonio_dump(ss.out, &len) : NULL;
+		if (!body) {
+			api_fail(c, SG_ENOMEM, "out of memory");
+		} else {
+			if (cached)
+				idcache_put(c->a->ids, key, body, len, gen);
+			api_send(c, 200, body, len);
+		}
+	}
+	json_decref(ss.out);
+	free(ss.text);
+}
+
+/* GET /schemas/ids/{id} */
+void api_schemas_by_id(struct api_ctx *c)
+{
+	api_schemas_by_id_common(c, 0);
+}
+
+/* GET /schemas/ids/{id}/schema */
+void api_schemas_by_id_raw(struct api_ctx *c)
+{
+	api_schemas_by_id_common(c, 1);
+}
+
+/* GET /schemas/ids/{id}/subjects and /versions. */
+struct api_id_list {
+	json_t *out;
+	int versions; /* SubjectVersion objects, else distinct subjects */
+};
+
+/* A store_versions_by_schema() callback; rows come ordered by subject. */
+static int api_id_list_cb(void *ctx, const struct store_version *v)
+{
+	struct api_id_list *l = ctx;
+	if (l->versions) {
+		json_array_append_new(
+		    l->out, json_pack("{s:s, s:i}", "subject", v->subject, "version", v->version));
+		return 0;
+	}
+	size_t n = json_array_size(l->out);
+	const char *last = n ? json_string_value(json_array_get(l->out, n - 1)) : NULL;
+	if (!last || strcmp(last, v->subject) != 0)
+		json_array_append_new(l->out, json_string(v->subject));
+	return 0;
+}
+
+int api_schemas_exists_cb(void *ctx, const struct store_schema *s)
+{
+	(void)ctx;
+	(void)s;
+	return 0;
+}
+
+/* GET /schemas/ids/{id}/subjects, or with `versions` .../versions: a 40403
+ * when the schema does not exist, else the page of its users. */
+static void api_schemas_id_list(struct api_ctx *c, int versions)
+{
+	int32_t id;
+	int offset, limit;
+	if (api_id_param(c, &id) < 0 || api_query_int(c, "offset", 0, &offset) < 0 ||
+	    api_query_int(c, "limit", -1, &limit) < 0)
+		return;
+	int deleted = api_query_bool(c, "deleted");
+	struct store_tx *tx = api_read(c);
+	if (!tx)
+		return;
+	struct sg_error e = {0};
+	struct api_id_list l = {json_array(), versions};
+	int r = id > 0 ? store_schema_get(tx, id, api_schemas_exists_cb, NULL, &e) : 0;
+	if (r == 1 && store_versions_by_schema(tx, id, deleted, api_id_list_cb, &l, &e) < 0)
+		r = -1;
+	store_end(tx);
+	if (r < 0) {
+		json_decref(l.out);
+		api_send_error(c, &e);
+		return;
+	}
+	if (r == 0) {
+		json_decref(l.out);
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
+		return;
+	}
+	api_send_json(c, api_page(l.out, offset, limit));
+}
+
+void api_schemas_id_subjects(struct api_ctx *c)
+{
+	api_schemas_id_list(c, 0);
+}
+
+void api_schemas_id_versions(struct api_ctx *c)
+{
+	api_schemas_id_list(c, 1);
+}
+
+/* ---- GET /schemas ---- */
+
+struct api_schemas_list {
+	struct api_pager pg;
+	int latest_only;
+	json_t *pending; /* latestOnly: the newest row of the current subject */
+	char *pending_subject;
+};
+
+/* Emits the pending row (latestOnly). Returns 1 when the page is full. */
+static int api_schemas_flush(struct api_schemas_list *l)
+{
+	int full = l->pending ? api_pager_push(&l->pg, l->pending) : 0;
+	l->pending = NULL;
+	free(l->pending_subject);
+	l->pending_subject = NULL;
+	return full;
+}
+
+/* A store_schemas_by_prefix() callback; rows come ordered by subject then
+ * version, so with latestOnly the last row of a subject is kept pending
+ * until the next subject starts. */
+static int api_schemas_cb(void *ctx, const struct store_version *v, const struct store_schema *s)
+{
+	struct api_schemas_list *l = ctx;
+	if (!l->latest_only) {
+		if (l->pg.skip) {
+			l->pg.skip--;
+			return 0;
+		}
+		return api_pager_push(&l->pg, api_schemas_entity(v->subject, v->version, s));
+	}
+	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
+	    api_schemas_flush(l))
+		return 1;
+	json_decref(l->pending);
+	l->pending = api_schemas_entity(v->subject, v->version, s);
+	if (!l->pending_subject)
+		l->pending_subject = strdup(v->subject);
+	return 0;
+}
+
+/* GET /schemas: pages of at most API_SCHEMA_LIMIT. */
+void api_schemas_list(struct api_ctx *c)
+{
+	int offset, limit;
+	if (api_query_int(c, "offset", 0, &offset) < 0 || api_query_int(c, "limit", -1, &limit) < 0)
+		return;
+	if (limit <= 0 || limit > API_SCHEMA_LIMIT)
+		limit = API_SCHEMA_LIMIT;
+	const char *prefix = api_query(c, "subjectPrefix");
+	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
+	struct api_schemas_list l = {.latest_only = api_query_bool(c, "latestOnly")};
+	api_pager_init(&l.pg, offset, limit);
+	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
+	struct store_tx *tx = api_read(c);
+	if (!tx) {
+		free(fixed);
+		json_decref(l.pg.out);
+		return;
+	}
+	struct sg_error e = {0};
+	int r = store_schemas_by_prefix(tx, fixed ? fixed : "", f, api_schemas_cb, &l, &e);
+	store_end(tx);
+	api_schemas_flush(&l);
+	free(fixed);
+	if (r < 0) {
+		json_decref(l.pg.out);
+		api_send_error(c, &e);
+		return;
+	}
+	api_send_json(c, l.pg.out);
+}

@@ -1,0 +1,249 @@
+/* registry/api/subjects.c: the subjects resource, GET /subjects,
+ * DELETE /subjects/{subject} and the lookup POST /subjects/{subject}.
+ */
+#include "registry/api/internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "registry/jsonio.h"
+#include "registry/schemacache.h"
+
+/* GET /subjects */
+static int api_subjects_cb(void *ctx, const struct store_version *v)
+{
+	return api_pager_push(ctx, json_string(v->subject));
+}
+
+/* GET /subjects: ?subjectPrefix, ?deleted, ?deletedOnly, paged. */
+void api_subjects_list(struct api_ctx *c)
+{
+	int offset, limit;
+	if (api_query_int(c, "offset", 0, &offset) < 0 || api_query_int(c, "limit", -1, &limit) < 0)
+		return;
+	const char *prefix = api_query(c, "subjectPrefix");
+	/* ":*:" is Confluent's "every context", ":.:" the default one: we have
+	 * only the default context, so both mean every subject. */
+	if (prefix && (strcmp(prefix, ":*:") == 0 || strcmp(prefix, ":.:") == 0))
+		prefix = NULL;
+	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
+	enum store_filter f = api_query_bool(c, "deletedOnly") ? STORE_DELETED_ONLY
+	                      : api_query_bool(c, "deleted")   ? STORE_ALL
+	                                                       : STORE_LIVE;
+	struct store_tx *tx = api_read(c);
+	if (!tx) {
+		free(fixed);
+		return;
+	}
+	struct sg_error e = {0};
+	struct api_pager pg;
+	api_pager_init(&pg, offset, limit);
+	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &pg, &e);
+	store_end(tx);
+	free(fixed);
+	if (r < 0) {
+		json_decref(pg.out);
+		api_send_error(c, &e);
+		return;
+	}
+	api_send_json(c, pg.out);
+}
+
+/* DELETE /subjects/{subject}[?permanent=true] */
+void api_subjects_delete(struct api_ctx *c)
+{
+	int permanent = api_query_bool(c, "permanent");
+	struct store_tx *tx = api_write(c);
+	if (!tx)
+		return;
+	struct sg_error e = {0};
+	struct api_dropped dropped = {0};
+	json_t *versions = json_array(), *out = json_array();
+	char mode[STORE_MODE_MAX];
+	int r = store_subject_exists(tx, c->subject, 1, &e);
+	if (r == 0) {
+		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
+		goto done;
+	}
+	if (r == 1 && !permanent && (r = store_subject_exists(tx, c->subject, 0, &e)) == 0) {
+		api_fail(c, SG_ESUBJECT_SOFT_DELETED,
+		         "Subject '%s' was soft deleted.Set permanent=true to delete permanently",
+		         c->subject);
+		goto done;
+	}
+	if (r < 0 || api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
+		goto fail;
+	if (api_mode_readonly(mode)) {
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
+		         c->subject);
+		goto done;
+	}
+	if (store_versions(tx, c->subject, permanent ? STORE_ALL : STORE_LIVE,
+	                   api_versions_collect_cb, versions, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < json_array_size(versions); i++) {
+		json_t *pair = json_array_get(versions, i);
+		int v = (int)json_integer_value(json_array_get(pair, 0));
+		int ref = api_versions_referenced(tx, c->subject, v, permanent, c->subject, &e);
+		if (ref < 0)
+			goto fail;
+		if (ref) {
+			api_versions_fail_referenced(c, c->subject, v);
+			goto done;
+		}
+		if (permanent && !json_integer_value(json_array_get(pair, 1))) {
+			api_fail(
+			    c, SG_ESUBJECT_NOT_SOFT_DELETED,
+			    "Subject '%s' was not deleted first before being permanently deleted",
+			    c->subject);
+			goto done;
+		}
+		json_array_append_new(out, json_integer(v));
+	}
+	/* Newest first, so versions referring to older ones of the same subject
+	 * go before what they refer to. */
+	for (size_t i = json_array_size(out); i-- > 0;) {
+		int v = (int)json_integer_value(json_array_get(out, i));
+		int64_t gone = 0;
+		if (permanent ? store_version_purge(tx, c->subject, v, &gone, &e) < 0
+		              : store_version_soft_delete(tx, c->subject, v, &e) < 0)
+			goto fail;
+		if (api_dropped_add(&dropped, gone, &e) < 0)
+			goto fail;
+	}
+	if (permanent && api_versions_drop_settings(tx, c->subject, &e) < 0)
+		goto fail;
+	if (api_commit(c, &tx) < 0)
+		goto done;
+	api_dropped_forget(c->a, &dropped);
+	api_send_json(c, out);
+	out = NULL;
+	goto done;
+fail:
+	api_send_error(c, &e);
+done:
+	store_end(tx);
+	free(dropped.ids);
+	json_decref(versions);
+	json_decref(out);
+}
+
+/* ---- POST /subjects/{subject}: is this schema registered under it? ---- */
+
+/* The version of the subject that has the candidate as it is (with
+ * `deleted`, soft-deleted versions too). When there is none and the request
+ * carries neither metadata nor a rule set, the candidate inherits the latest
+ * version's, as registration would, and is looked up again. Returns the
+ * version with *id set, 0, or -1. */
+static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, int deleted,
+                                   int64_t *id, struct sg_error *e)
+{
+	struct store_schema content;
+	api_cand_content(&q->cd, &content);
+	*id = store_schema_find(q->tx, &content, e);
+	if (*id < 0)
+		return -1;
+	int version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
+	if (version != 0 || q->r.metadata || q->r.ruleset)
+		return version;
+	struct store_version latest;
+	int lr = store_version_latest(q->tx, c->subject, 0, &latest, e);
+	json_t *ent = NULL;
+	if (lr < 0 ||
+	    (lr == 1 && api_schemas_load(q->tx, latest.schema_id, NULL, 0, &ent, e) < 0)) {
+		json_decref(ent);
+		return -1;
+	}
+	json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
+	if (m || rs) {
+		if (api_cand_set_extras(&q->cd, m, rs, e) < 0) {
+			json_decref(ent);
+			return -1;
+		}
+		api_cand_content(&q->cd, &content);
+		*id = store_schema_find(q->tx, &content, e);
+		version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
+	}
+	json_decref(ent);
+	return *id < 0 || version < 0 ? -1 : version;
+}
+
+/* The version of the subject that has the candidate, as it is or (live
+ * versions only) but for its confluent:version. Returns 1 with *ent the
+ * answer (NULL out of memory), 0 when there is none, or -1. */
+static int api_subjects_find(struct api_ctx *c, struct api_cand_req *q, int deleted, json_t **ent,
+                             struct sg_error *e)
+{
+	int64_t id;
+	int version = api_subjects_find_exact(c, q, deleted, &id, e);
+	if (version < 0)
+		return -1;
+	if (version == 0 && !deleted) {
+		version = api_cand_equivalent(q->tx, c->subject, &q->cd, &id, e);
+		if (version < 0)
+			return -1;
+		if (version > 0) {
+			/* The stored schema answers, not the candidate. */
+			if (api_schemas_load(q->tx, id, c->subject, version, ent, e) < 0 ||
+			    api_schemas_format(c, q->tx, *ent, e) < 0) {
+				json_decref(*ent);
+				*ent = NULL;
+				return -1;
+			}
+			return 1;
+		}
+	}
+	if (version == 0)
+		return 0;
+	*ent = api_cand_entity(&q->cd, c->subject, version, id);
+	if (*ent && api_schemas_wants_resolved(c) && !json_object_get(*ent, "schemaType") &&
+	    json_object_get(*ent, "references") &&
+	    api_schemas_set_resolved(*ent, schemacache_schema(q->cd.item), e) < 0) {
+		json_decref(*ent);
+		*ent = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+/* Sends the 404 of a schema the subject does not have. 0, or -1. */
+static int api_subjects_absent(struct api_ctx *c, struct store_tx *tx, int deleted,
+                               struct sg_error *e)
+{
+	int exists = store_subject_exists(tx, c->subject, deleted, e);
+	if (exists < 0)
+		return -1;
+	if (exists)
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
+	else
+		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
+	return 0;
+}
+
+void api_subjects_lookup(struct api_ctx *c)
+{
+	struct api_cand_req q;
+	if (api_cand_req_open(c, &q) < 0)
+		return;
+	int deleted = api_query_bool(c, "deleted");
+	struct sg_error e = {0};
+	json_t *ent = NULL;
+	int has_schema = q.r.text && *q.r.text; /* without one, nothing is found */
+	int rc = api_cand_req_config(c, &q, &e);
+	if (rc == 0 && has_schema)
+		rc = api_cand_req_build(c, &q, &e);
+	if (rc == 0 && has_schema)
+		rc = api_subjects_find(c, &q, deleted, &ent, &e);
+	if (rc == 1) {
+		api_cand_req_close(c, &q);
+		api_send_json(c, ent);
+		return;
+	}
+	if (rc == 0)
+		rc = api_subjects_absent(c, q.tx, deleted, &e);
+	if (rc < 0)
+		api_send_error(c, &e);
+	api_cand_req_close(c, &q);
+}
