@@ -292,7 +292,7 @@ int api_cand_req_config(struct api_ctx *c, struct api_cand_req *q, struct sg_err
 int api_cand_req_build(struct api_ctx *c, struct api_cand_req *q, struct sg_error *err)
 {
 	const struct api_sreq *r = &q->r;
-	return api_cand_build(c->a, q->tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs,
+	return api_cand_build(c->a, q->tx, r, r->text, SCHEMA_AVRO, r->type_name, r->refs, r->nrefs,
 	                      q->bad_ref, q->normalize, &q->cd, err);
 }
 

@@ -129,9 +129,8 @@ int api_commit(struct api_ctx *c, struct store_tx **tx);
 struct api_sreq {
 	json_t *body;
 	const char *text;      /* "schema"; NULL or "" when absent */
-	const char *type_name; /* "schemaType"; NULL means AVRO */
-	enum schema_type type;
-	int type_ok; /* type_name names a type we know */
+	const char *type_name; /* "schemaType"; NULL means AVRO; an unknown name is
+	                        * refused where the candidate is built (api_cand_build) */
 	struct store_ref *refs;
 	size_t nrefs;
 	json_t *metadata;  /* canonical, owned; NULL when absent */

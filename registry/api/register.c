@@ -182,7 +182,7 @@ static int api_register_known(struct api_reg *g, struct sg_error *e)
 		ret = 0;
 		goto out;
 	}
-	if (api_cand_build(c->a, tx, r, r->text, r->type, r->type_name, r->refs, r->nrefs,
+	if (api_cand_build(c->a, tx, r, r->text, SCHEMA_AVRO, r->type_name, r->refs, r->nrefs,
 	                   g->bad_ref, normalize, &cd, e) < 0)
 		goto out;
 	struct store_schema content;
@@ -324,7 +324,7 @@ static int api_register_fill(struct api_reg *g, struct sg_error *e)
 		return -1;
 	g->text = g->r.text;
 	g->type_name = g->r.type_name;
-	g->type = g->r.type;
+	g->type = SCHEMA_AVRO; /* unless type_name says otherwise */
 	g->refs = g->r.refs;
 	g->nrefs = g->r.nrefs;
 	if (g->import) {

@@ -279,8 +279,6 @@ int api_sreq_parse(struct api_ctx *c, struct api_sreq *r, const char **bad_ref)
 	        0 ||
 	    entity_ruleset(json_object_get(r->body, "ruleSet"), "ruleSet", &r->ruleset, &e) < 0)
 		goto fail;
-	r->type = SCHEMA_AVRO;
-	r->type_ok = !r->type_name || schema_type_parse(r->type_name, &r->type) == 0;
 	size_t n = json_array_size(refs);
 	if (n > API_MAX_REFS) {
 		error_set(&e, SG_EUNPROCESSABLE, "A schema may carry at most %d references",
