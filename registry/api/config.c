@@ -101,12 +101,6 @@ void api_config_get(struct api_ctx *c)
 	api_send_json(c, view);
 }
 
-/* "Subject null ..." for the registry, as Confluent words it. */
-static const char *api_subject_word(const char *subject)
-{
-	return subject ? subject : "null";
-}
-
 /* PUT /config[/{subject}]: merges the request into the stored config and
  * answers the request's fields. The body is checked before the subject. */
 void api_config_put(struct api_ctx *c)
@@ -129,14 +123,11 @@ void api_config_put(struct api_ctx *c)
 	if (!tx)
 		goto done;
 	char mode[STORE_MODE_MAX];
-	if (api_mode_scope(tx, c->subject, 0, mode, &e) < 0) {
+	int gate = api_mode_gate(c, tx, mode, &e);
+	if (gate != 0) {
 		store_end(tx);
-		goto fail;
-	}
-	if (api_mode_readonly(mode)) {
-		store_end(tx);
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-		         api_subject_word(c->subject));
+		if (gate < 0)
+			goto fail;
 		goto done;
 	}
 	char *text = NULL;
@@ -181,13 +172,10 @@ void api_config_delete(struct api_ctx *c)
 		api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
 		goto done;
 	}
-	if (api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
+	if ((r = api_mode_gate(c, tx, mode, &e)) < 0)
 		goto fail;
-	if (api_mode_readonly(mode)) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-		         api_subject_word(c->subject));
+	if (r > 0)
 		goto done;
-	}
 	if (store_config_delete(tx, c->subject, &e) < 0)
 		goto fail;
 	if (api_commit(c, &tx) < 0)

@@ -304,6 +304,12 @@ int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
                    char mode[STORE_MODE_MAX], struct sg_error *err);
 /* Whether `mode` refuses writes (READONLY, READONLY_OVERRIDE). */
 int api_mode_readonly(const char *mode);
+/* The mode gate of every write to c->subject (NULL: the registry): reads the
+ * mode that applies into `mode` and answers 42205 when it refuses writes.
+ * Returns 0 when the write may go on, 1 when it has answered, or -1 with
+ * `err` set. */
+int api_mode_gate(struct api_ctx *c, struct store_tx *tx, char mode[STORE_MODE_MAX],
+                  struct sg_error *err);
 
 /* ---- api.c: the caches after a purge ---- */
 

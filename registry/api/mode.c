@@ -39,6 +39,19 @@ int api_mode_readonly(const char *mode)
 	return strcmp(mode, "READONLY") == 0 || strcmp(mode, "READONLY_OVERRIDE") == 0;
 }
 
+int api_mode_gate(struct api_ctx *c, struct store_tx *tx, char mode[STORE_MODE_MAX],
+                  struct sg_error *err)
+{
+	if (api_mode_scope(tx, c->subject, 0, mode, err) < 0)
+		return -1;
+	if (!api_mode_readonly(mode))
+		return 0;
+	/* Confluent words the registry-wide case "Subject null ...". */
+	api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
+	         c->subject ? c->subject : "null");
+	return 1;
+}
+
 /* ---- GET, PUT and DELETE /mode[/{subject}] ---- */
 
 static const char *const api_modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT",

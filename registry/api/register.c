@@ -222,13 +222,9 @@ static int api_register_mode(struct api_reg *g, struct sg_error *e)
 	char mode[STORE_MODE_MAX];
 	if (!(g->tx = api_write(c)))
 		return 1;
-	if (api_mode_scope(g->tx, c->subject, 0, mode, e) < 0)
-		return -1;
-	if (api_mode_readonly(mode)) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-		         c->subject);
-		return 1;
-	}
+	int gate = api_mode_gate(c, g->tx, mode, e);
+	if (gate != 0)
+		return gate;
 	g->import = strcmp(mode, "IMPORT") == 0;
 	if (g->r.id >= 0 && !g->import) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",

@@ -73,13 +73,10 @@ void api_subjects_delete(struct api_ctx *c)
 		         c->subject);
 		goto done;
 	}
-	if (r < 0 || api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
+	if (r < 0 || (r = api_mode_gate(c, tx, mode, &e)) < 0)
 		goto fail;
-	if (api_mode_readonly(mode)) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-		         c->subject);
+	if (r > 0)
 		goto done;
-	}
 	if (store_versions(tx, c->subject, permanent ? STORE_ALL : STORE_LIVE,
 	                   api_versions_collect_cb, versions, &e) < 0)
 		goto fail;

@@ -291,13 +291,11 @@ void api_versions_delete(struct api_ctx *c)
 			goto fail;
 		goto done;
 	}
-	if (api_mode_scope(tx, c->subject, 0, mode, &e) < 0)
+	int gate = api_mode_gate(c, tx, mode, &e);
+	if (gate < 0)
 		goto fail;
-	if (api_mode_readonly(mode)) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-		         c->subject);
+	if (gate > 0)
 		goto done;
-	}
 	int ref = api_versions_referenced(tx, c->subject, v.version, permanent, NULL, &e);
 	if (ref < 0)
 		goto fail;
