@@ -8,7 +8,7 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/schema.c %reldir%/schema.h \
 	%reldir%/level.c %reldir%/level.h \
 	%reldir%/ruleset.c %reldir%/ruleset.h \
-	%reldir%/embed.h
+	%reldir%/embed.h %reldir%/hex.h
 
 # compat/avro/: the Avro schema model and its printed forms (avsc, avform),
 # schema resolution as a compatibility check (avcompat), payload validation

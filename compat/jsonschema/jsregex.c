@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/hex.h"
+
 /* Limits for one match: internal match() calls, backtracking depth, and the
  * heap used for backtracking frames (KiB). */
 #define MATCH_LIMIT    1000000
@@ -76,17 +78,6 @@ static void ocp(struct obuf *o, unsigned long cp)
 	ostr(o, tmp);
 }
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads exactly `k` hex digits at `p`; returns the value or -1. */
 static long hexn(const char *p, const char *end, int k)
 {
@@ -94,7 +85,7 @@ static long hexn(const char *p, const char *end, int k)
 	if (end - p < k)
 		return -1;
 	for (int i = 0; i < k; i++) {
-		int h = hexv((unsigned char)p[i]);
+		int h = hex_value((unsigned char)p[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -267,9 +258,9 @@ static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_
 				if (p < end && *p == '{') {
 					const char *q = p + 1;
 					v = 0;
-					while (q < end && hexv((unsigned char)*q) >= 0 &&
+					while (q < end && hex_value((unsigned char)*q) >= 0 &&
 					       v <= 0x10FFFF)
-						v = v * 16 + hexv((unsigned char)*q++);
+						v = v * 16 + hex_value((unsigned char)*q++);
 					if (q == p + 1 || q >= end || *q != '}' || v > 0x10FFFF) {
 						snprintf(why, whycap, "bad \\u{...} escape");
 						return -1;
