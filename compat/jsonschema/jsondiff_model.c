@@ -11,16 +11,17 @@
  *    document order (same-type nodes merge, a "type" array absorbs matching
  *    nodes, anything else becomes a generated allOf).
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "compat/jsonschema/jsondiff_model.h"
 
 #include <math.h>
 #include <stdarg.h>
-#include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "compat/jsonschema/jsregex.h"
+#include "compat/jsonschema/jsuri.h"
 
 /* jansson's iteration macros take non-const values. */
 #define JV(x) ((json_t *)(uintptr_t)(x))
@@ -46,8 +47,8 @@ struct jdm_space {
 	size_t bytes, max_bytes;
 	struct sg_error *err;
 	int failed;          /* an error was recorded */
-	struct map patterns; /* pattern string -> pcre2_code* */
-	pcre2_match_context *mctx;
+	struct map patterns; /* pattern string -> struct jsregex* */
+	struct jsregex_scratch *scratch;
 	struct jdm_loader **loaders;
 	size_t nloaders;
 };
@@ -116,9 +117,9 @@ void jdm_space_free(struct jdm_space *s)
 		return;
 	for (size_t i = 0; i < s->patterns.cap; i++)
 		if (s->patterns.keys && s->patterns.keys[i] && s->patterns.vals[i])
-			pcre2_code_free(s->patterns.vals[i]);
+			jsregex_free(s->patterns.vals[i]);
 	map_free(&s->patterns);
-	pcre2_match_context_free(s->mctx);
+	jsregex_scratch_free(s->scratch);
 	for (size_t i = 0; i < s->nloaders; i++) {
 		struct jdm_loader *l = s->loaders[i];
 		for (int d = 0; d < l->ndocs; d++)
@@ -264,57 +265,24 @@ static int map_put(struct jdm_space *s, struct map *m, const void *k, void *v)
 
 /* ---- URIs ------------------------------------------------------------------ */
 
-static size_t scheme_len(const char *u)
+/* Moves `m` (from malloc, `n` bytes plus a NUL, may be NULL for out of
+ * memory) into the space. */
+static char *adopt(struct jdm_space *s, char *m, size_t n)
 {
-	size_t i = 0;
-	if (!((u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z')))
-		return 0;
-	while (u[i] && u[i] != ':' && u[i] != '/' && u[i] != '?' && u[i] != '#')
-		i++;
-	return u[i] == ':' ? i + 1 : 0;
+	if (!m) {
+		fail(s, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	char *p = sdup(s, m, n);
+	free(m);
+	return p;
 }
 
-/* Resolves `ref` against `base` (RFC 3986, section 5.2, without dot-segment
- * removal beyond the merge). The result lives in the space. */
+/* jsuri_resolve() into the space. */
 static char *uri_resolve(struct jdm_space *s, const char *base, const char *ref)
 {
-	size_t bl = strlen(base), rl = strlen(ref);
-	if (scheme_len(ref) || bl == 0)
-		return sdup(s, ref, rl);
-	size_t nofrag = strcspn(base, "#");
-	if (rl == 0)
-		return sdup(s, base, nofrag);
-	char *out = jdm_alloc(s, bl + rl + 2);
-	if (!out)
-		return NULL;
-	size_t keep;
-	if (ref[0] == '#') {
-		keep = nofrag;
-	} else if (ref[0] == '?') {
-		keep = strcspn(base, "?#");
-	} else {
-		size_t sl = scheme_len(base);
-		if (ref[0] == '/' && ref[1] == '/') {
-			keep = sl;
-		} else if (ref[0] == '/') {
-			keep = sl;
-			if (base[sl] == '/' && base[sl + 1] == '/') {
-				keep = sl + 2;
-				while (base[keep] && base[keep] != '/' && base[keep] != '?' &&
-				       base[keep] != '#')
-					keep++;
-			}
-		} else {
-			size_t end = strcspn(base, "?#");
-			keep = 0;
-			for (size_t i = 0; i < end; i++)
-				if (base[i] == '/')
-					keep = i + 1;
-		}
-	}
-	memcpy(out, base, keep);
-	memcpy(out + keep, ref, rl + 1);
-	return out;
+	char *u = jsuri_resolve(base, ref);
+	return adopt(s, u, u ? strlen(u) : 0);
 }
 
 /* ---- documents and $id index ------------------------------------------------ */
@@ -386,7 +354,8 @@ static int index_ids(struct jdm_loader *l, struct doc *d, const json_t *j, const
 	if (!inside)
 		return -1;
 	const json_t *id = json_object_get(j, id_keyword(l));
-	if (json_is_string(id) && (l->draft >= JDM_DRAFT2019 || !json_object_get(j, "$ref"))) {
+	if (json_is_string(id) && strcmp(json_string_value(id), "#") &&
+	    (l->draft >= JDM_DRAFT2019 || !json_object_get(j, "$ref"))) {
 		const char *key = json_string_value(id)[0] == '#'
 		                      ? uri_resolve(s, base, json_string_value(id))
 		                      : inside;
@@ -1780,60 +1749,23 @@ struct jdm_node *jdm_load_root(struct jdm_loader *l)
 
 /* ---- $ref resolution ------------------------------------------------------ */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Follows a JSON pointer (already percent-decoded) from `j`, keeping *base
- * the base URI in effect just outside the current value. NULL when the
- * pointer names nothing. */
-static const json_t *pointer_walk(struct jdm_loader *l, const json_t *j, const char *ptr,
+/* Follows the JSON pointer of `n` bytes at `ptr` (already percent-decoded)
+ * from `j`, keeping *base the base URI in effect just outside the current
+ * value. NULL when the pointer names nothing (or, with the error set, when
+ * memory ran out). */
+static const json_t *pointer_walk(struct jdm_loader *l, const json_t *j, const char *ptr, size_t n,
                                   const char **base)
 {
-	char tok[1024];
-	while (*ptr == '/') {
-		ptr++;
-		size_t n = 0;
-		while (*ptr && *ptr != '/') {
-			char c = *ptr++;
-			if (c == '~' && *ptr == '0') {
-				c = '~';
-				ptr++;
-			} else if (c == '~' && *ptr == '1') {
-				c = '/';
-				ptr++;
-			}
-			if (n + 1 >= sizeof tok)
-				return NULL;
-			tok[n++] = c;
-		}
-		tok[n] = '\0';
+	const char *p = ptr, *end = ptr + n;
+	char *tok = jdm_alloc(l->space, n + 1);
+	if (!tok)
+		return NULL;
+	while (j && p < end) {
 		if (!(*base = base_inside(l, j, *base)))
 			return NULL;
-		if (json_is_object(j)) {
-			j = json_object_get(j, tok);
-		} else if (json_is_array(j)) {
-			char *end;
-			if (!n || (n > 1 && tok[0] == '0'))
-				return NULL;
-			unsigned long long i = strtoull(tok, &end, 10);
-			if (*end || i >= json_array_size(j))
-				return NULL;
-			j = json_array_get(j, (size_t)i);
-		} else {
-			return NULL;
-		}
-		if (!j)
-			return NULL;
+		j = jsuri_pointer_step(JV(j), &p, end, tok);
 	}
-	return *ptr ? NULL : j;
+	return j;
 }
 
 /* Finds the document for `uri` (no fragment), asking the resolver for
@@ -1889,21 +1821,16 @@ static struct jdm_node *resolve_ref(struct jdm_loader *l, struct jdm_node *r)
 	char *uri = sdup(s, full, ulen);
 	char *raw = sdup(s, r->ref, strcspn(r->ref, "#"));
 	const char *frag = full[ulen] == '#' ? full + ulen + 1 : "";
-	size_t fl = strlen(frag);
-	char *dec = jdm_alloc(s, fl + 1);
-	if (!uri || !raw || !dec)
+	if (!uri || !raw)
 		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < fl; i++) {
-		if (frag[i] == '%' && i + 2 < fl && hexval(frag[i + 1]) >= 0 &&
-		    hexval(frag[i + 2]) >= 0) {
-			dec[o++] = (char)(hexval(frag[i + 1]) * 16 + hexval(frag[i + 2]));
-			i += 2;
-		} else {
-			dec[o++] = frag[i];
-		}
-	}
-	dec[o] = '\0';
+	char *m;
+	size_t o;
+	int rc = jsuri_unescape(frag, strlen(frag), &m, &o);
+	if (rc == -1)
+		return unresolved(l, r);
+	char *dec = adopt(s, m, o);
+	if (!dec)
+		return NULL;
 
 	int doc = r->ref_doc;
 	if (dec[0] && dec[0] != '/') {
@@ -1940,7 +1867,7 @@ static struct jdm_node *resolve_ref(struct jdm_loader *l, struct jdm_node *r)
 		base = l->docs[doc].uri;
 	}
 	const char *tbase = base;
-	const json_t *target = pointer_walk(l, scope, dec, &tbase);
+	const json_t *target = pointer_walk(l, scope, dec, o, &tbase);
 	/* Confluent copies top-level "definitions" into "$defs" before loading. */
 	if (!target && !s->failed && !strncmp(dec, "/$defs/", 7) && scope == l->docs[doc].root &&
 	    json_is_object(scope) &&
@@ -1951,7 +1878,7 @@ static struct jdm_node *resolve_ref(struct jdm_loader *l, struct jdm_node *r)
 			return NULL;
 		memcpy(alt, "/definitions/", 13);
 		memcpy(alt + 13, dec + 7, o - 7 + 1);
-		target = pointer_walk(l, scope, alt, &tbase);
+		target = pointer_walk(l, scope, alt, o + 6, &tbase);
 	}
 	if (!target)
 		return s->failed ? NULL : unresolved(l, r);
@@ -2163,34 +2090,26 @@ int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b, unsigned 
 
 int jdm_pattern_find(struct jdm_space *s, const char *pattern, const char *subject)
 {
-	pcre2_code *re = map_get(&s->patterns, pattern);
+	struct jsregex *re = map_get(&s->patterns, pattern);
 	if (!re) {
-		int ec;
-		PCRE2_SIZE eo;
-		re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
-		                   NULL);
+		char why[128];
+		int nomem = 0;
+		re = jsregex_compile(pattern, strlen(pattern), &nomem, why, sizeof why);
+		if (!re && nomem)
+			return fail(s, SG_ENOMEM, "out of memory");
 		if (!re)
-			return fail(s, SG_EINVALID_SCHEMA, "invalid regular expression '%.100s'",
-			            pattern);
+			return fail(s, SG_EINVALID_SCHEMA,
+			            "invalid regular expression '%.100s': %s", pattern, why);
 		if (map_put(s, &s->patterns, pattern, re) < 0) {
-			pcre2_code_free(re);
+			jsregex_free(re);
 			return -1;
 		}
 	}
-	if (!s->mctx) {
-		if (!(s->mctx = pcre2_match_context_create(NULL)))
-			return fail(s, SG_ENOMEM, "out of memory");
-		pcre2_set_match_limit(s->mctx, 100000);
-		pcre2_set_depth_limit(s->mctx, 1000);
-	}
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	if (!md)
+	int rc = jsregex_match(re, subject, strlen(subject), &s->scratch);
+	if (rc == -2)
 		return fail(s, SG_ENOMEM, "out of memory");
-	int rc = pcre2_match(re, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0, md, s->mctx);
-	pcre2_match_data_free(md);
-	if (rc >= 0)
-		return 1;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	return fail(s, SG_ELIMIT, "regular expression '%.100s' is too costly to match", pattern);
+	if (rc < 0)
+		return fail(s, SG_ELIMIT, "regular expression '%.100s' is too costly to match",
+		            pattern);
+	return rc;
 }

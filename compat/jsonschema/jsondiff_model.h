@@ -200,8 +200,10 @@ struct jdm_node *jdm_deref(struct jdm_node *n);
  * is decreased); -1 when the budget runs out first. */
 int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b, unsigned long *budget);
 
-/* Whether `pattern` (an ECMA/Java-style regex) finds a match in `subject`.
- * Returns 1 or 0, or -1 (error set) when the pattern does not compile. */
+/* Whether `pattern` (an ECMA-262 regular expression, read by compat/jsregex
+ * exactly as the validator reads it) finds a match in `subject`. Compiled
+ * patterns are kept in the space. Returns 1 or 0, or -1 (error set) when the
+ * pattern does not compile, a match limit was hit or memory ran out. */
 int jdm_pattern_find(struct jdm_space *s, const char *pattern, const char *subject);
 
 #endif
