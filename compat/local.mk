@@ -29,7 +29,9 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 # meta-schemas, embedded from meta/ by scripts/embed into jsmeta_data.c).
 # Canonical text: jsontext (Jackson's compact form).
 # Compatibility as Confluent judges it: jsondiff, with its everit / 2020-12
-# schema model in jsondiff_model.
+# schema model in jsondiff_model (space, documents, $refs, equality) and its two
+# loaders, jsondiff_everit (drafts 4 to 7) and jsondiff_skema (2019-09 and
+# 2020-12), which share jsondiff_load.h.
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/jsonschema/jsonschema.c %reldir%/jsonschema/jsonschema.h \
 	%reldir%/jsonschema/jscompile.c %reldir%/jsonschema/jscompile.h \
@@ -43,7 +45,9 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/jsonschema/jsstream.c %reldir%/jsonschema/jsstream.h \
 	%reldir%/jsonschema/jsontext.c %reldir%/jsonschema/jsontext.h \
 	%reldir%/jsonschema/jsondiff.c %reldir%/jsonschema/jsondiff.h \
-	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h
+	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h \
+	%reldir%/jsonschema/jsondiff_load.h \
+	%reldir%/jsonschema/jsondiff_everit.c %reldir%/jsonschema/jsondiff_skema.c
 nodist_%canon_reldir%_libsgcompat_a_SOURCES = %reldir%/jsonschema/jsmeta_data.c
 JSMETA_FILES = draft4.json draft6.json draft7.json draft2019-09.json draft2020-12.json \
 	vocabularies.json
