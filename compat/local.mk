@@ -28,10 +28,11 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 # validation of raw bytes for simple schemas), jsmeta (the official
 # meta-schemas, embedded from meta/ by scripts/embed into jsmeta_data.c).
 # Canonical text: jsontext (Jackson's compact form).
-# Compatibility as Confluent judges it: jsondiff, with its everit / 2020-12
-# schema model in jsondiff_model (space, documents, $refs, equality) and its two
-# loaders, jsondiff_everit (drafts 4 to 7) and jsondiff_skema (2019-09 and
-# 2020-12), which share jsondiff_load.h.
+# Compatibility as Confluent judges it: jsondiff (the walk), jsondiff_types
+# (the Difference types), jsondiff_context (paths, differences, limits), and
+# the everit / 2020-12 schema model: jsondiff_model (space, documents, $refs,
+# equality) with its two loaders, jsondiff_everit (drafts 4 to 7) and
+# jsondiff_skema (2019-09 and 2020-12), which share jsondiff_load.h.
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/jsonschema/jsonschema.c %reldir%/jsonschema/jsonschema.h \
 	%reldir%/jsonschema/jscompile.c %reldir%/jsonschema/jscompile.h \
@@ -45,6 +46,8 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/jsonschema/jsstream.c %reldir%/jsonschema/jsstream.h \
 	%reldir%/jsonschema/jsontext.c %reldir%/jsonschema/jsontext.h \
 	%reldir%/jsonschema/jsondiff.c %reldir%/jsonschema/jsondiff.h \
+	%reldir%/jsonschema/jsondiff_types.c %reldir%/jsonschema/jsondiff_types.h \
+	%reldir%/jsonschema/jsondiff_context.c %reldir%/jsonschema/jsondiff_context.h \
 	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h \
 	%reldir%/jsonschema/jsondiff_load.h \
 	%reldir%/jsonschema/jsondiff_everit.c %reldir%/jsonschema/jsondiff_skema.c
