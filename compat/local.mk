@@ -22,10 +22,11 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/avro/avjson.c %reldir%/avro/avjson.h
 
 # compat/jsonschema/: JSON Schema, drafts 4 to 2020-12.
-# Validation: jsonschema (API and evaluator), jscompile (compiler), and the
-# toolkit jsuri, jsvalue, jsregex (ECMA-262 patterns), jsformat, jsdoc (the
-# document model and its parser), jslex (its tokens), jsstream (one-pass
-# validation of raw bytes for simple schemas), jsmeta (the official
+# Validation: jsonschema (API and evaluator), jscompile (compiler; its first
+# pass and reference resolution in jscompile_scan, sharing jscompile_state.h),
+# and the toolkit jsuri, jsvalue, jsregex (ECMA-262 patterns), jsformat,
+# jsdoc (the document model and its parser), jslex (its tokens), jsstream
+# (one-pass validation of raw bytes for simple schemas), jsmeta (the official
 # meta-schemas, embedded from meta/ by scripts/embed into jsmeta_data.c).
 # Canonical text: jsontext (Jackson's compact form).
 # Compatibility as Confluent judges it: jsondiff (the walk), jsondiff_types
@@ -36,6 +37,7 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/jsonschema/jsonschema.c %reldir%/jsonschema/jsonschema.h \
 	%reldir%/jsonschema/jscompile.c %reldir%/jsonschema/jscompile.h \
+	%reldir%/jsonschema/jscompile_state.h %reldir%/jsonschema/jscompile_scan.c \
 	%reldir%/jsonschema/jsuri.c %reldir%/jsonschema/jsuri.h \
 	%reldir%/jsonschema/jsvalue.c %reldir%/jsonschema/jsvalue.h \
 	%reldir%/jsonschema/jsregex.c %reldir%/jsonschema/jsregex.h \
