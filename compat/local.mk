@@ -8,7 +8,7 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/schema.c %reldir%/schema.h \
 	%reldir%/level.c %reldir%/level.h \
 	%reldir%/ruleset.c %reldir%/ruleset.h \
-	%reldir%/embed.h
+	%reldir%/embed.h %reldir%/hex.h
 
 # compat/avro/: the Avro schema model and its printed forms (avsc, avform),
 # schema resolution as a compatibility check (avcompat), payload validation
@@ -22,17 +22,22 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/avro/avjson.c %reldir%/avro/avjson.h
 
 # compat/jsonschema/: JSON Schema, drafts 4 to 2020-12.
-# Validation: jsonschema (API and evaluator), jscompile (compiler), and the
-# toolkit jsuri, jsvalue, jsregex (ECMA-262 patterns), jsformat, jsdoc (the
-# document model and its parser), jslex (its tokens), jsstream (one-pass
-# validation of raw bytes for simple schemas), jsmeta (the official
+# Validation: jsonschema (API and evaluator), jscompile (compiler; its first
+# pass and reference resolution in jscompile_scan, sharing jscompile_state.h),
+# and the toolkit jsuri, jsvalue, jsregex (ECMA-262 patterns), jsformat,
+# jsdoc (the document model and its parser), jslex (its tokens), jsstream
+# (one-pass validation of raw bytes for simple schemas), jsmeta (the official
 # meta-schemas, embedded from meta/ by scripts/embed into jsmeta_data.c).
 # Canonical text: jsontext (Jackson's compact form).
-# Compatibility as Confluent judges it: jsondiff, with its everit / 2020-12
-# schema model in jsondiff_model.
+# Compatibility as Confluent judges it: jsondiff (the walk), jsondiff_types
+# (the Difference types), jsondiff_context (paths, differences, limits), and
+# the everit / 2020-12 schema model: jsondiff_model (space, documents, $refs,
+# equality) with its two loaders, jsondiff_everit (drafts 4 to 7) and
+# jsondiff_skema (2019-09 and 2020-12), which share jsondiff_load.h.
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/jsonschema/jsonschema.c %reldir%/jsonschema/jsonschema.h \
 	%reldir%/jsonschema/jscompile.c %reldir%/jsonschema/jscompile.h \
+	%reldir%/jsonschema/jscompile_state.h %reldir%/jsonschema/jscompile_scan.c \
 	%reldir%/jsonschema/jsuri.c %reldir%/jsonschema/jsuri.h \
 	%reldir%/jsonschema/jsvalue.c %reldir%/jsonschema/jsvalue.h \
 	%reldir%/jsonschema/jsregex.c %reldir%/jsonschema/jsregex.h \
@@ -43,7 +48,11 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/jsonschema/jsstream.c %reldir%/jsonschema/jsstream.h \
 	%reldir%/jsonschema/jsontext.c %reldir%/jsonschema/jsontext.h \
 	%reldir%/jsonschema/jsondiff.c %reldir%/jsonschema/jsondiff.h \
-	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h
+	%reldir%/jsonschema/jsondiff_types.c %reldir%/jsonschema/jsondiff_types.h \
+	%reldir%/jsonschema/jsondiff_context.c %reldir%/jsonschema/jsondiff_context.h \
+	%reldir%/jsonschema/jsondiff_model.c %reldir%/jsonschema/jsondiff_model.h \
+	%reldir%/jsonschema/jsondiff_load.h \
+	%reldir%/jsonschema/jsondiff_everit.c %reldir%/jsonschema/jsondiff_skema.c
 nodist_%canon_reldir%_libsgcompat_a_SOURCES = %reldir%/jsonschema/jsmeta_data.c
 JSMETA_FILES = draft4.json draft6.json draft7.json draft2019-09.json draft2020-12.json \
 	vocabularies.json

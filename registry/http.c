@@ -23,6 +23,8 @@
 
 #include <microhttpd.h>
 
+#include "compat/hex.h"
+
 /* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
 #define HTTP_CONN_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
 #define HTTP_CONN_LIMIT        4096        /* open connections at once */
@@ -73,17 +75,6 @@ __attribute__((format(printf, 2, 0))) static void http_log(void *cls, const char
 	fprintf(stderr, "schemagate: http: %s\n", line);
 }
 
-static int http_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes s[0..n) into out (which may be s: decoding only shrinks) and
  * NUL-terminates it. "%HH" becomes its byte, except "%00", which is kept as
  * text because the result is a C string; a '%' not followed by two hex digits
@@ -94,8 +85,8 @@ static size_t http_decode(char *out, const char *s, size_t n, int plus)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		if (c == '%' && n - i > 2) {
-			int hi = http_hexval(s[i + 1]);
-			int lo = http_hexval(s[i + 2]);
+			int hi = hex_value(s[i + 1]);
+			int lo = hex_value(s[i + 2]);
 			if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
 				out[o++] = (char)(hi * 16 + lo);
 				i += 2;

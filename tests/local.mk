@@ -205,6 +205,9 @@ JSONDIFF_CASES = \
 	%reldir%/cases/jsondiff/defs-bridge/expect.json \
 	%reldir%/cases/jsondiff/defs-bridge/original.json \
 	%reldir%/cases/jsondiff/defs-bridge/update.json \
+	%reldir%/cases/jsondiff/ecma-pattern-properties/expect.json \
+	%reldir%/cases/jsondiff/ecma-pattern-properties/original.json \
+	%reldir%/cases/jsondiff/ecma-pattern-properties/update.json \
 	%reldir%/cases/jsondiff/draft2020-prefixitems-closed/expect.json \
 	%reldir%/cases/jsondiff/draft2020-prefixitems-closed/original.json \
 	%reldir%/cases/jsondiff/draft2020-prefixitems-closed/update.json \
@@ -422,6 +425,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/040-compatibility-backward.http \
 	%reldir%/http/cases/041-compatibility-levels.http \
 	%reldir%/http/cases/042-compatibility-edges.http \
+	%reldir%/http/cases/043-compatibility-ecma-pattern.http \
 	%reldir%/http/cases/050-config.http \
 	%reldir%/http/cases/060-modes.http \
 	%reldir%/http/cases/061-import-mode.http \
@@ -586,6 +590,7 @@ CLI_CASES = \
 	%reldir%/cli/cases/114-offline-unparsable.case \
 	%reldir%/cli/cases/115-offline-type-mix.case \
 	%reldir%/cli/cases/116-offline-ignores-registry.case \
+	%reldir%/cli/cases/117-offline-ecma-pattern.case \
 	%reldir%/cli/cases/200-register-new.case \
 	%reldir%/cli/cases/201-register-idempotent.case \
 	%reldir%/cli/cases/202-register-second-version.case \
@@ -608,6 +613,8 @@ CLI_CASES = \
 	%reldir%/cli/cases/219-register-subject-escaped.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
+	%reldir%/cli/files/ecma-pattern-v1.json \
+	%reldir%/cli/files/ecma-pattern-v2.json \
 	%reldir%/cli/files/map-bad-value.json \
 	%reldir%/cli/files/map-broken.json \
 	%reldir%/cli/files/map-missing-file.json \

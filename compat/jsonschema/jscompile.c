@@ -2,13 +2,14 @@
  * jscompile.h.
  *
  * Compilation runs in four passes:
- * 1. Scan: every document (the root, named schemas, fetched ones) is walked
- *    once through the subschema keywords of its draft, recording for each
- *    subschema its resource (the nearest "$id"), draft, vocabularies and
- *    location, and registering "$id"s and anchors by URI.
+ * 1. Scan (jscompile_scan.c): every document (the root, named schemas,
+ *    fetched ones) is walked once through the subschema keywords of its
+ *    draft, recording for each subschema its resource (the nearest "$id"),
+ *    draft, vocabularies and location, and registering "$id"s and anchors
+ *    by URI.
  * 2. Compile: nodes are built from the root on a worklist (no recursion, so
  *    long "$ref" chains cannot exhaust the stack); each "$ref" is resolved
- *    to a node, loading documents through the bundled meta-schemas, the
+ *    (jscompile_scan.c) to a node, loading documents through the bundled meta-schemas, the
  *    named schemas or the resolver when its URI is not yet known. Dynamic
  *    anchor candidates are compiled too when "$dynamicRef"/"$recursiveRef"
  *    is used.
@@ -25,16 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/jsonschema/jscompile_state.h"
 #include "compat/jsonschema/jsformat.h"
-#include "compat/jsonschema/jsmeta.h"
-#include "compat/jsonschema/jsuri.h"
-
-/* Deepest subschema nesting accepted, in JSON levels. */
-#define MAX_SCHEMA_DEPTH 512
-/* Most documents loaded for one compilation (bundled, named, resolved). */
-#define MAX_DOCS 256
-/* Longest schema location kept for messages. */
-#define MAX_LOC 480
 
 /* --- arena --- */
 
@@ -44,7 +37,7 @@ struct jsarena {
 	alignas(max_align_t) unsigned char data[];
 };
 
-static void *arena_alloc(struct jsonschema *v, size_t n)
+void *jsc_alloc(struct jsonschema *v, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	struct jsarena *a = v->arena;
@@ -62,9 +55,9 @@ static void *arena_alloc(struct jsonschema *v, size_t n)
 	return p;
 }
 
-static char *arena_strndup(struct jsonschema *v, const char *s, size_t n)
+char *jsc_strndup(struct jsonschema *v, const char *s, size_t n)
 {
-	char *p = arena_alloc(v, n + 1);
+	char *p = jsc_alloc(v, n + 1);
 	if (p) {
 		memcpy(p, s, n);
 		p[n] = '\0';
@@ -73,18 +66,6 @@ static char *arena_strndup(struct jsonschema *v, const char *s, size_t n)
 }
 
 /* --- hash maps: string keys or pointer keys --- */
-
-struct mapent {
-	const void *key;
-	void *val;
-	uint64_t h;
-};
-
-struct map {
-	struct mapent *e;
-	size_t cap, n;
-	int strkeys;
-};
 
 static uint64_t hash_str(const char *s, size_t n)
 {
@@ -115,7 +96,7 @@ static int key_eq(const struct map *m, const struct mapent *e, const void *key, 
 	return strlen(e->key) == n && memcmp(e->key, key, n) == 0;
 }
 
-static void *map_getn(const struct map *m, const void *key, size_t n)
+void *jsc_map_getn(const struct map *m, const void *key, size_t n)
 {
 	if (!m->cap)
 		return NULL;
@@ -129,14 +110,14 @@ static void *map_getn(const struct map *m, const void *key, size_t n)
 	}
 }
 
-static void *map_get(const struct map *m, const void *key)
+void *jsc_map_get(const struct map *m, const void *key)
 {
-	return map_getn(m, key, m->strkeys ? strlen(key) : 0);
+	return jsc_map_getn(m, key, m->strkeys ? strlen(key) : 0);
 }
 
 /* Inserts `key` (which must outlive the map) unless present. Returns 1 when
  * inserted, 0 when the key was already there, -1 when out of memory. */
-static int map_put(struct map *m, const void *key, void *val)
+int jsc_map_put(struct map *m, const void *key, void *val)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
@@ -168,610 +149,24 @@ static int map_put(struct map *m, const void *key, void *val)
 
 /* --- compiler state --- */
 
-enum {
-	D4 = 1 << 0,
-	D6 = 1 << 1,
-	D7 = 1 << 2,
-	D19 = 1 << 3,
-	D20 = 1 << 4,
-	DALL = D4 | D6 | D7 | D19 | D20,
-};
-
-enum {
-	VOC_CORE = 1 << 0,
-	VOC_APPLICATOR = 1 << 1,
-	VOC_UNEVALUATED = 1 << 2,
-	VOC_VALIDATION = 1 << 3,
-	VOC_METADATA = 1 << 4,
-	VOC_FORMAT_ANNOTATION = 1 << 5,
-	VOC_FORMAT_ASSERTION = 1 << 6,
-	VOC_CONTENT = 1 << 7,
-	VOC_STANDARD = VOC_CORE | VOC_APPLICATOR | VOC_UNEVALUATED | VOC_VALIDATION | VOC_METADATA |
-	               VOC_FORMAT_ANNOTATION | VOC_CONTENT,
-};
-
-/* What the scan learnt about one subschema (an object). */
-struct scaninfo {
-	json_t *json;
-	struct jsres *res;
-	const char *loc;
-	int draft; /* 4, 6, 7, 2019, 2020 */
-	unsigned vocab;
-	struct jsnode *node;
-};
-
-struct comp {
-	struct jsonschema *v;
-	const struct jsonschema_options *opts;
-	struct sg_error *err;
-	struct map scans;   /* json_t * -> struct scaninfo * */
-	struct map docs;    /* resource URI -> json_t * (resource root) */
-	struct map anchors; /* "uri#name" -> json_t * */
-	struct jsres *resources;
-	struct scaninfo **work;
-	size_t nwork, capwork;
-	struct jsnode **nodes; /* every schema node, for the cycle check */
-	size_t nnodes, capnodes;
-	int ndocs_loaded;
-	int meta_depth;
-	int uses_dynref, uses_recref;
-};
-
-static int draft_bit(int draft)
-{
-	switch (draft) {
-	case 4:
-		return D4;
-	case 6:
-		return D6;
-	case 7:
-		return D7;
-	case 2019:
-		return D19;
-	default:
-		return D20;
-	}
-}
-
-static int oom(struct comp *c)
+int jsc_oom(struct comp *c)
 {
 	return error_set(c->err, SG_ENOMEM, "out of memory compiling a JSON schema");
 }
 
-static int bad(struct comp *c, const char *loc, const char *kw, const char *what)
+int jsc_bad(struct comp *c, const char *loc, const char *kw, const char *what)
 {
 	return error_set(c->err, SG_EINVALID_SCHEMA, "invalid schema at %s%s%s: %s", loc,
 	                 kw ? "/" : "", kw ? kw : "", what);
-}
-
-static int push_doc(struct comp *c, json_t *doc)
-{
-	struct jsonschema *v = c->v;
-	if (v->ndocs == v->capdocs) {
-		size_t cap = v->capdocs ? v->capdocs * 2 : 8;
-		json_t **d = realloc(v->docs, cap * sizeof *d);
-		if (!d)
-			return -1;
-		v->docs = d;
-		v->capdocs = cap;
-	}
-	v->docs[v->ndocs++] = doc;
-	return 0;
-}
-
-/* --- drafts and vocabularies --- */
-
-static unsigned vocab_bit(int draft, const char *uri)
-{
-	static const struct {
-		const char *name;
-		unsigned bit19, bit20;
-	} vocabs[] = {
-	    {"core", VOC_CORE, VOC_CORE},
-	    {"applicator", VOC_APPLICATOR | VOC_UNEVALUATED, VOC_APPLICATOR},
-	    {"unevaluated", 0, VOC_UNEVALUATED},
-	    {"validation", VOC_VALIDATION, VOC_VALIDATION},
-	    {"meta-data", VOC_METADATA, VOC_METADATA},
-	    {"format", VOC_FORMAT_ANNOTATION, 0},
-	    {"format-annotation", 0, VOC_FORMAT_ANNOTATION},
-	    {"format-assertion", 0, VOC_FORMAT_ASSERTION},
-	    {"content", VOC_CONTENT, VOC_CONTENT},
-	};
-	const char *prefix = draft == 2019 ? "https://json-schema.org/draft/2019-09/vocab/"
-	                                   : "https://json-schema.org/draft/2020-12/vocab/";
-	size_t pl = strlen(prefix);
-	if (strncmp(uri, prefix, pl) != 0)
-		return 0;
-	for (size_t i = 0; i < sizeof vocabs / sizeof vocabs[0]; i++)
-		if (strcmp(uri + pl, vocabs[i].name) == 0)
-			return draft == 2019 ? vocabs[i].bit19 : vocabs[i].bit20;
-	return 0;
-}
-
-static json_t *load_external(struct comp *c, const char *uri, int draft);
-
-/* Works out the draft and vocabularies a "$schema" URI stands for: a known
- * draft, or a custom meta-schema (fetched like any "$ref") whose own
- * "$schema" gives the draft and whose "$vocabulary" gives the vocabularies. */
-static int schema_draft(struct comp *c, const char *uri, const char *loc, int *draft,
-                        unsigned *vocab)
-{
-	int d = jsmeta_draft(uri);
-	if (d) {
-		*draft = d;
-		*vocab = VOC_STANDARD;
-		return 0;
-	}
-	if (c->meta_depth >= 8)
-		return bad(c, loc, "$schema", "meta-schemas nest too deep");
-	size_t bl = jsuri_base_len(uri);
-	char *u = arena_strndup(c->v, uri, bl);
-	if (!u)
-		return oom(c);
-	json_t *meta = map_get(&c->docs, u);
-	if (!meta && c->err && c->err->code == SG_OK) {
-		c->meta_depth++;
-		meta = load_external(c, u, *draft);
-		c->meta_depth--;
-	}
-	if (c->err && c->err->code != SG_OK)
-		return -1;
-	if (!json_is_object(meta)) {
-		char what[300];
-		snprintf(what, sizeof what, "unknown meta-schema \"%.200s\"", uri);
-		return bad(c, loc, "$schema", what);
-	}
-	json_t *ms = json_object_get(meta, "$schema");
-	if (json_is_string(ms) && strcmp(json_string_value(ms), uri) != 0) {
-		c->meta_depth++;
-		int rc = schema_draft(c, json_string_value(ms), loc, &d, vocab);
-		c->meta_depth--;
-		if (rc < 0)
-			return -1;
-	} else {
-		d = *draft;
-		*vocab = VOC_STANDARD;
-	}
-	*draft = d;
-	json_t *vv = json_object_get(meta, "$vocabulary");
-	if (d >= 2019 && json_is_object(vv)) {
-		const char *k;
-		json_t *val;
-		unsigned mask = VOC_CORE;
-		json_object_foreach(vv, k, val)
-		{
-			unsigned bit = vocab_bit(d, k);
-			if (bit) {
-				mask |= bit;
-			} else if (json_is_true(val)) {
-				char what[300];
-				snprintf(what, sizeof what,
-				         "required vocabulary \"%.200s\" is not supported", k);
-				return bad(c, loc, "$schema", what);
-			}
-		}
-		*vocab = mask;
-	}
-	return 0;
-}
-
-/* --- scanning --- */
-
-static struct jsres *new_res(struct comp *c, const char *uri, json_t *json)
-{
-	struct jsres *r = arena_alloc(c->v, sizeof *r);
-	if (!r || !(r->uri = arena_strndup(c->v, uri, strlen(uri)))) {
-		oom(c);
-		return NULL;
-	}
-	r->json = json;
-	r->next = c->resources;
-	c->resources = r;
-	if (map_put(&c->docs, r->uri, json) < 0) {
-		oom(c);
-		return NULL;
-	}
-	return r;
-}
-
-static int add_anchor(struct comp *c, const char *uri, const char *name, json_t *s)
-{
-	size_t ul = strlen(uri), nl = strlen(name);
-	char *key = arena_alloc(c->v, ul + nl + 2);
-	if (!key)
-		return oom(c);
-	memcpy(key, uri, ul);
-	key[ul] = '#';
-	memcpy(key + ul + 1, name, nl + 1);
-	return map_put(&c->anchors, key, s) < 0 ? oom(c) : 0;
-}
-
-/* Appends "/token" (JSON-pointer escaped) to `loc`, in the arena. Locations
- * longer than MAX_LOC stop growing and end in "/...". */
-static const char *loc_join(struct comp *c, const char *loc, const char *tok, size_t idx)
-{
-	char num[24];
-	if (!tok) {
-		snprintf(num, sizeof num, "%zu", idx);
-		tok = num;
-	}
-	size_t ll = strlen(loc), tl = strlen(tok);
-	if (ll > MAX_LOC)
-		return loc;
-	if (ll + tl > MAX_LOC)
-		tok = "...", tl = 3;
-	char *out = arena_alloc(c->v, ll + 2 * tl + 2);
-	if (!out)
-		return NULL;
-	memcpy(out, loc, ll);
-	size_t o = ll;
-	out[o++] = '/';
-	for (size_t i = 0; i < tl; i++) {
-		if (tok[i] == '~' || tok[i] == '/') {
-			out[o++] = '~';
-			out[o++] = tok[i] == '~' ? '0' : '1';
-		} else {
-			out[o++] = tok[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
-enum { SHAPE_ONE, SHAPE_ARRAY, SHAPE_MAP, SHAPE_ITEMS };
-
-/* Keywords whose values are (or hold) subschemas, by draft. */
-static const struct {
-	const char *kw;
-	int shape;
-	int drafts;
-} subkws[] = {
-    {"additionalItems", SHAPE_ONE, D4 | D6 | D7 | D19},
-    {"additionalProperties", SHAPE_ONE, DALL},
-    {"contains", SHAPE_ONE, D6 | D7 | D19 | D20},
-    {"not", SHAPE_ONE, DALL},
-    {"propertyNames", SHAPE_ONE, D6 | D7 | D19 | D20},
-    {"if", SHAPE_ONE, D7 | D19 | D20},
-    {"then", SHAPE_ONE, D7 | D19 | D20},
-    {"else", SHAPE_ONE, D7 | D19 | D20},
-    {"items", SHAPE_ITEMS, DALL},
-    {"unevaluatedItems", SHAPE_ONE, D19 | D20},
-    {"unevaluatedProperties", SHAPE_ONE, D19 | D20},
-    {"contentSchema", SHAPE_ONE, D19 | D20},
-    {"allOf", SHAPE_ARRAY, DALL},
-    {"anyOf", SHAPE_ARRAY, DALL},
-    {"oneOf", SHAPE_ARRAY, DALL},
-    {"prefixItems", SHAPE_ARRAY, D20},
-    {"properties", SHAPE_MAP, DALL},
-    {"patternProperties", SHAPE_MAP, DALL},
-    {"definitions", SHAPE_MAP, DALL},
-    {"$defs", SHAPE_MAP, D19 | D20},
-    {"dependentSchemas", SHAPE_MAP, D19 | D20},
-    {"dependencies", SHAPE_MAP, DALL},
-};
-
-static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
-                const char *loc, int is_root, int depth);
-
-static int scan_children(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
-                         const char *loc, int depth)
-{
-	int bit = draft_bit(draft);
-	for (size_t k = 0; k < sizeof subkws / sizeof subkws[0]; k++) {
-		if (!(subkws[k].drafts & bit))
-			continue;
-		json_t *val = json_object_get(s, subkws[k].kw);
-		if (!val)
-			continue;
-		const char *kloc = loc_join(c, loc, subkws[k].kw, 0);
-		if (!kloc)
-			return oom(c);
-		int shape = subkws[k].shape;
-		if (shape == SHAPE_ITEMS)
-			shape = json_is_array(val) && draft <= 2019 ? SHAPE_ARRAY : SHAPE_ONE;
-		if (shape == SHAPE_ONE) {
-			if (scan(c, val, res, draft, vocab, kloc, 0, depth + 1) < 0)
-				return -1;
-		} else if (shape == SHAPE_ARRAY && json_is_array(val)) {
-			for (size_t i = 0; i < json_array_size(val); i++) {
-				const char *iloc = loc_join(c, kloc, NULL, i);
-				if (!iloc)
-					return oom(c);
-				if (scan(c, json_array_get(val, i), res, draft, vocab, iloc, 0,
-				         depth + 2) < 0)
-					return -1;
-			}
-		} else if (shape == SHAPE_MAP && json_is_object(val)) {
-			const char *key;
-			json_t *sub;
-			json_object_foreach(val, key, sub)
-			{
-				const char *mloc = loc_join(c, kloc, key, 0);
-				if (!mloc)
-					return oom(c);
-				if (scan(c, sub, res, draft, vocab, mloc, 0, depth + 2) < 0)
-					return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-static int scan(struct comp *c, json_t *s, struct jsres *res, int draft, unsigned vocab,
-                const char *loc, int is_root, int depth)
-{
-	if (depth > MAX_SCHEMA_DEPTH)
-		return error_set(c->err, SG_ELIMIT, "schema nested deeper than %d levels at %s",
-		                 MAX_SCHEMA_DEPTH, loc);
-	if (!json_is_object(s) || map_get(&c->scans, s))
-		return 0;
-
-	const char *idkw = draft == 4 ? "id" : "$id";
-	json_t *id = json_object_get(s, idkw);
-	json_t *sch = json_object_get(s, "$schema");
-	if (json_is_string(sch) && (is_root || (draft >= 2019 && json_is_string(id)))) {
-		if (schema_draft(c, json_string_value(sch), loc, &draft, &vocab) < 0)
-			return -1;
-		idkw = draft == 4 ? "id" : "$id";
-		id = json_object_get(s, idkw);
-	}
-
-	if (json_is_string(id)) {
-		const char *ids = json_string_value(id);
-		int has_ref = draft <= 7 && json_object_get(s, "$ref");
-		if (draft <= 7 && ids[0] == '#') {
-			if (ids[1] && add_anchor(c, res->uri, ids + 1, s) < 0)
-				return -1;
-		} else if (!has_ref) {
-			char *abs = jsuri_resolve(res->uri, ids);
-			if (!abs)
-				return oom(c);
-			size_t bl = jsuri_base_len(abs);
-			char frag[256] = "";
-			if (abs[bl] == '#')
-				snprintf(frag, sizeof frag, "%s", abs + bl + 1);
-			abs[bl] = '\0';
-			if (strcmp(abs, res->uri) != 0 || res->json != s) {
-				struct jsres *nr = new_res(c, abs, s);
-				if (!nr) {
-					free(abs);
-					return -1;
-				}
-				res = nr;
-			}
-			free(abs);
-			if (draft <= 7 && frag[0] && add_anchor(c, res->uri, frag, s) < 0)
-				return -1;
-		}
-	}
-	if (draft >= 2019) {
-		json_t *a = json_object_get(s, "$anchor");
-		if (json_is_string(a) && add_anchor(c, res->uri, json_string_value(a), s) < 0)
-			return -1;
-	}
-	if (draft == 2020) {
-		json_t *a = json_object_get(s, "$dynamicAnchor");
-		if (json_is_string(a)) {
-			const char *name = json_string_value(a);
-			if (add_anchor(c, res->uri, name, s) < 0)
-				return -1;
-			if (res->ndyn == res->capdyn) {
-				size_t cap = res->capdyn ? res->capdyn * 2 : 4;
-				struct jsdynanchor *d = arena_alloc(c->v, cap * sizeof *d);
-				if (!d)
-					return oom(c);
-				if (res->ndyn)
-					memcpy(d, res->dyn, res->ndyn * sizeof *d);
-				res->dyn = d;
-				res->capdyn = cap;
-			}
-			res->dyn[res->ndyn++] =
-			    (struct jsdynanchor){arena_strndup(c->v, name, strlen(name)), s, NULL};
-		}
-	}
-	if (draft == 2019 && res->json == s && json_is_true(json_object_get(s, "$recursiveAnchor")))
-		res->recursive_anchor = 1;
-
-	struct scaninfo *si = arena_alloc(c->v, sizeof *si);
-	if (!si)
-		return oom(c);
-	*si = (struct scaninfo){s, res, loc, draft, vocab, NULL};
-	if (map_put(&c->scans, s, si) < 0)
-		return oom(c);
-	return scan_children(c, s, res, draft, vocab, loc, depth);
-}
-
-/* Registers and scans a whole document known as `uri`. Takes `doc` (a new
- * reference). Returns the document, or NULL with `err` set. */
-static json_t *add_document(struct comp *c, json_t *doc, const char *uri, int draft,
-                            const char *loc)
-{
-	if (push_doc(c, doc) < 0) {
-		json_decref(doc);
-		oom(c);
-		return NULL;
-	}
-	struct jsres *res = new_res(c, uri, doc);
-	if (!res)
-		return NULL;
-	if (scan(c, doc, res, draft, VOC_STANDARD, loc, 1, 0) < 0)
-		return NULL;
-	return doc;
-}
-
-static const char *doc_loc(struct comp *c, const char *uri)
-{
-	size_t n = strlen(uri);
-	if (n > MAX_LOC)
-		n = MAX_LOC;
-	char *l = arena_alloc(c->v, n + 2);
-	if (!l)
-		return NULL;
-	memcpy(l, uri, n);
-	l[n] = '#';
-	l[n + 1] = '\0';
-	return l;
-}
-
-/* Loads the document at `uri` from the bundled meta-schemas, the named
- * schemas or the resolver. Returns it (registered and scanned) or NULL; NULL
- * without an error set means "unknown". */
-static json_t *load_external(struct comp *c, const char *uri, int draft)
-{
-	json_t *doc = jsmeta_load(uri, c->err);
-	if (!doc && c->err && c->err->code != SG_OK)
-		return NULL;
-	if (!doc && c->opts && c->opts->resolver) {
-		if (c->ndocs_loaded >= MAX_DOCS) {
-			error_set(c->err, SG_ELIMIT, "more than %d schema documents referenced",
-			          MAX_DOCS);
-			return NULL;
-		}
-		doc = c->opts->resolver(c->opts->resolver_ctx, uri);
-	}
-	if (!doc)
-		return NULL;
-	c->ndocs_loaded++;
-	const char *loc = doc_loc(c, uri);
-	if (!loc) {
-		json_decref(doc);
-		oom(c);
-		return NULL;
-	}
-	return add_document(c, doc, uri, draft, loc);
-}
-
-/* Resolves the JSON pointer `ptr` (percent-decoded, `n` bytes) in `doc`,
- * scanning the target first when the scan did not reach it (a pointer into
- * an unknown keyword): it then takes the context of its nearest scanned
- * ancestor. */
-static json_t *resolve_pointer(struct comp *c, json_t *doc, const char *ptr, size_t n,
-                               const char *docuri)
-{
-	char *tok = malloc(n + 1);
-	if (!tok) {
-		oom(c);
-		return NULL;
-	}
-	json_t *cur = doc;
-	struct scaninfo *last = map_get(&c->scans, doc);
-	const char *p = ptr, *end = ptr + n;
-	while (cur && p < end) {
-		cur = jsuri_pointer_step(cur, &p, end, tok);
-		struct scaninfo *si = cur ? map_get(&c->scans, cur) : NULL;
-		if (si)
-			last = si;
-	}
-	free(tok);
-	if (cur && json_is_object(cur) && !map_get(&c->scans, cur) && last) {
-		size_t ul = strlen(docuri);
-		char *l = arena_alloc(c->v, ul + n + 2);
-		if (!l) {
-			oom(c);
-			return NULL;
-		}
-		memcpy(l, docuri, ul);
-		l[ul] = '#';
-		memcpy(l + ul + 1, ptr, n);
-		l[ul + 1 + n] = '\0';
-		for (size_t i = ul + 1; i < ul + 1 + n; i++)
-			if (l[i] == '\0')
-				l[i] = '?';
-		if (scan(c, cur, last->res, last->draft, last->vocab, l, 0, 0) < 0)
-			return NULL;
-	}
-	return cur;
-}
-
-/* Resolves reference `ref` against `base`. Returns the target schema value
- * or NULL with `err` set. `*absout` receives the absolute URI (arena). */
-static json_t *resolve_ref(struct comp *c, const char *base, const char *ref, int draft,
-                           const char *loc, const char *kw, const char **absout)
-{
-	char *abs = jsuri_resolve(base, ref);
-	if (!abs) {
-		oom(c);
-		return NULL;
-	}
-	json_t *target = NULL;
-	size_t bl = jsuri_base_len(abs);
-	const char *frag = abs[bl] == '#' ? abs + bl + 1 : "";
-	char *u = arena_strndup(c->v, abs, bl);
-	if (!u) {
-		oom(c);
-		goto out;
-	}
-	json_t *doc = map_get(&c->docs, u);
-	if (!doc) {
-		size_t rl = jsuri_base_len(ref);
-		if (rl)
-			doc = map_getn(&c->docs, ref, rl);
-	}
-	if (!doc)
-		doc = load_external(c, u, draft);
-	if (!doc) {
-		if (c->err && c->err->code == SG_OK) {
-			char what[400];
-			snprintf(what, sizeof what, "cannot resolve \"%.300s\"", ref);
-			bad(c, loc, kw, what);
-		}
-		goto out;
-	}
-	if (!frag[0]) {
-		target = doc;
-	} else if (frag[0] == '/') {
-		size_t n;
-		char *ptr;
-		int urc = jsuri_unescape(frag, strlen(frag), &ptr, &n);
-		if (urc == -2) {
-			oom(c);
-			goto out;
-		}
-		if (urc == 0) {
-			struct scaninfo *dsi = map_get(&c->scans, doc);
-			target = resolve_pointer(c, doc, ptr, n, dsi ? dsi->res->uri : u);
-			free(ptr);
-		}
-	} else {
-		char *key = malloc(bl + strlen(frag) + 2);
-		if (!key) {
-			oom(c);
-			goto out;
-		}
-		sprintf(key, "%s#%s", u, frag);
-		target = map_get(&c->anchors, key);
-		free(key);
-		struct scaninfo *dsi = map_get(&c->scans, doc);
-		if (!target && dsi) {
-			key = malloc(strlen(dsi->res->uri) + strlen(frag) + 2);
-			if (!key) {
-				oom(c);
-				goto out;
-			}
-			sprintf(key, "%s#%s", dsi->res->uri, frag);
-			target = map_get(&c->anchors, key);
-			free(key);
-		}
-	}
-	if (!target && c->err && c->err->code == SG_OK) {
-		char what[400];
-		snprintf(what, sizeof what, "\"%.300s\" points nowhere", ref);
-		bad(c, loc, kw, what);
-	}
-	if (target && absout)
-		*absout = arena_strndup(c->v, abs, strlen(abs));
-out:
-	free(abs);
-	return c->err && c->err->code != SG_OK ? NULL : target;
 }
 
 /* --- nodes --- */
 
 static struct jsnode *new_node(struct comp *c, int kind, const char *loc)
 {
-	struct jsnode *n = arena_alloc(c->v, sizeof *n);
+	struct jsnode *n = jsc_alloc(c->v, sizeof *n);
 	if (!n) {
-		oom(c);
+		jsc_oom(c);
 		return NULL;
 	}
 	n->kind = (uint8_t)kind;
@@ -789,14 +184,14 @@ static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
 	if (json_is_boolean(s))
 		return new_node(c, json_is_true(s) ? JSNODE_TRUE : JSNODE_FALSE, loc);
 	if (!json_is_object(s)) {
-		bad(c, loc, NULL, "a schema must be an object or a boolean");
+		jsc_bad(c, loc, NULL, "a schema must be an object or a boolean");
 		return NULL;
 	}
-	struct scaninfo *si = map_get(&c->scans, s);
+	struct scaninfo *si = jsc_map_get(&c->scans, s);
 	if (!si && parent) {
-		if (scan(c, s, parent->res, parent->draft, parent->vocab, loc, 0, 0) < 0)
+		if (jsc_scan(c, s, parent->res, parent->draft, parent->vocab, loc, 0, 0) < 0)
 			return NULL;
-		si = map_get(&c->scans, s);
+		si = jsc_map_get(&c->scans, s);
 	}
 	if (!si) {
 		error_set(c->err, SG_EINTERNAL, "schema at %s was not scanned", loc);
@@ -816,7 +211,7 @@ static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
 		size_t cap = c->capwork ? c->capwork * 2 : 64;
 		struct scaninfo **w = realloc(c->work, cap * sizeof *w);
 		if (!w) {
-			oom(c);
+			jsc_oom(c);
 			return NULL;
 		}
 		c->work = w;
@@ -827,7 +222,7 @@ static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
 		size_t cap = c->capnodes ? c->capnodes * 2 : 64;
 		struct jsnode **ns = realloc(c->nodes, cap * sizeof *ns);
 		if (!ns) {
-			oom(c);
+			jsc_oom(c);
 			return NULL;
 		}
 		c->nodes = ns;
@@ -842,11 +237,11 @@ static struct jsnode *node_for(struct comp *c, json_t *s, const char *loc,
 static struct jsnode *sub(struct comp *c, const struct scaninfo *si, json_t *val, const char *kw,
                           const char *key, size_t idx)
 {
-	const char *loc = loc_join(c, si->loc, kw, 0);
+	const char *loc = jsc_loc_join(c, si->loc, kw, 0);
 	if (loc && (key || idx != (size_t)-1))
-		loc = loc_join(c, loc, key, idx);
+		loc = jsc_loc_join(c, loc, key, idx);
 	if (!loc) {
-		oom(c);
+		jsc_oom(c);
 		return NULL;
 	}
 	return node_for(c, val, loc, si);
@@ -886,7 +281,7 @@ static int get_count(struct comp *c, const struct scaninfo *si, const char *kw, 
 		*out = d >= 1e18 ? (size_t)-1 : (size_t)d;
 		return 1;
 	}
-	return bad(c, si->loc, kw, "must be a non-negative integer");
+	return jsc_bad(c, si->loc, kw, "must be a non-negative integer");
 }
 
 static int get_num(struct comp *c, const struct scaninfo *si, const char *kw, struct jsnum *out)
@@ -895,7 +290,7 @@ static int get_num(struct comp *c, const struct scaninfo *si, const char *kw, st
 	if (!v)
 		return 0;
 	if (jsvalue_num_json(v, out) < 0)
-		return bad(c, si->loc, kw, "must be a number");
+		return jsc_bad(c, si->loc, kw, "must be a number");
 	return 1;
 }
 
@@ -906,13 +301,13 @@ static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const ch
 	int nomem = 0;
 	struct jsregex *re = jsregex_compile(pat, n, &nomem, why, sizeof why);
 	if (!re && nomem) {
-		oom(c);
+		jsc_oom(c);
 		return NULL;
 	}
 	if (!re) {
 		char what[400];
 		snprintf(what, sizeof what, "invalid pattern \"%.150s\": %s", pat, why);
-		bad(c, si->loc, kw, what);
+		jsc_bad(c, si->loc, kw, what);
 		return NULL;
 	}
 	struct jsonschema *v = c->v;
@@ -921,7 +316,7 @@ static struct jsregex *regex(struct comp *c, const struct scaninfo *si, const ch
 		struct jsregex **r = realloc(v->regexes, cap * sizeof *r);
 		if (!r) {
 			jsregex_free(re);
-			oom(c);
+			jsc_oom(c);
 			return NULL;
 		}
 		v->regexes = r;
@@ -941,9 +336,9 @@ static const struct jsd *as_doc(struct comp *c, const struct scaninfo *si, const
 	const struct jsd *d = jsd_from_json(&c->v->values, v, JSD_MAX_DEPTH, &e);
 	if (!d) {
 		if (e.code == SG_ENOMEM)
-			oom(c);
+			jsc_oom(c);
 		else
-			bad(c, si->loc, kw, "value nested too deep");
+			jsc_bad(c, si->loc, kw, "value nested too deep");
 	}
 	return d;
 }
@@ -967,9 +362,9 @@ static int parse_type(struct comp *c, const struct scaninfo *si, json_t *t, unsi
 			if (strcmp(types[k].name, json_string_value(e)) == 0)
 				bit = types[k].bit;
 		if (!bit)
-			return bad(c, si->loc, "type",
-			           "must name JSON types (null, boolean, object, "
-			           "array, number, string, integer)");
+			return jsc_bad(c, si->loc, "type",
+			               "must name JSON types (null, boolean, object, "
+			               "array, number, string, integer)");
 		*out |= bit;
 	}
 	return 0;
@@ -980,15 +375,15 @@ static int string_list(struct comp *c, const struct scaninfo *si, const char *kw
                        struct jsstr **out, size_t *n)
 {
 	if (!json_is_array(a))
-		return bad(c, si->loc, kw, "must be an array of strings");
+		return jsc_bad(c, si->loc, kw, "must be an array of strings");
 	*n = json_array_size(a);
-	*out = arena_alloc(c->v, (*n ? *n : 1) * sizeof **out);
+	*out = jsc_alloc(c->v, (*n ? *n : 1) * sizeof **out);
 	if (!*out)
-		return oom(c);
+		return jsc_oom(c);
 	for (size_t i = 0; i < *n; i++) {
 		json_t *e = json_array_get(a, i);
 		if (!json_is_string(e))
-			return bad(c, si->loc, kw, "must be an array of strings");
+			return jsc_bad(c, si->loc, kw, "must be an array of strings");
 		(*out)[i] = (struct jsstr){json_string_value(e), json_string_length(e)};
 	}
 	return 0;
@@ -1001,12 +396,12 @@ static int compile_list(struct comp *c, const struct scaninfo *si, struct kwbuf 
 	if (!a)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return bad(c, si->loc, kw, "must be a non-empty array of schemas");
+		return jsc_bad(c, si->loc, kw, "must be a non-empty array of schemas");
 	struct jskw *k = add_kw(b, op, kw);
 	k->u.list.n = json_array_size(a);
-	k->u.list.v = arena_alloc(c->v, k->u.list.n * sizeof *k->u.list.v);
+	k->u.list.v = jsc_alloc(c->v, k->u.list.n * sizeof *k->u.list.v);
 	if (!k->u.list.v)
-		return oom(c);
+		return jsc_oom(c);
 	for (size_t i = 0; i < k->u.list.n; i++)
 		if (!(k->u.list.v[i] = sub(c, si, json_array_get(a, i), kw, NULL, i)))
 			return -1;
@@ -1059,23 +454,23 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 	if (!pr && !pp && !ap)
 		return 0;
 	if ((pr && !json_is_object(pr)) || (pp && !json_is_object(pp)))
-		return bad(c, si->loc,
-		           pr && !json_is_object(pr) ? "properties" : "patternProperties",
-		           "must be an object of schemas");
-	struct jsprops *P = arena_alloc(c->v, sizeof *P);
+		return jsc_bad(c, si->loc,
+		               pr && !json_is_object(pr) ? "properties" : "patternProperties",
+		               "must be an object of schemas");
+	struct jsprops *P = jsc_alloc(c->v, sizeof *P);
 	if (!P)
-		return oom(c);
+		return jsc_oom(c);
 	struct jskw *k =
 	    add_kw(b, JSOP_PROPS, ap && !pr && !pp ? "additionalProperties" : "properties");
 	k->u.props = P;
 	P->n = pr ? json_object_size(pr) : 0;
 	P->npat = pp ? json_object_size(pp) : 0;
-	P->names = arena_alloc(c->v, (P->n + 1) * sizeof *P->names);
-	P->nodes = arena_alloc(c->v, (P->n + 1) * sizeof *P->nodes);
-	P->pats = arena_alloc(c->v, (P->npat + 1) * sizeof *P->pats);
-	P->patnodes = arena_alloc(c->v, (P->npat + 1) * sizeof *P->patnodes);
+	P->names = jsc_alloc(c->v, (P->n + 1) * sizeof *P->names);
+	P->nodes = jsc_alloc(c->v, (P->n + 1) * sizeof *P->nodes);
+	P->pats = jsc_alloc(c->v, (P->npat + 1) * sizeof *P->pats);
+	P->patnodes = jsc_alloc(c->v, (P->npat + 1) * sizeof *P->patnodes);
 	if (!P->names || !P->nodes || !P->pats || !P->patnodes)
-		return oom(c);
+		return jsc_oom(c);
 	size_t i = 0;
 	for (void *it = pr ? json_object_iter(pr) : NULL; it;
 	     it = json_object_iter_next(pr, it), i++) {
@@ -1093,9 +488,9 @@ static int compile_props(struct comp *c, const struct scaninfo *si, struct kwbuf
 		size_t cap = 16;
 		while (cap < P->n * 2)
 			cap *= 2;
-		P->table = arena_alloc(c->v, cap * sizeof *P->table);
+		P->table = jsc_alloc(c->v, cap * sizeof *P->table);
 		if (!P->table)
-			return oom(c);
+			return jsc_oom(c);
 		memset(P->table, 0, cap * sizeof *P->table);
 		P->tmask = cap - 1;
 		for (size_t j = 0; j < P->n; j++) {
@@ -1139,21 +534,21 @@ static int compile_items(struct comp *c, const struct scaninfo *si, struct kwbuf
 		prefix = json_object_get(si->json, "prefixItems");
 		rest = items;
 		if (prefix && !json_is_array(prefix))
-			return bad(c, si->loc, "prefixItems", "must be an array of schemas");
+			return jsc_bad(c, si->loc, "prefixItems", "must be an array of schemas");
 	}
 	if (!prefix && !rest)
 		return 0;
-	struct jsitems *it = arena_alloc(c->v, sizeof *it);
+	struct jsitems *it = jsc_alloc(c->v, sizeof *it);
 	if (!it)
-		return oom(c);
+		return jsc_oom(c);
 	struct jskw *k = add_kw(b, JSOP_ITEMS, prefix ? prefix_kw : rest_kw);
 	k->u.items = it;
 	it->rest_kw = rest_kw;
 	if (prefix) {
 		it->nprefix = json_array_size(prefix);
-		it->prefix = arena_alloc(c->v, (it->nprefix + 1) * sizeof *it->prefix);
+		it->prefix = jsc_alloc(c->v, (it->nprefix + 1) * sizeof *it->prefix);
 		if (!it->prefix)
-			return oom(c);
+			return jsc_oom(c);
 		for (size_t i = 0; i < it->nprefix; i++)
 			if (!(it->prefix[i] =
 			          sub(c, si, json_array_get(prefix, i), prefix_kw, NULL, i)))
@@ -1169,9 +564,9 @@ static int compile_contains(struct comp *c, const struct scaninfo *si, struct kw
 	json_t *s = json_object_get(si->json, "contains");
 	if (!s || si->draft < 6)
 		return 0;
-	struct jscontains *ct = arena_alloc(c->v, sizeof *ct);
+	struct jscontains *ct = jsc_alloc(c->v, sizeof *ct);
 	if (!ct)
-		return oom(c);
+		return jsc_oom(c);
 	struct jskw *k = add_kw(b, JSOP_CONTAINS, "contains");
 	k->u.contains = ct;
 	ct->min = 1;
@@ -1196,16 +591,16 @@ static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf 
 	if (!d)
 		return 0;
 	if (!json_is_object(d))
-		return bad(c, si->loc, kw, "must be an object");
+		return jsc_bad(c, si->loc, kw, "must be an object");
 	size_t n = json_object_size(d), nn = 0, ns = 0;
-	struct jsdeps *names = arena_alloc(c->v, sizeof *names);
-	struct jsdeps *schemas = arena_alloc(c->v, sizeof *schemas);
+	struct jsdeps *names = jsc_alloc(c->v, sizeof *names);
+	struct jsdeps *schemas = jsc_alloc(c->v, sizeof *schemas);
 	if (!names || !schemas)
-		return oom(c);
-	names->v = arena_alloc(c->v, (n + 1) * sizeof *names->v);
-	schemas->v = arena_alloc(c->v, (n + 1) * sizeof *schemas->v);
+		return jsc_oom(c);
+	names->v = jsc_alloc(c->v, (n + 1) * sizeof *names->v);
+	schemas->v = jsc_alloc(c->v, (n + 1) * sizeof *schemas->v);
 	if (!names->v || !schemas->v)
-		return oom(c);
+		return jsc_oom(c);
 	for (void *it = json_object_iter(d); it; it = json_object_iter_next(d, it)) {
 		const char *key = json_object_iter_key(it);
 		json_t *val = json_object_iter_value(it);
@@ -1221,9 +616,9 @@ static int compile_deps(struct comp *c, const struct scaninfo *si, struct kwbuf 
 			if (!(e->node = sub(c, si, val, kw, key, 0)))
 				return -1;
 		} else {
-			return bad(c, si->loc, kw,
-			           want_names ? "values must be arrays of strings"
-			                      : "values must be schemas");
+			return jsc_bad(c, si->loc, kw,
+			               want_names ? "values must be arrays of strings"
+			                          : "values must be schemas");
 		}
 	}
 	names->n = nn;
@@ -1242,13 +637,13 @@ static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *
 	if (!r)
 		return 0;
 	if (!json_is_string(r))
-		return bad(c, si->loc, kw, "must be a string");
+		return jsc_bad(c, si->loc, kw, "must be a string");
 	const char *abs = NULL;
 	json_t *target =
-	    resolve_ref(c, si->res->uri, json_string_value(r), si->draft, si->loc, kw, &abs);
+	    jsc_resolve_ref(c, si->res->uri, json_string_value(r), si->draft, si->loc, kw, &abs);
 	if (!target)
 		return -1;
-	struct scaninfo *tsi = map_get(&c->scans, target);
+	struct scaninfo *tsi = jsc_map_get(&c->scans, target);
 	struct jsnode *tn = node_for(c, target, abs ? abs : si->loc, NULL);
 	if (!tn)
 		return -1;
@@ -1259,9 +654,9 @@ static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *
 			c->uses_recref = 1;
 		return 0;
 	}
-	struct jsdynref *d = arena_alloc(c->v, sizeof *d);
+	struct jsdynref *d = jsc_alloc(c->v, sizeof *d);
 	if (!d)
-		return oom(c);
+		return jsc_oom(c);
 	k->u.dynref = d;
 	d->target = tn;
 	/* Dynamic only when the fragment is a plain name and the static target
@@ -1270,9 +665,9 @@ static int compile_ref(struct comp *c, const struct scaninfo *si, struct kwbuf *
 	json_t *da = tsi ? json_object_get(tsi->json, "$dynamicAnchor") : NULL;
 	if (hash && hash[1] && hash[1] != '/' && json_is_string(da) &&
 	    strcmp(json_string_value(da), hash + 1) == 0) {
-		d->anchor = arena_strndup(c->v, hash + 1, strlen(hash + 1));
+		d->anchor = jsc_strndup(c->v, hash + 1, strlen(hash + 1));
 		if (!d->anchor)
-			return oom(c);
+			return jsc_oom(c);
 		c->uses_dynref = 1;
 	}
 	return 0;
@@ -1334,7 +729,7 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 				return -1;
 		if ((v = json_object_get(s, "enum"))) {
 			if (!json_is_array(v))
-				return bad(c, si->loc, "enum", "must be an array");
+				return jsc_bad(c, si->loc, "enum", "must be an array");
 			if (!(add_kw(&b, JSOP_ENUM, "enum")->u.value = as_doc(c, si, "enum", v)))
 				return -1;
 		}
@@ -1372,7 +767,7 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			return -1;
 		if (r) {
 			if (!(num.is_int ? num.i > 0 : num.d > 0))
-				return bad(c, si->loc, "multipleOf", "must be greater than 0");
+				return jsc_bad(c, si->loc, "multipleOf", "must be greater than 0");
 			add_kw(&b, JSOP_MULTIPLE_OF, "multipleOf")->u.num = num;
 		}
 		static const struct {
@@ -1392,7 +787,7 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 		}
 		if ((v = json_object_get(s, "pattern"))) {
 			if (!json_is_string(v))
-				return bad(c, si->loc, "pattern", "must be a string");
+				return jsc_bad(c, si->loc, "pattern", "must be a string");
 			struct jskw *k = add_kw(&b, JSOP_PATTERN, "pattern");
 			if (!(k->u.re = regex(c, si, "pattern", json_string_value(v),
 			                      json_string_length(v))))
@@ -1436,9 +831,9 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 			return -1;
 		json_t *iff = json_object_get(s, "if");
 		if (draft >= 7 && iff) {
-			struct jscond *cond = arena_alloc(c->v, sizeof *cond);
+			struct jscond *cond = jsc_alloc(c->v, sizeof *cond);
 			if (!cond)
-				return oom(c);
+				return jsc_oom(c);
 			add_kw(&b, JSOP_IF, "if")->u.cond = cond;
 			json_t *th = json_object_get(s, "then"), *el = json_object_get(s, "else");
 			if (!(cond->if_ = sub(c, si, iff, "if", NULL, (size_t)-1)) ||
@@ -1460,9 +855,9 @@ static int compile_keywords(struct comp *c, struct scaninfo *si)
 	merge_required(&b);
 done:
 	node->nkw = b.n;
-	node->kw = arena_alloc(c->v, (b.n ? b.n : 1) * sizeof *node->kw);
+	node->kw = jsc_alloc(c->v, (b.n ? b.n : 1) * sizeof *node->kw);
 	if (!node->kw)
-		return oom(c);
+		return jsc_oom(c);
 	memcpy(node->kw, b.kw, b.n * sizeof *node->kw);
 	return 0;
 }
@@ -1561,7 +956,7 @@ static int check_cycles(struct comp *c)
 	} *stack = malloc(n * sizeof *stack);
 	int rc = 0;
 	if (!colour || !stack) {
-		rc = oom(c);
+		rc = jsc_oom(c);
 		goto out;
 	}
 	for (size_t start = 0; start < n && rc == 0; start++) {
@@ -1581,9 +976,9 @@ static int check_cycles(struct comp *c)
 			if (t->kind != JSNODE_SCHEMA || colour[t->id] == 2)
 				continue;
 			if (colour[t->id] == 1) {
-				rc = bad(c, t->loc, NULL,
-				         "a cycle of \"$ref\"/in-place keywords never "
-				         "moves into the instance (infinite recursion)");
+				rc = jsc_bad(c, t->loc, NULL,
+				             "a cycle of \"$ref\"/in-place keywords never "
+				             "moves into the instance (infinite recursion)");
 				break;
 			}
 			colour[t->id] = 1;
@@ -1700,10 +1095,10 @@ int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschem
 	int rc = -1;
 	json_t *root = (json_t *)schema;
 	json_incref(root);
-	if (!add_document(&c, root, "", draft, "#"))
+	if (!jsc_add_document(&c, root, "", draft, "#"))
 		goto out;
 	/* Named schemas without a "$schema" of their own follow the root's. */
-	struct scaninfo *rsi = map_get(&c.scans, root);
+	struct scaninfo *rsi = jsc_map_get(&c.scans, root);
 	if (rsi)
 		draft = rsi->draft;
 	v->draft = (enum jsonschema_draft)draft;
@@ -1711,17 +1106,17 @@ int jscompile(struct jsonschema *v, const json_t *schema, const struct jsonschem
 		const struct jsonschema_named *nm = &opts->named[i];
 		if (!nm->name || !nm->schema)
 			continue;
-		if (map_get(&c.docs, nm->name))
+		if (jsc_map_get(&c.docs, nm->name))
 			continue;
 		json_t *d = (json_t *)nm->schema;
 		json_incref(d);
-		const char *loc = doc_loc(&c, nm->name);
+		const char *loc = jsc_doc_loc(&c, nm->name);
 		if (!loc) {
 			json_decref(d);
-			oom(&c);
+			jsc_oom(&c);
 			goto out;
 		}
-		if (!add_document(&c, d, nm->name, draft, loc))
+		if (!jsc_add_document(&c, d, nm->name, draft, loc))
 			goto out;
 	}
 	if (!(v->root = node_for(&c, root, "#", NULL)))

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat/hex.h"
 #include "compat/jsonschema/jsregex.h"
 
 static const struct {
@@ -63,7 +64,7 @@ static int is_alpha(int c)
 }
 static int is_hex(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return hex_value(c) >= 0;
 }
 static int at_end(const struct cur *c)
 {

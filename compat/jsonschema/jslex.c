@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "compat/hex.h"
+
 void jslex_init(struct jslex *lx, const char *buf, size_t len, struct sg_error *err)
 {
 	lx->p = lx->start = (const unsigned char *)buf;
@@ -88,16 +90,10 @@ static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
 	if (end - p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		unsigned char c = p[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
+		int h = hex_value(p[i]);
+		if (h < 0)
 			return -1;
+		v = v << 4 | (uint32_t)h;
 	}
 	*out = v;
 	return 0;

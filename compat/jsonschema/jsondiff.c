@@ -1,6 +1,7 @@
 /* compat/jsonschema/jsondiff.c: Confluent's JSON Schema diff (SchemaDiff and the
- * per-type *SchemaDiff classes), the STRICT and LENIENT policies, and the
- * message formats. The schema model comes from jsondiff_model.c.
+ * per-type *SchemaDiff classes). The schema model comes from jsondiff_model.c,
+ * the Difference types with their policies and messages from
+ * jsondiff_types.c, paths and differences from jsondiff_context.c.
  *
  * The walk mirrors Confluent's: compare() follows $refs, then compares the
  * pair through a memo keyed by the two nodes; a pair met again while it is
@@ -15,664 +16,20 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/jsonschema/jsondiff_context.h"
 #include "compat/jsonschema/jsondiff_model.h"
+#include "compat/jsonschema/jsondiff_types.h"
 
 #define JV(x) ((json_t *)(uintptr_t)(x))
 
-/* ---- Difference types -------------------------------------------------- */
-
-/* How Confluent's Difference.error() describes a type. */
-enum jd_cat {
-	C_NONE,     /* empty description */
-	C_KW,       /* keyword present in one schema only */
-	C_INC,      /* value increased */
-	C_DEC,      /* value decreased */
-	C_VCHG,     /* value changed */
-	C_NARROW,   /* fewer elements */
-	C_EXT,      /* more elements */
-	C_TCHG,     /* type different */
-	C_OPEN_ADD, /* added to an open content model */
-	C_UNOPEN_REQ,
-	C_CLOSED_REM,
-	C_REM_NOT_COVERED,
-	C_ADD_NOT_COVERED,
-	C_RESERVED_REM,
-	C_RESERVED_CONFLICT,
-};
-
-/* name, compatible under STRICT, compatible under LENIENT, description, sentence */
-#define JD_TYPES(X)                                                                                \
-	X(ID_CHANGED, 1, 1, C_NONE, "The $id changed.")                                            \
-	X(DESCRIPTION_CHANGED, 1, 1, C_NONE, "The description changed.")                           \
-	X(TITLE_CHANGED, 1, 1, C_NONE, "The title changed.")                                       \
-	X(DEFAULT_CHANGED, 1, 1, C_NONE, "The default value changed.")                             \
-	X(SCHEMA_ADDED, 0, 0, C_NONE,                                                              \
-	  "A subschema was added where there was none, so values the old schema accepted may be "  \
-	  "rejected.")                                                                             \
-	X(SCHEMA_REMOVED, 1, 1, C_NONE, "A subschema was removed, so more values are accepted.")   \
-	X(TYPE_EXTENDED, 1, 1, C_NONE, "The type was widened from integer to number.")             \
-	X(TYPE_NARROWED, 0, 0, C_TCHG,                                                             \
-	  "The type was narrowed from number to integer, so numbers with a fraction are "          \
-	  "rejected.")                                                                             \
-	X(TYPE_CHANGED, 0, 0, C_TCHG, "The type changed, so values of the old type are rejected.") \
-	X(MAX_LENGTH_ADDED, 0, 0, C_KW, "maxLength was added, so longer strings are rejected.")    \
-	X(MAX_LENGTH_REMOVED, 1, 1, C_NONE, "maxLength was removed.")                              \
-	X(MAX_LENGTH_INCREASED, 1, 1, C_NONE, "maxLength was increased.")                          \
-	X(MAX_LENGTH_DECREASED, 0, 0, C_DEC,                                                       \
-	  "maxLength was decreased, so strings the old schema accepted may be too long.")          \
-	X(MIN_LENGTH_ADDED, 0, 0, C_KW, "minLength was added, so shorter strings are rejected.")   \
-	X(MIN_LENGTH_REMOVED, 1, 1, C_NONE, "minLength was removed.")                              \
-	X(MIN_LENGTH_INCREASED, 0, 0, C_INC,                                                       \
-	  "minLength was increased, so strings the old schema accepted may be too short.")         \
-	X(MIN_LENGTH_DECREASED, 1, 1, C_NONE, "minLength was decreased.")                          \
-	X(PATTERN_ADDED, 0, 0, C_KW,                                                               \
-	  "A pattern was added, so strings the old schema accepted may not match.")                \
-	X(PATTERN_REMOVED, 1, 1, C_NONE, "The pattern was removed.")                               \
-	X(PATTERN_CHANGED, 0, 0, C_VCHG,                                                           \
-	  "The pattern changed, so strings the old schema accepted may not match.")                \
-	X(MAXIMUM_ADDED, 0, 0, C_KW, "maximum was added, so larger numbers are rejected.")         \
-	X(MAXIMUM_REMOVED, 1, 1, C_NONE, "maximum was removed.")                                   \
-	X(MAXIMUM_INCREASED, 1, 1, C_NONE, "maximum was increased.")                               \
-	X(MAXIMUM_DECREASED, 0, 0, C_DEC,                                                          \
-	  "maximum was decreased, so numbers the old schema accepted may be too large.")           \
-	X(MINIMUM_ADDED, 0, 0, C_KW, "minimum was added, so smaller numbers are rejected.")        \
-	X(MINIMUM_REMOVED, 1, 1, C_NONE, "minimum was removed.")                                   \
-	X(MINIMUM_INCREASED, 0, 0, C_INC,                                                          \
-	  "minimum was increased, so numbers the old schema accepted may be too small.")           \
-	X(MINIMUM_DECREASED, 1, 1, C_NONE, "minimum was decreased.")                               \
-	X(EXCLUSIVE_MAXIMUM_ADDED, 0, 0, C_KW,                                                     \
-	  "exclusiveMaximum was added, so larger numbers are rejected.")                           \
-	X(EXCLUSIVE_MAXIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMaximum was removed.")                \
-	X(EXCLUSIVE_MAXIMUM_INCREASED, 1, 1, C_NONE, "exclusiveMaximum was increased.")            \
-	X(EXCLUSIVE_MAXIMUM_DECREASED, 0, 0, C_DEC,                                                \
-	  "exclusiveMaximum was decreased, so numbers the old schema accepted may be too large.")  \
-	X(EXCLUSIVE_MINIMUM_ADDED, 0, 0, C_KW,                                                     \
-	  "exclusiveMinimum was added, so smaller numbers are rejected.")                          \
-	X(EXCLUSIVE_MINIMUM_REMOVED, 1, 1, C_NONE, "exclusiveMinimum was removed.")                \
-	X(EXCLUSIVE_MINIMUM_INCREASED, 0, 0, C_INC,                                                \
-	  "exclusiveMinimum was increased, so numbers the old schema accepted may be too small.")  \
-	X(EXCLUSIVE_MINIMUM_DECREASED, 1, 1, C_NONE, "exclusiveMinimum was decreased.")            \
-	X(MULTIPLE_OF_ADDED, 0, 0, C_KW,                                                           \
-	  "multipleOf was added, so numbers the old schema accepted may be rejected.")             \
-	X(MULTIPLE_OF_REMOVED, 1, 1, C_NONE, "multipleOf was removed.")                            \
-	X(MULTIPLE_OF_EXPANDED, 0, 0, C_INC,                                                       \
-	  "multipleOf became a multiple of its old value, so numbers the old schema accepted may " \
-	  "be rejected.")                                                                          \
-	X(MULTIPLE_OF_REDUCED, 1, 1, C_NONE, "multipleOf became a divisor of its old value.")      \
-	X(MULTIPLE_OF_CHANGED, 0, 0, C_VCHG,                                                       \
-	  "multipleOf changed to a value that does not divide the old one, so numbers the old "    \
-	  "schema accepted may be rejected.")                                                      \
-	X(REQUIRED_ATTRIBUTE_ADDED, 0, 0, C_KW,                                                    \
-	  "The property became required, so objects without it are rejected.")                     \
-	X(REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED, 1, 1, C_NONE,                                     \
-	  "The property became required and has a default.")                                       \
-	X(REQUIRED_ATTRIBUTE_REMOVED, 1, 1, C_NONE, "The property is no longer required.")         \
-	X(MAX_PROPERTIES_ADDED, 0, 0, C_KW,                                                        \
-	  "maxProperties was added, so objects with more properties are rejected.")                \
-	X(MAX_PROPERTIES_REMOVED, 1, 1, C_NONE, "maxProperties was removed.")                      \
-	X(MAX_PROPERTIES_INCREASED, 1, 1, C_NONE, "maxProperties was increased.")                  \
-	X(MAX_PROPERTIES_DECREASED, 0, 0, C_DEC,                                                   \
-	  "maxProperties was decreased, so objects the old schema accepted may have too many "     \
-	  "properties.")                                                                           \
-	X(MIN_PROPERTIES_ADDED, 0, 0, C_KW,                                                        \
-	  "minProperties was added, so objects with fewer properties are rejected.")               \
-	X(MIN_PROPERTIES_REMOVED, 1, 1, C_NONE, "minProperties was removed.")                      \
-	X(MIN_PROPERTIES_INCREASED, 0, 0, C_INC,                                                   \
-	  "minProperties was increased, so objects the old schema accepted may have too few "      \
-	  "properties.")                                                                           \
-	X(MIN_PROPERTIES_DECREASED, 1, 1, C_NONE, "minProperties was decreased.")                  \
-	X(ADDITIONAL_PROPERTIES_ADDED, 1, 1, C_NONE,                                               \
-	  "additionalProperties now allows any extra property.")                                   \
-	X(ADDITIONAL_PROPERTIES_REMOVED, 0, 1, C_KW,                                               \
-	  "additionalProperties became false, so objects with extra properties are rejected.")     \
-	X(ADDITIONAL_PROPERTIES_EXTENDED, 1, 1, C_NONE,                                            \
-	  "The additionalProperties schema was removed, so any extra property is allowed.")        \
-	X(ADDITIONAL_PROPERTIES_NARROWED, 0, 1, C_NARROW,                                          \
-	  "An additionalProperties schema was added, so extra properties the old schema accepted " \
-	  "may be rejected.")                                                                      \
-	X(DEPENDENCY_ARRAY_ADDED, 0, 0, C_KW,                                                      \
-	  "A property dependency was added, so objects the old schema accepted may be rejected.")  \
-	X(DEPENDENCY_ARRAY_REMOVED, 1, 1, C_NONE, "A property dependency was removed.")            \
-	X(DEPENDENCY_ARRAY_EXTENDED, 0, 0, C_EXT,                                                  \
-	  "A property dependency requires more properties, so objects the old schema accepted "    \
-	  "may be rejected.")                                                                      \
-	X(DEPENDENCY_ARRAY_NARROWED, 1, 1, C_NONE,                                                 \
-	  "A property dependency requires fewer properties.")                                      \
-	X(DEPENDENCY_ARRAY_CHANGED, 0, 0, C_VCHG,                                                  \
-	  "A property dependency requires different properties, so objects the old schema "        \
-	  "accepted may be rejected.")                                                             \
-	X(DEPENDENCY_SCHEMA_ADDED, 0, 0, C_KW,                                                     \
-	  "A schema dependency was added, so objects the old schema accepted may be rejected.")    \
-	X(DEPENDENCY_SCHEMA_REMOVED, 1, 1, C_NONE, "A schema dependency was removed.")             \
-	X(PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_NONE,                                      \
-	  "A property was added to an open content model.")                                        \
-	X(REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD,                         \
-	  "A required property without a default was added, so objects without it are rejected.")  \
-	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD,            \
-	  "A required property with a default was added where the old schema allowed any extra "   \
-	  "property, so old objects may hold it with another type.")                               \
-	X(OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, 0, 1, C_OPEN_ADD,                         \
-	  "A property was added where the old schema allowed any extra property, so old objects "  \
-	  "may hold it with another type.")                                                        \
-	X(PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                    \
-	  "A property that accepts anything was added to an open content model.")                  \
-	X(REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 0, 0, C_UNOPEN_REQ,                     \
-	  "A required property without a default was added, so objects without it are rejected.")  \
-	X(REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE,              \
-	  "A required property with a default was added to a closed content model.")               \
-	X(OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL, 1, 1, C_NONE,                           \
-	  "An optional property was added to a closed content model.")                             \
-	X(PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                                  \
-	  "A property was removed; the new schema allows any extra property.")                     \
-	X(PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                     \
-	  "A forbidden (false) property was removed from a closed content model.")                 \
-	X(PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 1, C_CLOSED_REM,                          \
-	  "A property was removed and the new schema allows no extra properties, so objects "      \
-	  "holding it are rejected.")                                                              \
-	X(PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,               \
-	  "A property was removed; the new schema's patternProperties or additionalProperties "    \
-	  "still accept it.")                                                                      \
-	X(PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_REM_NOT_COVERED,   \
-	  "A property was removed and the new schema's patternProperties or additionalProperties " \
-	  "do not accept its old values.")                                                         \
-	X(PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                 \
-	  "A property was added that the old schema's patternProperties or additionalProperties "  \
-	  "already covered compatibly.")                                                           \
-	X(PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 1, C_ADD_NOT_COVERED,     \
-	  "A property was added whose schema rejects values the old schema's patternProperties "   \
-	  "or additionalProperties accepted.")                                                     \
-	X(RESERVED_PROPERTY_REMOVED, 0, 0, C_RESERVED_REM,                                         \
-	  "A reserved property was removed from the metadata.")                                    \
-	X(RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY, 0, 0, C_RESERVED_CONFLICT,                    \
-	  "A property conflicts with a reserved property.")                                        \
-	X(UNEVALUATED_PROPERTIES_ADDED, 1, 1, C_NONE,                                              \
-	  "unevaluatedProperties now allows any extra property.")                                  \
-	X(UNEVALUATED_PROPERTIES_REMOVED, 0, 1, C_KW,                                              \
-	  "unevaluatedProperties became false, so objects with extra properties are rejected.")    \
-	X(UNEVALUATED_PROPERTIES_EXTENDED, 1, 1, C_NONE,                                           \
-	  "The unevaluatedProperties schema was removed, so any extra property is allowed.")       \
-	X(UNEVALUATED_PROPERTIES_NARROWED, 0, 1, C_NARROW,                                         \
-	  "An unevaluatedProperties schema was added, so extra properties the old schema "         \
-	  "accepted may be rejected.")                                                             \
-	X(MAX_ITEMS_ADDED, 0, 0, C_KW, "maxItems was added, so longer arrays are rejected.")       \
-	X(MAX_ITEMS_REMOVED, 1, 1, C_NONE, "maxItems was removed.")                                \
-	X(MAX_ITEMS_INCREASED, 1, 1, C_NONE, "maxItems was increased.")                            \
-	X(MAX_ITEMS_DECREASED, 0, 0, C_DEC,                                                        \
-	  "maxItems was decreased, so arrays the old schema accepted may be too long.")            \
-	X(MIN_ITEMS_ADDED, 0, 0, C_KW, "minItems was added, so shorter arrays are rejected.")      \
-	X(MIN_ITEMS_REMOVED, 1, 1, C_NONE, "minItems was removed.")                                \
-	X(MIN_ITEMS_INCREASED, 0, 0, C_INC,                                                        \
-	  "minItems was increased, so arrays the old schema accepted may be too short.")           \
-	X(MIN_ITEMS_DECREASED, 1, 1, C_NONE, "minItems was decreased.")                            \
-	X(MAX_CONTAINS_ADDED, 0, 0, C_KW,                                                          \
-	  "maxContains was added, so arrays the old schema accepted may be rejected.")             \
-	X(MAX_CONTAINS_REMOVED, 1, 1, C_NONE, "maxContains was removed.")                          \
-	X(MAX_CONTAINS_INCREASED, 1, 1, C_NONE, "maxContains was increased.")                      \
-	X(MAX_CONTAINS_DECREASED, 0, 0, C_DEC,                                                     \
-	  "maxContains was decreased, so arrays the old schema accepted may be rejected.")         \
-	X(MIN_CONTAINS_ADDED, 0, 0, C_KW,                                                          \
-	  "minContains was added, so arrays the old schema accepted may be rejected.")             \
-	X(MIN_CONTAINS_REMOVED, 1, 1, C_NONE, "minContains was removed.")                          \
-	X(MIN_CONTAINS_INCREASED, 0, 0, C_INC,                                                     \
-	  "minContains was increased, so arrays the old schema accepted may be rejected.")         \
-	X(MIN_CONTAINS_DECREASED, 1, 1, C_NONE, "minContains was decreased.")                      \
-	X(UNIQUE_ITEMS_ADDED, 0, 0, C_KW,                                                          \
-	  "uniqueItems was added, so arrays with duplicates are rejected.")                        \
-	X(UNIQUE_ITEMS_REMOVED, 1, 1, C_NONE, "uniqueItems was removed.")                          \
-	X(ADDITIONAL_ITEMS_ADDED, 1, 1, C_NONE, "Extra array items are now allowed.")              \
-	X(ADDITIONAL_ITEMS_REMOVED, 0, 0, C_KW,                                                    \
-	  "Extra array items are no longer allowed, so longer arrays are rejected.")               \
-	X(ADDITIONAL_ITEMS_EXTENDED, 1, 1, C_NONE,                                                 \
-	  "The schema for extra array items was removed, so any extra item is allowed.")           \
-	X(ADDITIONAL_ITEMS_NARROWED, 0, 0, C_NARROW,                                               \
-	  "A schema for extra array items was added, so extra items the old schema accepted may "  \
-	  "be rejected.")                                                                          \
-	X(UNEVALUATED_ITEMS_ADDED, 1, 1, C_NONE, "unevaluatedItems now allows any extra item.")    \
-	X(UNEVALUATED_ITEMS_REMOVED, 0, 0, C_KW,                                                   \
-	  "unevaluatedItems became false, so longer arrays are rejected.")                         \
-	X(UNEVALUATED_ITEMS_EXTENDED, 1, 1, C_NONE,                                                \
-	  "The unevaluatedItems schema was removed, so any extra item is allowed.")                \
-	X(UNEVALUATED_ITEMS_NARROWED, 0, 0, C_NARROW,                                              \
-	  "An unevaluatedItems schema was added, so extra items the old schema accepted may be "   \
-	  "rejected.")                                                                             \
-	X(ITEM_ADDED_TO_OPEN_CONTENT_MODEL, 0, 0, C_OPEN_ADD,                                      \
-	  "A tuple item was added where the old schema allowed any extra item, so old arrays may " \
-	  "hold another value there.")                                                             \
-	X(ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                        \
-	  "A tuple item that accepts anything was added to an open content model.")                \
-	X(ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                                        \
-	  "A tuple item was added where the old schema allowed no extra items.")                   \
-	X(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                                      \
-	  "A tuple item was removed; the new schema allows any extra item.")                       \
-	X(ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, 1, 1, C_NONE,                         \
-	  "A forbidden (false) tuple item was removed from a closed content model.")               \
-	X(ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, 0, 0, C_CLOSED_REM,                              \
-	  "A tuple item was removed and the new schema allows no extra items, so longer arrays "   \
-	  "are rejected.")                                                                         \
-	X(ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                   \
-	  "A tuple item was removed; the new schema's schema for extra items still accepts it.")   \
-	X(ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_REM_NOT_COVERED,       \
-	  "A tuple item was removed and the new schema's schema for extra items does not accept "  \
-	  "its old values.")                                                                       \
-	X(ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 1, 1, C_NONE,                     \
-	  "A tuple item was added that the old schema's schema for extra items already covered "   \
-	  "compatibly.")                                                                           \
-	X(ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL, 0, 0, C_ADD_NOT_COVERED,         \
-	  "A tuple item was added whose schema rejects values the old schema's schema for extra "  \
-	  "items accepted.")                                                                       \
-	X(ENUM_ARRAY_EXTENDED, 1, 1, C_NONE, "Values were added to the enum.")                     \
-	X(ENUM_ARRAY_NARROWED, 0, 0, C_NARROW,                                                     \
-	  "Values were removed from the enum, so they are rejected.")                              \
-	X(ENUM_ARRAY_CHANGED, 0, 0, C_TCHG,                                                        \
-	  "The enum or const values changed, so old values are rejected.")                         \
-	X(COMBINED_TYPE_EXTENDED, 1, 1, C_NONE,                                                    \
-	  "The combination keyword became less strict (for example oneOf to anyOf).")              \
-	X(COMBINED_TYPE_CHANGED, 0, 0, C_TCHG,                                                     \
-	  "The combination keyword changed (for example anyOf to oneOf), so values the old "       \
-	  "schema accepted may be rejected.")                                                      \
-	X(PRODUCT_TYPE_EXTENDED, 0, 0, C_EXT,                                                      \
-	  "An allOf gained a subschema, so values the old schema accepted may be rejected.")       \
-	X(PRODUCT_TYPE_NARROWED, 1, 1, C_NONE, "An allOf lost a subschema.")                       \
-	X(SUM_TYPE_EXTENDED, 1, 1, C_EXT, "An anyOf or oneOf gained a subschema.")                 \
-	X(SUM_TYPE_NARROWED, 0, 0, C_NARROW,                                                       \
-	  "An anyOf or oneOf lost a subschema, so values only it accepted are rejected.")          \
-	X(COMBINED_TYPE_SUBSCHEMAS_CHANGED, 0, 0, C_TCHG,                                          \
-	  "Some subschemas of the combined schema have no compatible counterpart in the new "      \
-	  "schema.")                                                                               \
-	X(NOT_TYPE_EXTENDED, 0, 0, C_EXT,                                                          \
-	  "The schema under \"not\" now excludes more values, so values the old schema accepted "  \
-	  "may be rejected.")                                                                      \
-	X(NOT_TYPE_NARROWED, 1, 1, C_NONE, "The schema under \"not\" now excludes fewer values.")
-
-enum jd_type {
-#define X(name, s, l, c, m) name,
-	JD_TYPES(X)
-#undef X
-	    JD_TYPE_COUNT
-};
-
-static const struct {
-	const char *name;
-	unsigned char strict, lenient;
-	unsigned char cat;
-	const char *sentence;
-} types[JD_TYPE_COUNT] = {
-#define X(name, s, l, c, m) {#name, s, l, c, m},
-    JD_TYPES(X)
-#undef X
-};
-
-static int type_of(const char *name)
-{
-	for (int i = 0; name && i < JD_TYPE_COUNT; i++)
-		if (!strcmp(types[i].name, name))
-			return i;
-	return -1;
-}
-
-int jsondiff_type_compatible(const char *type, int lenient)
-{
-	int t = type_of(type);
-	if (t < 0)
-		return -1;
-	return lenient ? types[t].lenient : types[t].strict;
-}
-
-int jsondiff_describe(const char *type, const char *location, const char *reader,
-                      const char *writer, char *out, size_t cap)
-{
-	int t = type_of(type);
-	if (t < 0)
-		return -1;
-	const char *p = location ? location : "";
-	const char *r = reader ? reader : "new", *w = writer ? writer : "old";
-	char desc[4096];
-	switch (types[t].cat) {
-	case C_KW:
-		snprintf(
-		    desc, sizeof desc,
-		    "The keyword at path '%s' in the %s schema is not present in the %s schema", p,
-		    r, w);
-		break;
-	case C_INC:
-		snprintf(desc, sizeof desc,
-		         "The value at path '%s' in the %s schema is more than its value in the %s "
-		         "schema",
-		         p, r, w);
-		break;
-	case C_DEC:
-		snprintf(desc, sizeof desc,
-		         "The value at path '%s' in the %s schema is less than its value in the %s "
-		         "schema",
-		         p, r, w);
-		break;
-	case C_VCHG:
-		snprintf(desc, sizeof desc,
-		         "The value at path '%s' is different between the %s and %s schema", p, r,
-		         w);
-		break;
-	case C_NARROW:
-		snprintf(desc, sizeof desc,
-		         "An array or combined type at path '%s' has fewer elements in the %s "
-		         "schema than the %s schema",
-		         p, r, w);
-		break;
-	case C_EXT:
-		snprintf(desc, sizeof desc,
-		         "An array or combined type at path '%s' has more elements in the %s "
-		         "schema than the %s schema",
-		         p, r, w);
-		break;
-	case C_TCHG:
-		snprintf(desc, sizeof desc,
-		         "A type at path '%s' is different between the %s schema and the %s schema",
-		         p, r, w);
-		break;
-	case C_OPEN_ADD:
-		snprintf(desc, sizeof desc,
-		         "The %s schema has an open content model and has a property or item at "
-		         "path '%s' which is missing in the %s schema",
-		         r, p, w);
-		break;
-	case C_UNOPEN_REQ:
-		snprintf(desc, sizeof desc,
-		         "The %s schema has an unopen content model and has a required property at "
-		         "path '%s' which is missing in the %s schema",
-		         r, p, w);
-		break;
-	case C_CLOSED_REM:
-		snprintf(desc, sizeof desc,
-		         "The %s has a closed content model and is missing a property or item "
-		         "present at path '%s' in the %s schema",
-		         r, p, w);
-		break;
-	case C_REM_NOT_COVERED:
-		snprintf(desc, sizeof desc,
-		         "A property or item is missing in the %s schema but present at path '%s' "
-		         "in the %s schema and is not covered by its partially open content model",
-		         r, p, w);
-		break;
-	case C_ADD_NOT_COVERED:
-		snprintf(desc, sizeof desc,
-		         "The %s schema has a property or item at path '%s' which is missing in "
-		         "the %s schema and is not covered by its partially open content model",
-		         r, p, w);
-		break;
-	case C_RESERVED_REM:
-		snprintf(desc, sizeof desc,
-		         "The %s schema has reserved property '%s' removed from its metadata which "
-		         "is present in the %s schema.",
-		         r, p, w);
-		break;
-	case C_RESERVED_CONFLICT:
-		snprintf(desc, sizeof desc,
-		         "The %s schema has property at path '%s' that conflicts with the reserved "
-		         "properties which is missing in the %s schema.",
-		         r, p, w);
-		break;
-	default:
-		desc[0] = '\0';
-		break;
-	}
-	return snprintf(out, cap, "{errorType:\"%s\", description:\"%s'}", types[t].name, desc);
-}
-
-/* ---- differences and paths ----------------------------------------------- */
-
-struct jd_diff {
-	int type;
-	char *path;
-};
-
-struct jd_list {
-	struct jd_diff *v;
-	size_t n, cap;
-};
-
-/* Limits and state shared by every pass of one comparison. */
-struct jd_shared {
-	struct jdm_space *space;
-	struct sg_error *err;
-	int failed;
-	unsigned long steps, max_steps;
-	size_t bytes, max_bytes;
-	int depth;
-};
-
+/* Deepest nesting of pairs compared, and most passes (see above). */
 #define JD_MAX_DEPTH  400
 #define JD_MAX_PASSES 32
-
-struct jd_entry {
-	const struct jdm_node *o, *u;
-	int done;
-	struct jd_list diffs;
-};
-
-struct jd_table {
-	struct jd_entry **v;
-	size_t n, cap;
-};
-
-/* One pass over the two schemas. */
-struct jd_run {
-	struct jd_shared *sh;
-	int lenient;
-	struct jd_table memo;
-	const struct jd_table *seed; /* the previous pass, whose incompatible pairs are trusted */
-	int optimism;                /* a cycle was assumed compatible */
-};
-
-struct jd_ctx {
-	struct jd_run *run;
-	char *path; /* "#/" + segments joined by "/" */
-	size_t len, cap;
-	size_t *marks; /* path length before each segment */
-	size_t nmarks, capmarks;
-	struct jd_list diffs;
-};
-
-__attribute__((format(printf, 3, 4))) static int jd_fail(struct jd_shared *sh, int code,
-                                                         const char *fmt, ...)
-{
-	char msg[SG_ERROR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	sh->failed = 1;
-	return error_set(sh->err, code, "%s", msg);
-}
-
-static int charge(struct jd_shared *sh, size_t n)
-{
-	if (n > sh->max_bytes || sh->bytes > sh->max_bytes - n)
-		return jd_fail(sh, SG_ELIMIT, "schema comparison needs more than the memory limit");
-	sh->bytes += n;
-	return 0;
-}
-
-static int is_compatible(const struct jd_run *run, int type)
-{
-	return run->lenient ? types[type].lenient : types[type].strict;
-}
-
-static int list_compatible(const struct jd_run *run, const struct jd_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!is_compatible(run, l->v[i].type))
-			return 0;
-	return 1;
-}
-
-static void list_free(struct jd_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
-/* Appends (type, path) where path is the concatenation of a and b. */
-static int list_add(struct jd_shared *sh, struct jd_list *l, int type, const char *a, size_t al,
-                    const char *b, size_t bl)
-{
-	if (charge(sh, al + bl + 1 + sizeof(struct jd_diff)) < 0)
-		return -1;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct jd_diff *v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return jd_fail(sh, SG_ENOMEM, "out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
-	char *p = malloc(al + bl + 1);
-	if (!p)
-		return jd_fail(sh, SG_ENOMEM, "out of memory");
-	memcpy(p, a, al);
-	if (bl)
-		memcpy(p + al, b, bl);
-	p[al + bl] = '\0';
-	l->v[l->n].type = type;
-	l->v[l->n].path = p;
-	l->n++;
-	return 0;
-}
-
-static int ctx_init(struct jd_ctx *c, struct jd_run *run)
-{
-	memset(c, 0, sizeof *c);
-	c->run = run;
-	c->cap = 64;
-	if (!(c->path = malloc(c->cap)))
-		return jd_fail(run->sh, SG_ENOMEM, "out of memory");
-	memcpy(c->path, "#/", 3);
-	c->len = 2;
-	return 0;
-}
-
-static void ctx_free(struct jd_ctx *c)
-{
-	free(c->path);
-	free(c->marks);
-	list_free(&c->diffs);
-	c->path = NULL;
-	c->marks = NULL;
-}
-
-/* Context.getSubcontext(): the same path, no differences. */
-static int ctx_sub(const struct jd_ctx *parent, struct jd_ctx *c)
-{
-	memset(c, 0, sizeof *c);
-	c->run = parent->run;
-	c->cap = parent->len + 64;
-	c->path = malloc(c->cap);
-	c->capmarks = parent->nmarks + 8;
-	c->marks = malloc(c->capmarks * sizeof *c->marks);
-	if (!c->path || !c->marks) {
-		ctx_free(c);
-		return jd_fail(parent->run->sh, SG_ENOMEM, "out of memory");
-	}
-	memcpy(c->path, parent->path, parent->len + 1);
-	c->len = parent->len;
-	if (parent->nmarks)
-		memcpy(c->marks, parent->marks, parent->nmarks * sizeof *c->marks);
-	c->nmarks = parent->nmarks;
-	return 0;
-}
-
-static int push(struct jd_ctx *c, const char *seg)
-{
-	struct jd_shared *sh = c->run->sh;
-	size_t sl = strlen(seg);
-	if (c->nmarks == c->capmarks) {
-		size_t cap = c->capmarks ? c->capmarks * 2 : 16;
-		size_t *m = realloc(c->marks, cap * sizeof *m);
-		if (!m)
-			return jd_fail(sh, SG_ENOMEM, "out of memory");
-		c->marks = m;
-		c->capmarks = cap;
-	}
-	if (sl > sh->max_bytes || c->len + sl + 2 > sh->max_bytes)
-		return jd_fail(sh, SG_ELIMIT, "schema path too long");
-	if (c->len + sl + 2 > c->cap) {
-		size_t cap = (c->len + sl + 2) * 2;
-		char *p = realloc(c->path, cap);
-		if (!p)
-			return jd_fail(sh, SG_ENOMEM, "out of memory");
-		c->path = p;
-		c->cap = cap;
-	}
-	c->marks[c->nmarks++] = c->len;
-	if (c->nmarks > 1)
-		c->path[c->len++] = '/';
-	memcpy(c->path + c->len, seg, sl + 1);
-	c->len += sl;
-	return 0;
-}
-
-static void pop(struct jd_ctx *c)
-{
-	c->len = c->marks[--c->nmarks];
-	c->path[c->len] = '\0';
-}
-
-static int add(struct jd_ctx *c, int type)
-{
-	return list_add(c->run->sh, &c->diffs, type, c->path, c->len, NULL, 0);
-}
-
-static int add_at(struct jd_ctx *c, const char *attr, int type)
-{
-	if (push(c, attr) < 0)
-		return -1;
-	int rc = add(c, type);
-	pop(c);
-	return rc;
-}
-
-/* Context.addDifferences(): appends differences whose paths are already full. */
-static int add_all(struct jd_ctx *c, const struct jd_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (list_add(c->run->sh, &c->diffs, l->v[i].type, l->v[i].path,
-		             strlen(l->v[i].path), NULL, 0) < 0)
-			return -1;
-	return 0;
-}
-
-/* Moves the differences of a finished subcontext into `c`. */
-static int take_all(struct jd_ctx *c, struct jd_ctx *sub)
-{
-	int rc = add_all(c, &sub->diffs);
-	ctx_free(sub);
-	return rc;
-}
-
-/* Context.addDifferencesRebased(): pair-relative paths onto the current one. */
-static int add_rebased(struct jd_ctx *c, const struct jd_list *rel)
-{
-	if (c->nmarks == 0)
-		return add_all(c, rel);
-	for (size_t i = 0; i < rel->n; i++) {
-		const char *p = rel->v[i].path;
-		size_t pl = strlen(p);
-		int rc = pl <= 2 ? list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len,
-		                            NULL, 0)
-		                 : list_add(c->run->sh, &c->diffs, rel->v[i].type, c->path, c->len,
-		                            p + 1, pl - 1);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* ---- the pair memo --------------------------------------------------------- */
 
@@ -703,7 +60,7 @@ static struct jd_entry *table_add(struct jd_shared *sh, struct jd_table *t,
 {
 	if ((t->n + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		if (charge(sh, cap * sizeof(struct jd_entry *)) < 0)
+		if (jd_charge(sh, cap * sizeof(struct jd_entry *)) < 0)
 			return NULL;
 		struct jd_entry **v = calloc(cap, sizeof *v);
 		if (!v) {
@@ -722,7 +79,7 @@ static struct jd_entry *table_add(struct jd_shared *sh, struct jd_table *t,
 		t->v = v;
 		t->cap = cap;
 	}
-	if (charge(sh, sizeof(struct jd_entry)) < 0)
+	if (jd_charge(sh, sizeof(struct jd_entry)) < 0)
 		return NULL;
 	struct jd_entry *e = calloc(1, sizeof *e);
 	if (!e) {
@@ -743,7 +100,7 @@ static void table_free(struct jd_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->v[i]) {
-			list_free(&t->v[i]->diffs);
+			jd_list_free(&t->v[i]->diffs);
 			free(t->v[i]);
 		}
 	}
@@ -754,7 +111,7 @@ static void table_free(struct jd_table *t)
 
 static int entry_incompatible(const struct jd_run *run, const struct jd_entry *e)
 {
-	return e && e->done && !list_compatible(run, &e->diffs);
+	return e && e->done && !jd_list_compatible(run, &e->diffs);
 }
 
 /* ---- the walk ---------------------------------------------------------------- */
@@ -763,16 +120,6 @@ static const struct jd_list empty_list;
 
 static int compare(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *u);
 static int compare_types(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *u);
-
-static int step(struct jd_shared *sh, unsigned long n)
-{
-	if (sh->steps > sh->max_steps || n > sh->max_steps - sh->steps)
-		return jd_fail(sh, SG_ELIMIT,
-		               "schemas too complex to compare (more than %lu steps)",
-		               sh->max_steps);
-	sh->steps += n;
-	return 0;
-}
 
 /* Context.compareMemoized(): the pair's differences relative to the pair, or
  * NULL on error. The list stays valid until the next memo insertion. */
@@ -797,13 +144,13 @@ static const struct jd_list *memoized(struct jd_run *run, struct jdm_node *o, st
 	if (!table_add(sh, &run->memo, o, u))
 		return NULL;
 	struct jd_ctx sub;
-	if (ctx_init(&sub, run) < 0)
+	if (jd_ctx_init(&sub, run) < 0)
 		return NULL;
 	sh->depth++;
 	int rc = compare_types(&sub, o, u);
 	sh->depth--;
 	if (rc < 0) {
-		ctx_free(&sub);
+		jd_ctx_free(&sub);
 		return NULL;
 	}
 	e = table_get(&run->memo, o, u);
@@ -811,7 +158,7 @@ static const struct jd_list *memoized(struct jd_run *run, struct jdm_node *o, st
 	e->done = 1;
 	sub.diffs.v = NULL;
 	sub.diffs.n = sub.diffs.cap = 0;
-	ctx_free(&sub);
+	jd_ctx_free(&sub);
 	return &e->diffs;
 }
 
@@ -822,10 +169,10 @@ static int compare(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *u)
 	if (!o && !u)
 		return 0;
 	if (!o)
-		return add(c, SCHEMA_ADDED);
+		return jd_add(c, SCHEMA_ADDED);
 	if (!u)
-		return add(c, SCHEMA_REMOVED);
-	if (step(sh, 1) < 0)
+		return jd_add(c, SCHEMA_REMOVED);
+	if (jd_step(sh, 1) < 0)
 		return -1;
 	struct jdm_node *no = jdm_deref(o), *nu = jdm_deref(u);
 	if (!no || !nu) {
@@ -835,15 +182,15 @@ static int compare(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *u)
 	const struct jd_list *l = memoized(c->run, no, nu);
 	if (!l)
 		return -1;
-	return add_rebased(c, l);
+	return jd_add_rebased(c, l);
 }
 
 static int sub_compare(struct jd_ctx *c, struct jd_ctx *sub, struct jdm_node *o, struct jdm_node *u)
 {
-	if (ctx_sub(c, sub) < 0)
+	if (jd_ctx_sub(c, sub) < 0)
 		return -1;
 	if (compare(sub, o, u) < 0) {
-		ctx_free(sub);
+		jd_ctx_free(sub);
 		return -1;
 	}
 	return 0;
@@ -891,18 +238,18 @@ static int compare_limit(struct jd_ctx *c, const char *attr, const struct jdm_nu
 	if (!o->has && !u->has)
 		return 0;
 	if (!o->has)
-		return add_at(c, attr, added);
+		return jd_add_at(c, attr, added);
 	if (!u->has)
-		return add_at(c, attr, added + 1);
+		return jd_add_at(c, attr, added + 1);
 	double a = o->v, b = u->v;
 	if (truncate) {
 		a = to_int(a);
 		b = to_int(b);
 	}
 	if (a < b)
-		return add_at(c, attr, added + 2);
+		return jd_add_at(c, attr, added + 2);
 	if (a > b)
-		return add_at(c, attr, added + 3);
+		return jd_add_at(c, attr, added + 3);
 	return 0;
 }
 
@@ -1009,17 +356,17 @@ static int compare_multiple_of(struct jd_ctx *c, const struct jdm_num *o, const 
 	if (!o->has && !u->has)
 		return 0;
 	if (!o->has)
-		return add_at(c, "multipleOf", MULTIPLE_OF_ADDED);
+		return jd_add_at(c, "multipleOf", MULTIPLE_OF_ADDED);
 	if (!u->has)
-		return add_at(c, "multipleOf", MULTIPLE_OF_REMOVED);
+		return jd_add_at(c, "multipleOf", MULTIPLE_OF_REMOVED);
 	struct decimal a = decimal_of(o->json, o->v), b = decimal_of(u->json, u->v);
 	if (a.ok && b.ok ? decimal_eq(a, b) : o->v == u->v)
 		return 0;
 	if (o->v != 0 && is_multiple(u, o))
-		return add_at(c, "multipleOf", MULTIPLE_OF_EXPANDED);
+		return jd_add_at(c, "multipleOf", MULTIPLE_OF_EXPANDED);
 	if (u->v != 0 && is_multiple(o, u))
-		return add_at(c, "multipleOf", MULTIPLE_OF_REDUCED);
-	return add_at(c, "multipleOf", MULTIPLE_OF_CHANGED);
+		return jd_add_at(c, "multipleOf", MULTIPLE_OF_REDUCED);
+	return jd_add_at(c, "multipleOf", MULTIPLE_OF_CHANGED);
 }
 
 /* ---- per-type comparisons ------------------------------------------------- */
@@ -1031,11 +378,11 @@ static int string_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 	    compare_limit(c, "minLength", &o->min_length, &u->min_length, MIN_LENGTH_ADDED, 0) < 0)
 		return -1;
 	if (!o->pattern && u->pattern)
-		return add_at(c, "pattern", PATTERN_ADDED);
+		return jd_add_at(c, "pattern", PATTERN_ADDED);
 	if (o->pattern && !u->pattern)
-		return add_at(c, "pattern", PATTERN_REMOVED);
+		return jd_add_at(c, "pattern", PATTERN_REMOVED);
 	if (o->pattern && strcmp(o->pattern, u->pattern))
-		return add_at(c, "pattern", PATTERN_CHANGED);
+		return jd_add_at(c, "pattern", PATTERN_CHANGED);
 	return 0;
 }
 
@@ -1050,9 +397,9 @@ static int number_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 	    compare_multiple_of(c, &o->multiple_of, &u->multiple_of) < 0)
 		return -1;
 	if (o->integer && !u->integer)
-		return add(c, TYPE_EXTENDED);
+		return jd_add(c, TYPE_EXTENDED);
 	if (!o->integer && u->integer)
-		return add(c, TYPE_NARROWED);
+		return jd_add(c, TYPE_NARROWED);
 	return 0;
 }
 
@@ -1066,7 +413,7 @@ static int value_in(const json_t *v, const json_t *const *set, size_t n)
 
 static int enum_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
 {
-	if (step(c->run->sh, (o->nvalues + 1) * (u->nvalues + 1) / 16) < 0)
+	if (jd_step(c->run->sh, (o->nvalues + 1) * (u->nvalues + 1) / 16) < 0)
 		return -1;
 	int u_has_all = 1, o_has_all = 1;
 	for (size_t i = 0; i < o->nvalues && u_has_all; i++)
@@ -1076,10 +423,10 @@ static int enum_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jd
 	if (u_has_all && o_has_all)
 		return 0;
 	if (u_has_all)
-		return add_at(c, "enum", ENUM_ARRAY_EXTENDED);
+		return jd_add_at(c, "enum", ENUM_ARRAY_EXTENDED);
 	if (o_has_all)
-		return add_at(c, "enum", ENUM_ARRAY_NARROWED);
-	return add_at(c, "enum", ENUM_ARRAY_CHANGED);
+		return jd_add_at(c, "enum", ENUM_ARRAY_NARROWED);
+	return jd_add_at(c, "enum", ENUM_ARRAY_CHANGED);
 }
 
 static const char *criterion_name(enum jdm_criterion c)
@@ -1099,7 +446,7 @@ static long unique_subs(struct jd_shared *sh, const struct jdm_node *n, struct j
 			int eq = jdm_node_equal(out[j], n->subs[i], &budget);
 			sh->steps = sh->max_steps - budget;
 			if (eq < 0) {
-				step(sh, 1);
+				jd_step(sh, 1);
 				return -1;
 			}
 			if (eq)
@@ -1138,7 +485,7 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 			type = COMBINED_TYPE_EXTENDED;
 		else
 			type = COMBINED_TYPE_CHANGED;
-		if (add(c, type) < 0)
+		if (jd_add(c, type) < 0)
 			return -1;
 	}
 	if (type == COMBINED_TYPE_CHANGED)
@@ -1160,13 +507,15 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 	no = (size_t)nuo;
 	nu = (size_t)nuu;
 	if (no < nu) {
-		if (add(c, u->criterion == JDM_ALL ? PRODUCT_TYPE_EXTENDED : SUM_TYPE_EXTENDED) < 0)
+		if (jd_add(c, u->criterion == JDM_ALL ? PRODUCT_TYPE_EXTENDED : SUM_TYPE_EXTENDED) <
+		    0)
 			goto out;
 	} else if (no > nu) {
-		if (add(c, o->criterion != JDM_ALL ? SUM_TYPE_NARROWED : PRODUCT_TYPE_NARROWED) < 0)
+		if (jd_add(c, o->criterion != JDM_ALL ? SUM_TYPE_NARROWED : PRODUCT_TYPE_NARROWED) <
+		    0)
 			goto out;
 	}
-	if (charge(sh, (no * nu + 1) * (sizeof *edges + 1)) < 0)
+	if (jd_charge(sh, (no * nu + 1) * (sizeof *edges + 1)) < 0)
 		goto out;
 	adj = calloc(no * nu + 1, 1);
 	edges = calloc(no * nu + 1, sizeof *edges);
@@ -1179,23 +528,23 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 	for (size_t i = 0; i < no; i++) {
 		char seg[64];
 		snprintf(seg, sizeof seg, "%s/%zu", criterion_name(o->criterion), i);
-		if (push(c, seg) < 0)
+		if (jd_push(c, seg) < 0)
 			goto out;
 		for (size_t j = 0; j < nu; j++) {
 			struct jd_ctx sub;
 			if (sub_compare(c, &sub, os[i], us[j]) < 0) {
-				pop(c);
+				jd_pop(c);
 				goto out;
 			}
-			if (list_compatible(c->run, &sub.diffs)) {
+			if (jd_list_compatible(c->run, &sub.diffs)) {
 				adj[i * nu + j] = 1;
 				edges[i * nu + j] = sub.diffs;
 				sub.diffs.v = NULL;
 				sub.diffs.n = sub.diffs.cap = 0;
 			}
-			ctx_free(&sub);
+			jd_ctx_free(&sub);
 		}
-		pop(c);
+		jd_pop(c);
 	}
 	/* Greedy first (each original takes the free counterpart with the fewest
 	 * differences), then augmenting paths for the rest: a maximum matching
@@ -1224,15 +573,15 @@ static int combined_diff(struct jd_ctx *c, const struct jdm_node *o, const struc
 		matched += (size_t)augment(i, nu, adj, seen, match_u);
 	}
 	for (size_t j = 0; j < nu; j++)
-		if (match_u[j] >= 0 && add_all(c, &edges[(size_t)match_u[j] * nu + j]) < 0)
+		if (match_u[j] >= 0 && jd_add_all(c, &edges[(size_t)match_u[j] * nu + j]) < 0)
 			goto out;
-	if (matched < (no < nu ? no : nu) && add(c, COMBINED_TYPE_SUBSCHEMAS_CHANGED) < 0)
+	if (matched < (no < nu ? no : nu) && jd_add(c, COMBINED_TYPE_SUBSCHEMAS_CHANGED) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (edges)
 		for (size_t k = 0; k < no * nu; k++)
-			list_free(&edges[k]);
+			jd_list_free(&edges[k]);
 	free(edges);
 	free(adj);
 	free(seen);
@@ -1245,16 +594,16 @@ out:
 static int not_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
 {
 	struct jd_ctx sub;
-	if (push(c, "not") < 0)
+	if (jd_push(c, "not") < 0)
 		return -1;
 	/* Reversed: the new "not" must exclude no more than the old one did. */
 	int rc = sub_compare(c, &sub, u->not_schema, o->not_schema);
 	if (rc == 0) {
-		rc = add(c, list_compatible(c->run, &sub.diffs) ? NOT_TYPE_NARROWED
-		                                                : NOT_TYPE_EXTENDED);
-		ctx_free(&sub);
+		rc = jd_add(c, jd_list_compatible(c->run, &sub.diffs) ? NOT_TYPE_NARROWED
+		                                                      : NOT_TYPE_EXTENDED);
+		jd_ctx_free(&sub);
 	}
-	pop(c);
+	jd_pop(c);
 	return rc;
 }
 
@@ -1287,7 +636,7 @@ static int nameidx_build(struct jd_shared *sh, struct nameidx *x, const void *fi
 	size_t cap = 8;
 	while (cap < n * 2)
 		cap *= 2;
-	if (charge(sh, cap * (sizeof *x->keys + sizeof *x->pos)) < 0)
+	if (jd_charge(sh, cap * (sizeof *x->keys + sizeof *x->pos)) < 0)
 		return -1;
 	x->keys = calloc(cap, sizeof *x->keys);
 	x->pos = malloc(cap * sizeof *x->pos);
@@ -1417,7 +766,7 @@ static int object_partial(struct jd_ctx *c, const struct jdm_node *n, const char
 static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
                             const struct objidx *x)
 {
-	if (push(c, "required") < 0)
+	if (jd_push(c, "required") < 0)
 		return -1;
 	for (size_t i = 0; i < o->nprops; i++) {
 		const char *name = o->props[i].name;
@@ -1433,10 +782,10 @@ static int compare_required(struct jd_ctx *c, const struct jdm_node *o, const st
 			type = u->props[ui].schema->has_default
 			           ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
 			           : REQUIRED_ATTRIBUTE_ADDED;
-		if (type >= 0 && add_at(c, name, type) < 0)
+		if (type >= 0 && jd_add_at(c, name, type) < 0)
 			return -1;
 	}
-	pop(c);
+	jd_pop(c);
 	return 0;
 }
 
@@ -1448,17 +797,17 @@ static int covered(struct jd_ctx *c, struct jdm_node *from, struct jdm_node *to,
 	struct jd_ctx sub;
 	if (sub_compare(c, &sub, from, to) < 0)
 		return -1;
-	int ok = list_compatible(c->run, &sub.diffs);
-	if (take_all(c, &sub) < 0)
+	int ok = jd_list_compatible(c->run, &sub.diffs);
+	if (jd_take_all(c, &sub) < 0)
 		return -1;
-	return add(c, ok ? yes : no);
+	return jd_add(c, ok ? yes : no);
 }
 
 static int property_removed(struct jd_ctx *c, const struct jdm_node *u, const char *name,
                             struct jdm_node *os)
 {
 	if (object_open(u))
-		return add(c, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL);
+		return jd_add(c, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL);
 	struct jdm_node *partial;
 	if (object_partial(c, u, name, &partial) < 0)
 		return -1;
@@ -1466,8 +815,9 @@ static int property_removed(struct jd_ctx *c, const struct jdm_node *u, const ch
 		return covered(c, os, partial,
 		               PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
 		               PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
-	return add(c, os->kind == JDM_FALSE ? PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
-	                                    : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
+	return jd_add(c, os->kind == JDM_FALSE
+	                     ? PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
+	                     : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
 }
 
 static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char *name,
@@ -1475,13 +825,13 @@ static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char
 {
 	if (object_open(o)) {
 		if (is_empty(us))
-			return add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
+			return jd_add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
 		if (required)
-			return add(c,
-			           us->has_default
-			               ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
-			               : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
-		return add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+			return jd_add(
+			    c, us->has_default
+			           ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+			           : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+		return jd_add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
 	}
 	struct jdm_node *partial;
 	if (object_partial(c, o, name, &partial) < 0)
@@ -1491,16 +841,16 @@ static int property_added(struct jd_ctx *c, const struct jdm_node *o, const char
 	            PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL) < 0)
 		return -1;
 	if (required)
-		return add(c, us->has_default
-		                  ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
-		                  : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
-	return add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+		return jd_add(c, us->has_default
+		                     ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+		                     : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+	return jd_add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
 }
 
 static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u,
                               const struct objidx *x)
 {
-	if (push(c, "properties") < 0)
+	if (jd_push(c, "properties") < 0)
 		return -1;
 	/* Every name of the original, then the names only the update has. */
 	for (int side = 0; side < 2; side++) {
@@ -1514,7 +864,7 @@ static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const 
 			struct jdm_node *us = prop_at(u->props, &x->uprops, name);
 			if (side && os)
 				continue;
-			if (push(c, name) < 0)
+			if (jd_push(c, name) < 0)
 				return -1;
 			int rc;
 			if (!us)
@@ -1524,12 +874,12 @@ static int compare_properties(struct jd_ctx *c, const struct jdm_node *o, const 
 				                    nameidx_find(&x->ureq, name) >= 0);
 			else
 				rc = compare(c, os, us);
-			pop(c);
+			jd_pop(c);
 			if (rc < 0)
 				return -1;
 		}
 	}
-	pop(c);
+	jd_pop(c);
 	return 0;
 }
 
@@ -1551,7 +901,7 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o,
                                 const struct jdm_node *u, const struct objidx *x)
 {
 	struct jd_shared *sh = c->run->sh;
-	if (push(c, "dependencies") < 0)
+	if (jd_push(c, "dependencies") < 0)
 		return -1;
 	for (int side = 0; side < 2; side++) {
 		const struct jdm_node *n = side ? u : o;
@@ -1577,7 +927,7 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o,
 					       : shrunk ? DEPENDENCY_ARRAY_NARROWED
 					                : DEPENDENCY_ARRAY_CHANGED;
 			}
-			if (type >= 0 && add_at(c, name, type) < 0)
+			if (type >= 0 && jd_add_at(c, name, type) < 0)
 				return -1;
 		}
 	}
@@ -1590,17 +940,17 @@ static int compare_dependencies(struct jd_ctx *c, const struct jdm_node *o,
 			struct jdm_node *us = prop_at(u->sdeps, &x->usdeps, name);
 			if ((side && os) || nameidx_find(own, name) != (long)i)
 				continue;
-			if (push(c, name) < 0)
+			if (jd_push(c, name) < 0)
 				return -1;
-			int rc = !us   ? add(c, DEPENDENCY_SCHEMA_REMOVED)
-			         : !os ? add(c, DEPENDENCY_SCHEMA_ADDED)
+			int rc = !us   ? jd_add(c, DEPENDENCY_SCHEMA_REMOVED)
+			         : !os ? jd_add(c, DEPENDENCY_SCHEMA_ADDED)
 			               : compare(c, os, us);
-			pop(c);
+			jd_pop(c);
 			if (rc < 0)
 				return -1;
 		}
 	}
-	pop(c);
+	jd_pop(c);
 	return 0;
 }
 
@@ -1610,18 +960,18 @@ static int compare_additional(struct jd_ctx *c, const char *attr, int o_no, stru
                               int u_no, struct jdm_node *u_s, int permits_added,
                               int permits_removed, int narrowed, int extended)
 {
-	if (push(c, attr) < 0)
+	if (jd_push(c, attr) < 0)
 		return -1;
 	int rc;
 	if (o_no != u_no)
-		rc = add(c, u_no ? permits_removed : permits_added);
+		rc = jd_add(c, u_no ? permits_removed : permits_added);
 	else if (!o_s && u_s)
-		rc = add(c, narrowed);
+		rc = jd_add(c, narrowed);
 	else if (o_s && !u_s)
-		rc = add(c, extended);
+		rc = jd_add(c, extended);
 	else
 		rc = compare(c, o_s, u_s);
-	pop(c);
+	jd_pop(c);
 	return rc;
 }
 
@@ -1631,24 +981,24 @@ static int compare_unevaluated(struct jd_ctx *c, const char *attr, struct jdm_no
 {
 	if (!ou && !uu)
 		return 0;
-	if (push(c, attr) < 0)
+	if (jd_push(c, attr) < 0)
 		return -1;
 	int rc;
 	if (!ou)
-		rc = add(c, uu->kind == JDM_FALSE ? removed : narrowed);
+		rc = jd_add(c, uu->kind == JDM_FALSE ? removed : narrowed);
 	else if (!uu)
-		rc = add(c, ou->kind == JDM_FALSE ? added : extended);
+		rc = jd_add(c, ou->kind == JDM_FALSE ? added : extended);
 	else if (ou->kind == JDM_FALSE && uu->kind != JDM_FALSE)
-		rc = add(c, added);
+		rc = jd_add(c, added);
 	else if (ou->kind != JDM_FALSE && uu->kind == JDM_FALSE)
-		rc = add(c, removed);
+		rc = jd_add(c, removed);
 	else if (is_empty(ou) && !is_empty(uu))
-		rc = add(c, narrowed);
+		rc = jd_add(c, narrowed);
 	else if (!is_empty(ou) && is_empty(uu))
-		rc = add(c, extended);
+		rc = jd_add(c, extended);
 	else
 		rc = compare(c, ou, uu);
-	pop(c);
+	jd_pop(c);
 	return rc;
 }
 
@@ -1657,9 +1007,9 @@ static int object_diff(struct jd_ctx *c, const struct jdm_node *o, const struct 
 	struct objidx x;
 	int rc = -1;
 	memset(&x, 0, sizeof x);
-	if (step(c->run->sh,
-	         (o->nprops + u->nprops + o->npdeps + u->npdeps + o->nrequired + u->nrequired) /
-	             16) < 0 ||
+	if (jd_step(c->run->sh,
+	            (o->nprops + u->nprops + o->npdeps + u->npdeps + o->nrequired + u->nrequired) /
+	                16) < 0 ||
 	    objidx_build(c->run->sh, &x, o, u) < 0)
 		goto out;
 	if (compare_required(c, o, u, &x) < 0 || compare_properties(c, o, u, &x) < 0 ||
@@ -1708,7 +1058,7 @@ static int compare_tuple(struct jd_ctx *c, const struct jdm_node *o, const struc
 	for (size_t i = 0; i < total; i++) {
 		char seg[40];
 		snprintf(seg, sizeof seg, "items/%zu", i);
-		if (push(c, seg) < 0)
+		if (jd_push(c, seg) < 0)
 			return -1;
 		int rc;
 		if (i < common) {
@@ -1716,20 +1066,22 @@ static int compare_tuple(struct jd_ctx *c, const struct jdm_node *o, const struc
 		} else if (i < o->nitems) {
 			struct jdm_node *os = o->items[i], *partial = array_partial(u);
 			if (array_open(u))
-				rc = add(c, ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL);
+				rc = jd_add(c, ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL);
 			else if (partial)
 				rc = covered(
 				    c, os, partial,
 				    ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
 				    ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
 			else
-				rc = add(c, os->kind == JDM_FALSE
+				rc = jd_add(c,
+				            os->kind == JDM_FALSE
 				                ? ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
 				                : ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL);
 		} else {
 			struct jdm_node *us = u->items[i], *partial = array_partial(o);
 			if (array_open(o))
-				rc = add(c, is_empty(us)
+				rc = jd_add(c,
+				            is_empty(us)
 				                ? ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
 				                : ITEM_ADDED_TO_OPEN_CONTENT_MODEL);
 			else if (partial)
@@ -1738,9 +1090,9 @@ static int compare_tuple(struct jd_ctx *c, const struct jdm_node *o, const struc
 				            ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
 				            ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
 			else
-				rc = add(c, ITEM_ADDED_TO_CLOSED_CONTENT_MODEL);
+				rc = jd_add(c, ITEM_ADDED_TO_CLOSED_CONTENT_MODEL);
 		}
-		pop(c);
+		jd_pop(c);
 		if (rc < 0)
 			return -1;
 	}
@@ -1749,10 +1101,10 @@ static int compare_tuple(struct jd_ctx *c, const struct jdm_node *o, const struc
 
 static int array_diff(struct jd_ctx *c, const struct jdm_node *o, const struct jdm_node *u)
 {
-	if (push(c, "items") < 0)
+	if (jd_push(c, "items") < 0)
 		return -1;
 	int rc = compare(c, o->all_items, u->all_items);
-	pop(c);
+	jd_pop(c);
 	if (rc < 0 || compare_tuple(c, o, u) < 0 ||
 	    compare_additional(c, "additionalItems", o->no_additional_items, o->additional_items,
 	                       u->no_additional_items, u->additional_items, ADDITIONAL_ITEMS_ADDED,
@@ -1765,7 +1117,7 @@ static int array_diff(struct jd_ctx *c, const struct jdm_node *o, const struct j
 	    compare_limit(c, "minItems", &o->min_items, &u->min_items, MIN_ITEMS_ADDED, 0) < 0)
 		return -1;
 	if (o->unique != u->unique &&
-	    add_at(c, "uniqueItems", o->unique ? UNIQUE_ITEMS_REMOVED : UNIQUE_ITEMS_ADDED) < 0)
+	    jd_add_at(c, "uniqueItems", o->unique ? UNIQUE_ITEMS_REMOVED : UNIQUE_ITEMS_ADDED) < 0)
 		return -1;
 	if (compare_limit(c, "maxContains", &o->max_contains, &u->max_contains, MAX_CONTAINS_ADDED,
 	                  1) < 0 ||
@@ -1789,38 +1141,38 @@ static int compare_types(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *
 		if (u->nsubs == 1) {
 			if (sub_compare(c, &sub, o, u->subs[0]) < 0)
 				return -1;
-			if (list_compatible(c->run, &sub.diffs))
-				return take_all(c, &sub);
-			ctx_free(&sub);
+			if (jd_list_compatible(c->run, &sub.diffs))
+				return jd_take_all(c, &sub);
+			jd_ctx_free(&sub);
 		} else if (u->criterion == JDM_ANY || u->criterion == JDM_ONE) {
 			for (size_t i = 0; i < u->nsubs; i++) {
 				if (sub_compare(c, &sub, o, u->subs[i]) < 0)
 					return -1;
-				if (list_compatible(c->run, &sub.diffs)) {
-					if (take_all(c, &sub) < 0)
+				if (jd_list_compatible(c->run, &sub.diffs)) {
+					if (jd_take_all(c, &sub) < 0)
 						return -1;
-					return add(c, SUM_TYPE_EXTENDED);
+					return jd_add(c, SUM_TYPE_EXTENDED);
 				}
-				ctx_free(&sub);
+				jd_ctx_free(&sub);
 			}
 		}
 	} else if (o->kind == JDM_COMBINED && u->kind != JDM_COMBINED) {
 		if (o->nsubs == 1) {
 			if (sub_compare(c, &sub, o->subs[0], u) < 0)
 				return -1;
-			if (list_compatible(c->run, &sub.diffs))
-				return take_all(c, &sub);
-			ctx_free(&sub);
+			if (jd_list_compatible(c->run, &sub.diffs))
+				return jd_take_all(c, &sub);
+			jd_ctx_free(&sub);
 		} else if (o->criterion == JDM_ALL) {
 			for (size_t i = 0; i < o->nsubs; i++) {
 				if (sub_compare(c, &sub, o->subs[i], u) < 0)
 					return -1;
-				if (list_compatible(c->run, &sub.diffs)) {
-					if (take_all(c, &sub) < 0)
+				if (jd_list_compatible(c->run, &sub.diffs)) {
+					if (jd_take_all(c, &sub) < 0)
 						return -1;
-					return add(c, PRODUCT_TYPE_NARROWED);
+					return jd_add(c, PRODUCT_TYPE_NARROWED);
 				}
-				ctx_free(&sub);
+				jd_ctx_free(&sub);
 			}
 		}
 	}
@@ -1831,13 +1183,13 @@ static int compare_types(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *
 		if (o->connect_type && u->connect_type && !strcmp(o->connect_type, "bytes") &&
 		    !strcmp(u->connect_type, "bytes"))
 			return 0;
-		return add(c, TYPE_CHANGED);
+		return jd_add(c, TYPE_CHANGED);
 	}
 
-	if ((!str_eq(o->id, u->id) && add(c, ID_CHANGED) < 0) ||
-	    (!str_eq(o->title, u->title) && add(c, TITLE_CHANGED) < 0) ||
-	    (!str_eq(o->description, u->description) && add(c, DESCRIPTION_CHANGED) < 0) ||
-	    (!default_eq(o, u) && add(c, DEFAULT_CHANGED) < 0))
+	if ((!str_eq(o->id, u->id) && jd_add(c, ID_CHANGED) < 0) ||
+	    (!str_eq(o->title, u->title) && jd_add(c, TITLE_CHANGED) < 0) ||
+	    (!str_eq(o->description, u->description) && jd_add(c, DESCRIPTION_CHANGED) < 0) ||
+	    (!default_eq(o, u) && jd_add(c, DEFAULT_CHANGED) < 0))
 		return -1;
 
 	switch (o->kind) {
@@ -1847,7 +1199,7 @@ static int compare_types(struct jd_ctx *c, struct jdm_node *o, struct jdm_node *
 		return number_diff(c, o, u);
 	case JDM_CONST:
 		if (!json_equal(JV(o->value), JV(u->value)))
-			return add_at(c, "const", ENUM_ARRAY_CHANGED);
+			return jd_add_at(c, "const", ENUM_ARRAY_CHANGED);
 		return 0;
 	case JDM_ENUM:
 		return enum_diff(c, o, u);
@@ -1920,25 +1272,25 @@ int jsondiff_compare(const json_t *original, const json_t *update,
 		run.sh = &sh;
 		run.lenient = opts->lenient;
 		run.seed = &prev;
-		if (ctx_init(&root, &run) < 0 || compare(&root, ro, ru) < 0)
+		if (jd_ctx_init(&root, &run) < 0 || compare(&root, ro, ru) < 0)
 			goto out;
 		if (!run.optimism || pass + 1 >= JD_MAX_PASSES || same_incompatible(&run, &prev))
 			break;
 		table_free(&prev);
 		prev = run.memo;
 		memset(&run.memo, 0, sizeof run.memo);
-		ctx_free(&root);
+		jd_ctx_free(&root);
 	}
 
 	result = 1;
 	for (size_t i = 0; i < root.diffs.n; i++) {
 		int t = root.diffs.v[i].type;
-		int ok = is_compatible(&run, t);
+		int ok = jd_type_compatible(t, run.lenient);
 		if (!ok)
 			result = 0;
 		if (r && (!ok || opts->all_changes) &&
-		    report_add(r, types[t].name, root.diffs.v[i].path, "%s", types[t].sentence) <
-		        0) {
+		    report_add(r, jd_type_name(t), root.diffs.v[i].path, "%s",
+		               jd_type_sentence(t)) < 0) {
 			error_set(err, SG_ENOMEM, "out of memory");
 			result = -1;
 			break;
@@ -1947,7 +1299,7 @@ int jsondiff_compare(const json_t *original, const json_t *update,
 out:
 	if (result < 0 && err && err->code == SG_OK)
 		error_set(err, SG_EINTERNAL, "JSON Schema comparison failed");
-	ctx_free(&root);
+	jd_ctx_free(&root);
 	table_free(&run.memo);
 	table_free(&prev);
 	jdm_space_free(space);

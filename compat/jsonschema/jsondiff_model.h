@@ -1,12 +1,14 @@
 /* compat/jsonschema/jsondiff_model.h: the schema model the JSON Schema differ works on,
- * and the loaders that build it from jansson values. Internal to jsondiff.c.
+ * and the loaders that build it from jansson values. Internal to the differ
+ * (jsondiff.c, jsondiff_context.c); implemented by jsondiff_model.c with its
+ * loaders jsondiff_everit.c and jsondiff_skema.c (see jsondiff_load.h).
  *
  * Confluent does not diff JSON text: it diffs the object model of the everit
  * library (drafts 4, 6 and 7), or, for drafts 2019-09 and 2020-12, the model
  * its SchemaTranslator derives from json-sKema. Which keywords end up where
  * (a "type" array becomes an anyOf, "enum" beside "type" becomes an allOf, an
  * empty "properties" vanishes under 2020-12, ...) decides what the differ
- * reports, so this file reproduces both loaders. A node's kind mirrors the
+ * reports, so both loaders are reproduced. A node's kind mirrors the
  * everit class it stands for; two nodes "have the same type" when their kinds
  * are equal (or both are combined), as Confluent compares classes.
  *
@@ -200,8 +202,10 @@ struct jdm_node *jdm_deref(struct jdm_node *n);
  * is decreased); -1 when the budget runs out first. */
 int jdm_node_equal(const struct jdm_node *a, const struct jdm_node *b, unsigned long *budget);
 
-/* Whether `pattern` (an ECMA/Java-style regex) finds a match in `subject`.
- * Returns 1 or 0, or -1 (error set) when the pattern does not compile. */
+/* Whether `pattern` (an ECMA-262 regular expression, read by compat/jsregex
+ * exactly as the validator reads it) finds a match in `subject`. Compiled
+ * patterns are kept in the space. Returns 1 or 0, or -1 (error set) when the
+ * pattern does not compile, a match limit was hit or memory ran out. */
 int jdm_pattern_find(struct jdm_space *s, const char *pattern, const char *subject);
 
 #endif

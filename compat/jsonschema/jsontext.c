@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/hex.h"
+
 struct jt_buf {
 	char *p;
 	size_t n, cap;
@@ -59,16 +61,10 @@ static int jt_hex4(struct jt *t, unsigned *out)
 		return jt_fail(t, SG_EINVALID_SCHEMA, "truncated \\u escape");
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
-		char c = *t->p++;
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
+		int h = hex_value((unsigned char)*t->p++);
+		if (h < 0)
 			return jt_fail(t, SG_EINVALID_SCHEMA, "bad \\u escape");
+		v = v << 4 | (unsigned)h;
 	}
 	*out = v;
 	return 0;

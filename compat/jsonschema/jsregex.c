@@ -4,10 +4,13 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "compat/hex.h"
 
 /* Limits for one match: internal match() calls, backtracking depth, and the
  * heap used for backtracking frames (KiB). */
@@ -76,17 +79,6 @@ static void ocp(struct obuf *o, unsigned long cp)
 	ostr(o, tmp);
 }
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads exactly `k` hex digits at `p`; returns the value or -1. */
 static long hexn(const char *p, const char *end, int k)
 {
@@ -94,7 +86,7 @@ static long hexn(const char *p, const char *end, int k)
 	if (end - p < k)
 		return -1;
 	for (int i = 0; i < k; i++) {
-		int h = hexv((unsigned char)p[i]);
+		int h = hex_value((unsigned char)p[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -176,244 +168,218 @@ static void oprop(struct obuf *o, int negate, const char *name, size_t n)
 	ostr(o, buf);
 }
 
+/* One translation: the pattern still to read, the output, and where a
+ * reason for refusing the pattern goes. */
+struct tr {
+	const char *p, *end;
+	struct obuf *o;
+	int in_class; /* inside [...] */
+	char *why;
+	size_t whycap;
+};
+
+__attribute__((format(printf, 2, 3))) static int refuse(struct tr *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->why, t->whycap, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "\u": four hex digits (a surrogate pair of two such escapes combined), or
+ * "\u{...}"; the cursor is after the 'u'. */
+static int escape_u(struct tr *t)
+{
+	const char *p = t->p, *end = t->end;
+	long v;
+	if (p < end && *p == '{') {
+		const char *q = p + 1;
+		v = 0;
+		while (q < end && hex_value((unsigned char)*q) >= 0 && v <= 0x10FFFF)
+			v = v * 16 + hex_value((unsigned char)*q++);
+		if (q == p + 1 || q >= end || *q != '}' || v > 0x10FFFF)
+			return refuse(t, "bad \\u{...} escape");
+		p = q + 1;
+	} else {
+		if ((v = hexn(p, end, 4)) < 0)
+			return refuse(t, "\\u needs four hex digits");
+		p += 4;
+		if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+			long lo = hexn(p + 2, end, 4);
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			}
+		}
+	}
+	if (v >= 0xD800 && v <= 0xDFFF)
+		return refuse(t, "lone surrogate escape");
+	ocp(t->o, (unsigned long)v);
+	t->p = p;
+	return 0;
+}
+
+/* "\p{...}", "\P{...}" and "\k<name>": the cursor is after the letter `d`. */
+static int escape_named(struct tr *t, char d)
+{
+	char open = d == 'k' ? '<' : '{', close = d == 'k' ? '>' : '}';
+	const char *q;
+	if (t->p >= t->end || *t->p != open ||
+	    !(q = memchr(t->p, close, (size_t)(t->end - t->p))) || (d != 'k' && q == t->p + 1))
+		return d == 'k' ? refuse(t, "\\k needs <name>")
+		                : refuse(t, "\\%c needs {property}", d);
+	if (d == 'k') {
+		ostr(t->o, "\\k");
+		oput(t->o, t->p, (size_t)(q - t->p + 1));
+	} else {
+		oprop(t->o, d == 'P', t->p + 1, (size_t)(q - t->p - 1));
+	}
+	t->p = q + 1;
+	return 0;
+}
+
+/* One escape: the cursor is after the backslash. */
+static int escape(struct tr *t)
+{
+	struct obuf *o = t->o;
+	if (t->p >= t->end)
+		return refuse(t, "trailing backslash");
+	char d = *t->p++;
+	if (d && strchr("dDwWBfnrt^$\\.*+?()[]{}|-", d)) {
+		char e[3] = {'\\', d, 0};
+		ostr(o, e);
+		return 0;
+	}
+	switch (d) {
+	case 's':
+		ostr(o, t->in_class ? ECMA_SPACE : "[" ECMA_SPACE "]");
+		return 0;
+	case 'S':
+		ostr(o, t->in_class ? "\\S" : "[^" ECMA_SPACE "]");
+		return 0;
+	case 'b':
+		ostr(o, t->in_class ? "\\x{08}" : "\\b");
+		return 0;
+	case 'v':
+		ostr(o, "\\x{0B}");
+		return 0;
+	case '/':
+		ostr(o, "/");
+		return 0;
+	case 'c':
+		if (t->p >= t->end ||
+		    !((*t->p >= 'a' && *t->p <= 'z') || (*t->p >= 'A' && *t->p <= 'Z')))
+			return refuse(t, "\\c must be followed by a letter");
+		ocp(o, (unsigned long)(*t->p++ % 32));
+		return 0;
+	case '0':
+		if (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+			return refuse(t, "octal escapes are not allowed");
+		ostr(o, "\\x{00}");
+		return 0;
+	case 'x': {
+		long v = hexn(t->p, t->end, 2);
+		if (v < 0)
+			return refuse(t, "\\x needs two hex digits");
+		ocp(o, (unsigned long)v);
+		t->p += 2;
+		return 0;
+	}
+	case 'u':
+		return escape_u(t);
+	case 'p':
+	case 'P':
+	case 'k':
+		return escape_named(t, d);
+	default:
+		break;
+	}
+	if (d < '1' || d > '9')
+		return refuse(t, "invalid escape \\%c", d);
+	if (t->in_class)
+		return refuse(t, "backreference inside a class");
+	ostr(o, "\\g{");
+	oput(o, t->p - 1, 1);
+	while (t->p < t->end && *t->p >= '0' && *t->p <= '9')
+		oput(o, t->p++, 1);
+	ostr(o, "}");
+	return 0;
+}
+
+/* "(": ECMA-262 groups are (, (?:, (?=, (?!, (?<=, (?<! and (?<name>. Others
+ * ("(?i)", "(?P<n>", "(?#") are PCRE-only and refused. */
+static int group(struct tr *t)
+{
+	const char *p = t->p, *end = t->end;
+	if (end - p >= 2 && p[1] == '?') {
+		int okg =
+		    end - p >= 3 && (p[2] == ':' || p[2] == '=' || p[2] == '!' || p[2] == '<');
+		if (okg && p[2] == '<' && end - p >= 4 && p[3] != '=' && p[3] != '!' &&
+		    !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z') || p[3] == '_' ||
+		      p[3] == '$' || (unsigned char)p[3] >= 0x80))
+			okg = 0;
+		if (!okg)
+			return refuse(t, "unsupported group syntax \"(?%c\"",
+			              end - p >= 3 ? p[2] : ' ');
+	}
+	oput(t->o, t->p++, 1);
+	return 0;
+}
+
+/* "[": a class, "[^]" (anything) or "[]" (nothing). */
+static void class_open(struct tr *t)
+{
+	const char *p = t->p, *end = t->end;
+	if (end - p >= 3 && p[1] == '^' && p[2] == ']') {
+		ostr(t->o, "[\\s\\S]");
+		t->p += 3;
+	} else if (end - p >= 2 && p[1] == ']') {
+		ostr(t->o, "(?!)");
+		t->p += 2;
+	} else {
+		t->in_class = 1;
+		ostr(t->o, "[");
+		t->p++;
+		if (t->p < end && *t->p == '^')
+			oput(t->o, t->p++, 1);
+	}
+}
+
 /* Translates `pat` into `o`. Returns 0, or -1 with a reason in `why`. */
 static int translate(const char *pat, size_t n, struct obuf *o, char *why, size_t whycap)
 {
-	const char *p = pat, *end = pat + n;
-	int in_class = 0;
-	while (p < end) {
-		char c = *p;
+	struct tr t = {pat, pat + n, o, 0, why, whycap};
+	while (t.p < t.end) {
+		char c = *t.p;
 		if (c == '\\') {
-			if (p + 1 >= end) {
-				snprintf(why, whycap, "trailing backslash");
+			t.p++;
+			if (escape(&t) < 0)
 				return -1;
-			}
-			char d = p[1];
-			p += 2;
-			switch (d) {
-			case 's':
-				ostr(o, in_class ? ECMA_SPACE : "[" ECMA_SPACE "]");
-				break;
-			case 'S':
-				ostr(o, in_class ? "\\S" : "[^" ECMA_SPACE "]");
-				break;
-			case 'b':
-				ostr(o, in_class ? "\\x{08}" : "\\b");
-				break;
-			case 'd':
-			case 'D':
-			case 'w':
-			case 'W':
-			case 'B':
-			case 'f':
-			case 'n':
-			case 'r':
-			case 't': {
-				char e[3] = {'\\', d, 0};
-				ostr(o, e);
-				break;
-			}
-			case 'v':
-				ostr(o, "\\x{0B}");
-				break;
-			case 'c':
-				if (p >= end ||
-				    !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
-					snprintf(why, whycap, "\\c must be followed by a letter");
-					return -1;
-				}
-				ocp(o, (unsigned long)(*p % 32));
-				p++;
-				break;
-			case '0':
-				if (p < end && *p >= '0' && *p <= '9') {
-					snprintf(why, whycap, "octal escapes are not allowed");
-					return -1;
-				}
-				ostr(o, "\\x{00}");
-				break;
-			case '1':
-			case '2':
-			case '3':
-			case '4':
-			case '5':
-			case '6':
-			case '7':
-			case '8':
-			case '9': {
-				if (in_class) {
-					snprintf(why, whycap, "backreference inside a class");
-					return -1;
-				}
-				ostr(o, "\\g{");
-				oput(o, p - 1, 1);
-				while (p < end && *p >= '0' && *p <= '9')
-					oput(o, p++, 1);
-				ostr(o, "}");
-				break;
-			}
-			case 'x': {
-				long v = hexn(p, end, 2);
-				if (v < 0) {
-					snprintf(why, whycap, "\\x needs two hex digits");
-					return -1;
-				}
-				ocp(o, (unsigned long)v);
-				p += 2;
-				break;
-			}
-			case 'u': {
-				long v;
-				if (p < end && *p == '{') {
-					const char *q = p + 1;
-					v = 0;
-					while (q < end && hexv((unsigned char)*q) >= 0 &&
-					       v <= 0x10FFFF)
-						v = v * 16 + hexv((unsigned char)*q++);
-					if (q == p + 1 || q >= end || *q != '}' || v > 0x10FFFF) {
-						snprintf(why, whycap, "bad \\u{...} escape");
-						return -1;
-					}
-					p = q + 1;
-				} else {
-					v = hexn(p, end, 4);
-					if (v < 0) {
-						snprintf(why, whycap, "\\u needs four hex digits");
-						return -1;
-					}
-					p += 4;
-					if (v >= 0xD800 && v <= 0xDBFF && end - p >= 6 &&
-					    p[0] == '\\' && p[1] == 'u') {
-						long lo = hexn(p + 2, end, 4);
-						if (lo >= 0xDC00 && lo <= 0xDFFF) {
-							v = 0x10000 + ((v - 0xD800) << 10) +
-							    (lo - 0xDC00);
-							p += 6;
-						}
-					}
-				}
-				if (v >= 0xD800 && v <= 0xDFFF) {
-					snprintf(why, whycap, "lone surrogate escape");
-					return -1;
-				}
-				ocp(o, (unsigned long)v);
-				break;
-			}
-			case 'p':
-			case 'P': {
-				const char *q;
-				if (p >= end || *p != '{' ||
-				    !(q = memchr(p, '}', (size_t)(end - p))) || q == p + 1) {
-					snprintf(why, whycap, "\\%c needs {property}", d);
-					return -1;
-				}
-				oprop(o, d == 'P', p + 1, (size_t)(q - p - 1));
-				p = q + 1;
-				break;
-			}
-			case 'k': {
-				const char *q;
-				if (p >= end || *p != '<' ||
-				    !(q = memchr(p, '>', (size_t)(end - p)))) {
-					snprintf(why, whycap, "\\k needs <name>");
-					return -1;
-				}
-				ostr(o, "\\k");
-				oput(o, p, (size_t)(q - p + 1));
-				p = q + 1;
-				break;
-			}
-			case '/':
-				ostr(o, "/");
-				break;
-			case '^':
-			case '$':
-			case '\\':
-			case '.':
-			case '*':
-			case '+':
-			case '?':
-			case '(':
-			case ')':
-			case '[':
-			case ']':
-			case '{':
-			case '}':
-			case '|':
-			case '-': {
-				char e[3] = {'\\', d, 0};
-				ostr(o, e);
-				break;
-			}
-			default:
-				snprintf(why, whycap, "invalid escape \\%c", d);
-				return -1;
-			}
-			continue;
-		}
-		if (in_class) {
+		} else if (t.in_class) {
 			if (c == ']')
-				in_class = 0;
+				t.in_class = 0;
 			if (c == '[')
 				ostr(o, "\\[");
 			else
-				oput(o, p, 1);
-			p++;
-			continue;
-		}
-		switch (c) {
-		case '[':
-			if (end - p >= 3 && p[1] == '^' && p[2] == ']') {
-				ostr(o, "[\\s\\S]");
-				p += 3;
-			} else if (end - p >= 2 && p[1] == ']') {
-				ostr(o, "(?!)");
-				p += 2;
-			} else {
-				in_class = 1;
-				ostr(o, "[");
-				p++;
-				if (p < end && *p == '^')
-					oput(o, p++, 1);
-			}
-			break;
-		case '.':
+				oput(o, t.p, 1);
+			t.p++;
+		} else if (c == '[') {
+			class_open(&t);
+		} else if (c == '.') {
 			ostr(o, "[^\\n\\r\\x{2028}\\x{2029}]");
-			p++;
-			break;
-		case '(':
-			/* ECMA-262 groups: (, (?:, (?=, (?!, (?<=, (?<!, (?<name>. Others
-			 * ("(?i)", "(?P<n>", "(?#") are PCRE-only and refused. */
-			if (end - p >= 2 && p[1] == '?') {
-				int okg = end - p >= 3 && (p[2] == ':' || p[2] == '=' ||
-				                           p[2] == '!' || p[2] == '<');
-				if (okg && p[2] == '<' && end - p >= 4 && p[3] != '=' &&
-				    p[3] != '!' &&
-				    !((p[3] >= 'a' && p[3] <= 'z') ||
-				      (p[3] >= 'A' && p[3] <= 'Z') || p[3] == '_' || p[3] == '$' ||
-				      (unsigned char)p[3] >= 0x80))
-					okg = 0;
-				if (!okg) {
-					snprintf(why, whycap, "unsupported group syntax \"(?%c\"",
-					         end - p >= 3 ? p[2] : ' ');
-					return -1;
-				}
-			}
-			oput(o, p++, 1);
-			break;
-		default:
-			oput(o, p, 1);
-			p++;
+			t.p++;
+		} else if (c == '(') {
+			if (group(&t) < 0)
+				return -1;
+		} else {
+			oput(o, t.p++, 1);
 		}
 	}
-	if (in_class) {
-		snprintf(why, whycap, "unterminated character class");
-		return -1;
-	}
-	if (o->failed) {
-		snprintf(why, whycap, "pattern too large or out of memory");
-		return -1;
-	}
+	if (t.in_class)
+		return refuse(&t, "unterminated character class");
+	if (o->failed)
+		return refuse(&t, "pattern too large or out of memory");
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/hex.h"
+
 /* One parsed URI reference: each part points into the original string. */
 struct uparts {
 	const char *scheme, *auth, *path, *query, *frag;
@@ -208,17 +210,6 @@ size_t jsuri_base_len(const char *uri)
 	return strcspn(uri, "#");
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int jsuri_unescape(const char *s, size_t n, char **res, size_t *outlen)
 {
 	char *out = malloc(n + 1);
@@ -231,8 +222,8 @@ int jsuri_unescape(const char *s, size_t n, char **res, size_t *outlen)
 			out[o++] = s[i];
 			continue;
 		}
-		int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-		int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+		int hi = i + 1 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
 		if (hi < 0 || lo < 0) {
 			free(out);
 			return -1;
