@@ -118,16 +118,22 @@ static void error_trim_utf8(char *s)
 	}
 }
 
-int error_set(struct sg_error *e, int code, const char *fmt, ...)
+int error_vset(struct sg_error *e, int code, const char *fmt, va_list ap)
 {
 	if (!e || e->code != SG_OK)
 		return -1;
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
 	error_trim_utf8(e->msg);
 	e->code = code == SG_OK ? SG_EINTERNAL : code;
+	return -1;
+}
+
+int error_set(struct sg_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(e, code, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -10,6 +10,7 @@
 #ifndef SG_ERROR_H
 #define SG_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum sg_code {
@@ -77,6 +78,9 @@ void error_clear(struct sg_error *e);
  * `return error_set(err, ...)`. */
 int error_set(struct sg_error *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* error_set() for a caller that holds its own arguments. Returns -1. */
+int error_vset(struct sg_error *e, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Like error_set(), but prefixes the message already held with `fmt`, keeping
  * the original code: used to add context ("field 'x': ...") on the way up.

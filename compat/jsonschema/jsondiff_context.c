@@ -11,13 +11,12 @@
 
 int jd_fail(struct jd_shared *sh, int code, const char *fmt, ...)
 {
-	char msg[SG_ERROR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	error_vset(sh->err, code, fmt, ap);
 	va_end(ap);
 	sh->failed = 1;
-	return error_set(sh->err, code, "%s", msg);
+	return -1;
 }
 
 int jd_charge(struct jd_shared *sh, size_t n)

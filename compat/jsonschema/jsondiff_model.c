@@ -51,13 +51,12 @@ struct jdm_idref {
 
 int jdm_fail(struct jdm_space *s, int code, const char *fmt, ...)
 {
-	char msg[SG_ERROR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	error_vset(s->err, code, fmt, ap);
 	va_end(ap);
 	s->failed = 1;
-	return error_set(s->err, code, "%s", msg);
+	return -1;
 }
 
 struct jdm_space *jdm_space_new(size_t max_bytes, struct sg_error *err)
