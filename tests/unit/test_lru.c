@@ -1,12 +1,15 @@
-/* tests/unit/test_lru.c: the bounded LRU cache (common/lru).
+/* tests/unit/test_lru.c: the bounded LRU cache (common/lru), and the
+ * registry's cache of bodies by id built on it (registry/idcache).
  *
  * The cases are data: a budget, a line of operations, and what must happen:
  * the log of the values the cache handed back (evicted, refused, taken, ...)
- * and its statistics. Growth, values without a free callback and allocation
- * failures are checked in code below. The program is linked with
- * -Wl,--wrap=malloc,calloc,realloc so that it can fail the Nth allocation.
+ * and its statistics. Growth, values without a free callback, allocation
+ * failures and idcache's generation are checked in code below. The program is
+ * linked with -Wl,--wrap=malloc,calloc,realloc so that it can fail the Nth
+ * allocation.
  */
 #include "common/lru.h"
+#include "registry/idcache.h"
 #include "tests/tap.h"
 
 #include <stdio.h>
@@ -271,11 +274,70 @@ static void test_nomem(void)
 	tap_ok(n >= 3, "allocation failures: the run allocates (%ld)", n);
 }
 
+/* idcache: a put carrying a generation read before a forget is ignored; a
+ * body larger than a shard is not cached; gets return copies. */
+static void test_idcache(void)
+{
+	struct idcache *c = idcache_new(16 * 1024); /* 1 KiB per shard */
+	size_t len = 0;
+	uint64_t gen = idcache_generation(c);
+	idcache_put(c, 7, "seven", 5, gen);
+	char *got = idcache_get(c, 7, &len);
+	tap_ok(got && len == 5 && strcmp(got, "seven") == 0, "idcache: a put is got back");
+	free(got);
+
+	uint64_t before = idcache_generation(c);
+	idcache_forget(c, 7);
+	tap_ok(idcache_get(c, 7, &len) == NULL, "idcache: a forgotten id misses");
+	idcache_put(c, 7, "stale", 5, before);
+	tap_ok(idcache_get(c, 7, &len) == NULL, "idcache: a put loaded before a forget is ignored");
+	idcache_put(c, 8, "other", 5, before);
+	tap_ok(idcache_get(c, 8, &len) == NULL, "idcache: ... whatever its id");
+	idcache_put(c, 7, "fresh", 5, idcache_generation(c));
+	got = idcache_get(c, 7, &len);
+	tap_is_str(got, "fresh", "idcache: a put after the forget is cached");
+	free(got);
+
+	idcache_put(c, 7, "again", 5, idcache_generation(c));
+	got = idcache_get(c, 7, &len);
+	tap_is_str(got, "fresh", "idcache: a second put of an id keeps the first body");
+	free(got);
+
+	static char big[2048];
+	memset(big, 'x', sizeof big - 1);
+	idcache_put(c, 9, big, sizeof big - 1, idcache_generation(c));
+	tap_ok(idcache_get(c, 9, &len) == NULL,
+	       "idcache: a body larger than a shard is not cached");
+
+	/* 200 bodies of 100 bytes (164 charged) cannot all stay in 16 KiB. */
+	char body[101];
+	memset(body, 'b', 100);
+	body[100] = '\0';
+	for (int64_t id = 100; id < 300; id++)
+		idcache_put(c, id, body, 100, idcache_generation(c));
+	int held = 0;
+	for (int64_t id = 100; id < 300; id++) {
+		got = idcache_get(c, id, &len);
+		held += got != NULL;
+		free(got);
+	}
+	tap_ok(held > 0 && held <= 16 * 1024 / 164, "idcache: the byte budget bounds it (%d held)",
+	       held);
+	idcache_free(c);
+
+	c = idcache_new(0);
+	idcache_put(c, 1, "x", 1, idcache_generation(c));
+	tap_ok(idcache_get(c, 1, &len) == NULL, "idcache: max_bytes 0 caches nothing");
+	idcache_free(c);
+	idcache_free(NULL);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		run_case(&cases[i]);
 	test_growth();
 	test_nomem();
+	test_idcache();
 	return tap_done();
 }
