@@ -6,6 +6,7 @@
  */
 #include "common/lru.h"
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,8 +26,10 @@ struct lru_node {
 	char str[]; /* the string key, when has_str */
 };
 
+/* Aligned so that caches used by different threads (a sharded cache's shards)
+ * never write to the same cache line. */
 struct lru {
-	struct lru_node **buckets;
+	alignas(64) struct lru_node **buckets;
 	size_t nbuckets;
 	struct lru_node *newest, *oldest;
 	size_t count, cost, budget;
@@ -55,9 +58,10 @@ static uint64_t lru_hash(int64_t key, const char *str)
 
 struct lru *lru_new(size_t budget, lru_free_fn *free_fn, void *arg)
 {
-	struct lru *l = calloc(1, sizeof *l);
+	struct lru *l = aligned_alloc(alignof(struct lru), sizeof *l);
 	if (!l)
 		return NULL;
+	memset(l, 0, sizeof *l);
 	l->buckets = calloc(LRU_MIN_BUCKETS, sizeof *l->buckets);
 	if (!l->buckets) {
 		free(l);

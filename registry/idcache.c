@@ -7,6 +7,7 @@
 #include "registry/idcache.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,9 @@ struct idcache_body {
 	char text[];
 };
 
+/* Aligned so that no two shards' locks share a cache line. */
 struct idcache_shard {
-	pthread_mutex_t mu;
+	alignas(64) pthread_mutex_t mu;
 	struct lru *bodies; /* guarded by mu */
 };
 
@@ -47,9 +49,10 @@ static struct idcache_shard *idcache_shard(struct idcache *c, int64_t id)
 
 struct idcache *idcache_new(size_t max_bytes)
 {
-	struct idcache *c = calloc(1, sizeof *c);
+	struct idcache *c = aligned_alloc(alignof(struct idcache), sizeof *c);
 	if (!c)
 		return NULL;
+	memset(c, 0, sizeof *c);
 	atomic_init(&c->generation, 1);
 	c->shard_bytes = max_bytes / IDCACHE_SHARDS;
 	int ok = 1;

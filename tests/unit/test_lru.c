@@ -5,8 +5,8 @@
  * the log of the values the cache handed back (evicted, refused, taken, ...)
  * and its statistics. Growth, values without a free callback, allocation
  * failures and idcache's generation are checked in code below. The program is
- * linked with -Wl,--wrap=malloc,calloc,realloc so that it can fail the Nth
- * allocation.
+ * linked with -Wl,--wrap=malloc,calloc,realloc,aligned_alloc so that it can
+ * fail the Nth allocation.
  */
 #include "common/lru.h"
 #include "registry/idcache.h"
@@ -21,9 +21,11 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
 
 static long fail_countdown = -1; /* the allocation to fail, counted from 0; -1: none */
 static long fail_hits;
@@ -50,6 +52,10 @@ void *__wrap_calloc(size_t n, size_t size)
 void *__wrap_realloc(void *p, size_t n)
 {
 	return should_fail() ? NULL : __real_realloc(p, n);
+}
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+	return should_fail() ? NULL : __real_aligned_alloc(align, n);
 }
 
 /* ---- the cases ---- */
@@ -330,6 +336,21 @@ static void test_idcache(void)
 	tap_ok(idcache_get(c, 1, &len) == NULL, "idcache: max_bytes 0 caches nothing");
 	idcache_free(c);
 	idcache_free(NULL);
+
+	/* Each allocation of idcache_new() failed in turn: NULL, nothing leaked. */
+	long n, made = 0;
+	for (n = 0;; n++) {
+		fail_hits = 0;
+		fail_countdown = n;
+		c = idcache_new(1024);
+		fail_countdown = -1;
+		made += c != NULL;
+		idcache_free(c);
+		if (!fail_hits)
+			break;
+	}
+	tap_ok(n == 1 + 16 * 2 && made == 1,
+	       "idcache: %ld allocations of idcache_new failed in turn", n);
 }
 
 int main(void)
