@@ -18,45 +18,27 @@
 
 /* ---- allocation failure injection ---- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t align, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_aligned_alloc(size_t align, size_t n);
-
 static long fail_countdown = -1; /* the allocation to fail, counted from 0; -1: none */
 static long fail_hits;
 
 static int should_fail(void)
 {
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown-- == 0) {
-		fail_hits++;
-		return 1;
-	}
-	return 0;
+	return fail_countdown >= 0 && fail_countdown-- == 0 && ++fail_hits;
 }
 
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-void *__wrap_aligned_alloc(size_t align, size_t n)
-{
-	return should_fail() ? NULL : __real_aligned_alloc(align, n);
-}
+/* Defines __wrap_NAME, which fails when should_fail() says so and otherwise
+ * calls the real NAME (the linker's --wrap=NAME). */
+#define WRAP_ALLOCATOR(name, params, args)                                                         \
+	void *__real_##name params;                                                                \
+	void *__wrap_##name params;                                                                \
+	void *__wrap_##name params                                                                 \
+	{                                                                                          \
+		return should_fail() ? NULL : __real_##name args;                                  \
+	}
+WRAP_ALLOCATOR(malloc, (size_t n), (n))
+WRAP_ALLOCATOR(calloc, (size_t n, size_t size), (n, size))
+WRAP_ALLOCATOR(realloc, (void *p, size_t n), (p, n))
+WRAP_ALLOCATOR(aligned_alloc, (size_t align, size_t n), (align, n))
 
 /* ---- the cases ---- */
 
