@@ -41,10 +41,12 @@ static void idcache_body_free(void *arg, void *value)
 	free(value);
 }
 
+/* The shard of `id`, from the top half of a Fibonacci hash: consecutive ids
+ * spread evenly over the shards. */
 static struct idcache_shard *idcache_shard(struct idcache *c, int64_t id)
 {
 	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
-	return &c->shards[x >> 60];
+	return &c->shards[(x >> 32) % IDCACHE_SHARDS];
 }
 
 struct idcache *idcache_new(size_t max_bytes)
