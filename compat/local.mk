@@ -10,13 +10,15 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/ruleset.c %reldir%/ruleset.h \
 	%reldir%/embed.h %reldir%/hex.h
 
-# compat/avro/: the Avro schema model and its printed forms (avsc, avform),
-# schema resolution as a compatibility check (avcompat), payload validation
-# against the writer schema (avvalid), and Avro's JSON encoding checked against
-# a schema, for `schemagate validate` fixtures (avjson).
+# compat/avro/: the Avro schema model, its printed forms and its checks of
+# defaults and logical types (avsc, avform, avattr), schema resolution as a
+# compatibility check (avcompat), payload validation against the writer schema
+# (avvalid), and Avro's JSON encoding checked against a schema, for
+# `schemagate validate` fixtures (avjson).
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/avro/avsc.c %reldir%/avro/avsc.h \
 	%reldir%/avro/avform.c %reldir%/avro/avform.h \
+	%reldir%/avro/avattr.c %reldir%/avro/avattr.h \
 	%reldir%/avro/avcompat.c %reldir%/avro/avcompat.h \
 	%reldir%/avro/avvalid.c %reldir%/avro/avvalid.h \
 	%reldir%/avro/avjson.c %reldir%/avro/avjson.h

@@ -1,64 +1,71 @@
-/* registry/idcache.c: sharded LRU cache of bodies by schema id.
+/* registry/idcache.c: bodies by schema id, over common/lru.
  *
- * Each shard has a mutex, a chained hash table and a doubly linked LRU list;
- * the generation is one atomic counter shared by all shards.
+ * The ids are spread over shards, each a mutex and an lru of its share of the
+ * byte budget; the generation is one atomic counter shared by all shards, and
+ * a forget bumps it while holding the shard of the id it drops.
  */
 #include "registry/idcache.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IDCACHE_SHARDS   16
-#define IDCACHE_BUCKETS  1024 /* per shard; chains stay short at the sizes we hold */
-#define IDCACHE_OVERHEAD 64   /* bytes charged per entry besides its body */
+#include "common/lru.h"
 
-struct idcache_entry {
-	int64_t id;
-	struct idcache_entry *next_in_bucket;
-	struct idcache_entry *lru_prev, *lru_next; /* most recent at head */
+#define IDCACHE_SHARDS   16
+#define IDCACHE_OVERHEAD 64 /* bytes charged per entry besides its body */
+
+/* A cached body, NUL-terminated. */
+struct idcache_body {
 	size_t len;
-	char body[];
+	char text[];
 };
 
+/* Aligned so that no two shards' locks share a cache line. */
 struct idcache_shard {
-	pthread_mutex_t mu;
-	struct idcache_entry *buckets[IDCACHE_BUCKETS];
-	struct idcache_entry *lru_head, *lru_tail;
-	size_t bytes, entries, max_bytes;
+	alignas(64) pthread_mutex_t mu;
+	struct lru *bodies; /* guarded by mu */
 };
 
 struct idcache {
 	_Atomic uint64_t generation;
+	size_t shard_bytes;
 	struct idcache_shard shards[IDCACHE_SHARDS];
 };
 
-static uint64_t idcache_mix(int64_t id)
+static void idcache_body_free(void *arg, void *value)
 {
-	uint64_t x = (uint64_t)id;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
+	(void)arg;
+	free(value);
 }
 
-static struct idcache_shard *idcache_shard(struct idcache *c, int64_t id, size_t *bucket)
+/* The shard of `id`, from the top half of a Fibonacci hash: consecutive ids
+ * spread evenly over the shards. */
+static struct idcache_shard *idcache_shard(struct idcache *c, int64_t id)
 {
-	uint64_t h = idcache_mix(id);
-	*bucket = (size_t)(h >> 8) % IDCACHE_BUCKETS;
-	return &c->shards[h % IDCACHE_SHARDS];
+	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+	return &c->shards[(x >> 32) % IDCACHE_SHARDS];
 }
 
 struct idcache *idcache_new(size_t max_bytes)
 {
-	struct idcache *c = calloc(1, sizeof *c);
+	struct idcache *c = aligned_alloc(alignof(struct idcache), sizeof *c);
 	if (!c)
 		return NULL;
+	memset(c, 0, sizeof *c);
 	atomic_init(&c->generation, 1);
+	c->shard_bytes = max_bytes / IDCACHE_SHARDS;
+	int ok = 1;
 	for (int i = 0; i < IDCACHE_SHARDS; i++) {
 		pthread_mutex_init(&c->shards[i].mu, NULL);
-		c->shards[i].max_bytes = max_bytes / IDCACHE_SHARDS;
+		c->shards[i].bodies = lru_new(c->shard_bytes, idcache_body_free, NULL);
+		ok &= c->shards[i].bodies != NULL;
+	}
+	if (!ok) {
+		idcache_free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -68,12 +75,7 @@ void idcache_free(struct idcache *c)
 	if (!c)
 		return;
 	for (int i = 0; i < IDCACHE_SHARDS; i++) {
-		struct idcache_entry *e = c->shards[i].lru_head;
-		while (e) {
-			struct idcache_entry *next = e->lru_next;
-			free(e);
-			e = next;
-		}
+		lru_free(c->shards[i].bodies);
 		pthread_mutex_destroy(&c->shards[i].mu);
 	}
 	free(c);
@@ -84,70 +86,15 @@ uint64_t idcache_generation(struct idcache *c)
 	return atomic_load(&c->generation);
 }
 
-static void idcache_lru_unlink(struct idcache_shard *s, struct idcache_entry *e)
-{
-	if (e->lru_prev)
-		e->lru_prev->lru_next = e->lru_next;
-	else
-		s->lru_head = e->lru_next;
-	if (e->lru_next)
-		e->lru_next->lru_prev = e->lru_prev;
-	else
-		s->lru_tail = e->lru_prev;
-	e->lru_prev = e->lru_next = NULL;
-}
-
-static void idcache_lru_push(struct idcache_shard *s, struct idcache_entry *e)
-{
-	e->lru_prev = NULL;
-	e->lru_next = s->lru_head;
-	if (s->lru_head)
-		s->lru_head->lru_prev = e;
-	s->lru_head = e;
-	if (!s->lru_tail)
-		s->lru_tail = e;
-}
-
-/* Removes `e` from its bucket and the LRU list and frees it. */
-static void idcache_remove(struct idcache_shard *s, struct idcache_entry *e)
-{
-	size_t bucket = (size_t)(idcache_mix(e->id) >> 8) % IDCACHE_BUCKETS;
-	struct idcache_entry **pp = &s->buckets[bucket];
-	while (*pp && *pp != e)
-		pp = &(*pp)->next_in_bucket;
-	if (*pp)
-		*pp = e->next_in_bucket;
-	idcache_lru_unlink(s, e);
-	s->bytes -= e->len + IDCACHE_OVERHEAD;
-	s->entries--;
-	free(e);
-}
-
-static struct idcache_entry *idcache_find(struct idcache_shard *s, size_t bucket, int64_t id)
-{
-	for (struct idcache_entry *e = s->buckets[bucket]; e; e = e->next_in_bucket)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
 char *idcache_get(struct idcache *c, int64_t id, size_t *len)
 {
-	size_t bucket;
-	struct idcache_shard *s = idcache_shard(c, id, &bucket);
+	struct idcache_shard *s = idcache_shard(c, id);
 	char *copy = NULL;
 	pthread_mutex_lock(&s->mu);
-	struct idcache_entry *e = idcache_find(s, bucket, id);
-	if (e) {
-		copy = malloc(e->len + 1);
-		if (copy) {
-			memcpy(copy, e->body, e->len + 1);
-			*len = e->len;
-			if (s->lru_head != e) {
-				idcache_lru_unlink(s, e);
-				idcache_lru_push(s, e);
-			}
-		}
+	const struct idcache_body *b = lru_get(s->bodies, id);
+	if (b && (copy = malloc(b->len + 1))) {
+		memcpy(copy, b->text, b->len + 1);
+		*len = b->len;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return copy;
@@ -155,41 +102,29 @@ char *idcache_get(struct idcache *c, int64_t id, size_t *len)
 
 void idcache_put(struct idcache *c, int64_t id, const char *body, size_t len, uint64_t gen)
 {
-	size_t bucket;
-	struct idcache_shard *s = idcache_shard(c, id, &bucket);
-	if (len + IDCACHE_OVERHEAD > s->max_bytes)
+	struct idcache_shard *s = idcache_shard(c, id);
+	if (len + IDCACHE_OVERHEAD > c->shard_bytes)
 		return;
-	struct idcache_entry *e = malloc(sizeof *e + len + 1);
-	if (!e)
+	struct idcache_body *b = malloc(sizeof *b + len + 1);
+	if (!b)
 		return;
-	e->id = id;
-	e->len = len;
-	memcpy(e->body, body, len);
-	e->body[len] = '\0';
+	b->len = len;
+	memcpy(b->text, body, len);
+	b->text[len] = '\0';
+	int taken = 0;
 	pthread_mutex_lock(&s->mu);
-	if (atomic_load(&c->generation) != gen || idcache_find(s, bucket, id)) {
-		pthread_mutex_unlock(&s->mu);
-		free(e);
-		return;
-	}
-	while (s->lru_tail && s->bytes + len + IDCACHE_OVERHEAD > s->max_bytes)
-		idcache_remove(s, s->lru_tail);
-	e->next_in_bucket = s->buckets[bucket];
-	s->buckets[bucket] = e;
-	idcache_lru_push(s, e);
-	s->bytes += len + IDCACHE_OVERHEAD;
-	s->entries++;
+	if (atomic_load(&c->generation) == gen)
+		taken = lru_put(s->bodies, id, b, len + IDCACHE_OVERHEAD) == 1;
 	pthread_mutex_unlock(&s->mu);
+	if (!taken)
+		free(b);
 }
 
 void idcache_forget(struct idcache *c, int64_t id)
 {
-	size_t bucket;
-	struct idcache_shard *s = idcache_shard(c, id, &bucket);
+	struct idcache_shard *s = idcache_shard(c, id);
 	pthread_mutex_lock(&s->mu);
 	atomic_fetch_add(&c->generation, 1);
-	struct idcache_entry *e = idcache_find(s, bucket, id);
-	if (e)
-		idcache_remove(s, e);
+	free(lru_take(s->bodies, id));
 	pthread_mutex_unlock(&s->mu);
 }

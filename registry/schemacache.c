@@ -1,5 +1,10 @@
-/* registry/schemacache.c: reference-counted parsed schemas, cached by id
- * (hash table + LRU list under one mutex). */
+/* registry/schemacache.c: reference-counted parsed schemas, cached by id in
+ * a common/lru of `max_items` (cost 1 each) under one mutex.
+ *
+ * The lru holds one reference to each item it caches; its free callback drops
+ * that reference, within the mutex, so an item evicted while no caller holds
+ * it is freed there (releasing what it references takes no lock).
+ */
 #include "registry/schemacache.h"
 
 #include <pthread.h>
@@ -9,41 +14,19 @@
 #include <string.h>
 #include <jansson.h>
 
-#define SCHEMACACHE_BUCKETS 4096
+#include "common/lru.h"
 
 struct schemacache_item {
-	int64_t id; /* 0 for a candidate (never cached) */
 	struct schema *schema;
 	struct schemacache_item **deps; /* held: what this schema references */
 	size_t ndeps;
 	_Atomic long refs;
-	int cached; /* in the table (guarded by the cache mutex) */
-	struct schemacache_item *next_in_bucket;
-	struct schemacache_item *lru_prev, *lru_next;
 };
 
 struct schemacache {
 	pthread_mutex_t mu;
-	struct schemacache_item *buckets[SCHEMACACHE_BUCKETS];
-	struct schemacache_item *lru_head, *lru_tail;
-	size_t count, max_items;
+	struct lru *items; /* guarded by mu */
 };
-
-static size_t schemacache_bucket(int64_t id)
-{
-	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
-	return (size_t)(x >> 40) % SCHEMACACHE_BUCKETS;
-}
-
-struct schemacache *schemacache_new(size_t max_items)
-{
-	struct schemacache *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	pthread_mutex_init(&c->mu, NULL);
-	c->max_items = max_items;
-	return c;
-}
 
 static void schemacache_item_free(struct schemacache *c, struct schemacache_item *it);
 
@@ -62,17 +45,31 @@ static void schemacache_item_free(struct schemacache *c, struct schemacache_item
 	free(it);
 }
 
+/* The lru's free callback: drops the cache's hold. */
+static void schemacache_evicted(void *arg, void *value)
+{
+	schemacache_release(arg, value);
+}
+
+struct schemacache *schemacache_new(size_t max_items)
+{
+	struct schemacache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->items = lru_new(max_items, schemacache_evicted, c);
+	if (!c->items) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
 void schemacache_free(struct schemacache *c)
 {
 	if (!c)
 		return;
-	struct schemacache_item *it = c->lru_head;
-	while (it) {
-		struct schemacache_item *next = it->lru_next;
-		it->cached = 0;
-		schemacache_release(c, it);
-		it = next;
-	}
+	lru_free(c->items);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -80,48 +77,6 @@ void schemacache_free(struct schemacache *c)
 const struct schema *schemacache_schema(const struct schemacache_item *it)
 {
 	return it->schema;
-}
-
-/* ---- Table (callers hold c->mu) ---- */
-
-static void schemacache_unlink(struct schemacache *c, struct schemacache_item *it)
-{
-	struct schemacache_item **pp = &c->buckets[schemacache_bucket(it->id)];
-	while (*pp && *pp != it)
-		pp = &(*pp)->next_in_bucket;
-	if (*pp)
-		*pp = it->next_in_bucket;
-	if (it->lru_prev)
-		it->lru_prev->lru_next = it->lru_next;
-	else
-		c->lru_head = it->lru_next;
-	if (it->lru_next)
-		it->lru_next->lru_prev = it->lru_prev;
-	else
-		c->lru_tail = it->lru_prev;
-	it->lru_prev = it->lru_next = NULL;
-	it->cached = 0;
-	c->count--;
-}
-
-static void schemacache_push_front(struct schemacache *c, struct schemacache_item *it)
-{
-	it->lru_prev = NULL;
-	it->lru_next = c->lru_head;
-	if (c->lru_head)
-		c->lru_head->lru_prev = it;
-	c->lru_head = it;
-	if (!c->lru_tail)
-		c->lru_tail = it;
-}
-
-static struct schemacache_item *schemacache_lookup(struct schemacache *c, int64_t id)
-{
-	for (struct schemacache_item *it = c->buckets[schemacache_bucket(id)]; it;
-	     it = it->next_in_bucket)
-		if (it->id == id)
-			return it;
-	return NULL;
 }
 
 /* ---- Loading ---- */
@@ -159,10 +114,10 @@ static struct schemacache_item *schemacache_get_depth(struct schemacache *c, str
 /* Builds an item: resolves `refs` (depth-limited), then parses. `resolved`
  * receives concrete versions when not NULL. */
 static struct schemacache_item *schemacache_build(struct schemacache *c, struct store_tx *tx,
-                                                  int64_t id, enum schema_type type,
-                                                  const char *text, size_t len,
-                                                  const struct store_ref *refs, size_t nrefs,
-                                                  int *resolved, int depth, struct sg_error *err)
+                                                  enum schema_type type, const char *text,
+                                                  size_t len, const struct store_ref *refs,
+                                                  size_t nrefs, int *resolved, int depth,
+                                                  struct sg_error *err)
 {
 	struct schemacache_item *it = calloc(1, sizeof *it);
 	struct schema_ref *srefs = nrefs ? calloc(nrefs, sizeof *srefs) : NULL;
@@ -170,7 +125,6 @@ static struct schemacache_item *schemacache_build(struct schemacache *c, struct 
 		error_set(err, SG_ENOMEM, "out of memory");
 		goto fail;
 	}
-	it->id = id;
 	atomic_init(&it->refs, 1);
 	for (size_t i = 0; i < nrefs; i++) {
 		const struct store_ref *r = &refs[i];
@@ -277,8 +231,8 @@ static struct schemacache_item *schemacache_load(struct schemacache *c, struct s
 	long nrefs = schemacache_refs(row.refs, &doc, &refs, err);
 	struct schemacache_item *it = NULL;
 	if (nrefs >= 0)
-		it = schemacache_build(c, tx, id, type, row.text, row.len, refs, (size_t)nrefs,
-		                       NULL, depth, err);
+		it = schemacache_build(c, tx, type, row.text, row.len, refs, (size_t)nrefs, NULL,
+		                       depth, err);
 	free(refs);
 	json_decref(doc);
 	schemacache_row_clear(&row);
@@ -294,49 +248,29 @@ static struct schemacache_item *schemacache_get_depth(struct schemacache *c, str
 		return NULL;
 	}
 	pthread_mutex_lock(&c->mu);
-	struct schemacache_item *it = schemacache_lookup(c, id);
-	if (it) {
+	struct schemacache_item *it = lru_get(c->items, id);
+	if (it)
 		atomic_fetch_add(&it->refs, 1);
-		if (c->lru_head != it) {
-			if (it->lru_prev)
-				it->lru_prev->lru_next = it->lru_next;
-			if (it->lru_next)
-				it->lru_next->lru_prev = it->lru_prev;
-			else
-				c->lru_tail = it->lru_prev;
-			schemacache_push_front(c, it);
-		}
-		pthread_mutex_unlock(&c->mu);
-		return it;
-	}
 	pthread_mutex_unlock(&c->mu);
+	if (it)
+		return it;
 
 	it = schemacache_load(c, tx, id, depth, err);
-	if (!it || c->max_items == 0)
-		return it;
+	if (!it)
+		return NULL;
 
 	pthread_mutex_lock(&c->mu);
-	struct schemacache_item *raced = schemacache_lookup(c, id);
+	struct schemacache_item *raced = lru_get(c->items, id);
 	if (raced) {
 		atomic_fetch_add(&raced->refs, 1);
 		pthread_mutex_unlock(&c->mu);
 		schemacache_release(c, it);
 		return raced;
 	}
-	struct schemacache_item *evicted = NULL;
-	if (c->count >= c->max_items && c->lru_tail) {
-		evicted = c->lru_tail;
-		schemacache_unlink(c, evicted);
-	}
-	size_t b = schemacache_bucket(id);
-	it->next_in_bucket = c->buckets[b];
-	c->buckets[b] = it;
-	schemacache_push_front(c, it);
-	it->cached = 1;
-	c->count++;
-	atomic_fetch_add(&it->refs, 1); /* the cache's own hold */
+	atomic_fetch_add(&it->refs, 1); /* the cache's own hold, if it takes the item */
+	if (lru_put(c->items, id, it, 1) != 1)
+		atomic_fetch_sub(&it->refs, 1);
 	pthread_mutex_unlock(&c->mu);
-	schemacache_release(c, evicted);
 	return it;
 }
 
@@ -351,15 +285,13 @@ struct schemacache_item *schemacache_parse(struct schemacache *c, struct store_t
                                            const struct store_ref *refs, size_t nrefs,
                                            int *resolved, struct sg_error *err)
 {
-	return schemacache_build(c, tx, 0, type, text, len, refs, nrefs, resolved, 0, err);
+	return schemacache_build(c, tx, type, text, len, refs, nrefs, resolved, 0, err);
 }
 
 void schemacache_forget(struct schemacache *c, int64_t id)
 {
 	pthread_mutex_lock(&c->mu);
-	struct schemacache_item *it = schemacache_lookup(c, id);
-	if (it)
-		schemacache_unlink(c, it);
+	struct schemacache_item *it = lru_take(c->items, id);
 	pthread_mutex_unlock(&c->mu);
 	schemacache_release(c, it);
 }

@@ -6,6 +6,11 @@ WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 check_PROGRAMS += %reldir%/unit/test_basics
 TESTS += %reldir%/unit/test_basics
+# The bounded LRU cache (common/lru): cases as a table in the test; malloc is
+# wrapped so allocations can fail on purpose.
+check_PROGRAMS += %reldir%/unit/test_lru
+%canon_reldir%_unit_test_lru_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC),--wrap=aligned_alloc
+TESTS += %reldir%/unit/test_lru
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset

@@ -1,8 +1,9 @@
 /* compat/avro/avform.h: the inside of the avsc module, shared by compat/avro/avsc.c (the
- * parser and the model) and compat/avro/avform.c (the printed forms: Avro Java's
+ * parser and the model), compat/avro/avform.c (the printed forms: Avro Java's
  * Schema.toString(), the Parsing Canonical Form, Confluent's normalized text,
- * the CRC-64-AVRO fingerprint). Nothing outside those two files includes it;
- * everyone else uses compat/avro/avsc.h.
+ * the CRC-64-AVRO fingerprint) and compat/avro/avattr.c (defaults and logical
+ * types checked). Nothing outside those files includes it; everyone else uses
+ * compat/avro/avsc.h.
  *
  * Ownership: every node, field and string hangs off the avsc_schema that parsed
  * it (its arena); JSON values (defaults, custom properties) are borrowed from
@@ -112,6 +113,9 @@ const struct avsc_schema *avsc_ref(const struct avsc_schema *s, size_t i);
 int avsc_is_prop(enum avsc_reserved r, const char *key);
 /* 1 when the node carries at least one custom property. */
 int avsc_has_props(const struct avsc_node *n);
+/* The text of a JSON string that holds no NUL character, else NULL. Names,
+ * docs and symbols are C strings; a NUL inside one is refused. */
+const char *avsc_json_cstr(const json_t *v);
 
 /* The forms. Each appends to `out` and returns 0 or -1 (out of memory). */
 int avform_java(const struct avsc_schema *s, struct strbuf *out);

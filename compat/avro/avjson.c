@@ -56,6 +56,63 @@ static void avjson_child(struct avjson *w, const struct avsc_node *n, const json
 	ptr[plen] = '\0';
 }
 
+/* A record: an object holding each field that has no default, and no key
+ * that is not a field. */
+static void avjson_record(struct avjson *w, const struct avsc_node *n, const json_t *v, char *ptr,
+                          size_t plen, int depth)
+{
+	if (!json_is_object(v)) {
+		avjson_fail(w, ptr, "type", "expected an object for record", avsc_fullname(n));
+		return;
+	}
+	for (size_t i = 0; i < avsc_field_count(n); i++) {
+		const struct avsc_field *f = avsc_field(n, i);
+		const json_t *fv = json_object_get(v, avsc_field_name(f));
+		if (fv)
+			avjson_child(w, avsc_field_type(f), fv, ptr, plen, avsc_field_name(f),
+			             depth);
+		else if (!avsc_field_default(f))
+			avjson_fail(w, ptr, "required", "missing field", avsc_field_name(f));
+	}
+	const char *key;
+	const json_t *val;
+	json_object_foreach((json_t *)v, key, val)
+	{
+		if (!avsc_field_by_name(n, key)) {
+			char p2[AVJSON_PTR_MAX];
+			report_pointer_join(p2, sizeof p2, ptr, key);
+			avjson_fail(w, p2, "unknown", "field not in record", avsc_fullname(n));
+		}
+	}
+}
+
+/* A union: null when null is a branch, else {"BRANCH": value}. */
+static void avjson_union(struct avjson *w, const struct avsc_node *n, const json_t *v, char *ptr,
+                         size_t plen, int depth)
+{
+	size_t nb = avsc_branch_count(n);
+	if (json_is_null(v)) {
+		for (size_t i = 0; i < nb; i++)
+			if (avsc_kind(avsc_branch(n, i)) == AVSC_NULL)
+				return;
+		avjson_fail(w, ptr, "union", "null is not a branch of this union", NULL);
+		return;
+	}
+	if (!json_is_object(v) || json_object_size(v) != 1) {
+		avjson_fail(w, ptr, "union", "a union value is null or {\"BRANCH\": value}", NULL);
+		return;
+	}
+	const char *key = json_object_iter_key(json_object_iter((json_t *)v));
+	for (size_t i = 0; i < nb; i++) {
+		const struct avsc_node *b = avsc_branch(n, i);
+		if (strcmp(avjson_branch_name(b), key) == 0) {
+			avjson_child(w, b, json_object_get(v, key), ptr, plen, key, depth);
+			return;
+		}
+	}
+	avjson_fail(w, ptr, "union", "no branch of this union is named", key);
+}
+
 static void avjson_walk(struct avjson *w, const struct avsc_node *n, const json_t *v, char *ptr,
                         size_t plen, int depth)
 {
@@ -141,60 +198,12 @@ static void avjson_walk(struct avjson *w, const struct avsc_node *n, const json_
 		    avjson_child(w, avsc_values(n), val, ptr, plen, key, depth);
 		return;
 	}
-	case AVSC_RECORD: {
-		if (!json_is_object(v)) {
-			avjson_fail(w, ptr, "type", "expected an object for record",
-			            avsc_fullname(n));
-			return;
-		}
-		for (size_t i = 0; i < avsc_field_count(n); i++) {
-			const struct avsc_field *f = avsc_field(n, i);
-			const json_t *fv = json_object_get(v, avsc_field_name(f));
-			if (fv)
-				avjson_child(w, avsc_field_type(f), fv, ptr, plen,
-				             avsc_field_name(f), depth);
-			else if (!avsc_field_default(f))
-				avjson_fail(w, ptr, "required", "missing field",
-				            avsc_field_name(f));
-		}
-		const char *key;
-		const json_t *val;
-		json_object_foreach((json_t *)v, key, val)
-		{
-			if (!avsc_field_by_name(n, key)) {
-				char p2[AVJSON_PTR_MAX];
-				report_pointer_join(p2, sizeof p2, ptr, key);
-				avjson_fail(w, p2, "unknown", "field not in record",
-				            avsc_fullname(n));
-			}
-		}
+	case AVSC_RECORD:
+		avjson_record(w, n, v, ptr, plen, depth);
 		return;
-	}
-	case AVSC_UNION: {
-		size_t nb = avsc_branch_count(n);
-		if (json_is_null(v)) {
-			for (size_t i = 0; i < nb; i++)
-				if (avsc_kind(avsc_branch(n, i)) == AVSC_NULL)
-					return;
-			avjson_fail(w, ptr, "union", "null is not a branch of this union", NULL);
-			return;
-		}
-		if (!json_is_object(v) || json_object_size(v) != 1) {
-			avjson_fail(w, ptr, "union", "a union value is null or {\"BRANCH\": value}",
-			            NULL);
-			return;
-		}
-		const char *key = json_object_iter_key(json_object_iter((json_t *)v));
-		for (size_t i = 0; i < nb; i++) {
-			const struct avsc_node *b = avsc_branch(n, i);
-			if (strcmp(avjson_branch_name(b), key) == 0) {
-				avjson_child(w, b, json_object_get(v, key), ptr, plen, key, depth);
-				return;
-			}
-		}
-		avjson_fail(w, ptr, "union", "no branch of this union is named", key);
+	case AVSC_UNION:
+		avjson_union(w, n, v, ptr, plen, depth);
 		return;
-	}
 	}
 }
 

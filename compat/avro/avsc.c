@@ -5,9 +5,11 @@
  * strict ASCII names, defaults validated (a union default against its first
  * branch), invalid logical types ignored, an unqualified name resolved in the
  * enclosing namespace and then in the null namespace. The printed forms live
- * in compat/avro/avform.c.
+ * in compat/avro/avform.c; the checks of default values and logical types in
+ * compat/avro/avattr.c.
  */
 #include "compat/avro/avsc.h"
+#include "compat/avro/avattr.h"
 #include "compat/avro/avform.h"
 
 #include <math.h>
@@ -480,9 +482,7 @@ static const char *json_kind(const json_t *v)
 	return "a value";
 }
 
-/* The text of a JSON string that holds no NUL character, else NULL. Names,
- * docs and symbols are C strings; a NUL inside one is refused. */
-static const char *json_cstr(const json_t *v)
+const char *avsc_json_cstr(const json_t *v)
 {
 	if (!json_is_string(v))
 		return NULL;
@@ -537,255 +537,6 @@ static const struct avsc_node *resolve(struct pctx *c, const char *name, const c
 	return typetab_get(&c->s->types, name);
 }
 
-/* ---- logical types ---- */
-
-/* A JSON integer within Java's int range, as Jackson's IntNode. */
-static int json_int32(const json_t *v, int *out)
-{
-	if (!json_is_integer(v))
-		return 0;
-	json_int_t i = json_integer_value(v);
-	if (i < INT32_MIN || i > INT32_MAX)
-		return 0;
-	*out = (int)i;
-	return 1;
-}
-
-/* Decimal digits a fixed of `size` bytes holds, computed as Avro Java does
- * (including its int arithmetic on 8 * size - 1). */
-static long decimal_max_precision(size_t size)
-{
-	int32_t bits = (int32_t)((uint32_t)size * 8u - 1u);
-	if (bits < 0)
-		return -1;
-	/* Math.log10(2) as a double, times bits, floored (positive: truncated). */
-	return (long)(0.30102999566398119521 * (double)bits);
-}
-
-/* Sets n->logical (and precision/scale) when the node's logicalType is known
- * and valid for it; otherwise leaves it NULL, as Avro Java ignores it. */
-static void set_logical(struct avsc_node *n)
-{
-	static const char *const incompatible[] = {"avro.java.string", "java-class",
-	                                           "java-key-class", "java-element-class"};
-	if (!n->obj)
-		return;
-	const char *t = json_cstr(json_object_get(n->obj, "logicalType"));
-	if (!t)
-		return;
-	for (size_t i = 0; i < sizeof incompatible / sizeof incompatible[0]; i++)
-		if (json_is_string(json_object_get(n->obj, incompatible[i])))
-			return;
-	enum avsc_kind k = n->kind;
-	static const struct {
-		const char *name;
-		enum avsc_kind kind;
-	} simple[] = {
-	    {"date", AVSC_INT},
-	    {"time-millis", AVSC_INT},
-	    {"time-micros", AVSC_LONG},
-	    {"timestamp-millis", AVSC_LONG},
-	    {"timestamp-micros", AVSC_LONG},
-	    {"timestamp-nanos", AVSC_LONG},
-	    {"local-timestamp-millis", AVSC_LONG},
-	    {"local-timestamp-micros", AVSC_LONG},
-	    {"local-timestamp-nanos", AVSC_LONG},
-	    {"big-decimal", AVSC_BYTES},
-	};
-	for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
-		if (strcmp(t, simple[i].name) == 0) {
-			if (k == simple[i].kind)
-				n->logical = simple[i].name;
-			return;
-		}
-	}
-	if (strcmp(t, "uuid") == 0) {
-		if (k == AVSC_STRING || (k == AVSC_FIXED && n->size == 16))
-			n->logical = "uuid";
-	} else if (strcmp(t, "duration") == 0) {
-		if (k == AVSC_FIXED && n->size == 12)
-			n->logical = "duration";
-	} else if (strcmp(t, "decimal") == 0) {
-		int precision, scale = 0;
-		const json_t *pj = json_object_get(n->obj, "precision");
-		const json_t *sj = json_object_get(n->obj, "scale");
-		if (!pj || !json_int32(pj, &precision))
-			return;
-		if (sj && !json_int32(sj, &scale))
-			return;
-		if (k != AVSC_FIXED && k != AVSC_BYTES)
-			return;
-		if (precision <= 0)
-			return;
-		if (k == AVSC_FIXED && precision > decimal_max_precision(n->size))
-			return;
-		if (scale < 0 || scale > precision)
-			return;
-		n->logical = "decimal";
-		n->precision = precision;
-		n->scale = scale;
-	}
-}
-
-/* ---- default values ---- */
-
-/* Strings whose code points are all 0-255: what bytes and fixed defaults are.
- * Returns the number of code points, or -1. */
-static long latin1_length(const char *s, size_t n)
-{
-	long count = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char b = (unsigned char)s[i];
-		if ((b & 0xC0) == 0x80)
-			continue;
-		if (b >= 0x80 && b != 0xC2 && b != 0xC3)
-			return -1;
-		count++;
-	}
-	return count;
-}
-
-/* Whether `v` is a valid default for a value of type `t`: Avro Java's rules
- * (int range, long, any number for float/double, a union's first branch, record
- * fields present or defaulted), plus the specification's: bytes and fixed are
- * strings of code points 0-255 (a fixed one of exactly `size`), an enum's is
- * one of its symbols. Recursion follows the JSON value, so it is bounded by the
- * parser's depth limit. */
-static int default_ok(const struct avsc_node *t, const json_t *v)
-{
-	switch (t->kind) {
-	case AVSC_NULL:
-		return json_is_null(v);
-	case AVSC_BOOLEAN:
-		return json_is_boolean(v);
-	case AVSC_INT: {
-		int i;
-		return json_int32(v, &i);
-	}
-	case AVSC_LONG:
-		return json_is_integer(v);
-	case AVSC_FLOAT:
-	case AVSC_DOUBLE:
-		return json_is_number(v);
-	case AVSC_STRING:
-		return json_is_string(v);
-	case AVSC_BYTES:
-		return json_is_string(v) &&
-		       latin1_length(json_string_value(v), json_string_length(v)) >= 0;
-	case AVSC_FIXED:
-		return json_is_string(v) &&
-		       latin1_length(json_string_value(v), json_string_length(v)) == (long)t->size;
-	case AVSC_ENUM:
-		return json_cstr(v) && index_get(&t->symbol_index, json_cstr(v)) >= 0;
-	case AVSC_ARRAY: {
-		size_t i;
-		json_t *e;
-		if (!json_is_array(v))
-			return 0;
-		json_array_foreach((json_t *)v, i, e)
-		{
-			if (!default_ok(t->child, e))
-				return 0;
-		}
-		return 1;
-	}
-	case AVSC_MAP: {
-		const char *key;
-		json_t *e;
-		if (!json_is_object(v))
-			return 0;
-		json_object_foreach((json_t *)v, key, e)
-		{
-			if (!default_ok(t->child, e))
-				return 0;
-		}
-		return 1;
-	}
-	case AVSC_UNION:
-		return t->nbranches > 0 && default_ok(t->branches[0], v);
-	case AVSC_RECORD:
-		if (!t->complete || !json_is_object(v))
-			return 0;
-		for (size_t i = 0; i < t->nfields; i++) {
-			const json_t *fv = json_object_get(v, t->fields[i].name);
-			/* A missing field takes its own default, validated when parsed. */
-			if (fv ? !default_ok(t->fields[i].type, fv) : !t->fields[i].def)
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-/* Java's Double.parseDouble(): trimmed, optional sign, NaN, Infinity, decimal
- * or hexadecimal (binary exponent required) with an optional f/F/d/D suffix.
- * Returns 0 and the value, or -1. */
-static int java_parse_double(const char *s, size_t n, double *out)
-{
-	size_t i = 0;
-	while (i < n && (unsigned char)s[i] <= ' ')
-		i++;
-	while (n > i && (unsigned char)s[n - 1] <= ' ')
-		n--;
-	if (i == n || n - i > 4096)
-		return -1;
-	size_t start = i;
-	int neg = 0;
-	if (s[i] == '+' || s[i] == '-')
-		neg = s[i++] == '-';
-	if (n - i == 3 && memcmp(s + i, "NaN", 3) == 0) {
-		*out = NAN;
-		return 0;
-	}
-	if (n - i == 8 && memcmp(s + i, "Infinity", 8) == 0) {
-		*out = neg ? -INFINITY : INFINITY;
-		return 0;
-	}
-	size_t end = n;
-	if (end > i && strchr("fFdD", s[end - 1]))
-		end--;
-	size_t j = i, digits = 0;
-	if (end - j >= 2 && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
-		j += 2;
-		while (j < end && strchr("0123456789abcdefABCDEF", s[j]) && s[j])
-			j++, digits++;
-		if (j < end && s[j] == '.')
-			for (j++; j < end && strchr("0123456789abcdefABCDEF", s[j]) && s[j]; j++)
-				digits++;
-		if (!digits || j >= end || (s[j] != 'p' && s[j] != 'P'))
-			return -1;
-		j++;
-	} else {
-		while (j < end && s[j] >= '0' && s[j] <= '9')
-			j++, digits++;
-		if (j < end && s[j] == '.')
-			for (j++; j < end && s[j] >= '0' && s[j] <= '9'; j++)
-				digits++;
-		if (!digits)
-			return -1;
-		if (j == end)
-			goto parse;
-		if (s[j] != 'e' && s[j] != 'E')
-			return -1;
-		j++;
-	}
-	if (j < end && (s[j] == '+' || s[j] == '-'))
-		j++;
-	if (j == end)
-		return -1;
-	while (j < end && s[j] >= '0' && s[j] <= '9')
-		j++;
-	if (j != end)
-		return -1;
-parse:;
-	char buf[4100];
-	memcpy(buf, s + start, end - start);
-	buf[end - start] = '\0';
-	char *stop;
-	*out = strtod(buf, &stop);
-	return *stop == '\0' ? 0 : -1;
-}
-
 /* ---- the parser ---- */
 
 static const struct avsc_node *parse_type(struct pctx *c, const json_t *j, const char *space,
@@ -798,13 +549,13 @@ static int parse_doc(struct pctx *c, const json_t *obj, const char **out)
 	*out = NULL;
 	if (!d)
 		return 0;
-	if (!json_cstr(d)) {
+	if (!avsc_json_cstr(d)) {
 		size_t m = path_push(c, "doc");
 		invalid(c, "\"doc\" must be a string, not %s", not_cstr(d));
 		path_pop(c, m);
 		return -1;
 	}
-	*out = json_cstr(d);
+	*out = avsc_json_cstr(d);
 	return 0;
 }
 
@@ -829,11 +580,11 @@ static int parse_type_aliases(struct pctx *c, const json_t *obj, struct avsc_nod
 	for (size_t i = 0; i < count; i++) {
 		const json_t *e = json_array_get(a, i);
 		size_t m2 = path_push_index(c, i);
-		if (!json_cstr(e)) {
+		if (!avsc_json_cstr(e)) {
 			invalid(c, "an alias must be a string, not %s", not_cstr(e));
 			goto err;
 		}
-		const char *str = json_cstr(e);
+		const char *str = avsc_json_cstr(e);
 		const char *dot = strrchr(str, '.');
 		const char *aname = dot ? dot + 1 : str;
 		if (!valid_name(aname)) {
@@ -882,13 +633,13 @@ static int parse_field_aliases(struct pctx *c, const json_t *obj, struct avsc_fi
 	}
 	for (size_t i = 0; i < count; i++) {
 		const json_t *e = json_array_get(a, i);
-		if (!json_cstr(e)) {
+		if (!avsc_json_cstr(e)) {
 			path_push_index(c, i);
 			invalid(c, "an alias must be a string, not %s", not_cstr(e));
 			goto err;
 		}
-		if (index_put(&seen, json_cstr(e), 0) < 0)
-			f->aliases[f->naliases++] = json_cstr(e);
+		if (index_put(&seen, avsc_json_cstr(e), 0) < 0)
+			f->aliases[f->naliases++] = avsc_json_cstr(e);
 	}
 	path_pop(c, m);
 	return 0;
@@ -907,17 +658,17 @@ static int parse_named(struct pctx *c, const json_t *obj, struct avsc_node *n, c
 	if (!nj)
 		return invalid(c, "%s has no \"name\"", what);
 	size_t m = path_push(c, "name");
-	if (!json_cstr(nj)) {
+	if (!avsc_json_cstr(nj)) {
 		invalid(c, "\"name\" must be a string, not %s", not_cstr(nj));
 		goto err;
 	}
-	if (sj && !json_cstr(sj)) {
+	if (sj && !avsc_json_cstr(sj)) {
 		path_pop(c, m);
 		path_push(c, "namespace");
 		invalid(c, "\"namespace\" must be a string, not %s", not_cstr(sj));
 		goto err;
 	}
-	const char *name = json_cstr(nj);
+	const char *name = avsc_json_cstr(nj);
 	const char *dot = strrchr(name, '.');
 	const char *simple = dot ? dot + 1 : name;
 	const char *ns;
@@ -938,7 +689,7 @@ static int parse_named(struct pctx *c, const json_t *obj, struct avsc_node *n, c
 			goto err;
 		}
 	} else if (sj) {
-		ns = json_cstr(sj);
+		ns = avsc_json_cstr(sj);
 		if (!valid_namespace_n(ns, strlen(ns))) {
 			path_pop(c, m);
 			path_push(c, "namespace");
@@ -989,11 +740,11 @@ static int parse_field(struct pctx *c, struct avsc_node *rec, struct avsc_field 
 	if (!nj)
 		return invalid(c, "field has no \"name\"");
 	size_t m = path_push(c, "name");
-	if (!json_cstr(nj)) {
+	if (!avsc_json_cstr(nj)) {
 		invalid(c, "a field \"name\" must be a string, not %s", not_cstr(nj));
 		goto err;
 	}
-	f->name = json_cstr(nj);
+	f->name = avsc_json_cstr(nj);
 	if (!valid_name(f->name)) {
 		invalid(c, "invalid field name '%s': a name must match [A-Za-z_][A-Za-z0-9_]*",
 		        q(c, 0, f->name));
@@ -1024,8 +775,8 @@ static int parse_field(struct pctx *c, struct avsc_node *rec, struct avsc_field 
 		static const char *const orders[] = {"ascending", "descending", "ignore"};
 		int found = -1;
 		m = path_push(c, "order");
-		for (int i = 0; json_cstr(oj) && i < 3; i++)
-			if (strcasecmp(json_cstr(oj), orders[i]) == 0)
+		for (int i = 0; avsc_json_cstr(oj) && i < 3; i++)
+			if (strcasecmp(avsc_json_cstr(oj), orders[i]) == 0)
 				found = i;
 		if (found < 0) {
 			invalid(c,
@@ -1045,7 +796,7 @@ static int parse_field(struct pctx *c, struct avsc_node *rec, struct avsc_field 
 		enum avsc_kind k = f->type->kind;
 		if ((k == AVSC_FLOAT || k == AVSC_DOUBLE) && json_is_string(dj)) {
 			double d;
-			if (java_parse_double(json_string_value(dj), json_string_length(dj), &d) <
+			if (avattr_parse_double(json_string_value(dj), json_string_length(dj), &d) <
 			    0) {
 				invalid(c, "default value %s is not a valid %s for field '%s'",
 				        qjson(c, 0, dj), kind_names[k], q(c, 1, f->name));
@@ -1062,7 +813,7 @@ static int parse_field(struct pctx *c, struct avsc_node *rec, struct avsc_field 
 				}
 				f->def = r;
 			}
-		} else if (!default_ok(f->type, dj)) {
+		} else if (!avattr_default_ok(f->type, dj)) {
 			const struct avsc_node *t = f->type;
 			int first = t->kind == AVSC_UNION && t->nbranches > 0;
 			if (first)
@@ -1124,7 +875,7 @@ static const struct avsc_node *parse_record(struct pctx *c, const json_t *obj, c
 	}
 	path_pop(c, m);
 	n->complete = 1;
-	set_logical(n);
+	avattr_logical(n);
 	return n;
 }
 
@@ -1151,11 +902,11 @@ static const struct avsc_node *parse_enum(struct pctx *c, const json_t *obj, con
 	for (size_t i = 0; i < count; i++) {
 		const json_t *e = json_array_get(sy, i);
 		size_t m2 = path_push_index(c, i);
-		if (!json_cstr(e)) {
+		if (!avsc_json_cstr(e)) {
 			invalid(c, "an enum symbol must be a string, not %s", not_cstr(e));
 			return NULL;
 		}
-		const char *sym = json_cstr(e);
+		const char *sym = avsc_json_cstr(e);
 		if (!valid_name(sym)) {
 			invalid(c,
 			        "invalid symbol '%s' in enum '%s': a symbol must match "
@@ -1176,15 +927,15 @@ static const struct avsc_node *parse_enum(struct pctx *c, const json_t *obj, con
 	const json_t *d = json_object_get(obj, "default");
 	if (d) {
 		m = path_push(c, "default");
-		if (!json_cstr(d) || index_get(&n->symbol_index, json_cstr(d)) < 0) {
+		if (!avsc_json_cstr(d) || index_get(&n->symbol_index, avsc_json_cstr(d)) < 0) {
 			invalid(c, "the default %s of enum '%s' is not one of its symbols",
 			        qjson(c, 0, d), q(c, 1, n->fullname));
 			return NULL;
 		}
-		n->enum_default = json_cstr(d);
+		n->enum_default = avsc_json_cstr(d);
 		path_pop(c, m);
 	}
-	set_logical(n);
+	avattr_logical(n);
 	return n;
 }
 
@@ -1212,7 +963,7 @@ static const struct avsc_node *parse_fixed(struct pctx *c, const json_t *obj, co
 	}
 	path_pop(c, m);
 	n->size = (size_t)v;
-	set_logical(n);
+	avattr_logical(n);
 	return n;
 }
 
@@ -1233,7 +984,7 @@ static const struct avsc_node *parse_container(struct pctx *c, const json_t *obj
 	path_pop(c, m);
 	if (!n->child)
 		return NULL;
-	set_logical(n);
+	avattr_logical(n);
 	return n;
 }
 
@@ -1279,18 +1030,18 @@ static const struct avsc_node *parse_object(struct pctx *c, const json_t *obj, c
 		invalid(c, "a schema object needs a \"type\"");
 		return NULL;
 	}
-	if (!json_cstr(tj)) {
+	if (!avsc_json_cstr(tj)) {
 		size_t m = path_push(c, "type");
 		invalid(c, "\"type\" must be a string, not %s", not_cstr(tj));
 		path_pop(c, m);
 		return NULL;
 	}
-	const char *t = json_cstr(tj);
+	const char *t = avsc_json_cstr(tj);
 	int k = primitive_kind(t);
 	if (k >= 0) {
 		struct avsc_node *n = new_node(c, (enum avsc_kind)k, obj, AVSC_RESERVED_SCHEMA);
 		if (n)
-			set_logical(n);
+			avattr_logical(n);
 		return n;
 	}
 	if (strcmp(t, "record") == 0 || strcmp(t, "error") == 0)
@@ -1324,7 +1075,7 @@ static const struct avsc_node *parse_type(struct pctx *c, const json_t *j, const
 	}
 	switch (json_typeof(j)) {
 	case JSON_STRING: {
-		const char *name = json_cstr(j);
+		const char *name = avsc_json_cstr(j);
 		const struct avsc_node *n = name ? resolve(c, name, space) : NULL;
 		if (!n && !c->failed)
 			invalid(
