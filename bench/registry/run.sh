@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+: >"$tmp/registry.log" # exists before the wait loop reads it, even if the child is slow to start
 "$SG_BIN" registry --listen 127.0.0.1:0 --db "$tmp/bench.db" --threads "$SG_THREADS" 2>"$tmp/registry.log" &
 pid=$!
 port=""
