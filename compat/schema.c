@@ -210,17 +210,19 @@ size_t schema_validator_bytes(const struct schema_validator *v)
 	return v->ops->state_bytes ? v->ops->state_bytes(v->state) : 0;
 }
 
-/* A framed payload of a type with a header: the header, then the payload.
- * Kept out of schema_validate(), whose every call would otherwise pay for
- * this one's stack. */
+/* Reads the type's header of a framed payload, then checks (`explain` 0) or
+ * explains (1) the payload. Kept out of schema_validate(), whose every call
+ * would otherwise pay for this one's stack. */
 __attribute__((noinline)) static enum schema_payload
 schema_validate_framed(const struct schema_validator *v, const uint8_t *p, size_t n,
-                       struct schema_scratch *sc)
+                       struct schema_scratch *sc, int explain)
 {
 	size_t header = 0;
 	const void *target = NULL;
 	if (v->ops->frame(v->state, p, n, &header, &target, sc) != 0)
 		return SCHEMA_PAYLOAD_FRAMING;
+	if (explain)
+		return v->ops->explain(v->state, target, p + header, n - header, sc);
 	return v->ops->check(v->state, target, p + header, n - header, sc);
 }
 
@@ -228,8 +230,16 @@ enum schema_payload schema_validate(const struct schema_validator *v, enum schem
                                     const uint8_t *p, size_t n, struct schema_scratch *sc)
 {
 	if (framing == SCHEMA_FRAMED && v->ops->frame)
-		return schema_validate_framed(v, p, n, sc);
+		return schema_validate_framed(v, p, n, sc, 0);
 	return v->ops->check(v->state, NULL, p, n, sc);
+}
+
+enum schema_payload schema_explain(const struct schema_validator *v, enum schema_framing framing,
+                                   const uint8_t *p, size_t n, struct schema_scratch *sc)
+{
+	if (framing == SCHEMA_FRAMED && v->ops->frame)
+		return schema_validate_framed(v, p, n, sc, 1);
+	return v->ops->explain(v->state, NULL, p, n, sc);
 }
 
 int schema_validate_report(const struct schema_validator *v, enum schema_framing framing,

@@ -162,18 +162,25 @@ enum schema_framing {
  * cut, not on a UTF-8 boundary: cut the message they end up in). */
 #define SCHEMA_WHY_MAX 320
 
-/* Checks the payload in p[0..n), framed as `framing` says. Returns the
- * verdict; for any but SCHEMA_PAYLOAD_VALID, schema_why(sc) says what is
- * wrong until the next call with `sc`, the calling thread's own scratch. A
- * valid payload costs one call through the type's row and no allocation
- * (JSON documents too deep or large for the stack arena aside); a refused one
- * is run again for words. */
+/* Checks the payload in p[0..n), framed as `framing` says, as fast as the
+ * type can: one call through its row, no allocation (JSON documents too deep
+ * or large for the stack arena aside), no words. Returns
+ * SCHEMA_PAYLOAD_VALID; SCHEMA_PAYLOAD_NOMEM, with schema_why(sc) saying so;
+ * or another verdict, which schema_explain() makes exact and puts in words.
+ * `sc` is the calling thread's own scratch. */
 enum schema_payload schema_validate(const struct schema_validator *v, enum schema_framing framing,
                                     const uint8_t *p, size_t n, struct schema_scratch *sc);
 
-/* The first problem of the payload schema_validate() refused last with `sc`,
- * such as "/amount: -5 is less than the minimum of 0", or for
- * SCHEMA_PAYLOAD_NOMEM "out of memory validating JSON". */
+/* Checks a payload schema_validate() refused again, for people: returns its
+ * exact verdict (SCHEMA_PAYLOAD_FRAMING, _SYNTAX or _INVALID) with
+ * schema_why(sc) saying what is wrong. */
+enum schema_payload schema_explain(const struct schema_validator *v, enum schema_framing framing,
+                                   const uint8_t *p, size_t n, struct schema_scratch *sc);
+
+/* The words of the last refusal schema_validate() or schema_explain() made
+ * with `sc`, valid until the next call with it: the first problem, such as
+ * "/amount: -5 is less than the minimum of 0" ("out of memory validating
+ * JSON" for SCHEMA_PAYLOAD_NOMEM). */
 const char *schema_why(const struct schema_scratch *sc);
 
 /* Like schema_validate(), for people: every problem is appended to `r`
@@ -244,11 +251,13 @@ struct schema_ops {
 	int (*frame)(const void *state, const uint8_t *p, size_t n, size_t *header,
 	             const void **target, struct schema_scratch *sc);
 	/* Check a payload against `target` (NULL: the schema's root), as
-	 * schema_validate() (a refusal's words go to schema_scratch_say()) and
-	 * schema_validate_report() say; and a JSON document, as
+	 * schema_validate(), schema_explain() (words go to schema_scratch_say())
+	 * and schema_validate_report() say; and a JSON document, as
 	 * schema_validate_json() says. */
 	enum schema_payload (*check)(const void *state, const void *target, const uint8_t *p,
 	                             size_t n, struct schema_scratch *sc);
+	enum schema_payload (*explain)(const void *state, const void *target, const uint8_t *p,
+	                               size_t n, struct schema_scratch *sc);
 	int (*check_report)(const void *state, const void *target, const uint8_t *p, size_t n,
 	                    struct report *r);
 	int (*check_json)(const void *model, const char *text, size_t len, struct report *r);

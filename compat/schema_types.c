@@ -19,10 +19,6 @@
 #include "compat/jsonschema/jsontext.h"
 #include "compat/jsonschema/jsregex.h"
 
-/* Keeps a function that holds a buffer out of the per-payload path: its
- * caller would pay for the buffer's stack guard on every call. */
-#define SCHEMA_COLD __attribute__((cold, noinline))
-
 /* One thread's working memory: the words of the last refusal, and a member
  * per type that keeps something between payloads. */
 struct schema_scratch {
@@ -146,23 +142,23 @@ static size_t avro_state_bytes(const void *state)
 	return avvalid_program_size(state) * 16u;
 }
 
-/* A payload avvalid refused, run again for its words. */
-SCHEMA_COLD static enum schema_payload avro_refused(const void *state, const uint8_t *p, size_t n,
-                                                    struct schema_scratch *sc)
+static enum schema_payload avro_check(const void *state, const void *target, const uint8_t *p,
+                                      size_t n, struct schema_scratch *sc)
+{
+	return avvalid_check(state, p, n, NULL) == 1 ? SCHEMA_PAYLOAD_VALID
+	                                             : SCHEMA_PAYLOAD_INVALID;
+}
+
+/* Every refusal is SCHEMA_PAYLOAD_INVALID: a payload that is not an encoding
+ * of the schema has no other syntax to break. */
+static enum schema_payload avro_explain(const void *state, const void *target, const uint8_t *p,
+                                        size_t n, struct schema_scratch *sc)
 {
 	struct sg_error e;
 	error_clear(&e);
 	avvalid_check(state, p, n, &e);
 	schema_scratch_say(sc, "%s", e.msg);
 	return SCHEMA_PAYLOAD_INVALID;
-}
-
-static enum schema_payload avro_check(const void *state, const void *target, const uint8_t *p,
-                                      size_t n, struct schema_scratch *sc)
-{
-	if (avvalid_check(state, p, n, NULL) == 1)
-		return SCHEMA_PAYLOAD_VALID;
-	return avro_refused(state, p, n, sc);
 }
 
 static int avro_check_report(const void *state, const void *target, const uint8_t *p, size_t n,
@@ -220,6 +216,7 @@ static const struct schema_ops avro_ops = {
     .state_bytes = avro_state_bytes,
     .frame = NULL,
     .check = avro_check,
+    .explain = avro_explain,
     .check_report = avro_check_report,
     .check_json = avro_check_json,
     .guess = avro_guess,
@@ -393,13 +390,24 @@ static void *json_prepare(const void *model, struct sg_error *err)
 	return m->validator;
 }
 
-/* A payload the fast pass refused, run again with a report: its first
- * finding's instance location, then its message without the " (at #...)"
- * schema location compat/jsonschema ends it with. The message is cut to
- * SCHEMA_WHY_MAX before that location is looked for, as the gateway's
- * messages always were. */
-SCHEMA_COLD static enum schema_payload json_refused(const void *state, const uint8_t *p, size_t n,
-                                                    struct schema_scratch *sc)
+/* The fast pass stops at the first error, without words. */
+static enum schema_payload json_check(const void *state, const void *target, const uint8_t *p,
+                                      size_t n, struct schema_scratch *sc)
+{
+	int rc = jsonschema_validate_bytes_rx(state, (const char *)p, n, NULL, &sc->rx);
+	if (rc < 0)
+		schema_scratch_say(sc, "out of memory validating JSON");
+	return rc == 1  ? SCHEMA_PAYLOAD_VALID
+	       : rc < 0 ? SCHEMA_PAYLOAD_NOMEM
+	                : SCHEMA_PAYLOAD_INVALID;
+}
+
+/* Runs again with a report: the first finding's instance location, then its
+ * message without the " (at #...)" schema location compat/jsonschema ends it
+ * with. The message is cut to SCHEMA_WHY_MAX before that location is looked
+ * for, as the gateway's messages always were. */
+static enum schema_payload json_explain(const void *state, const void *target, const uint8_t *p,
+                                        size_t n, struct schema_scratch *sc)
 {
 	struct report *r = sc->findings;
 	report_reset(r);
@@ -424,20 +432,6 @@ SCHEMA_COLD static enum schema_payload json_refused(const void *state, const uin
 	else
 		schema_scratch_say(sc, "%s", msg);
 	return SCHEMA_PAYLOAD_INVALID;
-}
-
-/* The fast pass stops at the first error, without words. */
-static enum schema_payload json_check(const void *state, const void *target, const uint8_t *p,
-                                      size_t n, struct schema_scratch *sc)
-{
-	int rc = jsonschema_validate_bytes_rx(state, (const char *)p, n, NULL, &sc->rx);
-	if (rc == 1)
-		return SCHEMA_PAYLOAD_VALID;
-	if (rc < 0) {
-		schema_scratch_say(sc, "out of memory validating JSON");
-		return SCHEMA_PAYLOAD_NOMEM;
-	}
-	return json_refused(state, p, n, sc);
 }
 
 static int json_check_report(const void *state, const void *target, const uint8_t *p, size_t n,
@@ -491,6 +485,7 @@ static const struct schema_ops json_ops = {
     .state_bytes = NULL,
     .frame = NULL,
     .check = json_check,
+    .explain = json_explain,
     .check_report = json_check_report,
     .check_json = json_check_json,
     .guess = json_guess,

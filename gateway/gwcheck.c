@@ -502,22 +502,25 @@ static struct gwc_id *gwc_usable(struct gwc_ctx *c, int64_t id, const char *late
 	return NULL;
 }
 
-/* Words a payload schema_validate() refused with verdict `v`. */
+/* A payload schema_validate() refused with verdict `v` (framed as `framing`,
+ * registered as `version` of `subject`): out of memory, or why. */
 GWC_COLD static int gwc_refused(struct gwc_ctx *c, const struct schemasource_schema *sc,
-                                enum schema_payload v, const char *subject, int version)
+                                enum schema_payload v, enum schema_framing framing,
+                                const uint8_t *p, size_t n, const char *subject, int version)
 {
-	const char *why = schema_why(c->s->sc);
 	if (v == SCHEMA_PAYLOAD_NOMEM) {
 		struct sg_error e;
 		error_clear(&e);
-		error_set(&e, SG_EUNAVAILABLE, "gateway %s", why);
+		error_set(&e, SG_EUNAVAILABLE, "gateway %s", schema_why(c->s->sc));
 		return gwc_unavailable(c, &e);
 	}
+	v = schema_explain(sc->validator, framing, p, n, c->s->sc);
 	const struct gwc_type *t = gwc_type(sc->type);
 	enum gwcheck_reason r = v == SCHEMA_PAYLOAD_FRAMING  ? GWCHECK_REASON_FRAMING
 	                        : v == SCHEMA_PAYLOAD_SYNTAX ? t->syntax
 	                                                     : t->invalid;
-	return gwc_bad(c, r, "%s (%s v%d, id %" PRId64 ")", why, subject, version, sc->id);
+	return gwc_bad(c, r, "%s (%s v%d, id %" PRId64 ")", schema_why(c->s->sc), subject, version,
+	               sc->id);
 }
 
 /* A framed record whose schema `m` is not registered as the strategy asks
@@ -581,7 +584,8 @@ static int gwc_framed(struct gwc_ctx *c, int part, const uint8_t *p, size_t n)
 	    schema_validate(m->s->validator, SCHEMA_FRAMED, p + 5, n - 5, c->s->sc);
 	if (v == SCHEMA_PAYLOAD_VALID)
 		return GWC_OK;
-	return gwc_refused(c, m->s, v, m->subject[part], m->version[part]);
+	return gwc_refused(c, m->s, v, SCHEMA_FRAMED, p + 5, n - 5, m->subject[part],
+	                   m->version[part]);
 }
 
 /* A plain JSON part, checked against the latest schema of the part's
@@ -601,7 +605,7 @@ static int gwc_plain_json(struct gwc_ctx *c, const struct gwc_part *ps, const ui
 	enum schema_payload v = schema_validate(m->s->validator, SCHEMA_UNFRAMED, p, n, c->s->sc);
 	if (v == SCHEMA_PAYLOAD_VALID)
 		return GWC_OK;
-	return gwc_refused(c, m->s, v, ps->subject, ps->latest.version);
+	return gwc_refused(c, m->s, v, SCHEMA_UNFRAMED, p, n, ps->subject, ps->latest.version);
 }
 
 /* Checks one part of a record. */
