@@ -96,53 +96,18 @@ char *check_read_file(const char *path, size_t *len, struct sg_error *err)
 	return NULL;
 }
 
-static int check_ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Decides a file's schema type: --type wins, then the extension (.avsc is
- * Avro), then the content: a JSON Schema keyword means JSON, an Avro type
- * means Avro. */
+/* Decides a file's schema type: --type wins, then what the table of types
+ * makes of the name and content (schema_file_type()). */
 static int check_detect_type(const char *forced, const char *path, const char *text, size_t len,
                              enum schema_type *out, struct sg_error *err)
 {
-	if (forced) {
-		if (strcmp(forced, "avro") == 0 || strcmp(forced, "AVRO") == 0)
-			*out = SCHEMA_AVRO;
-		else if (strcmp(forced, "json") == 0 || strcmp(forced, "JSON") == 0)
-			*out = SCHEMA_JSON;
-		else
-			return error_set(err, SG_EBAD_REQUEST,
-			                 "--type must be avro or json, not '%s'", forced);
+	if (!forced) {
+		*out = schema_file_type(path, text, len);
 		return 0;
 	}
-	if (check_ends_with(path, ".avsc") || check_ends_with(path, ".avro")) {
-		*out = SCHEMA_AVRO;
-		return 0;
-	}
-	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-	*out = check_ends_with(path, ".json") ? SCHEMA_JSON : SCHEMA_AVRO;
-	if (json_is_object(doc)) {
-		static const char *const avro_types[] = {"record", "enum", "fixed", "error"};
-		static const char *const json_keys[] = {
-		    "$schema", "properties", "$ref",  "$defs", "definitions",
-		    "allOf",   "anyOf",      "oneOf", "items", "required"};
-		const char *t = json_string_value(json_object_get(doc, "type"));
-		for (size_t i = 0; t && i < sizeof avro_types / sizeof avro_types[0]; i++)
-			if (strcmp(t, avro_types[i]) == 0)
-				*out = SCHEMA_AVRO;
-		for (size_t i = 0; i < sizeof json_keys / sizeof json_keys[0]; i++)
-			if (json_object_get(doc, json_keys[i]))
-				*out = SCHEMA_JSON;
-		if (t && (strcmp(t, "object") == 0 || strcmp(t, "integer") == 0 ||
-		          strcmp(t, "number") == 0))
-			*out = SCHEMA_JSON;
-	} else if (json_is_array(doc)) {
-		*out = SCHEMA_AVRO; /* a union */
-	}
-	json_decref(doc);
+	if (schema_file_type_parse(forced, out) != 0)
+		return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json, not '%s'",
+		                 forced);
 	return 0;
 }
 
@@ -405,7 +370,8 @@ static int check_local(enum level level, const struct schema *candidate,
 	return ok;
 }
 
-/* Builds the registration body for a schema file. */
+/* Builds the registration body for a schema file (without schemaType for
+ * Avro, as Confluent's clients send it). */
 static json_t *check_body(const char *text, enum schema_type type)
 {
 	json_t *body = json_pack("{s:s}", "schema", text);
@@ -669,7 +635,8 @@ static int check_validate_config(const struct check_config *cfg, struct sg_error
 		    err, SG_EBAD_REQUEST,
 		    "--level must be one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
 		    "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE");
-	if (cfg->type && strcmp(cfg->type, "avro") != 0 && strcmp(cfg->type, "json") != 0)
+	enum schema_type type;
+	if (cfg->type && schema_file_type_parse(cfg->type, &type) != 0)
 		return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json");
 	return 0;
 }

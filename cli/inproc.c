@@ -32,12 +32,8 @@ static int inproc_schema_cb(void *ctx, const struct store_schema *s)
 	memset(&t, 0, sizeof t);
 	t.id = s->id;
 	t.version = c->version;
-	if (schema_type_parse(s->type ? s->type : "AVRO", &t.type) != 0) {
-		error_set(c->err, SG_EINTERNAL, "schema %lld has type '%s'", (long long)s->id,
-		          s->type);
-		c->failed = 1;
-		return 1;
-	}
+	if (schema_type_parse(s->type ? s->type : "AVRO", &t.type) != 0)
+		t.unknown_type = s->type; /* cached as unusable, saying so */
 	t.text = s->text;
 	t.len = strlen(s->text);
 	if (s->refs && *s->refs) {

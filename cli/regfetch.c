@@ -87,9 +87,14 @@ static const struct schema *regfetch_path(struct regfetch *f, const char *path, 
 	}
 	const char *text = json_string_value(json_object_get(resp, "schema"));
 	const char *tname = json_string_value(json_object_get(resp, "schemaType"));
-	enum schema_type type = SCHEMA_AVRO;
-	if (!text || (tname && schema_type_parse(tname, &type) != 0)) {
+	enum schema_type type = SCHEMA_AVRO; /* without schemaType, as Confluent has it */
+	if (!text) {
 		error_set(err, SG_EUNAVAILABLE, "%s: unexpected answer from the registry", path);
+		json_decref(resp);
+		return NULL;
+	}
+	if (tname && schema_type_parse(tname, &type) != 0) {
+		error_set(err, SG_EINVALID_SCHEMA, "%s: unknown schema type '%s'", what, tname);
 		json_decref(resp);
 		return NULL;
 	}

@@ -1,6 +1,7 @@
-/* cli/validate.c: `schemagate validate`. The schema is compiled once (a JSON
- * Schema validator, or an Avro program for framed binary records); each data
- * document is checked and each problem printed where it is. */
+/* cli/validate.c: `schemagate validate`. Each data document is checked
+ * through the schema's type (compat/schema.h: a JSON document with
+ * schema_validate_json(), a framed binary record with schema_validate_report())
+ * and each problem printed where it is. */
 #include "cli/validate.h"
 
 #include <stdio.h>
@@ -9,9 +10,6 @@
 #include <jansson.h>
 
 #include "cli/regfetch.h"
-#include "compat/avro/avjson.h"
-#include "compat/avro/avvalid.h"
-#include "compat/jsonschema/jsonschema.h"
 #include "compat/report.h"
 #include "compat/schema.h"
 #include "common/regclient.h"
@@ -69,18 +67,7 @@ static void validate_print(struct validate_ctx *v, const char *file, long line,
 /* Checks one JSON document (not framed) against the fixed schema. */
 static int validate_doc(struct validate_ctx *v, const char *buf, size_t len, struct report *r)
 {
-	if (schema_type(v->schema) == SCHEMA_JSON)
-		return jsonschema_validate_bytes(schema_json_validator(v->schema), buf, len, r);
-	struct sg_error err;
-	error_clear(&err);
-	json_t *doc = jsonschema_parse(buf, len, &err);
-	if (!doc) {
-		report_add(r, "parse", "", "not JSON: %s", err.msg);
-		return 0;
-	}
-	int ok = avjson_validate(schema_avro(v->schema), doc, r);
-	json_decref(doc);
-	return ok;
+	return schema_validate_json(v->schema, buf, len, r);
 }
 
 /* Checks one Confluent-framed record. */
@@ -107,16 +94,11 @@ static int validate_framed(struct validate_ctx *v, const unsigned char *buf, siz
 			return -1;
 		}
 	}
-	const unsigned char *p = buf + 5;
-	size_t plen = len - 5;
-	if (schema_type(s) == SCHEMA_JSON)
-		return jsonschema_validate_bytes(schema_json_validator(s), (const char *)p, plen,
-		                                 r);
-	struct avvalid *prog = avvalid_compile(schema_avro(s), err);
-	if (!prog)
+	struct schema_validator *sv = schema_validator_new(s, err);
+	if (!sv)
 		return -1;
-	int ok = avvalid_check_report(prog, p, plen, r);
-	avvalid_free(prog);
+	int ok = schema_validate_report(sv, SCHEMA_FRAMED, buf + 5, len - 5, r);
+	schema_validator_free(sv);
 	return ok;
 }
 

@@ -1,11 +1,13 @@
 # compat/: schema models, canonical forms, compatibility and payload
 # validation. Pure: no I/O, no threads, no globals that change.
-# The shared pieces sit at the top; each schema type has a folder of its own.
+# The shared pieces sit at the top; each schema type has a folder of its own
+# and a row in the table of types (schema_types.c), which schema.c calls.
 noinst_LIBRARIES += %reldir%/libsgcompat.a
 %canon_reldir%_libsgcompat_a_SOURCES = \
 	%reldir%/error.c %reldir%/error.h \
 	%reldir%/report.c %reldir%/report.h \
 	%reldir%/schema.c %reldir%/schema.h \
+	%reldir%/schema_types.c \
 	%reldir%/level.c %reldir%/level.h \
 	%reldir%/ruleset.c %reldir%/ruleset.h \
 	%reldir%/embed.h %reldir%/hex.h

@@ -1,50 +1,29 @@
-/* compat/schema.c: one interface over the schema types. Each type keeps its own
- * model; this file only dispatches and holds the strings every type shares. */
+/* compat/schema.c: one interface over the schema types. A schema is a type's
+ * row and that type's model; this file looks rows up and calls them, and
+ * holds what every type shares (levels of checks, file detection). The rows
+ * are in compat/schema_types.c. */
 #include "compat/schema.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
-
-#include "compat/avro/avcompat.h"
-#include "compat/avro/avsc.h"
-#include "compat/jsonschema/jsondiff.h"
-#include "compat/jsonschema/jsonschema.h"
-#include "compat/jsonschema/jsontext.h"
-
-/* A JSON Schema's reference: the name a "$ref" uses, and the borrowed document
- * of the referenced schema (which outlives this one). */
-struct schema_jsonref {
-	const char *name;
-	const json_t *doc;
-};
 
 struct schema {
-	enum schema_type type;
-	struct avsc_schema *avro; /* SCHEMA_AVRO */
-	/* SCHEMA_JSON: the document, its compiled validator, its references, and
-	 * its strings (Avro's live in its model). */
-	json_t *json;
-	struct jsonschema *validator;
-	struct schema_jsonref *jrefs;
-	size_t njrefs;
-	char *canonical;
-	char *normalized;
+	const struct schema_ops *ops;
+	void *model; /* owned, freed by ops->free */
 };
 
-static const char *const schema_type_names[] = {
-    [SCHEMA_AVRO] = "AVRO",
-    [SCHEMA_JSON] = "JSON",
-    [SCHEMA_PROTOBUF] = "PROTOBUF",
+struct schema_validator {
+	const struct schema_ops *ops;
+	void *state; /* ops->prepare's; released by ops->unprepare when it has one */
 };
 
 int schema_type_parse(const char *s, enum schema_type *out)
 {
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < sizeof schema_type_names / sizeof schema_type_names[0]; i++) {
-		if (strcmp(s, schema_type_names[i]) == 0) {
-			*out = (enum schema_type)i;
+	const struct schema_ops *ops;
+	for (int t = 0; s && (ops = schema_ops((enum schema_type)t)); t++) {
+		if (strcmp(s, ops->name) == 0) {
+			*out = ops->type;
 			return 0;
 		}
 	}
@@ -53,216 +32,84 @@ int schema_type_parse(const char *s, enum schema_type *out)
 
 const char *schema_type_name(enum schema_type t)
 {
-	if ((unsigned)t >= sizeof schema_type_names / sizeof schema_type_names[0])
-		return "AVRO";
-	return schema_type_names[t];
-}
-
-static struct schema *schema_parse_avro(struct schema *s, const char *text, size_t len,
-                                        const struct schema_ref *refs, size_t nrefs,
-                                        struct sg_error *err)
-{
-	const struct avsc_schema **arefs = NULL;
-	if (nrefs) {
-		arefs = calloc(nrefs, sizeof *arefs);
-		if (!arefs) {
-			error_set(err, SG_ENOMEM, "out of memory");
-			return NULL;
-		}
-		for (size_t i = 0; i < nrefs; i++) {
-			arefs[i] = refs[i].schema ? schema_avro(refs[i].schema) : NULL;
-			if (!arefs[i]) {
-				error_set(err, SG_EINVALID_SCHEMA,
-				          "reference '%s' is not an Avro schema",
-				          refs[i].name ? refs[i].name : "");
-				free(arefs);
-				return NULL;
-			}
-		}
-	}
-	s->avro = avsc_parse(text, len, arefs, nrefs, err);
-	free(arefs);
-	return s->avro ? s : NULL;
-}
-
-/* JSON Schema: the text must be JSON (no duplicate keys), conform to its
- * draft's meta-schema, and compile (every "$ref" resolves, every pattern is a
- * valid regular expression). */
-static struct schema *schema_parse_json(struct schema *s, const char *text, size_t len,
-                                        const struct schema_ref *refs, size_t nrefs,
-                                        struct sg_error *err)
-{
-	struct sg_error perr;
-	error_clear(&perr);
-	s->json = jsonschema_parse(text, len, &perr);
-	if (!s->json) {
-		error_set(err, perr.code == SG_ENOMEM ? SG_ENOMEM : SG_EINVALID_SCHEMA,
-		          "Invalid JSON Schema: %s", perr.msg);
-		return NULL;
-	}
-	if (!json_is_object(s->json) && !json_is_boolean(s->json)) {
-		error_set(err, SG_EINVALID_SCHEMA,
-		          "Invalid JSON Schema: a schema is a JSON object or a boolean");
-		return NULL;
-	}
-	if (nrefs) {
-		s->jrefs = calloc(nrefs, sizeof *s->jrefs);
-		if (!s->jrefs) {
-			error_set(err, SG_ENOMEM, "out of memory");
-			return NULL;
-		}
-	}
-	struct jsonschema_named *named = nrefs ? calloc(nrefs, sizeof *named) : NULL;
-	if (nrefs && !named) {
-		error_set(err, SG_ENOMEM, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < nrefs; i++) {
-		if (!refs[i].schema || refs[i].schema->type != SCHEMA_JSON || !refs[i].name) {
-			error_set(err, SG_EINVALID_SCHEMA, "reference '%s' is not a JSON Schema",
-			          refs[i].name ? refs[i].name : "");
-			free(named);
-			return NULL;
-		}
-		s->jrefs[i].name = refs[i].name;
-		s->jrefs[i].doc = refs[i].schema->json;
-		named[i].name = refs[i].name;
-		named[i].schema = refs[i].schema->json;
-	}
-	s->njrefs = nrefs;
-	struct jsonschema_options opts = {.named = named, .nnamed = nrefs};
-	if (jsonschema_check_meta(s->json, err) == 0)
-		s->validator = jsonschema_compile(s->json, &opts, err);
-	free(named);
-	if (!s->validator) {
-		if (err && err->code != SG_ENOMEM && err->code != SG_ELIMIT &&
-		    strncmp(err->msg, "Invalid JSON Schema", 19) != 0)
-			error_prefix(err, SG_EINVALID_SCHEMA, "Invalid JSON Schema: ");
-		return NULL;
-	}
-	s->canonical = jsontext_canonical(text, len, 0, err);
-	s->normalized = s->canonical ? jsontext_canonical(text, len, 1, err) : NULL;
-	return s->normalized ? s : NULL;
+	const struct schema_ops *ops = schema_ops(t);
+	return ops ? ops->name : "AVRO";
 }
 
 struct schema *schema_parse(enum schema_type type, const char *text, size_t len,
                             const struct schema_ref *refs, size_t nrefs, struct sg_error *err)
 {
+	const struct schema_ops *ops = schema_ops(type);
+	if (!ops) {
+		error_set(err, SG_EINVALID_SCHEMA, "unknown schema type %d", (int)type);
+		return NULL;
+	}
 	struct schema *s = calloc(1, sizeof *s);
 	if (!s) {
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	s->type = type;
-	struct schema *ok = NULL;
-	switch (type) {
-	case SCHEMA_AVRO:
-		ok = schema_parse_avro(s, text, len, refs, nrefs, err);
-		break;
-	case SCHEMA_JSON:
-		ok = schema_parse_json(s, text, len, refs, nrefs, err);
-		break;
-	case SCHEMA_PROTOBUF:
-		error_set(err, SG_EINVALID_SCHEMA, "PROTOBUF schemas are not supported");
-		break;
+	s->ops = ops;
+	s->model = ops->parse(text, len, refs, nrefs, err);
+	if (!s->model) {
+		free(s);
+		return NULL;
 	}
-	if (!ok)
-		schema_free(s);
-	return ok;
+	return s;
 }
 
 void schema_free(struct schema *s)
 {
 	if (!s)
 		return;
-	avsc_free(s->avro);
-	jsonschema_free(s->validator);
-	json_decref(s->json);
-	free(s->jrefs);
-	free(s->canonical);
-	free(s->normalized);
+	s->ops->free(s->model);
 	free(s);
 }
 
 enum schema_type schema_type(const struct schema *s)
 {
-	return s->type;
+	return s->ops->type;
 }
 
 const char *schema_canonical(const struct schema *s)
 {
-	return s->type == SCHEMA_AVRO ? avsc_java_string(s->avro) : s->canonical;
+	return s->ops->canonical(s->model);
 }
 
 char *schema_resolved(const struct schema *s)
 {
-	if (s->type == SCHEMA_AVRO)
-		return avsc_resolved_string(s->avro);
-	return strdup(s->canonical);
+	return s->ops->resolved(s->model);
 }
 
 const char *schema_normalized(const struct schema *s)
 {
-	return s->type == SCHEMA_AVRO ? avsc_normalized(s->avro) : s->normalized;
+	return s->ops->normalized(s->model);
 }
 
-/* Resolves a "$ref" outside a JSON Schema to one of its references, by the
- * name given at registration (with or without a fragment). */
-static const json_t *schema_json_resolve(void *ctx, const char *uri)
+const char *schema_record_name(const struct schema *s)
 {
-	const struct schema *s = ctx;
-	for (size_t i = 0; i < s->njrefs; i++) {
-		const char *name = s->jrefs[i].name;
-		size_t n = strcspn(name, "#");
-		if (strcmp(name, uri) == 0 || (strlen(uri) == n && strncmp(name, uri, n) == 0))
-			return s->jrefs[i].doc;
-	}
-	return NULL;
+	return s->ops->record_name(s->model);
 }
 
-const struct avsc_schema *schema_avro(const struct schema *s)
+const void *schema_model(const struct schema *s, enum schema_type t)
 {
-	return s && s->type == SCHEMA_AVRO ? s->avro : NULL;
+	return s && s->ops->type == t ? s->model : NULL;
 }
 
 int schema_compatible(const struct schema *reader, const struct schema *writer,
                       enum schema_policy policy, struct report *r, struct sg_error *err)
 {
-	if (reader->type != writer->type) {
+	if (reader->ops != writer->ops) {
 		/* Confluent's words for it (SchemaValidatorBuilder). */
 		if (r)
 			report_add(r, "INCOMPATIBLE", "",
 			           "Incompatible because of different schema type");
 		return 0;
 	}
-	switch (reader->type) {
-	case SCHEMA_AVRO:
-		return avcompat_check_err(reader->avro, writer->avro, r, err);
-	case SCHEMA_JSON: {
-		/* Confluent diffs the old (writer) schema against the new (reader). */
-		struct jsondiff_options opts = {
-		    .lenient = policy == SCHEMA_POLICY_LENIENT,
-		    .resolve_original = schema_json_resolve,
-		    .resolve_original_ctx = (void *)writer,
-		    .resolve_update = schema_json_resolve,
-		    .resolve_update_ctx = (void *)reader,
-		};
-		return jsondiff_compare(writer->json, reader->json, &opts, r, err);
-	}
-	default:
+	if (!reader->ops->compatible)
 		return error_set(err, SG_EINTERNAL, "no compatibility rules for %s schemas",
-		                 schema_type_name(reader->type));
-	}
-}
-
-const json_t *schema_json(const struct schema *s)
-{
-	return s && s->type == SCHEMA_JSON ? s->json : NULL;
-}
-
-const struct jsonschema *schema_json_validator(const struct schema *s)
-{
-	return s && s->type == SCHEMA_JSON ? s->validator : NULL;
+		                 reader->ops->name);
+	return reader->ops->compatible(reader->model, writer->model, policy, r, err);
 }
 
 int schema_check_level(enum level level, const struct schema *candidate,
@@ -290,13 +137,133 @@ int schema_check_level(enum level level, const struct schema *candidate,
 int schema_describe(enum schema_type type, const struct report *r, size_t i, const char *reader,
                     const char *writer, char *out, size_t cap)
 {
-	switch (type) {
-	case SCHEMA_AVRO:
-		return avcompat_confluent_message(r, i, reader, writer, out, cap);
-	case SCHEMA_JSON:
-		return jsondiff_describe(report_type(r, i), report_location(r, i), reader, writer,
-		                         out, cap);
-	default:
+	const struct schema_ops *ops = schema_ops(type);
+	if (!ops || !ops->describe)
 		return -1;
+	return ops->describe(r, i, reader, writer, out, cap);
+}
+
+/* ---- schema files ---- */
+
+int schema_file_type_parse(const char *word, enum schema_type *out)
+{
+	const struct schema_ops *ops;
+	for (int t = 0; word && (ops = schema_ops((enum schema_type)t)); t++) {
+		size_t i = 0;
+		while (ops->name[i] && word[i] == tolower((unsigned char)ops->name[i]))
+			i++;
+		if (ops->guess && !ops->name[i] && !word[i]) {
+			*out = ops->type;
+			return 0;
+		}
 	}
+	return -1;
+}
+
+enum schema_type schema_file_type(const char *path, const char *text, size_t len)
+{
+	const struct schema_ops *ops, *best = schema_ops(SCHEMA_AVRO);
+	enum schema_guess surest = SCHEMA_GUESS_NONE;
+	for (int t = 0; (ops = schema_ops((enum schema_type)t)); t++) {
+		enum schema_guess g = ops->guess ? ops->guess(path, text, len) : SCHEMA_GUESS_NONE;
+		if (g > surest) {
+			surest = g;
+			best = ops;
+		}
+	}
+	return best->type;
+}
+
+/* ---- payloads ---- */
+
+struct schema_validator *schema_validator_new(const struct schema *s, struct sg_error *err)
+{
+	if (!s->ops->prepare) {
+		error_set(err, SG_EINVALID_SCHEMA, "%s payloads cannot be checked", s->ops->title);
+		return NULL;
+	}
+	struct schema_validator *v = calloc(1, sizeof *v);
+	if (!v) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	v->ops = s->ops;
+	v->state = s->ops->prepare(s->model, err);
+	if (!v->state) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void schema_validator_free(struct schema_validator *v)
+{
+	if (!v)
+		return;
+	if (v->ops->unprepare)
+		v->ops->unprepare(v->state);
+	free(v);
+}
+
+size_t schema_validator_bytes(const struct schema_validator *v)
+{
+	return v->ops->state_bytes ? v->ops->state_bytes(v->state) : 0;
+}
+
+/* Reads the type's header of a framed payload, then checks (`explain` 0) or
+ * explains (1) the payload. Kept out of schema_validate(), whose every call
+ * would otherwise pay for this one's stack. */
+__attribute__((noinline)) static enum schema_payload
+schema_validate_framed(const struct schema_validator *v, const uint8_t *p, size_t n,
+                       struct schema_scratch *sc, int explain)
+{
+	size_t header = 0;
+	const void *target = NULL;
+	if (v->ops->frame(v->state, p, n, &header, &target, sc) != 0)
+		return SCHEMA_PAYLOAD_FRAMING;
+	if (explain)
+		return v->ops->explain(v->state, target, p + header, n - header, sc);
+	return v->ops->check(v->state, target, p + header, n - header, sc);
+}
+
+enum schema_payload schema_validate(const struct schema_validator *v, enum schema_framing framing,
+                                    const uint8_t *p, size_t n, struct schema_scratch *sc)
+{
+	if (framing == SCHEMA_FRAMED && v->ops->frame)
+		return schema_validate_framed(v, p, n, sc, 0);
+	return v->ops->check(v->state, NULL, p, n, sc);
+}
+
+enum schema_payload schema_explain(const struct schema_validator *v, enum schema_framing framing,
+                                   const uint8_t *p, size_t n, struct schema_scratch *sc)
+{
+	if (framing == SCHEMA_FRAMED && v->ops->frame)
+		return schema_validate_framed(v, p, n, sc, 1);
+	return v->ops->explain(v->state, NULL, p, n, sc);
+}
+
+int schema_validate_report(const struct schema_validator *v, enum schema_framing framing,
+                           const uint8_t *p, size_t n, struct report *r)
+{
+	const void *target = NULL;
+	if (framing == SCHEMA_FRAMED && v->ops->frame) {
+		struct schema_scratch *sc = schema_scratch_new();
+		size_t header = 0;
+		if (!sc)
+			return -1;
+		int rc = v->ops->frame(v->state, p, n, &header, &target, sc);
+		if (rc != 0)
+			report_add(r, "framing", "", "%s", schema_why(sc));
+		schema_scratch_free(sc);
+		if (rc != 0)
+			return 0;
+		p += header;
+		n -= header;
+	}
+	return v->ops->check_report(v->state, target, p, n, r);
+}
+
+int schema_validate_json(const struct schema *s, const char *text, size_t len, struct report *r)
+{
+	return s->ops->check_json(s->model, text, len, r);
 }

@@ -10,10 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/avro/avvalid.h"
-#include "compat/jsonschema/jsonschema.h"
-#include "compat/jsonschema/jsregex.h"
-#include "compat/report.h"
+#include "compat/schema.h"
 #include "gateway/deadletter.h"
 #include "gateway/kcompress.h"
 #include "gateway/kreader.h"
@@ -27,6 +24,9 @@
 #define GWC_RULE_MEMO 64
 /* A subject: a topic, '-', and a record name or "value"/"key". */
 #define GWC_SUBJECT_MAX (RULES_TOPIC_MAX + 2 + SCHEMASOURCE_SUBJECT_MAX)
+/* Keeps a function that holds a buffer out of the per-record path: its
+ * caller would pay for the buffer's stack guard on every record. */
+#define GWC_COLD __attribute__((cold, noinline))
 
 const char *const gwcheck_reason_names[GWCHECK_REASON_COUNT] = {
     [GWCHECK_REASON_NONE] = "none",
@@ -106,6 +106,7 @@ struct gwc_id {
 	int64_t id;
 	int lookup;                          /* 1 found, 0 unknown, -1 unavailable */
 	const struct schemasource_schema *s; /* held while lookup == 1 */
+	unsigned format; /* the RULES_FORMAT_* bit of the schema's type; 0: none */
 	enum gwc_reg reg[2];
 	int version[2];
 	char subject[2][GWC_SUBJECT_MAX];
@@ -120,8 +121,7 @@ struct gwc_part {
 
 struct gwcheck_scratch {
 	struct kcompress *kc;
-	struct report *rep;
-	struct jsregex_scratch *rx; /* this thread's PCRE2 match buffer */
+	struct schema_scratch *sc; /* this thread's, for schema_validate() */
 	struct rules *rules;
 	uint64_t gen;
 	struct gwc_rule_memo memo[GWC_RULE_MEMO];
@@ -138,8 +138,8 @@ struct gwcheck_scratch *gwcheck_scratch_new(const struct gwcheck *gw)
 	if (!s)
 		return NULL;
 	s->kc = kcompress_new(gw->decompress_limit);
-	s->rep = report_new();
-	if (!s->kc || !s->rep) {
+	s->sc = schema_scratch_new();
+	if (!s->kc || !s->sc) {
 		gwcheck_scratch_free(s);
 		return NULL;
 	}
@@ -151,8 +151,7 @@ void gwcheck_scratch_free(struct gwcheck_scratch *s)
 	if (!s)
 		return;
 	kcompress_free(s->kc);
-	report_free(s->rep);
-	jsregex_scratch_free(s->rx);
+	schema_scratch_free(s->sc);
 	rules_unref(s->rules);
 	free(s);
 }
@@ -289,6 +288,25 @@ __attribute__((format(printf, 3, 4))) static void gwc_msg(char *out, size_t cap,
 
 /* ---- one batch ---- */
 
+/* How the gateway takes each schema type in Confluent framing: the rules
+ * format that admits it, and the reasons its payloads fail under (metrics
+ * labels are a fixed set). A type without a row is in no accepted format. */
+struct gwc_type {
+	unsigned format;
+	enum gwcheck_reason syntax, invalid;
+};
+
+static const struct gwc_type gwc_types[] = {
+    [SCHEMA_AVRO] = {RULES_FORMAT_AVRO, GWCHECK_REASON_AVRO, GWCHECK_REASON_AVRO},
+    [SCHEMA_JSON] = {RULES_FORMAT_JSON, GWCHECK_REASON_JSON_SYNTAX, GWCHECK_REASON_JSON},
+};
+
+static const struct gwc_type *gwc_type(enum schema_type t)
+{
+	static const struct gwc_type none = {0, GWCHECK_REASON_FORMAT, GWCHECK_REASON_FORMAT};
+	return (unsigned)t < sizeof gwc_types / sizeof gwc_types[0] ? &gwc_types[t] : &none;
+}
+
 enum gwc_result { GWC_OK, GWC_UNCHECKED, GWC_BAD, GWC_UNAVAILABLE };
 
 struct gwc_ctx {
@@ -369,6 +387,7 @@ static struct gwc_id *gwc_id(struct gwc_ctx *c, int64_t id)
 	m->lookup = schemasource_schema(c->gw->ss, id, &m->s, &e);
 	if (m->lookup < 0)
 		gwc_unavailable(c, &e);
+	m->format = m->lookup == 1 && m->s->schema ? gwc_type(m->s->type)->format : 0;
 	s->last_id = s->nids++;
 	return m;
 }
@@ -430,50 +449,6 @@ static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int pa
 	return m->reg[part] = rule->require_schema ? GWC_REG_NO_SUBJECT : GWC_REG_PASS;
 }
 
-/* Drops the " (at #/...)" schema location that compat/jsonschema ends its
- * messages with: records messages name the instance location instead. */
-static void gwc_strip_schema_location(char *msg)
-{
-	char *at = strstr(msg, " (at #");
-	if (at && msg[strlen(msg) - 1] == ')')
-		*at = '\0';
-}
-
-static int gwc_json(struct gwc_ctx *c, const struct jsonschema *js, const uint8_t *p, size_t n,
-                    const char *subject, int version, int64_t id)
-{
-	int rc = jsonschema_validate_bytes_rx(js, (const char *)p, n, NULL, &c->s->rx);
-	if (rc == 1)
-		return GWC_OK;
-	if (rc < 0) {
-		struct sg_error e;
-		error_clear(&e);
-		error_set(&e, SG_EUNAVAILABLE, "gateway out of memory validating JSON");
-		return gwc_unavailable(c, &e);
-	}
-	struct report *r = c->s->rep;
-	report_reset(r);
-	jsonschema_validate_bytes_rx(js, (const char *)p, n, r, &c->s->rx);
-	if (report_count(r) == 0)
-		return gwc_bad(c, GWCHECK_REASON_JSON,
-		               "the schema refuses it (%s v%d, id %" PRId64 ")", subject, version,
-		               id);
-	char msg[GWCHECK_MESSAGE_MAX];
-	snprintf(msg, sizeof msg, "%s", report_message(r, 0));
-	gwc_strip_schema_location(msg);
-	const char *type = report_type(r, 0);
-	const char *loc = report_location(r, 0);
-	if (type && strcmp(type, "parse") == 0)
-		return gwc_bad(c, GWCHECK_REASON_JSON_SYNTAX,
-		               "not valid JSON: %s (%s v%d, id %" PRId64 ")", msg, subject, version,
-		               id);
-	if (loc && *loc)
-		return gwc_bad(c, GWCHECK_REASON_JSON, "%s: %s (%s v%d, id %" PRId64 ")", loc, msg,
-		               subject, version, id);
-	return gwc_bad(c, GWCHECK_REASON_JSON, "%s (%s v%d, id %" PRId64 ")", msg, subject, version,
-	               id);
-}
-
 static void gwc_formats(unsigned f, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s%s%s%s%s", f & RULES_FORMAT_AVRO ? "confluent-avro" : "",
@@ -492,6 +467,145 @@ static int gwc_json_start(const uint8_t *p, size_t n)
 		return p[i] == '{' || p[i] == '[';
 	}
 	return 0;
+}
+
+/* Why schema `id` cannot be used for a part (see gwc_usable()). */
+GWC_COLD static int gwc_unusable(struct gwc_ctx *c, const struct gwc_id *m, int64_t id,
+                                 const char *latest_of)
+{
+	if (!m)
+		return gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
+		               "the batch names more than %d distinct schema ids", GWCHECK_MAX_IDS);
+	if (m->lookup < 0)
+		return GWC_UNAVAILABLE;
+	char what[GWCHECK_MESSAGE_MAX];
+	if (latest_of)
+		snprintf(what, sizeof what, "the latest schema of %s (id %" PRId64 ")", latest_of,
+		         id);
+	else
+		snprintf(what, sizeof what, "schema id %" PRId64, id);
+	if (m->lookup == 0)
+		return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID, "%s does not exist", what);
+	return gwc_bad(c, GWCHECK_REASON_SCHEMA, "%s cannot be used: %s", what, m->s->unusable);
+}
+
+/* The batch's memo of schema `id` when the schema can be used, else NULL
+ * with the part's result in *res. `latest_of` is the subject whose latest
+ * version `id` is (plain JSON), NULL when a framed record names it. */
+static struct gwc_id *gwc_usable(struct gwc_ctx *c, int64_t id, const char *latest_of, int *res)
+{
+	c->schema_id = id;
+	struct gwc_id *m = gwc_id(c, id);
+	if (m && m->lookup == 1 && m->s->schema)
+		return m;
+	*res = gwc_unusable(c, m, id, latest_of);
+	return NULL;
+}
+
+/* A payload schema_validate() refused with verdict `v` (framed as `framing`,
+ * registered as `version` of `subject`): out of memory, or why. */
+GWC_COLD static int gwc_refused(struct gwc_ctx *c, const struct schemasource_schema *sc,
+                                enum schema_payload v, enum schema_framing framing,
+                                const uint8_t *p, size_t n, const char *subject, int version)
+{
+	if (v == SCHEMA_PAYLOAD_NOMEM) {
+		struct sg_error e;
+		error_clear(&e);
+		error_set(&e, SG_EUNAVAILABLE, "gateway %s", schema_why(c->s->sc));
+		return gwc_unavailable(c, &e);
+	}
+	v = schema_explain(sc->validator, framing, p, n, c->s->sc);
+	const struct gwc_type *t = gwc_type(sc->type);
+	enum gwcheck_reason r = v == SCHEMA_PAYLOAD_FRAMING  ? GWCHECK_REASON_FRAMING
+	                        : v == SCHEMA_PAYLOAD_SYNTAX ? t->syntax
+	                                                     : t->invalid;
+	return gwc_bad(c, r, "%s (%s v%d, id %" PRId64 ")", schema_why(c->s->sc), subject, version,
+	               sc->id);
+}
+
+/* A framed record whose schema `m` is not registered as the strategy asks
+ * (`reg`, anything but GWC_REG_YES). */
+static int gwc_unregistered(struct gwc_ctx *c, const struct gwc_id *m, int part, enum gwc_reg reg)
+{
+	const struct schema_ops *ops = schema_ops(m->s->type);
+	char hint[96] = "";
+	switch (reg) {
+	case GWC_REG_PASS:
+		return GWC_UNCHECKED;
+	case GWC_REG_UNAVAILABLE:
+		return GWC_UNAVAILABLE;
+	case GWC_REG_NO_NAME:
+		if (ops->record_name_from)
+			snprintf(hint, sizeof hint, " (a %s schema needs %s)", ops->name,
+			         ops->record_name_from);
+		return gwc_bad(c, GWCHECK_REASON_RECORD_NAME,
+		               "schema id %" PRId64 " has no record name for %s%s", m->id,
+		               rules_strategy_name(c->rule->strategy), hint);
+	case GWC_REG_NO_SUBJECT:
+		return gwc_bad(c, GWCHECK_REASON_NO_SUBJECT, "subject %s does not exist",
+		               m->subject[part]);
+	case GWC_REG_YES:
+	case GWC_REG_NO:
+	case GWC_REG_UNKNOWN:
+		break;
+	}
+	return gwc_bad(c, GWCHECK_REASON_WRONG_SUBJECT,
+	               "schema id %" PRId64 " is not registered under subject %s", m->id,
+	               m->subject[part]);
+}
+
+/* A Confluent-framed part: magic byte 0, the schema id, then what the
+ * schema's type reads (schema_validate()). */
+static int gwc_framed(struct gwc_ctx *c, int part, const uint8_t *p, size_t n)
+{
+	if (n < 5)
+		return gwc_bad(c, GWCHECK_REASON_FRAMING,
+		               "magic byte 0 but %zu bytes: Confluent framing needs 5 "
+		               "(magic byte and a 4-byte schema id) before the payload",
+		               n);
+	int64_t id = (int64_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
+	                       ((uint32_t)p[3] << 8) | p[4]);
+	int res;
+	struct gwc_id *m = gwc_usable(c, id, NULL, &res);
+	if (!m)
+		return res;
+	if (!(c->rule->formats & m->format)) {
+		char f[64];
+		gwc_formats(c->rule->formats, f, sizeof f);
+		return gwc_bad(c, GWCHECK_REASON_FORMAT,
+		               "Confluent-framed %s (schema id %" PRId64
+		               ") is not accepted here (accepted: %s)",
+		               schema_ops(m->s->type)->title, id, f);
+	}
+	enum gwc_reg reg = gwc_registration(c, m, part);
+	if (reg != GWC_REG_YES)
+		return gwc_unregistered(c, m, part, reg);
+	enum schema_payload v =
+	    schema_validate(m->s->validator, SCHEMA_FRAMED, p + 5, n - 5, c->s->sc);
+	if (v == SCHEMA_PAYLOAD_VALID)
+		return GWC_OK;
+	return gwc_refused(c, m->s, v, SCHEMA_FRAMED, p + 5, n - 5, m->subject[part],
+	                   m->version[part]);
+}
+
+/* A plain JSON part, checked against the latest schema of the part's
+ * subject. Plain JSON implies TopicNameStrategy (rules.c), so the subject
+ * exists here and its latest version is known. */
+static int gwc_plain_json(struct gwc_ctx *c, const struct gwc_part *ps, const uint8_t *p, size_t n)
+{
+	int res;
+	struct gwc_id *m = gwc_usable(c, ps->latest.id, ps->subject, &res);
+	if (!m)
+		return res;
+	if (m->s->type != SCHEMA_JSON)
+		return gwc_bad(
+		    c, GWCHECK_REASON_FORMAT,
+		    "plain JSON, but the latest schema of %s (v%d, id %" PRId64 ") is %s, not JSON",
+		    ps->subject, ps->latest.version, ps->latest.id, schema_type_name(m->s->type));
+	enum schema_payload v = schema_validate(m->s->validator, SCHEMA_UNFRAMED, p, n, c->s->sc);
+	if (v == SCHEMA_PAYLOAD_VALID)
+		return GWC_OK;
+	return gwc_refused(c, m->s, v, SCHEMA_UNFRAMED, p, n, ps->subject, ps->latest.version);
 }
 
 /* Checks one part of a record. */
@@ -519,102 +633,10 @@ static int gwc_part(struct gwc_ctx *c, int part, struct kslice data)
 			               ps->subject);
 		}
 	}
-	if (n >= 1 && p[0] == 0) {
-		if (n < 5)
-			return gwc_bad(c, GWCHECK_REASON_FRAMING,
-			               "magic byte 0 but %zu bytes: Confluent framing needs 5 "
-			               "(magic byte and a 4-byte schema id) before the payload",
-			               n);
-		int64_t id = (int64_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
-		                       ((uint32_t)p[3] << 8) | p[4]);
-		c->schema_id = id;
-		struct gwc_id *m = gwc_id(c, id);
-		if (!m)
-			return gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
-			               "the batch names more than %d distinct schema ids",
-			               GWCHECK_MAX_IDS);
-		if (m->lookup < 0)
-			return GWC_UNAVAILABLE;
-		if (m->lookup == 0)
-			return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID,
-			               "schema id %" PRId64 " does not exist", id);
-		const struct schemasource_schema *sc = m->s;
-		if (!sc->schema)
-			return gwc_bad(c, GWCHECK_REASON_SCHEMA,
-			               "schema id %" PRId64 " cannot be used: %s", id,
-			               sc->unusable);
-		int avro = sc->type == SCHEMA_AVRO;
-		if (!(rule->formats & (avro ? RULES_FORMAT_AVRO : RULES_FORMAT_JSON))) {
-			char f[64];
-			gwc_formats(rule->formats, f, sizeof f);
-			return gwc_bad(c, GWCHECK_REASON_FORMAT,
-			               "Confluent-framed %s (schema id %" PRId64
-			               ") is not accepted here (accepted: %s)",
-			               avro ? "Avro" : "JSON Schema", id, f);
-		}
-		switch (gwc_registration(c, m, part)) {
-		case GWC_REG_YES:
-			break;
-		case GWC_REG_PASS:
-			return GWC_UNCHECKED;
-		case GWC_REG_UNAVAILABLE:
-			return GWC_UNAVAILABLE;
-		case GWC_REG_NO_NAME:
-			return gwc_bad(c, GWCHECK_REASON_RECORD_NAME,
-			               "schema id %" PRId64 " has no record name for %s%s", id,
-			               rules_strategy_name(rule->strategy),
-			               avro ? "" : " (a JSON schema needs a \"title\")");
-		case GWC_REG_NO_SUBJECT:
-			return gwc_bad(c, GWCHECK_REASON_NO_SUBJECT, "subject %s does not exist",
-			               m->subject[part]);
-		case GWC_REG_NO:
-		case GWC_REG_UNKNOWN:
-			return gwc_bad(c, GWCHECK_REASON_WRONG_SUBJECT,
-			               "schema id %" PRId64 " is not registered under subject %s",
-			               id, m->subject[part]);
-		}
-		const char *subject = m->subject[part];
-		int version = m->version[part];
-		if (avro) {
-			struct sg_error e;
-			error_clear(&e);
-			if (avvalid_check(sc->avro, p + 5, n - 5, &e) == 1)
-				return GWC_OK;
-			return gwc_bad(c, GWCHECK_REASON_AVRO, "%s (%s v%d, id %" PRId64 ")", e.msg,
-			               subject, version, id);
-		}
-		return gwc_json(c, sc->json, p + 5, n - 5, subject, version, id);
-	}
-	if ((rule->formats & RULES_FORMAT_PLAIN_JSON) && gwc_json_start(p, n)) {
-		/* Plain JSON implies TopicNameStrategy (rules.c), so the subject
-		 * exists here and its latest version is known. */
-		int64_t id = ps->latest.id;
-		c->schema_id = id;
-		struct gwc_id *m = gwc_id(c, id);
-		if (!m)
-			return gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
-			               "the batch names more than %d distinct schema ids",
-			               GWCHECK_MAX_IDS);
-		if (m->lookup < 0)
-			return GWC_UNAVAILABLE;
-		if (m->lookup == 0)
-			return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID,
-			               "the latest schema of %s (id %" PRId64 ") does not exist",
-			               ps->subject, id);
-		const struct schemasource_schema *sc = m->s;
-		if (!sc->schema)
-			return gwc_bad(c, GWCHECK_REASON_SCHEMA,
-			               "the latest schema of %s (id %" PRId64
-			               ") cannot be used: %s",
-			               ps->subject, id, sc->unusable);
-		if (sc->type != SCHEMA_JSON)
-			return gwc_bad(c, GWCHECK_REASON_FORMAT,
-			               "plain JSON, but the latest schema of %s (v%d, id %" PRId64
-			               ") is %s, not JSON",
-			               ps->subject, ps->latest.version, id,
-			               schema_type_name(sc->type));
-		return gwc_json(c, sc->json, p, n, ps->subject, ps->latest.version, id);
-	}
+	if (n >= 1 && p[0] == 0)
+		return gwc_framed(c, part, p, n);
+	if ((rule->formats & RULES_FORMAT_PLAIN_JSON) && gwc_json_start(p, n))
+		return gwc_plain_json(c, ps, p, n);
 	char f[64];
 	gwc_formats(rule->formats, f, sizeof f);
 	if (n == 0)

@@ -6,13 +6,16 @@
  * topic matches (gateway/rules.h), each part the rule names (value, key):
  *   - null: a value passes when the rule allows tombstones, a key always;
  *   - Confluent framing (byte 0, then a 4-byte big-endian schema id, then
- *     the payload; fewer than 5 bytes after a 0 is bad framing): the id must
- *     exist, be of a format the rule accepts (confluent-avro,
- *     confluent-json), and be registered under the subject the strategy
- *     names (<topic>-value / <topic>-key; for RecordNameStrategy the writer
- *     schema's record name, for TopicRecordNameStrategy <topic>-<name>),
- *     checked like Confluent's GET /schemas/ids/{id}/versions. Then an Avro
- *     payload must be exactly one encoding of the writer schema
+ *     the header of the schema's type if it has one (Avro and JSON have
+ *     none), then the payload; fewer than 5 bytes after a 0, or a malformed
+ *     type header, is bad framing): the id must exist, be of a format the
+ *     rule accepts (confluent-avro, confluent-json), and be registered
+ *     under the subject the strategy names (<topic>-value / <topic>-key;
+ *     for RecordNameStrategy the writer schema's record name, for
+ *     TopicRecordNameStrategy <topic>-<name>),
+ *     checked like Confluent's GET /schemas/ids/{id}/versions. Then the
+ *     payload goes to the schema's type (compat/schema.h, schema_validate()):
+ *     an Avro payload must be exactly one encoding of the writer schema
  *     (compat/avvalid: no trailing bytes, indexes in range, lengths within
  *     the record, valid UTF-8), and a JSON payload valid JSON (no duplicate
  *     keys) that the schema accepts;

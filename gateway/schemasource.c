@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "compat/avro/avsc.h"
-#include "compat/avro/avvalid.h"
 #include "common/regclient.h"
 
 #define SS_ID_BUCKETS      4096u
@@ -40,8 +38,7 @@ struct ss_id {
 	struct schema *schema;
 	struct schema **deps; /* referenced schemas, freed after `schema` */
 	size_t ndeps;
-	struct avvalid *av;
-	char *record_name;
+	struct schema_validator *validator; /* freed before `schema` */
 	char *unusable;
 	struct ss_id *next;
 };
@@ -144,12 +141,11 @@ static void ss_count(atomic_uint_fast64_t *c)
 
 static void ss_id_free(struct ss_id *e)
 {
-	avvalid_free(e->av);
+	schema_validator_free(e->validator);
 	schema_free(e->schema);
 	for (size_t i = e->ndeps; i-- > 0;)
 		schema_free(e->deps[i]);
 	free(e->deps);
-	free(e->record_name);
 	free(e->unusable);
 	free(e);
 }
@@ -438,11 +434,13 @@ struct ss_copy {
 	size_t len;
 	struct schemasource_ref *refs;
 	size_t nrefs;
+	char *unknown_type; /* as schemasource_text has it */
 };
 
 static void ss_copy_clear(struct ss_copy *c)
 {
 	free(c->text);
+	free(c->unknown_type);
 	for (size_t i = 0; i < c->nrefs; i++) {
 		free((char *)c->refs[i].name);
 		free((char *)c->refs[i].subject);
@@ -464,6 +462,8 @@ static int ss_copy_fn(void *arg, const struct schemasource_text *t, struct sg_er
 		return error_set(err, SG_ENOMEM, "out of memory");
 	memcpy(c->text, t->text, t->len);
 	c->text[t->len] = '\0';
+	if (t->unknown_type && !(c->unknown_type = strdup(t->unknown_type)))
+		return error_set(err, SG_ENOMEM, "out of memory");
 	if (t->nrefs > SCHEMASOURCE_REF_MAX)
 		return error_set(err, SG_ELIMIT, "schema %" PRId64 " has more than %d references",
 		                 t->id, SCHEMASOURCE_REF_MAX);
@@ -502,6 +502,10 @@ static struct schema *ss_parse_tree(struct ss_build *b, const struct ss_copy *c,
 	b->text_bytes += c->len;
 	if (depth > SCHEMASOURCE_REF_DEPTH) {
 		error_set(err, SG_ELIMIT, "references nest deeper than %d", SCHEMASOURCE_REF_DEPTH);
+		return NULL;
+	}
+	if (c->unknown_type) {
+		error_set(err, SG_EINVALID_SCHEMA, "unknown schema type '%s'", c->unknown_type);
 		return NULL;
 	}
 	struct schema_ref *refs = c->nrefs ? calloc(c->nrefs, sizeof *refs) : NULL;
@@ -584,36 +588,15 @@ static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_cop
 		return NULL;
 	}
 	int nomem = 0;
-	if (e->schema && schema_type(e->schema) == SCHEMA_AVRO) {
-		const struct avsc_schema *av = schema_avro(e->schema);
-		e->av = avvalid_compile(av, &perr);
-		if (e->av) {
-			const struct avsc_node *root = avsc_root(av);
-			const char *name = avsc_fullname(root);
-			e->record_name = strdup(name ? name : avsc_kind_name(avsc_kind(root)));
-			nomem = !e->record_name;
-		} else {
-			nomem = perr.code == SG_ENOMEM;
-		}
-	} else if (e->schema && schema_type(e->schema) == SCHEMA_JSON) {
-		const json_t *title = json_object_get(schema_json(e->schema), "title");
-		if (json_is_string(title)) {
-			e->record_name =
-			    strndup(json_string_value(title), json_string_length(title));
-			nomem = !e->record_name;
-		}
-		e->pub.json = schema_json_validator(e->schema);
+	if (e->schema) {
+		e->validator = schema_validator_new(e->schema, &perr);
+		nomem = !e->validator && perr.code == SG_ENOMEM;
 	}
-	if (!nomem && (!e->schema || (schema_type(e->schema) == SCHEMA_AVRO && !e->av))) {
+	if (!nomem && !e->validator) {
 		e->unusable = strdup(perr.code ? perr.msg : "the schema cannot be parsed");
 		nomem = !e->unusable;
-		avvalid_free(e->av);
-		e->av = NULL;
 		schema_free(e->schema);
 		e->schema = NULL;
-		e->pub.json = NULL;
-		free(e->record_name);
-		e->record_name = NULL;
 	}
 	if (nomem) {
 		ss_id_free(e);
@@ -621,11 +604,11 @@ static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_cop
 		return NULL;
 	}
 	e->pub.schema = e->schema;
-	e->pub.avro = e->av;
-	e->pub.record_name = e->record_name;
+	e->pub.validator = e->validator;
+	e->pub.record_name = e->schema ? schema_record_name(e->schema) : NULL;
 	e->pub.unusable = e->unusable;
 	e->bytes = SS_ENTRY_BYTES + b.text_bytes * SS_TEXT_FACTOR +
-	           (e->av ? avvalid_program_size(e->av) * 16u : 0);
+	           (e->validator ? schema_validator_bytes(e->validator) : 0);
 	return e;
 }
 
@@ -1204,12 +1187,12 @@ static int ss_http_text(json_t *body, int64_t id, schemasource_text_fn fn, void 
 	              ? json_integer_value(json_object_get(body, "id"))
 	              : id,
 	    .version = (int)json_integer_value(json_object_get(body, "version")),
-	    .type = SCHEMA_AVRO,
+	    .type = SCHEMA_AVRO, /* without schemaType, as Confluent has it */
 	    .text = json_string_value(text),
 	    .len = json_string_length(text),
 	};
 	if (json_is_string(type) && schema_type_parse(json_string_value(type), &t.type) != 0)
-		t.type = SCHEMA_PROTOBUF; /* unknown: refused when parsed */
+		t.unknown_type = json_string_value(type);
 	size_t n = json_is_array(refs) ? json_array_size(refs) : 0;
 	if (n > SCHEMASOURCE_REF_MAX)
 		return error_set(err, SG_ELIMIT, "schema %" PRId64 " has more than %d references",

@@ -3,8 +3,9 @@
  *
  * Three lookups, each with its own cache:
  *   - a schema by id (schemasource_schema()): parsed with schema_parse() (its
- *     references fetched and parsed too), with the Avro validator compiled,
- *     and cached forever, since a registered id never changes. The cache is an
+ *     references fetched and parsed too), with its payload validator prepared
+ *     (schema_validator_new(): for Avro, the program compiled), and cached
+ *     forever, since a registered id never changes. The cache is an
  *     LRU bounded by an estimate of the memory each entry holds. An id the
  *     registry does not know is remembered as unknown for negative_ttl_ms,
  *     at most max_unknown_ids of them (the oldest forgotten first), outside
@@ -55,9 +56,6 @@
 #include "compat/error.h"
 #include "compat/schema.h"
 
-struct avvalid;
-struct jsonschema;
-
 /* Longest subject name handled (Confluent has no limit; ours bounds memory). */
 #define SCHEMASOURCE_SUBJECT_MAX 1024
 /* How deep references may nest, and how many one schema may pull in. */
@@ -84,6 +82,9 @@ struct schemasource_text {
 	size_t len;
 	const struct schemasource_ref *refs;
 	size_t nrefs;
+	/* The registry's schemaType when this build does not know it (then
+	 * `type` means nothing): the schema is cached as unusable, saying so. */
+	const char *unknown_type;
 };
 
 /* Receives a schema; returns 0, or -1 with `err` set to stop. */
@@ -156,13 +157,14 @@ struct schemasource_schema {
 	int64_t id;
 	enum schema_type type;
 	/* NULL when the registry's schema cannot be used here (a type we do not
-	 * parse, such as PROTOBUF, or text our parser refuses): then `unusable`
-	 * says why and records framed with this id are rejected. */
+	 * parse, such as PROTOBUF, a type we do not know, or text our parser
+	 * refuses): then `unusable` says why and records framed with this id are
+	 * rejected. */
 	const struct schema *schema;
-	const struct avvalid *avro;    /* Avro schemas only */
-	const struct jsonschema *json; /* JSON schemas only */
-	/* The record name RecordNameStrategy uses: an Avro named type's full name
-	 * (the type name for others), a JSON schema's "title"; NULL when none. */
+	/* What payloads are checked with (schema_validate()); NULL with `schema`. */
+	const struct schema_validator *validator;
+	/* The record name RecordNameStrategy uses (schema_record_name()); NULL
+	 * when none. */
 	const char *record_name;
 	const char *unusable;
 };

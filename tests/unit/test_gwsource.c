@@ -6,7 +6,8 @@
  * id -> subjects lists and latest versions with their TTLs and the recheck
  * of a missing subject, invalidation, the backoff after a failure, stale
  * answers during an outage (positive only), the memory-bounded LRU, single
- * flight under concurrent misses, unusable schemas and record names.
+ * flight under concurrent misses, unusable schemas (of a type unknown to
+ * this build too) and record names.
  * Then the HTTP backend against the real registry (registry/api over a
  * temporary store, served by registry/http in this process), including the
  * outage once the server is stopped.
@@ -66,7 +67,7 @@ static void test_by_id(void)
 
 	error_clear(&err);
 	tap_is_int(schemasource_schema(ss, id, &s, &err), 1, "schema by id found");
-	tap_ok(s && s->schema && s->json && !s->avro && s->type == SCHEMA_JSON,
+	tap_ok(s && s->schema && s->validator && s->type == SCHEMA_JSON,
 	       "JSON schema parsed and compiled");
 	tap_is_str(s ? s->record_name : NULL, "com.acme.Order", "record name = JSON title");
 	tap_is_int(schemasource_schema(ss, id, &s2, &err), 1, "found again");
@@ -76,7 +77,7 @@ static void test_by_id(void)
 	schemasource_release(ss, s2);
 
 	tap_is_int(schemasource_schema(ss, av, &s, &err), 1, "Avro primitive schema");
-	tap_ok(s && s->avro && s->type == SCHEMA_AVRO, "Avro program compiled");
+	tap_ok(s && s->validator && s->type == SCHEMA_AVRO, "Avro program compiled");
 	tap_is_str(s ? s->record_name : NULL, "string", "record name of a primitive = its type");
 	schemasource_release(ss, s);
 
@@ -439,10 +440,10 @@ static void test_http(void)
 	tap_ok(ss != NULL, "HTTP source opened");
 	const struct schemasource_schema *s = NULL;
 	tap_is_int(schemasource_schema(ss, id, &s, &err), 1, "HTTP: schema by id");
-	tap_ok(s && s->json && s->type == SCHEMA_JSON, "... JSON, compiled");
+	tap_ok(s && s->validator && s->type == SCHEMA_JSON, "... JSON, compiled");
 	schemasource_release(ss, s);
 	tap_is_int(schemasource_schema(ss, av, &s, &err), 1, "HTTP: Avro with a reference");
-	tap_ok(s && s->avro && strcmp(s->record_name, "com.acme.Order") == 0,
+	tap_ok(s && s->validator && strcmp(s->record_name, "com.acme.Order") == 0,
 	       "... compiled, record name com.acme.Order (%s)",
 	       s && s->unusable ? s->unusable : "");
 	schemasource_release(ss, s);
@@ -481,6 +482,52 @@ static void test_http(void)
 		tap_diag("could not remove %s", dir);
 }
 
+/* A registry whose every schema is of a type this build does not know. */
+static int xml_text(schemasource_text_fn fn, void *arg, struct sg_error *err)
+{
+	struct schemasource_text t = {
+	    .id = 7, .version = 1, .text = "<x/>", .len = 4, .unknown_type = "XML"};
+	return fn(arg, &t, err) < 0 ? -1 : 1;
+}
+
+static int xml_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
+                     struct sg_error *err)
+{
+	return xml_text(fn, arg, err);
+}
+
+static int xml_subjects(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
+                        struct sg_error *err)
+{
+	return 0;
+}
+
+static int xml_version(void *ctx, const char *subject, int version, schemasource_text_fn fn,
+                       void *arg, struct sg_error *err)
+{
+	return xml_text(fn, arg, err);
+}
+
+static void test_unknown_type(void)
+{
+	struct schemasource_backend b = {.schema_by_id = xml_by_id,
+	                                 .subjects_by_id = xml_subjects,
+	                                 .subject_version = xml_version};
+	struct sg_error err;
+	error_clear(&err);
+	struct schemasource *ss = schemasource_open(&b, NULL, &err);
+	struct schemasource_latest l;
+	const struct schemasource_schema *s = NULL;
+	tap_is_int(schemasource_latest(ss, "x-value", &l, &err), 1,
+	           "unknown schema type: the latest version is still found");
+	tap_is_int(schemasource_schema(ss, 7, &s, &err), 1, "... and so is its id");
+	tap_ok(s && !s->schema && !s->validator && s->unusable &&
+	           strcmp(s->unusable, "unknown schema type 'XML'") == 0,
+	       "... unusable, saying why: %s", s && s->unusable ? s->unusable : "");
+	schemasource_release(ss, s);
+	schemasource_close(ss);
+}
+
 int main(void)
 {
 	test_by_id();
@@ -488,6 +535,7 @@ int main(void)
 	test_outage();
 	test_lru();
 	test_single_flight();
+	test_unknown_type();
 	test_http();
 	return tap_done();
 }

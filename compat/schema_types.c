@@ -1,0 +1,538 @@
+/* compat/schema_types.c: the rows of the table of schema types (struct
+ * schema_ops in compat/schema.h), one section per type, each calling into its
+ * folder, and the table itself at the end. Nothing here keeps state: a row's
+ * functions may be called from any number of threads at once. */
+#include "compat/schema.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "compat/avro/avcompat.h"
+#include "compat/avro/avjson.h"
+#include "compat/avro/avsc.h"
+#include "compat/avro/avvalid.h"
+#include "compat/jsonschema/jsondiff.h"
+#include "compat/jsonschema/jsonschema.h"
+#include "compat/jsonschema/jsontext.h"
+#include "compat/jsonschema/jsregex.h"
+
+/* One thread's working memory: the words of the last refusal, and a member
+ * per type that keeps something between payloads. */
+struct schema_scratch {
+	char why[SCHEMA_WHY_MAX];
+	struct jsregex_scratch *rx; /* JSON Schema: the PCRE2 match buffer */
+	struct report *findings;    /* JSON Schema: what a refused payload breaks */
+};
+
+struct schema_scratch *schema_scratch_new(void)
+{
+	struct schema_scratch *sc = calloc(1, sizeof *sc);
+	if (sc && !(sc->findings = report_new())) {
+		free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+void schema_scratch_free(struct schema_scratch *sc)
+{
+	if (!sc)
+		return;
+	jsregex_scratch_free(sc->rx);
+	report_free(sc->findings);
+	free(sc);
+}
+
+const char *schema_why(const struct schema_scratch *sc)
+{
+	return sc->why;
+}
+
+void schema_scratch_say(struct schema_scratch *sc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sc->why, sizeof sc->why, fmt, ap);
+	va_end(ap);
+}
+
+static int schema_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* ---- Avro (compat/avro): the model is a struct avsc_schema ---- */
+
+static void *avro_parse(const char *text, size_t len, const struct schema_ref *refs, size_t nrefs,
+                        struct sg_error *err)
+{
+	const struct avsc_schema **arefs = NULL;
+	if (nrefs) {
+		arefs = calloc(nrefs, sizeof *arefs);
+		if (!arefs) {
+			error_set(err, SG_ENOMEM, "out of memory");
+			return NULL;
+		}
+		for (size_t i = 0; i < nrefs; i++) {
+			arefs[i] = schema_avro(refs[i].schema);
+			if (!arefs[i]) {
+				error_set(err, SG_EINVALID_SCHEMA,
+				          "reference '%s' is not an Avro schema",
+				          refs[i].name ? refs[i].name : "");
+				free(arefs);
+				return NULL;
+			}
+		}
+	}
+	struct avsc_schema *m = avsc_parse(text, len, arefs, nrefs, err);
+	free(arefs);
+	return m;
+}
+
+static void avro_free(void *model)
+{
+	avsc_free(model);
+}
+
+static const char *avro_canonical(const void *model)
+{
+	return avsc_java_string(model);
+}
+
+static const char *avro_normalized(const void *model)
+{
+	return avsc_normalized(model);
+}
+
+static char *avro_resolved(const void *model)
+{
+	return avsc_resolved_string(model);
+}
+
+static const char *avro_record_name(const void *model)
+{
+	const struct avsc_node *root = avsc_root(model);
+	const char *name = avsc_fullname(root);
+	return name ? name : avsc_kind_name(avsc_kind(root));
+}
+
+static int avro_compatible(const void *reader, const void *writer, enum schema_policy policy,
+                           struct report *r, struct sg_error *err)
+{
+	return avcompat_check_err(reader, writer, r, err);
+}
+
+static void *avro_prepare(const void *model, struct sg_error *err)
+{
+	return avvalid_compile(model, err);
+}
+
+static void avro_unprepare(void *state)
+{
+	avvalid_free(state);
+}
+
+/* About 16 bytes an instruction, its tables included. */
+static size_t avro_state_bytes(const void *state)
+{
+	return avvalid_program_size(state) * 16u;
+}
+
+static enum schema_payload avro_check(const void *state, const void *target, const uint8_t *p,
+                                      size_t n, struct schema_scratch *sc)
+{
+	return avvalid_check(state, p, n, NULL) == 1 ? SCHEMA_PAYLOAD_VALID
+	                                             : SCHEMA_PAYLOAD_INVALID;
+}
+
+/* Every refusal is SCHEMA_PAYLOAD_INVALID: a payload that is not an encoding
+ * of the schema has no other syntax to break. */
+static enum schema_payload avro_explain(const void *state, const void *target, const uint8_t *p,
+                                        size_t n, struct schema_scratch *sc)
+{
+	struct sg_error e;
+	error_clear(&e);
+	avvalid_check(state, p, n, &e);
+	schema_scratch_say(sc, "%s", e.msg);
+	return SCHEMA_PAYLOAD_INVALID;
+}
+
+static int avro_check_report(const void *state, const void *target, const uint8_t *p, size_t n,
+                             struct report *r)
+{
+	return avvalid_check_report(state, p, n, r);
+}
+
+/* A document in Avro's JSON encoding (compat/avro/avjson). */
+static int avro_check_json(const void *model, const char *text, size_t len, struct report *r)
+{
+	struct sg_error err;
+	error_clear(&err);
+	json_t *doc = jsonschema_parse(text, len, &err);
+	if (!doc) {
+		report_add(r, "parse", "", "not JSON: %s", err.msg);
+		return 0;
+	}
+	int ok = avjson_validate(model, doc, r);
+	json_decref(doc);
+	return ok;
+}
+
+/* Its own extensions; a union (an array) or a named type's object. */
+static enum schema_guess avro_guess(const char *path, const char *text, size_t len)
+{
+	static const char *const named[] = {"record", "enum", "fixed", "error"};
+	if (schema_ends_with(path, ".avsc") || schema_ends_with(path, ".avro"))
+		return SCHEMA_GUESS_OWN_NAME;
+	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	enum schema_guess g = json_is_array(doc) ? SCHEMA_GUESS_LIKELY : SCHEMA_GUESS_NONE;
+	const char *t = json_string_value(json_object_get(doc, "type"));
+	for (size_t i = 0; t && i < sizeof named / sizeof named[0]; i++)
+		if (strcmp(t, named[i]) == 0)
+			g = SCHEMA_GUESS_LIKELY;
+	json_decref(doc);
+	return g;
+}
+
+static const struct schema_ops avro_ops = {
+    .type = SCHEMA_AVRO,
+    .name = "AVRO",
+    .title = "Avro",
+    .record_name_from = NULL,
+    .parse = avro_parse,
+    .free = avro_free,
+    .canonical = avro_canonical,
+    .normalized = avro_normalized,
+    .resolved = avro_resolved,
+    .record_name = avro_record_name,
+    .compatible = avro_compatible,
+    .describe = avcompat_confluent_message,
+    .prepare = avro_prepare,
+    .unprepare = avro_unprepare,
+    .state_bytes = avro_state_bytes,
+    .frame = NULL,
+    .check = avro_check,
+    .explain = avro_explain,
+    .check_report = avro_check_report,
+    .check_json = avro_check_json,
+    .guess = avro_guess,
+};
+
+/* ---- JSON Schema (compat/jsonschema) ---- */
+
+/* A reference: the name a "$ref" uses, and the borrowed document of the
+ * referenced schema (which outlives this one). */
+struct json_ref {
+	const char *name;
+	const json_t *doc;
+};
+
+/* The document, its compiled validator, its references and its strings. */
+struct json_model {
+	json_t *doc;
+	struct jsonschema *validator;
+	struct json_ref *refs;
+	size_t nrefs;
+	char *canonical;
+	char *normalized;
+};
+
+static void json_free(void *model)
+{
+	struct json_model *m = model;
+	if (!m)
+		return;
+	jsonschema_free(m->validator);
+	json_decref(m->doc);
+	free(m->refs);
+	free(m->canonical);
+	free(m->normalized);
+	free(m);
+}
+
+/* Fills m->refs and compiles the validator with the references as named
+ * documents. Returns 0, or -1 with `err`. */
+static int json_compile(struct json_model *m, const struct schema_ref *refs, size_t nrefs,
+                        struct sg_error *err)
+{
+	if (nrefs) {
+		m->refs = calloc(nrefs, sizeof *m->refs);
+		if (!m->refs)
+			return error_set(err, SG_ENOMEM, "out of memory");
+	}
+	struct jsonschema_named *named = nrefs ? calloc(nrefs, sizeof *named) : NULL;
+	if (nrefs && !named)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrefs; i++) {
+		const json_t *doc = schema_json(refs[i].schema);
+		if (!doc || !refs[i].name) {
+			free(named);
+			return error_set(err, SG_EINVALID_SCHEMA,
+			                 "reference '%s' is not a JSON Schema",
+			                 refs[i].name ? refs[i].name : "");
+		}
+		m->refs[i].name = refs[i].name;
+		m->refs[i].doc = doc;
+		named[i].name = refs[i].name;
+		named[i].schema = doc;
+	}
+	m->nrefs = nrefs;
+	struct jsonschema_options opts = {.named = named, .nnamed = nrefs};
+	if (jsonschema_check_meta(m->doc, err) == 0)
+		m->validator = jsonschema_compile(m->doc, &opts, err);
+	free(named);
+	if (m->validator)
+		return 0;
+	if (err && err->code != SG_ENOMEM && err->code != SG_ELIMIT &&
+	    strncmp(err->msg, "Invalid JSON Schema", 19) != 0)
+		error_prefix(err, SG_EINVALID_SCHEMA, "Invalid JSON Schema: ");
+	return -1;
+}
+
+/* The text must be JSON (no duplicate keys), conform to its draft's
+ * meta-schema, and compile (every "$ref" resolves, every pattern is a valid
+ * regular expression). */
+static void *json_parse(const char *text, size_t len, const struct schema_ref *refs, size_t nrefs,
+                        struct sg_error *err)
+{
+	struct json_model *m = calloc(1, sizeof *m);
+	if (!m) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	struct sg_error perr;
+	error_clear(&perr);
+	m->doc = jsonschema_parse(text, len, &perr);
+	if (!m->doc) {
+		error_set(err, perr.code == SG_ENOMEM ? SG_ENOMEM : SG_EINVALID_SCHEMA,
+		          "Invalid JSON Schema: %s", perr.msg);
+	} else if (!json_is_object(m->doc) && !json_is_boolean(m->doc)) {
+		error_set(err, SG_EINVALID_SCHEMA,
+		          "Invalid JSON Schema: a schema is a JSON object or a boolean");
+	} else if (json_compile(m, refs, nrefs, err) == 0) {
+		m->canonical = jsontext_canonical(text, len, 0, err);
+		m->normalized = m->canonical ? jsontext_canonical(text, len, 1, err) : NULL;
+		if (m->normalized)
+			return m;
+	}
+	json_free(m);
+	return NULL;
+}
+
+static const char *json_canonical(const void *model)
+{
+	const struct json_model *m = model;
+	return m->canonical;
+}
+
+static const char *json_normalized(const void *model)
+{
+	const struct json_model *m = model;
+	return m->normalized;
+}
+
+static char *json_resolved(const void *model)
+{
+	const struct json_model *m = model;
+	return strdup(m->canonical);
+}
+
+static const char *json_record_name(const void *model)
+{
+	const struct json_model *m = model;
+	return json_string_value(json_object_get(m->doc, "title"));
+}
+
+/* Resolves a "$ref" outside a JSON Schema to one of its references, by the
+ * name given at registration (with or without a fragment). */
+static const json_t *json_resolve(void *ctx, const char *uri)
+{
+	const struct json_model *m = ctx;
+	for (size_t i = 0; i < m->nrefs; i++) {
+		const char *name = m->refs[i].name;
+		size_t n = strcspn(name, "#");
+		if (strcmp(name, uri) == 0 || (strlen(uri) == n && strncmp(name, uri, n) == 0))
+			return m->refs[i].doc;
+	}
+	return NULL;
+}
+
+/* Confluent diffs the old (writer) schema against the new (reader). */
+static int json_compatible(const void *reader, const void *writer, enum schema_policy policy,
+                           struct report *r, struct sg_error *err)
+{
+	const struct json_model *rm = reader, *wm = writer;
+	struct jsondiff_options opts = {
+	    .lenient = policy == SCHEMA_POLICY_LENIENT,
+	    .resolve_original = json_resolve,
+	    .resolve_original_ctx = (void *)wm,
+	    .resolve_update = json_resolve,
+	    .resolve_update_ctx = (void *)rm,
+	};
+	return jsondiff_compare(wm->doc, rm->doc, &opts, r, err);
+}
+
+static int json_describe(const struct report *r, size_t i, const char *reader, const char *writer,
+                         char *out, size_t cap)
+{
+	return jsondiff_describe(report_type(r, i), report_location(r, i), reader, writer, out,
+	                         cap);
+}
+
+/* The state is the model's compiled validator (borrowed). */
+static void *json_prepare(const void *model, struct sg_error *err)
+{
+	const struct json_model *m = model;
+	return m->validator;
+}
+
+/* The fast pass stops at the first error, without words. */
+static enum schema_payload json_check(const void *state, const void *target, const uint8_t *p,
+                                      size_t n, struct schema_scratch *sc)
+{
+	int rc = jsonschema_validate_bytes_rx(state, (const char *)p, n, NULL, &sc->rx);
+	if (rc < 0)
+		schema_scratch_say(sc, "out of memory validating JSON");
+	return rc == 1  ? SCHEMA_PAYLOAD_VALID
+	       : rc < 0 ? SCHEMA_PAYLOAD_NOMEM
+	                : SCHEMA_PAYLOAD_INVALID;
+}
+
+/* Runs again with a report: the first finding's instance location, then its
+ * message without the " (at #...)" schema location compat/jsonschema ends it
+ * with. The message is cut to SCHEMA_WHY_MAX before that location is looked
+ * for, as the gateway's messages always were. */
+static enum schema_payload json_explain(const void *state, const void *target, const uint8_t *p,
+                                        size_t n, struct schema_scratch *sc)
+{
+	struct report *r = sc->findings;
+	report_reset(r);
+	jsonschema_validate_bytes_rx(state, (const char *)p, n, r, &sc->rx);
+	if (report_count(r) == 0) {
+		schema_scratch_say(sc, "the schema refuses it");
+		return SCHEMA_PAYLOAD_INVALID;
+	}
+	char msg[SCHEMA_WHY_MAX];
+	snprintf(msg, sizeof msg, "%s", report_message(r, 0));
+	char *at = strstr(msg, " (at #");
+	if (at && msg[strlen(msg) - 1] == ')')
+		*at = '\0';
+	const char *type = report_type(r, 0);
+	const char *loc = report_location(r, 0);
+	if (type && strcmp(type, "parse") == 0) {
+		schema_scratch_say(sc, "not valid JSON: %s", msg);
+		return SCHEMA_PAYLOAD_SYNTAX;
+	}
+	if (loc && *loc)
+		schema_scratch_say(sc, "%s: %s", loc, msg);
+	else
+		schema_scratch_say(sc, "%s", msg);
+	return SCHEMA_PAYLOAD_INVALID;
+}
+
+static int json_check_report(const void *state, const void *target, const uint8_t *p, size_t n,
+                             struct report *r)
+{
+	return jsonschema_validate_bytes(state, (const char *)p, n, r);
+}
+
+static int json_check_json(const void *model, const char *text, size_t len, struct report *r)
+{
+	const struct json_model *m = model;
+	return jsonschema_validate_bytes(m->validator, text, len, r);
+}
+
+/* ".json" (shared with Avro files); an object with a JSON Schema keyword, or
+ * of a type only JSON Schema has. */
+static enum schema_guess json_guess(const char *path, const char *text, size_t len)
+{
+	static const char *const keys[] = {"$schema", "properties", "$ref",  "$defs", "definitions",
+	                                   "allOf",   "anyOf",      "oneOf", "items", "required"};
+	static const char *const types[] = {"object", "integer", "number"};
+	enum schema_guess g =
+	    schema_ends_with(path, ".json") ? SCHEMA_GUESS_NAME : SCHEMA_GUESS_NONE;
+	json_t *doc = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	const char *t = json_string_value(json_object_get(doc, "type"));
+	for (size_t i = 0; json_is_object(doc) && i < sizeof keys / sizeof keys[0]; i++)
+		if (json_object_get(doc, keys[i]))
+			g = SCHEMA_GUESS_SURE;
+	for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(t, types[i]) == 0)
+			g = SCHEMA_GUESS_SURE;
+	json_decref(doc);
+	return g;
+}
+
+static const struct schema_ops json_ops = {
+    .type = SCHEMA_JSON,
+    .name = "JSON",
+    .title = "JSON Schema",
+    .record_name_from = "a \"title\"",
+    .parse = json_parse,
+    .free = json_free,
+    .canonical = json_canonical,
+    .normalized = json_normalized,
+    .resolved = json_resolved,
+    .record_name = json_record_name,
+    .compatible = json_compatible,
+    .describe = json_describe,
+    .prepare = json_prepare,
+    .unprepare = NULL,
+    .state_bytes = NULL,
+    .frame = NULL,
+    .check = json_check,
+    .explain = json_explain,
+    .check_report = json_check_report,
+    .check_json = json_check_json,
+    .guess = json_guess,
+};
+
+/* ---- Protobuf: recognised by name, refused when parsed ---- */
+
+static void *protobuf_parse(const char *text, size_t len, const struct schema_ref *refs,
+                            size_t nrefs, struct sg_error *err)
+{
+	error_set(err, SG_EINVALID_SCHEMA, "PROTOBUF schemas are not supported");
+	return NULL;
+}
+
+static const struct schema_ops protobuf_ops = {
+    .type = SCHEMA_PROTOBUF,
+    .name = "PROTOBUF",
+    .title = "Protobuf",
+    .parse = protobuf_parse,
+};
+
+/* ---- the table ---- */
+
+static const struct schema_ops *const schema_rows[] = {
+    [SCHEMA_AVRO] = &avro_ops,
+    [SCHEMA_JSON] = &json_ops,
+    [SCHEMA_PROTOBUF] = &protobuf_ops,
+};
+
+const struct schema_ops *schema_ops(enum schema_type t)
+{
+	return (unsigned)t < sizeof schema_rows / sizeof schema_rows[0] ? schema_rows[t] : NULL;
+}
+
+const struct avsc_schema *schema_avro(const struct schema *s)
+{
+	return schema_model(s, SCHEMA_AVRO);
+}
+
+const json_t *schema_json(const struct schema *s)
+{
+	const struct json_model *m = schema_model(s, SCHEMA_JSON);
+	return m ? m->doc : NULL;
+}
+
+const struct jsonschema *schema_json_validator(const struct schema *s)
+{
+	const struct json_model *m = schema_model(s, SCHEMA_JSON);
+	return m ? m->validator : NULL;
+}
