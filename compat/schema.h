@@ -270,6 +270,10 @@ struct schema_ops {
 /* The row of type `t`; NULL for a value that is no type. */
 const struct schema_ops *schema_ops(enum schema_type t);
 
+/* 1 when schemas of type `t` can be parsed (the row is complete), 0 when the
+ * type is known by name only (PROTOBUF for now) or `t` is no type. */
+int schema_type_supported(enum schema_type t);
+
 /* Sets what schema_why(sc) says (for rows). */
 void schema_scratch_say(struct schema_scratch *sc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -520,6 +520,12 @@ const struct schema_ops *schema_ops(enum schema_type t)
 	return (unsigned)t < sizeof schema_rows / sizeof schema_rows[0] ? schema_rows[t] : NULL;
 }
 
+int schema_type_supported(enum schema_type t)
+{
+	const struct schema_ops *o = schema_ops(t);
+	return o && o->free && o->canonical && o->compatible && o->check;
+}
+
 const struct avsc_schema *schema_avro(const struct schema *s)
 {
 	return schema_model(s, SCHEMA_AVRO);

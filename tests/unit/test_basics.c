@@ -1,10 +1,12 @@
 /* tests/unit/test_basics.c: the shared compat/ pieces every module relies on:
- * the error table, first-error-wins, reports and JSON pointers, levels. */
+ * the error table, first-error-wins, reports and JSON pointers, levels, and
+ * the table of schema types. */
 #include <string.h>
 
 #include "compat/error.h"
 #include "compat/level.h"
 #include "compat/report.h"
+#include "compat/schema.h"
 #include "tests/tap.h"
 
 static void test_error_table(void)
@@ -152,11 +154,36 @@ static void test_levels(void)
 	tap_ok(level_parse(NULL, &l) == -1, "NULL level is refused");
 }
 
+/* Every type Confluent names has a row whose name parses back to it; the
+ * rows that parse are the ones GET /schemas/types lists. */
+static void test_schema_types(void)
+{
+	static const struct {
+		const char *name;
+		int supported;
+	} rows[] = {{"AVRO", 1}, {"JSON", 1}, {"PROTOBUF", 0}};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		enum schema_type t;
+		int parsed = schema_type_parse(rows[i].name, &t) == 0;
+		tap_ok(parsed && strcmp(schema_type_name(t), rows[i].name) == 0 && schema_ops(t) &&
+		           strcmp(schema_ops(t)->name, rows[i].name) == 0,
+		       "%s has a row under its own name", rows[i].name);
+		tap_ok(parsed && schema_type_supported(t) == rows[i].supported, "%s is %ssupported",
+		       rows[i].name, rows[i].supported ? "" : "not ");
+	}
+	enum schema_type t;
+	tap_ok(schema_type_parse("XML", &t) == -1, "an unknown type name is refused");
+	tap_ok(schema_type_parse("avro", &t) == -1, "type names are case-sensitive, as Confluent");
+	tap_ok(!schema_ops((enum schema_type)99) && !schema_type_supported((enum schema_type)99),
+	       "a value that is no type has no row");
+}
+
 int main(void)
 {
 	test_error_table();
 	test_error_first_wins();
 	test_report();
 	test_levels();
+	test_schema_types();
 	return tap_done();
 }
