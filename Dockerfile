@@ -13,7 +13,7 @@ RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc make autoconf automake pkg-config \
 		libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev \
-		librdkafka-dev libavro-dev libevent-dev \
+		librdkafka-dev libavro-dev libevent-dev libssl-dev \
 		zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -30,7 +30,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libmicrohttpd12 libjansson4 libsqlite3-0 libcurl4 libpcre2-8-0 \
-		librdkafka1 libevent-2.1-7 libevent-pthreads-2.1-7 \
+		librdkafka1 libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 \
 		zlib1g libsnappy1v5 liblz4-1 libzstd1 ca-certificates \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --system --gid 10001 schemagate \

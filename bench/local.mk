@@ -33,6 +33,9 @@ bench-avro: %reldir%/avro/bench_avro$(EXEEXT)
 # orders event (schemas/orders.*), Avro framed and JSON plain/framed (run.sh).
 noinst_PROGRAMS += %reldir%/gateway-validate/bench_gwcheck
 EXTRA_DIST += %reldir%/gateway-validate/run.sh
+# bench/looptls: CPU per GiB echoed and memory per idle connection, TLS
+# against plaintext, on gateway/loop alone (see bench/README.md).
+noinst_PROGRAMS += %reldir%/looptls/bench_looptls
 # bench/gateway-enforce: kcat through schemagate gateway --registry (every record
 # validated) against pass-through and direct, on a real broker (run.sh).
 EXTRA_DIST += %reldir%/gateway-enforce/run.sh

@@ -11,6 +11,7 @@ noinst_LIBRARIES += %reldir%/libsggateway.a
 # client sessions, and the entry points the CLI calls.
 %canon_reldir%_libsggateway_a_SOURCES += \
 	%reldir%/loop.c %reldir%/loop.h \
+	%reldir%/tls.c %reldir%/tls.h \
 	%reldir%/kproto.c %reldir%/kproto.h \
 	%reldir%/kaddr.c %reldir%/kaddr.h \
 	%reldir%/proxy.c %reldir%/proxy.h \

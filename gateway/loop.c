@@ -22,7 +22,11 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "compat/error.h"
+#include "gateway/tls.h"
 
 #define LOOP_DEFAULT_MAX_FRAME ((size_t)100 << 20)
 #define LOOP_DEFAULT_OUT_HIGH  ((size_t)4 << 20)
@@ -42,6 +46,10 @@
  * instead. */
 #define LOOP_SPLICE_PIPE     ((size_t)1 << 20)
 #define LOOP_SPLICE_MIN_PIPE ((size_t)64 << 10)
+/* TLS output is handed to SSL_write() in pieces of at least one full record
+ * (when there is that much), so frames split over buffer chains do not
+ * make small records. */
+#define LOOP_TLS_RECORD ((size_t)16 << 10)
 /* How long a listener rests after accept() fails (e.g. out of descriptors),
  * so a level-triggered error does not spin the loop. */
 #define LOOP_ACCEPT_BACKOFF_MS 100
@@ -93,7 +101,22 @@ struct loop_conn {
 	struct event *pipe_wr;       /* stream_to's socket is writable again */
 	int no_splice;               /* the frame streaming now is read as usual, not spliced */
 	int await_out;               /* streaming: waits for stream_to's output to empty */
-	char deferred_why[512];      /* an error seen while starting */
+	int stream_wait;             /* streaming through buffers: waits for stream_to to drain */
+	struct loop_conn *stream_by; /* the connection streaming a frame into this one */
+	/* TLS (ssl not NULL): reads and writes go through ssl, on the socket
+	 * events rd and wr; the bufferevent only connects and holds the
+	 * output. */
+	SSL *ssl;
+	struct event *wr;       /* the socket is writable */
+	int handshaking;        /* the handshake is not done */
+	int hs_want_write;      /* the handshake waits for the socket to be writable */
+	int read_wants_write;   /* SSL_read() waits for the socket to be writable */
+	int write_wants_read;   /* SSL_write() waits for the socket to be readable */
+	size_t tls_wlen;        /* the length SSL_write() must be retried with, 0: none */
+	int tls_broken;         /* a fatal TLS or socket error: no close_notify */
+	int tls_unread;         /* reading stopped short of WANT_READ: OpenSSL may hold more */
+	int read_end;           /* reading ended after the last bytes read: deferred_why says how */
+	char deferred_why[512]; /* an error seen while starting, or read_end's reason */
 };
 
 struct loop_timer {
@@ -289,9 +312,24 @@ void loop_listener_free(struct loop_listener *ls)
 
 static void loop_conn_free(struct loop_conn *c)
 {
-	/* The read event goes first: the bufferevent closes the socket. */
+	/* A stream into or out of `c` loses its other end. */
+	if (c->stream_to && c->stream_to->stream_by == c)
+		c->stream_to->stream_by = NULL;
+	if (c->stream_by && c->stream_by->stream_to == c)
+		c->stream_by->stream_to = NULL;
+	/* The socket events go first, and TLS says goodbye (close_notify, as
+	 * far as the socket takes it without waiting): the bufferevent closes
+	 * the socket. */
 	if (c->rd)
 		event_free(c->rd);
+	if (c->wr)
+		event_free(c->wr);
+	if (c->ssl) {
+		if (!c->handshaking && !c->tls_broken && c->rd)
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->in)
@@ -337,6 +375,7 @@ static uint32_t loop_be32(const uint8_t *p)
 static void loop_conn_note_output(struct loop_conn *c);
 static void loop_conn_arm(struct loop_conn *c);
 static void loop_conn_stream_done(struct loop_conn *c);
+static int loop_conn_splicing_allowed(const struct loop_conn *c);
 
 /* Bytes of an incomplete frame received so far: what is buffered, plus what
  * of a frame being streamed has already been passed on. */
@@ -368,18 +407,30 @@ static void loop_conn_deliver(struct loop_conn *c)
 			struct loop_conn *to = c->stream_to;
 			if (mv == 0)
 				break;
-			if (to->dead || evbuffer_remove_buffer(in, bufferevent_get_output(to->bev),
-			                                       mv) != (int)mv) {
+			if (!to || to->dead ||
+			    evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), mv) !=
+			        (int)mv) {
 				c->busy--;
 				loop_conn_end(c, "cannot pass on a frame", 0);
 				return;
 			}
 			loop_conn_note_output(to);
 			c->stream_left -= mv;
-			if (c->stream_left)
-				break;
-			loop_conn_stream_done(c);
-			continue;
+			if (c->stream_left == 0) {
+				loop_conn_stream_done(c);
+				continue;
+			}
+			/* A stream that cannot splice goes through to's output:
+			 * past its high mark, reading waits for it to drain (see
+			 * loop_conn_write_cb), so a slow `to` backs up into c's
+			 * socket, not into memory. */
+			if (!loop_conn_splicing_allowed(c) &&
+			    evbuffer_get_length(bufferevent_get_output(to->bev)) >
+			        to->lim.out_high) {
+				c->stream_wait = 1;
+				loop_conn_arm(c);
+			}
+			break;
 		}
 		if (c->paused || avail < 4)
 			break;
@@ -438,18 +489,58 @@ static void loop_conn_deliver(struct loop_conn *c)
 		loop_conn_free(c);
 }
 
-/* Watches the socket for input when the connection wants it: established,
- * not closing, and not paused unless a frame is streaming (a stream the
- * owner accepted completes even while it pauses the connection: its reply
- * may depend on the frame's last byte). */
+/* 1 when the connection wants input: not closing, not paused unless a
+ * frame is streaming (a stream the owner accepted completes even while it
+ * pauses the connection: its reply may depend on the frame's last byte),
+ * and not waiting for a stream's other end. */
+static int loop_conn_reading(const struct loop_conn *c)
+{
+	return !c->dead && !c->flushing && !(c->paused && !c->stream_left) && !c->piped &&
+	       !c->await_out && !c->stream_wait;
+}
+
+/* TLS: watches the socket for what the connection waits for. The handshake
+ * waits for one direction; then reading wants the socket readable unless
+ * SSL_read() waits for it to be writable, and the output wants it writable
+ * unless SSL_write() waits for it to be readable. */
+static void loop_tls_arm(struct loop_conn *c)
+{
+	int rd, wr;
+
+	if (!c->rd || !c->wr)
+		return;
+	if (c->dead) {
+		rd = wr = 0;
+	} else if (c->handshaking) {
+		rd = !c->hs_want_write;
+		wr = c->hs_want_write;
+	} else {
+		rd = c->write_wants_read || (loop_conn_reading(c) && !c->read_wants_write);
+		wr = c->read_wants_write ||
+		     (!c->write_wants_read && evbuffer_get_length(bufferevent_get_output(c->bev)));
+	}
+	if (rd)
+		event_add(c->rd, NULL);
+	else
+		event_del(c->rd);
+	if (wr)
+		event_add(c->wr, NULL);
+	else
+		event_del(c->wr);
+}
+
+/* Watches the socket for input when the connection wants it, once
+ * established (and for TLS, for what it waits for). */
 static void loop_conn_arm(struct loop_conn *c)
 {
 	if (!c->rd)
 		return;
-	if ((c->paused && !c->stream_left) || c->flushing || c->dead || c->piped || c->await_out)
-		event_del(c->rd);
-	else
+	if (c->ssl)
+		loop_tls_arm(c);
+	else if (loop_conn_reading(c))
 		event_add(c->rd, NULL);
+	else
+		event_del(c->rd);
 }
 
 /* Splicing a streamed frame. Once the part of a frame that was buffered has
@@ -470,13 +561,20 @@ static int loop_conn_to_fd(const struct loop_conn *to)
 
 static void loop_conn_write_cb(struct bufferevent *bev, void *arg);
 
+/* 1 when c's stream may ever splice: both ends are plaintext (TLS records
+ * are read and written by OpenSSL) and splice() was not refused. */
+static int loop_conn_splicing_allowed(const struct loop_conn *c)
+{
+	return !c->no_splice && !c->ssl && c->stream_to && !c->stream_to->ssl;
+}
+
 /* 1 when c's stream may go on by splice() from now: it streams to a
  * connection that is up, and nothing of it is buffered on this side. */
 static int loop_conn_splicing(const struct loop_conn *c)
 {
 	const struct loop_conn *to = c->stream_to;
-	return c->stream_left > 0 && to && !c->no_splice && !to->dead && !to->connecting &&
-	       !to->flushing && evbuffer_get_length(c->in) == 0;
+	return c->stream_left > 0 && loop_conn_splicing_allowed(c) && !to->dead &&
+	       !to->connecting && !to->flushing && evbuffer_get_length(c->in) == 0;
 }
 
 /* Writes stream_to's output now, as far as its socket takes it, and lets the
@@ -550,7 +648,10 @@ static int loop_conn_pipe(struct loop_conn *c)
  * (or stops, if paused). */
 static void loop_conn_stream_done(struct loop_conn *c)
 {
+	if (c->stream_to && c->stream_to->stream_by == c)
+		c->stream_to->stream_by = NULL;
 	c->stream_to = NULL;
+	c->stream_wait = 0;
 	c->no_splice = 0;
 	loop_conn_pipe_close(c);
 	loop_conn_arm(c);
@@ -676,13 +777,104 @@ static int loop_conn_splice(struct loop_conn *c, int fd)
 	return 1;
 }
 
-/* The socket is readable: reads up to LOOP_IO_CHUNK bytes in one readv() into
- * the input buffer, never holding more than one frame at the limit plus its
- * prefix, then delivers whole frames. */
-static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
+/* TLS: why `ssl` failed with SSL_get_error() code `e` (errno as the call
+ * left it in `sys`), after "`during`: ": "peer closed" when the peer went
+ * away, with or without a close_notify, "socket error: ..." or "TLS error:
+ * ..." (just the reason after `during`). */
+static void loop_tls_why(struct loop_conn *c, int e, int sys, const char *during, char *why,
+                         size_t size)
 {
-	struct loop_conn *c = arg;
-	struct evbuffer *in;
+	unsigned long first = ERR_peek_error();
+	char text[300];
+
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && sys == 0 && first == 0) ||
+	    (ERR_GET_LIB(first) == ERR_LIB_SSL &&
+	     ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+		snprintf(text, sizeof text, "peer closed");
+		ERR_clear_error();
+	} else if (e == SSL_ERROR_SYSCALL && first == 0) {
+		snprintf(text, sizeof text, "socket error: %s", strerror(sys));
+	} else {
+		snprintf(text, sizeof text, "%s", during ? "" : "TLS error: ");
+		tls_error_text(c->ssl, text + strlen(text), sizeof text - strlen(text));
+	}
+	if (during)
+		snprintf(why, size, "%s: %s", during, text);
+	else
+		snprintf(why, size, "%s", text);
+	if (e != SSL_ERROR_ZERO_RETURN)
+		c->tls_broken = 1;
+}
+
+/* Reads into `iov` from the socket, or through TLS as many records as fit.
+ * Returns the number of bytes read, 0 when none can be read now, or -1 when
+ * the connection must end, with `why` set. An end met after some bytes is
+ * kept for the next call (read_end), so what came before it is delivered
+ * first. */
+static ssize_t loop_conn_recv(struct loop_conn *c, int fd, const struct iovec *iov, int nvec,
+                              char *why, size_t size)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	if (!c->ssl) {
+		n = readv(fd, iov, nvec);
+		if (n > 0)
+			return n;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 0;
+		if (n < 0)
+			snprintf(why, size, "socket error: %s", strerror(errno));
+		else
+			snprintf(why, size, "peer closed");
+		return -1;
+	}
+	if (c->read_end) {
+		snprintf(why, size, "%s", c->deferred_why);
+		return -1;
+	}
+	for (int i = 0, off = 0; i < nvec;) {
+		size_t got = 0;
+		ERR_clear_error();
+		errno = 0;
+		int r =
+		    SSL_read_ex(c->ssl, (char *)iov[i].iov_base + off, iov[i].iov_len - off, &got);
+		int sys = errno;
+		if (r == 1) {
+			total += got;
+			off += (int)got;
+			if ((size_t)off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_WRITE)
+			c->read_wants_write = 1;
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			c->tls_unread = 0; /* what OpenSSL holds is not a record yet */
+			return (ssize_t)total;
+		}
+		loop_tls_why(c, e, sys, NULL, why, size);
+		if (total == 0)
+			return -1;
+		snprintf(c->deferred_why, sizeof c->deferred_why, "%s", why);
+		c->read_end = 1;
+		break;
+	}
+	c->tls_unread = 1; /* stopped at the room: records may wait inside OpenSSL */
+	return (ssize_t)total;
+}
+
+/* Reads what the input has room for, up to LOOP_IO_CHUNK bytes (one
+ * readv(), or SSL_read()s until OpenSSL has no more), never holding more
+ * than one frame at the limit plus its prefix, then delivers whole frames.
+ * TLS may leave decrypted bytes inside OpenSSL, which the socket does not
+ * announce: see loop_tls_more(). */
+static void loop_conn_read(struct loop_conn *c, int fd)
+{
+	struct evbuffer *in = c->in;
 	struct evbuffer_iovec vec[2];
 	struct iovec iov[2];
 	size_t have, cap = c->lim.max_frame + 4, room;
@@ -690,25 +882,6 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 	int nvec;
 	char why[sizeof c->deferred_why];
 
-	if (c->dead || (c->paused && !c->stream_left) || c->flushing || c->piped || c->await_out)
-		return;
-	if (loop_conn_splicing(c)) {
-		/* The stream's bytes wait in the socket until the output ahead
-		 * of them is written, then move by splice(). */
-		int read_as_usual = 0;
-		c->busy++;
-		int rc = loop_conn_flush_to(c);
-		if (rc == 1)
-			read_as_usual = loop_conn_splice(c, fd) == 0;
-		else if (rc == 0 && loop_conn_wait_to(c) == 0)
-			c->await_out = 1;
-		c->busy--;
-		if (c->dead && c->busy == 0)
-			loop_conn_free(c);
-		if (!read_as_usual)
-			return;
-	}
-	in = c->in;
 	have = evbuffer_get_length(in);
 	room = have < cap ? cap - have : 0;
 	if (c->paused) /* only the rest of the frame being streamed */
@@ -736,16 +909,11 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	}
-	n = readv(fd, iov, nvec);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
-		snprintf(why, sizeof why, "socket error: %s", strerror(errno));
-		loop_conn_end(c, why, loop_conn_midframe(c));
+	n = loop_conn_recv(c, fd, iov, nvec, why, sizeof why);
+	if (n == 0)
 		return;
-	}
-	if (n == 0) {
-		loop_conn_end(c, "peer closed", loop_conn_midframe(c));
+	if (n < 0) {
+		loop_conn_end(c, why, loop_conn_midframe(c));
 		return;
 	}
 	/* Commit the vectors that received bytes, each with its count. */
@@ -765,24 +933,77 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 	loop_conn_deliver(c);
 }
 
-/* Creates the read event once the socket exists. 0, or -1 out of memory. */
+static void loop_tls_io(struct loop_conn *c, short what);
+
+/* The socket is readable: a plaintext connection reads (or splices a
+ * stream on); a TLS one does what waits for it (loop_tls_io). */
+static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+
+	if (c->ssl) {
+		loop_tls_io(c, EV_READ);
+		return;
+	}
+	if (!loop_conn_reading(c))
+		return;
+	if (loop_conn_splicing(c)) {
+		/* The stream's bytes wait in the socket until the output ahead
+		 * of them is written, then move by splice(). */
+		int read_as_usual = 0;
+		c->busy++;
+		int rc = loop_conn_flush_to(c);
+		if (rc == 1)
+			read_as_usual = loop_conn_splice(c, fd) == 0;
+		else if (rc == 0 && loop_conn_wait_to(c) == 0)
+			c->await_out = 1;
+		c->busy--;
+		if (c->dead && c->busy == 0)
+			loop_conn_free(c);
+		if (!read_as_usual)
+			return;
+	}
+	loop_conn_read(c, fd);
+}
+
+static void loop_tls_writable_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Creates the socket events once the socket exists (for TLS, the write
+ * event too, and hands the socket to OpenSSL). 0, or -1 out of memory. */
 static int loop_conn_watch(struct loop_conn *c)
 {
-	c->rd = event_new(c->loop->base, bufferevent_getfd(c->bev), EV_READ | EV_PERSIST,
-	                  loop_conn_readable_cb, c);
+	int fd = bufferevent_getfd(c->bev);
+
+	c->rd = event_new(c->loop->base, fd, EV_READ | EV_PERSIST, loop_conn_readable_cb, c);
 	if (!c->rd)
 		return -1;
+	if (c->ssl) {
+		c->wr =
+		    event_new(c->loop->base, fd, EV_WRITE | EV_PERSIST, loop_tls_writable_cb, c);
+		if (!c->wr || SSL_set_fd(c->ssl, fd) != 1)
+			return -1;
+	}
 	loop_conn_arm(c);
 	return 0;
 }
 
+/* Output was written (by the bufferevent, or for TLS by loop_tls_flush):
+ * a closing connection whose output is empty is released; the owner hears
+ * when congestion ends; a stream into this connection that waits for it to
+ * drain reads on. */
 static void loop_conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct loop_conn *c = arg;
+	struct loop_conn *from = c->stream_by;
 	size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
 
 	if (c->dead)
 		return;
+	if (from && from->stream_wait && pending <= c->lim.out_low) {
+		from->stream_wait = 0;
+		loop_conn_arm(from);
+		event_active(from->kick, EV_READ, 0); /* TLS: what OpenSSL holds */
+	}
 	if (c->flushing) {
 		if (pending == 0)
 			loop_conn_release(c);
@@ -798,6 +1019,155 @@ static void loop_conn_write_cb(struct bufferevent *bev, void *arg)
 				loop_conn_free(c);
 		}
 	}
+}
+
+/* TLS. OpenSSL reads and writes the socket; the loop feeds it from the
+ * output and drains it into the input. Each SSL call may want the socket
+ * readable or writable whatever it does (a read may have to write, a write
+ * to read), so the wants are kept and loop_tls_arm() watches for them.
+ * Decrypted bytes left inside OpenSSL (a read that stopped at its room, a
+ * pause) never make the socket readable: whoever stops reading while some
+ * are left, or starts reading again, kicks the connection to read them
+ * (loop_tls_more). */
+
+/* 1 when a TLS read would get something without the socket: bytes inside
+ * OpenSSL that no read has yet asked for (decrypted, or whole records read
+ * ahead), or an end already met. Bytes left when a read ended on
+ * WANT_READ are part of a record whose rest the socket will announce:
+ * reading them again would only spin. */
+static int loop_tls_more(const struct loop_conn *c)
+{
+	return c->ssl && !c->handshaking &&
+	       (c->read_end || (c->tls_unread && SSL_has_pending(c->ssl)));
+}
+
+/* Advances the handshake; once done, the owner hears `connected`. 0, or -1
+ * after ending `c`. Called with c->busy held. */
+static int loop_tls_handshake(struct loop_conn *c)
+{
+	char why[sizeof c->deferred_why];
+	int r, e, sys;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_do_handshake(c->ssl);
+	sys = errno;
+	if (r == 1) {
+		c->handshaking = 0;
+		c->tls_unread = 1; /* records may have come with the handshake's last */
+		if (c->ops->connected && !c->quiet)
+			c->ops->connected(c, c->arg);
+		return c->dead ? -1 : 0;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->hs_want_write = e == SSL_ERROR_WANT_WRITE;
+		return 0;
+	}
+	loop_tls_why(c, e, sys, "TLS handshake failed", why, sizeof why);
+	c->tls_broken = 1;
+	loop_conn_end(c, why, 0);
+	return -1;
+}
+
+/* The length of the next SSL_write(): the output's first contiguous piece,
+ * gathered up to a record when it is shorter, at most LOOP_IO_CHUNK. */
+static size_t loop_tls_next_write(struct evbuffer *out)
+{
+	size_t len = evbuffer_get_length(out), n;
+	struct evbuffer_iovec v;
+
+	n = evbuffer_peek(out, -1, NULL, &v, 1) == 1 ? v.iov_len : 0;
+	if (n < LOOP_TLS_RECORD)
+		n = len < LOOP_TLS_RECORD ? len : LOOP_TLS_RECORD;
+	return n < LOOP_IO_CHUNK ? n : LOOP_IO_CHUNK;
+}
+
+/* Writes the output through TLS until it is empty, the socket is full or
+ * LOOP_IO_CHUNK bytes went. A write that must wait is retried with the same
+ * length (OpenSSL holds its record; the bytes may have moved, which
+ * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows). 0, or -1 after ending `c`.
+ * Called with c->busy held. */
+static int loop_tls_flush(struct loop_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t before = evbuffer_get_length(out), sent = 0;
+	char why[sizeof c->deferred_why];
+
+	while (sent < LOOP_IO_CHUNK && evbuffer_get_length(out) > 0) {
+		size_t n = c->tls_wlen ? c->tls_wlen : loop_tls_next_write(out), done = 0;
+		unsigned char *p = evbuffer_pullup(out, (ev_ssize_t)n);
+		int r, e, sys;
+
+		if (!p) {
+			loop_conn_end(c, "out of memory", loop_conn_midframe(c));
+			return -1;
+		}
+		ERR_clear_error();
+		errno = 0;
+		r = SSL_write_ex(c->ssl, p, n, &done);
+		sys = errno;
+		if (r == 1) {
+			evbuffer_drain(out, done);
+			sent += done;
+			c->tls_wlen = 0;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+			c->tls_wlen = n;
+			c->write_wants_read = e == SSL_ERROR_WANT_READ;
+			break;
+		}
+		loop_tls_why(c, e, sys, NULL, why, sizeof why);
+		loop_conn_end(c, why, loop_conn_midframe(c));
+		return -1;
+	}
+	if (evbuffer_get_length(out) < before)
+		loop_conn_write_cb(c->bev, c);
+	return c->dead ? -1 : 0;
+}
+
+/* TLS: the socket became readable (EV_READ) or writable (EV_WRITE), or a
+ * kick asks to read what OpenSSL holds (EV_READ): advances the handshake,
+ * then writes if the output waited for this, then reads if the input did,
+ * and watches the socket for what is left. */
+static void loop_tls_io(struct loop_conn *c, short what)
+{
+	int hs = c->handshaking, flush, read;
+
+	if (c->dead)
+		return;
+	c->busy++;
+	if (hs && (loop_tls_handshake(c) != 0 || c->handshaking))
+		goto out;
+	/* Just handshaken: frames queued meanwhile go out, and bytes that
+	 * came with the handshake's last record are read. */
+	flush = hs || (what & EV_WRITE) || ((what & EV_READ) && c->write_wants_read);
+	read = hs || (what & EV_READ) || ((what & EV_WRITE) && c->read_wants_write);
+	if (flush) {
+		c->write_wants_read = 0;
+		if (loop_tls_flush(c) != 0)
+			goto out;
+	}
+	if (read && loop_conn_reading(c)) {
+		c->read_wants_write = 0;
+		loop_conn_read(c, -1);
+		/* Stopped at its room with more inside OpenSSL: read it on
+		 * the next turn of the loop, as the socket will not say. */
+		if (!c->dead && loop_conn_reading(c) && !c->read_wants_write && loop_tls_more(c))
+			event_active(c->kick, EV_READ, 0);
+	}
+out:
+	loop_conn_arm(c);
+	c->busy--;
+	if (c->dead && c->busy == 0)
+		loop_conn_free(c);
+}
+
+static void loop_tls_writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	loop_tls_io(arg, EV_WRITE);
 }
 
 static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -821,7 +1191,9 @@ static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 				loop_conn_release(c);
 			return;
 		}
-		if (c->ops->connected && !c->quiet) {
+		/* TLS: the handshake starts once the socket is writable, and
+		 * `connected` waits for its end. */
+		if (c->ops->connected && !c->quiet && !c->ssl) {
 			c->busy++;
 			c->ops->connected(c, c->arg);
 			c->busy--;
@@ -854,19 +1226,29 @@ static void loop_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	loop_conn_end(c, why, midframe);
 }
 
+/* Ends a connection whose connect failed while starting; delivers frames
+ * buffered before a resume; for TLS, then reads what OpenSSL holds. */
 static void loop_conn_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop_conn *c = arg;
 	if (c->dead)
 		return;
-	if (c->deferred_why[0]) {
+	if (c->deferred_why[0] && !c->read_end) {
 		loop_conn_end(c, c->deferred_why, 0);
 		return;
 	}
+	c->busy++;
 	loop_conn_deliver(c);
+	if (!c->dead && loop_conn_reading(c) && !c->read_wants_write && loop_tls_more(c))
+		loop_tls_io(c, EV_READ);
+	c->busy--;
+	if (c->dead && c->busy == 0)
+		loop_conn_free(c);
 }
 
-static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
+/* A connection on socket `fd` (-1: not yet connected), plaintext or TLS
+ * with `ssl`; takes `fd` and `ssl` even on failure. */
+static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd, SSL *ssl,
                                        const struct loop_conn_ops *ops, void *arg,
                                        const struct loop_limits *lim, struct sg_error *err)
 {
@@ -875,8 +1257,14 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
 	if (!c) {
 		if (fd >= 0)
 			evutil_closesocket(fd);
+		SSL_free(ssl);
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
+	}
+	if (ssl) {
+		c->ssl = ssl;
+		c->handshaking = 1;
+		c->hs_want_write = !SSL_is_server(ssl); /* the client speaks first */
 	}
 	c->loop = l;
 	c->pipe[0] = c->pipe[1] = -1;
@@ -907,7 +1295,14 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, NULL, loop_conn_write_cb, loop_conn_event_cb, c);
 	bufferevent_set_max_single_write(c->bev, LOOP_IO_CHUNK);
 	bufferevent_setwatermark(c->bev, EV_WRITE, c->lim.out_low, 0);
-	bufferevent_enable(c->bev, EV_WRITE);
+	if (ssl) {
+		/* TLS writes through loop_tls_flush, which drains the output
+		 * the bufferevent keeps frozen at its start for itself. */
+		bufferevent_disable(c->bev, EV_WRITE);
+		evbuffer_unfreeze(bufferevent_get_output(c->bev), 1);
+	} else {
+		bufferevent_enable(c->bev, EV_WRITE);
+	}
 	if (fd >= 0 && loop_conn_watch(c) != 0) {
 		loop_conn_free(c);
 		error_set(err, SG_ENOMEM, "cannot create a buffered connection");
@@ -916,26 +1311,50 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd,
 	return c;
 }
 
-struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
-                                   const struct loop_conn_ops *ops, void *arg,
-                                   const struct loop_limits *lim, struct sg_error *err)
+/* loop_conn_accept(), TLS with `ssl` when not NULL. */
+static struct loop_conn *loop_conn_accept_ssl(struct loop *l, int fd, const char *peer, SSL *ssl,
+                                              const struct loop_conn_ops *ops, void *arg,
+                                              const struct loop_limits *lim, struct sg_error *err)
 {
 	struct loop_conn *c;
 	int one = 1;
 
 	evutil_make_socket_nonblocking(fd);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	c = loop_conn_new(l, fd, ops, arg, lim, err);
+	c = loop_conn_new(l, fd, ssl, ops, arg, lim, err);
 	if (c)
 		snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
 	return c;
 }
 
-struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
-                                    const struct loop_conn_ops *ops, void *arg,
-                                    const struct loop_limits *lim, struct sg_error *err)
+struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
+                                   const struct loop_conn_ops *ops, void *arg,
+                                   const struct loop_limits *lim, struct sg_error *err)
 {
-	struct loop_conn *c = loop_conn_new(l, -1, ops, arg, lim, err);
+	return loop_conn_accept_ssl(l, fd, peer, NULL, ops, arg, lim, err);
+}
+
+struct loop_conn *loop_conn_accept_tls(struct loop *l, int fd, const char *peer,
+                                       struct tls_ctx *tls, const struct loop_conn_ops *ops,
+                                       void *arg, const struct loop_limits *lim,
+                                       struct sg_error *err)
+{
+	SSL *ssl = tls_ctx_is_server(tls) ? tls_ssl_new(tls, NULL, err) : NULL;
+
+	if (!ssl) {
+		error_set(err, SG_EUNPROCESSABLE, "accepting TLS needs a server context");
+		evutil_closesocket(fd);
+		return NULL;
+	}
+	return loop_conn_accept_ssl(l, fd, peer, ssl, ops, arg, lim, err);
+}
+
+/* loop_conn_connect(), TLS with `ssl` when not NULL. */
+static struct loop_conn *loop_conn_connect_ssl(struct loop *l, const char *host, int port, SSL *ssl,
+                                               const struct loop_conn_ops *ops, void *arg,
+                                               const struct loop_limits *lim, struct sg_error *err)
+{
+	struct loop_conn *c = loop_conn_new(l, -1, ssl, ops, arg, lim, err);
 	int rc;
 
 	if (!c)
@@ -956,10 +1375,37 @@ struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
 	return c;
 }
 
+struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
+                                    const struct loop_conn_ops *ops, void *arg,
+                                    const struct loop_limits *lim, struct sg_error *err)
+{
+	return loop_conn_connect_ssl(l, host, port, NULL, ops, arg, lim, err);
+}
+
+struct loop_conn *loop_conn_connect_tls(struct loop *l, const char *host, int port,
+                                        struct tls_ctx *tls, const char *name,
+                                        const struct loop_conn_ops *ops, void *arg,
+                                        const struct loop_limits *lim, struct sg_error *err)
+{
+	SSL *ssl;
+
+	if (tls_ctx_is_server(tls)) {
+		error_set(err, SG_EUNPROCESSABLE, "connecting with TLS needs a client context");
+		return NULL;
+	}
+	if (!(ssl = tls_ssl_new(tls, name ? name : host, err)))
+		return NULL;
+	return loop_conn_connect_ssl(l, host, port, ssl, ops, arg, lim, err);
+}
+
+/* Output was queued on `c`: notes congestion; TLS watches for writability
+ * (a plaintext bufferevent does so by itself). */
 static void loop_conn_note_output(struct loop_conn *c)
 {
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > c->lim.out_high)
 		c->congested = 1;
+	if (c->ssl)
+		loop_tls_arm(c);
 }
 
 int loop_conn_write_frame(struct loop_conn *c, const void *p, size_t len)
@@ -1066,6 +1512,7 @@ int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to)
 		return -1;
 	from->stream_to = to;
 	from->stream_left = from->frame_total;
+	to->stream_by = from;
 	return 0;
 }
 
@@ -1090,13 +1537,24 @@ void loop_conn_resume(struct loop_conn *c)
 	if (c->flushing)
 		return;
 	loop_conn_arm(c);
-	if (evbuffer_get_length(c->in) >= 4)
+	/* Frames buffered, and for TLS bytes inside OpenSSL, which the socket
+	 * will not announce. */
+	if (evbuffer_get_length(c->in) >= 4 || loop_tls_more(c))
 		event_active(c->kick, EV_READ, 0);
 }
 
 const char *loop_conn_peer(const struct loop_conn *c)
 {
 	return c->peer;
+}
+
+const uint8_t *loop_conn_peer_subject(const struct loop_conn *c, size_t *len)
+{
+	const uint8_t *der;
+
+	if (!c->ssl || c->handshaking || tls_peer_subject_der(c->ssl, &der, len) != 0)
+		return NULL;
+	return der;
 }
 
 void loop_conn_close(struct loop_conn *c)

@@ -1,8 +1,15 @@
 /* gateway/loop.h: a small event loop over libevent for length-prefixed
  * framed connections. It knows nothing of Kafka: it accepts and opens TCP
- * connections, splits their input into frames by a 4-byte big-endian length
- * prefix with a hard size limit, writes frames, applies backpressure through
- * output high/low marks, and runs one-shot timers.
+ * connections, plaintext or TLS, splits their input into frames by a 4-byte
+ * big-endian length prefix with a hard size limit, writes frames, applies
+ * backpressure through output high/low marks, and runs one-shot timers.
+ *
+ * TLS (gateway/tls makes the contexts): a TLS connection handshakes first,
+ * then frames go through OpenSSL on the same non-blocking socket with the
+ * same limits, pauses and marks as plaintext; only splice() is left out
+ * (streamed frames pass through buffers). A connection keeps the context it
+ * was made with: a context made later (certificates rotated) serves the
+ * connections made after it.
  *
  * Threads: everything here runs on the thread that calls loop_run(), except
  * loop_stop(), which any thread or a signal handler may call.
@@ -24,6 +31,7 @@
 #include <stdint.h>
 
 struct sg_error;
+struct tls_ctx;
 struct loop;
 struct loop_listener;
 struct loop_conn;
@@ -78,13 +86,17 @@ struct loop_conn_ops {
 	 * usual. Called at most once a frame. */
 	void (*frame_head)(struct loop_conn *c, void *arg, const uint8_t *p, size_t avail,
 	                   size_t len);
-	/* An outbound connection (loop_conn_connect) is established. */
+	/* An outbound connection is established; for TLS, once its handshake
+	 * is done, and also for an accepted TLS connection once its handshake
+	 * is done (loop_conn_peer_subject() then answers). Not called for an
+	 * accepted plaintext connection. */
 	void (*connected)(struct loop_conn *c, void *arg);
 	/* The output went above the high mark and has now drained to the low
 	 * mark or below: whoever paused itself for this side may resume. */
 	void (*drained)(struct loop_conn *c, void *arg);
 	/* The connection ended by itself; `why` says how ("peer closed",
-	 * "frame of N bytes over the limit of M", "connect to h:p failed: ...").
+	 * "frame of N bytes over the limit of M", "connect to h:p failed: ...",
+	 * "TLS handshake failed: certificate verify failed (...)").
 	 * `midframe` is the number of bytes of an incomplete frame that were
 	 * buffered when it ended (0 for a clean end). The loop frees the
 	 * connection when this returns. */
@@ -112,6 +124,15 @@ struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
                                    const struct loop_conn_ops *ops, void *arg,
                                    const struct loop_limits *lim, struct sg_error *err);
 
+/* loop_conn_accept() for TLS: the handshake with the server context `tls`
+ * comes first; `connected` reports its end, and a failed one ends the
+ * connection through `closed`. `tls` is borrowed: the connection keeps what
+ * it needs of it. Takes `fd` even on failure. */
+struct loop_conn *loop_conn_accept_tls(struct loop *l, int fd, const char *peer,
+                                       struct tls_ctx *tls, const struct loop_conn_ops *ops,
+                                       void *arg, const struct loop_limits *lim,
+                                       struct sg_error *err);
+
 /* Starts connecting to host:port (resolved asynchronously). Frames written
  * before the connection is up are sent once it is. A failure to connect
  * arrives later through `closed`. NULL with `err` set only when the attempt
@@ -119,6 +140,15 @@ struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,
 struct loop_conn *loop_conn_connect(struct loop *l, const char *host, int port,
                                     const struct loop_conn_ops *ops, void *arg,
                                     const struct loop_limits *lim, struct sg_error *err);
+
+/* loop_conn_connect() for TLS with the client context `tls` (borrowed):
+ * `name` (NULL: `host`) is sent as SNI and the peer's certificate must match
+ * it, unless the context is insecure. `connected` fires once the handshake
+ * is done; frames written before then are sent after it. */
+struct loop_conn *loop_conn_connect_tls(struct loop *l, const char *host, int port,
+                                        struct tls_ctx *tls, const char *name,
+                                        const struct loop_conn_ops *ops, void *arg,
+                                        const struct loop_limits *lim, struct sg_error *err);
 
 /* Queues one frame: the 4-byte length prefix then `len` bytes (copied).
  * Returns 0, or -1 if the frame is over max_frame or memory ran out. */
@@ -159,7 +189,9 @@ void loop_frame_free(struct loop_frame *f);
  * again: what was already read moves buffer to buffer, and once the output
  * of `to` ahead of the rest is written, the rest goes socket to socket by
  * splice() (reading `from` waits while `to` cannot take more, so a slow `to`
- * backs up into `from`'s socket, not into memory). Frames after it are
+ * backs up into `from`'s socket, not into memory). When either end is TLS
+ * the rest goes buffer to buffer too, and reading `from` waits while the
+ * output of `to` is above its high mark. Frames after it are
  * delivered once it has passed. `to` must stay open while the frame streams,
  * and only `from` may write to it meanwhile; an owner that closes `to`
  * closes `from` too. Returns 0, or -1 when called outside the callback or
@@ -171,9 +203,9 @@ int loop_conn_stream_frame(struct loop_conn *from, struct loop_conn *to);
 int loop_conn_congested(const struct loop_conn *c);
 
 /* Stops delivering frames and reading the socket; resume delivers frames
- * already buffered, then reads on. Pauses do not nest. A frame already
- * streaming (loop_conn_stream_frame) is still read and passed on to its
- * end: a pause never leaves a peer waiting on half a frame. */
+ * already buffered (and bytes TLS already decrypted), then reads on. Pauses do not nest. A frame
+ * already streaming (loop_conn_stream_frame) is still read and passed on to its end: a pause never
+ * leaves a peer waiting on half a frame. */
 void loop_conn_pause(struct loop_conn *c);
 void loop_conn_resume(struct loop_conn *c);
 
@@ -181,7 +213,15 @@ void loop_conn_resume(struct loop_conn *c);
  * ones. Borrowed; lives as long as the connection. */
 const char *loop_conn_peer(const struct loop_conn *c);
 
-/* Closes at once, dropping unsent output. Accepts NULL. */
+/* The subject of the peer's certificate as DER bytes (an X509_NAME; compare
+ * names as DER, see tls_name_der_equal), `*len` receiving their number; for
+ * a TLS connection whose handshake is done. NULL for plaintext, before the
+ * handshake's end, or when the peer sent no certificate. Borrowed; lives as
+ * long as the connection. */
+const uint8_t *loop_conn_peer_subject(const struct loop_conn *c, size_t *len);
+
+/* Closes at once, dropping unsent output (TLS sends a close_notify if the
+ * socket takes it at once). Accepts NULL. */
 void loop_conn_close(struct loop_conn *c);
 
 /* Stops reading and closes once the queued output is written (or the socket

@@ -60,6 +60,10 @@ check_PROGRAMS += %reldir%/kafka/test_kframes
 TESTS += %reldir%/kafka/test_kframes
 check_PROGRAMS += %reldir%/kafka/test_loop
 TESTS += %reldir%/kafka/test_loop
+# TLS on loop connections (gateway/tls, gateway/loop): certificates made at
+# test time, loop clients and listeners, and a blocking OpenSSL client.
+check_PROGRAMS += %reldir%/kafka/test_looptls
+TESTS += %reldir%/kafka/test_looptls
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
