@@ -1,5 +1,5 @@
 # tests/: every test prints TAP. C unit tests use tests/tap.h.
-EXTRA_DIST += %reldir%/tap.h %reldir%/casedir.h
+EXTRA_DIST += %reldir%/tap.h %reldir%/failalloc.h %reldir%/casedir.h
 # Every program here links with the project's default LDADD (Makefile.am);
 # tests that count or fail allocations wrap malloc with $(WRAP_ALLOC).
 WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc

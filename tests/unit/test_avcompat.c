@@ -12,7 +12,8 @@
  *    "forward", and optionally "confluent" (each finding as Confluent words
  *    it, with new/old roles).
  *  - Cases built here: deep nesting, work limits, a full report, allocation
- *    failures (malloc is wrapped with the linker's --wrap), and threads.
+ *    failures (malloc is wrapped with the linker's --wrap, tests/failalloc.h),
+ *    and threads.
  *
  * A schema avsc_parse() refuses is reported as a parse gap: a failing line
  * that names the case and the parser's message.
@@ -29,42 +30,8 @@
 #include "compat/avro/avsc.h"
 #include "compat/report.h"
 #include "tests/casedir.h"
+#include "tests/failalloc.h"
 #include "tests/tap.h"
-
-/* ---- failing allocations on purpose ---- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-
-/* When > 0, the allocation that brings it to 0 fails (and every later one
- * until reset). Only this test's main thread sets it. */
-static long alloc_countdown;
-
-static int alloc_fails(void)
-{
-	if (alloc_countdown <= 0)
-		return 0;
-	return --alloc_countdown == 0 ? (alloc_countdown = -1, 1) : 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return alloc_fails() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
 
 /* ---- helpers ---- */
 
@@ -660,10 +627,10 @@ static void test_alloc_failures(void)
 	for (n = 1; n < 10000; n++) {
 		struct report *rep = report_new();
 		error_clear(&err);
-		alloc_countdown = n;
+		failalloc_fail_after(n - 1); /* the n-th allocation, counted from 1 */
 		int v = avcompat_check_err(r, w, rep, &err);
-		int hit = alloc_countdown == -1;
-		alloc_countdown = 0;
+		failalloc_disarm();
+		int hit = failalloc_fired();
 		if (!hit) {
 			/* No allocation failed: the run must be the normal one. */
 			normal = v == wv && report_count(rep) == report_count(want);

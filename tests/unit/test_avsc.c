@@ -2,11 +2,13 @@
  *
  * Data-driven: the tests/cases/avsc/ files (found through $SG_SRCDIR) give schemas
  * with their expected printed forms or errors. Hostile inputs are built here.
- * The program is linked with -Wl,--wrap=malloc,calloc,realloc so that it can
- * fail the Nth allocation of a parse and check the outcome is SG_ENOMEM.
+ * The program is linked with -Wl,--wrap=malloc,calloc,realloc (tests/failalloc.h)
+ * so that it can fail the Nth allocation of a parse and check the outcome is
+ * SG_ENOMEM.
  */
 #include "compat/avro/avsc.h"
 #include "compat/error.h"
+#include "tests/failalloc.h"
 #include "tests/tap.h"
 
 #include <jansson.h>
@@ -15,46 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- allocation failure injection ---- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static long fail_countdown = -1; /* the allocation to fail, counted from 0; -1: none */
-static long fail_hits;
-
-static int should_fail(void)
-{
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown-- == 0) {
-		fail_hits++;
-		return 1;
-	}
-	return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-static void *json_malloc_hook(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
 
 /* ---- helpers ---- */
 
@@ -536,8 +498,7 @@ static void nomem_run(const char *what, const char *text, const char *ref)
 		struct avsc_schema *r = NULL, *s;
 		const struct avsc_schema *refs[1];
 		error_clear(&e);
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		if (ref) {
 			r = avsc_parse(ref, strlen(ref), NULL, 0, &e);
 			if (!r) {
@@ -550,8 +511,7 @@ static void nomem_run(const char *what, const char *text, const char *ref)
 			refs[0] = r;
 		}
 		s = avsc_parse(text, strlen(text), refs, ref ? 1 : 0, &e);
-		long hits = fail_hits;
-		fail_countdown = -1;
+		failalloc_disarm();
 		if (!s && lexer_oom(&e)) {
 			lexer++;
 		} else if (!s && e.code != SG_ENOMEM) {
@@ -560,7 +520,7 @@ static void nomem_run(const char *what, const char *text, const char *ref)
 		}
 		avsc_free(s);
 		avsc_free(r);
-		if (s && hits == 0)
+		if (s && !failalloc_fired())
 			break;
 	}
 	tap_ok(ok_all, "%s: every failed allocation (%ld tried) gives SG_ENOMEM", what, n);
@@ -588,7 +548,7 @@ static void test_nomem(void)
 
 int main(void)
 {
-	json_set_alloc_funcs(json_malloc_hook, free);
+	json_set_alloc_funcs(failalloc_malloc, free);
 	tap_ok(each_case("upstream-schema-tests.jsonl", case_upstream) == 34,
 	       "34 upstream schema-tests cases");
 	tap_ok(each_case("valid.jsonl", case_valid) > 200, "valid cases");

@@ -15,8 +15,8 @@
  *   reliable: what we accept it must read, and data it runs out of or with a
  *   union branch out of range it must refuse.
  * - Contracts: no allocation in avvalid_check() (malloc is wrapped with
- *   -Wl,--wrap), allocation failures while compiling, reports, limits,
- *   threads.
+ *   -Wl,--wrap, tests/failalloc.h), allocation failures while compiling,
+ *   reports, limits, threads.
  *
  * AVVALID_SEED (environment) changes the random seed; AVVALID_SCALE multiplies
  * the number of random schemas.
@@ -25,6 +25,7 @@
 #include "compat/avro/avvalid.h"
 #include "compat/error.h"
 #include "compat/report.h"
+#include "tests/failalloc.h"
 #include "tests/tap.h"
 
 #include <avro.h>
@@ -36,37 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- allocation counting and failure injection ---- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static _Thread_local long alloc_count;  /* allocations made by this thread */
-static _Thread_local long fail_at = -1; /* the allocation to fail, from 0; -1: none */
-
-static int alloc_fails(void)
-{
-	alloc_count++;
-	return fail_at >= 0 && fail_at-- == 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return alloc_fails() ? NULL : __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
 
 /* ---- helpers ---- */
 
@@ -1694,7 +1664,7 @@ static void test_no_allocation(void)
 	list_payload(&bad_deep, 900, 4);
 	list_payload(&too_deep, 1001, 0);
 	struct sg_error e;
-	long before = alloc_count;
+	long before = failalloc_count();
 	int verdicts = avvalid_check(orders, order, sizeof order, NULL);
 	verdicts += avvalid_check(orders, order, sizeof order, &e);
 	for (size_t n = 0; n < sizeof order; n++) {
@@ -1706,7 +1676,7 @@ static void test_no_allocation(void)
 	verdicts += avvalid_check(list, bad_deep.p, bad_deep.len, &e);
 	error_clear(&e);
 	verdicts += avvalid_check(list, too_deep.p, too_deep.len, &e);
-	long made = alloc_count - before;
+	long made = failalloc_count() - before;
 	tap_is_int(made, 0, "avvalid_check allocates nothing, valid or not, shallow or deep");
 	tap_is_int(verdicts, 3,
 	           "those checks: the full order twice and the 900-node list are valid");
@@ -1748,10 +1718,10 @@ static void test_compile_allocation_failures(void)
 	int nomem_ok = 1, n = 0;
 	for (;; n++) {
 		error_clear(&e);
-		fail_at = n;
+		failalloc_fail_after(n);
 		struct avvalid *v = avvalid_compile(s, &e);
-		int failed = fail_at < 0; /* the n-th allocation happened and failed */
-		fail_at = -1;
+		failalloc_disarm();
+		int failed = failalloc_fired(); /* the n-th allocation happened and failed */
 		if (v) {
 			nomem_ok &= !failed;
 			avvalid_free(v);

@@ -1,6 +1,6 @@
 /* tests/unit/test_gwnomem.c: the gateway's validation code when memory runs
- * out. malloc, calloc, realloc, strdup and strndup are wrapped (-Wl,--wrap),
- * so the Nth allocation made by our code can fail; each
+ * out. malloc, calloc, realloc, strdup and strndup are wrapped (-Wl,--wrap,
+ * tests/failalloc.h), so the Nth allocation made by our code can fail; each
  * scenario is run failing allocation 0, 1, 2, ... until it completes
  * without a failure. Every failure must be clean (no crash, no leak under
  * ASan, an SG_ENOMEM or a retriable answer) and never a wrong answer: a
@@ -19,54 +19,10 @@
 #include "gateway/rejections.h"
 #include "gateway/rules.h"
 #include "gateway/schemasource.h"
+#define FAILALLOC_WRAP_STRDUP
+#include "tests/failalloc.h"
 #include "tests/tap.h"
 #include "tests/unit/gwfake.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-
-static long fail_countdown = -1; /* the allocation to fail, from 0; -1: none */
-static long fail_hits;
-
-static int should_fail(void)
-{
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown-- == 0) {
-		fail_hits++;
-		return 1;
-	}
-	return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-char *__wrap_strdup(const char *s)
-{
-	return should_fail() ? NULL : __real_strdup(s);
-}
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return should_fail() ? NULL : __real_strndup(s, n);
-}
 
 /* Runs `fn` failing allocation 0, 1, ... until a run triggers no failure.
  * `fn` returns 1 when what it saw is acceptable. */
@@ -75,15 +31,14 @@ static void nomem_loop(const char *name, int (*fn)(void))
 	long n;
 	int bad = 0;
 	for (n = 0; n < 100000; n++) {
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		int ok = fn();
-		fail_countdown = -1;
+		failalloc_disarm();
 		if (!ok) {
 			bad++;
 			tap_diag("%s: wrong result failing allocation %ld", name, n);
 		}
-		if (fail_hits == 0)
+		if (!failalloc_fired())
 			break;
 	}
 	tap_ok(bad == 0 && n > 0, "%s: %ld allocations failed one by one, each cleanly", name, n);

@@ -31,56 +31,11 @@
 
 #include "compat/jsonschema/jsonschema.h"
 #include "tests/casedir.h"
+#include "tests/failalloc.h"
 #include "tests/tap.h"
 
 static const char *suite_dir;
 static int verbose;
-
-/* ---- allocation counting and failure injection (-Wl,--wrap; jansson's
- * allocations through json_set_alloc_funcs). Off unless a test turns it on;
- * only single-threaded tests do. ---- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static int counting;
-static long allocations;
-static long fail_countdown = -1; /* the allocation to fail, from 0; -1: none */
-static long fail_hits;
-
-static int should_fail(void)
-{
-	if (counting)
-		allocations++;
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown-- == 0) {
-		fail_hits++;
-		return 1;
-	}
-	return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-static void *json_malloc_hook(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -712,16 +667,15 @@ static void test_allocations(void)
 	struct report *r = report_new();
 	tap_is_int(jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), NULL), 1,
 	           "orders document is valid");
-	allocations = 0;
-	counting = 1;
+	long before = failalloc_count();
 	int ok = 1;
 	for (int i = 0; i < 100; i++) {
 		ok &= jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), NULL) == 1;
 		ok &= jsonschema_validate_bytes(v, orders_doc, strlen(orders_doc), r) == 1;
 	}
-	counting = 0;
+	long made = failalloc_count() - before;
 	tap_ok(ok, "200 validations of the raw bytes");
-	tap_is_int(allocations, 0, "with no allocation at all");
+	tap_is_int(made, 0, "with no allocation at all");
 	report_free(r);
 	jsonschema_free(v);
 }
@@ -759,10 +713,9 @@ static void test_allocation_failures(void)
 	json_t *small =
 	    json_loads("{\"type\":\"object\",\"properties\":{\"a\":{\"pattern\":\"^x\"}}}", 0, &je);
 	int crashes_or_bad = 0, runs = 0, clean = -1;
-	json_set_alloc_funcs(json_malloc_hook, free);
+	json_set_alloc_funcs(failalloc_malloc, free);
 	for (long n = 0; n < 100000; n++) {
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		struct sg_error e, me;
 		error_clear(&e);
 		error_clear(&me);
@@ -774,7 +727,7 @@ static void test_allocation_failures(void)
 			rc2 = jsonschema_validate_bytes(v, big, strlen(big), r);
 		}
 		int mrc = jsonschema_check_meta(small, &me);
-		fail_countdown = -1;
+		failalloc_disarm();
 		runs++;
 		if ((!v && e.code != SG_ENOMEM) || (v && r && rc != 0 && rc != -1) ||
 		    (v && r && rc2 != 0 && rc2 != -1) || (mrc != 0 && me.code != SG_ENOMEM)) {
@@ -785,7 +738,7 @@ static void test_allocation_failures(void)
 		}
 		report_free(r);
 		jsonschema_free(v);
-		if (!fail_hits) {
+		if (!failalloc_fired()) {
 			clean = v && rc == 0 && rc2 == 0 && mrc == 0;
 			break;
 		}
@@ -800,16 +753,15 @@ static void test_allocation_failures(void)
 	for (long n = 0; n < 1000000; n += n < 2000 ? 1 : 13) {
 		struct sg_error me;
 		error_clear(&me);
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		int mrc = jsonschema_check_meta(s, &me);
-		fail_countdown = -1;
+		failalloc_disarm();
 		meta_runs++;
 		if (mrc != 0 && me.code != SG_ENOMEM) {
 			meta_bad++;
 			tap_diag("failing allocation %ld of the 2020-12 meta check: %s", n, me.msg);
 		}
-		if (!fail_hits) {
+		if (!failalloc_fired()) {
 			meta_clean = mrc == 0;
 			break;
 		}

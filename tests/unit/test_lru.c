@@ -6,39 +6,17 @@
  * and its statistics. Growth, values without a free callback, allocation
  * failures and idcache's generation are checked in code below. The program is
  * linked with -Wl,--wrap=malloc,calloc,realloc,aligned_alloc so that it can
- * fail the Nth allocation.
+ * fail the Nth allocation (tests/failalloc.h).
  */
 #include "common/lru.h"
 #include "registry/idcache.h"
+#define FAILALLOC_WRAP_ALIGNED_ALLOC
+#include "tests/failalloc.h"
 #include "tests/tap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- allocation failure injection ---- */
-
-static long fail_countdown = -1; /* the allocation to fail, counted from 0; -1: none */
-static long fail_hits;
-
-static int should_fail(void)
-{
-	return fail_countdown >= 0 && fail_countdown-- == 0 && ++fail_hits;
-}
-
-/* Defines __wrap_NAME, which fails when should_fail() says so and otherwise
- * calls the real NAME (the linker's --wrap=NAME). */
-#define WRAP_ALLOCATOR(name, params, args)                                                         \
-	void *__real_##name params;                                                                \
-	void *__wrap_##name params;                                                                \
-	void *__wrap_##name params                                                                 \
-	{                                                                                          \
-		return should_fail() ? NULL : __real_##name args;                                  \
-	}
-WRAP_ALLOCATOR(malloc, (size_t n), (n))
-WRAP_ALLOCATOR(calloc, (size_t n, size_t size), (n, size))
-WRAP_ALLOCATOR(realloc, (void *p, size_t n), (p, n))
-WRAP_ALLOCATOR(aligned_alloc, (size_t align, size_t n), (align, n))
 
 /* ---- the cases ---- */
 
@@ -228,8 +206,7 @@ static void test_nomem(void)
 	for (n = 0;; n++) {
 		struct lru_log g = {{0}};
 		int put[NKEYS] = {0};
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		struct lru *l = lru_new(NKEYS, log_free, &g);
 		if (l) {
 			for (int k = 0; k < NKEYS; k++) {
@@ -253,9 +230,9 @@ static void test_nomem(void)
 			lru_stats(l, &st);
 			ok &= st.count == held && st.evictions == 0;
 		}
-		fail_countdown = -1;
+		failalloc_disarm();
 		lru_free(l);
-		if (!fail_hits)
+		if (!failalloc_fired())
 			break;
 	}
 	tap_ok(ok, "allocation failures: every one of %ld handled", n);
@@ -322,13 +299,12 @@ static void test_idcache(void)
 	/* Each allocation of idcache_new() failed in turn: NULL, nothing leaked. */
 	long n, made = 0;
 	for (n = 0;; n++) {
-		fail_hits = 0;
-		fail_countdown = n;
+		failalloc_fail_after(n);
 		c = idcache_new(1024);
-		fail_countdown = -1;
+		failalloc_disarm();
 		made += c != NULL;
 		idcache_free(c);
-		if (!fail_hits)
+		if (!failalloc_fired())
 			break;
 	}
 	tap_ok(n == 1 + 16 * 2 && made == 1,
