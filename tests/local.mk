@@ -1,7 +1,7 @@
 # tests/: every test prints TAP. C unit tests use tests/tap.h.
 EXTRA_DIST += %reldir%/tap.h %reldir%/failalloc.h %reldir%/casedir.h
 # Every program here links with the project's default LDADD (Makefile.am);
-# tests that count or fail allocations wrap malloc with $(WRAP_ALLOC).
+# tests that count or fail allocations (tests/failalloc.h) link with $(WRAP_ALLOC).
 WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 check_PROGRAMS += %reldir%/unit/test_basics
