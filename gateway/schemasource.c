@@ -1,10 +1,10 @@
 /* gateway/schemasource.c: schema lookups with caches (see schemasource.h).
  *
- * Locks: `lock` (a rwlock) guards the three tables; fresh hits take it for
- * reading. `fmu` guards the in-flight list, its condition variable and the
- * last fetch error. A fetch runs with neither held. Entries of the id table
- * are reference counted: the table holds one reference while an entry is in
- * it, each caller of schemasource_schema() one more.
+ * Locks: `lock` (a rwlock) guards the caches, each a common/lru; fresh hits
+ * take it for reading (lru_get_shared*). `fmu` guards the in-flight list, its
+ * condition variable and the last fetch error. A fetch runs with neither
+ * held. Id entries are reference counted: the cache that holds an entry holds
+ * one reference, each caller of schemasource_schema() one more.
  */
 #include "gateway/schemasource.h"
 
@@ -17,30 +17,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/lru.h"
 #include "common/regclient.h"
 
-#define SS_ID_BUCKETS      4096u
 #define SS_SUBJECT_BUCKETS 1024u
 /* Fixed cost counted for each cached schema, and the factor applied to its
  * text (and its references' texts) to estimate the parsed model's size. */
 #define SS_ENTRY_BYTES 1024u
 #define SS_TEXT_FACTOR 16u
 
+/* A schema by id (in `ids`), or an id the registry does not have (in
+ * `unknown`). */
 struct ss_id {
 	struct schemasource_schema pub; /* first: pub pointers convert back */
-	int64_t id;
-	int missing;         /* the registry has no such id (a negative entry) */
-	int cached;          /* still in the table */
-	uint64_t fetched_ms; /* for negative entries */
 	atomic_uint refs;
-	atomic_uint_fast64_t used; /* LRU tick */
-	size_t bytes;
+	int missing;         /* the registry has no such id (a negative entry) */
+	uint64_t fetched_ms; /* for negative and unusable entries */
+	size_t bytes;        /* estimated memory; 0 for a negative entry */
 	struct schema *schema;
 	struct schema **deps; /* referenced schemas, freed after `schema` */
 	size_t ndeps;
 	struct schema_validator *validator; /* freed before `schema` */
 	char *unusable;
-	struct ss_id *next;
 };
 
 struct ss_latest {
@@ -84,19 +82,17 @@ struct schemasource {
 	struct schemasource_options o;
 
 	pthread_rwlock_t lock;
-	struct ss_id *ids[SS_ID_BUCKETS];
-	size_t id_entries, id_bytes;
-	/* The ids of negative entries, oldest first (a ring of max_unknown_ids):
-	 * they cost no bytes of the budget, so unknown ids a client makes up
-	 * never push real schemas out; the ring bounds them instead. An id may
-	 * have been replaced since it was pushed: popping checks. */
-	int64_t *neg;
-	size_t neg_head, neg_len;
+	/* Schemas by id, each costing its estimated bytes (at most the whole
+	 * budget, so that an oversized one is kept alone), and the ids the
+	 * registry does not have, each costing 1: these are outside the byte
+	 * budget, so unknown ids a client makes up never push real schemas out.
+	 * An id is in at most one of the two. */
+	struct lru *ids, *unknown;
+	size_t id_bytes; /* the estimates of the schemas in `ids`, uncapped */
 	struct ss_latest *latest[SS_SUBJECT_BUCKETS];
 	size_t nlatest;
 	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
 	size_t nidsubs;
-	atomic_uint_fast64_t tick;
 
 	pthread_mutex_t fmu;
 	pthread_cond_t fcond;
@@ -104,7 +100,7 @@ struct schemasource {
 	char last_error[SG_ERROR_MSG_MAX];
 	atomic_uint_fast64_t down_until;
 
-	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served, evictions;
+	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served;
 };
 
 /* ---- time and hashing ---- */
@@ -156,80 +152,43 @@ static void ss_id_put(struct ss_id *e)
 		ss_id_free(e);
 }
 
-static struct ss_id *ss_id_find(struct schemasource *ss, int64_t id)
+/* Drops the reference of the cache `value` has left (`arg` is the source):
+ * the free callback of `ids` and `unknown`. Write lock held. */
+static void ss_id_drop(void *arg, void *value)
 {
-	for (struct ss_id *e = ss->ids[ss_hash_id(id) % SS_ID_BUCKETS]; e; e = e->next)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
-/* Unlinks `e` from the table (write lock held) and drops the table's hold. */
-static void ss_id_unlink(struct schemasource *ss, struct ss_id *e)
-{
-	struct ss_id **pp = &ss->ids[ss_hash_id(e->id) % SS_ID_BUCKETS];
-	while (*pp && *pp != e)
-		pp = &(*pp)->next;
-	if (!*pp)
-		return;
-	*pp = e->next;
-	e->cached = 0;
-	ss->id_entries--;
+	struct schemasource *ss = arg;
+	struct ss_id *e = value;
 	ss->id_bytes -= e->bytes;
 	ss_id_put(e);
 }
 
-/* Drops least recently used entries (never `keep`) until the table fits its
- * budget. Write lock held. Evictions are rare (a registered schema is cached
- * for good), so a scan per victim is acceptable. */
-static void ss_id_evict(struct schemasource *ss, const struct ss_id *keep)
+/* Removes the entry for `id` from whichever cache holds it. Write lock
+ * held. */
+static void ss_id_remove(struct schemasource *ss, int64_t id)
 {
-	while (ss->id_bytes > ss->o.id_cache_bytes && ss->id_entries > 1) {
-		struct ss_id *victim = NULL;
-		uint64_t oldest = UINT64_MAX;
-		for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
-			for (struct ss_id *e = ss->ids[b]; e; e = e->next) {
-				uint64_t u = atomic_load_explicit(&e->used, memory_order_relaxed);
-				if (e != keep && !e->missing && u < oldest) {
-					oldest = u;
-					victim = e;
-				}
-			}
-		if (!victim)
-			return;
-		ss_id_unlink(ss, victim);
-		ss_count(&ss->evictions);
-	}
+	struct ss_id *e = lru_take(ss->ids, id);
+	if (!e)
+		e = lru_take(ss->unknown, id);
+	if (e)
+		ss_id_drop(ss, e);
 }
 
-/* Puts `e` in the table (replacing an entry for the same id) and takes a
- * hold for the caller. Write lock held. */
+/* Puts `e` in its cache (replacing an entry for the same id), which takes a
+ * reference, and takes one for the caller. When the cache cannot take it
+ * (out of memory), the caller's is the only one. Write lock held. */
 static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 {
-	struct ss_id *old = ss_id_find(ss, e->id);
-	if (old)
-		ss_id_unlink(ss, old);
-	unsigned b = ss_hash_id(e->id) % SS_ID_BUCKETS;
-	e->next = ss->ids[b];
-	ss->ids[b] = e;
-	e->cached = 1;
-	atomic_store_explicit(&e->refs, 2, memory_order_relaxed);
-	atomic_store_explicit(&e->used, atomic_fetch_add(&ss->tick, 1), memory_order_relaxed);
-	ss->id_entries++;
-	ss->id_bytes += e->bytes;
+	ss_id_remove(ss, e->pub.id);
+	int taken;
 	if (e->missing) {
-		size_t cap = ss->o.max_unknown_ids;
-		if (ss->neg_len == cap) {
-			struct ss_id *oldest = ss_id_find(ss, ss->neg[ss->neg_head]);
-			if (oldest && oldest->missing && oldest != e)
-				ss_id_unlink(ss, oldest);
-			ss->neg_head = (ss->neg_head + 1) % cap;
-			ss->neg_len--;
-		}
-		ss->neg[(ss->neg_head + ss->neg_len++) % cap] = e->id;
-		return;
+		taken = lru_put(ss->unknown, e->pub.id, e, 1) == 1;
+	} else {
+		size_t cost = e->bytes < ss->o.id_cache_bytes ? e->bytes : ss->o.id_cache_bytes;
+		taken = lru_put(ss->ids, e->pub.id, e, cost) == 1;
+		if (taken)
+			ss->id_bytes += e->bytes;
 	}
-	ss_id_evict(ss, e);
+	atomic_store_explicit(&e->refs, taken ? 2 : 1, memory_order_relaxed);
 }
 
 /* ---- subject tables ---- */
@@ -574,7 +533,6 @@ static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_cop
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	e->id = c->id;
 	e->pub.id = c->id;
 	e->pub.type = c->type;
 	struct ss_build b = {.ss = ss};
@@ -619,7 +577,6 @@ static struct ss_id *ss_unusable_entry(int64_t id, const struct sg_error *why)
 	struct ss_id *e = calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
-	e->id = id;
 	e->pub.id = id;
 	e->unusable = strdup(why->msg);
 	if (!e->unusable) {
@@ -641,21 +598,19 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_id *e = ss_id_find(ss, id);
-		if (e && ((!e->missing && !e->unusable) ||
-		          now - e->fetched_ms < ss->o.negative_ttl_ms)) {
-			int missing = e->missing;
-			if (!missing) {
-				atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-				atomic_store_explicit(
-				    &e->used,
-				    atomic_fetch_add_explicit(&ss->tick, 1, memory_order_relaxed),
-				    memory_order_relaxed);
-				*out = &e->pub;
-			}
+		struct ss_id *e = lru_get_shared(ss->ids, id);
+		if (e && (!e->unusable || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
+			atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 			pthread_rwlock_unlock(&ss->lock);
 			ss_count(&ss->hits);
-			return missing ? 0 : 1;
+			*out = &e->pub;
+			return 1;
+		}
+		struct ss_id *neg = e ? NULL : lru_get_shared(ss->unknown, id);
+		if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return 0;
 		}
 		pthread_rwlock_unlock(&ss->lock);
 
@@ -687,7 +642,7 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 		} else if (rc == 0) {
 			ne = calloc(1, sizeof *ne);
 			if (ne) {
-				ne->id = id;
+				ne->pub.id = id;
 				ne->missing = 1;
 				ne->fetched_ms = ss_now(ss);
 			}
@@ -714,8 +669,8 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 	 * be used is the best answer there is); a negative entry is not (the id
 	 * may exist by now). */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *stale = ss_id_find(ss, id);
-	if (stale && !stale->missing) {
+	struct ss_id *stale = lru_get_shared(ss->ids, id);
+	if (stale) {
 		atomic_fetch_add_explicit(&stale->refs, 1, memory_order_relaxed);
 		*out = &stale->pub;
 		pthread_rwlock_unlock(&ss->lock);
@@ -741,8 +696,7 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 {
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *e = ss_id_find(ss, c->id);
-	int have = e && !e->missing;
+	int have = lru_get_shared(ss->ids, c->id) != NULL;
 	pthread_rwlock_unlock(&ss->lock);
 	if (have)
 		return;
@@ -752,8 +706,7 @@ static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 		return;
 	ne->fetched_ms = ss_now(ss);
 	pthread_rwlock_wrlock(&ss->lock);
-	e = ss_id_find(ss, c->id);
-	if (e && !e->missing) {
+	if (lru_get(ss->ids, c->id)) {
 		pthread_rwlock_unlock(&ss->lock);
 		ss_id_free(ne);
 		return;
@@ -1014,16 +967,7 @@ void schemasource_invalidate(struct schemasource *ss, const char *subject)
 	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
 		while (ss->idsubs[b])
 			ss_idsub_remove(ss, ss->idsubs[b]);
-	/* Unknown ids may have been registered just now. */
-	for (unsigned b = 0; b < SS_ID_BUCKETS; b++) {
-		struct ss_id *e = ss->ids[b];
-		while (e) {
-			struct ss_id *next = e->next;
-			if (e->missing)
-				ss_id_unlink(ss, e);
-			e = next;
-		}
-	}
+	lru_clear(ss->unknown); /* unknown ids may have been registered just now */
 	pthread_rwlock_unlock(&ss->lock);
 	atomic_store_explicit(&ss->down_until, 0, memory_order_relaxed);
 }
@@ -1035,11 +979,14 @@ void schemasource_stats(struct schemasource *ss, struct schemasource_stats *out)
 	out->fetches = atomic_load(&ss->fetches);
 	out->fetch_errors = atomic_load(&ss->fetch_errors);
 	out->stale_served = atomic_load(&ss->stale_served);
-	out->evictions = atomic_load(&ss->evictions);
+	struct lru_stats ids, unknown;
 	pthread_rwlock_rdlock(&ss->lock);
-	out->id_entries = ss->id_entries;
+	lru_stats(ss->ids, &ids);
+	lru_stats(ss->unknown, &unknown);
 	out->id_bytes = ss->id_bytes;
 	pthread_rwlock_unlock(&ss->lock);
+	out->evictions = ids.evictions;
+	out->id_entries = ids.count + unknown.count;
 }
 
 /* ---- opening and closing ---- */
@@ -1077,8 +1024,11 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 		ss->o.max_ids = 10000;
 	if (!ss->o.max_unknown_ids)
 		ss->o.max_unknown_ids = 10000;
-	ss->neg = calloc(ss->o.max_unknown_ids, sizeof *ss->neg);
-	if (!ss->neg) {
+	ss->ids = lru_new(ss->o.id_cache_bytes, ss_id_drop, ss);
+	ss->unknown = lru_new(ss->o.max_unknown_ids, ss_id_drop, ss);
+	if (!ss->ids || !ss->unknown) {
+		lru_free(ss->ids);
+		lru_free(ss->unknown);
 		free(ss);
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
@@ -1093,9 +1043,8 @@ void schemasource_close(struct schemasource *ss)
 {
 	if (!ss)
 		return;
-	for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
-		while (ss->ids[b])
-			ss_id_unlink(ss, ss->ids[b]);
+	lru_free(ss->ids);
+	lru_free(ss->unknown);
 	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
 		while (ss->latest[b])
 			ss_latest_remove(ss, ss->latest[b]);
@@ -1107,7 +1056,6 @@ void schemasource_close(struct schemasource *ss)
 	pthread_rwlock_destroy(&ss->lock);
 	pthread_mutex_destroy(&ss->fmu);
 	pthread_cond_destroy(&ss->fcond);
-	free(ss->neg);
 	free(ss);
 }
 

@@ -308,7 +308,7 @@ static void test_lru(void)
 	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the least recent was evicted");
 	schemasource_close(ss);
 
-	/* Unknown ids: a ring of max_unknown_ids, outside the byte budget. */
+	/* Unknown ids: an LRU of max_unknown_ids, outside the byte budget. */
 	struct schemasource_options o2 = {.id_cache_bytes = 4 * 1024, .max_unknown_ids = 3};
 	ss = open_fake(&f, &o2);
 	schemasource_schema(ss, ids[5], &held, &err);
@@ -326,6 +326,34 @@ static void test_lru(void)
 	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the oldest are forgotten");
 	schemasource_stats(ss, &st);
 	tap_ok(st.id_entries <= 1 + 3, "entries bounded: %zu", st.id_entries);
+	/* Least recently used, not oldest: an unknown id looked up between
+	 * the made-up ones stays remembered. */
+	schemasource_schema(ss, 200000, &s, &err);
+	calls = atomic_load(&f.calls_by_id);
+	for (int i = 0; i < 10; i++) {
+		schemasource_schema(ss, 300000 + i, &s, &err);
+		schemasource_schema(ss, 200000, &s, &err);
+	}
+	tap_is_int(atomic_load(&f.calls_by_id), calls + 10,
+	           "an unknown id in use is not forgotten (least recently used first)");
+	schemasource_close(ss);
+
+	/* An entry over the whole budget is kept alone, its estimate reported
+	 * as it is. */
+	struct schemasource_options o3 = {.id_cache_bytes = 1024};
+	ss = open_fake(&f, &o3);
+	schemasource_schema(ss, ids[1], &s, &err);
+	schemasource_release(ss, s);
+	schemasource_schema(ss, ids[2], &s, &err);
+	schemasource_release(ss, s);
+	calls = atomic_load(&f.calls_by_id);
+	schemasource_schema(ss, ids[2], &s, &err);
+	schemasource_release(ss, s);
+	tap_is_int(atomic_load(&f.calls_by_id), calls, "an oversized entry is cached, alone");
+	schemasource_stats(ss, &st);
+	tap_ok(st.id_entries == 1 && st.id_bytes > 1024 && st.evictions == 1,
+	       "... %zu entry of %zu bytes, %" PRIu64 " eviction", st.id_entries, st.id_bytes,
+	       st.evictions);
 	schemasource_close(ss);
 	fake_fini(&f);
 }
