@@ -41,13 +41,12 @@ struct ss_id {
 	char *unusable;
 };
 
+/* The latest version of a subject (the key of `latest`). */
 struct ss_latest {
-	char *subject;
 	int found;
 	int64_t id;
 	int version;
 	uint64_t fetched_ms;
-	struct ss_latest *next;
 };
 
 struct ss_pair {
@@ -89,8 +88,8 @@ struct schemasource {
 	 * An id is in at most one of the two. */
 	struct lru *ids, *unknown;
 	size_t id_bytes; /* the estimates of the schemas in `ids`, uncapped */
-	struct ss_latest *latest[SS_SUBJECT_BUCKETS];
-	size_t nlatest;
+	/* The latest version by subject, each costing 1 (max_subjects). */
+	struct lru *latest;
 	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
 	size_t nidsubs;
 
@@ -118,14 +117,6 @@ static unsigned ss_hash_id(int64_t id)
 {
 	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
 	return (unsigned)(x >> 40);
-}
-
-static unsigned ss_hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
 }
 
 static void ss_count(atomic_uint_fast64_t *c)
@@ -193,24 +184,11 @@ static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 
 /* ---- subject tables ---- */
 
-static struct ss_latest *ss_latest_find(struct schemasource *ss, const char *subject)
+/* The free callback of `latest`. */
+static void ss_latest_drop(void *arg, void *value)
 {
-	for (struct ss_latest *e = ss->latest[ss_hash_str(subject) % SS_SUBJECT_BUCKETS]; e;
-	     e = e->next)
-		if (strcmp(e->subject, subject) == 0)
-			return e;
-	return NULL;
-}
-
-static void ss_latest_remove(struct schemasource *ss, struct ss_latest *e)
-{
-	struct ss_latest **pp = &ss->latest[ss_hash_str(e->subject) % SS_SUBJECT_BUCKETS];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	free(e->subject);
-	free(e);
-	ss->nlatest--;
+	(void)arg;
+	free(value);
 }
 
 static void ss_idsub_free(struct ss_idsub *e)
@@ -237,28 +215,6 @@ static void ss_idsub_remove(struct schemasource *ss, struct ss_idsub *e)
 	*pp = e->next;
 	ss_idsub_free(e);
 	ss->nidsubs--;
-}
-
-/* Makes room for one more latest entry: expired ones go first, then the
- * oldest. Write lock held. */
-static void ss_latest_room(struct schemasource *ss, uint64_t now)
-{
-	if (ss->nlatest < ss->o.max_subjects)
-		return;
-	struct ss_latest *oldest = NULL;
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		struct ss_latest *e = ss->latest[b];
-		while (e) {
-			struct ss_latest *next = e->next;
-			if (now - e->fetched_ms >= ss->o.latest_ttl_ms)
-				ss_latest_remove(ss, e);
-			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
-				oldest = e;
-			e = next;
-		}
-	}
-	if (ss->nlatest >= ss->o.max_subjects && oldest)
-		ss_latest_remove(ss, oldest);
 }
 
 static void ss_idsub_room(struct schemasource *ss, uint64_t now)
@@ -725,7 +681,7 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_latest *e = ss_latest_find(ss, subject);
+		struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
 		if (e && now - e->fetched_ms < ss->o.latest_ttl_ms) {
 			int found = e->found;
 			out->id = e->id;
@@ -756,28 +712,19 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 		if (rc >= 0) {
 			if (rc == 1)
 				ss_latest_seed(ss, &c);
-			struct ss_latest *ne = calloc(1, sizeof *ne);
-			char *dup = strdup(subject);
+			struct ss_latest *ne = malloc(sizeof *ne);
 			pthread_rwlock_wrlock(&ss->lock);
-			struct ss_latest *old = ss_latest_find(ss, subject);
-			if (old)
-				ss_latest_remove(ss, old);
-			if (ne && dup) {
-				ss_latest_room(ss, ss_now(ss));
-				ne->subject = dup;
-				ne->found = rc;
-				ne->id = c.id;
-				ne->version = c.version;
-				ne->fetched_ms = ss_now(ss);
-				unsigned b = ss_hash_str(subject) % SS_SUBJECT_BUCKETS;
-				ne->next = ss->latest[b];
-				ss->latest[b] = ne;
-				ss->nlatest++;
-			} else {
-				free(ne);
-				free(dup);
+			free(lru_take_str(ss->latest, subject));
+			if (ne) {
+				*ne = (struct ss_latest){.found = rc,
+				                         .id = c.id,
+				                         .version = c.version,
+				                         .fetched_ms = ss_now(ss)};
+				if (lru_put_str(ss->latest, subject, ne, 1) == 1)
+					ne = NULL;
 			}
 			pthread_rwlock_unlock(&ss->lock);
+			free(ne);
 			out->id = c.id;
 			out->version = c.version;
 		}
@@ -791,7 +738,7 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 	 * is not (the subject may exist by now, and passing records unchecked
 	 * would be failing open). */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_latest *e = ss_latest_find(ss, subject);
+	struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
 	if (e && e->found) {
 		out->id = e->id;
 		out->version = e->version;
@@ -955,15 +902,10 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 void schemasource_invalidate(struct schemasource *ss, const char *subject)
 {
 	pthread_rwlock_wrlock(&ss->lock);
-	if (subject) {
-		struct ss_latest *e = ss_latest_find(ss, subject);
-		if (e)
-			ss_latest_remove(ss, e);
-	} else {
-		for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
-			while (ss->latest[b])
-				ss_latest_remove(ss, ss->latest[b]);
-	}
+	if (subject)
+		free(lru_take_str(ss->latest, subject));
+	else
+		lru_clear(ss->latest);
 	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
 		while (ss->idsubs[b])
 			ss_idsub_remove(ss, ss->idsubs[b]);
@@ -1026,9 +968,11 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 		ss->o.max_unknown_ids = 10000;
 	ss->ids = lru_new(ss->o.id_cache_bytes, ss_id_drop, ss);
 	ss->unknown = lru_new(ss->o.max_unknown_ids, ss_id_drop, ss);
-	if (!ss->ids || !ss->unknown) {
+	ss->latest = lru_new(ss->o.max_subjects, ss_latest_drop, NULL);
+	if (!ss->ids || !ss->unknown || !ss->latest) {
 		lru_free(ss->ids);
 		lru_free(ss->unknown);
+		lru_free(ss->latest);
 		free(ss);
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
@@ -1045,12 +989,10 @@ void schemasource_close(struct schemasource *ss)
 		return;
 	lru_free(ss->ids);
 	lru_free(ss->unknown);
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		while (ss->latest[b])
-			ss_latest_remove(ss, ss->latest[b]);
+	lru_free(ss->latest);
+	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
 		while (ss->idsubs[b])
 			ss_idsub_remove(ss, ss->idsubs[b]);
-	}
 	if (ss->be.close)
 		ss->be.close(ss->be.ctx);
 	pthread_rwlock_destroy(&ss->lock);

@@ -20,7 +20,9 @@
  *     older than recheck_ms (so a registration is seen at once).
  *   - the latest version of a subject (schemasource_latest()), cached for
  *     latest_ttl_ms, absence included (so topics without a subject cost no
- *     registry traffic).
+ *     registry traffic); at most max_subjects of them, the least recently
+ *     used evicted first (an expired entry stays until evicted, to be served
+ *     during an outage).
  * schemasource_invalidate() drops what a registration or deletion makes stale;
  * the registry calls it in `serve` mode after each change.
  *

@@ -358,6 +358,38 @@ static void test_lru(void)
 	fake_fini(&f);
 }
 
+/* The latest-version cache holds max_subjects entries, the least recently
+ * used evicted first. */
+static void test_bounds(void)
+{
+	struct fakereg f;
+	fake_init(&f);
+	const char *subjects[3] = {"a-value", "b-value", "c-value"};
+	for (int i = 0; i < 3; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "{\"title\":\"T%d\",\"type\":\"object\"}", i);
+		fake_register(&f, subjects[i], SCHEMA_JSON, text, NULL, 0);
+	}
+	struct schemasource_options o = {.max_subjects = 2};
+	struct schemasource *ss = open_fake(&f, &o);
+	struct sg_error err;
+	error_clear(&err);
+	struct schemasource_latest l;
+	schemasource_latest(ss, "a-value", &l, &err);
+	schemasource_latest(ss, "b-value", &l, &err);
+	schemasource_latest(ss, "a-value", &l, &err); /* a hit: b is now the least recent */
+	schemasource_latest(ss, "c-value", &l, &err);
+	int calls = atomic_load(&f.calls_version);
+	schemasource_latest(ss, "a-value", &l, &err);
+	tap_is_int(atomic_load(&f.calls_version), calls,
+	           "latest: a subject in use stays cached (max_subjects 2)");
+	schemasource_latest(ss, "b-value", &l, &err);
+	tap_is_int(atomic_load(&f.calls_version), calls + 1,
+	           "... the least recently used was evicted");
+	schemasource_close(ss);
+	fake_fini(&f);
+}
+
 struct flight_arg {
 	struct schemasource *ss;
 	int64_t id;
@@ -562,6 +594,7 @@ int main(void)
 	test_subjects_and_latest();
 	test_outage();
 	test_lru();
+	test_bounds();
 	test_single_flight();
 	test_unknown_type();
 	test_http();
