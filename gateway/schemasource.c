@@ -20,7 +20,6 @@
 #include "common/lru.h"
 #include "common/regclient.h"
 
-#define SS_SUBJECT_BUCKETS 1024u
 /* Fixed cost counted for each cached schema, and the factor applied to its
  * text (and its references' texts) to estimate the parsed model's size. */
 #define SS_ENTRY_BYTES 1024u
@@ -54,13 +53,12 @@ struct ss_pair {
 	int version;
 };
 
+/* The (subject, version) pairs of an id (the key of `idsubs`). */
 struct ss_idsub {
-	int64_t id;
 	int found; /* the id exists */
 	struct ss_pair *pairs;
 	size_t npairs;
 	uint64_t fetched_ms;
-	struct ss_idsub *next;
 };
 
 enum ss_kind { SS_KIND_ID, SS_KIND_LATEST, SS_KIND_IDSUB };
@@ -90,8 +88,8 @@ struct schemasource {
 	size_t id_bytes; /* the estimates of the schemas in `ids`, uncapped */
 	/* The latest version by subject, each costing 1 (max_subjects). */
 	struct lru *latest;
-	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
-	size_t nidsubs;
+	/* The (subject, version) pairs by id, each costing 1 (max_ids). */
+	struct lru *idsubs;
 
 	pthread_mutex_t fmu;
 	pthread_cond_t fcond;
@@ -102,7 +100,7 @@ struct schemasource {
 	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served;
 };
 
-/* ---- time and hashing ---- */
+/* ---- time and counters ---- */
 
 static uint64_t ss_now(const struct schemasource *ss)
 {
@@ -111,12 +109,6 @@ static uint64_t ss_now(const struct schemasource *ss)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static unsigned ss_hash_id(int64_t id)
-{
-	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
-	return (unsigned)(x >> 40);
 }
 
 static void ss_count(atomic_uint_fast64_t *c)
@@ -193,48 +185,19 @@ static void ss_latest_drop(void *arg, void *value)
 
 static void ss_idsub_free(struct ss_idsub *e)
 {
+	if (!e)
+		return;
 	for (size_t i = 0; i < e->npairs; i++)
 		free(e->pairs[i].subject);
 	free(e->pairs);
 	free(e);
 }
 
-static struct ss_idsub *ss_idsub_find(struct schemasource *ss, int64_t id)
+/* The free callback of `idsubs`. */
+static void ss_idsub_drop(void *arg, void *value)
 {
-	for (struct ss_idsub *e = ss->idsubs[ss_hash_id(id) % SS_SUBJECT_BUCKETS]; e; e = e->next)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
-static void ss_idsub_remove(struct schemasource *ss, struct ss_idsub *e)
-{
-	struct ss_idsub **pp = &ss->idsubs[ss_hash_id(e->id) % SS_SUBJECT_BUCKETS];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	ss_idsub_free(e);
-	ss->nidsubs--;
-}
-
-static void ss_idsub_room(struct schemasource *ss, uint64_t now)
-{
-	if (ss->nidsubs < ss->o.max_ids)
-		return;
-	struct ss_idsub *oldest = NULL;
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		struct ss_idsub *e = ss->idsubs[b];
-		while (e) {
-			struct ss_idsub *next = e->next;
-			if (now - e->fetched_ms >= ss->o.subjects_ttl_ms)
-				ss_idsub_remove(ss, e);
-			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
-				oldest = e;
-			e = next;
-		}
-	}
-	if (ss->nidsubs >= ss->o.max_ids && oldest)
-		ss_idsub_remove(ss, oldest);
+	(void)arg;
+	ss_idsub_free(value);
 }
 
 /* ---- single flight ---- */
@@ -802,7 +765,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_idsub *e = ss_idsub_find(ss, id);
+		struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
 		if (e) {
 			uint64_t age = now - e->fetched_ms;
 			int in = e->found && ss_pairs_find(e, subject, version);
@@ -828,7 +791,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 			/* The list was fetched: read it from the cache, without
 			 * fetching again for a subject it does not hold. */
 			pthread_rwlock_rdlock(&ss->lock);
-			e = ss_idsub_find(ss, id);
+			e = lru_get_shared(ss->idsubs, id);
 			if (e) {
 				int in = e->found && ss_pairs_find(e, subject, version);
 				pthread_rwlock_unlock(&ss->lock);
@@ -850,31 +813,22 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 		}
 		int in = 0;
 		if (rc >= 0) {
-			struct ss_idsub *ne = calloc(1, sizeof *ne);
+			struct ss_idsub fetched = {.found = rc, .pairs = p.pairs, .npairs = p.n};
+			in = rc == 1 && ss_pairs_find(&fetched, subject, version);
+			struct ss_idsub *ne = malloc(sizeof *ne);
 			pthread_rwlock_wrlock(&ss->lock);
-			struct ss_idsub *old = ss_idsub_find(ss, id);
-			if (old)
-				ss_idsub_remove(ss, old);
+			ss_idsub_free(lru_take(ss->idsubs, id));
 			if (ne) {
-				ss_idsub_room(ss, ss_now(ss));
-				ne->id = id;
-				ne->found = rc;
-				ne->pairs = p.pairs;
-				ne->npairs = p.n;
+				*ne = fetched;
 				ne->fetched_ms = ss_now(ss);
-				unsigned b = ss_hash_id(id) % SS_SUBJECT_BUCKETS;
-				ne->next = ss->idsubs[b];
-				ss->idsubs[b] = ne;
-				ss->nidsubs++;
-				in = rc == 1 && ss_pairs_find(ne, subject, version);
-				p.pairs = NULL;
-				p.n = 0;
-			} else {
-				struct ss_idsub tmp = {
-				    .found = rc, .pairs = p.pairs, .npairs = p.n};
-				in = rc == 1 && ss_pairs_find(&tmp, subject, version);
+				if (lru_put(ss->idsubs, id, ne, 1) == 1) {
+					ne = NULL;
+					p.pairs = NULL; /* now the cache's */
+					p.n = 0;
+				}
 			}
 			pthread_rwlock_unlock(&ss->lock);
+			free(ne);
 		}
 		for (size_t i = 0; i < p.n; i++)
 			free(p.pairs[i].subject);
@@ -886,7 +840,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 	}
 	/* Outage: a stale list may say yes; it may not say no. */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = ss_idsub_find(ss, id);
+	struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
 	if (e && e->found && ss_pairs_find(e, subject, version)) {
 		pthread_rwlock_unlock(&ss->lock);
 		ss_count(&ss->stale_served);
@@ -906,9 +860,7 @@ void schemasource_invalidate(struct schemasource *ss, const char *subject)
 		free(lru_take_str(ss->latest, subject));
 	else
 		lru_clear(ss->latest);
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
-		while (ss->idsubs[b])
-			ss_idsub_remove(ss, ss->idsubs[b]);
+	lru_clear(ss->idsubs);
 	lru_clear(ss->unknown); /* unknown ids may have been registered just now */
 	pthread_rwlock_unlock(&ss->lock);
 	atomic_store_explicit(&ss->down_until, 0, memory_order_relaxed);
@@ -969,10 +921,12 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 	ss->ids = lru_new(ss->o.id_cache_bytes, ss_id_drop, ss);
 	ss->unknown = lru_new(ss->o.max_unknown_ids, ss_id_drop, ss);
 	ss->latest = lru_new(ss->o.max_subjects, ss_latest_drop, NULL);
-	if (!ss->ids || !ss->unknown || !ss->latest) {
+	ss->idsubs = lru_new(ss->o.max_ids, ss_idsub_drop, NULL);
+	if (!ss->ids || !ss->unknown || !ss->latest || !ss->idsubs) {
 		lru_free(ss->ids);
 		lru_free(ss->unknown);
 		lru_free(ss->latest);
+		lru_free(ss->idsubs);
 		free(ss);
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
@@ -990,9 +944,7 @@ void schemasource_close(struct schemasource *ss)
 	lru_free(ss->ids);
 	lru_free(ss->unknown);
 	lru_free(ss->latest);
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
-		while (ss->idsubs[b])
-			ss_idsub_remove(ss, ss->idsubs[b]);
+	lru_free(ss->idsubs);
 	if (ss->be.close)
 		ss->be.close(ss->be.ctx);
 	pthread_rwlock_destroy(&ss->lock);

@@ -17,7 +17,8 @@
  *     from the list of (subject, version) pairs of the id, as Confluent's
  *     GET /schemas/ids/{id}/versions gives it; that list is cached for
  *     subjects_ttl_ms, and fetched again when a subject is missing from a list
- *     older than recheck_ms (so a registration is seen at once).
+ *     older than recheck_ms (so a registration is seen at once); at most
+ *     max_ids lists, the least recently used evicted first.
  *   - the latest version of a subject (schemasource_latest()), cached for
  *     latest_ttl_ms, absence included (so topics without a subject cost no
  *     registry traffic); at most max_subjects of them, the least recently

@@ -358,33 +358,49 @@ static void test_lru(void)
 	fake_fini(&f);
 }
 
-/* The latest-version cache holds max_subjects entries, the least recently
- * used evicted first. */
+/* The latest-version and id -> subjects caches hold max_subjects and
+ * max_ids entries, the least recently used evicted first. */
 static void test_bounds(void)
 {
 	struct fakereg f;
 	fake_init(&f);
 	const char *subjects[3] = {"a-value", "b-value", "c-value"};
+	int64_t ids[3];
 	for (int i = 0; i < 3; i++) {
 		char text[64];
 		snprintf(text, sizeof text, "{\"title\":\"T%d\",\"type\":\"object\"}", i);
-		fake_register(&f, subjects[i], SCHEMA_JSON, text, NULL, 0);
+		ids[i] = fake_register(&f, subjects[i], SCHEMA_JSON, text, NULL, 0);
 	}
-	struct schemasource_options o = {.max_subjects = 2};
+	struct schemasource_options o = {.max_subjects = 2, .max_ids = 2};
 	struct schemasource *ss = open_fake(&f, &o);
 	struct sg_error err;
 	error_clear(&err);
+	/* a fetched first, then b, then a used again: b is the least recently
+	 * used (and a the oldest fetched, which the policy must not go by). */
+	const int order[4] = {0, 1, 0, 2};
 	struct schemasource_latest l;
-	schemasource_latest(ss, "a-value", &l, &err);
-	schemasource_latest(ss, "b-value", &l, &err);
-	schemasource_latest(ss, "a-value", &l, &err); /* a hit: b is now the least recent */
-	schemasource_latest(ss, "c-value", &l, &err);
+	for (int i = 0; i < 4; i++) {
+		schemasource_latest(ss, subjects[order[i]], &l, &err);
+		atomic_fetch_add(&now_ms, 1);
+	}
 	int calls = atomic_load(&f.calls_version);
 	schemasource_latest(ss, "a-value", &l, &err);
 	tap_is_int(atomic_load(&f.calls_version), calls,
 	           "latest: a subject in use stays cached (max_subjects 2)");
 	schemasource_latest(ss, "b-value", &l, &err);
 	tap_is_int(atomic_load(&f.calls_version), calls + 1,
+	           "... the least recently used was evicted");
+
+	for (int i = 0; i < 4; i++) {
+		schemasource_registered(ss, ids[order[i]], subjects[order[i]], NULL, &err);
+		atomic_fetch_add(&now_ms, 1);
+	}
+	calls = atomic_load(&f.calls_subjects);
+	tap_is_int(schemasource_registered(ss, ids[0], "a-value", NULL, &err), 1,
+	           "subjects of an id: an id in use stays cached (max_ids 2)");
+	tap_is_int(atomic_load(&f.calls_subjects), calls, "... without a fetch");
+	schemasource_registered(ss, ids[1], "b-value", NULL, &err);
+	tap_is_int(atomic_load(&f.calls_subjects), calls + 1,
 	           "... the least recently used was evicted");
 	schemasource_close(ss);
 	fake_fini(&f);
