@@ -135,8 +135,9 @@ static void ss_id_put(struct ss_id *e)
 		ss_id_free(e);
 }
 
-/* Drops the reference of the cache `value` has left (`arg` is the source):
- * the free callback of `ids` and `unknown`. Write lock held. */
+/* Drops the reference a cache held on `value`, which has just left it (`arg`
+ * is the source): the free callback of `ids` and `unknown`, and what follows
+ * an lru_take() from them. Write lock held. */
 static void ss_id_drop(void *arg, void *value)
 {
 	struct schemasource *ss = arg;
