@@ -1,10 +1,10 @@
 /* gateway/schemasource.c: schema lookups with caches (see schemasource.h).
  *
- * Locks: `lock` (a rwlock) guards the three tables; fresh hits take it for
- * reading. `fmu` guards the in-flight list, its condition variable and the
- * last fetch error. A fetch runs with neither held. Entries of the id table
- * are reference counted: the table holds one reference while an entry is in
- * it, each caller of schemasource_schema() one more.
+ * Locks: `lock` (a rwlock) guards the caches, each a common/lru; fresh hits
+ * take it for reading (lru_get_shared*). `fmu` guards the in-flight list, its
+ * condition variable and the last fetch error. A fetch runs with neither
+ * held. Id entries are reference counted: the cache that holds an entry holds
+ * one reference, each caller of schemasource_schema() one more.
  */
 #include "gateway/schemasource.h"
 
@@ -17,39 +17,35 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/lru.h"
 #include "common/regclient.h"
 
-#define SS_ID_BUCKETS      4096u
-#define SS_SUBJECT_BUCKETS 1024u
 /* Fixed cost counted for each cached schema, and the factor applied to its
  * text (and its references' texts) to estimate the parsed model's size. */
 #define SS_ENTRY_BYTES 1024u
 #define SS_TEXT_FACTOR 16u
 
+/* A schema by id (in `ids`), or an id the registry does not have (in
+ * `unknown`). */
 struct ss_id {
 	struct schemasource_schema pub; /* first: pub pointers convert back */
-	int64_t id;
-	int missing;         /* the registry has no such id (a negative entry) */
-	int cached;          /* still in the table */
-	uint64_t fetched_ms; /* for negative entries */
 	atomic_uint refs;
-	atomic_uint_fast64_t used; /* LRU tick */
-	size_t bytes;
+	int missing;         /* the registry has no such id (a negative entry) */
+	uint64_t fetched_ms; /* for negative and unusable entries */
+	size_t bytes;        /* estimated memory; 0 for a negative entry */
 	struct schema *schema;
 	struct schema **deps; /* referenced schemas, freed after `schema` */
 	size_t ndeps;
 	struct schema_validator *validator; /* freed before `schema` */
 	char *unusable;
-	struct ss_id *next;
 };
 
+/* The latest version of a subject (the key of `latest`). */
 struct ss_latest {
-	char *subject;
 	int found;
 	int64_t id;
 	int version;
 	uint64_t fetched_ms;
-	struct ss_latest *next;
 };
 
 struct ss_pair {
@@ -57,13 +53,12 @@ struct ss_pair {
 	int version;
 };
 
+/* The (subject, version) pairs of an id (the key of `idsubs`). */
 struct ss_idsub {
-	int64_t id;
 	int found; /* the id exists */
 	struct ss_pair *pairs;
 	size_t npairs;
 	uint64_t fetched_ms;
-	struct ss_idsub *next;
 };
 
 enum ss_kind { SS_KIND_ID, SS_KIND_LATEST, SS_KIND_IDSUB };
@@ -84,19 +79,17 @@ struct schemasource {
 	struct schemasource_options o;
 
 	pthread_rwlock_t lock;
-	struct ss_id *ids[SS_ID_BUCKETS];
-	size_t id_entries, id_bytes;
-	/* The ids of negative entries, oldest first (a ring of max_unknown_ids):
-	 * they cost no bytes of the budget, so unknown ids a client makes up
-	 * never push real schemas out; the ring bounds them instead. An id may
-	 * have been replaced since it was pushed: popping checks. */
-	int64_t *neg;
-	size_t neg_head, neg_len;
-	struct ss_latest *latest[SS_SUBJECT_BUCKETS];
-	size_t nlatest;
-	struct ss_idsub *idsubs[SS_SUBJECT_BUCKETS];
-	size_t nidsubs;
-	atomic_uint_fast64_t tick;
+	/* Schemas by id, each costing its estimated bytes (at most the whole
+	 * budget, so that an oversized one is kept alone), and the ids the
+	 * registry does not have, each costing 1: these are outside the byte
+	 * budget, so unknown ids a client makes up never push real schemas out.
+	 * An id is in at most one of the two. */
+	struct lru *ids, *unknown;
+	size_t id_bytes; /* the estimates of the schemas in `ids`, uncapped */
+	/* The latest version by subject, each costing 1 (max_subjects). */
+	struct lru *latest;
+	/* The (subject, version) pairs by id, each costing 1 (max_ids). */
+	struct lru *idsubs;
 
 	pthread_mutex_t fmu;
 	pthread_cond_t fcond;
@@ -104,10 +97,10 @@ struct schemasource {
 	char last_error[SG_ERROR_MSG_MAX];
 	atomic_uint_fast64_t down_until;
 
-	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served, evictions;
+	atomic_uint_fast64_t hits, fetches, fetch_errors, stale_served;
 };
 
-/* ---- time and hashing ---- */
+/* ---- time and counters ---- */
 
 static uint64_t ss_now(const struct schemasource *ss)
 {
@@ -116,20 +109,6 @@ static uint64_t ss_now(const struct schemasource *ss)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static unsigned ss_hash_id(int64_t id)
-{
-	uint64_t x = (uint64_t)id * 0x9E3779B97F4A7C15ull;
-	return (unsigned)(x >> 40);
-}
-
-static unsigned ss_hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
 }
 
 static void ss_count(atomic_uint_fast64_t *c)
@@ -156,170 +135,70 @@ static void ss_id_put(struct ss_id *e)
 		ss_id_free(e);
 }
 
-static struct ss_id *ss_id_find(struct schemasource *ss, int64_t id)
+/* Drops the reference a cache held on `value`, which has just left it (`arg`
+ * is the source): the free callback of `ids` and `unknown`, and what follows
+ * an lru_take() from them. Write lock held. */
+static void ss_id_drop(void *arg, void *value)
 {
-	for (struct ss_id *e = ss->ids[ss_hash_id(id) % SS_ID_BUCKETS]; e; e = e->next)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
-/* Unlinks `e` from the table (write lock held) and drops the table's hold. */
-static void ss_id_unlink(struct schemasource *ss, struct ss_id *e)
-{
-	struct ss_id **pp = &ss->ids[ss_hash_id(e->id) % SS_ID_BUCKETS];
-	while (*pp && *pp != e)
-		pp = &(*pp)->next;
-	if (!*pp)
-		return;
-	*pp = e->next;
-	e->cached = 0;
-	ss->id_entries--;
+	struct schemasource *ss = arg;
+	struct ss_id *e = value;
 	ss->id_bytes -= e->bytes;
 	ss_id_put(e);
 }
 
-/* Drops least recently used entries (never `keep`) until the table fits its
- * budget. Write lock held. Evictions are rare (a registered schema is cached
- * for good), so a scan per victim is acceptable. */
-static void ss_id_evict(struct schemasource *ss, const struct ss_id *keep)
+/* Removes the entry for `id` from whichever cache holds it. Write lock
+ * held. */
+static void ss_id_remove(struct schemasource *ss, int64_t id)
 {
-	while (ss->id_bytes > ss->o.id_cache_bytes && ss->id_entries > 1) {
-		struct ss_id *victim = NULL;
-		uint64_t oldest = UINT64_MAX;
-		for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
-			for (struct ss_id *e = ss->ids[b]; e; e = e->next) {
-				uint64_t u = atomic_load_explicit(&e->used, memory_order_relaxed);
-				if (e != keep && !e->missing && u < oldest) {
-					oldest = u;
-					victim = e;
-				}
-			}
-		if (!victim)
-			return;
-		ss_id_unlink(ss, victim);
-		ss_count(&ss->evictions);
-	}
+	struct ss_id *e = lru_take(ss->ids, id);
+	if (!e)
+		e = lru_take(ss->unknown, id);
+	if (e)
+		ss_id_drop(ss, e);
 }
 
-/* Puts `e` in the table (replacing an entry for the same id) and takes a
- * hold for the caller. Write lock held. */
+/* Puts `e` in its cache (replacing an entry for the same id), which takes a
+ * reference, and takes one for the caller. When the cache cannot take it
+ * (out of memory), the caller's is the only one. Write lock held. */
 static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 {
-	struct ss_id *old = ss_id_find(ss, e->id);
-	if (old)
-		ss_id_unlink(ss, old);
-	unsigned b = ss_hash_id(e->id) % SS_ID_BUCKETS;
-	e->next = ss->ids[b];
-	ss->ids[b] = e;
-	e->cached = 1;
-	atomic_store_explicit(&e->refs, 2, memory_order_relaxed);
-	atomic_store_explicit(&e->used, atomic_fetch_add(&ss->tick, 1), memory_order_relaxed);
-	ss->id_entries++;
-	ss->id_bytes += e->bytes;
+	ss_id_remove(ss, e->pub.id);
+	int taken;
 	if (e->missing) {
-		size_t cap = ss->o.max_unknown_ids;
-		if (ss->neg_len == cap) {
-			struct ss_id *oldest = ss_id_find(ss, ss->neg[ss->neg_head]);
-			if (oldest && oldest->missing && oldest != e)
-				ss_id_unlink(ss, oldest);
-			ss->neg_head = (ss->neg_head + 1) % cap;
-			ss->neg_len--;
-		}
-		ss->neg[(ss->neg_head + ss->neg_len++) % cap] = e->id;
-		return;
+		taken = lru_put(ss->unknown, e->pub.id, e, 1) == 1;
+	} else {
+		size_t cost = e->bytes < ss->o.id_cache_bytes ? e->bytes : ss->o.id_cache_bytes;
+		taken = lru_put(ss->ids, e->pub.id, e, cost) == 1;
+		if (taken)
+			ss->id_bytes += e->bytes;
 	}
-	ss_id_evict(ss, e);
+	atomic_store_explicit(&e->refs, taken ? 2 : 1, memory_order_relaxed);
 }
 
 /* ---- subject tables ---- */
 
-static struct ss_latest *ss_latest_find(struct schemasource *ss, const char *subject)
+/* The free callback of `latest`. */
+static void ss_latest_drop(void *arg, void *value)
 {
-	for (struct ss_latest *e = ss->latest[ss_hash_str(subject) % SS_SUBJECT_BUCKETS]; e;
-	     e = e->next)
-		if (strcmp(e->subject, subject) == 0)
-			return e;
-	return NULL;
-}
-
-static void ss_latest_remove(struct schemasource *ss, struct ss_latest *e)
-{
-	struct ss_latest **pp = &ss->latest[ss_hash_str(e->subject) % SS_SUBJECT_BUCKETS];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	free(e->subject);
-	free(e);
-	ss->nlatest--;
+	(void)arg;
+	free(value);
 }
 
 static void ss_idsub_free(struct ss_idsub *e)
 {
+	if (!e)
+		return;
 	for (size_t i = 0; i < e->npairs; i++)
 		free(e->pairs[i].subject);
 	free(e->pairs);
 	free(e);
 }
 
-static struct ss_idsub *ss_idsub_find(struct schemasource *ss, int64_t id)
+/* The free callback of `idsubs`. */
+static void ss_idsub_drop(void *arg, void *value)
 {
-	for (struct ss_idsub *e = ss->idsubs[ss_hash_id(id) % SS_SUBJECT_BUCKETS]; e; e = e->next)
-		if (e->id == id)
-			return e;
-	return NULL;
-}
-
-static void ss_idsub_remove(struct schemasource *ss, struct ss_idsub *e)
-{
-	struct ss_idsub **pp = &ss->idsubs[ss_hash_id(e->id) % SS_SUBJECT_BUCKETS];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	*pp = e->next;
-	ss_idsub_free(e);
-	ss->nidsubs--;
-}
-
-/* Makes room for one more latest entry: expired ones go first, then the
- * oldest. Write lock held. */
-static void ss_latest_room(struct schemasource *ss, uint64_t now)
-{
-	if (ss->nlatest < ss->o.max_subjects)
-		return;
-	struct ss_latest *oldest = NULL;
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		struct ss_latest *e = ss->latest[b];
-		while (e) {
-			struct ss_latest *next = e->next;
-			if (now - e->fetched_ms >= ss->o.latest_ttl_ms)
-				ss_latest_remove(ss, e);
-			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
-				oldest = e;
-			e = next;
-		}
-	}
-	if (ss->nlatest >= ss->o.max_subjects && oldest)
-		ss_latest_remove(ss, oldest);
-}
-
-static void ss_idsub_room(struct schemasource *ss, uint64_t now)
-{
-	if (ss->nidsubs < ss->o.max_ids)
-		return;
-	struct ss_idsub *oldest = NULL;
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		struct ss_idsub *e = ss->idsubs[b];
-		while (e) {
-			struct ss_idsub *next = e->next;
-			if (now - e->fetched_ms >= ss->o.subjects_ttl_ms)
-				ss_idsub_remove(ss, e);
-			else if (!oldest || e->fetched_ms < oldest->fetched_ms)
-				oldest = e;
-			e = next;
-		}
-	}
-	if (ss->nidsubs >= ss->o.max_ids && oldest)
-		ss_idsub_remove(ss, oldest);
+	(void)arg;
+	ss_idsub_free(value);
 }
 
 /* ---- single flight ---- */
@@ -574,7 +453,6 @@ static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_cop
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	e->id = c->id;
 	e->pub.id = c->id;
 	e->pub.type = c->type;
 	struct ss_build b = {.ss = ss};
@@ -619,7 +497,6 @@ static struct ss_id *ss_unusable_entry(int64_t id, const struct sg_error *why)
 	struct ss_id *e = calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
-	e->id = id;
 	e->pub.id = id;
 	e->unusable = strdup(why->msg);
 	if (!e->unusable) {
@@ -641,21 +518,19 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_id *e = ss_id_find(ss, id);
-		if (e && ((!e->missing && !e->unusable) ||
-		          now - e->fetched_ms < ss->o.negative_ttl_ms)) {
-			int missing = e->missing;
-			if (!missing) {
-				atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-				atomic_store_explicit(
-				    &e->used,
-				    atomic_fetch_add_explicit(&ss->tick, 1, memory_order_relaxed),
-				    memory_order_relaxed);
-				*out = &e->pub;
-			}
+		struct ss_id *e = lru_get_shared(ss->ids, id);
+		if (e && (!e->unusable || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
+			atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 			pthread_rwlock_unlock(&ss->lock);
 			ss_count(&ss->hits);
-			return missing ? 0 : 1;
+			*out = &e->pub;
+			return 1;
+		}
+		struct ss_id *neg = e ? NULL : lru_get_shared(ss->unknown, id);
+		if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return 0;
 		}
 		pthread_rwlock_unlock(&ss->lock);
 
@@ -687,7 +562,7 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 		} else if (rc == 0) {
 			ne = calloc(1, sizeof *ne);
 			if (ne) {
-				ne->id = id;
+				ne->pub.id = id;
 				ne->missing = 1;
 				ne->fetched_ms = ss_now(ss);
 			}
@@ -714,8 +589,8 @@ int schemasource_schema(struct schemasource *ss, int64_t id, const struct schema
 	 * be used is the best answer there is); a negative entry is not (the id
 	 * may exist by now). */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *stale = ss_id_find(ss, id);
-	if (stale && !stale->missing) {
+	struct ss_id *stale = lru_get_shared(ss->ids, id);
+	if (stale) {
 		atomic_fetch_add_explicit(&stale->refs, 1, memory_order_relaxed);
 		*out = &stale->pub;
 		pthread_rwlock_unlock(&ss->lock);
@@ -741,8 +616,7 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 {
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *e = ss_id_find(ss, c->id);
-	int have = e && !e->missing;
+	int have = lru_get_shared(ss->ids, c->id) != NULL;
 	pthread_rwlock_unlock(&ss->lock);
 	if (have)
 		return;
@@ -752,8 +626,7 @@ static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 		return;
 	ne->fetched_ms = ss_now(ss);
 	pthread_rwlock_wrlock(&ss->lock);
-	e = ss_id_find(ss, c->id);
-	if (e && !e->missing) {
+	if (lru_get(ss->ids, c->id)) {
 		pthread_rwlock_unlock(&ss->lock);
 		ss_id_free(ne);
 		return;
@@ -772,7 +645,7 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_latest *e = ss_latest_find(ss, subject);
+		struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
 		if (e && now - e->fetched_ms < ss->o.latest_ttl_ms) {
 			int found = e->found;
 			out->id = e->id;
@@ -803,28 +676,19 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 		if (rc >= 0) {
 			if (rc == 1)
 				ss_latest_seed(ss, &c);
-			struct ss_latest *ne = calloc(1, sizeof *ne);
-			char *dup = strdup(subject);
+			struct ss_latest *ne = malloc(sizeof *ne);
 			pthread_rwlock_wrlock(&ss->lock);
-			struct ss_latest *old = ss_latest_find(ss, subject);
-			if (old)
-				ss_latest_remove(ss, old);
-			if (ne && dup) {
-				ss_latest_room(ss, ss_now(ss));
-				ne->subject = dup;
-				ne->found = rc;
-				ne->id = c.id;
-				ne->version = c.version;
-				ne->fetched_ms = ss_now(ss);
-				unsigned b = ss_hash_str(subject) % SS_SUBJECT_BUCKETS;
-				ne->next = ss->latest[b];
-				ss->latest[b] = ne;
-				ss->nlatest++;
-			} else {
-				free(ne);
-				free(dup);
+			free(lru_take_str(ss->latest, subject));
+			if (ne) {
+				*ne = (struct ss_latest){.found = rc,
+				                         .id = c.id,
+				                         .version = c.version,
+				                         .fetched_ms = ss_now(ss)};
+				if (lru_put_str(ss->latest, subject, ne, 1) == 1)
+					ne = NULL;
 			}
 			pthread_rwlock_unlock(&ss->lock);
+			free(ne);
 			out->id = c.id;
 			out->version = c.version;
 		}
@@ -838,7 +702,7 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
 	 * is not (the subject may exist by now, and passing records unchecked
 	 * would be failing open). */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_latest *e = ss_latest_find(ss, subject);
+	struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
 	if (e && e->found) {
 		out->id = e->id;
 		out->version = e->version;
@@ -902,7 +766,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 	for (int round = 0;; round++) {
 		uint64_t now = ss_now(ss);
 		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_idsub *e = ss_idsub_find(ss, id);
+		struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
 		if (e) {
 			uint64_t age = now - e->fetched_ms;
 			int in = e->found && ss_pairs_find(e, subject, version);
@@ -928,7 +792,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 			/* The list was fetched: read it from the cache, without
 			 * fetching again for a subject it does not hold. */
 			pthread_rwlock_rdlock(&ss->lock);
-			e = ss_idsub_find(ss, id);
+			e = lru_get_shared(ss->idsubs, id);
 			if (e) {
 				int in = e->found && ss_pairs_find(e, subject, version);
 				pthread_rwlock_unlock(&ss->lock);
@@ -950,31 +814,22 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 		}
 		int in = 0;
 		if (rc >= 0) {
-			struct ss_idsub *ne = calloc(1, sizeof *ne);
+			struct ss_idsub fetched = {.found = rc, .pairs = p.pairs, .npairs = p.n};
+			in = rc == 1 && ss_pairs_find(&fetched, subject, version);
+			struct ss_idsub *ne = malloc(sizeof *ne);
 			pthread_rwlock_wrlock(&ss->lock);
-			struct ss_idsub *old = ss_idsub_find(ss, id);
-			if (old)
-				ss_idsub_remove(ss, old);
+			ss_idsub_free(lru_take(ss->idsubs, id));
 			if (ne) {
-				ss_idsub_room(ss, ss_now(ss));
-				ne->id = id;
-				ne->found = rc;
-				ne->pairs = p.pairs;
-				ne->npairs = p.n;
+				*ne = fetched;
 				ne->fetched_ms = ss_now(ss);
-				unsigned b = ss_hash_id(id) % SS_SUBJECT_BUCKETS;
-				ne->next = ss->idsubs[b];
-				ss->idsubs[b] = ne;
-				ss->nidsubs++;
-				in = rc == 1 && ss_pairs_find(ne, subject, version);
-				p.pairs = NULL;
-				p.n = 0;
-			} else {
-				struct ss_idsub tmp = {
-				    .found = rc, .pairs = p.pairs, .npairs = p.n};
-				in = rc == 1 && ss_pairs_find(&tmp, subject, version);
+				if (lru_put(ss->idsubs, id, ne, 1) == 1) {
+					ne = NULL;
+					p.pairs = NULL; /* now the cache's */
+					p.n = 0;
+				}
 			}
 			pthread_rwlock_unlock(&ss->lock);
+			free(ne);
 		}
 		for (size_t i = 0; i < p.n; i++)
 			free(p.pairs[i].subject);
@@ -986,7 +841,7 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 	}
 	/* Outage: a stale list may say yes; it may not say no. */
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = ss_idsub_find(ss, id);
+	struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
 	if (e && e->found && ss_pairs_find(e, subject, version)) {
 		pthread_rwlock_unlock(&ss->lock);
 		ss_count(&ss->stale_served);
@@ -1002,28 +857,12 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
 void schemasource_invalidate(struct schemasource *ss, const char *subject)
 {
 	pthread_rwlock_wrlock(&ss->lock);
-	if (subject) {
-		struct ss_latest *e = ss_latest_find(ss, subject);
-		if (e)
-			ss_latest_remove(ss, e);
-	} else {
-		for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
-			while (ss->latest[b])
-				ss_latest_remove(ss, ss->latest[b]);
-	}
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++)
-		while (ss->idsubs[b])
-			ss_idsub_remove(ss, ss->idsubs[b]);
-	/* Unknown ids may have been registered just now. */
-	for (unsigned b = 0; b < SS_ID_BUCKETS; b++) {
-		struct ss_id *e = ss->ids[b];
-		while (e) {
-			struct ss_id *next = e->next;
-			if (e->missing)
-				ss_id_unlink(ss, e);
-			e = next;
-		}
-	}
+	if (subject)
+		free(lru_take_str(ss->latest, subject));
+	else
+		lru_clear(ss->latest);
+	lru_clear(ss->idsubs);
+	lru_clear(ss->unknown); /* unknown ids may have been registered just now */
 	pthread_rwlock_unlock(&ss->lock);
 	atomic_store_explicit(&ss->down_until, 0, memory_order_relaxed);
 }
@@ -1035,11 +874,14 @@ void schemasource_stats(struct schemasource *ss, struct schemasource_stats *out)
 	out->fetches = atomic_load(&ss->fetches);
 	out->fetch_errors = atomic_load(&ss->fetch_errors);
 	out->stale_served = atomic_load(&ss->stale_served);
-	out->evictions = atomic_load(&ss->evictions);
+	struct lru_stats ids, unknown;
 	pthread_rwlock_rdlock(&ss->lock);
-	out->id_entries = ss->id_entries;
+	lru_stats(ss->ids, &ids);
+	lru_stats(ss->unknown, &unknown);
 	out->id_bytes = ss->id_bytes;
 	pthread_rwlock_unlock(&ss->lock);
+	out->evictions = ids.evictions;
+	out->id_entries = ids.count + unknown.count;
 }
 
 /* ---- opening and closing ---- */
@@ -1077,8 +919,15 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 		ss->o.max_ids = 10000;
 	if (!ss->o.max_unknown_ids)
 		ss->o.max_unknown_ids = 10000;
-	ss->neg = calloc(ss->o.max_unknown_ids, sizeof *ss->neg);
-	if (!ss->neg) {
+	ss->ids = lru_new(ss->o.id_cache_bytes, ss_id_drop, ss);
+	ss->unknown = lru_new(ss->o.max_unknown_ids, ss_id_drop, ss);
+	ss->latest = lru_new(ss->o.max_subjects, ss_latest_drop, NULL);
+	ss->idsubs = lru_new(ss->o.max_ids, ss_idsub_drop, NULL);
+	if (!ss->ids || !ss->unknown || !ss->latest || !ss->idsubs) {
+		lru_free(ss->ids);
+		lru_free(ss->unknown);
+		lru_free(ss->latest);
+		lru_free(ss->idsubs);
 		free(ss);
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
@@ -1093,21 +942,15 @@ void schemasource_close(struct schemasource *ss)
 {
 	if (!ss)
 		return;
-	for (unsigned b = 0; b < SS_ID_BUCKETS; b++)
-		while (ss->ids[b])
-			ss_id_unlink(ss, ss->ids[b]);
-	for (unsigned b = 0; b < SS_SUBJECT_BUCKETS; b++) {
-		while (ss->latest[b])
-			ss_latest_remove(ss, ss->latest[b]);
-		while (ss->idsubs[b])
-			ss_idsub_remove(ss, ss->idsubs[b]);
-	}
+	lru_free(ss->ids);
+	lru_free(ss->unknown);
+	lru_free(ss->latest);
+	lru_free(ss->idsubs);
 	if (ss->be.close)
 		ss->be.close(ss->be.ctx);
 	pthread_rwlock_destroy(&ss->lock);
 	pthread_mutex_destroy(&ss->fmu);
 	pthread_cond_destroy(&ss->fcond);
-	free(ss->neg);
 	free(ss);
 }
 

@@ -6,20 +6,24 @@
  *     references fetched and parsed too), with its payload validator prepared
  *     (schema_validator_new(): for Avro, the program compiled), and cached
  *     forever, since a registered id never changes. The cache is an
- *     LRU bounded by an estimate of the memory each entry holds. An id the
- *     registry does not know is remembered as unknown for negative_ttl_ms,
- *     at most max_unknown_ids of them (the oldest forgotten first), outside
- *     the byte budget: made-up ids cannot push real schemas out. A schema
- *     that cannot be used here is fetched again after negative_ttl_ms too
- *     (its parse may have failed for want of memory).
+ *     LRU bounded by an estimate of the memory each entry holds (one entry
+ *     larger than the whole budget is kept alone). An id the registry does
+ *     not know is remembered as unknown for negative_ttl_ms, at most
+ *     max_unknown_ids of them (the least recently used forgotten first),
+ *     outside the byte budget: made-up ids cannot push real schemas out. A
+ *     schema that cannot be used here is fetched again after negative_ttl_ms
+ *     too (its parse may have failed for want of memory).
  *   - whether an id is registered under a subject (schemasource_registered()),
  *     from the list of (subject, version) pairs of the id, as Confluent's
  *     GET /schemas/ids/{id}/versions gives it; that list is cached for
  *     subjects_ttl_ms, and fetched again when a subject is missing from a list
- *     older than recheck_ms (so a registration is seen at once).
+ *     older than recheck_ms (so a registration is seen at once); at most
+ *     max_ids lists, the least recently used evicted first.
  *   - the latest version of a subject (schemasource_latest()), cached for
  *     latest_ttl_ms, absence included (so topics without a subject cost no
- *     registry traffic).
+ *     registry traffic); at most max_subjects of them, the least recently
+ *     used evicted first (an expired entry stays until evicted, to be served
+ *     during an outage).
  * schemasource_invalidate() drops what a registration or deletion makes stale;
  * the registry calls it in `serve` mode after each change.
  *

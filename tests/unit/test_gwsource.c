@@ -308,7 +308,7 @@ static void test_lru(void)
 	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the least recent was evicted");
 	schemasource_close(ss);
 
-	/* Unknown ids: a ring of max_unknown_ids, outside the byte budget. */
+	/* Unknown ids: an LRU of max_unknown_ids, outside the byte budget. */
 	struct schemasource_options o2 = {.id_cache_bytes = 4 * 1024, .max_unknown_ids = 3};
 	ss = open_fake(&f, &o2);
 	schemasource_schema(ss, ids[5], &held, &err);
@@ -326,6 +326,82 @@ static void test_lru(void)
 	tap_is_int(atomic_load(&f.calls_by_id), calls + 1, "the oldest are forgotten");
 	schemasource_stats(ss, &st);
 	tap_ok(st.id_entries <= 1 + 3, "entries bounded: %zu", st.id_entries);
+	/* Least recently used, not oldest: an unknown id looked up between
+	 * the made-up ones stays remembered. */
+	schemasource_schema(ss, 200000, &s, &err);
+	calls = atomic_load(&f.calls_by_id);
+	for (int i = 0; i < 10; i++) {
+		schemasource_schema(ss, 300000 + i, &s, &err);
+		schemasource_schema(ss, 200000, &s, &err);
+	}
+	tap_is_int(atomic_load(&f.calls_by_id), calls + 10,
+	           "an unknown id in use is not forgotten (least recently used first)");
+	schemasource_close(ss);
+
+	/* An entry over the whole budget is kept alone, its estimate reported
+	 * as it is. */
+	struct schemasource_options o3 = {.id_cache_bytes = 1024};
+	ss = open_fake(&f, &o3);
+	schemasource_schema(ss, ids[1], &s, &err);
+	schemasource_release(ss, s);
+	schemasource_schema(ss, ids[2], &s, &err);
+	schemasource_release(ss, s);
+	calls = atomic_load(&f.calls_by_id);
+	schemasource_schema(ss, ids[2], &s, &err);
+	schemasource_release(ss, s);
+	tap_is_int(atomic_load(&f.calls_by_id), calls, "an oversized entry is cached, alone");
+	schemasource_stats(ss, &st);
+	tap_ok(st.id_entries == 1 && st.id_bytes > 1024 && st.evictions == 1,
+	       "... %zu entry of %zu bytes, %" PRIu64 " eviction", st.id_entries, st.id_bytes,
+	       st.evictions);
+	schemasource_close(ss);
+	fake_fini(&f);
+}
+
+/* The latest-version and id -> subjects caches hold max_subjects and
+ * max_ids entries, the least recently used evicted first. */
+static void test_bounds(void)
+{
+	struct fakereg f;
+	fake_init(&f);
+	const char *subjects[3] = {"a-value", "b-value", "c-value"};
+	int64_t ids[3];
+	for (int i = 0; i < 3; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "{\"title\":\"T%d\",\"type\":\"object\"}", i);
+		ids[i] = fake_register(&f, subjects[i], SCHEMA_JSON, text, NULL, 0);
+	}
+	struct schemasource_options o = {.max_subjects = 2, .max_ids = 2};
+	struct schemasource *ss = open_fake(&f, &o);
+	struct sg_error err;
+	error_clear(&err);
+	/* a fetched first, then b, then a used again: b is the least recently
+	 * used (and a the oldest fetched, which the policy must not go by). */
+	const int order[4] = {0, 1, 0, 2};
+	struct schemasource_latest l;
+	for (int i = 0; i < 4; i++) {
+		schemasource_latest(ss, subjects[order[i]], &l, &err);
+		atomic_fetch_add(&now_ms, 1);
+	}
+	int calls = atomic_load(&f.calls_version);
+	schemasource_latest(ss, "a-value", &l, &err);
+	tap_is_int(atomic_load(&f.calls_version), calls,
+	           "latest: a subject in use stays cached (max_subjects 2)");
+	schemasource_latest(ss, "b-value", &l, &err);
+	tap_is_int(atomic_load(&f.calls_version), calls + 1,
+	           "... the least recently used was evicted");
+
+	for (int i = 0; i < 4; i++) {
+		schemasource_registered(ss, ids[order[i]], subjects[order[i]], NULL, &err);
+		atomic_fetch_add(&now_ms, 1);
+	}
+	calls = atomic_load(&f.calls_subjects);
+	tap_is_int(schemasource_registered(ss, ids[0], "a-value", NULL, &err), 1,
+	           "subjects of an id: an id in use stays cached (max_ids 2)");
+	tap_is_int(atomic_load(&f.calls_subjects), calls, "... without a fetch");
+	schemasource_registered(ss, ids[1], "b-value", NULL, &err);
+	tap_is_int(atomic_load(&f.calls_subjects), calls + 1,
+	           "... the least recently used was evicted");
 	schemasource_close(ss);
 	fake_fini(&f);
 }
@@ -534,6 +610,7 @@ int main(void)
 	test_subjects_and_latest();
 	test_outage();
 	test_lru();
+	test_bounds();
 	test_single_flight();
 	test_unknown_type();
 	test_http();
