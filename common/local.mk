@@ -1,5 +1,6 @@
 # common/: pieces the registry, the gateway and the CLI share that are not
-# schema logic: the HTTP client of a schema registry (regclient, libcurl).
+# schema logic: the HTTP client of a schema registry (regclient, libcurl) and
+# whole files read with a ceiling (readfile).
 noinst_LIBRARIES += %reldir%/libsgcommon.a
 %canon_reldir%_libsgcommon_a_SOURCES = \
-	%reldir%/regclient.c %reldir%/regclient.h
+	%reldir%/regclient.c %reldir%/regclient.h %reldir%/readfile.c %reldir%/readfile.h
