@@ -15,6 +15,7 @@
 
 #include "cli/check.h"
 #include "cli/opts.h"
+#include "cli/passwd.h"
 #include "cli/validate.h"
 #include "cli/runtime.h"
 
@@ -132,6 +133,7 @@ static int run_validate(const struct command *cmd, const struct opts *o);
 static int run_check(const struct command *cmd, const struct opts *o);
 static int run_register(const struct command *cmd, const struct opts *o);
 static int run_serve(const struct command *cmd, const struct opts *o);
+static int run_passwd(const struct command *cmd, const struct opts *o);
 static int run_version(const struct command *cmd, const struct opts *o);
 static int run_help(const struct command *cmd, const struct opts *o);
 
@@ -236,6 +238,18 @@ static const struct command commands[] = {
      "  schemagate validate --registry http://127.0.0.1:8081 --subject orders-value order.json\n"
      "  schemagate validate --framed --registry http://127.0.0.1:8081 record.bin\n",
      run_validate, 100000},
+    {"passwd", "make an auth file entry for a user, the password read on stdin", NULL, 0, "USER",
+     "Reads USER's password on standard input (from a terminal: twice, without\n"
+     "echo; from a pipe: the first line) and prints one entry for the \"users\"\n"
+     "list of the registry's auth file: scrypt (N=16384, r=8, p=1) of the\n"
+     "password with a new random salt, as Karapace's karapace_mkpasswd -a scrypt\n"
+     "writes it, so each reads the other's. Give USER permissions in the same\n"
+     "file. Exit status: 0 printed, 2 usage error or no usable password.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate passwd ci\n"
+     "  printf '%s\\n' \"$CI_PASSWORD\" | schemagate passwd ci\n",
+     run_passwd, 1},
     {"version", "print the version", NULL, 0, "",
      "Prints \"schemagate VERSION\" on one line.\n"
      "\n"
@@ -447,6 +461,15 @@ static int run_gateway(const struct command *cmd, const struct opts *o)
 static int run_serve(const struct command *cmd, const struct opts *o)
 {
 	return run_services(cmd, o, "--registry-listen", "--gateway-listen", 1);
+}
+
+static int run_passwd(const struct command *cmd, const struct opts *o)
+{
+	if (o->nargs != 1) {
+		usage_error(cmd, "give the USER to make an entry for");
+		return EXIT_USAGE;
+	}
+	return passwd_run(o->args[0]);
 }
 
 static int run_version(const struct command *cmd, const struct opts *o)

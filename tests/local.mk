@@ -410,6 +410,11 @@ AUTH_CASES = %reldir%/cases/auth/README.md %reldir%/cases/auth/auth.json \
 EXTRA_DIST += $(AUTH_CASES)
 check_PROGRAMS += %reldir%/unit/test_auth
 TESTS += %reldir%/unit/test_auth
+# `schemagate passwd` round trip: the entry it prints lets the user in
+# (checked by tests/registry/authcheck, which loads an auth file).
+check_PROGRAMS += %reldir%/registry/authcheck
+TESTS += %reldir%/registry/passwd.sh
+EXTRA_DIST += %reldir%/registry/passwd.sh
 
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
