@@ -415,6 +415,12 @@ TESTS += %reldir%/unit/test_auth
 check_PROGRAMS += %reldir%/registry/authcheck
 TESTS += %reldir%/registry/passwd.sh
 EXTRA_DIST += %reldir%/registry/passwd.sh
+# HTTPS (registry/http): certificates made with openssl in the test; curl
+# against tests/registry/tlsecho (what http.c tells a handler of the client)
+# and against `schemagate registry` and `serve` with the --tls flags.
+check_PROGRAMS += %reldir%/registry/tlsecho
+TESTS += %reldir%/registry/tls.sh
+EXTRA_DIST += %reldir%/registry/tls.sh
 
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
