@@ -82,24 +82,23 @@ authfile "$OUT" "Jörg Müller"
 run "$AUTHCHECK" "$SG_TMP/auth.json" "Jörg Müller" "ünïcødé"
 is "$OUT" "ok Jörg Müller" "UTF-8 user names and passwords"
 
-# --- refusals: exit 2, one line on stderr, nothing on stdout ---------------------------
-refused() { # DESC REGEX CMD...
-	_d=$1 _re=$2
-	shift 2
-	run "$@"
-	is "$RC" 2 "$_d: exit 2"
-	like "$ERR" "$_re" "$_d: says why"
-	is "$(printf '%s\n' "$ERR" | grep -c '')" 1 "$_d: one line on stderr"
-	is "$OUT" "" "$_d: nothing on stdout"
-}
-refused "empty input" "no password on standard input" sh -c '"$0" passwd alice </dev/null' "$SG_BIN"
-refused "an empty line" "the password is empty" sh -c 'printf "\n" | "$0" passwd alice' "$SG_BIN"
-refused "a NUL byte" "holds a NUL byte" sh -c 'printf "a\000b\n" | "$0" passwd alice' "$SG_BIN"
-refused "a password past 1024 bytes" "longer than 1024 bytes" \
-	sh -c 'head -c 1025 /dev/zero | tr "\000" x | "$0" passwd alice' "$SG_BIN"
-refused "no USER" "give the USER" sh -c 'printf "pw\n" | "$0" passwd' "$SG_BIN"
-refused "two USERs" "unexpected argument 'bob'" sh -c 'printf "pw\n" | "$0" passwd alice bob' "$SG_BIN"
-refused "an empty USER" "USER must hold 1 to 1024 bytes" sh -c 'printf "pw\n" | "$0" passwd ""' "$SG_BIN"
+# --- refusals: exit 2, one line on stderr saying why, nothing on stdout -------------
+# One per line: what it is | what stderr says | stdin (a printf format) | the arguments.
+long=$(head -c 1025 /dev/zero | tr '\000' x)
+while IFS='|' read -r desc why input args; do
+	printf "$input" | eval "\"\$SG_BIN\" passwd $args" >"$SG_TMP/out" 2>"$SG_TMP/err"
+	RC=$?
+	is "$RC $(grep -c '' "$SG_TMP/err") $(wc -c <"$SG_TMP/out")" "2 1 0" "$desc: exit 2, one line on stderr, nothing on stdout"
+	like "$(cat "$SG_TMP/err")" "$why" "$desc: says why"
+done <<EOF
+empty input|no password on standard input||alice
+an empty line|the password is empty|\n|alice
+a NUL byte|holds a NUL byte|a\000b\n|alice
+a password past 1024 bytes|longer than 1024 bytes|$long\n|alice
+no USER|give the USER|pw\n|
+two USERs|unexpected argument 'bob'|pw\n|alice bob
+an empty USER|USER must hold 1 to 1024 bytes|pw\n|''
+EOF
 
 # --- a terminal: asked twice, no echo -------------------------------------------------
 # onpty.py PASSWORD1 PASSWORD2 -- CMD...: runs CMD on a pseudo-terminal, answers
