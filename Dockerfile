@@ -12,8 +12,8 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc make autoconf automake pkg-config \
-		libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev \
-		librdkafka-dev libavro-dev libevent-dev libssl-dev \
+		libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libsqlite3-dev \
+		libcurl4-openssl-dev libpcre2-dev librdkafka-dev libavro-dev libevent-dev \
 		zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -29,8 +29,8 @@ RUN autoreconf -fi \
 FROM debian:bookworm-slim
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		libmicrohttpd12 libjansson4 libsqlite3-0 libcurl4 libpcre2-8-0 \
-		librdkafka1 libevent-2.1-7 libevent-pthreads-2.1-7 libssl3 \
+		libmicrohttpd12 libgnutls30 libssl3 libjansson4 libsqlite3-0 libcurl4 libpcre2-8-0 \
+		librdkafka1 libevent-2.1-7 libevent-pthreads-2.1-7 \
 		zlib1g libsnappy1v5 liblz4-1 libzstd1 ca-certificates \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --system --gid 10001 schemagate \

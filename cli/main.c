@@ -15,6 +15,7 @@
 
 #include "cli/check.h"
 #include "cli/opts.h"
+#include "cli/passwd.h"
 #include "cli/validate.h"
 #include "cli/runtime.h"
 
@@ -40,6 +41,14 @@ static const struct opt_spec registry_flags[] = {
     {"--body-limit", "SCHEMAGATE_BODY_LIMIT", "BYTES", "16M",
      "largest request body accepted (larger ones get 413); K, M, G suffixes"},
     {"--threads", "SCHEMAGATE_THREADS", "N", "0", "HTTP worker threads; 0 means one per CPU"},
+    {"--tls-cert", "SCHEMAGATE_TLS_CERT", "FILE", NULL,
+     "serve HTTPS with this PEM certificate (then its chain); needs --tls-key"},
+    {"--tls-key", "SCHEMAGATE_TLS_KEY", "FILE", NULL,
+     "the certificate's private key (PEM, not encrypted)"},
+    {"--tls-client-ca", "SCHEMAGATE_TLS_CLIENT_CA", "FILE|DIR", NULL,
+     "the CAs of client certificates: a PEM file, or a folder of *.pem/*.crt"},
+    {"--tls-client-auth", "SCHEMAGATE_TLS_CLIENT_AUTH", "MODE", "none",
+     "client certificates: none, requested (checked when given) or required"},
 };
 
 static const struct opt_spec serve_flags[] = {
@@ -51,6 +60,14 @@ static const struct opt_spec serve_flags[] = {
      "largest registry request body accepted (larger ones get 413)"},
     {"--threads", "SCHEMAGATE_THREADS", "N", "0",
      "HTTP worker threads of the registry; 0 means one per CPU"},
+    {"--registry-tls-cert", "SCHEMAGATE_REGISTRY_TLS_CERT", "FILE", NULL,
+     "serve the registry over HTTPS with this PEM certificate; needs --registry-tls-key"},
+    {"--registry-tls-key", "SCHEMAGATE_REGISTRY_TLS_KEY", "FILE", NULL,
+     "the certificate's private key (PEM, not encrypted)"},
+    {"--registry-tls-client-ca", "SCHEMAGATE_REGISTRY_TLS_CLIENT_CA", "FILE|DIR", NULL,
+     "the CAs of registry client certificates: a PEM file, or a folder"},
+    {"--registry-tls-client-auth", "SCHEMAGATE_REGISTRY_TLS_CLIENT_AUTH", "MODE", "none",
+     "registry client certificates: none, requested or required"},
     {"--gateway-listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
      "address of the Kafka gateway's bootstrap listener"},
     {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
@@ -132,6 +149,7 @@ static int run_validate(const struct command *cmd, const struct opts *o);
 static int run_check(const struct command *cmd, const struct opts *o);
 static int run_register(const struct command *cmd, const struct opts *o);
 static int run_serve(const struct command *cmd, const struct opts *o);
+static int run_passwd(const struct command *cmd, const struct opts *o);
 static int run_version(const struct command *cmd, const struct opts *o);
 static int run_help(const struct command *cmd, const struct opts *o);
 
@@ -148,6 +166,7 @@ static const struct command commands[] = {
      "  schemagate serve\n"
      "  schemagate serve --brokers kafka-0:9092,kafka-1:9092 --gateway-listen 0.0.0.0:9092\n"
      "  schemagate serve --registry-listen 0.0.0.0:8081 --db /var/lib/schemagate/registry.db\n"
+     "  schemagate serve --registry-tls-cert server.pem --registry-tls-key server.key\n"
      "  SCHEMAGATE_DB=/data/registry.db schemagate serve\n",
      run_serve, 0},
     {"registry", "run the Confluent-compatible schema registry alone", registry_flags,
@@ -158,9 +177,17 @@ static const struct command commands[] = {
      "to stderr, with the port actually bound. Flags beat environment variables,\n"
      "which beat the defaults.\n"
      "\n"
+     "With --tls-cert and --tls-key it serves HTTPS (TLS 1.2 and 1.3). With\n"
+     "--tls-client-auth requested or required, client certificates are checked\n"
+     "against --tls-client-ca: one that does not verify gets 401, and so does a\n"
+     "request without one when they are required.\n"
+     "\n"
      "Examples:\n"
      "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n"
      "  schemagate registry --listen [::1]:0 --db /tmp/test.db\n"
+     "  schemagate registry --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key\n"
+     "  schemagate registry --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem \\\n"
+     "      --tls-client-auth required\n"
      "  SCHEMAGATE_LISTEN=0.0.0.0:8081 SCHEMAGATE_DB=/data/registry.db schemagate registry\n"
      "  curl -s localhost:8081/subjects\n",
      run_registry, 0},
@@ -236,6 +263,18 @@ static const struct command commands[] = {
      "  schemagate validate --registry http://127.0.0.1:8081 --subject orders-value order.json\n"
      "  schemagate validate --framed --registry http://127.0.0.1:8081 record.bin\n",
      run_validate, 100000},
+    {"passwd", "make an auth file entry for a user, the password read on stdin", NULL, 0, "USER",
+     "Reads USER's password on standard input (from a terminal: twice, without\n"
+     "echo; from a pipe: the first line) and prints one entry for the \"users\"\n"
+     "list of the registry's auth file: scrypt (N=16384, r=8, p=1) of the\n"
+     "password with a new random salt, as Karapace's karapace_mkpasswd -a scrypt\n"
+     "writes it, so each reads the other's. Give USER permissions in the same\n"
+     "file. Exit status: 0 printed, 2 usage error or no usable password.\n"
+     "\n"
+     "Examples:\n"
+     "  schemagate passwd ci\n"
+     "  printf '%s\\n' \"$CI_PASSWORD\" | schemagate passwd ci\n",
+     run_passwd, 1},
     {"version", "print the version", NULL, 0, "",
      "Prints \"schemagate VERSION\" on one line.\n"
      "\n"
@@ -312,10 +351,53 @@ static int serve_until_signal(struct runtime *rt)
 	return 0;
 }
 
-/* Reads the registry's settings; `listen_flag` differs between commands. */
+/* Reads the registry's TLS flags, named `prefix`cert, `prefix`key... A flag
+ * that has no effect without another is an error, not silently ignored. */
+static int registry_tls_read(const struct opts *o, const char *prefix, struct registry_config *cfg,
+                             struct sg_error *err)
+{
+	static const char *const modes[] = {"none", "requested", "required"};
+	char cert[64], key[64], ca[64], auth[64];
+	snprintf(cert, sizeof cert, "%scert", prefix);
+	snprintf(key, sizeof key, "%skey", prefix);
+	snprintf(ca, sizeof ca, "%sclient-ca", prefix);
+	snprintf(auth, sizeof auth, "%sclient-auth", prefix);
+	const char *v = opts_get(o, cert);
+	cfg->tls_cert = v && *v ? v : NULL;
+	v = opts_get(o, key);
+	cfg->tls_key = v && *v ? v : NULL;
+	v = opts_get(o, ca);
+	cfg->tls_client_ca = v && *v ? v : NULL;
+	const char *mode = opts_get(o, auth);
+	cfg->tls_client_auth = -1;
+	for (int i = 0; i < 3; i++)
+		if (mode && strcmp(mode, modes[i]) == 0)
+			cfg->tls_client_auth = i;
+	if (cfg->tls_client_auth < 0)
+		return error_set(err, SG_EBAD_REQUEST, "%s must be none, requested or required",
+		                 auth);
+	if (cfg->tls_cert && !cfg->tls_key)
+		return error_set(err, SG_EBAD_REQUEST, "%s needs %s", cert, key);
+	if (!cfg->tls_cert && (cfg->tls_key || cfg->tls_client_ca || cfg->tls_client_auth))
+		return error_set(err, SG_EBAD_REQUEST, "%s needs %s",
+		                 cfg->tls_key         ? key
+		                 : cfg->tls_client_ca ? ca
+		                                      : auth,
+		                 cert);
+	if (cfg->tls_client_auth && !cfg->tls_client_ca)
+		return error_set(err, SG_EBAD_REQUEST, "%s %s needs %s", auth,
+		                 modes[cfg->tls_client_auth], ca);
+	if (!cfg->tls_client_auth && cfg->tls_client_ca)
+		return error_set(err, SG_EBAD_REQUEST, "%s needs %s requested or required", ca,
+		                 auth);
+	return 0;
+}
+
+/* Reads the registry's settings; `listen_flag` and `tls_prefix` differ
+ * between commands. */
 static int registry_config_read(const struct opts *o, const char *listen_flag,
-                                struct registry_config *cfg, char *host, size_t hostsz,
-                                struct sg_error *err)
+                                const char *tls_prefix, struct registry_config *cfg, char *host,
+                                size_t hostsz, struct sg_error *err)
 {
 	if (opts_hostport(o, listen_flag, host, hostsz, &cfg->port, err) < 0)
 		return -1;
@@ -327,18 +409,19 @@ static int registry_config_read(const struct opts *o, const char *listen_flag,
 		return -1;
 	if (opts_uint(o, "--threads", 256, &cfg->threads, err) < 0)
 		return -1;
-	return 0;
+	return registry_tls_read(o, tls_prefix, cfg, err);
 }
 
-/* Starts the registry as configured by `listen_flag` and the shared flags. */
+/* Starts the registry as configured by `listen_flag`, the TLS flags that
+ * start with `tls_prefix` and the shared flags. */
 static int start_registry(const struct command *cmd, const struct opts *o, const char *listen_flag,
-                          struct runtime *rt)
+                          const char *tls_prefix, struct runtime *rt)
 {
 	struct sg_error err;
 	error_clear(&err);
 	char host[256];
 	struct registry_config cfg = {0};
-	if (registry_config_read(o, listen_flag, &cfg, host, sizeof host, &err) < 0) {
+	if (registry_config_read(o, listen_flag, tls_prefix, &cfg, host, sizeof host, &err) < 0) {
 		usage_error(cmd, err.msg);
 		return -1;
 	}
@@ -413,9 +496,11 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 }
 
 /* Starts the services a command runs (a NULL listen flag leaves that service
- * out), then serves until a stop signal. */
+ * out), then serves until a stop signal. The registry's TLS flags start with
+ * `registry_tls`. */
 static int run_services(const struct command *cmd, const struct opts *o,
-                        const char *registry_listen, const char *gateway_listen, int mock_default)
+                        const char *registry_listen, const char *registry_tls,
+                        const char *gateway_listen, int mock_default)
 {
 	struct sg_error err;
 	error_clear(&err);
@@ -424,7 +509,7 @@ static int run_services(const struct command *cmd, const struct opts *o,
 		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
 		return EXIT_USAGE;
 	}
-	if ((registry_listen && start_registry(cmd, o, registry_listen, rt) < 0) ||
+	if ((registry_listen && start_registry(cmd, o, registry_listen, registry_tls, rt) < 0) ||
 	    (gateway_listen && start_gateway(cmd, o, gateway_listen, mock_default, rt) < 0)) {
 		runtime_free(rt);
 		return EXIT_USAGE;
@@ -434,19 +519,28 @@ static int run_services(const struct command *cmd, const struct opts *o,
 
 static int run_registry(const struct command *cmd, const struct opts *o)
 {
-	return run_services(cmd, o, "--listen", NULL, 0);
+	return run_services(cmd, o, "--listen", "--tls-", NULL, 0);
 }
 
 static int run_gateway(const struct command *cmd, const struct opts *o)
 {
-	return run_services(cmd, o, NULL, "--listen", 0);
+	return run_services(cmd, o, NULL, NULL, "--listen", 0);
 }
 
 /* `serve`: the registry, then the gateway (on the mock cluster when no
  * --brokers are given, so a newcomer sees it work with one command). */
 static int run_serve(const struct command *cmd, const struct opts *o)
 {
-	return run_services(cmd, o, "--registry-listen", "--gateway-listen", 1);
+	return run_services(cmd, o, "--registry-listen", "--registry-tls-", "--gateway-listen", 1);
+}
+
+static int run_passwd(const struct command *cmd, const struct opts *o)
+{
+	if (o->nargs != 1) {
+		usage_error(cmd, "give the USER to make an entry for");
+		return EXIT_USAGE;
+	}
+	return passwd_run(o->args[0]);
 }
 
 static int run_version(const struct command *cmd, const struct opts *o)

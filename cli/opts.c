@@ -226,7 +226,11 @@ void opts_print_help(FILE *f, const struct opt_spec *specs, size_t n)
 		char left[64];
 		snprintf(left, sizeof left, "%s%s%s", s->flag, s->metavar ? " " : "",
 		         s->metavar ? s->metavar : "");
-		fprintf(f, "  %-28s %s\n", left, s->help);
+		/* A flag too long for the column gets a line of its own. */
+		if (strlen(left) > 27)
+			fprintf(f, "  %s\n  %-28s %s\n", left, "", s->help);
+		else
+			fprintf(f, "  %-28s %s\n", left, s->help);
 		if (s->env && s->defval)
 			fprintf(f, "  %-28s (env %s; default %s)\n", "", s->env, s->defval);
 		else if (s->env)

@@ -71,7 +71,8 @@ int opts_uint(const struct opts *o, const char *flag, unsigned max, unsigned *ou
               struct sg_error *err);
 
 /* Prints the flag table for --help: one entry per flag with its environment
- * variable and default. */
+ * variable and default. A flag and its metavar longer than the column (27
+ * characters) stand on a line of their own, the help on the next. */
 void opts_print_help(FILE *f, const struct opt_spec *specs, size_t n);
 
 #endif

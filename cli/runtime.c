@@ -38,6 +38,7 @@ struct runtime {
 	/* The registry this runtime serves, for the gateway in serve mode. */
 	char registry_host[256];
 	int registry_port;
+	const char *registry_scheme; /* "http" or "https" */
 	struct store *store;
 	/* The gateway's validation, for GET /metrics and GET /rejections and
 	 * for SIGHUP; guarded by `lock` (HTTP threads read them). */
@@ -207,11 +208,18 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	rs->api = api_new(rs->store, &ao, err);
 	if (!rs->api)
 		goto err;
+	struct http_tls tls = {
+	    .cert_file = cfg->tls_cert,
+	    .key_file = cfg->tls_key,
+	    .client_ca = cfg->tls_client_ca,
+	    .client_auth = (enum http_client_auth)cfg->tls_client_auth,
+	};
 	struct http_options ho = {
 	    .host = cfg->host,
 	    .port = cfg->port,
 	    .body_limit = cfg->body_limit,
 	    .threads = threads,
+	    .tls = cfg->tls_cert ? &tls : NULL,
 	};
 	rs->http = http_open(&ho, registry_service_handle, rs, err);
 	if (!rs->http)
@@ -226,9 +234,14 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	                                       : cfg->host,
 	         v6 ? "]" : "");
 	rt->registry_port = http_port(rs->http);
+	rt->registry_scheme = cfg->tls_cert ? "https" : "http";
 	rt->store = rs->store;
-	fprintf(stderr, "schemagate: registry listening on http://%s%s%s:%d (db %s)\n",
-	        v6 ? "[" : "", cfg->host, v6 ? "]" : "", http_port(rs->http), cfg->db);
+	static const char *const client_certs[] = {"", ", client certificates checked when given",
+	                                           ", client certificates required"};
+	fprintf(stderr, "schemagate: registry listening on %s://%s%s%s:%d (db %s%s)\n",
+	        cfg->tls_cert ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "",
+	        http_port(rs->http), cfg->db,
+	        cfg->tls_cert ? client_certs[tls.client_auth % 3] : "");
 	return 0;
 err:
 	registry_service_stop(rs);
@@ -341,8 +354,8 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	if (cfg->self_registry) {
 		if (!rt->store)
 			return error_set(err, SG_EINTERNAL, "no registry to validate against");
-		snprintf(url, sizeof url, "the registry's store (in-process, http://%s:%d)",
-		         rt->registry_host, rt->registry_port);
+		snprintf(url, sizeof url, "the registry's store (in-process, %s://%s:%d)",
+		         rt->registry_scheme, rt->registry_host, rt->registry_port);
 		source_url = url;
 		gs->ss = inproc_open(rt->store, &so, err);
 	} else {

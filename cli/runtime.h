@@ -22,6 +22,11 @@ struct registry_config {
 	const char *db;    /* SQLite database path */
 	size_t body_limit; /* request body limit in bytes */
 	unsigned threads;  /* HTTP worker threads; 0 means one per CPU */
+	/* HTTPS when tls_cert is set (see registry/http.h, struct http_tls). */
+	const char *tls_cert;      /* PEM file, or NULL for plain HTTP */
+	const char *tls_key;       /* PEM file */
+	const char *tls_client_ca; /* PEM file or folder; NULL when not checked */
+	int tls_client_auth;       /* enum http_client_auth */
 };
 
 /* The Kafka gateway service: the proxy's event loop on a thread of its own. */
@@ -47,7 +52,8 @@ void runtime_block_signals(void);
 struct runtime *runtime_new(struct sg_error *err);
 
 /* Opens the store, then the API, then starts serving, and logs
- * "schemagate: registry listening on http://HOST:PORT (db PATH)" to stderr.
+ * "schemagate: registry listening on http://HOST:PORT (db PATH)" to stderr
+ * ("https://" with TLS, then what client certificates must be).
  * Returns 0, or -1 with `err` set and nothing left running. */
 int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
                          struct sg_error *err);

@@ -28,6 +28,13 @@ enum sg_code {
 	SG_ECOMPAT_NOT_CONFIGURED,    /* 404 / 40408 */
 	SG_EMODE_NOT_CONFIGURED,      /* 404 / 40409 */
 
+	/* Registry, who may ask. 401 answers carry the header
+	 * `WWW-Authenticate: Basic realm="schemagate"` and the message
+	 * "Unauthorized"; 403 answers say "User is denied operation OP on
+	 * RESOURCE", worded as Confluent's security plugin does. */
+	SG_EUNAUTHENTICATED, /* 401 / 401: no credentials, or wrong ones */
+	SG_EFORBIDDEN,       /* 403 / 40301: authenticated, not permitted */
+
 	/* Registry, request problems. */
 	SG_EBAD_REQUEST,             /* 400 / 400: malformed JSON or wrong JSON types */
 	SG_EMETHOD,                  /* 405 / 405 */

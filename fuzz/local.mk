@@ -243,3 +243,12 @@ noinst_PROGRAMS += %reldir%/fuzz_ruleset
 endif
 EXTRA_DIST += %reldir%/corpus/ruleset/valid.json %reldir%/corpus/ruleset/invalid.json \
 	%reldir%/corpus/ruleset/name.txt
+
+# fuzz/fuzz_authfile: the registry's auth file parser (registry/auth) on any
+# bytes, and what a file that loads permits. Seeds: fuzz/corpus/authfile/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_authfile
+%canon_reldir%_fuzz_authfile_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/authfile/karapace-readme.json %reldir%/corpus/authfile/every-kind.json \
+	%reldir%/corpus/authfile/backtracking.json %reldir%/corpus/authfile/errors.json

@@ -5,10 +5,17 @@
  * touches it) and freed by the completion callback. The path and the query
  * are split and percent-decoded here, not by MHD, so an encoded '/' inside a
  * subject stays inside its segment.
+ *
+ * TLS: MHD runs GnuTLS with the certificate, the key and (when client
+ * certificates are asked for) the client CA as its trust list. MHD only asks
+ * a client for a certificate and never checks it, so the first callback of
+ * every request verifies the peer itself (gnutls_certificate_verify_peers,
+ * for the TLS client purpose) and reads the subject DN of the leaf.
  */
 #include "registry/http.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -19,11 +26,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "compat/hex.h"
+#include "common/readfile.h"
 
 /* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
 #define HTTP_CONN_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
@@ -31,6 +42,8 @@
 #define HTTP_CONN_TIMEOUT      60          /* seconds a connection may sit idle */
 #define HTTP_MAX_PARAMS        32          /* query parameters kept; later ones are ignored */
 #define HTTP_BODY_FIRST_ALLOC  4096
+/* TLS 1.2 and 1.3 only, GnuTLS's default ciphers for them. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -38,6 +51,13 @@ struct http_server {
 	void *ctx;
 	size_t body_limit;
 	int port;
+	/* TLS: the PEM texts MHD was given, kept while it runs. */
+	char *tls_cert;
+	char *tls_key;
+	char *tls_trust;
+	enum http_client_auth client_auth;
+	char unauthorized[96]; /* the 401 body, from the error table */
+	unsigned unauthorized_status;
 };
 
 struct http_param {
@@ -57,7 +77,10 @@ struct http_conn {
 	size_t body_len;
 	size_t body_cap;
 	int body_too_large;
-	int oom; /* an allocation for this request failed */
+	int oom;         /* an allocation for this request failed */
+	char *principal; /* the client certificate's subject DN */
+	char *basic;     /* "user\0password", decoded from Authorization */
+	size_t basic_len;
 	struct http_request req;
 };
 
@@ -187,6 +210,10 @@ static void http_conn_free(struct http_conn *hc)
 	free(hc->raw_path);
 	free(hc->decoded);
 	free(hc->body);
+	free(hc->principal);
+	if (hc->basic)
+		explicit_bzero(hc->basic, hc->basic_len);
+	free(hc->basic);
 	free(hc);
 }
 
@@ -324,6 +351,89 @@ static enum MHD_Result http_respond(struct http_server *srv, struct http_conn *h
 	return ret;
 }
 
+/* Reads "Authorization: Basic <base64 of user:password>" into the request.
+ * Returns -1 when out of memory. */
+static int http_conn_basic(struct http_conn *hc)
+{
+	const char *v =
+	    MHD_lookup_connection_value(hc->mhd, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!v || strncasecmp(v, "Basic", 5) != 0 || (v[5] != ' ' && v[5] != '\t'))
+		return 0;
+	v += 5;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	gnutls_datum_t in = {(unsigned char *)v, (unsigned)n}, out = {NULL, 0};
+	int rc = n > 0 ? gnutls_base64_decode2(&in, &out) : GNUTLS_E_BASE64_DECODING_ERROR;
+	if (rc == GNUTLS_E_MEMORY_ERROR)
+		return -1;
+	char *colon = rc == 0 ? memchr(out.data, ':', out.size) : NULL;
+	if (!colon || memchr(out.data, '\0', out.size)) {
+		hc->req.basic_malformed = 1;
+	} else {
+		hc->basic = malloc(out.size + 1);
+		if (!hc->basic) {
+			explicit_bzero(out.data, out.size);
+			gnutls_free(out.data);
+			return -1;
+		}
+		hc->basic_len = out.size + 1;
+		memcpy(hc->basic, out.data, out.size);
+		hc->basic[out.size] = '\0';
+		hc->basic[colon - (char *)out.data] = '\0';
+		hc->req.basic_user = hc->basic;
+		hc->req.basic_password = hc->basic + (colon - (char *)out.data) + 1;
+	}
+	if (out.data) {
+		explicit_bzero(out.data, out.size);
+		gnutls_free(out.data);
+	}
+	return 0;
+}
+
+/* Checks the client's certificate, when one is asked for. Returns 0 when the
+ * request may go on (with hc->principal set when a certificate verified),
+ * -1 when it must be refused, -2 when out of memory. */
+static int http_conn_peer(const struct http_server *srv, struct http_conn *hc)
+{
+	if (srv->client_auth == HTTP_CLIENT_AUTH_NONE)
+		return 0;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(hc->mhd, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+	unsigned n = 0;
+	const gnutls_datum_t *chain = s ? gnutls_certificate_get_peers(s, &n) : NULL;
+	if (!chain || n == 0)
+		return srv->client_auth == HTTP_CLIENT_AUTH_REQUIRED ? -1 : 0;
+	/* A certificate that is there must verify, whether required or not. */
+	gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+	                                 .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT};
+	unsigned status = 0;
+	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 ||
+	    gnutls_certificate_verify_peers(s, &purpose, 1, &status) < 0 || status != 0)
+		return -1;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t dn = {NULL, 0};
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return -2;
+	int rc = -1;
+	if (gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crt_get_dn3(crt, &dn, 0) >= 0 && dn.size > 0) {
+		hc->principal = malloc(dn.size + 1);
+		if (hc->principal) {
+			memcpy(hc->principal, dn.data, dn.size);
+			hc->principal[dn.size] = '\0';
+			hc->req.peer_principal = hc->principal;
+		}
+		rc = hc->principal ? 0 : -2;
+	}
+	gnutls_free(dn.data);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
 static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -340,6 +450,11 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *con, con
 	if (!hc->headers_seen) {
 		hc->headers_seen = 1;
 		hc->req.method = method;
+		int peer = http_conn_peer(srv, hc);
+		if (peer == -1)
+			return http_queue_plain(con, srv->unauthorized_status, srv->unauthorized);
+		if (peer == -2 || http_conn_basic(hc) < 0)
+			hc->oom = 1;
 		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
@@ -440,6 +555,155 @@ static int http_listen_socket(const char *host, int port, int *bound_port, int *
 	return fd;
 }
 
+static int http_name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int http_pem_name(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 4 &&
+	       (strcasecmp(name + n - 4, ".pem") == 0 || strcasecmp(name + n - 4, ".crt") == 0);
+}
+
+/* Appends file `path` to the PEM text *buf (of *len bytes), up to
+ * HTTP_TLS_FILE_MAX bytes in all. Returns 0, or -1 with `err` set. */
+static int http_pem_append(char **buf, size_t *len, const char *path, struct sg_error *err)
+{
+	size_t n;
+	char *text = readfile(path, HTTP_TLS_FILE_MAX, &n, err);
+	if (!text)
+		return -1;
+	if (*len + n + 1 > HTTP_TLS_FILE_MAX) {
+		free(text);
+		return error_set(err, SG_ELIMIT,
+		                 "%s: the client CA files add up to more than %u bytes", path,
+		                 HTTP_TLS_FILE_MAX);
+	}
+	char *nb = realloc(*buf, *len + n + 2);
+	if (!nb) {
+		free(text);
+		return error_set(err, SG_ENOMEM, "out of memory");
+	}
+	memcpy(nb + *len, text, n);
+	*len += n;
+	nb[(*len)++] = '\n';
+	nb[*len] = '\0';
+	*buf = nb;
+	free(text);
+	return 0;
+}
+
+/* The client CA: the PEM file at `path`, or every *.pem and *.crt file of the
+ * folder at `path`, in name order. Returns a new string, or NULL with `err`. */
+static char *http_read_trust(const char *path, struct sg_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		error_set(err, SG_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return readfile(path, HTTP_TLS_FILE_MAX, NULL, err);
+	DIR *d = opendir(path);
+	if (!d) {
+		error_set(err, SG_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int failed = 0;
+	while (!failed && (e = readdir(d))) {
+		if (!http_pem_name(e->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			char **nn = realloc(names, cap * sizeof *nn);
+			failed = !nn;
+			names = nn ? nn : names;
+		}
+		if (!failed && !(names[n++] = strdup(e->d_name)))
+			failed = 1;
+	}
+	closedir(d);
+	char *buf = NULL;
+	size_t len = 0;
+	if (failed)
+		error_set(err, SG_ENOMEM, "out of memory");
+	else if (n == 0)
+		error_set(err, SG_EIO, "%s: a folder with no *.pem or *.crt file", path);
+	if (n > 1)
+		qsort(names, n, sizeof *names, http_name_cmp);
+	for (size_t i = 0; i < n && !failed; i++) {
+		char file[4096];
+		snprintf(file, sizeof file, "%s/%s", path, names[i]);
+		failed = http_pem_append(&buf, &len, file, err) < 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (failed || n == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Reads the TLS files into `srv` and checks them with GnuTLS, so a bad one
+ * is named now rather than failing the daemon's start with no reason. */
+static int http_tls_load(struct http_server *srv, const struct http_tls *tls, struct sg_error *err)
+{
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+		return error_set(err, SG_EIO, "this libmicrohttpd was built without TLS");
+	if (!tls->cert_file || !tls->key_file)
+		return error_set(err, SG_EIO, "TLS needs a certificate and its key");
+	if (tls->client_auth != HTTP_CLIENT_AUTH_NONE && !tls->client_ca)
+		return error_set(err, SG_EIO, "checking client certificates needs a client CA");
+	size_t cert_len, key_len;
+	srv->tls_cert = readfile(tls->cert_file, HTTP_TLS_FILE_MAX, &cert_len, err);
+	srv->tls_key =
+	    srv->tls_cert ? readfile(tls->key_file, HTTP_TLS_FILE_MAX, &key_len, err) : NULL;
+	if (!srv->tls_key)
+		return -1;
+	if (tls->client_auth != HTTP_CLIENT_AUTH_NONE &&
+	    !(srv->tls_trust = http_read_trust(tls->client_ca, err)))
+		return -1;
+	srv->client_auth = tls->client_auth;
+
+	gnutls_certificate_credentials_t cred;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	gnutls_datum_t c = {(unsigned char *)srv->tls_cert, (unsigned)cert_len};
+	gnutls_datum_t k = {(unsigned char *)srv->tls_key, (unsigned)key_len};
+	int rc = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (rc < 0)
+		error_set(err, SG_EIO, "%s, %s: %s", tls->cert_file, tls->key_file,
+		          gnutls_strerror(rc));
+	if (rc >= 0 && srv->tls_trust) {
+		gnutls_datum_t t = {(unsigned char *)srv->tls_trust,
+		                    (unsigned)strlen(srv->tls_trust)};
+		rc = gnutls_certificate_set_x509_trust_mem(cred, &t, GNUTLS_X509_FMT_PEM);
+		if (rc <= 0)
+			error_set(err, SG_EIO, "%s: %s", tls->client_ca,
+			          rc < 0 ? gnutls_strerror(rc) : "no PEM certificate in it");
+		rc = rc <= 0 ? -1 : 0;
+	}
+	gnutls_certificate_free_credentials(cred);
+	return rc < 0 ? -1 : 0;
+}
+
+static void http_server_free(struct http_server *srv)
+{
+	if (srv->tls_key)
+		explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+	free(srv->tls_key);
+	free(srv->tls_cert);
+	free(srv->tls_trust);
+	free(srv);
+}
+
 struct http_server *http_open(const struct http_options *opts, http_handler handler, void *ctx,
                               struct sg_error *err)
 {
@@ -455,11 +719,33 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 	srv->handler = handler;
 	srv->ctx = ctx;
 	srv->body_limit = opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
+	srv->unauthorized_status = (unsigned)error_http_status(SG_EUNAUTHENTICATED);
+	snprintf(srv->unauthorized, sizeof srv->unauthorized,
+	         "{\"error_code\":%d,\"message\":\"Unauthorized\"}",
+	         error_confluent_code(SG_EUNAUTHENTICATED));
+	/* TLS options for MHD, after the plain ones; just the end without TLS. */
+	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}};
+	if (opts->tls) {
+		if (http_tls_load(srv, opts->tls, err) < 0) {
+			http_server_free(srv);
+			return NULL;
+		}
+		size_t i = 0;
+		tls_opts[i++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+		tls_opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+		tls_opts[i++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, HTTP_TLS_PRIORITIES};
+		if (srv->tls_trust)
+			tls_opts[i++] =
+			    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_trust};
+		tls_opts[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
 
 	int is_v6 = 0;
 	int fd = http_listen_socket(opts->host, opts->port, &srv->port, &is_v6, err);
 	if (fd < 0) {
-		free(srv);
+		http_server_free(srv);
 		return NULL;
 	}
 
@@ -474,6 +760,8 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
+	if (opts->tls)
+		flags |= MHD_USE_TLS;
 	srv->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, http_access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log,
 	    (void *)NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
@@ -481,12 +769,13 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, (void *)NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, (void *)NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL, MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL, MHD_OPTION_ARRAY,
+	    tls_opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close(fd);
 		error_set(err, SG_EIO, "%s:%d: the HTTP server failed to start", opts->host,
 		          srv->port);
-		free(srv);
+		http_server_free(srv);
 		return NULL;
 	}
 	return srv;
@@ -503,5 +792,5 @@ void http_close(struct http_server *srv)
 		return;
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
-	free(srv);
+	http_server_free(srv);
 }

@@ -3,6 +3,15 @@
  * splits and percent-decodes the path, and hands one complete request to a
  * handler, which fills in one response.
  *
+ * HTTPS: with http_options.tls the server speaks TLS 1.2 or 1.3 only
+ * (libmicrohttpd on GnuTLS). Client certificates, when asked for, are checked
+ * here against the client CA: a request whose certificate does not verify
+ * (unknown CA, expired, not for TLS clients) is answered 401 without reaching
+ * the handler, and so is one without a certificate when it is required. The
+ * handler sees who the certificate names in http_request.peer_principal, and
+ * any HTTP Basic credentials, decoded, in basic_user and basic_password; what
+ * they may do is for the handler to decide.
+ *
  * Threading: the handler is called from several server threads at once, so it
  * must be thread-safe. http_open() returns once the socket listens;
  * http_close() stops accepting, waits for handlers in progress, then frees.
@@ -27,7 +36,24 @@ struct http_request {
 	const char *body;      /* NUL-terminated; may hold NULs before body_len */
 	size_t body_len;
 	int body_too_large; /* the body passed the limit: body is NULL */
-	const void *impl;   /* the server's own, for the accessors below */
+	/* The subject DN of the client's verified certificate, or NULL when it
+	 * gave none (or the server speaks plain HTTP). RFC 4514, as GnuTLS's
+	 * gnutls_x509_crt_get_dn3() prints it: the most specific RDN first, ","
+	 * between RDNs with no space, "+" inside a multi-valued one, attribute
+	 * types as short names (CN, OU, O, L, ST, C, DC, UID) or dotted OIDs,
+	 * and the characters , + " \ < > ; in values escaped with a backslash:
+	 * a certificate issued for "/C=NL/O=Example, Inc./OU=Platform/CN=ci"
+	 * reads "CN=ci,OU=Platform,O=Example\, Inc.,C=NL". Auth files name
+	 * certificate principals in exactly this form. */
+	const char *peer_principal;
+	/* An "Authorization: Basic" header, decoded: the user (before the first
+	 * ':') and the password (after it). NULL when there is none, and when it
+	 * is malformed (not base64, no ':', a NUL byte), which sets
+	 * basic_malformed. */
+	const char *basic_user;
+	const char *basic_password;
+	int basic_malformed;
+	const void *impl; /* the server's own, for the accessors below */
 };
 
 /* A query parameter, percent-decoded ("+" is a space), or NULL when absent. A
@@ -50,15 +76,37 @@ struct http_response {
 
 typedef void (*http_handler)(void *ctx, const struct http_request *req, struct http_response *resp);
 
+/* Client certificates: not asked for; asked for (a request without one goes
+ * on, with no peer_principal); or required (a request without one gets 401). */
+enum http_client_auth {
+	HTTP_CLIENT_AUTH_NONE,
+	HTTP_CLIENT_AUTH_REQUESTED,
+	HTTP_CLIENT_AUTH_REQUIRED
+};
+
+/* Largest certificate, key or client CA file read, in bytes. */
+#define HTTP_TLS_FILE_MAX (1u << 20)
+
+struct http_tls {
+	const char *cert_file; /* PEM: the server's certificate, then its chain */
+	const char *key_file;  /* PEM: its private key, not encrypted */
+	/* PEM: the CAs client certificates must chain to; a folder means every
+	 * *.pem and *.crt file in it. Needed unless client_auth is NONE. */
+	const char *client_ca;
+	enum http_client_auth client_auth;
+};
+
 struct http_options {
-	const char *host;  /* address to bind, e.g. "127.0.0.1" or "::" */
-	int port;          /* 0 picks a free port; see http_port() */
-	size_t body_limit; /* bytes; larger bodies reach the handler as body_too_large */
-	unsigned threads;  /* worker threads; 0 means the number of CPUs */
+	const char *host;           /* address to bind, e.g. "127.0.0.1" or "::" */
+	int port;                   /* 0 picks a free port; see http_port() */
+	size_t body_limit;          /* bytes; larger bodies reach the handler as body_too_large */
+	unsigned threads;           /* worker threads; 0 means the number of CPUs */
+	const struct http_tls *tls; /* NULL: plain HTTP; read by http_open() only */
 };
 
 /* Starts serving. Returns NULL and sets `err` (SG_EIO with "address in use" or
- * the system's reason) when the socket cannot be bound. */
+ * the system's reason) when the socket cannot be bound, or when a TLS file
+ * does not load (the message names it and says why). */
 struct http_server *http_open(const struct http_options *opts, http_handler handler, void *ctx,
                               struct sg_error *err);
 /* The port actually bound. */

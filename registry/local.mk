@@ -2,6 +2,8 @@
 noinst_LIBRARIES += %reldir%/libsgregistry.a
 # The HTTP server (libmicrohttpd).
 %canon_reldir%_libsgregistry_a_SOURCES = %reldir%/http.c %reldir%/http.h
+# Who may use the registry: the auth file, passwords and permissions.
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/auth.c %reldir%/auth.h
 # The SQLite store (store) and its content hash (sha256).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/store.c %reldir%/store.h \
 	%reldir%/sha256.c %reldir%/sha256.h

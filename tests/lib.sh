@@ -5,7 +5,8 @@
 #           like GOT REGEX DESC, diag MSG, skip_all REASON, done_testing.
 # Registry: sg_start [FLAGS...] starts `$SG_BIN registry` on 127.0.0.1:0 with a
 #           new database in $SG_TMP (unless FLAGS give --db) and waits until it
-#           answers HTTP; it sets SG_PID, SG_PORT, SG_URL, SG_LOG and SG_DB.
+#           answers HTTP; it sets SG_PID, SG_PORT, SG_URL, SG_LOG and SG_DB
+#           (SG_URL is https://... when FLAGS turn TLS on).
 #           sg_stop [PID] sends SIGTERM and waits: its status is the
 #           registry's exit status. sg_kill9 [PID] kills without warning.
 # Cleanup:  an EXIT trap stops every registry started here and removes $SG_TMP.
@@ -103,12 +104,13 @@ _sg_forget() {
 	_sg_pids=$_new
 }
 
-# sg_wait_log FILE PID: waits up to 60 s for the "listening" line; prints the port.
+# sg_wait_log FILE PID: waits up to 60 s for the "listening" line (http:// or
+# https://); prints the port.
 # (Generous: a loaded CI machine running the sanitizer build starts slowly.)
 sg_wait_log() {
 	_i=0
 	while [ $_i -lt 1200 ]; do
-		_port=$(sed -n 's/^schemagate: registry listening on http:\/\/.*:\([0-9][0-9]*\) (db .*)$/\1/p' "$1" 2>/dev/null | head -n 1)
+		_port=$(sed -n 's/^schemagate: registry listening on https\{0,1\}:\/\/.*:\([0-9][0-9]*\) (db .*)$/\1/p' "$1" 2>/dev/null | head -n 1)
 		if [ -n "$_port" ]; then printf '%s\n' "$_port"; return 0; fi
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
@@ -117,11 +119,12 @@ sg_wait_log() {
 	return 1
 }
 
-# sg_wait_http URL: waits up to 60 s until URL answers with any HTTP status.
+# sg_wait_http URL: waits up to 60 s until URL answers with any HTTP status
+# (over HTTPS, whatever its certificate: this only waits for the server).
 sg_wait_http() {
 	_i=0
 	while [ $_i -lt 1200 ]; do
-		_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null)
+		_code=$(curl -s -k -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null)
 		[ -n "$_code" ] && [ "$_code" != "000" ] && return 0
 		sleep 0.05
 		_i=$((_i + 1))
@@ -149,6 +152,7 @@ sg_start() {
 		return 1
 	fi
 	SG_URL=http://127.0.0.1:$SG_PORT
+	grep -q '^schemagate: registry listening on https://' "$SG_LOG" && SG_URL=https://127.0.0.1:$SG_PORT
 	sg_wait_http "$SG_URL/" || { diag "registry on $SG_URL does not answer"; return 1; }
 	return 0
 }

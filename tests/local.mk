@@ -405,6 +405,35 @@ TESTS += %reldir%/unit/test_jsonschema
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
 
+# Who may use the registry (registry/auth): the auth file tests/cases/auth/auth.json,
+# what it permits and whose passwords it takes, and broken files with their errors.
+AUTH_INVALID = json-duplicate-key json-syntax permission-bad-regex permission-config-suffix \
+	permission-empty-pattern permission-karapace-catch-all permission-missing-resource \
+	permission-not-object permission-operation-not-string permission-unknown-operation \
+	permissions-missing top-not-object top-unknown-member user-empty-username \
+	user-hash-not-base64 user-hash-wrong-length user-missing-salt user-not-object \
+	user-old-karapace-password user-salt-not-string user-twice user-unknown-algorithm \
+	users-not-array
+AUTH_CASES = %reldir%/cases/auth/README.md %reldir%/cases/auth/auth.json \
+	%reldir%/cases/auth/permissions.txt %reldir%/cases/auth/passwords.txt \
+	%reldir%/cases/auth/warnings.txt \
+	$(AUTH_INVALID:%=%reldir%/cases/auth/invalid/%/auth.json) \
+	$(AUTH_INVALID:%=%reldir%/cases/auth/invalid/%/error)
+EXTRA_DIST += $(AUTH_CASES)
+check_PROGRAMS += %reldir%/unit/test_auth
+TESTS += %reldir%/unit/test_auth
+# `schemagate passwd` round trip: the entry it prints lets the user in
+# (checked by tests/registry/authcheck, which loads an auth file).
+check_PROGRAMS += %reldir%/registry/authcheck
+TESTS += %reldir%/registry/passwd.sh
+EXTRA_DIST += %reldir%/registry/passwd.sh
+# HTTPS (registry/http): certificates made with openssl in the test; curl
+# against tests/registry/tlsecho (what http.c tells a handler of the client)
+# and against `schemagate registry` and `serve` with the --tls flags.
+check_PROGRAMS += %reldir%/registry/tlsecho
+TESTS += %reldir%/registry/tls.sh
+EXTRA_DIST += %reldir%/registry/tls.sh
+
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
 # made (or refreshed) by tests/clients/setup-venv.sh.

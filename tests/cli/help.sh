@@ -25,9 +25,10 @@ for want in check register help version; do
 done
 
 # flags_of FILE: the flags of one help text's "Flags:" table, one per line as
-# "--flag" or "--flag METAVAR" (the table is "  --flag [METAVAR]  help").
+# "--flag" or "--flag METAVAR" (the table is "  --flag [METAVAR]  help", or
+# "  --flag [METAVAR]" alone on its line when too long for the column).
 flags_of() {
-	sed -n '/^Flags:$/,/^$/{s/^  \(--[a-z][a-z0-9-]*\)\( [^ ]\{1,\}\)\{0,1\}  .*/\1\2/p}' "$1"
+	sed -n '/^Flags:$/,/^$/{s/^  \(--[a-z][a-z0-9-]*\)\( [^ ]\{1,\}\)\{0,1\}\(  .*\)\{0,1\}$/\1\2/p}' "$1"
 }
 
 # examples_of FILE: the example command lines of one help text.

@@ -38,6 +38,8 @@ static void test_error_table(void)
 	    {SG_ETOO_LARGE, 413, 413},
 	    {SG_EMEDIA_TYPE, 415, 415},
 	    {SG_ENOT_ACCEPTABLE, 406, 406},
+	    {SG_EUNAUTHENTICATED, 401, 401},
+	    {SG_EFORBIDDEN, 403, 40301},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		tap_is_int(error_http_status(rows[i].code), rows[i].http, "%s maps to HTTP %d",
