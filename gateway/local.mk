@@ -7,10 +7,12 @@ noinst_LIBRARIES += %reldir%/libsggateway.a
 	%reldir%/kcompress.c %reldir%/kcompress.h \
 	%reldir%/records.c %reldir%/records.h
 # (each group of modules below adds itself to the library's sources)
-# The proxy: the event loop, Kafka headers and versions, address rewriting,
+# The proxy: the event loop (splice() streaming in loop_splice; loop_conn.h
+# is internal to the two), Kafka headers and versions, address rewriting,
 # client sessions, and the entry points the CLI calls.
 %canon_reldir%_libsggateway_a_SOURCES += \
 	%reldir%/loop.c %reldir%/loop.h \
+	%reldir%/loop_splice.c %reldir%/loop_conn.h \
 	%reldir%/tls.c %reldir%/tls.h \
 	%reldir%/kproto.c %reldir%/kproto.h \
 	%reldir%/kaddr.c %reldir%/kaddr.h \
