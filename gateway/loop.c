@@ -683,7 +683,7 @@ static int loop_conn_watch(struct loop_conn *c)
  * a closing connection whose output is empty is released; the owner hears
  * when congestion ends; a stream into this connection that waits for it to
  * drain reads on. */
-void loop_conn_write_cb(struct bufferevent *bev, void *arg)
+static void loop_conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct loop_conn *c = arg;
 	struct loop_conn *from = c->stream_by;

@@ -94,11 +94,6 @@ size_t loop_conn_midframe(const struct loop_conn *c);
  * established (and for TLS, for what it waits for). */
 void loop_conn_arm(struct loop_conn *c);
 
-/* Output of `c` was written: runs what the bufferevent's write callback
- * runs (release of a closing connection, `drained`, a stream waiting on
- * `c`). May run c's callbacks and free `c` unless the caller holds c->busy. */
-void loop_conn_write_cb(struct bufferevent *bev, void *arg);
-
 /* In loop_splice.c: a streamed frame passed on socket to socket by splice(). */
 
 /* 1 when c's stream may ever splice: both ends are plaintext and splice()

@@ -60,33 +60,14 @@ static int loop_conn_splicing(const struct loop_conn *c)
 	       !to->flushing && evbuffer_get_length(c->in) == 0;
 }
 
-/* Writes stream_to's output now, as far as its socket takes it, and lets the
- * bufferevent's write callback see the result (congestion and its end).
- * Returns 1 when the output is empty, 0 when it is not, -1 when `c` ended. */
-static int loop_conn_flush_to(struct loop_conn *c)
+/* 1 when stream_to's output is empty, so that what is spliced now follows
+ * it; 0 when the caller must wait for stream_to's socket to be writable and
+ * ask again. The output is not written here: stream_to's bufferevent writes
+ * it by itself (and runs loop_conn_write_cb), and libevent keeps it frozen
+ * at its start for that, so evbuffer_write() on it would only fail. */
+static int loop_conn_to_written(const struct loop_conn *c)
 {
-	struct loop_conn *to = c->stream_to;
-	struct evbuffer *out = bufferevent_get_output(to->bev);
-	size_t before = evbuffer_get_length(out);
-
-	while (evbuffer_get_length(out) > 0)
-		if (evbuffer_write(out, loop_conn_to_fd(to)) <= 0)
-			break;
-	if (evbuffer_get_length(out) < before && !to->flushing) {
-		to->busy++;
-		loop_conn_write_cb(to->bev, to);
-		to->busy--;
-		if (to->dead) { /* its owner closed it from the drained callback */
-			if (to != c && to->busy == 0)
-				loop_conn_free(to);
-			c->stream_to = NULL;
-			loop_conn_end(c, "cannot pass on a frame", loop_conn_midframe(c));
-			return -1;
-		}
-	}
-	if (c->dead)
-		return -1;
-	return evbuffer_get_length(out) == 0;
+	return evbuffer_get_length(bufferevent_get_output(c->stream_to->bev)) == 0;
 }
 
 /* Closes the pipe, which must be empty. */
@@ -186,11 +167,10 @@ static void loop_conn_pipe_wr_cb(evutil_socket_t fd, short what, void *arg)
 				loop_conn_arm(c);
 		}
 	} else if (c->await_out) {
-		int rc = c->stream_to && !c->stream_to->dead ? loop_conn_flush_to(c) : 1;
-		if (rc == 1) {
+		if (!c->stream_to || c->stream_to->dead || loop_conn_to_written(c)) {
 			c->await_out = 0;
 			loop_conn_arm(c);
-		} else if (rc == 0 && event_add(c->pipe_wr, NULL) != 0) {
+		} else if (event_add(c->pipe_wr, NULL) != 0) {
 			loop_conn_end(c, "out of memory", loop_conn_midframe(c));
 		}
 	}
@@ -270,10 +250,9 @@ int loop_splice_readable(struct loop_conn *c, int fd)
 	/* The stream's bytes wait in the socket until the output ahead of
 	 * them is written, then move by splice(). */
 	c->busy++;
-	int rc = loop_conn_flush_to(c);
-	if (rc == 1)
+	if (loop_conn_to_written(c))
 		read_as_usual = loop_conn_splice(c, fd) == 0;
-	else if (rc == 0 && loop_conn_wait_to(c) == 0)
+	else if (loop_conn_wait_to(c) == 0)
 		c->await_out = 1;
 	c->busy--;
 	if (c->dead && c->busy == 0)
