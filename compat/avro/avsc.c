@@ -11,6 +11,7 @@
 #include "compat/avro/avsc.h"
 #include "compat/avro/avattr.h"
 #include "compat/avro/avform.h"
+#include "compat/jsonschema/jsvalue.h"
 
 #include <math.h>
 #include <stdalign.h>
@@ -460,28 +461,6 @@ static void path_pop(struct pctx *c, size_t len)
 	c->path.p[len] = '\0';
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
-}
-
 const char *avsc_json_cstr(const json_t *v)
 {
 	if (!json_is_string(v))
@@ -493,7 +472,7 @@ const char *avsc_json_cstr(const json_t *v)
 /* "a string" or what else `v` is, for messages. */
 static const char *not_cstr(const json_t *v)
 {
-	return json_is_string(v) ? "a string holding a NUL character" : json_kind(v);
+	return json_is_string(v) ? "a string holding a NUL character" : jsvalue_type_word(v);
 }
 
 static struct avsc_node *new_node(struct pctx *c, enum avsc_kind kind, const json_t *obj,
@@ -567,7 +546,7 @@ static int parse_type_aliases(struct pctx *c, const json_t *obj, struct avsc_nod
 		return 0;
 	size_t m = path_push(c, "aliases");
 	if (!json_is_array(a)) {
-		invalid(c, "\"aliases\" must be an array of strings, not %s", json_kind(a));
+		invalid(c, "\"aliases\" must be an array of strings, not %s", jsvalue_type_word(a));
 		goto err;
 	}
 	size_t count = json_array_size(a);
@@ -621,7 +600,7 @@ static int parse_field_aliases(struct pctx *c, const json_t *obj, struct avsc_fi
 		return 0;
 	size_t m = path_push(c, "aliases");
 	if (!json_is_array(a)) {
-		invalid(c, "\"aliases\" must be an array of strings, not %s", json_kind(a));
+		invalid(c, "\"aliases\" must be an array of strings, not %s", jsvalue_type_word(a));
 		goto err;
 	}
 	size_t count = json_array_size(a);
@@ -735,7 +714,7 @@ static int parse_field(struct pctx *c, struct avsc_node *rec, struct avsc_field 
                        const json_t *fj, int depth)
 {
 	if (!json_is_object(fj))
-		return invalid(c, "a field must be a JSON object, not %s", json_kind(fj));
+		return invalid(c, "a field must be a JSON object, not %s", jsvalue_type_word(fj));
 	const json_t *nj = json_object_get(fj, "name");
 	if (!nj)
 		return invalid(c, "field has no \"name\"");
@@ -855,7 +834,7 @@ static const struct avsc_node *parse_record(struct pctx *c, const json_t *obj, c
 	if (!json_is_array(fields)) {
 		size_t m = fields ? path_push(c, "fields") : c->path.len;
 		invalid(c, "record '%s' needs a \"fields\" array%s%s", q(c, 0, n->fullname),
-		        fields ? ", not " : "", fields ? json_kind(fields) : "");
+		        fields ? ", not " : "", fields ? jsvalue_type_word(fields) : "");
 		path_pop(c, m);
 		return NULL;
 	}
@@ -888,7 +867,7 @@ static const struct avsc_node *parse_enum(struct pctx *c, const json_t *obj, con
 	if (!json_is_array(sy)) {
 		size_t m = sy ? path_push(c, "symbols") : c->path.len;
 		invalid(c, "enum '%s' needs a \"symbols\" array%s%s", q(c, 0, n->fullname),
-		        sy ? ", not " : "", sy ? json_kind(sy) : "");
+		        sy ? ", not " : "", sy ? jsvalue_type_word(sy) : "");
 		path_pop(c, m);
 		return NULL;
 	}
@@ -1090,7 +1069,7 @@ static const struct avsc_node *parse_type(struct pctx *c, const json_t *j, const
 	case JSON_OBJECT:
 		return parse_object(c, j, space, depth);
 	default:
-		invalid(c, "a schema must be a JSON string, object or array, not %s", json_kind(j));
+		invalid(c, "a schema must be a JSON string, object or array, not %s", jsvalue_type_word(j));
 		return NULL;
 	}
 }
