@@ -1069,7 +1069,8 @@ static const struct avsc_node *parse_type(struct pctx *c, const json_t *j, const
 	case JSON_OBJECT:
 		return parse_object(c, j, space, depth);
 	default:
-		invalid(c, "a schema must be a JSON string, object or array, not %s", jsvalue_type_word(j));
+		invalid(c, "a schema must be a JSON string, object or array, not %s",
+		        jsvalue_type_word(j));
 		return NULL;
 	}
 }
