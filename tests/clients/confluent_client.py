@@ -264,16 +264,20 @@ def run_auth(base):
     ok(subjects == ["orders-value"], "auth: ci lists what it may read", subjects)
 
 
-def stop_registry(proc, log, what):
-    proc.send_signal(signal.SIGTERM)
+def run_with_auth(tmp):
+    """Starts a registry with --auth-file (a database of its own), runs
+    run_auth() against it, and stops it."""
+    where = os.path.join(tmp, "auth")
+    os.mkdir(where)
+    proc, base, log = start_registry(where, "--auth-file", auth_file(where))
     try:
-        rc = proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = "timeout"
-    log.seek(0)
-    ok(rc == 0, what + " exits 0 on SIGTERM", "exit: %s" % rc, log.read())
-    log.close()
+        run_auth(base)
+    finally:
+        proc.terminate()
+        rc = proc.wait(timeout=15)  # a registry that hangs fails the test
+        log.seek(0)
+        ok(rc == 0, "auth: the registry exits 0 on SIGTERM", "exit: %s" % rc, log.read())
+        log.close()
 
 
 def main():
@@ -284,21 +288,20 @@ def main():
     proc, base, log = start_registry(tmp)
     try:
         run(base)
+        run_with_auth(tmp)
     except Exception as e:
         import traceback
         ok(False, "the client test ran to its end", traceback.format_exc())
     finally:
-        stop_registry(proc, log, "registry")
-    tmp2 = os.path.join(tmp, "auth")  # a database of its own
-    os.mkdir(tmp2)
-    proc, base, log = start_registry(tmp2, "--auth-file", auth_file(tmp2))
-    try:
-        run_auth(base)
-    except Exception as e:
-        import traceback
-        ok(False, "the auth client test ran to its end", traceback.format_exc())
-    finally:
-        stop_registry(proc, log, "registry with --auth-file")
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = "timeout"
+        log.seek(0)
+        ok(rc == 0, "registry exits 0 on SIGTERM", "exit: %s" % rc, log.read())
+        log.close()
         subprocess.call(["rm", "-rf", tmp])
     print("1..%d" % _n)
     return 1 if _failed else 0
