@@ -128,6 +128,9 @@ is "$(r admin PUT /config/orders-value '{"compatibility":"NONE"}')" '200 {"compa
 like "$(r reader GET /config/orders-value)" '^200 \{"compatibilityLevel":"NONE"' "reading it needs Read on the subject"
 is "$(r writer PUT /mode/orders-key '{"mode":"IMPORT"}')" "$(denied Admin 'Subject: orders-key')" "a subject's mode needs Admin"
 like "$(r reader GET /mode/orders-value)" '^(200|404) ' "reading it needs Read"
+is "$(r admin PUT /mode/orders-new '{"mode":"IMPORT"}')" '200 {"mode":"IMPORT"}' "admin puts orders-new in IMPORT mode"
+is "$(r writer POST /subjects/orders-new/versions "$STR")" "$(denied Admin 'Subject: orders-new')" \
+	"registering in IMPORT mode needs Admin"
 
 # --- deletes -----------------------------------------------------------------------
 is "$(r reader DELETE /subjects/orders-key/versions/1)" "$(denied Write 'Subject: orders-key')" "a soft delete needs Write"
