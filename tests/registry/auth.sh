@@ -203,6 +203,7 @@ CURLX="--cacert $P/ca.pem"
 is "$(r - GET /subjects)" "$UNAUTHORIZED" "no certificate, no credentials: 401"
 is "$(curl -s $CURLX -o /dev/null -w '%{http_code}' "$SG_URL/ui/")" 200 "--ui-auth open: /ui/ needs no credentials"
 sg_stop
+is "$?" 0 "the HTTPS registry stops cleanly"
 CURLX=
 
 # --- serve: /metrics ---------------------------------------------------------------
@@ -233,6 +234,7 @@ if serve_start --rules "$SG_TMP/rules.json"; then
 	like "$(cat "$SG_LOG")" "SIGHUP: rules reloaded" "serve's SIGHUP reloads the rules"
 	like "$(grep -c 'auth: .*auth.json: 4 users' "$SG_LOG")" '^2$' "and the auth file"
 	sg_stop
+	is "$?" 0 "serve stops cleanly"
 else
 	not_ok "serve --auth-file starts"
 fi
