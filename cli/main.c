@@ -49,6 +49,11 @@ static const struct opt_spec registry_flags[] = {
      "the CAs of client certificates: a PEM file, or a folder of *.pem/*.crt"},
     {"--tls-client-auth", "SCHEMAGATE_TLS_CLIENT_AUTH", "MODE", "none",
      "client certificates: none, requested (checked when given) or required"},
+    {"--auth-file", "SCHEMAGATE_AUTH_FILE", "FILE", NULL,
+     "users and permissions (Karapace's JSON); reloaded when it changes and on SIGHUP; "
+     "without it, everyone may do everything"},
+    {"--ui-auth", "SCHEMAGATE_UI_AUTH", "open|authenticated", "authenticated",
+     "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
 };
 
 static const struct opt_spec serve_flags[] = {
@@ -68,6 +73,13 @@ static const struct opt_spec serve_flags[] = {
      "the CAs of registry client certificates: a PEM file, or a folder"},
     {"--registry-tls-client-auth", "SCHEMAGATE_REGISTRY_TLS_CLIENT_AUTH", "MODE", "none",
      "registry client certificates: none, requested or required"},
+    {"--auth-file", "SCHEMAGATE_AUTH_FILE", "FILE", NULL,
+     "the registry's users and permissions (Karapace's JSON); reloaded when it changes "
+     "and on SIGHUP; without it, everyone may do everything"},
+    {"--ui-auth", "SCHEMAGATE_UI_AUTH", "open|authenticated", "authenticated",
+     "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
+    {"--metrics-auth", "SCHEMAGATE_METRICS_AUTH", "open|authenticated", "authenticated",
+     "with --auth-file: whether GET /metrics and /rejections need credentials"},
     {"--gateway-listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
      "address of the Kafka gateway's bootstrap listener"},
     {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
@@ -182,12 +194,19 @@ static const struct command commands[] = {
      "against --tls-client-ca: one that does not verify gets 401, and so does a\n"
      "request without one when they are required.\n"
      "\n"
+     "With --auth-file, every request but GET / and GET /health needs a principal:\n"
+     "HTTP Basic credentials of a user of the file, or a verified client\n"
+     "certificate whose subject DN the file names. Without credentials, or with\n"
+     "wrong ones, it gets 401; without the permission it needs, 403. The file is\n"
+     "reloaded when it changes and on SIGHUP.\n"
+     "\n"
      "Examples:\n"
      "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n"
      "  schemagate registry --listen [::1]:0 --db /tmp/test.db\n"
      "  schemagate registry --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key\n"
      "  schemagate registry --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem \\\n"
      "      --tls-client-auth required\n"
+     "  schemagate registry --auth-file auth.json --ui-auth open\n"
      "  SCHEMAGATE_LISTEN=0.0.0.0:8081 SCHEMAGATE_DB=/data/registry.db schemagate registry\n"
      "  curl -s localhost:8081/subjects\n",
      run_registry, 0},
@@ -393,6 +412,18 @@ static int registry_tls_read(const struct opts *o, const char *prefix, struct re
 	return 0;
 }
 
+/* Reads an open|authenticated flag into *open (1 for open). A command
+ * without the flag leaves *open 0. */
+static int registry_policy_read(const struct opts *o, const char *flag, int *open,
+                                struct sg_error *err)
+{
+	const char *v = opts_get(o, flag);
+	*open = v && strcmp(v, "open") == 0;
+	if (v && !*open && strcmp(v, "authenticated") != 0)
+		return error_set(err, SG_EBAD_REQUEST, "%s must be open or authenticated", flag);
+	return 0;
+}
+
 /* Reads the registry's settings; `listen_flag` and `tls_prefix` differ
  * between commands. */
 static int registry_config_read(const struct opts *o, const char *listen_flag,
@@ -408,6 +439,11 @@ static int registry_config_read(const struct opts *o, const char *listen_flag,
 	if (opts_size(o, "--body-limit", BODY_LIMIT_MAX, &cfg->body_limit, err) < 0)
 		return -1;
 	if (opts_uint(o, "--threads", 256, &cfg->threads, err) < 0)
+		return -1;
+	const char *v = opts_get(o, "--auth-file");
+	cfg->auth_file = v && *v ? v : NULL;
+	if (registry_policy_read(o, "--ui-auth", &cfg->ui_open, err) < 0 ||
+	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0)
 		return -1;
 	return registry_tls_read(o, tls_prefix, cfg, err);
 }

@@ -21,6 +21,7 @@
 #include "gateway/rules.h"
 #include "gateway/schemasource.h"
 #include "registry/api.h"
+#include "registry/auth.h"
 #include "registry/http.h"
 #include "registry/store.h"
 
@@ -47,6 +48,7 @@ struct runtime {
 	struct rejections *rej;
 	const char *rules_path;
 	struct schemasource *inproc; /* serve mode: told of every registry change */
+	struct auth_watch *auth;     /* the registry's, for SIGHUP; NULL without */
 };
 
 struct registry_service {
@@ -54,6 +56,8 @@ struct registry_service {
 	struct store *store;
 	struct api *api;
 	struct http_server *http;
+	struct auth_watch *auth; /* NULL: the API is open */
+	int metrics_open;        /* /metrics and /rejections need no credentials */
 };
 
 static char *runtime_strdup_body(const char *s, size_t *len)
@@ -64,9 +68,10 @@ static char *runtime_strdup_body(const char *s, size_t *len)
 }
 
 /* GET /metrics and GET /rejections?topic=T&limit=N of the gateway's
- * validation. Returns 1 when it answered, 0 when the path is not one of
+ * validation; with `guard`, only to a principal that api authenticates (a
+ * 401 otherwise). Returns 1 when it answered, 0 when the path is not one of
  * them or validation is off. Any thread. */
-static int runtime_visibility(struct runtime *rt, const struct http_request *req,
+static int runtime_visibility(struct runtime *rt, struct api *guard, const struct http_request *req,
                               struct http_response *resp)
 {
 	int metrics, handled = 0;
@@ -79,6 +84,10 @@ static int runtime_visibility(struct runtime *rt, const struct http_request *req
 	pthread_rwlock_rdlock(&rt->lock);
 	if (rt->check) {
 		handled = 1;
+		if (guard && !api_authenticated(guard, req, resp)) {
+			pthread_rwlock_unlock(&rt->lock);
+			return 1;
+		}
 		if (metrics) {
 			resp->body = gwcheck_metrics_text(rt->check, &resp->body_len);
 			resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -122,7 +131,7 @@ static void registry_service_handle(void *ctx, const struct http_request *req,
                                     struct http_response *resp)
 {
 	struct registry_service *rs = ctx;
-	if (runtime_visibility(rs->rt, req, resp)) {
+	if (runtime_visibility(rs->rt, rs->metrics_open ? NULL : rs->api, req, resp)) {
 		if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
 			resp->headers[resp->nheaders++] =
 			    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'";
@@ -180,6 +189,9 @@ static void registry_service_stop(void *state)
 	http_close(rs->http);
 	api_free(rs->api);
 	store_close(rs->store);
+	if (rs->rt->auth == rs->auth)
+		rs->rt->auth = NULL;
+	auth_watch_close(rs->auth);
 	free(rs);
 }
 
@@ -190,6 +202,9 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	if (!rs)
 		return error_set(err, SG_ENOMEM, "out of memory");
 	rs->rt = rt;
+	rs->metrics_open = cfg->metrics_open;
+	if (cfg->auth_file && !(rs->auth = auth_watch_open(cfg->auth_file, err)))
+		goto err;
 
 	unsigned threads = cfg->threads;
 	if (threads == 0) {
@@ -204,7 +219,8 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 			error_prefix(err, SG_ESTORE, "database %s: ", cfg->db);
 		goto err;
 	}
-	struct api_options ao = {.body_limit = cfg->body_limit};
+	struct api_options ao = {
+	    .body_limit = cfg->body_limit, .auth = rs->auth, .ui_open = cfg->ui_open};
 	rs->api = api_new(rs->store, &ao, err);
 	if (!rs->api)
 		goto err;
@@ -236,6 +252,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	rt->registry_port = http_port(rs->http);
 	rt->registry_scheme = cfg->tls_cert ? "https" : "http";
 	rt->store = rs->store;
+	rt->auth = rs->auth;
 	static const char *const client_certs[] = {"", ", client certificates checked when given",
 	                                           ", client certificates required"};
 	fprintf(stderr, "schemagate: registry listening on %s://%s%s%s:%d (db %s%s)\n",
@@ -292,7 +309,7 @@ static void gateway_admin_handle(void *ctx, const struct http_request *req,
                                  struct http_response *resp)
 {
 	struct gateway_service *gs = ctx;
-	if (runtime_visibility(gs->rt, req, resp))
+	if (runtime_visibility(gs->rt, NULL, req, resp))
 		return;
 	resp->content_type = "application/json";
 	if (req->nsegs == 1 && !strcmp(req->segs[0], "health") && !strcmp(req->method, "GET")) {
@@ -483,6 +500,13 @@ int runtime_wait(struct runtime *rt)
 			continue;
 		if (sig != SIGHUP)
 			return sig;
+		if (rt->auth) {
+			/* auth_watch_reload() logs what it loaded, or why it kept the
+			 * previous file. */
+			struct sg_error aerr;
+			error_clear(&aerr);
+			auth_watch_reload(rt->auth, &aerr);
+		}
 		pthread_rwlock_rdlock(&rt->lock);
 		if (rt->check && rt->rules_path) {
 			struct sg_error err;
@@ -496,7 +520,7 @@ int runtime_wait(struct runtime *rt)
 			} else {
 				fprintf(stderr, "schemagate: SIGHUP: rules kept: %s\n", err.msg);
 			}
-		} else {
+		} else if (!rt->auth) {
 			fprintf(stderr, "schemagate: SIGHUP: no rules file to reload\n");
 		}
 		pthread_rwlock_unlock(&rt->lock);

@@ -27,6 +27,10 @@ struct registry_config {
 	const char *tls_key;       /* PEM file */
 	const char *tls_client_ca; /* PEM file or folder; NULL when not checked */
 	int tls_client_auth;       /* enum http_client_auth */
+	/* Who may do what (registry/auth.h); NULL: everyone everything. */
+	const char *auth_file;
+	int ui_open;      /* with auth_file: /ui/ needs no credentials */
+	int metrics_open; /* with auth_file: serve's /metrics and /rejections neither */
 };
 
 /* The Kafka gateway service: the proxy's event loop on a thread of its own. */
@@ -51,7 +55,8 @@ void runtime_block_signals(void);
 
 struct runtime *runtime_new(struct sg_error *err);
 
-/* Opens the store, then the API, then starts serving, and logs
+/* Loads the auth file (when given), opens the store, then the API, then
+ * starts serving, and logs
  * "schemagate: registry listening on http://HOST:PORT (db PATH)" to stderr
  * ("https://" with TLS, then what client certificates must be).
  * Returns 0, or -1 with `err` set and nothing left running. */
@@ -68,8 +73,8 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, struct sg_error *err);
 
 /* Blocks until SIGTERM or SIGINT; returns the signal number. SIGHUP reloads
- * the gateway's rules file meanwhile (a file that does not load leaves the
- * rules in force, with a log line). */
+ * the registry's auth file and the gateway's rules file meanwhile (a file
+ * that does not load leaves the one in force, with a log line). */
 int runtime_wait(struct runtime *rt);
 
 /* Stops every service, the last started first. Accepts NULL. */

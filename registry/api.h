@@ -7,6 +7,13 @@
  * same JSON fields. Also GET /health for probes: 200 {"status":"UP"} when
  * the store answers, 503 {"status":"DOWN",...} when it does not.
  *
+ * Authorization: with api_options.auth, every request but GET and POST /
+ * and GET /health must come from a principal (HTTP Basic credentials
+ * checked against the auth file, else the client certificate's subject DN),
+ * or it gets 401 with WWW-Authenticate; what it may do is the auth file's
+ * (registry/auth.h), per the table of routes in api.c. Without it, the API
+ * is open to everyone.
+ *
  * Threading: api_handle() is called from many server threads at once and is
  * thread-safe. Ownership: api_new() borrows the store, which must outlive the
  * api; api_free() accepts NULL.
@@ -19,6 +26,7 @@
 
 struct store;
 struct api;
+struct auth_watch;
 
 struct api_options {
 	size_t body_limit;     /* bytes; the 413 message names it (default 16 MiB) */
@@ -26,6 +34,10 @@ struct api_options {
 	                        * 0 means 32 MiB */
 	size_t parsed_cache;   /* parsed schemas kept for compatibility checks;
 	                        * 0 means 1000 */
+	/* Who may do what; NULL: everyone everything. Borrowed: it must outlive
+	 * the api. */
+	struct auth_watch *auth;
+	int ui_open; /* with auth: the schema browser's files need no credentials */
 };
 
 struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err);
@@ -33,5 +45,10 @@ void api_free(struct api *a);
 
 /* An http_handler: `ctx` is the struct api. */
 void api_handle(void *ctx, const struct http_request *req, struct http_response *resp);
+
+/* For pages served beside the API (serve's GET /metrics): 1 when the request
+ * comes from an authenticated principal, or when the api has no auth; else 0
+ * with `resp` filled with the API's 401. Any thread. */
+int api_authenticated(struct api *a, const struct http_request *req, struct http_response *resp);
 
 #endif

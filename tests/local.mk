@@ -437,7 +437,7 @@ EXTRA_DIST += %reldir%/registry/tls.sh
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
 # made (or refreshed) by tests/clients/setup-venv.sh.
-REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/durability.sh \
+REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py \
 	%reldir%/clients/confluent_client.py
 TESTS += $(REGISTRY_TESTS)

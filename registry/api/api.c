@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "compat/schema.h"
+#include "registry/auth.h"
 #include "registry/idcache.h"
 #include "registry/jsonio.h"
 #include "registry/schemacache.h"
@@ -26,50 +27,75 @@
 
 /* ---- Routing and content negotiation ---- */
 
+/* What a route needs when authorization is on. API_READ, API_WRITE and
+ * API_ADMIN are that operation on the route's resource: the {subject} of the
+ * path for AUTH_SUBJECT, or Config: or Mode:. A DELETE with ?permanent=true
+ * needs Admin where the route says Write; a registration with an id or in
+ * IMPORT mode checks Admin itself (register.c). */
+enum api_need {
+	API_OPEN,     /* anyone, no credentials */
+	API_AUTHN,    /* any authenticated principal */
+	API_FILTERED, /* authenticated; the handler shows only readable subjects */
+	API_READ,
+	API_WRITE,
+	API_ADMIN,
+};
+
 struct api_route {
 	const char *method;
 	const char *path[6]; /* literal segments; "*" matches any one */
 	int subject_at;      /* index of the {subject} segment, or -1 */
+	enum api_need need;
+	enum auth_resource res; /* for API_READ, API_WRITE and API_ADMIN */
 	api_fn fn;
 };
 
+/* One route a line: clang-format would spread the long ones over six. */
+/* clang-format off */
+#define S AUTH_SUBJECT
+#define C AUTH_CONFIG
+#define M AUTH_MODE
 static const struct api_route api_routes[] = {
-    {"GET", {NULL}, -1, api_metadata_root},
-    {"POST", {NULL}, -1, api_metadata_root},
-    {"GET", {"health"}, -1, api_metadata_health},
-    {"GET", {"schemas", "types"}, -1, api_schemas_types},
-    {"GET", {"schemas"}, -1, api_schemas_list},
-    {"GET", {"schemas", "ids", "*"}, -1, api_schemas_by_id},
-    {"GET", {"schemas", "ids", "*", "schema"}, -1, api_schemas_by_id_raw},
-    {"GET", {"schemas", "ids", "*", "subjects"}, -1, api_schemas_id_subjects},
-    {"GET", {"schemas", "ids", "*", "versions"}, -1, api_schemas_id_versions},
-    {"GET", {"subjects"}, -1, api_subjects_list},
-    {"POST", {"subjects", "*"}, 1, api_subjects_lookup},
-    {"DELETE", {"subjects", "*"}, 1, api_subjects_delete},
-    {"GET", {"subjects", "*", "versions"}, 1, api_versions_list},
-    {"POST", {"subjects", "*", "versions"}, 1, api_register},
-    {"GET", {"subjects", "*", "versions", "*"}, 1, api_versions_get},
-    {"DELETE", {"subjects", "*", "versions", "*"}, 1, api_versions_delete},
-    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, api_versions_raw},
-    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, api_versions_referencedby},
-    {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, api_compat_version},
-    {"POST", {"compatibility", "subjects", "*", "versions"}, 2, api_compat_all},
-    {"GET", {"config"}, -1, api_config_get},
-    {"PUT", {"config"}, -1, api_config_put},
-    {"DELETE", {"config"}, -1, api_config_delete},
-    {"GET", {"config", "*"}, 1, api_config_get},
-    {"PUT", {"config", "*"}, 1, api_config_put},
-    {"DELETE", {"config", "*"}, 1, api_config_delete},
-    {"GET", {"mode"}, -1, api_mode_get},
-    {"PUT", {"mode"}, -1, api_mode_put},
-    {"DELETE", {"mode"}, -1, api_mode_delete},
-    {"GET", {"mode", "*"}, 1, api_mode_get},
-    {"PUT", {"mode", "*"}, 1, api_mode_put},
-    {"DELETE", {"mode", "*"}, 1, api_mode_delete},
-    {"GET", {"contexts"}, -1, api_metadata_contexts},
-    {"GET", {"v1", "metadata", "id"}, -1, api_metadata_id},
-    {"GET", {"v1", "metadata", "version"}, -1, api_metadata_version},
+    {"GET", {NULL}, -1, API_OPEN, S, api_metadata_root},
+    {"POST", {NULL}, -1, API_OPEN, S, api_metadata_root},
+    {"GET", {"health"}, -1, API_OPEN, S, api_metadata_health},
+    {"GET", {"schemas", "types"}, -1, API_AUTHN, S, api_schemas_types},
+    {"GET", {"schemas"}, -1, API_FILTERED, S, api_schemas_list},
+    {"GET", {"schemas", "ids", "*"}, -1, API_FILTERED, S, api_schemas_by_id},
+    {"GET", {"schemas", "ids", "*", "schema"}, -1, API_FILTERED, S, api_schemas_by_id_raw},
+    {"GET", {"schemas", "ids", "*", "subjects"}, -1, API_FILTERED, S, api_schemas_id_subjects},
+    {"GET", {"schemas", "ids", "*", "versions"}, -1, API_FILTERED, S, api_schemas_id_versions},
+    {"GET", {"subjects"}, -1, API_FILTERED, S, api_subjects_list},
+    {"POST", {"subjects", "*"}, 1, API_READ, S, api_subjects_lookup},
+    {"DELETE", {"subjects", "*"}, 1, API_WRITE, S, api_subjects_delete},
+    {"GET", {"subjects", "*", "versions"}, 1, API_READ, S, api_versions_list},
+    {"POST", {"subjects", "*", "versions"}, 1, API_WRITE, S, api_register},
+    {"GET", {"subjects", "*", "versions", "*"}, 1, API_READ, S, api_versions_get},
+    {"DELETE", {"subjects", "*", "versions", "*"}, 1, API_WRITE, S, api_versions_delete},
+    {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, API_READ, S, api_versions_raw},
+    {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, API_READ, S, api_versions_referencedby},
+    {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, API_READ, S, api_compat_version},
+    {"POST", {"compatibility", "subjects", "*", "versions"}, 2, API_READ, S, api_compat_all},
+    {"GET", {"config"}, -1, API_READ, C, api_config_get},
+    {"PUT", {"config"}, -1, API_ADMIN, C, api_config_put},
+    {"DELETE", {"config"}, -1, API_ADMIN, C, api_config_delete},
+    {"GET", {"config", "*"}, 1, API_READ, S, api_config_get},
+    {"PUT", {"config", "*"}, 1, API_ADMIN, S, api_config_put},
+    {"DELETE", {"config", "*"}, 1, API_ADMIN, S, api_config_delete},
+    {"GET", {"mode"}, -1, API_READ, M, api_mode_get},
+    {"PUT", {"mode"}, -1, API_ADMIN, M, api_mode_put},
+    {"DELETE", {"mode"}, -1, API_ADMIN, M, api_mode_delete},
+    {"GET", {"mode", "*"}, 1, API_READ, S, api_mode_get},
+    {"PUT", {"mode", "*"}, 1, API_ADMIN, S, api_mode_put},
+    {"DELETE", {"mode", "*"}, 1, API_ADMIN, S, api_mode_delete},
+    {"GET", {"contexts"}, -1, API_AUTHN, S, api_metadata_contexts},
+    {"GET", {"v1", "metadata", "id"}, -1, API_AUTHN, S, api_metadata_id},
+    {"GET", {"v1", "metadata", "version"}, -1, API_AUTHN, S, api_metadata_version},
 };
+#undef S
+#undef C
+#undef M
+/* clang-format on */
 
 /* Whether the request's path has the route's segments ("*" matches any). */
 static int api_route_matches(const struct api_route *r, const struct http_request *req)
@@ -180,8 +206,100 @@ static const char *api_negotiate(const char *accept)
 	return pick < 0 ? NULL : offers[pick].type;
 }
 
+/* ---- Authorization ---- */
+
+#define API_WWW_AUTHENTICATE "WWW-Authenticate: Basic realm=\"schemagate\""
+
+/* Sends the 401 of a request from nobody, which invites a browser to ask for
+ * a user and password. */
+static void api_unauthorized(struct api_ctx *c)
+{
+	struct http_response *r = c->resp;
+	api_send_error_msg(c, SG_EUNAUTHENTICATED, "Unauthorized");
+	if (r->nheaders < sizeof r->headers / sizeof r->headers[0])
+		r->headers[r->nheaders++] = API_WWW_AUTHENTICATE;
+}
+
+/* Who makes the request under `au` (NULL: nobody): the user of its Basic
+ * credentials when they are right, else, when it gives none, the subject DN
+ * of its verified client certificate. Wrong or malformed credentials are
+ * nobody, whatever the certificate. Borrowed from `au` or `req`. */
+static const char *api_principal(struct auth *au, const struct http_request *req)
+{
+	if (!au || req->basic_malformed)
+		return NULL;
+	if (req->basic_user)
+		return auth_authenticate_basic(au, req->basic_user, req->basic_password);
+	return req->peer_principal;
+}
+
+/* Sends the 403 of `op` on `res` (c->subject for a subject). */
+static void api_forbid(struct api_ctx *c, enum auth_op op, enum auth_resource res)
+{
+	static const char *const ops[] = {"", "Read", "Write", "Admin"};
+	if (res == AUTH_SUBJECT)
+		api_fail(c, SG_EFORBIDDEN, "User is denied operation %s on Subject: %s", ops[op],
+		         c->subject ? c->subject : "");
+	else
+		api_fail(c, SG_EFORBIDDEN, "User is denied operation %s on %s", ops[op],
+		         res == AUTH_CONFIG ? "Config:" : "Mode:");
+}
+
+int api_may_read(struct api_ctx *c, const char *subject)
+{
+	if (!c->a->auth)
+		return 1;
+	if (!c->filter)
+		c->filter = auth_filter_new(c->auth, c->principal, AUTH_READ);
+	/* Out of memory, the NULL filter refuses everything. */
+	return auth_filter_subject(c->filter, subject);
+}
+
+int api_require(struct api_ctx *c, enum auth_op op)
+{
+	if (!c->a->auth || auth_permits(c->auth, c->principal, op, AUTH_SUBJECT, c->subject))
+		return 0;
+	api_forbid(c, op, AUTH_SUBJECT);
+	return -1;
+}
+
+/* Whether the principal may use `route`: 1, or 0 with the 403 sent. Called
+ * once c->subject is set. */
+static int api_permitted(struct api_ctx *c, const struct api_route *route)
+{
+	if (!c->a->auth || route->need < API_READ)
+		return 1;
+	enum auth_op op = route->need == API_READ    ? AUTH_READ
+	                  : route->need == API_WRITE ? AUTH_WRITE
+	                                             : AUTH_ADMIN;
+	/* A hard delete removes what no one can bring back. */
+	if (op == AUTH_WRITE && strcmp(route->method, "DELETE") == 0 &&
+	    api_query_bool(c, "permanent"))
+		op = AUTH_ADMIN;
+	if (auth_permits(c->auth, c->principal, op, route->res, c->subject))
+		return 1;
+	api_forbid(c, op, route->res);
+	return 0;
+}
+
+int api_authenticated(struct api *a, const struct http_request *req, struct http_response *resp)
+{
+	if (!a->auth)
+		return 1;
+	struct auth *au = auth_watch_get(a->auth);
+	int ok = api_principal(au, req) != NULL;
+	auth_unref(au);
+	if (!ok) {
+		struct api_ctx c = {.a = a, .req = req, .resp = resp, .ctype = API_CT_JSON};
+		api_unauthorized(&c);
+	}
+	return ok;
+}
+
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
- * 415, 406 and 413, then the handler with c->subject repaired. */
+ * 415, 406 and 413, then the handler with c->subject repaired. With
+ * authorization on, a request from nobody gets 401 first (unless the route
+ * is open), and one the principal may not make 403 just before the handler. */
 static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
@@ -203,43 +321,60 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 	const char *accepted = api_negotiate(http_header(req, "Accept"));
 	if (accepted)
 		c.ctype = accepted;
+	if (c.a->auth && !(route && route->need == API_OPEN)) {
+		c.auth = auth_watch_get(c.a->auth);
+		c.principal = api_principal(c.auth, req);
+		if (!c.principal) {
+			api_unauthorized(&c);
+			goto out;
+		}
+	}
 	if (!route) {
 		if (path_known)
 			api_fail(&c, SG_EMETHOD, "HTTP 405 Method Not Allowed");
 		else
 			api_not_found(&c);
-		return;
+		goto out;
 	}
 	int has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0;
 	if (has_body && !api_content_type_ok(http_header(req, "Content-Type"))) {
 		api_fail(&c, SG_EMEDIA_TYPE, "HTTP 415 Unsupported Media Type");
-		return;
+		goto out;
 	}
 	if (!accepted) {
 		api_fail(&c, SG_ENOT_ACCEPTABLE, "HTTP 406 Not Acceptable");
-		return;
+		goto out;
 	}
 	if (req->body_too_large) {
 		api_fail(&c, SG_ETOO_LARGE,
 		         "The request body is larger than the limit of %zu bytes", c.a->body_limit);
-		return;
+		goto out;
 	}
 	if (route->subject_at >= 0) {
 		c.subject = jsonio_utf8_repair(req->segs[route->subject_at]);
 		if (!c.subject) {
 			api_fail(&c, SG_ENOMEM, "out of memory");
-			return;
+			goto out;
 		}
 	}
-	route->fn(&c);
+	if (api_permitted(&c, route))
+		route->fn(&c);
+out:
 	free(c.subject);
+	auth_filter_free(c.filter);
+	auth_unref(c.auth);
 }
 
-/* The schema browser's files are served beside the API; every response, API
- * or page, carries the page's Content-Security-Policy. */
+/* The schema browser's files are served beside the API (with authorization
+ * on, to authenticated principals unless ui_open); every response, API or
+ * page, carries the page's Content-Security-Policy. */
 void api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
-	if (!ui_handle(req, resp))
+	struct api *a = ctx;
+	int page = req->nsegs > 0 && strcmp(req->segs[0], "ui") == 0;
+	if (page && !a->ui_open && !api_authenticated(a, req, resp))
+		; /* the 401 is the answer */
+	else if (!ui_handle(req, resp))
 		api_dispatch(ctx, req, resp);
 	if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
 		resp->headers[resp->nheaders++] = "Content-Security-Policy: " UI_CSP;
@@ -267,6 +402,8 @@ struct api *api_new(struct store *st, const struct api_options *opts, struct sg_
 		return NULL;
 	}
 	a->st = st;
+	a->auth = opts ? opts->auth : NULL;
+	a->ui_open = opts ? opts->ui_open : 0;
 	a->body_limit = opts && opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
 	size_t cache_bytes =
 	    opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;

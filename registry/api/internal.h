@@ -30,6 +30,7 @@
 
 #include "compat/error.h"
 #include "compat/schema.h"
+#include "registry/auth.h"
 #include "registry/http.h"
 #include "registry/store.h"
 
@@ -42,6 +43,8 @@ struct api {
 	struct idcache *ids;        /* bodies of GET /schemas/ids/{id}, by id */
 	struct schemacache *parsed; /* parsed schemas, by id */
 	char *types;                /* the GET /schemas/types body, immutable */
+	struct auth_watch *auth;    /* borrowed; NULL: no authorization */
+	int ui_open;                /* with auth: /ui/ needs no credentials */
 };
 
 /* One request in flight. */
@@ -51,6 +54,13 @@ struct api_ctx {
 	struct http_response *resp;
 	const char *ctype; /* negotiated response type */
 	char *subject;     /* the {subject} segment, UTF-8 repaired; NULL if none */
+	/* With authorization on: the auth file in force for this request (a
+	 * reference), who makes it (borrowed from `auth` or the request), and
+	 * the Read filter of listings, made when first needed. All NULL when
+	 * the API is open. */
+	struct auth *auth;
+	const char *principal;
+	struct auth_filter *filter;
 };
 
 /* A handler of the route table. */
@@ -75,6 +85,16 @@ void api_send_text(struct api_ctx *c, const char *text);
 /* What Jersey answers when no resource matches, or a path or query parameter
  * does not convert to its Java type. */
 void api_not_found(struct api_ctx *c);
+
+/* ---- api.c: authorization (the route table says what a route needs) ---- */
+
+/* Whether the request's principal may read `subject`: always without
+ * authorization. Listings call it for each subject they would show. */
+int api_may_read(struct api_ctx *c, const char *subject);
+/* For what only the request's body or the store tells (a registration with
+ * an id, or in IMPORT mode, needs Admin): 0 when the principal may do `op` on
+ * c->subject (or authorization is off), else -1 with the 403 sent. */
+int api_require(struct api_ctx *c, enum auth_op op);
 
 /* ---- request.c: parameters ---- */
 

@@ -214,8 +214,9 @@ out:
 	return ret == 1 ? api_register_reply(g, answer) : ret;
 }
 
-/* The mode gate: takes the writer, then refuses a read-only subject, an id
- * outside IMPORT mode, and a registration without one outside READWRITE. */
+/* The mode gate: takes the writer, then refuses a read-only subject, a
+ * principal without Admin an id or IMPORT mode, an id outside IMPORT mode,
+ * and a registration without one outside READWRITE. */
 static int api_register_mode(struct api_reg *g, struct sg_error *e)
 {
 	struct api_ctx *c = g->c;
@@ -226,6 +227,9 @@ static int api_register_mode(struct api_reg *g, struct sg_error *e)
 	if (gate != 0)
 		return gate;
 	g->import = strcmp(mode, "IMPORT") == 0;
+	/* Choosing the id, or importing, is for administrators. */
+	if ((g->r.id >= 0 || g->import) && api_require(c, AUTH_ADMIN) < 0)
+		return 1;
 	if (g->r.id >= 0 && !g->import) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",
 		         c->subject);

@@ -125,6 +125,34 @@ static int api_id_param(struct api_ctx *c, int32_t *id)
 	return 0;
 }
 
+/* With authorization on, an id is known to a principal only when it may read
+ * a subject holding it (soft-deleted versions count); to others it answers
+ * 40403, as an unknown id. */
+struct api_id_readable {
+	struct api_ctx *c;
+	int found;
+};
+
+/* A store_versions_by_schema() callback; stops at the first readable subject. */
+static int api_id_readable_cb(void *ctx, const struct store_version *v)
+{
+	struct api_id_readable *r = ctx;
+	r->found = api_may_read(r->c, v->subject);
+	return r->found;
+}
+
+/* Whether the principal may see schema `id`: 1 (always without
+ * authorization), 0, or -1 with `e` set. */
+static int api_id_readable(struct api_ctx *c, struct store_tx *tx, int32_t id, struct sg_error *e)
+{
+	struct api_id_readable r = {c, 0};
+	if (!c->a->auth)
+		return 1;
+	if (id > 0 && store_versions_by_schema(tx, id, 1, api_id_readable_cb, &r, e) < 0)
+		return -1;
+	return r.found;
+}
+
 /* GET /schemas/ids/{id}: a SchemaString (schemaType, schema, references,
  * metadata, ruleSet). The hot path: answered from the id cache when it can. */
 struct api_schemastring {
@@ -183,6 +211,22 @@ static void api_schemas_by_id_common(struct api_ctx *c, int raw)
 	int64_t key = raw ? -(int64_t)id : id;
 	size_t len = 0;
 	char *body;
+	if (c->a->auth) {
+		struct store_tx *atx = api_read(c);
+		if (!atx)
+			return;
+		struct sg_error ae = {0};
+		int readable = api_id_readable(c, atx, id, &ae);
+		store_end(atx);
+		if (readable < 0) {
+			api_send_error(c, &ae);
+			return;
+		}
+		if (!readable) {
+			api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+			return;
+		}
+	}
 	if (id > 0 && cached && (body = idcache_get(c->a->ids, key, &len))) {
 		api_send(c, 200, body, len);
 		return;
@@ -244,14 +288,18 @@ void api_schemas_by_id_raw(struct api_ctx *c)
 
 /* GET /schemas/ids/{id}/subjects and /versions. */
 struct api_id_list {
+	struct api_ctx *c;
 	json_t *out;
 	int versions; /* SubjectVersion objects, else distinct subjects */
 };
 
-/* A store_versions_by_schema() callback; rows come ordered by subject. */
+/* A store_versions_by_schema() callback; rows come ordered by subject. Only
+ * subjects the principal may read are listed. */
 static int api_id_list_cb(void *ctx, const struct store_version *v)
 {
 	struct api_id_list *l = ctx;
+	if (!api_may_read(l->c, v->subject))
+		return 0;
 	if (l->versions) {
 		json_array_append_new(
 		    l->out, json_pack("{s:s, s:i}", "subject", v->subject, "version", v->version));
@@ -285,8 +333,10 @@ static void api_schemas_id_list(struct api_ctx *c, int versions)
 	if (!tx)
 		return;
 	struct sg_error e = {0};
-	struct api_id_list l = {json_array(), versions};
+	struct api_id_list l = {c, json_array(), versions};
 	int r = id > 0 ? store_schema_get(tx, id, api_schemas_exists_cb, NULL, &e) : 0;
+	if (r == 1)
+		r = api_id_readable(c, tx, id, &e);
 	if (r == 1 && store_versions_by_schema(tx, id, deleted, api_id_list_cb, &l, &e) < 0)
 		r = -1;
 	store_end(tx);
@@ -316,6 +366,7 @@ void api_schemas_id_versions(struct api_ctx *c)
 /* ---- GET /schemas ---- */
 
 struct api_schemas_list {
+	struct api_ctx *c;
 	struct api_pager pg;
 	int latest_only;
 	json_t *pending; /* latestOnly: the newest row of the current subject */
@@ -338,6 +389,8 @@ static int api_schemas_flush(struct api_schemas_list *l)
 static int api_schemas_cb(void *ctx, const struct store_version *v, const struct store_schema *s)
 {
 	struct api_schemas_list *l = ctx;
+	if (!api_may_read(l->c, v->subject))
+		return 0;
 	if (!l->latest_only) {
 		if (l->pg.skip) {
 			l->pg.skip--;
@@ -355,7 +408,8 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 	return 0;
 }
 
-/* GET /schemas: pages of at most API_SCHEMA_LIMIT. */
+/* GET /schemas: pages of at most API_SCHEMA_LIMIT, of the subjects the
+ * principal may read. */
 void api_schemas_list(struct api_ctx *c)
 {
 	int offset, limit;
@@ -365,7 +419,7 @@ void api_schemas_list(struct api_ctx *c)
 		limit = API_SCHEMA_LIMIT;
 	const char *prefix = api_query(c, "subjectPrefix");
 	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
-	struct api_schemas_list l = {.latest_only = api_query_bool(c, "latestOnly")};
+	struct api_schemas_list l = {.c = c, .latest_only = api_query_bool(c, "latestOnly")};
 	api_pager_init(&l.pg, offset, limit);
 	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
 	struct store_tx *tx = api_read(c);

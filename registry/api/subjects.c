@@ -11,10 +11,18 @@
 #include "registry/jsonio.h"
 #include "registry/schemacache.h"
 
-/* GET /subjects */
+/* GET /subjects: the subjects the principal may read, paged. */
+struct api_subjects_list {
+	struct api_ctx *c;
+	struct api_pager pg;
+};
+
 static int api_subjects_cb(void *ctx, const struct store_version *v)
 {
-	return api_pager_push(ctx, json_string(v->subject));
+	struct api_subjects_list *l = ctx;
+	if (!api_may_read(l->c, v->subject))
+		return 0;
+	return api_pager_push(&l->pg, json_string(v->subject));
 }
 
 /* GET /subjects: ?subjectPrefix, ?deleted, ?deletedOnly, paged. */
@@ -38,17 +46,17 @@ void api_subjects_list(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	struct api_pager pg;
-	api_pager_init(&pg, offset, limit);
-	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &pg, &e);
+	struct api_subjects_list l = {.c = c};
+	api_pager_init(&l.pg, offset, limit);
+	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &l, &e);
 	store_end(tx);
 	free(fixed);
 	if (r < 0) {
-		json_decref(pg.out);
+		json_decref(l.pg.out);
 		api_send_error(c, &e);
 		return;
 	}
-	api_send_json(c, pg.out);
+	api_send_json(c, l.pg.out);
 }
 
 /* DELETE /subjects/{subject}[?permanent=true] */

@@ -1,5 +1,6 @@
 """tests/clients/confluent_client.py: confluent-kafka-python's SchemaRegistryClient
-and its Avro serializer, unchanged, against schemagate.
+and its Avro serializer, unchanged, against schemagate; then against a
+registry started with --auth-file, the serializer with basic.auth.user.info.
 
 Runs in the venv $SG_BUILDDIR/.venv made by tests/clients/setup-venv.sh: when
 started by another interpreter it runs that script (a no-op when the venv is
@@ -61,11 +62,11 @@ def attempt(desc, fn):
         return None
 
 
-def start_registry(tmp):
+def start_registry(tmp, *flags):
     log = open(os.path.join(tmp, "registry.log"), "w+")
     proc = subprocess.Popen(
         [os.environ["SG_BIN"], "registry", "--listen", "127.0.0.1:0",
-         "--db", os.path.join(tmp, "client.db")],
+         "--db", os.path.join(tmp, "client.db")] + list(flags),
         stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 15
     while time.time() < deadline:
@@ -210,6 +211,75 @@ def run(base):
     ok(deleted == [1, 2], "delete_subject returns the versions deleted", deleted)
 
 
+def auth_file(tmp):
+    """An auth file whose user ci (password ci-pw) may write orders-*."""
+    import json
+    entry = subprocess.run([os.environ["SG_BIN"], "passwd", "ci"], input=b"ci-pw\n",
+                           stdout=subprocess.PIPE, check=True).stdout
+    path = os.path.join(tmp, "auth.json")
+    with open(path, "w") as f:
+        json.dump({"users": [json.loads(entry)],
+                   "permissions": [{"username": "ci", "operation": "Write",
+                                    "resource": "Subject:orders-.*"}]}, f)
+    return path
+
+
+def run_auth(base):
+    """The serializer and the client with basic.auth.user.info, against --auth-file."""
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    def client(user_info=None):
+        conf = {"url": base}
+        if user_info:
+            conf["basic.auth.user.info"] = user_info
+        return SchemaRegistryClient(conf)
+
+    def status(fn):
+        try:
+            fn()
+            return None
+        except SchemaRegistryError as e:
+            return (e.http_status_code, e.error_code)
+
+    schema = Schema('{"type":"record","name":"Ping","fields":[{"name":"n","type":"long"}]}', "AVRO")
+    ci = client("ci:ci-pw")
+    ctx = SerializationContext("orders", MessageField.VALUE)
+    ser = AvroSerializer(ci, schema.schema_str)
+    data = attempt("auth: the serializer with basic.auth.user.info", lambda: ser({"n": 7}, ctx))
+    ok(data is not None and data[0] == 0, "auth: it registers orders-value and frames the record",
+       data and data[:5])
+    de = AvroDeserializer(ci)
+    back = data and attempt("auth: the deserializer", lambda: de(data, ctx))
+    ok(back == {"n": 7}, "auth: the deserializer reads it back through the registry", back)
+    got = status(lambda: client().get_subjects())
+    ok(got == (401, 401), "auth: no credentials: 401", got)
+    got = status(lambda: client("ci:wrong").get_subjects())
+    ok(got == (401, 401), "auth: a wrong password: 401", got)
+    got = status(lambda: ci.register_schema("payments-value", schema))
+    ok(got == (403, 40301), "auth: a subject ci may not write: 403 40301", got)
+    subjects = attempt("auth: get_subjects", lambda: ci.get_subjects())
+    ok(subjects == ["orders-value"], "auth: ci lists what it may read", subjects)
+
+
+def run_with_auth(tmp):
+    """Starts a registry with --auth-file (a database of its own), runs
+    run_auth() against it, and stops it."""
+    where = os.path.join(tmp, "auth")
+    os.mkdir(where)
+    proc, base, log = start_registry(where, "--auth-file", auth_file(where))
+    try:
+        run_auth(base)
+    finally:
+        proc.terminate()
+        rc = proc.wait(timeout=15)  # a registry that hangs fails the test
+        log.seek(0)
+        ok(rc == 0, "auth: the registry exits 0 on SIGTERM", "exit: %s" % rc, log.read())
+        log.close()
+
+
 def main():
     if not os.environ.get("SG_BIN"):
         print("Bail out! SG_BIN is not set")
@@ -218,6 +288,7 @@ def main():
     proc, base, log = start_registry(tmp)
     try:
         run(base)
+        run_with_auth(tmp)
     except Exception as e:
         import traceback
         ok(False, "the client test ran to its end", traceback.format_exc())
