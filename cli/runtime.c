@@ -448,6 +448,14 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	    .validator = gs->check ? &gs->validator : NULL,
 	    .validate_threads = cfg->validate_threads,
 	    .max_held_bytes = cfg->held_memory,
+	    .tls_cert = cfg->tls_cert,
+	    .tls_key = cfg->tls_key,
+	    .tls_client_ca = cfg->tls_client_ca,
+	    .tls_client_auth = cfg->tls_client_auth,
+	    .broker_tls_ca = cfg->broker_tls_ca,
+	    .broker_tls_insecure = cfg->broker_tls_insecure,
+	    .broker_tls_cert = cfg->broker_tls_cert,
+	    .broker_tls_key = cfg->broker_tls_key,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
@@ -464,6 +472,16 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	        gateway_port(gs->gw), gateway_broker_port_base(gs->gw),
 	        mock ? "librdkafka's in-process mock cluster: data is NOT kept" : "brokers ",
 	        mock ? "" : cfg->brokers);
+	if (cfg->tls_cert || cfg->broker_tls_ca || cfg->broker_tls_insecure) {
+		static const char *const auth[] = {"none", "requested", "required"};
+		fprintf(stderr, "schemagate: gateway TLS: clients %s%s%s, brokers %s%s\n",
+		        cfg->tls_cert ? "over TLS (client certificates " : "in plaintext",
+		        cfg->tls_cert ? auth[cfg->tls_client_auth] : "", cfg->tls_cert ? ")" : "",
+		        cfg->broker_tls_ca         ? "over TLS, verified"
+		        : cfg->broker_tls_insecure ? "over TLS, NOT verified"
+		                                   : "in plaintext",
+		        cfg->broker_tls_cert ? " (the gateway's certificate)" : "");
+	}
 	return 0;
 err:
 	gateway_service_stop(gs);

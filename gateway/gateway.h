@@ -53,6 +53,22 @@ struct gateway_options {
 	 * before clients that send more wait (proxy_options.max_held_bytes);
 	 * 0: 256 MiB. */
 	size_t max_held_bytes;
+	/* TLS for clients: with tls_cert (and tls_key) every listener speaks
+	 * TLS. tls_client_ca (a PEM file or a folder, see gateway/tls.h) is
+	 * required when tls_client_auth (enum tls_client_auth) is not NONE. */
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_client_ca;
+	int tls_client_auth;
+	/* TLS to the brokers: on with broker_tls_ca (the CAs broker
+	 * certificates must chain to, names checked) or broker_tls_insecure
+	 * (no verification at all; logged as a warning). broker_tls_cert and
+	 * broker_tls_key (both or neither): the one identity the gateway shows
+	 * every broker, for brokers that require client certificates. */
+	const char *broker_tls_ca;
+	int broker_tls_insecure;
+	const char *broker_tls_cert;
+	const char *broker_tls_key;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not

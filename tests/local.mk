@@ -82,6 +82,9 @@ EXTRA_DIST += $(KAFKA_TESTS) %reldir%/kafka/lib.sh %reldir%/kafka/kwire.py %reld
 # Record validation end to end (issue #5): schemagate registry, then gateway
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reldir%/kafka/held-memory.sh
+# TLS through the gateway (issue #14): clients, brokers.
+KAFKA_TESTS += %reldir%/kafka/tls.sh
+EXTRA_DIST += %reldir%/kafka/ktls.py
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce

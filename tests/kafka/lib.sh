@@ -433,3 +433,28 @@ kt_python() {
 	fi
 	[ -n "$py" ] && "$py" -c 'import kafka, confluent_kafka' 2>/dev/null && echo "$py"
 }
+
+# TLS material, made with the openssl command in the work folder (RSA 2048,
+# PKCS#8 keys, valid two days).
+# kt_tls_ca DIR NAME: a self-signed CA, DIR/NAME.crt and DIR/NAME.key.
+kt_tls_ca() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
+		-keyout "$1/$2.key" -out "$1/$2.crt" >/dev/null 2>&1
+}
+# kt_tls_cert DIR NAME SUBJECT CA [SAN]: DIR/NAME.crt (its chain: itself) and
+# DIR/NAME.key, signed by DIR/CA.{crt,key}; SUBJECT as openssl -subj takes it
+# ("/CN=x/O=y", "+" for a multi-valued RDN); SAN e.g. "IP:127.0.0.1,DNS:localhost".
+kt_tls_cert() {
+	local dir=$1 name=$2 subj=$3 ca=$4 san=${5:-}
+	{
+		echo "basicConstraints=CA:FALSE"
+		echo "keyUsage=digitalSignature,keyEncipherment"
+		echo "extendedKeyUsage=serverAuth,clientAuth"
+		[ -n "$san" ] && echo "subjectAltName=$san"
+	} >"$dir/$name.ext"
+	openssl req -new -newkey rsa:2048 -nodes -multivalue-rdn -subj "$subj" \
+		-keyout "$dir/$name.key" -out "$dir/$name.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+			-CAcreateserial -days 2 -extfile "$dir/$name.ext" -out "$dir/$name.crt" >/dev/null 2>&1
+}
