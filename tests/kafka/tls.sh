@@ -7,6 +7,11 @@
 #     the gateway; with client auth required, a client without a certificate
 #     and one with a certificate of a foreign CA are refused at the
 #     handshake; validation still rejects a bad order over TLS.
+#   - brokers: a second broker with an SSL listener only (client
+#     certificates required; kt_start_kafka_ssl); the gateway reaches it with
+#     --broker-tls-ca and --broker-identity gateway, for TLS and plaintext
+#     clients; a wrong CA, and no identity, fail the broker's handshake;
+#     --broker-tls-insecure-skip-verify works and says it is insecure.
 # Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -79,6 +84,51 @@ kt_is "$got" "kcat-1,kcat-2" "kcat reads them back over TLS through the gateway"
 	--gateway-tls-client-auth required >/dev/null 2>"$KT_WORK/bad.err"
 kt_is "$?" 2 "--gateway-tls-client-auth without a certificate is a usage error"
 kt_check "it says what is missing" grep -q 'needs --gateway-tls-cert' "$KT_WORK/bad.err"
+
+# Brokers over TLS.
+BC=$KT_WORK/broker-certs
+kt_start_kafka_ssl "$BC" || { kt_ok 1 "an SSL-only broker starts"; kt_done; exit 1; }
+kt_ok 0 "an SSL-only broker (PEM stores, client certificates required) starts"
+SBROKER=$KT_BROKERS
+kt_tls_cert "$BC" gw-id "/CN=schemagate-gateway" ca
+kt_ok $? "openssl makes the gateway's broker identity"
+ID=(--broker-identity gateway --broker-tls-cert "$BC/gw-id.crt" --broker-tls-key "$BC/gw-id.key")
+
+start_gw tls-both --brokers "$SBROKER" \
+	--gateway-tls-cert "$C/gateway.crt" --gateway-tls-key "$C/gateway.key" \
+	--gateway-tls-client-ca "$C/ca.crt" --gateway-tls-client-auth required \
+	--broker-tls-ca "$BC/ca.crt" "${ID[@]}"
+kt_ok $? "schemagate gateway with TLS on both sides starts" || { kt_done; exit 1; }
+kt_check "it logs TLS on both sides and the gateway's identity" \
+	grep -q "clients over TLS (client certificates required), brokers over TLS, verified (the gateway's certificate)" "$GW_LOG"
+KT_BROKER_TLS=$BC kt_relay "ktls.py roundtrip (TLS broker)" "$PY" "$KT_SRC/tests/kafka/ktls.py" roundtrip "$GW" "$SBROKER" tls-both "$C"
+
+start_gw tls-broker --brokers "$SBROKER" --broker-tls-ca "$BC/ca.crt" "${ID[@]}"
+kt_ok $? "schemagate gateway --broker-tls-ca --broker-identity gateway starts (plaintext clients)" || { kt_done; exit 1; }
+printf 'ssl-1\nssl-2\nssl-3\n' | kcat -P -b "$GW" -t tls-broker -p 0 2>"$KT_WORK/kcat.err"
+kt_ok $? "kcat produces through the gateway to the SSL broker" || sed 's/^/#   /' "$KT_WORK/kcat.err"
+# shellcheck disable=SC2046
+got=$(kcat -C -b "$SBROKER" $(kt_kcat_ssl) -t tls-broker -p 0 -o beginning -e -q 2>/dev/null | paste -sd,)
+kt_is "$got" "ssl-1,ssl-2,ssl-3" "the SSL broker holds the records"
+got=$(kcat -C -b "$GW" -t tls-broker -p 0 -o beginning -e -q 2>/dev/null | paste -sd,)
+kt_is "$got" "ssl-1,ssl-2,ssl-3" "kcat consumes them back through the gateway"
+
+start_gw wrong-ca --brokers "$SBROKER" --broker-tls-ca "$C/ca.crt" "${ID[@]}"
+kt_ok $? "a gateway that trusts another CA starts" || { kt_done; exit 1; }
+kcat -L -b "$GW" -m 5 >/dev/null 2>&1
+kt_is "$?" 1 "with a broker certificate from an untrusted CA, kcat gets no metadata"
+kt_check "the gateway logs the failed verification" grep -q 'certificate verify failed' "$GW_LOG"
+
+start_gw no-identity --brokers "$SBROKER" --broker-tls-ca "$BC/ca.crt" --broker-identity sasl
+kt_ok $? "a gateway with no broker identity starts" || { kt_done; exit 1; }
+kcat -L -b "$GW" -m 5 >/dev/null 2>&1
+kt_is "$?" 1 "a broker that requires a certificate refuses a gateway without one"
+
+start_gw insecure --brokers "$SBROKER" --broker-tls-insecure-skip-verify "${ID[@]}"
+kt_ok $? "schemagate gateway --broker-tls-insecure-skip-verify starts" || { kt_done; exit 1; }
+kt_check "it warns that broker certificates are not verified" grep -q 'WARNING: broker certificates are NOT verified' "$GW_LOG"
+got=$(kcat -C -b "$GW" -t tls-broker -p 0 -o beginning -e -q 2>/dev/null | paste -sd,)
+kt_is "$got" "ssl-1,ssl-2,ssl-3" "kcat consumes through it"
 
 grep -q 'AddressSanitizer\|runtime error' "$KT_WORK"/gateway-*.log
 kt_is "$?" 1 "no sanitizer report in the gateway logs"
