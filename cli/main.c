@@ -568,9 +568,18 @@ static int gateway_tls_read(const struct opts *o, struct gateway_config *cfg, st
 			                     ? "--broker-identity-dir"
 			                     : "--broker-tls-cert/--broker-tls-key");
 	} else if (strcmp(id, "certmap") == 0) {
-		return error_set(err, SG_EBAD_REQUEST,
-		                 "--broker-identity certmap is not available yet: use gateway or "
-		                 "sasl");
+		if (!cfg->broker_identity_dir)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--broker-identity certmap needs --broker-identity-dir");
+		if (cfg->tls_client_auth != 2)
+			return error_set(
+			    err, SG_EBAD_REQUEST,
+			    "--broker-identity certmap needs --gateway-tls-client-auth "
+			    "required");
+		if (cfg->broker_tls_cert || cfg->broker_tls_key)
+			return error_set(
+			    err, SG_EBAD_REQUEST,
+			    "--broker-identity certmap takes no --broker-tls-cert/-key");
 	} else {
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "--broker-identity must be certmap, gateway or sasl");

@@ -456,6 +456,7 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	    .broker_tls_insecure = cfg->broker_tls_insecure,
 	    .broker_tls_cert = cfg->broker_tls_cert,
 	    .broker_tls_key = cfg->broker_tls_key,
+	    .broker_identity_dir = cfg->broker_identity_dir,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
@@ -480,7 +481,9 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 		        cfg->broker_tls_ca         ? "over TLS, verified"
 		        : cfg->broker_tls_insecure ? "over TLS, NOT verified"
 		                                   : "in plaintext",
-		        cfg->broker_tls_cert ? " (the gateway's certificate)" : "");
+		        cfg->broker_tls_cert       ? " (the gateway's certificate)"
+		        : cfg->broker_identity_dir ? " (certmap: each client's own user)"
+		                                   : "");
 	}
 	return 0;
 err:

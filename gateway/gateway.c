@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "compat/error.h"
+#include "gateway/certmap.h"
 #include "gateway/loop.h"
 #include "gateway/proxy.h"
 #include "gateway/tls.h"
@@ -26,6 +27,7 @@ struct gateway {
 	struct workers *workers;
 	struct tls_ctx *client_tls; /* for the listeners, when clients use TLS */
 	struct tls_ctx *broker_tls; /* for broker connections, when brokers use TLS */
+	struct certmap *certmap;    /* per-user contexts, for the certmap identity */
 	int base;
 	rd_kafka_t *mock_rk; /* owns the mock cluster, when there is one */
 	rd_kafka_mock_cluster_t *mock;
@@ -138,6 +140,21 @@ static int gateway_tls_open(struct gateway *gw, const struct gateway_options *op
 		                                .insecure_no_verify = opt->broker_tls_insecure,
 		                                .cert_file = opt->broker_tls_cert,
 		                                .key_file = opt->broker_tls_key};
+		if (opt->broker_identity_dir) {
+			if (opt->tls_client_auth != TLS_CLIENT_AUTH_REQUIRED)
+				return error_set(err, SG_EBAD_REQUEST,
+				                 "the certmap identity needs client certificates "
+				                 "required");
+			if (opt->broker_tls_cert || opt->broker_tls_key)
+				return error_set(
+				    err, SG_EBAD_REQUEST,
+				    "the certmap identity takes no gateway certificate");
+			gw->certmap = certmap_load(opt->broker_identity_dir, &co, err);
+			if (!gw->certmap)
+				return -1;
+			gateway_log(opt, "certmap: %zu broker identities from %s",
+			            certmap_count(gw->certmap), opt->broker_identity_dir);
+		}
 		gw->broker_tls = tls_client_new(&co, err);
 		if (!gw->broker_tls)
 			return -1;
@@ -146,7 +163,7 @@ static int gateway_tls_open(struct gateway *gw, const struct gateway_options *op
 			            "WARNING: broker certificates are NOT verified "
 			            "(insecure skip verify): anyone on the path to the brokers "
 			            "can read and change the traffic");
-	} else if (opt->broker_tls_cert || opt->broker_tls_key) {
+	} else if (opt->broker_tls_cert || opt->broker_tls_key || opt->broker_identity_dir) {
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "a broker TLS identity needs TLS to the brokers (a CA)");
 	}
@@ -252,6 +269,7 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		goto err;
 	po.client_tls = gw->client_tls;
 	po.broker_tls = gw->broker_tls;
+	po.certmap = gw->certmap;
 	gw->loop = loop_new(err);
 	if (!gw->loop)
 		goto err;
@@ -302,6 +320,7 @@ void gateway_close(struct gateway *gw)
 	loop_free(gw->loop);
 	tls_ctx_free(gw->client_tls);
 	tls_ctx_free(gw->broker_tls);
+	certmap_free(gw->certmap);
 	if (gw->mock)
 		rd_kafka_mock_cluster_destroy(gw->mock);
 	if (gw->mock_rk)

@@ -69,6 +69,10 @@ struct gateway_options {
 	int broker_tls_insecure;
 	const char *broker_tls_cert;
 	const char *broker_tls_key;
+	/* The certmap identity (gateway/certmap.h): with TLS to the brokers and
+	 * client certificates required, each client reaches the brokers as
+	 * the user of this folder whose certificate subject equals its own. */
+	const char *broker_identity_dir;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not

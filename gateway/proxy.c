@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "compat/error.h"
+#include "gateway/certmap.h"
 #include "gateway/gwcheck.h"
 #include "gateway/kaddr.h"
 #include "gateway/kproduce.h"
@@ -943,7 +944,24 @@ static int proxy_session_connect(struct proxy_session *s)
 	struct sg_error err;
 
 	error_clear(&err);
-	if (p->opt.broker_tls)
+	if (p->opt.certmap) {
+		char text[512];
+		const char *user = NULL;
+		size_t len = 0;
+		const uint8_t *der = loop_conn_peer_subject(s->client, &len);
+		struct tls_ctx *tls = der ? certmap_find(p->opt.certmap, der, len, &user) : NULL;
+		if (!tls) {
+			proxy_session_fail(
+			    s, "no broker identity for the client certificate subject %s",
+			    der ? certmap_name_text(der, len, text, sizeof text)
+			        : "(no certificate)");
+			return -1;
+		}
+		snprintf(s->name + strlen(s->name), sizeof s->name - strlen(s->name), " as %s",
+		         user);
+		s->upstream = loop_conn_connect_tls(p->loop, s->host, s->port, tls, NULL,
+		                                    &proxy_upstream_ops, s, &p->limits, &err);
+	} else if (p->opt.broker_tls)
 		s->upstream = loop_conn_connect_tls(p->loop, s->host, s->port, p->opt.broker_tls,
 		                                    NULL, &proxy_upstream_ops, s, &p->limits, &err);
 	else

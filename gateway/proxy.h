@@ -45,6 +45,10 @@
  * connections are TLS: the broker's name as the client was sent to it (the
  * bootstrap address, or the host a Metadata answer advertised) goes as SNI
  * and, unless the context is insecure, the broker's certificate must match it.
+ * With a certmap (gateway/certmap.h) instead, each client's broker connection
+ * uses the context of the user whose certificate subject equals the
+ * client's (compared as DER); a client that matches no user is refused with
+ * a log line naming its subject.
  *
  * Threads: everything runs on the loop's thread; validation jobs run on the
  * workers' threads and touch only their own copy of the request.
@@ -60,6 +64,7 @@ struct gwcheck_verdict;
 struct loop;
 struct proxy;
 struct tls_ctx;
+struct certmap;
 struct sg_error;
 struct workers;
 
@@ -113,6 +118,10 @@ struct proxy_options {
 	/* A client context (tls_client_new): brokers are reached over TLS.
 	 * Borrowed; it must outlive the proxy. NULL: plaintext. */
 	struct tls_ctx *broker_tls;
+	/* The certmap identity: brokers are reached over TLS with the context
+	 * of the client's user (needs client_tls with client certificates).
+	 * Borrowed; it must outlive the proxy. NULL: broker_tls for everyone. */
+	const struct certmap *certmap;
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */

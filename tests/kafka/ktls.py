@@ -7,6 +7,11 @@ Driven by tests/kafka/tls.sh; prints unnumbered TAP lines (kt_relay).
   ktls.py refused GW DIR CERT|-            a client with this certificate (or none)
                                            is refused at the TLS handshake
   ktls.py validate GW BROKER REGISTRY DIR  a bad order is still rejected over TLS
+  ktls.py certmap GW BROKER DIR PRINCIPAL1 PRINCIPAL2
+                                           the certmap identity: DIR/client (user 1,
+                                           may write `orders`) and DIR/payments
+                                           (user 2, may write `payments`), with
+                                           broker ACLs set here as the admin
 
 DIR holds ca.crt (the gateway's CA) and client.crt/client.key. With
 KT_BROKER_TLS=DIR2, the broker itself is reached over TLS with DIR2's ca.crt,
@@ -175,6 +180,60 @@ def validate(gw, broker, reg, d):
        "only the valid order reached the broker")
 
 
+def certmap(gw, broker, d, p1, p2):
+    from confluent_kafka import KafkaError, Producer
+    from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType,
+                                       AdminClient, NewTopic, ResourcePatternType,
+                                       ResourceType)
+    admin = AdminClient(broker_conf(broker))
+    fs = admin.create_topics([NewTopic(t, 1, 1) for t in ("orders", "payments")])
+    for t, f in fs.items():
+        try:
+            f.result(30)
+        except Exception as e:  # already there
+            diag("create %s: %s" % (t, e))
+    acls = [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, principal, "*",
+                       op, AclPermissionType.ALLOW)
+            for principal, topic in (("User:" + p1, "orders"), ("User:" + p2, "payments"))
+            for op in (AclOperation.WRITE, AclOperation.DESCRIBE)]
+    done = True
+    for f in admin.create_acls(acls).values():
+        try:
+            f.result(30)
+        except Exception as e:
+            done = False
+            diag("create_acls: %s" % e)
+    ok(done, "ACLs: %s may write orders, %s may write payments" % (p1, p2))
+    time.sleep(1)
+
+    def produce(cert, topic, value):
+        conf = {"bootstrap.servers": gw, "security.protocol": "ssl",
+                "ssl.ca.location": os.path.join(d, "ca.crt"),
+                "ssl.certificate.location": os.path.join(d, cert + ".crt"),
+                "ssl.key.location": os.path.join(d, cert + ".key"),
+                "message.timeout.ms": 20000, "acks": "all"}
+        res = []
+        p = Producer(conf)
+        p.produce(topic, value=value, partition=0, on_delivery=lambda e, m: res.append(e))
+        p.flush(30)
+        if not res:
+            return "no delivery report"
+        return None if res[0] is None else res[0].code()
+
+    denied = KafkaError.TOPIC_AUTHORIZATION_FAILED
+    for cert, user, mine, other in (("client", p1, "orders", "payments"),
+                                    ("payments", p2, "payments", "orders")):
+        got = produce(cert, mine, b"from " + cert.encode())
+        ok(got is None, "through the gateway as %s: a record to %s is written (%s)"
+           % (user, mine, got))
+        got = produce(cert, other, b"denied " + cert.encode())
+        ok(got == denied, "as %s: a record to %s gets TOPIC_AUTHORIZATION_FAILED (%s)"
+           % (user, other, got))
+    for topic, want in (("orders", b"from client"), ("payments", b"from payments")):
+        got = [v for _, v in read_broker(broker, topic, 1, timeout=15)]
+        ok(got == [want], "the broker's %s holds exactly %r" % (topic, want))
+
+
 def main():
     mode = sys.argv[1]
     if mode == "roundtrip":
@@ -183,6 +242,8 @@ def main():
         refused(*sys.argv[2:5])
     elif mode == "validate":
         validate(*sys.argv[2:6])
+    elif mode == "certmap":
+        certmap(*sys.argv[2:7])
     else:
         sys.exit("unknown mode " + mode)
 

@@ -272,6 +272,10 @@ kt_start_kafka() {
 				echo "ssl.truststore.type=PEM"
 				echo "ssl.truststore.location=$KT_SSL/ca.crt"
 				echo "ssl.client.auth=required"
+				if [ -n "${KT_SSL_SUPER:-}" ]; then
+					echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+					echo "super.users=$KT_SSL_SUPER"
+				fi
 			fi
 			echo "listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$relay"
 			echo "advertised.listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$radv"
@@ -343,7 +347,10 @@ kt_kcat_ssl() {
 # certificates required. Makes in DIR (with kt_tls_ca, kt_tls_cert): ca.crt,
 # the broker's certificate (127.0.0.1 and localhost) and key as broker.pem,
 # and admin.crt/admin.key (CN=admin) for the tests' own reads. KT_SSL stays
-# set to DIR, so kt_kcat_ssl gives kcat's flags.
+# set to DIR, so kt_kcat_ssl gives kcat's flags. With KT_SSL_SUPER (a
+# super.users value, e.g. "User:CN=admin;User:CN=broker;User:ANONYMOUS", the
+# last for the plaintext controller listener) the broker authorizes with
+# StandardAuthorizer and ACLs.
 kt_start_kafka_ssl() {
 	local dir=$1
 	kt_tls_ca "$dir" ca &&

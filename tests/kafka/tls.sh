@@ -12,6 +12,11 @@
 #     --broker-tls-ca and --broker-identity gateway, for TLS and plaintext
 #     clients; a wrong CA, and no identity, fail the broker's handshake;
 #     --broker-tls-insecure-skip-verify works and says it is insecure.
+#   - certmap: --broker-identity-dir with two users (one with a multi-valued
+#     RDN and an escaped comma); each client reaches the broker (ACLs with
+#     StandardAuthorizer) as its own user: order-processor writes orders and
+#     is denied payments, and the other way round; a client whose subject
+#     matches no user (or only prints like one) is refused, its subject logged.
 # Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -25,8 +30,8 @@ kt_prepare
 C=$KT_WORK/certs
 kt_tls_ca "$C" ca && kt_tls_ca "$C" foreign-ca &&
 	kt_tls_cert "$C" gateway "/CN=gateway" ca "IP:127.0.0.1,DNS:localhost" &&
-	kt_tls_cert "$C" client "/CN=order-processor/O=Acme" ca &&
-	kt_tls_cert "$C" foreign "/CN=order-processor/O=Acme" foreign-ca
+	kt_tls_cert "$C" client "/O=Acme/CN=order-processor" ca &&
+	kt_tls_cert "$C" foreign "/O=Acme/CN=order-processor" foreign-ca
 kt_ok $? "openssl makes a CA, the gateway's and clients' certificates" || { kt_done; exit 1; }
 
 kt_start_kafka 1 || { kt_ok 1 "the broker starts"; kt_done; exit 1; }
@@ -87,7 +92,8 @@ kt_check "it says what is missing" grep -q 'needs --gateway-tls-cert' "$KT_WORK/
 
 # Brokers over TLS.
 BC=$KT_WORK/broker-certs
-kt_start_kafka_ssl "$BC" || { kt_ok 1 "an SSL-only broker starts"; kt_done; exit 1; }
+KT_SSL_SUPER="User:CN=broker;User:CN=admin;User:CN=schemagate-gateway;User:ANONYMOUS" \
+	kt_start_kafka_ssl "$BC" || { kt_ok 1 "an SSL-only broker starts"; kt_done; exit 1; }
 kt_ok 0 "an SSL-only broker (PEM stores, client certificates required) starts"
 SBROKER=$KT_BROKERS
 kt_tls_cert "$BC" gw-id "/CN=schemagate-gateway" ca
@@ -129,6 +135,55 @@ kt_ok $? "schemagate gateway --broker-tls-insecure-skip-verify starts" || { kt_d
 kt_check "it warns that broker certificates are not verified" grep -q 'WARNING: broker certificates are NOT verified' "$GW_LOG"
 got=$(kcat -C -b "$GW" -t tls-broker -p 0 -o beginning -e -q 2>/dev/null | paste -sd,)
 kt_is "$got" "ssl-1,ssl-2,ssl-3" "kcat consumes through it"
+
+# certmap: the users' broker certificates (the broker's CA) have the
+# subjects of the clients' certificates (the gateway's client CA).
+ID=$KT_WORK/identities
+P2SUBJ="/C=DE/O=Acme, Inc./OU=payments/CN=svc+UID=42"
+kt_tls_cert "$C" payments "$P2SUBJ" ca &&
+	kt_tls_cert "$C" stranger "/O=Acme/CN=stranger" ca &&
+	kt_tls_cert "$BC" user-op "/O=Acme/CN=order-processor" ca &&
+	kt_tls_cert "$BC" user-pay "$P2SUBJ" ca &&
+	mkdir -p "$ID/order-processor" "$ID/payments-svc" "$ID/..data" &&
+	cp "$BC/user-op.crt" "$ID/order-processor/user.crt" && cp "$BC/user-op.key" "$ID/order-processor/user.key" &&
+	cp "$BC/user-pay.crt" "$ID/payments-svc/user.crt" && cp "$BC/user-pay.key" "$ID/payments-svc/user.key" &&
+	cp "$BC/ca.crt" "$ID/order-processor/ca.crt"
+kt_ok $? "openssl makes two users' certificates (one subject $(openssl x509 -noout -subject -nameopt RFC2253 -in "$ID/payments-svc/user.crt"))"
+# The same text as order-processor's subject, but PrintableString instead of
+# UTF8String: a different name.
+printf '[req]\ndistinguished_name=dn\nstring_mask=default\n[dn]\n' >"$KT_WORK/printable.cnf"
+openssl req -new -newkey rsa:2048 -nodes -config "$KT_WORK/printable.cnf" -subj "/O=Acme/CN=order-processor" \
+	-keyout "$C/lookalike.key" -out "$C/lookalike.csr" >/dev/null 2>&1 &&
+	openssl x509 -req -in "$C/lookalike.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 2 \
+		-extfile "$C/client.ext" -out "$C/lookalike.crt" >/dev/null 2>&1
+kt_ok $? "openssl makes a look-alike of order-processor's certificate (PrintableString)"
+kt_is "$(openssl x509 -noout -subject -nameopt RFC2253 -in "$C/lookalike.crt")" \
+	"$(openssl x509 -noout -subject -nameopt RFC2253 -in "$C/client.crt")" "the look-alike's subject prints the same"
+
+start_gw certmap --brokers "$SBROKER" \
+	--gateway-tls-cert "$C/gateway.crt" --gateway-tls-key "$C/gateway.key" \
+	--gateway-tls-client-ca "$C/ca.crt" --gateway-tls-client-auth required \
+	--broker-tls-ca "$BC/ca.crt" --broker-identity-dir "$ID"
+kt_ok $? "schemagate gateway with --broker-identity-dir (certmap by default) starts" || { kt_done; exit 1; }
+kt_check "it loads two identities" grep -q "certmap: 2 broker identities from $ID" "$GW_LOG"
+KT_BROKER_TLS=$BC kt_relay "ktls.py certmap" "$PY" "$KT_SRC/tests/kafka/ktls.py" certmap "$GW" "$SBROKER" "$C" \
+	"CN=order-processor,O=Acme" 'CN=svc+UID=42,OU=payments,O=Acme\, Inc.,C=DE'
+kt_relay "ktls.py refused (no user)" "$PY" "$KT_SRC/tests/kafka/ktls.py" refused "$GW" "$C" "$C/stranger"
+kt_check "the refusal names the subject" grep -q 'no broker identity for the client certificate subject CN=stranger,O=Acme' "$GW_LOG"
+kt_relay "ktls.py refused (look-alike)" "$PY" "$KT_SRC/tests/kafka/ktls.py" refused "$GW" "$C" "$C/lookalike"
+n=$(grep -c 'no broker identity for the client certificate subject CN=order-processor,O=Acme' "$GW_LOG")
+[ "$n" -gt 0 ]
+kt_ok $? "the look-alike is refused as no user, though it prints like one ($n log lines)"
+
+mkdir -p "$KT_WORK/dup/a" "$KT_WORK/dup/b"
+cp "$ID/order-processor/user.crt" "$ID/order-processor/user.key" "$KT_WORK/dup/a/"
+cp "$ID/order-processor/user.crt" "$ID/order-processor/user.key" "$KT_WORK/dup/b/"
+"$SG_BIN" gateway --listen 127.0.0.1:0 --broker-port-base 20000 --brokers "$SBROKER" \
+	--gateway-tls-cert "$C/gateway.crt" --gateway-tls-key "$C/gateway.key" \
+	--gateway-tls-client-ca "$C/ca.crt" --gateway-tls-client-auth required \
+	--broker-tls-ca "$BC/ca.crt" --broker-identity-dir "$KT_WORK/dup" >/dev/null 2>"$KT_WORK/dup.err"
+kt_ok $((! $?)) "two users with one subject: the gateway does not start" || true
+kt_check "it says which" grep -q 'users [ab] and [ab] have the same subject CN=order-processor,O=Acme' "$KT_WORK/dup.err"
 
 grep -q 'AddressSanitizer\|runtime error' "$KT_WORK"/gateway-*.log
 kt_is "$?" 1 "no sanitizer report in the gateway logs"
