@@ -51,6 +51,33 @@ static const struct opt_spec registry_flags[] = {
      "client certificates: none, requested (checked when given) or required"},
 };
 
+/* The gateway's TLS flags, in the tables of gateway and serve alike. */
+/* clang-format off */
+#define GATEWAY_TLS_FLAGS \
+    {"--gateway-tls-cert", "SCHEMAGATE_GATEWAY_TLS_CERT", "FILE", NULL, \
+     "clients connect to the gateway over TLS with this PEM certificate; needs " \
+     "--gateway-tls-key"}, \
+    {"--gateway-tls-key", "SCHEMAGATE_GATEWAY_TLS_KEY", "FILE", NULL, \
+     "the gateway certificate's private key (PEM, not encrypted)"}, \
+    {"--gateway-tls-client-ca", "SCHEMAGATE_GATEWAY_TLS_CLIENT_CA", "FILE|DIR", NULL, \
+     "the CAs of Kafka client certificates: a PEM file, or a folder"}, \
+    {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none", \
+     "Kafka client certificates: none, requested or required"}, \
+    {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL, \
+     "reach the brokers over TLS, their certificates checked against these CAs and names"}, \
+    {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, \
+     NULL, "reach the brokers over TLS WITHOUT checking their certificates (insecure)"}, \
+    {"--broker-identity", "SCHEMAGATE_BROKER_IDENTITY", "certmap|gateway|sasl", NULL, \
+     "who the brokers see: the client's mapped certificate, the gateway's own, or " \
+     "none over TLS (clients use SASL)"}, \
+    {"--broker-identity-dir", "SCHEMAGATE_BROKER_IDENTITY_DIR", "DIR", NULL, \
+     "certmap: one folder per user with user.crt and user.key"}, \
+    {"--broker-tls-cert", "SCHEMAGATE_BROKER_TLS_CERT", "FILE", NULL, \
+     "gateway identity: the client certificate shown to every broker (PEM)"}, \
+    {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL, \
+     "gateway identity: that certificate's private key (PEM, not encrypted)"},
+/* clang-format on */
+
 static const struct opt_spec serve_flags[] = {
     {"--registry-listen", "SCHEMAGATE_REGISTRY_LISTEN", "HOST:PORT", "127.0.0.1:8081",
      "address to serve the registry API on; port 0 picks a free port"},
@@ -84,29 +111,7 @@ static const struct opt_spec serve_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-    {"--gateway-tls-cert", "SCHEMAGATE_GATEWAY_TLS_CERT", "FILE", NULL,
-     "clients connect to the gateway over TLS with this PEM certificate; needs "
-     "--gateway-tls-key"},
-    {"--gateway-tls-key", "SCHEMAGATE_GATEWAY_TLS_KEY", "FILE", NULL,
-     "the gateway certificate's private key (PEM, not encrypted)"},
-    {"--gateway-tls-client-ca", "SCHEMAGATE_GATEWAY_TLS_CLIENT_CA", "FILE|DIR", NULL,
-     "the CAs of Kafka client certificates: a PEM file, or a folder"},
-    {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none",
-     "Kafka client certificates: none, requested or required"},
-    {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL,
-     "reach the brokers over TLS, their certificates checked against these CAs and names"},
-    {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, NULL,
-     "reach the brokers over TLS WITHOUT checking their certificates (insecure)"},
-    {"--broker-identity", "SCHEMAGATE_BROKER_IDENTITY", "certmap|gateway|sasl", NULL,
-     "who the brokers see: the client's mapped certificate, the gateway's own, or "
-     "none over TLS (clients use SASL)"},
-    {"--broker-identity-dir", "SCHEMAGATE_BROKER_IDENTITY_DIR", "DIR", NULL,
-     "certmap: one folder per user with user.crt and user.key"},
-    {"--broker-tls-cert", "SCHEMAGATE_BROKER_TLS_CERT", "FILE", NULL,
-     "gateway identity: the client certificate shown to every broker (PEM)"},
-    {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL,
-     "gateway identity: that certificate's private key (PEM, not encrypted)"},
-};
+    GATEWAY_TLS_FLAGS};
 
 /* check and register share their flags: what to compare or store, and how to print. */
 static const struct opt_spec check_flags[] = {
@@ -163,29 +168,7 @@ static const struct opt_spec gateway_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-    {"--gateway-tls-cert", "SCHEMAGATE_GATEWAY_TLS_CERT", "FILE", NULL,
-     "clients connect to the gateway over TLS with this PEM certificate; needs "
-     "--gateway-tls-key"},
-    {"--gateway-tls-key", "SCHEMAGATE_GATEWAY_TLS_KEY", "FILE", NULL,
-     "the gateway certificate's private key (PEM, not encrypted)"},
-    {"--gateway-tls-client-ca", "SCHEMAGATE_GATEWAY_TLS_CLIENT_CA", "FILE|DIR", NULL,
-     "the CAs of Kafka client certificates: a PEM file, or a folder"},
-    {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none",
-     "Kafka client certificates: none, requested or required"},
-    {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL,
-     "reach the brokers over TLS, their certificates checked against these CAs and names"},
-    {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, NULL,
-     "reach the brokers over TLS WITHOUT checking their certificates (insecure)"},
-    {"--broker-identity", "SCHEMAGATE_BROKER_IDENTITY", "certmap|gateway|sasl", NULL,
-     "who the brokers see: the client's mapped certificate, the gateway's own, or "
-     "none over TLS (clients use SASL)"},
-    {"--broker-identity-dir", "SCHEMAGATE_BROKER_IDENTITY_DIR", "DIR", NULL,
-     "certmap: one folder per user with user.crt and user.key"},
-    {"--broker-tls-cert", "SCHEMAGATE_BROKER_TLS_CERT", "FILE", NULL,
-     "gateway identity: the client certificate shown to every broker (PEM)"},
-    {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL,
-     "gateway identity: that certificate's private key (PEM, not encrypted)"},
-};
+    GATEWAY_TLS_FLAGS};
 
 static int run_registry(const struct command *cmd, const struct opts *o);
 static int run_gateway(const struct command *cmd, const struct opts *o);
@@ -483,100 +466,98 @@ static int start_registry(const struct command *cmd, const struct opts *o, const
 /* Reads the gateway's TLS flags, to clients (--gateway-tls-*) and to brokers
  * (--broker-*). As for the registry, a flag that has no effect without
  * another is an error. */
-static int gateway_tls_read(const struct opts *o, struct gateway_config *cfg, struct sg_error *err)
+static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct sg_error *err)
 {
 	static const char *const modes[] = {"none", "requested", "required"};
 	const char *v;
 	v = opts_get(o, "--gateway-tls-cert");
-	cfg->tls_cert = v && *v ? v : NULL;
+	t->cert = v && *v ? v : NULL;
 	v = opts_get(o, "--gateway-tls-key");
-	cfg->tls_key = v && *v ? v : NULL;
+	t->key = v && *v ? v : NULL;
 	v = opts_get(o, "--gateway-tls-client-ca");
-	cfg->tls_client_ca = v && *v ? v : NULL;
+	t->client_ca = v && *v ? v : NULL;
 	v = opts_get(o, "--gateway-tls-client-auth");
-	cfg->tls_client_auth = -1;
+	t->client_auth = -1;
 	for (int i = 0; i < 3; i++)
 		if (v && strcmp(v, modes[i]) == 0)
-			cfg->tls_client_auth = i;
-	if (cfg->tls_client_auth < 0)
+			t->client_auth = i;
+	if (t->client_auth < 0)
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "--gateway-tls-client-auth must be none, requested or required");
-	if (!cfg->tls_cert != !cfg->tls_key)
+	if (!t->cert != !t->key)
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "--gateway-tls-cert and --gateway-tls-key go "
 		                 "together");
-	if (!cfg->tls_cert && (cfg->tls_client_ca || cfg->tls_client_auth))
+	if (!t->cert && (t->client_ca || t->client_auth))
 		return error_set(err, SG_EBAD_REQUEST, "%s needs --gateway-tls-cert",
-		                 cfg->tls_client_ca ? "--gateway-tls-client-ca"
-		                                    : "--gateway-tls-client-auth");
-	if (cfg->tls_client_auth && !cfg->tls_client_ca)
+		                 t->client_ca ? "--gateway-tls-client-ca"
+		                              : "--gateway-tls-client-auth");
+	if (t->client_auth && !t->client_ca)
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "--gateway-tls-client-auth %s needs "
 		                 "--gateway-tls-client-ca",
-		                 modes[cfg->tls_client_auth]);
-	if (!cfg->tls_client_auth && cfg->tls_client_ca)
+		                 modes[t->client_auth]);
+	if (!t->client_auth && t->client_ca)
 		return error_set(
 		    err, SG_EBAD_REQUEST,
 		    "--gateway-tls-client-ca needs --gateway-tls-client-auth requested "
 		    "or required");
 
 	v = opts_get(o, "--broker-tls-ca");
-	cfg->broker_tls_ca = v && *v ? v : NULL;
-	cfg->broker_tls_insecure = opts_on(o, "--broker-tls-insecure-skip-verify");
+	t->broker_ca = v && *v ? v : NULL;
+	t->broker_insecure = opts_on(o, "--broker-tls-insecure-skip-verify");
 	v = opts_get(o, "--broker-tls-cert");
-	cfg->broker_tls_cert = v && *v ? v : NULL;
+	t->broker_cert = v && *v ? v : NULL;
 	v = opts_get(o, "--broker-tls-key");
-	cfg->broker_tls_key = v && *v ? v : NULL;
+	t->broker_key = v && *v ? v : NULL;
 	v = opts_get(o, "--broker-identity-dir");
-	cfg->broker_identity_dir = v && *v ? v : NULL;
-	int broker_tls = cfg->broker_tls_ca || cfg->broker_tls_insecure;
-	if (cfg->broker_tls_ca && cfg->broker_tls_insecure)
+	t->identity_dir = v && *v ? v : NULL;
+	int broker_tls = t->broker_ca || t->broker_insecure;
+	if (t->broker_ca && t->broker_insecure)
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "give --broker-tls-ca or "
 		                 "--broker-tls-insecure-skip-verify, not both");
 	const char *id = opts_get(o, "--broker-identity");
 	if (!id || !*id)
-		id = !broker_tls                                          ? NULL
-		     : cfg->tls_client_auth == 2 && !cfg->broker_tls_cert ? "certmap"
-		     : cfg->broker_tls_cert                               ? "gateway"
-		                                                          : "sasl";
+		id = !broker_tls                              ? NULL
+		     : t->client_auth == 2 && !t->broker_cert ? "certmap"
+		     : t->broker_cert                         ? "gateway"
+		                                              : "sasl";
 	if (id && !broker_tls)
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "--broker-identity needs TLS to the brokers (--broker-tls-ca)");
 	if (!id) {
-		if (cfg->broker_tls_cert || cfg->broker_tls_key || cfg->broker_identity_dir)
-			return error_set(err, SG_EBAD_REQUEST,
-			                 "%s needs TLS to the brokers (--broker-tls-ca)",
-			                 cfg->broker_identity_dir ? "--broker-identity-dir"
-			                                          : "--broker-tls-cert");
+		if (t->broker_cert || t->broker_key || t->identity_dir)
+			return error_set(
+			    err, SG_EBAD_REQUEST, "%s needs TLS to the brokers (--broker-tls-ca)",
+			    t->identity_dir ? "--broker-identity-dir" : "--broker-tls-cert");
 		return 0;
 	}
 	if (strcmp(id, "gateway") == 0) {
-		if (!cfg->broker_tls_cert || !cfg->broker_tls_key)
+		if (!t->broker_cert || !t->broker_key)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity gateway needs "
 			                 "--broker-tls-cert and --broker-tls-key");
-		if (cfg->broker_identity_dir)
+		if (t->identity_dir)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity-dir is for --broker-identity certmap");
 	} else if (strcmp(id, "sasl") == 0) {
-		if (cfg->broker_tls_cert || cfg->broker_tls_key || cfg->broker_identity_dir)
+		if (t->broker_cert || t->broker_key || t->identity_dir)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity sasl shows the brokers no certificate: "
 			                 "drop %s",
-			                 cfg->broker_identity_dir
-			                     ? "--broker-identity-dir"
-			                     : "--broker-tls-cert/--broker-tls-key");
+			                 t->identity_dir ? "--broker-identity-dir"
+			                                 : "--broker-tls-cert/--broker-tls-key");
 	} else if (strcmp(id, "certmap") == 0) {
-		if (!cfg->broker_identity_dir)
+		if (!t->identity_dir)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity certmap needs --broker-identity-dir");
-		if (cfg->tls_client_auth != 2)
+		if (t->client_auth != 2)
 			return error_set(
 			    err, SG_EBAD_REQUEST,
 			    "--broker-identity certmap needs --gateway-tls-client-auth "
 			    "required");
-		if (cfg->broker_tls_cert || cfg->broker_tls_key)
+		if (t->broker_cert || t->broker_key)
 			return error_set(
 			    err, SG_EBAD_REQUEST,
 			    "--broker-identity certmap takes no --broker-tls-cert/-key");
@@ -643,7 +624,7 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	    .validate_threads = threads,
 	    .held_memory = held,
 	};
-	if (gateway_tls_read(o, &cfg, &err) < 0) {
+	if (gateway_tls_read(o, &cfg.tls, &err) < 0) {
 		usage_error(cmd, err.msg);
 		return -1;
 	}

@@ -448,15 +448,7 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	    .validator = gs->check ? &gs->validator : NULL,
 	    .validate_threads = cfg->validate_threads,
 	    .max_held_bytes = cfg->held_memory,
-	    .tls_cert = cfg->tls_cert,
-	    .tls_key = cfg->tls_key,
-	    .tls_client_ca = cfg->tls_client_ca,
-	    .tls_client_auth = cfg->tls_client_auth,
-	    .broker_tls_ca = cfg->broker_tls_ca,
-	    .broker_tls_insecure = cfg->broker_tls_insecure,
-	    .broker_tls_cert = cfg->broker_tls_cert,
-	    .broker_tls_key = cfg->broker_tls_key,
-	    .broker_identity_dir = cfg->broker_identity_dir,
+	    .tls = cfg->tls,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
@@ -473,17 +465,17 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	        gateway_port(gs->gw), gateway_broker_port_base(gs->gw),
 	        mock ? "librdkafka's in-process mock cluster: data is NOT kept" : "brokers ",
 	        mock ? "" : cfg->brokers);
-	if (cfg->tls_cert || cfg->broker_tls_ca || cfg->broker_tls_insecure) {
+	if (cfg->tls.cert || cfg->tls.broker_ca || cfg->tls.broker_insecure) {
 		static const char *const auth[] = {"none", "requested", "required"};
 		fprintf(stderr, "schemagate: gateway TLS: clients %s%s%s, brokers %s%s\n",
-		        cfg->tls_cert ? "over TLS (client certificates " : "in plaintext",
-		        cfg->tls_cert ? auth[cfg->tls_client_auth] : "", cfg->tls_cert ? ")" : "",
-		        cfg->broker_tls_ca         ? "over TLS, verified"
-		        : cfg->broker_tls_insecure ? "over TLS, NOT verified"
+		        cfg->tls.cert ? "over TLS (client certificates " : "in plaintext",
+		        cfg->tls.cert ? auth[cfg->tls.client_auth] : "", cfg->tls.cert ? ")" : "",
+		        cfg->tls.broker_ca         ? "over TLS, verified"
+		        : cfg->tls.broker_insecure ? "over TLS, NOT verified"
 		                                   : "in plaintext",
-		        cfg->broker_tls_cert       ? " (the gateway's certificate)"
-		        : cfg->broker_identity_dir ? " (certmap: each client's own user)"
-		                                   : "");
+		        cfg->tls.broker_cert    ? " (the gateway's certificate)"
+		        : cfg->tls.identity_dir ? " (certmap: each client's own user)"
+		                                : "");
 	}
 	return 0;
 err:

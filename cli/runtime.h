@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "compat/error.h"
+#include "gateway/gateway.h"
 
 struct runtime;
 
@@ -44,17 +45,7 @@ struct gateway_config {
 	int admin_port;
 	unsigned validate_threads; /* 0: the gateway's default */
 	size_t held_memory;        /* 0: the gateway's default */
-	/* TLS, as in struct gateway_options; tls_client_auth is an enum
-	 * tls_client_auth. broker_identity_dir: the certmap identities. */
-	const char *tls_cert;
-	const char *tls_key;
-	const char *tls_client_ca;
-	int tls_client_auth;
-	const char *broker_tls_ca;
-	int broker_tls_insecure;
-	const char *broker_tls_cert;
-	const char *broker_tls_key;
-	const char *broker_identity_dir;
+	struct gateway_tls tls;    /* gateway/gateway.h */
 };
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */

@@ -119,51 +119,53 @@ __attribute__((format(printf, 2, 3))) static void gateway_log(const struct gatew
 static int gateway_tls_open(struct gateway *gw, const struct gateway_options *opt,
                             struct sg_error *err)
 {
-	if (opt->tls_cert || opt->tls_key) {
-		struct tls_server_options so = {.cert_file = opt->tls_cert,
-		                                .key_file = opt->tls_key,
-		                                .client_ca = opt->tls_client_ca,
+	const struct gateway_tls *t = &opt->tls;
+
+	if (t->cert || t->key) {
+		struct tls_server_options so = {.cert_file = t->cert,
+		                                .key_file = t->key,
+		                                .client_ca = t->client_ca,
 		                                .client_auth =
-		                                    (enum tls_client_auth)opt->tls_client_auth};
-		if (!opt->tls_cert || !opt->tls_key)
+		                                    (enum tls_client_auth)t->client_auth};
+		if (!t->cert || !t->key)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "client TLS needs both a certificate and its key");
 		gw->client_tls = tls_server_new(&so, err);
 		if (!gw->client_tls)
 			return -1;
-	} else if (opt->tls_client_ca || opt->tls_client_auth) {
+	} else if (t->client_ca || t->client_auth) {
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "client certificates need client TLS (a certificate and key)");
 	}
-	if (opt->broker_tls_ca || opt->broker_tls_insecure) {
-		struct tls_client_options co = {.ca = opt->broker_tls_ca,
-		                                .insecure_no_verify = opt->broker_tls_insecure,
-		                                .cert_file = opt->broker_tls_cert,
-		                                .key_file = opt->broker_tls_key};
-		if (opt->broker_identity_dir) {
-			if (opt->tls_client_auth != TLS_CLIENT_AUTH_REQUIRED)
+	if (t->broker_ca || t->broker_insecure) {
+		struct tls_client_options co = {.ca = t->broker_ca,
+		                                .insecure_no_verify = t->broker_insecure,
+		                                .cert_file = t->broker_cert,
+		                                .key_file = t->broker_key};
+		if (t->identity_dir) {
+			if (t->client_auth != TLS_CLIENT_AUTH_REQUIRED)
 				return error_set(err, SG_EBAD_REQUEST,
 				                 "the certmap identity needs client certificates "
 				                 "required");
-			if (opt->broker_tls_cert || opt->broker_tls_key)
+			if (t->broker_cert || t->broker_key)
 				return error_set(
 				    err, SG_EBAD_REQUEST,
 				    "the certmap identity takes no gateway certificate");
-			gw->certmap = certmap_load(opt->broker_identity_dir, &co, err);
+			gw->certmap = certmap_load(t->identity_dir, &co, err);
 			if (!gw->certmap)
 				return -1;
 			gateway_log(opt, "certmap: %zu broker identities from %s",
-			            certmap_count(gw->certmap), opt->broker_identity_dir);
+			            certmap_count(gw->certmap), t->identity_dir);
 		}
 		gw->broker_tls = tls_client_new(&co, err);
 		if (!gw->broker_tls)
 			return -1;
-		if (opt->broker_tls_insecure)
+		if (t->broker_insecure)
 			gateway_log(opt,
 			            "WARNING: broker certificates are NOT verified "
 			            "(insecure skip verify): anyone on the path to the brokers "
 			            "can read and change the traffic");
-	} else if (opt->broker_tls_cert || opt->broker_tls_key || opt->broker_identity_dir) {
+	} else if (t->broker_cert || t->broker_key || t->identity_dir) {
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "a broker TLS identity needs TLS to the brokers (a CA)");
 	}
