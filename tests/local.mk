@@ -64,6 +64,9 @@ TESTS += %reldir%/kafka/test_loop
 # test time, loop clients and listeners, and a blocking OpenSSL client.
 check_PROGRAMS += %reldir%/kafka/test_looptls
 TESTS += %reldir%/kafka/test_looptls
+# The certmap identity (gateway/certmap): users found by DER subject.
+check_PROGRAMS += %reldir%/kafka/test_certmap
+TESTS += %reldir%/kafka/test_certmap
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
