@@ -56,6 +56,33 @@ static const struct opt_spec registry_flags[] = {
      "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
 };
 
+/* The gateway's TLS flags, in the tables of gateway and serve alike. */
+/* clang-format off */
+#define GATEWAY_TLS_FLAGS \
+    {"--gateway-tls-cert", "SCHEMAGATE_GATEWAY_TLS_CERT", "FILE", NULL, \
+     "clients connect to the gateway over TLS with this PEM certificate; needs " \
+     "--gateway-tls-key"}, \
+    {"--gateway-tls-key", "SCHEMAGATE_GATEWAY_TLS_KEY", "FILE", NULL, \
+     "the gateway certificate's private key (PEM, not encrypted)"}, \
+    {"--gateway-tls-client-ca", "SCHEMAGATE_GATEWAY_TLS_CLIENT_CA", "FILE|DIR", NULL, \
+     "the CAs of Kafka client certificates: a PEM file, or a folder"}, \
+    {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none", \
+     "Kafka client certificates: none, requested or required"}, \
+    {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL, \
+     "reach the brokers over TLS, their certificates checked against these CAs and names"}, \
+    {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, \
+     NULL, "reach the brokers over TLS WITHOUT checking their certificates (insecure)"}, \
+    {"--broker-identity", "SCHEMAGATE_BROKER_IDENTITY", "certmap|gateway|sasl", NULL, \
+     "who the brokers see: the client's mapped certificate, the gateway's own, or " \
+     "none over TLS (clients use SASL)"}, \
+    {"--broker-identity-dir", "SCHEMAGATE_BROKER_IDENTITY_DIR", "DIR", NULL, \
+     "certmap: one folder per user with user.crt and user.key"}, \
+    {"--broker-tls-cert", "SCHEMAGATE_BROKER_TLS_CERT", "FILE", NULL, \
+     "gateway identity: the client certificate shown to every broker (PEM)"}, \
+    {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL, \
+     "gateway identity: that certificate's private key (PEM, not encrypted)"},
+/* clang-format on */
+
 static const struct opt_spec serve_flags[] = {
     {"--registry-listen", "SCHEMAGATE_REGISTRY_LISTEN", "HOST:PORT", "127.0.0.1:8081",
      "address to serve the registry API on; port 0 picks a free port"},
@@ -96,7 +123,7 @@ static const struct opt_spec serve_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-};
+    GATEWAY_TLS_FLAGS};
 
 /* check and register share their flags: what to compare or store, and how to print. */
 static const struct opt_spec check_flags[] = {
@@ -153,7 +180,7 @@ static const struct opt_spec gateway_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-};
+    GATEWAY_TLS_FLAGS};
 
 static int run_registry(const struct command *cmd, const struct opts *o);
 static int run_gateway(const struct command *cmd, const struct opts *o);
@@ -230,6 +257,10 @@ static const struct command commands[] = {
      "      --rules /etc/schemagate/rules.json --admin-listen 127.0.0.1:9644\n"
      "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers "
      "kafka:9092\n"
+     "  schemagate gateway --listen 0.0.0.0:9092 --advertised-host gateway.example.com --brokers "
+     "kafka:9092 \\\n"
+     "      --gateway-tls-cert gw.crt --gateway-tls-key gw.key --gateway-tls-client-ca ca.crt "
+     "--gateway-tls-client-auth required\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --mock 3\n",
      run_gateway, 0},
     {"check", "check schema files for compatibility with what the registry holds", check_flags,
@@ -468,6 +499,111 @@ static int start_registry(const struct command *cmd, const struct opts *o, const
 	return 0;
 }
 
+/* Reads the gateway's TLS flags, to clients (--gateway-tls-*) and to brokers
+ * (--broker-*). As for the registry, a flag that has no effect without
+ * another is an error. */
+static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct sg_error *err)
+{
+	static const char *const modes[] = {"none", "requested", "required"};
+	const char *v;
+	v = opts_get(o, "--gateway-tls-cert");
+	t->cert = v && *v ? v : NULL;
+	v = opts_get(o, "--gateway-tls-key");
+	t->key = v && *v ? v : NULL;
+	v = opts_get(o, "--gateway-tls-client-ca");
+	t->client_ca = v && *v ? v : NULL;
+	v = opts_get(o, "--gateway-tls-client-auth");
+	t->client_auth = -1;
+	for (int i = 0; i < 3; i++)
+		if (v && strcmp(v, modes[i]) == 0)
+			t->client_auth = i;
+	if (t->client_auth < 0)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--gateway-tls-client-auth must be none, requested or required");
+	if (!t->cert != !t->key)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--gateway-tls-cert and --gateway-tls-key go "
+		                 "together");
+	if (!t->cert && (t->client_ca || t->client_auth))
+		return error_set(err, SG_EBAD_REQUEST, "%s needs --gateway-tls-cert",
+		                 t->client_ca ? "--gateway-tls-client-ca"
+		                              : "--gateway-tls-client-auth");
+	if (t->client_auth && !t->client_ca)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--gateway-tls-client-auth %s needs "
+		                 "--gateway-tls-client-ca",
+		                 modes[t->client_auth]);
+	if (!t->client_auth && t->client_ca)
+		return error_set(
+		    err, SG_EBAD_REQUEST,
+		    "--gateway-tls-client-ca needs --gateway-tls-client-auth requested "
+		    "or required");
+
+	v = opts_get(o, "--broker-tls-ca");
+	t->broker_ca = v && *v ? v : NULL;
+	t->broker_insecure = opts_on(o, "--broker-tls-insecure-skip-verify");
+	v = opts_get(o, "--broker-tls-cert");
+	t->broker_cert = v && *v ? v : NULL;
+	v = opts_get(o, "--broker-tls-key");
+	t->broker_key = v && *v ? v : NULL;
+	v = opts_get(o, "--broker-identity-dir");
+	t->identity_dir = v && *v ? v : NULL;
+	int broker_tls = t->broker_ca || t->broker_insecure;
+	if (t->broker_ca && t->broker_insecure)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "give --broker-tls-ca or "
+		                 "--broker-tls-insecure-skip-verify, not both");
+	const char *id = opts_get(o, "--broker-identity");
+	if (!id || !*id)
+		id = !broker_tls                              ? NULL
+		     : t->client_auth == 2 && !t->broker_cert ? "certmap"
+		     : t->broker_cert                         ? "gateway"
+		                                              : "sasl";
+	if (id && !broker_tls)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--broker-identity needs TLS to the brokers (--broker-tls-ca)");
+	if (!id) {
+		if (t->broker_cert || t->broker_key || t->identity_dir)
+			return error_set(
+			    err, SG_EBAD_REQUEST, "%s needs TLS to the brokers (--broker-tls-ca)",
+			    t->identity_dir ? "--broker-identity-dir" : "--broker-tls-cert");
+		return 0;
+	}
+	if (strcmp(id, "gateway") == 0) {
+		if (!t->broker_cert || !t->broker_key)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--broker-identity gateway needs "
+			                 "--broker-tls-cert and --broker-tls-key");
+		if (t->identity_dir)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--broker-identity-dir is for --broker-identity certmap");
+	} else if (strcmp(id, "sasl") == 0) {
+		if (t->broker_cert || t->broker_key || t->identity_dir)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--broker-identity sasl shows the brokers no certificate: "
+			                 "drop %s",
+			                 t->identity_dir ? "--broker-identity-dir"
+			                                 : "--broker-tls-cert/--broker-tls-key");
+	} else if (strcmp(id, "certmap") == 0) {
+		if (!t->identity_dir)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "--broker-identity certmap needs --broker-identity-dir");
+		if (t->client_auth != 2)
+			return error_set(
+			    err, SG_EBAD_REQUEST,
+			    "--broker-identity certmap needs --gateway-tls-client-auth "
+			    "required");
+		if (t->broker_cert || t->broker_key)
+			return error_set(
+			    err, SG_EBAD_REQUEST,
+			    "--broker-identity certmap takes no --broker-tls-cert/-key");
+	} else {
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--broker-identity must be certmap, gateway or sasl");
+	}
+	return 0;
+}
+
 /* Reads the gateway flags (listen flag named `listen_flag`) and starts it. */
 static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
                          int mock_default, struct runtime *rt)
@@ -524,6 +660,10 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	    .validate_threads = threads,
 	    .held_memory = held,
 	};
+	if (gateway_tls_read(o, &cfg.tls, &err) < 0) {
+		usage_error(cmd, err.msg);
+		return -1;
+	}
 	if (runtime_add_gateway(rt, &cfg, &err) < 0) {
 		fprintf(stderr, "schemagate %s: %s\n", cmd->name, err.msg);
 		return -1;

@@ -465,6 +465,7 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	    .validator = gs->check ? &gs->validator : NULL,
 	    .validate_threads = cfg->validate_threads,
 	    .max_held_bytes = cfg->held_memory,
+	    .tls = cfg->tls,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
@@ -481,6 +482,18 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	        gateway_port(gs->gw), gateway_broker_port_base(gs->gw),
 	        mock ? "librdkafka's in-process mock cluster: data is NOT kept" : "brokers ",
 	        mock ? "" : cfg->brokers);
+	if (cfg->tls.cert || cfg->tls.broker_ca || cfg->tls.broker_insecure) {
+		static const char *const auth[] = {"none", "requested", "required"};
+		fprintf(stderr, "schemagate: gateway TLS: clients %s%s%s, brokers %s%s\n",
+		        cfg->tls.cert ? "over TLS (client certificates " : "in plaintext",
+		        cfg->tls.cert ? auth[cfg->tls.client_auth] : "", cfg->tls.cert ? ")" : "",
+		        cfg->tls.broker_ca         ? "over TLS, verified"
+		        : cfg->tls.broker_insecure ? "over TLS, NOT verified"
+		                                   : "in plaintext",
+		        cfg->tls.broker_cert    ? " (the gateway's certificate)"
+		        : cfg->tls.identity_dir ? " (certmap: each client's own user)"
+		                                : "");
+	}
 	return 0;
 err:
 	gateway_service_stop(gs);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "compat/error.h"
+#include "gateway/gateway.h"
 
 struct runtime;
 
@@ -48,6 +49,7 @@ struct gateway_config {
 	int admin_port;
 	unsigned validate_threads; /* 0: the gateway's default */
 	size_t held_memory;        /* 0: the gateway's default */
+	struct gateway_tls tls;    /* gateway/gateway.h */
 };
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */

@@ -11,8 +11,10 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "compat/error.h"
+#include "gateway/certmap.h"
 #include "gateway/loop.h"
 #include "gateway/proxy.h"
+#include "gateway/tls.h"
 #include "gateway/workers.h"
 
 /* Most bootstrap brokers accepted on the command line. */
@@ -23,6 +25,9 @@ struct gateway {
 	struct loop *loop;
 	struct proxy *proxy;
 	struct workers *workers;
+	struct tls_ctx *client_tls; /* for the listeners, when clients use TLS */
+	struct tls_ctx *broker_tls; /* for broker connections, when brokers use TLS */
+	struct certmap *certmap;    /* per-user contexts, for the certmap identity */
 	int base;
 	rd_kafka_t *mock_rk; /* owns the mock cluster, when there is one */
 	rd_kafka_mock_cluster_t *mock;
@@ -107,6 +112,64 @@ __attribute__((format(printf, 2, 3))) static void gateway_log(const struct gatew
 		opt->log(opt->log_arg, line);
 	else
 		fprintf(stderr, "gateway: %s\n", line);
+}
+
+/* Makes the TLS contexts the options ask for. Returns 0, or -1 with `err`
+ * set. */
+static int gateway_tls_open(struct gateway *gw, const struct gateway_options *opt,
+                            struct sg_error *err)
+{
+	const struct gateway_tls *t = &opt->tls;
+
+	if (t->cert || t->key) {
+		struct tls_server_options so = {.cert_file = t->cert,
+		                                .key_file = t->key,
+		                                .client_ca = t->client_ca,
+		                                .client_auth =
+		                                    (enum tls_client_auth)t->client_auth};
+		if (!t->cert || !t->key)
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "client TLS needs both a certificate and its key");
+		gw->client_tls = tls_server_new(&so, err);
+		if (!gw->client_tls)
+			return -1;
+	} else if (t->client_ca || t->client_auth) {
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "client certificates need client TLS (a certificate and key)");
+	}
+	if (t->broker_ca || t->broker_insecure) {
+		struct tls_client_options co = {.ca = t->broker_ca,
+		                                .insecure_no_verify = t->broker_insecure,
+		                                .cert_file = t->broker_cert,
+		                                .key_file = t->broker_key};
+		if (t->identity_dir) {
+			if (t->client_auth != TLS_CLIENT_AUTH_REQUIRED)
+				return error_set(err, SG_EBAD_REQUEST,
+				                 "the certmap identity needs client certificates "
+				                 "required");
+			if (t->broker_cert || t->broker_key)
+				return error_set(
+				    err, SG_EBAD_REQUEST,
+				    "the certmap identity takes no gateway certificate");
+			gw->certmap = certmap_load(t->identity_dir, &co, err);
+			if (!gw->certmap)
+				return -1;
+			gateway_log(opt, "certmap: %zu broker identities from %s",
+			            certmap_count(gw->certmap), t->identity_dir);
+		}
+		gw->broker_tls = tls_client_new(&co, err);
+		if (!gw->broker_tls)
+			return -1;
+		if (t->broker_insecure)
+			gateway_log(opt,
+			            "WARNING: broker certificates are NOT verified "
+			            "(insecure skip verify): anyone on the path to the brokers "
+			            "can read and change the traffic");
+	} else if (t->broker_cert || t->broker_key || t->identity_dir) {
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "a broker TLS identity needs TLS to the brokers (a CA)");
+	}
+	return 0;
 }
 
 static int gateway_wildcard(const char *host)
@@ -204,6 +267,11 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		return NULL;
 	}
 	gw->base = po.broker_port_base;
+	if (gateway_tls_open(gw, opt, err) != 0)
+		goto err;
+	po.client_tls = gw->client_tls;
+	po.broker_tls = gw->broker_tls;
+	po.certmap = gw->certmap;
 	gw->loop = loop_new(err);
 	if (!gw->loop)
 		goto err;
@@ -252,6 +320,9 @@ void gateway_close(struct gateway *gw)
 	proxy_free(gw->proxy);
 	workers_free(gw->workers);
 	loop_free(gw->loop);
+	tls_ctx_free(gw->client_tls);
+	tls_ctx_free(gw->broker_tls);
+	certmap_free(gw->certmap);
 	if (gw->mock)
 		rd_kafka_mock_cluster_destroy(gw->mock);
 	if (gw->mock_rk)

@@ -21,6 +21,29 @@ struct gateway;
 struct proxy_validator;
 struct sg_error;
 
+/* TLS settings of the gateway. Files are PEM; a CA is a file or a folder
+ * (see gateway/tls.h). */
+struct gateway_tls {
+	/* To clients: with cert (and key) every listener speaks TLS. client_ca
+	 * is required when client_auth (an enum tls_client_auth) is not NONE. */
+	const char *cert;
+	const char *key;
+	const char *client_ca;
+	int client_auth;
+	/* To the brokers: on with broker_ca (the CAs broker certificates must
+	 * chain to, names checked) or broker_insecure (no verification at all;
+	 * logged as a warning). broker_cert and broker_key (both or neither):
+	 * the one identity the gateway shows every broker. */
+	const char *broker_ca;
+	int broker_insecure;
+	const char *broker_cert;
+	const char *broker_key;
+	/* The certmap identity (gateway/certmap.h): with TLS to the brokers and
+	 * client certificates required, each client reaches the brokers as the
+	 * user of this folder whose certificate subject equals its own. */
+	const char *identity_dir;
+};
+
 struct gateway_options {
 	/* "host:port" ("[v6addr]:port" for IPv6) for the bootstrap listener;
 	 * port 0 picks a free one (see gateway_port()). Required. */
@@ -53,6 +76,8 @@ struct gateway_options {
 	 * before clients that send more wait (proxy_options.max_held_bytes);
 	 * 0: 256 MiB. */
 	size_t max_held_bytes;
+	/* TLS on either side; all NULL/0: plaintext. */
+	struct gateway_tls tls;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not

@@ -14,6 +14,7 @@ noinst_LIBRARIES += %reldir%/libsggateway.a
 	%reldir%/loop.c %reldir%/loop.h \
 	%reldir%/loop_splice.c %reldir%/loop_conn.h \
 	%reldir%/tls.c %reldir%/tls.h \
+	%reldir%/certmap.c %reldir%/certmap.h \
 	%reldir%/kproto.c %reldir%/kproto.h \
 	%reldir%/kaddr.c %reldir%/kaddr.h \
 	%reldir%/proxy.c %reldir%/proxy.h \

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "compat/error.h"
+#include "gateway/certmap.h"
 #include "gateway/gwcheck.h"
 #include "gateway/kaddr.h"
 #include "gateway/kproduce.h"
@@ -95,6 +96,8 @@ struct proxy_session {
 	struct loop_conn *client;
 	struct loop_conn *upstream;
 	struct loop_timer *connect_timer;
+	char host[PROXY_HOST_MAX]; /* the broker this client is sent to */
+	int port;
 	char name[400];                /* "client ip:port via :port to host:port" for logs */
 	struct proxy_pending *pending; /* ring of max_inflight entries */
 	size_t head, count;
@@ -777,6 +780,15 @@ static void proxy_client_head(struct loop_conn *c, void *arg, const uint8_t *hea
 	}
 }
 
+static int proxy_session_connect(struct proxy_session *s);
+
+/* A TLS client finished its handshake: now the broker connection opens. */
+static void proxy_client_connected(struct loop_conn *c, void *arg)
+{
+	struct proxy_session *s = arg;
+	(void)proxy_session_connect(s);
+}
+
 static void proxy_client_drained(struct loop_conn *c, void *arg)
 {
 	struct proxy_session *s = arg;
@@ -904,12 +916,14 @@ static void proxy_upstream_closed(struct loop_conn *c, void *arg, const char *wh
 static void proxy_connect_timeout(void *arg)
 {
 	struct proxy_session *s = arg;
-	proxy_session_fail(s, "connecting to the broker timed out");
+	proxy_session_fail(s, s->upstream ? "connecting to the broker timed out"
+	                                  : "the client's TLS handshake timed out");
 }
 
 static const struct loop_conn_ops proxy_client_ops = {
     .frame = proxy_client_frame,
     .frame_head = proxy_client_head,
+    .connected = proxy_client_connected,
     .drained = proxy_client_drained,
     .closed = proxy_client_closed,
 };
@@ -920,6 +934,45 @@ static const struct loop_conn_ops proxy_upstream_ops = {
     .drained = proxy_upstream_drained,
     .closed = proxy_upstream_closed,
 };
+
+/* Opens the broker connection of a session whose client is in place (after
+ * its TLS handshake, for a TLS listener). Returns 0, or -1 with the session
+ * failed and gone. */
+static int proxy_session_connect(struct proxy_session *s)
+{
+	struct proxy *p = s->proxy;
+	struct sg_error err;
+
+	error_clear(&err);
+	if (p->opt.certmap) {
+		char text[512];
+		const char *user = NULL;
+		size_t len = 0;
+		const uint8_t *der = loop_conn_peer_subject(s->client, &len);
+		struct tls_ctx *tls = der ? certmap_find(p->opt.certmap, der, len, &user) : NULL;
+		if (!tls) {
+			proxy_session_fail(
+			    s, "no broker identity for the client certificate subject %s",
+			    der ? certmap_name_text(der, len, text, sizeof text)
+			        : "(no certificate)");
+			return -1;
+		}
+		snprintf(s->name + strlen(s->name), sizeof s->name - strlen(s->name), " as %s",
+		         user);
+		s->upstream = loop_conn_connect_tls(p->loop, s->host, s->port, tls, NULL,
+		                                    &proxy_upstream_ops, s, &p->limits, &err);
+	} else if (p->opt.broker_tls)
+		s->upstream = loop_conn_connect_tls(p->loop, s->host, s->port, p->opt.broker_tls,
+		                                    NULL, &proxy_upstream_ops, s, &p->limits, &err);
+	else
+		s->upstream = loop_conn_connect(p->loop, s->host, s->port, &proxy_upstream_ops, s,
+		                                &p->limits, &err);
+	if (!s->upstream) {
+		proxy_session_fail(s, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
 
 static void proxy_session_open(struct proxy *p, int fd, const char *peer, const char *host,
                                int port, int via_port)
@@ -939,18 +992,29 @@ static void proxy_session_open(struct proxy *p, int fd, const char *peer, const 
 	if (p->sessions)
 		p->sessions->prev = s;
 	p->sessions = s;
+	snprintf(s->host, sizeof s->host, "%s", host);
+	s->port = port;
 	snprintf(s->name, sizeof s->name, "client %s on port %d to %s:%d", peer, via_port, host,
 	         port);
 	s->connect_timer = loop_timer_new(p->loop, proxy_connect_timeout, s, &err);
-	s->client = loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s, &p->limits, &err);
-	if (s->client && s->connect_timer)
-		s->upstream = loop_conn_connect(p->loop, host, port, &proxy_upstream_ops, s,
-		                                &p->limits, &err);
-	if (!s->client || !s->upstream || !s->connect_timer) {
+	if (!s->connect_timer) {
+		close(fd);
+	} else if (p->opt.client_tls) {
+		/* The broker connection waits for the handshake (proxy_client_connected). */
+		s->client = loop_conn_accept_tls(p->loop, fd, peer, p->opt.client_tls,
+		                                 &proxy_client_ops, s, &p->limits, &err);
+	} else {
+		s->client =
+		    loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s, &p->limits, &err);
+		if (s->client && proxy_session_connect(s) != 0)
+			return;
+	}
+	if (!s->client) {
 		proxy_log(p, "refusing %s: %s", s->name, err.msg);
 		proxy_session_abort(s);
 		return;
 	}
+	/* The same limit covers the client's handshake and the broker's connect. */
 	loop_timer_start(s->connect_timer, p->opt.connect_timeout_ms);
 }
 

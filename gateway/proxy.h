@@ -38,6 +38,18 @@
  * the client's connection (after forwarding the accepted partitions), as a
  * broker does.
  *
+ * TLS (gateway/tls.h): with client_tls, every listener (bootstrap and node
+ * ports) handshakes with the client first, and the broker connection is
+ * opened only once that handshake is done; a client that fails it is closed
+ * with a log line and costs no broker connection. With broker_tls, broker
+ * connections are TLS: the broker's name as the client was sent to it (the
+ * bootstrap address, or the host a Metadata answer advertised) goes as SNI
+ * and, unless the context is insecure, the broker's certificate must match it.
+ * With a certmap (gateway/certmap.h) instead, each client's broker connection
+ * uses the context of the user whose certificate subject equals the
+ * client's (compared as DER); a client that matches no user is refused with
+ * a log line naming its subject.
+ *
  * Threads: everything runs on the loop's thread; validation jobs run on the
  * workers' threads and touch only their own copy of the request.
  * Ownership: proxy_new() copies what it needs from the options.
@@ -51,6 +63,8 @@ struct gwcheck_input;
 struct gwcheck_verdict;
 struct loop;
 struct proxy;
+struct tls_ctx;
+struct certmap;
 struct sg_error;
 struct workers;
 
@@ -98,6 +112,16 @@ struct proxy_options {
 	 * this stops being read until the total falls to three quarters of it;
 	 * 0: 256 MiB. Memory stays within this plus one request per client. */
 	size_t max_held_bytes;
+	/* A server context (tls_server_new): clients connect over TLS.
+	 * Borrowed; it must outlive the proxy. NULL: plaintext. */
+	struct tls_ctx *client_tls;
+	/* A client context (tls_client_new): brokers are reached over TLS.
+	 * Borrowed; it must outlive the proxy. NULL: plaintext. */
+	struct tls_ctx *broker_tls;
+	/* The certmap identity: brokers are reached over TLS with the context
+	 * of the client's user (needs client_tls with client certificates).
+	 * Borrowed; it must outlive the proxy. NULL: broker_tls for everyone. */
+	const struct certmap *certmap;
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */

@@ -64,6 +64,9 @@ TESTS += %reldir%/kafka/test_loop
 # test time, loop clients and listeners, and a blocking OpenSSL client.
 check_PROGRAMS += %reldir%/kafka/test_looptls
 TESTS += %reldir%/kafka/test_looptls
+# The certmap identity (gateway/certmap): users found by DER subject.
+check_PROGRAMS += %reldir%/kafka/test_certmap
+TESTS += %reldir%/kafka/test_certmap
 
 # Avro schema model (compat/avsc): cases in tests/cases/avsc/. Allocations are
 # wrapped (-Wl,--wrap) so the test can fail the Nth one.
@@ -82,6 +85,9 @@ EXTRA_DIST += $(KAFKA_TESTS) %reldir%/kafka/lib.sh %reldir%/kafka/kwire.py %reld
 # Record validation end to end (issue #5): schemagate registry, then gateway
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reldir%/kafka/held-memory.sh
+# TLS through the gateway (issue #14): clients, brokers.
+KAFKA_TESTS += %reldir%/kafka/tls.sh
+EXTRA_DIST += %reldir%/kafka/ktls.py
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce

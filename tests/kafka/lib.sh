@@ -204,7 +204,7 @@ kt_prepare() {
 # KT_RELAY_PORT_<id> that advertises 127.0.0.1:KT_RELAY_ADV_<id>, where a
 # relay in front of it is to listen.
 kt_start_kafka() {
-	local n=$1 id base cbase sbase rbase abase sasl relay radv voters cluster dir jvm i
+	local n=$1 id base cbase sbase rbase abase sasl relay radv voters cluster dir jvm i main
 	base=$(kt_free_ports "$n") || return 1
 	cbase=$(kt_free_ports "$n") || return 1
 	sbase=$(kt_free_ports "$n") || return 1
@@ -238,7 +238,7 @@ kt_start_kafka() {
 	jvm="$jvm -Dlog4j2.configurationFile=$KT_WORK/log4j2.properties ${SG_KAFKA_JVM_OPTS:-}"
 	KT_BROKERS=
 	for ((id = 1; id <= n; id++)); do
-		dir=$KT_WORK/kafka-$id
+		dir=$KT_WORK/kafka${KT_SSL:+-ssl}-$id
 		mkdir -p "$dir"
 		eval "KT_PORT_$id=$((base + id - 1))"
 		KT_BROKERS="$KT_BROKERS${KT_BROKERS:+,}127.0.0.1:$((base + id - 1))"
@@ -264,11 +264,24 @@ kt_start_kafka() {
 				eval "KT_RELAY_PORT_$id=$((rbase + id - 1))"
 				eval "KT_RELAY_ADV_$id=$((abase + id - 1))"
 			fi
-			echo "listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$relay"
-			echo "advertised.listeners=PLAINTEXT://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$radv"
+			main=PLAINTEXT
+			if [ -n "${KT_SSL:-}" ]; then
+				main=SSL
+				echo "ssl.keystore.type=PEM"
+				echo "ssl.keystore.location=$KT_SSL/broker.pem"
+				echo "ssl.truststore.type=PEM"
+				echo "ssl.truststore.location=$KT_SSL/ca.crt"
+				echo "ssl.client.auth=required"
+				if [ -n "${KT_SSL_SUPER:-}" ]; then
+					echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+					echo "super.users=$KT_SSL_SUPER"
+				fi
+			fi
+			echo "listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$relay"
+			echo "advertised.listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$radv"
 			echo "controller.listener.names=CONTROLLER"
-			echo "inter.broker.listener.name=PLAINTEXT"
-			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,RELAY:PLAINTEXT"
+			echo "inter.broker.listener.name=$main"
+			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,RELAY:PLAINTEXT"
 			echo "log.dirs=$dir/data"
 			echo "num.partitions=${KT_PARTITIONS:-1}"
 			echo "default.replication.factor=1"
@@ -305,7 +318,7 @@ kt_start_kafka() {
 		fi || { kt_diag "format of node $id failed:"; sed 's/^/#   /' "$dir/format.log"; return 1; }
 	done
 	for ((id = 1; id <= n; id++)); do
-		dir=$KT_WORK/kafka-$id
+		dir=$KT_WORK/kafka${KT_SSL:+-ssl}-$id
 		# shellcheck disable=SC2086
 		java $jvm -cp "$KT_LIB/*" kafka.Kafka "$dir/server.properties" >"$dir/broker.log" 2>&1 &
 		KT_PIDS+=($!)
@@ -314,18 +327,48 @@ kt_start_kafka() {
 	for ((id = 1; id <= n; id++)); do
 		if ! kt_wait_broker "$((base + id - 1))" 90; then
 			kt_diag "broker $id did not start; its log:"
-			tail -40 "$KT_WORK/kafka-$id/broker.log" | sed 's/^/#   /'
+			tail -40 "$KT_WORK/kafka${KT_SSL:+-ssl}-$id/broker.log" | sed 's/^/#   /'
 			return 1
 		fi
 	done
 	return 0
 }
 
+# The kcat flags that reach a broker of kt_start_kafka_ssl (as its admin user),
+# or nothing.
+kt_kcat_ssl() {
+	[ -n "${KT_SSL:-}" ] || return 0
+	echo "-X security.protocol=ssl -X ssl.ca.location=$KT_SSL/ca.crt" \
+		"-X ssl.certificate.location=$KT_SSL/admin.crt -X ssl.key.location=$KT_SSL/admin.key"
+}
+
+# kt_start_kafka_ssl DIR [N]: kt_start_kafka with an SSL listener instead of
+# the PLAINTEXT one (clients and brokers between them), PEM stores, client
+# certificates required. Makes in DIR (with kt_tls_ca, kt_tls_cert): ca.crt,
+# the broker's certificate (127.0.0.1 and localhost) and key as broker.pem,
+# and admin.crt/admin.key (CN=admin) for the tests' own reads. KT_SSL stays
+# set to DIR, so kt_kcat_ssl gives kcat's flags. With KT_SSL_SUPER (a
+# super.users value, e.g. "User:CN=admin;User:CN=broker;User:ANONYMOUS", the
+# last for the plaintext controller listener) the broker authorizes with
+# StandardAuthorizer and ACLs.
+kt_start_kafka_ssl() {
+	local dir=$1
+	kt_tls_ca "$dir" ca &&
+		kt_tls_cert "$dir" broker "/CN=broker" ca "IP:127.0.0.1,DNS:localhost" &&
+		kt_tls_cert "$dir" admin "/CN=admin" ca &&
+		cat "$dir/broker.key" "$dir/broker.crt" >"$dir/broker.pem" || {
+		kt_diag "openssl could not make the broker's certificates"
+		return 1
+	}
+	KT_SSL=$dir
+	kt_start_kafka "${2:-1}"
+}
+
 # Waits until a broker answers a metadata request with every node registered.
 kt_wait_broker() { # PORT SECONDS
 	local i
 	for ((i = 0; i < $2; i++)); do
-		if kcat -b "127.0.0.1:$1" -L -m 2 -t __kt_none >/dev/null 2>&1; then
+		if kcat -b "127.0.0.1:$1" -L -m 2 -t __kt_none $(kt_kcat_ssl) >/dev/null 2>&1; then
 			return 0
 		fi
 		sleep 1
@@ -432,4 +475,29 @@ kt_python() {
 		py=$KT_BUILD/.venv/bin/python
 	fi
 	[ -n "$py" ] && "$py" -c 'import kafka, confluent_kafka' 2>/dev/null && echo "$py"
+}
+
+# TLS material, made with the openssl command in the work folder (RSA 2048,
+# PKCS#8 keys, valid two days).
+# kt_tls_ca DIR NAME: a self-signed CA, DIR/NAME.crt and DIR/NAME.key.
+kt_tls_ca() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" \
+		-keyout "$1/$2.key" -out "$1/$2.crt" >/dev/null 2>&1
+}
+# kt_tls_cert DIR NAME SUBJECT CA [SAN]: DIR/NAME.crt (its chain: itself) and
+# DIR/NAME.key, signed by DIR/CA.{crt,key}; SUBJECT as openssl -subj takes it
+# ("/CN=x/O=y", "+" for a multi-valued RDN); SAN e.g. "IP:127.0.0.1,DNS:localhost".
+kt_tls_cert() {
+	local dir=$1 name=$2 subj=$3 ca=$4 san=${5:-}
+	{
+		echo "basicConstraints=CA:FALSE"
+		echo "keyUsage=digitalSignature,keyEncipherment"
+		echo "extendedKeyUsage=serverAuth,clientAuth"
+		[ -n "$san" ] && echo "subjectAltName=$san"
+	} >"$dir/$name.ext"
+	openssl req -new -newkey rsa:2048 -nodes -multivalue-rdn -subj "$subj" \
+		-keyout "$dir/$name.key" -out "$dir/$name.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+			-CAcreateserial -days 2 -extfile "$dir/$name.ext" -out "$dir/$name.crt" >/dev/null 2>&1
 }
