@@ -555,6 +555,30 @@ int avform_java_with(const struct avsc_schema *s, int refs_known, struct strbuf 
 
 /* ---- Parsing Canonical Form ---- */
 
+/* The part every printed form of a named type shares: its opening brace, full
+ * name and type, then an enum's symbols or a fixed's size (a record's fields
+ * are the caller's, since each form writes them its own way). */
+static void named_head(struct strbuf *b, const struct avsc_node *n)
+{
+	strbuf_adds(b, "{\"name\":");
+	jw_string(b, n->fullname);
+	strbuf_adds(b, ",\"type\":");
+	jw_string(b, avsc_kind_name(n->kind));
+	if (n->kind == AVSC_ENUM) {
+		strbuf_adds(b, ",\"symbols\":[");
+		for (size_t i = 0; i < n->nsymbols; i++) {
+			if (i)
+				strbuf_addc(b, ',');
+			jw_string(b, n->symbols[i]);
+		}
+		strbuf_addc(b, ']');
+	} else if (n->kind == AVSC_FIXED) {
+		char num[32];
+		snprintf(num, sizeof num, ",\"size\":%zu", n->size);
+		strbuf_adds(b, num);
+	}
+}
+
 static void pcf_node(const struct avsc_schema *s, struct nameset *seen, struct strbuf *b,
                      const struct avsc_node *n)
 {
@@ -585,23 +609,8 @@ static void pcf_node(const struct avsc_schema *s, struct nameset *seen, struct s
 			return;
 		}
 		nameset_add(seen, n->fullname);
-		strbuf_adds(b, "{\"name\":");
-		jw_string(b, n->fullname);
-		strbuf_adds(b, ",\"type\":");
-		jw_string(b, avsc_kind_name(n->kind));
-		if (n->kind == AVSC_ENUM) {
-			strbuf_adds(b, ",\"symbols\":[");
-			for (size_t i = 0; i < n->nsymbols; i++) {
-				if (i)
-					strbuf_addc(b, ',');
-				jw_string(b, n->symbols[i]);
-			}
-			strbuf_addc(b, ']');
-		} else if (n->kind == AVSC_FIXED) {
-			char num[32];
-			snprintf(num, sizeof num, ",\"size\":%zu", n->size);
-			strbuf_adds(b, num);
-		} else {
+		named_head(b, n);
+		if (n->kind == AVSC_RECORD) {
 			strbuf_adds(b, ",\"fields\":[");
 			for (size_t i = 0; i < n->nfields; i++) {
 				if (i)
@@ -948,23 +957,8 @@ static void nw_node(struct nw *w, const struct avsc_node *n)
 			return;
 		}
 		nameset_add(&w->env, n->fullname);
-		strbuf_adds(b, "{\"name\":");
-		jw_string(b, n->fullname);
-		strbuf_adds(b, ",\"type\":");
-		jw_string(b, avsc_kind_name(n->kind));
-		if (n->kind == AVSC_ENUM) {
-			strbuf_adds(b, ",\"symbols\":[");
-			for (size_t i = 0; i < n->nsymbols; i++) {
-				if (i)
-					strbuf_addc(b, ',');
-				jw_string(b, n->symbols[i]);
-			}
-			strbuf_addc(b, ']');
-		} else if (n->kind == AVSC_FIXED) {
-			char num[32];
-			snprintf(num, sizeof num, ",\"size\":%zu", n->size);
-			strbuf_adds(b, num);
-		} else {
+		named_head(b, n);
+		if (n->kind == AVSC_RECORD) {
 			strbuf_adds(b, ",\"fields\":[");
 			for (size_t i = 0; i < n->nfields; i++) {
 				if (i)
