@@ -439,6 +439,10 @@ EXTRA_DIST += %reldir%/registry/passwd.sh
 check_PROGRAMS += %reldir%/registry/tlsecho
 TESTS += %reldir%/registry/tls.sh
 EXTRA_DIST += %reldir%/registry/tls.sh
+# confluent-kafka-python's registry client and Avro serde against HTTPS with
+# --auth-file: Basic users and a client certificate (issue #14).
+TESTS += %reldir%/registry/clients-tls.sh
+EXTRA_DIST += %reldir%/registry/clients-tls.sh %reldir%/registry/clients_tls.py
 
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
