@@ -87,6 +87,9 @@ EXTRA_DIST += $(KAFKA_TESTS) %reldir%/kafka/lib.sh %reldir%/kafka/kwire.py %reld
 KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reldir%/kafka/held-memory.sh
 # TLS through the gateway (issue #14): clients, brokers.
 KAFKA_TESTS += %reldir%/kafka/tls.sh
+# The Java client with hostname verification, and SASL_SSL with SCRAM through
+# the gateway (--broker-identity sasl).
+KAFKA_TESTS += %reldir%/kafka/tls-clients.sh
 EXTRA_DIST += %reldir%/kafka/ktls.py
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.

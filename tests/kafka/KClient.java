@@ -9,6 +9,16 @@
 //     NODES    what DescribeCluster through the gateway must list,
 //              "id=host:port,..." sorted by id
 //
+//   KClient secure GATEWAY BROKER TOPIC PROPS LABEL
+//     produces through the gateway and consumes back through it with the
+//     client settings of the Java properties file PROPS (security.protocol,
+//     ssl.truststore.*, sasl.*; ssl.endpoint.identification.algorithm stays
+//     Kafka's default, https, unless PROPS sets it), reading back straight
+//     from BROKER (plaintext) too
+//   KClient refused GATEWAY PROPS REGEX LABEL
+//     a producer with PROPS cannot send through the gateway, and the chain
+//     of causes of its error matches the Java regex REGEX
+//
 // Every record is produced through the gateway and read back straight from
 // the broker, where its key, value and headers must be byte-identical.
 
@@ -298,9 +308,83 @@ public final class KClient {
         }
     }
 
+    /** The settings of a Java properties file. */
+    private static Properties load(String file) throws java.io.IOException {
+        Properties p = new Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file))) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    /** "Class: message <- Class: message ..." of an exception and its causes. */
+    private static String chain(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (; t != null; t = t.getCause())
+            b.append(b.length() > 0 ? " <- " : "").append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        return b.toString();
+    }
+
+    private static void secure(String gw, String broker, String topic, Properties sec, String label) {
+        List<Rec> recs = makeRecords(30, 31);
+        Properties pp = producerProps(gw);
+        pp.putAll(sec);
+        pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "40000");
+        pp.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+        try {
+            produce(pp, topic, recs);
+        } catch (Exception e) {
+            ok(false, label + ": produce through the gateway: " + chain(e));
+            return;
+        }
+        ok(sameRecords(recs, readBack(broker, topic, recs.size(), "read_uncommitted")),
+           label + ": produced through the gateway, byte-identical on the broker");
+        List<Rec> got = new ArrayList<>();
+        Properties cp = consumerProps(gw, null, "read_uncommitted");
+        cp.putAll(sec);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = System.currentTimeMillis() + 20000;
+            while (got.size() < recs.size() && System.currentTimeMillis() < end)
+                for (ConsumerRecord<byte[], byte[]> cr : c.poll(Duration.ofMillis(300)))
+                    got.add(toRec(cr));
+            ok(sameRecords(recs, got), label + ": consumed back through the gateway");
+        } catch (Exception e) {
+            ok(false, label + ": consume through the gateway: " + chain(e));
+        }
+    }
+
+    private static void refused(String gw, Properties sec, String regex, String label) {
+        Properties pp = producerProps(gw);
+        pp.putAll(sec);
+        pp.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
+        pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(pp)) {
+            p.send(new ProducerRecord<>("java-refused", 0, new byte[] {1}, new byte[] {2})).get();
+            ok(false, label + ": the record was sent");
+        } catch (Exception e) {
+            String why = chain(e);
+            ok(java.util.regex.Pattern.compile(regex).matcher(why).find(), label + " (" + why + ")");
+        }
+    }
+
     public static void main(String[] args) throws Exception {
+        if (args.length == 6 && args[0].equals("secure")) {
+            secure(args[1], args[2], args[3], load(args[4]), args[5]);
+            System.exit(failures == 0 ? 0 : 1);
+        }
+        if (args.length == 5 && args[0].equals("refused")) {
+            refused(args[1], load(args[2]), args[3], args[4]);
+            System.exit(failures == 0 ? 0 : 1);
+        }
         if (args.length != 4 || !args[0].equals("suite")) {
             System.err.println("usage: KClient suite GATEWAY BROKER NODES");
+            System.err.println("       KClient secure GATEWAY BROKER TOPIC PROPS LABEL");
+            System.err.println("       KClient refused GATEWAY PROPS REGEX LABEL");
             System.exit(2);
         }
         String gw = args[1], broker = args[2], nodes = args[3];

@@ -12,6 +12,12 @@ Driven by tests/kafka/tls.sh; prints unnumbered TAP lines (kt_relay).
                                            may write `orders`) and DIR/payments
                                            (user 2, may write `payments`), with
                                            broker ACLs set here as the admin
+  ktls.py scram GW BROKER CA               SASL_SSL with SCRAM-SHA-512 through a
+                                           gateway in `--broker-identity sasl` mode:
+                                           users alice (alice-secret) and bob
+                                           (bob-secret), broker ACLs set here over
+                                           BROKER (plaintext, a super user); CA
+                                           is the gateway's CA file
 
 DIR holds ca.crt (the gateway's CA) and client.crt/client.key. With
 KT_BROKER_TLS=DIR2, the broker itself is reached over TLS with DIR2's ca.crt,
@@ -234,6 +240,113 @@ def certmap(gw, broker, d, p1, p2):
         ok(got == [want], "the broker's %s holds exactly %r" % (topic, want))
 
 
+def sasl_conf(gw, ca, user, password):
+    return {"bootstrap.servers": gw, "security.protocol": "sasl_ssl",
+            "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": user,
+            "sasl.password": password, "ssl.ca.location": ca}
+
+
+def scram(gw, broker, ca):
+    from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition, OFFSET_BEGINNING
+    from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType,
+                                       AdminClient, NewTopic, ResourcePatternType,
+                                       ResourceType)
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import TopicPartition as KTopicPartition
+    admin = AdminClient({"bootstrap.servers": broker})
+    for t, f in admin.create_topics([NewTopic(t, 1, 1) for t in ("scram-orders", "scram-payments", "scram-java")]).items():
+        try:
+            f.result(30)
+        except Exception as e:  # already there
+            diag("create %s: %s" % (t, e))
+    acls = [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, "User:" + user, "*",
+                       op, AclPermissionType.ALLOW)
+            for user, topic in (("alice", "scram-orders"), ("alice", "scram-java"),
+                                ("bob", "scram-payments"))
+            for op in (AclOperation.WRITE, AclOperation.READ, AclOperation.DESCRIBE)]
+    done = True
+    for f in admin.create_acls(acls).values():
+        try:
+            f.result(30)
+        except Exception as e:
+            done = False
+            diag("create_acls: %s" % e)
+    ok(done, "ACLs: User:alice may write and read scram-orders (and scram-java), User:bob scram-payments")
+    time.sleep(1)
+
+    def produce(user, password, topic, value):
+        errors = []
+        conf = sasl_conf(gw, ca, user, password)
+        conf.update({"message.timeout.ms": 15000, "acks": "all",
+                     "error_cb": lambda e: errors.append(e)})
+        res = []
+        p = Producer(conf)
+        p.produce(topic, value=value, partition=0, on_delivery=lambda e, m: res.append(e))
+        p.flush(20)
+        if not res:
+            return "no delivery report", errors
+        return (None if res[0] is None else res[0].code()), errors
+
+    got, errs = produce("alice", "alice-secret", "scram-orders", b"alice-1")
+    ok(got is None, "confluent-kafka SASL_SSL SCRAM-SHA-512 as alice: a record to scram-orders "
+       "is written through the gateway (%s)" % got)
+    if errs:
+        diag("errors: %s" % [str(e) for e in errs])
+    got, _ = produce("alice", "alice-secret", "scram-payments", b"alice-denied")
+    ok(got == KafkaError.TOPIC_AUTHORIZATION_FAILED,
+       "as alice: a record to scram-payments gets TOPIC_AUTHORIZATION_FAILED (%s)" % got)
+    got, _ = produce("bob", "bob-secret", "scram-payments", b"bob-1")
+    ok(got is None, "as bob: a record to scram-payments is written (%s)" % got)
+    got, _ = produce("bob", "bob-secret", "scram-orders", b"bob-denied")
+    ok(got == KafkaError.TOPIC_AUTHORIZATION_FAILED,
+       "as bob: a record to scram-orders gets TOPIC_AUTHORIZATION_FAILED (%s)" % got)
+
+    # The broker's own answer to a wrong password, relayed through the gateway.
+    got, errs = produce("alice", "wrong-secret", "scram-orders", b"never")
+    auth = [e for e in errs if e.code() == KafkaError._AUTHENTICATION]
+    ok(got is not None and auth and "invalid credentials with SASL mechanism SCRAM-SHA-512" in auth[0].str(),
+       "a wrong password: the broker's SASL authentication error (%s)"
+       % (auth[0].str() if auth else [str(e) for e in errs]))
+    got, errs = produce("mallory", "mallory-secret", "scram-orders", b"never")
+    auth = [e for e in errs if e.code() == KafkaError._AUTHENTICATION]
+    ok(got is not None and auth, "an unknown user: the same (%s)" % (auth[0].str() if auth else errs))
+
+    # kafka-python too: produce and consume back through the gateway.
+    kp = {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512",
+          "sasl_plain_username": "alice", "sasl_plain_password": "alice-secret", "ssl_cafile": ca}
+    p = KafkaProducer(bootstrap_servers=[gw], acks="all", **kp)
+    md = p.send("scram-orders", value=b"alice-2", partition=0).get(timeout=30)
+    p.close()
+    ok(md.offset == 1, "kafka-python SASL_SSL SCRAM-SHA-512 as alice: written at offset %d" % md.offset)
+    c = KafkaConsumer(bootstrap_servers=[gw], enable_auto_commit=False, consumer_timeout_ms=15000, **kp)
+    c.assign([KTopicPartition("scram-orders", 0)])
+    c.seek_to_beginning()
+    back = []
+    for m in c:
+        back.append(m.value)
+        if len(back) == 2:
+            break
+    c.close()
+    ok(back == [b"alice-1", b"alice-2"], "kafka-python as alice consumes both back through the gateway (%s)" % back)
+
+    conf = sasl_conf(gw, ca, "bob", "bob-secret")
+    conf.update({"group.id": "kt-scram-%f" % time.time(), "enable.auto.commit": False})
+    cons = Consumer(conf)
+    cons.assign([TopicPartition("scram-payments", 0, OFFSET_BEGINNING)])
+    got = []
+    end = time.time() + 20
+    while time.time() < end and not got:
+        m = cons.poll(0.5)
+        if m is not None and not m.error():
+            got.append(m.value())
+    cons.close()
+    ok(got == [b"bob-1"], "confluent-kafka as bob consumes scram-payments through the gateway (%s)" % got)
+
+    for topic, want in (("scram-orders", [b"alice-1", b"alice-2"]), ("scram-payments", [b"bob-1"])):
+        got = [v for _, v in read_broker(broker, topic, len(want), timeout=15)]
+        ok(got == want, "the broker's %s holds exactly %r" % (topic, want))
+
+
 def main():
     mode = sys.argv[1]
     if mode == "roundtrip":
@@ -244,6 +357,8 @@ def main():
         validate(*sys.argv[2:6])
     elif mode == "certmap":
         certmap(*sys.argv[2:7])
+    elif mode == "scram":
+        scram(*sys.argv[2:5])
     else:
         sys.exit("unknown mode " + mode)
 

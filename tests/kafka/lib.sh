@@ -200,11 +200,17 @@ kt_prepare() {
 # nodes with ids 1..N and sets KT_BROKERS ("127.0.0.1:p1,..."), KT_PORT_<id>.
 # With KT_SASL=1 each node also has a SASL_PLAINTEXT listener (PLAIN; users
 # admin/admin-secret and alice/alice-secret) at KT_SASL_PORT_<id>.
+# With KT_SCRAM=DIR (see kt_start_kafka_scram) that listener is SASL_SSL
+# instead: SCRAM-SHA-512 only, DIR/broker.pem as its key and certificate, no
+# client certificates, and the users of KT_SCRAM_USERS ("name:password ...")
+# created at format time (StorageTool --add-scram).
+# With KT_SUPER (a super.users value) the broker authorizes with
+# StandardAuthorizer and ACLs whatever its listeners (KT_SSL_SUPER below).
 # With KT_RELAY=1 (benchmarks) each node also has a RELAY listener at
 # KT_RELAY_PORT_<id> that advertises 127.0.0.1:KT_RELAY_ADV_<id>, where a
 # relay in front of it is to listen.
 kt_start_kafka() {
-	local n=$1 id base cbase sbase rbase abase sasl relay radv voters cluster dir jvm i main
+	local n=$1 id base cbase sbase rbase abase sasl relay radv voters cluster dir jvm i main scram u
 	base=$(kt_free_ports "$n") || return 1
 	cbase=$(kt_free_ports "$n") || return 1
 	sbase=$(kt_free_ports "$n") || return 1
@@ -251,7 +257,16 @@ kt_start_kafka() {
 				echo "controller.quorum.voters=$voters"
 			fi
 			sasl=
-			if [ "${KT_SASL:-0}" = 1 ]; then
+			if [ -n "${KT_SCRAM:-}" ]; then
+				sasl=",SASL_SSL://127.0.0.1:$((sbase + id - 1))"
+				echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+				echo "listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512"
+				echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+				echo "listener.name.sasl_ssl.ssl.keystore.type=PEM"
+				echo "listener.name.sasl_ssl.ssl.keystore.location=$KT_SCRAM/broker.pem"
+				echo "listener.name.sasl_ssl.ssl.client.auth=none"
+				eval "KT_SASL_PORT_$id=$((sbase + id - 1))"
+			elif [ "${KT_SASL:-0}" = 1 ]; then
 				sasl=",SASL_PLAINTEXT://127.0.0.1:$((sbase + id - 1))"
 				echo "sasl.enabled.mechanisms=PLAIN"
 				echo "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";"
@@ -276,12 +291,15 @@ kt_start_kafka() {
 					echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 					echo "super.users=$KT_SSL_SUPER"
 				fi
+			elif [ -n "${KT_SUPER:-}" ]; then
+				echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+				echo "super.users=$KT_SUPER"
 			fi
 			echo "listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$relay"
 			echo "advertised.listeners=$main://127.0.0.1:$((base + id - 1)),CONTROLLER://127.0.0.1:$((cbase + id - 1))$sasl$radv"
 			echo "controller.listener.names=CONTROLLER"
 			echo "inter.broker.listener.name=$main"
-			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,RELAY:PLAINTEXT"
+			echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,RELAY:PLAINTEXT"
 			echo "log.dirs=$dir/data"
 			echo "num.partitions=${KT_PARTITIONS:-1}"
 			echo "default.replication.factor=1"
@@ -309,12 +327,18 @@ kt_start_kafka() {
 				echo "log.segment.bytes=16777216"
 			fi
 		} >"$dir/server.properties"
+		scram=()
+		if [ -n "${KT_SCRAM:-}" ]; then
+			for u in ${KT_SCRAM_USERS:-}; do
+				scram+=(--add-scram "SCRAM-SHA-512=[name=${u%%:*},password=${u#*:}]")
+			done
+		fi
 		if [ "$n" = 1 ]; then
 			java -cp "$KT_LIB/*" kafka.tools.StorageTool format -t "$cluster" \
-				-c "$dir/server.properties" --standalone >"$dir/format.log" 2>&1
+				-c "$dir/server.properties" --standalone "${scram[@]}" >"$dir/format.log" 2>&1
 		else
 			java -cp "$KT_LIB/*" kafka.tools.StorageTool format -t "$cluster" \
-				-c "$dir/server.properties" >"$dir/format.log" 2>&1
+				-c "$dir/server.properties" "${scram[@]}" >"$dir/format.log" 2>&1
 		fi || { kt_diag "format of node $id failed:"; sed 's/^/#   /' "$dir/format.log"; return 1; }
 	done
 	for ((id = 1; id <= n; id++)); do
@@ -362,6 +386,22 @@ kt_start_kafka_ssl() {
 	}
 	KT_SSL=$dir
 	kt_start_kafka "${2:-1}"
+}
+
+# kt_start_kafka_scram DIR "USER:PASSWORD ..." [N]: kt_start_kafka with a
+# SASL_SSL listener beside the PLAINTEXT one (KT_SCRAM above): SCRAM-SHA-512
+# for the given users, its certificate made in DIR (ca.crt, and broker.pem for
+# 127.0.0.1 and localhost) with kt_tls_ca and kt_tls_cert. Its ports are
+# KT_SASL_PORT_<id>; KT_BROKERS stays the PLAINTEXT listeners.
+kt_start_kafka_scram() {
+	local dir=$1
+	kt_tls_ca "$dir" ca &&
+		kt_tls_cert "$dir" broker "/CN=broker" ca "IP:127.0.0.1,DNS:localhost" &&
+		cat "$dir/broker.key" "$dir/broker.crt" >"$dir/broker.pem" || {
+		kt_diag "openssl could not make the broker's certificates"
+		return 1
+	}
+	KT_SCRAM=$dir KT_SCRAM_USERS=$2 kt_start_kafka "${3:-1}"
 }
 
 # Waits until a broker answers a metadata request with every node registered.
