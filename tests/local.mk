@@ -516,8 +516,12 @@ TESTS += %reldir%/unit/test_avvalid
 
 # The schema browser in a real browser (Debian's Chromium via playwright-core).
 UI_TESTS = %reldir%/ui/browser.sh %reldir%/ui/rejections.sh
+# Behind authentication (issue #14): Basic, and a client certificate from an
+# NSS database (certutil and pk12util, libnss3-tools).
+UI_TESTS += %reldir%/ui/browser-auth.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) %reldir%/ui/browser.mjs %reldir%/ui/rejections.mjs %reldir%/ui/package.json %reldir%/ui/setup-node.sh
+EXTRA_DIST += %reldir%/ui/browser-auth.mjs
 
 check_PROGRAMS += %reldir%/unit/test_avjson
 TESTS += %reldir%/unit/test_avjson
