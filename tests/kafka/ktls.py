@@ -274,10 +274,10 @@ def scram(gw, broker, ca):
     ok(done, "ACLs: User:alice may write and read scram-orders (and scram-java), User:bob scram-payments")
     time.sleep(1)
 
-    def produce(user, password, topic, value):
+    def produce(user, password, topic, value, timeout_ms=15000):
         errors = []
         conf = sasl_conf(gw, ca, user, password)
-        conf.update({"message.timeout.ms": 15000, "acks": "all",
+        conf.update({"message.timeout.ms": timeout_ms, "acks": "all",
                      "error_cb": lambda e: errors.append(e)})
         res = []
         p = Producer(conf)
@@ -302,12 +302,12 @@ def scram(gw, broker, ca):
        "as bob: a record to scram-orders gets TOPIC_AUTHORIZATION_FAILED (%s)" % got)
 
     # The broker's own answer to a wrong password, relayed through the gateway.
-    got, errs = produce("alice", "wrong-secret", "scram-orders", b"never")
+    got, errs = produce("alice", "wrong-secret", "scram-orders", b"never", 4000)
     auth = [e for e in errs if e.code() == KafkaError._AUTHENTICATION]
     ok(got is not None and auth and "invalid credentials with SASL mechanism SCRAM-SHA-512" in auth[0].str(),
        "a wrong password: the broker's SASL authentication error (%s)"
        % (auth[0].str() if auth else [str(e) for e in errs]))
-    got, errs = produce("mallory", "mallory-secret", "scram-orders", b"never")
+    got, errs = produce("mallory", "mallory-secret", "scram-orders", b"never", 4000)
     auth = [e for e in errs if e.code() == KafkaError._AUTHENTICATION]
     ok(got is not None and auth, "an unknown user: the same (%s)" % (auth[0].str() if auth else errs))
 
