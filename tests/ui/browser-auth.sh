@@ -79,6 +79,7 @@ CURLX=
 sg_start --auth-file "$AUTH" || { not_ok "the registry starts with --auth-file"; done_testing; }
 HTTP_URL=$SG_URL
 HTTP_PID=$SG_PID
+HTTP_LOG=$SG_LOG
 check "three subjects registered on the HTTP registry" register
 CURLX="--cacert $P/ca.pem"
 sg_start --auth-file "$AUTH" --tls-cert "$P/server.pem" --tls-key "$P/server.key" \
@@ -111,4 +112,6 @@ sg_stop "$HTTP_PID"
 is "$?" 0 "the HTTP registry stops cleanly"
 sg_stop "$HTTPS_PID"
 is "$?" 0 "the HTTPS registry stops cleanly"
+grep -q 'AddressSanitizer\|runtime error' "$HTTP_LOG" "$SG_LOG"
+is "$?" 1 "no sanitizer report in the registries' logs"
 done_testing
