@@ -439,6 +439,12 @@ EXTRA_DIST += %reldir%/registry/passwd.sh
 check_PROGRAMS += %reldir%/registry/tlsecho
 TESTS += %reldir%/registry/tls.sh
 EXTRA_DIST += %reldir%/registry/tls.sh
+# The registry's clients over HTTPS with credentials (common/regclient):
+# check, register and validate with the --registry-ca/-cert/-key/-basic-auth
+# flags and their variables, against `schemagate registry` with TLS and an
+# auth file.
+TESTS += %reldir%/registry/client-tls.sh
+EXTRA_DIST += %reldir%/registry/client-tls.sh
 
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
