@@ -88,6 +88,9 @@ KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reld
 # TLS through the gateway (issue #14): clients, brokers.
 KAFKA_TESTS += %reldir%/kafka/tls.sh
 EXTRA_DIST += %reldir%/kafka/ktls.py
+# The gateway's registry client over HTTPS with a CA, a client certificate
+# and Basic credentials (issue #14): validation, and failing closed.
+KAFKA_TESTS += %reldir%/kafka/registry-tls.sh
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
@@ -660,7 +663,15 @@ CLI_CASES = \
 	%reldir%/cli/cases/216-register-two-files.case \
 	%reldir%/cli/cases/217-register-type-detect.case \
 	%reldir%/cli/cases/218-register-map-stops-at-refusal.case \
-	%reldir%/cli/cases/219-register-subject-escaped.case
+	%reldir%/cli/cases/219-register-subject-escaped.case \
+	%reldir%/cli/cases/300-help-check-registry-tls.case \
+	%reldir%/cli/cases/301-help-register-registry-tls.case \
+	%reldir%/cli/cases/302-help-validate-registry-tls.case \
+	%reldir%/cli/cases/303-help-gateway-registry-tls.case \
+	%reldir%/cli/cases/304-registry-cert-without-key.case \
+	%reldir%/cli/cases/305-registry-basic-auth-env-no-colon.case \
+	%reldir%/cli/cases/306-registry-ca-for-http.case \
+	%reldir%/cli/cases/307-registry-password-not-shown.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \
