@@ -133,7 +133,9 @@ static int regclient_ca_load(struct regclient *c, struct sg_error *err)
 /* ---- the URL and the credentials ---- */
 
 /* Fills c->shown (the URL without the userinfo's password) and, when the URL
- * names a user, c->user. */
+ * names a user, c->user. With Basic credentials in the options, the URL's
+ * userinfo is dropped from c->base too: the options' credentials are the ones
+ * sent. */
 static int regclient_parse_url(struct regclient *c)
 {
 	const char *b = c->base;
@@ -153,9 +155,14 @@ static int regclient_parse_url(struct regclient *c)
 	c->shown = malloc(strlen(b) + 1);
 	if (!c->shown)
 		return -1;
+	if (c->basic) {
+		memmove(c->base + head, at + 1, strlen(at + 1) + 1);
+		strcpy(c->shown, c->base);
+		return 0;
+	}
 	memcpy(c->shown, b, head + ulen);
 	strcpy(c->shown + head + ulen, at);
-	if (!c->basic && ulen > 0 && !(c->user = strndup(auth, ulen)))
+	if (ulen > 0 && !(c->user = strndup(auth, ulen)))
 		return -1;
 	return 0;
 }

@@ -127,6 +127,10 @@ HP=${REG#https://}
 run "$SG_BIN" check --registry "https://reader:reader-pw@$HP" --registry-ca "$P/new.pem" \
 	--registry-cert "$P/ci.pem" --registry-key "$P/ci.key" --subject orders-value orders-v2.json
 is "$RC" 0 "URL userinfo: check as reader exits 0"
+run "$SG_BIN" check --registry "https://reader:wrong-pw@$HP" --registry-ca "$P/new.pem" \
+	--registry-cert "$P/ci.pem" --registry-key "$P/ci.key" --registry-basic-auth 'reader:reader-pw' \
+	--subject orders-value orders-v2.json
+is "$RC" 0 "--registry-basic-auth beats the credentials in the URL"
 
 # --- with the variables ---------------------------------------------------------------
 run env SCHEMAGATE_REGISTRY="$REG" SCHEMAGATE_REGISTRY_CA="$P/cas" SCHEMAGATE_REGISTRY_CERT="$P/ci.pem" \
