@@ -196,6 +196,9 @@ fails "a CA folder without certificates" "a folder with no \*\.pem or \*\.crt fi
 	"$SG_BIN" check --registry "$REG" --registry-ca "$W" --subject orders-value orders.json
 fails "a client key that does not exist" "$P/nokey.pem: No such file or directory" \
 	"$SG_BIN" check $TLS --registry-key "$P/nokey.pem" --subject orders-value orders.json
+fails "a key that is not the certificate's" "the client certificate $P/ci.pem or its key $P/bot.key cannot be used" \
+	"$SG_BIN" check --registry "$REG" --registry-ca "$P/new.pem" --registry-cert "$P/ci.pem" \
+	--registry-key "$P/bot.key" --subject orders-value orders.json
 fails "a CA for a plain http:// registry" "apply to https:// only" \
 	"$SG_BIN" check --registry "http://127.0.0.1:1" --registry-ca "$P/new.pem" --subject orders-value orders.json
 
