@@ -660,6 +660,14 @@ static int check_fail(struct sg_error *err)
 	return 2;
 }
 
+/* The registry client of `cfg`, with the command's timeout. */
+static struct regclient *check_client(const struct check_config *cfg, struct sg_error *err)
+{
+	struct regclient_options ro = cfg->client;
+	ro.timeout_ms = CHECK_TIMEOUT_MS;
+	return regclient_new(cfg->registry, &ro, err);
+}
+
 int check_run(const struct check_config *cfg)
 {
 	struct sg_error err;
@@ -686,8 +694,7 @@ int check_run(const struct check_config *cfg)
 	}
 	struct check_pairs pairs;
 	struct regclient *rc = NULL;
-	if (check_pairs_load(cfg, &pairs, &err) != 0 ||
-	    !(rc = regclient_new(cfg->registry, CHECK_TIMEOUT_MS, &err))) {
+	if (check_pairs_load(cfg, &pairs, &err) != 0 || !(rc = check_client(cfg, &err))) {
 		check_pairs_free(&pairs);
 		json_decref(out.results);
 		return check_fail(&err);
@@ -723,8 +730,7 @@ int check_register(const struct check_config *cfg)
 		return check_fail(&err);
 	struct check_pairs pairs;
 	struct regclient *rc = NULL;
-	if (check_pairs_load(cfg, &pairs, &err) != 0 ||
-	    !(rc = regclient_new(cfg->registry, CHECK_TIMEOUT_MS, &err))) {
+	if (check_pairs_load(cfg, &pairs, &err) != 0 || !(rc = check_client(cfg, &err))) {
 		check_pairs_free(&pairs);
 		return check_fail(&err);
 	}

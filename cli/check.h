@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common/regclient.h"
 #include "compat/schema.h"
 
 enum check_format {
@@ -34,6 +35,9 @@ struct check_config {
 	int offline;  /* compare files with files, no registry */
 	char **files; /* positional arguments */
 	size_t nfiles;
+	/* How to reach the registry: CA, client certificate, Basic credentials
+	 * (timeout_ms is the command's own). */
+	struct regclient_options client;
 };
 
 /* Runs `schemagate check`. Returns the exit status. */

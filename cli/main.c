@@ -125,11 +125,35 @@ static const struct opt_spec serve_flags[] = {
      "clients that send more wait"},
     GATEWAY_TLS_FLAGS};
 
+/* How check, register, validate and gateway reach the registry over HTTPS
+ * and with credentials (common/regclient.h). */
+/* clang-format off */
+#define REGISTRY_CLIENT_FLAGS \
+    {"--registry-ca", "SCHEMAGATE_REGISTRY_CA", "FILE|DIR", NULL, \
+     "the CAs an https:// registry is verified with: a PEM file or a folder (default: " \
+     "the system's)"}, \
+    {"--registry-cert", "SCHEMAGATE_REGISTRY_CERT", "FILE", NULL, \
+     "client certificate shown to the registry (PEM); needs --registry-key"}, \
+    {"--registry-key", "SCHEMAGATE_REGISTRY_KEY", "FILE", NULL, \
+     "that certificate's private key (PEM, not encrypted)"}, \
+    {"--registry-basic-auth", "SCHEMAGATE_REGISTRY_BASIC_AUTH", "USER:PASSWORD", NULL, \
+     "Basic credentials for the registry; the variable keeps the password out of ps"},
+/* clang-format on */
+#define REGISTRY_CLIENT_HELP                                                                       \
+	"An https:// registry is verified with --registry-ca (a PEM file, or a\n"                  \
+	"folder of them such as a mounted Secret holding an old and a new CA), or\n"               \
+	"the system's CAs, TLS 1.2 at least. --registry-cert and --registry-key show\n"            \
+	"a client certificate; --registry-basic-auth USER:PASSWORD (better: the\n"                 \
+	"SCHEMAGATE_REGISTRY_BASIC_AUTH variable, which ps does not show) or a URL\n"              \
+	"https://USER:PASSWORD@host sends Basic credentials. A refused certificate\n"              \
+	"or password is one line on stderr; the password is never printed.\n"
+
 /* check and register share their flags: what to compare or store, and how to print. */
 static const struct opt_spec check_flags[] = {
     {"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
      "the schema registry (ours or any Confluent-compatible one)"},
-    {"--subject", NULL, "SUBJECT", NULL, "the subject FILE belongs to, e.g. orders-value"},
+    REGISTRY_CLIENT_FLAGS{"--subject", NULL, "SUBJECT", NULL,
+                          "the subject FILE belongs to, e.g. orders-value"},
     {"--map", NULL, "FILE", NULL,
      "a JSON object {\"subject\": \"file\", ...}; paths are relative to it"},
     {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
@@ -147,7 +171,8 @@ static const struct opt_spec validate_flags[] = {
     {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
     {"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
      "the registry for --subject, and for --framed records' schema ids"},
-    {"--subject", NULL, "SUBJECT", NULL, "check against this subject's version in the registry"},
+    REGISTRY_CLIENT_FLAGS{"--subject", NULL, "SUBJECT", NULL,
+                          "check against this subject's version in the registry"},
     {"--version", NULL, "N|latest", "latest", "the subject's version"},
     {"--framed", NULL, NULL, NULL,
      "each DATA_FILE is one Confluent-framed binary record (magic 0, schema id, payload)"},
@@ -170,9 +195,10 @@ static const struct opt_spec gateway_flags[] = {
      "broker node N is served on PORT+N (default: the listen port + 1)"},
     {"--registry", "SCHEMAGATE_REGISTRY", "URL", NULL,
      "schema registry to validate produced records against; without it, no validation"},
-    {"--rules", "SCHEMAGATE_RULES", "FILE", NULL,
-     "validation rules (JSON), reloaded on SIGHUP; default: validate topics whose "
-     "<topic>-value subject exists, pass the others"},
+    REGISTRY_CLIENT_FLAGS{
+        "--rules", "SCHEMAGATE_RULES", "FILE", NULL,
+        "validation rules (JSON), reloaded on SIGHUP; default: validate topics whose "
+        "<topic>-value subject exists, pass the others"},
     {"--admin-listen", "SCHEMAGATE_ADMIN_LISTEN", "HOST:PORT", NULL,
      "serve GET /metrics, /rejections?topic=T&limit=N and /health here"},
     {"--validate-threads", "SCHEMAGATE_VALIDATE_THREADS", "N", "4",
@@ -248,6 +274,12 @@ static const struct command commands[] = {
      "not conform is answered INVALID_RECORD and not written. Runs until SIGTERM\n"
      "or SIGINT; SIGHUP reloads --rules.\n"
      "\n"
+     "An https:// --registry is verified with --registry-ca (or the system's\n"
+     "CAs); --registry-cert/--registry-key and --registry-basic-auth are the\n"
+     "gateway's credentials there. While the registry cannot be used (down, a\n"
+     "certificate that does not verify, credentials refused) records to validate\n"
+     "get a retriable error and the log says why.\n"
+     "\n"
      "Examples:\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka-0:9092,kafka-1:9092\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry "
@@ -261,6 +293,9 @@ static const struct command commands[] = {
      "kafka:9092 \\\n"
      "      --gateway-tls-cert gw.crt --gateway-tls-key gw.key --gateway-tls-client-ca ca.crt "
      "--gateway-tls-client-auth required\n"
+     "  schemagate gateway --listen 127.0.0.1:9092 --brokers kafka:9092 --registry "
+     "https://registry:8081 \\\n"
+     "      --registry-ca ca.crt --registry-cert gw.crt --registry-key gw.key\n"
      "  schemagate gateway --listen 127.0.0.1:9092 --mock 3\n",
      run_gateway, 0},
     {"check", "check schema files for compatibility with what the registry holds", check_flags,
@@ -276,12 +311,15 @@ static const struct command commands[] = {
      "::error annotation (github), or an entry in one JSON document (json).\n"
      "Exit status: 0 compatible, 1 incompatible, 2 usage, file, parse or\n"
      "network error (one line on stderr).\n"
-     "\n"
+     "\n" REGISTRY_CLIENT_HELP "\n"
      "Examples:\n"
      "  schemagate check --registry http://127.0.0.1:8081 --subject orders-value "
      "schemas/orders.avsc\n"
      "  schemagate check --map schemas/subjects.json --format github\n"
-     "  schemagate check --offline --level FULL_TRANSITIVE old1.avsc old2.avsc new.avsc\n",
+     "  schemagate check --offline --level FULL_TRANSITIVE old1.avsc old2.avsc new.avsc\n"
+     "  SCHEMAGATE_REGISTRY_BASIC_AUTH=ci:$CI_PASSWORD schemagate check --registry "
+     "https://registry:8081 \\\n"
+     "      --registry-ca ca.crt --subject orders-value schemas/orders.avsc\n",
      run_check, 1000},
     {"register", "register schema files under their subjects (idempotent)", check_flags,
      sizeof check_flags / sizeof check_flags[0] - 2, "[FLAGS] FILE",
@@ -290,10 +328,13 @@ static const struct command commands[] = {
      "its existing id, so a deploy step can run it every time.\n"
      "Exit status: 0 registered, 1 refused as incompatible, 2 usage, file, parse\n"
      "or network error.\n"
-     "\n"
+     "\n" REGISTRY_CLIENT_HELP "\n"
      "Examples:\n"
      "  schemagate register --subject orders-value schemas/orders.avsc\n"
-     "  schemagate register --map schemas/subjects.json --registry https://registry.example.com\n",
+     "  schemagate register --map schemas/subjects.json --registry https://registry.example.com\n"
+     "  schemagate register --registry https://registry:8081 --registry-ca /etc/registry-ca/ \\\n"
+     "      --registry-cert user.crt --registry-key user.key --subject orders-value "
+     "schemas/orders.avsc\n",
      run_register, 1},
     {"validate", "check message fixtures against a schema file or a registry subject",
      validate_flags, sizeof validate_flags / sizeof validate_flags[0], "[FLAGS] DATA_FILE...",
@@ -306,12 +347,15 @@ static const struct command commands[] = {
      "Every problem is one line: FILE[:LINE]:LOCATION: RULE: sentence.\n"
      "Exit status: 0 all valid, 1 one or more invalid, 2 usage, file, schema or\n"
      "network error (one line on stderr).\n"
-     "\n"
+     "\n" REGISTRY_CLIENT_HELP "\n"
      "Examples:\n"
      "  schemagate validate --schema schemas/orders.json fixtures/orders.jsonl\n"
      "  schemagate validate --schema schemas/orders.avsc fixtures/order.json\n"
      "  schemagate validate --registry http://127.0.0.1:8081 --subject orders-value order.json\n"
-     "  schemagate validate --framed --registry http://127.0.0.1:8081 record.bin\n",
+     "  schemagate validate --framed --registry http://127.0.0.1:8081 record.bin\n"
+     "  SCHEMAGATE_REGISTRY_BASIC_AUTH=ci:$CI_PASSWORD schemagate validate --registry "
+     "https://registry:8081 \\\n"
+     "      --registry-ca ca.crt --subject orders-value order.json\n",
      run_validate, 100000},
     {"passwd", "make an auth file entry for a user, the password read on stdin", NULL, 0, "USER",
      "Reads USER's password on standard input (from a terminal: twice, without\n"
@@ -604,6 +648,35 @@ static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct 
 	return 0;
 }
 
+/* Reads the --registry-ca/-cert/-key/-basic-auth flags into `ro` (the
+ * strings borrowed from `o`). A certificate without its key, or the other
+ * way round, and Basic credentials without a ':' are errors; the message
+ * never holds the password. */
+static int registry_client_read(const struct opts *o, struct regclient_options *ro,
+                                struct sg_error *err)
+{
+	memset(ro, 0, sizeof *ro);
+	const char *v;
+	v = opts_get(o, "--registry-ca");
+	ro->ca = v && *v ? v : NULL;
+	v = opts_get(o, "--registry-cert");
+	ro->cert = v && *v ? v : NULL;
+	v = opts_get(o, "--registry-key");
+	ro->key = v && *v ? v : NULL;
+	v = opts_get(o, "--registry-basic-auth");
+	ro->basic_auth = v && *v ? v : NULL;
+	if (ro->cert && !ro->key)
+		return error_set(err, SG_EBAD_REQUEST, "%s needs --registry-key",
+		                 opts_from(o, "--registry-cert"));
+	if (ro->key && !ro->cert)
+		return error_set(err, SG_EBAD_REQUEST, "%s needs --registry-cert",
+		                 opts_from(o, "--registry-key"));
+	if (ro->basic_auth && (ro->basic_auth[0] == ':' || !strchr(ro->basic_auth, ':')))
+		return error_set(err, SG_EBAD_REQUEST, "%s must be USER:PASSWORD",
+		                 opts_from(o, "--registry-basic-auth"));
+	return 0;
+}
+
 /* Reads the gateway flags (listen flag named `listen_flag`) and starts it. */
 static int start_gateway(const struct command *cmd, const struct opts *o, const char *listen_flag,
                          int mock_default, struct runtime *rt)
@@ -660,8 +733,17 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	    .validate_threads = threads,
 	    .held_memory = held,
 	};
-	if (gateway_tls_read(o, &cfg.tls, &err) < 0) {
+	if (gateway_tls_read(o, &cfg.tls, &err) < 0 ||
+	    registry_client_read(o, &cfg.registry_client, &err) < 0) {
 		usage_error(cmd, err.msg);
+		return -1;
+	}
+	if (!cfg.registry_url && (cfg.registry_client.ca || cfg.registry_client.cert ||
+	                          cfg.registry_client.basic_auth)) {
+		usage_error(cmd, cfg.registry_client.ca ? "--registry-ca needs --registry"
+		                 : cfg.registry_client.cert
+		                     ? "--registry-cert needs --registry"
+		                     : "--registry-basic-auth needs --registry");
 		return -1;
 	}
 	if (runtime_add_gateway(rt, &cfg, &err) < 0) {
@@ -746,6 +828,12 @@ static int check_config_from(const struct command *cmd, const struct opts *o,
 		usage_error(cmd, "--format must be text, json or github");
 		return -1;
 	}
+	struct sg_error err;
+	error_clear(&err);
+	if (registry_client_read(o, &cfg->client, &err) < 0) {
+		usage_error(cmd, err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -785,6 +873,12 @@ static int run_validate(const struct command *cmd, const struct opts *o)
 	}
 	if (cfg.type && strcmp(cfg.type, "avro") != 0 && strcmp(cfg.type, "json") != 0) {
 		usage_error(cmd, "--type must be avro or json");
+		return EXIT_USAGE;
+	}
+	struct sg_error err;
+	error_clear(&err);
+	if (registry_client_read(o, &cfg.client, &err) < 0) {
+		usage_error(cmd, err.msg);
 		return EXIT_USAGE;
 	}
 	return validate_run(&cfg);

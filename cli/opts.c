@@ -117,6 +117,11 @@ static const char *opts_source(const struct opts *o, const char *flag)
 	return flag;
 }
 
+const char *opts_from(const struct opts *o, const char *flag)
+{
+	return opts_source(o, flag);
+}
+
 int opts_hostport(const struct opts *o, const char *flag, char *host, size_t hostsz, int *port,
                   struct sg_error *err)
 {

@@ -53,6 +53,10 @@ int opts_parse(struct opts *o, const struct opt_spec *specs, size_t n, size_t ma
 /* The value of the spec whose flag is `flag` (NULL when unset). */
 const char *opts_get(const struct opts *o, const char *flag);
 
+/* Where the value of `flag` came from, as an error message names it: the
+ * environment variable when it came from there, else `flag` itself. */
+const char *opts_from(const struct opts *o, const char *flag);
+
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" (all interfaces). `host` receives the
  * bare host ("0.0.0.0" for an empty one). Returns 0 or -1 with `err` set. */
 int opts_hostport(const struct opts *o, const char *flag, char *host, size_t hostsz, int *port,

@@ -358,6 +358,32 @@ static void gateway_service_stop(void *state)
 	free(gs);
 }
 
+/* Asks the registry once, at start, for something any user may read
+ * (GET /schemas/types), so that a registry that cannot be reached, whose
+ * certificate does not verify or that refuses the credentials is in the log
+ * at once, not only at the first record. The gateway starts all the same: it
+ * fails closed (records to validate get a retriable error, with this reason
+ * in the log) until the registry answers. */
+static void gateway_registry_probe(const char *url, const struct regclient_options *ro)
+{
+	struct sg_error err;
+	error_clear(&err);
+	struct regclient_options po = *ro;
+	po.timeout_ms = 5000;
+	struct regclient *c = regclient_new(url, &po, &err);
+	json_t *out = NULL;
+	int status = c ? regclient_request(c, "GET", "/schemas/types", NULL, &out, &err) : -1;
+	if (status == 200)
+		fprintf(stderr, "schemagate: gateway: registry %s answers\n", regclient_url(c));
+	else if (status < 0 || status == 401 || status == 403)
+		fprintf(stderr,
+		        "schemagate: gateway: warning: %s; until the registry answers, records to "
+		        "validate are refused with a retriable error\n",
+		        err.msg);
+	json_decref(out);
+	regclient_free(c);
+}
+
 /* Opens what validation needs. Returns 0, or -1 with `err` set. */
 static int gateway_service_validation(struct runtime *rt, struct gateway_service *gs,
                                       const struct gateway_config *cfg, int mock,
@@ -376,7 +402,10 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 		source_url = url;
 		gs->ss = inproc_open(rt->store, &so, err);
 	} else {
-		gs->ss = schemasource_open_http(source_url, 2000, &so, err);
+		gs->ss = schemasource_open_http(source_url, &cfg->registry_client, &so, err);
+		if (!gs->ss)
+			return -1;
+		gateway_registry_probe(source_url, &cfg->registry_client);
 	}
 	if (!gs->ss)
 		return -1;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "common/regclient.h"
 #include "compat/error.h"
 #include "gateway/gateway.h"
 
@@ -50,6 +51,9 @@ struct gateway_config {
 	unsigned validate_threads; /* 0: the gateway's default */
 	size_t held_memory;        /* 0: the gateway's default */
 	struct gateway_tls tls;    /* gateway/gateway.h */
+	/* How to reach registry_url over HTTPS: CA, client certificate, Basic
+	 * credentials (common/regclient.h; timeout_ms 0: the source's default). */
+	struct regclient_options registry_client;
 };
 
 /* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and ignores SIGPIPE. */

@@ -192,7 +192,9 @@ int validate_run(const struct validate_config *cfg)
 		v.schema = own;
 	}
 	if (!cfg->schema_file) {
-		if (!(rc = regclient_new(cfg->registry, VALIDATE_TIMEOUT_MS, &err)) ||
+		struct regclient_options ro = cfg->client;
+		ro.timeout_ms = VALIDATE_TIMEOUT_MS;
+		if (!(rc = regclient_new(cfg->registry, &ro, &err)) ||
 		    !(v.rf = regfetch_new(rc, &err)))
 			goto done;
 		if (cfg->subject) {

@@ -28,6 +28,8 @@ struct validate_config {
 	enum check_format format;
 	char **files;
 	size_t nfiles;
+	/* How to reach the registry: CA, client certificate, Basic credentials. */
+	struct regclient_options client;
 };
 
 int validate_run(const struct validate_config *cfg);

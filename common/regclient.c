@@ -1,14 +1,28 @@
 /* common/regclient.c: a blocking registry client over one libcurl handle. */
 #include "common/regclient.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
+
+#include "common/readfile.h"
 
 struct regclient {
 	CURL *curl;
-	char *base;
+	char *base;  /* as given, trailing '/' removed; may hold a password */
+	char *shown; /* base without the userinfo's password */
+	char *user;  /* who the credentials name (options, else the URL); NULL: none */
 	long timeout_ms;
+	int https;
+	char *ca_path; /* as given, for messages; NULL: the system store */
+	char *ca_pem;  /* the CA bundle read from ca_path */
+	size_t ca_len;
+	char *cert, *key; /* client certificate and key files, or NULL */
+	char *basic;      /* "USER:PASSWORD" or NULL */
 };
 
 struct regclient_buf {
@@ -17,9 +31,149 @@ struct regclient_buf {
 	int too_big;
 };
 
-struct regclient *regclient_new(const char *base_url, long timeout_ms, struct sg_error *err)
+/* ---- the CA bundle ---- */
+
+static int regclient_pem_name(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 4 &&
+	       (strcasecmp(name + n - 4, ".pem") == 0 || strcasecmp(name + n - 4, ".crt") == 0);
+}
+
+static int regclient_name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Appends the certificates of the file `path` to c->ca_pem. A file without a
+ * PEM certificate is an error: a CA that was meant to be trusted is not. */
+static int regclient_ca_append(struct regclient *c, const char *path, struct sg_error *err)
+{
+	size_t n;
+	char *text = readfile(path, REGCLIENT_CA_MAX, &n, err);
+	if (!text)
+		return -1;
+	if (!strstr(text, "-----BEGIN CERTIFICATE-----")) {
+		free(text);
+		return error_set(err, SG_EIO, "%s: no PEM certificate in it", path);
+	}
+	if (c->ca_len + n + 2 > REGCLIENT_CA_MAX) {
+		free(text);
+		return error_set(err, SG_ELIMIT, "%s: the CA files add up to more than %u bytes",
+		                 c->ca_path, (unsigned)REGCLIENT_CA_MAX);
+	}
+	char *p = realloc(c->ca_pem, c->ca_len + n + 2);
+	if (!p) {
+		free(text);
+		return error_set(err, SG_ENOMEM, "out of memory");
+	}
+	memcpy(p + c->ca_len, text, n);
+	c->ca_len += n;
+	p[c->ca_len++] = '\n';
+	p[c->ca_len] = '\0';
+	c->ca_pem = p;
+	free(text);
+	return 0;
+}
+
+/* Reads c->ca_path, a PEM file or a folder of them (in name order), into
+ * c->ca_pem. libcurl's CURLOPT_CAPATH would need OpenSSL's hashed names,
+ * which a Kubernetes Secret does not have: hence one bundle, as a blob. */
+static int regclient_ca_load(struct regclient *c, struct sg_error *err)
+{
+	struct stat st;
+	if (stat(c->ca_path, &st) < 0)
+		return error_set(err, SG_EIO, "%s: %s", c->ca_path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return regclient_ca_append(c, c->ca_path, err);
+	DIR *d = opendir(c->ca_path);
+	if (!d)
+		return error_set(err, SG_EIO, "%s: %s", c->ca_path, strerror(errno));
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (!regclient_pem_name(e->d_name))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			char **nn = realloc(names, ncap * sizeof *nn);
+			if (!nn) {
+				rc = error_set(err, SG_ENOMEM, "out of memory");
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if (!(names[n] = strdup(e->d_name)))
+			rc = error_set(err, SG_ENOMEM, "out of memory");
+		else
+			n++;
+	}
+	closedir(d);
+	if (rc == 0 && n == 0)
+		rc = error_set(err, SG_EIO, "%s: a folder with no *.pem or *.crt file", c->ca_path);
+	if (n > 1)
+		qsort(names, n, sizeof *names, regclient_name_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char file[4096];
+		if ((size_t)snprintf(file, sizeof file, "%s/%s", c->ca_path, names[i]) >=
+		    sizeof file)
+			rc = error_set(err, SG_EIO, "%s/%s: path too long", c->ca_path, names[i]);
+		else
+			rc = regclient_ca_append(c, file, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* ---- the URL and the credentials ---- */
+
+/* Fills c->shown (the URL without the userinfo's password) and, when the URL
+ * names a user, c->user. With Basic credentials in the options, the URL's
+ * userinfo is dropped from c->base too: the options' credentials are the ones
+ * sent. */
+static int regclient_parse_url(struct regclient *c)
+{
+	const char *b = c->base;
+	const char *auth = strstr(b, "://");
+	auth = auth ? auth + 3 : b;
+	c->https = strncasecmp(b, "https://", 8) == 0;
+	size_t alen = strcspn(auth, "/?#");
+	const char *at = NULL;
+	for (const char *p = auth; p < auth + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return (c->shown = strdup(b)) ? 0 : -1;
+	const char *colon = memchr(auth, ':', (size_t)(at - auth));
+	size_t ulen = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
+	size_t head = (size_t)(auth - b);
+	c->shown = malloc(strlen(b) + 1);
+	if (!c->shown)
+		return -1;
+	if (c->basic) {
+		memmove(c->base + head, at + 1, strlen(at + 1) + 1);
+		strcpy(c->shown, c->base);
+		return 0;
+	}
+	memcpy(c->shown, b, head + ulen);
+	strcpy(c->shown + head + ulen, at);
+	if (ulen > 0 && !(c->user = strndup(auth, ulen)))
+		return -1;
+	return 0;
+}
+
+struct regclient *regclient_new(const char *base_url, const struct regclient_options *o,
+                                struct sg_error *err)
 {
 	static int curl_ready;
+	static const struct regclient_options none;
+	if (!o)
+		o = &none;
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 			error_set(err, SG_EINTERNAL, "libcurl could not be initialised");
@@ -28,16 +182,66 @@ struct regclient *regclient_new(const char *base_url, long timeout_ms, struct sg
 		curl_ready = 1;
 	}
 	struct regclient *c = calloc(1, sizeof *c);
-	if (!c || !(c->curl = curl_easy_init()) || !(c->base = strdup(base_url))) {
-		regclient_free(c);
-		error_set(err, SG_ENOMEM, "out of memory");
-		return NULL;
-	}
+	if (!c || !(c->curl = curl_easy_init()) || !(c->base = strdup(base_url)))
+		goto nomem;
 	size_t n = strlen(c->base);
 	while (n > 0 && c->base[n - 1] == '/')
 		c->base[--n] = '\0';
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
+	if (o->basic_auth) {
+		const char *colon = strchr(o->basic_auth, ':');
+		if (!colon || colon == o->basic_auth) {
+			error_set(err, SG_EBAD_REQUEST,
+			          "Basic credentials must be USER:PASSWORD (with a user)");
+			goto fail;
+		}
+		if (!(c->basic = strdup(o->basic_auth)) ||
+		    !(c->user = strndup(o->basic_auth, (size_t)(colon - o->basic_auth))))
+			goto nomem;
+	}
+	if (regclient_parse_url(c) < 0)
+		goto nomem;
+	if ((o->ca || o->cert || o->key) && !c->https) {
+		error_set(
+		    err, SG_EBAD_REQUEST,
+		    "%s: the registry's CA, client certificate and key apply to https:// only",
+		    c->shown);
+		goto fail;
+	}
+	if (!o->cert != !o->key) {
+		error_set(err, SG_EBAD_REQUEST, "a client certificate and its key go together");
+		goto fail;
+	}
+	if (o->ca) {
+		if (!(c->ca_path = strdup(o->ca)))
+			goto nomem;
+		if (regclient_ca_load(c, err) < 0) {
+			error_prefix(err, SG_EIO, "the registry's CA: ");
+			goto fail;
+		}
+	}
+	if (o->cert) {
+		/* Read now so that a missing or unreadable file is said at once. */
+		char *t;
+		if (!(t = readfile(o->cert, REGCLIENT_CA_MAX, NULL, err))) {
+			error_prefix(err, SG_EIO, "the registry client certificate: ");
+			goto fail;
+		}
+		free(t);
+		if (!(t = readfile(o->key, REGCLIENT_CA_MAX, NULL, err))) {
+			error_prefix(err, SG_EIO, "the registry client key: ");
+			goto fail;
+		}
+		free(t);
+		if (!(c->cert = strdup(o->cert)) || !(c->key = strdup(o->key)))
+			goto nomem;
+	}
 	return c;
+nomem:
+	error_set(err, SG_ENOMEM, "out of memory");
+fail:
+	regclient_free(c);
+	return NULL;
 }
 
 void regclient_free(struct regclient *c)
@@ -47,7 +251,25 @@ void regclient_free(struct regclient *c)
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
 	free(c->base);
+	free(c->shown);
+	free(c->user);
+	free(c->ca_path);
+	free(c->ca_pem);
+	free(c->cert);
+	free(c->key);
+	if (c->basic) {
+		/* The password does not outlive the client in freed memory. */
+		volatile char *p = c->basic;
+		while (*p)
+			*p++ = '\0';
+		free(c->basic);
+	}
 	free(c);
+}
+
+const char *regclient_url(const struct regclient *c)
+{
+	return c->shown;
 }
 
 static size_t regclient_write(char *data, size_t size, size_t nmemb, void *ud)
@@ -98,21 +320,146 @@ int regclient_escape(const char *segment, char *out, size_t cap)
 	return 0;
 }
 
+/* Sets the TLS and credential options on the (reset) handle. */
+static void regclient_setopt_tls(struct regclient *c, CURL *h)
+{
+	if (c->https) {
+		curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (c->ca_pem) {
+			/* Only these CAs: no system file or folder next to them. */
+			struct curl_blob blob = {
+			    .data = c->ca_pem, .len = c->ca_len, .flags = CURL_BLOB_NOCOPY};
+			curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+			curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+			curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+		}
+		if (c->cert) {
+			curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+			curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert);
+			curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+			curl_easy_setopt(h, CURLOPT_SSLKEY, c->key);
+		}
+	}
+	if (c->basic) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERPWD, c->basic);
+	}
+}
+
+/* Whether libcurl's message `msg` says the server refused our handshake for
+ * want of a (good) client certificate: TLS alerts 42, 48, 116 and 40. */
+static int regclient_cert_alert(const char *msg)
+{
+	return strstr(msg, "certificate required") || strstr(msg, "bad certificate") ||
+	       strstr(msg, "unknown ca") || strstr(msg, "handshake failure") ||
+	       strstr(msg, "certificate unknown");
+}
+
+/* One line for a transport failure `rc` of a request to `url`. */
+static void regclient_transport_error(struct regclient *c, const char *url, CURLcode rc,
+                                      const char *detail, struct sg_error *err)
+{
+	const char *why = *detail ? detail : curl_easy_strerror(rc);
+	if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+		if (c->ca_path)
+			error_set(err, SG_EUNAVAILABLE,
+			          "cannot reach %s: the registry's certificate does not verify "
+			          "against the CAs in %s: %s",
+			          url, c->ca_path, why);
+		else
+			error_set(err, SG_EUNAVAILABLE,
+			          "cannot reach %s: the registry's certificate does not verify "
+			          "against the system's CAs (give the registry's CA): %s",
+			          url, why);
+	} else if (rc == CURLE_SSL_CERTPROBLEM) {
+		error_set(err, SG_EUNAVAILABLE,
+		          "cannot reach %s: the client certificate %s or its key %s cannot be "
+		          "used: %s",
+		          url, c->cert ? c->cert : "", c->key ? c->key : "", why);
+	} else if (c->https && regclient_cert_alert(why)) {
+		if (c->cert)
+			error_set(err, SG_EUNAVAILABLE,
+			          "cannot reach %s: the registry refused the client certificate "
+			          "%s: %s",
+			          url, c->cert, why);
+		else
+			error_set(err, SG_EUNAVAILABLE,
+			          "cannot reach %s: the registry requires a client certificate, "
+			          "and none was given: %s",
+			          url, why);
+	} else {
+		error_set(err, SG_EUNAVAILABLE, "cannot reach %s: %s", url, why);
+	}
+}
+
+/* The error of an answer >= 400: 401 and 403 say whose credentials. A 401
+ * without a WWW-Authenticate challenge over https:// is about the client
+ * certificate (our registry answers so when one is required and missing, or
+ * does not verify), one with a challenge about HTTP credentials. */
+static void regclient_status_error(struct regclient *c, const char *method, const char *url,
+                                   int status, int challenged, const json_t *body,
+                                   struct sg_error *err)
+{
+	const char *msg = body ? json_string_value(json_object_get(body, "message")) : NULL;
+	json_int_t ec = body ? json_integer_value(json_object_get(body, "error_code")) : 0;
+	int code = error_from_confluent((int)ec, status);
+	char said[300] = "";
+	if (msg)
+		snprintf(said, sizeof said, ": %.200s (error_code %lld)", msg, (long long)ec);
+	else
+		snprintf(said, sizeof said, ": HTTP %d", status);
+	if (status == 401 && c->https && !challenged && !c->cert)
+		error_set(err, code,
+		          "%s %s: the registry requires a client certificate, and none was "
+		          "given%s",
+		          method, url, said);
+	else if (status == 401 && c->https && !challenged)
+		error_set(err, code, "%s %s: the registry refused the client certificate %s%s",
+		          method, url, c->cert, said);
+	else if (status == 401 && c->user)
+		error_set(err, code, "%s %s: the registry refused the credentials for user %s%s",
+		          method, url, c->user, said);
+	else if (status == 401 && c->cert)
+		error_set(err, code,
+		          "%s %s: the registry wants credentials: it did not take the client "
+		          "certificate %s, and no Basic credentials were given%s",
+		          method, url, c->cert, said);
+	else if (status == 401)
+		error_set(err, code,
+		          "%s %s: the registry wants credentials (Basic, or a client "
+		          "certificate), and none were given%s",
+		          method, url, said);
+	else if (status == 403)
+		error_set(err, code, "%s %s: the registry does not allow this to %s%s", method, url,
+		          c->user   ? c->user
+		          : c->cert ? "the client certificate's subject"
+		                    : "an anonymous client",
+		          said);
+	else
+		error_set(err, code, "%s %s%s", method, url, said);
+}
+
 int regclient_request(struct regclient *c, const char *method, const char *path, const json_t *body,
                       json_t **out, struct sg_error *err)
 {
 	*out = NULL;
 	char *url = malloc(strlen(c->base) + strlen(path) + 1);
+	char *shown = malloc(strlen(c->shown) + strlen(path) + 1);
 	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct regclient_buf buf = {0};
 	struct curl_slist *headers = NULL;
+	char detail[CURL_ERROR_SIZE] = "";
 	int status = -1;
-	if (!url || (body && !payload)) {
+	if (!url || !shown || (body && !payload)) {
 		error_set(err, SG_ENOMEM, "out of memory");
 		goto done;
 	}
 	strcpy(url, c->base);
 	strcat(url, path);
+	strcpy(shown, c->shown);
+	strcat(shown, path);
 
 	headers = curl_slist_append(
 	    headers, "Accept: application/vnd.schemaregistry.v1+json, application/json");
@@ -128,19 +475,21 @@ int regclient_request(struct regclient *c, const char *method, const char *path,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, regclient_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &buf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	regclient_setopt_tls(c, h);
 	if (payload) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
 	}
 	CURLcode rc = curl_easy_perform(h);
 	if (buf.too_big) {
-		error_set(err, SG_ELIMIT, "%s: response larger than %u bytes", url,
+		error_set(err, SG_ELIMIT, "%s: response larger than %u bytes", shown,
 		          (unsigned)REGCLIENT_MAX_BODY);
 		goto done;
 	}
 	if (rc != CURLE_OK) {
-		error_set(err, SG_EUNAVAILABLE, "cannot reach %s: %s", url, curl_easy_strerror(rc));
+		regclient_transport_error(c, shown, rc, detail, err);
 		goto done;
 	}
 	long code = 0;
@@ -149,19 +498,19 @@ int regclient_request(struct regclient *c, const char *method, const char *path,
 	if (buf.n > 0)
 		*out = json_loadb(buf.p, buf.n, JSON_DECODE_ANY, NULL);
 	if (status >= 400) {
-		const char *msg = *out ? json_string_value(json_object_get(*out, "message")) : NULL;
-		json_int_t ec = *out ? json_integer_value(json_object_get(*out, "error_code")) : 0;
-		int sgcode = error_from_confluent((int)ec, status);
-		if (msg)
-			error_set(err, sgcode, "%s %s: %s (error_code %lld)", method, url, msg,
-			          (long long)ec);
-		else
-			error_set(err, sgcode, "%s %s: HTTP %d", method, url, status);
+		struct curl_header *hdr;
+		int challenged =
+		    status == 401 &&
+		    curl_easy_header(h, "WWW-Authenticate", 0, CURLH_HEADER, -1, &hdr) == CURLHE_OK;
+		regclient_status_error(c, method, shown, status, challenged, *out, err);
 	}
 done:
+	/* The handle keeps no pointer into this call's buffers past here. */
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(headers);
 	free(payload);
 	free(buf.p);
 	free(url);
+	free(shown);
 	return status;
 }

@@ -960,7 +960,8 @@ void schemasource_close(struct schemasource *ss)
 
 struct ss_http {
 	char *url;
-	long timeout_ms;
+	/* How every client reaches the registry; the strings are owned copies. */
+	struct regclient_options ro;
 	pthread_mutex_t mu;
 	struct regclient *idle[SS_HTTP_IDLE_MAX];
 	size_t nidle;
@@ -971,7 +972,7 @@ static struct regclient *ss_http_take(struct ss_http *h, struct sg_error *err)
 	pthread_mutex_lock(&h->mu);
 	struct regclient *c = h->nidle ? h->idle[--h->nidle] : NULL;
 	pthread_mutex_unlock(&h->mu);
-	return c ? c : regclient_new(h->url, h->timeout_ms, err);
+	return c ? c : regclient_new(h->url, &h->ro, err);
 }
 
 static void ss_http_give(struct ss_http *h, struct regclient *c)
@@ -1135,23 +1136,47 @@ static void ss_http_close(void *ctx)
 		regclient_free(h->idle[i]);
 	pthread_mutex_destroy(&h->mu);
 	free(h->url);
+	free((char *)h->ro.ca);
+	free((char *)h->ro.cert);
+	free((char *)h->ro.key);
+	if (h->ro.basic_auth) {
+		volatile char *p = (char *)h->ro.basic_auth;
+		while (*p)
+			*p++ = '\0';
+		free((char *)h->ro.basic_auth);
+	}
 	free(h);
 }
 
-struct schemasource *schemasource_open_http(const char *url, long timeout_ms,
+/* A copy of `s` in *dst (NULL stays NULL). Returns 0, or -1 out of memory. */
+static int ss_http_dup(const char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return s && !*dst ? -1 : 0;
+}
+
+struct schemasource *schemasource_open_http(const char *url, const struct regclient_options *ro,
                                             const struct schemasource_options *o,
                                             struct sg_error *err)
 {
 	struct ss_http *h = calloc(1, sizeof *h);
-	if (!h || !(h->url = strdup(url))) {
-		free(h);
-		error_set(err, SG_ENOMEM, "out of memory");
-		return NULL;
-	}
-	h->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+	if (!h)
+		goto nomem;
 	pthread_mutex_init(&h->mu, NULL);
-	/* The first client initialises libcurl, on the caller's thread. */
-	h->idle[0] = regclient_new(url, h->timeout_ms, err);
+	if (ro)
+		h->ro.timeout_ms = ro->timeout_ms;
+	if (h->ro.timeout_ms <= 0)
+		h->ro.timeout_ms = 2000;
+	if (!(h->url = strdup(url)) ||
+	    (ro && (ss_http_dup(&h->ro.ca, ro->ca) < 0 || ss_http_dup(&h->ro.cert, ro->cert) < 0 ||
+	            ss_http_dup(&h->ro.key, ro->key) < 0 ||
+	            ss_http_dup(&h->ro.basic_auth, ro->basic_auth) < 0))) {
+		ss_http_close(h);
+		goto nomem;
+	}
+	/* The first client initialises libcurl, on the caller's thread, and says
+	 * at once when a CA, certificate or key does not load. */
+	h->idle[0] = regclient_new(url, &h->ro, err);
 	if (!h->idle[0]) {
 		ss_http_close(h);
 		return NULL;
@@ -1168,4 +1193,7 @@ struct schemasource *schemasource_open_http(const char *url, long timeout_ms,
 	if (!ss)
 		ss_http_close(h);
 	return ss;
+nomem:
+	error_set(err, SG_ENOMEM, "out of memory");
+	return NULL;
 }

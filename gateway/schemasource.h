@@ -59,6 +59,7 @@
 
 #include "compat/error.h"
 #include "compat/schema.h"
+#include "common/regclient.h"
 
 /* Longest subject name handled (Confluent has no limit; ours bounds memory). */
 #define SCHEMASOURCE_SUBJECT_MAX 1024
@@ -143,10 +144,14 @@ struct schemasource;
 struct schemasource *schemasource_open(const struct schemasource_backend *b,
                                        const struct schemasource_options *o, struct sg_error *err);
 
-/* A source over HTTP: `url` like "http://127.0.0.1:8081", each request
- * bounded by `timeout_ms` (0: 2000). Call it before starting threads (it
+/* A source over HTTP(S): `url` like "https://registry:8081", reached as `ro`
+ * says (common/regclient.h: the CA, a client certificate, Basic
+ * credentials; NULL for none), each request bounded by ro->timeout_ms (0:
+ * 2000). The options are copied, and every regclient the source makes uses
+ * them. Fails (NULL, `err` set) when they do not load: a CA, certificate or
+ * key file that cannot be read. Call it before starting threads (it
  * initialises libcurl). */
-struct schemasource *schemasource_open_http(const char *url, long timeout_ms,
+struct schemasource *schemasource_open_http(const char *url, const struct regclient_options *ro,
                                             const struct schemasource_options *o,
                                             struct sg_error *err);
 

@@ -91,6 +91,9 @@ KAFKA_TESTS += %reldir%/kafka/tls.sh
 # the gateway (--broker-identity sasl).
 KAFKA_TESTS += %reldir%/kafka/tls-clients.sh
 EXTRA_DIST += %reldir%/kafka/ktls.py
+# The gateway's registry client over HTTPS with a CA, a client certificate
+# and Basic credentials (issue #14): validation, and failing closed.
+KAFKA_TESTS += %reldir%/kafka/registry-tls.sh
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
@@ -446,6 +449,12 @@ EXTRA_DIST += %reldir%/registry/tls.sh
 # --auth-file: Basic users and a client certificate (issue #14).
 TESTS += %reldir%/registry/clients-tls.sh
 EXTRA_DIST += %reldir%/registry/clients-tls.sh %reldir%/registry/clients_tls.py
+# The registry's clients over HTTPS with credentials (common/regclient):
+# check, register and validate with the --registry-ca/-cert/-key/-basic-auth
+# flags and their variables, against `schemagate registry` with TLS and an
+# auth file.
+TESTS += %reldir%/registry/client-tls.sh
+EXTRA_DIST += %reldir%/registry/client-tls.sh
 
 # Registry black-box tests (shell and Python, TAP) against $(SG_BIN); tests/lib.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
@@ -665,7 +674,15 @@ CLI_CASES = \
 	%reldir%/cli/cases/216-register-two-files.case \
 	%reldir%/cli/cases/217-register-type-detect.case \
 	%reldir%/cli/cases/218-register-map-stops-at-refusal.case \
-	%reldir%/cli/cases/219-register-subject-escaped.case
+	%reldir%/cli/cases/219-register-subject-escaped.case \
+	%reldir%/cli/cases/300-help-check-registry-tls.case \
+	%reldir%/cli/cases/301-help-register-registry-tls.case \
+	%reldir%/cli/cases/302-help-validate-registry-tls.case \
+	%reldir%/cli/cases/303-help-gateway-registry-tls.case \
+	%reldir%/cli/cases/304-registry-cert-without-key.case \
+	%reldir%/cli/cases/305-registry-basic-auth-env-no-colon.case \
+	%reldir%/cli/cases/306-registry-ca-for-http.case \
+	%reldir%/cli/cases/307-registry-password-not-shown.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \

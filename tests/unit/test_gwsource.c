@@ -497,7 +497,8 @@ static void test_http(void)
 	}
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", http_port(srv));
-	struct regclient *rc = regclient_new(url, 5000, &err);
+	struct regclient *rc =
+	    regclient_new(url, &(struct regclient_options){.timeout_ms = 5000}, &err);
 	int id = post_schema(rc, "orders-value", "JSON", ORDER_JSON, NULL);
 	int cur = post_schema(rc, "currency", "AVRO",
 	                      "{\"type\":\"enum\",\"name\":\"Currency\",\"namespace\":\"com.acme\","
@@ -512,7 +513,7 @@ static void test_http(void)
 	tap_ok(id > 0 && cur > 0 && av > 0, "schemas registered over HTTP");
 
 	error_clear(&err);
-	struct schemasource *ss = schemasource_open_http(url, 2000, NULL, &err);
+	struct schemasource *ss = schemasource_open_http(url, NULL, NULL, &err);
 	tap_ok(ss != NULL, "HTTP source opened");
 	const struct schemasource_schema *s = NULL;
 	tap_is_int(schemasource_schema(ss, id, &s, &err), 1, "HTTP: schema by id");
