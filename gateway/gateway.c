@@ -153,10 +153,15 @@ __attribute__((format(printf, 2, 3))) static void gateway_log(const struct gatew
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (gw->log)
+	if (gw->log) {
 		gw->log(gw->log_arg, line);
-	else
-		fprintf(stderr, "gateway: %s\n", line);
+	} else {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
+		fprintf(stderr, "%sZ gateway: %s\n", ts, line);
+	}
 }
 
 /* Copies the TLS settings into gw->files, so the watcher can read the

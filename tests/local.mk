@@ -86,7 +86,7 @@ EXTRA_DIST += $(KAFKA_TESTS) %reldir%/kafka/lib.sh %reldir%/kafka/kwire.py %reld
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reldir%/kafka/held-memory.sh
 # TLS through the gateway (issue #14): clients, brokers.
-KAFKA_TESTS += %reldir%/kafka/tls.sh
+KAFKA_TESTS += %reldir%/kafka/tls.sh %reldir%/kafka/tls-rotate.sh
 EXTRA_DIST += %reldir%/kafka/ktls.py
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
