@@ -68,6 +68,8 @@ static const struct opt_spec registry_flags[] = {
      "the CAs of Kafka client certificates: a PEM file, or a folder"}, \
     {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none", \
      "Kafka client certificates: none, requested or required"}, \
+    {"--gateway-tls-handshake-timeout", "SCHEMAGATE_GATEWAY_TLS_HANDSHAKE_TIMEOUT", "SECONDS", \
+     "10", "close a client whose TLS handshake is not done this long after it connected"}, \
     {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL, \
      "reach the brokers over TLS, their certificates checked against these CAs and names"}, \
     {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, \
@@ -582,6 +584,13 @@ static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct 
 		    err, SG_EBAD_REQUEST,
 		    "--gateway-tls-client-ca needs --gateway-tls-client-auth requested "
 		    "or required");
+	unsigned hs = 0;
+	if (opts_uint(o, "--gateway-tls-handshake-timeout", 3600, &hs, err) < 0)
+		return -1;
+	if (hs == 0)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--gateway-tls-handshake-timeout: give at least 1 second");
+	t->handshake_timeout_ms = hs * 1000;
 
 	v = opts_get(o, "--broker-tls-ca");
 	t->broker_ca = v && *v ? v : NULL;

@@ -49,6 +49,9 @@ struct runtime {
 	const char *rules_path;
 	struct schemasource *inproc; /* serve mode: told of every registry change */
 	struct auth_watch *auth;     /* the registry's, for SIGHUP; NULL without */
+	/* The gateway, when it uses TLS: its metrics in GET /metrics, its
+	 * certificates reloaded on SIGHUP; guarded by `lock`. */
+	struct gateway *tls_gw;
 };
 
 struct registry_service {
@@ -67,10 +70,36 @@ static char *runtime_strdup_body(const char *s, size_t *len)
 	return b;
 }
 
+/* The gateway's metrics: validation's (with a gwcheck) then TLS's (with
+ * TLS), malloc'd, or NULL out of memory. Called with rt->lock held. */
+static char *runtime_metrics_text(struct runtime *rt, size_t *len)
+{
+	size_t vlen = 0, tlen = 0;
+	char *v = rt->check ? gwcheck_metrics_text(rt->check, &vlen) : NULL;
+	char *t = rt->tls_gw ? gateway_metrics_text(rt->tls_gw, &tlen) : NULL;
+	char *all;
+
+	if ((rt->check && !v) || (rt->tls_gw && !t) || !(all = malloc(vlen + tlen + 1))) {
+		free(v);
+		free(t);
+		return NULL;
+	}
+	if (vlen)
+		memcpy(all, v, vlen);
+	if (tlen)
+		memcpy(all + vlen, t, tlen);
+	all[vlen + tlen] = '\0';
+	*len = vlen + tlen;
+	free(v);
+	free(t);
+	return all;
+}
+
 /* GET /metrics and GET /rejections?topic=T&limit=N of the gateway's
- * validation; with `guard`, only to a principal that api authenticates (a
- * 401 otherwise). Returns 1 when it answered, 0 when the path is not one of
- * them or validation is off. Any thread. */
+ * validation (/metrics also of its TLS); with `guard`, only to a principal
+ * that api authenticates (a 401 otherwise). Returns 1 when it answered, 0
+ * when the path is not one of them or neither validation nor TLS is on.
+ * Any thread. */
 static int runtime_visibility(struct runtime *rt, struct api *guard, const struct http_request *req,
                               struct http_response *resp)
 {
@@ -82,14 +111,14 @@ static int runtime_visibility(struct runtime *rt, struct api *guard, const struc
 	if (!metrics && strcmp(req->segs[0], "rejections") != 0)
 		return 0;
 	pthread_rwlock_rdlock(&rt->lock);
-	if (rt->check) {
+	if (rt->check || (metrics && rt->tls_gw)) {
 		handled = 1;
 		if (guard && !api_authenticated(guard, req, resp)) {
 			pthread_rwlock_unlock(&rt->lock);
 			return 1;
 		}
 		if (metrics) {
-			resp->body = gwcheck_metrics_text(rt->check, &resp->body_len);
+			resp->body = runtime_metrics_text(rt, &resp->body_len);
 			resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 		} else {
 			const char *topic = http_query(req, "topic");
@@ -336,6 +365,11 @@ static void *gateway_service_main(void *arg)
 static void gateway_service_stop(void *state)
 {
 	struct gateway_service *gs = state;
+	if (gs->rt && gs->gw && gs->rt->tls_gw == gs->gw) {
+		pthread_rwlock_wrlock(&gs->rt->lock);
+		gs->rt->tls_gw = NULL;
+		pthread_rwlock_unlock(&gs->rt->lock);
+	}
 	if (gs->started) {
 		gateway_stop(gs->gw);
 		pthread_join(gs->thread, NULL);
@@ -499,6 +533,26 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
 		goto err;
+	if (gateway_uses_tls(gs->gw)) {
+		/* Without validation, --admin-listen serves the TLS metrics. */
+		if (cfg->admin_host && !gs->admin) {
+			struct http_options ho = {.host = cfg->admin_host,
+			                          .port = cfg->admin_port,
+			                          .body_limit = 4096,
+			                          .threads = 2};
+			gs->admin = http_open(&ho, gateway_admin_handle, gs, err);
+			if (!gs->admin) {
+				error_prefix(err, SG_EIO, "--admin-listen: ");
+				goto err;
+			}
+			fprintf(stderr,
+			        "schemagate: gateway admin (GET /metrics, /health) on %s:%d\n",
+			        cfg->admin_host, http_port(gs->admin));
+		}
+		pthread_rwlock_wrlock(&rt->lock);
+		rt->tls_gw = gs->gw;
+		pthread_rwlock_unlock(&rt->lock);
+	}
 	if (pthread_create(&gs->thread, NULL, gateway_service_main, gs) != 0) {
 		error_set(err, SG_EINTERNAL, "cannot start the gateway thread");
 		goto err;
@@ -550,6 +604,12 @@ int runtime_wait(struct runtime *rt)
 			auth_watch_reload(rt->auth, &aerr);
 		}
 		pthread_rwlock_rdlock(&rt->lock);
+		if (rt->tls_gw) {
+			/* The gateway logs what it reloaded, or why it kept what
+			 * it had, from its watcher thread. */
+			fprintf(stderr, "schemagate: SIGHUP: reloading the gateway's TLS files\n");
+			gateway_tls_reload(rt->tls_gw);
+		}
 		if (rt->check && rt->rules_path) {
 			struct sg_error err;
 			error_clear(&err);
@@ -562,7 +622,7 @@ int runtime_wait(struct runtime *rt)
 			} else {
 				fprintf(stderr, "schemagate: SIGHUP: rules kept: %s\n", err.msg);
 			}
-		} else if (!rt->auth) {
+		} else if (!rt->auth && !rt->tls_gw) {
 			fprintf(stderr, "schemagate: SIGHUP: no rules file to reload\n");
 		}
 		pthread_rwlock_unlock(&rt->lock);

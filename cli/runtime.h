@@ -73,14 +73,18 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
  * validation on, it first opens the schema source (over HTTP, or in serve
  * mode the registry started before it, which then also answers GET /metrics
  * and GET /rejections), the rules, the rejections ring, the metrics and, with
- * real brokers, the dead-letter producer; and the admin port when asked. Logs
+ * real brokers, the dead-letter producer; and the admin port when asked.
+ * With TLS on either side, GET /metrics also carries the gateway's TLS
+ * metrics (gateway_metrics_text()), on the admin port even without
+ * validation, or in serve mode on the registry's port. Logs
  * "schemagate: gateway listening on HOST:PORT (...)" to stderr. Returns 0, or
  * -1 with `err` set and nothing left running. */
 int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, struct sg_error *err);
 
 /* Blocks until SIGTERM or SIGINT; returns the signal number. SIGHUP reloads
- * the registry's auth file and the gateway's rules file meanwhile (a file
- * that does not load leaves the one in force, with a log line). */
+ * the registry's auth file, the gateway's rules file and the gateway's TLS
+ * files meanwhile (a file that does not load leaves the one in force, with
+ * a log line). */
 int runtime_wait(struct runtime *rt);
 
 /* Stops every service, the last started first. Accepts NULL. */

@@ -1,15 +1,19 @@
 /* gateway/gateway.c: options, the loop and the proxy, put together. */
 #include "gateway/gateway.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "common/filewatch.h"
 #include "compat/error.h"
 #include "gateway/certmap.h"
 #include "gateway/loop.h"
@@ -21,16 +25,57 @@
 #define GATEWAY_MAX_BROKERS 64
 #define GATEWAY_ADDR_MAX    300
 
+/* The contexts the gateway rebuilds when their files change. */
+enum gateway_tls_kind {
+	GATEWAY_TLS_SERVER,  /* client_tls: certificate, key, client CA */
+	GATEWAY_TLS_BROKER,  /* broker_tls: broker CA, certificate, key */
+	GATEWAY_TLS_CERTMAP, /* certmap: the identity folder, over the broker CA */
+	GATEWAY_TLS_KINDS
+};
+
+static const char *const gateway_tls_kind_name[GATEWAY_TLS_KINDS] = {"server", "broker", "certmap"};
+
+/* How often the TLS files are looked at by default. */
+#define GATEWAY_TLS_WATCH_MS 1000u
+
 struct gateway {
 	struct loop *loop;
 	struct proxy *proxy;
 	struct workers *workers;
+	/* The contexts in use. The loop thread reads and replaces them (from
+	 * the `next_` ones); no other thread touches them once it runs. */
 	struct tls_ctx *client_tls; /* for the listeners, when clients use TLS */
 	struct tls_ctx *broker_tls; /* for broker connections, when brokers use TLS */
 	struct certmap *certmap;    /* per-user contexts, for the certmap identity */
 	int base;
 	rd_kafka_t *mock_rk; /* owns the mock cluster, when there is one */
 	rd_kafka_mock_cluster_t *mock;
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+	/* Certificate rotation (gateway.h). The watcher thread owns the file
+	 * names, the watches and the signatures; `mu` guards the rest. */
+	struct gateway_tls files;                /* copies of the file names and settings */
+	char *strings[7];                        /* what the names of `files` point to */
+	struct filewatch *fw[GATEWAY_TLS_KINDS]; /* NULL: not in use */
+	uint64_t loaded[GATEWAY_TLS_KINDS];      /* signature last built (or tried) */
+	uint64_t seen[GATEWAY_TLS_KINDS];        /* signature at the last look */
+	unsigned watch_ms;
+	pthread_t watcher;
+	int watching;
+	pthread_mutex_t mu;
+	int mu_made;
+	pthread_cond_t cv;
+	int stop_watch; /* under mu: the watcher returns */
+	int reload_all; /* under mu: gateway_tls_reload() asked */
+	/* Under mu: built by the watcher, not yet taken by the loop thread. */
+	struct tls_ctx *next_client, *next_broker;
+	struct certmap *next_certmap;
+	struct loop_async *take; /* wakes the loop thread to take them */
+	/* Under mu: for gateway_metrics_text(). */
+	unsigned long reloads_ok[GATEWAY_TLS_KINDS], reloads_failed[GATEWAY_TLS_KINDS];
+	struct tls_cert_info info[2]; /* of the server and broker contexts in use */
+	int has_info[2];
+	size_t certmap_users;
 };
 
 /* Starts librdkafka's mock cluster and returns its bootstrap list (owned by
@@ -100,7 +145,7 @@ static int gateway_parse_addr(const char *s, size_t len, char *host, size_t host
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3))) static void gateway_log(const struct gateway_options *opt,
+__attribute__((format(printf, 2, 3))) static void gateway_log(const struct gateway *gw,
                                                               const char *fmt, ...)
 {
 	char line[1024];
@@ -108,29 +153,81 @@ __attribute__((format(printf, 2, 3))) static void gateway_log(const struct gatew
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (opt->log)
-		opt->log(opt->log_arg, line);
-	else
-		fprintf(stderr, "gateway: %s\n", line);
+	if (gw->log) {
+		gw->log(gw->log_arg, line);
+	} else {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
+		fprintf(stderr, "%sZ gateway: %s\n", ts, line);
+	}
 }
 
-/* Makes the TLS contexts the options ask for. Returns 0, or -1 with `err`
- * set. */
-static int gateway_tls_open(struct gateway *gw, const struct gateway_options *opt,
-                            struct sg_error *err)
+/* Copies the TLS settings into gw->files, so the watcher can read the
+ * files again after gateway_open() returned. 0, or -1 with `err` set. */
+static int gateway_tls_copy(struct gateway *gw, const struct gateway_tls *t, struct sg_error *err)
 {
-	const struct gateway_tls *t = &opt->tls;
+	const char *const src[7] = {t->cert,        t->key,        t->client_ca,   t->broker_ca,
+	                            t->broker_cert, t->broker_key, t->identity_dir};
+	const char **dst[7] = {&gw->files.cert,        &gw->files.key,
+	                       &gw->files.client_ca,   &gw->files.broker_ca,
+	                       &gw->files.broker_cert, &gw->files.broker_key,
+	                       &gw->files.identity_dir};
+
+	gw->files = *t;
+	for (int i = 0; i < 7; i++) {
+		*dst[i] = NULL;
+		if (src[i] && !(gw->strings[i] = strdup(src[i])))
+			return error_set(err, SG_ENOMEM, "out of memory");
+		*dst[i] = gw->strings[i];
+	}
+	return 0;
+}
+
+/* The client-side context of `t` (to brokers), or its base for certmap. */
+static struct tls_client_options gateway_tls_client_options(const struct gateway_tls *t)
+{
+	struct tls_client_options co = {.ca = t->broker_ca,
+	                                .insecure_no_verify = t->broker_insecure,
+	                                .cert_file = t->broker_cert,
+	                                .key_file = t->broker_key};
+	return co;
+}
+
+static struct tls_ctx *gateway_tls_build_server(const struct gateway_tls *t, struct sg_error *err)
+{
+	struct tls_server_options so = {.cert_file = t->cert,
+	                                .key_file = t->key,
+	                                .client_ca = t->client_ca,
+	                                .client_auth = (enum tls_client_auth)t->client_auth};
+	return tls_server_new(&so, err);
+}
+
+static struct tls_ctx *gateway_tls_build_broker(const struct gateway_tls *t, struct sg_error *err)
+{
+	struct tls_client_options co = gateway_tls_client_options(t);
+	return tls_client_new(&co, err);
+}
+
+static struct certmap *gateway_tls_build_certmap(const struct gateway_tls *t, struct sg_error *err)
+{
+	struct tls_client_options co = gateway_tls_client_options(t);
+	co.cert_file = co.key_file = NULL;
+	return certmap_load(t->identity_dir, &co, err);
+}
+
+/* Makes the TLS contexts the options ask for, from gw->files. Returns 0, or
+ * -1 with `err` set. */
+static int gateway_tls_open(struct gateway *gw, struct sg_error *err)
+{
+	const struct gateway_tls *t = &gw->files;
 
 	if (t->cert || t->key) {
-		struct tls_server_options so = {.cert_file = t->cert,
-		                                .key_file = t->key,
-		                                .client_ca = t->client_ca,
-		                                .client_auth =
-		                                    (enum tls_client_auth)t->client_auth};
 		if (!t->cert || !t->key)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "client TLS needs both a certificate and its key");
-		gw->client_tls = tls_server_new(&so, err);
+		gw->client_tls = gateway_tls_build_server(t, err);
 		if (!gw->client_tls)
 			return -1;
 	} else if (t->client_ca || t->client_auth) {
@@ -138,10 +235,6 @@ static int gateway_tls_open(struct gateway *gw, const struct gateway_options *op
 		                 "client certificates need client TLS (a certificate and key)");
 	}
 	if (t->broker_ca || t->broker_insecure) {
-		struct tls_client_options co = {.ca = t->broker_ca,
-		                                .insecure_no_verify = t->broker_insecure,
-		                                .cert_file = t->broker_cert,
-		                                .key_file = t->broker_key};
 		if (t->identity_dir) {
 			if (t->client_auth != TLS_CLIENT_AUTH_REQUIRED)
 				return error_set(err, SG_EBAD_REQUEST,
@@ -151,25 +244,340 @@ static int gateway_tls_open(struct gateway *gw, const struct gateway_options *op
 				return error_set(
 				    err, SG_EBAD_REQUEST,
 				    "the certmap identity takes no gateway certificate");
-			gw->certmap = certmap_load(t->identity_dir, &co, err);
+			gw->certmap = gateway_tls_build_certmap(t, err);
 			if (!gw->certmap)
 				return -1;
-			gateway_log(opt, "certmap: %zu broker identities from %s",
+			gateway_log(gw, "certmap: %zu broker identities from %s",
 			            certmap_count(gw->certmap), t->identity_dir);
 		}
-		gw->broker_tls = tls_client_new(&co, err);
+		gw->broker_tls = gateway_tls_build_broker(t, err);
 		if (!gw->broker_tls)
 			return -1;
 		if (t->broker_insecure)
-			gateway_log(opt,
-			            "WARNING: broker certificates are NOT verified "
-			            "(insecure skip verify): anyone on the path to the brokers "
-			            "can read and change the traffic");
+			gateway_log(gw, "WARNING: broker certificates are NOT verified "
+			                "(insecure skip verify): anyone on the path to the brokers "
+			                "can read and change the traffic");
 	} else if (t->broker_cert || t->broker_key || t->identity_dir) {
 		return error_set(err, SG_EBAD_REQUEST,
 		                 "a broker TLS identity needs TLS to the brokers (a CA)");
 	}
 	return 0;
+}
+
+/* Certificate rotation (see gateway.h). */
+
+/* Notes what the metrics show of a context in use. Called with gw->mu held
+ * (or before the watcher starts). */
+static void gateway_tls_note(struct gateway *gw, enum gateway_tls_kind k, const void *obj)
+{
+	if (k == GATEWAY_TLS_CERTMAP)
+		gw->certmap_users = certmap_count(obj);
+	else
+		gw->has_info[k] = tls_ctx_cert_info(obj, &gw->info[k]) == 0;
+}
+
+/* "2026-12-07T10:00:00Z" */
+static const char *gateway_time_text(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", t);
+	return buf;
+}
+
+/* Builds the context of kind `k` from the files as they are now, and on
+ * success offers it to the loop thread. Logs and counts either way.
+ * Returns 1 when built, 0 when not. Watcher thread. */
+static int gateway_tls_rebuild(struct gateway *gw, enum gateway_tls_kind k, const char *why)
+{
+	const struct gateway_tls *t = &gw->files;
+	struct tls_ctx *ctx = NULL;
+	struct certmap *map = NULL;
+	struct tls_cert_info info;
+	struct sg_error err;
+	char when[64];
+	int have_info = 0;
+
+	error_clear(&err);
+	if (k == GATEWAY_TLS_SERVER)
+		ctx = gateway_tls_build_server(t, &err);
+	else if (k == GATEWAY_TLS_BROKER)
+		ctx = gateway_tls_build_broker(t, &err);
+	else
+		map = gateway_tls_build_certmap(t, &err);
+	if (!ctx && !map) {
+		pthread_mutex_lock(&gw->mu);
+		gw->reloads_failed[k]++;
+		pthread_mutex_unlock(&gw->mu);
+		gateway_log(gw,
+		            "TLS (%s): the %s context was NOT reloaded, the previous one stays: %s",
+		            why, gateway_tls_kind_name[k], err.msg);
+		return 0;
+	}
+	if (ctx)
+		have_info = tls_ctx_cert_info(ctx, &info) == 0;
+	pthread_mutex_lock(&gw->mu);
+	if (k == GATEWAY_TLS_SERVER) {
+		tls_ctx_free(gw->next_client); /* built before, never taken */
+		gw->next_client = ctx;
+	} else if (k == GATEWAY_TLS_BROKER) {
+		tls_ctx_free(gw->next_broker);
+		gw->next_broker = ctx;
+	} else {
+		certmap_free(gw->next_certmap);
+		gw->next_certmap = map;
+	}
+	gw->reloads_ok[k]++;
+	gateway_tls_note(gw, k, ctx ? (const void *)ctx : (const void *)map);
+	pthread_mutex_unlock(&gw->mu);
+	if (map)
+		gateway_log(gw, "TLS (%s): certmap reloaded: %zu broker identities from %s", why,
+		            certmap_count(map), t->identity_dir);
+	else if (have_info)
+		gateway_log(gw,
+		            "TLS (%s): the %s context was reloaded: certificate %s, serial %s, "
+		            "not after %s",
+		            why, gateway_tls_kind_name[k], info.subject, info.serial,
+		            gateway_time_text(info.not_after, when, sizeof when));
+	else
+		gateway_log(gw, "TLS (%s): the %s context was reloaded", why,
+		            gateway_tls_kind_name[k]);
+	return 1;
+}
+
+/* Looks at every watched file; rebuilds what changed and held still since
+ * the last look, or everything when `all`. Watcher thread. */
+static void gateway_tls_check(struct gateway *gw, int all)
+{
+	int built = 0;
+
+	for (int k = 0; k < GATEWAY_TLS_KINDS; k++) {
+		uint64_t sig;
+		int due;
+		if (!gw->fw[k])
+			continue;
+		sig = filewatch_scan(gw->fw[k]);
+		due = all || (sig != gw->loaded[k] && sig == gw->seen[k]);
+		gw->seen[k] = sig;
+		if (!due)
+			continue;
+		gw->loaded[k] = sig; /* a failure is not tried again until a change */
+		built |= gateway_tls_rebuild(gw, (enum gateway_tls_kind)k,
+		                             all ? "reload asked" : "files changed");
+	}
+	if (built)
+		loop_async_send(gw->take);
+}
+
+static void *gateway_tls_watcher(void *arg)
+{
+	struct gateway *gw = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&gw->mu);
+	while (!gw->stop_watch) {
+		int all;
+		if (!gw->reload_all) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += gw->watch_ms / 1000;
+			until.tv_nsec += (long)(gw->watch_ms % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (!gw->stop_watch && !gw->reload_all &&
+			       pthread_cond_timedwait(&gw->cv, &gw->mu, &until) != ETIMEDOUT)
+				;
+		}
+		if (gw->stop_watch)
+			break;
+		all = gw->reload_all;
+		gw->reload_all = 0;
+		pthread_mutex_unlock(&gw->mu);
+		gateway_tls_check(gw, all);
+		pthread_mutex_lock(&gw->mu);
+	}
+	pthread_mutex_unlock(&gw->mu);
+	return NULL;
+}
+
+/* Loop thread: puts the contexts the watcher built in use, and frees the
+ * ones they replace (connections made from those keep what they need). */
+static void gateway_tls_take(void *arg)
+{
+	struct gateway *gw = arg;
+	struct tls_ctx *client, *broker;
+	struct certmap *map;
+
+	pthread_mutex_lock(&gw->mu);
+	client = gw->next_client;
+	broker = gw->next_broker;
+	map = gw->next_certmap;
+	gw->next_client = gw->next_broker = NULL;
+	gw->next_certmap = NULL;
+	pthread_mutex_unlock(&gw->mu);
+	struct tls_ctx *old_client = client ? gw->client_tls : NULL;
+	struct tls_ctx *old_broker = broker ? gw->broker_tls : NULL;
+	struct certmap *old_map = map ? gw->certmap : NULL;
+
+	if (client)
+		gw->client_tls = client;
+	if (broker)
+		gw->broker_tls = broker;
+	if (map)
+		gw->certmap = map;
+	proxy_set_tls(gw->proxy, gw->client_tls, gw->broker_tls, gw->certmap);
+	tls_ctx_free(old_client);
+	tls_ctx_free(old_broker);
+	certmap_free(old_map);
+}
+
+/* Starts watching the files of the contexts in use. 0, or -1 with `err`
+ * set. */
+static int gateway_tls_watch_start(struct gateway *gw, struct sg_error *err)
+{
+	const struct gateway_tls *t = &gw->files;
+	pthread_condattr_t ca;
+	int ok = 1;
+
+	if (!gw->client_tls && !gw->broker_tls)
+		return 0;
+	gw->watch_ms = t->watch_ms ? t->watch_ms : GATEWAY_TLS_WATCH_MS;
+	if (gw->client_tls) {
+		ok = ok && (gw->fw[GATEWAY_TLS_SERVER] = filewatch_new()) &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_SERVER], t->cert, 0) == 0 &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_SERVER], t->key, 0) == 0 &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_SERVER], t->client_ca, 1) == 0;
+		gateway_tls_note(gw, GATEWAY_TLS_SERVER, gw->client_tls);
+	}
+	if (gw->certmap) {
+		/* The broker context is not used: each client has its user's. */
+		ok = ok && (gw->fw[GATEWAY_TLS_CERTMAP] = filewatch_new()) &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_CERTMAP], t->identity_dir, 2) == 0 &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_CERTMAP], t->broker_ca, 1) == 0;
+		gateway_tls_note(gw, GATEWAY_TLS_CERTMAP, gw->certmap);
+	} else if (gw->broker_tls) {
+		ok = ok && (gw->fw[GATEWAY_TLS_BROKER] = filewatch_new()) &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_BROKER], t->broker_ca, 1) == 0 &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_BROKER], t->broker_cert, 0) == 0 &&
+		     filewatch_add(gw->fw[GATEWAY_TLS_BROKER], t->broker_key, 0) == 0;
+		gateway_tls_note(gw, GATEWAY_TLS_BROKER, gw->broker_tls);
+	}
+	if (!ok)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	/* The files as they were read: a change made while they were read is
+	 * seen at the first look. (They were read before this scan, so such
+	 * a change may also be missed until the next one; SIGHUP reloads.) */
+	for (int k = 0; k < GATEWAY_TLS_KINDS; k++)
+		if (gw->fw[k])
+			gw->loaded[k] = gw->seen[k] = filewatch_scan(gw->fw[k]);
+	gw->take = loop_async_new(gw->loop, gateway_tls_take, gw, err);
+	if (!gw->take)
+		return -1;
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&gw->cv, &ca) != 0)
+		return error_set(err, SG_EINTERNAL, "cannot make a condition variable");
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&gw->watcher, NULL, gateway_tls_watcher, gw) != 0) {
+		pthread_cond_destroy(&gw->cv);
+		return error_set(err, SG_EINTERNAL, "cannot start the TLS watcher thread");
+	}
+	gw->watching = 1;
+	return 0;
+}
+
+void gateway_tls_reload(struct gateway *gw)
+{
+	if (!gw->watching)
+		return;
+	pthread_mutex_lock(&gw->mu);
+	gw->reload_all = 1;
+	pthread_cond_signal(&gw->cv);
+	pthread_mutex_unlock(&gw->mu);
+}
+
+int gateway_uses_tls(const struct gateway *gw)
+{
+	return gw->client_tls || gw->broker_tls;
+}
+
+/* Appends to the text `b` of `*n` bytes (at most `cap`). */
+__attribute__((format(printf, 4, 5))) static void gateway_put(char *b, size_t cap, size_t *n,
+                                                              const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+	if (*n >= cap)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	*n = r < 0 ? cap : *n + (size_t)r;
+}
+
+char *gateway_metrics_text(struct gateway *gw, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b;
+	struct loop_stats st;
+
+	if (!gw->watching || !(b = malloc(cap)))
+		return NULL;
+	b[0] = '\0';
+	pthread_mutex_lock(&gw->mu);
+	gateway_put(b, cap, &n,
+	            "# HELP schemagate_gateway_tls_reloads_total Reloads of the gateway's TLS "
+	            "files, by context and outcome (failed: the previous context stays).\n"
+	            "# TYPE schemagate_gateway_tls_reloads_total counter\n");
+	for (int k = 0; k < GATEWAY_TLS_KINDS; k++)
+		if (gw->fw[k])
+			gateway_put(
+			    b, cap, &n,
+			    "schemagate_gateway_tls_reloads_total{context=\"%s\",result=\"ok\"} "
+			    "%lu\n"
+			    "schemagate_gateway_tls_reloads_total{context=\"%s\",result="
+			    "\"failed\"} %lu\n",
+			    gateway_tls_kind_name[k], gw->reloads_ok[k], gateway_tls_kind_name[k],
+			    gw->reloads_failed[k]);
+	gateway_put(b, cap, &n,
+	            "# HELP schemagate_gateway_tls_certificate_not_after_seconds When the "
+	            "certificate in use expires (Unix time), by context and serial.\n"
+	            "# TYPE schemagate_gateway_tls_certificate_not_after_seconds gauge\n");
+	for (int k = 0; k < 2; k++)
+		if (gw->has_info[k])
+			gateway_put(
+			    b, cap, &n,
+			    "schemagate_gateway_tls_certificate_not_after_seconds{context=\"%s\","
+			    "serial=\"%s\"} %lld\n",
+			    gateway_tls_kind_name[k], gw->info[k].serial, gw->info[k].not_after);
+	if (gw->fw[GATEWAY_TLS_CERTMAP])
+		gateway_put(b, cap, &n,
+		            "# HELP schemagate_gateway_tls_certmap_users Users of the certmap "
+		            "identity folder in use.\n"
+		            "# TYPE schemagate_gateway_tls_certmap_users gauge\n"
+		            "schemagate_gateway_tls_certmap_users %zu\n",
+		            gw->certmap_users);
+	pthread_mutex_unlock(&gw->mu);
+	if (gw->fw[GATEWAY_TLS_SERVER]) {
+		loop_stats(gw->loop, &st);
+		gateway_put(
+		    b, cap, &n,
+		    "# HELP schemagate_gateway_tls_client_handshakes_total TLS handshakes "
+		    "of clients, by outcome (timeout: not done in time).\n"
+		    "# TYPE schemagate_gateway_tls_client_handshakes_total counter\n"
+		    "schemagate_gateway_tls_client_handshakes_total{result=\"ok\"} %lu\n"
+		    "schemagate_gateway_tls_client_handshakes_total{result=\"failed\"} %lu\n"
+		    "schemagate_gateway_tls_client_handshakes_total{result=\"timeout\"} %lu\n",
+		    st.tls_handshakes_ok, st.tls_handshakes_failed, st.tls_handshakes_timedout);
+	}
+	if (n >= cap) { /* cannot happen with these few lines; never half a line */
+		free(b);
+		return NULL;
+	}
+	*len = n;
+	return b;
 }
 
 static int gateway_wildcard(const char *host)
@@ -267,11 +675,16 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		return NULL;
 	}
 	gw->base = po.broker_port_base;
-	if (gateway_tls_open(gw, opt, err) != 0)
+	gw->log = opt->log;
+	gw->log_arg = opt->log_arg;
+	pthread_mutex_init(&gw->mu, NULL);
+	gw->mu_made = 1;
+	if (gateway_tls_copy(gw, &opt->tls, err) != 0 || gateway_tls_open(gw, err) != 0)
 		goto err;
 	po.client_tls = gw->client_tls;
 	po.broker_tls = gw->broker_tls;
 	po.certmap = gw->certmap;
+	po.handshake_timeout_ms = opt->tls.handshake_timeout_ms;
 	gw->loop = loop_new(err);
 	if (!gw->loop)
 		goto err;
@@ -287,10 +700,10 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		po.workers = gw->workers;
 	}
 	gw->proxy = proxy_new(gw->loop, &po, err);
-	if (!gw->proxy)
+	if (!gw->proxy || gateway_tls_watch_start(gw, err) != 0)
 		goto err;
 	if (gw->mock)
-		gateway_log(opt,
+		gateway_log(gw,
 		            "no brokers given: serving librdkafka's in-process mock cluster "
 		            "(%d brokers at %s); its data is held in memory and NOT kept",
 		            opt->mock_brokers, brokers);
@@ -317,6 +730,22 @@ void gateway_close(struct gateway *gw)
 {
 	if (!gw)
 		return;
+	if (gw->watching) {
+		pthread_mutex_lock(&gw->mu);
+		gw->stop_watch = 1;
+		pthread_cond_signal(&gw->cv);
+		pthread_mutex_unlock(&gw->mu);
+		pthread_join(gw->watcher, NULL);
+		pthread_cond_destroy(&gw->cv);
+	}
+	loop_async_free(gw->take);
+	tls_ctx_free(gw->next_client);
+	tls_ctx_free(gw->next_broker);
+	certmap_free(gw->next_certmap);
+	for (int k = 0; k < GATEWAY_TLS_KINDS; k++)
+		filewatch_free(gw->fw[k]);
+	for (int i = 0; i < 7; i++)
+		free(gw->strings[i]);
 	proxy_free(gw->proxy);
 	workers_free(gw->workers);
 	loop_free(gw->loop);
@@ -327,6 +756,8 @@ void gateway_close(struct gateway *gw)
 		rd_kafka_mock_cluster_destroy(gw->mock);
 	if (gw->mock_rk)
 		rd_kafka_destroy(gw->mock_rk);
+	if (gw->mu_made)
+		pthread_mutex_destroy(&gw->mu);
 	free(gw);
 }
 

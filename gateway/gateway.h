@@ -9,8 +9,28 @@
  * Threads: gateway_run() serves every connection on the calling thread.
  * gateway_stop() may be called from any thread or from a signal handler.
  * gateway_open() sets SIGPIPE to be ignored (a peer that vanishes must not
- * kill the process).
+ * kill the process). With TLS, gateway_open() also starts a thread that
+ * watches the TLS files (see "Certificate rotation" below); it is stopped
+ * by gateway_close().
  * Ownership: gateway_open() copies what it needs from the options.
+ *
+ * Certificate rotation. With TLS, every file and folder the gateway's TLS
+ * reads is watched: the certificate and key, the client CA (file or
+ * folder), the broker CA, the broker certificate and key, and the certmap
+ * folder (users added, removed, or their files replaced). The watcher
+ * stat()s them every `watch_ms` (common/filewatch.h: device, inode, size,
+ * mtime and ctime, following links, so a Kubernetes Secret whose `..data`
+ * link is swapped counts as changed); once a change has held still for one
+ * more look (so a key and a certificate copied one after the other load
+ * together), it builds the contexts that depend on what changed, on its own
+ * thread. gateway_tls_reload() (SIGHUP) builds every one at once. A context
+ * that builds replaces the old one for connections made from then on: the
+ * loop thread takes it at its next turn (gateway/loop's loop_async), and
+ * connections made before keep theirs until they close. One that does not
+ * build leaves the old one in force, with one log line naming the file and
+ * the reason; it is tried again when its files change again, or on the
+ * next gateway_tls_reload(). Every outcome is counted for
+ * gateway_metrics_text().
  */
 #ifndef SG_GATEWAY_H
 #define SG_GATEWAY_H
@@ -42,6 +62,13 @@ struct gateway_tls {
 	 * client certificates required, each client reaches the brokers as the
 	 * user of this folder whose certificate subject equals its own. */
 	const char *identity_dir;
+	/* With cert: a client whose TLS handshake is not done this many
+	 * milliseconds after it connected is closed, logged and counted;
+	 * 0: 10000. */
+	unsigned handshake_timeout_ms;
+	/* How often the TLS files are looked at for changes, in milliseconds;
+	 * 0: 1000. */
+	unsigned watch_ms;
 };
 
 struct gateway_options {
@@ -63,7 +90,8 @@ struct gateway_options {
 	int broker_port_base;
 	/* Largest request or response frame, in bytes; 0: 100 MiB. */
 	size_t max_frame;
-	/* Receives each log line (no newline); NULL: stderr with a timestamp. */
+	/* Receives each log line (no newline); NULL: stderr with a timestamp.
+	 * Called on the loop thread, and with TLS on the watcher thread too. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 	/* Record validation (struct proxy_validator in gateway/proxy.h; with a
@@ -93,6 +121,28 @@ void gateway_stop(struct gateway *gw);
 
 /* Closes every connection and listener. Accepts NULL. */
 void gateway_close(struct gateway *gw);
+
+/* Loads every TLS file again now (SIGHUP), on the watcher thread, and
+ * returns without waiting; see "Certificate rotation" above. Does nothing
+ * without TLS. Thread-safe. */
+void gateway_tls_reload(struct gateway *gw);
+
+/* 1 when the gateway uses TLS on either side. */
+int gateway_uses_tls(const struct gateway *gw);
+
+/* The TLS metrics in Prometheus text (format 0.0.4), malloc'd and
+ * NUL-terminated, its length in `*len`; the caller frees it:
+ *   schemagate_gateway_tls_reloads_total{context,result} (counter): reloads
+ *     of the "server" context (certificate, key, client CA), the "broker"
+ *     one (broker CA, certificate, key) or the "certmap" folder, by
+ *     "ok" / "failed";
+ *   schemagate_gateway_tls_certificate_not_after_seconds{context,serial}
+ *     (gauge): the notAfter of the certificate in use, server or broker;
+ *   schemagate_gateway_tls_certmap_users (gauge): users of the certmap;
+ *   schemagate_gateway_tls_client_handshakes_total{result} (counter):
+ *     clients' handshakes "ok", "failed" or "timeout".
+ * NULL without TLS, or out of memory. Any thread. */
+char *gateway_metrics_text(struct gateway *gw, size_t *len);
 
 /* The bootstrap port actually bound. */
 int gateway_port(const struct gateway *gw);

@@ -9,10 +9,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -30,9 +32,10 @@
 #include "gateway/loop_conn.h"
 #include "gateway/tls.h"
 
-#define LOOP_DEFAULT_MAX_FRAME ((size_t)100 << 20)
-#define LOOP_DEFAULT_OUT_HIGH  ((size_t)4 << 20)
-#define LOOP_DEFAULT_OUT_LOW   ((size_t)1 << 20)
+#define LOOP_DEFAULT_MAX_FRAME    ((size_t)100 << 20)
+#define LOOP_DEFAULT_OUT_HIGH     ((size_t)4 << 20)
+#define LOOP_DEFAULT_OUT_LOW      ((size_t)1 << 20)
+#define LOOP_DEFAULT_HANDSHAKE_MS 10000u
 /* Most bytes moved by one read() or write(). libevent 2.1's bufferevents
  * read at most 4 KiB per call whatever their limits say (evbuffer_read's
  * fixed EVBUFFER_MAX_READ), which costs a system call and a loop iteration
@@ -52,6 +55,16 @@ struct loop {
 	struct evdns_base *dns;
 	int stop_pipe[2]; /* [0] read end watched by stop_ev, [1] written by loop_stop */
 	struct event *stop_ev;
+	unsigned handshake_ms; /* loop_set_tls_handshake_timeout() */
+	/* struct loop_stats, counted on the loop thread, read by any. */
+	atomic_ulong hs_ok, hs_failed, hs_timedout;
+};
+
+struct loop_async {
+	int pipe[2]; /* [0] read end watched by ev, [1] written by loop_async_send */
+	struct event *ev;
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 struct loop_listener {
@@ -86,6 +99,7 @@ struct loop *loop_new(struct sg_error *err)
 		return NULL;
 	}
 	l->stop_pipe[0] = l->stop_pipe[1] = -1;
+	l->handshake_ms = LOOP_DEFAULT_HANDSHAKE_MS;
 	l->base = event_base_new();
 	if (!l->base) {
 		error_set(err, SG_EINTERNAL, "cannot create an event base");
@@ -151,6 +165,82 @@ void loop_stop(struct loop *l)
 		/* A full pipe already holds a stop request. */
 	}
 	errno = saved;
+}
+
+void loop_set_tls_handshake_timeout(struct loop *l, unsigned ms)
+{
+	l->handshake_ms = ms ? ms : LOOP_DEFAULT_HANDSHAKE_MS;
+}
+
+void loop_stats(const struct loop *l, struct loop_stats *out)
+{
+	out->tls_handshakes_ok = atomic_load(&l->hs_ok);
+	out->tls_handshakes_failed = atomic_load(&l->hs_failed);
+	out->tls_handshakes_timedout = atomic_load(&l->hs_timedout);
+}
+
+/* Wake-ups from other threads. */
+
+static void loop_async_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_async *a = arg;
+	char buf[64];
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	a->fn(a->arg);
+}
+
+struct loop_async *loop_async_new(struct loop *l, void (*fn)(void *arg), void *arg,
+                                  struct sg_error *err)
+{
+	struct loop_async *a = calloc(1, sizeof *a);
+
+	if (!a) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	a->fn = fn;
+	a->arg = arg;
+	a->pipe[0] = a->pipe[1] = -1;
+	if (pipe(a->pipe) != 0) {
+		error_set(err, SG_EIO, "pipe: %s", strerror(errno));
+		goto err;
+	}
+	for (int i = 0; i < 2; i++) {
+		evutil_make_socket_nonblocking(a->pipe[i]);
+		evutil_make_socket_closeonexec(a->pipe[i]);
+	}
+	a->ev = event_new(l->base, a->pipe[0], EV_READ | EV_PERSIST, loop_async_cb, a);
+	if (!a->ev || event_add(a->ev, NULL) != 0) {
+		error_set(err, SG_EINTERNAL, "cannot watch a wake-up pipe");
+		goto err;
+	}
+	return a;
+err:
+	loop_async_free(a);
+	return NULL;
+}
+
+void loop_async_send(struct loop_async *a)
+{
+	int saved = errno;
+	char b = 1;
+	if (write(a->pipe[1], &b, 1) < 0) {
+		/* A full pipe already holds a wake-up. */
+	}
+	errno = saved;
+}
+
+void loop_async_free(struct loop_async *a)
+{
+	if (!a)
+		return;
+	if (a->ev)
+		event_free(a->ev);
+	for (int i = 0; i < 2; i++)
+		if (a->pipe[i] >= 0)
+			close(a->pipe[i]);
+	free(a);
 }
 
 /* Listeners. */
@@ -268,6 +358,8 @@ void loop_conn_free(struct loop_conn *c)
 		event_free(c->rd);
 	if (c->wr)
 		event_free(c->wr);
+	if (c->hs_timer)
+		event_free(c->hs_timer);
 	if (c->ssl) {
 		if (!c->handshaking && !c->tls_broken && c->rd)
 			SSL_shutdown(c->ssl);
@@ -747,6 +839,10 @@ static int loop_tls_handshake(struct loop_conn *c)
 	if (r == 1) {
 		c->handshaking = 0;
 		c->tls_unread = 1; /* records may have come with the handshake's last */
+		if (c->hs_timer) {
+			event_del(c->hs_timer);
+			atomic_fetch_add(&c->loop->hs_ok, 1);
+		}
 		if (c->ops->connected && !c->quiet)
 			c->ops->connected(c, c->arg);
 		return c->dead ? -1 : 0;
@@ -758,6 +854,8 @@ static int loop_tls_handshake(struct loop_conn *c)
 	}
 	loop_tls_why(c, e, sys, "TLS handshake failed", why, sizeof why);
 	c->tls_broken = 1;
+	if (c->hs_timer)
+		atomic_fetch_add(&c->loop->hs_failed, 1);
 	loop_conn_end(c, why, 0);
 	return -1;
 }
@@ -938,6 +1036,25 @@ static void loop_conn_kick_cb(evutil_socket_t fd, short what, void *arg)
 		loop_conn_free(c);
 }
 
+/* An accepted TLS connection's handshake took too long: it ends, counted,
+ * and no other connection notices. */
+static void loop_conn_hs_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	char why[sizeof c->deferred_why];
+
+	if (c->dead || !c->handshaking)
+		return;
+	atomic_fetch_add(&c->loop->hs_timedout, 1);
+	unsigned ms = c->hs_ms;
+	if (ms % 1000 == 0)
+		snprintf(why, sizeof why, "TLS handshake not done within %u s", ms / 1000);
+	else
+		snprintf(why, sizeof why, "TLS handshake not done within %u ms", ms);
+	c->tls_broken = 1; /* no close_notify into a handshake */
+	loop_conn_end(c, why, 0);
+}
+
 /* A connection on socket `fd` (-1: not yet connected), plaintext or TLS
  * with `ssl`; takes `fd` and `ssl` even on failure. */
 static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd, SSL *ssl,
@@ -1014,8 +1131,20 @@ static struct loop_conn *loop_conn_accept_ssl(struct loop *l, int fd, const char
 	evutil_make_socket_nonblocking(fd);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c = loop_conn_new(l, fd, ssl, ops, arg, lim, err);
-	if (c)
-		snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+	if (!c)
+		return NULL;
+	snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+	if (ssl) {
+		struct timeval tv = {(time_t)(l->handshake_ms / 1000),
+		                     (suseconds_t)(l->handshake_ms % 1000) * 1000};
+		c->hs_ms = l->handshake_ms;
+		c->hs_timer = evtimer_new(l->base, loop_conn_hs_timeout_cb, c);
+		if (!c->hs_timer || evtimer_add(c->hs_timer, &tv) != 0) {
+			loop_conn_free(c);
+			error_set(err, SG_ENOMEM, "cannot time the TLS handshake");
+			return NULL;
+		}
+	}
 	return c;
 }
 

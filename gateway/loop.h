@@ -118,6 +118,39 @@ struct loop_limits {
 	size_t out_low;
 };
 
+/* An accepted TLS connection (loop_conn_accept_tls) whose handshake is not
+ * done `ms` milliseconds after the accept ends through `closed` ("TLS
+ * handshake not done within 10 s"), and counts in loop_stats(); other
+ * connections never notice. Applies to connections accepted from then on;
+ * 0 restores the default, 10000. An outbound connection's owner times its
+ * connect and handshake itself. */
+void loop_set_tls_handshake_timeout(struct loop *l, unsigned ms);
+
+/* Counts of the loop's accepted TLS connections since loop_new(). */
+struct loop_stats {
+	unsigned long tls_handshakes_ok;     /* handshakes done */
+	unsigned long tls_handshakes_failed; /* handshakes that failed (bad certificate, ...) */
+	unsigned long
+	    tls_handshakes_timedout; /* not done in time (loop_set_tls_handshake_timeout) */
+};
+
+/* Reads the counts. Any thread (they are atomic; the three are not read as
+ * one snapshot). */
+void loop_stats(const struct loop *l, struct loop_stats *out);
+
+/* A wake-up that any thread may send: `fn` runs on the loop thread soon
+ * after loop_async_send(); sends that come before it runs are coalesced
+ * into one run. */
+struct loop_async;
+
+/* NULL on failure with `err` set. */
+struct loop_async *loop_async_new(struct loop *l, void (*fn)(void *arg), void *arg,
+                                  struct sg_error *err);
+/* Thread-safe and async-signal-safe (it writes one byte to a pipe). */
+void loop_async_send(struct loop_async *a);
+/* Loop thread, or once the loop no longer runs. Accepts NULL. */
+void loop_async_free(struct loop_async *a);
+
 /* Wraps an accepted socket (from a loop_accept_fn); takes `fd` even on
  * failure. NULL on failure with `err` set. */
 struct loop_conn *loop_conn_accept(struct loop *l, int fd, const char *peer,

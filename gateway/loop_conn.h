@@ -65,6 +65,8 @@ struct loop_conn {
 	SSL *ssl;
 	struct event *wr;       /* the socket is writable */
 	int handshaking;        /* the handshake is not done */
+	struct event *hs_timer; /* accepted: ends the connection if the handshake takes too long */
+	unsigned hs_ms;         /* its delay */
 	int hs_want_write;      /* the handshake waits for the socket to be writable */
 	int read_wants_write;   /* SSL_read() waits for the socket to be writable */
 	int write_wants_read;   /* SSL_write() waits for the socket to be readable */

@@ -916,8 +916,7 @@ static void proxy_upstream_closed(struct loop_conn *c, void *arg, const char *wh
 static void proxy_connect_timeout(void *arg)
 {
 	struct proxy_session *s = arg;
-	proxy_session_fail(s, s->upstream ? "connecting to the broker timed out"
-	                                  : "the client's TLS handshake timed out");
+	proxy_session_fail(s, "connecting to the broker timed out");
 }
 
 static const struct loop_conn_ops proxy_client_ops = {
@@ -957,6 +956,8 @@ static int proxy_session_connect(struct proxy_session *s)
 			        : "(no certificate)");
 			return -1;
 		}
+		proxy_log(p, "%s: certificate subject %s maps to user %s", s->name,
+		          certmap_name_text(der, len, text, sizeof text), user);
 		snprintf(s->name + strlen(s->name), sizeof s->name - strlen(s->name), " as %s",
 		         user);
 		s->upstream = loop_conn_connect_tls(p->loop, s->host, s->port, tls, NULL,
@@ -971,6 +972,7 @@ static int proxy_session_connect(struct proxy_session *s)
 		proxy_session_fail(s, "%s", err.msg);
 		return -1;
 	}
+	loop_timer_start(s->connect_timer, p->opt.connect_timeout_ms);
 	return 0;
 }
 
@@ -1000,7 +1002,9 @@ static void proxy_session_open(struct proxy *p, int fd, const char *peer, const 
 	if (!s->connect_timer) {
 		close(fd);
 	} else if (p->opt.client_tls) {
-		/* The broker connection waits for the handshake (proxy_client_connected). */
+		/* The broker connection waits for the handshake
+		 * (proxy_client_connected), which the loop times
+		 * (loop_set_tls_handshake_timeout). */
 		s->client = loop_conn_accept_tls(p->loop, fd, peer, p->opt.client_tls,
 		                                 &proxy_client_ops, s, &p->limits, &err);
 	} else {
@@ -1012,10 +1016,7 @@ static void proxy_session_open(struct proxy *p, int fd, const char *peer, const 
 	if (!s->client) {
 		proxy_log(p, "refusing %s: %s", s->name, err.msg);
 		proxy_session_abort(s);
-		return;
 	}
-	/* The same limit covers the client's handshake and the broker's connect. */
-	loop_timer_start(s->connect_timer, p->opt.connect_timeout_ms);
 }
 
 static void proxy_bootstrap_accept(void *arg, int fd, const char *peer)
@@ -1068,6 +1069,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, stru
 	if (!p->opt.workers)
 		p->opt.validator = NULL;
 	p->limits.max_frame = p->opt.max_frame;
+	loop_set_tls_handshake_timeout(loop, p->opt.handshake_timeout_ms);
 	for (size_t i = 0; i < opt->nbootstrap; i++) {
 		char *h = strdup(opt->bootstrap[i].host);
 		if (!h) {
@@ -1101,6 +1103,14 @@ void proxy_free(struct proxy *p)
 		free((char *)p->bootstrap[i].host);
 	free(p->bootstrap);
 	free(p);
+}
+
+void proxy_set_tls(struct proxy *p, struct tls_ctx *client_tls, struct tls_ctx *broker_tls,
+                   const struct certmap *certmap)
+{
+	p->opt.client_tls = client_tls;
+	p->opt.broker_tls = broker_tls;
+	p->opt.certmap = certmap;
 }
 
 int proxy_port(const struct proxy *p)

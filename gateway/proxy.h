@@ -48,7 +48,10 @@
  * With a certmap (gateway/certmap.h) instead, each client's broker connection
  * uses the context of the user whose certificate subject equals the
  * client's (compared as DER); a client that matches no user is refused with
- * a log line naming its subject.
+ * a log line naming its subject, and one that matches is logged once, with
+ * its subject and user, as its broker connection opens. The contexts may
+ * be replaced while the proxy runs (proxy_set_tls(): certificates rotated);
+ * each connection keeps the one it was made with.
  *
  * Threads: everything runs on the loop's thread; validation jobs run on the
  * workers' threads and touch only their own copy of the request.
@@ -122,6 +125,13 @@ struct proxy_options {
 	 * of the client's user (needs client_tls with client certificates).
 	 * Borrowed; it must outlive the proxy. NULL: broker_tls for everyone. */
 	const struct certmap *certmap;
+	/* With client_tls: a client whose handshake is not done this many
+	 * milliseconds after its connection was accepted is closed with a log
+	 * line (gateway/loop counts it, see loop_stats()); 0: 10000. Set on
+	 * the loop, for every listener of it. The
+	 * broker's connect is timed apart (connect_timeout_ms), from the end
+	 * of the handshake. */
+	unsigned handshake_timeout_ms;
 };
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */
@@ -129,6 +139,14 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, stru
 
 /* Closes every connection and listener. Accepts NULL. */
 void proxy_free(struct proxy *p);
+
+/* Certificates rotated: connections accepted or opened from now on use
+ * these contexts (each borrowed like the options'; a NULL keeps a side
+ * plaintext, so pass what the options had, renewed). Connections made
+ * before keep the contexts they were made with, so the caller may free the
+ * old ones once this returns. Loop thread only. */
+void proxy_set_tls(struct proxy *p, struct tls_ctx *client_tls, struct tls_ctx *broker_tls,
+                   const struct certmap *certmap);
 
 /* The bootstrap listener's port (useful when listen_port was 0). */
 int proxy_port(const struct proxy *p);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -274,6 +276,38 @@ void tls_ctx_free(struct tls_ctx *t)
 		return;
 	SSL_CTX_free(t->ctx); /* each SSL made from it holds its own reference */
 	free(t);
+}
+
+int tls_ctx_cert_info(const struct tls_ctx *t, struct tls_cert_info *out)
+{
+	X509 *x = SSL_CTX_get0_certificate(t->ctx);
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	BIO *b = NULL;
+	struct tm tm;
+	int n, rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (!x)
+		return -1;
+	if (!(bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) || !(hex = BN_bn2hex(bn)))
+		goto out;
+	snprintf(out->serial, sizeof out->serial, "%s", hex);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		goto out;
+	out->not_after = (long long)timegm(&tm);
+	if (!(b = BIO_new(BIO_s_mem())) ||
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0)
+		goto out;
+	n = BIO_read(b, out->subject, (int)sizeof out->subject - 1);
+	out->subject[n > 0 ? n : 0] = '\0';
+	rc = 0;
+out:
+	BIO_free(b);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	ERR_clear_error();
+	return rc;
 }
 
 int tls_ctx_is_server(const struct tls_ctx *t)

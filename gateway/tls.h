@@ -92,6 +92,18 @@ struct tls_ctx *tls_server_new(const struct tls_server_options *o, struct sg_err
 /* Makes a client context (to brokers). NULL on failure with `err` set. */
 struct tls_ctx *tls_client_new(const struct tls_client_options *o, struct sg_error *err);
 
+/* What a context's own certificate says, for log lines and metrics. */
+struct tls_cert_info {
+	char serial[80];     /* the serial number in hex, e.g. "1A2B" (truncated to fit) */
+	char subject[256];   /* RFC 2253 text, truncated to fit */
+	long long not_after; /* the end of its validity, in seconds since the epoch */
+};
+
+/* Fills `out` from the certificate `t` shows its peers (the server's, or a
+ * client context's identity). 0, or -1 when it has none or it cannot be
+ * read. */
+int tls_ctx_cert_info(const struct tls_ctx *t, struct tls_cert_info *out);
+
 /* Drops the caller's context; connections made from it keep what they need.
  * Accepts NULL. */
 void tls_ctx_free(struct tls_ctx *t);

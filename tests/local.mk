@@ -86,7 +86,7 @@ EXTRA_DIST += $(KAFKA_TESTS) %reldir%/kafka/lib.sh %reldir%/kafka/kwire.py %reld
 # --registry --rules --admin-listen in front of a real broker.
 KAFKA_TESTS += %reldir%/kafka/validate.sh %reldir%/kafka/validate-serve.sh %reldir%/kafka/held-memory.sh
 # TLS through the gateway (issue #14): clients, brokers.
-KAFKA_TESTS += %reldir%/kafka/tls.sh
+KAFKA_TESTS += %reldir%/kafka/tls.sh %reldir%/kafka/tls-rotate.sh
 # The Java client with hostname verification, and SASL_SSL with SCRAM through
 # the gateway (--broker-identity sasl).
 KAFKA_TESTS += %reldir%/kafka/tls-clients.sh

@@ -7,7 +7,9 @@
  * name which prints the same but is encoded otherwise (PrintableString for
  * UTF8String) matches no one; the RFC 2253 text for logs; and the folders
  * that must not load (two users with one subject, a certificate without its
- * key, no user, no folder).
+ * key, no user, no folder). Then the folder watched for changes
+ * (common/filewatch, as the gateway watches it to reload the map): users
+ * added, removed, and rotated through a swapped `..data` link.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "common/filewatch.h"
 #include "compat/error.h"
 #include "gateway/certmap.h"
 #include "gateway/tls.h"
@@ -102,6 +105,66 @@ static struct certmap *load(const char *sub, struct sg_error *err)
 	snprintf(path, sizeof path, "%s%s%s", dir, *sub ? "/" : "", sub);
 	error_clear(err);
 	return certmap_load(path, &base, err);
+}
+
+/* Runs `cmd` (a shell command) in the test folder. */
+static int sh(const char *cmd)
+{
+	char line[1024];
+	snprintf(line, sizeof line, "cd '%s' && %s", dir, cmd);
+	return system(line) == 0;
+}
+
+/* The identity folder watched for changes (common/filewatch, as the gateway
+ * watches it): each user a Kubernetes Secret mount whose `..data` link is
+ * swapped on an update. */
+static void watch_cases(const X509_NAME *n_op, const X509_NAME *n_pay)
+{
+	struct filewatch *w = filewatch_new();
+	struct certmap *m;
+	struct sg_error err;
+	uint64_t a, b;
+	char path[256];
+
+	tap_ok(make_user("w/src/op", n_op, 0) && make_user("w/src/pay", n_pay, 0) &&
+	           make_user("w/src/pay2", n_pay, 0) &&
+	           sh("mkdir -p w/ids/op/..v1 && cp w/src/op/* w/ids/op/..v1/ && "
+	              "ln -s ..v1 w/ids/op/..data && ln -s ..data/user.crt w/ids/op/user.crt && "
+	              "ln -s ..data/user.key w/ids/op/user.key"),
+	       "a watched folder of one user, mounted as a Secret");
+	snprintf(path, sizeof path, "%s/w/ids", dir);
+	tap_ok(w && filewatch_add(w, path, 2) == 0, "watched to two levels");
+	a = filewatch_scan(w);
+	tap_ok(filewatch_scan(w) == a, "nothing changed: the same signature");
+	tap_ok(sh("mkdir w/ids/.tmp && touch w/ids/.tmp/x w/ids/op/..v1/.hidden") &&
+	           filewatch_scan(w) == a,
+	       "hidden entries do not count");
+	tap_ok(sh("mkdir w/ids/pay && cp w/src/pay/* w/ids/pay/"), "user pay added");
+	b = filewatch_scan(w);
+	tap_ok(b != a, "a user added changes the signature");
+	m = load("w/ids", &err);
+	tap_ok(m && certmap_count(m) == 2, "and the folder loads with two users");
+	certmap_free(m);
+	tap_ok(sh("mkdir w/ids/op/..v2 && cp w/src/pay2/* w/ids/op/..v2/ && "
+	          "ln -s ..v2 w/ids/op/..data_tmp && mv -T w/ids/op/..data_tmp w/ids/op/..data && "
+	          "rm -r w/ids/op/..v1"),
+	       "user op's Secret updated (..data swapped, the old folder removed)");
+	a = filewatch_scan(w);
+	tap_ok(a != b, "a swapped ..data link changes the signature");
+	m = load("w/ids", &err);
+	tap_ok(!m && strstr(err.msg, "the same subject"),
+	       "and the reload sees the new file (here: one subject twice): %s", err.msg);
+	certmap_free(m);
+	tap_ok(sh("rm -r w/ids/pay"), "user pay removed");
+	b = filewatch_scan(w);
+	tap_ok(b != a, "a user removed changes the signature");
+	m = load("w/ids", &err);
+	tap_ok(m && certmap_count(m) == 1, "and the folder loads with one user");
+	certmap_free(m);
+	tap_ok(sh("cat w/src/op/user.crt > w/ids/op/..v2/user.crt") && filewatch_scan(w) != b,
+	       "a file rewritten in place changes the signature");
+	filewatch_free(w);
+	filewatch_free(NULL);
 }
 
 int main(void)
@@ -202,6 +265,8 @@ int main(void)
 	tap_ok(!m && err.code == SG_EIO, "no folder: %s", err.msg);
 	certmap_free(m);
 	certmap_free(NULL); /* accepted: a crash would end the plan short */
+
+	watch_cases(n_op, n_pay);
 
 	X509_NAME_free(n_op);
 	X509_NAME_free(n_look);

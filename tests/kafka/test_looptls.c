@@ -9,7 +9,14 @@
  * order, a reader that reads late (partial TLS writes), a pause while
  * decrypted bytes wait inside OpenSSL, frames streamed between TLS and
  * plaintext connections, CAs given as a directory or a bundle, and a
- * certificate rotation.
+ * certificate rotation. The handshake timeout: a client that never
+ * handshakes is closed and counted, and no other client notices. Then the
+ * gateway's certificate rotation end to end (gateway_open() over a small
+ * blocking fake broker): the server certificate and the certmap folder
+ * replaced on disk, Kubernetes style (a `..data` link swapped), picked up
+ * by the watcher or by gateway_tls_reload(); new connections get the new
+ * ones, connections made before keep working, and a broken file keeps the
+ * old context and counts in the metrics.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -33,6 +40,7 @@
 #include <openssl/x509v3.h>
 
 #include "compat/error.h"
+#include "gateway/gateway.h"
 #include "gateway/loop.h"
 #include "gateway/tls.h"
 #include "tests/tap.h"
@@ -149,6 +157,7 @@ static int make_files(void)
 	struct pki mallory = make_pki("mallory", &foreign_ca, NULL);
 	struct pki bob = make_pki("bob", &old_ca, NULL);
 	struct pki carol = make_pki("carol", &new_ca, NULL);
+	struct pki dave = make_pki("dave", &ca, NULL);
 	static const unsigned char junk[] = {0x30, 0x82, 0x01, 0x00, 0xff, 0x00, 0x0a, 0x2d, 0x2d};
 	int ok = mkdir(at("cadir"), 0700) == 0 && mkdir(at("cadir/nested"), 0700) == 0 &&
 	         mkdir(at("emptydir"), 0700) == 0 && write_certs("ca.crt", ca.cert, NULL) &&
@@ -159,7 +168,8 @@ static int make_files(void)
 	         write_certs("mallory.crt", mallory.cert, NULL) &&
 	         write_key("mallory.key", mallory.key) && write_certs("bob.crt", bob.cert, NULL) &&
 	         write_key("bob.key", bob.key) && write_certs("carol.crt", carol.cert, NULL) &&
-	         write_key("carol.key", carol.key) &&
+	         write_key("carol.key", carol.key) && write_certs("dave.crt", dave.cert, NULL) &&
+	         write_key("dave.key", dave.key) &&
 	         /* A Strimzi CA Secret mid-renewal: the old and the new CA
 	          * under any names, next to files that hold no certificate,
 	          * and a folder that is not read. */
@@ -184,6 +194,7 @@ static int make_files(void)
 	pki_free(&mallory);
 	pki_free(&bob);
 	pki_free(&carol);
+	pki_free(&dave);
 	return ok;
 }
 enum { GW_A, GW_B, ALICE, BOB, CAROL };
@@ -930,6 +941,14 @@ static void stream_cases(void)
 
 static SSL_CTX *bc_ctx;
 
+/* Exchanges bc_ctx with *other (bc_dial() then dials with it). */
+static void bc_ctx_swap(SSL_CTX **other)
+{
+	SSL_CTX *t = bc_ctx;
+	bc_ctx = *other;
+	*other = t;
+}
+
 /* Connects to 127.0.0.1:`port` and handshakes (TLS 1.2 at most when
  * `tls12`); `rcvbuf` non-zero sets SO_RCVBUF first. NULL on failure. */
 static SSL *bc_dial(int port, int rcvbuf, int tls12)
@@ -1278,6 +1297,622 @@ static void version_cases(void)
 	tls_ctx_free(v13);
 }
 
+/* The handshake timeout: a client that connects and never says a word is
+ * closed once the timeout passes, counted; a client that handshook on the
+ * same listener meanwhile is served and stays. */
+static int hs_silent_closed(void)
+{
+	return sides[0].closed;
+}
+
+static int hs_silent_accepted(void)
+{
+	return nsides >= 1;
+}
+
+static void handshake_timeout_cases(void)
+{
+	struct sg_error err;
+	struct tls_ctx *srv = server_a(&err);
+	struct tls_ctx *cli = client_ctx(at("ca.crt"), 0, NULL);
+	struct lcfg cfg = {&srv, &echo_ops, {0, 0, 0}};
+	struct loop_listener *ls;
+	struct loop_stats before, after;
+	struct sockaddr_in sa;
+	struct timespec t0, t1;
+	struct probe r;
+	int port, fd;
+	long ms;
+
+	loop_set_tls_handshake_timeout(lp, 400);
+	ls = listen_with(&cfg, &port);
+	loop_stats(lp, &before);
+	nsides = 0;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!tap_ok(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0,
+	            "a client connects and sends nothing"))
+		goto out;
+	/* The silent client is side 0 once accepted; the probe comes after. */
+	memset(&sides[0], 0, sizeof sides[0]);
+	tap_ok(run_until(hs_silent_accepted, 2000) && sides[0].server, "and is accepted");
+	r = probe_keep(port, cli, NULL, 1);
+	tap_ok(r.ok && !sides[0].closed,
+	       "meanwhile another client handshakes and is served on the same listener");
+	tap_ok(run_until(hs_silent_closed, 5000), "the silent client is closed");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	tap_ok(ms >= 350 && ms < 3000, "after the timeout (%ld ms for 400)", ms);
+	tap_ok(!strcmp(sides[0].why, "TLS handshake not done within 400 ms"),
+	       "its `closed` says why: %s", sides[0].why);
+	tap_ok(!probe_client->closed && probe_client->c, "the client that handshook stays open");
+	loop_stats(lp, &after);
+	tap_is_int((long long)(after.tls_handshakes_timedout - before.tls_handshakes_timedout), 1,
+	           "loop_stats counts one handshake timed out");
+	tap_is_int((long long)(after.tls_handshakes_ok - before.tls_handshakes_ok), 1,
+	           "and one handshake done");
+	close_all();
+out:
+	close(fd);
+	loop_set_tls_handshake_timeout(lp, 0);
+	loop_listener_free(ls);
+	tls_ctx_free(srv);
+	tls_ctx_free(cli);
+}
+
+/* The gateway's certificate rotation, end to end. */
+
+/* A fake broker: blocking, a thread per connection; answers every frame
+ * with its correlation id and error 0 (a Heartbeat v0 response). With
+ * `tls` it requires a client certificate and notes its CN. */
+struct fbroker {
+	int fd, port;
+	SSL_CTX *tls;
+	pthread_t th;
+	pthread_mutex_t mu;
+	char last_cn[64]; /* the CN of the last client certificate */
+	int conns;
+};
+
+struct fb_conn {
+	struct fbroker *b;
+	int fd;
+};
+
+static int fb_read(SSL *s, int fd, uint8_t *p, size_t n)
+{
+	size_t got = 0, r;
+	ssize_t k;
+	while (got < n) {
+		if (s) {
+			if (SSL_read_ex(s, p + got, n - got, &r) != 1)
+				return 0;
+			got += r;
+		} else {
+			if ((k = read(fd, p + got, n - got)) <= 0)
+				return 0;
+			got += (size_t)k;
+		}
+	}
+	return 1;
+}
+
+static void *fb_conn_main(void *arg)
+{
+	struct fb_conn *fc = arg;
+	struct fbroker *b = fc->b;
+	SSL *s = NULL;
+	uint8_t h[4], f[4096], out[10] = {0, 0, 0, 6};
+	size_t len, w;
+
+	if (b->tls) {
+		s = SSL_new(b->tls);
+		SSL_set_fd(s, fc->fd);
+		if (SSL_accept(s) != 1)
+			goto out;
+		X509 *peer = SSL_get1_peer_certificate(s);
+		pthread_mutex_lock(&b->mu);
+		b->last_cn[0] = '\0';
+		if (peer)
+			X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
+			                          b->last_cn, sizeof b->last_cn);
+		pthread_mutex_unlock(&b->mu);
+		X509_free(peer);
+	}
+	while (fb_read(s, fc->fd, h, 4)) {
+		len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+		if (len < 8 || len > sizeof f || !fb_read(s, fc->fd, f, len))
+			break;
+		memcpy(out + 4, f + 4, 4); /* the correlation id; error_code 0 */
+		if (s ? SSL_write_ex(s, out, sizeof out, &w) != 1
+		      : write(fc->fd, out, sizeof out) != (ssize_t)sizeof out)
+			break;
+	}
+out:
+	SSL_free(s);
+	close(fc->fd);
+	free(fc);
+	ERR_clear_error();
+	return NULL;
+}
+
+static void *fb_accept_main(void *arg)
+{
+	struct fbroker *b = arg;
+	for (;;) {
+		int fd = accept(b->fd, NULL, NULL);
+		struct fb_conn *fc;
+		pthread_t th;
+		if (fd < 0)
+			return NULL;
+		fc = malloc(sizeof *fc);
+		fc->b = b;
+		fc->fd = fd;
+		pthread_mutex_lock(&b->mu);
+		b->conns++;
+		pthread_mutex_unlock(&b->mu);
+		if (pthread_create(&th, NULL, fb_conn_main, fc) == 0)
+			pthread_detach(th);
+	}
+}
+
+/* Starts a fake broker, TLS (certificate gw-b, client certificates of
+ * ca.crt required) when `tls`. 1 on success. */
+static int fb_start(struct fbroker *b, int tls)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+
+	memset(b, 0, sizeof *b);
+	pthread_mutex_init(&b->mu, NULL);
+	if (tls) {
+		b->tls = SSL_CTX_new(TLS_server_method());
+		if (SSL_CTX_use_certificate_chain_file(b->tls, at("gw-b.crt")) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(b->tls, at("gw-b.key"), SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_load_verify_locations(b->tls, at("ca.crt"), NULL) != 1)
+			return 0;
+		SSL_CTX_set_verify(b->tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	b->fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(b->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(b->fd, 64) != 0 ||
+	    getsockname(b->fd, (struct sockaddr *)&sa, &sl) != 0)
+		return 0;
+	b->port = ntohs(sa.sin_port);
+	return pthread_create(&b->th, NULL, fb_accept_main, b) == 0;
+}
+
+static void fb_stop(struct fbroker *b)
+{
+	shutdown(b->fd, SHUT_RDWR);
+	pthread_join(b->th, NULL);
+	close(b->fd);
+	SSL_CTX_free(b->tls); /* connections still open hold their own reference */
+}
+
+static void fb_last_cn(struct fbroker *b, char *out, size_t size)
+{
+	pthread_mutex_lock(&b->mu);
+	snprintf(out, size, "%s", b->last_cn);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* The gateway's log, kept for the checks. */
+static pthread_mutex_t gwlog_mu = PTHREAD_MUTEX_INITIALIZER;
+static char gwlog[32768];
+
+static void gwlog_line(void *arg, const char *line)
+{
+	size_t n;
+	pthread_mutex_lock(&gwlog_mu);
+	n = strlen(gwlog);
+	snprintf(gwlog + n, sizeof gwlog - n, "%s\n", line);
+	pthread_mutex_unlock(&gwlog_mu);
+}
+
+static int gwlog_has(const char *needle)
+{
+	int found;
+	pthread_mutex_lock(&gwlog_mu);
+	found = strstr(gwlog, needle) != NULL;
+	pthread_mutex_unlock(&gwlog_mu);
+	return found;
+}
+
+/* A gateway on a thread of its own. */
+struct gwt {
+	struct gateway *gw;
+	pthread_t th;
+};
+
+static void *gwt_main(void *arg)
+{
+	struct gwt *g = arg;
+	struct sg_error err;
+	error_clear(&err);
+	gateway_run(g->gw, &err);
+	return NULL;
+}
+
+static int gwt_start(struct gwt *g, const struct gateway_options *o)
+{
+	struct sg_error err;
+	error_clear(&err);
+	g->gw = gateway_open(o, &err);
+	if (!g->gw) {
+		tap_diag("gateway_open: %s", err.msg);
+		return 0;
+	}
+	return pthread_create(&g->th, NULL, gwt_main, g) == 0;
+}
+
+static void gwt_stop(struct gwt *g)
+{
+	if (!g->gw)
+		return;
+	gateway_stop(g->gw);
+	pthread_join(g->th, NULL);
+	gateway_close(g->gw);
+	g->gw = NULL;
+}
+
+/* The value of the metrics line that begins with `prefix`, or -1. */
+static long long metric(struct gateway *gw, const char *prefix)
+{
+	size_t len = 0;
+	char *t = gateway_metrics_text(gw, &len), *p;
+	long long v = -1;
+	for (p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (!strncmp(p, prefix, strlen(prefix))) {
+			v = strtoll(p + strlen(prefix), NULL, 10);
+			break;
+		}
+	free(t);
+	return v;
+}
+
+/* Waits up to 5 s for metric `prefix` to reach `want`. 1 when it did. */
+static int metric_wait(struct gateway *gw, const char *prefix, long long want)
+{
+	for (int i = 0; i < 250; i++) {
+		if (metric(gw, prefix) >= want)
+			return 1;
+		pause_ms(20);
+	}
+	tap_diag("%s stayed at %lld", prefix, metric(gw, prefix));
+	return 0;
+}
+
+/* A TLS client of the gateway, with the client certificate `who` (NULL:
+ * none); NULL when the handshake fails. */
+static SSL *gw_dial(int port, const char *who)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	char cert[256], key[256];
+	SSL *s;
+
+	SSL_CTX_load_verify_locations(ctx, at("ca.crt"), NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (who) {
+		snprintf(cert, sizeof cert, "%s/%s.crt", dir, who);
+		snprintf(key, sizeof key, "%s/%s.key", dir, who);
+		SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM);
+		SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM);
+	}
+	bc_ctx_swap(&ctx);
+	s = bc_dial(port, 0, 0);
+	bc_ctx_swap(&ctx);
+	SSL_CTX_free(ctx);
+	return s;
+}
+
+/* The CN of the certificate the gateway showed on `s`, or "". */
+static const char *peer_cn(SSL *s, char *buf, size_t size)
+{
+	X509 *x = s ? SSL_get0_peer_certificate(s) : NULL;
+	buf[0] = '\0';
+	if (x)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, (int)size);
+	return buf;
+}
+
+/* The CN a new connection to the gateway is shown. */
+static const char *new_cn(int port, char *buf, size_t size)
+{
+	SSL *s = gw_dial(port, NULL);
+	peer_cn(s, buf, size);
+	bc_close(s);
+	return buf;
+}
+
+/* A Heartbeat v0 request through the gateway to the fake broker and its
+ * answer back. 1 when the answer carries the request's correlation id. */
+static int heartbeat(SSL *s, int32_t cid)
+{
+	static const uint8_t body[] = {0, 4, 't', 'e', 's', 't', 0, 1, 'g', 0, 0, 0, 1, 0, 1, 'm'};
+	uint8_t f[64], back[64];
+	size_t n = 0;
+	f[n++] = 0;
+	f[n++] = 12; /* Heartbeat */
+	f[n++] = 0;
+	f[n++] = 0; /* v0 */
+	f[n++] = (uint8_t)(cid >> 24);
+	f[n++] = (uint8_t)(cid >> 16);
+	f[n++] = (uint8_t)(cid >> 8);
+	f[n++] = (uint8_t)cid;
+	memcpy(f + n, body, sizeof body);
+	n += sizeof body;
+	uint8_t req[80];
+	return s && bc_write(s, req, framed(req, (uint32_t)n, f)) &&
+	       bc_read_frame(s, back, sizeof back) == 6 && !memcmp(back, f + 4, 4);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char a[256], b[256], buf[8192];
+	FILE *in, *out;
+	size_t n;
+	int ok = 1;
+	snprintf(a, sizeof a, "%s/%s", dir, from);
+	snprintf(b, sizeof b, "%s/%s", dir, to);
+	in = fopen(a, "r");
+	out = fopen(b, "w");
+	if (!in || !out)
+		ok = 0;
+	while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		ok = fwrite(buf, 1, n, out) == n;
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	return ok;
+}
+
+/* Updates the Secret mount `mnt` as the kubelet does: the files into a new
+ * timestamped folder `..v<gen>`, a `..data_tmp` link to it renamed over
+ * `..data`, the old folder removed. `crt` and `key` name files of the test
+ * folder (NULL key: a key file of junk). Gen 1 makes the mount. */
+static int secret_update(const char *mnt, int gen, const char *crt, const char *key)
+{
+	char d[128], f[160], t[160], link[64];
+	int ok;
+	snprintf(d, sizeof d, "%s/..v%d", mnt, gen);
+	snprintf(link, sizeof link, "..v%d", gen);
+	ok = mkdir(at(d), 0700) == 0;
+	snprintf(f, sizeof f, "%s/tls.crt", d);
+	ok = ok && copy_file(crt, f);
+	snprintf(f, sizeof f, "%s/tls.key", d);
+	ok = ok && (key ? copy_file(key, f) : write_text(f, "junk\n", 5));
+	snprintf(t, sizeof t, "%s/..data_tmp", mnt);
+	ok = ok && symlink(link, at(t)) == 0;
+	snprintf(f, sizeof f, "%s/..data", mnt);
+	char tpath[256];
+	snprintf(tpath, sizeof tpath, "%s", at(t));
+	ok = ok && rename(tpath, at(f)) == 0;
+	if (gen == 1) {
+		snprintf(f, sizeof f, "%s/tls.crt", mnt);
+		ok = ok && symlink("..data/tls.crt", at(f)) == 0;
+		snprintf(f, sizeof f, "%s/tls.key", mnt);
+		ok = ok && symlink("..data/tls.key", at(f)) == 0;
+	} else {
+		snprintf(d, sizeof d, "%s/..v%d", mnt, gen - 1);
+		remove_files(at(d));
+	}
+	return ok;
+}
+
+static void server_rotation_cases(void)
+{
+	struct fbroker fb;
+	struct gwt g = {0}, g2 = {0};
+	char cn[64], crt[256], key[256], listen[32] = "127.0.0.1:0";
+	SSL *kept;
+	int port;
+
+	if (!tap_ok(fb_start(&fb, 0), "a plaintext fake broker") ||
+	    !tap_ok(mkdir(at("mnt"), 0700) == 0 && secret_update("mnt", 1, "gw-a.crt", "gw-a.key"),
+	            "a Secret mount holding gw-a"))
+		return;
+	snprintf(crt, sizeof crt, "%s", at("mnt/tls.crt"));
+	snprintf(key, sizeof key, "%s", at("mnt/tls.key"));
+	char brokers[32];
+	snprintf(brokers, sizeof brokers, "127.0.0.1:%d", fb.port);
+	struct gateway_options o = {.listen = listen,
+	                            .brokers = brokers,
+	                            .broker_port_base = 40000,
+	                            .log = gwlog_line,
+	                            .tls = {.cert = crt, .key = key, .watch_ms = 50}};
+	if (!tap_ok(gwt_start(&g, &o), "a gateway with client TLS from the mount"))
+		goto out;
+	port = gateway_port(g.gw);
+	kept = gw_dial(port, NULL);
+	tap_ok(kept && !strcmp(peer_cn(kept, cn, sizeof cn), "gw-a"),
+	       "a client that stays connected is shown gw-a (%s)", cn);
+	tap_ok(heartbeat(kept, 1), "its request reaches the broker and the answer comes back");
+
+	tap_ok(secret_update("mnt", 2, "gw-b.crt", "gw-b.key"),
+	       "the mount updated to gw-b (..data swapped, no signal)");
+	tap_ok(metric_wait(g.gw,
+	                   "schemagate_gateway_tls_reloads_total{context=\"server\","
+	                   "result=\"ok\"} ",
+	                   1),
+	       "the watcher reloads the server context");
+	tap_ok(!strcmp(new_cn(port, cn, sizeof cn), "gw-b"), "a new connection is shown gw-b (%s)",
+	       cn);
+	tap_ok(heartbeat(kept, 2) && !strcmp(peer_cn(kept, cn, sizeof cn), "gw-a"),
+	       "the connection made before keeps working, with gw-a");
+	tap_ok(gwlog_has("TLS (files changed): the server context was reloaded: certificate "
+	                 "CN=gw-b"),
+	       "the reload is logged with the new certificate");
+	{
+		size_t len = 0;
+		char *t = gateway_metrics_text(g.gw, &len);
+		X509 *b = subject_of[GW_B];
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(b), NULL);
+		char *hex = BN_bn2hex(bn), want[160];
+		snprintf(want, sizeof want,
+		         "schemagate_gateway_tls_certificate_not_after_seconds{context=\"server\","
+		         "serial=\"%s\"} ",
+		         hex);
+		tap_ok(t && strstr(t, want) && len == strlen(t),
+		       "the metrics show the notAfter of gw-b by its serial %s", hex);
+		OPENSSL_free(hex);
+		BN_free(bn);
+		free(t);
+	}
+
+	tap_ok(secret_update("mnt", 3, "gw-a.crt", NULL), "the mount updated with a broken key");
+	tap_ok(metric_wait(g.gw,
+	                   "schemagate_gateway_tls_reloads_total{context=\"server\","
+	                   "result=\"failed\"} ",
+	                   1),
+	       "the failed reload is counted");
+	tap_ok(!strcmp(new_cn(port, cn, sizeof cn), "gw-b"),
+	       "new connections are still shown gw-b (%s)", cn);
+	tap_ok(gwlog_has("the server context was NOT reloaded, the previous one stays: cannot "
+	                 "load the private key ") &&
+	           gwlog_has("mnt/tls.key: "),
+	       "the failure is logged, naming the file and the reason");
+	tap_is_int(metric(g.gw, "schemagate_gateway_tls_reloads_total{context=\"server\","
+	                        "result=\"ok\"} "),
+	           1, "and no reload counted as done");
+	tap_ok(heartbeat(kept, 3), "the connection made first still works");
+	/* The last client may be done before the gateway read its Finished. */
+	tap_ok(
+	    metric_wait(g.gw, "schemagate_gateway_tls_client_handshakes_total{result=\"ok\"} ", 3),
+	    "client handshakes are counted (three clients)");
+	bc_close(kept);
+	gwt_stop(&g);
+
+	/* The signal's way: no polling in time, gateway_tls_reload(). */
+	tap_ok(secret_update("mnt", 4, "gw-a.crt", "gw-a.key"), "the mount back to gw-a");
+	o.tls.watch_ms = 600000;
+	if (!tap_ok(gwt_start(&g2, &o), "a gateway that looks at its files every 10 minutes"))
+		goto out;
+	port = gateway_port(g2.gw);
+	tap_ok(!strcmp(new_cn(port, cn, sizeof cn), "gw-a"), "it shows gw-a (%s)", cn);
+	tap_ok(secret_update("mnt", 5, "gw-b.crt", "gw-b.key"), "the mount updated to gw-b");
+	pause_ms(200);
+	tap_ok(!strcmp(new_cn(port, cn, sizeof cn), "gw-a"), "without a reload, still gw-a (%s)",
+	       cn);
+	gateway_tls_reload(g2.gw);
+	tap_ok(metric_wait(g2.gw,
+	                   "schemagate_gateway_tls_reloads_total{context=\"server\","
+	                   "result=\"ok\"} ",
+	                   1),
+	       "gateway_tls_reload() (SIGHUP) reloads at once");
+	tap_ok(!strcmp(new_cn(port, cn, sizeof cn), "gw-b"), "a new connection is shown gw-b (%s)",
+	       cn);
+	tap_ok(gwlog_has("TLS (reload asked): the server context was reloaded"), "logged as asked");
+	gwt_stop(&g2);
+out:
+	fb_stop(&fb);
+}
+
+/* Writes user `who` (who.crt, who.key of the test folder) into ids/`as`,
+ * through a hidden folder renamed in place, as one change. */
+static int add_user(const char *who, const char *as, int with_key)
+{
+	char hidden[64], a[96], b[96], final[256];
+	snprintf(hidden, sizeof hidden, "ids/.%s", as);
+	if (mkdir(at(hidden), 0700) != 0)
+		return 0;
+	snprintf(a, sizeof a, "%s.crt", who);
+	snprintf(b, sizeof b, "%s/user.crt", hidden);
+	if (!copy_file(a, b))
+		return 0;
+	snprintf(a, sizeof a, "%s.key", who);
+	snprintf(b, sizeof b, "%s/user.key", hidden);
+	if (with_key && !copy_file(a, b))
+		return 0;
+	snprintf(final, sizeof final, "%s/ids/%s", dir, as);
+	return rename(at(hidden), final) == 0;
+}
+
+static void certmap_rotation_cases(void)
+{
+	struct fbroker fb;
+	struct gwt g = {0};
+	char cn[64], brokers[32], ids[256], ca[256], crt[256], key[256];
+	SSL *alice, *s;
+	int port;
+
+	if (!tap_ok(fb_start(&fb, 1), "a TLS fake broker that requires client certificates") ||
+	    !tap_ok(mkdir(at("ids"), 0700) == 0 && add_user("alice", "alice", 1),
+	            "an identity folder with user alice"))
+		return;
+	snprintf(brokers, sizeof brokers, "127.0.0.1:%d", fb.port);
+	snprintf(ids, sizeof ids, "%s", at("ids"));
+	snprintf(ca, sizeof ca, "%s", at("ca.crt"));
+	snprintf(crt, sizeof crt, "%s", at("gw-a.crt"));
+	snprintf(key, sizeof key, "%s", at("gw-a.key"));
+	struct gateway_options o = {.listen = "127.0.0.1:0",
+	                            .brokers = brokers,
+	                            .broker_port_base = 40000,
+	                            .log = gwlog_line,
+	                            .tls = {.cert = crt,
+	                                    .key = key,
+	                                    .client_ca = ca,
+	                                    .client_auth = TLS_CLIENT_AUTH_REQUIRED,
+	                                    .broker_ca = ca,
+	                                    .identity_dir = ids,
+	                                    .watch_ms = 50}};
+	if (!tap_ok(gwt_start(&g, &o), "a gateway with the certmap identity"))
+		goto out;
+	port = gateway_port(g.gw);
+	tap_is_int(metric(g.gw, "schemagate_gateway_tls_certmap_users "), 1,
+	           "the metrics count one user");
+	alice = gw_dial(port, "alice");
+	tap_ok(heartbeat(alice, 1), "alice is served");
+	fb_last_cn(&fb, cn, sizeof cn);
+	tap_ok(!strcmp(cn, "alice"), "the broker sees alice's certificate (%s)", cn);
+	tap_ok(gwlog_has("certificate subject CN=alice,O=schemagate tests maps to user alice"),
+	       "the mapping is logged: subject and user");
+	s = gw_dial(port, "dave");
+	tap_ok(!heartbeat(s, 1), "dave, in no user folder, is refused");
+	bc_close(s);
+	tap_ok(gwlog_has("no broker identity for the client certificate subject CN=dave"),
+	       "with his subject logged");
+
+	tap_ok(add_user("dave", "dave", 1), "user dave added to the folder");
+	tap_ok(metric_wait(g.gw,
+	                   "schemagate_gateway_tls_reloads_total{context=\"certmap\","
+	                   "result=\"ok\"} ",
+	                   1),
+	       "the watcher reloads the folder");
+	tap_is_int(metric(g.gw, "schemagate_gateway_tls_certmap_users "), 2, "two users now");
+	s = gw_dial(port, "dave");
+	tap_ok(heartbeat(s, 1), "dave is served");
+	fb_last_cn(&fb, cn, sizeof cn);
+	tap_ok(!strcmp(cn, "dave"), "as dave (%s)", cn);
+	bc_close(s);
+	tap_ok(heartbeat(alice, 2), "alice's connection from before still works");
+
+	tap_ok(add_user("carol", "carol", 0), "a user without user.key added");
+	tap_ok(metric_wait(g.gw,
+	                   "schemagate_gateway_tls_reloads_total{context=\"certmap\","
+	                   "result=\"failed\"} ",
+	                   1),
+	       "the failed reload is counted");
+	tap_ok(gwlog_has("the certmap context was NOT reloaded, the previous one stays: ") &&
+	           gwlog_has("carol/user.crt has no user.key beside it"),
+	       "and logged, naming the file");
+	s = gw_dial(port, "dave");
+	tap_ok(heartbeat(s, 1), "the previous map stays: dave is still served");
+	bc_close(s);
+	tap_is_int(metric(g.gw, "schemagate_gateway_tls_certmap_users "), 2, "two users still");
+	bc_close(alice);
+	gwt_stop(&g);
+out:
+	fb_stop(&fb);
+}
+
 int main(void)
 {
 	struct sg_error err;
@@ -1304,6 +1939,9 @@ int main(void)
 	pending_cases();
 	slow_reader_cases();
 	version_cases();
+	handshake_timeout_cases();
+	server_rotation_cases();
+	certmap_rotation_cases();
 	loop_free(lp);
 out:
 	for (int i = 0; i < 16; i++)
