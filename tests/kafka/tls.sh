@@ -56,13 +56,24 @@ start_gw() {
 	kt_wait_port "$port" 10 || { sed 's/^/#   /' "$GW_LOG"; return 1; }
 }
 
+# log_has PATTERN FILE: waits up to 5 s for a line the gateway writes once it
+# has started (it may bind its port a moment before it writes the line).
+log_has() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "$1" "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Clients over TLS, client certificates required, the broker in plaintext.
 start_gw required --brokers "$BROKER" --registry "$REG" \
 	--gateway-tls-cert "$C/gateway.crt" --gateway-tls-key "$C/gateway.key" \
 	--gateway-tls-client-ca "$C/ca.crt" --gateway-tls-client-auth required
 kt_ok $? "schemagate gateway --gateway-tls-* (client auth required) starts" || { kt_done; exit 1; }
 kt_check "it logs that clients use TLS with certificates required" \
-	grep -q 'gateway TLS: clients over TLS (client certificates required), brokers in plaintext' "$GW_LOG"
+	log_has 'gateway TLS: clients over TLS (client certificates required), brokers in plaintext' "$GW_LOG"
 
 kt_relay "ktls.py roundtrip" "$PY" "$KT_SRC/tests/kafka/ktls.py" roundtrip "$GW" "$BROKER" tls-bytes "$C"
 kt_relay "ktls.py refused (no certificate)" "$PY" "$KT_SRC/tests/kafka/ktls.py" refused "$GW" "$C" -
@@ -106,7 +117,7 @@ start_gw tls-both --brokers "$SBROKER" \
 	--broker-tls-ca "$BC/ca.crt" "${ID[@]}"
 kt_ok $? "schemagate gateway with TLS on both sides starts" || { kt_done; exit 1; }
 kt_check "it logs TLS on both sides and the gateway's identity" \
-	grep -q "clients over TLS (client certificates required), brokers over TLS, verified (the gateway's certificate)" "$GW_LOG"
+	log_has "clients over TLS (client certificates required), brokers over TLS, verified (the gateway's certificate)" "$GW_LOG"
 KT_BROKER_TLS=$BC kt_relay "ktls.py roundtrip (TLS broker)" "$PY" "$KT_SRC/tests/kafka/ktls.py" roundtrip "$GW" "$SBROKER" tls-both "$C"
 
 start_gw tls-broker --brokers "$SBROKER" --broker-tls-ca "$BC/ca.crt" "${ID[@]}"
@@ -132,7 +143,7 @@ kt_is "$?" 1 "a broker that requires a certificate refuses a gateway without one
 
 start_gw insecure --brokers "$SBROKER" --broker-tls-insecure-skip-verify "${ID[@]}"
 kt_ok $? "schemagate gateway --broker-tls-insecure-skip-verify starts" || { kt_done; exit 1; }
-kt_check "it warns that broker certificates are not verified" grep -q 'WARNING: broker certificates are NOT verified' "$GW_LOG"
+kt_check "it warns that broker certificates are not verified" log_has 'WARNING: broker certificates are NOT verified' "$GW_LOG"
 got=$(kcat -C -b "$GW" -t tls-broker -p 0 -o beginning -e -q 2>/dev/null | paste -sd,)
 kt_is "$got" "ssl-1,ssl-2,ssl-3" "kcat consumes through it"
 
@@ -165,7 +176,7 @@ start_gw certmap --brokers "$SBROKER" \
 	--gateway-tls-client-ca "$C/ca.crt" --gateway-tls-client-auth required \
 	--broker-tls-ca "$BC/ca.crt" --broker-identity-dir "$ID"
 kt_ok $? "schemagate gateway with --broker-identity-dir (certmap by default) starts" || { kt_done; exit 1; }
-kt_check "it loads two identities" grep -q "certmap: 2 broker identities from $ID" "$GW_LOG"
+kt_check "it loads two identities" log_has "certmap: 2 broker identities from $ID" "$GW_LOG"
 KT_BROKER_TLS=$BC kt_relay "ktls.py certmap" "$PY" "$KT_SRC/tests/kafka/ktls.py" certmap "$GW" "$SBROKER" "$C" \
 	"CN=order-processor,O=Acme" 'CN=svc+UID=42,OU=payments,O=Acme\, Inc.,C=DE'
 kt_relay "ktls.py refused (no user)" "$PY" "$KT_SRC/tests/kafka/ktls.py" refused "$GW" "$C" "$C/stranger"
