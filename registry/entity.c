@@ -447,13 +447,13 @@ static const struct {
 };
 #define ENTITY_CONFIG_FIELDS (sizeof entity_config_fields / sizeof entity_config_fields[0])
 
-int entity_config_request(const json_t *req, json_t **stored, json_t **echo, struct sg_error *err)
+int entity_config_request(const json_t *req, json_t **stored, struct sg_error *err)
 {
-	*stored = *echo = NULL;
+	*stored = NULL;
 	if (!json_is_object(req))
 		return error_set(err, SG_EBAD_REQUEST, "The request body must be a JSON object");
-	json_t *st = json_object(), *ec = json_object();
-	if (!st || !ec)
+	json_t *st = json_object();
+	if (!st)
 		goto oom;
 	/* Confluent validates the level before anything else it checks. */
 	const json_t *lv = json_object_get(req, "compatibility");
@@ -481,8 +481,12 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 		const char *rk = entity_config_fields[i].request;
 		const char *sk = entity_config_fields[i].stored;
 		const json_t *v = json_object_get(req, rk);
-		if (!v || json_is_null(v))
+		if (!v)
 			continue;
+		if (json_is_null(v)) { /* Confluent: an explicit null clears the field */
+			json_object_set_new(st, sk, json_null());
+			continue;
+		}
 		json_t *canon = NULL;
 		switch (entity_config_fields[i].kind) {
 		case ENTITY_STRING:
@@ -507,7 +511,6 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 			for (size_t k = 0; k <= n && k < sizeof up; k++)
 				up[k] = (char)toupper((unsigned char)s[k]);
 			level_parse(up, &level);
-			json_object_set(ec, rk, (json_t *)v);
 			json_object_set_new(st, sk, json_string(level_name(level)));
 			continue;
 		}
@@ -520,34 +523,47 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 				goto fail;
 			break;
 		}
-		json_object_set(ec, rk, canon);
 		json_object_set_new(st, sk, canon);
 	}
 	*stored = st;
-	*echo = ec;
 	return 0;
 oom:
 	error_set(err, SG_ENOMEM, "out of memory");
 fail:
 	json_decref(st);
-	json_decref(ec);
 	return -1;
 }
 
 json_t *entity_config_merge(const json_t *older, const json_t *newer)
 {
-	if (!older)
-		return newer ? json_deep_copy(newer) : NULL;
+	if (!older && !newer)
+		return NULL;
 	json_t *out = json_object();
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < ENTITY_CONFIG_FIELDS; i++) {
 		const char *k = entity_config_fields[i].stored;
 		json_t *v = newer ? json_object_get(newer, k) : NULL;
-		if (!v)
+		if (!v && older)
 			v = json_object_get(older, k);
-		if (v)
-			json_object_set(out, k, v);
+		if (v && !json_is_null(v) && json_object_set(out, k, v) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+json_t *entity_config_update_view(const json_t *config)
+{
+	json_t *out = json_object();
+	for (size_t i = 0; out && config && i < ENTITY_CONFIG_FIELDS; i++) {
+		json_t *v = json_object_get(config, entity_config_fields[i].stored);
+		if (v && !json_is_null(v) &&
+		    json_object_set(out, entity_config_fields[i].request, v) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
 	}
 	return out;
 }

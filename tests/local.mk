@@ -471,6 +471,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/042-compatibility-edges.http \
 	%reldir%/http/cases/043-compatibility-ecma-pattern.http \
 	%reldir%/http/cases/050-config.http \
+	%reldir%/http/cases/051-config-update.http \
 	%reldir%/http/cases/060-modes.http \
 	%reldir%/http/cases/061-import-mode.http \
 	%reldir%/http/cases/070-content-types.http \
