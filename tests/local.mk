@@ -459,6 +459,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/012-same-schema-other-subject.http \
 	%reldir%/http/cases/013-register-normalize.http \
 	%reldir%/http/cases/014-json-schema.http \
+	%reldir%/http/cases/015-entities-8x.http \
 	%reldir%/http/cases/020-version-numbering.http \
 	%reldir%/http/cases/021-delete-version.http \
 	%reldir%/http/cases/022-delete-subject.http \

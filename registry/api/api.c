@@ -65,6 +65,8 @@ static const struct api_route api_routes[] = {
     {"GET", {"schemas", "ids", "*", "schema"}, -1, API_FILTERED, S, api_schemas_by_id_raw},
     {"GET", {"schemas", "ids", "*", "subjects"}, -1, API_FILTERED, S, api_schemas_id_subjects},
     {"GET", {"schemas", "ids", "*", "versions"}, -1, API_FILTERED, S, api_schemas_id_versions},
+    {"GET", {"schemas", "guids", "*"}, -1, API_FILTERED, S, api_schemas_by_guid},
+    {"GET", {"schemas", "guids", "*", "ids"}, -1, API_FILTERED, S, api_schemas_guid_ids},
     {"GET", {"subjects"}, -1, API_FILTERED, S, api_subjects_list},
     {"POST", {"subjects", "*"}, 1, API_READ, S, api_subjects_lookup},
     {"DELETE", {"subjects", "*"}, 1, API_WRITE, S, api_subjects_delete},

@@ -58,7 +58,7 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 		h->cap = cap;
 	}
 	json_t *ent = NULL;
-	int r = api_schemas_load(l->tx, v->schema_id, NULL, 0, &ent, l->err);
+	int r = api_schemas_load(l->tx, v->schema_id, NULL, &ent, l->err);
 	if (r <= 0)
 		return r == 0 ? error_set(l->err, SG_ESTORE, "a version names a missing schema")
 		              : -1;

@@ -204,9 +204,9 @@ void api_cand_content(const struct api_cand *cd, struct store_schema *out);
  * Returns 0, or -1 (SG_ENOMEM). */
 int api_cand_set_extras(struct api_cand *cd, const json_t *meta, const json_t *rules,
                         struct sg_error *err);
-/* The Schema entity of a candidate (for lookup and registration answers);
- * NULL out of memory. */
-json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int version, int64_t id);
+/* The Schema entity of a candidate stored as version `v` (see
+ * api_schemas_entity()) with schema id `id`; NULL out of memory. */
+json_t *api_cand_entity(const struct api_cand *cd, const struct store_version *v, int64_t id);
 /* The newest live version of `subject` (among its latest 256) that is the
  * candidate but for the confluent:version metadata property, as Confluent's
  * canLookup() accepts. Returns the version with *id set, 0, or -1. */
@@ -268,14 +268,18 @@ int api_history_check(const json_t *cfg, const struct schema *cand, const json_t
 
 /* ---- schemas.c: the Schema entity ---- */
 
-/* A schema as Confluent's Schema entity writes it: subject and version when
- * given, id, schemaType unless AVRO, references and metadata and ruleSet
- * when present, schema. Returns a new object or NULL. */
-json_t *api_schemas_entity(const char *subject, int version, const struct store_schema *s);
-/* Loads schema `id` as an entity (subject/version when given). Returns 1
+/* A schema as Confluent 8's Schema entity writes it: subject and version
+ * (from `v`, a stored version, when not NULL), id, guid, schemaType (AVRO
+ * too), references and metadata and ruleSet when present, schema, and with
+ * `v` its ts (when known) and deleted. Returns a new object or NULL. */
+json_t *api_schemas_entity(const struct store_version *v, const struct store_schema *s);
+/* Sets "guid" and "schemaType" of `s` on `o`, as every Confluent 8 entity
+ * carries them. Returns 0, or -1 out of memory. */
+int api_schemas_identity(json_t *o, const struct store_schema *s);
+/* Loads schema `id` as an entity (of version `v` when not NULL). Returns 1
  * with *out set, 0 when absent, -1 on error. */
-int api_schemas_load(struct store_tx *tx, int64_t id, const char *subject, int version,
-                     json_t **out, struct sg_error *err);
+int api_schemas_load(struct store_tx *tx, int64_t id, const struct store_version *v, json_t **out,
+                     struct sg_error *err);
 /* ?format=resolved. Confluent applies it to Avro only (AvroSchema's
  * formattedString()); other values, like "default", and other schema types
  * answer the stored string. */
@@ -358,6 +362,8 @@ void api_schemas_types(struct api_ctx *c);
 void api_schemas_list(struct api_ctx *c);
 void api_schemas_by_id(struct api_ctx *c);
 void api_schemas_by_id_raw(struct api_ctx *c);
+void api_schemas_by_guid(struct api_ctx *c);
+void api_schemas_guid_ids(struct api_ctx *c);
 void api_schemas_id_subjects(struct api_ctx *c);
 void api_schemas_id_versions(struct api_ctx *c);
 

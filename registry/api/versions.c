@@ -134,7 +134,7 @@ static void api_versions_get_common(struct api_ctx *c, int raw)
 	}
 	struct sg_error e = {0};
 	json_t *ent = NULL;
-	int r = api_schemas_load(tx, v.schema_id, c->subject, v.version, &ent, &e);
+	int r = api_schemas_load(tx, v.schema_id, &v, &ent, &e);
 	if (r == 1 && api_schemas_format(c, tx, ent, &e) < 0)
 		r = -1;
 	store_end(tx);
