@@ -454,7 +454,7 @@ static int api_register_version(struct api_reg *g, struct sg_error *e)
  * not 0, or the store's next one. */
 static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 {
-	if (g->schema_id >= 0 && g->schema_id == g->existing)
+	if (g->existing > 0 && g->schema_id == g->existing)
 		return 0;
 	if (g->schema_id == 0) {
 		api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
