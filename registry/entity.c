@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/ruleset.h"
+
 static int entity_wrong(const char *what, const char *want, const json_t *v, struct sg_error *err)
 {
 	const char *got = "a value";
@@ -165,21 +167,17 @@ fail:
 	return -1;
 }
 
-static int entity_enum(const json_t *v, const char *what, const char *const *allowed, json_t *o,
-                       struct sg_error *err)
+/* A rule's enum field (compat/ruleset.h's ruleset_enum()), copied to `o`. */
+static int entity_enum(const json_t *v, const char *what, json_t *o, struct sg_error *err)
 {
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
 		return entity_wrong(what, "a string", v, err);
-	for (size_t i = 0; allowed[i]; i++) {
-		if (strcmp(json_string_value(v), allowed[i]) == 0) {
-			json_object_set_new(o, what, json_string(allowed[i]));
-			return 0;
-		}
-	}
-	return error_set(err, SG_EBAD_REQUEST, "Field '%s' cannot be \"%s\"", what,
-	                 json_string_value(v));
+	if (ruleset_enum(what, json_string_value(v), err) < 0)
+		return -1;
+	json_object_set(o, what, (json_t *)v);
+	return 0;
 }
 
 static int entity_opt_string(const json_t *in, const char *key, json_t *o, struct sg_error *err)
@@ -196,9 +194,6 @@ static int entity_opt_string(const json_t *in, const char *key, json_t *o, struc
 /* One rule, in the order Confluent's Rule class writes its fields. */
 static int entity_rule(const json_t *in, const char *what, json_t **out, struct sg_error *err)
 {
-	static const char *const kinds[] = {"TRANSFORM", "CONDITION", NULL};
-	static const char *const modes[] = {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE",
-	                                    "READ",    "WRITEREAD", NULL};
 	*out = NULL;
 	if (!json_is_object(in))
 		return entity_wrong(what, "an array of rule objects", in, err);
@@ -208,8 +203,8 @@ static int entity_rule(const json_t *in, const char *what, json_t **out, struct 
 	json_t *tags = NULL, *params = NULL;
 	const json_t *v;
 	if (entity_opt_string(in, "name", r, err) < 0 || entity_opt_string(in, "doc", r, err) < 0 ||
-	    entity_enum(json_object_get(in, "kind"), "kind", kinds, r, err) < 0 ||
-	    entity_enum(json_object_get(in, "mode"), "mode", modes, r, err) < 0 ||
+	    entity_enum(json_object_get(in, "kind"), "kind", r, err) < 0 ||
+	    entity_enum(json_object_get(in, "mode"), "mode", r, err) < 0 ||
 	    entity_opt_string(in, "type", r, err) < 0)
 		goto fail;
 	if ((v = json_object_get(in, "tags")) && !json_is_null(v)) {
