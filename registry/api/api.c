@@ -71,6 +71,7 @@ static const struct api_route api_routes[] = {
     {"POST", {"subjects", "*"}, 1, API_READ, S, api_subjects_lookup},
     {"DELETE", {"subjects", "*"}, 1, API_WRITE, S, api_subjects_delete},
     {"GET", {"subjects", "*", "versions"}, 1, API_READ, S, api_versions_list},
+    {"GET", {"subjects", "*", "metadata"}, 1, API_READ, S, api_versions_with_metadata},
     {"POST", {"subjects", "*", "versions"}, 1, API_WRITE, S, api_register},
     {"GET", {"subjects", "*", "versions", "*"}, 1, API_READ, S, api_versions_get},
     {"DELETE", {"subjects", "*", "versions", "*"}, 1, API_WRITE, S, api_versions_delete},

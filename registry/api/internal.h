@@ -376,6 +376,7 @@ void api_versions_get(struct api_ctx *c);
 void api_versions_raw(struct api_ctx *c);
 void api_versions_referencedby(struct api_ctx *c);
 void api_versions_delete(struct api_ctx *c);
+void api_versions_with_metadata(struct api_ctx *c);
 
 void api_register(struct api_ctx *c);
 
