@@ -473,6 +473,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/043-compatibility-ecma-pattern.http \
 	%reldir%/http/cases/050-config.http \
 	%reldir%/http/cases/051-config-update.http \
+	%reldir%/http/cases/052-config-alias.http \
 	%reldir%/http/cases/060-modes.http \
 	%reldir%/http/cases/061-import-mode.http \
 	%reldir%/http/cases/070-content-types.http \

@@ -299,6 +299,34 @@ int api_authenticated(struct api *a, const struct http_request *req, struct http
 	return ok;
 }
 
+/* Confluent's AliasFilter (v8.1.0): a path segment right after "subjects"
+ * names a subject whose own config may set an "alias"; the request then acts
+ * on the alias instead, once (an alias of an alias is not followed), before
+ * anything else looks at the subject, authorization included. /config/{s}
+ * and /mode/{s} are not aliased. A config that cannot be read leaves the
+ * subject as it is, as Confluent's filter does. Replaces c->subject. */
+static void api_alias(struct api_ctx *c, const struct api_route *route)
+{
+	if (route->subject_at < 1 || strcmp(c->req->segs[route->subject_at - 1], "subjects") != 0)
+		return;
+	struct sg_error e = {0};
+	struct store_tx *tx = store_read(c->a->st, &e);
+	char *text = NULL;
+	if (!tx)
+		return;
+	int r = store_config_get(tx, c->subject, &text, &e);
+	store_end(tx);
+	json_t *cfg = r == 1 ? json_loads(text, 0, NULL) : NULL;
+	const char *alias = json_string_value(json_object_get(cfg, "alias"));
+	char *to = alias && *alias ? strdup(alias) : NULL;
+	if (to) {
+		free(c->subject);
+		c->subject = to;
+	}
+	json_decref(cfg);
+	free(text);
+}
+
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
  * 415, 406 and 413, then the handler with c->subject repaired. With
  * authorization on, a request from nobody gets 401 first (unless the route
@@ -359,6 +387,7 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 			api_fail(&c, SG_ENOMEM, "out of memory");
 			goto out;
 		}
+		api_alias(&c, route);
 	}
 	if (api_permitted(&c, route))
 		route->fn(&c);
