@@ -14,6 +14,9 @@ TESTS += %reldir%/unit/test_lru
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset
+# Reserved fields' names in Java's HashSet order (registry/reserved).
+check_PROGRAMS += %reldir%/unit/test_reserved
+TESTS += %reldir%/unit/test_reserved
 
 # Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
 check_PROGRAMS += %reldir%/unit/test_kreader
@@ -474,6 +477,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/050-config.http \
 	%reldir%/http/cases/051-config-update.http \
 	%reldir%/http/cases/052-config-alias.http \
+	%reldir%/http/cases/053-reserved-fields.http \
 	%reldir%/http/cases/060-modes.http \
 	%reldir%/http/cases/061-import-mode.http \
 	%reldir%/http/cases/070-content-types.http \

@@ -255,14 +255,17 @@ void api_history_clear(struct api *a, struct api_history *h);
 /* Appends version `v`. Returns 0 or -1. */
 int api_history_load_one(struct api *a, struct store_tx *tx, const struct store_version *v,
                          struct api_history *h, struct sg_error *err);
-/* Loads what a check under `cfg` reads: nothing for NONE, the latest live
- * version for a non-transitive level, every live version for a transitive
- * one or when a compatibilityGroup filters them. Returns 0 or -1. */
+/* Loads what a check under `cfg` reads: nothing for NONE (but the latest
+ * live version with validateFields), the latest live version for a
+ * non-transitive level, every live version for a transitive one or when a
+ * compatibilityGroup filters them. Returns 0 or -1. */
 int api_history_for(struct api *a, struct store_tx *tx, const char *subject, const json_t *cfg,
                     struct api_history *h, struct sg_error *err);
-/* Runs the check the subject's config asks for. With a compatibilityGroup,
- * only versions whose metadata property of that name equals the candidate's
- * count. Returns 1, 0 (messages appended) or -1. */
+/* Runs the check the subject's config asks for: with validateFields, the
+ * reserved fields first (registry/reserved.h, against the latest version),
+ * then the level's. With a compatibilityGroup, only versions whose metadata
+ * property of that name equals the candidate's count for the level. Returns
+ * 1, 0 (messages appended) or -1. */
 int api_history_check(const json_t *cfg, const struct schema *cand, const json_t *cand_meta,
                       struct api_history *h, json_t *messages, struct sg_error *err);
 
