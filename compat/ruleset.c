@@ -14,9 +14,39 @@ enum ruleset_list { RULESET_MIGRATION, RULESET_DOMAIN, RULESET_ENCODING, RULESET
 static const char *const ruleset_lists[RULESET_NLISTS] = {"migrationRules", "domainRules",
                                                           "encodingRules"};
 
-static const char *const ruleset_modes[] = {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE",
-                                            "READ",    "WRITEREAD", NULL};
-static const char *const ruleset_kinds[] = {"TRANSFORM", "CONDITION", NULL};
+/* The enums of Confluent's Rule: their values, and how Jackson lists them
+ * when it refuses another (the order of its CompactStringObjectMap, checked
+ * with jackson-databind 2.21: see ruleset_enum()). */
+static const struct ruleset_enum_def {
+	const char *field;
+	const char *type; /* the Java class, as rest-utils shortens it */
+	const char *values[7];
+	const char *listed;
+} ruleset_enums[] = {
+    {"kind", "RuleKind", {"TRANSFORM", "CONDITION"}, "[CONDITION, TRANSFORM]"},
+    {"mode",
+     "RuleMode",
+     {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE", "READ", "WRITEREAD"},
+     "[DOWNGRADE, READ, UPGRADE, UPDOWN, WRITE, WRITEREAD]"},
+};
+
+int ruleset_enum(const char *field, const char *value, struct sg_error *err)
+{
+	for (size_t i = 0; i < sizeof ruleset_enums / sizeof ruleset_enums[0]; i++) {
+		const struct ruleset_enum_def *d = &ruleset_enums[i];
+		if (strcmp(field, d->field) != 0)
+			continue;
+		for (size_t k = 0; d->values[k]; k++)
+			if (strcmp(value, d->values[k]) == 0)
+				return 0;
+		return error_set(
+		    err, SG_EBAD_REQUEST,
+		    "Cannot deserialize value of type `%s` from String \"%.500s\": not one "
+		    "of the values accepted for Enum class: %s",
+		    d->type, value, d->listed);
+	}
+	return error_set(err, SG_EINTERNAL, "no rule field '%s' is an enum", field);
+}
 
 /* Field `key` of `rule`, or NULL when absent or JSON null. */
 static const json_t *ruleset_field(const json_t *rule, const char *key)
@@ -36,8 +66,7 @@ static int ruleset_shape_string(const json_t *rule, const char *key, struct sg_e
 	return 0;
 }
 
-static int ruleset_shape_enum(const json_t *rule, const char *key, const char *const *allowed,
-                              struct sg_error *err)
+static int ruleset_shape_enum(const json_t *rule, const char *key, struct sg_error *err)
 {
 	const json_t *v = ruleset_field(rule, key);
 	if (!v)
@@ -45,11 +74,7 @@ static int ruleset_shape_enum(const json_t *rule, const char *key, const char *c
 	if (!json_is_string(v))
 		return error_set(err, SG_EBAD_REQUEST, "Field '%s' must be a string, not %s", key,
 		                 jsvalue_type_word(v));
-	for (size_t i = 0; allowed[i]; i++)
-		if (strcmp(json_string_value(v), allowed[i]) == 0)
-			return 0;
-	return error_set(err, SG_EBAD_REQUEST, "Field '%s' cannot be \"%s\"", key,
-	                 json_string_value(v));
+	return ruleset_enum(key, json_string_value(v), err);
 }
 
 /* Checks the types of everything pass 2 reads; counts the rules in *nrules. */
@@ -74,8 +99,8 @@ static int ruleset_shape(const json_t *rs, size_t *nrules, struct sg_error *err)
 				                 "Field '%s' must hold rule objects, not %s",
 				                 ruleset_lists[l], jsvalue_type_word(rule));
 			if (ruleset_shape_string(rule, "name", err) < 0 ||
-			    ruleset_shape_enum(rule, "kind", ruleset_kinds, err) < 0 ||
-			    ruleset_shape_enum(rule, "mode", ruleset_modes, err) < 0 ||
+			    ruleset_shape_enum(rule, "kind", err) < 0 ||
+			    ruleset_shape_enum(rule, "mode", err) < 0 ||
 			    ruleset_shape_string(rule, "type", err) < 0 ||
 			    ruleset_shape_string(rule, "onSuccess", err) < 0 ||
 			    ruleset_shape_string(rule, "onFailure", err) < 0)

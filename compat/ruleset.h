@@ -42,4 +42,12 @@
  *   - SG_ENOMEM when memory runs out. */
 int ruleset_validate(const json_t *rs, struct sg_error *err);
 
+/* Whether `value` is one of the values of the rule field `field` ("kind"
+ * or "mode"). Returns 0, or -1 with SG_EBAD_REQUEST and the message
+ * Confluent answers (Jackson's, as rest-utils' JsonMappingExceptionMapper
+ * shortens it): "Cannot deserialize value of type `RuleMode` from String
+ * "SIDEWAYS": not one of the values accepted for Enum class: [DOWNGRADE,
+ * READ, UPGRADE, UPDOWN, WRITE, WRITEREAD]". */
+int ruleset_enum(const char *field, const char *value, struct sg_error *err);
+
 #endif

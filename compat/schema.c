@@ -91,6 +91,11 @@ const char *schema_record_name(const struct schema *s)
 	return s->ops->record_name(s->model);
 }
 
+int schema_has_top_level_field(const struct schema *s, const char *name)
+{
+	return s->ops->has_top_level_field(s->model, name);
+}
+
 const void *schema_model(const struct schema *s, enum schema_type t)
 {
 	return s && s->ops->type == t ? s->model : NULL;

@@ -72,6 +72,12 @@ const char *schema_normalized(const struct schema *s);
  * for JSON Schema the root's "title". NULL when the schema has none. */
 const char *schema_record_name(const struct schema *s);
 
+/* Whether the schema has a top-level field named `name` (Confluent's
+ * hasTopLevelField, which reserved fields are checked against): for Avro a
+ * field of a record root, for JSON Schema a key of the root's "properties".
+ * Returns 1 or 0. */
+int schema_has_top_level_field(const struct schema *s, const char *name);
+
 /* How JSON Schema changes are judged (Confluent's compatibilityPolicy). */
 enum schema_policy {
 	SCHEMA_POLICY_STRICT,
@@ -230,6 +236,7 @@ struct schema_ops {
 	const char *(*normalized)(const void *model);
 	char *(*resolved)(const void *model);
 	const char *(*record_name)(const void *model);
+	int (*has_top_level_field)(const void *model, const char *name);
 	/* schema_compatible() and schema_describe() for two models of the type. */
 	int (*compatible)(const void *reader, const void *writer, enum schema_policy policy,
 	                  struct report *r, struct sg_error *err);

@@ -198,6 +198,26 @@ static enum schema_guess avro_guess(const char *path, const char *text, size_t l
 	return g;
 }
 
+/* A field of the root, when the root is a record (read from the canonical
+ * form, which keeps every field under its name). */
+static int avro_has_top_level_field(const void *model, const char *name)
+{
+	json_t *root = json_loads(avro_canonical(model), JSON_DECODE_ANY, NULL);
+	const char *type = json_string_value(json_object_get(root, "type"));
+	int found = 0;
+	size_t i;
+	json_t *f;
+	if (type && strcmp(type, "record") == 0) {
+		json_array_foreach(json_object_get(root, "fields"), i, f)
+		{
+			const char *fn = json_string_value(json_object_get(f, "name"));
+			found |= fn && strcmp(fn, name) == 0;
+		}
+	}
+	json_decref(root);
+	return found;
+}
+
 static const struct schema_ops avro_ops = {
     .type = SCHEMA_AVRO,
     .name = "AVRO",
@@ -209,6 +229,7 @@ static const struct schema_ops avro_ops = {
     .normalized = avro_normalized,
     .resolved = avro_resolved,
     .record_name = avro_record_name,
+    .has_top_level_field = avro_has_top_level_field,
     .compatible = avro_compatible,
     .describe = avcompat_confluent_message,
     .prepare = avro_prepare,
@@ -467,6 +488,12 @@ static enum schema_guess json_guess(const char *path, const char *text, size_t l
 	return g;
 }
 
+static int json_has_top_level_field(const void *model, const char *name)
+{
+	const struct json_model *m = model;
+	return json_object_get(json_object_get(m->doc, "properties"), name) != NULL;
+}
+
 static const struct schema_ops json_ops = {
     .type = SCHEMA_JSON,
     .name = "JSON",
@@ -478,6 +505,7 @@ static const struct schema_ops json_ops = {
     .normalized = json_normalized,
     .resolved = json_resolved,
     .record_name = json_record_name,
+    .has_top_level_field = json_has_top_level_field,
     .compatible = json_compatible,
     .describe = json_describe,
     .prepare = json_prepare,

@@ -153,12 +153,13 @@ static int compatreport_direction(const struct schema *reader_s, const struct sc
 	return compatreport_push(&b, messages, err);
 }
 
-int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
-                       const struct schema *candidate, const struct compatreport_prev *history,
-                       size_t n, json_t *messages, struct sg_error *err)
+/* The level's check; on failure, its findings appended to `messages`.
+ * Returns 0 (compatible or not), or -1. */
+static int compatreport_level(enum level level, enum schema_policy policy,
+                              const struct schema *candidate,
+                              const struct compatreport_prev *history, size_t n, json_t *messages,
+                              struct sg_error *err)
 {
-	if (n == 0 || level == LEVEL_NONE)
-		return 1;
 	const struct schema **hist = calloc(n, sizeof *hist);
 	if (!hist)
 		return error_set(err, SG_ENOMEM, "out of memory");
@@ -167,10 +168,8 @@ int compatreport_check(enum level level, enum schema_policy policy, int validate
 	size_t failed = 0;
 	int ok = schema_check_level(level, candidate, hist, n, policy, NULL, &failed, err);
 	free(hist);
-	if (ok < 0)
-		return -1;
-	if (ok == 1)
-		return 1;
+	if (ok != 0)
+		return ok < 0 ? -1 : 0;
 
 	const struct compatreport_prev *old = &history[failed];
 	int rc = 0;
@@ -191,8 +190,18 @@ int compatreport_check(enum level level, enum schema_policy policy, int validate
 		rc = compatreport_direction(old->schema, candidate, "old", "new", 1, policy, old,
 		                            messages, err);
 	}
-	if (rc < 0)
+	return rc < 0 ? -1 : 0;
+}
+
+int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
+                       const struct schema *candidate, const struct compatreport_prev *history,
+                       size_t n, json_t *messages, struct sg_error *err)
+{
+	if (n > 0 && level != LEVEL_NONE &&
+	    compatreport_level(level, policy, candidate, history, n, messages, err) < 0)
 		return -1;
+	if (json_array_size(messages) == 0)
+		return 1;
 	char line[128];
 	snprintf(line, sizeof line, "{validateFields: '%s', compatibility: '%s'}",
 	         validate_fields ? "true" : "false", level_name(level));

@@ -30,7 +30,10 @@ struct compatreport_prev {
 
 /* Checks `candidate` against `history` (n versions, oldest first). Returns 1
  * when compatible, 0 when not (the messages appended to `messages`, a JSON
- * array of strings), -1 on error (SG_ENOMEM). */
+ * array of strings), -1 on error (SG_ENOMEM). Messages already in
+ * `messages` (the reserved fields' findings, registry/reserved.h) are
+ * failures too: as Confluent does, the last line,
+ * {validateFields: '...', compatibility: '...'}, follows any finding. */
 int compatreport_check(enum level level, enum schema_policy policy, int validate_fields,
                        const struct schema *candidate, const struct compatreport_prev *history,
                        size_t n, json_t *messages, struct sg_error *err);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/ruleset.h"
+
 static int entity_wrong(const char *what, const char *want, const json_t *v, struct sg_error *err)
 {
 	const char *got = "a value";
@@ -165,21 +167,17 @@ fail:
 	return -1;
 }
 
-static int entity_enum(const json_t *v, const char *what, const char *const *allowed, json_t *o,
-                       struct sg_error *err)
+/* A rule's enum field (compat/ruleset.h's ruleset_enum()), copied to `o`. */
+static int entity_enum(const json_t *v, const char *what, json_t *o, struct sg_error *err)
 {
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
 		return entity_wrong(what, "a string", v, err);
-	for (size_t i = 0; allowed[i]; i++) {
-		if (strcmp(json_string_value(v), allowed[i]) == 0) {
-			json_object_set_new(o, what, json_string(allowed[i]));
-			return 0;
-		}
-	}
-	return error_set(err, SG_EBAD_REQUEST, "Field '%s' cannot be \"%s\"", what,
-	                 json_string_value(v));
+	if (ruleset_enum(what, json_string_value(v), err) < 0)
+		return -1;
+	json_object_set(o, what, (json_t *)v);
+	return 0;
 }
 
 static int entity_opt_string(const json_t *in, const char *key, json_t *o, struct sg_error *err)
@@ -196,9 +194,6 @@ static int entity_opt_string(const json_t *in, const char *key, json_t *o, struc
 /* One rule, in the order Confluent's Rule class writes its fields. */
 static int entity_rule(const json_t *in, const char *what, json_t **out, struct sg_error *err)
 {
-	static const char *const kinds[] = {"TRANSFORM", "CONDITION", NULL};
-	static const char *const modes[] = {"UPGRADE", "DOWNGRADE", "UPDOWN", "WRITE",
-	                                    "READ",    "WRITEREAD", NULL};
 	*out = NULL;
 	if (!json_is_object(in))
 		return entity_wrong(what, "an array of rule objects", in, err);
@@ -208,8 +203,8 @@ static int entity_rule(const json_t *in, const char *what, json_t **out, struct 
 	json_t *tags = NULL, *params = NULL;
 	const json_t *v;
 	if (entity_opt_string(in, "name", r, err) < 0 || entity_opt_string(in, "doc", r, err) < 0 ||
-	    entity_enum(json_object_get(in, "kind"), "kind", kinds, r, err) < 0 ||
-	    entity_enum(json_object_get(in, "mode"), "mode", modes, r, err) < 0 ||
+	    entity_enum(json_object_get(in, "kind"), "kind", r, err) < 0 ||
+	    entity_enum(json_object_get(in, "mode"), "mode", r, err) < 0 ||
 	    entity_opt_string(in, "type", r, err) < 0)
 		goto fail;
 	if ((v = json_object_get(in, "tags")) && !json_is_null(v)) {
@@ -447,13 +442,13 @@ static const struct {
 };
 #define ENTITY_CONFIG_FIELDS (sizeof entity_config_fields / sizeof entity_config_fields[0])
 
-int entity_config_request(const json_t *req, json_t **stored, json_t **echo, struct sg_error *err)
+int entity_config_request(const json_t *req, json_t **stored, struct sg_error *err)
 {
-	*stored = *echo = NULL;
+	*stored = NULL;
 	if (!json_is_object(req))
 		return error_set(err, SG_EBAD_REQUEST, "The request body must be a JSON object");
-	json_t *st = json_object(), *ec = json_object();
-	if (!st || !ec)
+	json_t *st = json_object();
+	if (!st)
 		goto oom;
 	/* Confluent validates the level before anything else it checks. */
 	const json_t *lv = json_object_get(req, "compatibility");
@@ -481,8 +476,12 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 		const char *rk = entity_config_fields[i].request;
 		const char *sk = entity_config_fields[i].stored;
 		const json_t *v = json_object_get(req, rk);
-		if (!v || json_is_null(v))
+		if (!v)
 			continue;
+		if (json_is_null(v)) { /* Confluent: an explicit null clears the field */
+			json_object_set_new(st, sk, json_null());
+			continue;
+		}
 		json_t *canon = NULL;
 		switch (entity_config_fields[i].kind) {
 		case ENTITY_STRING:
@@ -507,7 +506,6 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 			for (size_t k = 0; k <= n && k < sizeof up; k++)
 				up[k] = (char)toupper((unsigned char)s[k]);
 			level_parse(up, &level);
-			json_object_set(ec, rk, (json_t *)v);
 			json_object_set_new(st, sk, json_string(level_name(level)));
 			continue;
 		}
@@ -520,34 +518,47 @@ int entity_config_request(const json_t *req, json_t **stored, json_t **echo, str
 				goto fail;
 			break;
 		}
-		json_object_set(ec, rk, canon);
 		json_object_set_new(st, sk, canon);
 	}
 	*stored = st;
-	*echo = ec;
 	return 0;
 oom:
 	error_set(err, SG_ENOMEM, "out of memory");
 fail:
 	json_decref(st);
-	json_decref(ec);
 	return -1;
 }
 
 json_t *entity_config_merge(const json_t *older, const json_t *newer)
 {
-	if (!older)
-		return newer ? json_deep_copy(newer) : NULL;
+	if (!older && !newer)
+		return NULL;
 	json_t *out = json_object();
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < ENTITY_CONFIG_FIELDS; i++) {
 		const char *k = entity_config_fields[i].stored;
 		json_t *v = newer ? json_object_get(newer, k) : NULL;
-		if (!v)
+		if (!v && older)
 			v = json_object_get(older, k);
-		if (v)
-			json_object_set(out, k, v);
+		if (v && !json_is_null(v) && json_object_set(out, k, v) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+json_t *entity_config_update_view(const json_t *config)
+{
+	json_t *out = json_object();
+	for (size_t i = 0; out && config && i < ENTITY_CONFIG_FIELDS; i++) {
+		json_t *v = json_object_get(config, entity_config_fields[i].stored);
+		if (v && !json_is_null(v) &&
+		    json_object_set(out, entity_config_fields[i].request, v) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
 	}
 	return out;
 }

@@ -44,12 +44,22 @@ const char *entity_metadata_property(const json_t *meta, const char *key);
 json_t *entity_metadata_with_property(const json_t *meta, const char *key, const char *value);
 
 /* A config update request (PUT /config): returns the stored form, a Config
- * object ({"compatibilityLevel": "FULL", ...}, level upper-cased), and in
- * *echo the request as Confluent echoes it back ({"compatibility": ...}). */
-int entity_config_request(const json_t *req, json_t **stored, json_t **echo, struct sg_error *err);
+ * object ({"compatibilityLevel": "FULL", ...}, level upper-cased). A field
+ * the request sets to null is null here: the update clears it (Confluent's
+ * ConfigValue.update: an absent field keeps the old value, a null one
+ * removes it). */
+int entity_config_request(const json_t *req, json_t **stored, struct sg_error *err);
 
-/* A stored config updated by a newer one: fields the newer sets win. */
+/* A stored config updated by a newer one: fields the newer sets win, fields
+ * it sets to null are dropped, and no field of the result is null. Either
+ * may be NULL; NULL when both are (or out of memory). */
 json_t *entity_config_merge(const json_t *older, const json_t *newer);
+
+/* A stored config as PUT /config answers it (Confluent 8's
+ * ConfigUpdateRequest built from the stored Config): the request's field
+ * names ("compatibility", not "compatibilityLevel"), null fields left out.
+ * `config` may be NULL ({}). NULL when out of memory. */
+json_t *entity_config_update_view(const json_t *config);
 
 /* The level of a stored config, or `dflt` when it sets none. */
 enum level entity_config_level(const json_t *config, enum level dflt);

@@ -238,9 +238,14 @@ static size_t http_unescape_none(void *cls, struct MHD_Connection *con, char *s)
 
 const char *http_query(const struct http_request *req, const char *key)
 {
+	return http_query_nth(req, key, 0);
+}
+
+const char *http_query_nth(const struct http_request *req, const char *key, size_t n)
+{
 	const struct http_conn *hc = req->impl;
 	for (size_t i = 0; i < hc->nparams; i++)
-		if (strcmp(hc->params[i].key, key) == 0)
+		if (strcmp(hc->params[i].key, key) == 0 && n-- == 0)
 			return hc->params[i].value;
 	return NULL;
 }

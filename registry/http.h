@@ -59,6 +59,10 @@ struct http_request {
 /* A query parameter, percent-decoded ("+" is a space), or NULL when absent. A
  * parameter given with no value ("?permanent") returns "". */
 const char *http_query(const struct http_request *req, const char *key);
+/* The `n`th (from 0) value of a repeated query parameter
+ * ("?key=a&value=1&key=b&value=2"), in the order sent, or NULL when there
+ * are not that many. Only the first 32 parameters of a query are kept. */
+const char *http_query_nth(const struct http_request *req, const char *key, size_t n);
 /* A request header, matched case-insensitively, or NULL. */
 const char *http_header(const struct http_request *req, const char *name);
 

@@ -6,14 +6,14 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/auth.c %reldir%/auth.h
 # The SQLite store (store) and its content hash (sha256).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/store.c %reldir%/store.h \
-	%reldir%/sha256.c %reldir%/sha256.h
+	%reldir%/sha256.c %reldir%/sha256.h %reldir%/guid.c %reldir%/guid.h
 # The REST API over the store: the caches (idcache for bodies by id,
 # schemacache for parsed schemas), Confluent's JSON entities (entity, jsonio)
 # and its wording of compatibility failures (compatreport).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api.h \
 	%reldir%/jsonio.c %reldir%/jsonio.h %reldir%/entity.c %reldir%/entity.h \
 	%reldir%/idcache.c %reldir%/idcache.h %reldir%/schemacache.c %reldir%/schemacache.h \
-	%reldir%/compatreport.c %reldir%/compatreport.h
+	%reldir%/compatreport.c %reldir%/compatreport.h %reldir%/reserved.c %reldir%/reserved.h
 # registry/api/: the API itself, one file per resource as Confluent splits
 # them. api.c implements api.h (routing, content negotiation, lifecycle);
 # internal.h is what the folder's files share: the request (request.c), the

@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "registry/guid.h"
 #include "registry/sha256.h"
 
 /* Each migration takes the database from version i-1 to version i, inside
@@ -68,6 +69,12 @@ static const char *const store_migrations[] = {
     [2] = "CREATE INDEX versions_by_schema ON versions(schema_id);"
           "CREATE INDEX refs_by_target ON refs(subject, version);"
           "CREATE INDEX refs_by_schema ON refs(schema_id);",
+    /* Confluent 8: each schema's GUID (registry/guid; filled in for older
+     * rows by store_guid_backfill) and each version's timestamp (ms since
+     * the epoch of its registration or soft delete; NULL for older rows). */
+    [3] = "ALTER TABLE schemas ADD COLUMN guid TEXT;"
+          "CREATE INDEX schemas_by_guid ON schemas(guid);"
+          "ALTER TABLE versions ADD COLUMN ts INTEGER;",
 };
 
 enum store_stmt_id {
@@ -79,6 +86,7 @@ enum store_stmt_id {
 	ST_SCHEMA_FIND,
 	ST_SCHEMA_INSERT,
 	ST_SCHEMA_MAX_ID,
+	ST_SCHEMA_BY_GUID,
 	ST_SCHEMA_USED,
 	ST_SCHEMA_DELETE,
 	ST_REF_INSERT,
@@ -107,10 +115,13 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SCHEMA_GET] = "SELECT id, type, schema, refs, metadata, ruleset FROM schemas WHERE id = ?1",
+    [ST_SCHEMA_GET] =
+        "SELECT id, type, schema, refs, metadata, ruleset, guid FROM schemas WHERE id = ?1",
     [ST_SCHEMA_FIND] = "SELECT id FROM schemas WHERE hash = ?1",
-    [ST_SCHEMA_INSERT] = "INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_SCHEMA_INSERT] =
+        "INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash, guid) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_SCHEMA_BY_GUID] = "SELECT min(id) FROM schemas WHERE guid = ?1",
     [ST_SCHEMA_MAX_ID] = "SELECT max(coalesce((SELECT max(id) FROM schemas), 0),"
                          " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0))",
     [ST_SCHEMA_USED] = "SELECT 1 FROM versions WHERE schema_id = ?1 LIMIT 1",
@@ -118,17 +129,17 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_REF_INSERT] =
         "INSERT INTO refs (schema_id, name, subject, version) VALUES (?1, ?2, ?3, ?4)",
     [ST_VERSION_GET] =
-        "SELECT schema_id, deleted FROM versions WHERE subject = ?1 AND version = ?2",
-    [ST_VERSION_LATEST] = "SELECT version, schema_id, deleted FROM versions"
+        "SELECT schema_id, deleted, ts FROM versions WHERE subject = ?1 AND version = ?2",
+    [ST_VERSION_LATEST] = "SELECT version, schema_id, deleted, ts FROM versions"
                           " WHERE subject = ?1 AND deleted <= ?2 ORDER BY version DESC LIMIT 1",
-    [ST_VERSIONS] = "SELECT version, schema_id, deleted FROM versions"
+    [ST_VERSIONS] = "SELECT version, schema_id, deleted, ts FROM versions"
                     " WHERE subject = ?1 AND deleted BETWEEN ?2 AND ?3 ORDER BY version",
-    [ST_VERSIONS_BY_SCHEMA] = "SELECT subject, version, schema_id, deleted FROM versions"
+    [ST_VERSIONS_BY_SCHEMA] = "SELECT subject, version, schema_id, deleted, ts FROM versions"
                               " WHERE schema_id = ?1 AND deleted <= ?2 ORDER BY subject, version",
-    [ST_VERSION_INSERT] =
-        "INSERT INTO versions (subject, version, schema_id, deleted) VALUES (?1, ?2, ?3, 0)",
+    [ST_VERSION_INSERT] = "INSERT INTO versions (subject, version, schema_id, deleted, ts) VALUES "
+                          "(?1, ?2, ?3, 0, ?4)",
     [ST_VERSION_SOFT_DELETE] =
-        "UPDATE versions SET deleted = 1 WHERE subject = ?1 AND version = ?2",
+        "UPDATE versions SET deleted = 1, ts = ?3 WHERE subject = ?1 AND version = ?2",
     [ST_VERSION_DELETE] =
         "DELETE FROM versions WHERE subject = ?1 AND version = ?2 RETURNING schema_id",
     [ST_SUBJECTS] = "SELECT subject FROM versions"
@@ -136,11 +147,11 @@ static const char *const store_sql[ST_COUNT] = {
                     " GROUP BY subject HAVING min(deleted) BETWEEN ?3 AND ?4 ORDER BY subject",
     [ST_SUBJECT_EXISTS] = "SELECT 1 FROM versions WHERE subject = ?1 AND deleted <= ?2 LIMIT 1",
     [ST_SCHEMAS_BY_PREFIX] = "SELECT v.subject, v.version, v.schema_id, v.deleted,"
-                             " s.type, s.schema, s.refs, s.metadata, s.ruleset"
+                             " s.type, s.schema, s.refs, s.metadata, s.ruleset, s.guid, v.ts"
                              " FROM versions v JOIN schemas s ON s.id = v.schema_id"
                              " WHERE v.subject >= ?1 AND (?2 IS NULL OR v.subject < ?2)"
                              " AND v.deleted BETWEEN ?3 AND ?4 ORDER BY v.subject, v.version",
-    [ST_REFERRERS] = "SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted"
+    [ST_REFERRERS] = "SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted, v.ts"
                      " FROM refs r JOIN versions v ON v.schema_id = r.schema_id"
                      " WHERE r.subject = ?1 AND r.version = ?2 AND v.deleted <= ?3"
                      " ORDER BY v.schema_id, v.subject, v.version",
@@ -326,6 +337,52 @@ static int store_query_text(struct store_conn *c, const char *sql, char *out, si
 	return found;
 }
 
+/* Milliseconds since the epoch: a version's timestamp (Confluent's "ts"). */
+static int64_t store_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fills in the GUID of every schema that has none (rows written before
+ * migration 3). Runs on the writer, inside the migration's transaction. */
+static int store_guid_backfill(struct store_conn *c, struct sg_error *err)
+{
+	sqlite3_stmt *q = NULL, *u = NULL;
+	int rc = sqlite3_prepare_v2(c->db,
+	                            "SELECT id, schema, refs, metadata, ruleset FROM schemas"
+	                            " WHERE guid IS NULL",
+	                            -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, "UPDATE schemas SET guid = ?2 WHERE id = ?1", -1, &u,
+		                        NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char guid[GUID_TEXT_LEN + 1];
+		if (guid_of((const char *)sqlite3_column_text(q, 1),
+		            (const char *)sqlite3_column_text(q, 2),
+		            (const char *)sqlite3_column_text(q, 3),
+		            (const char *)sqlite3_column_text(q, 4), guid, err) < 0) {
+			error_prefix(err, SG_ESTORE,
+			             "schema %lld: ", (long long)sqlite3_column_int64(q, 0));
+			sqlite3_finalize(q);
+			sqlite3_finalize(u);
+			return -1;
+		}
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, guid, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	if (rc != SQLITE_DONE)
+		return store_fail(c->db, rc, err, "filling in schema GUIDs");
+	return 0;
+}
+
 static void store_make_uuid(char out[40])
 {
 	unsigned char b[16];
@@ -429,6 +486,8 @@ static int store_migrate(struct store *st, const char *path, int target, struct 
 		if (store_meta_put(c, "schema_version", buf, err) < 0)
 			goto fail;
 	}
+	if (current < 3 && target >= 3 && store_guid_backfill(c, err) < 0)
+		goto fail;
 	int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'cluster_id'",
 	                         st->cluster_id, sizeof st->cluster_id, err);
 	if (r < 0)
@@ -657,6 +716,7 @@ int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *
 		    .refs = store_col_text(s, 3),
 		    .metadata = store_col_text(s, 4),
 		    .ruleset = store_col_text(s, 5),
+		    .guid = store_col_text(s, 6),
 		};
 		if (!row.type || !row.text)
 			ret = store_fail(tx->conn->db, SQLITE_NOMEM, err, "reading a schema");
@@ -691,7 +751,10 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
                             const struct store_ref *refs, size_t nrefs, struct sg_error *err)
 {
 	uint8_t hash[SHA256_LEN];
+	char guid[GUID_TEXT_LEN + 1];
 	store_schema_hash(sc, hash);
+	if (guid_of(sc->text, sc->refs, sc->metadata, sc->ruleset, guid, err) < 0)
+		return -1;
 	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_INSERT, err);
 	if (!s)
 		return -1;
@@ -705,6 +768,7 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
 	sqlite3_bind_text(s, 5, sc->metadata, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, sc->ruleset, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 7, hash, sizeof hash, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, guid, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -727,6 +791,22 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
 		if (store_exec(tx, r, err, "inserting a reference") < 0)
 			return -1;
 	}
+	return id;
+}
+
+int64_t store_schema_by_guid(struct store_tx *tx, const char *guid, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_BY_GUID, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, guid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	int64_t id = 0;
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		id = store_fail(tx->conn->db, rc, err, "looking up a GUID");
+	store_done(s);
 	return id;
 }
 
@@ -762,6 +842,7 @@ int store_version_get(struct store_tx *tx, const char *subject, int version,
 		out->version = version;
 		out->schema_id = sqlite3_column_int64(s, 0);
 		out->deleted = sqlite3_column_int(s, 1);
+		out->ts = sqlite3_column_int64(s, 2);
 		ret = 1;
 	} else if (rc != SQLITE_DONE) {
 		ret = store_fail(tx->conn->db, rc, err, "reading a version");
@@ -785,6 +866,7 @@ int store_version_latest(struct store_tx *tx, const char *subject, int any,
 		out->version = sqlite3_column_int(s, 0);
 		out->schema_id = sqlite3_column_int64(s, 1);
 		out->deleted = sqlite3_column_int(s, 2);
+		out->ts = sqlite3_column_int64(s, 3);
 		ret = 1;
 	} else if (rc != SQLITE_DONE) {
 		ret = store_fail(tx->conn->db, rc, err, "reading the latest version");
@@ -794,7 +876,8 @@ int store_version_latest(struct store_tx *tx, const char *subject, int any,
 }
 
 /* Steps `s`, whose rows are versions with the given column layout, calling
- * `fn` for each. `subject` (when not NULL) is used instead of column `cs`. */
+ * `fn` for each. `subject` (when not NULL) is used instead of column `cs`.
+ * With `deleted` (cdel >= 0), the timestamp is the column after it. */
 static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *subject, int cs,
                               int cv, int cid, int cdel, store_version_fn fn, void *ctx,
                               struct sg_error *err, const char *what)
@@ -806,6 +889,7 @@ static int store_each_version(struct store_tx *tx, sqlite3_stmt *s, const char *
 		    .version = cv >= 0 ? sqlite3_column_int(s, cv) : 0,
 		    .schema_id = cid >= 0 ? sqlite3_column_int64(s, cid) : 0,
 		    .deleted = cdel >= 0 ? sqlite3_column_int(s, cdel) : 0,
+		    .ts = cdel >= 0 ? sqlite3_column_int64(s, cdel + 1) : 0,
 		};
 		if (!v.subject) {
 			store_done(s);
@@ -859,6 +943,7 @@ int store_version_insert(struct store_tx *tx, const char *subject, int version, 
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, version);
 	sqlite3_bind_int64(s, 3, schema_id);
+	sqlite3_bind_int64(s, 4, store_now_ms());
 	int rc = sqlite3_step(s);
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -877,6 +962,7 @@ int store_version_soft_delete(struct store_tx *tx, const char *subject, int vers
 		return -1;
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, version);
+	sqlite3_bind_int64(s, 3, store_now_ms());
 	if (store_exec(tx, s, err, "deleting a version") < 0)
 		return -1;
 	return sqlite3_changes(tx->conn->db) > 0;
@@ -983,6 +1069,7 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 		    .version = sqlite3_column_int(s, 1),
 		    .schema_id = sqlite3_column_int64(s, 2),
 		    .deleted = sqlite3_column_int(s, 3),
+		    .ts = sqlite3_column_int64(s, 10),
 		};
 		struct store_schema sc = {
 		    .id = v.schema_id,
@@ -991,6 +1078,7 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 		    .refs = store_col_text(s, 6),
 		    .metadata = store_col_text(s, 7),
 		    .ruleset = store_col_text(s, 8),
+		    .guid = store_col_text(s, 9),
 		};
 		if (!v.subject || !sc.type || !sc.text) {
 			calls = store_fail(tx->conn->db, SQLITE_NOMEM, err, "listing schemas");

@@ -37,7 +37,7 @@
 #include "compat/error.h"
 
 /* The schema version of the database this binary writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 struct store_tx;
@@ -87,6 +87,9 @@ struct store_schema {
 	const char *refs;
 	const char *metadata;
 	const char *ruleset;
+	/* Confluent's GUID of the content (registry/guid.h); set on rows the
+	 * store returns, ignored on insert (the store computes it). */
+	const char *guid;
 };
 
 /* One reference a schema makes: the name it uses, and the subject version. */
@@ -114,6 +117,10 @@ int64_t store_schema_find(struct store_tx *tx, const struct store_schema *s, str
 int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *s,
                             const struct store_ref *refs, size_t nrefs, struct sg_error *err);
 
+/* The lowest id of the schemas whose GUID is `guid` (lower case), or 0 when
+ * none. */
+int64_t store_schema_by_guid(struct store_tx *tx, const char *guid, struct sg_error *err);
+
 /* The largest schema id in use, or 0. */
 int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err);
 
@@ -124,6 +131,9 @@ struct store_version {
 	int version;
 	int64_t schema_id;
 	int deleted; /* soft-deleted */
+	/* When it was registered or soft-deleted, in ms since the epoch
+	 * (Confluent's "ts"); 0 when unknown (rows from before migration 3). */
+	int64_t ts;
 };
 
 /* Which versions (or subjects) a listing returns. A subject counts as deleted

@@ -14,6 +14,9 @@ TESTS += %reldir%/unit/test_lru
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset
+# Reserved fields' names in Java's HashSet order (registry/reserved).
+check_PROGRAMS += %reldir%/unit/test_reserved
+TESTS += %reldir%/unit/test_reserved
 
 # Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
 check_PROGRAMS += %reldir%/unit/test_kreader
@@ -475,6 +478,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/012-same-schema-other-subject.http \
 	%reldir%/http/cases/013-register-normalize.http \
 	%reldir%/http/cases/014-json-schema.http \
+	%reldir%/http/cases/015-entities-8x.http \
 	%reldir%/http/cases/020-version-numbering.http \
 	%reldir%/http/cases/021-delete-version.http \
 	%reldir%/http/cases/022-delete-subject.http \
@@ -487,6 +491,9 @@ HTTP_CASES = \
 	%reldir%/http/cases/042-compatibility-edges.http \
 	%reldir%/http/cases/043-compatibility-ecma-pattern.http \
 	%reldir%/http/cases/050-config.http \
+	%reldir%/http/cases/051-config-update.http \
+	%reldir%/http/cases/052-config-alias.http \
+	%reldir%/http/cases/053-reserved-fields.http \
 	%reldir%/http/cases/060-modes.http \
 	%reldir%/http/cases/061-import-mode.http \
 	%reldir%/http/cases/070-content-types.http \
@@ -501,7 +508,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/091-list-subjects.http \
 	%reldir%/http/cases/092-metadata-ruleset.http \
 	%reldir%/http/cases/093-lookup.http \
-	%reldir%/http/cases/094-ruleset-validation.http
+	%reldir%/http/cases/094-ruleset-validation.http \
+	%reldir%/http/cases/095-latest-with-metadata.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

@@ -65,10 +65,13 @@ static const struct api_route api_routes[] = {
     {"GET", {"schemas", "ids", "*", "schema"}, -1, API_FILTERED, S, api_schemas_by_id_raw},
     {"GET", {"schemas", "ids", "*", "subjects"}, -1, API_FILTERED, S, api_schemas_id_subjects},
     {"GET", {"schemas", "ids", "*", "versions"}, -1, API_FILTERED, S, api_schemas_id_versions},
+    {"GET", {"schemas", "guids", "*"}, -1, API_FILTERED, S, api_schemas_by_guid},
+    {"GET", {"schemas", "guids", "*", "ids"}, -1, API_FILTERED, S, api_schemas_guid_ids},
     {"GET", {"subjects"}, -1, API_FILTERED, S, api_subjects_list},
     {"POST", {"subjects", "*"}, 1, API_READ, S, api_subjects_lookup},
     {"DELETE", {"subjects", "*"}, 1, API_WRITE, S, api_subjects_delete},
     {"GET", {"subjects", "*", "versions"}, 1, API_READ, S, api_versions_list},
+    {"GET", {"subjects", "*", "metadata"}, 1, API_READ, S, api_versions_with_metadata},
     {"POST", {"subjects", "*", "versions"}, 1, API_WRITE, S, api_register},
     {"GET", {"subjects", "*", "versions", "*"}, 1, API_READ, S, api_versions_get},
     {"DELETE", {"subjects", "*", "versions", "*"}, 1, API_WRITE, S, api_versions_delete},
@@ -296,6 +299,34 @@ int api_authenticated(struct api *a, const struct http_request *req, struct http
 	return ok;
 }
 
+/* Confluent's AliasFilter (v8.1.0): a path segment right after "subjects"
+ * names a subject whose own config may set an "alias"; the request then acts
+ * on the alias instead, once (an alias of an alias is not followed), before
+ * anything else looks at the subject, authorization included. /config/{s}
+ * and /mode/{s} are not aliased. A config that cannot be read leaves the
+ * subject as it is, as Confluent's filter does. Replaces c->subject. */
+static void api_alias(struct api_ctx *c, const struct api_route *route)
+{
+	if (route->subject_at < 1 || strcmp(c->req->segs[route->subject_at - 1], "subjects") != 0)
+		return;
+	struct sg_error e = {0};
+	struct store_tx *tx = store_read(c->a->st, &e);
+	char *text = NULL;
+	if (!tx)
+		return;
+	int r = store_config_get(tx, c->subject, &text, &e);
+	store_end(tx);
+	json_t *cfg = r == 1 ? json_loads(text, 0, NULL) : NULL;
+	const char *alias = json_string_value(json_object_get(cfg, "alias"));
+	char *to = alias && *alias ? strdup(alias) : NULL;
+	if (to) {
+		free(c->subject);
+		c->subject = to;
+	}
+	json_decref(cfg);
+	free(text);
+}
+
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
  * 415, 406 and 413, then the handler with c->subject repaired. With
  * authorization on, a request from nobody gets 401 first (unless the route
@@ -356,6 +387,7 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 			api_fail(&c, SG_ENOMEM, "out of memory");
 			goto out;
 		}
+		api_alias(&c, route);
 	}
 	if (api_permitted(&c, route))
 		route->fn(&c);

@@ -142,12 +142,12 @@ fail:
 	return -1;
 }
 
-json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int version, int64_t id)
+json_t *api_cand_entity(const struct api_cand *cd, const struct store_version *v, int64_t id)
 {
 	struct store_schema s;
 	api_cand_content(cd, &s);
 	s.id = id;
-	return api_schemas_entity(subject, version, &s);
+	return api_schemas_entity(v, &s);
 }
 
 /* ---- Confluent's canLookup(): the same schema but for confluent:version ---- */

@@ -102,18 +102,21 @@ void api_config_get(struct api_ctx *c)
 }
 
 /* PUT /config[/{subject}]: merges the request into the stored config and
- * answers the request's fields. The body is checked before the subject. */
+ * answers the result as Confluent 8 does (the stored config in the request's
+ * shape, the level upper-cased: {"compatibility": "BACKWARD"}); an empty
+ * object changes nothing and answers the config as it is. The body is
+ * checked before the subject. */
 void api_config_put(struct api_ctx *c)
 {
 	struct sg_error e = {0};
-	json_t *body = NULL, *stored = NULL, *echo = NULL, *old = NULL, *merged = NULL;
+	json_t *body = NULL, *stored = NULL, *old = NULL, *merged = NULL, *view = NULL;
 	if (jsonio_parse(c->req->body, c->req->body_len, &body, &e) < 0)
 		goto fail;
 	if (!body || json_is_null(body)) {
 		error_set(&e, SG_EUNPROCESSABLE, "The request body may not be empty");
 		goto fail;
 	}
-	if (entity_config_request(body, &stored, &echo, &e) < 0 ||
+	if (entity_config_request(body, &stored, &e) < 0 ||
 	    ruleset_validate(json_object_get(body, "defaultRuleSet"), &e) < 0 ||
 	    ruleset_validate(json_object_get(body, "overrideRuleSet"), &e) < 0)
 		goto fail;
@@ -132,7 +135,8 @@ void api_config_put(struct api_ctx *c)
 	}
 	char *text = NULL;
 	if (api_config_stored(tx, c->subject, &old, &e) < 0 ||
-	    !(merged = entity_config_merge(old, stored)) || !(text = jsonio_dump(merged, NULL)) ||
+	    !(merged = entity_config_merge(old, stored)) ||
+	    !(view = entity_config_update_view(merged)) || !(text = jsonio_dump(merged, NULL)) ||
 	    store_config_put(tx, c->subject, text, &e) < 0) {
 		free(text);
 		if (e.code == SG_OK)
@@ -142,8 +146,8 @@ void api_config_put(struct api_ctx *c)
 	}
 	free(text);
 	if (api_commit(c, &tx) == 0) {
-		api_send_json(c, echo);
-		echo = NULL;
+		api_send_json(c, view);
+		view = NULL;
 	}
 	goto done;
 fail:
@@ -151,9 +155,9 @@ fail:
 done:
 	json_decref(body);
 	json_decref(stored);
-	json_decref(echo);
 	json_decref(old);
 	json_decref(merged);
+	json_decref(view);
 }
 
 /* DELETE /config[/{subject}]: removes it, and answers what it was. */

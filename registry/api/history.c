@@ -11,6 +11,7 @@
 #include "compat/level.h"
 #include "registry/compatreport.h"
 #include "registry/entity.h"
+#include "registry/reserved.h"
 #include "registry/schemacache.h"
 
 void api_history_clear(struct api *a, struct api_history *h)
@@ -58,7 +59,7 @@ static int api_history_cb(void *ctx, const struct store_version *v)
 		h->cap = cap;
 	}
 	json_t *ent = NULL;
-	int r = api_schemas_load(l->tx, v->schema_id, NULL, 0, &ent, l->err);
+	int r = api_schemas_load(l->tx, v->schema_id, NULL, &ent, l->err);
 	if (r <= 0)
 		return r == 0 ? error_set(l->err, SG_ESTORE, "a version names a missing schema")
 		              : -1;
@@ -102,7 +103,8 @@ int api_history_for(struct api *a, struct store_tx *tx, const char *subject, con
                     struct api_history *h, struct sg_error *err)
 {
 	enum level level = entity_config_level(cfg, LEVEL_BACKWARD);
-	if (level == LEVEL_NONE)
+	/* Reserved fields (validateFields) read the latest version at any level. */
+	if (level == LEVEL_NONE && !json_is_true(json_object_get(cfg, "validateFields")))
 		return 0;
 	if (level_transitive(level) || json_object_get(cfg, "compatibilityGroup"))
 		return api_history_load(a, tx, subject, h, err);
@@ -122,6 +124,9 @@ int api_history_check(const json_t *cfg, const struct schema *cand, const json_t
 	                             ? SCHEMA_POLICY_LENIENT
 	                             : SCHEMA_POLICY_STRICT;
 	int validate_fields = json_is_true(json_object_get(cfg, "validateFields"));
+	if (validate_fields &&
+	    reserved_check(cand, cand_meta, h->n ? h->metadata[h->n - 1] : NULL, messages, err) < 0)
+		return -1;
 	const char *group = json_string_value(json_object_get(cfg, "compatibilityGroup"));
 	struct compatreport_prev *prev = h->prev;
 	size_t n = h->n;

@@ -204,9 +204,9 @@ void api_cand_content(const struct api_cand *cd, struct store_schema *out);
  * Returns 0, or -1 (SG_ENOMEM). */
 int api_cand_set_extras(struct api_cand *cd, const json_t *meta, const json_t *rules,
                         struct sg_error *err);
-/* The Schema entity of a candidate (for lookup and registration answers);
- * NULL out of memory. */
-json_t *api_cand_entity(const struct api_cand *cd, const char *subject, int version, int64_t id);
+/* The Schema entity of a candidate stored as version `v` (see
+ * api_schemas_entity()) with schema id `id`; NULL out of memory. */
+json_t *api_cand_entity(const struct api_cand *cd, const struct store_version *v, int64_t id);
 /* The newest live version of `subject` (among its latest 256) that is the
  * candidate but for the confluent:version metadata property, as Confluent's
  * canLookup() accepts. Returns the version with *id set, 0, or -1. */
@@ -255,27 +255,34 @@ void api_history_clear(struct api *a, struct api_history *h);
 /* Appends version `v`. Returns 0 or -1. */
 int api_history_load_one(struct api *a, struct store_tx *tx, const struct store_version *v,
                          struct api_history *h, struct sg_error *err);
-/* Loads what a check under `cfg` reads: nothing for NONE, the latest live
- * version for a non-transitive level, every live version for a transitive
- * one or when a compatibilityGroup filters them. Returns 0 or -1. */
+/* Loads what a check under `cfg` reads: nothing for NONE (but the latest
+ * live version with validateFields), the latest live version for a
+ * non-transitive level, every live version for a transitive one or when a
+ * compatibilityGroup filters them. Returns 0 or -1. */
 int api_history_for(struct api *a, struct store_tx *tx, const char *subject, const json_t *cfg,
                     struct api_history *h, struct sg_error *err);
-/* Runs the check the subject's config asks for. With a compatibilityGroup,
- * only versions whose metadata property of that name equals the candidate's
- * count. Returns 1, 0 (messages appended) or -1. */
+/* Runs the check the subject's config asks for: with validateFields, the
+ * reserved fields first (registry/reserved.h, against the latest version),
+ * then the level's. With a compatibilityGroup, only versions whose metadata
+ * property of that name equals the candidate's count for the level. Returns
+ * 1, 0 (messages appended) or -1. */
 int api_history_check(const json_t *cfg, const struct schema *cand, const json_t *cand_meta,
                       struct api_history *h, json_t *messages, struct sg_error *err);
 
 /* ---- schemas.c: the Schema entity ---- */
 
-/* A schema as Confluent's Schema entity writes it: subject and version when
- * given, id, schemaType unless AVRO, references and metadata and ruleSet
- * when present, schema. Returns a new object or NULL. */
-json_t *api_schemas_entity(const char *subject, int version, const struct store_schema *s);
-/* Loads schema `id` as an entity (subject/version when given). Returns 1
+/* A schema as Confluent 8's Schema entity writes it: subject and version
+ * (from `v`, a stored version, when not NULL), id, guid, schemaType (AVRO
+ * too), references and metadata and ruleSet when present, schema, and with
+ * `v` its ts (when known) and deleted. Returns a new object or NULL. */
+json_t *api_schemas_entity(const struct store_version *v, const struct store_schema *s);
+/* Sets "guid" and "schemaType" of `s` on `o`, as every Confluent 8 entity
+ * carries them. Returns 0, or -1 out of memory. */
+int api_schemas_identity(json_t *o, const struct store_schema *s);
+/* Loads schema `id` as an entity (of version `v` when not NULL). Returns 1
  * with *out set, 0 when absent, -1 on error. */
-int api_schemas_load(struct store_tx *tx, int64_t id, const char *subject, int version,
-                     json_t **out, struct sg_error *err);
+int api_schemas_load(struct store_tx *tx, int64_t id, const struct store_version *v, json_t **out,
+                     struct sg_error *err);
 /* ?format=resolved. Confluent applies it to Avro only (AvroSchema's
  * formattedString()); other values, like "default", and other schema types
  * answer the stored string. */
@@ -358,6 +365,8 @@ void api_schemas_types(struct api_ctx *c);
 void api_schemas_list(struct api_ctx *c);
 void api_schemas_by_id(struct api_ctx *c);
 void api_schemas_by_id_raw(struct api_ctx *c);
+void api_schemas_by_guid(struct api_ctx *c);
+void api_schemas_guid_ids(struct api_ctx *c);
 void api_schemas_id_subjects(struct api_ctx *c);
 void api_schemas_id_versions(struct api_ctx *c);
 
@@ -370,6 +379,7 @@ void api_versions_get(struct api_ctx *c);
 void api_versions_raw(struct api_ctx *c);
 void api_versions_referencedby(struct api_ctx *c);
 void api_versions_delete(struct api_ctx *c);
+void api_versions_with_metadata(struct api_ctx *c);
 
 void api_register(struct api_ctx *c);
 

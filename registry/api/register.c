@@ -43,7 +43,6 @@ struct api_reg {
 	size_t nrefs;
 	struct store_ref *prev_refs; /* owned: `refs` when taken from `prev` */
 	json_t *meta, *rules;        /* with the config's defaults and overrides */
-	int modified;                /* the registry changed the schema: answer in full */
 	struct api_cand cd;
 	int64_t existing;  /* the id of the same schema already stored, or 0 */
 	int64_t schema_id; /* the id to register: the request's, `existing`, or -1 */
@@ -63,18 +62,25 @@ static void api_register_clear(struct api_reg *g)
 	memset(g, 0, sizeof *g);
 }
 
-/* The full answer Confluent gives a registration that changed the schema
- * (filled it in from the previous version, or set metadata or rules). */
+/* The answer to a registration, Confluent 8's RegisterSchemaResponse of the
+ * schema as registered (or found): version, id, guid, schemaType,
+ * references (when any), metadata and ruleSet (when set, also when the
+ * registry filled them in from the previous version or the config), and
+ * the schema text. */
 static json_t *api_register_full(const struct api_cand *cd, int version, int64_t id)
 {
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "id", json_integer(id));
+	struct store_schema content;
+	api_cand_content(cd, &content);
 	if (version > 0)
 		json_object_set_new(o, "version", json_integer(version));
-	if (strcmp(cd->type_name, "AVRO") != 0)
-		json_object_set_new(o, "schemaType", json_string(cd->type_name));
+	json_object_set_new(o, "id", json_integer(id));
+	if (api_schemas_identity(o, &content) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	if (cd->refs_json && json_array_size(cd->refs_json))
 		json_object_set(o, "references", cd->refs_json);
 	if (cd->meta_text)
@@ -83,11 +89,6 @@ static json_t *api_register_full(const struct api_cand *cd, int version, int64_t
 		json_object_set_new(o, "ruleSet", json_loads(cd->rules_text, 0, NULL));
 	json_object_set_new(o, "schema", json_string(cd->text));
 	return o;
-}
-
-static json_t *api_register_id(int64_t id)
-{
-	return json_pack("{s:I}", "id", (json_int_t)id);
 }
 
 /* Ends the transaction (the writer is free before the answer is written)
@@ -101,12 +102,10 @@ static int api_register_reply(struct api_reg *g, json_t *answer)
 	return 1;
 }
 
-/* Answers with schema `id` at `version`: in full when the registry changed
- * the schema, else just the id. Returns 1. */
+/* Answers with schema `id` at `version`. Returns 1. */
 static int api_register_answer(struct api_reg *g, int version, int64_t id)
 {
-	return api_register_reply(g, g->modified ? api_register_full(&g->cd, version, id)
-	                                         : api_register_id(id));
+	return api_register_reply(g, api_register_full(&g->cd, version, id));
 }
 
 /* Purges soft-deleted versions of `subject` older than `below` that use
@@ -199,7 +198,7 @@ static int api_register_known(struct api_reg *g, struct sg_error *e)
 	if (version > 0) {
 		if (r->version == 0 || r->version == -1) {
 			if (r->id < 0 || r->id == id) {
-				answer = api_register_id(id);
+				answer = api_register_full(&cd, version, id);
 				ret = 1;
 			}
 		} else if (r->id == id && r->version == version) {
@@ -257,7 +256,7 @@ static int api_register_previous(struct api_reg *g, struct sg_error *e)
 	if (!(g->cfg = api_config_scope(g->tx, subject, e)))
 		return -1;
 	g->normalize = g->normalize || json_is_true(json_object_get(g->cfg, "normalize"));
-	if (has_live && api_schemas_load(g->tx, latest.schema_id, NULL, 0, &g->prev, e) < 0)
+	if (has_live && api_schemas_load(g->tx, latest.schema_id, NULL, &g->prev, e) < 0)
 		return -1;
 	return 0;
 }
@@ -287,7 +286,6 @@ static int api_register_fill_schema(struct api_reg *g, struct sg_error *e)
 	}
 	g->refs = g->prev_refs;
 	g->bad_ref = NULL;
-	g->modified = 1;
 	return 0;
 }
 
@@ -312,8 +310,6 @@ static void api_register_fill_extras(struct api_reg *g)
 		json_decref(g->meta);
 		g->meta = m2;
 	}
-	if (g->meta || g->rules)
-		g->modified = 1;
 }
 
 /* Confluent's maybePopulateFromPrevious (not in IMPORT mode), then the
@@ -458,7 +454,7 @@ static int api_register_version(struct api_reg *g, struct sg_error *e)
  * not 0, or the store's next one. */
 static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 {
-	if (g->schema_id >= 0 && g->schema_id == g->existing)
+	if (g->existing > 0 && g->schema_id == g->existing)
 		return 0;
 	if (g->schema_id == 0) {
 		api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,

@@ -5,11 +5,13 @@
  */
 #include "registry/api/internal.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
+#include "registry/guid.h"
 #include "registry/idcache.h"
 #include "registry/jsonio.h"
 #include "registry/schemacache.h"
@@ -35,26 +37,45 @@ static void api_put_stored_extras(json_t *o, const struct store_schema *s)
 		json_object_set_new(o, "ruleSet", json_loads(s->ruleset, 0, NULL));
 }
 
-json_t *api_schemas_entity(const char *subject, int version, const struct store_schema *s)
+/* The store gives the GUID; a schema not from the store (a candidate) has
+ * it computed. */
+int api_schemas_identity(json_t *o, const struct store_schema *s)
+{
+	char guid[GUID_TEXT_LEN + 1];
+	const char *g = s->guid;
+	struct sg_error e = {0};
+	if (!g && guid_of(s->text, s->refs, s->metadata, s->ruleset, guid, &e) == 0)
+		g = guid;
+	if (g && json_object_set_new(o, "guid", json_string(g)) < 0)
+		return -1;
+	return json_object_set_new(o, "schemaType", json_string(s->type ? s->type : "AVRO"));
+}
+
+json_t *api_schemas_entity(const struct store_version *v, const struct store_schema *s)
 {
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
-	if (subject)
-		json_object_set_new(o, "subject", json_string(subject));
-	if (version > 0)
-		json_object_set_new(o, "version", json_integer(version));
+	if (v && v->subject)
+		json_object_set_new(o, "subject", json_string(v->subject));
+	if (v && v->version > 0)
+		json_object_set_new(o, "version", json_integer(v->version));
 	json_object_set_new(o, "id", json_integer(s->id));
-	if (s->type && strcmp(s->type, "AVRO") != 0)
-		json_object_set_new(o, "schemaType", json_string(s->type));
+	if (api_schemas_identity(o, s) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	api_put_stored_extras(o, s);
 	json_object_set_new(o, "schema", json_string(s->text));
+	if (v && v->ts > 0)
+		json_object_set_new(o, "ts", json_integer(v->ts));
+	if (v)
+		json_object_set_new(o, "deleted", json_boolean(v->deleted));
 	return o;
 }
 
 struct api_entity_ctx {
-	const char *subject;
-	int version;
+	const struct store_version *v;
 	json_t *out;
 };
 
@@ -62,14 +83,14 @@ struct api_entity_ctx {
 static int api_entity_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_entity_ctx *e = ctx;
-	e->out = api_schemas_entity(e->subject, e->version, s);
+	e->out = api_schemas_entity(e->v, s);
 	return 0;
 }
 
-int api_schemas_load(struct store_tx *tx, int64_t id, const char *subject, int version,
-                     json_t **out, struct sg_error *err)
+int api_schemas_load(struct store_tx *tx, int64_t id, const struct store_version *v, json_t **out,
+                     struct sg_error *err)
 {
-	struct api_entity_ctx e = {subject, version, NULL};
+	struct api_entity_ctx e = {v, NULL};
 	int r = store_schema_get(tx, id, api_entity_cb, &e, err);
 	if (r == 1 && !e.out)
 		return error_set(err, SG_ENOMEM, "out of memory");
@@ -95,7 +116,8 @@ int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_erro
 
 int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
 {
-	if (!ent || !api_schemas_wants_resolved(c) || json_object_get(ent, "schemaType") ||
+	const char *type = json_string_value(json_object_get(ent, "schemaType"));
+	if (!ent || !api_schemas_wants_resolved(c) || (type && strcmp(type, "AVRO") != 0) ||
 	    !json_object_get(ent, "references"))
 		return 0;
 	int64_t id = json_integer_value(json_object_get(ent, "id"));
@@ -173,8 +195,10 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 	json_t *o = json_object();
 	if (!o)
 		return 0;
-	if (strcmp(s->type, "AVRO") != 0)
-		json_object_set_new(o, "schemaType", json_string(s->type));
+	if (api_schemas_identity(o, s) < 0) {
+		json_decref(o);
+		return 0;
+	}
 	json_object_set_new(o, "schema", json_string(s->text));
 	api_put_stored_extras(o, s);
 	ss->out = o;
@@ -194,14 +218,11 @@ static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int3
 	return rc;
 }
 
-/* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone). Without
- * ?fetchMaxId or ?format=resolved the body comes from, or goes into, the id
- * cache; `gen` keeps out a body read before a purge. */
-static void api_schemas_by_id_common(struct api_ctx *c, int raw)
+/* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone), of
+ * schema `id`. Without ?fetchMaxId or ?format=resolved the body comes from,
+ * or goes into, the id cache; `gen` keeps out a body read before a purge. */
+static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
 {
-	int32_t id;
-	if (api_id_param(c, &id) < 0)
-		return;
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
 	/* ?format=resolved is built from the entity, even for the raw text, and
 	 * not cached. */
@@ -277,13 +298,85 @@ static void api_schemas_by_id_common(struct api_ctx *c, int raw)
 /* GET /schemas/ids/{id} */
 void api_schemas_by_id(struct api_ctx *c)
 {
-	api_schemas_by_id_common(c, 0);
+	int32_t id;
+	if (api_id_param(c, &id) == 0)
+		api_schemas_by_id_common(c, id, 0);
 }
 
 /* GET /schemas/ids/{id}/schema */
 void api_schemas_by_id_raw(struct api_ctx *c)
 {
-	api_schemas_by_id_common(c, 1);
+	int32_t id;
+	if (api_id_param(c, &id) == 0)
+		api_schemas_by_id_common(c, id, 1);
+}
+
+/* The schema id of the GUID in the path (segment 2; any letter case), or 0
+ * when none has it (answered 40403 "Schema <guid> not found", as Confluent's
+ * getSchemaByGuid does), or -1 (answered). */
+static int64_t api_guid_param(struct api_ctx *c)
+{
+	const char *param = c->req->segs[2];
+	char guid[GUID_TEXT_LEN + 1];
+	if (!guid_valid(param)) {
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %s not found", param);
+		return 0;
+	}
+	for (int i = 0; i <= GUID_TEXT_LEN; i++)
+		guid[i] = (char)tolower((unsigned char)param[i]);
+	struct store_tx *tx = api_read(c);
+	if (!tx)
+		return -1;
+	struct sg_error e = {0};
+	int64_t id = store_schema_by_guid(tx, guid, &e);
+	int readable = id > 0 ? api_id_readable(c, tx, (int32_t)id, &e) : 0;
+	store_end(tx);
+	if (id < 0 || readable < 0) {
+		api_send_error(c, &e);
+		return -1;
+	}
+	if (id == 0 || !readable)
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %s not found", param);
+	return readable ? id : 0;
+}
+
+/* GET /schemas/guids/{guid}: the SchemaString of the schema with that GUID,
+ * as GET /schemas/ids/{id} answers it (Confluent's getByGuid). */
+void api_schemas_by_guid(struct api_ctx *c)
+{
+	int64_t id = api_guid_param(c);
+	if (id > 0)
+		api_schemas_by_id_common(c, (int32_t)id, 0);
+}
+
+/* GET /schemas/guids/{guid}/ids: [{"context": ".", "id": N}], the ids the
+ * GUID has in each context ([] when none); only the default context
+ * exists here. */
+void api_schemas_guid_ids(struct api_ctx *c)
+{
+	const char *param = c->req->segs[2];
+	char guid[GUID_TEXT_LEN + 1] = "";
+	for (int i = 0; guid_valid(param) && i <= GUID_TEXT_LEN; i++)
+		guid[i] = (char)tolower((unsigned char)param[i]);
+	json_t *out = json_array();
+	struct store_tx *tx = api_read(c);
+	if (!tx) {
+		json_decref(out);
+		return;
+	}
+	struct sg_error e = {0};
+	int64_t id = *guid ? store_schema_by_guid(tx, guid, &e) : 0;
+	int readable = id > 0 ? api_id_readable(c, tx, (int32_t)id, &e) : 0;
+	store_end(tx);
+	if (id < 0 || readable < 0) {
+		json_decref(out);
+		api_send_error(c, &e);
+		return;
+	}
+	if (readable)
+		json_array_append_new(
+		    out, json_pack("{s:s, s:I}", "context", ".", "id", (json_int_t)id));
+	api_send_json(c, out);
 }
 
 /* GET /schemas/ids/{id}/subjects and /versions. */
@@ -396,13 +489,13 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 			l->pg.skip--;
 			return 0;
 		}
-		return api_pager_push(&l->pg, api_schemas_entity(v->subject, v->version, s));
+		return api_pager_push(&l->pg, api_schemas_entity(v, s));
 	}
 	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
 	    api_schemas_flush(l))
 		return 1;
 	json_decref(l->pending);
-	l->pending = api_schemas_entity(v->subject, v->version, s);
+	l->pending = api_schemas_entity(v, s);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;

@@ -156,8 +156,7 @@ static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, in
 	struct store_version latest;
 	int lr = store_version_latest(q->tx, c->subject, 0, &latest, e);
 	json_t *ent = NULL;
-	if (lr < 0 ||
-	    (lr == 1 && api_schemas_load(q->tx, latest.schema_id, NULL, 0, &ent, e) < 0)) {
+	if (lr < 0 || (lr == 1 && api_schemas_load(q->tx, latest.schema_id, NULL, &ent, e) < 0)) {
 		json_decref(ent);
 		return -1;
 	}
@@ -175,6 +174,16 @@ static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, in
 	return *id < 0 || version < 0 ? -1 : version;
 }
 
+/* The stored row of a version just found (its ts and deleted flag). */
+static int api_subjects_row(struct store_tx *tx, const char *subject, int version,
+                            struct store_version *row, struct sg_error *e)
+{
+	int r = store_version_get(tx, subject, version, row, e);
+	if (r == 0)
+		*row = (struct store_version){.subject = subject, .version = version};
+	return r;
+}
+
 /* The version of the subject that has the candidate, as it is or (live
  * versions only) but for its confluent:version. Returns 1 with *ent the
  * answer (NULL out of memory), 0 when there is none, or -1. */
@@ -185,13 +194,15 @@ static int api_subjects_find(struct api_ctx *c, struct api_cand_req *q, int dele
 	int version = api_subjects_find_exact(c, q, deleted, &id, e);
 	if (version < 0)
 		return -1;
+	struct store_version row;
 	if (version == 0 && !deleted) {
 		version = api_cand_equivalent(q->tx, c->subject, &q->cd, &id, e);
 		if (version < 0)
 			return -1;
 		if (version > 0) {
 			/* The stored schema answers, not the candidate. */
-			if (api_schemas_load(q->tx, id, c->subject, version, ent, e) < 0 ||
+			if (api_subjects_row(q->tx, c->subject, version, &row, e) < 0 ||
+			    api_schemas_load(q->tx, id, &row, ent, e) < 0 ||
 			    api_schemas_format(c, q->tx, *ent, e) < 0) {
 				json_decref(*ent);
 				*ent = NULL;
@@ -202,8 +213,10 @@ static int api_subjects_find(struct api_ctx *c, struct api_cand_req *q, int dele
 	}
 	if (version == 0)
 		return 0;
-	*ent = api_cand_entity(&q->cd, c->subject, version, id);
-	if (*ent && api_schemas_wants_resolved(c) && !json_object_get(*ent, "schemaType") &&
+	if (api_subjects_row(q->tx, c->subject, version, &row, e) < 0)
+		return -1;
+	*ent = api_cand_entity(&q->cd, &row, id);
+	if (*ent && api_schemas_wants_resolved(c) && !strcmp(q->cd.type_name, "AVRO") &&
 	    json_object_get(*ent, "references") &&
 	    api_schemas_set_resolved(*ent, schemacache_schema(q->cd.item), e) < 0) {
 		json_decref(*ent);

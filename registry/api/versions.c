@@ -134,7 +134,7 @@ static void api_versions_get_common(struct api_ctx *c, int raw)
 	}
 	struct sg_error e = {0};
 	json_t *ent = NULL;
-	int r = api_schemas_load(tx, v.schema_id, c->subject, v.version, &ent, &e);
+	int r = api_schemas_load(tx, v.schema_id, &v, &ent, &e);
 	if (r == 1 && api_schemas_format(c, tx, ent, &e) < 0)
 		r = -1;
 	store_end(tx);
@@ -329,4 +329,114 @@ fail:
 done:
 	store_end(tx);
 	free(dropped.ids);
+}
+
+/* ---- GET /subjects/{subject}/metadata ---- */
+
+#define API_META_PAIRS 16 /* the query keeps 32 parameters: 16 key/value pairs */
+
+/* The newest version whose metadata properties hold every requested pair
+ * (Confluent's getLatestWithMetadata): versions come in ascending order, so
+ * the last match wins. */
+struct api_meta_match {
+	struct store_tx *tx;
+	const char *keys[API_META_PAIRS], *values[API_META_PAIRS];
+	size_t n;
+	struct store_version found;
+	int have;
+	struct sg_error *err;
+};
+
+/* One schema tried against the pairs. */
+struct api_meta_probe {
+	const struct api_meta_match *m;
+	int hit;
+};
+
+/* A store_schema_get() callback: a hit when the schema's metadata has
+ * properties that hold every pair. A schema without metadata, or with
+ * metadata but no properties, matches nothing, not even an empty query. */
+static int api_meta_schema_cb(void *ctx, const struct store_schema *s)
+{
+	struct api_meta_probe *p = ctx;
+	json_t *meta = s->metadata ? json_loads(s->metadata, 0, NULL) : NULL;
+	const json_t *props = json_object_get(meta, "properties");
+	p->hit = json_is_object(props);
+	for (size_t i = 0; p->hit && i < p->m->n; i++) {
+		const char *v = json_string_value(json_object_get(props, p->m->keys[i]));
+		p->hit = v && strcmp(v, p->m->values[i]) == 0;
+	}
+	json_decref(meta);
+	return 0;
+}
+
+static int api_meta_version_cb(void *ctx, const struct store_version *v)
+{
+	struct api_meta_match *m = ctx;
+	struct api_meta_probe p = {m, 0};
+	if (store_schema_get(m->tx, v->schema_id, api_meta_schema_cb, &p, m->err) < 0)
+		return -1;
+	if (p.hit) {
+		m->found = *v;
+		m->have = 1;
+	}
+	return 0;
+}
+
+/* The pairs of ?key=K&value=V&...: as many as the shorter list has, a key
+ * given twice taking its last value (Confluent puts them in a HashMap). */
+static void api_meta_pairs(struct api_ctx *c, struct api_meta_match *m)
+{
+	for (size_t i = 0; i < API_META_PAIRS; i++) {
+		const char *k = http_query_nth(c->req, "key", i);
+		const char *v = http_query_nth(c->req, "value", i);
+		if (!k || !v)
+			break;
+		size_t j = 0;
+		while (j < m->n && strcmp(m->keys[j], k) != 0)
+			j++;
+		m->keys[j] = k;
+		m->values[j] = v;
+		if (j == m->n)
+			m->n++;
+	}
+}
+
+/* GET /subjects/{subject}/metadata?key=K&value=V...[&deleted=true]
+ * [&format=resolved]: the Schema entity of the newest version (soft-deleted
+ * ones too with ?deleted=true) whose metadata properties hold every pair;
+ * 40401 when the subject has no such versions at all, else 40403 "Schema not
+ * found" (SubjectsResource.getLatestWithMetadata, v8.1.0). */
+void api_versions_with_metadata(struct api_ctx *c)
+{
+	int deleted = api_query_bool(c, "deleted");
+	struct sg_error e = {0};
+	struct api_meta_match m = {.err = &e};
+	api_meta_pairs(c, &m);
+	struct store_tx *tx = api_read(c);
+	if (!tx)
+		return;
+	m.tx = tx;
+	json_t *ent = NULL;
+	int r = store_versions(tx, c->subject, deleted ? STORE_ALL : STORE_LIVE,
+	                       api_meta_version_cb, &m, &e);
+	if (r >= 0 && m.have) {
+		r = api_schemas_load(tx, m.found.schema_id, &m.found, &ent, &e);
+		if (r == 1 && api_schemas_format(c, tx, ent, &e) < 0)
+			r = -1;
+	} else if (r >= 0) {
+		r = store_subject_exists(tx, c->subject, deleted, &e);
+		if (r == 0)
+			api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
+		else if (r == 1)
+			api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema not found");
+		r = r < 0 ? -1 : 0;
+	}
+	store_end(tx);
+	if (r < 0)
+		api_send_error(c, &e);
+	else if (ent)
+		api_send_json(c, ent);
+	else if (m.have)
+		api_fail(c, SG_ENOMEM, "out of memory");
 }

@@ -151,6 +151,36 @@ def run(base):
     versions = attempt("get_versions", lambda: fresh.get_versions(subject))
     ok(versions == [1], "get_versions is [1]", versions)
 
+    # Confluent 8: the full registration answer carries the GUID, which
+    # finds the schema again; metadata finds the newest version that has it.
+    from confluent_kafka.schema_registry import Metadata, MetadataProperties
+    full = attempt("register_schema_full_response",
+                   lambda: SchemaRegistryClient({"url": base}).register_schema_full_response(
+                       subject, Schema(ORDER_V1, "AVRO")))
+    if full is not None:
+        ok(full.schema_id == sid and full.version == 1 and isinstance(full.guid, str)
+           and len(full.guid) == 36, "register_schema_full_response: id, version 1 and a GUID",
+           (full.schema_id, full.version, full.guid))
+        by_guid = attempt("get_schema_by_guid", lambda: fresh.get_schema_by_guid(full.guid))
+        ok(by_guid is not None and json.loads(by_guid.schema_str) == json.loads(ORDER_V1),
+           "get_schema_by_guid returns the registered schema", by_guid)
+    meta_subject = "orders-meta-value"
+    owned = Schema('"string"', "AVRO", metadata=Metadata(None, MetadataProperties({"owner": "team-a"}), None))
+    attempt("register with metadata", lambda: fresh.register_schema(meta_subject, owned))
+    found = attempt("get_latest_with_metadata",
+                    lambda: SchemaRegistryClient({"url": base}).get_latest_with_metadata(
+                        meta_subject, {"owner": "team-a"}))
+    ok(found is not None and found.version == 1 and found.subject == meta_subject,
+       "get_latest_with_metadata finds the version with owner=team-a",
+       found and (found.subject, found.version))
+    missing = None
+    try:
+        SchemaRegistryClient({"url": base}).get_latest_with_metadata(meta_subject, {"owner": "team-z"})
+    except SchemaRegistryError as e:
+        missing = e
+    ok(missing is not None and missing.http_status_code == 404 and missing.error_code == 40403,
+       "get_latest_with_metadata with no match: 404, 40403", missing)
+
     compat = attempt("get_compatibility", fresh.get_compatibility)
     ok(compat == "BACKWARD", "global compatibility defaults to BACKWARD", compat)
     yes = attempt("test_compatibility v2", lambda: fresh.test_compatibility(subject, Schema(ORDER_V2, "AVRO")))

@@ -88,12 +88,12 @@ is "$(r nobody GET /contexts)" '200 ["."]' "/contexts: any authenticated user"
 like "$(r nobody GET /v1/metadata/id)" '^200 ' "/v1/metadata/id: any authenticated user"
 
 # --- Read, Write, Admin on subjects ------------------------------------------------
-is "$(r writer POST /subjects/orders-value/versions "$STR")" '200 {"id":1}' "Write on Subject:orders-.*: registers orders-value"
+is "$(r writer POST /subjects/orders-value/versions "$STR")" '200 {"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "Write on Subject:orders-.*: registers orders-value"
 is "$(r reader POST /subjects/orders-key/versions "$STR")" "$(denied Write 'Subject: orders-key')" "Read only: a registration is 403"
 is "$(r writer POST /subjects/xorders-value/versions "$STR")" "$(denied Write 'Subject: xorders-value')" "the regex covers the whole name: xorders-value is not orders-.*"
-is "$(r writer POST /subjects/orders-key/versions "$STR")" '200 {"id":1}' "writer registers orders-key"
-is "$(r admin POST /subjects/payments-value/versions "$STR")" '200 {"id":1}' "admin registers payments-value (the same id)"
-is "$(r admin POST /subjects/payments-key/versions "$INT")" '200 {"id":2}' "admin registers payments-key (id 2)"
+is "$(r writer POST /subjects/orders-key/versions "$STR")" '200 {"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "writer registers orders-key"
+is "$(r admin POST /subjects/payments-value/versions "$STR")" '200 {"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "admin registers payments-value (the same id)"
+is "$(r admin POST /subjects/payments-key/versions "$INT")" '200 {"version":1,"id":2,"guid":"ef524ea1-b91e-7317-3d93-8ade36c1db32","schemaType":"AVRO","schema":"\"int\""}' "admin registers payments-key (id 2)"
 like "$(r reader POST /subjects/orders-value "$STR")" '^200 \{"subject":"orders-value","version":1,"id":1' "a lookup needs Read only"
 is "$(r reader GET /subjects/orders-value/versions)" '200 [1]' "Read: the versions"
 is "$(r reader GET /subjects/payments-value/versions)" "$(denied Read 'Subject: payments-value')" "no Read on payments-value: 403"
@@ -105,11 +105,14 @@ is "$(r writer POST /subjects/orders-value/versions '{"schema":"\"string\"","id"
 is "$(r reader GET /subjects)" '200 ["orders-key","orders-value"]' "GET /subjects lists the readable subjects"
 is "$(r admin GET /subjects)" '200 ["orders-key","orders-value","payments-key","payments-value"]' "all of them for admin"
 is "$(r reader GET /schemas | sed 's/,"schema":"[^}]*}/}/g')" \
-	'200 [{"subject":"orders-key","version":1,"id":1},{"subject":"orders-value","version":1,"id":1}]' \
+	'200 [{"subject":"orders-key","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"},{"subject":"orders-value","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"}]' \
 	"GET /schemas lists the readable subjects' schemas"
 is "$(r nobody GET /subjects)" '200 []' "nothing for a user without permissions"
-is "$(r reader GET /schemas/ids/1)" '200 {"schema":"\"string\""}' "an id of a readable subject"
+is "$(r reader GET /schemas/ids/1)" '200 {"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "an id of a readable subject"
 is "$(r reader GET /schemas/ids/2)" '404 {"error_code":40403,"message":"Schema 2 not found"}' "an id of unreadable subjects only: 404, as if unknown"
+is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32)" '404 {"error_code":40403,"message":"Schema ef524ea1-b91e-7317-3d93-8ade36c1db32 not found"}' "a GUID of unreadable subjects only: 404, as if unknown"
+is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32/ids)" '200 []' "and no ids for it"
+is "$(r admin GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32/ids)" '200 [{"context":".","id":2}]' "its id for admin"
 is "$(r reader GET /schemas/ids/2/schema)" '404 {"error_code":40403,"message":"Schema 2 not found"}' "and its /schema"
 is "$(r reader GET /schemas/ids/2/versions)" '404 {"error_code":40403,"message":"Schema not found"}' "and its /versions"
 is "$(r reader GET /schemas/ids/1/subjects)" '200 ["orders-key","orders-value"]' "/schemas/ids/1/subjects: the readable ones"
@@ -153,7 +156,7 @@ is "$(r writer POST /subjects/payments-key/versions "$INT")" "$(denied Write 'Su
 	"a change the file's stat does not show waits for SIGHUP"
 kill -HUP "$SG_PID"
 sleep 0.3
-is "$(r writer POST /subjects/payments-key/versions "$INT")" '200 {"id":2}' "after SIGHUP: the new permission holds"
+is "$(r writer POST /subjects/payments-key/versions "$INT")" '200 {"version":1,"id":2,"guid":"ef524ea1-b91e-7317-3d93-8ade36c1db32","schemaType":"AVRO","schema":"\"int\""}' "after SIGHUP: the new permission holds"
 printf '{%s,\n%s}\n' "$USERS" "$(perms zzzzz)" >"$AUTH"
 touch -d '+2 seconds' "$AUTH"
 sleep 1.2

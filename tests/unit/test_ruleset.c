@@ -127,13 +127,18 @@ static const struct ruleset_case cases[] = {
      "{\"domainRules\":[{\"name\":\"a\",\"type\":\"T\",\"onSuccess\":[]}]}", B,
      "Field 'onSuccess' must be a string, not an array"},
     {"an unknown mode", "{\"domainRules\":[{\"name\":\"a\",\"mode\":\"ALWAYS\",\"type\":\"T\"}]}",
-     B, "Field 'mode' cannot be \"ALWAYS\""},
+     B,
+     "Cannot deserialize value of type `RuleMode` from String \"ALWAYS\": not one of the "
+     "values accepted for Enum class: [DOWNGRADE, READ, UPGRADE, UPDOWN, WRITE, WRITEREAD]"},
     {"a lower-case mode", "{\"domainRules\":[{\"name\":\"a\",\"mode\":\"write\",\"type\":\"T\"}]}",
-     B, "Field 'mode' cannot be \"write\""},
+     B,
+     "Cannot deserialize value of type `RuleMode` from String \"write\": not one of the "
+     "values accepted for Enum class: [DOWNGRADE, READ, UPGRADE, UPDOWN, WRITE, WRITEREAD]"},
     {"a mode that is a number", "{\"domainRules\":[{\"name\":\"a\",\"mode\":3,\"type\":\"T\"}]}", B,
      "Field 'mode' must be a string, not an integer"},
     {"an unknown kind", "{\"domainRules\":[{\"name\":\"a\",\"kind\":\"MAYBE\",\"type\":\"T\"}]}", B,
-     "Field 'kind' cannot be \"MAYBE\""},
+     "Cannot deserialize value of type `RuleKind` from String \"MAYBE\": not one of the "
+     "values accepted for Enum class: [CONDITION, TRANSFORM]"},
     {"a mapping error after a validation error still wins",
      "{\"migrationRules\":[{\"name\":\"\"}],\"encodingRules\":[{\"name\":true}]}", B,
      "Field 'name' must be a string, not a boolean"},

@@ -103,6 +103,71 @@ static int64_t insert_schema(struct store_tx *tx, const char *text, int64_t id, 
 
 /* ---- Migrations ---- */
 
+struct guid_seen {
+	char guid[64];
+};
+
+static int guid_cb(void *ctx, const struct store_schema *s)
+{
+	struct guid_seen *g = ctx;
+	snprintf(g->guid, sizeof g->guid, "%s", s->guid ? s->guid : "(none)");
+	return 0;
+}
+
+/* Migration 3 on a database that the previous release (schema version 2)
+ * wrote: rows written with its statements get their Confluent GUIDs (values
+ * computed outside schemagate, see tests/http/cases/015-entities-8x.http),
+ * old versions have no timestamp, and the GUID index answers. */
+static void test_migration_guids(void)
+{
+	char path[300];
+	path_in_tmp(path, sizeof path, "guids.db");
+	struct sg_error e = {0};
+	struct store_options v2 = {.schema_version = 2};
+	struct store *st = store_open(path, &v2, &e);
+	tap_ok(st != NULL, "the previous release creates a database (%s)", e.msg);
+	if (!st)
+		return;
+	store_close(st);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(
+		    db,
+		    "INSERT INTO schemas (id, type, schema, hash) VALUES (1, 'AVRO', '\"string\"', "
+		    "x'01');"
+		    "INSERT INTO schemas (id, type, schema, refs, hash) VALUES (2, 'AVRO',"
+		    " '{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"m\","
+		    "\"type\":\"Money\"}]}',"
+		    " '[{\"name\":\"Money\",\"subject\":\"m2\",\"version\":1}]', x'02');"
+		    "INSERT INTO versions (subject, version, schema_id, deleted) VALUES ('names', "
+		    "1, 1, 0);",
+		    NULL, NULL, NULL);
+	sqlite3_close(db);
+	tap_is_int(rc, SQLITE_OK, "rows written as the previous release writes them");
+
+	st = store_open(path, NULL, &e);
+	tap_ok(st != NULL, "the current binary migrates it (%s)", e.msg);
+	if (!st)
+		return;
+	struct store_tx *tx = store_read(st, &e);
+	struct guid_seen g1 = {""}, g2 = {""};
+	struct store_version v = {0};
+	tap_is_int(store_schema_get(tx, 1, guid_cb, &g1, &e), 1, "schema 1 is there");
+	tap_is_str(g1.guid, "095d71cf-1255-6b9d-5e33-0ad575b3df5d", "schema 1 got its GUID");
+	store_schema_get(tx, 2, guid_cb, &g2, &e);
+	tap_is_str(g2.guid, "a765c578-a75d-6f13-2e63-42fd9669709c",
+	           "schema 2 got its GUID, references included");
+	tap_is_int((int)store_schema_by_guid(tx, "a765c578-a75d-6f13-2e63-42fd9669709c", &e), 2,
+	           "the GUID finds schema 2");
+	tap_is_int((int)store_schema_by_guid(tx, "00000000-0000-0000-0000-000000000000", &e), 0,
+	           "an unknown GUID finds nothing");
+	tap_is_int(store_version_get(tx, "names", 1, &v, &e), 1, "the old version is there");
+	tap_ok(v.ts == 0 && v.schema_id == 1, "an old version has no timestamp");
+	store_end(tx);
+	store_close(st);
+}
+
 static int table_has_index(const char *path, const char *index)
 {
 	sqlite3 *db = NULL;
@@ -477,6 +542,7 @@ int main(void)
 	}
 	test_sha256();
 	test_migrations();
+	test_migration_guids();
 	test_records();
 	test_concurrency();
 	char cmd[300];
