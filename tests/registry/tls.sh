@@ -146,7 +146,8 @@ if sg_start --tls-cert "$P/server.pem" --tls-key "$P/server.key"; then
 	is "$(get "$SG_URL/subjects")" "200 []" "registry: HTTPS answers, the certificate verifies against CA 1"
 	reg=$($CURL -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
 		--data '{"schema": "{\"type\": \"string\"}"}' -w ' %{http_code}' "$SG_URL/subjects/s-value/versions")
-	is "$reg" '{"id":1} 200' "registry: a schema registers over HTTPS"
+	is "$reg" '{"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""} 200' \
+		"registry: a schema registers over HTTPS"
 	code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SG_PORT/subjects" 2>/dev/null)
 	is "$code" "000" "registry: plain HTTP gets no answer"
 	sg_stop
