@@ -252,3 +252,58 @@ noinst_PROGRAMS += %reldir%/fuzz_authfile
 endif
 EXTRA_DIST += %reldir%/corpus/authfile/karapace-readme.json %reldir%/corpus/authfile/every-kind.json \
 	%reldir%/corpus/authfile/backtracking.json %reldir%/corpus/authfile/errors.json
+
+# fuzz/fuzz_certmap: a client certificate's DER subject through
+# gateway/certmap (find, log text) and tls_name_der_equal(), and any bytes as
+# a CA file (tls_client_new, tls_server_new) or as a user's user.crt, its
+# chain or its user.key (certmap_load); the users' certificates are made at
+# start in a temporary folder. Seeds: fuzz/corpus/certmap/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_certmap
+%canon_reldir%_fuzz_certmap_LDFLAGS = $(FUZZER_LINK)
+endif
+CERTMAP_FUZZ_SEEDS = \
+	%reldir%/corpus/certmap/subject-order-processor \
+	%reldir%/corpus/certmap/subject-payments-multi-rdn \
+	%reldir%/corpus/certmap/subject-printable-lookalike \
+	%reldir%/corpus/certmap/subject-control-chars \
+	%reldir%/corpus/certmap/ca-two-certs \
+	%reldir%/corpus/certmap/ca-cert-then-garbage \
+	%reldir%/corpus/certmap/user-crt \
+	%reldir%/corpus/certmap/chain-extra-cert \
+	%reldir%/corpus/certmap/user-key \
+	%reldir%/corpus/certmap/user-key-encrypted
+EXTRA_DIST += $(CERTMAP_FUZZ_SEEDS)
+
+# fuzz/fuzz_opts: configuration text: the gateway's --brokers and --listen
+# (through gateway_open, which refuses before it opens anything) and
+# cli/opts (opts_parse and its typed readers, the last against references).
+# Seeds: fuzz/corpus/opts/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_opts
+%canon_reldir%_fuzz_opts_SOURCES = %reldir%/fuzz_opts.c cli/opts.c cli/opts.h
+%canon_reldir%_fuzz_opts_LDFLAGS = $(FUZZER_LINK)
+endif
+OPTS_FUZZ_SEEDS = \
+	%reldir%/corpus/opts/brokers \
+	%reldir%/corpus/opts/brokers-v6 \
+	%reldir%/corpus/opts/listen \
+	%reldir%/corpus/opts/hostport-v6 \
+	%reldir%/corpus/opts/size-mib \
+	%reldir%/corpus/opts/uint \
+	%reldir%/corpus/opts/on-false \
+	%reldir%/corpus/opts/argv
+EXTRA_DIST += $(OPTS_FUZZ_SEEDS)
+
+# fuzz/fuzz_rules: the gateway's rules file (gateway/rules) on any bytes, and
+# what a file that loads answers for a few topics. Seeds: fuzz/corpus/rules/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_rules
+%canon_reldir%_fuzz_rules_LDFLAGS = $(FUZZER_LINK)
+endif
+RULES_FUZZ_SEEDS = \
+	%reldir%/corpus/rules/full.json \
+	%reldir%/corpus/rules/default-inherited.json \
+	%reldir%/corpus/rules/plain-json-record-name.json \
+	%reldir%/corpus/rules/bad-regex.json
+EXTRA_DIST += $(RULES_FUZZ_SEEDS)
