@@ -81,8 +81,8 @@ static char *fuzz_pem(X509 *x, EVP_PKEY *key, size_t *len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p, *out = NULL;
-	if (b && (x ? PEM_write_bio_X509(b, x) : PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0,
-	                                                                   NULL, NULL)) == 1) {
+	if (b && (x ? PEM_write_bio_X509(b, x)
+	            : PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)) == 1) {
 		long n = BIO_get_mem_data(b, &p);
 		if (n > 0 && (out = malloc((size_t)n + 1))) {
 			memcpy(out, p, (size_t)n);
@@ -139,12 +139,18 @@ out:
 static void fuzz_cleanup(void)
 {
 	static const char *const files[] = {
-	    "ids/order-processor/user.crt", "ids/order-processor/user.key",
-	    "ids/payments-svc/user.crt",    "ids/payments-svc/user.key",
-	    "one/u/user.crt",               "one/u/user.key",
-	    "ca.pem",                       "ids/order-processor",
-	    "ids/payments-svc",             "ids",
-	    "one/u",                        "one",
+	    "ids/order-processor/user.crt",
+	    "ids/order-processor/user.key",
+	    "ids/payments-svc/user.crt",
+	    "ids/payments-svc/user.key",
+	    "one/u/user.crt",
+	    "one/u/user.key",
+	    "ca.pem",
+	    "ids/order-processor",
+	    "ids/payments-svc",
+	    "ids",
+	    "one/u",
+	    "one",
 	    "",
 	};
 	char path[FUZZ_PATH_MAX];
@@ -170,14 +176,15 @@ static void fuzz_init(void)
 	snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/sgfuzzcertmap.XXXXXX");
 	if (!mkdtemp(fuzz_dir) || !op || !pay)
 		abort();
-	X509_NAME_add_entry_by_txt(op, "O", MBSTRING_UTF8, (const unsigned char *)"Acme", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(op, "O", MBSTRING_UTF8, (const unsigned char *)"Acme", -1, -1,
+	                           0);
 	X509_NAME_add_entry_by_txt(op, "CN", MBSTRING_UTF8,
 	                           (const unsigned char *)"order-processor", -1, -1, 0);
 	X509_NAME_add_entry_by_txt(pay, "C", MBSTRING_ASC, (const unsigned char *)"DE", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(pay, "O", MBSTRING_UTF8, (const unsigned char *)"Acme, Inc.",
-	                           -1, -1, 0);
-	X509_NAME_add_entry_by_txt(pay, "OU", MBSTRING_UTF8, (const unsigned char *)"payments",
-	                           -1, -1, 0);
+	X509_NAME_add_entry_by_txt(pay, "O", MBSTRING_UTF8, (const unsigned char *)"Acme, Inc.", -1,
+	                           -1, 0);
+	X509_NAME_add_entry_by_txt(pay, "OU", MBSTRING_UTF8, (const unsigned char *)"payments", -1,
+	                           -1, 0);
 	X509_NAME_add_entry_by_txt(pay, "CN", MBSTRING_UTF8, (const unsigned char *)"svc", -1, -1,
 	                           0);
 	X509_NAME_add_entry_by_txt(pay, "UID", MBSTRING_UTF8, (const unsigned char *)"42", -1, -1,

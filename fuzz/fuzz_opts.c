@@ -125,8 +125,10 @@ static int fuzz_size_ref(const char *v, size_t max, size_t *out)
 	static const struct {
 		const char *suffix;
 		unsigned long long mult;
-	} units[] = {{"", 1},          {"b", 1},          {"k", 1ull << 10}, {"kib", 1ull << 10},
-	             {"m", 1ull << 20}, {"mib", 1ull << 20}, {"g", 1ull << 30}, {"gib", 1ull << 30}};
+	} units[] = {{"", 1},           {"b", 1},
+	             {"k", 1ull << 10}, {"kib", 1ull << 10},
+	             {"m", 1ull << 20}, {"mib", 1ull << 20},
+	             {"g", 1ull << 30}, {"gib", 1ull << 30}};
 	unsigned __int128 n = 0;
 	const char *c = v;
 
@@ -191,8 +193,8 @@ static void fuzz_uint(unsigned setting, const char *v)
 static void fuzz_on(const char *v)
 {
 	struct opts o;
-	int ref = *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
-	          strcasecmp(v, "no") != 0;
+	int ref =
+	    *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0;
 	fuzz_one_opts(&o, v, 0);
 	if (opts_on(&o, "--value") != ref || opts_on(&o, "--other") != 0)
 		__builtin_trap();

@@ -190,7 +190,9 @@ const char *certmap_name_text(const uint8_t *der, size_t len, char *buf, size_t 
 
 	if (name && b && X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0)
 		n = BIO_read(b, buf, size > 1 ? (int)size - 1 : 0);
-	if (n < 0)
+	if (size == 0)
+		; /* nothing fits, not even the terminator */
+	else if (n < 0)
 		snprintf(buf, size, "(unparsable name)");
 	else
 		buf[n] = '\0';

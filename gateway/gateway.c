@@ -128,16 +128,22 @@ static int gateway_parse_addr(const char *s, size_t len, char *host, size_t host
 		hlen = (size_t)(close - h);
 		colon = close + 1;
 	} else {
-		colon = strrchr(buf, ':');
+		colon = strchr(buf, ':');
 		if (!colon)
 			return error_set(err, SG_EBAD_REQUEST, "%s: '%s' has no port", what, buf);
+		if (strchr(colon + 1, ':'))
+			return error_set(err, SG_EBAD_REQUEST,
+			                 "%s: '%s': an IPv6 address goes in brackets, [ADDR]:PORT",
+			                 what, buf);
 		h = buf;
 		hlen = (size_t)(colon - buf);
 	}
 	if (hlen == 0 || hlen >= hostsz)
 		return error_set(err, SG_EBAD_REQUEST, "%s: '%s' has no usable host", what, buf);
-	v = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || v < 0 || v > 65535)
+	/* The port: 1 to 5 digits, nothing else (no sign, no space). */
+	size_t digits = strspn(colon + 1, "0123456789");
+	v = digits >= 1 && digits <= 5 ? strtol(colon + 1, &end, 10) : -1;
+	if (v < 0 || colon[1 + digits] || v > 65535)
 		return error_set(err, SG_EBAD_REQUEST, "%s: '%s' has a bad port", what, buf);
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';

@@ -95,8 +95,8 @@ int reserved_names(const json_t *meta, char **buf, const char **names, size_t ca
 }
 
 /* Appends before + name + after. */
-static int reserved_say(json_t *messages, const char *before, const char *name,
-                        const char *after, struct sg_error *err)
+static int reserved_say(json_t *messages, const char *before, const char *name, const char *after,
+                        struct sg_error *err)
 {
 	char line[1024];
 	snprintf(line, sizeof line, "%s%s%s", before, name, after);
@@ -118,19 +118,21 @@ int reserved_check(const struct schema *candidate, const json_t *meta, const jso
 		for (int k = 0; !kept && k < n; k++)
 			kept = strcmp(theirs[i], mine[k]) == 0;
 		if (!kept)
-			found = reserved_say(messages, "The new schema has reserved field ", theirs[i],
-			                     " removed from its metadata which is present in the old "
-			                     "schema's metadata.",
-			                     err) < 0
-			            ? -1
-			            : found + 1;
+			found =
+			    reserved_say(messages, "The new schema has reserved field ", theirs[i],
+			                 " removed from its metadata which is present in the old "
+			                 "schema's metadata.",
+			                 err) < 0
+			        ? -1
+			        : found + 1;
 	}
 	for (int i = 0; m >= 0 && i < n && found >= 0; i++)
 		if (schema_has_top_level_field(candidate, mine[i]))
-			found = reserved_say(messages,
-			                     "The new schema has field that conflicts with the reserved "
-			                     "field ",
-			                     mine[i], ".", err) < 0
+			found = reserved_say(
+			            messages,
+			            "The new schema has field that conflicts with the reserved "
+			            "field ",
+			            mine[i], ".", err) < 0
 			            ? -1
 			            : found + 1;
 	free(buf);

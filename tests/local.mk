@@ -663,6 +663,8 @@ CLI_CASES = \
 	%reldir%/cli/cases/115-offline-type-mix.case \
 	%reldir%/cli/cases/116-offline-ignores-registry.case \
 	%reldir%/cli/cases/117-offline-ecma-pattern.case \
+	%reldir%/cli/cases/120-gateway-broker-port-signed.case \
+	%reldir%/cli/cases/121-gateway-broker-ipv6-brackets.case \
 	%reldir%/cli/cases/200-register-new.case \
 	%reldir%/cli/cases/201-register-idempotent.case \
 	%reldir%/cli/cases/202-register-second-version.case \
