@@ -29,7 +29,8 @@ static const struct {
 int main(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		json_t *meta = json_pack("{s:{s:s}}", "properties", RESERVED_PROPERTY, cases[i].property);
+		json_t *meta =
+		    json_pack("{s:{s:s}}", "properties", RESERVED_PROPERTY, cases[i].property);
 		char *buf = NULL;
 		const char *names[64];
 		struct sg_error e = {0};
