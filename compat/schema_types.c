@@ -248,7 +248,7 @@ static const struct schema_ops avro_ops = {
 /* A reference: the name a "$ref" uses, and the borrowed document of the
  * referenced schema (which outlives this one). */
 struct json_ref {
-	const char *name;
+	char *name; /* owned: the caller's names live for schema_parse() only */
 	const json_t *doc;
 };
 
@@ -269,40 +269,66 @@ static void json_free(void *model)
 		return;
 	jsonschema_free(m->validator);
 	json_decref(m->doc);
+	for (size_t i = 0; i < m->nrefs; i++)
+		free(m->refs[i].name);
 	free(m->refs);
 	free(m->canonical);
 	free(m->normalized);
 	free(m);
 }
 
+/* Adds reference `name` to m->refs unless a reference of that name is there
+ * already (the first one wins). Returns 0, or -1 out of memory. */
+static int json_add_ref(struct json_model *m, size_t cap, const char *name, const json_t *doc)
+{
+	for (size_t i = 0; i < m->nrefs; i++)
+		if (strcmp(m->refs[i].name, name) == 0)
+			return 0;
+	if (m->nrefs == cap)
+		return 0;
+	if (!(m->refs[m->nrefs].name = strdup(name)))
+		return -1;
+	m->refs[m->nrefs++].doc = doc;
+	return 0;
+}
+
 /* Fills m->refs and compiles the validator with the references as named
- * documents. Returns 0, or -1 with `err`. */
+ * documents: the direct ones, then theirs (each reference's model already
+ * holds its own, transitively), as Confluent resolves a chain a -> b -> c
+ * for a. Names are copied; documents are borrowed from the references,
+ * which outlive this schema. Returns 0, or -1 with `err`. */
 static int json_compile(struct json_model *m, const struct schema_ref *refs, size_t nrefs,
                         struct sg_error *err)
 {
-	if (nrefs) {
-		m->refs = calloc(nrefs, sizeof *m->refs);
-		if (!m->refs)
-			return error_set(err, SG_ENOMEM, "out of memory");
-	}
-	struct jsonschema_named *named = nrefs ? calloc(nrefs, sizeof *named) : NULL;
-	if (nrefs && !named)
-		return error_set(err, SG_ENOMEM, "out of memory");
+	size_t cap = nrefs;
 	for (size_t i = 0; i < nrefs; i++) {
-		const json_t *doc = schema_json(refs[i].schema);
-		if (!doc || !refs[i].name) {
-			free(named);
+		const struct json_model *dep =
+		    refs[i].schema ? schema_model(refs[i].schema, SCHEMA_JSON) : NULL;
+		if (!dep || !refs[i].name)
 			return error_set(err, SG_EINVALID_SCHEMA,
 			                 "reference '%s' is not a JSON Schema",
 			                 refs[i].name ? refs[i].name : "");
-		}
-		m->refs[i].name = refs[i].name;
-		m->refs[i].doc = doc;
-		named[i].name = refs[i].name;
-		named[i].schema = doc;
+		cap += dep->nrefs;
 	}
-	m->nrefs = nrefs;
-	struct jsonschema_options opts = {.named = named, .nnamed = nrefs};
+	if (cap && !(m->refs = calloc(cap, sizeof *m->refs)))
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrefs; i++)
+		if (json_add_ref(m, cap, refs[i].name, schema_json(refs[i].schema)) < 0)
+			return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct json_model *dep = schema_model(refs[i].schema, SCHEMA_JSON);
+		for (size_t k = 0; k < dep->nrefs; k++)
+			if (json_add_ref(m, cap, dep->refs[k].name, dep->refs[k].doc) < 0)
+				return error_set(err, SG_ENOMEM, "out of memory");
+	}
+	struct jsonschema_named *named = m->nrefs ? calloc(m->nrefs, sizeof *named) : NULL;
+	if (m->nrefs && !named)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nrefs; i++) {
+		named[i].name = m->refs[i].name;
+		named[i].schema = m->refs[i].doc;
+	}
+	struct jsonschema_options opts = {.named = named, .nnamed = m->nrefs};
 	if (jsonschema_check_meta(m->doc, err) == 0)
 		m->validator = jsonschema_compile(m->doc, &opts, err);
 	free(named);

@@ -108,34 +108,36 @@ static int reserved_say(json_t *messages, const char *before, const char *name, 
 int reserved_check(const struct schema *candidate, const json_t *meta, const json_t *prev_meta,
                    json_t *messages, struct sg_error *err)
 {
+	static const char removed[] = " removed from its metadata which is present in the old "
+	                              "schema's metadata.";
+	static const char conflicts[] = "The new schema has field that conflicts with the reserved "
+	                                "field ";
 	char *buf = NULL, *prev_buf = NULL;
 	const char *mine[RESERVED_MAX], *theirs[RESERVED_MAX];
 	int n = reserved_names(meta, &buf, mine, RESERVED_MAX, err);
 	int m = n < 0 ? -1 : reserved_names(prev_meta, &prev_buf, theirs, RESERVED_MAX, err);
-	int found = 0;
-	for (int i = 0; m > 0 && i < m && found >= 0; i++) {
+	int found = n < 0 || m < 0 ? -1 : 0;
+	for (int i = 0; found >= 0 && i < m; i++) {
 		int kept = 0;
 		for (int k = 0; !kept && k < n; k++)
 			kept = strcmp(theirs[i], mine[k]) == 0;
-		if (!kept)
-			found =
-			    reserved_say(messages, "The new schema has reserved field ", theirs[i],
-			                 " removed from its metadata which is present in the old "
-			                 "schema's metadata.",
-			                 err) < 0
-			        ? -1
-			        : found + 1;
+		if (kept)
+			continue;
+		if (reserved_say(messages, "The new schema has reserved field ", theirs[i], removed,
+		                 err) < 0)
+			found = -1;
+		else
+			found++;
 	}
-	for (int i = 0; m >= 0 && i < n && found >= 0; i++)
-		if (schema_has_top_level_field(candidate, mine[i]))
-			found = reserved_say(
-			            messages,
-			            "The new schema has field that conflicts with the reserved "
-			            "field ",
-			            mine[i], ".", err) < 0
-			            ? -1
-			            : found + 1;
+	for (int i = 0; found >= 0 && i < n; i++) {
+		if (!schema_has_top_level_field(candidate, mine[i]))
+			continue;
+		if (reserved_say(messages, conflicts, mine[i], ".", err) < 0)
+			found = -1;
+		else
+			found++;
+	}
 	free(buf);
 	free(prev_buf);
-	return n < 0 || m < 0 ? -1 : found;
+	return found;
 }

@@ -486,6 +486,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/030-references.http \
 	%reldir%/http/cases/031-references-nested.http \
 	%reldir%/http/cases/032-format-resolved.http \
+	%reldir%/http/cases/033-json-references.http \
 	%reldir%/http/cases/040-compatibility-backward.http \
 	%reldir%/http/cases/041-compatibility-levels.http \
 	%reldir%/http/cases/042-compatibility-edges.http \
