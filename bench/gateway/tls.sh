@@ -179,7 +179,7 @@ for r in $(seq 1 "$MEM_ROUNDS"); do
 	echo "memory round $r: $(tail -1 "$KT_WORK/mem.plain") KiB per idle plaintext connection, $(tail -1 "$KT_WORK/mem.tls") KiB per idle TLS one"
 done
 
-ratio() { paste "$KT_WORK/$1.$3" "$KT_WORK/$1.$2" | awk '{printf "%.3f\n", $1 / $2}' | bench_spread; }
+ratio() { paste "$KT_WORK/$1.$3" "$KT_WORK/$1.$2" | awk '$2 > 0 {printf "%.3f\n", $1 / $2}' | bench_spread; }
 echo
 echo "== median (min-max) of $ROUNDS rounds; 1 KiB records, acks=all, librdkafka $(pkg-config --modversion rdkafka), $(openssl version | cut -d' ' -f1-2)"
 for side in "${SIDES[@]}"; do
