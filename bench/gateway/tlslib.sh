@@ -82,7 +82,7 @@ bench_idle_conns() {
 	BENCH_IDLE_PID=$!
 	KT_PIDS+=($BENCH_IDLE_PID)
 	for _ in $(seq 1 600); do
-		grep -q '^ready' "$out" && return 0
+		grep -q '^ready' "$out" 2>/dev/null && return 0
 		kill -0 "$BENCH_IDLE_PID" 2>/dev/null || break
 		sleep 0.1
 	done
