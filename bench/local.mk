@@ -11,7 +11,11 @@ noinst_PROGRAMS += %reldir%/gateway/kbench
 # bench/gateway/relay: a splice()-only TCP relay, the baseline for any proxy.
 noinst_PROGRAMS += %reldir%/gateway/relay
 %canon_reldir%_gateway_relay_LDADD = $(PTHREAD_LIBS)
-EXTRA_DIST += %reldir%/gateway/run.sh %reldir%/gateway/README.md
+# bench/gateway/tlsload: idle connections and TLS handshakes against the
+# gateway, for run.sh MODE=tls.
+noinst_PROGRAMS += %reldir%/gateway/tlsload
+%canon_reldir%_gateway_tlsload_LDADD = $(OPENSSL_LIBS)
+EXTRA_DIST += %reldir%/gateway/run.sh %reldir%/gateway/README.md %reldir%/gateway/tls.sh %reldir%/gateway/tlslib.sh
 # bench/jsonschema: compat/jsonschema vs ajv on an orders document (run.sh).
 # The program is built with the tree (so it cannot rot); run.sh runs it.
 noinst_PROGRAMS += %reldir%/jsonschema/bench_jsonschema

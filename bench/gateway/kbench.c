@@ -14,6 +14,9 @@
  *     produces the records of PATH (each a 4-byte big-endian length, then
  *     that many bytes of value) as fast as the producer goes, acks=all,
  *     linger.ms=5, the first one twice (once to warm up); prints records/s.
+ *   kbench -X KEY=VALUE ... BOOTSTRAP ...
+ *     sets librdkafka properties after kbench's own (e.g.
+ *     -X security.protocol=ssl -X ssl.ca.location=ca.crt), as kcat's -X.
  * Output: one line "key=value ..." on stdout. Exit 1 if a delivery failed.
  */
 #include <pthread.h>
@@ -29,6 +32,8 @@
 #define RECORD_SIZE 1024
 
 static double *lat_us;
+static char **extra; /* -X KEY=VALUE arguments */
+static int n_extra;
 static long delivered, failed; /* written by whichever thread serves reports */
 
 static double now_us(void)
@@ -96,6 +101,19 @@ static rd_kafka_t *producer(const char *bootstrap, const char *linger)
 	                      sizeof errstr)) {
 		fprintf(stderr, "kbench: %s\n", errstr);
 		exit(2);
+	}
+	for (int i = 0; i < n_extra; i++) {
+		char key[256], *eq = strchr(extra[i], '=');
+		if (!eq || (size_t)(eq - extra[i]) >= sizeof key) {
+			fprintf(stderr, "kbench: -X wants KEY=VALUE, not %s\n", extra[i]);
+			exit(2);
+		}
+		memcpy(key, extra[i], (size_t)(eq - extra[i]));
+		key[eq - extra[i]] = 0;
+		if (rd_kafka_conf_set(conf, key, eq + 1, errstr, sizeof errstr)) {
+			fprintf(stderr, "kbench: %s\n", errstr);
+			exit(2);
+		}
 	}
 	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
@@ -168,9 +186,20 @@ int main(int argc, char **argv)
 	rd_kafka_t *rk;
 	double t0, t1;
 
+	if (!(extra = calloc((size_t)argc, sizeof *extra))) {
+		fprintf(stderr, "kbench: out of memory\n");
+		return 2;
+	}
+	while (argc > 2 && !strcmp(argv[1], "-X")) {
+		extra[n_extra++] = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: kbench BOOTSTRAP TOPIC throughput|latency COUNT [RATE]\n"
-		                "       kbench BOOTSTRAP TOPIC file PATH\n");
+		fprintf(stderr,
+		        "usage: kbench [-X KEY=VALUE]... BOOTSTRAP TOPIC throughput|latency "
+		        "COUNT [RATE]\n"
+		        "       kbench [-X KEY=VALUE]... BOOTSTRAP TOPIC file PATH\n");
 		return 2;
 	}
 	bootstrap = argv[1];

@@ -24,7 +24,15 @@
 # Environment: ROUNDS (6), RECORDS (1000000), LAT_RECORDS (20000), LAT_RATE (2000),
 # GATEWAY_CPU (unset; N runs the gateway and the relay on core N and the broker
 # and the producer on the other cores, in every run).
+# MODE (plain): tls and handshakes run bench/gateway/tls.sh instead (TLS on
+# both sides against plaintext, and the TLS handshakes one core sustains;
+# see there and bench/gateway/README.md).
 set -u
+case ${MODE:-plain} in
+plain) ;;
+tls | handshakes) exec bash "$(dirname "$0")/tls.sh" ;;
+*) echo "MODE=$MODE: plain, tls or handshakes" >&2; exit 2 ;;
+esac
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SG_SRCDIR/tests/kafka/lib.sh"
 KBENCH=$KT_BUILD/bench/gateway/kbench
