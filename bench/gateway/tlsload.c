@@ -129,8 +129,8 @@ static int io_read_full(struct idle_conn *c, unsigned char *p, size_t n)
 static int api_versions(struct idle_conn *c, int32_t correlation_id)
 {
 	static unsigned char resp[1 << 16];
-	unsigned char req[] = {0, 0, 0, 17, 0, 18, 0, 0, 0, 0, 0, 0, 0, 7,
-	                       't', 'l', 's', 'l', 'o', 'a', 'd'};
+	unsigned char req[] = {0, 0, 0, 17,  0,   18,  0,   0,   0,   0,  0,
+	                       0, 0, 7, 't', 'l', 's', 'l', 'o', 'a', 'd'};
 	uint32_t len;
 	req[8] = (unsigned char)(correlation_id >> 24);
 	req[9] = (unsigned char)(correlation_id >> 16);
@@ -160,7 +160,8 @@ static int idle(long n, int tls)
 		if (tls) {
 			c->ssl = SSL_new(ctx);
 			if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) || SSL_connect(c->ssl) != 1) {
-				snprintf(msg, sizeof msg, "connection %ld: TLS handshake failed", i);
+				snprintf(msg, sizeof msg, "connection %ld: TLS handshake failed",
+				         i);
 				die(msg);
 			}
 		}
@@ -270,7 +271,8 @@ static int handshakes(double seconds, int procs, int version)
 		;
 	seconds = now_s() - t0;
 	printf("handshakes=%ld failed=%ld seconds=%.2f per_s=%.0f %s\n", total.ok, total.failed,
-	       seconds, (double)total.ok / seconds, total.first[0] ? total.first : "protocol=plain");
+	       seconds, (double)total.ok / seconds,
+	       total.first[0] ? total.first : "protocol=plain");
 	return total.ok > 0 ? 0 : 1;
 }
 
@@ -282,8 +284,9 @@ int main(int argc, char **argv)
 
 	if (argc < 6 || (strcmp(argv[1], "idle") && strcmp(argv[1], "handshakes")) ||
 	    (!strcmp(argv[1], "handshakes") && argc < 7)) {
-		fprintf(stderr, "usage: tlsload idle HOST PORT N tls|plain\n"
-		                "       tlsload handshakes HOST PORT SECONDS PROCS 1.2|1.3|plain\n");
+		fprintf(stderr,
+		        "usage: tlsload idle HOST PORT N tls|plain\n"
+		        "       tlsload handshakes HOST PORT SECONDS PROCS 1.2|1.3|plain\n");
 		return 2;
 	}
 	idle_mode = !strcmp(argv[1], "idle");
