@@ -272,15 +272,20 @@ int api_history_check(const json_t *cfg, const struct schema *cand, const json_t
 /* ---- schemas.c: the Schema entity ---- */
 
 /* A schema as Confluent 8's Schema entity writes it: subject and version
- * (from `v`, a stored version, when not NULL), id, guid, schemaType (AVRO
- * too), references and metadata and ruleSet when present, schema, and with
- * `v` its ts (when known) and deleted. Returns a new object or NULL. */
+ * (from `v`, when not NULL), id, guid, schemaType (AVRO too), references and
+ * metadata and ruleSet when present, schema. Returns a new object or NULL. */
 json_t *api_schemas_entity(const struct store_version *v, const struct store_schema *s);
+/* Adds what a stored version's entity carries besides: "ts" (when known)
+ * and "deleted". Confluent has them on entities read from its store (a
+ * version, a listing, a lookup that matched only after filling in the
+ * previous version's metadata), not on ones built from the request (a
+ * registration's answer, an exact lookup). Accepts NULLs. */
+void api_schemas_stamp(json_t *ent, const struct store_version *v);
 /* Sets "guid" and "schemaType" of `s` on `o`, as every Confluent 8 entity
  * carries them. Returns 0, or -1 out of memory. */
 int api_schemas_identity(json_t *o, const struct store_schema *s);
-/* Loads schema `id` as an entity (of version `v` when not NULL). Returns 1
- * with *out set, 0 when absent, -1 on error. */
+/* Loads schema `id` as an entity (of stored version `v`, stamped, when not
+ * NULL). Returns 1 with *out set, 0 when absent, -1 on error. */
 int api_schemas_load(struct store_tx *tx, int64_t id, const struct store_version *v, json_t **out,
                      struct sg_error *err);
 /* ?format=resolved. Confluent applies it to Avro only (AvroSchema's

@@ -67,11 +67,16 @@ json_t *api_schemas_entity(const struct store_version *v, const struct store_sch
 	}
 	api_put_stored_extras(o, s);
 	json_object_set_new(o, "schema", json_string(s->text));
-	if (v && v->ts > 0)
-		json_object_set_new(o, "ts", json_integer(v->ts));
-	if (v)
-		json_object_set_new(o, "deleted", json_boolean(v->deleted));
 	return o;
+}
+
+void api_schemas_stamp(json_t *ent, const struct store_version *v)
+{
+	if (!ent || !v)
+		return;
+	if (v->ts > 0)
+		json_object_set_new(ent, "ts", json_integer(v->ts));
+	json_object_set_new(ent, "deleted", json_boolean(v->deleted));
 }
 
 struct api_entity_ctx {
@@ -84,6 +89,7 @@ static int api_entity_cb(void *ctx, const struct store_schema *s)
 {
 	struct api_entity_ctx *e = ctx;
 	e->out = api_schemas_entity(e->v, s);
+	api_schemas_stamp(e->out, e->v);
 	return 0;
 }
 
@@ -489,13 +495,16 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 			l->pg.skip--;
 			return 0;
 		}
-		return api_pager_push(&l->pg, api_schemas_entity(v, s));
+		json_t *ent = api_schemas_entity(v, s);
+		api_schemas_stamp(ent, v);
+		return api_pager_push(&l->pg, ent);
 	}
 	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
 	    api_schemas_flush(l))
 		return 1;
 	json_decref(l->pending);
 	l->pending = api_schemas_entity(v, s);
+	api_schemas_stamp(l->pending, v);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;

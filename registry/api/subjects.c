@@ -137,22 +137,35 @@ done:
 
 /* ---- POST /subjects/{subject}: is this schema registered under it? ---- */
 
-/* The version of the subject that has the candidate as it is (with
- * `deleted`, soft-deleted versions too). When there is none and the request
- * carries neither metadata nor a rule set, the candidate inherits the latest
- * version's, as registration would, and is looked up again. Returns the
+/* One lookup of the candidate (Confluent's lookUpSchemaUnderSubject): the
+ * version that has it as it is (with `deleted`, soft-deleted versions too),
+ * else, live versions only, the newest that has it but for a confluent:version
+ * (canLookup), which then answers as stored (*stored = 1). Returns the
  * version with *id set, 0, or -1. */
-static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, int deleted,
-                                   int64_t *id, struct sg_error *e)
+static int api_subjects_pass(struct api_ctx *c, struct api_cand_req *q, int deleted, int64_t *id,
+                             int *stored, struct sg_error *e)
 {
 	struct store_schema content;
 	api_cand_content(&q->cd, &content);
+	*stored = 0;
 	*id = store_schema_find(q->tx, &content, e);
 	if (*id < 0)
 		return -1;
 	int version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
-	if (version != 0 || q->r.metadata || q->r.ruleset)
+	if (version != 0 || deleted)
 		return version;
+	version = api_cand_equivalent(q->tx, c->subject, &q->cd, id, e);
+	*stored = version > 0;
+	return version;
+}
+
+/* Gives a candidate that carries neither metadata nor a rule set the latest
+ * version's, as registration would. Returns 1 when that changed it, 0 when
+ * not, or -1. */
+static int api_subjects_fill(struct api_ctx *c, struct api_cand_req *q, struct sg_error *e)
+{
+	if (q->r.metadata || q->r.ruleset)
+		return 0;
 	struct store_version latest;
 	int lr = store_version_latest(q->tx, c->subject, 0, &latest, e);
 	json_t *ent = NULL;
@@ -161,60 +174,38 @@ static int api_subjects_find_exact(struct api_ctx *c, struct api_cand_req *q, in
 		return -1;
 	}
 	json_t *m = json_object_get(ent, "metadata"), *rs = json_object_get(ent, "ruleSet");
-	if (m || rs) {
-		if (api_cand_set_extras(&q->cd, m, rs, e) < 0) {
-			json_decref(ent);
-			return -1;
-		}
-		api_cand_content(&q->cd, &content);
-		*id = store_schema_find(q->tx, &content, e);
-		version = *id > 0 ? api_versions_of(q->tx, c->subject, *id, deleted, e) : 0;
-	}
+	int r = !m && !rs ? 0 : api_cand_set_extras(&q->cd, m, rs, e) < 0 ? -1 : 1;
 	json_decref(ent);
-	return *id < 0 || version < 0 ? -1 : version;
-}
-
-/* The stored row of a version just found (its ts and deleted flag). */
-static int api_subjects_row(struct store_tx *tx, const char *subject, int version,
-                            struct store_version *row, struct sg_error *e)
-{
-	int r = store_version_get(tx, subject, version, row, e);
-	if (r == 0)
-		*row = (struct store_version){.subject = subject, .version = version};
 	return r;
 }
 
-/* The version of the subject that has the candidate, as it is or (live
- * versions only) but for its confluent:version. Returns 1 with *ent the
- * answer (NULL out of memory), 0 when there is none, or -1. */
+/* The version of the subject that has the candidate: one lookup as it is,
+ * then, when that finds nothing, one with the latest version's metadata and
+ * rules (as Confluent looks up). An exact match answers the request's schema
+ * (no ts, no deleted: those are the store's), a match but for the
+ * confluent:version the stored one. Returns 1 with *ent the answer (NULL out
+ * of memory), 0 when there is none, or -1. */
 static int api_subjects_find(struct api_ctx *c, struct api_cand_req *q, int deleted, json_t **ent,
                              struct sg_error *e)
 {
 	int64_t id;
-	int version = api_subjects_find_exact(c, q, deleted, &id, e);
-	if (version < 0)
-		return -1;
-	struct store_version row;
-	if (version == 0 && !deleted) {
-		version = api_cand_equivalent(q->tx, c->subject, &q->cd, &id, e);
-		if (version < 0)
+	int stored, filled;
+	int version = api_subjects_pass(c, q, deleted, &id, &stored, e);
+	if (version == 0 && (filled = api_subjects_fill(c, q, e)) != 0)
+		version = filled < 0 ? -1 : api_subjects_pass(c, q, deleted, &id, &stored, e);
+	if (version <= 0)
+		return version;
+	struct store_version row = {.subject = c->subject, .version = version};
+	if (stored) {
+		if (store_version_get(q->tx, c->subject, version, &row, e) < 0 ||
+		    api_schemas_load(q->tx, id, &row, ent, e) < 0 ||
+		    api_schemas_format(c, q->tx, *ent, e) < 0) {
+			json_decref(*ent);
+			*ent = NULL;
 			return -1;
-		if (version > 0) {
-			/* The stored schema answers, not the candidate. */
-			if (api_subjects_row(q->tx, c->subject, version, &row, e) < 0 ||
-			    api_schemas_load(q->tx, id, &row, ent, e) < 0 ||
-			    api_schemas_format(c, q->tx, *ent, e) < 0) {
-				json_decref(*ent);
-				*ent = NULL;
-				return -1;
-			}
-			return 1;
 		}
+		return 1;
 	}
-	if (version == 0)
-		return 0;
-	if (api_subjects_row(q->tx, c->subject, version, &row, e) < 0)
-		return -1;
 	*ent = api_cand_entity(&q->cd, &row, id);
 	if (*ent && api_schemas_wants_resolved(c) && !strcmp(q->cd.type_name, "AVRO") &&
 	    json_object_get(*ent, "references") &&
