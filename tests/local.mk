@@ -577,6 +577,10 @@ GWRULES_CASES = \
 EXTRA_DIST += $(GWRULES_CASES) %reldir%/unit/gwfake.h
 check_PROGRAMS += %reldir%/unit/test_gwrules %reldir%/unit/test_gwcheck %reldir%/unit/test_gwsource
 TESTS += %reldir%/unit/test_gwrules %reldir%/unit/test_gwcheck %reldir%/unit/test_gwsource
+# Confluent 8 framings (gateway/framing): the parser as a table, and the
+# engine on GUID-prefixed and header-framed records with GUID lookups.
+check_PROGRAMS += %reldir%/unit/test_framing %reldir%/unit/test_gwframing
+TESTS += %reldir%/unit/test_framing %reldir%/unit/test_gwframing
 check_PROGRAMS += %reldir%/unit/test_gwobserve %reldir%/unit/test_gwdeadletter
 TESTS += %reldir%/unit/test_gwobserve %reldir%/unit/test_gwdeadletter
 # Allocation failures: our allocations are wrapped so the Nth one can fail.
