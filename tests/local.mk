@@ -98,6 +98,11 @@ EXTRA_DIST += %reldir%/kafka/ktls.py
 # and Basic credentials (issue #14): validation, and failing closed.
 KAFKA_TESTS += %reldir%/kafka/registry-tls.sh
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
+# Confluent 8 framings (issue #15): the GUID prefix and the schema id header,
+# from confluent-kafka-python's serializers, through gateway --registry and
+# serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/framing.sh
+EXTRA_DIST += %reldir%/kafka/kframing.py
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
