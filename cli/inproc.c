@@ -164,6 +164,21 @@ static int inproc_subject_version(void *ctx, const char *subject, int version,
 	return rc;
 }
 
+static int inproc_id_by_guid(void *ctx, const char *guid, int64_t *id, struct sg_error *err)
+{
+	struct store_tx *tx = store_read(ctx, err);
+	int64_t got;
+
+	if (!tx)
+		return -1;
+	got = store_schema_by_guid(tx, guid, err);
+	store_end(tx);
+	if (got <= 0)
+		return got < 0 ? -1 : 0;
+	*id = got;
+	return 1;
+}
+
 struct schemasource *inproc_open(struct store *st, const struct schemasource_options *o,
                                  struct sg_error *err)
 {
@@ -171,6 +186,7 @@ struct schemasource *inproc_open(struct store *st, const struct schemasource_opt
 	    .schema_by_id = inproc_schema_by_id,
 	    .subjects_by_id = inproc_subjects_by_id,
 	    .subject_version = inproc_subject_version,
+	    .id_by_guid = inproc_id_by_guid,
 	    .close = NULL,
 	    .ctx = st,
 	};

@@ -8,8 +8,9 @@
  *
  * It implements struct schemasource_backend (gateway/schemasource.h) over
  * registry/store.h: a schema by id (with its references from the stored
- * JSON array), the live (subject, version) pairs of an id, and a subject's
- * version (-1: the latest live one). Each lookup is one read transaction.
+ * JSON array), the live (subject, version) pairs of an id, a subject's
+ * version (-1: the latest live one), and the id of a GUID
+ * (store_schema_by_guid()). Each lookup is one read transaction.
  *
  * Threads: every callback may run on many threads at once (the store pools
  * its read connections). Ownership: the store is borrowed and must outlive

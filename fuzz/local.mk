@@ -218,6 +218,19 @@ GWCHECK_FUZZ_SEEDS = \
 	%reldir%/corpus/gwcheck/unusable-proto
 EXTRA_DIST += $(GWCHECK_FUZZ_SEEDS)
 
+# fuzz/fuzz_framing: where a record names its schema (gateway/framing: id or
+# GUID, prefix or header; modes in the file's header). Seeds:
+# fuzz/corpus/framing/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_framing
+%canon_reldir%_fuzz_framing_LDFLAGS = $(FUZZER_LINK)
+endif
+FRAMING_FUZZ_SEEDS = \
+	%reldir%/corpus/framing/guid-prefix \
+	%reldir%/corpus/framing/guid-header \
+	%reldir%/corpus/framing/headers
+EXTRA_DIST += $(FRAMING_FUZZ_SEEDS)
+
 # fuzz/fuzz_kproduce: the Produce request/response codec of the validating
 # gateway (parse, rewrite without rejected partitions, merge, synthesize).
 # Seeds: fuzz/corpus/kproduce/.

@@ -12,6 +12,7 @@
 
 #include "compat/schema.h"
 #include "gateway/deadletter.h"
+#include "gateway/framing.h"
 #include "gateway/kcompress.h"
 #include "gateway/kreader.h"
 #include "gateway/metrics.h"
@@ -112,6 +113,13 @@ struct gwc_id {
 	char subject[2][GWC_SUBJECT_MAX];
 };
 
+/* What one batch learnt about a schema GUID. */
+struct gwc_guid {
+	uint8_t guid[FRAMING_GUID_LEN];
+	int lookup; /* 1 found, 0 unknown, -1 unavailable */
+	int64_t id; /* when found */
+};
+
 /* What one batch learnt about <topic>-value (0) and <topic>-key (1). */
 struct gwc_part {
 	int state; /* -2 not asked, 1 exists, 0 absent, -1 unavailable */
@@ -128,6 +136,12 @@ struct gwcheck_scratch {
 	struct gwc_id ids[GWCHECK_MAX_IDS];
 	size_t nids;
 	size_t last_id; /* index of the id used last, checked first */
+	struct gwc_guid guids[GWCHECK_MAX_IDS];
+	size_t nguids;
+	size_t last_guid;
+	/* The framing of the part being checked (here, not on the stack: its
+	 * message buffer would cost a stack guard on every record). */
+	struct framing fr;
 	struct gwc_part part[2];
 	struct sg_error uerr; /* the first registry failure of the batch */
 };
@@ -400,6 +414,43 @@ static void gwc_release_ids(struct gwc_ctx *c)
 			schemasource_release(c->gw->ss, s->ids[i].s);
 	s->nids = 0;
 	s->last_id = 0;
+	s->nguids = 0;
+	s->last_guid = 0;
+}
+
+/* Looks `guid` up for a new memo entry (there is room). */
+GWC_COLD static struct gwc_guid *gwc_guid_fetch(struct gwc_ctx *c, const uint8_t *guid)
+{
+	struct gwcheck_scratch *s = c->s;
+	struct gwc_guid *g = &s->guids[s->nguids];
+	memcpy(g->guid, guid, FRAMING_GUID_LEN);
+	g->id = -1;
+	char text[FRAMING_GUID_TEXT_LEN + 1];
+	framing_guid_text(guid, text);
+	struct sg_error e;
+	error_clear(&e);
+	g->lookup = schemasource_guid(c->gw->ss, text, &g->id, &e);
+	if (g->lookup < 0)
+		gwc_unavailable(c, &e);
+	s->last_guid = s->nguids++;
+	return g;
+}
+
+/* The batch's memo entry for a schema GUID, looked up on first use; NULL
+ * when the batch already names GWCHECK_MAX_IDS other GUIDs. */
+static struct gwc_guid *gwc_guid(struct gwc_ctx *c, const uint8_t guid[FRAMING_GUID_LEN])
+{
+	struct gwcheck_scratch *s = c->s;
+	if (s->nguids && memcmp(s->guids[s->last_guid].guid, guid, FRAMING_GUID_LEN) == 0)
+		return &s->guids[s->last_guid];
+	for (size_t i = 0; i < s->nguids; i++)
+		if (memcmp(s->guids[i].guid, guid, FRAMING_GUID_LEN) == 0) {
+			s->last_guid = i;
+			return &s->guids[i];
+		}
+	if (s->nguids == GWCHECK_MAX_IDS)
+		return NULL;
+	return gwc_guid_fetch(c, guid);
 }
 
 /* Decides whether id `m` is registered under the subject the strategy names
@@ -554,37 +605,67 @@ static int gwc_unregistered(struct gwc_ctx *c, const struct gwc_id *m, int part,
 	               m->subject[part]);
 }
 
-/* A Confluent-framed part: magic byte 0, the schema id, then what the
- * schema's type reads (schema_validate()). */
-static int gwc_framed(struct gwc_ctx *c, int part, const uint8_t *p, size_t n)
+/* A GUID the registry does not have. */
+GWC_COLD static int gwc_unknown_guid(struct gwc_ctx *c, const struct framing *f)
 {
-	if (n < 5)
-		return gwc_bad(c, GWCHECK_REASON_FRAMING,
-		               "magic byte 0 but %zu bytes: Confluent framing needs 5 "
-		               "(magic byte and a 4-byte schema id) before the payload",
-		               n);
-	int64_t id = (int64_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
-	                       ((uint32_t)p[3] << 8) | p[4]);
-	int res;
+	char text[FRAMING_GUID_TEXT_LEN + 1];
+	framing_guid_text(f->guid, text);
+	return gwc_bad(c, GWCHECK_REASON_UNKNOWN_ID, "schema GUID %s%s does not exist", text,
+	               f->in_header ? " (in a header)" : "");
+}
+
+/* The schema id a GUID framing names, or -1 with the part's result in
+ * *res (an unknown GUID, too many GUIDs, the registry unavailable). */
+static int64_t gwc_guid_id(struct gwc_ctx *c, const struct framing *f, int *res)
+{
+	struct gwc_guid *g = gwc_guid(c, f->guid);
+	if (g && g->lookup == 1)
+		return g->id;
+	if (g && g->lookup < 0) {
+		*res = GWC_UNAVAILABLE;
+		return -1;
+	}
+	if (!g) {
+		*res =
+		    gwc_bad(c, GWCHECK_REASON_TOO_MANY_IDS,
+		            "the batch names more than %d distinct schema GUIDs", GWCHECK_MAX_IDS);
+		return -1;
+	}
+	*res = gwc_unknown_guid(c, f);
+	return -1;
+}
+
+/* A Confluent-framed part (gateway/framing.h: by id or by GUID, in a prefix
+ * or in the part's header): the schema, then what the schema's type reads
+ * (schema_validate()) in the payload. */
+static int gwc_framed(struct gwc_ctx *c, int part, const struct framing *f)
+{
+	int64_t id = f->id;
+	int res = GWC_BAD;
+	if (f->kind == FRAMING_GUID && (id = gwc_guid_id(c, f, &res)) < 0)
+		return res;
 	struct gwc_id *m = gwc_usable(c, id, NULL, &res);
 	if (!m)
 		return res;
 	if (!(c->rule->formats & m->format)) {
-		char f[64];
-		gwc_formats(c->rule->formats, f, sizeof f);
+		char acc[64];
+		gwc_formats(c->rule->formats, acc, sizeof acc);
 		return gwc_bad(c, GWCHECK_REASON_FORMAT,
 		               "Confluent-framed %s (schema id %" PRId64
 		               ") is not accepted here (accepted: %s)",
-		               schema_ops(m->s->type)->title, id, f);
+		               schema_ops(m->s->type)->title, id, acc);
 	}
 	enum gwc_reg reg = gwc_registration(c, m, part);
 	if (reg != GWC_REG_YES)
 		return gwc_unregistered(c, m, part, reg);
+	/* A type's own header (Protobuf's message indexes) follows a prefix;
+	 * in header framing it would be in the header, which holds none here. */
+	enum schema_framing framing = f->in_header ? SCHEMA_UNFRAMED : SCHEMA_FRAMED;
 	enum schema_payload v =
-	    schema_validate(m->s->validator, SCHEMA_FRAMED, p + 5, n - 5, c->s->sc);
+	    schema_validate(m->s->validator, framing, f->payload, f->len, c->s->sc);
 	if (v == SCHEMA_PAYLOAD_VALID)
 		return GWC_OK;
-	return gwc_refused(c, m->s, v, SCHEMA_FRAMED, p + 5, n - 5, m->subject[part],
+	return gwc_refused(c, m->s, v, framing, f->payload, f->len, m->subject[part],
 	                   m->version[part]);
 }
 
@@ -608,9 +689,10 @@ static int gwc_plain_json(struct gwc_ctx *c, const struct gwc_part *ps, const ui
 	return gwc_refused(c, m->s, v, SCHEMA_UNFRAMED, p, n, ps->subject, ps->latest.version);
 }
 
-/* Checks one part of a record. */
-static int gwc_part(struct gwc_ctx *c, int part, struct kslice data)
+/* Checks one part of record `rec` (its value, or with `part` 1 its key). */
+static int gwc_part(struct gwc_ctx *c, int part, const struct records_record *rec)
 {
+	struct kslice data = part ? rec->key : rec->value;
 	const struct rules_rule *rule = c->rule;
 	c->schema_id = -1;
 	if (data.len < 0) {
@@ -633,8 +715,14 @@ static int gwc_part(struct gwc_ctx *c, int part, struct kslice data)
 			               ps->subject);
 		}
 	}
-	if (n >= 1 && p[0] == 0)
-		return gwc_framed(c, part, p, n);
+	struct kslice header;
+	int has_header = rec->header_count > 0 && framing_header(rec->headers, part, &header);
+	struct framing *fr = &c->s->fr;
+	framing_read(fr, part, p, n, has_header ? &header : NULL);
+	if (fr->kind == FRAMING_BAD)
+		return gwc_bad(c, GWCHECK_REASON_FRAMING, "%s", fr->why);
+	if (fr->kind != FRAMING_NONE)
+		return gwc_framed(c, part, fr);
 	if ((rule->formats & RULES_FORMAT_PLAIN_JSON) && gwc_json_start(p, n))
 		return gwc_plain_json(c, ps, p, n);
 	char f[64];
@@ -871,7 +959,7 @@ void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct g
 			     part++) {
 				if (!(c.rule->parts & (part ? RULES_PART_KEY : RULES_PART_VALUE)))
 					continue;
-				int pr = gwc_part(&c, part, part ? rec.key : rec.value);
+				int pr = gwc_part(&c, part, &rec);
 				if (pr == GWC_UNCHECKED)
 					v->unchecked = 1;
 				else if (pr != GWC_OK)

@@ -5,10 +5,16 @@
  * For every record of the partition's RecordBatch(es), with the rule the
  * topic matches (gateway/rules.h), each part the rule names (value, key):
  *   - null: a value passes when the rule allows tombstones, a key always;
- *   - Confluent framing (byte 0, then a 4-byte big-endian schema id, then
- *     the header of the schema's type if it has one (Avro and JSON have
- *     none), then the payload; fewer than 5 bytes after a 0, or a malformed
- *     type header, is bad framing): the id must exist, be of a format the
+ *   - Confluent framing, read by gateway/framing.h in one of three ways:
+ *     byte 0, then a 4-byte big-endian schema id; byte 1, then the schema's
+ *     16-byte GUID (looked up as schemasource_guid()); or, whatever the
+ *     part's first bytes, a `__value_schema_id` (`__key_schema_id` for the
+ *     key) record header holding one of those two, the part being all
+ *     payload. Then the header of the schema's type if it has one (Avro and
+ *     JSON have none), then the payload. Too few bytes after a 0 or a 1, a
+ *     header value of another length than 5 or 17 or another magic byte, or
+ *     a malformed type header, is bad framing ("framing"); a GUID no schema
+ *     has is "unknown_id". The id must exist, be of a format the
  *     rule accepts (confluent-avro, confluent-json), and be registered
  *     under the subject the strategy names (<topic>-value / <topic>-key;
  *     for RecordNameStrategy the writer schema's record name, for
@@ -54,8 +60,9 @@
  * Bounds: a verdict lists at most GWCHECK_MAX_ERRORS records, each message
  * at most GWCHECK_MESSAGE_MAX bytes (cut on a UTF-8 boundary); every bad
  * record is counted. Decompression is bounded by the options' limit. A batch
- * naming more than GWCHECK_MAX_IDS distinct schema ids is rejected (reason
- * "too_many_ids"), so one batch cannot make thousands of registry requests.
+ * naming more than GWCHECK_MAX_IDS distinct schema ids, or as many distinct
+ * GUIDs, is rejected (reason "too_many_ids"), so one batch cannot make
+ * thousands of registry requests.
  *
  * Cost: with the schemas cached, a record takes no lock and no allocation on
  * the Avro path (the per-thread scratch holds the decompression buffer and
@@ -102,7 +109,7 @@ struct deadletter;
 enum gwcheck_reason {
 	GWCHECK_REASON_NONE,
 	GWCHECK_REASON_BATCH,         /* "batch": the batch cannot be parsed */
-	GWCHECK_REASON_FRAMING,       /* "framing": magic byte 0 but under 5 bytes */
+	GWCHECK_REASON_FRAMING,       /* "framing": malformed Confluent framing */
 	GWCHECK_REASON_FORMAT,        /* "format": not in a format the rule accepts */
 	GWCHECK_REASON_TOMBSTONE,     /* "tombstone": null value, not allowed */
 	GWCHECK_REASON_NO_SUBJECT,    /* "no_subject": require_schema, no subject */

@@ -20,11 +20,13 @@ noinst_LIBRARIES += %reldir%/libsggateway.a
 	%reldir%/proxy.c %reldir%/proxy.h \
 	%reldir%/gateway.c %reldir%/gateway.h
 # Record validation (issue #5): the rules file, schema lookups with caches,
+# where a record names its schema (framing: id or GUID, prefix or header),
 # the per-batch validation engine, the rejections ring, Prometheus metrics
 # and the dead-letter producer.
 %canon_reldir%_libsggateway_a_SOURCES += \
 	%reldir%/rules.c %reldir%/rules.h \
 	%reldir%/schemasource.c %reldir%/schemasource.h \
+	%reldir%/framing.c %reldir%/framing.h \
 	%reldir%/gwcheck.c %reldir%/gwcheck.h \
 	%reldir%/rejections.c %reldir%/rejections.h \
 	%reldir%/metrics.c %reldir%/metrics.h \

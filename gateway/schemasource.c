@@ -26,11 +26,14 @@
 #define SS_TEXT_FACTOR 16u
 
 /* A schema by id (in `ids`), or an id the registry does not have (in
- * `unknown`). */
+ * `unknown`). The same struct, under a string key, is a GUID: in `ids` with
+ * the GUID's id in pub.id and nothing else (`guid` set), or in `unknown`
+ * when the registry does not have it. */
 struct ss_id {
 	struct schemasource_schema pub; /* first: pub pointers convert back */
 	atomic_uint refs;
 	int missing;         /* the registry has no such id (a negative entry) */
+	int guid;            /* a GUID's entry: only pub.id means anything */
 	uint64_t fetched_ms; /* for negative and unusable entries */
 	size_t bytes;        /* estimated memory; 0 for a negative entry */
 	struct schema *schema;
@@ -61,7 +64,7 @@ struct ss_idsub {
 	uint64_t fetched_ms;
 };
 
-enum ss_kind { SS_KIND_ID, SS_KIND_LATEST, SS_KIND_IDSUB };
+enum ss_kind { SS_KIND_ID, SS_KIND_LATEST, SS_KIND_IDSUB, SS_KIND_GUID };
 
 struct ss_flight {
 	enum ss_kind kind;
@@ -80,7 +83,8 @@ struct schemasource {
 
 	pthread_rwlock_t lock;
 	/* Schemas by id, each costing its estimated bytes (at most the whole
-	 * budget, so that an oversized one is kept alone), and the ids the
+	 * budget, so that an oversized one is kept alone), with the GUIDs
+	 * (string keys) costing SCHEMASOURCE_GUID_BYTES, and the ids and GUIDs the
 	 * registry does not have, each costing 1: these are outside the byte
 	 * budget, so unknown ids a client makes up never push real schemas out.
 	 * An id is in at most one of the two. */
@@ -169,6 +173,26 @@ static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 	} else {
 		size_t cost = e->bytes < ss->o.id_cache_bytes ? e->bytes : ss->o.id_cache_bytes;
 		taken = lru_put(ss->ids, e->pub.id, e, cost) == 1;
+		if (taken)
+			ss->id_bytes += e->bytes;
+	}
+	atomic_store_explicit(&e->refs, taken ? 2 : 1, memory_order_relaxed);
+}
+
+/* Puts GUID entry `e` in its cache under `guid`, replacing any, as
+ * ss_id_insert() does for ids. Write lock held. */
+static void ss_guid_insert(struct schemasource *ss, const char *guid, struct ss_id *e)
+{
+	struct ss_id *old = lru_take_str(ss->ids, guid);
+	if (!old)
+		old = lru_take_str(ss->unknown, guid);
+	if (old)
+		ss_id_drop(ss, old);
+	int taken;
+	if (e->missing) {
+		taken = lru_put_str(ss->unknown, guid, e, 1) == 1;
+	} else {
+		taken = lru_put_str(ss->ids, guid, e, e->bytes) == 1;
 		if (taken)
 			ss->id_bytes += e->bytes;
 	}
@@ -609,6 +633,74 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 	(void)ss;
 	if (s)
 		ss_id_put((struct ss_id *)(void *)s);
+}
+
+int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err)
+{
+	struct sg_error ferr = {0};
+	if (!ss->be.id_by_guid)
+		return 0;
+	for (int round = 0;; round++) {
+		uint64_t now = ss_now(ss);
+		pthread_rwlock_rdlock(&ss->lock);
+		struct ss_id *e = lru_get_shared_str(ss->ids, guid);
+		if (e) {
+			*id = e->pub.id;
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return 1;
+		}
+		struct ss_id *neg = lru_get_shared_str(ss->unknown, guid);
+		if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
+			pthread_rwlock_unlock(&ss->lock);
+			ss_count(&ss->hits);
+			return 0;
+		}
+		pthread_rwlock_unlock(&ss->lock);
+
+		struct ss_flight *fl = NULL;
+		if (round < 3 && ss_flight_begin(ss, SS_KIND_GUID, 0, guid, &fl) == 0) {
+			int rc = fl->rc;
+			ferr = fl->err;
+			ss_flight_put(ss, fl);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		int64_t got = 0;
+		struct sg_error local = {0};
+		int rc = ss_backoff(ss, &ferr);
+		if (rc == 0) {
+			rc = ss->be.id_by_guid(ss->be.ctx, guid, &got, &local);
+			rc = ss_called(ss, rc, &local, &ferr);
+		}
+		if (rc >= 0) {
+			struct ss_id *ne = calloc(1, sizeof *ne);
+			if (ne) {
+				ne->pub.id = rc == 1 ? got : 0;
+				ne->guid = 1;
+				ne->missing = rc == 0;
+				ne->bytes = rc == 1 ? SCHEMASOURCE_GUID_BYTES : 0;
+				ne->fetched_ms = ss_now(ss);
+				pthread_rwlock_wrlock(&ss->lock);
+				ss_guid_insert(ss, guid, ne);
+				pthread_rwlock_unlock(&ss->lock);
+				ss_id_put(ne);
+			}
+		}
+		ss_flight_end(ss, fl, rc, &ferr);
+		if (rc == 1)
+			*id = got;
+		if (rc >= 0)
+			return rc;
+		break;
+	}
+	/* Outage: a known GUID never expires, so nothing stale is left to
+	 * serve; an unknown one may exist by now. */
+	if (ferr.code == SG_OK)
+		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
+	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
+	return -1;
 }
 
 /* Adds the schema of a latest lookup to the id cache when it is not there,
@@ -1129,6 +1221,44 @@ static int ss_http_version(void *ctx, const char *subject, int version, schemaso
 	return rc;
 }
 
+/* GET /schemas/guids/{guid}/ids: [{"context": ".", "id": N}, ...]. The id
+ * of the default context (the lowest, should there be several) is the one
+ * GET /schemas/ids/{id} serves. */
+static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_error *err)
+{
+	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
+	char esc[3 * 64 + 1];
+	char path[sizeof esc + 32];
+	if (strlen(guid) > 64 || regclient_escape(guid, esc, sizeof esc) != 0)
+		return 0;
+	snprintf(path, sizeof path, "/schemas/guids/%s/ids", esc);
+	json_t *body;
+	int rc = ss_http_get(ctx, path, absent, &body, err);
+	if (rc == 1) {
+		if (!json_is_array(body)) {
+			rc = error_set(err, SG_EUNAVAILABLE, "GET %s: not an array", path);
+		} else {
+			int64_t best = 0;
+			size_t i;
+			json_t *o;
+			json_array_foreach(body, i, o)
+			{
+				const char *cx = json_string_value(json_object_get(o, "context"));
+				json_t *v = json_object_get(o, "id");
+				if ((cx && strcmp(cx, ".") != 0) || !json_is_integer(v) ||
+				    json_integer_value(v) <= 0)
+					continue;
+				if (!best || json_integer_value(v) < best)
+					best = json_integer_value(v);
+			}
+			rc = best > 0;
+			*id = best;
+		}
+	}
+	json_decref(body);
+	return rc;
+}
+
 static void ss_http_close(void *ctx)
 {
 	struct ss_http *h = ctx;
@@ -1186,6 +1316,7 @@ struct schemasource *schemasource_open_http(const char *url, const struct regcli
 	    .schema_by_id = ss_http_by_id,
 	    .subjects_by_id = ss_http_subjects,
 	    .subject_version = ss_http_version,
+	    .id_by_guid = ss_http_guid,
 	    .close = ss_http_close,
 	    .ctx = h,
 	};

@@ -1,7 +1,7 @@
 /* gateway/schemasource.h: the schemas the gateway validates with, looked up
  * in a registry and cached.
  *
- * Three lookups, each with its own cache:
+ * Four lookups, with their caches:
  *   - a schema by id (schemasource_schema()): parsed with schema_parse() (its
  *     references fetched and parsed too), with its payload validator prepared
  *     (schema_validator_new(): for Avro, the program compiled), and cached
@@ -19,6 +19,12 @@
  *     subjects_ttl_ms, and fetched again when a subject is missing from a list
  *     older than recheck_ms (so a registration is seen at once); at most
  *     max_ids lists, the least recently used evicted first.
+ *   - the id of a schema GUID (schemasource_guid(); Confluent 8's content
+ *     identifier, registry/guid.h), in the same byte-bounded cache as the
+ *     schemas (each GUID costing SCHEMASOURCE_GUID_BYTES) and kept as long
+ *     as it stays there, since a GUID names fixed content; a GUID the
+ *     registry does not know is remembered like an unknown id (with them,
+ *     under the same max_unknown_ids bound, for negative_ttl_ms).
  *   - the latest version of a subject (schemasource_latest()), cached for
  *     latest_ttl_ms, absence included (so topics without a subject cost no
  *     registry traffic); at most max_subjects of them, the least recently
@@ -115,6 +121,10 @@ struct schemasource_backend {
 	 * version -1 the latest live one (GET /subjects/{s}/versions/{v}). */
 	int (*subject_version)(void *ctx, const char *subject, int version, schemasource_text_fn fn,
 	                       void *arg, struct sg_error *err);
+	/* The id of the schema whose GUID is `guid` (36 characters, lower
+	 * case), in *id: GET /schemas/guids/{guid}/ids, the default context's
+	 * (lowest) id. May be NULL: such a backend knows no GUID (answers 0). */
+	int (*id_by_guid)(void *ctx, const char *guid, int64_t *id, struct sg_error *err);
 	/* Called by schemasource_close(); may be NULL. */
 	void (*close)(void *ctx);
 	void *ctx;
@@ -193,6 +203,15 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 int schemasource_registered(struct schemasource *ss, int64_t id, const char *subject, int *version,
                             struct sg_error *err);
 
+/* What a cached GUID counts against id_cache_bytes. */
+#define SCHEMASOURCE_GUID_BYTES 128
+
+/* The id of the schema whose GUID is `guid` (36 characters, lower case, as
+ * gateway/framing.h writes it). Returns 1 with *id set, 0 when the registry
+ * has no such GUID, -1 with `err` (SG_EUNAVAILABLE) when it cannot be asked
+ * and nothing is cached. The schema itself: schemasource_schema(*id). */
+int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err);
+
 struct schemasource_latest {
 	int64_t id;
 	int version;
@@ -217,7 +236,7 @@ struct schemasource_stats {
 	uint64_t fetch_errors; /* backend calls that failed (not "not found") */
 	uint64_t stale_served; /* expired entries served during an outage */
 	uint64_t evictions;    /* schemas dropped by the memory bound */
-	size_t id_entries;     /* schemas cached */
+	size_t id_entries;     /* schemas and GUIDs cached, known or not */
 	size_t id_bytes;       /* their estimated memory */
 };
 

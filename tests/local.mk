@@ -98,6 +98,11 @@ EXTRA_DIST += %reldir%/kafka/ktls.py
 # and Basic credentials (issue #14): validation, and failing closed.
 KAFKA_TESTS += %reldir%/kafka/registry-tls.sh
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
+# Confluent 8 framings (issue #15): the GUID prefix and the schema id header,
+# from confluent-kafka-python's serializers, through gateway --registry and
+# serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/framing.sh
+EXTRA_DIST += %reldir%/kafka/kframing.py
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
@@ -578,6 +583,10 @@ GWRULES_CASES = \
 EXTRA_DIST += $(GWRULES_CASES) %reldir%/unit/gwfake.h
 check_PROGRAMS += %reldir%/unit/test_gwrules %reldir%/unit/test_gwcheck %reldir%/unit/test_gwsource
 TESTS += %reldir%/unit/test_gwrules %reldir%/unit/test_gwcheck %reldir%/unit/test_gwsource
+# Confluent 8 framings (gateway/framing): the parser as a table, and the
+# engine on GUID-prefixed and header-framed records with GUID lookups.
+check_PROGRAMS += %reldir%/unit/test_framing %reldir%/unit/test_gwframing
+TESTS += %reldir%/unit/test_framing %reldir%/unit/test_gwframing
 check_PROGRAMS += %reldir%/unit/test_gwobserve %reldir%/unit/test_gwdeadletter
 TESTS += %reldir%/unit/test_gwobserve %reldir%/unit/test_gwdeadletter
 # Allocation failures: our allocations are wrapped so the Nth one can fail.
