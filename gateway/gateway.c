@@ -16,6 +16,7 @@
 #include "common/filewatch.h"
 #include "compat/error.h"
 #include "gateway/certmap.h"
+#include "gateway/gwlog.h"
 #include "gateway/loop.h"
 #include "gateway/proxy.h"
 #include "gateway/tls.h"
@@ -159,15 +160,7 @@ __attribute__((format(printf, 2, 3))) static void gateway_log(const struct gatew
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (gw->log) {
-		gw->log(gw->log_arg, line);
-	} else {
-		char ts[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
-		fprintf(stderr, "%sZ gateway: %s\n", ts, line);
-	}
+	gwlog_write(gw->log, gw->log_arg, line);
 }
 
 /* Copies the TLS settings into gw->files, so the watcher can read the

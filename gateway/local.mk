@@ -17,7 +17,7 @@ noinst_LIBRARIES += %reldir%/libsggateway.a
 	%reldir%/certmap.c %reldir%/certmap.h \
 	%reldir%/kproto.c %reldir%/kproto.h \
 	%reldir%/kaddr.c %reldir%/kaddr.h \
-	%reldir%/proxy.c %reldir%/proxy.h \
+	%reldir%/proxy.c %reldir%/proxy.h %reldir%/gwlog.h \
 	%reldir%/gateway.c %reldir%/gateway.h
 # Record validation (issue #5): the rules file, schema lookups with caches,
 # where a record names its schema (framing: id or GUID, prefix or header),

@@ -11,6 +11,7 @@
 
 #include "compat/error.h"
 #include "gateway/certmap.h"
+#include "gateway/gwlog.h"
 #include "gateway/gwcheck.h"
 #include "gateway/kaddr.h"
 #include "gateway/kproduce.h"
@@ -133,15 +134,7 @@ __attribute__((format(printf, 2, 3))) static void proxy_log(struct proxy *p, con
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (p->opt.log) {
-		p->opt.log(p->opt.log_arg, line);
-	} else {
-		char ts[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
-		fprintf(stderr, "%sZ gateway: %s\n", ts, line);
-	}
+	gwlog_write(p->opt.log, p->opt.log_arg, line);
 }
 
 /* Validation jobs. */
