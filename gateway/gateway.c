@@ -584,6 +584,36 @@ static int gateway_wildcard(const char *host)
 	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
 }
 
+/* Parses the comma-separated `--brokers` list (empty items skipped) into
+ * addrs[0..*n), their hosts kept in hosts[]. 0, or -1 with `err` set: a bad
+ * item, port 0, more than GATEWAY_MAX_BROKERS, or none at all. */
+static int gateway_parse_brokers(const char *brokers, char hosts[][GATEWAY_ADDR_MAX],
+                                 struct proxy_addr *addrs, size_t *n, struct sg_error *err)
+{
+	*n = 0;
+	for (const char *s = brokers; *s;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (len) {
+			if (*n == GATEWAY_MAX_BROKERS)
+				return error_set(err, SG_EBAD_REQUEST,
+				                 "--brokers: more than %d brokers",
+				                 GATEWAY_MAX_BROKERS);
+			if (gateway_parse_addr(s, len, hosts[*n], GATEWAY_ADDR_MAX, &addrs[*n].port,
+			                       "--brokers", err) != 0)
+				return -1;
+			if (addrs[*n].port == 0)
+				return error_set(err, SG_EBAD_REQUEST, "--brokers: port 0");
+			addrs[*n].host = hosts[*n];
+			(*n)++;
+		}
+		s += len + (comma ? 1 : 0);
+	}
+	if (*n == 0)
+		return error_set(err, SG_EBAD_REQUEST, "--brokers: no broker given");
+	return 0;
+}
+
 struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error *err)
 {
 	char hosts[GATEWAY_MAX_BROKERS][GATEWAY_ADDR_MAX];
@@ -593,7 +623,6 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	struct gateway *gw;
 	size_t n = 0;
 	int listen_port;
-	const char *s;
 
 	const char *brokers = opt->brokers;
 	struct gateway *mockgw = NULL;
@@ -617,31 +646,8 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 			return NULL;
 		}
 	}
-	for (s = brokers; *s;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		if (len) {
-			if (n == GATEWAY_MAX_BROKERS) {
-				error_set(err, SG_EBAD_REQUEST, "--brokers: more than %d brokers",
-				          GATEWAY_MAX_BROKERS);
-				goto err_mock;
-			}
-			if (gateway_parse_addr(s, len, hosts[n], sizeof hosts[n], &addrs[n].port,
-			                       "--brokers", err) != 0)
-				goto err_mock;
-			if (addrs[n].port == 0) {
-				error_set(err, SG_EBAD_REQUEST, "--brokers: port 0");
-				goto err_mock;
-			}
-			addrs[n].host = hosts[n];
-			n++;
-		}
-		s += len + (comma ? 1 : 0);
-	}
-	if (!n) {
-		error_set(err, SG_EBAD_REQUEST, "--brokers: no broker given");
+	if (gateway_parse_brokers(brokers, hosts, addrs, &n, err) != 0)
 		goto err_mock;
-	}
 	if ((!opt->advertised_host || !*opt->advertised_host) && gateway_wildcard(listen_host)) {
 		error_set(err, SG_EBAD_REQUEST,
 		          "--listen %s is a wildcard address: give --advertised-host", listen_host);
