@@ -252,3 +252,13 @@ noinst_PROGRAMS += %reldir%/fuzz_authfile
 endif
 EXTRA_DIST += %reldir%/corpus/authfile/karapace-readme.json %reldir%/corpus/authfile/every-kind.json \
 	%reldir%/corpus/authfile/backtracking.json %reldir%/corpus/authfile/errors.json
+
+# fuzz/fuzz_pembundle: common/pembundle (the CA reader of the gateway, the
+# registry and the registry client) on any bytes as a CA file's contents, read
+# as the file and as its folder. Seeds: fuzz/corpus/pembundle/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_pembundle
+%canon_reldir%_fuzz_pembundle_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/pembundle/two-cas.crt %reldir%/corpus/pembundle/crlf-key-cert.pem \
+	%reldir%/corpus/pembundle/cut-off.crt
