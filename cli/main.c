@@ -46,7 +46,7 @@ static const struct opt_spec registry_flags[] = {
     {"--tls-key", "SCHEMAGATE_TLS_KEY", "FILE", NULL,
      "the certificate's private key (PEM, not encrypted)"},
     {"--tls-client-ca", "SCHEMAGATE_TLS_CLIENT_CA", "FILE|DIR", NULL,
-     "the CAs of client certificates: a PEM file, or a folder of *.pem/*.crt"},
+     "the CAs of client certificates: a PEM file, or a folder"},
     {"--tls-client-auth", "SCHEMAGATE_TLS_CLIENT_AUTH", "MODE", "none",
      "client certificates: none, requested (checked when given) or required"},
     {"--auth-file", "SCHEMAGATE_AUTH_FILE", "FILE", NULL,

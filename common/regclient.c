@@ -1,14 +1,12 @@
 /* common/regclient.c: a blocking registry client over one libcurl handle. */
 #include "common/regclient.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <curl/curl.h>
 
+#include "common/pembundle.h"
 #include "common/readfile.h"
 
 struct regclient {
@@ -19,7 +17,7 @@ struct regclient {
 	long timeout_ms;
 	int https;
 	char *ca_path; /* as given, for messages; NULL: the system store */
-	char *ca_pem;  /* the CA bundle read from ca_path */
+	char *ca_pem;  /* the certificates of ca_path (common/pembundle) */
 	size_t ca_len;
 	char *cert, *key; /* client certificate and key files, or NULL */
 	char *basic;      /* "USER:PASSWORD" or NULL */
@@ -30,105 +28,6 @@ struct regclient_buf {
 	size_t n, cap;
 	int too_big;
 };
-
-/* ---- the CA bundle ---- */
-
-static int regclient_pem_name(const char *name)
-{
-	size_t n = strlen(name);
-	return name[0] != '.' && n > 4 &&
-	       (strcasecmp(name + n - 4, ".pem") == 0 || strcasecmp(name + n - 4, ".crt") == 0);
-}
-
-static int regclient_name_cmp(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Appends the certificates of the file `path` to c->ca_pem. A file without a
- * PEM certificate is an error: a CA that was meant to be trusted is not. */
-static int regclient_ca_append(struct regclient *c, const char *path, struct sg_error *err)
-{
-	size_t n;
-	char *text = readfile(path, REGCLIENT_CA_MAX, &n, err);
-	if (!text)
-		return -1;
-	if (!strstr(text, "-----BEGIN CERTIFICATE-----")) {
-		free(text);
-		return error_set(err, SG_EIO, "%s: no PEM certificate in it", path);
-	}
-	if (c->ca_len + n + 2 > REGCLIENT_CA_MAX) {
-		free(text);
-		return error_set(err, SG_ELIMIT, "%s: the CA files add up to more than %u bytes",
-		                 c->ca_path, (unsigned)REGCLIENT_CA_MAX);
-	}
-	char *p = realloc(c->ca_pem, c->ca_len + n + 2);
-	if (!p) {
-		free(text);
-		return error_set(err, SG_ENOMEM, "out of memory");
-	}
-	memcpy(p + c->ca_len, text, n);
-	c->ca_len += n;
-	p[c->ca_len++] = '\n';
-	p[c->ca_len] = '\0';
-	c->ca_pem = p;
-	free(text);
-	return 0;
-}
-
-/* Reads c->ca_path, a PEM file or a folder of them (in name order), into
- * c->ca_pem. libcurl's CURLOPT_CAPATH would need OpenSSL's hashed names,
- * which a Kubernetes Secret does not have: hence one bundle, as a blob. */
-static int regclient_ca_load(struct regclient *c, struct sg_error *err)
-{
-	struct stat st;
-	if (stat(c->ca_path, &st) < 0)
-		return error_set(err, SG_EIO, "%s: %s", c->ca_path, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return regclient_ca_append(c, c->ca_path, err);
-	DIR *d = opendir(c->ca_path);
-	if (!d)
-		return error_set(err, SG_EIO, "%s: %s", c->ca_path, strerror(errno));
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-	struct dirent *e;
-	while (rc == 0 && (e = readdir(d))) {
-		if (!regclient_pem_name(e->d_name))
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			char **nn = realloc(names, ncap * sizeof *nn);
-			if (!nn) {
-				rc = error_set(err, SG_ENOMEM, "out of memory");
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(e->d_name)))
-			rc = error_set(err, SG_ENOMEM, "out of memory");
-		else
-			n++;
-	}
-	closedir(d);
-	if (rc == 0 && n == 0)
-		rc = error_set(err, SG_EIO, "%s: a folder with no *.pem or *.crt file", c->ca_path);
-	if (n > 1)
-		qsort(names, n, sizeof *names, regclient_name_cmp);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char file[4096];
-		if ((size_t)snprintf(file, sizeof file, "%s/%s", c->ca_path, names[i]) >=
-		    sizeof file)
-			rc = error_set(err, SG_EIO, "%s/%s: path too long", c->ca_path, names[i]);
-		else
-			rc = regclient_ca_append(c, file, err);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return rc;
-}
 
 /* ---- the URL and the credentials ---- */
 
@@ -215,7 +114,9 @@ struct regclient *regclient_new(const char *base_url, const struct regclient_opt
 	if (o->ca) {
 		if (!(c->ca_path = strdup(o->ca)))
 			goto nomem;
-		if (regclient_ca_load(c, err) < 0) {
+		/* One bundle, given to libcurl as a blob: its CURLOPT_CAPATH would
+		 * need OpenSSL's hashed names, which a Kubernetes Secret has not. */
+		if (!(c->ca_pem = pembundle_read(c->ca_path, REGCLIENT_CA_MAX, &c->ca_len, err))) {
 			error_prefix(err, SG_EIO, "the registry's CA: ");
 			goto fail;
 		}

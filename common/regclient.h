@@ -32,9 +32,10 @@
 struct regclient_options {
 	long timeout_ms; /* each request; 0: 10000 */
 	/* The CAs to verify an https:// registry with: a PEM file, or a folder
-	 * whose *.pem and *.crt files (not hidden ones) are read into one bundle,
-	 * such as a mounted Kubernetes Secret holding an old and a new CA during a
-	 * renewal. NULL: the system's CA store. */
+	 * read as common/pembundle.h says (every regular file, hidden ones
+	 * skipped, files without a certificate skipped), such as a mounted
+	 * Kubernetes Secret holding an old and a new CA during a renewal.
+	 * NULL: the system's CA store. */
 	const char *ca;
 	const char *cert;       /* client certificate (PEM, then its chain); needs `key` */
 	const char *key;        /* its private key (PEM, not encrypted) */

@@ -320,3 +320,13 @@ RULES_FUZZ_SEEDS = \
 	%reldir%/corpus/rules/plain-json-record-name.json \
 	%reldir%/corpus/rules/bad-regex.json
 EXTRA_DIST += $(RULES_FUZZ_SEEDS)
+
+# fuzz/fuzz_pembundle: common/pembundle (the CA reader of the gateway, the
+# registry and the registry client) on any bytes as a CA file's contents, read
+# as the file and as its folder. Seeds: fuzz/corpus/pembundle/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_pembundle
+%canon_reldir%_fuzz_pembundle_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/pembundle/two-cas.crt %reldir%/corpus/pembundle/crlf-key-cert.pem \
+	%reldir%/corpus/pembundle/cut-off.crt

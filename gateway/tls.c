@@ -2,12 +2,9 @@
 #include "gateway/tls.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -15,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/pembundle.h"
 #include "compat/error.h"
 
 /* The session id context of server contexts: without one, a client that
@@ -66,19 +64,25 @@ static int tls_name_order(const X509_NAME *const *a, const X509_NAME *const *b)
 	return X509_NAME_cmp(*a, *b);
 }
 
-/* Trusts every certificate of the PEM file `path` (adding its subject to
- * `names` when not NULL) and counts them in `*count`. A file with no PEM
- * certificate adds none and is no error. 0, or -1 with `err` set. */
-static int tls_add_ca_file(X509_STORE *store, STACK_OF(X509_NAME) * names, const char *path,
-                           int *count, struct sg_error *err)
+/* Trusts every certificate of the CA `path`, a file or a folder read as
+ * common/pembundle.h says, and adds their subjects to `names` when not NULL.
+ * 0, or -1 with `err` set (also when no certificate was found). */
+static int tls_add_ca(SSL_CTX *ctx, STACK_OF(X509_NAME) * names, const char *path,
+                      struct sg_error *err)
 {
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	char what[600];
-	BIO *b = BIO_new_file(path, "r");
+	size_t len;
+	char *pem = pembundle_read(path, PEMBUNDLE_MAX, &len, err);
+	BIO *b = pem ? BIO_new_mem_buf(pem, (int)len) : NULL;
 	X509 *x;
+	int count = 0;
 
+	if (!pem)
+		return error_prefix(err, SG_EIO, "the CA ");
 	if (!b) {
-		snprintf(what, sizeof what, "cannot read the CA file %s", path);
-		return tls_fail(err, SG_EIO, what);
+		free(pem);
+		return tls_fail(err, SG_ENOMEM, "out of memory");
 	}
 	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(b, NULL, tls_no_password, NULL))) {
@@ -88,57 +92,29 @@ static int tls_add_ca_file(X509_STORE *store, STACK_OF(X509_NAME) * names, const
 			ok = (n = X509_NAME_dup(X509_get_subject_name(x))) &&
 			     sk_X509_NAME_push(names, n) > 0;
 		X509_free(x);
+		count++;
 		if (!ok) {
 			X509_NAME_free(n);
 			BIO_free(b);
-			snprintf(what, sizeof what, "cannot trust a certificate of %s", path);
+			free(pem);
+			snprintf(what, sizeof what, "cannot trust certificate %d of the CA %s",
+			         count, path);
 			return tls_fail(err, SG_ENOMEM, what);
 		}
-		(*count)++;
 	}
 	BIO_free(b);
+	free(pem);
 	unsigned long e = ERR_peek_last_error();
-	if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-		ERR_clear_error(); /* the end of the file */
+	if (count > 0 && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+		ERR_clear_error(); /* the end of the text */
 		return 0;
 	}
-	snprintf(what, sizeof what, "bad certificate in %s", path);
+	/* pembundle checked the PEM and the DER's outline: this is a DER
+	 * structure that is no certificate. */
+	snprintf(what, sizeof what, "bad certificate in the CA %s (number %d, files in name order)",
+	         path, count + 1);
 	return tls_fail(err, SG_EIO, what);
-}
-
-/* Trusts every certificate found in `path`, a file or a directory of files
- * (see tls.h), and adds their subjects to `names` when not NULL. 0, or -1
- * with `err` set (also when no certificate was found). */
-static int tls_add_ca(SSL_CTX *ctx, STACK_OF(X509_NAME) * names, const char *path,
-                      struct sg_error *err)
-{
-	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	struct dirent **ents = NULL;
-	struct stat st;
-	int count = 0, rc = 0, n;
-
-	if (stat(path, &st) != 0)
-		return error_set(err, SG_EIO, "cannot read the CA %s: %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode)) {
-		rc = tls_add_ca_file(store, names, path, &count, err);
-	} else {
-		n = scandir(path, &ents, NULL, alphasort);
-		if (n < 0)
-			return error_set(err, SG_EIO, "cannot list the CA directory %s: %s", path,
-			                 strerror(errno));
-		for (int i = 0; i < n; i++) {
-			char file[4096];
-			int len = snprintf(file, sizeof file, "%s/%s", path, ents[i]->d_name);
-			if (rc == 0 && len > 0 && (size_t)len < sizeof file &&
-			    stat(file, &st) == 0 && S_ISREG(st.st_mode))
-				rc = tls_add_ca_file(store, names, file, &count, err);
-			free(ents[i]);
-		}
-		free(ents);
-	}
-	if (rc == 0 && count == 0)
-		rc = error_set(err, SG_EIO, "no PEM certificate in the CA %s", path);
-	return rc;
 }
 
 /* A context with what both sides share. NULL with `err` set. */

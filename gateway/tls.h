@@ -8,11 +8,12 @@
  * I/O; nothing here touches a socket.
  *
  * Certificates, keys and CAs are PEM. A CA is given as a file holding one or
- * more certificates, or as a directory: every regular file in it (links
- * followed, names not hashed, no recursion) is read and each certificate in
- * it trusted; files with no PEM certificate in them (a Kubernetes Secret's
- * ca.p12, ca.password) are skipped. Either way at least one certificate
- * must be found. So a Secret that holds an old and a new CA during a
+ * more certificates, or as a directory, read by common/pembundle: every
+ * regular file in it (links followed, hidden names skipped, names not
+ * hashed, no recursion) is read and each certificate in it trusted; files
+ * with no PEM certificate in them (a Kubernetes Secret's ca.p12,
+ * ca.password) are skipped. Either way at least one certificate must be
+ * found. So a Secret that holds an old and a new CA during a
  * renewal (Strimzi) trusts both.
  *
  * Reloading: a context never changes once made. To rotate certificates,

@@ -15,7 +15,6 @@
 #include "registry/http.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -34,6 +32,7 @@
 #include <microhttpd.h>
 
 #include "compat/hex.h"
+#include "common/pembundle.h"
 #include "common/readfile.h"
 
 /* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
@@ -560,102 +559,6 @@ static int http_listen_socket(const char *host, int port, int *bound_port, int *
 	return fd;
 }
 
-static int http_name_cmp(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static int http_pem_name(const char *name)
-{
-	size_t n = strlen(name);
-	return name[0] != '.' && n > 4 &&
-	       (strcasecmp(name + n - 4, ".pem") == 0 || strcasecmp(name + n - 4, ".crt") == 0);
-}
-
-/* Appends file `path` to the PEM text *buf (of *len bytes), up to
- * HTTP_TLS_FILE_MAX bytes in all. Returns 0, or -1 with `err` set. */
-static int http_pem_append(char **buf, size_t *len, const char *path, struct sg_error *err)
-{
-	size_t n;
-	char *text = readfile(path, HTTP_TLS_FILE_MAX, &n, err);
-	if (!text)
-		return -1;
-	if (*len + n + 1 > HTTP_TLS_FILE_MAX) {
-		free(text);
-		return error_set(err, SG_ELIMIT,
-		                 "%s: the client CA files add up to more than %u bytes", path,
-		                 HTTP_TLS_FILE_MAX);
-	}
-	char *nb = realloc(*buf, *len + n + 2);
-	if (!nb) {
-		free(text);
-		return error_set(err, SG_ENOMEM, "out of memory");
-	}
-	memcpy(nb + *len, text, n);
-	*len += n;
-	nb[(*len)++] = '\n';
-	nb[*len] = '\0';
-	*buf = nb;
-	free(text);
-	return 0;
-}
-
-/* The client CA: the PEM file at `path`, or every *.pem and *.crt file of the
- * folder at `path`, in name order. Returns a new string, or NULL with `err`. */
-static char *http_read_trust(const char *path, struct sg_error *err)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		error_set(err, SG_EIO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return readfile(path, HTTP_TLS_FILE_MAX, NULL, err);
-	DIR *d = opendir(path);
-	if (!d) {
-		error_set(err, SG_EIO, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	int failed = 0;
-	while (!failed && (e = readdir(d))) {
-		if (!http_pem_name(e->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			char **nn = realloc(names, cap * sizeof *nn);
-			failed = !nn;
-			names = nn ? nn : names;
-		}
-		if (!failed && !(names[n++] = strdup(e->d_name)))
-			failed = 1;
-	}
-	closedir(d);
-	char *buf = NULL;
-	size_t len = 0;
-	if (failed)
-		error_set(err, SG_ENOMEM, "out of memory");
-	else if (n == 0)
-		error_set(err, SG_EIO, "%s: a folder with no *.pem or *.crt file", path);
-	if (n > 1)
-		qsort(names, n, sizeof *names, http_name_cmp);
-	for (size_t i = 0; i < n && !failed; i++) {
-		char file[4096];
-		snprintf(file, sizeof file, "%s/%s", path, names[i]);
-		failed = http_pem_append(&buf, &len, file, err) < 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (failed || n == 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* Reads the TLS files into `srv` and checks them with GnuTLS, so a bad one
  * is named now rather than failing the daemon's start with no reason. */
 static int http_tls_load(struct http_server *srv, const struct http_tls *tls, struct sg_error *err)
@@ -673,7 +576,7 @@ static int http_tls_load(struct http_server *srv, const struct http_tls *tls, st
 	if (!srv->tls_key)
 		return -1;
 	if (tls->client_auth != HTTP_CLIENT_AUTH_NONE &&
-	    !(srv->tls_trust = http_read_trust(tls->client_ca, err)))
+	    !(srv->tls_trust = pembundle_read(tls->client_ca, HTTP_TLS_FILE_MAX, NULL, err)))
 		return -1;
 	srv->client_auth = tls->client_auth;
 

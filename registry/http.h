@@ -94,8 +94,8 @@ enum http_client_auth {
 struct http_tls {
 	const char *cert_file; /* PEM: the server's certificate, then its chain */
 	const char *key_file;  /* PEM: its private key, not encrypted */
-	/* PEM: the CAs client certificates must chain to; a folder means every
-	 * *.pem and *.crt file in it. Needed unless client_auth is NONE. */
+	/* PEM: the CAs client certificates must chain to, a file or a folder
+	 * read as common/pembundle.h says. Needed unless client_auth is NONE. */
 	const char *client_ca;
 	enum http_client_auth client_auth;
 };

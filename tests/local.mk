@@ -11,6 +11,11 @@ TESTS += %reldir%/unit/test_basics
 check_PROGRAMS += %reldir%/unit/test_lru
 %canon_reldir%_unit_test_lru_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC),--wrap=aligned_alloc
 TESTS += %reldir%/unit/test_lru
+# The CA reader (common/pembundle): certificates made at test time, a mounted
+# Secret's layout; malloc is wrapped so allocations can fail on purpose.
+check_PROGRAMS += %reldir%/unit/test_pembundle
+%canon_reldir%_unit_test_pembundle_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pembundle
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset

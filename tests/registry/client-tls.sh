@@ -192,7 +192,7 @@ fails "a CA file that does not exist" "$P/nowhere.pem: No such file or directory
 	"$SG_BIN" check --registry "$REG" --registry-ca "$P/nowhere.pem" --subject orders-value orders.json
 fails "a CA file that holds no certificate" "$P/ci.key: no PEM certificate in it" \
 	"$SG_BIN" check --registry "$REG" --registry-ca "$P/ci.key" --subject orders-value orders.json
-fails "a CA folder without certificates" "a folder with no \*\.pem or \*\.crt file" \
+fails "a CA folder without certificates" "a folder with no PEM certificate in its files" \
 	"$SG_BIN" check --registry "$REG" --registry-ca "$W" --subject orders-value orders.json
 fails "a client key that does not exist" "$P/nokey.pem: No such file or directory" \
 	"$SG_BIN" check $TLS --registry-key "$P/nokey.pem" --subject orders-value orders.json

@@ -134,7 +134,7 @@ echo_fails "a key that is not the certificate's" "server.pem, .*ci.key: .*" "$P/
 echo_fails "a missing certificate" "nowhere.pem: No such file or directory" "$P/nowhere.pem" "$P/server.key"
 echo_fails "a key that is no key" "server.pem, .*ca1.pem: " "$P/server.pem" "$P/ca1.pem"
 mkdir -p "$P/empty"
-echo_fails "a client CA folder without certificates" "empty: a folder with no \*.pem or \*.crt file" \
+echo_fails "a client CA folder without certificates" "empty: a folder with no PEM certificate in its files" \
 	"$P/server.pem" "$P/server.key" "$P/empty" required
 echo_fails "a client CA that is no PEM" "README.txt: no PEM certificate in it" \
 	"$P/server.pem" "$P/server.key" "$P/cas/README.txt" required
