@@ -56,6 +56,10 @@ struct loop {
 	int stop_pipe[2]; /* [0] read end watched by stop_ev, [1] written by loop_stop */
 	struct event *stop_ev;
 	unsigned handshake_ms; /* loop_set_tls_handshake_timeout() */
+	/* Every connection not freed yet, those handed back to the loop
+	 * (loop_conn_close_after_flush() of one still connecting) included:
+	 * loop_free() frees what is left. */
+	struct loop_conn *conns;
 	/* struct loop_stats, counted on the loop thread, read by any. */
 	atomic_ulong hs_ok, hs_failed, hs_timedout;
 };
@@ -138,6 +142,11 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
+	/* Connections handed back to the loop that had not finished (a broker
+	 * connection left to flush after its client went, still connecting)
+	 * go now, before the events they hold. */
+	while (l->conns)
+		loop_conn_free(l->conns);
 	if (l->stop_ev)
 		event_free(l->stop_ev);
 	for (int i = 0; i < 2; i++)
@@ -377,6 +386,12 @@ void loop_conn_free(struct loop_conn *c)
 	for (int i = 0; i < 2; i++)
 		if (c->pipe[i] >= 0)
 			close(c->pipe[i]);
+	if (c->conn_prev)
+		c->conn_prev->conn_next = c->conn_next;
+	else if (c->loop && c->loop->conns == c)
+		c->loop->conns = c->conn_next;
+	if (c->conn_next)
+		c->conn_next->conn_prev = c->conn_prev;
 	free(c);
 }
 
@@ -1088,6 +1103,10 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd, SSL *
 		c->hs_want_write = !SSL_is_server(ssl); /* the client speaks first */
 	}
 	c->loop = l;
+	c->conn_next = l->conns;
+	if (l->conns)
+		l->conns->conn_prev = c;
+	l->conns = c;
 	c->pipe[0] = c->pipe[1] = -1;
 	c->ops = ops ? ops : &no_ops;
 	c->arg = arg;

@@ -41,7 +41,9 @@ struct loop_timer;
  * failure with `err` set. */
 struct loop *loop_new(struct sg_error *err);
 
-/* Frees the loop. Every listener, connection and timer must be gone. Accepts
+/* Frees the loop. Every listener and timer must be gone, and every
+ * connection closed; a connection closed with loop_conn_close_after_flush()
+ * that had not finished flushing (or connecting) is freed here. Accepts
  * NULL. */
 void loop_free(struct loop *l);
 

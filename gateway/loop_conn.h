@@ -28,10 +28,11 @@ struct event;
  * no_splice, await_out) and ends streams. */
 struct loop_conn {
 	struct loop *loop;
-	struct bufferevent *bev; /* writes and connects; its input is unused */
-	struct evbuffer *in;     /* what rd read and no frame callback took yet */
-	struct event *rd;        /* reads the socket; NULL until connected */
-	struct event *kick;      /* delivers buffered frames after a resume, or a deferred error */
+	struct loop_conn *conn_prev, *conn_next; /* the loop's list (struct loop.conns) */
+	struct bufferevent *bev;                 /* writes and connects; its input is unused */
+	struct evbuffer *in;                     /* what rd read and no frame callback took yet */
+	struct event *rd;                        /* reads the socket; NULL until connected */
+	struct event *kick; /* delivers buffered frames after a resume, or a deferred error */
 	const struct loop_conn_ops *ops;
 	void *arg;
 	struct loop_limits lim;

@@ -1374,8 +1374,11 @@ struct fbroker {
 	SSL_CTX *tls;
 	pthread_t th;
 	pthread_mutex_t mu;
-	char last_cn[64]; /* the CN of the last client certificate */
-	int conns;
+	pthread_cond_t gone; /* signalled when a connection's thread ends */
+	char last_cn[64];    /* the CN of the last client certificate */
+	int conns;           /* accepted so far */
+	int live;            /* connection threads still running */
+	int fds[64];         /* their sockets, -1 when free: fb_stop() ends them */
 };
 
 struct fb_conn {
@@ -1434,7 +1437,14 @@ static void *fb_conn_main(void *arg)
 	}
 out:
 	SSL_free(s);
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < sizeof b->fds / sizeof b->fds[0]; i++)
+		if (b->fds[i] == fc->fd)
+			b->fds[i] = -1;
 	close(fc->fd);
+	b->live--;
+	pthread_cond_broadcast(&b->gone);
+	pthread_mutex_unlock(&b->mu);
 	free(fc);
 	ERR_clear_error();
 	return NULL;
@@ -1454,9 +1464,25 @@ static void *fb_accept_main(void *arg)
 		fc->fd = fd;
 		pthread_mutex_lock(&b->mu);
 		b->conns++;
+		b->live++;
+		for (size_t i = 0; i < sizeof b->fds / sizeof b->fds[0]; i++)
+			if (b->fds[i] < 0) {
+				b->fds[i] = fd;
+				break;
+			}
 		pthread_mutex_unlock(&b->mu);
-		if (pthread_create(&th, NULL, fb_conn_main, fc) == 0)
+		if (pthread_create(&th, NULL, fb_conn_main, fc) == 0) {
 			pthread_detach(th);
+		} else {
+			pthread_mutex_lock(&b->mu);
+			for (size_t i = 0; i < sizeof b->fds / sizeof b->fds[0]; i++)
+				if (b->fds[i] == fd)
+					b->fds[i] = -1;
+			b->live--;
+			pthread_mutex_unlock(&b->mu);
+			close(fd);
+			free(fc);
+		}
 	}
 }
 
@@ -1469,6 +1495,9 @@ static int fb_start(struct fbroker *b, int tls)
 
 	memset(b, 0, sizeof *b);
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->gone, NULL);
+	for (size_t i = 0; i < sizeof b->fds / sizeof b->fds[0]; i++)
+		b->fds[i] = -1;
 	if (tls) {
 		b->tls = SSL_CTX_new(TLS_server_method());
 		if (SSL_CTX_use_certificate_chain_file(b->tls, at("gw-b.crt")) != 1 ||
@@ -1488,12 +1517,21 @@ static int fb_start(struct fbroker *b, int tls)
 	return pthread_create(&b->th, NULL, fb_accept_main, b) == 0;
 }
 
+/* Stops accepting, ends every connection and waits for their threads: they
+ * read `b`, which may live on the caller's stack. */
 static void fb_stop(struct fbroker *b)
 {
 	shutdown(b->fd, SHUT_RDWR);
 	pthread_join(b->th, NULL);
 	close(b->fd);
-	SSL_CTX_free(b->tls); /* connections still open hold their own reference */
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < sizeof b->fds / sizeof b->fds[0]; i++)
+		if (b->fds[i] >= 0)
+			shutdown(b->fds[i], SHUT_RDWR);
+	while (b->live > 0)
+		pthread_cond_wait(&b->gone, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+	SSL_CTX_free(b->tls);
 }
 
 static void fb_last_cn(struct fbroker *b, char *out, size_t size)
