@@ -478,6 +478,11 @@ REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/reg
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
+# The @confluentinc/schemaregistry JavaScript client (issue #15), pinned by
+# tests/clients/js/package-lock.json and installed by tests/ui/setup-node.sh.
+TESTS += %reldir%/clients/schemaregistry-js.sh
+EXTRA_DIST += %reldir%/clients/schemaregistry-js.sh %reldir%/clients/js/schemaregistry.mjs \
+	%reldir%/clients/js/package.json %reldir%/clients/js/package-lock.json %reldir%/clients/README.md
 
 # The registry API cases played by tests/http/runner (one scenario per file;
 # NAME.*.json files are request bodies the cases send with @file).
