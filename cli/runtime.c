@@ -48,7 +48,10 @@ struct runtime {
 	struct rejections *rej;
 	const char *rules_path;
 	struct schemasource *inproc; /* serve mode: told of every registry change */
-	struct auth_watch *auth;     /* the registry's, for SIGHUP; NULL without */
+	/* A standalone gateway's registry over HTTP: SIGHUP makes it connect
+	 * again, reading --registry-ca/-cert/-key anew. */
+	struct schemasource *remote;
+	struct auth_watch *auth; /* the registry's, for SIGHUP; NULL without */
 	/* The gateway, when it uses TLS: its metrics in GET /metrics, its
 	 * certificates reloaded on SIGHUP; guarded by `lock`. */
 	struct gateway *tls_gw;
@@ -381,6 +384,7 @@ static void gateway_service_stop(void *state)
 		gs->rt->check = NULL;
 		gs->rt->rej = NULL;
 		gs->rt->inproc = NULL;
+		gs->rt->remote = NULL;
 		gs->rt->rules_path = NULL;
 		pthread_rwlock_unlock(&gs->rt->lock);
 	}
@@ -484,6 +488,7 @@ static int gateway_service_validation(struct runtime *rt, struct gateway_service
 	rt->rej = gs->rej;
 	rt->rules_path = cfg->rules_path;
 	rt->inproc = cfg->self_registry ? gs->ss : NULL;
+	rt->remote = cfg->self_registry ? NULL : gs->ss;
 	pthread_rwlock_unlock(&rt->lock);
 	fprintf(stderr, "schemagate: gateway validates records against %s (rules: %s)\n",
 	        source_url, cfg->rules_path ? cfg->rules_path : "built-in default");
@@ -609,6 +614,11 @@ int runtime_wait(struct runtime *rt)
 			 * it had, from its watcher thread. */
 			fprintf(stderr, "schemagate: SIGHUP: reloading the gateway's TLS files\n");
 			gateway_tls_reload(rt->tls_gw);
+		}
+		if (rt->remote) {
+			fprintf(stderr, "schemagate: SIGHUP: the registry's connections open anew "
+			                "(its CA and client certificate are read again)\n");
+			schemasource_reconnect(rt->remote);
 		}
 		if (rt->check && rt->rules_path) {
 			struct sg_error err;

@@ -1030,6 +1030,12 @@ struct schemasource *schemasource_open(const struct schemasource_backend *b,
 	return ss;
 }
 
+void schemasource_reconnect(struct schemasource *ss)
+{
+	if (ss && ss->be.reconnect)
+		ss->be.reconnect(ss->be.ctx);
+}
+
 void schemasource_close(struct schemasource *ss)
 {
 	if (!ss)
@@ -1057,20 +1063,25 @@ struct ss_http {
 	pthread_mutex_t mu;
 	struct regclient *idle[SS_HTTP_IDLE_MAX];
 	size_t nidle;
+	/* Bumped by ss_http_reconnect(): a client made before goes when it is
+	 * given back. Guarded by mu. */
+	unsigned gen;
 };
 
-static struct regclient *ss_http_take(struct ss_http *h, struct sg_error *err)
+/* A client, and the generation it was made in (*gen). */
+static struct regclient *ss_http_take(struct ss_http *h, unsigned *gen, struct sg_error *err)
 {
 	pthread_mutex_lock(&h->mu);
 	struct regclient *c = h->nidle ? h->idle[--h->nidle] : NULL;
+	*gen = h->gen;
 	pthread_mutex_unlock(&h->mu);
 	return c ? c : regclient_new(h->url, &h->ro, err);
 }
 
-static void ss_http_give(struct ss_http *h, struct regclient *c)
+static void ss_http_give(struct ss_http *h, struct regclient *c, unsigned gen)
 {
 	pthread_mutex_lock(&h->mu);
-	if (h->nidle < SS_HTTP_IDLE_MAX) {
+	if (gen == h->gen && h->nidle < SS_HTTP_IDLE_MAX) {
 		h->idle[h->nidle++] = c;
 		c = NULL;
 	}
@@ -1084,12 +1095,13 @@ static int ss_http_get(struct ss_http *h, const char *path, const int *absent, j
                        struct sg_error *err)
 {
 	*out = NULL;
-	struct regclient *c = ss_http_take(h, err);
+	unsigned gen;
+	struct regclient *c = ss_http_take(h, &gen, err);
 	if (!c)
 		return -1;
 	struct sg_error local = {0};
 	int status = regclient_request(c, "GET", path, NULL, out, &local);
-	ss_http_give(h, c);
+	ss_http_give(h, c, gen);
 	if (status >= 200 && status < 300 && *out)
 		return 1;
 	if (status == 404)
@@ -1259,6 +1271,20 @@ static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_erro
 	return rc;
 }
 
+static void ss_http_reconnect(void *ctx)
+{
+	struct ss_http *h = ctx;
+	struct regclient *old[SS_HTTP_IDLE_MAX];
+	pthread_mutex_lock(&h->mu);
+	size_t n = h->nidle;
+	memcpy(old, h->idle, n * sizeof old[0]);
+	h->nidle = 0;
+	h->gen++;
+	pthread_mutex_unlock(&h->mu);
+	for (size_t i = 0; i < n; i++)
+		regclient_free(old[i]);
+}
+
 static void ss_http_close(void *ctx)
 {
 	struct ss_http *h = ctx;
@@ -1317,6 +1343,7 @@ struct schemasource *schemasource_open_http(const char *url, const struct regcli
 	    .subjects_by_id = ss_http_subjects,
 	    .subject_version = ss_http_version,
 	    .id_by_guid = ss_http_guid,
+	    .reconnect = ss_http_reconnect,
 	    .close = ss_http_close,
 	    .ctx = h,
 	};

@@ -125,6 +125,8 @@ struct schemasource_backend {
 	 * case), in *id: GET /schemas/guids/{guid}/ids, the default context's
 	 * (lowest) id. May be NULL: such a backend knows no GUID (answers 0). */
 	int (*id_by_guid)(void *ctx, const char *guid, int64_t *id, struct sg_error *err);
+	/* Called by schemasource_reconnect(); may be NULL. */
+	void (*reconnect)(void *ctx);
 	/* Called by schemasource_close(); may be NULL. */
 	void (*close)(void *ctx);
 	void *ctx;
@@ -227,6 +229,12 @@ int schemasource_latest(struct schemasource *ss, const char *subject,
  * id -> subjects list, so the next lookups ask the registry. Schemas by id
  * stay cached (they never change). Never blocks on a fetch. */
 void schemasource_invalidate(struct schemasource *ss, const char *subject);
+
+/* Makes the next fetches open new connections to the registry, which read
+ * the CA, the client certificate and its key again (rotated files; SIGHUP
+ * calls this): idle connections are closed now, and ones in use when their
+ * request ends. Nothing cached is dropped. Any thread. */
+void schemasource_reconnect(struct schemasource *ss);
 
 /* ---- Diagnostics ---- */
 

@@ -13,7 +13,10 @@
 #     refused the credentials for its user, and fails closed: a good order is
 #     not written (the producer gets no acknowledgement), the log says why
 #     for the batch too, and no log line holds the password;
-#   - no client certificate: the log says the registry requires one.
+#   - no client certificate: the log says the registry requires one;
+#   - a wrong CA: the log says so; the CA file then replaced with the right
+#     one is not read by the connection made before, until SIGHUP makes the
+#     gateway connect anew: then a good order goes through.
 # Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -159,11 +162,28 @@ kt_check "its log says the registry requires a client certificate" \
 	grep -q "warning: GET .*: the registry requires a client certificate, and none was given" "$GW_LOG"
 kill "$GW_PID"
 wait "$GW_PID"
-start_gw wrongca --registry "$REG" --registry-ca "$C/otherca.crt" --registry-cert "$C/gw.crt" \
+CAFILE=$KT_WORK/registry-ca.crt
+cp "$C/otherca.crt" "$CAFILE"
+start_gw wrongca --registry "$REG" --registry-ca "$CAFILE" --registry-cert "$C/gw.crt" \
 	--registry-key "$C/gw.key" --registry-basic-auth "$GOODPW"
 kt_ok $? "with a wrong CA the gateway still starts"
 kt_check "its log says the registry's certificate does not verify against that CA" \
-	grep -q "warning: cannot reach .*: the registry's certificate does not verify against the CAs in $C/otherca.crt" "$GW_LOG"
+	grep -q "warning: cannot reach .*: the registry's certificate does not verify against the CAs in $CAFILE" "$GW_LOG"
+
+# --- the CA file replaced: connections made before keep the old CA until SIGHUP -------------
+cp "$C/regca.crt" "$CAFILE"
+produce "$GW" ca-before-hup 6000 GOOD
+kt_is "$(printf '%s\n' "$OUT" | tail -1)" "broker 0" "the CA file replaced, no SIGHUP yet: the gateway's connection still has the old CA"
+kill -HUP "$GW_PID"
+for _ in $(seq 50); do
+	grep -q "SIGHUP: the registry's connections open anew" "$GW_LOG" && break
+	sleep 0.1
+done
+kt_check "SIGHUP: the gateway says its registry connections open anew" \
+	grep -q "SIGHUP: the registry's connections open anew (its CA and client certificate are read again)" "$GW_LOG"
+produce "$GW" ca-after-hup 20000 GOOD
+kt_is "$OUT" "delivered
+broker 1" "after SIGHUP the new CA is read: a good order is validated and written"
 kill "$GW_PID"
 wait "$GW_PID"
 
