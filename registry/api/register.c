@@ -102,6 +102,29 @@ static int api_register_reply(struct api_reg *g, json_t *answer)
 	return 1;
 }
 
+/* The answer when the schema matched stored version `version` but for its
+ * confluent:version (canLookup): Confluent answers that stored version
+ * (its Schema entity as a RegisterSchemaResponse: ts and deleted too, no
+ * subject). NULL with `e` set on failure. */
+static json_t *api_register_stored(struct store_tx *tx, const char *subject, int version,
+                                   int64_t id, struct sg_error *e)
+{
+	struct store_version row;
+	json_t *ent = NULL;
+	int r = store_version_get(tx, subject, version, &row, e);
+	if (r == 1)
+		r = api_schemas_load(tx, id, &row, &ent, e);
+	if (r != 1) {
+		if (r == 0)
+			error_set(e, SG_ESTORE, "version %d of subject '%s' went away", version,
+			          subject);
+		json_decref(ent);
+		return NULL;
+	}
+	json_object_del(ent, "subject");
+	return ent;
+}
+
 /* Answers with schema `id` at `version`. Returns 1. */
 static int api_register_answer(struct api_reg *g, int version, int64_t id)
 {
@@ -190,16 +213,21 @@ static int api_register_known(struct api_reg *g, struct sg_error *e)
 	if (id < 0)
 		goto out;
 	int version = id > 0 ? api_versions_of(tx, c->subject, id, 0, e) : 0;
-	if (version == 0 && (r->version == 0 || r->version == -1))
+	int equivalent = 0;
+	if (version == 0 && (r->version == 0 || r->version == -1)) {
 		version = api_cand_equivalent(tx, c->subject, &cd, &id, e);
+		equivalent = version > 0;
+	}
 	if (version < 0)
 		goto out;
 	ret = 0;
 	if (version > 0) {
 		if (r->version == 0 || r->version == -1) {
 			if (r->id < 0 || r->id == id) {
-				answer = api_register_full(&cd, version, id);
-				ret = 1;
+				answer = equivalent
+				             ? api_register_stored(tx, c->subject, version, id, e)
+				             : api_register_full(&cd, version, id);
+				ret = answer || e->code == SG_OK ? 1 : -1;
 			}
 		} else if (r->id == id && r->version == version) {
 			answer = api_register_full(&cd, version, id);
@@ -370,8 +398,10 @@ static int api_register_dedup(struct api_reg *g, struct sg_error *e)
 		int v = api_cand_equivalent(g->tx, c->subject, &g->cd, &eq_id, e);
 		if (v < 0)
 			return -1;
-		if (v > 0)
-			return api_register_answer(g, v, eq_id);
+		if (v > 0) {
+			json_t *answer = api_register_stored(g->tx, c->subject, v, eq_id, e);
+			return answer ? api_register_reply(g, answer) : -1;
+		}
 	}
 	return 0;
 }
