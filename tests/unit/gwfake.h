@@ -345,19 +345,10 @@ static inline struct tb tb_gzip(const struct tb *in)
 
 enum { TB_PLAIN = 0, TB_GZIP = 1, TB_CONTROL = 2 };
 
-/* A sealed v2 batch of `n` records (caller frees .p). */
-static inline struct tb tb_batch(const struct tb_rec *recs, int n, int flags)
+/* A v2 batch around `records` (n encoded records, taken: freed here) with
+ * `attributes`: header, length and CRC filled in (caller frees .p). */
+static inline struct tb tb_seal(struct tb records, int n, int16_t attributes)
 {
-	struct tb records = {0};
-	for (int i = 0; i < n; i++)
-		tb_record(&records, i, &recs[i]);
-	if (flags & TB_GZIP) {
-		struct tb z = tb_gzip(&records);
-		free(records.p);
-		records = z;
-	}
-	int16_t attributes =
-	    (int16_t)(((flags & TB_GZIP) ? 1 : 0) | ((flags & TB_CONTROL) ? 0x30 : 0));
 	struct tb b = {0};
 	tb_be(&b, 0, 8);
 	tb_be(&b, 0, 4);
@@ -381,6 +372,22 @@ static inline struct tb tb_batch(const struct tb_rec *recs, int n, int flags)
 	for (int i = 0; i < 4; i++)
 		b.p[17 + i] = (uint8_t)(crc >> (24 - 8 * i));
 	return b;
+}
+
+/* A sealed v2 batch of `n` records (caller frees .p). */
+static inline struct tb tb_batch(const struct tb_rec *recs, int n, int flags)
+{
+	struct tb records = {0};
+	for (int i = 0; i < n; i++)
+		tb_record(&records, i, &recs[i]);
+	if (flags & TB_GZIP) {
+		struct tb z = tb_gzip(&records);
+		free(records.p);
+		records = z;
+	}
+	int16_t attributes =
+	    (int16_t)(((flags & TB_GZIP) ? 1 : 0) | ((flags & TB_CONTROL) ? 0x30 : 0));
+	return tb_seal(records, n, attributes);
 }
 
 /* ---- Avro and framing ---- */

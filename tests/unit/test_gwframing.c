@@ -129,28 +129,7 @@ static void run(const char *topic, const struct hrec *recs, int n)
 	struct tb records = {0};
 	for (int i = 0; i < n; i++)
 		hb_record(&records, i, &recs[i]);
-	struct tb b = {0};
-	tb_be(&b, 0, 8);
-	tb_be(&b, 0, 4);
-	tb_be(&b, 0, 4);
-	tb_be(&b, 2, 1);
-	tb_be(&b, 0, 4);
-	tb_be(&b, 0, 2);
-	tb_be(&b, (uint32_t)(n > 0 ? n - 1 : 0), 4);
-	tb_be(&b, 1700000000000ull, 8);
-	tb_be(&b, 1700000000000ull, 8);
-	tb_be(&b, (uint64_t)-1, 8);
-	tb_be(&b, (uint16_t)-1, 2);
-	tb_be(&b, (uint32_t)-1, 4);
-	tb_be(&b, (uint32_t)n, 4);
-	tb_put(&b, records.p, records.len);
-	free(records.p);
-	uint32_t len = (uint32_t)(b.len - 12);
-	for (int i = 0; i < 4; i++)
-		b.p[8 + i] = (uint8_t)(len >> (24 - 8 * i));
-	uint32_t crc = tb_crc32c(b.p + 21, b.len - 21);
-	for (int i = 0; i < 4; i++)
-		b.p[17 + i] = (uint8_t)(crc >> (24 - 8 * i));
+	struct tb b = tb_seal(records, n, 0);
 	struct gwcheck_input in = {.topic = topic, .partition = 0, .records = b.p, .len = b.len};
 	gwcheck_batch(gw, scr, &in, &V);
 	free(b.p);
