@@ -532,100 +532,178 @@ static struct ss_id *ss_unusable_entry(int64_t id, const struct sg_error *why)
 	return e;
 }
 
-/* ---- lookups ---- */
+/* ---- the lookup loop ---- */
 
-int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
-                        struct sg_error *err)
+/* A cache's answer when it has none: the backend must be asked. */
+#define SS_MISS (-2)
+
+struct ss_lookup;
+
+/* What makes one kind of lookup: the rest (single flight, backoff, the
+ * outage error) is ss_lookup_run()'s, the same for every kind. */
+struct ss_lookup_ops {
+	enum ss_kind kind;
+	/* The caches' answer (0 or 1, with the lookup's results filled in),
+	 * or SS_MISS. Takes the cache lock itself. */
+	int (*cached)(struct schemasource *ss, struct ss_lookup *l, uint64_t now);
+	/* After another caller's fetch of the same key answered `rc` (0 or 1):
+	 * this caller's answer, or SS_MISS to consult the caches again. NULL
+	 * means the latter. */
+	int (*joined)(struct schemasource *ss, struct ss_lookup *l, int rc);
+	/* Asks the backend (through ss_called()) and caches what it answered.
+	 * Returns 0, 1 (results filled in), or -1 with `ferr` set. */
+	int (*fetch)(struct schemasource *ss, struct ss_lookup *l, struct sg_error *ferr);
+	/* This caller's answer after its own fetch answered `rc` (0 or 1: what
+	 * callers that joined it are told). NULL means `rc`. */
+	int (*answer)(struct ss_lookup *l, int rc);
+	/* When the backend cannot answer: 1 with the results filled in from a
+	 * stale entry that may still be served, else 0. NULL means none may. */
+	int (*stale)(struct schemasource *ss, struct ss_lookup *l);
+};
+
+/* A lookup's key (what concurrent callers share one fetch for); each kind
+ * embeds it first, with its results after it. */
+struct ss_lookup {
+	const struct ss_lookup_ops *ops;
+	int64_t id;      /* an id, or 0 */
+	const char *key; /* a subject or GUID, or NULL; borrowed */
+};
+
+/* Answers a lookup from the caches, or with one fetch per key however many
+ * callers ask at once (a caller that joined a fetch looks again, at most
+ * three times, then fetches itself). While the registry is down, fails at
+ * once (ss_backoff) unless a stale answer may be served. */
+static int ss_lookup_run(struct schemasource *ss, struct ss_lookup *l, struct sg_error *err)
 {
-	*out = NULL;
+	const struct ss_lookup_ops *ops = l->ops;
 	struct sg_error ferr = {0};
 	for (int round = 0;; round++) {
-		uint64_t now = ss_now(ss);
-		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_id *e = lru_get_shared(ss->ids, id);
-		if (e && (!e->unusable || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
-			atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-			pthread_rwlock_unlock(&ss->lock);
-			ss_count(&ss->hits);
-			*out = &e->pub;
-			return 1;
-		}
-		struct ss_id *neg = e ? NULL : lru_get_shared(ss->unknown, id);
-		if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
-			pthread_rwlock_unlock(&ss->lock);
-			ss_count(&ss->hits);
-			return 0;
-		}
-		pthread_rwlock_unlock(&ss->lock);
-
+		int rc = ops->cached(ss, l, ss_now(ss));
+		if (rc != SS_MISS)
+			return rc;
 		struct ss_flight *fl = NULL;
-		if (round < 3 && ss_flight_begin(ss, SS_KIND_ID, id, NULL, &fl) == 0) {
-			int rc = fl->rc;
+		if (round < 3 && ss_flight_begin(ss, ops->kind, l->id, l->key, &fl) == 0) {
+			rc = fl->rc;
 			ferr = fl->err;
 			ss_flight_put(ss, fl);
 			if (rc < 0)
 				break;
+			if (ops->joined && (rc = ops->joined(ss, l, rc)) != SS_MISS)
+				return rc;
 			continue;
 		}
-		struct ss_copy c = {0};
-		struct sg_error local = {0};
-		int rc = ss_backoff(ss, &ferr);
-		if (rc == 0) {
-			rc = ss->be.schema_by_id(ss->be.ctx, id, ss_copy_fn, &c, &local);
-			rc = ss_called(ss, rc, &local, &ferr);
-		}
-		struct ss_id *ne = NULL;
-		if (rc == 1) {
-			c.id = id;
-			ne = ss_build_entry(ss, &c, &ferr);
-			if (!ne)
-				rc = -1;
-		} else if (rc < 0 && ferr.code == SG_ELIMIT) {
-			ne = ss_unusable_entry(id, &ferr);
-			rc = ne ? 1 : -1;
-		} else if (rc == 0) {
-			ne = calloc(1, sizeof *ne);
-			if (ne) {
-				ne->pub.id = id;
-				ne->missing = 1;
-				ne->fetched_ms = ss_now(ss);
-			}
-		}
-		ss_copy_clear(&c);
-		if (ne) {
-			ne->fetched_ms = ss_now(ss);
-			pthread_rwlock_wrlock(&ss->lock);
-			ss_id_insert(ss, ne);
-			pthread_rwlock_unlock(&ss->lock);
-		}
-		ss_flight_end(ss, fl, rc, &ferr);
-		if (rc == 1) {
-			*out = &ne->pub;
-			return 1;
-		}
-		if (ne)
-			ss_id_put(ne);
+		rc = ss_backoff(ss, &ferr);
 		if (rc == 0)
-			return 0;
+			rc = ops->fetch(ss, l, &ferr);
+		ss_flight_end(ss, fl, rc, &ferr);
+		if (rc >= 0)
+			return ops->answer ? ops->answer(l, rc) : rc;
 		break;
 	}
-	/* An unusable schema is served stale (the id exists; why it could not
-	 * be used is the best answer there is); a negative entry is not (the id
-	 * may exist by now). */
-	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *stale = lru_get_shared(ss->ids, id);
-	if (stale) {
-		atomic_fetch_add_explicit(&stale->refs, 1, memory_order_relaxed);
-		*out = &stale->pub;
-		pthread_rwlock_unlock(&ss->lock);
+	if (ops->stale && ops->stale(ss, l)) {
 		ss_count(&ss->stale_served);
 		return 1;
 	}
-	pthread_rwlock_unlock(&ss->lock);
 	if (ferr.code == SG_OK)
 		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
 	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
 	return -1;
+}
+
+/* ---- a schema by id ---- */
+
+struct ss_schema_lookup {
+	struct ss_lookup l;
+	const struct schemasource_schema *out; /* held */
+};
+
+static int ss_schema_cached(struct schemasource *ss, struct ss_lookup *l, uint64_t now)
+{
+	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
+	int rc = SS_MISS;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_id *e = lru_get_shared(ss->ids, l->id);
+	struct ss_id *neg = e ? NULL : lru_get_shared(ss->unknown, l->id);
+	if (e && (!e->unusable || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+		q->out = &e->pub;
+		rc = 1;
+	} else if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (rc != SS_MISS)
+		ss_count(&ss->hits);
+	return rc;
+}
+
+static int ss_schema_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg_error *ferr)
+{
+	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
+	struct ss_copy c = {0};
+	struct sg_error local = {0};
+	int rc = ss->be.schema_by_id(ss->be.ctx, l->id, ss_copy_fn, &c, &local);
+	rc = ss_called(ss, rc, &local, ferr);
+	struct ss_id *ne = NULL;
+	if (rc == 1) {
+		c.id = l->id;
+		ne = ss_build_entry(ss, &c, ferr);
+		if (!ne)
+			rc = -1;
+	} else if (rc < 0 && ferr->code == SG_ELIMIT) {
+		ne = ss_unusable_entry(l->id, ferr);
+		rc = ne ? 1 : -1;
+	} else if (rc == 0) {
+		ne = calloc(1, sizeof *ne);
+		if (ne) {
+			ne->pub.id = l->id;
+			ne->missing = 1;
+		}
+	}
+	ss_copy_clear(&c);
+	if (!ne)
+		return rc;
+	ne->fetched_ms = ss_now(ss);
+	pthread_rwlock_wrlock(&ss->lock);
+	ss_id_insert(ss, ne);
+	pthread_rwlock_unlock(&ss->lock);
+	if (rc == 1)
+		q->out = &ne->pub; /* the reference ss_build_entry() made */
+	else
+		ss_id_put(ne);
+	return rc;
+}
+
+/* An unusable schema is served stale (the id exists; why it could not be
+ * used is the best answer there is); a negative entry is not (the id may
+ * exist by now). */
+static int ss_schema_stale(struct schemasource *ss, struct ss_lookup *l)
+{
+	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_id *e = lru_get_shared(ss->ids, l->id);
+	if (e) {
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+		q->out = &e->pub;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	return e != NULL;
+}
+
+static const struct ss_lookup_ops ss_schema_ops = {
+    .kind = SS_KIND_ID,
+    .cached = ss_schema_cached,
+    .fetch = ss_schema_fetch,
+    .stale = ss_schema_stale,
+};
+
+int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
+                        struct sg_error *err)
+{
+	struct ss_schema_lookup q = {.l = {.ops = &ss_schema_ops, .id = id}};
+	int rc = ss_lookup_run(ss, &q.l, err);
+	*out = rc == 1 ? q.out : NULL;
+	return rc;
 }
 
 void schemasource_release(struct schemasource *ss, const struct schemasource_schema *s)
@@ -635,73 +713,75 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 		ss_id_put((struct ss_id *)(void *)s);
 }
 
+/* ---- an id by GUID ---- */
+
+struct ss_guid_lookup {
+	struct ss_lookup l;
+	int64_t id;
+};
+
+static int ss_guid_cached(struct schemasource *ss, struct ss_lookup *l, uint64_t now)
+{
+	struct ss_guid_lookup *q = (struct ss_guid_lookup *)l;
+	int rc = SS_MISS;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_id *e = lru_get_shared_str(ss->ids, l->key);
+	struct ss_id *neg = e ? NULL : lru_get_shared_str(ss->unknown, l->key);
+	if (e) {
+		q->id = e->pub.id;
+		rc = 1;
+	} else if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (rc != SS_MISS)
+		ss_count(&ss->hits);
+	return rc;
+}
+
+static int ss_guid_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg_error *ferr)
+{
+	struct ss_guid_lookup *q = (struct ss_guid_lookup *)l;
+	struct sg_error local = {0};
+	int rc = ss->be.id_by_guid(ss->be.ctx, l->key, &q->id, &local);
+	rc = ss_called(ss, rc, &local, ferr);
+	if (rc < 0)
+		return rc;
+	struct ss_id *ne = calloc(1, sizeof *ne);
+	if (ne) {
+		ne->pub.id = rc == 1 ? q->id : 0;
+		ne->guid = 1;
+		ne->missing = rc == 0;
+		ne->bytes = rc == 1 ? SCHEMASOURCE_GUID_BYTES : 0;
+		ne->fetched_ms = ss_now(ss);
+		pthread_rwlock_wrlock(&ss->lock);
+		ss_guid_insert(ss, l->key, ne);
+		pthread_rwlock_unlock(&ss->lock);
+		ss_id_put(ne);
+	}
+	return rc;
+}
+
+/* No stale answer: a known GUID never expires, so none is left to serve
+ * once the caches miss; an unknown one may exist by now. */
+static const struct ss_lookup_ops ss_guid_ops = {
+    .kind = SS_KIND_GUID,
+    .cached = ss_guid_cached,
+    .fetch = ss_guid_fetch,
+};
+
 int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err)
 {
-	struct sg_error ferr = {0};
 	if (!ss->be.id_by_guid)
 		return 0;
-	for (int round = 0;; round++) {
-		uint64_t now = ss_now(ss);
-		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_id *e = lru_get_shared_str(ss->ids, guid);
-		if (e) {
-			*id = e->pub.id;
-			pthread_rwlock_unlock(&ss->lock);
-			ss_count(&ss->hits);
-			return 1;
-		}
-		struct ss_id *neg = lru_get_shared_str(ss->unknown, guid);
-		if (neg && now - neg->fetched_ms < ss->o.negative_ttl_ms) {
-			pthread_rwlock_unlock(&ss->lock);
-			ss_count(&ss->hits);
-			return 0;
-		}
-		pthread_rwlock_unlock(&ss->lock);
-
-		struct ss_flight *fl = NULL;
-		if (round < 3 && ss_flight_begin(ss, SS_KIND_GUID, 0, guid, &fl) == 0) {
-			int rc = fl->rc;
-			ferr = fl->err;
-			ss_flight_put(ss, fl);
-			if (rc < 0)
-				break;
-			continue;
-		}
-		int64_t got = 0;
-		struct sg_error local = {0};
-		int rc = ss_backoff(ss, &ferr);
-		if (rc == 0) {
-			rc = ss->be.id_by_guid(ss->be.ctx, guid, &got, &local);
-			rc = ss_called(ss, rc, &local, &ferr);
-		}
-		if (rc >= 0) {
-			struct ss_id *ne = calloc(1, sizeof *ne);
-			if (ne) {
-				ne->pub.id = rc == 1 ? got : 0;
-				ne->guid = 1;
-				ne->missing = rc == 0;
-				ne->bytes = rc == 1 ? SCHEMASOURCE_GUID_BYTES : 0;
-				ne->fetched_ms = ss_now(ss);
-				pthread_rwlock_wrlock(&ss->lock);
-				ss_guid_insert(ss, guid, ne);
-				pthread_rwlock_unlock(&ss->lock);
-				ss_id_put(ne);
-			}
-		}
-		ss_flight_end(ss, fl, rc, &ferr);
-		if (rc == 1)
-			*id = got;
-		if (rc >= 0)
-			return rc;
-		break;
-	}
-	/* Outage: a known GUID never expires, so nothing stale is left to
-	 * serve; an unknown one may exist by now. */
-	if (ferr.code == SG_OK)
-		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
-	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
-	return -1;
+	struct ss_guid_lookup q = {.l = {.ops = &ss_guid_ops, .key = guid}};
+	int rc = ss_lookup_run(ss, &q.l, err);
+	if (rc == 1)
+		*id = q.id;
+	return rc;
 }
+
+/* ---- the latest version of a subject ---- */
 
 /* Adds the schema of a latest lookup to the id cache when it is not there,
  * so the lookup by id that usually follows costs nothing. */
@@ -728,86 +808,92 @@ static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
 	ss_id_put(ne);
 }
 
+struct ss_latest_lookup {
+	struct ss_lookup l;
+	struct schemasource_latest *out;
+};
+
+static int ss_latest_cached(struct schemasource *ss, struct ss_lookup *l, uint64_t now)
+{
+	struct ss_latest_lookup *q = (struct ss_latest_lookup *)l;
+	int rc = SS_MISS;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_latest *e = lru_get_shared_str(ss->latest, l->key);
+	if (e && now - e->fetched_ms < ss->o.latest_ttl_ms) {
+		rc = e->found;
+		q->out->id = e->id;
+		q->out->version = e->version;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (rc != SS_MISS)
+		ss_count(&ss->hits);
+	return rc;
+}
+
+static int ss_latest_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg_error *ferr)
+{
+	struct ss_latest_lookup *q = (struct ss_latest_lookup *)l;
+	struct ss_copy c = {0};
+	struct sg_error local = {0};
+	int rc = ss->be.subject_version(ss->be.ctx, l->key, -1, ss_copy_fn, &c, &local);
+	rc = ss_called(ss, rc, &local, ferr);
+	if (rc >= 0) {
+		if (rc == 1)
+			ss_latest_seed(ss, &c);
+		struct ss_latest *ne = malloc(sizeof *ne);
+		pthread_rwlock_wrlock(&ss->lock);
+		free(lru_take_str(ss->latest, l->key));
+		if (ne) {
+			*ne = (struct ss_latest){.found = rc,
+			                         .id = c.id,
+			                         .version = c.version,
+			                         .fetched_ms = ss_now(ss)};
+			if (lru_put_str(ss->latest, l->key, ne, 1) == 1)
+				ne = NULL;
+		}
+		pthread_rwlock_unlock(&ss->lock);
+		free(ne);
+		q->out->id = c.id;
+		q->out->version = c.version;
+	}
+	ss_copy_clear(&c);
+	return rc;
+}
+
+/* A stale positive answer is served; a stale "no such subject" is not (the
+ * subject may exist by now, and passing records unchecked would be failing
+ * open). */
+static int ss_latest_stale(struct schemasource *ss, struct ss_lookup *l)
+{
+	struct ss_latest_lookup *q = (struct ss_latest_lookup *)l;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_latest *e = lru_get_shared_str(ss->latest, l->key);
+	int found = e && e->found;
+	if (found) {
+		q->out->id = e->id;
+		q->out->version = e->version;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	return found;
+}
+
+static const struct ss_lookup_ops ss_latest_ops = {
+    .kind = SS_KIND_LATEST,
+    .cached = ss_latest_cached,
+    .fetch = ss_latest_fetch,
+    .stale = ss_latest_stale,
+};
+
 int schemasource_latest(struct schemasource *ss, const char *subject,
                         struct schemasource_latest *out, struct sg_error *err)
 {
-	struct sg_error ferr = {0};
 	if (strlen(subject) > SCHEMASOURCE_SUBJECT_MAX)
 		return 0;
-	for (int round = 0;; round++) {
-		uint64_t now = ss_now(ss);
-		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
-		if (e && now - e->fetched_ms < ss->o.latest_ttl_ms) {
-			int found = e->found;
-			out->id = e->id;
-			out->version = e->version;
-			pthread_rwlock_unlock(&ss->lock);
-			ss_count(&ss->hits);
-			return found;
-		}
-		pthread_rwlock_unlock(&ss->lock);
-
-		struct ss_flight *fl = NULL;
-		if (round < 3 && ss_flight_begin(ss, SS_KIND_LATEST, 0, subject, &fl) == 0) {
-			int rc = fl->rc;
-			ferr = fl->err;
-			ss_flight_put(ss, fl);
-			if (rc < 0)
-				break;
-			continue;
-		}
-		struct ss_copy c = {0};
-		struct sg_error local = {0};
-		int rc = ss_backoff(ss, &ferr);
-		if (rc == 0) {
-			rc =
-			    ss->be.subject_version(ss->be.ctx, subject, -1, ss_copy_fn, &c, &local);
-			rc = ss_called(ss, rc, &local, &ferr);
-		}
-		if (rc >= 0) {
-			if (rc == 1)
-				ss_latest_seed(ss, &c);
-			struct ss_latest *ne = malloc(sizeof *ne);
-			pthread_rwlock_wrlock(&ss->lock);
-			free(lru_take_str(ss->latest, subject));
-			if (ne) {
-				*ne = (struct ss_latest){.found = rc,
-				                         .id = c.id,
-				                         .version = c.version,
-				                         .fetched_ms = ss_now(ss)};
-				if (lru_put_str(ss->latest, subject, ne, 1) == 1)
-					ne = NULL;
-			}
-			pthread_rwlock_unlock(&ss->lock);
-			free(ne);
-			out->id = c.id;
-			out->version = c.version;
-		}
-		ss_copy_clear(&c);
-		ss_flight_end(ss, fl, rc, &ferr);
-		if (rc >= 0)
-			return rc;
-		break;
-	}
-	/* Outage: a stale positive answer is served; a stale "no such subject"
-	 * is not (the subject may exist by now, and passing records unchecked
-	 * would be failing open). */
-	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_latest *e = lru_get_shared_str(ss->latest, subject);
-	if (e && e->found) {
-		out->id = e->id;
-		out->version = e->version;
-		pthread_rwlock_unlock(&ss->lock);
-		ss_count(&ss->stale_served);
-		return 1;
-	}
-	pthread_rwlock_unlock(&ss->lock);
-	if (ferr.code == SG_OK)
-		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
-	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
-	return -1;
+	struct ss_latest_lookup q = {.l = {.ops = &ss_latest_ops, .key = subject}, .out = out};
+	return ss_lookup_run(ss, &q.l, err);
 }
+
+/* ---- whether an id is registered under a subject ---- */
 
 /* Looks for `subject` in an id's list. Returns 1 (setting *version), 0. */
 static int ss_pairs_find(const struct ss_idsub *e, const char *subject, int *version)
@@ -851,99 +937,116 @@ static int ss_pairs_fn(void *arg, const char *subject, int version)
 	return 0;
 }
 
+/* The id's list is fetched once for all subjects (the flight's key is the
+ * id alone); the subject asked about is the lookup's own. */
+struct ss_idsub_lookup {
+	struct ss_lookup l;
+	const char *subject;
+	int *version;
+	int in; /* what this caller's own fetch found */
+};
+
+static int ss_idsub_cached(struct schemasource *ss, struct ss_lookup *l, uint64_t now)
+{
+	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
+	int rc = SS_MISS;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	if (e) {
+		uint64_t age = now - e->fetched_ms;
+		int in = e->found && ss_pairs_find(e, q->subject, q->version);
+		/* A fresh list answers; a subject missing from a list older than
+		 * recheck_ms is asked again (a registration since). */
+		if (age < ss->o.subjects_ttl_ms && (in || age < ss->o.recheck_ms))
+			rc = in;
+	}
+	pthread_rwlock_unlock(&ss->lock);
+	if (rc != SS_MISS)
+		ss_count(&ss->hits);
+	return rc;
+}
+
+/* The list another caller fetched answers this one, whatever its age: a
+ * subject it does not hold is not fetched again. */
+static int ss_idsub_joined(struct schemasource *ss, struct ss_lookup *l, int rc)
+{
+	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
+	if (rc == 0)
+		return 0;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	rc = e ? e->found && ss_pairs_find(e, q->subject, q->version) : SS_MISS;
+	pthread_rwlock_unlock(&ss->lock);
+	return rc;
+}
+
+static int ss_idsub_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg_error *ferr)
+{
+	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
+	struct ss_pairs p = {0};
+	struct sg_error local = {0};
+	int rc = ss->be.subjects_by_id(ss->be.ctx, l->id, ss_pairs_fn, &p, &local);
+	if (rc < 0 && p.nomem) {
+		local.code = SG_OK;
+		error_set(&local, SG_ENOMEM, "out of memory");
+	}
+	rc = ss_called(ss, rc, &local, ferr);
+	if (rc >= 0) {
+		struct ss_idsub fetched = {.found = rc, .pairs = p.pairs, .npairs = p.n};
+		q->in = rc == 1 && ss_pairs_find(&fetched, q->subject, q->version);
+		struct ss_idsub *ne = malloc(sizeof *ne);
+		pthread_rwlock_wrlock(&ss->lock);
+		ss_idsub_free(lru_take(ss->idsubs, l->id));
+		if (ne) {
+			*ne = fetched;
+			ne->fetched_ms = ss_now(ss);
+			if (lru_put(ss->idsubs, l->id, ne, 1) == 1) {
+				ne = NULL;
+				p.pairs = NULL; /* now the cache's */
+				p.n = 0;
+			}
+		}
+		pthread_rwlock_unlock(&ss->lock);
+		free(ne);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.pairs[i].subject);
+	free(p.pairs);
+	return rc;
+}
+
+static int ss_idsub_answer(struct ss_lookup *l, int rc)
+{
+	(void)rc;
+	return ((struct ss_idsub_lookup *)l)->in;
+}
+
+/* A stale list may say yes; it may not say no. */
+static int ss_idsub_stale(struct schemasource *ss, struct ss_lookup *l)
+{
+	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
+	pthread_rwlock_rdlock(&ss->lock);
+	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	int in = e && e->found && ss_pairs_find(e, q->subject, q->version);
+	pthread_rwlock_unlock(&ss->lock);
+	return in;
+}
+
+static const struct ss_lookup_ops ss_idsub_ops = {
+    .kind = SS_KIND_IDSUB,
+    .cached = ss_idsub_cached,
+    .joined = ss_idsub_joined,
+    .fetch = ss_idsub_fetch,
+    .answer = ss_idsub_answer,
+    .stale = ss_idsub_stale,
+};
+
 int schemasource_registered(struct schemasource *ss, int64_t id, const char *subject, int *version,
                             struct sg_error *err)
 {
-	struct sg_error ferr = {0};
-	for (int round = 0;; round++) {
-		uint64_t now = ss_now(ss);
-		pthread_rwlock_rdlock(&ss->lock);
-		struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
-		if (e) {
-			uint64_t age = now - e->fetched_ms;
-			int in = e->found && ss_pairs_find(e, subject, version);
-			/* A fresh list answers; a subject missing from a list older
-			 * than recheck_ms is asked again (a registration since). */
-			if (age < ss->o.subjects_ttl_ms && (in || age < ss->o.recheck_ms)) {
-				pthread_rwlock_unlock(&ss->lock);
-				ss_count(&ss->hits);
-				return in;
-			}
-		}
-		pthread_rwlock_unlock(&ss->lock);
-
-		struct ss_flight *fl = NULL;
-		if (round < 3 && ss_flight_begin(ss, SS_KIND_IDSUB, id, NULL, &fl) == 0) {
-			int rc = fl->rc;
-			ferr = fl->err;
-			ss_flight_put(ss, fl);
-			if (rc < 0)
-				break;
-			if (rc == 0)
-				return 0;
-			/* The list was fetched: read it from the cache, without
-			 * fetching again for a subject it does not hold. */
-			pthread_rwlock_rdlock(&ss->lock);
-			e = lru_get_shared(ss->idsubs, id);
-			if (e) {
-				int in = e->found && ss_pairs_find(e, subject, version);
-				pthread_rwlock_unlock(&ss->lock);
-				return in;
-			}
-			pthread_rwlock_unlock(&ss->lock);
-			continue;
-		}
-		struct ss_pairs p = {0};
-		struct sg_error local = {0};
-		int rc = ss_backoff(ss, &ferr);
-		if (rc == 0) {
-			rc = ss->be.subjects_by_id(ss->be.ctx, id, ss_pairs_fn, &p, &local);
-			if (rc < 0 && p.nomem) {
-				local.code = SG_OK;
-				error_set(&local, SG_ENOMEM, "out of memory");
-			}
-			rc = ss_called(ss, rc, &local, &ferr);
-		}
-		int in = 0;
-		if (rc >= 0) {
-			struct ss_idsub fetched = {.found = rc, .pairs = p.pairs, .npairs = p.n};
-			in = rc == 1 && ss_pairs_find(&fetched, subject, version);
-			struct ss_idsub *ne = malloc(sizeof *ne);
-			pthread_rwlock_wrlock(&ss->lock);
-			ss_idsub_free(lru_take(ss->idsubs, id));
-			if (ne) {
-				*ne = fetched;
-				ne->fetched_ms = ss_now(ss);
-				if (lru_put(ss->idsubs, id, ne, 1) == 1) {
-					ne = NULL;
-					p.pairs = NULL; /* now the cache's */
-					p.n = 0;
-				}
-			}
-			pthread_rwlock_unlock(&ss->lock);
-			free(ne);
-		}
-		for (size_t i = 0; i < p.n; i++)
-			free(p.pairs[i].subject);
-		free(p.pairs);
-		ss_flight_end(ss, fl, rc, &ferr);
-		if (rc >= 0)
-			return in;
-		break;
-	}
-	/* Outage: a stale list may say yes; it may not say no. */
-	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = lru_get_shared(ss->idsubs, id);
-	if (e && e->found && ss_pairs_find(e, subject, version)) {
-		pthread_rwlock_unlock(&ss->lock);
-		ss_count(&ss->stale_served);
-		return 1;
-	}
-	pthread_rwlock_unlock(&ss->lock);
-	if (ferr.code == SG_OK)
-		error_set(&ferr, SG_EUNAVAILABLE, "schema registry lookup failed");
-	error_set(err, ferr.code == SG_ENOMEM ? SG_ENOMEM : SG_EUNAVAILABLE, "%s", ferr.msg);
-	return -1;
+	struct ss_idsub_lookup q = {
+	    .l = {.ops = &ss_idsub_ops, .id = id}, .subject = subject, .version = version};
+	return ss_lookup_run(ss, &q.l, err);
 }
 
 void schemasource_invalidate(struct schemasource *ss, const char *subject)

@@ -409,8 +409,10 @@ static void test_bounds(void)
 struct flight_arg {
 	struct schemasource *ss;
 	int64_t id;
+	const char *subject; /* asked whether the id is registered under it */
 	int found;
 	int latest;
+	int registered;
 };
 
 static void *flight_main(void *arg)
@@ -423,6 +425,7 @@ static void *flight_main(void *arg)
 	schemasource_release(a->ss, s);
 	struct schemasource_latest l;
 	a->latest = schemasource_latest(a->ss, "orders-value", &l, &err);
+	a->registered = schemasource_registered(a->ss, a->id, a->subject, NULL, &err);
 	return NULL;
 }
 
@@ -437,17 +440,37 @@ static void test_single_flight(void)
 	pthread_t t[8];
 	struct flight_arg a[8];
 	for (int i = 0; i < 8; i++) {
-		a[i] = (struct flight_arg){.ss = ss, .id = id};
+		a[i] = (struct flight_arg){
+		    .ss = ss, .id = id, .subject = i % 2 ? "other-value" : "orders-value"};
 		pthread_create(&t[i], NULL, flight_main, &a[i]);
 	}
 	int ok = 1;
 	for (int i = 0; i < 8; i++) {
 		pthread_join(t[i], NULL);
 		ok &= a[i].found == 1 && a[i].latest == 1;
+		/* Callers that joined another's fetch of the id's subjects get
+		 * their own subject's answer, not the fetcher's. */
+		ok &= a[i].registered == (i % 2 ? 0 : 1);
 	}
 	tap_ok(ok, "8 concurrent misses all answered");
 	tap_is_int(atomic_load(&f.calls_by_id), 1, "... with one fetch by id (single flight)");
 	tap_is_int(atomic_load(&f.calls_version), 1, "... and one latest fetch");
+	tap_is_int(atomic_load(&f.calls_subjects), 1,
+	           "... and one fetch of the id's subjects, for two subjects asked about");
+	/* Again, every caller asking about a subject the id is not registered
+	 * under: whichever of them fetches must answer no too. */
+	schemasource_invalidate(ss, NULL);
+	for (int i = 0; i < 8; i++) {
+		a[i] = (struct flight_arg){.ss = ss, .id = id, .subject = "other-value"};
+		pthread_create(&t[i], NULL, flight_main, &a[i]);
+	}
+	ok = 1;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ok &= a[i].registered == 0;
+	}
+	tap_ok(ok, "8 concurrent callers asking about another subject are all told no");
+	tap_is_int(atomic_load(&f.calls_subjects), 2, "... with one more fetch");
 	schemasource_close(ss);
 	fake_fini(&f);
 }
