@@ -26,13 +26,13 @@
 /* A tag request in progress. Zeroed, it holds nothing. */
 struct api_tags {
 	json_t *body;
-	int new_version;  /* 0 when absent */
-	json_t *metadata; /* canonical, or NULL */
-	json_t *ruleset;  /* canonical, or NULL */
-	json_t *merge;    /* rulesToMerge, canonical, or NULL */
+	int new_version;            /* 0 when absent */
+	json_t *metadata;           /* canonical, or NULL */
+	json_t *ruleset;            /* canonical, or NULL */
+	json_t *merge;              /* rulesToMerge, canonical, or NULL */
 	const json_t *remove_names; /* rulesToRemove, borrowed from body, or NULL */
-	json_t *stored;   /* the tagged version's entity */
-	json_t *rules;    /* the rule set of the new version, or NULL */
+	json_t *stored;             /* the tagged version's entity */
+	json_t *rules;              /* the rule set of the new version, or NULL */
 };
 
 static void api_tags_clear(struct api_tags *t)
@@ -60,7 +60,8 @@ static int api_tags_parse(struct api_ctx *c, struct api_tags *t, struct sg_error
 	if (jsonio_get_int32(t->body, "newVersion", 0, &t->new_version, &present, e) < 0 ||
 	    schematags_check(json_object_get(t->body, "tagsToAdd"), "tagsToAdd", e) < 0 ||
 	    schematags_check(json_object_get(t->body, "tagsToRemove"), "tagsToRemove", e) < 0 ||
-	    entity_metadata(json_object_get(t->body, "metadata"), "metadata", &t->metadata, e) < 0 ||
+	    entity_metadata(json_object_get(t->body, "metadata"), "metadata", &t->metadata, e) <
+	        0 ||
 	    entity_ruleset(json_object_get(t->body, "ruleSet"), "ruleSet", &t->ruleset, e) < 0 ||
 	    entity_ruleset(json_object_get(t->body, "rulesToMerge"), "rulesToMerge", &t->merge, e) <
 	        0)
@@ -72,8 +73,9 @@ static int api_tags_parse(struct api_ctx *c, struct api_tags *t, struct sg_error
 		for (size_t i = 0; i < json_array_size(names); i++) {
 			const json_t *n = json_array_get(names, i);
 			if (!json_is_string(n) && !json_is_null(n))
-				return error_set(e, SG_EBAD_REQUEST,
-				                 "Field 'rulesToRemove' must be an array of strings");
+				return error_set(
+				    e, SG_EBAD_REQUEST,
+				    "Field 'rulesToRemove' must be an array of strings");
 		}
 		t->remove_names = names;
 	}
@@ -112,8 +114,8 @@ static int api_tags_load(struct api_ctx *c, struct store_tx *tx, int version, st
 		return -1;
 	r = api_schemas_load(tx, v.schema_id, &v, &t->stored, e);
 	if (r == 0)
-		error_set(e, SG_ESTORE, "version %d of subject '%s' names a missing schema", v.version,
-		          c->subject);
+		error_set(e, SG_ESTORE, "version %d of subject '%s' names a missing schema",
+		          v.version, c->subject);
 	return r == 1 ? 1 : -1;
 }
 
@@ -168,9 +170,9 @@ static int api_tags_sreq(struct api_tags *t, char *text, struct api_sreq *r, str
 {
 	const json_t *type = json_object_get(t->stored, "schemaType");
 	json_t *refs = json_object_get(t->stored, "references");
-	r->body = json_pack("{s:s, s:O, s:O}", "schema", text, "schemaType",
-	                    type ? (json_t *)type : json_null(), "references",
-	                    refs ? refs : json_null());
+	r->body =
+	    json_pack("{s:s, s:O, s:O}", "schema", text, "schemaType",
+	              type ? (json_t *)type : json_null(), "references", refs ? refs : json_null());
 	if (!r->body)
 		return error_set(e, SG_ENOMEM, "out of memory");
 	r->text = json_string_value(json_object_get(r->body, "schema"));
