@@ -65,7 +65,8 @@ static struct schematags_entity *schematags_entity(struct schematags_edit *ed, c
 {
 	const json_t *ent = json_object_get(st, "schemaEntity");
 	const char *path = json_string_value(json_object_get(ent, "entityPath"));
-	int record = strcmp(json_string_value(json_object_get(ent, "entityType")), "sr_record") == 0;
+	int record =
+	    strcmp(json_string_value(json_object_get(ent, "entityType")), "sr_record") == 0;
 	for (size_t i = 0; i < ed->n; i++)
 		if (ed->v[i].record == record &&
 		    strcmp(schematags_normal(ed->v[i].path), schematags_normal(path)) == 0)
@@ -108,7 +109,8 @@ static int schematags_collect(struct schematags_edit *ed, const json_t *list, in
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const json_t *st = json_array_get(list, i);
 		struct schematags_entity *e = schematags_entity(ed, st);
-		if (!e || schematags_union(remove ? e->remove : e->add, json_object_get(st, "tags")) < 0)
+		if (!e ||
+		    schematags_union(remove ? e->remove : e->add, json_object_get(st, "tags")) < 0)
 			return -1;
 	}
 	return 0;
@@ -283,11 +285,14 @@ static json_t *schematags_avro_find(json_t *root, const struct schematags_entity
 				if (e->record) {
 					found = node;
 				} else {
-					for (size_t i = 0; !found && i < json_array_size(fields); i++) {
+					for (size_t i = 0; !found && i < json_array_size(fields);
+					     i++) {
 						json_t *f = json_array_get(fields, i);
 						char fb[32];
-						if (strcmp(field_want, schematags_text(json_object_get(f, "name"),
-						                                       fb, sizeof fb)) == 0)
+						if (strcmp(
+						        field_want,
+						        schematags_text(json_object_get(f, "name"),
+						                        fb, sizeof fb)) == 0)
 							found = f;
 					}
 				}
@@ -371,7 +376,7 @@ static enum schematags_kind schematags_kind(const json_t *s)
 	static const struct {
 		const char *name;
 		enum schematags_kind kind;
-	} types[] = {{"object", SK_OBJECT}, {"array", SK_ARRAY},   {"string", SK_STRING},
+	} types[] = {{"object", SK_OBJECT}, {"array", SK_ARRAY},    {"string", SK_STRING},
 	             {"number", SK_NUMBER}, {"integer", SK_NUMBER}, {"boolean", SK_BOOLEAN},
 	             {"null", SK_NULL}};
 	for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
@@ -402,7 +407,8 @@ static int schematags_cmp(const json_t *a, const json_t *b)
 	int c = schematags_cmp_str(json_object_get(a, "title"), json_object_get(b, "title"));
 	if (c)
 		return c;
-	return schematags_cmp_str(json_object_get(a, "description"), json_object_get(b, "description"));
+	return schematags_cmp_str(json_object_get(a, "description"),
+	                          json_object_get(b, "description"));
 }
 
 /* JsonNode.has(name): only an object has fields. */
