@@ -10,6 +10,7 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/schema_types.c \
 	%reldir%/level.c %reldir%/level.h \
 	%reldir%/ruleset.c %reldir%/ruleset.h \
+	%reldir%/schematags.c %reldir%/schematags.h \
 	%reldir%/embed.h %reldir%/hex.h
 
 # compat/avro/: the Avro schema model, its printed forms and its checks of

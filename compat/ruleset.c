@@ -345,3 +345,113 @@ int ruleset_validate(const json_t *rs, struct sg_error *err)
 	free(dup);
 	return rc;
 }
+
+/* ---- Merging and removing rules ---- */
+
+/* Whether `name` (a rule's "name": NULL for none) is in `set`, an array of
+ * rules (`field` "name") or of names (`field` NULL). NULL matches NULL. */
+static int ruleset_name_in(const json_t *name, const json_t *set, const char *field)
+{
+	for (size_t i = 0; i < json_array_size(set); i++) {
+		const json_t *e = json_array_get(set, i);
+		const json_t *other =
+		    field ? ruleset_field(e, field) : (json_is_null(e) ? NULL : e);
+		if (!name && !other)
+			return 1;
+		if (name && other && json_equal((json_t *)name, (json_t *)other))
+			return 1;
+	}
+	return 0;
+}
+
+/* Sets list `key` of `rs` to `list` (taken), unless it is empty or NULL. */
+static int ruleset_set_list(json_t *rs, const char *key, json_t *list)
+{
+	if (!list)
+		return -1;
+	if (json_array_size(list) == 0) {
+		json_decref(list);
+		return 0;
+	}
+	return json_object_set_new(rs, key, list);
+}
+
+/* RuleSet.merge of one list. A new array, NULL out of memory. */
+static json_t *ruleset_merge_list(const json_t *older, const json_t *newer)
+{
+	if (json_array_size(older) == 0)
+		return newer ? json_deep_copy(newer) : json_array();
+	if (json_array_size(newer) == 0)
+		return json_deep_copy(older);
+	json_t *out = json_array();
+	for (size_t i = 0; out && i < json_array_size(older); i++) {
+		const json_t *r = json_array_get(older, i);
+		if (!ruleset_name_in(ruleset_field(r, "name"), newer, "name") &&
+		    json_array_append_new(out, json_deep_copy(r)) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	for (size_t j = 0; out && j < json_array_size(newer); j++)
+		if (json_array_append_new(out, json_deep_copy(json_array_get(newer, j))) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	return out;
+}
+
+/* A copy of `rs` in canonical shape: its three lists, empty ones left out. */
+static json_t *ruleset_copy(const json_t *rs)
+{
+	json_t *out = json_object();
+	for (int l = 0; out && l < RULESET_NLISTS; l++) {
+		const json_t *list = ruleset_field(rs, ruleset_lists[l]);
+		if (list && ruleset_set_list(out, ruleset_lists[l], json_deep_copy(list)) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}
+
+json_t *ruleset_merge(const json_t *older, const json_t *newer)
+{
+	if (!older || json_is_null(older))
+		return newer && !json_is_null(newer) ? ruleset_copy(newer) : NULL;
+	if (!newer || json_is_null(newer))
+		return ruleset_copy(older);
+	json_t *rs = json_object();
+	for (int l = 0; rs && l < RULESET_NLISTS; l++)
+		if (ruleset_set_list(rs, ruleset_lists[l],
+		                     ruleset_merge_list(ruleset_field(older, ruleset_lists[l]),
+		                                        ruleset_field(newer, ruleset_lists[l]))) <
+		    0) {
+			json_decref(rs);
+			rs = NULL;
+		}
+	return rs;
+}
+
+json_t *ruleset_remove(const json_t *rs, const json_t *names)
+{
+	if (!rs || json_is_null(rs))
+		return NULL;
+	json_t *out = json_object();
+	for (int l = 0; out && l < RULESET_NLISTS; l++) {
+		const json_t *list = ruleset_field(rs, ruleset_lists[l]);
+		json_t *kept = json_array();
+		for (size_t i = 0; kept && i < json_array_size(list); i++) {
+			const json_t *r = json_array_get(list, i);
+			if (!ruleset_name_in(ruleset_field(r, "name"), names, NULL) &&
+			    json_array_append_new(kept, json_deep_copy(r)) < 0) {
+				json_decref(kept);
+				kept = NULL;
+			}
+		}
+		if (ruleset_set_list(out, ruleset_lists[l], kept) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}

@@ -21,7 +21,12 @@
  * Letters and digits are Unicode's categories L and Nd as PCRE2 knows them;
  * Java's Unicode version may differ for characters added since.
  *
- * Ownership: inputs are borrowed. Pure and thread-safe: no globals.
+ * Also Confluent's two edits of a rule set: RuleSet.mergeRuleSets (a
+ * config's default and override rules, a tag request's rulesToMerge) and
+ * the removal of rules by name (a tag request's rulesToRemove).
+ *
+ * Ownership: inputs are borrowed; json_t results are new references the
+ * caller decrefs. Pure and thread-safe: no globals.
  */
 #ifndef SG_RULESET_H
 #define SG_RULESET_H
@@ -49,5 +54,22 @@ int ruleset_validate(const json_t *rs, struct sg_error *err);
  * "SIDEWAYS": not one of the values accepted for Enum class: [DOWNGRADE,
  * READ, UPGRADE, UPDOWN, WRITE, WRITEREAD]". */
 int ruleset_enum(const char *field, const char *value, struct sg_error *err);
+
+/* RuleSet.mergeRuleSets: NULL when both are NULL (or out of memory); one
+ * of them NULL gives a copy of the other; else, list by list
+ * (migrationRules, domainRules, encodingRules), the older rules whose name
+ * no newer rule of that list has, then the newer rules, as
+ * RuleSet.merge does (an empty list on either side gives the other). Lists
+ * that end empty are left out, as Confluent's NON_EMPTY writes them, so
+ * two empty inputs give {}. A rule without a name counts as named null:
+ * a newer unnamed rule replaces the older unnamed ones. */
+json_t *ruleset_merge(const json_t *older, const json_t *newer);
+
+/* `rs` without the rules whose name is in `names` (an array of strings; a
+ * JSON null in it matches rules without a name), as Confluent's
+ * maybeModifyPreviousRuleSet filters each list for rulesToRemove. NULL
+ * `rs` gives NULL; lists that end empty are left out ({} when all do).
+ * NULL also when out of memory. */
+json_t *ruleset_remove(const json_t *rs, const json_t *names);
 
 #endif

@@ -350,50 +350,11 @@ json_t *entity_metadata_merge(const json_t *older, const json_t *newer)
 	return m;
 }
 
-/* Confluent's rule merge: older rules not renamed by a newer one, then the
- * newer rules. */
-static json_t *entity_merge_rules(const json_t *older, const json_t *newer)
-{
-	if (!older || json_array_size(older) == 0)
-		return newer ? json_deep_copy(newer) : NULL;
-	if (!newer || json_array_size(newer) == 0)
-		return json_deep_copy(older);
-	json_t *out = json_array();
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < json_array_size(older); i++) {
-		const json_t *r = json_array_get(older, i);
-		const char *name = json_string_value(json_object_get(r, "name"));
-		int replaced = 0;
-		for (size_t j = 0; name && j < json_array_size(newer); j++) {
-			const char *nn =
-			    json_string_value(json_object_get(json_array_get(newer, j), "name"));
-			if (nn && strcmp(nn, name) == 0)
-				replaced = 1;
-		}
-		if (!replaced)
-			json_array_append_new(out, json_deep_copy(r));
-	}
-	for (size_t j = 0; j < json_array_size(newer); j++)
-		json_array_append_new(out, json_deep_copy(json_array_get(newer, j)));
-	return out;
-}
-
+/* Confluent's RuleSet.mergeRuleSets lives in compat/ruleset, with the other
+ * edits of a rule set. */
 json_t *entity_ruleset_merge(const json_t *older, const json_t *newer)
 {
-	if (!older)
-		return newer ? json_deep_copy(newer) : NULL;
-	if (!newer)
-		return json_deep_copy(older);
-	json_t *rs = json_object();
-	if (!rs)
-		return NULL;
-	for (size_t l = 0; entity_rule_lists[l]; l++)
-		entity_set_nonempty(
-		    rs, entity_rule_lists[l],
-		    entity_merge_rules(json_object_get(older, entity_rule_lists[l]),
-		                       json_object_get(newer, entity_rule_lists[l])));
-	return rs;
+	return ruleset_merge(older, newer);
 }
 
 const char *entity_metadata_property(const json_t *meta, const char *key)

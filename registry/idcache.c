@@ -128,3 +128,13 @@ void idcache_forget(struct idcache *c, int64_t id)
 	free(lru_take(s->bodies, id));
 	pthread_mutex_unlock(&s->mu);
 }
+
+void idcache_forget_all(struct idcache *c)
+{
+	atomic_fetch_add(&c->generation, 1);
+	for (int i = 0; i < IDCACHE_SHARDS; i++) {
+		pthread_mutex_lock(&c->shards[i].mu);
+		lru_clear(c->shards[i].bodies);
+		pthread_mutex_unlock(&c->shards[i].mu);
+	}
+}

@@ -1,8 +1,10 @@
 /* registry/idcache.h: a bounded in-memory cache of response bodies keyed by
  * schema id, so that GET /schemas/ids/{id} is answered without SQLite.
  *
- * A schema id names immutable content, so a cached body stays right until the
- * schema is deleted for good; idcache_forget() drops it then. To keep a
+ * A schema id names immutable content, but the body also carries the "ts"
+ * and "deleted" of a version that uses it: idcache_forget() drops one id
+ * when its schema is deleted for good, idcache_forget_all() everything
+ * after any committed write. To keep a
  * reader that loaded a body before the delete from caching it after, every
  * put carries the generation read before the load: a forget in between bumps
  * the generation and the put is ignored.
@@ -37,5 +39,11 @@ void idcache_put(struct idcache *c, int64_t id, const char *body, size_t len, ui
 
 /* Drops `id` and invalidates puts of bodies loaded before this call. */
 void idcache_forget(struct idcache *c, int64_t id);
+
+/* Drops every body and invalidates puts of bodies loaded before this call:
+ * for what any write may change in every body (GET /schemas/ids/{id}
+ * carries the "ts" and "deleted" of a version using the id, which a
+ * registration or a soft delete changes). */
+void idcache_forget_all(struct idcache *c);
 
 #endif

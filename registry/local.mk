@@ -25,6 +25,8 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 	%reldir%/api/metadata.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
 	%reldir%/api/versions.c %reldir%/api/register.c %reldir%/api/compat.c \
 	%reldir%/api/config.c %reldir%/api/mode.c
+# POST /subjects/{subject}/versions/{version}/tags (tags.c).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api/tags.c
 
 # The schema browser: registry/ui/ is embedded into the binary at build time.
 UI_FILES = index.html app.js style.css vendor/diff.min.js

@@ -525,7 +525,9 @@ HTTP_CASES = \
 	%reldir%/http/cases/092-metadata-ruleset.http \
 	%reldir%/http/cases/093-lookup.http \
 	%reldir%/http/cases/094-ruleset-validation.http \
-	%reldir%/http/cases/095-latest-with-metadata.http
+	%reldir%/http/cases/095-latest-with-metadata.http \
+	%reldir%/http/cases/096-schema-tags.http \
+	%reldir%/http/cases/097-schema-by-id-deleted.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

@@ -77,6 +77,7 @@ static const struct api_route api_routes[] = {
     {"DELETE", {"subjects", "*", "versions", "*"}, 1, API_WRITE, S, api_versions_delete},
     {"GET", {"subjects", "*", "versions", "*", "schema"}, 1, API_READ, S, api_versions_raw},
     {"GET", {"subjects", "*", "versions", "*", "referencedby"}, 1, API_READ, S, api_versions_referencedby},
+    {"POST", {"subjects", "*", "versions", "*", "tags"}, 1, API_WRITE, S, api_tags_modify},
     {"POST", {"compatibility", "subjects", "*", "versions", "*"}, 2, API_READ, S, api_compat_version},
     {"POST", {"compatibility", "subjects", "*", "versions"}, 2, API_READ, S, api_compat_all},
     {"GET", {"config"}, -1, API_READ, C, api_config_get},

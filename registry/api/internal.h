@@ -387,6 +387,14 @@ void api_versions_delete(struct api_ctx *c);
 void api_versions_with_metadata(struct api_ctx *c);
 
 void api_register(struct api_ctx *c);
+/* Registers the schema of `r` (taken: cleared after) under c->subject as
+ * Confluent's KafkaSchemaRegistry.register() does, without the read-only
+ * lookup of registerOrForward first: the mode gate, the fill-in from the
+ * previous version, de-duplication, compatibility, the version (r->version,
+ * 0 for the next), the id and the insert. Sends the answer. */
+void api_register_schema(struct api_ctx *c, struct api_sreq *r);
+
+void api_tags_modify(struct api_ctx *c);
 
 void api_compat_version(struct api_ctx *c);
 void api_compat_all(struct api_ctx *c);

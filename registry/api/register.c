@@ -535,18 +535,31 @@ static int (*const api_register_steps[])(struct api_reg *g, struct sg_error *e) 
     api_register_insert,   /* the version row, commit, answer */
 };
 
+/* Runs the steps from `first` on; sends the answer or the error. */
+static void api_register_run(struct api_reg *g, size_t first)
+{
+	struct sg_error e = {0};
+	size_t n = sizeof api_register_steps / sizeof api_register_steps[0];
+	int rc = 0;
+	for (size_t i = first; rc == 0 && i < n; i++)
+		rc = api_register_steps[i](g, &e);
+	if (rc < 0)
+		api_send_error(g->c, &e);
+	api_register_clear(g);
+}
+
 /* POST /subjects/{subject}/versions */
 void api_register(struct api_ctx *c)
 {
 	struct api_reg g = {.c = c};
-	struct sg_error e = {0};
 	if (api_sreq_parse(c, &g.r, &g.bad_ref) < 0)
 		return;
-	size_t n = sizeof api_register_steps / sizeof api_register_steps[0];
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = api_register_steps[i](&g, &e);
-	if (rc < 0)
-		api_send_error(c, &e);
-	api_register_clear(&g);
+	api_register_run(&g, 0);
+}
+
+void api_register_schema(struct api_ctx *c, struct api_sreq *r)
+{
+	struct api_reg g = {.c = c, .r = *r};
+	memset(r, 0, sizeof *r);
+	api_register_run(&g, 2); /* from the mode gate on */
 }

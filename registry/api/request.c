@@ -7,6 +7,8 @@
  */
 #include "registry/api/internal.h"
 
+#include "registry/idcache.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -233,6 +235,9 @@ int api_commit(struct api_ctx *c, struct store_tx **tx)
 	struct sg_error e = {0};
 	int rc = store_commit(*tx, &e);
 	*tx = NULL;
+	/* A write may change the ts and deleted of what /schemas/ids/{id}
+	 * answers (registry/idcache.h). */
+	idcache_forget_all(c->a->ids);
 	if (rc < 0) {
 		api_send_error(c, &e);
 		return -1;

@@ -224,6 +224,95 @@ static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int3
 	return rc;
 }
 
+/* Which version's "ts" and "deleted" GET /schemas/ids/{id} shows. Confluent
+ * reads the SchemaValue of lookupCache.schemaKeyById(id, null): the first
+ * subject of a ConcurrentHashMap<subject, version> (the newest version of
+ * that subject written with the id, soft-deleted ones too). The map's order
+ * is its bucket order: Java's String.hashCode of the subject, spread, masked
+ * by the table size (16, doubled each time the count reaches 3/4 of it);
+ * subjects in one bucket are taken in the store's (byte) order, where Java
+ * keeps insertion order. */
+struct api_id_pick {
+	struct store_version rows[64]; /* newest row per subject, at most 64 */
+	char *subjects[64];
+	size_t n;
+	size_t total; /* subjects seen */
+};
+
+static int api_id_pick_cb(void *ctx, const struct store_version *v)
+{
+	struct api_id_pick *p = ctx;
+	if (p->n && strcmp(p->subjects[p->n - 1], v->subject) == 0) {
+		p->rows[p->n - 1] = *v; /* ascending versions: the later is newer */
+		p->rows[p->n - 1].subject = p->subjects[p->n - 1];
+		return 0;
+	}
+	p->total++;
+	if (p->n == sizeof p->rows / sizeof p->rows[0])
+		return 0;
+	if (!(p->subjects[p->n] = strdup(v->subject)))
+		return 0;
+	p->rows[p->n] = *v;
+	p->rows[p->n].subject = p->subjects[p->n];
+	p->n++;
+	return 0;
+}
+
+/* Java's String.hashCode() of UTF-8 `s`, over its UTF-16 units. */
+static uint32_t api_java_hash(const char *s)
+{
+	uint32_t h = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp = *p++;
+		int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+		if (more)
+			cp &= 0x3Fu >> more;
+		for (; more && (*p & 0xC0) == 0x80; more--)
+			cp = (cp << 6) | (*p++ & 0x3F);
+		if (cp > 0xFFFF) {
+			cp -= 0x10000;
+			h = 31 * h + (0xD800 + (cp >> 10));
+			h = 31 * h + (0xDC00 + (cp & 0x3FF));
+		} else {
+			h = 31 * h + cp;
+		}
+	}
+	return h;
+}
+
+/* The row Confluent's schemaKeyById picks, or NULL when none. */
+static const struct store_version *api_id_pick_first(const struct api_id_pick *p)
+{
+	uint32_t size = 16;
+	while (p->total >= size - size / 4)
+		size *= 2;
+	const struct store_version *best = NULL;
+	uint32_t best_bucket = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		uint32_t h = api_java_hash(p->rows[i].subject);
+		uint32_t bucket = ((h ^ (h >> 16)) & 0x7fffffffu) & (size - 1);
+		if (!best || bucket < best_bucket) {
+			best = &p->rows[i];
+			best_bucket = bucket;
+		}
+	}
+	return best;
+}
+
+/* Stamps `ent` with the ts and deleted of the version Confluent shows.
+ * 0 or -1. */
+static int api_id_stamp(struct store_tx *tx, int32_t id, json_t *ent, struct sg_error *e)
+{
+	struct api_id_pick p = {0};
+	int rc = store_versions_by_schema(tx, id, 1, api_id_pick_cb, &p, e) < 0 ? -1 : 0;
+	if (rc == 0)
+		api_schemas_stamp(ent, api_id_pick_first(&p));
+	for (size_t i = 0; i < p.n; i++)
+		free(p.subjects[i]);
+	return rc;
+}
+
 /* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone), of
  * schema `id`. Without ?fetchMaxId or ?format=resolved the body comes from,
  * or goes into, the id cache; `gen` keeps out a body read before a purge. */
@@ -267,6 +356,8 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
 	int r = id > 0 ? store_schema_get(tx, id, api_schemastring_cb, &ss, &e) : 0;
 	int64_t max = 0;
 	if (r == 1 && resolved && api_schemas_format_by_id(c, tx, id, ss.out, &e) < 0)
+		r = -1;
+	if (r == 1 && ss.out && api_id_stamp(tx, id, ss.out, &e) < 0)
 		r = -1;
 	if (r == 1 && max_id)
 		max = store_schema_max_id(tx, &e);

@@ -277,6 +277,118 @@ static void test_many(void)
 	json_decref(rs);
 }
 
+/* ---- ruleset_merge() and ruleset_remove(): data tables ----
+ * Each case: the inputs as JSON text ("" for NULL) and the expected result
+ * ("" for NULL), compared as JSON. Rules are written {"name":..} alone:
+ * the edits look at names only, and keep every other field as it is. */
+
+struct merge_case {
+	const char *title;
+	const char *older, *newer, *want;
+};
+
+static const struct merge_case merges[] = {
+    {"both NULL", "", "", ""},
+    {"older NULL: a copy of the newer", "", "{\"domainRules\":[{\"name\":\"a\"}]}",
+     "{\"domainRules\":[{\"name\":\"a\"}]}"},
+    {"newer NULL: a copy of the older", "{\"migrationRules\":[{\"name\":\"m\"}]}", "",
+     "{\"migrationRules\":[{\"name\":\"m\"}]}"},
+    {"JSON null counts as NULL", "null", "null", ""},
+    {"a copy drops empty lists", "", "{\"domainRules\":[],\"encodingRules\":[{\"name\":\"e\"}]}",
+     "{\"encodingRules\":[{\"name\":\"e\"}]}"},
+    {"two empty rule sets give {}", "{}", "{\"domainRules\":[]}", "{}"},
+    {"same name: the newer rule replaces the older, at the end",
+     "{\"domainRules\":[{\"name\":\"a\",\"expr\":\"old\"},{\"name\":\"b\"}]}",
+     "{\"domainRules\":[{\"name\":\"a\",\"expr\":\"new\"}]}",
+     "{\"domainRules\":[{\"name\":\"b\"},{\"name\":\"a\",\"expr\":\"new\"}]}"},
+    {"lists merge separately: a name in another list replaces nothing",
+     "{\"domainRules\":[{\"name\":\"a\"}]}", "{\"encodingRules\":[{\"name\":\"a\"}]}",
+     "{\"domainRules\":[{\"name\":\"a\"}],\"encodingRules\":[{\"name\":\"a\"}]}"},
+    {"an empty newer list keeps the older one", "{\"migrationRules\":[{\"name\":\"m\"}]}",
+     "{\"migrationRules\":[]}", "{\"migrationRules\":[{\"name\":\"m\"}]}"},
+    {"every list, in Confluent's key order",
+     "{\"encodingRules\":[{\"name\":\"e\"}],\"domainRules\":[{\"name\":\"d\"}]}",
+     "{\"migrationRules\":[{\"name\":\"m\"}],\"domainRules\":[{\"name\":\"d2\"}]}",
+     "{\"migrationRules\":[{\"name\":\"m\"}],\"domainRules\":[{\"name\":\"d\"},"
+     "{\"name\":\"d2\"}],\"encodingRules\":[{\"name\":\"e\"}]}"},
+    {"an unnamed newer rule replaces the unnamed older ones",
+     "{\"domainRules\":[{\"type\":\"x\"},{\"name\":\"a\"},{\"name\":null}]}",
+     "{\"domainRules\":[{\"type\":\"y\"}]}",
+     "{\"domainRules\":[{\"name\":\"a\"},{\"type\":\"y\"}]}"},
+    {"names compare exactly (case matters)", "{\"domainRules\":[{\"name\":\"A\"}]}",
+     "{\"domainRules\":[{\"name\":\"a\"}]}",
+     "{\"domainRules\":[{\"name\":\"A\"},{\"name\":\"a\"}]}"},
+};
+
+static const struct merge_case removes[] = {
+    /* older: the rule set; newer: the names */
+    {"NULL rule set stays NULL", "", "[\"a\"]", ""},
+    {"no names: a canonical copy", "{\"domainRules\":[{\"name\":\"a\"}],\"encodingRules\":[]}",
+     "[]", "{\"domainRules\":[{\"name\":\"a\"}]}"},
+    {"a name goes from every list",
+     "{\"migrationRules\":[{\"name\":\"a\"},{\"name\":\"m\"}],"
+     "\"domainRules\":[{\"name\":\"a\"}],\"encodingRules\":[{\"name\":\"e\"}]}",
+     "[\"a\"]", "{\"migrationRules\":[{\"name\":\"m\"}],\"encodingRules\":[{\"name\":\"e\"}]}"},
+    {"removing everything gives {}", "{\"domainRules\":[{\"name\":\"a\"},{\"name\":\"b\"}]}",
+     "[\"b\",\"a\",\"zz\"]", "{}"},
+    {"an unknown name changes nothing", "{\"domainRules\":[{\"name\":\"a\"}]}", "[\"b\"]",
+     "{\"domainRules\":[{\"name\":\"a\"}]}"},
+    {"null in the names removes unnamed rules",
+     "{\"domainRules\":[{\"type\":\"x\"},{\"name\":\"a\"}]}", "[null]",
+     "{\"domainRules\":[{\"name\":\"a\"}]}"},
+    {"order of the kept rules is kept",
+     "{\"domainRules\":[{\"name\":\"c\"},{\"name\":\"x\"},{\"name\":\"a\"}]}", "[\"x\"]",
+     "{\"domainRules\":[{\"name\":\"c\"},{\"name\":\"a\"}]}"},
+};
+
+static json_t *load_or_null(const char *text)
+{
+	return *text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+static void check_edit(const char *what, const struct merge_case *k, json_t *got)
+{
+	json_t *want = load_or_null(k->want);
+	int same = want ? got && json_equal(got, want) : got == NULL;
+	if (!tap_ok(same, "%s: %s", what, k->title)) {
+		char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
+		tap_diag("got %s, want %s", g ? g : "NULL", *k->want ? k->want : "NULL");
+		free(g);
+	}
+	json_decref(want);
+}
+
+static void test_merge_remove(void)
+{
+	for (size_t i = 0; i < sizeof merges / sizeof merges[0]; i++) {
+		json_t *o = load_or_null(merges[i].older), *n = load_or_null(merges[i].newer);
+		json_t *got = ruleset_merge(o, n);
+		check_edit("merge", &merges[i], got);
+		json_decref(got);
+		json_decref(o);
+		json_decref(n);
+	}
+	for (size_t i = 0; i < sizeof removes / sizeof removes[0]; i++) {
+		json_t *rs = load_or_null(removes[i].older),
+		       *names = load_or_null(removes[i].newer);
+		json_t *got = ruleset_remove(rs, names);
+		check_edit("remove", &removes[i], got);
+		json_decref(got);
+		json_decref(rs);
+		json_decref(names);
+	}
+	/* The inputs are borrowed: a merge copies, it never shares. */
+	json_t *o = json_loads("{\"domainRules\":[{\"name\":\"a\"}]}", 0, NULL);
+	json_t *m = ruleset_merge(o, NULL);
+	json_object_set_new(json_array_get(json_object_get(m, "domainRules"), 0), "name",
+	                    json_string("changed"));
+	tap_is_str(json_string_value(json_object_get(
+	               json_array_get(json_object_get(o, "domainRules"), 0), "name")),
+	           "a", "merge: the result shares nothing with its inputs");
+	json_decref(m);
+	json_decref(o);
+}
+
 int main(void)
 {
 	tap_is_int(error_http_status(SG_EINVALID_RULESET), 422, "SG_EINVALID_RULESET is HTTP 422");
@@ -286,5 +398,6 @@ int main(void)
 	test_lengths();
 	test_odd_strings();
 	test_many();
+	test_merge_remove();
 	return tap_done();
 }
