@@ -68,6 +68,10 @@ check_PROGRAMS += %reldir%/kafka/test_kframes
 TESTS += %reldir%/kafka/test_kframes
 check_PROGRAMS += %reldir%/kafka/test_loop
 TESTS += %reldir%/kafka/test_loop
+# The gateway's limits on clients (idle timeout, connections per address and
+# in all) over real sockets, before a fake broker.
+check_PROGRAMS += %reldir%/kafka/test_gwlimits
+TESTS += %reldir%/kafka/test_gwlimits
 # TLS on loop connections (gateway/tls, gateway/loop): certificates made at
 # test time, loop clients and listeners, and a blocking OpenSSL client.
 check_PROGRAMS += %reldir%/kafka/test_looptls
