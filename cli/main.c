@@ -54,6 +54,15 @@ static const struct opt_spec registry_flags[] = {
      "without it, everyone may do everything"},
     {"--ui-auth", "SCHEMAGATE_UI_AUTH", "open|authenticated", "authenticated",
      "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
+    {"--max-connections", "SCHEMAGATE_MAX_CONNECTIONS", "N", "4096",
+     "HTTP connections open at once; more are closed at once"},
+    {"--max-connections-per-ip", "SCHEMAGATE_MAX_CONNECTIONS_PER_IP", "N", "1024",
+     "HTTP connections open at once from one IP address"},
+    {"--idle-timeout", "SCHEMAGATE_IDLE_TIMEOUT", "DURATION", "30s",
+     "close an HTTP connection idle this long (whole seconds)"},
+    {"--request-timeout", "SCHEMAGATE_REQUEST_TIMEOUT", "DURATION", "30s",
+     "close a connection whose request (headers and body) is not in this long after its "
+     "first byte"},
 };
 
 /* The gateway's TLS flags, in the tables of gateway and serve alike. */
@@ -122,6 +131,14 @@ static const struct opt_spec serve_flags[] = {
      "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
     {"--metrics-auth", "SCHEMAGATE_METRICS_AUTH", "open|authenticated", "authenticated",
      "with --auth-file: whether GET /metrics and /rejections need credentials"},
+    {"--registry-max-connections", "SCHEMAGATE_REGISTRY_MAX_CONNECTIONS", "N", "4096",
+     "registry HTTP connections open at once; more are closed at once"},
+    {"--registry-max-connections-per-ip", "SCHEMAGATE_REGISTRY_MAX_CONNECTIONS_PER_IP", "N", "1024",
+     "registry HTTP connections open at once from one IP address"},
+    {"--registry-idle-timeout", "SCHEMAGATE_REGISTRY_IDLE_TIMEOUT", "DURATION", "30s",
+     "close a registry HTTP connection idle this long (whole seconds)"},
+    {"--registry-request-timeout", "SCHEMAGATE_REGISTRY_REQUEST_TIMEOUT", "DURATION", "30s",
+     "close a registry connection whose request is not in this long after its first byte"},
     {"--gateway-listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
      "address of the Kafka gateway's bootstrap listener"},
     {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
@@ -546,6 +563,29 @@ static int registry_policy_read(const struct opts *o, const char *flag, int *ope
 	return 0;
 }
 
+/* Reads the registry's HTTP limits, named `prefix`max-connections... */
+static int registry_limits_read(const struct opts *o, const char *prefix,
+                                struct registry_config *cfg, struct sg_error *err)
+{
+	char conns[64], per_ip[64], idle[64], request[64];
+	snprintf(conns, sizeof conns, "%smax-connections", prefix);
+	snprintf(per_ip, sizeof per_ip, "%smax-connections-per-ip", prefix);
+	snprintf(idle, sizeof idle, "%sidle-timeout", prefix);
+	snprintf(request, sizeof request, "%srequest-timeout", prefix);
+	if (opts_uint(o, conns, 1000000, &cfg->max_connections, err) < 0 ||
+	    opts_uint(o, per_ip, 1000000, &cfg->max_connections_per_ip, err) < 0 ||
+	    flag_duration_ms(o, idle, 24 * 3600 * 1000, &cfg->idle_timeout_ms, err) < 0 ||
+	    flag_duration_ms(o, request, 24 * 3600 * 1000, &cfg->request_timeout_ms, err) < 0)
+		return -1;
+	if (!cfg->max_connections || !cfg->max_connections_per_ip)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give at least 1",
+		                 opts_from(o, cfg->max_connections ? per_ip : conns));
+	if (cfg->idle_timeout_ms % 1000)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give whole seconds",
+		                 opts_from(o, idle));
+	return 0;
+}
+
 /* Reads the registry's settings; `listen_flag` and `tls_prefix` differ
  * between commands. */
 static int registry_config_read(const struct opts *o, const char *listen_flag,
@@ -565,7 +605,9 @@ static int registry_config_read(const struct opts *o, const char *listen_flag,
 	const char *v = opts_get(o, "--auth-file");
 	cfg->auth_file = v && *v ? v : NULL;
 	if (registry_policy_read(o, "--ui-auth", &cfg->ui_open, err) < 0 ||
-	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0)
+	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0 ||
+	    registry_limits_read(o, strcmp(listen_flag, "--listen") ? "--registry-" : "--", cfg,
+	                         err) < 0)
 		return -1;
 	return registry_tls_read(o, tls_prefix, cfg, err);
 }

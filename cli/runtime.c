@@ -270,6 +270,10 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	    .body_limit = cfg->body_limit,
 	    .threads = threads,
 	    .tls = cfg->tls_cert ? &tls : NULL,
+	    .max_connections = cfg->max_connections,
+	    .max_connections_per_ip = cfg->max_connections_per_ip,
+	    .idle_timeout_ms = cfg->idle_timeout_ms,
+	    .request_timeout_ms = cfg->request_timeout_ms,
 	};
 	rs->http = http_open(&ho, registry_service_handle, rs, err);
 	if (!rs->http)

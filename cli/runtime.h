@@ -33,6 +33,11 @@ struct registry_config {
 	const char *auth_file;
 	int ui_open;      /* with auth_file: /ui/ needs no credentials */
 	int metrics_open; /* with auth_file: serve's /metrics and /rejections neither */
+	/* HTTP limits (struct http_options); 0: its defaults. */
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned idle_timeout_ms;
+	unsigned request_timeout_ms;
 };
 
 /* The Kafka gateway service: the proxy's event loop on a thread of its own. */

@@ -477,7 +477,7 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
 # made (or refreshed) by tests/clients/setup-venv.sh.
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
-	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py \
+	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
