@@ -51,8 +51,8 @@ static void log_line(void *arg, const char *line)
 	(void)arg;
 	pthread_mutex_lock(&log_mu);
 	if (gw_log_len < sizeof gw_log - 1)
-		gw_log_len += (size_t)snprintf(gw_log + gw_log_len, sizeof gw_log - gw_log_len,
-		                               "%s\n", line);
+		gw_log_len +=
+		    (size_t)snprintf(gw_log + gw_log_len, sizeof gw_log - gw_log_len, "%s\n", line);
 	if (gw_log_len >= sizeof gw_log)
 		gw_log_len = sizeof gw_log - 1;
 	pthread_mutex_unlock(&log_mu);
@@ -394,8 +394,7 @@ static void idle_cases(void)
 	tap_ok(ms >= IDLE_MS - 50 && ms < IDLE_MS + 700,
 	       "a client that sends nothing is closed after the idle timeout (%ld ms)", ms);
 	ms = ends_within(half, 3000);
-	tap_ok(ms >= 0, "a client that sent half a frame and stalled is closed (%ld ms later)",
-	       ms);
+	tap_ok(ms >= 0, "a client that sent half a frame and stalled is closed (%ld ms later)", ms);
 	tap_ok(response_read(slow) == 7,
 	       "a client waiting %d ms for its answer (a request in flight) is answered", SLOW_MS);
 	tap_ok(served(slow, 8), "... and still served after it");
@@ -500,7 +499,8 @@ static void limit_cases(void)
 	       flood.refused);
 	tap_ok(answered == 20, "a client of 127.0.0.2 meanwhile: %d of 20 requests answered",
 	       answered);
-	v = metric(gw, "schemagate_gateway_client_connections_refused_total{limit=\"per_address\"}");
+	v = metric(gw,
+	           "schemagate_gateway_client_connections_refused_total{limit=\"per_address\"}");
 	tap_ok(v == 31, "refusals per address counted: %ld (31)", v);
 	v = metric(gw, "schemagate_gateway_client_connections_refused_total{limit=\"total\"}");
 	tap_ok(v == 1, "refusals at the total counted: %ld (1)", v);
