@@ -54,6 +54,15 @@ static const struct opt_spec registry_flags[] = {
      "without it, everyone may do everything"},
     {"--ui-auth", "SCHEMAGATE_UI_AUTH", "open|authenticated", "authenticated",
      "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
+    {"--max-connections", "SCHEMAGATE_MAX_CONNECTIONS", "N", "4096",
+     "HTTP connections open at once; more are closed at once"},
+    {"--max-connections-per-ip", "SCHEMAGATE_MAX_CONNECTIONS_PER_IP", "N", "1024",
+     "HTTP connections open at once from one IP address"},
+    {"--idle-timeout", "SCHEMAGATE_IDLE_TIMEOUT", "DURATION", "30s",
+     "close an HTTP connection idle this long (whole seconds)"},
+    {"--request-timeout", "SCHEMAGATE_REQUEST_TIMEOUT", "DURATION", "30s",
+     "close a connection whose request (headers and body) is not in this long after its "
+     "first byte"},
 };
 
 /* The gateway's TLS flags, in the tables of gateway and serve alike. */
@@ -68,8 +77,8 @@ static const struct opt_spec registry_flags[] = {
      "the CAs of Kafka client certificates: a PEM file, or a folder"}, \
     {"--gateway-tls-client-auth", "SCHEMAGATE_GATEWAY_TLS_CLIENT_AUTH", "MODE", "none", \
      "Kafka client certificates: none, requested or required"}, \
-    {"--gateway-tls-handshake-timeout", "SCHEMAGATE_GATEWAY_TLS_HANDSHAKE_TIMEOUT", "SECONDS", \
-     "10", "close a client whose TLS handshake is not done this long after it connected"}, \
+    {"--gateway-tls-handshake-timeout", "SCHEMAGATE_GATEWAY_TLS_HANDSHAKE_TIMEOUT", "DURATION", \
+     "10s", "close a client whose TLS handshake is not done this long after it connected"}, \
     {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL, \
      "reach the brokers over TLS, their certificates checked against these CAs and names"}, \
     {"--broker-tls-insecure-skip-verify", "SCHEMAGATE_BROKER_TLS_INSECURE_SKIP_VERIFY", NULL, \
@@ -83,6 +92,19 @@ static const struct opt_spec registry_flags[] = {
      "gateway identity: the client certificate shown to every broker (PEM)"}, \
     {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL, \
      "gateway identity: that certificate's private key (PEM, not encrypted)"},
+/* clang-format on */
+
+/* The limits on the gateway's clients, in the tables of gateway and serve alike. */
+/* clang-format off */
+#define GATEWAY_LIMIT_FLAGS \
+    {"--gateway-idle-timeout", "SCHEMAGATE_GATEWAY_IDLE_TIMEOUT", "DURATION", "10m", \
+     "close a client connection that neither sends nor reads this long while it waits " \
+     "for no answer (Kafka's connections.max.idle.ms)"}, \
+    {"--gateway-max-connections", "SCHEMAGATE_GATEWAY_MAX_CONNECTIONS", "N", "10000", \
+     "client connections open at once; more are closed at once (Kafka's max.connections)"}, \
+    {"--gateway-max-connections-per-address", \
+     "SCHEMAGATE_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "N", "1000", \
+     "client connections open at once from one IP address (Kafka's max.connections.per.ip)"},
 /* clang-format on */
 
 static const struct opt_spec serve_flags[] = {
@@ -109,6 +131,14 @@ static const struct opt_spec serve_flags[] = {
      "with --auth-file: whether the schema browser's page (/ui/) needs credentials"},
     {"--metrics-auth", "SCHEMAGATE_METRICS_AUTH", "open|authenticated", "authenticated",
      "with --auth-file: whether GET /metrics and /rejections need credentials"},
+    {"--registry-max-connections", "SCHEMAGATE_REGISTRY_MAX_CONNECTIONS", "N", "4096",
+     "registry HTTP connections open at once; more are closed at once"},
+    {"--registry-max-connections-per-ip", "SCHEMAGATE_REGISTRY_MAX_CONNECTIONS_PER_IP", "N", "1024",
+     "registry HTTP connections open at once from one IP address"},
+    {"--registry-idle-timeout", "SCHEMAGATE_REGISTRY_IDLE_TIMEOUT", "DURATION", "30s",
+     "close a registry HTTP connection idle this long (whole seconds)"},
+    {"--registry-request-timeout", "SCHEMAGATE_REGISTRY_REQUEST_TIMEOUT", "DURATION", "30s",
+     "close a registry connection whose request is not in this long after its first byte"},
     {"--gateway-listen", "SCHEMAGATE_GATEWAY_LISTEN", "HOST:PORT", "127.0.0.1:9092",
      "address of the Kafka gateway's bootstrap listener"},
     {"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
@@ -125,7 +155,7 @@ static const struct opt_spec serve_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-    GATEWAY_TLS_FLAGS};
+    GATEWAY_LIMIT_FLAGS GATEWAY_TLS_FLAGS};
 
 /* How check, register, validate and gateway reach the registry over HTTPS
  * and with credentials (common/regclient.h). */
@@ -208,7 +238,7 @@ static const struct opt_spec gateway_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-    GATEWAY_TLS_FLAGS};
+    GATEWAY_LIMIT_FLAGS GATEWAY_TLS_FLAGS};
 
 static int run_registry(const struct command *cmd, const struct opts *o);
 static int run_gateway(const struct command *cmd, const struct opts *o);
@@ -447,6 +477,38 @@ static int serve_until_signal(struct runtime *rt)
 	return 0;
 }
 
+/* A duration flag: digits with a unit, "ms", "s" or "m" (a number alone is
+ * seconds), from 1 ms up to `max_ms`, into *ms. */
+static int flag_duration_ms(const struct opts *o, const char *flag, unsigned max_ms, unsigned *ms,
+                            struct sg_error *err)
+{
+	const char *v = opts_get(o, flag);
+	unsigned long long n = 0, unit = 1000;
+	const char *p = v;
+
+	if (!v || !*v)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give a duration", opts_from(o, flag));
+	while (*p >= '0' && *p <= '9' && n <= max_ms)
+		n = n * 10 + (unsigned)(*p++ - '0');
+	if (p == v)
+		unit = 0;
+	else if (!strcmp(p, "ms"))
+		unit = 1;
+	else if (!strcmp(p, "m"))
+		unit = 60000;
+	else if (*p && strcmp(p, "s") != 0)
+		unit = 0;
+	if (!unit || n > max_ms)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "%s: \"%s\" is not a duration such as 250ms, 10s or 10m",
+		                 opts_from(o, flag), v);
+	if (n * unit == 0 || n * unit > max_ms)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give from 1 ms to %u s",
+		                 opts_from(o, flag), max_ms / 1000);
+	*ms = (unsigned)(n * unit);
+	return 0;
+}
+
 /* Reads the registry's TLS flags, named `prefix`cert, `prefix`key... A flag
  * that has no effect without another is an error, not silently ignored. */
 static int registry_tls_read(const struct opts *o, const char *prefix, struct registry_config *cfg,
@@ -501,6 +563,29 @@ static int registry_policy_read(const struct opts *o, const char *flag, int *ope
 	return 0;
 }
 
+/* Reads the registry's HTTP limits, named `prefix`max-connections... */
+static int registry_limits_read(const struct opts *o, const char *prefix,
+                                struct registry_config *cfg, struct sg_error *err)
+{
+	char conns[64], per_ip[64], idle[64], request[64];
+	snprintf(conns, sizeof conns, "%smax-connections", prefix);
+	snprintf(per_ip, sizeof per_ip, "%smax-connections-per-ip", prefix);
+	snprintf(idle, sizeof idle, "%sidle-timeout", prefix);
+	snprintf(request, sizeof request, "%srequest-timeout", prefix);
+	if (opts_uint(o, conns, 1000000, &cfg->max_connections, err) < 0 ||
+	    opts_uint(o, per_ip, 1000000, &cfg->max_connections_per_ip, err) < 0 ||
+	    flag_duration_ms(o, idle, 24 * 3600 * 1000, &cfg->idle_timeout_ms, err) < 0 ||
+	    flag_duration_ms(o, request, 24 * 3600 * 1000, &cfg->request_timeout_ms, err) < 0)
+		return -1;
+	if (!cfg->max_connections || !cfg->max_connections_per_ip)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give at least 1",
+		                 opts_from(o, cfg->max_connections ? per_ip : conns));
+	if (cfg->idle_timeout_ms % 1000)
+		return error_set(err, SG_EBAD_REQUEST, "%s: give whole seconds",
+		                 opts_from(o, idle));
+	return 0;
+}
+
 /* Reads the registry's settings; `listen_flag` and `tls_prefix` differ
  * between commands. */
 static int registry_config_read(const struct opts *o, const char *listen_flag,
@@ -520,7 +605,9 @@ static int registry_config_read(const struct opts *o, const char *listen_flag,
 	const char *v = opts_get(o, "--auth-file");
 	cfg->auth_file = v && *v ? v : NULL;
 	if (registry_policy_read(o, "--ui-auth", &cfg->ui_open, err) < 0 ||
-	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0)
+	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0 ||
+	    registry_limits_read(o, strcmp(listen_flag, "--listen") ? "--registry-" : "--", cfg,
+	                         err) < 0)
 		return -1;
 	return registry_tls_read(o, tls_prefix, cfg, err);
 }
@@ -584,13 +671,9 @@ static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct 
 		    err, SG_EBAD_REQUEST,
 		    "--gateway-tls-client-ca needs --gateway-tls-client-auth requested "
 		    "or required");
-	unsigned hs = 0;
-	if (opts_uint(o, "--gateway-tls-handshake-timeout", 3600, &hs, err) < 0)
+	if (flag_duration_ms(o, "--gateway-tls-handshake-timeout", 3600 * 1000,
+	                     &t->handshake_timeout_ms, err) < 0)
 		return -1;
-	if (hs == 0)
-		return error_set(err, SG_EBAD_REQUEST,
-		                 "--gateway-tls-handshake-timeout: give at least 1 second");
-	t->handshake_timeout_ms = hs * 1000;
 
 	v = opts_get(o, "--broker-tls-ca");
 	t->broker_ca = v && *v ? v : NULL;
@@ -694,9 +777,13 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	int serve = mock_default;
 	struct sg_error err;
 	error_clear(&err);
-	unsigned base = 0, mock = 0, threads = 0;
+	unsigned base = 0, mock = 0, threads = 0, idle_ms = 0, max_conns = 0, max_per_ip = 0;
 	size_t held = 0;
 	if (opts_uint(o, "--broker-port-base", 65535, &base, &err) < 0 ||
+	    flag_duration_ms(o, "--gateway-idle-timeout", 7 * 24 * 3600 * 1000u, &idle_ms, &err) <
+	        0 ||
+	    opts_uint(o, "--gateway-max-connections", 1000000, &max_conns, &err) < 0 ||
+	    opts_uint(o, "--gateway-max-connections-per-address", 1000000, &max_per_ip, &err) < 0 ||
 	    (opts_get(o, "--mock") && opts_uint(o, "--mock", 16, &mock, &err) < 0) ||
 	    opts_uint(o, "--validate-threads", 256, &threads, &err) < 0 ||
 	    opts_size(o, "--held-memory", (size_t)64 << 30, &held, &err) < 0) {
@@ -724,6 +811,12 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 		usage_error(cmd, "--validate-threads: give at least 1");
 		return -1;
 	}
+	if (max_conns == 0 || max_per_ip == 0) {
+		usage_error(cmd, max_conns
+		                     ? "--gateway-max-connections-per-address: give at least 1"
+		                     : "--gateway-max-connections: give at least 1");
+		return -1;
+	}
 	if (!serve && (rules && *rules) && !(registry && *registry)) {
 		usage_error(cmd, "--rules needs --registry");
 		return -1;
@@ -741,6 +834,9 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	    .broker_port_base = (int)base,
 	    .validate_threads = threads,
 	    .held_memory = held,
+	    .idle_timeout_ms = idle_ms,
+	    .max_connections = max_conns,
+	    .max_connections_per_address = max_per_ip,
 	};
 	if (gateway_tls_read(o, &cfg.tls, &err) < 0 ||
 	    registry_client_read(o, &cfg.registry_client, &err) < 0) {

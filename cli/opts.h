@@ -17,7 +17,7 @@
 
 #include "compat/error.h"
 
-#define OPTS_MAX 32
+#define OPTS_MAX 48
 
 struct opt_spec {
 	const char *flag;    /* "--listen" */

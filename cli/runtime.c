@@ -52,8 +52,9 @@ struct runtime {
 	 * again, reading --registry-ca/-cert/-key anew. */
 	struct schemasource *remote;
 	struct auth_watch *auth; /* the registry's, for SIGHUP; NULL without */
-	/* The gateway, when it uses TLS: its metrics in GET /metrics, its
-	 * certificates reloaded on SIGHUP; guarded by `lock`. */
+	/* The gateway: its metrics in GET /metrics; when it uses TLS (tls_gw),
+	 * its certificates reloaded on SIGHUP; guarded by `lock`. */
+	struct gateway *gw;
 	struct gateway *tls_gw;
 };
 
@@ -73,16 +74,17 @@ static char *runtime_strdup_body(const char *s, size_t *len)
 	return b;
 }
 
-/* The gateway's metrics: validation's (with a gwcheck) then TLS's (with
- * TLS), malloc'd, or NULL out of memory. Called with rt->lock held. */
+/* The gateway's metrics: validation's (with a gwcheck) then its own
+ * (connections, limits, TLS), malloc'd, or NULL out of memory. Called with
+ * rt->lock held. */
 static char *runtime_metrics_text(struct runtime *rt, size_t *len)
 {
 	size_t vlen = 0, tlen = 0;
 	char *v = rt->check ? gwcheck_metrics_text(rt->check, &vlen) : NULL;
-	char *t = rt->tls_gw ? gateway_metrics_text(rt->tls_gw, &tlen) : NULL;
+	char *t = rt->gw ? gateway_metrics_text(rt->gw, &tlen) : NULL;
 	char *all;
 
-	if ((rt->check && !v) || (rt->tls_gw && !t) || !(all = malloc(vlen + tlen + 1))) {
+	if ((rt->check && !v) || (rt->gw && !t) || !(all = malloc(vlen + tlen + 1))) {
 		free(v);
 		free(t);
 		return NULL;
@@ -114,7 +116,7 @@ static int runtime_visibility(struct runtime *rt, struct api *guard, const struc
 	if (!metrics && strcmp(req->segs[0], "rejections") != 0)
 		return 0;
 	pthread_rwlock_rdlock(&rt->lock);
-	if (rt->check || (metrics && rt->tls_gw)) {
+	if (rt->check || (metrics && rt->gw)) {
 		handled = 1;
 		if (guard && !api_authenticated(guard, req, resp)) {
 			pthread_rwlock_unlock(&rt->lock);
@@ -268,6 +270,10 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	    .body_limit = cfg->body_limit,
 	    .threads = threads,
 	    .tls = cfg->tls_cert ? &tls : NULL,
+	    .max_connections = cfg->max_connections,
+	    .max_connections_per_ip = cfg->max_connections_per_ip,
+	    .idle_timeout_ms = cfg->idle_timeout_ms,
+	    .request_timeout_ms = cfg->request_timeout_ms,
 	};
 	rs->http = http_open(&ho, registry_service_handle, rs, err);
 	if (!rs->http)
@@ -368,8 +374,9 @@ static void *gateway_service_main(void *arg)
 static void gateway_service_stop(void *state)
 {
 	struct gateway_service *gs = state;
-	if (gs->rt && gs->gw && gs->rt->tls_gw == gs->gw) {
+	if (gs->rt && gs->gw && gs->rt->gw == gs->gw) {
 		pthread_rwlock_wrlock(&gs->rt->lock);
+		gs->rt->gw = NULL;
 		gs->rt->tls_gw = NULL;
 		pthread_rwlock_unlock(&gs->rt->lock);
 	}
@@ -534,30 +541,31 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	    .validate_threads = cfg->validate_threads,
 	    .max_held_bytes = cfg->held_memory,
 	    .tls = cfg->tls,
+	    .idle_timeout_ms = cfg->idle_timeout_ms,
+	    .max_connections = cfg->max_connections,
+	    .max_connections_per_address = cfg->max_connections_per_address,
 	};
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
 		goto err;
-	if (gateway_uses_tls(gs->gw)) {
-		/* Without validation, --admin-listen serves the TLS metrics. */
-		if (cfg->admin_host && !gs->admin) {
-			struct http_options ho = {.host = cfg->admin_host,
-			                          .port = cfg->admin_port,
-			                          .body_limit = 4096,
-			                          .threads = 2};
-			gs->admin = http_open(&ho, gateway_admin_handle, gs, err);
-			if (!gs->admin) {
-				error_prefix(err, SG_EIO, "--admin-listen: ");
-				goto err;
-			}
-			fprintf(stderr,
-			        "schemagate: gateway admin (GET /metrics, /health) on %s:%d\n",
-			        cfg->admin_host, http_port(gs->admin));
+	/* Without validation, --admin-listen serves the gateway's own metrics. */
+	if (cfg->admin_host && !gs->admin) {
+		struct http_options ho = {.host = cfg->admin_host,
+		                          .port = cfg->admin_port,
+		                          .body_limit = 4096,
+		                          .threads = 2};
+		gs->admin = http_open(&ho, gateway_admin_handle, gs, err);
+		if (!gs->admin) {
+			error_prefix(err, SG_EIO, "--admin-listen: ");
+			goto err;
 		}
-		pthread_rwlock_wrlock(&rt->lock);
-		rt->tls_gw = gs->gw;
-		pthread_rwlock_unlock(&rt->lock);
+		fprintf(stderr, "schemagate: gateway admin (GET /metrics, /health) on %s:%d\n",
+		        cfg->admin_host, http_port(gs->admin));
 	}
+	pthread_rwlock_wrlock(&rt->lock);
+	rt->gw = gs->gw;
+	rt->tls_gw = gateway_uses_tls(gs->gw) ? gs->gw : NULL;
+	pthread_rwlock_unlock(&rt->lock);
 	if (pthread_create(&gs->thread, NULL, gateway_service_main, gs) != 0) {
 		error_set(err, SG_EINTERNAL, "cannot start the gateway thread");
 		goto err;

@@ -33,6 +33,11 @@ struct registry_config {
 	const char *auth_file;
 	int ui_open;      /* with auth_file: /ui/ needs no credentials */
 	int metrics_open; /* with auth_file: serve's /metrics and /rejections neither */
+	/* HTTP limits (struct http_options); 0: its defaults. */
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned idle_timeout_ms;
+	unsigned request_timeout_ms;
 };
 
 /* The Kafka gateway service: the proxy's event loop on a thread of its own. */
@@ -50,7 +55,11 @@ struct gateway_config {
 	int admin_port;
 	unsigned validate_threads; /* 0: the gateway's default */
 	size_t held_memory;        /* 0: the gateway's default */
-	struct gateway_tls tls;    /* gateway/gateway.h */
+	/* Limits on clients (struct gateway_options); 0: the gateway's defaults. */
+	unsigned idle_timeout_ms;
+	size_t max_connections;
+	size_t max_connections_per_address;
+	struct gateway_tls tls; /* gateway/gateway.h */
 	/* How to reach registry_url over HTTPS: CA, client certificate, Basic
 	 * credentials (common/regclient.h; timeout_ms 0: the source's default). */
 	struct regclient_options registry_client;

@@ -521,10 +521,32 @@ char *gateway_metrics_text(struct gateway *gw, size_t *len)
 	size_t cap = 4096, n = 0;
 	char *b;
 	struct loop_stats st;
+	struct proxy_stats ps;
 
-	if (!gw->watching || !(b = malloc(cap)))
+	if (!(b = malloc(cap)))
 		return NULL;
 	b[0] = '\0';
+	loop_stats(gw->loop, &st);
+	proxy_stats(gw->proxy, &ps);
+	gateway_put(b, cap, &n,
+	            "# HELP schemagate_gateway_client_connections Client connections open.\n"
+	            "# TYPE schemagate_gateway_client_connections gauge\n"
+	            "schemagate_gateway_client_connections %lu\n"
+	            "# HELP schemagate_gateway_client_connections_refused_total Client "
+	            "connections refused at once, by the limit reached (total: "
+	            "--gateway-max-connections, per_address: "
+	            "--gateway-max-connections-per-address).\n"
+	            "# TYPE schemagate_gateway_client_connections_refused_total counter\n"
+	            "schemagate_gateway_client_connections_refused_total{limit=\"total\"} %lu\n"
+	            "schemagate_gateway_client_connections_refused_total{limit=\"per_address\"} "
+	            "%lu\n"
+	            "# HELP schemagate_gateway_client_idle_closed_total Client connections "
+	            "closed because they were idle (--gateway-idle-timeout).\n"
+	            "# TYPE schemagate_gateway_client_idle_closed_total counter\n"
+	            "schemagate_gateway_client_idle_closed_total %lu\n",
+	            ps.clients, ps.refused_total, ps.refused_per_address, st.idle_timeouts);
+	if (!gw->watching)
+		goto done;
 	pthread_mutex_lock(&gw->mu);
 	gateway_put(b, cap, &n,
 	            "# HELP schemagate_gateway_tls_reloads_total Reloads of the gateway's TLS "
@@ -560,7 +582,6 @@ char *gateway_metrics_text(struct gateway *gw, size_t *len)
 		            gw->certmap_users);
 	pthread_mutex_unlock(&gw->mu);
 	if (gw->fw[GATEWAY_TLS_SERVER]) {
-		loop_stats(gw->loop, &st);
 		gateway_put(
 		    b, cap, &n,
 		    "# HELP schemagate_gateway_tls_client_handshakes_total TLS handshakes "
@@ -571,6 +592,7 @@ char *gateway_metrics_text(struct gateway *gw, size_t *len)
 		    "schemagate_gateway_tls_client_handshakes_total{result=\"timeout\"} %lu\n",
 		    st.tls_handshakes_ok, st.tls_handshakes_failed, st.tls_handshakes_timedout);
 	}
+done:
 	if (n >= cap) { /* cannot happen with these few lines; never half a line */
 		free(b);
 		return NULL;
@@ -690,6 +712,9 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 	po.broker_tls = gw->broker_tls;
 	po.certmap = gw->certmap;
 	po.handshake_timeout_ms = opt->tls.handshake_timeout_ms;
+	po.idle_timeout_ms = opt->idle_timeout_ms;
+	po.max_connections = opt->max_connections;
+	po.max_connections_per_address = opt->max_connections_per_address;
 	gw->loop = loop_new(err);
 	if (!gw->loop)
 		goto err;

@@ -106,6 +106,14 @@ struct gateway_options {
 	size_t max_held_bytes;
 	/* TLS on either side; all NULL/0: plaintext. */
 	struct gateway_tls tls;
+	/* Limits on clients (gateway/proxy.h): a client connection that neither
+	 * sends nor reads for this many milliseconds, while no answer is owed
+	 * to it, is closed; 0: 600000 (Kafka's connections.max.idle.ms). */
+	unsigned idle_timeout_ms;
+	/* Client connections open at once, in total and from one IP address;
+	 * a connection past either is closed at once. 0: 10000 and 1000. */
+	size_t max_connections;
+	size_t max_connections_per_address;
 };
 
 /* Parses the options and opens the bootstrap listener. Brokers are not
@@ -130,8 +138,14 @@ void gateway_tls_reload(struct gateway *gw);
 /* 1 when the gateway uses TLS on either side. */
 int gateway_uses_tls(const struct gateway *gw);
 
-/* The TLS metrics in Prometheus text (format 0.0.4), malloc'd and
+/* The gateway's metrics in Prometheus text (format 0.0.4), malloc'd and
  * NUL-terminated, its length in `*len`; the caller frees it:
+ *   schemagate_gateway_client_connections (gauge): client connections open;
+ *   schemagate_gateway_client_connections_refused_total{limit} (counter):
+ *     connections refused at once, by "total" or "per_address" limit;
+ *   schemagate_gateway_client_idle_closed_total (counter): client
+ *     connections closed by the idle timeout;
+ * and with TLS:
  *   schemagate_gateway_tls_reloads_total{context,result} (counter): reloads
  *     of the "server" context (certificate, key, client CA), the "broker"
  *     one (broker CA, certificate, key) or the "certmap" folder, by
@@ -141,7 +155,7 @@ int gateway_uses_tls(const struct gateway *gw);
  *   schemagate_gateway_tls_certmap_users (gauge): users of the certmap;
  *   schemagate_gateway_tls_client_handshakes_total{result} (counter):
  *     clients' handshakes "ok", "failed" or "timeout".
- * NULL without TLS, or out of memory. Any thread. */
+ * NULL out of memory. Any thread. */
 char *gateway_metrics_text(struct gateway *gw, size_t *len);
 
 /* The bootstrap port actually bound. */

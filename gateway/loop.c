@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -61,7 +62,7 @@ struct loop {
 	 * loop_free() frees what is left. */
 	struct loop_conn *conns;
 	/* struct loop_stats, counted on the loop thread, read by any. */
-	atomic_ulong hs_ok, hs_failed, hs_timedout;
+	atomic_ulong hs_ok, hs_failed, hs_timedout, idle_timedout;
 };
 
 struct loop_async {
@@ -186,6 +187,23 @@ void loop_stats(const struct loop *l, struct loop_stats *out)
 	out->tls_handshakes_ok = atomic_load(&l->hs_ok);
 	out->tls_handshakes_failed = atomic_load(&l->hs_failed);
 	out->tls_handshakes_timedout = atomic_load(&l->hs_timedout);
+	out->idle_timeouts = atomic_load(&l->idle_timedout);
+}
+
+uint64_t loop_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* "`prefix`10 s", or "`prefix`250 ms" when not whole seconds. */
+static void loop_why_after(char *why, size_t size, const char *prefix, unsigned ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(why, size, "%s%u s", prefix, ms / 1000);
+	else
+		snprintf(why, size, "%s%u ms", prefix, ms);
 }
 
 /* Wake-ups from other threads. */
@@ -369,6 +387,10 @@ void loop_conn_free(struct loop_conn *c)
 		event_free(c->wr);
 	if (c->hs_timer)
 		event_free(c->hs_timer);
+	if (c->idle_ev)
+		event_free(c->idle_ev);
+	if (c->out_cb)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
 	if (c->ssl) {
 		if (!c->handshaking && !c->tls_broken && c->rd)
 			SSL_shutdown(c->ssl);
@@ -766,6 +788,7 @@ static void loop_conn_readable_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop_conn *c = arg;
 
+	loop_conn_touch(c);
 	if (c->ssl) {
 		loop_tls_io(c, EV_READ);
 		return;
@@ -1073,13 +1096,65 @@ static void loop_conn_hs_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->dead || !c->handshaking)
 		return;
 	atomic_fetch_add(&c->loop->hs_timedout, 1);
-	unsigned ms = c->hs_ms;
-	if (ms % 1000 == 0)
-		snprintf(why, sizeof why, "TLS handshake not done within %u s", ms / 1000);
-	else
-		snprintf(why, sizeof why, "TLS handshake not done within %u ms", ms);
+	loop_why_after(why, sizeof why, LOOP_WHY_HANDSHAKE, c->hs_ms);
 	c->tls_broken = 1; /* no close_notify into a handshake */
 	loop_conn_end(c, why, 0);
+}
+
+/* Whether an idle connection is excused (see loop_limits in loop.h). */
+static int loop_conn_idle_excused(struct loop_conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return 0;
+	if (c->handshaking || c->connecting || !loop_conn_reading(c))
+		return 1;
+	return c->ops->owes && !c->quiet && c->ops->owes(c, c->arg);
+}
+
+static void loop_conn_idle_arm(struct loop_conn *c, uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(c->idle_ev, &tv);
+}
+
+/* The idle clock may have run out: ends the connection if it did and
+ * nothing excuses it, else looks again when it may next run out. */
+static void loop_conn_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_conn *c = arg;
+	uint64_t now = loop_now_ms(), since;
+	char why[64];
+
+	if (c->dead)
+		return;
+	since = now > c->last_io ? now - c->last_io : 0;
+	if (since < c->lim.idle_ms) {
+		loop_conn_idle_arm(c, c->lim.idle_ms - since);
+		return;
+	}
+	c->busy++;
+	int excused = loop_conn_idle_excused(c);
+	c->busy--;
+	if (c->dead) {
+		if (c->busy == 0)
+			loop_conn_free(c);
+		return;
+	}
+	if (excused) {
+		c->last_io = now;
+		loop_conn_idle_arm(c, c->lim.idle_ms);
+		return;
+	}
+	atomic_fetch_add(&c->loop->idle_timedout, 1);
+	loop_why_after(why, sizeof why, LOOP_WHY_IDLE, c->lim.idle_ms);
+	loop_conn_end(c, why, loop_conn_midframe(c));
+}
+
+/* The output lost bytes: they were written (or dropped at the end). */
+static void loop_conn_out_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	if (info->n_deleted)
+		loop_conn_touch(arg);
 }
 
 /* A connection on socket `fd` (-1: not yet connected), plaintext or TLS
@@ -1131,6 +1206,17 @@ static struct loop_conn *loop_conn_new(struct loop *l, evutil_socket_t fd, SSL *
 		loop_conn_free(c);
 		error_set(err, SG_ENOMEM, "cannot create a buffered connection");
 		return NULL;
+	}
+	if (c->lim.idle_ms) {
+		c->idle_ev = evtimer_new(l->base, loop_conn_idle_cb, c);
+		c->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), loop_conn_out_cb, c);
+		if (!c->idle_ev || !c->out_cb) {
+			loop_conn_free(c);
+			error_set(err, SG_ENOMEM, "cannot time a connection");
+			return NULL;
+		}
+		c->last_io = loop_now_ms();
+		loop_conn_idle_arm(c, c->lim.idle_ms);
 	}
 	bufferevent_setcb(c->bev, NULL, loop_conn_write_cb, loop_conn_event_cb, c);
 	bufferevent_set_max_single_write(c->bev, LOOP_IO_CHUNK);

@@ -96,9 +96,15 @@ struct loop_conn_ops {
 	/* The output went above the high mark and has now drained to the low
 	 * mark or below: whoever paused itself for this side may resume. */
 	void (*drained)(struct loop_conn *c, void *arg);
+	/* Asked when the idle timeout (loop_limits.idle_ms) would end the
+	 * connection: nonzero when the owner still owes the peer something it
+	 * waits for (an answer to a request in flight), which excuses it. NULL:
+	 * never. Must not close the connection. */
+	int (*owes)(struct loop_conn *c, void *arg);
 	/* The connection ended by itself; `why` says how ("peer closed",
 	 * "frame of N bytes over the limit of M", "connect to h:p failed: ...",
-	 * "TLS handshake failed: certificate verify failed (...)").
+	 * "TLS handshake failed: certificate verify failed (...)", "idle for
+	 * 600 s": see LOOP_WHY_IDLE).
 	 * `midframe` is the number of bytes of an incomplete frame that were
 	 * buffered when it ended (0 for a clean end). The loop frees the
 	 * connection when this returns. */
@@ -113,12 +119,34 @@ struct loop_conn_ops {
 /* Limits of one connection. A frame whose length prefix is negative or above
  * `max_frame` ends the connection. Output above `out_high` bytes makes
  * loop_conn_congested() true until it drains to `out_low`. Zero fields take
- * defaults: max_frame 100 MiB, out_high 4 MiB, out_low 1 MiB. */
+ * defaults: max_frame 100 MiB, out_high 4 MiB, out_low 1 MiB, idle_ms none.
+ *
+ * Idle timeout (`idle_ms`, 0: none). The connection's clock starts when it
+ * is made and again at every byte read from its socket and every byte of
+ * its output written to it. When `idle_ms` pass on the clock, the connection
+ * is idle, and ends through `closed` ("idle for 600 s", counted in
+ * loop_stats()), unless it is excused at that moment; an excused connection's
+ * clock starts again. It is excused when its output is empty (nothing waits
+ * for the peer to read it) and
+ *   - its owner still owes it an answer (ops->owes: a request in flight, such
+ *     as a long-poll fetch the peer waits for), or
+ *   - the loop is not reading it: its owner paused it, or a frame it streams
+ *     waits for the other end (the peer waits for us, not we for it), or
+ *   - its TLS handshake is not done (the handshake timeout covers that).
+ * So a peer that connects and sends nothing, or sends half a frame and
+ * stalls, is idle; so is one that stops reading what it is sent (its output
+ * waits and none of it is written), whatever it owes. The check runs when
+ * the clock runs out, not at every byte: reading and writing only note the
+ * time. */
 struct loop_limits {
 	size_t max_frame;
 	size_t out_high;
 	size_t out_low;
+	unsigned idle_ms;
 };
+
+/* How a connection closed by its idle timeout begins its `why`. */
+#define LOOP_WHY_IDLE "idle for "
 
 /* An accepted TLS connection (loop_conn_accept_tls) whose handshake is not
  * done `ms` milliseconds after the accept ends through `closed` ("TLS
@@ -128,16 +156,21 @@ struct loop_limits {
  * connect and handshake itself. */
 void loop_set_tls_handshake_timeout(struct loop *l, unsigned ms);
 
-/* Counts of the loop's accepted TLS connections since loop_new(). */
+/* How a connection closed by its TLS handshake timeout begins its `why`. */
+#define LOOP_WHY_HANDSHAKE "TLS handshake not done within "
+
+/* Counts of the loop's connections since loop_new(): accepted TLS
+ * connections' handshakes, and connections ended by their idle timeout. */
 struct loop_stats {
 	unsigned long tls_handshakes_ok;     /* handshakes done */
 	unsigned long tls_handshakes_failed; /* handshakes that failed (bad certificate, ...) */
 	unsigned long
 	    tls_handshakes_timedout; /* not done in time (loop_set_tls_handshake_timeout) */
+	unsigned long idle_timeouts; /* ended by loop_limits.idle_ms */
 };
 
-/* Reads the counts. Any thread (they are atomic; the three are not read as
- * one snapshot). */
+/* Reads the counts. Any thread (they are atomic; they are not read as one
+ * snapshot). */
 void loop_stats(const struct loop *l, struct loop_stats *out);
 
 /* A wake-up that any thread may send: `fn` runs on the loop thread soon

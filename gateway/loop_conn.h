@@ -14,6 +14,7 @@
 #define SG_LOOP_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/ssl.h>
 
@@ -21,6 +22,7 @@
 
 struct bufferevent;
 struct evbuffer;
+struct evbuffer_cb_entry;
 struct event;
 
 /* One connection. loop.c makes, reads, writes and frees it; loop_splice.c
@@ -76,7 +78,22 @@ struct loop_conn {
 	int tls_unread;         /* reading stopped short of WANT_READ: OpenSSL may hold more */
 	int read_end;           /* reading ended after the last bytes read: deferred_why says how */
 	char deferred_why[512]; /* an error seen while starting, or read_end's reason */
+	/* Idle timeout (lim.idle_ms): idle_ev fires when the clock may have
+	 * run out; last_io is when a byte was last read or written. */
+	struct event *idle_ev;
+	struct evbuffer_cb_entry *out_cb; /* notes the output's writes */
+	uint64_t last_io;                 /* loop_now_ms() */
 };
+
+/* A coarse monotonic clock in milliseconds, cheap enough for every read. */
+uint64_t loop_now_ms(void);
+
+/* Notes that bytes moved on `c` (its idle clock starts again). */
+static inline void loop_conn_touch(struct loop_conn *c)
+{
+	if (c->idle_ev)
+		c->last_io = loop_now_ms();
+}
 
 /* In loop.c. */
 

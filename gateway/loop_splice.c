@@ -136,6 +136,7 @@ static int loop_conn_pipe_drain(struct loop_conn *c)
 		                   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (m > 0) {
 			c->piped -= (size_t)m;
+			loop_conn_touch(to);
 			continue;
 		}
 		if (m < 0 && errno == EINTR)

@@ -2,6 +2,7 @@
 #include "gateway/proxy.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,27 @@
 #define PROXY_DEFAULT_MAX_HELD       8
 #define PROXY_DEFAULT_MAX_HELD_BYTES ((size_t)256 << 20)
 /* Seconds between two log lines about the held-bytes limit. */
-#define PROXY_MEMORY_LOG_S 10
+#define PROXY_MEMORY_LOG_S             10
+#define PROXY_DEFAULT_IDLE_MS          600000u
+#define PROXY_DEFAULT_MAX_CONNS        10000
+#define PROXY_DEFAULT_MAX_CONNS_PER_IP 1000
+/* Buckets of the table of client addresses (a power of two). */
+#define PROXY_ADDR_BUCKETS 1024
+#define PROXY_ADDR_MAX     128
+
+/* Client connections open from one address. */
+struct proxy_addr_count {
+	struct proxy_addr_count *next;
+	size_t n;
+	char addr[PROXY_ADDR_MAX];
+};
+
+/* One kind of log line a flood could repeat (see PROXY_LOG_BURST). */
+struct proxy_lograte {
+	long window;           /* when the current window began, in seconds */
+	unsigned lines;        /* logged in it */
+	unsigned long dropped; /* left out in it */
+};
 
 struct proxy_session;
 
@@ -105,7 +126,8 @@ struct proxy_session {
 	int client_pause;                   /* PAUSE_* bits */
 	struct proxy_job *held, *held_tail; /* requests behind a validation, in order */
 	size_t nheld;
-	int upstream_paused; /* the client's output is congested */
+	int upstream_paused;           /* the client's output is congested */
+	struct proxy_addr_count *from; /* the client's address, counted */
 };
 
 struct proxy {
@@ -116,7 +138,8 @@ struct proxy {
 	struct proxy_addr *bootstrap;
 	size_t next_bootstrap;
 	struct loop_listener *ls;
-	struct loop_limits limits;
+	struct loop_limits limits;        /* of broker connections */
+	struct loop_limits client_limits; /* of client connections: limits and idle_ms */
 	struct proxy_node *nodes[PROXY_MAX_NODES];
 	size_t nnodes;
 	struct proxy_session *sessions;
@@ -125,6 +148,11 @@ struct proxy {
 	int memory_logged;    /* this episode was logged (at most one a PROXY_MEMORY_LOG_S) */
 	time_t memory_log_at; /* when the last episode was logged */
 	unsigned long memory_episodes; /* episodes since that one */
+	/* Client connection limits. */
+	size_t nclients;
+	struct proxy_addr_count *addrs[PROXY_ADDR_BUCKETS];
+	atomic_ulong clients, refused_total, refused_per_address; /* proxy_stats() */
+	struct proxy_lograte log_refused, log_idle, log_handshake;
 };
 
 __attribute__((format(printf, 2, 3))) static void proxy_log(struct proxy *p, const char *fmt, ...)
@@ -135,6 +163,102 @@ __attribute__((format(printf, 2, 3))) static void proxy_log(struct proxy *p, con
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	gwlog_write(p->opt.log, p->opt.log_arg, line);
+}
+
+/* Logs a line of a kind that a flood could repeat, within the kind's
+ * budget (PROXY_LOG_BURST lines a PROXY_LOG_WINDOW_S window). The first line
+ * of a window says how many of the previous window's were left out. */
+__attribute__((format(printf, 3, 4))) static void
+proxy_log_limited(struct proxy *p, struct proxy_lograte *r, const char *fmt, ...)
+{
+	char line[1024];
+	struct timespec ts;
+	va_list ap;
+	size_t n;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (ts.tv_sec - r->window >= PROXY_LOG_WINDOW_S) {
+		unsigned long dropped = r->dropped;
+		r->window = ts.tv_sec;
+		r->lines = 0;
+		r->dropped = 0;
+		if (dropped) {
+			snprintf(line, sizeof line, "(%lu more like the lines above not logged)",
+			         dropped);
+			proxy_log(p, "%s", line);
+		}
+	}
+	if (r->lines >= PROXY_LOG_BURST) {
+		r->dropped++;
+		return;
+	}
+	r->lines++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (r->lines == PROXY_LOG_BURST && n < sizeof line)
+		snprintf(line + n, sizeof line - n,
+		         " (more like this within %d s are counted, not logged)",
+		         PROXY_LOG_WINDOW_S);
+	proxy_log(p, "%s", line);
+}
+
+/* Client addresses. */
+
+/* The address part of "ip:port" or "[v6]:port" into `out`. */
+static void proxy_peer_address(const char *peer, char *out, size_t size)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+
+	if (len >= 2 && peer[0] == '[' && peer[len - 1] == ']') {
+		peer++;
+		len -= 2;
+	}
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, peer, len);
+	out[len] = '\0';
+}
+
+static size_t proxy_addr_hash(const char *a)
+{
+	size_t h = 5381;
+	while (*a)
+		h = h * 33 + (unsigned char)*a++;
+	return h & (PROXY_ADDR_BUCKETS - 1);
+}
+
+/* The count of `addr`, made (at 0) when `make`; NULL when absent or out of
+ * memory. */
+static struct proxy_addr_count *proxy_addr_find(struct proxy *p, const char *addr, int make)
+{
+	size_t h = proxy_addr_hash(addr);
+	struct proxy_addr_count *a;
+
+	for (a = p->addrs[h]; a; a = a->next)
+		if (!strcmp(a->addr, addr))
+			return a;
+	if (!make || !(a = calloc(1, sizeof *a)))
+		return NULL;
+	snprintf(a->addr, sizeof a->addr, "%s", addr);
+	a->next = p->addrs[h];
+	p->addrs[h] = a;
+	return a;
+}
+
+/* One client connection from `a` less; the count goes at 0. */
+static void proxy_addr_release(struct proxy *p, struct proxy_addr_count *a)
+{
+	struct proxy_addr_count **pp = &p->addrs[proxy_addr_hash(a->addr)];
+
+	if (--a->n > 0)
+		return;
+	while (*pp != a)
+		pp = &(*pp)->next;
+	*pp = a->next;
+	free(a);
 }
 
 /* Validation jobs. */
@@ -194,6 +318,11 @@ static void proxy_session_free(struct proxy_session *s)
 		p->sessions = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	if (s->from) {
+		proxy_addr_release(p, s->from);
+		p->nclients--;
+		atomic_store(&p->clients, p->nclients);
+	}
 	loop_timer_free(s->connect_timer);
 	for (size_t i = 0; i < s->count; i++) {
 		free(s->pending[(s->head + i) % p->opt.max_inflight].local);
@@ -794,7 +923,13 @@ static void proxy_client_drained(struct loop_conn *c, void *arg)
 static void proxy_client_closed(struct loop_conn *c, void *arg, const char *why, size_t midframe)
 {
 	struct proxy_session *s = arg;
-	if (midframe)
+	struct proxy *p = s->proxy;
+	if (!strncmp(why, LOOP_WHY_IDLE, strlen(LOOP_WHY_IDLE)))
+		proxy_log_limited(p, &p->log_idle, "closing %s: %s%s", s->name, why,
+		                  midframe ? ", in the middle of a request" : "");
+	else if (!strncmp(why, LOOP_WHY_HANDSHAKE, strlen(LOOP_WHY_HANDSHAKE)))
+		proxy_log_limited(p, &p->log_handshake, "closing %s: %s", s->name, why);
+	else if (midframe)
 		proxy_log(s->proxy,
 		          "closing %s: client left mid-request (%s, %zu bytes of a frame buffered)",
 		          s->name, why, midframe);
@@ -912,8 +1047,17 @@ static void proxy_connect_timeout(void *arg)
 	proxy_session_fail(s, "connecting to the broker timed out");
 }
 
+/* The client waits for the gateway: a response to come, or a request held
+ * for validation to go on. */
+static int proxy_client_owes(struct loop_conn *c, void *arg)
+{
+	struct proxy_session *s = arg;
+	return s->count > 0 || s->held != NULL;
+}
+
 static const struct loop_conn_ops proxy_client_ops = {
     .frame = proxy_client_frame,
+    .owes = proxy_client_owes,
     .frame_head = proxy_client_head,
     .connected = proxy_client_connected,
     .drained = proxy_client_drained,
@@ -972,16 +1116,46 @@ static int proxy_session_connect(struct proxy_session *s)
 static void proxy_session_open(struct proxy *p, int fd, const char *peer, const char *host,
                                int port, int via_port)
 {
-	struct proxy_session *s = calloc(1, sizeof *s);
+	struct proxy_session *s;
+	struct proxy_addr_count *from;
+	char addr[PROXY_ADDR_MAX];
 	struct sg_error err;
 
 	error_clear(&err);
-	if (!s || !(s->pending = calloc(p->opt.max_inflight, sizeof *s->pending))) {
+	proxy_peer_address(peer, addr, sizeof addr);
+	if (p->nclients >= p->opt.max_connections) {
+		close(fd);
+		atomic_fetch_add(&p->refused_total, 1);
+		proxy_log_limited(p, &p->log_refused,
+		                  "refusing client %s: %zu client connections are open, the "
+		                  "limit",
+		                  peer, p->nclients);
+		return;
+	}
+	from = proxy_addr_find(p, addr, 0);
+	if (from && from->n >= p->opt.max_connections_per_address) {
+		close(fd);
+		atomic_fetch_add(&p->refused_per_address, 1);
+		proxy_log_limited(p, &p->log_refused,
+		                  "refusing client %s: %zu connections from %s are open, the "
+		                  "limit for one address",
+		                  peer, from->n, addr);
+		return;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s || !(s->pending = calloc(p->opt.max_inflight, sizeof *s->pending)) ||
+	    !(from = proxy_addr_find(p, addr, 1))) {
+		if (s)
+			free(s->pending);
 		free(s);
 		close(fd);
 		proxy_log(p, "refusing %s: out of memory", peer);
 		return;
 	}
+	from->n++;
+	s->from = from;
+	p->nclients++;
+	atomic_store(&p->clients, p->nclients);
 	s->proxy = p;
 	s->next = p->sessions;
 	if (p->sessions)
@@ -999,10 +1173,10 @@ static void proxy_session_open(struct proxy *p, int fd, const char *peer, const 
 		 * (proxy_client_connected), which the loop times
 		 * (loop_set_tls_handshake_timeout). */
 		s->client = loop_conn_accept_tls(p->loop, fd, peer, p->opt.client_tls,
-		                                 &proxy_client_ops, s, &p->limits, &err);
+		                                 &proxy_client_ops, s, &p->client_limits, &err);
 	} else {
-		s->client =
-		    loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s, &p->limits, &err);
+		s->client = loop_conn_accept(p->loop, fd, peer, &proxy_client_ops, s,
+		                             &p->client_limits, &err);
 		if (s->client && proxy_session_connect(s) != 0)
 			return;
 	}
@@ -1061,7 +1235,15 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, stru
 		p->opt.max_held_bytes = PROXY_DEFAULT_MAX_HELD_BYTES;
 	if (!p->opt.workers)
 		p->opt.validator = NULL;
+	if (!p->opt.idle_timeout_ms)
+		p->opt.idle_timeout_ms = PROXY_DEFAULT_IDLE_MS;
+	if (!p->opt.max_connections)
+		p->opt.max_connections = PROXY_DEFAULT_MAX_CONNS;
+	if (!p->opt.max_connections_per_address)
+		p->opt.max_connections_per_address = PROXY_DEFAULT_MAX_CONNS_PER_IP;
 	p->limits.max_frame = p->opt.max_frame;
+	p->client_limits = p->limits;
+	p->client_limits.idle_ms = p->opt.idle_timeout_ms;
 	loop_set_tls_handshake_timeout(loop, p->opt.handshake_timeout_ms);
 	for (size_t i = 0; i < opt->nbootstrap; i++) {
 		char *h = strdup(opt->bootstrap[i].host);
@@ -1104,6 +1286,13 @@ void proxy_set_tls(struct proxy *p, struct tls_ctx *client_tls, struct tls_ctx *
 	p->opt.client_tls = client_tls;
 	p->opt.broker_tls = broker_tls;
 	p->opt.certmap = certmap;
+}
+
+void proxy_stats(const struct proxy *p, struct proxy_stats *out)
+{
+	out->clients = atomic_load(&p->clients);
+	out->refused_total = atomic_load(&p->refused_total);
+	out->refused_per_address = atomic_load(&p->refused_per_address);
 }
 
 int proxy_port(const struct proxy *p)

@@ -16,6 +16,18 @@
  * out of order, or a client that leaves mid-request closes that one client's
  * connections with a log line; every other connection carries on.
  *
+ * Limits on clients (see the options): a client connection idle longer than
+ * idle_timeout_ms is closed (idle as gateway/loop.h's loop_limits defines it:
+ * it neither sends nor reads, and the gateway owes it no answer, since every
+ * request it sent was answered and none is held for validation); a client
+ * that would make more than max_connections open, or more than
+ * max_connections_per_address from its address (the IP, port left out), is
+ * closed at once, before any TLS handshake or broker connection. Each
+ * limit's outcome is counted (proxy_stats(), and the loop's loop_stats() for
+ * idle and handshake timeouts) and logged, at most PROXY_LOG_BURST lines of
+ * a kind every PROXY_LOG_WINDOW_S seconds: the lines left out are counted in
+ * the next one logged. Other clients never notice.
+ *
  * Backpressure: a side whose peer's output is above the high mark stops being
  * read until the peer drains; a client with max_inflight requests waiting
  * stops being read until responses come back.
@@ -132,7 +144,30 @@ struct proxy_options {
 	 * broker's connect is timed apart (connect_timeout_ms), from the end
 	 * of the handshake. */
 	unsigned handshake_timeout_ms;
+	/* A client connection idle this many milliseconds is closed; 0: 600000
+	 * (Kafka's connections.max.idle.ms). Broker connections follow their
+	 * client's. */
+	unsigned idle_timeout_ms;
+	/* Client connections open at once, all listeners together; 0: 10000. */
+	size_t max_connections;
+	/* Client connections open at once from one address; 0: 1000. */
+	size_t max_connections_per_address;
 };
+
+/* Lines of one kind (connections refused, idle clients closed, handshakes
+ * timed out) logged at most in a window of seconds. */
+#define PROXY_LOG_BURST    5
+#define PROXY_LOG_WINDOW_S 10
+
+/* Counts since proxy_new(). */
+struct proxy_stats {
+	unsigned long clients;             /* client connections open now */
+	unsigned long refused_total;       /* refused: max_connections reached */
+	unsigned long refused_per_address; /* refused: max_connections_per_address */
+};
+
+/* Reads the counts. Any thread (each is atomic; not one snapshot). */
+void proxy_stats(const struct proxy *p, struct proxy_stats *out);
 
 /* Opens the bootstrap listener. NULL on failure with `err` set. */
 struct proxy *proxy_new(struct loop *loop, const struct proxy_options *opt, struct sg_error *err);

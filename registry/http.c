@@ -11,6 +11,17 @@
  * a client for a certificate and never checks it, so the first callback of
  * every request verifies the peer itself (gnutls_certificate_verify_peers,
  * for the TLS client purpose) and reads the subject DN of the leaf.
+ *
+ * Request timeouts: MHD's own timeout is one of inactivity, which a client
+ * that trickles bytes never meets. A watchdog thread keeps every connection
+ * (MHD's connection notifications) in a list, with where it is: waiting for
+ * a request, reading one (since when), or answering. It looks every tenth
+ * of the request timeout: a waiting connection whose socket received bytes
+ * since its last request is reading a new one; one reading for longer than
+ * the timeout is shut down (shutdown(), so MHD sees the end and frees it).
+ * The list's mutex is held from before MHD's CLOSED notification until the
+ * watchdog is done with the socket, so it never touches a descriptor that
+ * MHD closed.
  */
 #include "registry/http.h"
 
@@ -18,6 +29,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,9 +37,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received */
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
@@ -36,16 +50,46 @@
 #include "common/readfile.h"
 
 /* Requests beyond these are refused by MHD itself (431 / 414 / closed). */
-#define HTTP_CONN_MEMORY_LIMIT (64 * 1024) /* per connection: request line + headers */
-#define HTTP_CONN_LIMIT        4096        /* open connections at once */
-#define HTTP_CONN_TIMEOUT      60          /* seconds a connection may sit idle */
-#define HTTP_MAX_PARAMS        32          /* query parameters kept; later ones are ignored */
-#define HTTP_BODY_FIRST_ALLOC  4096
+#define HTTP_CONN_MEMORY_LIMIT  HTTP_HEADER_LIMIT /* per connection: request line + headers */
+#define HTTP_DEFAULT_MAX_CONNS  4096
+#define HTTP_DEFAULT_MAX_PER_IP 1024
+#define HTTP_DEFAULT_IDLE_MS    30000u
+#define HTTP_DEFAULT_REQUEST_MS 30000u
+#define HTTP_WATCH_MAX_MS       250 /* longest pause between two looks of the watchdog */
+#define HTTP_MAX_PARAMS         32  /* query parameters kept; later ones are ignored */
+#define HTTP_BODY_FIRST_ALLOC   4096
 /* TLS 1.2 and 1.3 only, GnuTLS's default ciphers for them. */
 #define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
+/* Where a connection is, for the watchdog. */
+enum http_phase { HTTP_WAITING, HTTP_READING, HTTP_ANSWERING };
+
+/* One connection, from MHD's STARTED notification to its CLOSED one. */
+struct http_sock {
+	struct http_sock *prev, *next;
+	int fd;
+	enum http_phase phase;
+	uint64_t since; /* HTTP_READING: when the request began (http_now_ms) */
+	uint64_t mark;  /* HTTP_WAITING: bytes the socket had received then */
+	int timed_out;  /* shut down by the watchdog */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
+	/* The watchdog (see the top of the file); `mu` guards the list and
+	 * the phases. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct http_sock *socks;
+	pthread_t dog;
+	int dog_running;
+	int dog_stop;
+	unsigned request_ms;
+	/* Log lines: at most HTTP_LOG_BURST a second. */
+	pthread_mutex_t log_mu;
+	time_t log_second;
+	unsigned log_lines;
+	unsigned long log_dropped;
 	http_handler handler;
 	void *ctx;
 	size_t body_limit;
@@ -83,10 +127,30 @@ struct http_conn {
 	struct http_request req;
 };
 
+/* Logs one line of the server or of MHD (`cls` is the server), at most
+ * HTTP_LOG_BURST a second: a flood of refused connections must not flood
+ * the log. The first line after a second that dropped some says how many. */
 __attribute__((format(printf, 2, 0))) static void http_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
+	struct http_server *srv = cls;
 	char line[512];
+	unsigned long dropped = 0;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&srv->log_mu);
+	if (now != srv->log_second) {
+		dropped = srv->log_dropped;
+		srv->log_second = now;
+		srv->log_lines = 0;
+		srv->log_dropped = 0;
+	}
+	if (srv->log_lines >= HTTP_LOG_BURST) {
+		srv->log_dropped++;
+		pthread_mutex_unlock(&srv->log_mu);
+		return;
+	}
+	srv->log_lines++;
+	pthread_mutex_unlock(&srv->log_mu);
 	vsnprintf(line, sizeof line, fmt, ap);
 	size_t n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -94,7 +158,138 @@ __attribute__((format(printf, 2, 0))) static void http_log(void *cls, const char
 	for (size_t i = 0; i < n; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
+	if (dropped)
+		fprintf(stderr, "schemagate: http: (%lu more lines not logged)\n", dropped);
 	fprintf(stderr, "schemagate: http: %s\n", line);
+}
+
+__attribute__((format(printf, 2, 3))) static void http_logf(struct http_server *srv,
+                                                            const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	http_log(srv, fmt, ap);
+	va_end(ap);
+}
+
+/* The watchdog. */
+
+static uint64_t http_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Bytes the socket has received so far (0 when the kernel does not say). */
+static uint64_t http_bytes_received(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	memset(&ti, 0, sizeof ti);
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+static void http_notify_cb(void *cls, struct MHD_Connection *con, void **socket_context,
+                           enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	struct http_sock *k;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(k = calloc(1, sizeof *k)))
+			return; /* not watched: MHD's idle timeout still holds */
+		k->fd = ci->connect_fd;
+		k->phase = HTTP_WAITING;
+		pthread_mutex_lock(&srv->mu);
+		k->next = srv->socks;
+		if (srv->socks)
+			srv->socks->prev = k;
+		srv->socks = k;
+		pthread_mutex_unlock(&srv->mu);
+		*socket_context = k;
+		return;
+	}
+	if (!(k = *socket_context))
+		return;
+	pthread_mutex_lock(&srv->mu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		srv->socks = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&srv->mu);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* Moves the connection of `con` to `phase`. */
+static void http_phase_set(struct http_server *srv, struct MHD_Connection *con,
+                           enum http_phase phase)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_sock *k = ci ? ci->socket_context : NULL;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	if (phase == HTTP_READING && k->phase == HTTP_WAITING)
+		k->since = http_now_ms();
+	else if (phase == HTTP_WAITING)
+		k->mark = http_bytes_received(k->fd);
+	if (phase != HTTP_READING || k->phase == HTTP_WAITING)
+		k->phase = phase;
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void *http_dog_main(void *arg)
+{
+	struct http_server *srv = arg;
+	unsigned step = srv->request_ms / 10;
+
+	if (step > HTTP_WATCH_MAX_MS)
+		step = HTTP_WATCH_MAX_MS;
+	if (step == 0)
+		step = 1;
+	pthread_mutex_lock(&srv->mu);
+	while (!srv->dog_stop) {
+		struct timespec until;
+		uint64_t now = http_now_ms();
+
+		for (struct http_sock *k = srv->socks; k; k = k->next) {
+			if (k->phase == HTTP_WAITING && http_bytes_received(k->fd) > k->mark) {
+				k->phase = HTTP_READING;
+				k->since = now;
+			} else if (k->phase == HTTP_READING && !k->timed_out &&
+			           now - k->since >= srv->request_ms) {
+				struct sockaddr_storage ss;
+				socklen_t sl = sizeof ss;
+				char host[NI_MAXHOST] = "?";
+				k->timed_out = 1;
+				if (getpeername(k->fd, (struct sockaddr *)&ss, &sl) == 0)
+					getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host,
+					            NULL, 0, NI_NUMERICHOST);
+				shutdown(k->fd, SHUT_RDWR);
+				http_logf(srv,
+				          "closing a connection from %s: its request was not read "
+				          "whole within %u ms",
+				          host, srv->request_ms);
+			}
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)step * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&srv->cv, &srv->mu, &until);
+	}
+	pthread_mutex_unlock(&srv->mu);
+	return NULL;
 }
 
 /* Decodes s[0..n) into out (which may be s: decoding only shrinks) and
@@ -190,7 +385,7 @@ static int http_conn_parse_uri(struct http_conn *hc, const char *uri)
 
 static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
 {
-	(void)cls;
+	http_phase_set(cls, con, HTTP_READING);
 	struct http_conn *hc = calloc(1, sizeof *hc);
 	if (!hc)
 		return NULL;
@@ -219,9 +414,8 @@ static void http_conn_free(struct http_conn *hc)
 static void http_completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)con;
 	(void)toe;
+	http_phase_set(cls, con, HTTP_WAITING);
 	http_conn_free(*con_cls);
 	*con_cls = NULL;
 }
@@ -319,6 +513,7 @@ static void http_add_header_line(struct MHD_Response *r, const char *line)
 static enum MHD_Result http_respond(struct http_server *srv, struct http_conn *hc)
 {
 	struct http_request *req = &hc->req;
+	http_phase_set(srv, hc->mhd, HTTP_ANSWERING);
 	req->method = req->method ? req->method : "";
 	if (hc->body_too_large) {
 		req->body = NULL;
@@ -604,6 +799,16 @@ static int http_tls_load(struct http_server *srv, const struct http_tls *tls, st
 
 static void http_server_free(struct http_server *srv)
 {
+	if (srv->dog_running) {
+		pthread_mutex_lock(&srv->mu);
+		srv->dog_stop = 1;
+		pthread_cond_signal(&srv->cv);
+		pthread_mutex_unlock(&srv->mu);
+		pthread_join(srv->dog, NULL);
+	}
+	pthread_cond_destroy(&srv->cv);
+	pthread_mutex_destroy(&srv->mu);
+	pthread_mutex_destroy(&srv->log_mu);
 	if (srv->tls_key)
 		explicit_bzero(srv->tls_key, strlen(srv->tls_key));
 	free(srv->tls_key);
@@ -626,6 +831,15 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 	}
 	srv->handler = handler;
 	srv->ctx = ctx;
+	pthread_mutex_init(&srv->mu, NULL);
+	pthread_cond_init(&srv->cv, NULL);
+	pthread_mutex_init(&srv->log_mu, NULL);
+	srv->request_ms =
+	    opts->request_timeout_ms ? opts->request_timeout_ms : HTTP_DEFAULT_REQUEST_MS;
+	unsigned max_conns = opts->max_connections ? opts->max_connections : HTTP_DEFAULT_MAX_CONNS;
+	unsigned max_per_ip =
+	    opts->max_connections_per_ip ? opts->max_connections_per_ip : HTTP_DEFAULT_MAX_PER_IP;
+	unsigned idle_ms = opts->idle_timeout_ms ? opts->idle_timeout_ms : HTTP_DEFAULT_IDLE_MS;
 	srv->body_limit = opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
 	srv->unauthorized_status = (unsigned)error_http_status(SG_EUNAUTHENTICATED);
 	snprintf(srv->unauthorized, sizeof srv->unauthorized,
@@ -670,15 +884,22 @@ struct http_server *http_open(const struct http_options *opts, http_handler hand
 		flags |= MHD_USE_IPv6;
 	if (opts->tls)
 		flags |= MHD_USE_TLS;
+	if (pthread_create(&srv->dog, NULL, http_dog_main, srv) != 0) {
+		close(fd);
+		error_set(err, SG_EIO, "cannot start the HTTP server's watchdog thread");
+		http_server_free(srv);
+		return NULL;
+	}
+	srv->dog_running = 1;
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, http_access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log,
-	    (void *)NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-	    threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)HTTP_CONN_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, (void *)NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, (void *)NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, (void *)NULL, MHD_OPTION_ARRAY,
-	    tls_opts, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, http_access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log, srv,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
+	    MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (idle_ms + 999) / 1000, MHD_OPTION_URI_LOG_CALLBACK,
+	    http_uri_cb, srv, MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_notify_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK,
+	    http_unescape_none, (void *)NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close(fd);
 		error_set(err, SG_EIO, "%s:%d: the HTTP server failed to start", opts->host,
@@ -699,6 +920,6 @@ void http_close(struct http_server *srv)
 	if (!srv)
 		return;
 	if (srv->daemon)
-		MHD_stop_daemon(srv->daemon);
+		MHD_stop_daemon(srv->daemon); /* every connection notified CLOSED */
 	http_server_free(srv);
 }

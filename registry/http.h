@@ -12,6 +12,19 @@
  * any HTTP Basic credentials, decoded, in basic_user and basic_password; what
  * they may do is for the handler to decide.
  *
+ * Limits (struct http_options): at most max_connections connections open,
+ * and max_connections_per_ip from one address (MHD closes one more at once);
+ * a connection that neither sends nor reads for idle_timeout_ms is closed;
+ * and a request must arrive whole, request line, headers and body, within
+ * request_timeout_ms of its first byte, or its connection is closed (so a
+ * client that trickles a byte now and then, a slowloris, cannot hold a
+ * connection). Its first byte is seen as the request line arriving, or as
+ * the socket's byte count growing at a look taken every tenth of the
+ * timeout (at most 250 ms) while the connection waits for a request. The
+ * request line and headers together are at most HTTP_HEADER_LIMIT bytes
+ * (431 or 414 past it), the body at most body_limit (413). What happens at
+ * a limit is logged, at most HTTP_LOG_BURST lines a second.
+ *
  * Threading: the handler is called from several server threads at once, so it
  * must be thread-safe. http_open() returns once the socket listens;
  * http_close() stops accepting, waits for handlers in progress, then frees.
@@ -100,12 +113,27 @@ struct http_tls {
 	enum http_client_auth client_auth;
 };
 
+/* Largest request line plus headers, in bytes. */
+#define HTTP_HEADER_LIMIT (64 * 1024)
+/* Log lines a second, at most, from the server itself. */
+#define HTTP_LOG_BURST 5
+
 struct http_options {
 	const char *host;           /* address to bind, e.g. "127.0.0.1" or "::" */
 	int port;                   /* 0 picks a free port; see http_port() */
 	size_t body_limit;          /* bytes; larger bodies reach the handler as body_too_large */
 	unsigned threads;           /* worker threads; 0 means the number of CPUs */
 	const struct http_tls *tls; /* NULL: plain HTTP; read by http_open() only */
+	/* Connections open at once; 0: 4096. */
+	unsigned max_connections;
+	/* Connections open at once from one IP address; 0: 1024. */
+	unsigned max_connections_per_ip;
+	/* A connection idle this long is closed; whole seconds (rounded up);
+	 * 0: 30000 (Jetty's and so Confluent's idle timeout). */
+	unsigned idle_timeout_ms;
+	/* A request not read whole this long after its first byte closes its
+	 * connection; 0: 30000. */
+	unsigned request_timeout_ms;
 };
 
 /* Starts serving. Returns NULL and sets `err` (SG_EIO with "address in use" or

@@ -68,6 +68,10 @@ check_PROGRAMS += %reldir%/kafka/test_kframes
 TESTS += %reldir%/kafka/test_kframes
 check_PROGRAMS += %reldir%/kafka/test_loop
 TESTS += %reldir%/kafka/test_loop
+# The gateway's limits on clients (idle timeout, connections per address and
+# in all) over real sockets, before a fake broker.
+check_PROGRAMS += %reldir%/kafka/test_gwlimits
+TESTS += %reldir%/kafka/test_gwlimits
 # TLS on loop connections (gateway/tls, gateway/loop): certificates made at
 # test time, loop clients and listeners, and a blocking OpenSSL client.
 check_PROGRAMS += %reldir%/kafka/test_looptls
@@ -473,7 +477,7 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 # holds the shell helpers. The client test runs in $(abs_top_builddir)/.venv,
 # made (or refreshed) by tests/clients/setup-venv.sh.
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
-	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py \
+	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \

@@ -161,7 +161,7 @@ static const struct loop_conn_ops srv_ops = {
 
 static void srv_accept(void *arg, int fd, const char *peer)
 {
-	struct loop_limits lim = {(size_t)2 << 20, 0, 0};
+	struct loop_limits lim = {.max_frame = (size_t)2 << 20};
 	struct sg_error err;
 	struct loop_conn *c;
 	error_clear(&err);
@@ -214,7 +214,7 @@ static const struct loop_conn_ops cli_ops = {
 
 static struct loop_conn *cli_open(int port, void *arg)
 {
-	struct loop_limits lim = {(size_t)2 << 20, 0, 0};
+	struct loop_limits lim = {.max_frame = (size_t)2 << 20};
 	struct sg_error err;
 	struct loop_conn *c;
 	error_clear(&err);

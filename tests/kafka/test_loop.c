@@ -150,7 +150,7 @@ static const struct loop_conn_ops big_ops = {
 
 static void on_accept_big(void *arg, int fd, const char *peer)
 {
-	struct loop_limits lim = {BIG_LIMIT, 0, 0};
+	struct loop_limits lim = {.max_frame = BIG_LIMIT};
 	struct sg_error err;
 	error_clear(&err);
 	if (!loop_conn_accept(lp, fd, peer, &big_ops, NULL, &lim, &err))
@@ -160,7 +160,7 @@ static void on_accept_big(void *arg, int fd, const char *peer)
 /* A listener with a 16 MiB limit, for a frame larger than a socket buffer. */
 static void on_accept_huge(void *arg, int fd, const char *peer)
 {
-	struct loop_limits lim = {(size_t)16 << 20, 0, 0};
+	struct loop_limits lim = {.max_frame = (size_t)16 << 20};
 	struct sg_error err;
 	error_clear(&err);
 	if (!loop_conn_accept(lp, fd, peer, &big_ops, NULL, &lim, &err))
@@ -169,7 +169,7 @@ static void on_accept_huge(void *arg, int fd, const char *peer)
 
 static void on_accept(void *arg, int fd, const char *peer)
 {
-	struct loop_limits lim = {LIMIT, 0, 0};
+	struct loop_limits lim = {.max_frame = LIMIT};
 	struct sg_error err;
 	error_clear(&err);
 	if (!loop_conn_accept(lp, fd, peer, &srv_ops, NULL, &lim, &err))

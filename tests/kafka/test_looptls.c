@@ -529,7 +529,7 @@ static void handshake_cases(void)
 	struct tls_ctx *cli = client_ctx(at("ca.crt"), 0, NULL);
 	struct tls_ctx *insecure = client_ctx(NULL, 1, NULL);
 	struct tls_ctx *stranger = client_ctx(at("foreign-ca.crt"), 0, NULL);
-	struct lcfg cfg = {&srv, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg = {&srv, &echo_ops, {0}};
 	struct loop_listener *ls;
 	struct probe r;
 	int port;
@@ -579,8 +579,8 @@ static void client_auth_cases(void)
 	struct tls_ctx *anon = client_ctx(at("ca.crt"), 0, NULL);
 	struct tls_ctx *alice = client_ctx(at("ca.crt"), 0, "alice");
 	struct tls_ctx *mallory = client_ctx(at("ca.crt"), 0, "mallory");
-	struct lcfg cfg_req = {&req, &echo_ops, {0, 0, 0}};
-	struct lcfg cfg_opt = {&opt, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg_req = {&req, &echo_ops, {0}};
+	struct lcfg cfg_opt = {&opt, &echo_ops, {0}};
 	struct loop_listener *ls_req, *ls_opt;
 	struct probe r;
 	int port_req, port_opt;
@@ -632,8 +632,8 @@ static void ca_dir_cases(void)
 	struct tls_ctx *bob = client_ctx(at("ca.crt"), 0, "bob");
 	struct tls_ctx *carol = client_ctx(at("ca.crt"), 0, "carol");
 	struct tls_ctx *mallory = client_ctx(at("ca.crt"), 0, "mallory");
-	struct lcfg cfg_dir = {&by_dir, &echo_ops, {0, 0, 0}};
-	struct lcfg cfg_bundle = {&by_bundle, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg_dir = {&by_dir, &echo_ops, {0}};
+	struct lcfg cfg_bundle = {&by_bundle, &echo_ops, {0}};
 	struct loop_listener *ls_dir, *ls_bundle;
 	struct tls_ctx *t;
 	struct probe r;
@@ -691,7 +691,7 @@ static void rotation_cases(void)
 {
 	struct sg_error err;
 	struct tls_ctx *cli = client_ctx(at("ca.crt"), 0, NULL), *next;
-	struct lcfg cfg = {&current, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg = {&current, &echo_ops, {0}};
 	struct loop_listener *ls;
 	struct probe r;
 	int port;
@@ -795,7 +795,7 @@ static int bulk_done(void)
 /* Runs a bulk client against `port`; 1 when every frame came back. */
 static int bulk(int port, struct tls_ctx *cli, const size_t *sizes, int count, int window)
 {
-	struct loop_limits lim = {(size_t)8 << 20, 0, 0};
+	struct loop_limits lim = {.max_frame = (size_t)8 << 20};
 	struct sg_error err;
 	size_t most = 0;
 	int ok;
@@ -828,7 +828,7 @@ static void bulk_cases(void)
 	struct sg_error err;
 	struct tls_ctx *srv = server_a(&err);
 	struct tls_ctx *cli = client_ctx(at("ca.crt"), 0, NULL);
-	struct lcfg cfg = {&srv, &echo_ops, {(size_t)2 << 20, 0, 0}};
+	struct lcfg cfg = {&srv, &echo_ops, {.max_frame = (size_t)2 << 20}};
 	int port;
 	struct loop_listener *ls = listen_with(&cfg, &port);
 
@@ -849,7 +849,8 @@ static int up_port;
 static struct tls_ctx *up_tls; /* NULL: the upstream is plaintext */
 static struct tls_ctx *proxy_cli;
 static const struct loop_conn_ops proxy_up_ops;
-static const struct loop_limits proxy_lim = {(size_t)8 << 20, (size_t)256 << 10, (size_t)64 << 10};
+static const struct loop_limits proxy_lim = {
+    .max_frame = (size_t)8 << 20, .out_high = (size_t)256 << 10, .out_low = (size_t)64 << 10};
 
 static void self_head(struct loop_conn *c, void *arg, const uint8_t *p, size_t avail, size_t len)
 {
@@ -1129,7 +1130,7 @@ static void pending_cases(void)
 {
 	struct sg_error err;
 	struct tls_ctx *srv = server_a(&err);
-	struct lcfg cfg = {&srv, &pend_ops, {32, 0, 0}};
+	struct lcfg cfg = {&srv, &pend_ops, {.max_frame = 32}};
 	struct loop_listener *ls = listen_with(&cfg, &pend_port);
 
 	pend_timer = loop_timer_new(lp, pend_resume, NULL, &err);
@@ -1238,7 +1239,11 @@ static void slow_reader_cases(void)
 {
 	struct sg_error err;
 	struct tls_ctx *srv = server_a(&err);
-	struct lcfg cfg = {&srv, &flood_ops, {(size_t)1 << 20, (size_t)1 << 20, (size_t)256 << 10}};
+	struct lcfg cfg = {&srv,
+	                   &flood_ops,
+	                   {.max_frame = (size_t)1 << 20,
+	                    .out_high = (size_t)1 << 20,
+	                    .out_low = (size_t)256 << 10}};
 	struct loop_listener *ls = listen_with(&cfg, &flood_port);
 
 	flood_timer = loop_timer_new(lp, flood_tick, NULL, &err);
@@ -1279,7 +1284,7 @@ static void version_cases(void)
 	struct tls_server_options o13 = {at("gw-a.crt"), at("gw-a.key"), NULL, TLS_CLIENT_AUTH_NONE,
 	                                 TLS_MIN_1_3};
 	struct tls_ctx *v13 = tls_server_new(&o13, &err);
-	struct lcfg cfg12 = {&v12, &echo_ops, {0, 0, 0}}, cfg13 = {&v13, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg12 = {&v12, &echo_ops, {0}}, cfg13 = {&v13, &echo_ops, {0}};
 	struct loop_listener *ls12 = listen_with(&cfg12, &version_port);
 	struct side *srv_side;
 
@@ -1315,7 +1320,7 @@ static void handshake_timeout_cases(void)
 	struct sg_error err;
 	struct tls_ctx *srv = server_a(&err);
 	struct tls_ctx *cli = client_ctx(at("ca.crt"), 0, NULL);
-	struct lcfg cfg = {&srv, &echo_ops, {0, 0, 0}};
+	struct lcfg cfg = {&srv, &echo_ops, {0}};
 	struct loop_listener *ls;
 	struct loop_stats before, after;
 	struct sockaddr_in sa;
