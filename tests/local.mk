@@ -429,6 +429,10 @@ TESTS += %reldir%/unit/test_jsonschema
 # The registry's SQLite store (registry/store, registry/sha256).
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
+# Qualified subjects (registry/qsubject), from tests/cases/qsubject/cases.txt.
+check_PROGRAMS += %reldir%/unit/test_qsubject
+TESTS += %reldir%/unit/test_qsubject
+EXTRA_DIST += %reldir%/cases/qsubject/cases.txt
 
 # Who may use the registry (registry/auth): the auth file tests/cases/auth/auth.json,
 # what it permits and whose passwords it takes, and broken files with their errors.
