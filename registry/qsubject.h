@@ -23,8 +23,8 @@
 #include "compat/error.h"
 
 #define QSUBJECT_DEFAULT_CONTEXT "."
-#define QSUBJECT_GLOBAL_CONTEXT ".__GLOBAL"
-#define QSUBJECT_WILDCARD ":*:"
+#define QSUBJECT_GLOBAL_CONTEXT  ".__GLOBAL"
+#define QSUBJECT_WILDCARD        ":*:"
 
 /* A qualified subject taken apart. `context` is not NUL-terminated: it is
  * `context_len` bytes, "." for the default context and "*" for the
