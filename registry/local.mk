@@ -25,7 +25,7 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api/internal.h \
 	%reldir%/api/api.c %reldir%/api/request.c \
 	%reldir%/api/candidate.c %reldir%/api/history.c \
-	%reldir%/api/metadata.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
+	%reldir%/api/metadata.c %reldir%/api/contexts.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
 	%reldir%/api/versions.c %reldir%/api/register.c %reldir%/api/compat.c \
 	%reldir%/api/config.c %reldir%/api/mode.c
 

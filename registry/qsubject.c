@@ -169,7 +169,20 @@ int qsubject_prefix_matches(const char *prefix, const char *name)
 		const char *rest = prefix + 3;
 		return strncmp(n.subject, rest, strlen(rest)) == 0;
 	}
-	if (strncmp(prefix, ":.", 2) == 0)
+	const char *scan = qsubject_prefix_scan(prefix);
+	if (scan == prefix && strncmp(prefix, ":.", 2) == 0)
 		return strncmp(name, prefix, strlen(prefix)) == 0;
-	return qsubject_is_default(&n) && strncmp(name, prefix, strlen(prefix)) == 0;
+	return qsubject_is_default(&n) && strncmp(name, scan, strlen(scan)) == 0;
+}
+
+const char *qsubject_prefix_scan(const char *prefix)
+{
+	if (strncmp(prefix, QSUBJECT_WILDCARD, 3) == 0)
+		return "";
+	struct qsubject q;
+	qsubject_parse(prefix, &q);
+	/* ":.:p" is "p" of the default context */
+	if (strncmp(prefix, ":.:", 3) == 0)
+		return q.subject;
+	return prefix;
 }

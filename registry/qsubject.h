@@ -90,7 +90,12 @@ int qsubject_resolve_ref(const char *parent, const char *ref, char *out, size_t 
  * with "p"; a qualified prefix (":.ctx:p", or ":.ct" for every context
  * whose name starts with ".ct") admits the names that start with it; any
  * other prefix admits only default-context subjects that start with it
- * ("" is the whole default context). */
+ * ("" is the whole default context, and ":.:p" is "p"). */
 int qsubject_prefix_matches(const char *prefix, const char *name);
+
+/* The bytes every subject qsubject_prefix_matches() admits for `prefix`
+ * starts with: a store listing by that prefix, then filtered, finds them
+ * all. Points into `prefix`, or is "". */
+const char *qsubject_prefix_scan(const char *prefix);
 
 #endif

@@ -529,7 +529,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/092-metadata-ruleset.http \
 	%reldir%/http/cases/093-lookup.http \
 	%reldir%/http/cases/094-ruleset-validation.http \
-	%reldir%/http/cases/095-latest-with-metadata.http
+	%reldir%/http/cases/095-latest-with-metadata.http \
+	%reldir%/http/cases/100-contexts.http %reldir%/http/cases/101-contexts-prefix.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

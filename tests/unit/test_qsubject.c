@@ -57,6 +57,10 @@ static void run(const char *fn, const char *a, const char *b, char *got, size_t 
 		snprintf(got, cap, "%d", qsubject_valid(a, strcmp(fn, "valid-config") == 0));
 		return;
 	}
+	if (strcmp(fn, "prefix-scan") == 0) {
+		snprintf(got, cap, "%s", qsubject_prefix_scan(a));
+		return;
+	}
 	if (strcmp(fn, "prefix") == 0) {
 		snprintf(got, cap, "%d", qsubject_prefix_matches(a, b));
 		return;
