@@ -51,6 +51,7 @@ enum sg_code {
 	SG_EID_MISMATCH,             /* 422 / 42207 */
 	SG_EINVALID_SUBJECT,         /* 422 / 42208 */
 	SG_EINVALID_RULESET,         /* 422 / 42210: a ruleSet breaks Confluent's rules */
+	SG_ECONTEXT_NOT_EMPTY,       /* 422 / 42211: DELETE /contexts of a context in use */
 	SG_EUNPROCESSABLE,           /* 422 / 422: well-formed JSON with an invalid field */
 
 	/* Server side. */

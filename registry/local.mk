@@ -7,6 +7,9 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 # The SQLite store (store) and its content hash (sha256).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/store.c %reldir%/store.h \
 	%reldir%/sha256.c %reldir%/sha256.h %reldir%/guid.c %reldir%/guid.h
+# Confluent's qualified subjects (:.context:subject), which the store and
+# the API both read.
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/qsubject.c %reldir%/qsubject.h
 # The REST API over the store: the caches (idcache for bodies by id,
 # schemacache for parsed schemas), Confluent's JSON entities (entity, jsonio)
 # and its wording of compatibility failures (compatreport).
@@ -22,7 +25,7 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/api/internal.h \
 	%reldir%/api/api.c %reldir%/api/request.c \
 	%reldir%/api/candidate.c %reldir%/api/history.c \
-	%reldir%/api/metadata.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
+	%reldir%/api/metadata.c %reldir%/api/contexts.c %reldir%/api/schemas.c %reldir%/api/subjects.c \
 	%reldir%/api/versions.c %reldir%/api/register.c %reldir%/api/compat.c \
 	%reldir%/api/config.c %reldir%/api/mode.c
 # POST /subjects/{subject}/versions/{version}/tags (tags.c).

@@ -7,6 +7,8 @@
  */
 #include "registry/schemacache.h"
 
+#include "registry/qsubject.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -111,13 +113,15 @@ static void schemacache_row_clear(struct schemacache_row *row)
 static struct schemacache_item *schemacache_get_depth(struct schemacache *c, struct store_tx *tx,
                                                       int64_t id, int depth, struct sg_error *err);
 
-/* Builds an item: resolves `refs` (depth-limited), then parses. `resolved`
- * receives concrete versions when not NULL. */
+/* Builds an item: resolves `refs` (depth-limited) in `context` (a
+ * reference names a subject of the referring schema's context unless it is
+ * qualified: registry/qsubject.h), then parses. `resolved` receives concrete
+ * versions when not NULL. */
 static struct schemacache_item *schemacache_build(struct schemacache *c, struct store_tx *tx,
-                                                  enum schema_type type, const char *text,
-                                                  size_t len, const struct store_ref *refs,
-                                                  size_t nrefs, int *resolved, int depth,
-                                                  struct sg_error *err)
+                                                  const char *context, enum schema_type type,
+                                                  const char *text, size_t len,
+                                                  const struct store_ref *refs, size_t nrefs,
+                                                  int *resolved, int depth, struct sg_error *err)
 {
 	struct schemacache_item *it = calloc(1, sizeof *it);
 	struct schema_ref *srefs = nrefs ? calloc(nrefs, sizeof *srefs) : NULL;
@@ -129,9 +133,20 @@ static struct schemacache_item *schemacache_build(struct schemacache *c, struct 
 	for (size_t i = 0; i < nrefs; i++) {
 		const struct store_ref *r = &refs[i];
 		struct store_version v;
-		int found = r->version == -1
-		                ? store_version_latest(tx, r->subject, 0, &v, err)
-		                : store_version_get(tx, r->subject, r->version, &v, err);
+		char parent[STORE_CONTEXT_MAX + 3];
+		snprintf(parent, sizeof parent, ":%s:", context ? context : ".");
+		size_t cap = strlen(parent) + strlen(r->subject) + 1;
+		char *target = malloc(cap);
+		if (!target) {
+			error_set(err, SG_ENOMEM, "out of memory");
+			goto fail;
+		}
+		int found = qsubject_resolve_ref(parent, r->subject, target, cap, err);
+		if (found == 0 || found > 0)
+			found = r->version == -1
+			            ? store_version_latest(tx, target, 0, &v, err)
+			            : store_version_get(tx, target, r->version, &v, err);
+		free(target);
 		if (found < 0)
 			goto fail;
 		if (found == 0) {
@@ -230,9 +245,14 @@ static struct schemacache_item *schemacache_load(struct schemacache *c, struct s
 	struct store_ref *refs = NULL;
 	long nrefs = schemacache_refs(row.refs, &doc, &refs, err);
 	struct schemacache_item *it = NULL;
+	/* References resolve in the schema's own context. */
+	char context[STORE_CONTEXT_MAX] = ".";
+	if (nrefs > 0 && STORE_KEY_CONTEXT(id) != 0 &&
+	    store_context_name(tx, STORE_KEY_CONTEXT(id), context, err) < 0)
+		nrefs = -1;
 	if (nrefs >= 0)
-		it = schemacache_build(c, tx, type, row.text, row.len, refs, (size_t)nrefs, NULL,
-		                       depth, err);
+		it = schemacache_build(c, tx, context, type, row.text, row.len, refs, (size_t)nrefs,
+		                       NULL, depth, err);
 	free(refs);
 	json_decref(doc);
 	schemacache_row_clear(&row);
@@ -283,9 +303,9 @@ struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx 
 struct schemacache_item *schemacache_parse(struct schemacache *c, struct store_tx *tx,
                                            enum schema_type type, const char *text, size_t len,
                                            const struct store_ref *refs, size_t nrefs,
-                                           int *resolved, struct sg_error *err)
+                                           const char *context, int *resolved, struct sg_error *err)
 {
-	return schemacache_build(c, tx, type, text, len, refs, nrefs, resolved, 0, err);
+	return schemacache_build(c, tx, context, type, text, len, refs, nrefs, resolved, 0, err);
 }
 
 void schemacache_forget(struct schemacache *c, int64_t id)

@@ -40,15 +40,17 @@ void schemacache_free(struct schemacache *c);
 struct schemacache_item *schemacache_get(struct schemacache *c, struct store_tx *tx, int64_t id,
                                          struct sg_error *err);
 
-/* Parses a schema that is not stored (a candidate), resolving `refs` through
- * `tx`. The item is the caller's alone (never cached). On failure sets err:
- * SG_EINVALID_SCHEMA with a message in Confluent's words when a reference
- * cannot be resolved or the text does not parse. `resolved` (when not NULL,
- * nrefs long) receives each reference's concrete version (-1 replaced). */
+/* Parses a schema that is not stored (a candidate) of context `context`
+ * (".ctx"; NULL is the default), resolving `refs` through `tx` in that
+ * context (stored schemas resolve theirs in their own). The item is the caller's alone (never
+ * cached). On failure sets err: SG_EINVALID_SCHEMA with a message in Confluent's words when a
+ * reference cannot be resolved or the text does not parse. `resolved` (when not NULL, nrefs long)
+ * receives each reference's concrete version (-1 replaced). */
 struct schemacache_item *schemacache_parse(struct schemacache *c, struct store_tx *tx,
                                            enum schema_type type, const char *text, size_t len,
                                            const struct store_ref *refs, size_t nrefs,
-                                           int *resolved, struct sg_error *err);
+                                           const char *context, int *resolved,
+                                           struct sg_error *err);
 
 /* Drops the caller's hold. Accepts NULL. */
 void schemacache_release(struct schemacache *c, struct schemacache_item *it);

@@ -19,7 +19,10 @@
 #include <sqlite3.h>
 
 #include "registry/guid.h"
+#include "registry/qsubject.h"
 #include "registry/sha256.h"
+
+static void store_schema_hash(const struct store_schema *s, uint8_t out[SHA256_LEN]);
 
 /* Each migration takes the database from version i-1 to version i, inside
  * the transaction that records the new version. Never edit a released one:
@@ -75,6 +78,26 @@ static const char *const store_migrations[] = {
     [3] = "ALTER TABLE schemas ADD COLUMN guid TEXT;"
           "CREATE INDEX schemas_by_guid ON schemas(guid);"
           "ALTER TABLE versions ADD COLUMN ts INTEGER;",
+    /* Confluent's contexts: each has a number, the high 32 bits of the key
+     * of its schemas (the default context "." is 0, so its keys are the ids
+     * the rows had), the largest id handed out in it, and whether GET
+     * /contexts lists it (DELETE /contexts unlists it; its number and ids
+     * stay, so an id is never handed out twice in a context). A reference
+     * gets its target: its subject resolved in the referring schema's
+     * context. Subjects an older binary stored qualified (":.ctx:s", then in
+     * the default id space) move to their context in store_context_backfill. */
+    [4] = "CREATE TABLE contexts ("
+          "  num INTEGER PRIMARY KEY,"
+          "  name TEXT NOT NULL UNIQUE,"
+          "  last_id INTEGER NOT NULL DEFAULT 0,"
+          "  listed INTEGER NOT NULL DEFAULT 1"
+          ");"
+          "INSERT INTO contexts (num, name, last_id) VALUES (0, '.',"
+          " max(coalesce((SELECT max(id) FROM schemas), 0),"
+          "     coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0)));"
+          "ALTER TABLE refs ADD COLUMN target TEXT;"
+          "UPDATE refs SET target = subject;"
+          "CREATE INDEX refs_by_qtarget ON refs(target, version);",
 };
 
 enum store_stmt_id {
@@ -107,6 +130,15 @@ enum store_stmt_id {
 	ST_MODE_GET,
 	ST_MODE_PUT,
 	ST_MODE_DELETE,
+	ST_CTX_GET,
+	ST_CTX_INSERT,
+	ST_CTX_RELIST,
+	ST_CTX_UNLIST,
+	ST_CTX_LIST,
+	ST_CTX_NAME,
+	ST_CTX_LAST,
+	ST_CTX_BUMP,
+	ST_GUID_KEYS,
 	ST_COUNT
 };
 
@@ -121,13 +153,15 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_SCHEMA_INSERT] =
         "INSERT INTO schemas (id, type, schema, refs, metadata, ruleset, hash, guid) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [ST_SCHEMA_BY_GUID] = "SELECT min(id) FROM schemas WHERE guid = ?1",
-    [ST_SCHEMA_MAX_ID] = "SELECT max(coalesce((SELECT max(id) FROM schemas), 0),"
-                         " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'schemas'), 0))",
+    [ST_SCHEMA_BY_GUID] = "SELECT s.id FROM schemas s JOIN contexts c ON c.num = s.id >> 32"
+                          " WHERE s.guid = ?1 ORDER BY c.num != 0, c.name, s.id LIMIT 1",
+    [ST_GUID_KEYS] = "SELECT c.name, min(s.id) FROM schemas s JOIN contexts c ON c.num = s.id >> 32"
+                     " WHERE s.guid = ?1 GROUP BY c.name ORDER BY c.name",
+    [ST_SCHEMA_MAX_ID] = "SELECT last_id FROM contexts WHERE num = ?1",
     [ST_SCHEMA_USED] = "SELECT 1 FROM versions WHERE schema_id = ?1 LIMIT 1",
     [ST_SCHEMA_DELETE] = "DELETE FROM schemas WHERE id = ?1",
-    [ST_REF_INSERT] =
-        "INSERT INTO refs (schema_id, name, subject, version) VALUES (?1, ?2, ?3, ?4)",
+    [ST_REF_INSERT] = "INSERT INTO refs (schema_id, name, subject, version, target)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_VERSION_GET] =
         "SELECT schema_id, deleted, ts FROM versions WHERE subject = ?1 AND version = ?2",
     [ST_VERSION_LATEST] = "SELECT version, schema_id, deleted, ts FROM versions"
@@ -153,7 +187,7 @@ static const char *const store_sql[ST_COUNT] = {
                              " AND v.deleted BETWEEN ?3 AND ?4 ORDER BY v.subject, v.version",
     [ST_REFERRERS] = "SELECT DISTINCT v.subject, v.version, v.schema_id, v.deleted, v.ts"
                      " FROM refs r JOIN versions v ON v.schema_id = r.schema_id"
-                     " WHERE r.subject = ?1 AND r.version = ?2 AND v.deleted <= ?3"
+                     " WHERE r.target = ?1 AND r.version = ?2 AND v.deleted <= ?3"
                      " ORDER BY v.schema_id, v.subject, v.version",
     [ST_CONFIG_GET] = "SELECT value FROM config WHERE scope = ?1 AND subject = ?2",
     [ST_CONFIG_PUT] = "INSERT OR REPLACE INTO config (scope, subject, value) VALUES (?1, ?2, ?3)",
@@ -161,6 +195,15 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_MODE_GET] = "SELECT mode FROM modes WHERE scope = ?1 AND subject = ?2",
     [ST_MODE_PUT] = "INSERT OR REPLACE INTO modes (scope, subject, mode) VALUES (?1, ?2, ?3)",
     [ST_MODE_DELETE] = "DELETE FROM modes WHERE scope = ?1 AND subject = ?2",
+    [ST_CTX_GET] = "SELECT num, listed FROM contexts WHERE name = ?1",
+    [ST_CTX_INSERT] = "INSERT INTO contexts (num, name) VALUES"
+                      " ((SELECT max(num) + 1 FROM contexts), ?1) RETURNING num",
+    [ST_CTX_RELIST] = "UPDATE contexts SET listed = 1 WHERE num = ?1",
+    [ST_CTX_UNLIST] = "UPDATE contexts SET listed = 0 WHERE name = ?1 AND num != 0 AND listed",
+    [ST_CTX_LIST] = "SELECT name FROM contexts WHERE listed AND num != 0 ORDER BY name",
+    [ST_CTX_NAME] = "SELECT name FROM contexts WHERE num = ?1",
+    [ST_CTX_LAST] = "SELECT last_id FROM contexts WHERE num = ?1",
+    [ST_CTX_BUMP] = "UPDATE contexts SET last_id = max(last_id, ?2) WHERE num = ?1",
 };
 
 struct store_tx {
@@ -383,6 +426,147 @@ static int store_guid_backfill(struct store_conn *c, struct sg_error *err)
 	return 0;
 }
 
+/* Migration 4, for subjects an older binary stored qualified: such a
+ * subject (":.ctx:s") was then one more subject of the default id space.
+ * Each of its versions moves to its context, under the same id (ids were
+ * unique across the store, so none collides), with a copy of the schema row
+ * hashed for that context and its references resolved there; a schema row
+ * no default-context version uses any more goes. Runs on the writer, inside
+ * the migration's transaction. */
+static int store_context_backfill(struct store_conn *c, struct sg_error *err)
+{
+	static const char *const sql[] = {
+	    /* 0: the versions of qualified subjects */
+	    "SELECT subject, version, schema_id FROM versions"
+	    " WHERE substr(subject, 1, 2) = ':.' AND schema_id < 4294967296",
+	    /* 1 */
+	    "INSERT OR IGNORE INTO contexts (num, name) VALUES"
+	    " ((SELECT max(num) + 1 FROM contexts), ?1)",
+	    /* 2 */ "SELECT num FROM contexts WHERE name = ?1",
+	    /* 3 */ "SELECT type, schema, refs, metadata, ruleset FROM schemas WHERE id = ?1",
+	    /* 4 */
+	    "INSERT OR IGNORE INTO schemas (id, type, schema, refs, metadata, ruleset, hash, guid)"
+	    " SELECT ?2, type, schema, refs, metadata, ruleset, ?3, guid FROM schemas WHERE id = "
+	    "?1",
+	    /* 5 */
+	    "INSERT INTO refs (schema_id, name, subject, version, target)"
+	    " SELECT ?2, name, subject, version, CASE WHEN substr(subject, 1, 2) = ':.'"
+	    " THEN subject ELSE ':' || ?3 || ':' || subject END FROM refs WHERE schema_id = ?1",
+	    /* 6 */ "UPDATE versions SET schema_id = ?3 WHERE subject = ?1 AND version = ?2",
+	    /* 7 */ "UPDATE contexts SET last_id = max(last_id, ?2) WHERE num = ?1",
+	    /* 8 */
+	    "DELETE FROM schemas WHERE id = ?1 AND NOT EXISTS"
+	    " (SELECT 1 FROM versions WHERE schema_id = ?1)",
+	};
+	enum { N = sizeof sql / sizeof sql[0] };
+	sqlite3_stmt *st[N] = {0};
+	int rc = SQLITE_OK;
+	for (size_t i = 0; i < N && rc == SQLITE_OK; i++)
+		rc = sqlite3_prepare_v2(c->db, sql[i], -1, &st[i], NULL);
+	int64_t *moved = NULL;
+	size_t nmoved = 0, cap = 0;
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st[0])) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(st[0], 0);
+		int version = sqlite3_column_int(st[0], 1);
+		int64_t old = sqlite3_column_int64(st[0], 2);
+		char name[STORE_CONTEXT_MAX];
+		if (!subject || qsubject_context_of(subject, name, sizeof name, err) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (strcmp(name, QSUBJECT_DEFAULT_CONTEXT) == 0) {
+			rc = SQLITE_OK;
+			continue;
+		}
+		sqlite3_bind_text(st[1], 1, name, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st[1]);
+		sqlite3_reset(st[1]);
+		sqlite3_bind_text(st[2], 1, name, -1, SQLITE_TRANSIENT);
+		if (rc == SQLITE_DONE)
+			rc = sqlite3_step(st[2]);
+		int64_t num = sqlite3_column_int64(st[2], 0);
+		sqlite3_reset(st[2]);
+		if (rc != SQLITE_ROW)
+			break;
+		/* The copy's hash, as store_schema_hash() makes it for `num`. */
+		sqlite3_bind_int64(st[3], 1, old);
+		if ((rc = sqlite3_step(st[3])) != SQLITE_ROW) {
+			sqlite3_reset(st[3]);
+			break;
+		}
+		struct store_schema sc = {
+		    .context = num,
+		    .type = (const char *)sqlite3_column_text(st[3], 0),
+		    .text = (const char *)sqlite3_column_text(st[3], 1),
+		    .refs = (const char *)sqlite3_column_text(st[3], 2),
+		    .metadata = (const char *)sqlite3_column_text(st[3], 3),
+		    .ruleset = (const char *)sqlite3_column_text(st[3], 4),
+		};
+		uint8_t hash[SHA256_LEN];
+		store_schema_hash(&sc, hash);
+		sqlite3_reset(st[3]);
+		int64_t key = STORE_KEY(num, old);
+		sqlite3_bind_int64(st[4], 1, old);
+		sqlite3_bind_int64(st[4], 2, key);
+		sqlite3_bind_blob(st[4], 3, hash, sizeof hash, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st[4]);
+		sqlite3_reset(st[4]);
+		if (rc == SQLITE_DONE && sqlite3_changes(c->db) > 0) {
+			sqlite3_bind_int64(st[5], 1, old);
+			sqlite3_bind_int64(st[5], 2, key);
+			sqlite3_bind_text(st[5], 3, name, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_step(st[5]);
+			sqlite3_reset(st[5]);
+		}
+		if (rc == SQLITE_DONE) {
+			sqlite3_bind_text(st[6], 1, subject, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int(st[6], 2, version);
+			sqlite3_bind_int64(st[6], 3, key);
+			rc = sqlite3_step(st[6]);
+			sqlite3_reset(st[6]);
+		}
+		if (rc == SQLITE_DONE) {
+			sqlite3_bind_int64(st[7], 1, num);
+			sqlite3_bind_int64(st[7], 2, old);
+			rc = sqlite3_step(st[7]);
+			sqlite3_reset(st[7]);
+		}
+		if (rc != SQLITE_DONE)
+			break;
+		if (nmoved == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			int64_t *m = realloc(moved, ncap * sizeof *m);
+			if (!m) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			moved = m;
+			cap = ncap;
+		}
+		moved[nmoved++] = old;
+		rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	for (size_t i = 0; rc == SQLITE_OK && i < nmoved; i++) {
+		sqlite3_bind_int64(st[8], 1, moved[i]);
+		rc = sqlite3_step(st[8]);
+		sqlite3_reset(st[8]);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	free(moved);
+	for (size_t i = 0; i < N; i++)
+		sqlite3_finalize(st[i]);
+	if (rc != SQLITE_OK) {
+		if (err->code == SG_OK || rc != SQLITE_NOMEM)
+			return store_fail(c->db, rc, err,
+			                  "moving qualified subjects to their contexts");
+		return -1;
+	}
+	return 0;
+}
+
 static void store_make_uuid(char out[40])
 {
 	unsigned char b[16];
@@ -487,6 +671,8 @@ static int store_migrate(struct store *st, const char *path, int target, struct 
 			goto fail;
 	}
 	if (current < 3 && target >= 3 && store_guid_backfill(c, err) < 0)
+		goto fail;
+	if (current < 4 && target >= 4 && store_context_backfill(c, err) < 0)
 		goto fail;
 	int r = store_query_text(c, "SELECT value FROM meta WHERE key = 'cluster_id'",
 	                         st->cluster_id, sizeof st->cluster_id, err);
@@ -686,11 +872,19 @@ static void store_hash_field(struct sha256 *h, const char *v)
 }
 
 /* The content key: each field with a presence byte and a length, so that no
- * two different contents hash the same input. */
+ * two different contents hash the same input. Outside the default context
+ * the context's number comes first, so that the same content has a row (and
+ * an id) of its own in each context; in the default context the hash is the
+ * one older binaries wrote. */
 static void store_schema_hash(const struct store_schema *s, uint8_t out[SHA256_LEN])
 {
 	struct sha256 h;
 	sha256_init(&h);
+	if (s->context) {
+		char num[32];
+		snprintf(num, sizeof num, "context %lld", (long long)s->context);
+		store_hash_field(&h, num);
+	}
 	store_hash_field(&h, s->type);
 	store_hash_field(&h, s->text);
 	store_hash_field(&h, s->refs);
@@ -711,6 +905,7 @@ int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *
 	if (rc == SQLITE_ROW) {
 		struct store_schema row = {
 		    .id = sqlite3_column_int64(s, 0),
+		    .context = STORE_KEY_CONTEXT(sqlite3_column_int64(s, 0)),
 		    .type = store_col_text(s, 1),
 		    .text = store_col_text(s, 2),
 		    .refs = store_col_text(s, 3),
@@ -747,6 +942,49 @@ int64_t store_schema_find(struct store_tx *tx, const struct store_schema *sc, st
 	return id;
 }
 
+/* Reads one integer column of a one-row statement with ?1 bound to `a`.
+ * Returns 1 with *out set, 0 when no row, -1. */
+static int store_one_int(struct store_tx *tx, enum store_stmt_id id, int64_t a, int64_t *out,
+                         struct sg_error *err, const char *what)
+{
+	sqlite3_stmt *s = store_stmt(tx, id, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, what);
+	}
+	store_done(s);
+	return ret;
+}
+
+/* The target of a reference `subject` made from context number `ctx`: the
+ * subject resolved in that context (registry/qsubject.h), into `out`. */
+static int store_ref_target(struct store_tx *tx, int64_t ctx, const char *subject, char **out,
+                            struct sg_error *err)
+{
+	char name[STORE_CONTEXT_MAX] = ".";
+	if (ctx && store_context_name(tx, ctx, name, err) < 0)
+		return -1;
+	char parent[STORE_CONTEXT_MAX + 3];
+	snprintf(parent, sizeof parent, ":%s:", name);
+	size_t cap = strlen(parent) + strlen(subject) + 1;
+	*out = malloc(cap);
+	if (!*out)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	if (qsubject_resolve_ref(parent, subject, *out, cap, err) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
                             const struct store_ref *refs, size_t nrefs, struct sg_error *err)
 {
@@ -755,13 +993,25 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
 	store_schema_hash(sc, hash);
 	if (guid_of(sc->text, sc->refs, sc->metadata, sc->ruleset, guid, err) < 0)
 		return -1;
+	int64_t id = sc->id;
+	if (id <= 0) {
+		int64_t last = 0;
+		int r = store_one_int(tx, ST_CTX_LAST, sc->context, &last, err, "allocating an id");
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return error_set(err, SG_ESTORE, "context %lld is not in the store",
+			                 (long long)sc->context);
+		id = last + 1;
+	}
+	if (id > STORE_ID_MAX)
+		return error_set(err, SG_EOPERATION_NOT_PERMITTED, "schema id %lld is out of range",
+		                 (long long)id);
+	int64_t key = STORE_KEY(sc->context, id);
 	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_INSERT, err);
 	if (!s)
 		return -1;
-	if (sc->id > 0)
-		sqlite3_bind_int64(s, 1, sc->id);
-	else
-		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_text(s, 2, sc->type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, sc->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, sc->refs, -1, SQLITE_STATIC);
@@ -773,25 +1023,33 @@ int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *sc,
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return error_set(err, SG_EOPERATION_NOT_PERMITTED,
-		                 "schema id %lld is already in use", (long long)sc->id);
+		                 "schema id %lld is already in use", (long long)id);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		return error_set(err, SG_EID_MISMATCH,
 		                 "this schema is already registered under another id");
 	if (rc != SQLITE_DONE)
 		return store_fail(tx->conn->db, rc, err, "inserting a schema");
-	int64_t id = sqlite3_last_insert_rowid(tx->conn->db);
+	sqlite3_stmt *b = store_stmt(tx, ST_CTX_BUMP, err);
+	if (!b)
+		return -1;
+	sqlite3_bind_int64(b, 1, sc->context);
+	sqlite3_bind_int64(b, 2, id);
+	if (store_exec(tx, b, err, "allocating an id") < 0)
+		return -1;
 	for (size_t i = 0; i < nrefs; i++) {
 		sqlite3_stmt *r = store_stmt(tx, ST_REF_INSERT, err);
-		if (!r)
+		char *target = NULL;
+		if (!r || store_ref_target(tx, sc->context, refs[i].subject, &target, err) < 0)
 			return -1;
-		sqlite3_bind_int64(r, 1, id);
+		sqlite3_bind_int64(r, 1, key);
 		sqlite3_bind_text(r, 2, refs[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(r, 3, refs[i].subject, -1, SQLITE_STATIC);
 		sqlite3_bind_int(r, 4, refs[i].version);
+		sqlite3_bind_text(r, 5, target, -1, free);
 		if (store_exec(tx, r, err, "inserting a reference") < 0)
 			return -1;
 	}
-	return id;
+	return key;
 }
 
 int64_t store_schema_by_guid(struct store_tx *tx, const char *guid, struct sg_error *err)
@@ -812,17 +1070,149 @@ int64_t store_schema_by_guid(struct store_tx *tx, const char *guid, struct sg_er
 
 int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err)
 {
-	sqlite3_stmt *s = store_stmt(tx, ST_SCHEMA_MAX_ID, err);
+	return store_schema_max_id_in(tx, 0, err);
+}
+
+int64_t store_schema_max_id_in(struct store_tx *tx, int64_t ctx, struct sg_error *err)
+{
+	int64_t last = 0;
+	int r =
+	    store_one_int(tx, ST_SCHEMA_MAX_ID, ctx, &last, err, "reading the largest schema id");
+	return r < 0 ? -1 : last;
+}
+
+int store_guid_keys(struct store_tx *tx, const char *guid, store_context_id_fn fn, void *ctx,
+                    struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_GUID_KEYS, err);
 	if (!s)
 		return -1;
-	int rc = sqlite3_step(s);
-	int64_t id = 0;
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	else
-		id = store_fail(tx->conn->db, rc, err, "reading the largest schema id");
+	sqlite3_bind_text(s, 1, guid, -1, SQLITE_STATIC);
+	int rc, calls = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = store_col_text(s, 0);
+		if (!name) {
+			store_done(s);
+			return store_fail(tx->conn->db, SQLITE_NOMEM, err, "looking up a GUID");
+		}
+		calls++;
+		if (fn(ctx, name, sqlite3_column_int64(s, 1)) < 0) {
+			store_done(s);
+			return -1;
+		}
+	}
 	store_done(s);
-	return id;
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "looking up a GUID");
+	return calls;
+}
+
+/* ---- Contexts ---- */
+
+int store_context(struct store_tx *tx, const char *name, int create, int64_t *num,
+                  struct sg_error *err)
+{
+	*num = 0;
+	if (strcmp(name, QSUBJECT_DEFAULT_CONTEXT) == 0)
+		return 1;
+	if (strlen(name) >= STORE_CONTEXT_MAX)
+		return error_set(err, SG_EINVALID_SUBJECT, "a context name is longer than %d bytes",
+		                 STORE_CONTEXT_MAX - 1);
+	sqlite3_stmt *s = store_stmt(tx, ST_CTX_GET, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	int listed = 0, found = 0;
+	if (rc == SQLITE_ROW) {
+		*num = sqlite3_column_int64(s, 0);
+		listed = sqlite3_column_int(s, 1);
+		found = 1;
+	}
+	store_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "reading a context");
+	if (!create)
+		return found;
+	if (found) {
+		if (listed)
+			return 1;
+		sqlite3_stmt *u = store_stmt(tx, ST_CTX_RELIST, err);
+		if (!u)
+			return -1;
+		sqlite3_bind_int64(u, 1, *num);
+		return store_exec(tx, u, err, "listing a context") < 0 ? -1 : 1;
+	}
+	sqlite3_stmt *i = store_stmt(tx, ST_CTX_INSERT, err);
+	if (!i)
+		return -1;
+	sqlite3_bind_text(i, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(i);
+	if (rc == SQLITE_ROW)
+		*num = sqlite3_column_int64(i, 0);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(i);
+	store_done(i);
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "adding a context");
+	if (*num > STORE_CONTEXT_NUM_MAX)
+		return error_set(err, SG_ESTORE, "too many contexts");
+	return 1;
+}
+
+int store_context_name(struct store_tx *tx, int64_t num, char name[STORE_CONTEXT_MAX],
+                       struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CTX_NAME, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, num);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = store_col_text(s, 0);
+		snprintf(name, STORE_CONTEXT_MAX, "%s", v ? v : "");
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a context");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_contexts(struct store_tx *tx, store_context_fn fn, void *ctx, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CTX_LIST, err);
+	if (!s)
+		return -1;
+	int rc, calls = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = store_col_text(s, 0);
+		if (!name) {
+			store_done(s);
+			return store_fail(tx->conn->db, SQLITE_NOMEM, err, "listing contexts");
+		}
+		calls++;
+		if (fn(ctx, name) < 0) {
+			store_done(s);
+			return -1;
+		}
+	}
+	store_done(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "listing contexts");
+	return calls;
+}
+
+int store_context_unlist(struct store_tx *tx, const char *name, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CTX_UNLIST, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (store_exec(tx, s, err, "deleting a context") < 0)
+		return -1;
+	return sqlite3_changes(tx->conn->db) > 0;
 }
 
 /* ---- Versions ---- */
@@ -1073,6 +1463,7 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 		};
 		struct store_schema sc = {
 		    .id = v.schema_id,
+		    .context = STORE_KEY_CONTEXT(v.schema_id),
 		    .type = store_col_text(s, 4),
 		    .text = store_col_text(s, 5),
 		    .refs = store_col_text(s, 6),

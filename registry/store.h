@@ -1,11 +1,21 @@
 /* registry/store.h: the registry's durable state in one SQLite database.
  *
- * What is stored: schemas (one row per distinct content: type, canonical text,
- * references, metadata and rule set, keyed by a SHA-256 of that content), the
- * versions of each subject (subject, version, schema id, soft-deleted flag),
- * the references each schema makes to (subject, version) pairs, and the config
- * and mode objects, global and per subject. The store knows nothing of the
- * Confluent semantics; registry/api.c decides, the store records.
+ * What is stored: schemas (one row per distinct content in a context: type,
+ * canonical text, references, metadata and rule set, keyed by a SHA-256 of
+ * that content), the versions of each subject (subject, version, schema key,
+ * soft-deleted flag), the references each schema makes to (subject, version)
+ * pairs, the config and mode objects, global and per subject, and Confluent's
+ * contexts. The store knows nothing of the Confluent semantics;
+ * registry/api decides, the store records.
+ *
+ * Contexts and schema keys: ids are per context (Confluent 8's contexts, see
+ * registry/qsubject.h), so the same id may name different schemas in two
+ * contexts. A schema is named in the store by its key: its context's number
+ * (store_context()) in the high 32 bits and its Confluent id in the low 31.
+ * The default context "." is number 0, so there a key is the id itself, as
+ * in databases written before contexts. Every `schema_id` and `id` below is
+ * a key unless it says otherwise; STORE_KEY_ID() gives the id a client sees.
+ * A subject's versions use schemas of the subject's own context.
  *
  * Durability: WAL journal with synchronous=FULL, so a committed write survives
  * kill -9 and a crash of the machine. Every write happens in one transaction
@@ -37,7 +47,16 @@
 #include "compat/error.h"
 
 /* The schema version of the database this binary writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
+
+/* Schema keys (see the top of this file). */
+#define STORE_ID_MAX           2147483647LL
+#define STORE_CONTEXT_NUM_MAX  2147483647LL
+#define STORE_KEY(context, id) (((int64_t)(context) << 32) | (int64_t)(id))
+#define STORE_KEY_ID(key)      ((int64_t)(key)&0xffffffffLL)
+#define STORE_KEY_CONTEXT(key) ((int64_t)(key) >> 32)
+/* The longest context name, NUL included. */
+#define STORE_CONTEXT_MAX 256
 
 struct store;
 struct store_tx;
@@ -46,7 +65,9 @@ struct store_options {
 	unsigned readers;    /* read connections in the pool; 0 means 4 */
 	int busy_timeout_ms; /* how long to wait for a lock; 0 means 10000 */
 	/* Testing only: behave like an older binary whose newest migration is
-	 * this one (1..STORE_SCHEMA_VERSION). 0 means STORE_SCHEMA_VERSION. */
+	 * this one (1..STORE_SCHEMA_VERSION). 0 means STORE_SCHEMA_VERSION.
+	 * Below the current version only store_open and store_close work: tests
+	 * write the older layout's rows with SQL. */
 	int schema_version;
 };
 
@@ -81,7 +102,10 @@ void store_end(struct store_tx *tx);
  * metadata and ruleset JSON object texts; each of those three is NULL when
  * absent. */
 struct store_schema {
-	int64_t id;
+	int64_t id; /* the key on rows the store returns; see store_schema_insert */
+	/* The context's number (store_context()); 0 is the default context.
+	 * store_schema_find() and store_schema_insert() read it. */
+	int64_t context;
 	const char *type; /* "AVRO", "JSON", "PROTOBUF" */
 	const char *text;
 	const char *refs;
@@ -106,23 +130,57 @@ typedef int (*store_schema_fn)(void *ctx, const struct store_schema *s);
 int store_schema_get(struct store_tx *tx, int64_t id, store_schema_fn fn, void *ctx,
                      struct sg_error *err);
 
-/* The id of the schema with exactly this content (id ignored), or 0 when
- * none. Returns the id (> 0), 0, or -1. */
+/* The key of the schema with exactly this content in context s->context
+ * (id ignored), or 0 when none. Returns the key (> 0), 0, or -1. */
 int64_t store_schema_find(struct store_tx *tx, const struct store_schema *s, struct sg_error *err);
 
-/* Inserts a schema and its references; write transactions only. s->id > 0
- * asks for that id (IMPORT); 0 allocates one above every id ever used.
- * Returns the id, or -1 (SG_EOPERATION_NOT_PERMITTED when the id is taken,
- * SG_EID_MISMATCH when the content exists under another id). */
+/* Inserts a schema and its references into context s->context, which must
+ * exist (store_context()); write transactions only. s->id > 0 asks for that
+ * id (IMPORT); 0 allocates one above every id ever used in the context (a
+ * new context starts at 1, as Confluent's IncrementalIdGenerator does). A
+ * reference's subject is resolved in the context (qsubject_resolve_ref()) for
+ * store_referrers(). Returns the key, or -1 (SG_EOPERATION_NOT_PERMITTED when
+ * the id is taken or out of range, SG_EID_MISMATCH when the content exists
+ * under another id). */
 int64_t store_schema_insert(struct store_tx *tx, const struct store_schema *s,
                             const struct store_ref *refs, size_t nrefs, struct sg_error *err);
 
-/* The lowest id of the schemas whose GUID is `guid` (lower case), or 0 when
- * none. */
+/* The key of the schema whose GUID is `guid` (lower case): the lowest id in
+ * the default context, else in the first context by name that has one, as
+ * Confluent's getIdUsingContexts looks. 0 when none. */
 int64_t store_schema_by_guid(struct store_tx *tx, const char *guid, struct sg_error *err);
 
-/* The largest schema id in use, or 0. */
+/* Calls `fn` with each context that has a schema of GUID `guid` and the
+ * lowest such key in it, ordered by context name. Returns the number of
+ * calls, or -1 (fn's -1 passed on). */
+typedef int (*store_context_id_fn)(void *ctx, const char *context, int64_t key);
+int store_guid_keys(struct store_tx *tx, const char *guid, store_context_id_fn fn, void *ctx,
+                    struct sg_error *err);
+
+/* The largest id ever handed out in the default context (or context number
+ * `context`), purged ones included, or 0. */
 int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err);
+int64_t store_schema_max_id_in(struct store_tx *tx, int64_t context, struct sg_error *err);
+
+/* ---- Contexts ---- */
+
+/* The number of context `name` (".ctx"; "." is 0). With `create` (write
+ * transactions only), a context not yet known is added, and one that
+ * store_context_unlist() removed is listed again with its number and ids.
+ * Returns 1 with *num set, 0 when unknown (without `create`), or -1
+ * (SG_EINVALID_SUBJECT for a name of STORE_CONTEXT_MAX bytes or more). */
+int store_context(struct store_tx *tx, const char *name, int create, int64_t *num,
+                  struct sg_error *err);
+/* The name of context number `num`. Returns 1, 0 when none, -1. */
+int store_context_name(struct store_tx *tx, int64_t num, char name[STORE_CONTEXT_MAX],
+                       struct sg_error *err);
+/* Calls `fn` with the name of each listed context but the default one, in
+ * byte order. Returns the number of calls, or -1 (fn's -1 passed on). */
+typedef int (*store_context_fn)(void *ctx, const char *name);
+int store_contexts(struct store_tx *tx, store_context_fn fn, void *ctx, struct sg_error *err);
+/* Takes context `name` off the listing (its number and ids stay). Returns
+ * 1, 0 when it was not listed (or is the default context), -1. */
+int store_context_unlist(struct store_tx *tx, const char *name, struct sg_error *err);
 
 /* ---- Subject versions ---- */
 
@@ -203,9 +261,10 @@ int store_schemas_by_prefix(struct store_tx *tx, const char *prefix, enum store_
 /* ---- References ---- */
 
 /* Calls `fn` for each version that uses a schema referring to (subject,
- * version): v describes the referring version (its subject, version, schema
- * id, deleted flag). Ordered by schema id, subject, version. Deleted
- * referring versions only with `deleted`. */
+ * version), `subject` qualified (a reference from a context names a subject
+ * of that context unless it names another): v describes the referring version (its subject,
+ * version, schema id, deleted flag). Ordered by schema id, subject, version. Deleted referring
+ * versions only with `deleted`. */
 int store_referrers(struct store_tx *tx, const char *subject, int version, int deleted,
                     store_version_fn fn, void *ctx, struct sg_error *err);
 

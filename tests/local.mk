@@ -433,6 +433,10 @@ TESTS += %reldir%/unit/test_jsonschema
 # The registry's SQLite store (registry/store, registry/sha256).
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
+# Qualified subjects (registry/qsubject), from tests/cases/qsubject/cases.txt.
+check_PROGRAMS += %reldir%/unit/test_qsubject
+TESTS += %reldir%/unit/test_qsubject
+EXTRA_DIST += %reldir%/cases/qsubject/cases.txt
 
 # Who may use the registry (registry/auth): the auth file tests/cases/auth/auth.json,
 # what it permits and whose passwords it takes, and broken files with their errors.
@@ -531,7 +535,9 @@ HTTP_CASES = \
 	%reldir%/http/cases/094-ruleset-validation.http \
 	%reldir%/http/cases/095-latest-with-metadata.http \
 	%reldir%/http/cases/096-schema-tags.http \
-	%reldir%/http/cases/097-schema-by-id-deleted.http
+	%reldir%/http/cases/097-schema-by-id-deleted.http \
+	%reldir%/http/cases/100-contexts.http \
+	%reldir%/http/cases/101-contexts-prefix.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

@@ -19,6 +19,7 @@
 #include "registry/auth.h"
 #include "registry/idcache.h"
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
 #include "registry/schemacache.h"
 
 #define API_CT_V1   "application/vnd.schemaregistry.v1+json"
@@ -92,7 +93,8 @@ static const struct api_route api_routes[] = {
     {"GET", {"mode", "*"}, 1, API_READ, S, api_mode_get},
     {"PUT", {"mode", "*"}, 1, API_ADMIN, S, api_mode_put},
     {"DELETE", {"mode", "*"}, 1, API_ADMIN, S, api_mode_delete},
-    {"GET", {"contexts"}, -1, API_AUTHN, S, api_metadata_contexts},
+    {"GET", {"contexts"}, -1, API_AUTHN, S, api_contexts_list},
+    {"DELETE", {"contexts", "*"}, -1, API_ADMIN, C, api_contexts_delete},
     {"GET", {"v1", "metadata", "id"}, -1, API_AUTHN, S, api_metadata_id},
     {"GET", {"v1", "metadata", "version"}, -1, API_AUTHN, S, api_metadata_version},
 };
@@ -319,13 +321,182 @@ static void api_alias(struct api_ctx *c, const struct api_route *route)
 	store_end(tx);
 	json_t *cfg = r == 1 ? json_loads(text, 0, NULL) : NULL;
 	const char *alias = json_string_value(json_object_get(cfg, "alias"));
-	char *to = alias && *alias ? strdup(alias) : NULL;
-	if (to) {
+	/* The alias names a subject of the aliased subject's context unless it
+	 * is qualified (AliasFilter's qualifySubjectWithParent). */
+	size_t cap = alias && *alias ? strlen(c->subject) + strlen(alias) + 3 : 0;
+	char *to = cap ? malloc(cap) : NULL;
+	if (to && qsubject_resolve_ref(c->subject, alias, to, cap, &e) >= 0 &&
+	    qsubject_context_of(to, c->context, sizeof c->context, &e) >= 0) {
 		free(c->subject);
 		c->subject = to;
+	} else {
+		free(to);
 	}
 	json_decref(cfg);
 	free(text);
+}
+
+/* ---- Contexts: the /contexts/{context}/ URL prefix ---- */
+
+/* A request as Confluent's ContextFilter (v8.1.0) rewrites it: segments it
+ * made are owned here, the others borrowed from the original. */
+struct api_rewrite {
+	struct http_request req;
+	char *owned[HTTP_MAX_SEGMENTS];
+	size_t nowned;
+	const char *query_key; /* the query parameter it sets, or NULL */
+	char *query_value;
+};
+
+static void api_rewrite_free(struct api_rewrite *rw)
+{
+	for (size_t i = 0; i < rw->nowned; i++)
+		free(rw->owned[i]);
+	free(rw->query_value);
+}
+
+/* Joins `a` and `b` into a new string kept by `rw`. NULL out of memory. */
+static const char *api_rewrite_join(struct api_rewrite *rw, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *s = malloc(na + nb + 1);
+	if (!s || rw->nowned == HTTP_MAX_SEGMENTS) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s, a, na);
+	memcpy(s + na, b, nb + 1);
+	rw->owned[rw->nowned++] = s;
+	return s;
+}
+
+/* ContextFilter.modifyUri: a path under /contexts/{context}/ loses that
+ * prefix and names the context in what follows: the segment after
+ * "subjects" (or "deks"), and after a leading "config" or "mode", gets
+ * ":.context:" unless it starts with a context already; a bare /config or
+ * /mode becomes /config/:.context:; /schemas/ids/... gets ?subject=
+ * prefixed with it, /schemas and /subjects ?subjectPrefix=. The context is
+ * normalized where it is used (qsubject_context_prefix), so a colon in it
+ * fails only there, with the 400 Confluent answers. Returns 0 when the path
+ * has no such prefix (rw untouched), 1 rewritten, -1 with `e` set. */
+static int api_context_filter(const struct http_request *in, struct api_rewrite *rw,
+                              struct sg_error *e)
+{
+	if (in->nsegs < 2 || strcmp(in->segs[0], "contexts") != 0)
+		return 0;
+	rw->req = *in;
+	const char *context = QSUBJECT_DEFAULT_CONTEXT;
+	char prefix[STORE_CONTEXT_MAX + 4];
+	int have_prefix = 0, context_next = 0, config_or_mode = 0, subject_next = 0, first = 1;
+	size_t n = 0;
+#define API_PREFIX()                                                                               \
+	(have_prefix ? 0                                                                           \
+	             : (have_prefix = 1,                                                           \
+	                qsubject_context_prefix(context, prefix, sizeof prefix, e) < 0 ? -1 : 0))
+	for (size_t i = 0; i < in->nsegs; i++) {
+		const char *seg = in->segs[i];
+		if (context_next) {
+			context = seg;
+			have_prefix = 0;
+			context_next = 0;
+			continue;
+		}
+		if (strcmp(seg, "contexts") == 0) {
+			context_next = 1;
+			continue;
+		}
+		const char *out = seg;
+		if (subject_next) {
+			if (!qsubject_has_context(seg)) {
+				if (API_PREFIX() < 0)
+					return -1;
+				out = api_rewrite_join(rw, prefix, seg);
+				if (!out)
+					return error_set(e, SG_ENOMEM, "out of memory");
+			}
+			subject_next = 0;
+		}
+		int root_cm = first && (strcmp(seg, "config") == 0 || strcmp(seg, "mode") == 0);
+		if (strcmp(seg, "subjects") == 0 || strcmp(seg, "deks") == 0 || root_cm) {
+			subject_next = 1;
+			config_or_mode |= root_cm;
+		}
+		rw->req.segs[n++] = out;
+		first = 0;
+	}
+	if (config_or_mode && subject_next) {
+		if (API_PREFIX() < 0)
+			return -1;
+		if (prefix[0] && n < HTTP_MAX_SEGMENTS)
+			rw->req.segs[n++] = api_rewrite_join(rw, prefix, "");
+	} else if (context_next) {
+		rw->req.segs[n++] = "contexts";
+	} else if (n == 0 && strcmp(context, QSUBJECT_DEFAULT_CONTEXT) != 0) {
+		if (API_PREFIX() < 0)
+			return -1;
+		rw->req.segs[n++] = "contexts";
+		rw->req.segs[n++] = api_rewrite_join(rw, prefix, "");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!rw->req.segs[i])
+			return error_set(e, SG_ENOMEM, "out of memory");
+	rw->req.nsegs = n;
+	/* ContextFilter.replaceQueryParams */
+	const char *key = NULL;
+	if (n >= 2 && strcmp(rw->req.segs[0], "schemas") == 0 &&
+	    strcmp(rw->req.segs[1], "ids") == 0)
+		key = "subject";
+	else if (n == 1 && (strcmp(rw->req.segs[0], "schemas") == 0 ||
+	                    strcmp(rw->req.segs[0], "subjects") == 0))
+		key = "subjectPrefix";
+	if (key) {
+		const char *given = http_query(in, key);
+		if (!given)
+			given = "";
+		if (!qsubject_has_context(given)) {
+			if (API_PREFIX() < 0)
+				return -1;
+			size_t len = strlen(prefix) + strlen(given) + 1;
+			if (!(rw->query_value = malloc(len)))
+				return error_set(e, SG_ENOMEM, "out of memory");
+			snprintf(rw->query_value, len, "%s%s", prefix, given);
+			rw->query_key = key;
+		}
+	}
+#undef API_PREFIX
+	return 1;
+}
+
+/* Confluent's resources normalize the {subject} they are given
+ * (QualifiedSubject.normalize: ":.:s" is "s", ":.ctx" is ":.ctx:"), and
+ * /config and /mode treat the default context itself as the registry.
+ * Replaces c->subject (NULL for the registry) and sets c->context. Returns 0
+ * or -1 (out of memory). */
+static int api_qualify_subject(struct api_ctx *c)
+{
+	size_t cap = strlen(c->subject) + 3;
+	char *norm = malloc(cap);
+	struct sg_error e = {0};
+	if (!norm || qsubject_normalize(c->subject, norm, cap, &e) < 0) {
+		free(norm);
+		return -1;
+	}
+	free(c->subject);
+	c->subject = norm;
+	const char *first = c->req->segs[0];
+	if ((strcmp(first, "config") == 0 || strcmp(first, "mode") == 0) &&
+	    qsubject_names_default_context(norm)) {
+		free(c->subject);
+		c->subject = NULL;
+		return 0;
+	}
+	return qsubject_context_of(norm, c->context, sizeof c->context, &e) < 0 ? -1 : 0;
+}
+
+int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int64_t *num,
+                        struct sg_error *e)
+{
+	return store_context(tx, c->context, create, num, e);
 }
 
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
@@ -335,6 +506,15 @@ static void api_alias(struct api_ctx *c, const struct api_route *route)
 static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
+	struct api_rewrite rw = {0};
+	struct sg_error ce = {0};
+	snprintf(c.context, sizeof c.context, "%s", QSUBJECT_DEFAULT_CONTEXT);
+	int rewritten = api_context_filter(req, &rw, &ce);
+	if (rewritten > 0) {
+		req = c.req = &rw.req;
+		c.query_key = rw.query_key;
+		c.query_value = rw.query_value;
+	}
 	const struct api_route *route = NULL;
 	int path_known = 0;
 	/* HEAD is answered as GET (the server sends no body), as Jersey does. */
@@ -361,6 +541,10 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 			goto out;
 		}
 	}
+	if (rewritten < 0) {
+		api_send_error(&c, &ce);
+		goto out;
+	}
 	if (!route) {
 		if (path_known)
 			api_fail(&c, SG_EMETHOD, "HTTP 405 Method Not Allowed");
@@ -384,11 +568,12 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 	}
 	if (route->subject_at >= 0) {
 		c.subject = jsonio_utf8_repair(req->segs[route->subject_at]);
-		if (!c.subject) {
+		if (!c.subject || api_qualify_subject(&c) < 0) {
 			api_fail(&c, SG_ENOMEM, "out of memory");
 			goto out;
 		}
-		api_alias(&c, route);
+		if (c.subject)
+			api_alias(&c, route);
 	}
 	if (api_permitted(&c, route))
 		route->fn(&c);
@@ -396,6 +581,7 @@ out:
 	free(c.subject);
 	auth_filter_free(c.filter);
 	auth_unref(c.auth);
+	api_rewrite_free(&rw);
 }
 
 /* The schema browser's files are served beside the API (with authorization

@@ -76,8 +76,8 @@ static size_t api_refs_normalize(struct store_ref *refs, size_t n)
 
 int api_cand_build(struct api *a, struct store_tx *tx, const struct api_sreq *r, const char *text,
                    enum schema_type type, const char *type_name, const struct store_ref *refs,
-                   size_t nrefs, const char *bad_ref, int normalize, struct api_cand *cd,
-                   struct sg_error *err)
+                   size_t nrefs, const char *bad_ref, int normalize, const char *context,
+                   struct api_cand *cd, struct sg_error *err)
 {
 	memset(cd, 0, sizeof *cd);
 	if (type_name && schema_type_parse(type_name, &type) < 0)
@@ -96,7 +96,7 @@ int api_cand_build(struct api *a, struct store_tx *tx, const struct api_sreq *r,
 			goto oom;
 	}
 	struct sg_error pe = {0};
-	cd->item = schemacache_parse(a->parsed, tx, type, text, strlen(text), refs, nrefs,
+	cd->item = schemacache_parse(a->parsed, tx, type, text, strlen(text), refs, nrefs, context,
 	                             cd->resolved, &pe);
 	if (!cd->item) {
 		if (pe.code == SG_EINVALID_SCHEMA || pe.code == SG_ELIMIT)
@@ -293,7 +293,7 @@ int api_cand_req_build(struct api_ctx *c, struct api_cand_req *q, struct sg_erro
 {
 	const struct api_sreq *r = &q->r;
 	return api_cand_build(c->a, q->tx, r, r->text, SCHEMA_AVRO, r->type_name, r->refs, r->nrefs,
-	                      q->bad_ref, q->normalize, &q->cd, err);
+	                      q->bad_ref, q->normalize, c->context, &q->cd, err);
 }
 
 void api_cand_req_close(struct api_ctx *c, struct api_cand_req *q)

@@ -11,13 +11,36 @@
 #include "compat/ruleset.h"
 #include "registry/entity.h"
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
+
+/* The stored config text that applies to `subject` (NULL: the registry), as
+ * Confluent's lookup cache finds it (InMemoryCache.config): the subject's
+ * own; else its context's (":.ctx:") outside the default context, the
+ * registry's in it; else the one set on ".__GLOBAL". Returns 1 with *text
+ * (malloc'd), 0 when none, -1. */
+static int api_config_chain(struct store_tx *tx, const char *subject, char **text,
+                            struct sg_error *err)
+{
+	int r = subject ? store_config_get(tx, subject, text, err) : 0;
+	if (r != 0)
+		return r;
+	char ctx[STORE_CONTEXT_MAX + 3] = "";
+	if (subject) {
+		struct qsubject q;
+		qsubject_parse(subject, &q);
+		if (!qsubject_is_default(&q) && q.context_len < STORE_CONTEXT_MAX)
+			snprintf(ctx, sizeof ctx, ":%.*s:", (int)q.context_len, q.context);
+	}
+	r = store_config_get(tx, ctx[0] ? ctx : NULL, text, err);
+	if (r != 0)
+		return r;
+	return store_config_get(tx, ":" QSUBJECT_GLOBAL_CONTEXT ":", text, err);
+}
 
 json_t *api_config_scope(struct store_tx *tx, const char *subject, struct sg_error *err)
 {
 	char *text = NULL;
-	int r = subject ? store_config_get(tx, subject, &text, err) : 0;
-	if (r == 0)
-		r = store_config_get(tx, NULL, &text, err);
+	int r = api_config_chain(tx, subject, &text, err);
 	if (r < 0)
 		return NULL;
 	json_t *cfg = text ? json_loads(text, 0, NULL) : json_object();
@@ -83,8 +106,16 @@ void api_config_get(struct api_ctx *c)
 	struct sg_error e = {0};
 	json_t *stored = NULL;
 	int r = api_config_stored(tx, c->subject, &stored, &e);
-	if (r == 0 && c->subject && to_global)
-		r = api_config_stored(tx, NULL, &stored, &e);
+	if (r == 0 && c->subject && to_global) {
+		char *text = NULL;
+		r = api_config_chain(tx, c->subject, &text, &e);
+		if (r == 1 && !json_is_object(stored = json_loads(text, 0, NULL))) {
+			json_decref(stored);
+			stored = NULL;
+			r = error_set(&e, SG_ESTORE, "a stored config is malformed");
+		}
+		free(text);
+	}
 	store_end(tx);
 	if (r < 0) {
 		api_send_error(c, &e);

@@ -53,7 +53,17 @@ struct api_ctx {
 	const struct http_request *req;
 	struct http_response *resp;
 	const char *ctype; /* negotiated response type */
-	char *subject;     /* the {subject} segment, UTF-8 repaired; NULL if none */
+	/* The {subject} segment, UTF-8 repaired and qualified as Confluent
+	 * normalizes it (":.ctx:s", or "s" in the default context; see
+	 * registry/qsubject.h); NULL if none, and for /config and /mode of the
+	 * default context itself. */
+	char *subject;
+	/* The context of `subject` (".ctx"), "." without one. */
+	char context[STORE_CONTEXT_MAX];
+	/* A query parameter the /contexts/{context}/ prefix set (api.c's
+	 * api_context_filter): api_query() answers query_value for query_key. */
+	const char *query_key;
+	const char *query_value;
 	/* With authorization on: the auth file in force for this request (a
 	 * reference), who makes it (borrowed from `auth` or the request), and
 	 * the Read filter of listings, made when first needed. All NULL when
@@ -95,6 +105,14 @@ int api_may_read(struct api_ctx *c, const char *subject);
  * an id, or in IMPORT mode, needs Admin): 0 when the principal may do `op` on
  * c->subject (or authorization is off), else -1 with the 403 sent. */
 int api_require(struct api_ctx *c, enum auth_op op);
+
+/* ---- api.c: contexts ---- */
+
+/* The number of c->context in the store (registry/store.h's keys); with
+ * `create` (write transactions) the context is added when new. Returns 1,
+ * 0 when the context is unknown, -1. */
+int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int64_t *num,
+                        struct sg_error *e);
 
 /* ---- request.c: parameters ---- */
 
@@ -187,14 +205,14 @@ struct api_cand {
 };
 
 /* Parses `text` of `type` (or of `type_name` when not NULL) with `refs`
- * resolved through tx into `cd`, normalized with `normalize`; the metadata
+ * resolved through tx in `context` (".ctx") into `cd`, normalized with `normalize`; the metadata
  * and rule set are `r`'s when `r` is not NULL. Returns 0, or -1 with `cd`
  * empty and `err` SG_EINVALID_SCHEMA with Confluent's message ("Invalid
  * schema of type AVRO, details: ..."), or a store error. */
 int api_cand_build(struct api *a, struct store_tx *tx, const struct api_sreq *r, const char *text,
                    enum schema_type type, const char *type_name, const struct store_ref *refs,
-                   size_t nrefs, const char *bad_ref, int normalize, struct api_cand *cd,
-                   struct sg_error *err);
+                   size_t nrefs, const char *bad_ref, int normalize, const char *context,
+                   struct api_cand *cd, struct sg_error *err);
 /* Releases what `cd` holds and empties it. */
 void api_cand_clear(struct api *a, struct api_cand *cd);
 /* Fills `out` with views into `cd` (id 0), as store_schema_find() and
@@ -362,7 +380,8 @@ void api_dropped_forget(struct api *a, struct api_dropped *d);
 
 void api_metadata_root(struct api_ctx *c);
 void api_metadata_health(struct api_ctx *c);
-void api_metadata_contexts(struct api_ctx *c);
+void api_contexts_list(struct api_ctx *c);
+void api_contexts_delete(struct api_ctx *c);
 void api_metadata_id(struct api_ctx *c);
 void api_metadata_version(struct api_ctx *c);
 

@@ -1,5 +1,5 @@
 /* registry/api/metadata.c: what the server says of itself: GET / (an empty
- * object), /health for probes, /contexts, /v1/metadata/id and /version.
+ * object), /health for probes, /v1/metadata/id and /version.
  */
 #include "registry/api/internal.h"
 
@@ -29,11 +29,6 @@ void api_metadata_health(struct api_ctx *c)
 		return;
 	}
 	api_send_json(c, json_pack("{s:s}", "status", "UP"));
-}
-
-void api_metadata_contexts(struct api_ctx *c)
-{
-	api_send_json(c, json_pack("[s]", "."));
 }
 
 void api_metadata_id(struct api_ctx *c)

@@ -12,12 +12,25 @@
 
 #include "compat/jsonschema/jsvalue.h"
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
+
+/* The mode set on `scope` (NULL: the registry) or, when none, on the
+ * context ".__GLOBAL" (InMemoryCache.mode's last step). Returns 1 with
+ * `mode` filled, 0 when neither is set, -1. */
+static int api_mode_or_global(struct store_tx *tx, const char *scope, char mode[STORE_MODE_MAX],
+                              struct sg_error *err)
+{
+	int r = store_mode_get(tx, scope, mode, err);
+	if (r != 0)
+		return r;
+	return store_mode_get(tx, ":" QSUBJECT_GLOBAL_CONTEXT ":", mode, err);
+}
 
 int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
                    char mode[STORE_MODE_MAX], struct sg_error *err)
 {
 	char global[STORE_MODE_MAX];
-	int g = store_mode_get(tx, NULL, global, err);
+	int g = api_mode_or_global(tx, NULL, global, err);
 	if (g < 0)
 		return -1;
 	if (!g)
@@ -29,8 +42,28 @@ int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
 	int s = store_mode_get(tx, subject, mode, err);
 	if (s < 0)
 		return -1;
+	if (s || own_only) {
+		if (!s)
+			mode[0] = '\0';
+		return 0;
+	}
+	/* Outside the default context, the context's own mode (":.ctx:") comes
+	 * before ".__GLOBAL"'s; the registry's does not apply there. */
+	struct qsubject q;
+	qsubject_parse(subject, &q);
+	if (qsubject_is_default(&q) || q.context_len >= STORE_CONTEXT_MAX) {
+		snprintf(mode, STORE_MODE_MAX, "%s", global);
+		return 0;
+	}
+	char ctx[STORE_CONTEXT_MAX + 3];
+	snprintf(ctx, sizeof ctx, ":%.*s:", (int)q.context_len, q.context);
+	s = strcmp(ctx, subject) == 0 ? 0 : api_mode_or_global(tx, ctx, mode, err);
+	if (s == 0)
+		s = api_mode_or_global(tx, subject, mode, err);
+	if (s < 0)
+		return -1;
 	if (!s)
-		snprintf(mode, STORE_MODE_MAX, "%s", own_only ? "" : global);
+		snprintf(mode, STORE_MODE_MAX, "READWRITE");
 	return 0;
 }
 

@@ -45,7 +45,8 @@ struct api_reg {
 	json_t *meta, *rules;        /* with the config's defaults and overrides */
 	struct api_cand cd;
 	int64_t existing;  /* the id of the same schema already stored, or 0 */
-	int64_t schema_id; /* the id to register: the request's, `existing`, or -1 */
+	int64_t schema_id; /* the key to register: the request's, `existing`, or -1 */
+	int64_t context;   /* the subject's context's number (store.h) */
 	int version;       /* the version to register */
 };
 
@@ -76,7 +77,7 @@ static json_t *api_register_full(const struct api_cand *cd, int version, int64_t
 	api_cand_content(cd, &content);
 	if (version > 0)
 		json_object_set_new(o, "version", json_integer(version));
-	json_object_set_new(o, "id", json_integer(id));
+	json_object_set_new(o, "id", json_integer(STORE_KEY_ID(id)));
 	if (api_schemas_identity(o, &content) < 0) {
 		json_decref(o);
 		return NULL;
@@ -205,10 +206,15 @@ static int api_register_known(struct api_reg *g, struct sg_error *e)
 		goto out;
 	}
 	if (api_cand_build(c->a, tx, r, r->text, SCHEMA_AVRO, r->type_name, r->refs, r->nrefs,
-	                   g->bad_ref, normalize, &cd, e) < 0)
+	                   g->bad_ref, normalize, c->context, &cd, e) < 0)
 		goto out;
 	struct store_schema content;
 	api_cand_content(&cd, &content);
+	int known = api_subject_context(c, tx, 0, &content.context, e);
+	if (known <= 0) {
+		ret = known;
+		goto out;
+	}
 	int64_t id = store_schema_find(tx, &content, e);
 	if (id < 0)
 		goto out;
@@ -223,13 +229,13 @@ static int api_register_known(struct api_reg *g, struct sg_error *e)
 	ret = 0;
 	if (version > 0) {
 		if (r->version == 0 || r->version == -1) {
-			if (r->id < 0 || r->id == id) {
+			if (r->id < 0 || r->id == STORE_KEY_ID(id)) {
 				answer = equivalent
 				             ? api_register_stored(tx, c->subject, version, id, e)
 				             : api_register_full(&cd, version, id);
 				ret = answer || e->code == SG_OK ? 1 : -1;
 			}
-		} else if (r->id == id && r->version == version) {
+		} else if (r->id == STORE_KEY_ID(id) && r->version == version) {
 			answer = api_register_full(&cd, version, id);
 			ret = 1;
 		}
@@ -360,7 +366,7 @@ static int api_register_fill(struct api_reg *g, struct sg_error *e)
 		api_register_fill_extras(g);
 	}
 	if (api_cand_build(g->c->a, g->tx, NULL, g->text, g->type, g->type_name, g->refs, g->nrefs,
-	                   g->bad_ref, g->normalize, &g->cd, e) < 0 ||
+	                   g->bad_ref, g->normalize, g->c->context, &g->cd, e) < 0 ||
 	    api_cand_set_extras(&g->cd, g->meta, g->rules, e) < 0)
 		return -1;
 	return 0;
@@ -374,15 +380,20 @@ static int api_register_dedup(struct api_reg *g, struct sg_error *e)
 	struct api_ctx *c = g->c;
 	struct store_schema content;
 	api_cand_content(&g->cd, &content);
+	/* The subject's context: made here, with the write transaction, as
+	 * Confluent saves its ContextKey with the registration. */
+	if (api_subject_context(c, g->tx, 1, &g->context, e) < 0)
+		return -1;
+	content.context = g->context;
 	g->existing = store_schema_find(g->tx, &content, e);
 	if (g->existing < 0)
 		return -1;
-	g->schema_id = g->r.id >= 0 ? g->r.id : -1;
+	g->schema_id = g->r.id >= 0 ? STORE_KEY(g->context, g->r.id) : -1;
 	if (g->existing > 0) {
 		if (g->schema_id >= 0 && g->schema_id != g->existing) {
 			api_fail(c, SG_EID_MISMATCH,
 			         "Schema already registered with id %lld instead of input id %d",
-			         (long long)g->existing, g->r.id);
+			         (long long)STORE_KEY_ID(g->existing), g->r.id);
 			return 1;
 		}
 		int v =
@@ -486,7 +497,7 @@ static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 {
 	if (g->existing > 0 && g->schema_id == g->existing)
 		return 0;
-	if (g->schema_id == 0) {
+	if (g->schema_id >= 0 && STORE_KEY_ID(g->schema_id) == 0) {
 		api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
 		         "Schema id 0 is not permitted: ids start at 1");
 		return 1;
@@ -498,13 +509,14 @@ static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 		if (taken) {
 			api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
 			         "Overwrite new schema with id %lld is not permitted.",
-			         (long long)g->schema_id);
+			         (long long)STORE_KEY_ID(g->schema_id));
 			return 1;
 		}
 	}
 	struct store_schema content;
 	api_cand_content(&g->cd, &content);
-	content.id = g->schema_id > 0 ? g->schema_id : 0;
+	content.id = g->schema_id > 0 ? STORE_KEY_ID(g->schema_id) : 0;
+	content.context = g->context;
 	g->schema_id = store_schema_insert(g->tx, &content, g->cd.refs, g->cd.nrefs, e);
 	return g->schema_id < 0 ? -1 : 0;
 }

@@ -20,6 +20,7 @@
 #include "compat/jsonschema/jsvalue.h"
 #include "registry/entity.h"
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
 
 #define API_MAX_REFS 1000 /* references one registration may carry */
 
@@ -94,6 +95,8 @@ void api_not_found(struct api_ctx *c)
 
 const char *api_query(struct api_ctx *c, const char *key)
 {
+	if (c->query_key && strcmp(key, c->query_key) == 0)
+		return c->query_value;
 	return http_query(c->req, key);
 }
 
@@ -150,24 +153,13 @@ int api_version_param(struct api_ctx *c, const char *raw, int *out)
 }
 
 /* Confluent refuses subjects with ISO control characters and its reserved
- * names. */
-static int api_subject_valid(const char *s)
-{
-	if (strcmp(s, "__GLOBAL") == 0 || strcmp(s, "__EMPTY") == 0)
-		return 0;
-	const unsigned char *p = (const unsigned char *)s;
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return 0;
-	}
-	return 1;
-}
-
+ * names, and the context ".__GLOBAL" but for a config or a mode
+ * (QualifiedSubject.isValidSubject). */
 int api_check_subject(struct api_ctx *c)
 {
-	if (api_subject_valid(c->subject))
+	const char *first = c->req->segs[0];
+	int config_or_mode = strcmp(first, "config") == 0 || strcmp(first, "mode") == 0;
+	if (qsubject_valid(c->subject, config_or_mode))
 		return 0;
 	api_fail(c, SG_EINVALID_SUBJECT, "The specified subject '%s' is not a valid.", c->subject);
 	return -1;

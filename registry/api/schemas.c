@@ -14,6 +14,7 @@
 #include "registry/guid.h"
 #include "registry/idcache.h"
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
 #include "registry/schemacache.h"
 
 #define API_SCHEMA_LIMIT 1000 /* GET /schemas: default and largest page */
@@ -60,7 +61,7 @@ json_t *api_schemas_entity(const struct store_version *v, const struct store_sch
 		json_object_set_new(o, "subject", json_string(v->subject));
 	if (v && v->version > 0)
 		json_object_set_new(o, "version", json_integer(v->version));
-	json_object_set_new(o, "id", json_integer(s->id));
+	json_object_set_new(o, "id", json_integer(STORE_KEY_ID(s->id)));
 	if (api_schemas_identity(o, s) < 0) {
 		json_decref(o);
 		return NULL;
@@ -126,7 +127,17 @@ int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, stru
 	if (!ent || !api_schemas_wants_resolved(c) || (type && strcmp(type, "AVRO") != 0) ||
 	    !json_object_get(ent, "references"))
 		return 0;
+	/* The schema's key: its id in the context of the entity's subject. */
 	int64_t id = json_integer_value(json_object_get(ent, "id"));
+	const char *subject = json_string_value(json_object_get(ent, "subject"));
+	if (subject && id > 0 && id <= STORE_ID_MAX) {
+		char name[STORE_CONTEXT_MAX];
+		int64_t num = 0;
+		if (qsubject_context_of(subject, name, sizeof name, err) < 0 ||
+		    store_context(tx, name, 0, &num, err) < 0)
+			return -1;
+		id = STORE_KEY(num, id);
+	}
 	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
 	if (!item)
 		return -1;
@@ -153,6 +164,114 @@ static int api_id_param(struct api_ctx *c, int32_t *id)
 	return 0;
 }
 
+/* A store_versions_by_schema() callback keeping the first (subject, version)
+ * in *ctx (its subject a malloc'd copy). */
+static int api_first_version_cb(void *ctx, const struct store_version *v)
+{
+	struct store_version *out = ctx;
+	*out = *v;
+	out->subject = strdup(v->subject);
+	return 1;
+}
+
+/* Whether `subject` has a version (soft-deleted ones too) of schema key
+ * `key`: 1, 0 or -1. */
+static int api_key_in_subject(struct store_tx *tx, const char *subject, int64_t key,
+                              struct sg_error *e)
+{
+	int v = api_versions_of(tx, subject, key, 1, e);
+	return v < 0 ? -1 : v > 0;
+}
+
+/* A store_contexts() callback: the key of ids->id under the subject of that
+ * context named like ids->subject, when it has one. */
+struct api_key_search {
+	struct store_tx *tx;
+	const char *subject;
+	int64_t id, key;
+	struct sg_error *e;
+};
+
+static int api_key_search_cb(void *ctx, const char *name)
+{
+	struct api_key_search *s = ctx;
+	int64_t num = 0;
+	if (s->key)
+		return 0;
+	size_t cap = strlen(name) + strlen(s->subject) + 3;
+	char *qualified = malloc(cap);
+	if (!qualified)
+		return error_set(s->e, SG_ENOMEM, "out of memory");
+	snprintf(qualified, cap, ":%s:%s", name, s->subject);
+	int r = store_context(s->tx, name, 0, &num, s->e);
+	if (r > 0)
+		r = api_key_in_subject(s->tx, qualified, STORE_KEY(num, s->id), s->e);
+	free(qualified);
+	if (r > 0)
+		s->key = STORE_KEY(num, s->id);
+	return r < 0 ? -1 : r;
+}
+
+/* The schema key that id `id` names for ?subject= (Confluent's
+ * getSchemaKeyUsingContexts): without it, the id of the default context; a
+ * qualified subject, or a context alone (":.ctx:"), looks in its context
+ * (the subject must have a version of it); a default-context subject first
+ * in the default context, then under the same name in each context, then in
+ * the default context whoever uses it. Sets *key (0 when none: the handler
+ * answers 40403). Returns 0, or -1 (response sent). */
+static int api_schemas_key(struct api_ctx *c, int32_t id, int64_t *key)
+{
+	const char *given = api_query(c, "subject");
+	*key = id;
+	if (!given || id <= 0)
+		return 0;
+	size_t cap = strlen(given) + 3;
+	char *subject = malloc(cap);
+	char name[STORE_CONTEXT_MAX];
+	struct sg_error e = {0};
+	struct store_tx *tx = NULL;
+	int r = -1;
+	if (!subject || qsubject_normalize(given, subject, cap, &e) < 0 ||
+	    qsubject_context_of(subject, name, sizeof name, &e) < 0)
+		goto fail;
+	if (!(tx = api_read(c))) {
+		free(subject);
+		return -1;
+	}
+	struct qsubject q;
+	qsubject_parse(subject, &q);
+	*key = 0;
+	if (!qsubject_is_default(&q)) {
+		int64_t num = 0;
+		r = store_context(tx, name, 0, &num, &e);
+		if (r > 0 && *q.subject)
+			r = api_key_in_subject(tx, subject, STORE_KEY(num, id), &e);
+		if (r > 0)
+			*key = STORE_KEY(num, id);
+	} else {
+		r = *q.subject ? api_key_in_subject(tx, subject, id, &e) : 0;
+		struct api_key_search s = {tx, subject, id, 0, &e};
+		if (r == 0 && *q.subject && store_contexts(tx, api_key_search_cb, &s, &e) < 0)
+			r = -1;
+		if (r == 0 && s.key)
+			*key = s.key;
+		else if (r >= 0)
+			*key = id;
+	}
+	if (r < 0)
+		goto fail;
+	store_end(tx);
+	free(subject);
+	return 0;
+fail:
+	store_end(tx);
+	free(subject);
+	if (e.code == SG_OK)
+		error_set(&e, SG_ENOMEM, "out of memory");
+	api_send_error(c, &e);
+	return -1;
+}
+
 /* With authorization on, an id is known to a principal only when it may read
  * a subject holding it (soft-deleted versions count); to others it answers
  * 40403, as an unknown id. */
@@ -171,7 +290,7 @@ static int api_id_readable_cb(void *ctx, const struct store_version *v)
 
 /* Whether the principal may see schema `id`: 1 (always without
  * authorization), 0, or -1 with `e` set. */
-static int api_id_readable(struct api_ctx *c, struct store_tx *tx, int32_t id, struct sg_error *e)
+static int api_id_readable(struct api_ctx *c, struct store_tx *tx, int64_t id, struct sg_error *e)
 {
 	struct api_id_readable r = {c, 0};
 	if (!c->a->auth)
@@ -212,7 +331,7 @@ static int api_schemastring_cb(void *ctx, const struct store_schema *s)
 }
 
 /* ?format=resolved on the entity /schemas/ids/{id} answers, which carries no
- * "id" (api_schemas_format reads it): lends it one for the call. */
+ * "id" (api_schemas_format reads it): lends it the key for the call. */
 static int api_schemas_format_by_id(struct api_ctx *c, struct store_tx *tx, int32_t id, json_t *ent,
                                     struct sg_error *err)
 {
@@ -316,14 +435,16 @@ static int api_id_stamp(struct store_tx *tx, int32_t id, json_t *ent, struct sg_
 /* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone), of
  * schema `id`. Without ?fetchMaxId or ?format=resolved the body comes from,
  * or goes into, the id cache; `gen` keeps out a body read before a purge. */
-static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
+static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t id, int raw)
 {
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
 	/* ?format=resolved is built from the entity, even for the raw text, and
-	 * not cached. */
+	 * not cached; nor is an answer to ?subject=, which names it. */
 	int resolved = api_schemas_wants_resolved(c);
-	int cached = !max_id && !resolved;
-	/* Cache keys: id for the entity, -id for the raw text (ids are > 0). */
+	struct store_version named = {0};
+	int cached = !max_id && !resolved && !api_query(c, "subject");
+	/* Cache keys: the schema key for the entity, minus it for the raw text
+	 * (keys are > 0). */
 	int64_t key = raw ? -(int64_t)id : id;
 	size_t len = 0;
 	char *body;
@@ -339,7 +460,7 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
 			return;
 		}
 		if (!readable) {
-			api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+			api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)shown);
 			return;
 		}
 	}
@@ -360,12 +481,20 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
 	if (r == 1 && ss.out && api_id_stamp(tx, id, ss.out, &e) < 0)
 		r = -1;
 	if (r == 1 && max_id)
-		max = store_schema_max_id(tx, &e);
+		max = store_schema_max_id_in(tx, STORE_KEY_CONTEXT(id), &e);
+	if (r == 1 && api_query(c, "subject") &&
+	    store_versions_by_schema(tx, id, 1, api_first_version_cb, &named, &e) < 0)
+		r = -1;
+	if (r == 1 && named.subject && ss.out) {
+		json_object_set_new(ss.out, "subject", json_string(named.subject));
+		json_object_set_new(ss.out, "version", json_integer(named.version));
+	}
+	free((char *)named.subject);
 	store_end(tx);
 	if (r < 0 || max < 0) {
 		api_send_error(c, &e);
 	} else if (r == 0) {
-		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+		api_fail(c, SG_ESCHEMA_NOT_FOUND, "Schema %d not found", (int)shown);
 	} else if (raw && resolved) {
 		api_send_text(c, json_string_value(json_object_get(ss.out, "schema")));
 	} else if (raw) {
@@ -396,16 +525,18 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t id, int raw)
 void api_schemas_by_id(struct api_ctx *c)
 {
 	int32_t id;
-	if (api_id_param(c, &id) == 0)
-		api_schemas_by_id_common(c, id, 0);
+	int64_t key;
+	if (api_id_param(c, &id) == 0 && api_schemas_key(c, id, &key) == 0)
+		api_schemas_by_id_common(c, id, key, 0);
 }
 
 /* GET /schemas/ids/{id}/schema */
 void api_schemas_by_id_raw(struct api_ctx *c)
 {
 	int32_t id;
-	if (api_id_param(c, &id) == 0)
-		api_schemas_by_id_common(c, id, 1);
+	int64_t key;
+	if (api_id_param(c, &id) == 0 && api_schemas_key(c, id, &key) == 0)
+		api_schemas_by_id_common(c, id, key, 1);
 }
 
 /* The schema id of the GUID in the path (segment 2; any letter case), or 0
@@ -426,7 +557,7 @@ static int64_t api_guid_param(struct api_ctx *c)
 		return -1;
 	struct sg_error e = {0};
 	int64_t id = store_schema_by_guid(tx, guid, &e);
-	int readable = id > 0 ? api_id_readable(c, tx, (int32_t)id, &e) : 0;
+	int readable = id > 0 ? api_id_readable(c, tx, id, &e) : 0;
 	store_end(tx);
 	if (id < 0 || readable < 0) {
 		api_send_error(c, &e);
@@ -443,12 +574,30 @@ void api_schemas_by_guid(struct api_ctx *c)
 {
 	int64_t id = api_guid_param(c);
 	if (id > 0)
-		api_schemas_by_id_common(c, (int32_t)id, 0);
+		api_schemas_by_id_common(c, (int32_t)STORE_KEY_ID(id), id, 0);
+}
+
+/* A store_guid_keys() callback: one {"context", "id"} of a readable key. */
+struct api_guid_ids {
+	struct api_ctx *c;
+	struct store_tx *tx;
+	json_t *out;
+	struct sg_error *e;
+};
+
+static int api_guid_ids_cb(void *ctx, const char *context, int64_t key)
+{
+	struct api_guid_ids *g = ctx;
+	int readable = api_id_readable(g->c, g->tx, key, g->e);
+	if (readable > 0)
+		json_array_append_new(g->out, json_pack("{s:s, s:I}", "context", context, "id",
+		                                        (json_int_t)STORE_KEY_ID(key)));
+	return readable < 0 ? -1 : 0;
 }
 
 /* GET /schemas/guids/{guid}/ids: [{"context": ".", "id": N}], the ids the
- * GUID has in each context ([] when none); only the default context
- * exists here. */
+ * GUID has in each context ([] when none), ordered by context as
+ * Confluent's listIdsForGuid sorts its ContextIds. */
 void api_schemas_guid_ids(struct api_ctx *c)
 {
 	const char *param = c->req->segs[2];
@@ -462,17 +611,14 @@ void api_schemas_guid_ids(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	int64_t id = *guid ? store_schema_by_guid(tx, guid, &e) : 0;
-	int readable = id > 0 ? api_id_readable(c, tx, (int32_t)id, &e) : 0;
+	struct api_guid_ids g = {c, tx, out, &e};
+	int r = *guid ? store_guid_keys(tx, guid, api_guid_ids_cb, &g, &e) : 0;
 	store_end(tx);
-	if (id < 0 || readable < 0) {
+	if (r < 0) {
 		json_decref(out);
 		api_send_error(c, &e);
 		return;
 	}
-	if (readable)
-		json_array_append_new(
-		    out, json_pack("{s:s, s:I}", "context", ".", "id", (json_int_t)id));
 	api_send_json(c, out);
 }
 
@@ -513,10 +659,11 @@ int api_schemas_exists_cb(void *ctx, const struct store_schema *s)
  * when the schema does not exist, else the page of its users. */
 static void api_schemas_id_list(struct api_ctx *c, int versions)
 {
-	int32_t id;
+	int32_t shown;
+	int64_t id;
 	int offset, limit;
-	if (api_id_param(c, &id) < 0 || api_query_int(c, "offset", 0, &offset) < 0 ||
-	    api_query_int(c, "limit", -1, &limit) < 0)
+	if (api_id_param(c, &shown) < 0 || api_query_int(c, "offset", 0, &offset) < 0 ||
+	    api_query_int(c, "limit", -1, &limit) < 0 || api_schemas_key(c, shown, &id) < 0)
 		return;
 	int deleted = api_query_bool(c, "deleted");
 	struct store_tx *tx = api_read(c);
@@ -557,6 +704,7 @@ void api_schemas_id_versions(struct api_ctx *c)
 
 struct api_schemas_list {
 	struct api_ctx *c;
+	const char *prefix; /* as Confluent's subjectPrefix (registry/qsubject.h) */
 	struct api_pager pg;
 	int latest_only;
 	json_t *pending; /* latestOnly: the newest row of the current subject */
@@ -579,7 +727,7 @@ static int api_schemas_flush(struct api_schemas_list *l)
 static int api_schemas_cb(void *ctx, const struct store_version *v, const struct store_schema *s)
 {
 	struct api_schemas_list *l = ctx;
-	if (!api_may_read(l->c, v->subject))
+	if (!qsubject_prefix_matches(l->prefix, v->subject) || !api_may_read(l->c, v->subject))
 		return 0;
 	if (!l->latest_only) {
 		if (l->pg.skip) {
@@ -612,7 +760,9 @@ void api_schemas_list(struct api_ctx *c)
 		limit = API_SCHEMA_LIMIT;
 	const char *prefix = api_query(c, "subjectPrefix");
 	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
-	struct api_schemas_list l = {.c = c, .latest_only = api_query_bool(c, "latestOnly")};
+	/* Without a prefix, the default context's schemas (Confluent's ""). */
+	struct api_schemas_list l = {
+	    .c = c, .prefix = fixed ? fixed : "", .latest_only = api_query_bool(c, "latestOnly")};
 	api_pager_init(&l.pg, offset, limit);
 	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
@@ -622,7 +772,8 @@ void api_schemas_list(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	int r = store_schemas_by_prefix(tx, fixed ? fixed : "", f, api_schemas_cb, &l, &e);
+	int r =
+	    store_schemas_by_prefix(tx, qsubject_prefix_scan(l.prefix), f, api_schemas_cb, &l, &e);
 	store_end(tx);
 	api_schemas_flush(&l);
 	free(fixed);

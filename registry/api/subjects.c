@@ -9,18 +9,20 @@
 #include <jansson.h>
 
 #include "registry/jsonio.h"
+#include "registry/qsubject.h"
 #include "registry/schemacache.h"
 
 /* GET /subjects: the subjects the principal may read, paged. */
 struct api_subjects_list {
 	struct api_ctx *c;
+	const char *prefix; /* as Confluent's subjectPrefix (registry/qsubject.h) */
 	struct api_pager pg;
 };
 
 static int api_subjects_cb(void *ctx, const struct store_version *v)
 {
 	struct api_subjects_list *l = ctx;
-	if (!api_may_read(l->c, v->subject))
+	if (!qsubject_prefix_matches(l->prefix, v->subject) || !api_may_read(l->c, v->subject))
 		return 0;
 	return api_pager_push(&l->pg, json_string(v->subject));
 }
@@ -31,12 +33,9 @@ void api_subjects_list(struct api_ctx *c)
 	int offset, limit;
 	if (api_query_int(c, "offset", 0, &offset) < 0 || api_query_int(c, "limit", -1, &limit) < 0)
 		return;
+	/* Without a prefix, Confluent lists every context (":*:"). */
 	const char *prefix = api_query(c, "subjectPrefix");
-	/* ":*:" is Confluent's "every context", ":.:" the default one: we have
-	 * only the default context, so both mean every subject. */
-	if (prefix && (strcmp(prefix, ":*:") == 0 || strcmp(prefix, ":.:") == 0))
-		prefix = NULL;
-	char *fixed = prefix ? jsonio_utf8_repair(prefix) : NULL;
+	char *fixed = jsonio_utf8_repair(prefix ? prefix : QSUBJECT_WILDCARD);
 	enum store_filter f = api_query_bool(c, "deletedOnly") ? STORE_DELETED_ONLY
 	                      : api_query_bool(c, "deleted")   ? STORE_ALL
 	                                                       : STORE_LIVE;
@@ -46,9 +45,9 @@ void api_subjects_list(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	struct api_subjects_list l = {.c = c};
+	struct api_subjects_list l = {.c = c, .prefix = fixed ? fixed : ""};
 	api_pager_init(&l.pg, offset, limit);
-	int r = store_subjects(tx, fixed ? fixed : "", f, api_subjects_cb, &l, &e);
+	int r = store_subjects(tx, qsubject_prefix_scan(l.prefix), f, api_subjects_cb, &l, &e);
 	store_end(tx);
 	free(fixed);
 	if (r < 0) {
@@ -148,6 +147,9 @@ static int api_subjects_pass(struct api_ctx *c, struct api_cand_req *q, int dele
 	struct store_schema content;
 	api_cand_content(&q->cd, &content);
 	*stored = 0;
+	int known = api_subject_context(c, q->tx, 0, &content.context, e);
+	if (known <= 0)
+		return known;
 	*id = store_schema_find(q->tx, &content, e);
 	if (*id < 0)
 		return -1;

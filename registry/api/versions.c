@@ -171,8 +171,9 @@ static int api_referrer_ids_cb(void *ctx, const struct store_version *v)
 {
 	json_t *out = ctx;
 	size_t n = json_array_size(out);
-	if (!n || json_integer_value(json_array_get(out, n - 1)) != v->schema_id)
-		json_array_append_new(out, json_integer(v->schema_id));
+	json_int_t id = STORE_KEY_ID(v->schema_id);
+	if (!n || json_integer_value(json_array_get(out, n - 1)) != id)
+		json_array_append_new(out, json_integer(id));
 	return 0;
 }
 

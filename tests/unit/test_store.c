@@ -168,6 +168,213 @@ static void test_migration_guids(void)
 	store_close(st);
 }
 
+/* The content hash the store keeps for a default-context schema of type
+ * AVRO (registry/store.c: each field with a presence byte and a big-endian
+ * 64-bit length), computed here as release 3 computed it, into `hex`. */
+static void v3_hash_field(struct sha256 *h, const char *v)
+{
+	uint8_t head[9] = {0};
+	size_t n = v ? strlen(v) : 0;
+	head[0] = v ? 1 : 0;
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+	sha256_update(h, head, sizeof head);
+	if (n)
+		sha256_update(h, v, n);
+}
+
+static void v3_hash(const char *text, const char *refs, char out[2 * SHA256_LEN + 1])
+{
+	struct sha256 h;
+	uint8_t d[SHA256_LEN];
+	sha256_init(&h);
+	v3_hash_field(&h, "AVRO");
+	v3_hash_field(&h, text);
+	v3_hash_field(&h, refs);
+	v3_hash_field(&h, NULL);
+	v3_hash_field(&h, NULL);
+	sha256_final(&h, d);
+	hex(d, out);
+}
+
+static int context_list_cb(void *ctx, const char *name)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->buf);
+	snprintf(c->buf + n, sizeof c->buf - n, "%s%s", n ? "," : "", name);
+	return 0;
+}
+
+/* Migration 4 on a database that release 3 wrote, with data: its ids stay
+ * (the default context's keys are the ids), and the subjects it stored
+ * qualified (":.ctx:s", which it kept in the one id space) move to their
+ * context under the same ids, references resolved there. */
+static void test_migration_contexts(void)
+{
+	char path[300];
+	path_in_tmp(path, sizeof path, "contexts.db");
+	struct sg_error e = {0};
+	struct store_options v3 = {.schema_version = 3};
+	struct store *st = store_open(path, &v3, &e);
+	tap_ok(st != NULL, "release 3 creates a database (%s)", e.msg);
+	if (!st)
+		return;
+	store_close(st);
+	const char *rec = "{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"m\","
+	                  "\"type\":\"Money\"}]}";
+	const char *rec_refs = "[{\"name\":\"Money\",\"subject\":\"m2\",\"version\":1}]";
+	char h1[65], h2[65], h3[65];
+	v3_hash("\"string\"", NULL, h1);
+	v3_hash(rec, rec_refs, h2);
+	v3_hash("\"int\"", NULL, h3);
+	char sql[4096];
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO schemas (id, type, schema, hash, guid) VALUES"
+	    " (1, 'AVRO', '\"string\"', x'%s', 'g1'),"
+	    " (3, 'AVRO', '\"int\"', x'%s', 'g3');"
+	    "INSERT INTO schemas (id, type, schema, refs, hash, guid) VALUES"
+	    " (2, 'AVRO', '%s', '%s', x'%s', 'g2');"
+	    "INSERT INTO refs (schema_id, name, subject, version) VALUES (2, 'Money', 'm2', 1);"
+	    "UPDATE sqlite_sequence SET seq = 5 WHERE name = 'schemas';"
+	    "INSERT INTO versions (subject, version, schema_id, deleted, ts) VALUES"
+	    " ('names', 1, 1, 0, 100), (':.ctx:names', 1, 1, 0, 101),"
+	    " (':.ctx:p', 1, 2, 0, 102), ('m2', 1, 3, 0, 103), (':.ctx:m2', 1, 3, 1, 104);"
+	    "INSERT INTO config (scope, subject, value) VALUES"
+	    " (1, ':.ctx:names', '{\"compatibilityLevel\":\"NONE\"}');",
+	    h1, h3, rec, rec_refs, h2);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	tap_is_int(rc, SQLITE_OK, "rows written as release 3 writes them");
+
+	st = store_open(path, NULL, &e);
+	tap_ok(st != NULL, "the current binary migrates it (%s)", e.msg);
+	if (!st)
+		return;
+	tap_is_int(store_schema_version(st), 4, "to schema version 4");
+	struct store_tx *tx = store_read(st, &e);
+	int64_t n = -1;
+	tap_is_int(store_context(tx, ".ctx", 0, &n, &e), 1, "the context .ctx exists");
+	tap_ok(n > 0, "with a number of its own (%lld)", (long long)n);
+	struct collect names = {""};
+	store_contexts(tx, context_list_cb, &names, &e);
+	tap_is_str(names.buf, ".ctx", "and is listed");
+
+	struct store_version v = {0};
+	tap_is_int(store_version_get(tx, "names", 1, &v, &e), 1, "a default-context version");
+	tap_ok(v.schema_id == 1 && v.ts == 100, "keeps its id and timestamp");
+	tap_is_int(store_version_get(tx, ":.ctx:names", 1, &v, &e), 1, "a qualified version");
+	tap_ok(v.schema_id == STORE_KEY(n, 1) && STORE_KEY_ID(v.schema_id) == 1 && v.ts == 101,
+	       "is in its context under the same id (key %lld)", (long long)v.schema_id);
+	store_version_get(tx, ":.ctx:m2", 1, &v, &e);
+	tap_ok(v.schema_id == STORE_KEY(n, 3) && v.deleted, "a soft-deleted one moves too");
+	struct guid_seen g = {""};
+	tap_is_int(store_schema_get(tx, STORE_KEY(n, 2), guid_cb, &g, &e), 1,
+	           "the moved schema is there");
+	tap_is_str(g.guid, "g2", "with its GUID");
+	tap_is_int(store_schema_get(tx, 2, exists_cb, NULL, &e), 0,
+	           "the default-context row no version uses is gone");
+	tap_is_int(store_schema_get(tx, 1, exists_cb, NULL, &e), 1,
+	           "one a default-context version uses stays");
+
+	struct store_schema str = {.type = "AVRO", .text = "\"string\""};
+	tap_is_int(store_schema_find(tx, &str, &e), 1, "the default context finds its content");
+	str.context = n;
+	tap_is_int(store_schema_find(tx, &str, &e), STORE_KEY(n, 1),
+	           "so does the context, under its own key");
+	tap_is_int(store_schema_by_guid(tx, "g2", &e), STORE_KEY(n, 2),
+	           "a GUID only the context has finds it there");
+	tap_is_int(store_schema_by_guid(tx, "g1", &e), 1, "the default context's comes first");
+
+	struct collect refs = {""};
+	store_referrers(tx, ":.ctx:m2", 1, 1, collect_cb, &refs, &e);
+	tap_is_str(refs.buf, ":.ctx:p:1", "the reference resolves in its context");
+	struct collect none = {""};
+	store_referrers(tx, "m2", 1, 1, collect_cb, &none, &e);
+	tap_is_str(none.buf, "", "not to the default context's subject");
+	char *cfg = NULL;
+	tap_is_int(store_config_get(tx, ":.ctx:names", &cfg, &e), 1, "the config stays");
+	free(cfg);
+	tap_is_int(store_schema_max_id(tx, &e), 5, "the default context's ids go on after 5");
+	tap_is_int(store_schema_max_id_in(tx, n, &e), 3, "the context's after 3");
+	store_end(tx);
+
+	tx = store_write(st, &e);
+	struct store_schema fresh = {.type = "AVRO", .text = "\"long\"", .context = n};
+	int64_t k = store_schema_insert(tx, &fresh, NULL, 0, &e);
+	tap_is_int(k, STORE_KEY(n, 4), "a new schema of the context gets id 4");
+	fresh.context = 0;
+	tap_is_int(store_schema_insert(tx, &fresh, NULL, 0, &e), 6,
+	           "the same content in the default context gets id 6");
+	store_end(tx);
+	store_close(st);
+}
+
+/* Contexts on a new database: ids per context from 1, the same content with
+ * a row in each, an unlisted context keeping its ids. */
+static void test_contexts(void)
+{
+	char path[300];
+	path_in_tmp(path, sizeof path, "ctx.db");
+	struct sg_error e = {0};
+	struct store *st = store_open(path, NULL, &e);
+	if (!tap_ok(st != NULL, "open (%s)", e.msg))
+		return;
+	struct store_tx *tx = store_write(st, &e);
+	int64_t a = -1, b = -1, zero = -1;
+	tap_is_int(store_context(tx, ".", 0, &zero, &e), 1, "the default context is always there");
+	tap_is_int(zero, 0, "as number 0");
+	tap_is_int(store_context(tx, ".a", 0, &a, &e), 0,
+	           "an unknown context is not made by a read");
+	store_context(tx, ".b", 1, &b, &e);
+	store_context(tx, ".a", 1, &a, &e);
+	tap_ok(a > 0 && b > 0 && a != b, "two contexts, two numbers");
+	struct store_schema s = {.type = "AVRO", .text = "\"string\""};
+	tap_is_int(store_schema_insert(tx, &s, NULL, 0, &e), 1, "id 1 in the default context");
+	s.context = a;
+	int64_t ka = store_schema_insert(tx, &s, NULL, 0, &e);
+	tap_ok(ka == STORE_KEY(a, 1), "the same content is id 1 of .a too");
+	struct store_schema other = {.type = "AVRO", .text = "\"int\"", .context = b};
+	tap_is_int(store_schema_insert(tx, &other, NULL, 0, &e), STORE_KEY(b, 1),
+	           "and id 1 of .b names another schema");
+	tap_is_int(store_version_insert(tx, ":.a:s", 1, ka, &e), 0, "a version in .a");
+	struct store_ref r = {"R", "s", 1};
+	struct store_schema refd = {.type = "AVRO", .text = "\"bytes\"", .context = a};
+	int64_t kr = store_schema_insert(tx, &refd, &r, 1, &e);
+	store_version_insert(tx, ":.a:t", 1, kr, &e);
+	struct collect c = {""};
+	store_referrers(tx, ":.a:s", 1, 0, collect_cb, &c, &e);
+	tap_is_str(c.buf, ":.a:t:1", "a reference from .a names a subject of .a");
+	struct collect names = {""};
+	store_contexts(tx, context_list_cb, &names, &e);
+	tap_is_str(names.buf, ".a,.b", "the contexts, in byte order");
+	tap_is_int(store_context_unlist(tx, ".b", &e), 1, "a context is unlisted");
+	tap_is_int(store_context_unlist(tx, ".", &e), 0, "the default context never is");
+	struct collect after = {""};
+	store_contexts(tx, context_list_cb, &after, &e);
+	tap_is_str(after.buf, ".a", "and no longer listed");
+	int64_t b2 = -1;
+	store_context(tx, ".b", 1, &b2, &e);
+	tap_is_int(b2, b, "used again, it keeps its number");
+	struct store_schema more = {.type = "AVRO", .text = "\"long\"", .context = b};
+	tap_is_int(store_schema_insert(tx, &more, NULL, 0, &e), STORE_KEY(b, 2),
+	           "and its ids go on");
+	struct store_schema imp = {.id = 7, .type = "AVRO", .text = "\"float\"", .context = a};
+	tap_is_int(store_schema_insert(tx, &imp, NULL, 0, &e), STORE_KEY(a, 7),
+	           "an imported id in a context");
+	tap_is_int(store_schema_max_id_in(tx, a, &e), 7, "raises the context's largest id");
+	tap_is_int(store_schema_max_id(tx, &e), 1, "not the default context's");
+	struct store_schema big = {.id = 2147483648LL, .type = "AVRO", .text = "\"double\""};
+	error_clear(&e);
+	tap_is_int(store_schema_insert(tx, &big, NULL, 0, &e), -1, "an id past 2^31-1 is refused");
+	tap_is_int(e.code, SG_EOPERATION_NOT_PERMITTED, "as an operation not permitted");
+	store_end(tx);
+	store_close(st);
+}
+
 static int table_has_index(const char *path, const char *index)
 {
 	sqlite3 *db = NULL;
@@ -543,6 +750,8 @@ int main(void)
 	test_sha256();
 	test_migrations();
 	test_migration_guids();
+	test_migration_contexts();
+	test_contexts();
 	test_records();
 	test_concurrency();
 	char cmd[300];
