@@ -569,7 +569,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/092-metadata-ruleset.http \
 	%reldir%/http/cases/093-lookup.http \
 	%reldir%/http/cases/094-ruleset-validation.http \
-	%reldir%/http/cases/095-latest-with-metadata.http
+	%reldir%/http/cases/095-latest-with-metadata.http \
+	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext
