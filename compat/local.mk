@@ -26,6 +26,16 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 	%reldir%/avro/avvalid.c %reldir%/avro/avvalid.h \
 	%reldir%/avro/avjson.c %reldir%/avro/avjson.h
 
+# compat/protobuf/: Protobuf `.proto` files, parsed as Square Wire does
+# (pbfile: the model and its parser), printed as Confluent's canonical
+# string (pbform), its type names resolved against references and the
+# well-known files (pbnames). The rules are in compat/protobuf/README.
+%canon_reldir%_libsgcompat_a_SOURCES += \
+	%reldir%/protobuf/pbfile.c %reldir%/protobuf/pbfile.h \
+	%reldir%/protobuf/pbform.c %reldir%/protobuf/pbform.h \
+	%reldir%/protobuf/pbnames.c %reldir%/protobuf/pbnames.h
+EXTRA_DIST += %reldir%/protobuf/README
+
 # compat/jsonschema/: JSON Schema, drafts 4 to 2020-12.
 # Validation: jsonschema (API and evaluator), jscompile (compiler; its first
 # pass and reference resolution in jscompile_scan, sharing jscompile_state.h),

@@ -270,5 +270,10 @@ int schema_validate_report(const struct schema_validator *v, enum schema_framing
 
 int schema_validate_json(const struct schema *s, const char *text, size_t len, struct report *r)
 {
+	if (!s->ops->check_json) {
+		report_add(r, "unsupported", "", "%s documents cannot be checked yet",
+		           s->ops->title);
+		return 0;
+	}
 	return s->ops->check_json(s->model, text, len, r);
 }

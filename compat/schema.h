@@ -1,4 +1,5 @@
-/* compat/schema.h: a parsed schema of any supported type (Avro, JSON Schema),
+/* compat/schema.h: a parsed schema of any supported type (Avro, JSON Schema,
+ * Protobuf),
  * behind one interface the registry, gateway and CLI share.
  *
  * Each type is one row of a table of functions (struct schema_ops, below; the
@@ -28,7 +29,8 @@
 enum schema_type {
 	SCHEMA_AVRO,
 	SCHEMA_JSON,
-	SCHEMA_PROTOBUF, /* recognised by name only: parsing it is refused */
+	SCHEMA_PROTOBUF, /* parsed and registered; no compatibility rules or
+	                  * payload checks yet (see compat/protobuf/README) */
 };
 
 /* "AVRO", "JSON", "PROTOBUF" (as Confluent spells them). Returns 0 or -1. */
@@ -38,7 +40,8 @@ const char *schema_type_name(enum schema_type t);
 /* A resolved reference: `name` (borrowed for the schema_parse() call only) as
  * given in the registration's `references`
  * (for Avro, the full name of a named type; for JSON Schema, the URL a `$ref`
- * uses), and the referenced schema, already parsed. */
+ * uses; for Protobuf, the path an `import` names), and the referenced
+ * schema, already parsed. */
 struct schema_ref {
 	const char *name;
 	const struct schema *schema;
@@ -69,7 +72,8 @@ const char *schema_normalized(const struct schema *s);
 
 /* The name RecordNameStrategy derives a subject from: for Avro the full name
  * of the root's named type (the type's name, such as "string", for others),
- * for JSON Schema the root's "title". NULL when the schema has none. */
+ * for JSON Schema the root's "title", for Protobuf the full name of the first
+ * message (else of the first enum). NULL when the schema has none. */
 const char *schema_record_name(const struct schema *s);
 
 /* Whether the schema has a top-level field named `name` (Confluent's
@@ -87,8 +91,9 @@ enum schema_policy {
 /* Whether data written with `writer` can be read with `reader`. Returns 1 when
  * compatible, 0 when not (every reason is appended to `r`, which may be NULL),
  * or -1 when no verdict could be reached, with `err` (may be NULL) saying why:
- * SG_ENOMEM, or SG_ELIMIT when the schemas are too large to compare within the
- * work limits. Schemas of different types are incompatible. */
+ * SG_ENOMEM, SG_ELIMIT when the schemas are too large to compare within the
+ * work limits, or SG_EUNPROCESSABLE for two Protobuf schemas that differ (no
+ * rules for them yet). Schemas of different types are incompatible. */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
                       enum schema_policy policy, struct report *r, struct sg_error *err);
 
@@ -215,9 +220,10 @@ enum schema_guess {
 /* One schema type. A model is the type's own parsed schema (for Avro, a
  * struct avsc_schema), owned by the struct schema that wraps it; a state is
  * its payload validator. Callers read the descriptive members and go through
- * the functions above for the rest. A type that parses fills every member but
- * those said to be optional; one that refuses to, as PROTOBUF does until it
- * is supported, needs only `type`, `name`, `title` and `parse`. */
+ * the functions above for the rest. A type that parses fills every member up
+ * to `compatible`; `describe` and the payload members (from `prepare` on)
+ * may be NULL while the type cannot check payloads (Protobuf, for now):
+ * schema_validator_new() and schema_validate_json() then refuse. */
 struct schema_ops {
 	enum schema_type type;
 	const char *name;  /* as Confluent's schemaType spells it: "AVRO" */
@@ -277,8 +283,8 @@ struct schema_ops {
 /* The row of type `t`; NULL for a value that is no type. */
 const struct schema_ops *schema_ops(enum schema_type t);
 
-/* 1 when schemas of type `t` can be parsed (the row is complete), 0 when the
- * type is known by name only (PROTOBUF for now) or `t` is no type. */
+/* 1 when schemas of type `t` can be parsed and registered (the row has its
+ * parsing, printing and compatibility members), 0 when `t` is no type. */
 int schema_type_supported(enum schema_type t);
 
 /* Sets what schema_why(sc) says (for rows). */

@@ -13,6 +13,16 @@ endif
 EXTRA_DIST += %reldir%/corpus/avsc/record.avsc %reldir%/corpus/avsc/union.avsc \
 	%reldir%/corpus/avsc/logical.avsc %reldir%/corpus/avsc/recursive.avsc %reldir%/corpus/avsc/defaults.avsc
 
+# fuzz/fuzz_protobuf: compat/protobuf on any bytes as `.proto` text: parse,
+# canonical string (which must print as itself when it parses again), type
+# resolution, and the registry's row. Seeds: fuzz/corpus/protobuf/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_protobuf
+%canon_reldir%_fuzz_protobuf_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/protobuf/proto3.proto %reldir%/corpus/protobuf/proto2.proto \
+	%reldir%/corpus/protobuf/options.proto %reldir%/corpus/protobuf/small.proto
+
 # fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
 # file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
 # Seeds: fuzz/corpus/records/, fuzz/corpus/kreader/.

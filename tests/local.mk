@@ -88,6 +88,50 @@ EXTRA_DIST += $(AVSC_CASES)
 check_PROGRAMS += %reldir%/unit/test_avsc
 %canon_reldir%_unit_test_avsc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_avsc
+# Protobuf `.proto` parser and canonical string (compat/protobuf): cases in
+# tests/cases/protobuf/<case>/{input.proto, canonical.proto or error}.
+# Allocations are wrapped so each can fail in turn.
+PROTOBUF_CASES = \
+	%reldir%/cases/protobuf/custom-options/canonical.proto \
+	%reldir%/cases/protobuf/custom-options/input.proto \
+	%reldir%/cases/protobuf/err-bad-syntax/error \
+	%reldir%/cases/protobuf/err-bad-syntax/input.proto \
+	%reldir%/cases/protobuf/err-duplicate-type/error \
+	%reldir%/cases/protobuf/err-duplicate-type/input.proto \
+	%reldir%/cases/protobuf/err-edition/error \
+	%reldir%/cases/protobuf/err-edition/input.proto \
+	%reldir%/cases/protobuf/err-enum-leading-digit/error \
+	%reldir%/cases/protobuf/err-enum-leading-digit/input.proto \
+	%reldir%/cases/protobuf/err-eof/error \
+	%reldir%/cases/protobuf/err-eof/input.proto \
+	%reldir%/cases/protobuf/err-file-level-field/error \
+	%reldir%/cases/protobuf/err-file-level-field/input.proto \
+	%reldir%/cases/protobuf/err-map-label/error \
+	%reldir%/cases/protobuf/err-map-label/input.proto \
+	%reldir%/cases/protobuf/err-proto2-no-label/error \
+	%reldir%/cases/protobuf/err-proto2-no-label/input.proto \
+	%reldir%/cases/protobuf/err-proto3-required/error \
+	%reldir%/cases/protobuf/err-proto3-required/input.proto \
+	%reldir%/cases/protobuf/err-syntax-not-first/error \
+	%reldir%/cases/protobuf/err-syntax-not-first/input.proto \
+	%reldir%/cases/protobuf/err-tag-not-int/error \
+	%reldir%/cases/protobuf/err-tag-not-int/input.proto \
+	%reldir%/cases/protobuf/err-trailing-comment/error \
+	%reldir%/cases/protobuf/err-trailing-comment/input.proto \
+	%reldir%/cases/protobuf/err-unterminated-comment/error \
+	%reldir%/cases/protobuf/err-unterminated-comment/input.proto \
+	%reldir%/cases/protobuf/err-unterminated-string/error \
+	%reldir%/cases/protobuf/err-unterminated-string/input.proto \
+	%reldir%/cases/protobuf/no-syntax/canonical.proto \
+	%reldir%/cases/protobuf/no-syntax/input.proto \
+	%reldir%/cases/protobuf/proto2-groups-extensions/canonical.proto \
+	%reldir%/cases/protobuf/proto2-groups-extensions/input.proto \
+	%reldir%/cases/protobuf/proto3-everything/canonical.proto \
+	%reldir%/cases/protobuf/proto3-everything/input.proto
+EXTRA_DIST += $(PROTOBUF_CASES)
+check_PROGRAMS += %reldir%/unit/test_protobuf
+%canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_protobuf
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
@@ -537,7 +581,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
 	%reldir%/http/cases/100-contexts.http \
-	%reldir%/http/cases/101-contexts-prefix.http
+	%reldir%/http/cases/101-contexts-prefix.http \
+	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

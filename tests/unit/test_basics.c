@@ -164,7 +164,7 @@ static void test_schema_types(void)
 	static const struct {
 		const char *name;
 		int supported;
-	} rows[] = {{"AVRO", 1}, {"JSON", 1}, {"PROTOBUF", 0}};
+	} rows[] = {{"AVRO", 1}, {"JSON", 1}, {"PROTOBUF", 1}};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		enum schema_type t;
 		int parsed = schema_type_parse(rows[i].name, &t) == 0;
