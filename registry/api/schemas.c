@@ -555,6 +555,10 @@ void api_schemas_id_versions(struct api_ctx *c)
 
 /* ---- GET /schemas ---- */
 
+/* Confluent 8.1's getSchemas answers ExtendedSchema entities, built from the
+ * Schema of each version by a constructor that copies neither its ts nor its
+ * deleted flag: a listed entity carries neither. */
+
 struct api_schemas_list {
 	struct api_ctx *c;
 	struct api_pager pg;
@@ -586,16 +590,13 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 			l->pg.skip--;
 			return 0;
 		}
-		json_t *ent = api_schemas_entity(v, s);
-		api_schemas_stamp(ent, v);
-		return api_pager_push(&l->pg, ent);
+		return api_pager_push(&l->pg, api_schemas_entity(v, s));
 	}
 	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
 	    api_schemas_flush(l))
 		return 1;
 	json_decref(l->pending);
 	l->pending = api_schemas_entity(v, s);
-	api_schemas_stamp(l->pending, v);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;
