@@ -527,7 +527,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/094-ruleset-validation.http \
 	%reldir%/http/cases/095-latest-with-metadata.http \
 	%reldir%/http/cases/096-schema-tags.http \
-	%reldir%/http/cases/097-schema-by-id-deleted.http
+	%reldir%/http/cases/097-schema-by-id-deleted.http \
+	%reldir%/http/cases/098-schemas-aliases.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext
