@@ -264,7 +264,8 @@ def run_aliases(base):
     cfg = attempt("aliases: get_config of the alias", lambda: SchemaRegistryClient({"url": base}).get_config(alias))
     ok(cfg is not None, "aliases: get_config parses a config holding an alias", cfg)
 
-    latest = attempt("aliases: get_latest_version", lambda: SchemaRegistryClient({"url": base}).get_latest_version(alias))
+    latest = attempt("aliases: get_latest_version",
+                     lambda: SchemaRegistryClient({"url": base}).get_latest_version(alias))
     ok(latest is not None and (latest.subject, latest.version, latest.schema_id) == (target, 1, pid),
        "aliases: get_latest_version of the alias answers the target's version",
        latest and (latest.subject, latest.version, latest.schema_id))
