@@ -127,6 +127,7 @@ enum store_stmt_id {
 	ST_CONFIG_GET,
 	ST_CONFIG_PUT,
 	ST_CONFIG_DELETE,
+	ST_CONFIGS_BY_PREFIX,
 	ST_MODE_GET,
 	ST_MODE_PUT,
 	ST_MODE_DELETE,
@@ -192,6 +193,8 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_CONFIG_GET] = "SELECT value FROM config WHERE scope = ?1 AND subject = ?2",
     [ST_CONFIG_PUT] = "INSERT OR REPLACE INTO config (scope, subject, value) VALUES (?1, ?2, ?3)",
     [ST_CONFIG_DELETE] = "DELETE FROM config WHERE scope = ?1 AND subject = ?2",
+    [ST_CONFIGS_BY_PREFIX] = "SELECT subject, value FROM config WHERE scope = 1"
+                             " AND subject >= ?1 AND (?2 IS NULL OR subject < ?2) ORDER BY subject",
     [ST_MODE_GET] = "SELECT mode FROM modes WHERE scope = ?1 AND subject = ?2",
     [ST_MODE_PUT] = "INSERT OR REPLACE INTO modes (scope, subject, mode) VALUES (?1, ?2, ?3)",
     [ST_MODE_DELETE] = "DELETE FROM modes WHERE scope = ?1 AND subject = ?2",
@@ -1549,6 +1552,41 @@ int store_config_delete(struct store_tx *tx, const char *subject, struct sg_erro
 	if (store_exec(tx, s, err, "deleting a config") < 0)
 		return -1;
 	return sqlite3_changes(tx->conn->db) > 0;
+}
+
+int store_configs_by_prefix(struct store_tx *tx, const char *prefix, store_config_fn fn, void *ctx,
+                            struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_CONFIGS_BY_PREFIX, err);
+	if (!s)
+		return -1;
+	size_t n = prefix ? strlen(prefix) : 0;
+	char *succ = n ? malloc(n + 1) : NULL;
+	if (n && !succ)
+		return error_set(err, SG_ENOMEM, "out of memory");
+	store_bind_prefix(s, prefix, succ, n + 1);
+	int calls = 0, rc = SQLITE_DONE, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *subject = store_col_text(s, 0), *value = store_col_text(s, 1);
+		if (!subject || !value) {
+			calls = store_fail(tx->conn->db, SQLITE_NOMEM, err, "listing configs");
+			stop = 1;
+			break;
+		}
+		calls++;
+		int r = fn(ctx, subject, value);
+		if (r < 0) {
+			calls = -1;
+			stop = 1;
+			break;
+		}
+		stop = r > 0;
+	}
+	store_done(s);
+	free(succ);
+	if (calls >= 0 && !stop && rc != SQLITE_DONE)
+		return store_fail(tx->conn->db, rc, err, "listing configs");
+	return calls;
 }
 
 int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MODE_MAX],

@@ -278,6 +278,15 @@ int store_config_put(struct store_tx *tx, const char *subject, const char *json,
 /* Returns 1 when a config was removed, 0 when there was none. */
 int store_config_delete(struct store_tx *tx, const char *subject, struct sg_error *err);
 
+/* Calls `fn` with the subject and config (JSON text) of each subject whose
+ * config is set and whose name starts with `prefix` ("" or NULL: all),
+ * ordered by subject (bytewise); the registry's own config is not listed.
+ * `fn` returns 0 to go on, > 0 to stop, < 0 to fail (with `err` set).
+ * Returns the number of calls, or -1. */
+typedef int (*store_config_fn)(void *ctx, const char *subject, const char *json);
+int store_configs_by_prefix(struct store_tx *tx, const char *prefix, store_config_fn fn, void *ctx,
+                            struct sg_error *err);
+
 #define STORE_MODE_MAX 32
 /* The mode ("READWRITE", ...) of `subject`, or of the registry when NULL.
  * Returns 1 and fills `mode`, or 0 when none is set. */

@@ -580,6 +580,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/095-latest-with-metadata.http \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
+	%reldir%/http/cases/098-schemas-aliases.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
 	%reldir%/http/cases/110-protobuf-register.http

@@ -201,8 +201,8 @@ static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
 	return 0;
 }
 
-static int pbnames_add_types(struct pbnames *n, const char *prefix,
-                             const struct pbfile_type *types, struct sg_error *err)
+static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct pbfile_type *types,
+                             struct sg_error *err)
 {
 	for (const struct pbfile_type *t = types; t; t = t->next) {
 		if (pbnames_push(n, prefix, t->name, err) < 0)
@@ -380,7 +380,9 @@ static int pbnames_types(struct pbnames_walk *w, const struct pbfile_type *t)
 			return error_set(w->err, SG_ENOMEM, "out of memory");
 		int rc = pbnames_fields(w, t->fields);
 		for (const struct pbfile_oneof *o = t->oneofs; rc == 0 && o; o = o->next)
-			rc = pbnames_fields(w, o->fields) < 0 || pbnames_groups(w, o->groups) < 0 ? -1 : 0;
+			rc = pbnames_fields(w, o->fields) < 0 || pbnames_groups(w, o->groups) < 0
+			         ? -1
+			         : 0;
 		if (rc == 0)
 			rc = pbnames_groups(w, t->groups);
 		if (rc == 0)
@@ -410,8 +412,9 @@ int pbnames_check(const struct pbnames *n, const struct pbfile *f, struct sg_err
 	for (const struct pbfile_service *s = f->services; rc == 0 && s; s = s->next)
 		for (const struct pbfile_rpc *r = s->rpcs; rc == 0 && r; r = r->next) {
 			w.scope.len = package_len;
-			rc = pbnames_need(&w, r->request) < 0 || pbnames_need(&w, r->response) < 0 ? -1
-			                                                                            : 0;
+			rc = pbnames_need(&w, r->request) < 0 || pbnames_need(&w, r->response) < 0
+			         ? -1
+			         : 0;
 		}
 	free(w.scope.buf);
 	return rc;

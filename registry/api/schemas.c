@@ -702,6 +702,10 @@ void api_schemas_id_versions(struct api_ctx *c)
 
 /* ---- GET /schemas ---- */
 
+/* Confluent 8.1's getSchemas answers ExtendedSchema entities, built from the
+ * Schema of each version by a constructor that copies neither its ts nor its
+ * deleted flag: a listed entity carries neither. */
+
 struct api_schemas_list {
 	struct api_ctx *c;
 	const char *prefix; /* as Confluent's subjectPrefix (registry/qsubject.h) */
@@ -734,19 +738,268 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 			l->pg.skip--;
 			return 0;
 		}
-		json_t *ent = api_schemas_entity(v, s);
-		api_schemas_stamp(ent, v);
-		return api_pager_push(&l->pg, ent);
+		return api_pager_push(&l->pg, api_schemas_entity(v, s));
 	}
 	if (l->pending_subject && strcmp(l->pending_subject, v->subject) != 0 &&
 	    api_schemas_flush(l))
 		return 1;
 	json_decref(l->pending);
 	l->pending = api_schemas_entity(v, s);
-	api_schemas_stamp(l->pending, v);
 	if (!l->pending_subject)
 		l->pending_subject = strdup(v->subject);
 	return 0;
+}
+
+/* ---- GET /schemas?aliases=true ----
+ *
+ * Confluent 8.1's allVersionsIncludingAliasesWithSubjectPrefix: the configs
+ * of the subjects under the prefix (the registry's own config is not among
+ * them) name alias targets; every listed schema of a target carries
+ * "aliases", the subjects whose config points at it (in subject order); the
+ * versions of a target outside the prefix are listed too, with the same
+ * deleted and latestOnly rules; the whole list is sorted by subject (Java's
+ * String.compareTo, UTF-16 code units) then version, and paged after. An
+ * alias names its target as written: only the default context exists here.
+ * With authorization on, unreadable subjects are neither listed nor named in
+ * "aliases". */
+
+/* The next code point of UTF-8 `*p` (0 at the end), advancing *p. */
+static uint32_t api_utf8_next(const unsigned char **p)
+{
+	uint32_t cp = *(*p)++;
+	if (!cp) {
+		(*p)--;
+		return 0;
+	}
+	int more = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+	if (more)
+		cp &= 0x3Fu >> more;
+	for (; more && (**p & 0xC0) == 0x80; more--)
+		cp = (cp << 6) | (*(*p)++ & 0x3F);
+	return cp;
+}
+
+/* Java's String.compareTo of two UTF-8 strings: < 0, 0 or > 0 as `a` sorts
+ * before, with or after `b` by UTF-16 code units (a supplementary character,
+ * a surrogate pair, sorts before U+E000..U+FFFF). */
+static int api_java_strcmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (;;) {
+		uint32_t x = api_utf8_next(&p), y = api_utf8_next(&q);
+		if (x != y) {
+			uint32_t ux = x > 0xFFFF ? 0xD800 + ((x - 0x10000) >> 10) : x;
+			uint32_t uy = y > 0xFFFF ? 0xD800 + ((y - 0x10000) >> 10) : y;
+			if (ux != uy)
+				return ux < uy ? -1 : 1;
+			return x < y ? -1 : 1; /* same high surrogate: by the low one */
+		}
+		if (!x)
+			return 0;
+	}
+}
+
+/* Schema.compareTo: by subject, then version. */
+static int api_entity_cmp(const json_t *a, const json_t *b)
+{
+	int r = api_java_strcmp(json_string_value(json_object_get(a, "subject")),
+	                        json_string_value(json_object_get(b, "subject")));
+	if (r)
+		return r;
+	json_int_t x = json_integer_value(json_object_get(a, "version"));
+	json_int_t y = json_integer_value(json_object_get(b, "version"));
+	return (x > y) - (x < y);
+}
+
+static int api_entity_qsort_cmp(const void *a, const void *b)
+{
+	return api_entity_cmp(*(json_t *const *)a, *(json_t *const *)b);
+}
+
+struct api_aliases {
+	struct api_ctx *c;
+	const char *prefix;  /* subjectPrefix, as qsubject_prefix_matches() reads it */
+	json_t *by_target;   /* target subject -> array of the subjects aliasing it */
+	json_t **extra;      /* entities of the targets outside the prefix, sorted */
+	size_t n, cap, next; /* next: the first of `extra` not yet paged */
+	struct api_pager *pg;
+	int latest_only;
+	json_t *pending;    /* latestOnly: the newest row of the current subject */
+	const char *target; /* loading `extra`: the subject scanned */
+};
+
+/* A store_configs_by_prefix() callback: files the config's subject under the
+ * target its "alias" names, keeping each list in Java's subject order. */
+static int api_aliases_config_cb(void *ctx, const char *subject, const char *json)
+{
+	struct api_aliases *al = ctx;
+	json_t *cfg = json_loads(json, 0, NULL);
+	const char *target = json_string_value(json_object_get(cfg, "alias"));
+	int rc = 0;
+	if (target && *target && qsubject_prefix_matches(al->prefix, subject) &&
+	    api_may_read(al->c, subject)) {
+		json_t *list = json_object_get(al->by_target, target);
+		if (!list) {
+			list = json_array();
+			if (json_object_set_new(al->by_target, target, list) < 0)
+				list = NULL;
+		}
+		size_t i = json_array_size(list);
+		while (i > 0 &&
+		       api_java_strcmp(json_string_value(json_array_get(list, i - 1)), subject) > 0)
+			i--;
+		if (!list || json_array_insert_new(list, i, json_string(subject)) < 0)
+			rc = -1;
+	}
+	json_decref(cfg);
+	return rc;
+}
+
+/* Gives `ent` the "aliases" of its subject, when any subject aliases it. */
+static void api_aliases_mark(struct api_aliases *al, json_t *ent)
+{
+	json_t *list =
+	    json_object_get(al->by_target, json_string_value(json_object_get(ent, "subject")));
+	if (json_array_size(list))
+		json_object_set(ent, "aliases", list);
+}
+
+/* Appends `ent` (taken; NULL is out of memory) to al->extra. 0 or -1. */
+static int api_aliases_keep(struct api_aliases *al, json_t *ent)
+{
+	if (!ent)
+		return -1;
+	if (al->n == al->cap) {
+		size_t cap = al->cap ? 2 * al->cap : 16;
+		json_t **grown = realloc(al->extra, cap * sizeof *grown);
+		if (!grown) {
+			json_decref(ent);
+			return -1;
+		}
+		al->extra = grown;
+		al->cap = cap;
+	}
+	api_aliases_mark(al, ent);
+	al->extra[al->n++] = ent;
+	return 0;
+}
+
+/* A store_schemas_by_prefix() callback over the rows of subjects starting
+ * with al->target: keeps those of the target itself (the first rows, as
+ * the shortest name sorts first), the newest alone with latestOnly. */
+static int api_aliases_target_cb(void *ctx, const struct store_version *v,
+                                 const struct store_schema *s)
+{
+	struct api_aliases *al = ctx;
+	if (strcmp(v->subject, al->target) != 0)
+		return 1;
+	if (al->latest_only) {
+		json_decref(al->pending);
+		al->pending = api_schemas_entity(v, s);
+		return al->pending ? 0 : -1;
+	}
+	return api_aliases_keep(al, api_schemas_entity(v, s));
+}
+
+/* Pages the kept entities of al->extra that sort before `ent` (all of them
+ * when `ent` is NULL). Returns 1 when the page is full. */
+static int api_aliases_drain(struct api_aliases *al, const json_t *ent)
+{
+	while (al->next < al->n && (!ent || api_entity_cmp(al->extra[al->next], ent) < 0)) {
+		json_t *x = al->extra[al->next];
+		al->extra[al->next++] = NULL;
+		if (api_pager_push(al->pg, x))
+			return 1;
+	}
+	return 0;
+}
+
+/* Pages `ent` (taken) after the kept entities sorting before it. Returns 1
+ * when the page is full. */
+static int api_aliases_page(struct api_aliases *al, json_t *ent)
+{
+	if (!ent)
+		return 0;
+	if (api_aliases_drain(al, ent)) {
+		json_decref(ent);
+		return 1;
+	}
+	api_aliases_mark(al, ent);
+	return api_pager_push(al->pg, ent);
+}
+
+/* A store_schemas_by_prefix() callback over the subjects under the prefix,
+ * in subject then version order; with latestOnly a subject's newest row is
+ * held until the next subject starts. */
+static int api_aliases_row_cb(void *ctx, const struct store_version *v,
+                              const struct store_schema *s)
+{
+	struct api_aliases *al = ctx;
+	if (!qsubject_prefix_matches(al->prefix, v->subject) || !api_may_read(al->c, v->subject))
+		return 0;
+	if (!al->latest_only)
+		return api_aliases_page(al, api_schemas_entity(v, s));
+	if (al->pending &&
+	    strcmp(json_string_value(json_object_get(al->pending, "subject")), v->subject) != 0) {
+		json_t *done = al->pending;
+		al->pending = NULL;
+		if (api_aliases_page(al, done))
+			return 1;
+	}
+	json_decref(al->pending);
+	al->pending = api_schemas_entity(v, s);
+	return 0;
+}
+
+/* Fills `pg` with the page of GET /schemas?aliases=true under `prefix`.
+ * Returns >= 0, or -1 with `err` set. */
+static int api_schemas_aliases(struct api_ctx *c, struct store_tx *tx, const char *prefix,
+                               enum store_filter f, int latest_only, struct api_pager *pg,
+                               struct sg_error *err)
+{
+	struct api_aliases al = {.c = c,
+	                         .prefix = prefix,
+	                         .by_target = json_object(),
+	                         .pg = pg,
+	                         .latest_only = latest_only};
+	const char *scan = qsubject_prefix_scan(prefix);
+	int r =
+	    al.by_target ? store_configs_by_prefix(tx, scan, api_aliases_config_cb, &al, err) : -1;
+	if (r < 0 && !err->code)
+		error_set(err, SG_ENOMEM, "out of memory");
+	const char *target;
+	json_t *list;
+	json_object_foreach(al.by_target, target, list)
+	{
+		if (r < 0)
+			break;
+		if (qsubject_prefix_matches(prefix, target) || !api_may_read(c, target))
+			continue; /* under the prefix: listed by the scan below */
+		al.target = target;
+		r = store_schemas_by_prefix(tx, target, f, api_aliases_target_cb, &al, err);
+		if (r >= 0 && al.pending) {
+			r = api_aliases_keep(&al, al.pending);
+			al.pending = NULL;
+		}
+		if (r < 0 && !err->code)
+			error_set(err, SG_ENOMEM, "out of memory");
+	}
+	if (al.n)
+		qsort(al.extra, al.n, sizeof *al.extra, api_entity_qsort_cmp);
+	if (r >= 0)
+		r = store_schemas_by_prefix(tx, scan, f, api_aliases_row_cb, &al, err);
+	if (r >= 0) {
+		json_t *last = al.pending;
+		al.pending = NULL;
+		if (!api_aliases_page(&al, last))
+			api_aliases_drain(&al, NULL);
+	}
+	json_decref(al.pending);
+	for (size_t i = al.next; i < al.n; i++)
+		json_decref(al.extra[i]);
+	free(al.extra);
+	json_decref(al.by_target);
+	return r;
 }
 
 /* GET /schemas: pages of at most API_SCHEMA_LIMIT, of the subjects the
@@ -772,8 +1025,10 @@ void api_schemas_list(struct api_ctx *c)
 		return;
 	}
 	struct sg_error e = {0};
-	int r =
-	    store_schemas_by_prefix(tx, qsubject_prefix_scan(l.prefix), f, api_schemas_cb, &l, &e);
+	int r = api_query_bool(c, "aliases")
+	            ? api_schemas_aliases(c, tx, l.prefix, f, l.latest_only, &l.pg, &e)
+	            : store_schemas_by_prefix(tx, qsubject_prefix_scan(l.prefix), f, api_schemas_cb,
+	                                      &l, &e);
 	store_end(tx);
 	api_schemas_flush(&l);
 	free(fixed);

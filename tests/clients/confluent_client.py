@@ -1,6 +1,7 @@
 """tests/clients/confluent_client.py: confluent-kafka-python's SchemaRegistryClient
-and its Avro serializer, unchanged, against schemagate; then against a
-registry started with --auth-file, the serializer with basic.auth.user.info.
+and its Avro serializer, unchanged, against schemagate, subject aliases
+included; then against a registry started with --auth-file, the serializer
+with basic.auth.user.info.
 
 Runs in the venv $SG_BUILDDIR/.venv made by tests/clients/setup-venv.sh: when
 started by another interpreter it runs that script (a no-op when the venv is
@@ -241,6 +242,55 @@ def run(base):
     ok(deleted == [1, 2], "delete_subject returns the versions deleted", deleted)
 
 
+def run_aliases(base):
+    """Subject aliases (Confluent 8.1's AliasFilter) as the client meets them.
+    confluent-kafka-python 2.16's ServerConfig has no "alias" field (set_config
+    would drop it), so the alias is set by a plain PUT /config/{subject}; the
+    rest goes through the client's public calls and its serializer."""
+    import json
+    import urllib.request
+
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    client = SchemaRegistryClient({"url": base})
+    target, alias = "payments-value", "pay-value"
+    pid = attempt("aliases: register the target", lambda: client.register_schema(target, Schema('"long"', "AVRO")))
+    req = urllib.request.Request(base + "/config/" + alias, data=json.dumps({"alias": target}).encode(),
+                                 method="PUT", headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req) as resp:
+        ok(json.loads(resp.read()) == {"alias": target}, "aliases: PUT /config/%s sets the alias" % alias)
+    cfg = attempt("aliases: get_config of the alias", lambda: SchemaRegistryClient({"url": base}).get_config(alias))
+    ok(cfg is not None, "aliases: get_config parses a config holding an alias", cfg)
+
+    latest = attempt("aliases: get_latest_version",
+                     lambda: SchemaRegistryClient({"url": base}).get_latest_version(alias))
+    ok(latest is not None and (latest.subject, latest.version, latest.schema_id) == (target, 1, pid),
+       "aliases: get_latest_version of the alias answers the target's version",
+       latest and (latest.subject, latest.version, latest.schema_id))
+    looked = attempt("aliases: lookup_schema",
+                     lambda: SchemaRegistryClient({"url": base}).lookup_schema(alias, Schema('"long"', "AVRO")))
+    ok(looked is not None and (looked.subject, looked.schema_id) == (target, pid),
+       "aliases: lookup_schema under the alias finds the target's version",
+       looked and (looked.subject, looked.schema_id))
+    again = attempt("aliases: register_schema", lambda: SchemaRegistryClient({"url": base}).register_schema(
+        alias, Schema('"long"', "AVRO")))
+    ok(again == pid, "aliases: registering under the alias answers the target's id", again, pid)
+    subjects = attempt("aliases: get_subjects", SchemaRegistryClient({"url": base}).get_subjects) or []
+    ok(target in subjects and alias not in subjects, "aliases: the alias holds no versions of its own", subjects)
+    versions = attempt("aliases: get_versions", lambda: SchemaRegistryClient({"url": base}).get_versions(alias))
+    ok(versions == [1], "aliases: get_versions of the alias are the target's", versions)
+
+    # The serializer names the subject from the topic ("pay" -> "pay-value").
+    ser = AvroSerializer(SchemaRegistryClient({"url": base}), None,
+                         conf={"auto.register.schemas": False, "use.latest.version": True})
+    data = attempt("aliases: serializer on the alias subject",
+                   lambda: ser(7, SerializationContext("pay", MessageField.VALUE)))
+    ok(data is not None and data[0] == 0 and struct.unpack(">I", data[1:5])[0] == pid,
+       "aliases: use.latest.version on the alias subject frames the target's id", data and data[:5])
+
+
 def auth_file(tmp):
     """An auth file whose user ci (password ci-pw) may write orders-*."""
     import json
@@ -318,6 +368,7 @@ def main():
     proc, base, log = start_registry(tmp)
     try:
         run(base)
+        run_aliases(base)
         run_with_auth(tmp)
     except Exception as e:
         import traceback
