@@ -1082,12 +1082,18 @@ static int decode_key(const json_t *kj, struct schemalog_key *k, struct sg_error
 	for (int i = SCHEMALOG_SCHEMA; i <= SCHEMALOG_CONTEXT; i++)
 		if (strcmp(json_string_value(t), keytype_names[i]) == 0)
 			type = i;
-	if (!type)
-		return error_set(
-		    err, SG_ECORRUPT,
-		    "unknown _schemas key type \"%.64s\" (Confluent 8.1 writes SCHEMA, "
-		    "CONFIG, MODE, NOOP, DELETE_SUBJECT, CLEAR_SUBJECT, CONTEXT)",
-		    json_string_value(t));
+	if (!type) {
+		/* Names at most 64 bytes of it, cut on a UTF-8 boundary. */
+		const char *name = json_string_value(t);
+		int cut = (int)json_string_length(t);
+		if (cut > 64)
+			for (cut = 64; (name[cut] & 0xC0) == 0x80; cut--)
+				;
+		return error_set(err, SG_ECORRUPT,
+		                 "unknown _schemas key type \"%.*s\" (Confluent 8.1 writes SCHEMA, "
+		                 "CONFIG, MODE, NOOP, DELETE_SUBJECT, CLEAR_SUBJECT, CONTEXT)",
+		                 cut, name);
+	}
 	schemalog_key_init(k, (enum schemalog_keytype)type);
 	if (key_int(kj, "magic", &k->magic, &present, err))
 		return -1;
@@ -1126,6 +1132,7 @@ int schemalog_decode(const void *key, size_t key_len, const void *value, size_t 
 {
 	char *canon = NULL;
 	size_t canon_len;
+	struct sg_error kerr = {0};
 	memset(out, 0, sizeof *out);
 	schemalog_value_init(&out->value);
 	if (!key)
@@ -1133,9 +1140,10 @@ int schemalog_decode(const void *key, size_t key_len, const void *value, size_t 
 	out->key_json = parse(key, key_len, SCHEMALOG_KEY_MAX, "key", err);
 	if (!out->key_json || decode_key(out->key_json, &out->key, err))
 		goto fail;
-	if (schemalog_encode_key(&out->key, &canon, &canon_len, err))
-		goto fail;
-	out->key_canonical = canon_len == key_len && memcmp(canon, key, key_len) == 0;
+	if (schemalog_encode_key(&out->key, &canon, &canon_len, &kerr) == 0)
+		out->key_canonical = canon_len == key_len && memcmp(canon, key, key_len) == 0;
+	else if (kerr.code != SG_ELIMIT) /* past the limit: read, but not canonical */
+		goto fail_key;
 	free(canon);
 	if (value && out->key.type != SCHEMALOG_NOOP) {
 		const struct shape *s = value_shape(out->key.type);
@@ -1146,6 +1154,8 @@ int schemalog_decode(const void *key, size_t key_len, const void *value, size_t 
 		out->has_value = 1;
 	}
 	return 0;
+fail_key:
+	error_set(err, kerr.code, "%s", kerr.msg);
 fail:
 	schemalog_record_clear(out);
 	return -1;

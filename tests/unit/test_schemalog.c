@@ -659,6 +659,35 @@ static void test_limits(void)
 	error_clear(&e);
 	tap_ok(schemalog_decode(NULL, 0, NULL, 0, &r, &e) == -1 && e.code == SG_ECORRUPT,
 	       "no key: SG_ECORRUPT");
+
+	/* A key within its limit whose encoding is not: U+1F600 is 4 bytes
+	 * raw and 12 escaped, as Confluent writes it. */
+	big = malloc(70000);
+	size_t len = (size_t)sprintf(big, "{\"keytype\":\"MODE\",\"subject\":\"");
+	for (int i = 0; i < 15000; i++, len += 4)
+		memcpy(big + len, "\xf0\x9f\x98\x80", 4);
+	strcpy(big + len, "\"}");
+	error_clear(&e);
+	tap_ok(decode_str(big, NULL, &r, &e) == 0 && !r.key_canonical,
+	       "key whose encoding exceeds the limit: read, not canonical");
+	char *out = NULL;
+	size_t out_len;
+	tap_ok(schemalog_encode_key(&r.key, &out, &out_len, &e) == -1 && e.code == SG_ELIMIT &&
+	           !out,
+	       "  and encoding it is SG_ELIMIT");
+	schemalog_record_clear(&r);
+
+	/* An unknown key type is named in the message, cut to 64 bytes on a
+	 * character boundary. */
+	len = (size_t)sprintf(big, "{\"keytype\":\"");
+	memset(big + len, 'a', 63);
+	len += 63;
+	strcpy(big + len, "\xc3\xa9\xc3\xa9\"}");
+	error_clear(&e);
+	tap_ok(decode_str(big, NULL, &r, &e) == -1 && e.code == SG_ECORRUPT &&
+	           strstr(e.msg, "aaa\" (Confluent 8.1 writes"),
+	       "a long unknown key type: named up to a character boundary");
+	free(big);
 }
 
 /* What the encoder refuses: things Confluent cannot hold. */
