@@ -72,12 +72,13 @@
  * is left. Deleting a subject softly writes one DELETE_SUBJECT record whose
  * value carries the highest version deleted, a watermark: every version up
  * to it counts as deleted, while the SCHEMA records themselves are not
- * rewritten; deleting it hard tombstones each SCHEMA key. Deleting a config
- * or a mode tombstones its key. Switching a subject or context to IMPORT
- * mode (unforced, from another mode; allowed only when it has no live
- * subject) tombstones every version left, soft-deleted ones, then writes
- * CLEAR_SUBJECT (the subject or context, or none for all) so that readers
- * drop what was deleted from their caches, then the MODE record.
+ * rewritten; deleting it hard tombstones each SCHEMA key, then its CONFIG
+ * and MODE keys. Deleting a config or a mode tombstones its key. Switching
+ * a subject or context to IMPORT mode (unforced, from another mode; allowed
+ * only when it has no live subject) tombstones every version left,
+ * soft-deleted ones, then writes CLEAR_SUBJECT (the subject or context, or
+ * none for all) so that readers drop what was deleted from their caches,
+ * then the MODE record.
  *
  * Unknown fields. A value's fields that Confluent 8.1 does not know, at any
  * depth, are kept: decoding keeps the parsed value (schemalog_value.json),
