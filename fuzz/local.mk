@@ -340,3 +340,25 @@ noinst_PROGRAMS += %reldir%/fuzz_pembundle
 endif
 EXTRA_DIST += %reldir%/corpus/pembundle/two-cas.crt %reldir%/corpus/pembundle/crlf-key-cert.pem \
 	%reldir%/corpus/pembundle/cut-off.crt
+
+# fuzz/fuzz_schemalog: Confluent's _schemas records (registry/schemalog):
+# arbitrary keys and values decoded, and what decodes re-encoded and decoded
+# again to the same record and bytes (modes in the file's header).
+# Seeds: fuzz/corpus/schemalog/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_schemalog
+%canon_reldir%_fuzz_schemalog_LDFLAGS = $(FUZZER_LINK)
+endif
+SCHEMALOG_FUZZ_SEEDS = \
+	%reldir%/corpus/schemalog/clear-subject-all \
+	%reldir%/corpus/schemalog/config-every-field \
+	%reldir%/corpus/schemalog/context \
+	%reldir%/corpus/schemalog/delete-subject \
+	%reldir%/corpus/schemalog/mode-context \
+	%reldir%/corpus/schemalog/noop \
+	%reldir%/corpus/schemalog/schema-every-field \
+	%reldir%/corpus/schemalog/schema-registered \
+	%reldir%/corpus/schemalog/schema-unknown-fields \
+	%reldir%/corpus/schemalog/tombstone-legacy-key \
+	%reldir%/corpus/schemalog/unknown-keytype
+EXTRA_DIST += $(SCHEMALOG_FUZZ_SEEDS)

@@ -17,6 +17,8 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 	%reldir%/jsonio.c %reldir%/jsonio.h %reldir%/entity.c %reldir%/entity.h \
 	%reldir%/idcache.c %reldir%/idcache.h %reldir%/schemacache.c %reldir%/schemacache.h \
 	%reldir%/compatreport.c %reldir%/compatreport.h %reldir%/reserved.c %reldir%/reserved.h
+# Confluent's _schemas topic records, decoded and encoded byte for byte (schemalog).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/schemalog.c %reldir%/schemalog.h
 # registry/api/: the API itself, one file per resource as Confluent splits
 # them. api.c implements api.h (routing, content negotiation, lifecycle);
 # internal.h is what the folder's files share: the request (request.c), the

@@ -22,6 +22,11 @@ TESTS += %reldir%/unit/test_ruleset
 # Reserved fields' names in Java's HashSet order (registry/reserved).
 check_PROGRAMS += %reldir%/unit/test_reserved
 TESTS += %reldir%/unit/test_reserved
+# Confluent's _schemas records (registry/schemalog): golden bytes printed by
+# Jackson; malloc is wrapped so allocations can fail on purpose.
+check_PROGRAMS += %reldir%/unit/test_schemalog
+%canon_reldir%_unit_test_schemalog_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_schemalog
 
 # Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
 check_PROGRAMS += %reldir%/unit/test_kreader
