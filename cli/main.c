@@ -477,38 +477,6 @@ static int serve_until_signal(struct runtime *rt)
 	return 0;
 }
 
-/* A duration flag: digits with a unit, "ms", "s" or "m" (a number alone is
- * seconds), from 1 ms up to `max_ms`, into *ms. */
-static int flag_duration_ms(const struct opts *o, const char *flag, unsigned max_ms, unsigned *ms,
-                            struct sg_error *err)
-{
-	const char *v = opts_get(o, flag);
-	unsigned long long n = 0, unit = 1000;
-	const char *p = v;
-
-	if (!v || !*v)
-		return error_set(err, SG_EBAD_REQUEST, "%s: give a duration", opts_from(o, flag));
-	while (*p >= '0' && *p <= '9' && n <= max_ms)
-		n = n * 10 + (unsigned)(*p++ - '0');
-	if (p == v)
-		unit = 0;
-	else if (!strcmp(p, "ms"))
-		unit = 1;
-	else if (!strcmp(p, "m"))
-		unit = 60000;
-	else if (*p && strcmp(p, "s") != 0)
-		unit = 0;
-	if (!unit || n > max_ms)
-		return error_set(err, SG_EBAD_REQUEST,
-		                 "%s: \"%s\" is not a duration such as 250ms, 10s or 10m",
-		                 opts_from(o, flag), v);
-	if (n * unit == 0 || n * unit > max_ms)
-		return error_set(err, SG_EBAD_REQUEST, "%s: give from 1 ms to %u s",
-		                 opts_from(o, flag), max_ms / 1000);
-	*ms = (unsigned)(n * unit);
-	return 0;
-}
-
 /* Reads the registry's TLS flags, named `prefix`cert, `prefix`key... A flag
  * that has no effect without another is an error, not silently ignored. */
 static int registry_tls_read(const struct opts *o, const char *prefix, struct registry_config *cfg,
@@ -574,8 +542,8 @@ static int registry_limits_read(const struct opts *o, const char *prefix,
 	snprintf(request, sizeof request, "%srequest-timeout", prefix);
 	if (opts_uint(o, conns, 1000000, &cfg->max_connections, err) < 0 ||
 	    opts_uint(o, per_ip, 1000000, &cfg->max_connections_per_ip, err) < 0 ||
-	    flag_duration_ms(o, idle, 24 * 3600 * 1000, &cfg->idle_timeout_ms, err) < 0 ||
-	    flag_duration_ms(o, request, 24 * 3600 * 1000, &cfg->request_timeout_ms, err) < 0)
+	    opts_duration_ms(o, idle, 24 * 3600 * 1000, &cfg->idle_timeout_ms, err) < 0 ||
+	    opts_duration_ms(o, request, 24 * 3600 * 1000, &cfg->request_timeout_ms, err) < 0)
 		return -1;
 	if (!cfg->max_connections || !cfg->max_connections_per_ip)
 		return error_set(err, SG_EBAD_REQUEST, "%s: give at least 1",
@@ -671,7 +639,7 @@ static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct 
 		    err, SG_EBAD_REQUEST,
 		    "--gateway-tls-client-ca needs --gateway-tls-client-auth requested "
 		    "or required");
-	if (flag_duration_ms(o, "--gateway-tls-handshake-timeout", 3600 * 1000,
+	if (opts_duration_ms(o, "--gateway-tls-handshake-timeout", 3600 * 1000,
 	                     &t->handshake_timeout_ms, err) < 0)
 		return -1;
 
@@ -780,7 +748,7 @@ static int start_gateway(const struct command *cmd, const struct opts *o, const 
 	unsigned base = 0, mock = 0, threads = 0, idle_ms = 0, max_conns = 0, max_per_ip = 0;
 	size_t held = 0;
 	if (opts_uint(o, "--broker-port-base", 65535, &base, &err) < 0 ||
-	    flag_duration_ms(o, "--gateway-idle-timeout", 7 * 24 * 3600 * 1000u, &idle_ms, &err) <
+	    opts_duration_ms(o, "--gateway-idle-timeout", 7 * 24 * 3600 * 1000u, &idle_ms, &err) <
 	        0 ||
 	    opts_uint(o, "--gateway-max-connections", 1000000, &max_conns, &err) < 0 ||
 	    opts_uint(o, "--gateway-max-connections-per-address", 1000000, &max_per_ip, &err) < 0 ||

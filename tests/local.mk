@@ -16,6 +16,10 @@ TESTS += %reldir%/unit/test_lru
 check_PROGRAMS += %reldir%/unit/test_pembundle
 %canon_reldir%_unit_test_pembundle_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_pembundle
+# cli/opts' duration reader, as a table of values.
+check_PROGRAMS += %reldir%/unit/test_opts
+%canon_reldir%_unit_test_opts_SOURCES = %reldir%/unit/test_opts.c cli/opts.c cli/opts.h
+TESTS += %reldir%/unit/test_opts
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset
