@@ -60,6 +60,12 @@ enum sg_code {
 	SG_EINTERNAL, /* 500 / 50001: a bug or an exhausted resource */
 	SG_ENOMEM,    /* 500 / 50001 */
 	SG_EIO,       /* 500 / 50001: a file or socket failed */
+	/* A registry cluster (registry/leader, registry/forward): a write
+	 * reached a node that does not lead, and it could not reach the leader
+	 * (Confluent's RestRequestForwardingException), or no leader is known
+	 * (RestUnknownLeaderException). Both retriable. */
+	SG_EFORWARD,        /* 500 / 50003 */
+	SG_ELEADER_UNKNOWN, /* 500 / 50004 */
 
 	/* Payload and wire problems (gateway, CLI). */
 	SG_EINVALID_RECORD, /* Kafka 87 INVALID_RECORD: a record breaks its schema */

@@ -111,8 +111,9 @@ struct http_param {
 /* One request, from the URI callback to the completion callback. */
 struct http_conn {
 	struct MHD_Connection *mhd;
-	char *raw_path; /* the path as sent, NUL-terminated copy */
-	char *decoded;  /* the path's segments and the query, decoded */
+	char *raw_path;  /* the path as sent, NUL-terminated copy */
+	char *raw_query; /* the query as sent, NUL-terminated copy, or NULL */
+	char *decoded;   /* the path's segments and the query, decoded */
 	struct http_param params[HTTP_MAX_PARAMS];
 	size_t nparams;
 	int headers_seen; /* the first access-handler call happened */
@@ -362,6 +363,8 @@ static int http_conn_parse_uri(struct http_conn *hc, const char *uri)
 	const char *qhash = memchr(p, '#', (size_t)(end - p));
 	if (qhash)
 		end = qhash;
+	if (!(hc->raw_query = strndup(p, (size_t)(end - p))))
+		return -1;
 	while (p < end && hc->nparams < HTTP_MAX_PARAMS) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *pend = amp ? amp : end;
@@ -394,6 +397,7 @@ static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
 	if (http_conn_parse_uri(hc, uri ? uri : "") < 0)
 		hc->oom = 1;
 	hc->req.raw_path = hc->raw_path ? hc->raw_path : "";
+	hc->req.raw_query = hc->raw_query ? hc->raw_query : "";
 	return hc;
 }
 
@@ -402,6 +406,7 @@ static void http_conn_free(struct http_conn *hc)
 	if (!hc)
 		return;
 	free(hc->raw_path);
+	free(hc->raw_query);
 	free(hc->decoded);
 	free(hc->body);
 	free(hc->principal);

@@ -41,6 +41,9 @@
 struct http_request {
 	const char *method;   /* "GET", "POST", ... */
 	const char *raw_path; /* as sent, still percent-encoded, no query */
+	/* The query as sent after '?', still percent-encoded, without a
+	 * fragment; "" when there is none (a forwarded request carries it). */
+	const char *raw_query;
 	/* raw_path split on '/', each segment percent-decoded on its own, so a
 	 * subject containing "%2F" stays one segment. Empty segments are dropped. */
 	const char *segs[HTTP_MAX_SEGMENTS];
