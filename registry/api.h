@@ -27,6 +27,7 @@
 struct store;
 struct api;
 struct auth_watch;
+struct forward;
 
 struct api_options {
 	size_t body_limit;     /* bytes; the 413 message names it (default 16 MiB) */
@@ -38,6 +39,11 @@ struct api_options {
 	 * the api. */
 	struct auth_watch *auth;
 	int ui_open; /* with auth: the schema browser's files need no credentials */
+	/* A node of a registry cluster: writes (POST, PUT and DELETE routes but
+	 * lookups and compatibility checks) are sent to the leader when this
+	 * node does not lead (registry/forward.h); reads are served here.
+	 * Borrowed: it must outlive the api. NULL: every write is handled here. */
+	struct forward *forward;
 };
 
 struct api *api_new(struct store *st, const struct api_options *opts, struct sg_error *err);

@@ -19,6 +19,10 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 	%reldir%/compatreport.c %reldir%/compatreport.h %reldir%/reserved.c %reldir%/reserved.h
 # Confluent's _schemas topic records, decoded and encoded byte for byte (schemalog).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/schemalog.c %reldir%/schemalog.h
+# A registry cluster: who leads (leader, a Kafka consumer group) and how a
+# write reaching another node is sent to it (forward, libcurl).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/leader.c %reldir%/leader.h \
+	%reldir%/forward.c %reldir%/forward.h
 # registry/api/: the API itself, one file per resource as Confluent splits
 # them. api.c implements api.h (routing, content negotiation, lifecycle);
 # internal.h is what the folder's files share: the request (request.c), the

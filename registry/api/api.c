@@ -11,12 +11,14 @@
 #include "registry/ui.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "compat/schema.h"
 #include "registry/auth.h"
+#include "registry/forward.h"
 #include "registry/idcache.h"
 #include "registry/jsonio.h"
 #include "registry/qsubject.h"
@@ -499,6 +501,70 @@ int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int6
 	return store_context(tx, c->context, create, num, e);
 }
 
+/* ---- A registry cluster: writes go to the leader ---- */
+
+/* The routes that write, with what Confluent 8.1 answers when it cannot
+ * forward one to the leader (the resources' catch blocks): no leader known
+ * (50004) and the leader unreachable (50003). DELETE of a subject or a
+ * context words both as its other failures, the first followed by the
+ * subject (`subject`). */
+static const struct api_write_route {
+	api_fn fn;
+	const char *unknown;
+	const char *failed;
+	int subject;
+} api_write_routes[] = {
+    {api_register, "Leader not known.",
+     "Error while forwarding register schema request to the leader", 0},
+    {api_tags_modify, "Leader not known.",
+     "Error while forwarding register schema request to the leader", 0},
+    {api_versions_delete, "Leader not known.",
+     "Error while forwarding delete schema version request to the leader", 0},
+    {api_subjects_delete, "Error while deleting the subject ", "Error while deleting the subject ",
+     1},
+    {api_contexts_delete, "Error while deleting context", "Error while deleting context", 0},
+    {api_config_put, "Failed to update compatibility level",
+     "Error while forwarding update config request to the leader", 0},
+    {api_config_delete, "Failed to delete compatibility level",
+     "Error while forwarding delete config request to the leader", 0},
+    {api_mode_put, "Failed to update mode",
+     "Error while forwarding update mode request to the leader", 0},
+    {api_mode_delete, "Failed to delete mode",
+     "Error while forwarding delete mode request to the leader", 0},
+};
+
+/* The one forwarding hook: with a forward (a node of a cluster), a write
+ * route on a node that does not lead is sent to the leader as the client
+ * sent it (`orig`, before the /contexts/ rewrite) and the leader's answer
+ * relayed. Called once the request passed every check this node makes
+ * (authentication, 404/405, 415, 406, 413, authorization). Returns 1 when
+ * the response is sent, 0 when this node handles the request itself. */
+static int api_forwarded(struct api_ctx *c, const struct api_route *route,
+                         const struct http_request *orig)
+{
+	if (!c->a->forward)
+		return 0;
+	const struct api_write_route *w = NULL;
+	for (size_t i = 0; i < sizeof api_write_routes / sizeof api_write_routes[0]; i++)
+		if (api_write_routes[i].fn == route->fn)
+			w = &api_write_routes[i];
+	if (!w)
+		return 0;
+	struct sg_error e = {0};
+	int r = forward_write(c->a->forward, orig, c->resp, &e);
+	if (r >= 0)
+		return r;
+	if (e.code == SG_EFORWARD)
+		fprintf(stderr, "schemagate: forward: %s\n", e.msg);
+	if (e.code != SG_EFORWARD && e.code != SG_ELEADER_UNKNOWN) {
+		api_send_error(c, &e);
+		return 1;
+	}
+	api_fail(c, e.code, "%s%s", e.code == SG_EFORWARD ? w->failed : w->unknown,
+	         w->subject && c->subject ? c->subject : "");
+	return 1;
+}
+
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
  * 415, 406 and 413, then the handler with c->subject repaired. With
  * authorization on, a request from nobody gets 401 first (unless the route
@@ -506,6 +572,7 @@ int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int6
 static void api_dispatch(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct api_ctx c = {.a = ctx, .req = req, .resp = resp, .ctype = API_CT_V1};
+	const struct http_request *orig = req;
 	struct api_rewrite rw = {0};
 	struct sg_error ce = {0};
 	snprintf(c.context, sizeof c.context, "%s", QSUBJECT_DEFAULT_CONTEXT);
@@ -575,7 +642,7 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 		if (c.subject)
 			api_alias(&c, route);
 	}
-	if (api_permitted(&c, route))
+	if (api_permitted(&c, route) && !api_forwarded(&c, route, orig))
 		route->fn(&c);
 out:
 	free(c.subject);
@@ -623,6 +690,7 @@ struct api *api_new(struct store *st, const struct api_options *opts, struct sg_
 	a->st = st;
 	a->auth = opts ? opts->auth : NULL;
 	a->ui_open = opts ? opts->ui_open : 0;
+	a->forward = opts ? opts->forward : NULL;
 	a->body_limit = opts && opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
 	size_t cache_bytes =
 	    opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;

@@ -45,6 +45,7 @@ struct api {
 	char *types;                /* the GET /schemas/types body, immutable */
 	struct auth_watch *auth;    /* borrowed; NULL: no authorization */
 	int ui_open;                /* with auth: /ui/ needs no credentials */
+	struct forward *forward;    /* borrowed; NULL: every write is handled here */
 };
 
 /* One request in flight. */
