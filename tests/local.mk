@@ -65,6 +65,9 @@ TESTS += %reldir%/http/runner
 # Gateway proxy (tests/kafka/): gwrun runs the gateway from flags for the
 # real-broker scripts.
 check_PROGRAMS += %reldir%/kafka/gwrun
+# leaderrun: a registry node (SQLite, registry/leader, registry/forward) for
+# tests/kafka/registry-election.sh.
+check_PROGRAMS += %reldir%/kafka/leaderrun
 check_PROGRAMS += %reldir%/kafka/test_mock
 TESTS += %reldir%/kafka/test_mock
 # Kafka frames as data: tests/kafka/frames/*.frames (see test_kframes.c).
@@ -159,6 +162,8 @@ EXTRA_DIST += %reldir%/kafka/ktls.py
 # The gateway's registry client over HTTPS with a CA, a client certificate
 # and Basic credentials (issue #14): validation, and failing closed.
 KAFKA_TESTS += %reldir%/kafka/registry-tls.sh
+# A registry cluster: leader election, forwarding, fencing (leaderrun).
+KAFKA_TESTS += %reldir%/kafka/registry-election.sh
 EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # Confluent 8 framings (issue #15): the GUID prefix and the schema id header,
 # from confluent-kafka-python's serializers, through gateway --registry and
