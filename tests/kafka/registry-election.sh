@@ -139,6 +139,8 @@ kt_ok $? "the new leader writes (epoch 2)"
 
 # SIGSTOP the leader past its session: the other node leads and writes.
 kill -STOP "$(pid "$new")"
+# The last write it had acknowledged; the one after may be in flight.
+last=$(sed -n 's/^write ok 2 \([0-9]*\)$/\1/p' "$KT_WORK/$new.log" | tail -1)
 wait_log "$other" '^gain 3$' 40
 kt_ok $? "with the leader paused, the other node leads (epoch 3)"
 wait_log "$other" '^write ok 3 ' 30
@@ -150,6 +152,8 @@ sleep 1
 grep -E '^write (fenced|failed) 2 |stopped leading' "$KT_WORK/$new.log" | sed 's/^/#   old leader: /'
 grep -q '^gain 4' "$KT_WORK/$new.log"
 kt_is $? 1 "the old leader does not lead again"
+late=$(sed -n 's/^write ok 2 \([0-9]*\)$/\1/p' "$KT_WORK/$new.log" | awk -v l="${last:-0}" '$1 > l + 1' | wc -l)
+kt_is "$late" 0 "the old leader had no write acknowledged after it woke (but the one in flight)"
 mark=$(lines n4)
 stop "$other" "$new"
 # The writers stopped, every committed record, in offset order: epochs never go back.
@@ -245,9 +249,9 @@ kt_is "$(req DELETE "$B/subjects/fwd-value")" \
 kt_is "$(req GET "$B/subjects/fwd-value/versions" | cut -c1-4)" '404 ' "reads still work without a leader"
 
 for n in n1 n2 n3 n4 a b; do
-	grep -q 'AddressSanitizer\|runtime error' "$KT_WORK/$n.log" && kt_diag "sanitizer report in $n.log"
+	grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$KT_WORK/$n.log" && kt_diag "sanitizer report in $n.log"
 done
-grep -l 'AddressSanitizer\|runtime error' "$KT_WORK"/*.log >/dev/null 2>&1
+grep -l 'AddressSanitizer\|LeakSanitizer\|runtime error' "$KT_WORK"/*.log >/dev/null 2>&1
 kt_is $? 1 "no sanitizer report in any node's log"
 if [ "$KT_FAILED" != 0 ]; then
 	for n in n1 n2 n3 n4 a b; do
