@@ -322,12 +322,18 @@ static void leader_refresh(struct leader *l)
 	if (!opt)
 		return;
 	char why[256];
-	int timeout = (int)(l->refresh_ms > 500 ? l->refresh_ms * 2 : 1000);
+	/* Short: the thread polls the group member only between looks. */
+	int timeout = (int)(l->refresh_ms > 500 ? l->refresh_ms : 500);
 	rd_kafka_AdminOptions_set_request_timeout(opt, timeout, why, sizeof why);
 	const char *groups[1] = {l->group};
 	rd_kafka_DescribeConsumerGroups(l->watch, groups, 1, opt, l->q);
 	rd_kafka_AdminOptions_destroy(opt);
-	rd_kafka_event_t *ev = rd_kafka_queue_poll(l->q, timeout + 1000);
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(l->q, timeout + 500);
+	/* An answer that came after its wait ended is older: keep the newest. */
+	for (rd_kafka_event_t *later; ev && (later = rd_kafka_queue_poll(l->q, 0));) {
+		rd_kafka_event_destroy(ev);
+		ev = later;
+	}
 	if (!ev)
 		return;
 	const rd_kafka_DescribeConsumerGroups_result_t *res =
@@ -481,7 +487,7 @@ static int leader_make_clients(struct leader *l, struct sg_error *err)
 {
 	char session[16], heartbeat[16];
 	snprintf(session, sizeof session, "%u", l->session_ms);
-	snprintf(heartbeat, sizeof heartbeat, "%u", l->session_ms / 3 ? l->session_ms / 3 : 1);
+	snprintf(heartbeat, sizeof heartbeat, "%u", l->session_ms / 6 ? l->session_ms / 6 : 1);
 	const char *watch_kv[] = {"group.id",
 	                          l->group,
 	                          "enable.auto.commit",

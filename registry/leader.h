@@ -85,7 +85,8 @@ struct leader_options {
 	int eligible; /* 0: this node never leads (it does not join the group) */
 	/* The group's session timeout: how long a silent leader keeps leading;
 	 * 0: 6000 (the broker's default minimum, so that a failover after a
-	 * crash takes under 10 s). The heartbeat is a third of it. */
+	 * crash takes under 10 s). The heartbeat is a sixth of it, so the
+	 * members that stay hear of a rebalance soon. */
 	unsigned session_timeout_ms;
 	unsigned refresh_ms; /* how often the group is looked at; 0: 1000 */
 	/* More librdkafka settings for every client this module makes (TLS,
