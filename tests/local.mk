@@ -486,6 +486,10 @@ TESTS += %reldir%/unit/test_jsonschema
 # The registry's SQLite store (registry/store, registry/sha256).
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
+# The store as a view of _schemas (registry/logview): change capture as
+# data, and Confluent's records applied.
+check_PROGRAMS += %reldir%/unit/test_logview
+TESTS += %reldir%/unit/test_logview
 # Qualified subjects (registry/qsubject), from tests/cases/qsubject/cases.txt.
 check_PROGRAMS += %reldir%/unit/test_qsubject
 TESTS += %reldir%/unit/test_qsubject

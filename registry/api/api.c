@@ -678,3 +678,8 @@ void api_dropped_forget(struct api *a, struct api_dropped *d)
 	free(d->ids);
 	memset(d, 0, sizeof *d);
 }
+
+void api_forget_cached(struct api *a)
+{
+	idcache_forget_all(a->ids);
+}
