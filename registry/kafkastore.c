@@ -386,14 +386,49 @@ static int ks_wait_reached(struct kafkastore *ks, int64_t end, int timeout_ms, s
 	return rc;
 }
 
+/* The partition's first and end offsets (the end: the last stable offset,
+ * the consumer reading committed). A topic just created is unknown for a
+ * moment, and a partition without a leader during a failover: both are
+ * asked again until `timeout_ms` has passed. */
+static int ks_watermarks(struct kafkastore *ks, int64_t *lo, int64_t *hi, int timeout_ms,
+                         struct sg_error *err)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(ks->consumer, ks->topic, 0,
+		                                                         lo, hi, timeout_ms);
+		if (!e)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		int retry = e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+		            e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		            e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+		            e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+		            e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+		            e == RD_KAFKA_RESP_ERR__TRANSPORT;
+		if (!retry || spent >= timeout_ms)
+			return error_set(err, SG_EUNAVAILABLE, "reading the end of '%s': %s",
+			                 ks->topic, rd_kafka_err2str(e));
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL);
+		/* librdkafka answers from its metadata cache: refresh it. */
+		const struct rd_kafka_metadata *md = NULL;
+		rd_kafka_topic_t *rkt = rd_kafka_topic_new(ks->consumer, ks->topic, NULL);
+		if (rkt && rd_kafka_metadata(ks->consumer, 0, rkt, &md, 2000) == 0)
+			rd_kafka_metadata_destroy(md);
+		if (rkt)
+			rd_kafka_topic_destroy(rkt);
+	}
+}
+
 int kafkastore_catch_up(struct kafkastore *ks, int timeout_ms, struct sg_error *err)
 {
 	int64_t lo = 0, hi = 0;
-	rd_kafka_resp_err_t e =
-	    rd_kafka_query_watermark_offsets(ks->consumer, ks->topic, 0, &lo, &hi, timeout_ms);
-	if (e)
-		return error_set(err, SG_EUNAVAILABLE, "reading the end of '%s': %s", ks->topic,
-		                 rd_kafka_err2str(e));
+	if (ks_watermarks(ks, &lo, &hi, timeout_ms, err) < 0)
+		return -1;
 	return ks_wait_reached(ks, hi, timeout_ms, err);
 }
 
@@ -604,11 +639,8 @@ static int ks_start_position(struct kafkastore *ks, int64_t *start, int64_t *end
                              struct sg_error *err)
 {
 	int64_t lo = 0, hi = 0, next = 0;
-	rd_kafka_resp_err_t e =
-	    rd_kafka_query_watermark_offsets(ks->consumer, ks->topic, 0, &lo, &hi, ks->timeout_ms);
-	if (e)
-		return error_set(err, SG_EUNAVAILABLE, "reading the end of '%s': %s", ks->topic,
-		                 rd_kafka_err2str(e));
+	if (ks_watermarks(ks, &lo, &hi, ks->timeout_ms, err) < 0)
+		return -1;
 	struct store_tx *tx = store_read(ks->st, err);
 	if (!tx)
 		return -1;

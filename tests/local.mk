@@ -165,6 +165,9 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# The registry on Kafka's _schemas log (--store kafka): Confluent's records
+# byte for byte, resume, a read replica, migration, fencing.
+KAFKA_TESTS += %reldir%/kafka/registry-kafka.sh
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
