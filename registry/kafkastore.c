@@ -724,6 +724,10 @@ struct kafkastore *kafkastore_open(struct store *st, const struct kafkastore_opt
 	          ks_set(c, "enable.partition.eof", "true", err) < 0 ||
 	          ks_set(c, "isolation.level", "read_committed", err) < 0 ||
 	          ks_set(c, "allow.auto.create.topics", "false", err) < 0 ||
+	          /* A broker completes a read_committed fetch when its records
+	           * arrive, not when their transaction commits: the fetch then
+	           * waits out fetch.wait.max.ms, which every write waits for. */
+	          ks_set(c, "fetch.wait.max.ms", "10", err) < 0 ||
 	          ks_set(c, "fetch.max.bytes", "67108864", err) < 0 ||
 	          ks_set(c, "max.partition.fetch.bytes", "33554432", err) < 0)) {
 		rd_kafka_conf_destroy(c);
