@@ -9,7 +9,9 @@
 # topic filled by hand with Confluent's records (migration from a running
 # Confluent registry) is served; a recreated topic rebuilds the view; a
 # topic of the wrong shape is refused with a fix; kill -9 right after a 200
-# loses nothing; a second writer fences the first. Prints TAP.
+# loses nothing; a second writer fences the first; serve takes the same
+# flags; an SSL-only broker that requires client certificates is reached
+# with --broker-tls-ca, -cert and -key. Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
 SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
@@ -318,6 +320,24 @@ kt_is "$(curl -s "$A/subjects")" "[]" "the rebuilt view is the (empty) topic's"
 kt_is "$(reg "$A/subjects/fresh" '{"schema":"{\"type\":\"string\"}"}')" '{"id":1}' \
 	"and takes writes again"
 stop_node A
+
+# ---- serve --store kafka: the registry and the gateway on the log ----
+base=$(kt_free_ports 4)
+kt_start_serve "$base" --db "$KT_WORK/serve.db" --store kafka --brokers "$KT_BROKERS" \
+	--leader-eligible false
+kt_ok $? "serve --store kafka starts as a read replica" || sed 's/^/#   /' "$KT_WORK/serve.log"
+kt_is "$(curl -s "$KT_SERVE_URL/subjects")" '["fresh"]' "and serves the topic's subjects"
+kt_stop_serve
+
+# ---- Brokers over TLS, client certificate required ----
+kt_start_kafka_ssl "$KT_WORK/ssl" || { kt_ok 1 "an SSL-only broker starts"; kt_done; exit 1; }
+start_node T t.db --broker-tls-ca "$KT_WORK/ssl/ca.crt" \
+	--broker-tls-cert "$KT_WORK/ssl/admin.crt" --broker-tls-key "$KT_WORK/ssl/admin.key"
+kt_ok $? "a kafka-mode registry reaches an SSL-only broker (--broker-tls-ca, -cert, -key)" ||
+	sed 's/^/#   /' "$KT_WORK/T.log"
+kt_is "$(reg "$URL_T/subjects/over-tls" '{"schema":"{\"type\":\"string\"}"}')" '{"id":1}' \
+	"and writes through it"
+stop_node T
 grep -q 'AddressSanitizer\|runtime error' "$KT_WORK"/*.log
 kt_is "$?" 1 "no sanitizer report in any log"
 kt_done
