@@ -786,7 +786,10 @@ CLI_CASES = \
 	%reldir%/cli/cases/304-registry-cert-without-key.case \
 	%reldir%/cli/cases/305-registry-basic-auth-env-no-colon.case \
 	%reldir%/cli/cases/306-registry-ca-for-http.case \
-	%reldir%/cli/cases/307-registry-password-not-shown.case
+	%reldir%/cli/cases/307-registry-password-not-shown.case \
+	%reldir%/cli/cases/308-registry-store-unknown.case \
+	%reldir%/cli/cases/309-registry-store-kafka-no-brokers.case \
+	%reldir%/cli/cases/310-registry-leader-eligible-env.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \
