@@ -46,6 +46,7 @@ struct kafkastore {
 	int writer; /* `producer` is open and not fenced */
 
 	pthread_mutex_t write_mu;
+	int want_writer; /* kafkastore_writer_start() and no stop since */
 	rd_kafka_t *producer;
 	struct logview_batch batch;
 	int64_t *offsets; /* delivery reports: each record's offset, -1 failed */
@@ -454,9 +455,10 @@ static void ks_producer_close(struct kafkastore *ks)
 	pthread_mutex_unlock(&ks->mu);
 }
 
-int kafkastore_writer_start(struct kafkastore *ks, struct sg_error *err)
+/* Opens the transactional producer, fencing any other with the same
+ * transactional.id. Called with write_mu held. */
+static int ks_producer_open(struct kafkastore *ks, struct sg_error *err)
 {
-	pthread_mutex_lock(&ks->write_mu);
 	int rc = 0;
 	if (!ks->producer) {
 		rd_kafka_conf_t *c = ks_conf(ks, err);
@@ -486,6 +488,14 @@ int kafkastore_writer_start(struct kafkastore *ks, struct sg_error *err)
 			       ks->txn_id);
 		}
 	}
+	return rc;
+}
+
+int kafkastore_writer_start(struct kafkastore *ks, struct sg_error *err)
+{
+	pthread_mutex_lock(&ks->write_mu);
+	ks->want_writer = 1;
+	int rc = ks_producer_open(ks, err);
 	pthread_mutex_unlock(&ks->write_mu);
 	return rc;
 }
@@ -493,6 +503,7 @@ int kafkastore_writer_start(struct kafkastore *ks, struct sg_error *err)
 void kafkastore_writer_stop(struct kafkastore *ks)
 {
 	pthread_mutex_lock(&ks->write_mu);
+	ks->want_writer = 0;
 	ks_producer_close(ks);
 	pthread_mutex_unlock(&ks->write_mu);
 }
@@ -509,11 +520,19 @@ static int ks_before_write(void *ctx, struct sg_error *err)
 {
 	struct kafkastore *ks = ctx;
 	pthread_mutex_lock(&ks->write_mu);
-	if (!ks->producer) {
+	if (!ks->producer && !ks->want_writer) {
 		pthread_mutex_unlock(&ks->write_mu);
 		return error_set(
 		    err, SG_EUNAVAILABLE,
 		    "this registry node is not the writer of '%s'; write to the leader", ks->topic);
+	}
+	/* A writer whose producer was fenced builds a new one, fencing in turn
+	 * whoever fenced it: the leader module stops the writer first when
+	 * this node must not write. The catch-up below then reads what the
+	 * other wrote before anything is decided. */
+	if (!ks->producer && ks_producer_open(ks, err) < 0) {
+		pthread_mutex_unlock(&ks->write_mu);
+		return -1;
 	}
 	if (kafkastore_catch_up(ks, ks->timeout_ms, err) < 0) {
 		pthread_mutex_unlock(&ks->write_mu);

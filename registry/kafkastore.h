@@ -27,9 +27,11 @@
  * waits until this node's reader has applied the records, and only then
  * succeeds. A commit that succeeded is in the log and visible on this node.
  * Writes are serialised on the node. A node that is not the writer fails
- * writes with SG_EUNAVAILABLE (503, 50003); so does a fenced writer, which
- * closes its producer (the next kafkastore_writer_start() opens a new one).
- * A write that waits longer than the timeout fails with SG_ETIMEOUT (50002).
+ * writes with SG_EUNAVAILABLE (503, 50003); so does the write during which a
+ * writer finds itself fenced: it closes its producer, and its next write
+ * builds a new one (whose init_transactions fences the other in turn) until
+ * kafkastore_writer_stop(). A write that waits longer than the timeout
+ * fails with SG_ETIMEOUT (50002).
  *
  * Who writes: kafkastore_writer_start()/kafkastore_writer_stop() open and
  * close the producer: the hook for leader election. Until that exists, the

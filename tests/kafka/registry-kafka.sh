@@ -9,7 +9,8 @@
 # topic filled by hand with Confluent's records (migration from a running
 # Confluent registry) is served; a recreated topic rebuilds the view; a
 # topic of the wrong shape is refused with a fix; kill -9 right after a 200
-# loses nothing; a second writer fences the first; serve takes the same
+# loses nothing; a second writer fences the first, whose next write fences
+# it back (one id, one schema throughout); serve takes the same
 # flags; an SSL-only broker that requires client certificates is reached
 # with --broker-tls-ca, -cert and -key. Prints TAP.
 . "$(dirname "$0")/lib.sh"
@@ -220,6 +221,18 @@ kt_check "its log says it is no longer the writer" grep -q "no longer the writer
 	"$KT_WORK/A.log"
 kt_is "$(curl -s -o /dev/null -w '%{http_code}' "$D/subjects/by-a/versions")" 404 \
 	"and nothing of it reached the log"
+kt_is "$(reg "$A/subjects/by-a" '{"schema":"{\"type\":\"null\"}"}')" '{"id":27}' \
+	"its next write builds a new producer, reads D's write first, and takes the next id"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "$J" "$D/subjects/by-d2/versions" \
+	-d '{"schema":"{\"type\":\"float\"}"}')
+kt_is "$code" 503 "which fences D in turn: D's write fails with 503"
+kt_check "and D's log says so" grep -q "no longer the writer" "$KT_WORK/D.log"
+for _ in $(seq 1 50); do
+	[ "$(curl -s "$D/subjects/by-a/versions")" = "[1]" ] && break
+	sleep 0.1
+done
+kt_is "$(curl -s "$D/schemas/ids/27" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["schema"])')" \
+	'"null"' "id 27 names the same schema on D: one id, one schema"
 stop_node D
 stop_node B
 
