@@ -569,15 +569,21 @@ static int ks_txn_fail(struct kafkastore *ks, rd_kafka_error_t *e, const char *w
 	          : fatal_msg[0] ? fatal_msg
 	                         : "delivery failed");
 	if (fatal) {
-		ks_log("the writer's producer failed for good (%s): no longer the writer",
+		ks_log("the writer's producer failed for good (%s): no longer the writer until a "
+		       "write builds a new one",
 		       err->msg);
 		ks_producer_close(ks);
-	} else if (!e || rd_kafka_error_txn_requires_abort(e)) {
+	} else {
+		/* Whatever failed, no transaction may stay open: abort it, and
+		 * when even that fails (a commit that timed out, whose outcome is
+		 * unknown), close the producer: the next one's init_transactions
+		 * settles the transaction before anything else is written. */
 		rd_kafka_error_t *a = rd_kafka_abort_transaction(ks->producer, ks->timeout_ms);
 		if (a) {
-			if (rd_kafka_error_is_fatal(a))
-				ks_producer_close(ks);
+			ks_log("aborting a failed transaction failed (%s): closing the producer",
+			       rd_kafka_error_string(a));
 			rd_kafka_error_destroy(a);
+			ks_producer_close(ks);
 		}
 	}
 	if (e)
