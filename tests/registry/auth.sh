@@ -108,7 +108,7 @@ is "$(r reader GET /schemas | sed 's/,"schema":"[^}]*}/}/g')" \
 	'200 [{"subject":"orders-key","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"},{"subject":"orders-value","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"}]' \
 	"GET /schemas lists the readable subjects' schemas"
 is "$(r nobody GET /subjects)" '200 []' "nothing for a user without permissions"
-is "$(r reader GET /schemas/ids/1)" '200 {"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "an id of a readable subject"
+is "$(r reader GET /schemas/ids/1 | sed 's/"ts":[0-9]*/"ts":TS/')" '200 {"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\"","ts":TS,"deleted":false}' "an id of a readable subject"
 is "$(r reader GET /schemas/ids/2)" '404 {"error_code":40403,"message":"Schema 2 not found"}' "an id of unreadable subjects only: 404, as if unknown"
 is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32)" '404 {"error_code":40403,"message":"Schema ef524ea1-b91e-7317-3d93-8ade36c1db32 not found"}' "a GUID of unreadable subjects only: 404, as if unknown"
 is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32/ids)" '200 []' "and no ids for it"
