@@ -132,6 +132,12 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
+# from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
+# are wrapped so each can fail in turn.
+check_PROGRAMS += %reldir%/unit/test_pbcompat
+%canon_reldir%_unit_test_pbcompat_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbcompat
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
