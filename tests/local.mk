@@ -533,6 +533,9 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py
+# Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
+# running registry (tests/unit/test_pbcompat checks it against the code).
+REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
