@@ -1260,9 +1260,11 @@ static int pbcompat_message(struct pbcompat_ctx *c, const struct pbfile_type *o,
 	for (const struct pbcompat_entered *e = c->entered; e && !entered; e = e->next)
 		entered = e->type == o;
 	int rc = 0;
+	/* the message stays entered while its nested types are compared, as
+	 * Confluent's SchemaScope spans both */
+	struct pbcompat_entered self = {o, c->entered};
+	const struct pbcompat_entered *saved = c->entered;
 	if (!entered) {
-		struct pbcompat_entered self = {o, c->entered};
-		const struct pbcompat_entered *saved = c->entered;
 		c->entered = &self;
 		struct pbcompat_fent *of = NULL, *uf = NULL;
 		struct pbcompat_oent *oo = NULL, *uo = NULL;
@@ -1298,10 +1300,10 @@ static int pbcompat_message(struct pbcompat_ctx *c, const struct pbfile_type *o,
 		free(uf);
 		free(oo);
 		free(uo);
-		c->entered = saved;
 	}
 	if (rc == 0)
 		rc = pbcompat_types(c, o->nested, u->nested);
+	c->entered = saved;
 	run->depth--;
 	return rc;
 }

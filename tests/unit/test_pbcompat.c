@@ -402,6 +402,20 @@ static void references(void)
 	           "recursive referenced message: located under its local name, then the field");
 	free(got);
 
+	/* a message stays entered while its nested types are compared: the
+	 * nested I's field back to O does not compare O again */
+	report_reset(r);
+	rc = compare_with_dep(
+	    "package d;\nmessage O {\n  optional int32 x = 1;\n  optional I i = 2;\n"
+	    "  message I {\n    optional O back = 1;\n  }\n}\n",
+	    "package d;\nmessage O {\n  optional sint32 x = 1;\n  optional I i = 2;\n"
+	    "  message I {\n    optional O back = 1;\n  }\n}\n",
+	    "import \"d.proto\";\nmessage M {\n  optional d.O o = 1;\n}\n", r, &e);
+	got = changes_in_order(r);
+	tap_is_str(got, "FIELD_SCALAR_KIND_CHANGED #/O/1; FIELD_NAMED_TYPE_CHANGED #/M/1",
+	           "a nested type's field back to its enclosing message: compared once");
+	free(got);
+
 	/* the same subject and version: not compared again */
 	report_reset(r);
 	static const char t0[] = "package d;\nmessage N {\n  optional int32 x = 1;\n}\n";
