@@ -448,6 +448,22 @@ static void references(void)
 	    dep, dep, "import \"d.proto\";\nmessage M {\n  optional d.L0 l = 1;\n}\n", r, &e);
 	tap_is_int(rc, -1, "exponential comparison through references: no verdict");
 	tap_is_int(e.code, SG_ELIMIT, "  SG_ELIMIT (%s)", e.msg);
+
+	/* a chain of 300 referenced messages, each through one field: the
+	 * depth limit, not the stack */
+	char *chain = malloc(64 * 1024);
+	len = (size_t)snprintf(chain, 64 * 1024, "package d;\n");
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(chain + len, 64 * 1024 - len,
+		                        "message L%d {\n  optional L%d a = 1;\n}\n", i, i + 1);
+	snprintf(chain + len, 64 * 1024 - len, "message L300 {\n  optional int32 x = 1;\n}\n");
+	report_reset(r);
+	error_clear(&e);
+	rc = compare_with_dep(
+	    chain, chain, "import \"d.proto\";\nmessage M {\n  optional d.L0 l = 1;\n}\n", r, &e);
+	tap_ok(rc == -1 && e.code == SG_ELIMIT, "300 referenced messages deep: SG_ELIMIT (%s)",
+	       e.msg);
+	free(chain);
 	report_free(r);
 }
 
