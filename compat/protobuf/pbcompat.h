@@ -2,12 +2,13 @@
  * (its protobuf diff package: SchemaDiff, MessageSchemaDiff, FieldSchemaDiff,
  * EnumSchemaDiff, Context, Difference), restated over the pbfile model.
  *
- * The rules are those of the 8.1 line from 8.1.5 on (Confluent commit
+ * The rules are those of the 8.1 branch after 8.1.5 (Confluent commit
  * 3f5ff24, "Detect incompatible oneof field changes hidden by oneof
- * rename/removal"), which Confluent's own diff examples assert: fields are
- * compared by tag across the whole message, oneof members included, and a
- * member moved out of its oneof is ONEOF_FIELD_MOVED_TO_TOP_LEVEL. 8.1.0 to
- * 8.1.4 compared a oneof's members only within a oneof of the same name.
+ * rename/removal", in the tags v8.1.5-1 on), which Confluent's own diff
+ * examples assert: fields are compared by tag across the whole message,
+ * oneof members included, and a member moved out of its oneof is
+ * ONEOF_FIELD_MOVED_TO_TOP_LEVEL. 8.1.0 to 8.1.5 compared a oneof's members
+ * only within a oneof of the same name.
  *
  * The old (writer) schema is Confluent's "original", the new (reader) one
  * its "update"; a BACKWARD check is pbcompat_check(new, old), a FORWARD one

@@ -23,7 +23,7 @@ import urllib.request
 
 _n = 0
 _failed = 0
-# Confluent's SchemaDiff.COMPATIBLE_CHANGES (8.1.5 on)
+# Confluent's SchemaDiff.COMPATIBLE_CHANGES (the 8.1 branch after 8.1.5)
 COMPATIBLE = {
     "MESSAGE_ADDED", "MESSAGE_MOVED", "ENUM_ADDED", "ENUM_REMOVED", "ENUM_CONST_ADDED",
     "ENUM_CONST_CHANGED", "ENUM_CONST_REMOVED", "FIELD_ADDED", "FIELD_REMOVED",
