@@ -141,6 +141,12 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
+# from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
+# are wrapped so each can fail in turn.
+check_PROGRAMS += %reldir%/unit/test_pbcompat
+%canon_reldir%_unit_test_pbcompat_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbcompat
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
@@ -536,6 +542,9 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py
+# Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
+# running registry (tests/unit/test_pbcompat checks it against the code).
+REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
