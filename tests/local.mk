@@ -583,6 +583,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/098-schemas-aliases.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
+	%reldir%/http/cases/102-contexts-fallbacks.http \
 	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 

@@ -499,6 +499,61 @@ int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int6
 	return store_context(tx, c->context, create, num, e);
 }
 
+/* A store_contexts() callback appending the name to the JSON array `ctx`. */
+static int api_context_name_cb(void *ctx, const char *name)
+{
+	json_t *s = json_string(name);
+	return s && json_array_append_new(ctx, s) == 0 ? 0 : -1;
+}
+
+int api_in_contexts(struct api_ctx *c, struct store_tx *tx, api_in_context_fn fn, void *arg,
+                    struct sg_error *e)
+{
+	struct qsubject q;
+	if (!c->subject)
+		return 0;
+	qsubject_parse(c->subject, &q);
+	if (!qsubject_is_default(&q) || !*q.subject)
+		return 0;
+	json_t *names = json_array();
+	if (!names)
+		return error_set(e, SG_ENOMEM, "out of memory");
+	char *given = c->subject;
+	char given_context[sizeof c->context];
+	memcpy(given_context, c->context, sizeof given_context);
+	int r = store_contexts(tx, api_context_name_cb, names, e);
+	if (r < 0 && e->code == SG_OK)
+		error_set(e, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; r >= 0 && i < json_array_size(names); i++) {
+		const char *name = json_string_value(json_array_get(names, i));
+		size_t cap = strlen(name) + strlen(q.subject) + 3;
+		char *qualified = malloc(cap);
+		if (!qualified || strlen(name) >= sizeof c->context) {
+			free(qualified);
+			r = error_set(e, SG_ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(qualified, cap, ":%s:%s", name, q.subject);
+		if (!api_may_read(c, qualified)) {
+			free(qualified);
+			continue;
+		}
+		c->subject = qualified;
+		snprintf(c->context, sizeof c->context, "%s", name);
+		r = fn(c, arg, e);
+		if (r == 1) {
+			free(given);
+			break;
+		}
+		c->subject = given;
+		memcpy(c->context, given_context, sizeof c->context);
+		free(qualified);
+		r = r < 0 ? -1 : 0;
+	}
+	json_decref(names);
+	return r;
+}
+
 /* Answers one API request: the route, then in Jersey's order 405 or 404,
  * 415, 406 and 413, then the handler with c->subject repaired. With
  * authorization on, a request from nobody gets 401 first (unless the route
