@@ -584,6 +584,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
 	%reldir%/http/cases/102-contexts-fallbacks.http \
+	%reldir%/http/cases/103-contexts-modes.http \
 	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 

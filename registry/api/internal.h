@@ -382,6 +382,12 @@ json_t *api_config_scope(struct store_tx *tx, const char *subject, struct sg_err
  * getMode). Returns 0 or -1. */
 int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
                    char mode[STORE_MODE_MAX], struct sg_error *err);
+/* The context of `subject` as Confluent's messages name it
+ * (QualifiedSubject.qualifiedContextFor): ":.ctx:", or "" for the default
+ * context and for the registry (NULL), so that Java prints "Subject s in
+ * context  is in read-only mode" with two spaces. Writes into `out`
+ * (STORE_CONTEXT_MAX + 3 bytes suffice) and returns it. */
+const char *api_mode_context_word(const char *subject, char *out, size_t cap);
 /* Whether `mode` refuses writes (READONLY, READONLY_OVERRIDE). */
 int api_mode_readonly(const char *mode);
 /* The mode gate of every write to c->subject (NULL: the registry): reads the
