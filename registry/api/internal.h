@@ -105,6 +105,8 @@ int api_may_read(struct api_ctx *c, const char *subject);
  * an id, or in IMPORT mode, needs Admin): 0 when the principal may do `op` on
  * c->subject (or authorization is off), else -1 with the 403 sent. */
 int api_require(struct api_ctx *c, enum auth_op op);
+/* api_require() on `subject` rather than c->subject. */
+int api_require_on(struct api_ctx *c, enum auth_op op, const char *subject);
 
 /* ---- api.c: contexts ---- */
 
