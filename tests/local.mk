@@ -171,6 +171,10 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# A topic whose subjects are in a registry context (issue #15): the rule's
+# "context", ids of that context over HTTP and in serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/contexts.sh
+EXTRA_DIST += %reldir%/kafka/kcontexts.py
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
@@ -601,6 +605,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/098-schemas-aliases.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
+	%reldir%/http/cases/102-contexts-fallbacks.http \
+	%reldir%/http/cases/103-contexts-modes.http \
 	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 
@@ -641,7 +647,9 @@ EXTRA_DIST += %reldir%/cases/avjson/cases.jsonl
 # tests/unit/gwfake.h (and, for HTTP, the real registry in-process); the
 # rejections ring and metrics; the dead-letter producer on librdkafka's mock cluster.
 GWRULES_CASES = \
+	%reldir%/cases/gwrules/bad-context/expect %reldir%/cases/gwrules/bad-context/rules.json \
 	%reldir%/cases/gwrules/bad-dlt/expect %reldir%/cases/gwrules/bad-dlt/rules.json \
+	%reldir%/cases/gwrules/context/expect %reldir%/cases/gwrules/context/rules.json \
 	%reldir%/cases/gwrules/bad-mode/expect %reldir%/cases/gwrules/bad-mode/rules.json \
 	%reldir%/cases/gwrules/bad-parts/expect %reldir%/cases/gwrules/bad-parts/rules.json \
 	%reldir%/cases/gwrules/bad-regex/expect %reldir%/cases/gwrules/bad-regex/rules.json \

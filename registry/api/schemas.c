@@ -435,6 +435,36 @@ static int api_id_stamp(struct store_tx *tx, int32_t id, json_t *ent, struct sg_
 /* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone), of
  * schema `id`. Without ?fetchMaxId or ?format=resolved the body comes from,
  * or goes into, the id cache; `gen` keeps out a body read before a purge. */
+int api_schemas_qualify_refs(struct api_ctx *c, json_t *ent, struct sg_error *e)
+{
+	const char *format = api_query(c, "referenceFormat");
+	const char *parent = json_string_value(json_object_get(ent, "subject"));
+	json_t *refs = json_object_get(ent, "references");
+	struct qsubject q;
+	if (!format || strcmp(format, "qualified") != 0 || !parent || !json_array_size(refs))
+		return 0;
+	qsubject_parse(parent, &q);
+	if (qsubject_is_default(&q))
+		return 0;
+	for (size_t i = 0; i < json_array_size(refs); i++) {
+		json_t *ref = json_array_get(refs, i);
+		const char *given = json_string_value(json_object_get(ref, "subject"));
+		if (!given)
+			continue;
+		size_t cap = strlen(parent) + strlen(given) + 3;
+		char *to = malloc(cap);
+		if (!to || qsubject_resolve_ref(parent, given, to, cap, e) < 0) {
+			free(to);
+			return error_set(e, SG_ENOMEM, "out of memory");
+		}
+		json_t *v = json_string(to);
+		free(to);
+		if (!v || json_object_set_new(ref, "subject", v) < 0)
+			return error_set(e, SG_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t id, int raw)
 {
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
@@ -488,6 +518,8 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t i
 	if (r == 1 && named.subject && ss.out) {
 		json_object_set_new(ss.out, "subject", json_string(named.subject));
 		json_object_set_new(ss.out, "version", json_integer(named.version));
+		if (api_schemas_qualify_refs(c, ss.out, &e) < 0)
+			r = -1;
 	}
 	free((char *)named.subject);
 	store_end(tx);

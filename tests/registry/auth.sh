@@ -86,6 +86,11 @@ is "$(r - GET /nowhere)" "$UNAUTHORIZED" "an unknown path: 401 before 404"
 like "$(r nobody GET /schemas/types)" '^200 \[' "/schemas/types: any authenticated user"
 is "$(r nobody GET /contexts)" '200 ["."]' "/contexts: any authenticated user"
 like "$(r nobody GET /v1/metadata/id)" '^200 ' "/v1/metadata/id: any authenticated user"
+# DELETE /contexts/{ctx}: Admin on the context as a subject (":.ctx:"), as
+# PUT /config/:.ctx: and /mode/:.ctx: need.
+is "$(r writer DELETE /contexts/.t)" "$(denied Admin 'Subject: :.t:')" "DELETE /contexts/.t: 403 without Admin on Subject::.t:"
+is "$(r reader DELETE /contexts/:.t:)" "$(denied Admin 'Subject: :.t:')" "the delimited form names the same context"
+is "$(r admin DELETE /contexts/.t)" '204 ' "Admin on Subject:.* deletes it"
 
 # --- Read, Write, Admin on subjects ------------------------------------------------
 is "$(r writer POST /subjects/orders-value/versions "$STR")" '200 {"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "Write on Subject:orders-.*: registers orders-value"
