@@ -603,6 +603,7 @@ HTTP_CASES = \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
 	%reldir%/http/cases/098-schemas-aliases.http \
+	%reldir%/http/cases/099-schemas-ruletype.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
 	%reldir%/http/cases/102-contexts-fallbacks.http \

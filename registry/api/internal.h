@@ -159,6 +159,10 @@ struct api_pager {
 	json_t *out; /* the page; owned by the caller */
 	size_t skip; /* entries still to skip */
 	size_t left; /* entries still to keep; SIZE_MAX for all */
+	/* When set, only entries it answers non-zero for are paged (offset and
+	 * limit count those alone). */
+	int (*keep)(const json_t *v, const void *arg);
+	const void *keep_arg;
 };
 
 /* Starts a page (a limit <= 0 means none); p->out is NULL out of memory. */

@@ -766,7 +766,7 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 	if (!qsubject_prefix_matches(l->prefix, v->subject) || !api_may_read(l->c, v->subject))
 		return 0;
 	if (!l->latest_only) {
-		if (l->pg.skip) {
+		if (l->pg.skip && !l->pg.keep) {
 			l->pg.skip--;
 			return 0;
 		}
@@ -1034,8 +1034,29 @@ static int api_schemas_aliases(struct api_ctx *c, struct store_tx *tx, const cha
 	return r;
 }
 
+/* Whether entity `v` has a rule of type `arg` in any of its rule set's lists
+ * (Confluent's RuleSet.hasRulesWithType: the type compared exactly). */
+static int api_schemas_has_rule_type(const json_t *v, const void *arg)
+{
+	static const char *const lists[] = {"domainRules", "migrationRules", "encodingRules"};
+	const json_t *rs = json_object_get(v, "ruleSet");
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		size_t j;
+		const json_t *rule;
+		json_array_foreach(json_object_get(rs, lists[i]), j, rule)
+		{
+			const char *type = json_string_value(json_object_get(rule, "type"));
+			if (type && strcmp(type, arg) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* GET /schemas: pages of at most API_SCHEMA_LIMIT, of the subjects the
- * principal may read. */
+ * principal may read. ?ruleType= keeps the schemas with a rule of that type,
+ * after latestOnly picked each subject's newest (Confluent 8.1's postFilter
+ * in schemasByVersion), before offset and limit. */
 void api_schemas_list(struct api_ctx *c)
 {
 	int offset, limit;
@@ -1049,6 +1070,11 @@ void api_schemas_list(struct api_ctx *c)
 	struct api_schemas_list l = {
 	    .c = c, .prefix = fixed ? fixed : "", .latest_only = api_query_bool(c, "latestOnly")};
 	api_pager_init(&l.pg, offset, limit);
+	const char *rule_type = api_query(c, "ruleType");
+	if (rule_type && *rule_type) {
+		l.pg.keep = api_schemas_has_rule_type;
+		l.pg.keep_arg = rule_type;
+	}
 	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
 	if (!tx) {
