@@ -330,3 +330,18 @@ noinst_PROGRAMS += %reldir%/fuzz_pembundle
 endif
 EXTRA_DIST += %reldir%/corpus/pembundle/two-cas.crt %reldir%/corpus/pembundle/crlf-key-cert.pem \
 	%reldir%/corpus/pembundle/cut-off.crt
+
+# fuzz/fuzz_produce_struct: Produce requests mutated at the record and batch
+# level by a custom mutator that re-seals every batch (length, CRC-32C,
+# compression), through gateway/kproduce and gateway/gwcheck as the proxy
+# runs them. Seeds: fuzz/corpus/produce_struct/ (valid requests).
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_produce_struct
+%canon_reldir%_fuzz_produce_struct_LDFLAGS = $(FUZZER_LINK)
+endif
+PRODUCE_STRUCT_FUZZ_SEEDS = \
+	%reldir%/corpus/produce_struct/mixed-v3 \
+	%reldir%/corpus/produce_struct/mixed-v7 \
+	%reldir%/corpus/produce_struct/mixed-v9 \
+	%reldir%/corpus/produce_struct/mixed-v12
+EXTRA_DIST += $(PRODUCE_STRUCT_FUZZ_SEEDS)
