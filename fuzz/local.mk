@@ -345,3 +345,25 @@ PRODUCE_STRUCT_FUZZ_SEEDS = \
 	%reldir%/corpus/produce_struct/mixed-v9 \
 	%reldir%/corpus/produce_struct/mixed-v12
 EXTRA_DIST += $(PRODUCE_STRUCT_FUZZ_SEEDS)
+
+# fuzz/fuzz_jsonschema_diff: the one-pass JSON validator (compat/jsonschema/
+# jsstream) against the full one on generated or given schemas and
+# documents: a one-pass "valid" must be the full validator's. Seeds:
+# fuzz/corpus/jsonschema_diff/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_jsonschema_diff
+%canon_reldir%_fuzz_jsonschema_diff_LDFLAGS = $(FUZZER_LINK)
+endif
+JSONSCHEMA_DIFF_FUZZ_SEEDS = \
+	%reldir%/corpus/jsonschema_diff/allof-ref \
+	%reldir%/corpus/jsonschema_diff/allof-ref.gen-doc \
+	%reldir%/corpus/jsonschema_diff/nested \
+	%reldir%/corpus/jsonschema_diff/nested.gen-doc \
+	%reldir%/corpus/jsonschema_diff/oneof-null \
+	%reldir%/corpus/jsonschema_diff/oneof-null.gen-doc \
+	%reldir%/corpus/jsonschema_diff/optional-record \
+	%reldir%/corpus/jsonschema_diff/optional-record.gen-doc \
+	%reldir%/corpus/jsonschema_diff/generated-0 \
+	%reldir%/corpus/jsonschema_diff/generated-1 \
+	%reldir%/corpus/jsonschema_diff/generated-2
+EXTRA_DIST += $(JSONSCHEMA_DIFF_FUZZ_SEEDS)
