@@ -343,7 +343,8 @@ PRODUCE_STRUCT_FUZZ_SEEDS = \
 	%reldir%/corpus/produce_struct/mixed-v3 \
 	%reldir%/corpus/produce_struct/mixed-v7 \
 	%reldir%/corpus/produce_struct/mixed-v9 \
-	%reldir%/corpus/produce_struct/mixed-v12
+	%reldir%/corpus/produce_struct/mixed-v12 \
+	%reldir%/corpus/produce_struct/regress-control-count
 EXTRA_DIST += $(PRODUCE_STRUCT_FUZZ_SEEDS)
 
 # fuzz/fuzz_jsonschema_diff: the one-pass JSON validator (compat/jsonschema/
