@@ -945,13 +945,20 @@ void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct g
 			gwc_batch_bad(&c, &e, -1);
 			break;
 		}
+		int rc;
 		if (b.control) {
 			/* Transaction markers are written by the broker, not
-			 * produced: nothing to validate. */
-			v->records += b.record_count;
+			 * produced: nothing to validate. Their records are read
+			 * and counted all the same: the header's count alone
+			 * could be anything up to INT32_MAX. */
+			while ((rc = records_iter_next(&it, &rec, &e)) == 1)
+				v->records++;
+			if (rc < 0) {
+				gwc_batch_bad(&c, &e, v->records);
+				break;
+			}
 			continue;
 		}
-		int rc;
 		while ((rc = records_iter_next(&it, &rec, &e)) == 1) {
 			int32_t index = v->records++;
 			int res = GWC_OK, bad_part = 0;
