@@ -141,6 +141,12 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
+# from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
+# are wrapped so each can fail in turn.
+check_PROGRAMS += %reldir%/unit/test_pbcompat
+%canon_reldir%_unit_test_pbcompat_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbcompat
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
@@ -165,6 +171,10 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# A topic whose subjects are in a registry context (issue #15): the rule's
+# "context", ids of that context over HTTP and in serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/contexts.sh
+EXTRA_DIST += %reldir%/kafka/kcontexts.py
 # The registry on Kafka's _schemas log (--store kafka): Confluent's records
 # byte for byte, resume, a read replica, migration, fencing.
 KAFKA_TESTS += %reldir%/kafka/registry-kafka.sh
@@ -543,6 +553,9 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py
+# Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
+# running registry (tests/unit/test_pbcompat checks it against the code).
+REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
@@ -597,8 +610,11 @@ HTTP_CASES = \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
 	%reldir%/http/cases/098-schemas-aliases.http \
+	%reldir%/http/cases/099-schemas-ruletype.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
+	%reldir%/http/cases/102-contexts-fallbacks.http \
+	%reldir%/http/cases/103-contexts-modes.http \
 	%reldir%/http/cases/110-protobuf-register.http
 EXTRA_DIST += $(HTTP_CASES)
 
@@ -639,7 +655,9 @@ EXTRA_DIST += %reldir%/cases/avjson/cases.jsonl
 # tests/unit/gwfake.h (and, for HTTP, the real registry in-process); the
 # rejections ring and metrics; the dead-letter producer on librdkafka's mock cluster.
 GWRULES_CASES = \
+	%reldir%/cases/gwrules/bad-context/expect %reldir%/cases/gwrules/bad-context/rules.json \
 	%reldir%/cases/gwrules/bad-dlt/expect %reldir%/cases/gwrules/bad-dlt/rules.json \
+	%reldir%/cases/gwrules/context/expect %reldir%/cases/gwrules/context/rules.json \
 	%reldir%/cases/gwrules/bad-mode/expect %reldir%/cases/gwrules/bad-mode/rules.json \
 	%reldir%/cases/gwrules/bad-parts/expect %reldir%/cases/gwrules/bad-parts/rules.json \
 	%reldir%/cases/gwrules/bad-regex/expect %reldir%/cases/gwrules/bad-regex/rules.json \
