@@ -31,6 +31,20 @@
 
 struct pbnames;
 
+enum pbnames_kind {
+	PBNAMES_MESSAGE,
+	PBNAMES_ENUM,
+	PBNAMES_MAP_ENTRY, /* a message with `option map_entry = true;` (from a descriptor) */
+};
+
+/* One name of a set: its kind, and for a map entry the types of its `key`
+ * and `value` fields as written (NULL when it has none). */
+struct pbnames_type {
+	const char *name; /* full, without a leading '.' */
+	enum pbnames_kind kind;
+	const char *map_key, *map_value;
+};
+
 struct pbnames *pbnames_new(void);
 void pbnames_free(struct pbnames *n);
 
@@ -49,6 +63,16 @@ void pbnames_freeze(struct pbnames *n);
 
 /* 1 when `full` (without a leading '.') is in the frozen set. */
 int pbnames_has(const struct pbnames *n, const char *full);
+
+/* The entry of `full` (without a leading '.') in the frozen set, or NULL. */
+const struct pbnames_type *pbnames_find(const struct pbnames *n, const char *full);
+
+/* Resolves type name `name` as written in scope scope[0..scope_len) (the
+ * package and the enclosing messages, dotted: "pkg.Outer.Inner") by the
+ * rule above. Returns its entry (valid while `n` lives), or NULL when it
+ * does not resolve (or, rarely, out of memory). */
+const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *scope,
+                                           size_t scope_len, const char *name);
 
 /* 1 when `path` is one of the well-known files. */
 int pbnames_well_known(const char *path);
