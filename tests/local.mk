@@ -526,7 +526,7 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 # made (or refreshed) by tests/clients/setup-venv.sh.
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
-	%reldir%/clients/confluent_client.py
+	%reldir%/clients/confluent_client.py %reldir%/clients/protobuf_client.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
