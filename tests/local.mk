@@ -132,6 +132,28 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# The serialized form and the normalized string (compat/protobuf/pbdesc,
+# pbnorm): cases in tests/cases/protobuf-desc/<case>/{input.proto or
+# input.b64, serialized.b64, canonical.proto, normalized.proto};
+# make-expected.py wrote the .b64 files with the protobuf package.
+PROTOBUF_DESC_CASES = \
+	%reldir%/cases/protobuf-desc/make-expected.py \
+	%reldir%/cases/protobuf-desc/desc-proto2/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto2/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto2/normalized.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/input.proto \
+	%reldir%/cases/protobuf-desc/orders/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/serialized.b64 \
+	%reldir%/cases/protobuf-desc/proto2-ext/input.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/normalized.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/serialized.b64
+EXTRA_DIST += $(PROTOBUF_DESC_CASES)
+check_PROGRAMS += %reldir%/unit/test_pbdesc
+%canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbdesc
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
