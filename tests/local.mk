@@ -134,7 +134,7 @@ check_PROGRAMS += %reldir%/unit/test_protobuf
 TESTS += %reldir%/unit/test_protobuf
 # The serialized form and the normalized string (compat/protobuf/pbdesc,
 # pbnorm): cases in tests/cases/protobuf-desc/<case>/{input.proto or
-# input.b64, serialized.b64, canonical.proto, normalized.proto};
+# input.b64, serialized.b64, canonical.proto, normalized.proto, lossy};
 # make-expected.py wrote the .b64 files with the protobuf package.
 PROTOBUF_DESC_CASES = \
 	%reldir%/cases/protobuf-desc/make-expected.py \
@@ -144,12 +144,18 @@ PROTOBUF_DESC_CASES = \
 	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
 	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
 	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/options-norm/input.proto \
+	%reldir%/cases/protobuf-desc/options-norm/lossy \
+	%reldir%/cases/protobuf-desc/options-norm/normalized.proto \
 	%reldir%/cases/protobuf-desc/orders/input.proto \
 	%reldir%/cases/protobuf-desc/orders/normalized.proto \
 	%reldir%/cases/protobuf-desc/orders/serialized.b64 \
 	%reldir%/cases/protobuf-desc/proto2-ext/input.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/lossy \
 	%reldir%/cases/protobuf-desc/proto2-ext/normalized.proto \
-	%reldir%/cases/protobuf-desc/proto2-ext/serialized.b64
+	%reldir%/cases/protobuf-desc/proto2-ext/serialized.b64 \
+	%reldir%/cases/protobuf-desc/sorting/input.proto \
+	%reldir%/cases/protobuf-desc/sorting/normalized.proto
 EXTRA_DIST += $(PROTOBUF_DESC_CASES)
 check_PROGRAMS += %reldir%/unit/test_pbdesc
 %canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
