@@ -229,6 +229,7 @@ static void test_wire(void)
 	}
 	/* the skipped group left the package that follows it */
 	struct sg_error e;
+	error_clear(&e);
 	struct pbfile *f = pbdesc_decode((const uint8_t *)"\x0b\x08\x01\x0c\x12\x01p", 7, &e);
 	tap_ok(f && f->package && strcmp(f->package, "p") == 0,
 	       "after a skipped group, the next field is read");
@@ -241,6 +242,7 @@ static void test_wire(void)
 		buf[i] = 0x0b;
 		buf[2 * depth - 1 - i] = 0x0c;
 	}
+	error_clear(&e);
 	f = pbdesc_decode(buf, depth * 2, &e);
 	tap_ok(!f && e.code == SG_ELIMIT, "groups nested %zu deep: SG_ELIMIT (%s)", depth, e.msg);
 	pbfile_free(f);
@@ -264,12 +266,14 @@ static void test_wire(void)
 		memcpy(buf, tmp, len);
 	}
 	buf[0] = 0x22; /* the outermost is FileDescriptorProto.message_type */
+	error_clear(&e);
 	f = pbdesc_decode(buf, len, &e);
 	tap_ok(!f && e.code == SG_ELIMIT, "messages nested %zu deep: SG_ELIMIT (%s)", levels,
 	       e.msg);
 	pbfile_free(f);
 	free(tmp);
 	free(buf);
+	error_clear(&e);
 	f = pbdesc_decode((const uint8_t *)"", PBDESC_MAX_BYTES + 1, &e);
 	tap_ok(!f && e.code == SG_ELIMIT, "more than PBDESC_MAX_BYTES: SG_ELIMIT");
 	tap_ok(pbdesc_decode((const uint8_t *)"\x0e", 1, NULL) == NULL, "a NULL err is accepted");
@@ -333,6 +337,7 @@ static void test_allocation_failures(void)
 	tap_ok(clean && n > 3, "decoding: each of %zu allocations failed in turn: SG_ENOMEM", n);
 
 	struct sg_error e;
+	error_clear(&e);
 	struct pbfile *f = pbfile_parse(text, strlen(text), &e);
 	struct pbnames *names = f ? names_of(f, &e) : NULL;
 	for (int which = 0; which < 2 && names; which++) {
