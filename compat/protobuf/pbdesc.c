@@ -1093,6 +1093,12 @@ static void pe_type(struct pd_enc *e, struct pd_out *o, const char *type)
 	po_str(o, 6, type);
 }
 
+/* end + 1 as Java computes it on an int: past INT32_MAX it wraps. */
+static int32_t pe_plus_one(int32_t end)
+{
+	return (int32_t)((uint32_t)end + 1u);
+}
+
 enum pe_label { PE_NONE, PE_OPTIONAL, PE_REQUIRED, PE_REPEATED };
 
 /* One FieldDescriptorProto (toDynamicField), as field `num` of `o`. */
@@ -1307,7 +1313,7 @@ static void pe_message(struct pd_enc *e, struct pd_out *o, uint32_t num,
 			struct pd_out rr = {0};
 			po_int(&rr, 1, v->start);
 			po_int(&rr, 2,
-			       (int64_t)(v->kind == PBFILE_R_RANGE ? v->end : v->start) + 1);
+			       pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
 			po_sub(&ranges, 9, &rr);
 		}
 	for (const struct pbfile_reserved *r = t->extensions; r; r = r->next)
@@ -1317,7 +1323,7 @@ static void pe_message(struct pd_enc *e, struct pd_out *o, uint32_t num,
 			struct pd_out rr = {0}, opts = {0};
 			po_int(&rr, 1, v->start);
 			po_int(&rr, 2,
-			       (int64_t)(v->kind == PBFILE_R_RANGE ? v->end : v->start) + 1);
+			       pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
 			po_sub(&rr, 3, &opts); /* ExtensionRangeOptions, merged even when empty */
 			po_sub(&xranges, 5, &rr);
 		}

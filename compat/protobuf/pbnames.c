@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct pbnames {
 	struct pbnames_type *names;
@@ -248,15 +249,18 @@ static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
 }
 
 /* 1 when message `t` has `option map_entry = true;` (a descriptor's map
- * entry, as Confluent's TypeElementInfo.isMap() sees it). */
+ * entry), as Confluent's collectTypeInfo() sees it: the last option of that
+ * name (a leading '.' dropped) whose text is "true" in any case. */
 static int pbnames_is_map_entry(const struct pbfile_type *t)
 {
-	for (const struct pbfile_option *o = t->options; o; o = o->next)
-		if (!o->parenthesized && strcmp(o->name, "map_entry") == 0 &&
-		    o->kind == PBFILE_BOOLEAN && o->value && o->value->text &&
-		    strcmp(o->value->text, "true") == 0)
-			return 1;
-	return 0;
+	int map = 0;
+	for (const struct pbfile_option *o = t->options; o; o = o->next) {
+		const char *name = o->name[0] == '.' ? o->name + 1 : o->name;
+		if (strcmp(name, "map_entry") == 0)
+			map = o->value && o->value->type == PBFILE_V_TEXT && o->value->text &&
+			      strcasecmp(o->value->text, "true") == 0;
+	}
+	return map;
 }
 
 /* The type of field `name` of message `t`, or NULL. */
