@@ -611,7 +611,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/098-schemas-aliases.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
-	%reldir%/http/cases/110-protobuf-register.http
+	%reldir%/http/cases/110-protobuf-register.http \
+	%reldir%/http/cases/111-protobuf-serialized-normalize.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext
