@@ -1312,8 +1312,7 @@ static void pe_message(struct pd_enc *e, struct pd_out *o, uint32_t num,
 			}
 			struct pd_out rr = {0};
 			po_int(&rr, 1, v->start);
-			po_int(&rr, 2,
-			       pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
+			po_int(&rr, 2, pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
 			po_sub(&ranges, 9, &rr);
 		}
 	for (const struct pbfile_reserved *r = t->extensions; r; r = r->next)
@@ -1322,8 +1321,7 @@ static void pe_message(struct pd_enc *e, struct pd_out *o, uint32_t num,
 				continue;
 			struct pd_out rr = {0}, opts = {0};
 			po_int(&rr, 1, v->start);
-			po_int(&rr, 2,
-			       pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
+			po_int(&rr, 2, pe_plus_one(v->kind == PBFILE_R_RANGE ? v->end : v->start));
 			po_sub(&rr, 3, &opts); /* ExtensionRangeOptions, merged even when empty */
 			po_sub(&xranges, 5, &rr);
 		}
