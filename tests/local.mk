@@ -144,6 +144,9 @@ PROTOBUF_DESC_CASES = \
 	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
 	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
 	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/options-ext/input.proto \
+	%reldir%/cases/protobuf-desc/options-ext/lossy \
+	%reldir%/cases/protobuf-desc/options-ext/normalized.proto \
 	%reldir%/cases/protobuf-desc/options-norm/input.proto \
 	%reldir%/cases/protobuf-desc/options-norm/lossy \
 	%reldir%/cases/protobuf-desc/options-norm/normalized.proto \

@@ -216,7 +216,7 @@ static char *pbnames_dup(const char *s)
 /* Adds prefix + "." + name (or name alone when prefix is empty), of kind
  * `kind`, with a map entry's key and value types (copied; NULL otherwise). */
 static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
-                        enum pbnames_kind kind, const char *key, const char *value,
+                        enum pbnames_kind kind, const char *key, const char *value, int repeated,
                         struct sg_error *err)
 {
 	if (n->n == n->cap) {
@@ -243,7 +243,7 @@ static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
 		at = lp + 1;
 	}
 	memcpy(s + at, name, ln + 1);
-	n->names[n->n++] = (struct pbnames_type){s, kind, k, v};
+	n->names[n->n++] = (struct pbnames_type){s, kind, k, v, repeated};
 	n->frozen = 0;
 	return 0;
 }
@@ -272,6 +272,19 @@ static const char *pbnames_field_type(const struct pbfile_type *t, const char *n
 	return NULL;
 }
 
+/* The fields of extend blocks, named prefix.field (Confluent's
+ * addExtendField: the package, the enclosing messages, the field). */
+static int pbnames_add_extends(struct pbnames *n, const char *prefix, const struct pbfile_extend *e,
+                               struct sg_error *err)
+{
+	for (; e; e = e->next)
+		for (const struct pbfile_field *f = e->fields; f; f = f->next)
+			if (pbnames_push(n, prefix, f->name, PBNAMES_EXTENSION, NULL, NULL,
+			                 f->label == PBFILE_LABEL_REPEATED, err) < 0)
+				return -1;
+	return 0;
+}
+
 static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct pbfile_type *types,
                              struct sg_error *err)
 {
@@ -282,13 +295,13 @@ static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct
 		                 : map      ? PBNAMES_MAP_ENTRY
 		                            : PBNAMES_MESSAGE,
 		                 map ? pbnames_field_type(t, "key") : NULL,
-		                 map ? pbnames_field_type(t, "value") : NULL, err) < 0)
+		                 map ? pbnames_field_type(t, "value") : NULL, 0, err) < 0)
 			return -1;
-		if (!t->nested)
-			continue;
-		/* the name just pushed is the prefix of the nested ones */
+		/* the name just pushed is the prefix of the nested names */
 		const char *self = n->names[n->n - 1].name;
-		if (pbnames_add_types(n, self, t->nested, err) < 0)
+		if (!t->is_enum && pbnames_add_extends(n, self, t->extends, err) < 0)
+			return -1;
+		if (t->nested && pbnames_add_types(n, self, t->nested, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -296,6 +309,8 @@ static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct
 
 int pbnames_add_file(struct pbnames *n, const struct pbfile *f, struct sg_error *err)
 {
+	if (pbnames_add_extends(n, f->package, f->extends, err) < 0)
+		return -1;
 	return pbnames_add_types(n, f->package, f->types, err);
 }
 
@@ -303,7 +318,8 @@ int pbnames_add_all(struct pbnames *n, const struct pbnames *src, struct sg_erro
 {
 	for (size_t i = 0; i < src->n; i++) {
 		const struct pbnames_type *t = &src->names[i];
-		if (pbnames_push(n, NULL, t->name, t->kind, t->map_key, t->map_value, err) < 0)
+		if (pbnames_push(n, NULL, t->name, t->kind, t->map_key, t->map_value, t->repeated,
+		                 err) < 0)
 			return -1;
 	}
 	return 0;
@@ -322,9 +338,16 @@ int pbnames_add_well_known(struct pbnames *n, struct sg_error *err)
 		                      sizeof pbnames_known_enums / sizeof pbnames_known_enums[0],
 		                      sizeof pbnames_known_enums[0], pbnames_strcmp) != NULL;
 		if (pbnames_push(n, NULL, name, is_enum ? PBNAMES_ENUM : PBNAMES_MESSAGE, NULL,
-		                 NULL, err) < 0)
+		                 NULL, 0, err) < 0)
 			return -1;
 	}
+	/* confluent/meta.proto's options, none of them repeated */
+	static const char *const meta[] = {"confluent.file_meta", "confluent.message_meta",
+	                                   "confluent.field_meta", "confluent.enum_meta",
+	                                   "confluent.enum_value_meta"};
+	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+		if (pbnames_push(n, NULL, meta[i], PBNAMES_EXTENSION, NULL, NULL, 0, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -340,7 +363,7 @@ void pbnames_freeze(struct pbnames *n)
 		qsort(n->names, n->n, sizeof *n->names, pbnames_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < n->n; i++) {
-		if (k && strcmp(n->names[k - 1].name, n->names[i].name) == 0) {
+		if (k && pbnames_cmp(&n->names[k - 1], &n->names[i]) == 0) {
 			free((char *)n->names[i].name);
 			free((char *)n->names[i].map_key);
 			free((char *)n->names[i].map_value);
@@ -356,7 +379,15 @@ const struct pbnames_type *pbnames_find(const struct pbnames *n, const char *ful
 {
 	if (!n->n)
 		return NULL;
-	struct pbnames_type key = {.name = full};
+	struct pbnames_type key = {.name = full, .kind = PBNAMES_MESSAGE};
+	return bsearch(&key, n->names, n->n, sizeof *n->names, pbnames_cmp);
+}
+
+const struct pbnames_type *pbnames_find_extension(const struct pbnames *n, const char *full)
+{
+	if (!n->n)
+		return NULL;
+	struct pbnames_type key = {.name = full, .kind = PBNAMES_EXTENSION};
 	return bsearch(&key, n->names, n->n, sizeof *n->names, pbnames_cmp);
 }
 
@@ -402,11 +433,12 @@ static int pbnames_scope_push(struct pbnames_scope *s, const char *part)
 	return 0;
 }
 
-const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *scope,
-                                           size_t scope_len, const char *name)
+static const struct pbnames_type *
+pbnames_resolve_in(const struct pbnames *n, const char *scope, size_t scope_len, const char *name,
+                   const struct pbnames_type *(*find)(const struct pbnames *, const char *))
 {
 	if (name[0] == '.')
-		return pbnames_find(n, name + 1);
+		return find(n, name + 1);
 	size_t ln = strlen(name), len = scope_len;
 	char stack[256], *try = stack;
 	if (len + 1 + ln + 1 > sizeof stack && !(try = malloc(len + 1 + ln + 1)))
@@ -416,7 +448,7 @@ const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *
 		memcpy(try, scope, len);
 		try[len] = '.';
 		memcpy(try + len + 1, name, ln + 1);
-		found = pbnames_find(n, try);
+		found = find(n, try);
 		/* drop the last part of the scope */
 		while (len > 0 && scope[len - 1] != '.')
 			len--;
@@ -425,7 +457,19 @@ const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *
 	}
 	if (try != stack)
 		free(try);
-	return found ? found : pbnames_find(n, name);
+	return found ? found : find(n, name);
+}
+
+const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *scope,
+                                           size_t scope_len, const char *name)
+{
+	return pbnames_resolve_in(n, scope, scope_len, name, pbnames_find);
+}
+
+const struct pbnames_type *pbnames_resolve_extension(const struct pbnames *n, const char *scope,
+                                                     size_t scope_len, const char *name)
+{
+	return pbnames_resolve_in(n, scope, scope_len, name, pbnames_find_extension);
 }
 
 /* Confluent's resolveFull(): 1 when `name` resolves in scope `s`, else 0. */

@@ -204,6 +204,28 @@ static int pn_entry_cmp(const void *a, const void *b)
 	return strcmp(((const struct pbfile_entry *)a)->key, ((const struct pbfile_entry *)b)->key);
 }
 
+/* An extension's key "[name]" with the name resolved among the extension
+ * fields ("[pkg.name]"); any other key as it is. */
+static const char *pn_entry_key(struct pn *n, const char *key)
+{
+	size_t len = strlen(key);
+	if (len < 2 || key[0] != '[' || key[len - 1] != ']')
+		return key;
+	char *name = pn_alloc(n, len - 1);
+	memcpy(name, key + 1, len - 2);
+	name[len - 2] = '\0';
+	const struct pbnames_type *t =
+	    pbnames_resolve_extension(n->names, n->scope, n->scope_len, name);
+	if (!t)
+		return key;
+	size_t lt = strlen(t->name);
+	char *s = pn_alloc(n, lt + 3);
+	s[0] = '[';
+	memcpy(s + 1, t->name, lt);
+	memcpy(s + 1 + lt, "]", 2);
+	return s;
+}
+
 /* formatOptionMap() under normalize: empty lists dropped, keys sorted. */
 static struct pbfile_entry *pn_entries(struct pn *n, const struct pbfile_entry *e)
 {
@@ -212,7 +234,7 @@ static struct pbfile_entry *pn_entries(struct pn *n, const struct pbfile_entry *
 		if (e->value->type == PBFILE_V_LIST && !e->value->items)
 			continue;
 		struct pbfile_entry *c = PN_NEW(n, struct pbfile_entry);
-		c->key = e->key;
+		c->key = pn_entry_key(n, e->key);
 		c->value = pn_value(n, e->value);
 		*tail = c;
 		tail = &c->next;
@@ -294,18 +316,180 @@ static int pn_option_cmp(const void *a, const void *b)
 	              ((const struct pbfile_option *)b)->name);
 }
 
-/* filterOptions() under normalize: copies, sorted by name (stably). */
+/* transformOptionMap(): the value of an OPTION-kind option ((a).b.c = v) as
+ * a map {b: {c: v}}, a bare value as a primitive of its kind. */
+static struct pbfile_value *pn_option_map(struct pn *n, const struct pbfile_option *o)
+{
+	const struct pbfile_option *inner = o->value->option;
+	struct pbfile_value *map = PN_NEW(n, struct pbfile_value);
+	map->type = PBFILE_V_MAP;
+	map->entries = PN_NEW(n, struct pbfile_entry);
+	map->entries->key = inner->name;
+	struct pbfile_value *v;
+	switch (inner->kind) {
+	case PBFILE_BOOLEAN:
+	case PBFILE_ENUM:
+	case PBFILE_NUMBER:
+		v = PN_NEW(n, struct pbfile_value);
+		v->type = PBFILE_V_PRIM;
+		v->prim = inner->kind;
+		v->text = inner->value->text;
+		break;
+	case PBFILE_OPTION:
+		v = pn_option_map(n, inner);
+		break;
+	default: /* STRING (a text), MAP, LIST: the value as it is */
+		v = inner->value;
+		break;
+	}
+	map->entries->value = v;
+	return map;
+}
+
+/* Structural equality of two option values (Java's equals() on Wire's
+ * values), for merging repeated map keys into a set. */
+static int pn_same(const struct pbfile_value *a, const struct pbfile_value *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case PBFILE_V_TEXT:
+		return strcmp(a->text, b->text) == 0;
+	case PBFILE_V_PRIM:
+		return a->prim == b->prim && strcmp(a->text, b->text) == 0;
+	case PBFILE_V_MAP: {
+		const struct pbfile_entry *x = a->entries, *y = b->entries;
+		for (; x && y; x = x->next, y = y->next)
+			if (strcmp(x->key, y->key) != 0 || !pn_same(x->value, y->value))
+				return 0;
+		return !x && !y;
+	}
+	case PBFILE_V_LIST: {
+		const struct pbfile_value *x = a->items, *y = b->items;
+		for (; x && y; x = x->next, y = y->next)
+			if (!pn_same(x, y))
+				return 0;
+		return !x && !y;
+	}
+	case PBFILE_V_OPTION:
+		return 0;
+	}
+	return 0;
+}
+
+/* Appends copies of `v`'s items (or `v`) to list `l`, each once. */
+static void pn_list_add_set(struct pn *n, struct pbfile_value *l, const struct pbfile_value *v)
+{
+	const struct pbfile_value *one = v->type == PBFILE_V_LIST ? v->items : v;
+	for (; one; one = v->type == PBFILE_V_LIST ? one->next : NULL) {
+		int seen = 0;
+		struct pbfile_value **tail = &l->items;
+		for (; *tail; tail = &(*tail)->next)
+			seen |= pn_same(*tail, one);
+		if (!seen) {
+			struct pbfile_value *c = PN_NEW(n, struct pbfile_value);
+			*c = *one;
+			c->next = NULL;
+			*tail = c;
+		}
+	}
+}
+
+/* ProtobufSchema.merge(): two MAP options of one name become one map, a
+ * key of both holding the set of their values as a list; otherwise the
+ * later option wins. */
+static struct pbfile_option *pn_merge(struct pn *n, struct pbfile_option *a,
+                                      struct pbfile_option *b)
+{
+	if (a->kind != PBFILE_MAP || b->kind != PBFILE_MAP)
+		return b;
+	struct pbfile_value *map = PN_NEW(n, struct pbfile_value);
+	map->type = PBFILE_V_MAP;
+	struct pbfile_entry **tail = &map->entries;
+	for (const struct pbfile_entry *e = a->value->entries; e; e = e->next) {
+		struct pbfile_entry *c = PN_NEW(n, struct pbfile_entry);
+		*c = *e;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+	}
+	for (const struct pbfile_entry *e = b->value->entries; e; e = e->next) {
+		struct pbfile_entry *c = map->entries;
+		while (c && strcmp(c->key, e->key) != 0)
+			c = c->next;
+		if (!c) {
+			c = PN_NEW(n, struct pbfile_entry);
+			*c = *e;
+			c->next = NULL;
+			*tail = c;
+			tail = &c->next;
+			continue;
+		}
+		struct pbfile_value *l = PN_NEW(n, struct pbfile_value);
+		l->type = PBFILE_V_LIST;
+		pn_list_add_set(n, l, c->value);
+		pn_list_add_set(n, l, e->value);
+		c->value = l;
+	}
+	struct pbfile_option *m = PN_NEW(n, struct pbfile_option);
+	*m = *b;
+	m->next = NULL;
+	m->value = map;
+	return m;
+}
+
+/* filterOptions() under normalize: a parenthesized name that resolves
+ * among the extension fields takes its full name (an OPTION-kind value
+ * becoming a map); then sorted by name (stably), and the options of one
+ * name merged when they name a known extension that is not repeated. The
+ * values are normalized (pn_option) last, as Confluent prints them. */
 static struct pbfile_option *pn_options(struct pn *n, const struct pbfile_option *o,
                                         struct pbfile_option *extra)
 {
 	struct pbfile_option *head = NULL, **tail = &head;
 	for (; o; o = o->next) {
-		*tail = pn_option(n, o);
-		tail = &(*tail)->next;
+		struct pbfile_option *c = PN_NEW(n, struct pbfile_option);
+		*c = *o;
+		c->next = NULL;
+		const struct pbnames_type *t =
+		    o->parenthesized
+		        ? pbnames_resolve_extension(n->names, n->scope, n->scope_len, o->name)
+		        : NULL;
+		if (t) {
+			c->name = t->name;
+			if (o->kind == PBFILE_OPTION) {
+				c->kind = PBFILE_MAP;
+				c->value = pn_option_map(n, o);
+			}
+		}
+		*tail = c;
+		tail = &c->next;
 	}
 	*tail = extra;
 	PN_SORT(n, struct pbfile_option, head, pn_option_cmp);
-	return head;
+	/* merge runs of one name that is a known extension, not repeated */
+	for (struct pbfile_option **p = &head; *p;) {
+		struct pbfile_option *first = *p;
+		const struct pbnames_type *t = pbnames_find_extension(n->names, first->name);
+		if (t && !t->repeated) {
+			struct pbfile_option *merged = first, *q = first->next;
+			while (q && strcmp(q->name, first->name) == 0) {
+				struct pbfile_option *next = q->next;
+				merged = pn_merge(n, merged, q);
+				q = next;
+			}
+			merged->next = q;
+			*p = merged;
+		}
+		p = &(*p)->next;
+	}
+	/* the values as printed under normalize */
+	struct pbfile_option *out = NULL, **otail = &out;
+	for (struct pbfile_option *x = head; x; x = x->next) {
+		*otail = pn_option(n, x);
+		otail = &(*otail)->next;
+	}
+	return out;
 }
 
 /* ---- fields ---- */
