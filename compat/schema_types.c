@@ -630,7 +630,10 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 		if (text_err.code == SG_EINVALID_SCHEMA)
 			m->file = pbdesc_decode_base64(text, len, &desc_err);
 		if (!m->file) {
-			error_set(err, text_err.code, "%s", text_err.msg);
+			if (desc_err.code == SG_ENOMEM)
+				error_set(err, SG_ENOMEM, "out of memory");
+			else
+				error_set(err, text_err.code, "%s", text_err.msg);
 			goto fail;
 		}
 	}

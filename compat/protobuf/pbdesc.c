@@ -441,8 +441,7 @@ struct pd_fd {
 	uint64_t oneof;
 };
 
-static void pd_read_field(struct pd_dec *d, const struct pd_field *msg, int in_oneof_allowed,
-                          struct pd_fd *out)
+static void pd_read_field(struct pd_dec *d, const struct pd_field *msg, struct pd_fd *out)
 {
 	struct pd_in in = pd_sub(msg);
 	struct pbfile_field *fl = PD_NEW(d, struct pbfile_field);
@@ -450,7 +449,6 @@ static void pd_read_field(struct pd_dec *d, const struct pd_field *msg, int in_o
 	uint64_t label = 1, type = 1;
 	int32_t number = 0;
 	struct pd_field f;
-	(void)in_oneof_allowed;
 	memset(out, 0, sizeof *out);
 	out->extendee = "";
 	pd_enter(d);
@@ -507,7 +505,7 @@ static struct pbfile_extend *pd_read_extends(struct pd_dec *d, struct pd_in in, 
 		if (f.num != num || f.wt != 2)
 			continue;
 		struct pd_fd fd;
-		pd_read_field(d, &f, 0, &fd);
+		pd_read_field(d, &f, &fd);
 		struct pbfile_extend *e = head;
 		while (e && strcmp(e->name, fd.extendee) != 0)
 			e = e->next;
@@ -646,7 +644,7 @@ static struct pbfile_type *pd_read_message(struct pd_dec *d, const struct pd_fie
 			continue;
 		if (f.num == 2) {
 			struct pd_fd fd;
-			pd_read_field(d, &f, 1, &fd);
+			pd_read_field(d, &f, &fd);
 			if (fd.has_oneof && !fd.proto3_optional) {
 				if (fd.oneof >= noneofs)
 					pd_fail(d, SG_EINVALID_SCHEMA,
