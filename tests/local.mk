@@ -138,12 +138,18 @@ TESTS += %reldir%/unit/test_protobuf
 # make-expected.py wrote the .b64 files with the protobuf package.
 PROTOBUF_DESC_CASES = \
 	%reldir%/cases/protobuf-desc/make-expected.py \
+	%reldir%/cases/protobuf-desc/desc-meta/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-meta/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-meta/normalized.proto \
 	%reldir%/cases/protobuf-desc/desc-proto2/canonical.proto \
 	%reldir%/cases/protobuf-desc/desc-proto2/input.b64 \
 	%reldir%/cases/protobuf-desc/desc-proto2/normalized.proto \
 	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
 	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
 	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/input.proto \
+	%reldir%/cases/protobuf-desc/meta/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/serialized.b64 \
 	%reldir%/cases/protobuf-desc/options-ext/input.proto \
 	%reldir%/cases/protobuf-desc/options-ext/lossy \
 	%reldir%/cases/protobuf-desc/options-ext/normalized.proto \

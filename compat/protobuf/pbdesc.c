@@ -414,13 +414,156 @@ static size_t pd_collect(struct pd_dec *d, struct pd_in in, uint32_t num, struct
 
 #define PD_MAX_OCC 16
 
+/* The confluent/meta.proto extension (field 1088) an options message may
+ * hold, by table: "confluent.file_meta" for FileOptions, and so on; NULL
+ * for services and methods, which have none. */
+#define PD_META 1088
+static const char *pd_meta_name(const struct pd_opt *table)
+{
+	return table == pd_file_opts      ? "confluent.file_meta"
+	       : table == pd_message_opts ? "confluent.message_meta"
+	       : table == pd_field_opts   ? "confluent.field_meta"
+	       : table == pd_enum_opts    ? "confluent.enum_meta"
+	       : table == pd_value_opts   ? "confluent.enum_value_meta"
+	                                  : NULL;
+}
+
+#define PD_MAX_META 4096
+
+static struct pbfile_value *pd_text_value(struct pd_dec *d, const char *text)
+{
+	struct pbfile_value *v = PD_NEW(d, struct pbfile_value);
+	v->type = PBFILE_V_TEXT;
+	v->text = text;
+	return v;
+}
+
+static struct pbfile_entry *pd_entry(struct pd_dec *d, const char *key, struct pbfile_value *v)
+{
+	struct pbfile_entry *e = PD_NEW(d, struct pbfile_entry);
+	e->key = key;
+	e->value = v;
+	return e;
+}
+
+/* Confluent's toOption(name, Meta): the Meta of every occurrence (merged
+ * as protobuf merges: the last non-empty doc, params by key in the order
+ * keys first came, tags appended) as the option (name) = { doc, params: [
+ * {key, value} ...] (value first for "precision" and "scale"), tags: [...]
+ * }, each part only when not empty; no option when all are. */
+static void pd_meta(struct pd_dec *d, const struct pd_field *occ, size_t nocc, const char *name,
+                    struct pbfile_option **tail)
+{
+	const char *doc = NULL;
+	const char **keys = NULL, **values = NULL, **tags = NULL;
+	size_t nparams = 0, ntags = 0;
+	pd_enter(d);
+	for (size_t k = 0; k < nocc; k++) {
+		struct pd_in in = pd_sub(&occ[k]);
+		struct pd_field f;
+		while (pd_next(d, &in, &f)) {
+			if (f.num != PD_META || f.wt != 2)
+				continue;
+			struct pd_in meta = pd_sub(&f);
+			struct pd_field g;
+			while (pd_next(d, &meta, &g)) {
+				if (g.wt != 2)
+					continue;
+				if (g.num == 1 && g.len) {
+					doc = pd_str(d, &g);
+				} else if (g.num == 2 || g.num == 3) {
+					size_t *count = g.num == 2 ? &nparams : &ntags;
+					if (*count == PD_MAX_META)
+						pd_fail(d, SG_ELIMIT,
+						        "too many Meta params or tags");
+					if (!keys) {
+						keys = pd_alloc(d, PD_MAX_META * sizeof *keys);
+						values = pd_alloc(d, PD_MAX_META * sizeof *values);
+						tags = pd_alloc(d, PD_MAX_META * sizeof *tags);
+					}
+					if (g.num == 3) {
+						tags[ntags++] = pd_str(d, &g);
+						continue;
+					}
+					const char *key = "", *value = "";
+					struct pd_in ein = pd_sub(&g);
+					struct pd_field h;
+					while (pd_next(d, &ein, &h))
+						if (h.wt == 2 && h.num == 1)
+							key = pd_str(d, &h);
+						else if (h.wt == 2 && h.num == 2)
+							value = pd_str(d, &h);
+					size_t i = 0;
+					while (i < nparams && strcmp(keys[i], key) != 0)
+						i++;
+					if (i == nparams)
+						keys[nparams++] = key;
+					values[i] = value;
+				}
+			}
+		}
+	}
+	d->depth--;
+	if (!doc && !nparams && !ntags)
+		return;
+	struct pbfile_value *map = PD_NEW(d, struct pbfile_value);
+	map->type = PBFILE_V_MAP;
+	struct pbfile_entry **etail = &map->entries;
+	if (doc) {
+		*etail = pd_entry(d, "doc", pd_text_value(d, doc));
+		etail = &(*etail)->next;
+	}
+	if (nparams) {
+		struct pbfile_value *list = PD_NEW(d, struct pbfile_value);
+		list->type = PBFILE_V_LIST;
+		struct pbfile_value **itail = &list->items;
+		for (size_t i = 0; i < nparams; i++) {
+			struct pbfile_value *kv = PD_NEW(d, struct pbfile_value);
+			kv->type = PBFILE_V_MAP;
+			struct pbfile_entry *ke = pd_entry(d, "key", pd_text_value(d, keys[i]));
+			struct pbfile_entry *ve = pd_entry(d, "value", pd_text_value(d, values[i]));
+			/* Confluent: "for backward compatibility, we emit the value first" */
+			if (strcmp(keys[i], "precision") == 0 || strcmp(keys[i], "scale") == 0) {
+				kv->entries = ve;
+				ve->next = ke;
+			} else {
+				kv->entries = ke;
+				ke->next = ve;
+			}
+			*itail = kv;
+			itail = &kv->next;
+		}
+		*etail = pd_entry(d, "params", list);
+		etail = &(*etail)->next;
+	}
+	if (ntags) {
+		struct pbfile_value *list = PD_NEW(d, struct pbfile_value);
+		list->type = PBFILE_V_LIST;
+		struct pbfile_value **itail = &list->items;
+		for (size_t i = 0; i < ntags; i++) {
+			*itail = pd_text_value(d, tags[i]);
+			itail = &(*itail)->next;
+		}
+		*etail = pd_entry(d, "tags", list);
+	}
+	struct pbfile_option *o = PD_NEW(d, struct pbfile_option);
+	o->name = name;
+	o->parenthesized = 1;
+	o->kind = PBFILE_MAP;
+	o->value = map;
+	*tail = o;
+}
+
 static struct pbfile_option *pd_read_options(struct pd_dec *d, struct pd_in msg, uint32_t num,
                                              const struct pd_opt *table)
 {
 	struct pd_field occ[PD_MAX_OCC];
 	size_t n = pd_collect(d, msg, num, occ, PD_MAX_OCC);
 	struct pbfile_option *head = NULL;
-	pd_options(d, occ, n, table, &head);
+	struct pbfile_option **tail = pd_options(d, occ, n, table, &head);
+	const char *meta = pd_meta_name(table);
+	if (meta)
+		pd_meta(d, occ, n, meta, tail);
 	return head;
 }
 
@@ -1021,6 +1164,100 @@ static const char *pe_option(const struct pbfile_option *o, const char *name)
 	return found;
 }
 
+/* The text of a plain value (a string, or a bare word), else NULL. */
+static const char *pe_text(const struct pbfile_value *v)
+{
+	return v && (v->type == PBFILE_V_TEXT || v->type == PBFILE_V_PRIM) ? v->text : NULL;
+}
+
+/* A {key, value} map of Meta's params into keys/values (at most cap). */
+static void pe_param(const struct pbfile_value *kv, const char **keys, const char **values,
+                     size_t *n, size_t cap)
+{
+	if (!kv || kv->type != PBFILE_V_MAP || *n == cap)
+		return;
+	const char *key = NULL, *value = NULL;
+	for (const struct pbfile_entry *e = kv->entries; e; e = e->next)
+		if (strcmp(e->key, "key") == 0)
+			key = pe_text(e->value);
+		else if (strcmp(e->key, "value") == 0)
+			value = pe_text(e->value);
+	if (!key)
+		return;
+	size_t i = 0;
+	while (i < *n && strcmp(keys[i], key) != 0)
+		i++;
+	if (i == *n)
+		keys[(*n)++] = key;
+	values[i] = value ? value : "";
+}
+
+/* One part of a Meta option (doc, params or tags) into the accumulators. */
+static void pe_meta_part(const char *key, const struct pbfile_value *v, const char **doc,
+                         const char **keys, const char **values, size_t *nparams, const char **tags,
+                         size_t *ntags, size_t cap)
+{
+	if (strcmp(key, "doc") == 0 && pe_text(v)) {
+		*doc = pe_text(v);
+	} else if (strcmp(key, "params") == 0) {
+		if (v->type == PBFILE_V_LIST)
+			for (const struct pbfile_value *it = v->items; it; it = it->next)
+				pe_param(it, keys, values, nparams, cap);
+		else
+			pe_param(v, keys, values, nparams, cap);
+	} else if (strcmp(key, "tags") == 0) {
+		if (v->type == PBFILE_V_LIST) {
+			for (const struct pbfile_value *it = v->items; it; it = it->next)
+				if (pe_text(it) && *ntags < cap)
+					tags[(*ntags)++] = pe_text(it);
+		} else if (pe_text(v) && *ntags < cap) {
+			tags[(*ntags)++] = pe_text(v);
+		}
+	}
+}
+
+#define PE_MAX_META 1024
+
+/* Confluent's findMeta() then toMeta(): the confluent/meta.proto option
+ * `name` of `opts` (a map { doc, params, tags }, or (name).doc = ...) as
+ * field 1088 of the options message: a Meta with doc, the params in the
+ * order their keys came, the tags. */
+static void pe_meta(struct pd_out *m, const struct pbfile_option *opts, const char *name)
+{
+	const char *doc = NULL, *keys[PE_MAX_META], *values[PE_MAX_META], *tags[PE_MAX_META];
+	size_t nparams = 0, ntags = 0;
+	int found = 0;
+	for (const struct pbfile_option *o = opts; o; o = o->next) {
+		const char *n = o->name[0] == '.' ? o->name + 1 : o->name;
+		if (strcmp(n, name) != 0 || !o->value)
+			continue;
+		found = 1;
+		if (o->kind == PBFILE_MAP) {
+			for (const struct pbfile_entry *e = o->value->entries; e; e = e->next)
+				pe_meta_part(e->key, e->value, &doc, keys, values, &nparams, tags,
+				             &ntags, PE_MAX_META);
+		} else if (o->kind == PBFILE_OPTION && o->value->option) {
+			const struct pbfile_option *in = o->value->option;
+			pe_meta_part(in->name, in->value, &doc, keys, values, &nparams, tags,
+			             &ntags, PE_MAX_META);
+		}
+	}
+	if (!found || (!doc && !nparams && !ntags))
+		return;
+	struct pd_out meta = {0};
+	if (doc && *doc)
+		po_str(&meta, 1, doc);
+	for (size_t i = 0; i < nparams; i++) {
+		struct pd_out entry = {0};
+		po_str(&entry, 1, keys[i]);
+		po_str(&entry, 2, values[i]);
+		po_sub(&meta, 2, &entry);
+	}
+	for (size_t i = 0; i < ntags; i++)
+		po_str(&meta, 3, tags[i]);
+	po_sub(m, PD_META, &meta);
+}
+
 /* Writes the options message Confluent's builder makes from `opts` (the
  * options it knows, in field-number order) as field `num` of `o`, when it
  * has any. */
@@ -1064,6 +1301,9 @@ static void pe_options(struct pd_out *o, uint32_t num, const struct pbfile_optio
 					po_int(&m, next->num, (int64_t)v);
 		}
 	}
+	const char *meta = pd_meta_name(table);
+	if (meta)
+		pe_meta(&m, opts, meta);
 	if (m.len || m.failed)
 		po_sub(o, num, &m);
 	free(m.p);

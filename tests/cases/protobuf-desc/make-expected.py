@@ -39,8 +39,10 @@ def oneof(name):
 
 
 def write(case, name, fd):
+    # deterministic: map entries (Meta.params) in key order, as the cases
+    # list them, where Java keeps insertion order
     with open(os.path.join(HERE, case, name), "w") as out:
-        out.write(base64.b64encode(fd.SerializeToString()).decode() + "\n")
+        out.write(base64.b64encode(fd.SerializeToString(deterministic=True)).decode() + "\n")
 
 
 def orders():
@@ -217,7 +219,49 @@ def desc_proto2():
         out.write(base64.b64encode(fd.SerializeToString()).decode() + "\n")
 
 
+def meta():
+    """confluent/meta.proto options on a file, a message (as (x).tags), a
+    field (params, in key order), an enum and an enum value: each an
+    extension 1088 of its options message."""
+    from confluent_kafka.schema_registry.confluent import meta_pb2
+    fd = d.FileDescriptorProto(name="default", package="m", syntax="proto3")
+    fd.dependency.append("confluent/meta.proto")
+    m = fd.message_type.add(name="Rec")
+    ssn = m.field.add(name="ssn", number=1, type=F.TYPE_STRING)
+    fm = ssn.options.Extensions[meta_pb2.field_meta]
+    fm.doc = "social"
+    fm.params["k1"] = "v1"
+    fm.params["k2"] = "v2"
+    fm.tags.extend(["PII", "SENSITIVE"])
+    m.field.add(name="kind", number=2, type=F.TYPE_ENUM, type_name="Kind")
+    kind = m.enum_type.add(name="Kind")
+    kind.options.Extensions[meta_pb2.enum_meta].doc = "kinds"
+    a = kind.value.add(name="A", number=0)
+    a.options.Extensions[meta_pb2.enum_value_meta].tags.append("X")
+    m.options.Extensions[meta_pb2.message_meta].tags.append("TAG")
+    fd.options.Extensions[meta_pb2.file_meta].doc = "file doc"
+    write("meta", "serialized.b64", fd)
+
+
+def desc_meta():
+    """A descriptor with a decimal's precision and scale as Meta params
+    (Confluent prints their value before their key) and a tag."""
+    from confluent_kafka.schema_registry.confluent import meta_pb2
+    fd = d.FileDescriptorProto(name="dm.proto", package="dm", syntax="proto3")
+    fd.dependency.append("confluent/meta.proto")
+    m = fd.message_type.add(name="Amount")
+    f = m.field.add(name="value", number=1, label=F.LABEL_OPTIONAL, type=F.TYPE_BYTES,
+                    json_name="value")
+    fm = f.options.Extensions[meta_pb2.field_meta]
+    fm.params["precision"] = "10"
+    fm.params["scale"] = "2"
+    fm.tags.append("MONEY")
+    write("desc-meta", "input.b64", fd)
+
+
 orders()
+meta()
+desc_meta()
 proto2_ext()
 desc_proto3()
 desc_proto2()
