@@ -32,7 +32,8 @@ noinst_PROGRAMS += %reldir%/fuzz_pbdesc
 %canon_reldir%_fuzz_pbdesc_LDFLAGS = $(FUZZER_LINK)
 endif
 EXTRA_DIST += %reldir%/corpus/pbdesc/desc-proto2.bin %reldir%/corpus/pbdesc/desc-proto3.bin \
-	%reldir%/corpus/pbdesc/orders.bin %reldir%/corpus/pbdesc/proto2-ext.bin
+	%reldir%/corpus/pbdesc/orders.bin %reldir%/corpus/pbdesc/proto2-ext.bin \
+	%reldir%/corpus/pbdesc/desc-meta.bin %reldir%/corpus/pbdesc/meta.bin
 
 # fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
 # file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
