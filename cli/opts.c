@@ -224,6 +224,37 @@ int opts_uint(const struct opts *o, const char *flag, unsigned max, unsigned *ou
 	return 0;
 }
 
+int opts_duration_ms(const struct opts *o, const char *flag, unsigned max_ms, unsigned *ms,
+                     struct sg_error *err)
+{
+	const char *v = opts_get(o, flag);
+	const char *src = opts_source(o, flag);
+	if (!v || !*v)
+		return error_set(err, SG_EBAD_REQUEST, "%s is required (a duration)", src);
+	/* n stays below 10 * max_ms + 10, so n * 60000 cannot overflow. */
+	unsigned long long n = 0, unit = 0;
+	const char *p = v;
+	while (isdigit((unsigned char)*p) && n <= max_ms)
+		n = n * 10 + (unsigned)(*p++ - '0');
+	int too_long = isdigit((unsigned char)*p);
+	if (too_long)
+		unit = 1;
+	else if (!*p || !strcmp(p, "s"))
+		unit = 1000;
+	else if (!strcmp(p, "ms"))
+		unit = 1;
+	else if (!strcmp(p, "m"))
+		unit = 60000;
+	if (p == v || !unit)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "%s '%s': not a duration such as 250ms, 10s or 10m", src, v);
+	if (too_long || n * unit == 0 || n * unit > max_ms)
+		return error_set(err, SG_EBAD_REQUEST, "%s '%s': must be from 1 ms to %u s", src, v,
+		                 max_ms / 1000);
+	*ms = (unsigned)(n * unit);
+	return 0;
+}
+
 void opts_print_help(FILE *f, const struct opt_spec *specs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

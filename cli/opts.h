@@ -6,7 +6,8 @@
  * the environment, which beats the default. Values are borrowed from argv,
  * the environment or the table, and live as long as the process.
  *
- * The typed readers (opts_hostport, opts_size, opts_uint) name where a bad
+ * The typed readers (opts_hostport, opts_size, opts_uint, opts_duration_ms)
+ * name where a bad
  * value came from ("--body-limit" or "SCHEMAGATE_BODY_LIMIT") in their error.
  */
 #ifndef SG_CLI_OPTS_H
@@ -66,6 +67,11 @@ int opts_hostport(const struct opts *o, const char *flag, char *host, size_t hos
  * accepted, powers of 1024), between 1 and `max`. */
 int opts_size(const struct opts *o, const char *flag, size_t max, size_t *out,
               struct sg_error *err);
+
+/* A duration: digits with a unit, "ms", "s" or "m" (digits alone are
+ * seconds), from 1 ms up to `max_ms`, into *ms. */
+int opts_duration_ms(const struct opts *o, const char *flag, unsigned max_ms, unsigned *ms,
+                     struct sg_error *err);
 
 /* Whether a switch is on: set, and not "0", "false" or "no". */
 int opts_on(const struct opts *o, const char *flag);

@@ -29,8 +29,8 @@
 enum schema_type {
 	SCHEMA_AVRO,
 	SCHEMA_JSON,
-	SCHEMA_PROTOBUF, /* parsed and registered; no compatibility rules or
-	                  * payload checks yet (see compat/protobuf/README) */
+	SCHEMA_PROTOBUF, /* parsed, registered and compared; no payload checks
+	                  * yet (see compat/protobuf/README) */
 };
 
 /* "AVRO", "JSON", "PROTOBUF" (as Confluent spells them). Returns 0 or -1. */
@@ -99,8 +99,7 @@ enum schema_policy {
  * compatible, 0 when not (every reason is appended to `r`, which may be NULL),
  * or -1 when no verdict could be reached, with `err` (may be NULL) saying why:
  * SG_ENOMEM, SG_ELIMIT when the schemas are too large to compare within the
- * work limits, or SG_EUNPROCESSABLE for two Protobuf schemas that differ (no
- * rules for them yet). Schemas of different types are incompatible. */
+ * work limits. Schemas of different types are incompatible. */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
                       enum schema_policy policy, struct report *r, struct sg_error *err);
 

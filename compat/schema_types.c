@@ -18,6 +18,7 @@
 #include "compat/jsonschema/jsonschema.h"
 #include "compat/jsonschema/jsontext.h"
 #include "compat/jsonschema/jsregex.h"
+#include "compat/protobuf/pbcompat.h"
 #include "compat/protobuf/pbfile.h"
 #include "compat/protobuf/pbform.h"
 #include "compat/protobuf/pbnames.h"
@@ -550,8 +551,8 @@ static const struct schema_ops json_ops = {
     .guess = json_guess,
 };
 
-/* ---- Protobuf (compat/protobuf): parsed, printed and resolved; its
- * compatibility rules and payload checks are later parts of issue #17 ---- */
+/* ---- Protobuf (compat/protobuf): parsed, printed, resolved and compared;
+ * its payload checks are a later part of issue #17 ---- */
 
 struct protobuf_model {
 	struct pbfile *file;
@@ -559,6 +560,10 @@ struct protobuf_model {
 	char *normalized;
 	struct pbnames *names; /* its own, its references' (transitively), the well-known */
 	char *record_name;     /* the first message's (else enum's) full name, or NULL */
+	/* every file it imports, transitively, for compat/protobuf/pbcompat: the
+	 * names are owned, the files borrowed from the references' models */
+	struct pbcompat_dep *deps;
+	size_t ndeps;
 };
 
 static void protobuf_free(void *model)
@@ -571,7 +576,43 @@ static void protobuf_free(void *model)
 	free(m->normalized);
 	pbnames_free(m->names);
 	free(m->record_name);
+	for (size_t i = 0; i < m->ndeps; i++)
+		free((char *)m->deps[i].name);
+	free(m->deps);
 	free(m);
+}
+
+/* Fills m->deps: each reference (its origin, what Confluent compares
+ * references by, is its canonical string), then the files it imports, each
+ * import path once (the first wins). Returns 0, or -1 out of memory. */
+static int protobuf_collect_deps(struct protobuf_model *m, const struct schema_ref *refs,
+                                 size_t nrefs, struct sg_error *err)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct protobuf_model *dep = schema_model(refs[i].schema, SCHEMA_PROTOBUF);
+		cap += 1 + dep->ndeps;
+	}
+	if (cap && !(m->deps = calloc(cap, sizeof *m->deps)))
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct protobuf_model *dep = schema_model(refs[i].schema, SCHEMA_PROTOBUF);
+		for (size_t k = 0; k <= dep->ndeps; k++) {
+			struct pbcompat_dep d =
+			    k == 0 ? (struct pbcompat_dep){refs[i].name ? refs[i].name : "",
+			                                   dep->file, dep->canonical}
+			           : dep->deps[k - 1];
+			int seen = 0;
+			for (size_t j = 0; !seen && j < m->ndeps; j++)
+				seen = strcmp(m->deps[j].name, d.name) == 0;
+			if (seen)
+				continue;
+			if (!(d.name = strdup(d.name)))
+				return error_set(err, SG_ENOMEM, "out of memory");
+			m->deps[m->ndeps++] = d;
+		}
+	}
+	return 0;
 }
 
 /* An import must be a well-known file or one of the references, by name. */
@@ -661,7 +702,8 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 			goto fail;
 	}
 	pbnames_freeze(m->names);
-	if (pbnames_check(m->names, m->file, err) < 0 ||
+	if (protobuf_collect_deps(m, refs, nrefs, err) < 0 ||
+	    pbnames_check(m->names, m->file, err) < 0 ||
 	    !(m->canonical = pbform_canonical(m->file, err)) ||
 	    !(m->normalized = pbnorm_normalized(m->file, m->names, err)))
 		goto fail;
@@ -724,19 +766,22 @@ static int protobuf_has_top_level_field(const void *model, const char *name)
 	return 0;
 }
 
-/* Confluent's Protobuf rules are not implemented yet. Two schemas with the
- * same canonical string are compatible (every rule agrees on that); any
- * other pair gets no verdict, rather than a "compatible" nobody checked. */
+/* Confluent's rules (compat/protobuf/pbcompat): the old (writer) schema is
+ * its "original", the new (reader) one its "update". */
 static int protobuf_compatible(const void *reader, const void *writer, enum schema_policy policy,
                                struct report *r, struct sg_error *err)
 {
 	const struct protobuf_model *rm = reader, *wm = writer;
-	if (strcmp(rm->canonical, wm->canonical) == 0)
-		return 1;
-	return error_set(err, SG_EUNPROCESSABLE,
-	                 "Compatibility of PROTOBUF schemas is not checked yet: only identical "
-	                 "schemas can be judged; set the subject's compatibility to NONE to "
-	                 "register a different one");
+	struct pbcompat_schema rs = {rm->file, rm->deps, rm->ndeps};
+	struct pbcompat_schema ws = {wm->file, wm->deps, wm->ndeps};
+	return pbcompat_check(&rs, &ws, 0, r, err);
+}
+
+static int protobuf_describe(const struct report *r, size_t i, const char *reader,
+                             const char *writer, char *out, size_t cap)
+{
+	return pbcompat_describe(report_type(r, i), report_location(r, i), reader, writer, out,
+	                         cap);
 }
 
 static const struct schema_ops protobuf_ops = {
@@ -753,6 +798,7 @@ static const struct schema_ops protobuf_ops = {
     .record_name = protobuf_record_name,
     .has_top_level_field = protobuf_has_top_level_field,
     .compatible = protobuf_compatible,
+    .describe = protobuf_describe,
 };
 
 /* ---- the table ---- */

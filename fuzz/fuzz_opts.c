@@ -22,7 +22,7 @@
  *   6  the rest split at NULs as argv (at most 64 arguments, at most
  *      setting % 4 of them not flags) for opts_parse() over a small flag
  *      table (a switch, flags with variables and defaults), then the typed
- *      readers on what it found.
+ *      readers on what it found (opts_duration_ms() reads --threads too).
  * Every failure must set a known code and a terminated message naming the
  * flag or variable; never crash, leak or hang. Seeds: fuzz/corpus/opts/. */
 #include <ctype.h>
@@ -280,6 +280,11 @@ static void fuzz_parse(unsigned setting, const uint8_t *in, size_t len, char *te
 	error_clear(&err);
 	if (opts_uint(&o, "--threads", 256, &n, &err) != 0)
 		fuzz_msg_ok(&err, NULL);
+	error_clear(&err);
+	if (opts_duration_ms(&o, "--threads", 3600 * 1000, &n, &err) != 0)
+		fuzz_msg_ok(&err, NULL);
+	else if (n == 0 || n > 3600 * 1000)
+		__builtin_trap();
 	opts_on(&o, "--quiet");
 	if (opts_get(&o, "--nowhere"))
 		__builtin_trap();

@@ -352,3 +352,62 @@ noinst_PROGRAMS += %reldir%/fuzz_pembundle
 endif
 EXTRA_DIST += %reldir%/corpus/pembundle/two-cas.crt %reldir%/corpus/pembundle/crlf-key-cert.pem \
 	%reldir%/corpus/pembundle/cut-off.crt
+
+# fuzz/fuzz_schemalog: Confluent's _schemas records (registry/schemalog):
+# arbitrary keys and values decoded, and what decodes re-encoded and decoded
+# again to the same record and bytes (modes in the file's header).
+# Seeds: fuzz/corpus/schemalog/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_schemalog
+%canon_reldir%_fuzz_schemalog_LDFLAGS = $(FUZZER_LINK)
+endif
+SCHEMALOG_FUZZ_SEEDS = \
+	%reldir%/corpus/schemalog/clear-subject-all \
+	%reldir%/corpus/schemalog/config-every-field \
+	%reldir%/corpus/schemalog/context \
+	%reldir%/corpus/schemalog/delete-subject \
+	%reldir%/corpus/schemalog/mode-context \
+	%reldir%/corpus/schemalog/noop \
+	%reldir%/corpus/schemalog/schema-every-field \
+	%reldir%/corpus/schemalog/schema-registered \
+	%reldir%/corpus/schemalog/schema-unknown-fields \
+	%reldir%/corpus/schemalog/tombstone-legacy-key \
+	%reldir%/corpus/schemalog/unknown-keytype
+EXTRA_DIST += $(SCHEMALOG_FUZZ_SEEDS)
+# fuzz/fuzz_produce_struct: Produce requests mutated at the record and batch
+# level by a custom mutator that re-seals every batch (length, CRC-32C,
+# compression), through gateway/kproduce and gateway/gwcheck as the proxy
+# runs them. Seeds: fuzz/corpus/produce_struct/ (valid requests).
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_produce_struct
+%canon_reldir%_fuzz_produce_struct_LDFLAGS = $(FUZZER_LINK)
+endif
+PRODUCE_STRUCT_FUZZ_SEEDS = \
+	%reldir%/corpus/produce_struct/mixed-v3 \
+	%reldir%/corpus/produce_struct/mixed-v7 \
+	%reldir%/corpus/produce_struct/mixed-v9 \
+	%reldir%/corpus/produce_struct/mixed-v12 \
+	%reldir%/corpus/produce_struct/regress-control-count
+EXTRA_DIST += $(PRODUCE_STRUCT_FUZZ_SEEDS)
+
+# fuzz/fuzz_jsonschema_diff: the one-pass JSON validator (compat/jsonschema/
+# jsstream) against the full one on generated or given schemas and
+# documents: a one-pass "valid" must be the full validator's. Seeds:
+# fuzz/corpus/jsonschema_diff/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_jsonschema_diff
+%canon_reldir%_fuzz_jsonschema_diff_LDFLAGS = $(FUZZER_LINK)
+endif
+JSONSCHEMA_DIFF_FUZZ_SEEDS = \
+	%reldir%/corpus/jsonschema_diff/allof-ref \
+	%reldir%/corpus/jsonschema_diff/allof-ref.gen-doc \
+	%reldir%/corpus/jsonschema_diff/nested \
+	%reldir%/corpus/jsonschema_diff/nested.gen-doc \
+	%reldir%/corpus/jsonschema_diff/oneof-null \
+	%reldir%/corpus/jsonschema_diff/oneof-null.gen-doc \
+	%reldir%/corpus/jsonschema_diff/optional-record \
+	%reldir%/corpus/jsonschema_diff/optional-record.gen-doc \
+	%reldir%/corpus/jsonschema_diff/generated-0 \
+	%reldir%/corpus/jsonschema_diff/generated-1 \
+	%reldir%/corpus/jsonschema_diff/generated-2
+EXTRA_DIST += $(JSONSCHEMA_DIFF_FUZZ_SEEDS)

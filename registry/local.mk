@@ -17,6 +17,13 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 	%reldir%/jsonio.c %reldir%/jsonio.h %reldir%/entity.c %reldir%/entity.h \
 	%reldir%/idcache.c %reldir%/idcache.h %reldir%/schemacache.c %reldir%/schemacache.h \
 	%reldir%/compatreport.c %reldir%/compatreport.h %reldir%/reserved.c %reldir%/reserved.h
+# Confluent's _schemas topic records, decoded and encoded byte for byte (schemalog).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/schemalog.c %reldir%/schemalog.h
+# Kafka mode: the store as a view of that log (logview: records to store
+# changes and back) and its Kafka side (kafkastore: the topic, the reader
+# thread, the transactional writer).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/logview.c %reldir%/logview.h \
+	%reldir%/kafkastore.c %reldir%/kafkastore.h
 # registry/api/: the API itself, one file per resource as Confluent splits
 # them. api.c implements api.h (routing, content negotiation, lifecycle);
 # internal.h is what the folder's files share: the request (request.c), the

@@ -16,12 +16,21 @@ TESTS += %reldir%/unit/test_lru
 check_PROGRAMS += %reldir%/unit/test_pembundle
 %canon_reldir%_unit_test_pembundle_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_pembundle
+# cli/opts' duration reader, as a table of values.
+check_PROGRAMS += %reldir%/unit/test_opts
+%canon_reldir%_unit_test_opts_SOURCES = %reldir%/unit/test_opts.c cli/opts.c cli/opts.h
+TESTS += %reldir%/unit/test_opts
 # Confluent's rule set validation (compat/ruleset), as a table of cases.
 check_PROGRAMS += %reldir%/unit/test_ruleset
 TESTS += %reldir%/unit/test_ruleset
 # Reserved fields' names in Java's HashSet order (registry/reserved).
 check_PROGRAMS += %reldir%/unit/test_reserved
 TESTS += %reldir%/unit/test_reserved
+# Confluent's _schemas records (registry/schemalog): golden bytes printed by
+# Jackson; malloc is wrapped so allocations can fail on purpose.
+check_PROGRAMS += %reldir%/unit/test_schemalog
+%canon_reldir%_unit_test_schemalog_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_schemalog
 
 # Kafka codec (gateway/kreader, kwriter, crc32c, records, kcompress).
 check_PROGRAMS += %reldir%/unit/test_kreader
@@ -169,6 +178,12 @@ EXTRA_DIST += $(PROTOBUF_DESC_CASES)
 check_PROGRAMS += %reldir%/unit/test_pbdesc
 %canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_pbdesc
+# Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
+# from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
+# are wrapped so each can fail in turn.
+check_PROGRAMS += %reldir%/unit/test_pbcompat
+%canon_reldir%_unit_test_pbcompat_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbcompat
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
@@ -193,6 +208,13 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# A topic whose subjects are in a registry context (issue #15): the rule's
+# "context", ids of that context over HTTP and in serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/contexts.sh
+EXTRA_DIST += %reldir%/kafka/kcontexts.py
+# The registry on Kafka's _schemas log (--store kafka): Confluent's records
+# byte for byte, resume, a read replica, migration, fencing.
+KAFKA_TESTS += %reldir%/kafka/registry-kafka.sh
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
@@ -514,6 +536,10 @@ TESTS += %reldir%/unit/test_jsonschema
 # The registry's SQLite store (registry/store, registry/sha256).
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
+# The store as a view of _schemas (registry/logview): change capture as
+# data, and Confluent's records applied.
+check_PROGRAMS += %reldir%/unit/test_logview
+TESTS += %reldir%/unit/test_logview
 # Qualified subjects (registry/qsubject), from tests/cases/qsubject/cases.txt.
 check_PROGRAMS += %reldir%/unit/test_qsubject
 TESTS += %reldir%/unit/test_qsubject
@@ -564,6 +590,9 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
 	%reldir%/clients/confluent_client.py %reldir%/clients/protobuf_client.py
+# Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
+# running registry (tests/unit/test_pbcompat checks it against the code).
+REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
@@ -618,8 +647,11 @@ HTTP_CASES = \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
 	%reldir%/http/cases/098-schemas-aliases.http \
+	%reldir%/http/cases/099-schemas-ruletype.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
+	%reldir%/http/cases/102-contexts-fallbacks.http \
+	%reldir%/http/cases/103-contexts-modes.http \
 	%reldir%/http/cases/110-protobuf-register.http \
 	%reldir%/http/cases/111-protobuf-serialized-normalize.http
 EXTRA_DIST += $(HTTP_CASES)
@@ -661,7 +693,9 @@ EXTRA_DIST += %reldir%/cases/avjson/cases.jsonl
 # tests/unit/gwfake.h (and, for HTTP, the real registry in-process); the
 # rejections ring and metrics; the dead-letter producer on librdkafka's mock cluster.
 GWRULES_CASES = \
+	%reldir%/cases/gwrules/bad-context/expect %reldir%/cases/gwrules/bad-context/rules.json \
 	%reldir%/cases/gwrules/bad-dlt/expect %reldir%/cases/gwrules/bad-dlt/rules.json \
+	%reldir%/cases/gwrules/context/expect %reldir%/cases/gwrules/context/rules.json \
 	%reldir%/cases/gwrules/bad-mode/expect %reldir%/cases/gwrules/bad-mode/rules.json \
 	%reldir%/cases/gwrules/bad-parts/expect %reldir%/cases/gwrules/bad-parts/rules.json \
 	%reldir%/cases/gwrules/bad-regex/expect %reldir%/cases/gwrules/bad-regex/rules.json \
@@ -808,7 +842,10 @@ CLI_CASES = \
 	%reldir%/cli/cases/304-registry-cert-without-key.case \
 	%reldir%/cli/cases/305-registry-basic-auth-env-no-colon.case \
 	%reldir%/cli/cases/306-registry-ca-for-http.case \
-	%reldir%/cli/cases/307-registry-password-not-shown.case
+	%reldir%/cli/cases/307-registry-password-not-shown.case \
+	%reldir%/cli/cases/308-registry-store-unknown.case \
+	%reldir%/cli/cases/309-registry-store-kafka-no-brokers.case \
+	%reldir%/cli/cases/310-registry-leader-eligible-env.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \

@@ -263,14 +263,18 @@ static int api_register_mode(struct api_reg *g, struct sg_error *e)
 	/* Choosing the id, or importing, is for administrators. */
 	if ((g->r.id >= 0 || g->import) && api_require(c, AUTH_ADMIN) < 0)
 		return 1;
+	/* checkRegisterMode's words, the context as qualifiedContextFor. */
+	char ctx[STORE_CONTEXT_MAX + 3];
+	api_mode_context_word(c->subject, ctx, sizeof ctx);
 	if (g->r.id >= 0 && !g->import) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",
-		         c->subject);
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Subject %s in context %s is not in import or forward mode", c->subject,
+		         ctx);
 		return 1;
 	}
 	if (g->r.id < 0 && strcmp(mode, "READWRITE") != 0) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in read-write mode",
-		         c->subject);
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Subject %s in context %s is not in read-write mode", c->subject, ctx);
 		return 1;
 	}
 	return 0;
@@ -507,9 +511,13 @@ static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 		if (taken < 0)
 			return -1;
 		if (taken) {
-			api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
-			         "Overwrite new schema with id %lld is not permitted.",
-			         (long long)STORE_KEY_ID(g->schema_id));
+			/* checkIfSchemaWithIdExist's words. */
+			char ctx[STORE_CONTEXT_MAX + 3];
+			api_fail(
+			    g->c, SG_EOPERATION_NOT_PERMITTED,
+			    "Overwrite new schema with id %lld in context %s is not permitted.",
+			    (long long)STORE_KEY_ID(g->schema_id),
+			    api_mode_context_word(g->c->subject, ctx, sizeof ctx));
 			return 1;
 		}
 	}
