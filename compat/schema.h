@@ -67,6 +67,13 @@ const char *schema_canonical(const struct schema *s);
  * name; for other types, the canonical string. */
 char *schema_resolved(const struct schema *s);
 
+/* Confluent's formattedString(format) for a format of the type's own other
+ * than "resolved" (for Protobuf, "serialized": the base64
+ * FileDescriptorProto), as a new string the caller frees. NULL when the type
+ * has no such format (err untouched: the canonical string stands, as
+ * Confluent answers an unknown format), or with `err` set when it failed. */
+char *schema_formatted(const struct schema *s, const char *format, struct sg_error *err);
+
 /* The normalized string used with ?normalize=true (Confluent's normalize()). */
 const char *schema_normalized(const struct schema *s);
 
@@ -240,6 +247,8 @@ struct schema_ops {
 	const char *(*canonical)(const void *model);
 	const char *(*normalized)(const void *model);
 	char *(*resolved)(const void *model);
+	/* schema_formatted(); optional: NULL when the type has no other format */
+	char *(*formatted)(const void *model, const char *format, struct sg_error *err);
 	const char *(*record_name)(const void *model);
 	int (*has_top_level_field)(const void *model, const char *name);
 	/* schema_compatible() and schema_describe() for two models of the type. */

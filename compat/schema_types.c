@@ -22,6 +22,8 @@
 #include "compat/protobuf/pbfile.h"
 #include "compat/protobuf/pbform.h"
 #include "compat/protobuf/pbnames.h"
+#include "compat/protobuf/pbdesc.h"
+#include "compat/protobuf/pbnorm.h"
 
 /* One thread's working memory: the words of the last refusal, and a member
  * per type that keeps something between payloads. */
@@ -555,6 +557,7 @@ static const struct schema_ops json_ops = {
 struct protobuf_model {
 	struct pbfile *file;
 	char *canonical;
+	char *normalized;
 	struct pbnames *names; /* its own, its references' (transitively), the well-known */
 	char *record_name;     /* the first message's (else enum's) full name, or NULL */
 	/* every file it imports, transitively, for compat/protobuf/pbcompat: the
@@ -570,6 +573,7 @@ static void protobuf_free(void *model)
 		return;
 	pbfile_free(m->file);
 	free(m->canonical);
+	free(m->normalized);
 	pbnames_free(m->names);
 	free(m->record_name);
 	for (size_t i = 0; i < m->ndeps; i++)
@@ -647,7 +651,7 @@ static char *protobuf_first_name(const struct pbfile *f)
 	return s;
 }
 
-/* Parses `.proto` text (the base64 descriptor form is not read yet),
+/* Parses `.proto` text, or base64 of a serialized FileDescriptorProto,
  * resolves its imports through the references (a reference's name is the
  * import's path) and the well-known files, and checks that every type it
  * uses resolves, as Confluent's validate() does. */
@@ -659,8 +663,21 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (!(m->file = pbfile_parse(text, len, err)))
-		goto fail;
+	/* Confluent reads the text as `.proto` first, then as base64 of a
+	 * serialized FileDescriptorProto; when both fail, the text's error */
+	struct sg_error text_err = {0};
+	if (!(m->file = pbfile_parse(text, len, &text_err))) {
+		struct sg_error desc_err = {0};
+		if (text_err.code == SG_EINVALID_SCHEMA)
+			m->file = pbdesc_decode_base64(text, len, &desc_err);
+		if (!m->file) {
+			if (desc_err.code == SG_ENOMEM)
+				error_set(err, SG_ENOMEM, "out of memory");
+			else
+				error_set(err, text_err.code, "%s", text_err.msg);
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < nrefs; i++)
 		if (!schema_model(refs[i].schema, SCHEMA_PROTOBUF)) {
 			error_set(err, SG_EINVALID_SCHEMA,
@@ -687,7 +704,8 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 	pbnames_freeze(m->names);
 	if (protobuf_collect_deps(m, refs, nrefs, err) < 0 ||
 	    pbnames_check(m->names, m->file, err) < 0 ||
-	    !(m->canonical = pbform_canonical(m->file, err)))
+	    !(m->canonical = pbform_canonical(m->file, err)) ||
+	    !(m->normalized = pbnorm_normalized(m->file, m->names, err)))
 		goto fail;
 	if (m->file->types && !(m->record_name = protobuf_first_name(m->file))) {
 		error_set(err, SG_ENOMEM, "out of memory");
@@ -705,12 +723,12 @@ static const char *protobuf_canonical(const void *model)
 	return m->canonical;
 }
 
-/* Not normalized yet: Confluent's normalize() (names resolved, sorted
- * options and fields) is a later part; the canonical string stands in. */
+/* Confluent's normalize(): names resolved, options, fields and ranges
+ * sorted, messages in their order (compat/protobuf/pbnorm). */
 static const char *protobuf_normalized(const void *model)
 {
 	const struct protobuf_model *m = model;
-	return m->canonical;
+	return m->normalized;
 }
 
 /* Confluent has no resolved form for Protobuf: the canonical string. */
@@ -718,6 +736,16 @@ static char *protobuf_resolved(const void *model)
 {
 	const struct protobuf_model *m = model;
 	return strdup(m->canonical);
+}
+
+/* Confluent's formattedString("serialized"): the FileDescriptorProto its
+ * DynamicSchema builder makes, serialized, in base64. */
+static char *protobuf_formatted(const void *model, const char *format, struct sg_error *err)
+{
+	const struct protobuf_model *m = model;
+	if (strcmp(format, "serialized") != 0)
+		return NULL;
+	return pbdesc_encode(m->file, m->names, err);
 }
 
 static const char *protobuf_record_name(const void *model)
@@ -766,6 +794,7 @@ static const struct schema_ops protobuf_ops = {
     .canonical = protobuf_canonical,
     .normalized = protobuf_normalized,
     .resolved = protobuf_resolved,
+    .formatted = protobuf_formatted,
     .record_name = protobuf_record_name,
     .has_top_level_field = protobuf_has_top_level_field,
     .compatible = protobuf_compatible,

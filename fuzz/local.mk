@@ -23,6 +23,18 @@ endif
 EXTRA_DIST += %reldir%/corpus/protobuf/proto3.proto %reldir%/corpus/protobuf/proto2.proto \
 	%reldir%/corpus/protobuf/options.proto %reldir%/corpus/protobuf/small.proto
 
+# fuzz/fuzz_pbdesc: compat/protobuf/pbdesc on any bytes as a serialized
+# FileDescriptorProto (and as base64 text): read, canonical and normalized
+# strings, written back (what is written reads again; a second trip is a
+# fixed point). Seeds: fuzz/corpus/pbdesc/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_pbdesc
+%canon_reldir%_fuzz_pbdesc_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/pbdesc/desc-proto2.bin %reldir%/corpus/pbdesc/desc-proto3.bin \
+	%reldir%/corpus/pbdesc/orders.bin %reldir%/corpus/pbdesc/proto2-ext.bin \
+	%reldir%/corpus/pbdesc/desc-meta.bin %reldir%/corpus/pbdesc/meta.bin
+
 # fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
 # file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
 # Seeds: fuzz/corpus/records/, fuzz/corpus/kreader/.

@@ -141,6 +141,43 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# The serialized form and the normalized string (compat/protobuf/pbdesc,
+# pbnorm): cases in tests/cases/protobuf-desc/<case>/{input.proto or
+# input.b64, serialized.b64, canonical.proto, normalized.proto, lossy};
+# make-expected.py wrote the .b64 files with the protobuf package.
+PROTOBUF_DESC_CASES = \
+	%reldir%/cases/protobuf-desc/make-expected.py \
+	%reldir%/cases/protobuf-desc/desc-meta/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-meta/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-meta/normalized.proto \
+	%reldir%/cases/protobuf-desc/desc-proto2/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto2/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto2/normalized.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/input.proto \
+	%reldir%/cases/protobuf-desc/meta/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/serialized.b64 \
+	%reldir%/cases/protobuf-desc/options-ext/input.proto \
+	%reldir%/cases/protobuf-desc/options-ext/lossy \
+	%reldir%/cases/protobuf-desc/options-ext/normalized.proto \
+	%reldir%/cases/protobuf-desc/options-norm/input.proto \
+	%reldir%/cases/protobuf-desc/options-norm/lossy \
+	%reldir%/cases/protobuf-desc/options-norm/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/input.proto \
+	%reldir%/cases/protobuf-desc/orders/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/serialized.b64 \
+	%reldir%/cases/protobuf-desc/proto2-ext/input.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/lossy \
+	%reldir%/cases/protobuf-desc/proto2-ext/normalized.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/serialized.b64 \
+	%reldir%/cases/protobuf-desc/sorting/input.proto \
+	%reldir%/cases/protobuf-desc/sorting/normalized.proto
+EXTRA_DIST += $(PROTOBUF_DESC_CASES)
+check_PROGRAMS += %reldir%/unit/test_pbdesc
+%canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbdesc
 # Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
 # from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
 # are wrapped so each can fail in turn.
@@ -552,7 +589,7 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 # made (or refreshed) by tests/clients/setup-venv.sh.
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
-	%reldir%/clients/confluent_client.py
+	%reldir%/clients/confluent_client.py %reldir%/clients/protobuf_client.py
 # Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
 # running registry (tests/unit/test_pbcompat checks it against the code).
 REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
@@ -615,7 +652,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/101-contexts-prefix.http \
 	%reldir%/http/cases/102-contexts-fallbacks.http \
 	%reldir%/http/cases/103-contexts-modes.http \
-	%reldir%/http/cases/110-protobuf-register.http
+	%reldir%/http/cases/110-protobuf-register.http \
+	%reldir%/http/cases/111-protobuf-serialized-normalize.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext

@@ -111,6 +111,14 @@ int api_schemas_wants_resolved(struct api_ctx *c)
 	return f && strcmp(f, "resolved") == 0;
 }
 
+/* ?format=resolved or ?format=serialized (Protobuf's): a body built from the
+ * parsed schema, not the stored string. */
+static int api_schemas_wants_formatted(struct api_ctx *c)
+{
+	const char *f = api_query(c, "format");
+	return f && (strcmp(f, "resolved") == 0 || strcmp(f, "serialized") == 0);
+}
+
 int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
 {
 	char *text = schema_resolved(s);
@@ -124,8 +132,14 @@ int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_erro
 int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
 {
 	const char *type = json_string_value(json_object_get(ent, "schemaType"));
-	if (!ent || !api_schemas_wants_resolved(c) || (type && strcmp(type, "AVRO") != 0) ||
-	    !json_object_get(ent, "references"))
+	const char *format = api_query(c, "format");
+	/* ?format=serialized: a Protobuf schema's own format (any other type
+	 * answers its canonical string, as Confluent does for a format it lacks) */
+	int serialized = format && strcmp(format, "serialized") == 0;
+	if (!ent || !api_schemas_wants_formatted(c))
+		return 0;
+	if (serialized ? !type || strcmp(type, "PROTOBUF") != 0
+	               : (type && strcmp(type, "AVRO") != 0) || !json_object_get(ent, "references"))
 		return 0;
 	/* The schema's key: its id in the context of the entity's subject. */
 	int64_t id = json_integer_value(json_object_get(ent, "id"));
@@ -141,7 +155,18 @@ int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, stru
 	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
 	if (!item)
 		return -1;
-	int rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
+	int rc;
+	if (serialized) {
+		char *text = schema_formatted(schemacache_schema(item), format, err);
+		json_t *v = text ? json_string(text) : NULL;
+		free(text);
+		if (v && json_object_set_new(ent, "schema", v) == 0)
+			rc = 0;
+		else
+			rc = err->code ? -1 : error_set(err, SG_ENOMEM, "out of memory");
+	} else {
+		rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
+	}
 	schemacache_release(c->a->parsed, item);
 	return rc;
 }
@@ -470,7 +495,7 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t i
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
 	/* ?format=resolved is built from the entity, even for the raw text, and
 	 * not cached; nor is an answer to ?subject=, which names it. */
-	int resolved = api_schemas_wants_resolved(c);
+	int resolved = api_schemas_wants_formatted(c);
 	struct store_version named = {0};
 	int cached = !max_id && !resolved && !api_query(c, "subject");
 	/* Cache keys: the schema key for the entity, minus it for the raw text
