@@ -653,7 +653,8 @@ HTTP_CASES = \
 	%reldir%/http/cases/102-contexts-fallbacks.http \
 	%reldir%/http/cases/103-contexts-modes.http \
 	%reldir%/http/cases/110-protobuf-register.http \
-	%reldir%/http/cases/111-protobuf-serialized-normalize.http
+	%reldir%/http/cases/111-protobuf-compat.http \
+	%reldir%/http/cases/112-protobuf-serialized-normalize.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext
