@@ -1,7 +1,11 @@
-/* cli/inproc.c: schemasource_backend over the registry's store. */
+/* cli/inproc.c: schemasource_backend over the registry's store. Ids of
+ * contexts other than the default one are read through the store's keys
+ * (the context's number and the id, registry/store.h); every id handed to
+ * the source is the Confluent id, without the context's number. */
 #include "cli/inproc.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +34,7 @@ static int inproc_schema_cb(void *ctx, const struct store_schema *s)
 	int rc;
 
 	memset(&t, 0, sizeof t);
-	t.id = s->id;
+	t.id = STORE_KEY_ID(s->id);
 	t.version = c->version;
 	if (schema_type_parse(s->type ? s->type : "AVRO", &t.type) != 0)
 		t.unknown_type = s->type; /* cached as unusable, saying so */
@@ -75,20 +79,42 @@ static int inproc_schema_cb(void *ctx, const struct store_schema *s)
 	return 0;
 }
 
-static int inproc_schema_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
-                               struct sg_error *err)
+/* The store's key of id `id` of `context` (NULL: the default context).
+ * Returns 1 with *key, 0 when the context is unknown, -1. */
+static int inproc_key(struct store_tx *tx, const char *context, int64_t id, int64_t *key,
+                      struct sg_error *err)
+{
+	int64_t num = 0;
+	int rc = context ? store_context(tx, context, 0, &num, err) : 1;
+	if (rc == 1 && (id <= 0 || id > INT32_MAX))
+		rc = 0;
+	*key = STORE_KEY(num, id);
+	return rc;
+}
+
+static int inproc_schema_by_id_in(void *ctx, const char *context, int64_t id,
+                                  schemasource_text_fn fn, void *arg, struct sg_error *err)
 {
 	struct inproc_call c = {0, fn, arg, err, 0};
 	struct store_tx *tx = store_read(ctx, err);
+	int64_t key;
 	int rc;
 
 	if (!tx)
 		return -1;
-	rc = store_schema_get(tx, id, inproc_schema_cb, &c, err);
+	rc = inproc_key(tx, context, id, &key, err);
+	if (rc == 1)
+		rc = store_schema_get(tx, key, inproc_schema_cb, &c, err);
 	store_end(tx);
 	if (c.failed)
 		return -1;
 	return rc;
+}
+
+static int inproc_schema_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
+                               struct sg_error *err)
+{
+	return inproc_schema_by_id_in(ctx, NULL, id, fn, arg, err);
 }
 
 static int inproc_noop_schema(void *ctx, const struct store_schema *s)
@@ -114,17 +140,20 @@ static int inproc_version_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-static int inproc_subjects_by_id(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
-                                 struct sg_error *err)
+static int inproc_subjects_by_id_in(void *ctx, const char *context, int64_t id,
+                                    schemasource_version_fn fn, void *arg, struct sg_error *err)
 {
 	struct inproc_versions c = {fn, arg, 0};
 	struct store_tx *tx = store_read(ctx, err);
+	int64_t key;
 	int rc;
 
 	if (!tx)
 		return -1;
-	rc = store_schema_get(tx, id, inproc_noop_schema, NULL, err);
-	if (rc == 1 && store_versions_by_schema(tx, id, 0, inproc_version_cb, &c, err) < 0)
+	rc = inproc_key(tx, context, id, &key, err);
+	if (rc == 1)
+		rc = store_schema_get(tx, key, inproc_noop_schema, NULL, err);
+	if (rc == 1 && store_versions_by_schema(tx, key, 0, inproc_version_cb, &c, err) < 0)
 		rc = -1;
 	store_end(tx);
 	if (c.stopped) {
@@ -134,6 +163,12 @@ static int inproc_subjects_by_id(void *ctx, int64_t id, schemasource_version_fn 
 		return -1;
 	}
 	return rc;
+}
+
+static int inproc_subjects_by_id(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
+                                 struct sg_error *err)
+{
+	return inproc_subjects_by_id_in(ctx, NULL, id, fn, arg, err);
 }
 
 static int inproc_subject_version(void *ctx, const char *subject, int version,
@@ -179,6 +214,39 @@ static int inproc_id_by_guid(void *ctx, const char *guid, int64_t *id, struct sg
 	return 1;
 }
 
+/* A store_guid_keys() callback keeping the key of one context. */
+struct inproc_guid {
+	const char *context;
+	int64_t key;
+};
+
+static int inproc_guid_cb(void *ctx, const char *context, int64_t key)
+{
+	struct inproc_guid *g = ctx;
+	if (strcmp(context, g->context) == 0)
+		g->key = key;
+	return 0;
+}
+
+static int inproc_id_by_guid_in(void *ctx, const char *context, const char *guid, int64_t *id,
+                                struct sg_error *err)
+{
+	struct store_tx *tx = store_read(ctx, err);
+	struct inproc_guid g = {context, 0};
+	int rc;
+
+	if (!tx)
+		return -1;
+	rc = store_guid_keys(tx, guid, inproc_guid_cb, &g, err);
+	store_end(tx);
+	if (rc < 0)
+		return -1;
+	if (g.key <= 0)
+		return 0;
+	*id = STORE_KEY_ID(g.key);
+	return 1;
+}
+
 struct schemasource *inproc_open(struct store *st, const struct schemasource_options *o,
                                  struct sg_error *err)
 {
@@ -187,6 +255,9 @@ struct schemasource *inproc_open(struct store *st, const struct schemasource_opt
 	    .subjects_by_id = inproc_subjects_by_id,
 	    .subject_version = inproc_subject_version,
 	    .id_by_guid = inproc_id_by_guid,
+	    .schema_by_id_in = inproc_schema_by_id_in,
+	    .subjects_by_id_in = inproc_subjects_by_id_in,
+	    .id_by_guid_in = inproc_id_by_guid_in,
 	    .close = NULL,
 	    .ctx = st,
 	};

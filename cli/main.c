@@ -33,6 +33,25 @@ struct command {
 	size_t max_args; /* arguments that are not flags (files); 0 for none */
 };
 
+/* The registry's storage: SQLite alone, or a view of Kafka's _schemas log
+ * (registry/kafkastore.h); in the tables of registry and serve alike. */
+/* clang-format off */
+#define REGISTRY_STORE_FLAGS \
+    {"--store", "SCHEMAGATE_STORE", "sqlite|kafka", "sqlite", \
+     "where the registry's state lives: the --db file alone, or Kafka's --topic (the " \
+     "source of truth; --db is then this node's view of it)"}, \
+    {"--topic", "SCHEMAGATE_TOPIC", "NAME", "_schemas", \
+     "kafka store: the compacted one-partition topic, in Confluent's format; created " \
+     "when missing"}, \
+    {"--group-id", "SCHEMAGATE_GROUP_ID", "ID", "schemagate-registry", \
+     "kafka store: the name the registry's nodes share (the writer's transactional.id " \
+     "is ID-writer)"}, \
+    {"--advertised-url", "SCHEMAGATE_ADVERTISED_URL", "URL", NULL, \
+     "kafka store: the URL other nodes reach this one at (for forwarded writes)"}, \
+    {"--leader-eligible", "SCHEMAGATE_LEADER_ELIGIBLE", "true|false", "true", \
+     "kafka store: whether this node writes to the topic (false: a read replica)"},
+/* clang-format on */
+
 static const struct opt_spec registry_flags[] = {
     {"--listen", "SCHEMAGATE_LISTEN", "HOST:PORT", "127.0.0.1:8081",
      "address to serve the registry API on; port 0 picks a free port"},
@@ -63,6 +82,14 @@ static const struct opt_spec registry_flags[] = {
     {"--request-timeout", "SCHEMAGATE_REQUEST_TIMEOUT", "DURATION", "30s",
      "close a connection whose request (headers and body) is not in this long after its "
      "first byte"},
+    REGISTRY_STORE_FLAGS{"--brokers", "SCHEMAGATE_BROKERS", "HOST:PORT,...", NULL,
+                         "kafka store: the Kafka brokers"},
+    {"--broker-tls-ca", "SCHEMAGATE_BROKER_TLS_CA", "FILE|DIR", NULL,
+     "kafka store: reach the brokers over TLS, their certificates checked against these CAs"},
+    {"--broker-tls-cert", "SCHEMAGATE_BROKER_TLS_CERT", "FILE", NULL,
+     "kafka store: the client certificate shown to the brokers (PEM)"},
+    {"--broker-tls-key", "SCHEMAGATE_BROKER_TLS_KEY", "FILE", NULL,
+     "kafka store: that certificate's private key (PEM, not encrypted)"},
 };
 
 /* The gateway's TLS flags, in the tables of gateway and serve alike. */
@@ -155,7 +182,7 @@ static const struct opt_spec serve_flags[] = {
     {"--held-memory", "SCHEMAGATE_HELD_MEMORY", "SIZE", "256MiB",
      "most bytes of Produce requests held for validation, all clients together; "
      "clients that send more wait"},
-    GATEWAY_LIMIT_FLAGS GATEWAY_TLS_FLAGS};
+    REGISTRY_STORE_FLAGS GATEWAY_LIMIT_FLAGS GATEWAY_TLS_FLAGS};
 
 /* How check, register, validate and gateway reach the registry over HTTPS
  * and with credentials (common/regclient.h). */
@@ -285,8 +312,16 @@ static const struct command commands[] = {
      "wrong ones, it gets 401; without the permission it needs, 403. The file is\n"
      "reloaded when it changes and on SIGHUP.\n"
      "\n"
+     "With --store kafka the registry's state is the compacted one-partition\n"
+     "topic --topic on --brokers, in Confluent's own record format, and --db is\n"
+     "this node's view of it, replayed before the API starts. A leader-eligible\n"
+     "node (the default) writes each change in a Kafka transaction and answers\n"
+     "once its own view has applied it; a node with --leader-eligible false is a\n"
+     "read replica and answers writes with 503 (error_code 50003).\n"
+     "\n"
      "Examples:\n"
      "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n"
+     "  schemagate registry --store kafka --brokers kafka-0:9092,kafka-1:9092 --db ./view.db\n"
      "  schemagate registry --listen [::1]:0 --db /tmp/test.db\n"
      "  schemagate registry --listen 0.0.0.0:8443 --tls-cert server.pem --tls-key server.key\n"
      "  schemagate registry --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem \\\n"
@@ -554,6 +589,46 @@ static int registry_limits_read(const struct opts *o, const char *prefix,
 	return 0;
 }
 
+/* Reads the registry's storage: --store and, for kafka, where the log is
+ * and how to reach it (the brokers' TLS flags are serve's gateway ones). */
+static int registry_store_read(const struct opts *o, struct registry_config *cfg,
+                               struct sg_error *err)
+{
+	const char *v = opts_get(o, "--store");
+	if (!v || strcmp(v, "sqlite") == 0)
+		return 0;
+	if (strcmp(v, "kafka") != 0)
+		return error_set(err, SG_EBAD_REQUEST, "%s must be sqlite or kafka",
+		                 opts_from(o, "--store"));
+	cfg->kafka = 1;
+	v = opts_get(o, "--brokers");
+	if (!v || !*v)
+		return error_set(err, SG_EBAD_REQUEST, "--store kafka needs --brokers");
+	cfg->brokers = v;
+	cfg->topic = opts_get(o, "--topic");
+	cfg->group_id = opts_get(o, "--group-id");
+	if (!cfg->topic || !*cfg->topic || !cfg->group_id || !*cfg->group_id)
+		return error_set(err, SG_EBAD_REQUEST, "--topic and --group-id must not be empty");
+	v = opts_get(o, "--advertised-url");
+	cfg->advertised_url = v && *v ? v : NULL;
+	v = opts_get(o, "--leader-eligible");
+	if (v && strcmp(v, "true") && strcmp(v, "false"))
+		return error_set(err, SG_EBAD_REQUEST, "%s must be true or false",
+		                 opts_from(o, "--leader-eligible"));
+	cfg->leader_eligible = !v || strcmp(v, "true") == 0;
+	v = opts_get(o, "--broker-tls-ca");
+	cfg->broker_tls_ca = v && *v ? v : NULL;
+	v = opts_get(o, "--broker-tls-cert");
+	cfg->broker_tls_cert = v && *v ? v : NULL;
+	v = opts_get(o, "--broker-tls-key");
+	cfg->broker_tls_key = v && *v ? v : NULL;
+	if (!cfg->broker_tls_cert != !cfg->broker_tls_key)
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--broker-tls-cert and --broker-tls-key go "
+		                 "together");
+	return 0;
+}
+
 /* Reads the registry's settings; `listen_flag` and `tls_prefix` differ
  * between commands. */
 static int registry_config_read(const struct opts *o, const char *listen_flag,
@@ -576,6 +651,8 @@ static int registry_config_read(const struct opts *o, const char *listen_flag,
 	    registry_policy_read(o, "--metrics-auth", &cfg->metrics_open, err) < 0 ||
 	    registry_limits_read(o, strcmp(listen_flag, "--listen") ? "--registry-" : "--", cfg,
 	                         err) < 0)
+		return -1;
+	if (registry_store_read(o, cfg, err) < 0)
 		return -1;
 	return registry_tls_read(o, tls_prefix, cfg, err);
 }

@@ -23,6 +23,7 @@
 #include "registry/api.h"
 #include "registry/auth.h"
 #include "registry/http.h"
+#include "registry/kafkastore.h"
 #include "registry/store.h"
 
 #define RUNTIME_MAX_SERVICES 8
@@ -61,6 +62,7 @@ struct runtime {
 struct registry_service {
 	struct runtime *rt;
 	struct store *store;
+	struct kafkastore *ks; /* kafka mode: the store is a view of the log */
 	struct api *api;
 	struct http_server *http;
 	struct auth_watch *auth; /* NULL: the API is open */
@@ -215,12 +217,25 @@ static int runtime_push(struct runtime *rt, const char *name, void (*stop)(void 
 	return 0;
 }
 
+/* The kafka store's reader applied records (its thread): what the API and
+ * serve's gateway cached may be stale. */
+static void registry_service_applied(void *ctx)
+{
+	struct registry_service *rs = ctx;
+	api_forget_cached(rs->api);
+	pthread_rwlock_rdlock(&rs->rt->lock);
+	if (rs->rt->inproc)
+		inproc_changed(rs->rt->inproc, NULL);
+	pthread_rwlock_unlock(&rs->rt->lock);
+}
+
 /* Stops accepting requests and waits for those in flight before the API and
  * the store beneath them go away. */
 static void registry_service_stop(void *state)
 {
 	struct registry_service *rs = state;
 	http_close(rs->http);
+	kafkastore_close(rs->ks);
 	api_free(rs->api);
 	store_close(rs->store);
 	if (rs->rt->auth == rs->auth)
@@ -258,6 +273,32 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	rs->api = api_new(rs->store, &ao, err);
 	if (!rs->api)
 		goto err;
+	if (cfg->kafka) {
+		struct kafkastore_options ko = {
+		    .brokers = cfg->brokers,
+		    .topic = cfg->topic,
+		    .group_id = cfg->group_id,
+		    .tls_ca = cfg->broker_tls_ca,
+		    .tls_cert = cfg->broker_tls_cert,
+		    .tls_key = cfg->broker_tls_key,
+		    .on_apply = registry_service_applied,
+		    .on_apply_ctx = rs,
+		};
+		rs->ks = kafkastore_open(rs->store, &ko, err);
+		if (!rs->ks) {
+			error_prefix(err, SG_EUNAVAILABLE, "kafka store: ");
+			goto err;
+		}
+		if (cfg->leader_eligible && kafkastore_writer_start(rs->ks, err) < 0) {
+			error_prefix(err, SG_EUNAVAILABLE, "kafka store: ");
+			goto err;
+		}
+		fprintf(stderr, "schemagate: registry store: topic %s on %s, group %s, %s%s%s\n",
+		        cfg->topic, cfg->brokers, cfg->group_id,
+		        cfg->leader_eligible ? "writer" : "read replica (not leader-eligible)",
+		        cfg->advertised_url ? ", advertised as " : "",
+		        cfg->advertised_url ? cfg->advertised_url : "");
+	}
 	struct http_tls tls = {
 	    .cert_file = cfg->tls_cert,
 	    .key_file = cfg->tls_key,

@@ -38,6 +38,16 @@ struct registry_config {
 	unsigned max_connections_per_ip;
 	unsigned idle_timeout_ms;
 	unsigned request_timeout_ms;
+	/* Kafka mode (registry/kafkastore.h): db is then the view of the topic. */
+	int kafka;
+	const char *brokers;
+	const char *topic;          /* "_schemas" */
+	const char *group_id;       /* "schemagate-registry" */
+	const char *advertised_url; /* NULL: none (for forwarded writes, later) */
+	int leader_eligible;        /* this node becomes the writer */
+	const char *broker_tls_ca;  /* NULL: plaintext to the brokers */
+	const char *broker_tls_cert;
+	const char *broker_tls_key;
 };
 
 /* The Kafka gateway service: the proxy's event loop on a thread of its own. */

@@ -81,6 +81,11 @@ char *schema_resolved(const struct schema *s)
 	return s->ops->resolved(s->model);
 }
 
+char *schema_formatted(const struct schema *s, const char *format, struct sg_error *err)
+{
+	return s->ops->formatted && format ? s->ops->formatted(s->model, format, err) : NULL;
+}
+
 const char *schema_normalized(const struct schema *s)
 {
 	return s->ops->normalized(s->model);

@@ -29,8 +29,8 @@
 enum schema_type {
 	SCHEMA_AVRO,
 	SCHEMA_JSON,
-	SCHEMA_PROTOBUF, /* parsed and registered; no compatibility rules or
-	                  * payload checks yet (see compat/protobuf/README) */
+	SCHEMA_PROTOBUF, /* parsed, registered and compared; no payload checks
+	                  * yet (see compat/protobuf/README) */
 };
 
 /* "AVRO", "JSON", "PROTOBUF" (as Confluent spells them). Returns 0 or -1. */
@@ -67,6 +67,13 @@ const char *schema_canonical(const struct schema *s);
  * name; for other types, the canonical string. */
 char *schema_resolved(const struct schema *s);
 
+/* Confluent's formattedString(format) for a format of the type's own other
+ * than "resolved" (for Protobuf, "serialized": the base64
+ * FileDescriptorProto), as a new string the caller frees. NULL when the type
+ * has no such format (err untouched: the canonical string stands, as
+ * Confluent answers an unknown format), or with `err` set when it failed. */
+char *schema_formatted(const struct schema *s, const char *format, struct sg_error *err);
+
 /* The normalized string used with ?normalize=true (Confluent's normalize()). */
 const char *schema_normalized(const struct schema *s);
 
@@ -92,8 +99,7 @@ enum schema_policy {
  * compatible, 0 when not (every reason is appended to `r`, which may be NULL),
  * or -1 when no verdict could be reached, with `err` (may be NULL) saying why:
  * SG_ENOMEM, SG_ELIMIT when the schemas are too large to compare within the
- * work limits, or SG_EUNPROCESSABLE for two Protobuf schemas that differ (no
- * rules for them yet). Schemas of different types are incompatible. */
+ * work limits. Schemas of different types are incompatible. */
 int schema_compatible(const struct schema *reader, const struct schema *writer,
                       enum schema_policy policy, struct report *r, struct sg_error *err);
 
@@ -241,6 +247,8 @@ struct schema_ops {
 	const char *(*canonical)(const void *model);
 	const char *(*normalized)(const void *model);
 	char *(*resolved)(const void *model);
+	/* schema_formatted(); optional: NULL when the type has no other format */
+	char *(*formatted)(const void *model, const char *format, struct sg_error *err);
 	const char *(*record_name)(const void *model);
 	int (*has_top_level_field)(const void *model, const char *name);
 	/* schema_compatible() and schema_describe() for two models of the type. */

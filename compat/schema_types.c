@@ -18,9 +18,12 @@
 #include "compat/jsonschema/jsonschema.h"
 #include "compat/jsonschema/jsontext.h"
 #include "compat/jsonschema/jsregex.h"
+#include "compat/protobuf/pbcompat.h"
 #include "compat/protobuf/pbfile.h"
 #include "compat/protobuf/pbform.h"
 #include "compat/protobuf/pbnames.h"
+#include "compat/protobuf/pbdesc.h"
+#include "compat/protobuf/pbnorm.h"
 
 /* One thread's working memory: the words of the last refusal, and a member
  * per type that keeps something between payloads. */
@@ -548,14 +551,19 @@ static const struct schema_ops json_ops = {
     .guess = json_guess,
 };
 
-/* ---- Protobuf (compat/protobuf): parsed, printed and resolved; its
- * compatibility rules and payload checks are later parts of issue #17 ---- */
+/* ---- Protobuf (compat/protobuf): parsed, printed, resolved and compared;
+ * its payload checks are a later part of issue #17 ---- */
 
 struct protobuf_model {
 	struct pbfile *file;
 	char *canonical;
+	char *normalized;
 	struct pbnames *names; /* its own, its references' (transitively), the well-known */
 	char *record_name;     /* the first message's (else enum's) full name, or NULL */
+	/* every file it imports, transitively, for compat/protobuf/pbcompat: the
+	 * names are owned, the files borrowed from the references' models */
+	struct pbcompat_dep *deps;
+	size_t ndeps;
 };
 
 static void protobuf_free(void *model)
@@ -565,9 +573,46 @@ static void protobuf_free(void *model)
 		return;
 	pbfile_free(m->file);
 	free(m->canonical);
+	free(m->normalized);
 	pbnames_free(m->names);
 	free(m->record_name);
+	for (size_t i = 0; i < m->ndeps; i++)
+		free((char *)m->deps[i].name);
+	free(m->deps);
 	free(m);
+}
+
+/* Fills m->deps: each reference (its origin, what Confluent compares
+ * references by, is its canonical string), then the files it imports, each
+ * import path once (the first wins). Returns 0, or -1 out of memory. */
+static int protobuf_collect_deps(struct protobuf_model *m, const struct schema_ref *refs,
+                                 size_t nrefs, struct sg_error *err)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct protobuf_model *dep = schema_model(refs[i].schema, SCHEMA_PROTOBUF);
+		cap += 1 + dep->ndeps;
+	}
+	if (cap && !(m->deps = calloc(cap, sizeof *m->deps)))
+		return error_set(err, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct protobuf_model *dep = schema_model(refs[i].schema, SCHEMA_PROTOBUF);
+		for (size_t k = 0; k <= dep->ndeps; k++) {
+			struct pbcompat_dep d =
+			    k == 0 ? (struct pbcompat_dep){refs[i].name ? refs[i].name : "",
+			                                   dep->file, dep->canonical}
+			           : dep->deps[k - 1];
+			int seen = 0;
+			for (size_t j = 0; !seen && j < m->ndeps; j++)
+				seen = strcmp(m->deps[j].name, d.name) == 0;
+			if (seen)
+				continue;
+			if (!(d.name = strdup(d.name)))
+				return error_set(err, SG_ENOMEM, "out of memory");
+			m->deps[m->ndeps++] = d;
+		}
+	}
+	return 0;
 }
 
 /* An import must be a well-known file or one of the references, by name. */
@@ -606,7 +651,7 @@ static char *protobuf_first_name(const struct pbfile *f)
 	return s;
 }
 
-/* Parses `.proto` text (the base64 descriptor form is not read yet),
+/* Parses `.proto` text, or base64 of a serialized FileDescriptorProto,
  * resolves its imports through the references (a reference's name is the
  * import's path) and the well-known files, and checks that every type it
  * uses resolves, as Confluent's validate() does. */
@@ -618,8 +663,21 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 		error_set(err, SG_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (!(m->file = pbfile_parse(text, len, err)))
-		goto fail;
+	/* Confluent reads the text as `.proto` first, then as base64 of a
+	 * serialized FileDescriptorProto; when both fail, the text's error */
+	struct sg_error text_err = {0};
+	if (!(m->file = pbfile_parse(text, len, &text_err))) {
+		struct sg_error desc_err = {0};
+		if (text_err.code == SG_EINVALID_SCHEMA)
+			m->file = pbdesc_decode_base64(text, len, &desc_err);
+		if (!m->file) {
+			if (desc_err.code == SG_ENOMEM)
+				error_set(err, SG_ENOMEM, "out of memory");
+			else
+				error_set(err, text_err.code, "%s", text_err.msg);
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < nrefs; i++)
 		if (!schema_model(refs[i].schema, SCHEMA_PROTOBUF)) {
 			error_set(err, SG_EINVALID_SCHEMA,
@@ -644,8 +702,10 @@ static void *protobuf_parse(const char *text, size_t len, const struct schema_re
 			goto fail;
 	}
 	pbnames_freeze(m->names);
-	if (pbnames_check(m->names, m->file, err) < 0 ||
-	    !(m->canonical = pbform_canonical(m->file, err)))
+	if (protobuf_collect_deps(m, refs, nrefs, err) < 0 ||
+	    pbnames_check(m->names, m->file, err) < 0 ||
+	    !(m->canonical = pbform_canonical(m->file, err)) ||
+	    !(m->normalized = pbnorm_normalized(m->file, m->names, err)))
 		goto fail;
 	if (m->file->types && !(m->record_name = protobuf_first_name(m->file))) {
 		error_set(err, SG_ENOMEM, "out of memory");
@@ -663,12 +723,12 @@ static const char *protobuf_canonical(const void *model)
 	return m->canonical;
 }
 
-/* Not normalized yet: Confluent's normalize() (names resolved, sorted
- * options and fields) is a later part; the canonical string stands in. */
+/* Confluent's normalize(): names resolved, options, fields and ranges
+ * sorted, messages in their order (compat/protobuf/pbnorm). */
 static const char *protobuf_normalized(const void *model)
 {
 	const struct protobuf_model *m = model;
-	return m->canonical;
+	return m->normalized;
 }
 
 /* Confluent has no resolved form for Protobuf: the canonical string. */
@@ -676,6 +736,16 @@ static char *protobuf_resolved(const void *model)
 {
 	const struct protobuf_model *m = model;
 	return strdup(m->canonical);
+}
+
+/* Confluent's formattedString("serialized"): the FileDescriptorProto its
+ * DynamicSchema builder makes, serialized, in base64. */
+static char *protobuf_formatted(const void *model, const char *format, struct sg_error *err)
+{
+	const struct protobuf_model *m = model;
+	if (strcmp(format, "serialized") != 0)
+		return NULL;
+	return pbdesc_encode(m->file, m->names, err);
 }
 
 static const char *protobuf_record_name(const void *model)
@@ -696,19 +766,22 @@ static int protobuf_has_top_level_field(const void *model, const char *name)
 	return 0;
 }
 
-/* Confluent's Protobuf rules are not implemented yet. Two schemas with the
- * same canonical string are compatible (every rule agrees on that); any
- * other pair gets no verdict, rather than a "compatible" nobody checked. */
+/* Confluent's rules (compat/protobuf/pbcompat): the old (writer) schema is
+ * its "original", the new (reader) one its "update". */
 static int protobuf_compatible(const void *reader, const void *writer, enum schema_policy policy,
                                struct report *r, struct sg_error *err)
 {
 	const struct protobuf_model *rm = reader, *wm = writer;
-	if (strcmp(rm->canonical, wm->canonical) == 0)
-		return 1;
-	return error_set(err, SG_EUNPROCESSABLE,
-	                 "Compatibility of PROTOBUF schemas is not checked yet: only identical "
-	                 "schemas can be judged; set the subject's compatibility to NONE to "
-	                 "register a different one");
+	struct pbcompat_schema rs = {rm->file, rm->deps, rm->ndeps};
+	struct pbcompat_schema ws = {wm->file, wm->deps, wm->ndeps};
+	return pbcompat_check(&rs, &ws, 0, r, err);
+}
+
+static int protobuf_describe(const struct report *r, size_t i, const char *reader,
+                             const char *writer, char *out, size_t cap)
+{
+	return pbcompat_describe(report_type(r, i), report_location(r, i), reader, writer, out,
+	                         cap);
 }
 
 static const struct schema_ops protobuf_ops = {
@@ -721,9 +794,11 @@ static const struct schema_ops protobuf_ops = {
     .canonical = protobuf_canonical,
     .normalized = protobuf_normalized,
     .resolved = protobuf_resolved,
+    .formatted = protobuf_formatted,
     .record_name = protobuf_record_name,
     .has_top_level_field = protobuf_has_top_level_field,
     .compatible = protobuf_compatible,
+    .describe = protobuf_describe,
 };
 
 /* ---- the table ---- */

@@ -23,6 +23,18 @@ endif
 EXTRA_DIST += %reldir%/corpus/protobuf/proto3.proto %reldir%/corpus/protobuf/proto2.proto \
 	%reldir%/corpus/protobuf/options.proto %reldir%/corpus/protobuf/small.proto
 
+# fuzz/fuzz_pbdesc: compat/protobuf/pbdesc on any bytes as a serialized
+# FileDescriptorProto (and as base64 text): read, canonical and normalized
+# strings, written back (what is written reads again; a second trip is a
+# fixed point). Seeds: fuzz/corpus/pbdesc/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_pbdesc
+%canon_reldir%_fuzz_pbdesc_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/pbdesc/desc-proto2.bin %reldir%/corpus/pbdesc/desc-proto3.bin \
+	%reldir%/corpus/pbdesc/orders.bin %reldir%/corpus/pbdesc/proto2-ext.bin \
+	%reldir%/corpus/pbdesc/desc-meta.bin %reldir%/corpus/pbdesc/meta.bin
+
 # fuzz/fuzz_records: RecordBatch parsing with decompression (modes in the
 # file's header); fuzz/fuzz_kreader: the cursor and writer contracts.
 # Seeds: fuzz/corpus/records/, fuzz/corpus/kreader/.
@@ -362,3 +374,40 @@ SCHEMALOG_FUZZ_SEEDS = \
 	%reldir%/corpus/schemalog/tombstone-legacy-key \
 	%reldir%/corpus/schemalog/unknown-keytype
 EXTRA_DIST += $(SCHEMALOG_FUZZ_SEEDS)
+# fuzz/fuzz_produce_struct: Produce requests mutated at the record and batch
+# level by a custom mutator that re-seals every batch (length, CRC-32C,
+# compression), through gateway/kproduce and gateway/gwcheck as the proxy
+# runs them. Seeds: fuzz/corpus/produce_struct/ (valid requests).
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_produce_struct
+%canon_reldir%_fuzz_produce_struct_LDFLAGS = $(FUZZER_LINK)
+endif
+PRODUCE_STRUCT_FUZZ_SEEDS = \
+	%reldir%/corpus/produce_struct/mixed-v3 \
+	%reldir%/corpus/produce_struct/mixed-v7 \
+	%reldir%/corpus/produce_struct/mixed-v9 \
+	%reldir%/corpus/produce_struct/mixed-v12 \
+	%reldir%/corpus/produce_struct/regress-control-count
+EXTRA_DIST += $(PRODUCE_STRUCT_FUZZ_SEEDS)
+
+# fuzz/fuzz_jsonschema_diff: the one-pass JSON validator (compat/jsonschema/
+# jsstream) against the full one on generated or given schemas and
+# documents: a one-pass "valid" must be the full validator's. Seeds:
+# fuzz/corpus/jsonschema_diff/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_jsonschema_diff
+%canon_reldir%_fuzz_jsonschema_diff_LDFLAGS = $(FUZZER_LINK)
+endif
+JSONSCHEMA_DIFF_FUZZ_SEEDS = \
+	%reldir%/corpus/jsonschema_diff/allof-ref \
+	%reldir%/corpus/jsonschema_diff/allof-ref.gen-doc \
+	%reldir%/corpus/jsonschema_diff/nested \
+	%reldir%/corpus/jsonschema_diff/nested.gen-doc \
+	%reldir%/corpus/jsonschema_diff/oneof-null \
+	%reldir%/corpus/jsonschema_diff/oneof-null.gen-doc \
+	%reldir%/corpus/jsonschema_diff/optional-record \
+	%reldir%/corpus/jsonschema_diff/optional-record.gen-doc \
+	%reldir%/corpus/jsonschema_diff/generated-0 \
+	%reldir%/corpus/jsonschema_diff/generated-1 \
+	%reldir%/corpus/jsonschema_diff/generated-2
+EXTRA_DIST += $(JSONSCHEMA_DIFF_FUZZ_SEEDS)

@@ -24,7 +24,7 @@
 /* Topic -> rule memo entries per scratch (direct-mapped). */
 #define GWC_RULE_MEMO 64
 /* A subject: a topic, '-', and a record name or "value"/"key". */
-#define GWC_SUBJECT_MAX (RULES_TOPIC_MAX + 2 + SCHEMASOURCE_SUBJECT_MAX)
+#define GWC_SUBJECT_MAX (RULES_CONTEXT_MAX + 2 + RULES_TOPIC_MAX + 2 + SCHEMASOURCE_SUBJECT_MAX)
 /* Keeps a function that holds a buffer out of the per-record path: its
  * caller would pay for the buffer's stack guard on every record. */
 #define GWC_COLD __attribute__((cold, noinline))
@@ -124,7 +124,7 @@ struct gwc_guid {
 struct gwc_part {
 	int state; /* -2 not asked, 1 exists, 0 absent, -1 unavailable */
 	struct schemasource_latest latest;
-	char subject[RULES_TOPIC_MAX + 16];
+	char subject[RULES_CONTEXT_MAX + 2 + RULES_TOPIC_MAX + 16];
 };
 
 struct gwcheck_scratch {
@@ -398,7 +398,7 @@ static struct gwc_id *gwc_id(struct gwc_ctx *c, int64_t id)
 	m->reg[0] = m->reg[1] = GWC_REG_UNKNOWN;
 	struct sg_error e;
 	error_clear(&e);
-	m->lookup = schemasource_schema(c->gw->ss, id, &m->s, &e);
+	m->lookup = schemasource_schema_in(c->gw->ss, c->rule->context, id, &m->s, &e);
 	if (m->lookup < 0)
 		gwc_unavailable(c, &e);
 	m->format = m->lookup == 1 && m->s->schema ? gwc_type(m->s->type)->format : 0;
@@ -429,7 +429,7 @@ GWC_COLD static struct gwc_guid *gwc_guid_fetch(struct gwc_ctx *c, const uint8_t
 	framing_guid_text(guid, text);
 	struct sg_error e;
 	error_clear(&e);
-	g->lookup = schemasource_guid(c->gw->ss, text, &g->id, &e);
+	g->lookup = schemasource_guid_in(c->gw->ss, c->rule->context, text, &g->id, &e);
 	if (g->lookup < 0)
 		gwc_unavailable(c, &e);
 	s->last_guid = s->nguids++;
@@ -469,12 +469,12 @@ static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int pa
 	case RULES_RECORD_NAME:
 		if (!name || strlen(name) > SCHEMASOURCE_SUBJECT_MAX)
 			return m->reg[part] = GWC_REG_NO_NAME;
-		snprintf(subject, GWC_SUBJECT_MAX, "%s", name);
+		snprintf(subject, GWC_SUBJECT_MAX, "%s%s", rule->subject_prefix, name);
 		break;
 	case RULES_TOPIC_RECORD_NAME:
 		if (!name || strlen(name) > SCHEMASOURCE_SUBJECT_MAX)
 			return m->reg[part] = GWC_REG_NO_NAME;
-		snprintf(subject, GWC_SUBJECT_MAX, "%s-%s", c->topic, name);
+		snprintf(subject, GWC_SUBJECT_MAX, "%s%s-%s", rule->subject_prefix, c->topic, name);
 		break;
 	}
 	struct sg_error e;
@@ -927,8 +927,8 @@ void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct g
 	}
 	for (int part = 0; part < 2; part++) {
 		s->part[part].state = -2;
-		snprintf(s->part[part].subject, sizeof s->part[part].subject, "%.249s-%s", c.topic,
-		         gwc_part_name(part));
+		snprintf(s->part[part].subject, sizeof s->part[part].subject, "%s%.249s-%s",
+		         c.rule->subject_prefix, c.topic, gwc_part_name(part));
 	}
 
 	struct kreader r;
@@ -945,13 +945,20 @@ void gwcheck_batch(struct gwcheck *gw, struct gwcheck_scratch *s, const struct g
 			gwc_batch_bad(&c, &e, -1);
 			break;
 		}
+		int rc;
 		if (b.control) {
 			/* Transaction markers are written by the broker, not
-			 * produced: nothing to validate. */
-			v->records += b.record_count;
+			 * produced: nothing to validate. Their records are read
+			 * and counted all the same: the header's count alone
+			 * could be anything up to INT32_MAX. */
+			while ((rc = records_iter_next(&it, &rec, &e)) == 1)
+				v->records++;
+			if (rc < 0) {
+				gwc_batch_bad(&c, &e, v->records);
+				break;
+			}
 			continue;
 		}
-		int rc;
 		while ((rc = records_iter_next(&it, &rec, &e)) == 1) {
 			int32_t index = v->records++;
 			int res = GWC_OK, bad_part = 0;

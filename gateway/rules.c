@@ -50,6 +50,8 @@ static const struct rules_rule rules_builtin = {
     .allow_tombstones = 1,
     .dead_letter_topic = NULL,
     .fail_open = 0,
+    .context = NULL,
+    .subject_prefix = "",
 };
 
 const char *rules_mode_name(enum rules_mode m)
@@ -255,6 +257,48 @@ static const char *const rules_strategy_names[] = {
     "io.confluent.kafka.serializers.subject.RecordNameStrategy",
     "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"};
 
+/* The "context" setting: ".ctx", "ctx" or ":.ctx:" is the context ".ctx"
+ * (Confluent's ContextFilter accepts the three); "." (or ":.:"), "" and null
+ * the default context. A name is 1 to RULES_CONTEXT_MAX bytes without a
+ * colon or a control character. 0, or -1 (reported). */
+static int rules_context(struct rules_ctx *c, const char *where, json_t *v, struct rules_rule *rule)
+{
+	rule->context = NULL;
+	rule->subject_prefix = "";
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return rules_fail(c, where, "must be a context name (\".orders\") or null");
+	const char *given = json_string_value(v);
+	size_t n = strlen(given);
+	if (n >= 2 && given[0] == ':' && given[n - 1] == ':') {
+		given++;
+		n -= 2;
+	}
+	if (n && given[0] == '.') {
+		given++;
+		n--;
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (given[i] == ':' || (unsigned char)given[i] < 0x20 || given[i] == 0x7f)
+			return rules_fail(c, where,
+			                  "a context name has no colon and no control character");
+	if (n + 1 > RULES_CONTEXT_MAX)
+		return rules_fail(c, where, "a context name is at most %d bytes",
+		                  RULES_CONTEXT_MAX);
+	char *name = rules_keep(c->r, malloc(n + 2));
+	char *prefix = name ? rules_keep(c->r, malloc(n + 4)) : NULL;
+	if (!prefix)
+		return rules_nomem(c);
+	snprintf(name, n + 2, ".%.*s", (int)n, given);
+	snprintf(prefix, n + 4, ":%s:", name);
+	rule->context = name;
+	rule->subject_prefix = prefix;
+	return 0;
+}
+
 /* Applies the settings of object `o` over `rule`. `path` is "default" or
  * "rules[N]"; `selector` is 1 when "topic"/"topic_regex" may appear (they are
  * read by the caller). */
@@ -319,6 +363,9 @@ static int rules_settings(struct rules_ctx *c, const char *path, json_t *o, int 
 			rule->dead_letter_topic = rules_keep(c->r, strdup(json_string_value(v)));
 			if (!rule->dead_letter_topic)
 				return rules_nomem(c);
+		} else if (strcmp(key, "context") == 0) {
+			if (rules_context(c, where, v, rule) < 0)
+				return -1;
 		} else if (strcmp(key, "comment") == 0) {
 			if (!json_is_string(v))
 				return rules_fail(c, where, "must be a string");
@@ -334,7 +381,7 @@ static int rules_settings(struct rules_ctx *c, const char *path, json_t *o, int 
 			return rules_fail(c, where,
 			                  "unknown setting (known: mode, parts, formats, "
 			                  "subject_strategy, require_schema, allow_tombstones, "
-			                  "dead_letter_topic, fail_open, comment%s)",
+			                  "dead_letter_topic, fail_open, context, comment%s)",
 			                  selector ? ", topic, topic_regex" : "");
 		}
 	}
@@ -559,11 +606,12 @@ int rules_describe(const struct rules_rule *rule, char *out, size_t cap)
 	                                                                       : "value";
 	return snprintf(out, cap,
 	                "%s: mode=%s parts=%s formats=%s strategy=%s require_schema=%s "
-	                "allow_tombstones=%s dead_letter_topic=%s fail_open=%s",
+	                "allow_tombstones=%s dead_letter_topic=%s fail_open=%s%s%s",
 	                rule->name, rules_mode_name(rule->mode), parts, formats,
 	                rules_strategy_name(rule->strategy),
 	                rule->require_schema ? "true" : "false",
 	                rule->allow_tombstones ? "true" : "false",
 	                rule->dead_letter_topic ? rule->dead_letter_topic : "-",
-	                rule->fail_open ? "true" : "false");
+	                rule->fail_open ? "true" : "false", rule->context ? " context=" : "",
+	                rule->context ? rule->context : "");
 }

@@ -35,6 +35,11 @@
  *                     false: it passes unchecked.
  *   allow_tombstones  whether a null value passes (a null key always does).
  *   dead_letter_topic rejected records are also written there (enforce only).
+ *   context           the registry context (Confluent 8) the topic's subjects
+ *                     are in: ".orders" (also "orders" or ":.orders:"; "." or
+ *                     null for the default context). Every subject the
+ *                     strategy names is qualified with it (":.orders:<topic>-
+ *                     value"), and schema ids are that context's.
  *   fail_open         true: when the registry cannot be reached and nothing is
  *                     cached, let records through unchecked; false (fail
  *                     closed): answer a retriable error.
@@ -108,7 +113,14 @@ struct rules_rule {
 	int allow_tombstones;
 	const char *dead_letter_topic; /* NULL when none */
 	int fail_open;
+	/* The context (".orders"), NULL for the default context; and the
+	 * prefix of its subjects (":.orders:"), "" for the default context. */
+	const char *context;
+	const char *subject_prefix;
 };
+
+/* Longest context name of a rule, its leading dot included. */
+#define RULES_CONTEXT_MAX 255
 
 struct rules;
 

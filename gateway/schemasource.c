@@ -179,20 +179,22 @@ static void ss_id_insert(struct schemasource *ss, struct ss_id *e)
 	atomic_store_explicit(&e->refs, taken ? 2 : 1, memory_order_relaxed);
 }
 
-/* Puts GUID entry `e` in its cache under `guid`, replacing any, as
- * ss_id_insert() does for ids. Write lock held. */
-static void ss_guid_insert(struct schemasource *ss, const char *guid, struct ss_id *e)
+/* Puts entry `e` in its cache under string key `key` (a GUID, or an id of
+ * a context, see ss_lookup_key()), replacing any, as ss_id_insert() does for
+ * ids. Write lock held. */
+static void ss_str_insert(struct schemasource *ss, const char *key, struct ss_id *e)
 {
-	struct ss_id *old = lru_take_str(ss->ids, guid);
+	struct ss_id *old = lru_take_str(ss->ids, key);
 	if (!old)
-		old = lru_take_str(ss->unknown, guid);
+		old = lru_take_str(ss->unknown, key);
 	if (old)
 		ss_id_drop(ss, old);
 	int taken;
 	if (e->missing) {
-		taken = lru_put_str(ss->unknown, guid, e, 1) == 1;
+		taken = lru_put_str(ss->unknown, key, e, 1) == 1;
 	} else {
-		taken = lru_put_str(ss->ids, guid, e, e->bytes) == 1;
+		size_t cost = e->bytes < ss->o.id_cache_bytes ? e->bytes : ss->o.id_cache_bytes;
+		taken = lru_put_str(ss->ids, key, e, cost) == 1;
 		if (taken)
 			ss->id_bytes += e->bytes;
 	}
@@ -236,7 +238,7 @@ static int ss_flight_begin(struct schemasource *ss, enum ss_kind kind, int64_t i
 	pthread_mutex_lock(&ss->fmu);
 	for (struct ss_flight *f = ss->flights; f; f = f->next) {
 		if (f->kind == kind && f->id == id &&
-		    (!subject || (f->subject && strcmp(f->subject, subject) == 0))) {
+		    (subject ? f->subject && strcmp(f->subject, subject) == 0 : !f->subject)) {
 			f->users++;
 			while (!f->done)
 				pthread_cond_wait(&ss->fcond, &ss->fmu);
@@ -386,9 +388,46 @@ static int ss_copy_fn(void *arg, const struct schemasource_text *t, struct sg_er
 	return 0;
 }
 
+/* ---- contexts ---- */
+
+/* Whether `context` names a context other than the default one. */
+static int ss_in_context(const char *context)
+{
+	return context && *context && strcmp(context, ".") != 0;
+}
+
+/* The context of a qualified subject (":.ctx:s" is ".ctx") into `out`, or
+ * NULL for a subject of the default context (or one whose context is too
+ * long to be one). */
+static const char *ss_subject_context(const char *subject, char *out, size_t cap)
+{
+	if (strncmp(subject, ":.", 2) != 0)
+		return NULL;
+	const char *end = strchr(subject + 1, ':');
+	size_t n = end ? (size_t)(end - subject - 1) : strlen(subject + 1);
+	if (n + 1 > cap || n > SCHEMASOURCE_CONTEXT_MAX)
+		return NULL;
+	memcpy(out, subject + 1, n);
+	out[n] = '\0';
+	return ss_in_context(out) ? out : NULL;
+}
+
+/* A reference's subject as the registry resolves it for a schema of
+ * `context` (Confluent's QualifiedSubject.qualifySubjectWithParent): an
+ * unqualified subject is the context's, a qualified one stays. Returns
+ * `subject`, or `buf` holding ":.ctx:subject". */
+static const char *ss_ref_subject(const char *context, const char *subject, char *buf, size_t cap)
+{
+	if (!ss_in_context(context) || strncmp(subject, ":.", 2) == 0 ||
+	    (size_t)snprintf(buf, cap, ":%s:%s", context, subject) >= cap)
+		return subject;
+	return buf;
+}
+
 /* What parsing a schema tree collects. */
 struct ss_build {
 	struct schemasource *ss;
+	const char *context; /* of the schema's id: ".ctx", NULL for the default */
 	struct schema **deps;
 	size_t ndeps, cap;
 	size_t text_bytes;
@@ -428,8 +467,11 @@ static struct schema *ss_parse_tree(struct ss_build *b, const struct ss_copy *c,
 			goto out;
 		struct ss_copy dep = {0};
 		struct sg_error local = {0};
-		int rc = ss->be.subject_version(ss->be.ctx, r->subject, r->version, ss_copy_fn,
-		                                &dep, &local);
+		char qualified[SCHEMASOURCE_CONTEXT_MAX + SCHEMASOURCE_SUBJECT_MAX + 3];
+		const char *subject =
+		    ss_ref_subject(b->context, r->subject, qualified, sizeof qualified);
+		int rc = ss->be.subject_version(ss->be.ctx, subject, r->version, ss_copy_fn, &dep,
+		                                &local);
 		if (ss_called(ss, rc, &local, err) < 0) {
 			ss_copy_clear(&dep);
 			goto out;
@@ -469,8 +511,8 @@ out:
 /* Builds the cache entry for a fetched schema: parse, compile, name. Only a
  * failed fetch of a reference (SG_EUNAVAILABLE) or SG_ENOMEM fails it; any
  * other problem makes an entry whose schema is unusable. */
-static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_copy *c,
-                                    struct sg_error *err)
+static struct ss_id *ss_build_entry(struct schemasource *ss, const char *context,
+                                    const struct ss_copy *c, struct sg_error *err)
 {
 	struct ss_id *e = calloc(1, sizeof *e);
 	if (!e) {
@@ -479,7 +521,7 @@ static struct ss_id *ss_build_entry(struct schemasource *ss, const struct ss_cop
 	}
 	e->pub.id = c->id;
 	e->pub.type = c->type;
-	struct ss_build b = {.ss = ss};
+	struct ss_build b = {.ss = ss, .context = context};
 	struct sg_error perr = {0};
 	e->schema = ss_parse_tree(&b, c, 0, &perr);
 	e->deps = b.deps;
@@ -566,8 +608,47 @@ struct ss_lookup_ops {
 struct ss_lookup {
 	const struct ss_lookup_ops *ops;
 	int64_t id;      /* an id, or 0 */
-	const char *key; /* a subject or GUID, or NULL; borrowed */
+	const char *key; /* a subject or GUID, or NULL; borrowed, or `ckey` */
+	/* An id of a context other than the default one (".ctx"; NULL for the
+	 * default context): the caches key it by `ckey`, ".ctx" and the id,
+	 * which is also `key` (ss_lookup_key()). */
+	const char *context;
+	char ckey[SCHEMASOURCE_CONTEXT_MAX + 72];
 };
+
+/* Sets the id of lookup `l` in `context` (NULL or "." for the default
+ * context, which keys by the id alone, as before contexts). A context is
+ * keyed by ".ctx", a 0x1f byte (in no context name) and the id: never a
+ * GUID, whose string keys share the `ids` cache. Returns 0, or -1 when the
+ * context name is too long. */
+static int ss_lookup_key(struct ss_lookup *l, const char *context, int64_t id)
+{
+	l->id = id;
+	if (!ss_in_context(context))
+		return 0;
+	if (strlen(context) > SCHEMASOURCE_CONTEXT_MAX)
+		return -1;
+	snprintf(l->ckey, sizeof l->ckey, "%s\x1f%" PRId64, context, id);
+	l->context = context;
+	l->key = l->ckey;
+	return 0;
+}
+
+/* The entry of cache `c` for the lookup's id (its context's key). */
+static void *ss_cache_get_shared(struct lru *c, const struct ss_lookup *l)
+{
+	return l->context ? lru_get_shared_str(c, l->key) : lru_get_shared(c, l->id);
+}
+
+static void *ss_cache_take(struct lru *c, const struct ss_lookup *l)
+{
+	return l->context ? lru_take_str(c, l->key) : lru_take(c, l->id);
+}
+
+static int ss_cache_put(struct lru *c, const struct ss_lookup *l, void *v, size_t cost)
+{
+	return l->context ? lru_put_str(c, l->key, v, cost) : lru_put(c, l->id, v, cost);
+}
 
 /* Answers a lookup from the caches, or with one fetch per key however many
  * callers ask at once (a caller that joined a fetch looks again, at most
@@ -622,8 +703,8 @@ static int ss_schema_cached(struct schemasource *ss, struct ss_lookup *l, uint64
 	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
 	int rc = SS_MISS;
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *e = lru_get_shared(ss->ids, l->id);
-	struct ss_id *neg = e ? NULL : lru_get_shared(ss->unknown, l->id);
+	struct ss_id *e = ss_cache_get_shared(ss->ids, l);
+	struct ss_id *neg = e ? NULL : ss_cache_get_shared(ss->unknown, l);
 	if (e && (!e->unusable || now - e->fetched_ms < ss->o.negative_ttl_ms)) {
 		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 		q->out = &e->pub;
@@ -642,12 +723,15 @@ static int ss_schema_fetch(struct schemasource *ss, struct ss_lookup *l, struct 
 	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
 	struct ss_copy c = {0};
 	struct sg_error local = {0};
-	int rc = ss->be.schema_by_id(ss->be.ctx, l->id, ss_copy_fn, &c, &local);
+	int rc = !l->context ? ss->be.schema_by_id(ss->be.ctx, l->id, ss_copy_fn, &c, &local)
+	         : ss->be.schema_by_id_in
+	             ? ss->be.schema_by_id_in(ss->be.ctx, l->context, l->id, ss_copy_fn, &c, &local)
+	             : 0;
 	rc = ss_called(ss, rc, &local, ferr);
 	struct ss_id *ne = NULL;
 	if (rc == 1) {
 		c.id = l->id;
-		ne = ss_build_entry(ss, &c, ferr);
+		ne = ss_build_entry(ss, l->context, &c, ferr);
 		if (!ne)
 			rc = -1;
 	} else if (rc < 0 && ferr->code == SG_ELIMIT) {
@@ -665,7 +749,10 @@ static int ss_schema_fetch(struct schemasource *ss, struct ss_lookup *l, struct 
 		return rc;
 	ne->fetched_ms = ss_now(ss);
 	pthread_rwlock_wrlock(&ss->lock);
-	ss_id_insert(ss, ne);
+	if (l->context)
+		ss_str_insert(ss, l->key, ne);
+	else
+		ss_id_insert(ss, ne);
 	pthread_rwlock_unlock(&ss->lock);
 	if (rc == 1)
 		q->out = &ne->pub; /* the reference ss_build_entry() made */
@@ -681,7 +768,7 @@ static int ss_schema_stale(struct schemasource *ss, struct ss_lookup *l)
 {
 	struct ss_schema_lookup *q = (struct ss_schema_lookup *)l;
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_id *e = lru_get_shared(ss->ids, l->id);
+	struct ss_id *e = ss_cache_get_shared(ss->ids, l);
 	if (e) {
 		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 		q->out = &e->pub;
@@ -697,13 +784,22 @@ static const struct ss_lookup_ops ss_schema_ops = {
     .stale = ss_schema_stale,
 };
 
-int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
-                        struct sg_error *err)
+int schemasource_schema_in(struct schemasource *ss, const char *context, int64_t id,
+                           const struct schemasource_schema **out, struct sg_error *err)
 {
-	struct ss_schema_lookup q = {.l = {.ops = &ss_schema_ops, .id = id}};
+	struct ss_schema_lookup q = {.l = {.ops = &ss_schema_ops}};
+	*out = NULL;
+	if (ss_lookup_key(&q.l, context, id) < 0)
+		return 0;
 	int rc = ss_lookup_run(ss, &q.l, err);
 	*out = rc == 1 ? q.out : NULL;
 	return rc;
+}
+
+int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
+                        struct sg_error *err)
+{
+	return schemasource_schema_in(ss, NULL, id, out, err);
 }
 
 void schemasource_release(struct schemasource *ss, const struct schemasource_schema *s)
@@ -718,6 +814,7 @@ void schemasource_release(struct schemasource *ss, const struct schemasource_sch
 struct ss_guid_lookup {
 	struct ss_lookup l;
 	int64_t id;
+	const char *guid; /* l->key but in a context, where l->key is `ckey` */
 };
 
 static int ss_guid_cached(struct schemasource *ss, struct ss_lookup *l, uint64_t now)
@@ -743,7 +840,10 @@ static int ss_guid_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg
 {
 	struct ss_guid_lookup *q = (struct ss_guid_lookup *)l;
 	struct sg_error local = {0};
-	int rc = ss->be.id_by_guid(ss->be.ctx, l->key, &q->id, &local);
+	int rc = !l->context ? ss->be.id_by_guid(ss->be.ctx, l->key, &q->id, &local)
+	         : ss->be.id_by_guid_in
+	             ? ss->be.id_by_guid_in(ss->be.ctx, l->context, q->guid, &q->id, &local)
+	             : 0;
 	rc = ss_called(ss, rc, &local, ferr);
 	if (rc < 0)
 		return rc;
@@ -755,7 +855,7 @@ static int ss_guid_fetch(struct schemasource *ss, struct ss_lookup *l, struct sg
 		ne->bytes = rc == 1 ? SCHEMASOURCE_GUID_BYTES : 0;
 		ne->fetched_ms = ss_now(ss);
 		pthread_rwlock_wrlock(&ss->lock);
-		ss_guid_insert(ss, l->key, ne);
+		ss_str_insert(ss, l->key, ne);
 		pthread_rwlock_unlock(&ss->lock);
 		ss_id_put(ne);
 	}
@@ -770,40 +870,64 @@ static const struct ss_lookup_ops ss_guid_ops = {
     .fetch = ss_guid_fetch,
 };
 
-int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err)
+int schemasource_guid_in(struct schemasource *ss, const char *context, const char *guid,
+                         int64_t *id, struct sg_error *err)
 {
-	if (!ss->be.id_by_guid)
+	struct ss_guid_lookup q = {.l = {.ops = &ss_guid_ops, .key = guid}, .guid = guid};
+	if (ss_in_context(context)) {
+		/* Keyed by the GUID, 0x1e (in no GUID) and the context. */
+		if (!ss->be.id_by_guid_in || strlen(context) > SCHEMASOURCE_CONTEXT_MAX ||
+		    strlen(guid) > 64)
+			return 0;
+		snprintf(q.l.ckey, sizeof q.l.ckey, "%s\x1e%s", guid, context);
+		q.l.context = context;
+		q.l.key = q.l.ckey;
+	} else if (!ss->be.id_by_guid) {
 		return 0;
-	struct ss_guid_lookup q = {.l = {.ops = &ss_guid_ops, .key = guid}};
+	}
 	int rc = ss_lookup_run(ss, &q.l, err);
 	if (rc == 1)
 		*id = q.id;
 	return rc;
 }
 
+int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err)
+{
+	return schemasource_guid_in(ss, NULL, guid, id, err);
+}
+
 /* ---- the latest version of a subject ---- */
 
 /* Adds the schema of a latest lookup to the id cache when it is not there,
  * so the lookup by id that usually follows costs nothing. */
-static void ss_latest_seed(struct schemasource *ss, const struct ss_copy *c)
+static void ss_latest_seed(struct schemasource *ss, const char *subject, const struct ss_copy *c)
 {
+	/* The id is one of the subject's context. */
+	char context[SCHEMASOURCE_CONTEXT_MAX + 1];
+	struct ss_lookup k = {0};
+	if (ss_lookup_key(&k, ss_subject_context(subject, context, sizeof context), c->id) < 0)
+		return;
 	pthread_rwlock_rdlock(&ss->lock);
-	int have = lru_get_shared(ss->ids, c->id) != NULL;
+	int have = ss_cache_get_shared(ss->ids, &k) != NULL;
 	pthread_rwlock_unlock(&ss->lock);
 	if (have)
 		return;
 	struct sg_error err = {0};
-	struct ss_id *ne = ss_build_entry(ss, c, &err);
+	struct ss_id *ne = ss_build_entry(ss, k.context, c, &err);
 	if (!ne)
 		return;
 	ne->fetched_ms = ss_now(ss);
 	pthread_rwlock_wrlock(&ss->lock);
-	if (lru_get(ss->ids, c->id)) {
+	if (k.context ? lru_get_shared_str(ss->ids, k.key) != NULL
+	              : lru_get(ss->ids, c->id) != NULL) {
 		pthread_rwlock_unlock(&ss->lock);
 		ss_id_free(ne);
 		return;
 	}
-	ss_id_insert(ss, ne);
+	if (k.context)
+		ss_str_insert(ss, k.key, ne);
+	else
+		ss_id_insert(ss, ne);
 	pthread_rwlock_unlock(&ss->lock);
 	ss_id_put(ne);
 }
@@ -839,7 +963,7 @@ static int ss_latest_fetch(struct schemasource *ss, struct ss_lookup *l, struct 
 	rc = ss_called(ss, rc, &local, ferr);
 	if (rc >= 0) {
 		if (rc == 1)
-			ss_latest_seed(ss, &c);
+			ss_latest_seed(ss, l->key, &c);
 		struct ss_latest *ne = malloc(sizeof *ne);
 		pthread_rwlock_wrlock(&ss->lock);
 		free(lru_take_str(ss->latest, l->key));
@@ -951,7 +1075,7 @@ static int ss_idsub_cached(struct schemasource *ss, struct ss_lookup *l, uint64_
 	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
 	int rc = SS_MISS;
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	struct ss_idsub *e = ss_cache_get_shared(ss->idsubs, l);
 	if (e) {
 		uint64_t age = now - e->fetched_ms;
 		int in = e->found && ss_pairs_find(e, q->subject, q->version);
@@ -974,7 +1098,7 @@ static int ss_idsub_joined(struct schemasource *ss, struct ss_lookup *l, int rc)
 	if (rc == 0)
 		return 0;
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	struct ss_idsub *e = ss_cache_get_shared(ss->idsubs, l);
 	rc = e ? e->found && ss_pairs_find(e, q->subject, q->version) : SS_MISS;
 	pthread_rwlock_unlock(&ss->lock);
 	return rc;
@@ -985,7 +1109,11 @@ static int ss_idsub_fetch(struct schemasource *ss, struct ss_lookup *l, struct s
 	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
 	struct ss_pairs p = {0};
 	struct sg_error local = {0};
-	int rc = ss->be.subjects_by_id(ss->be.ctx, l->id, ss_pairs_fn, &p, &local);
+	int rc =
+	    !l->context ? ss->be.subjects_by_id(ss->be.ctx, l->id, ss_pairs_fn, &p, &local)
+	    : ss->be.subjects_by_id_in
+	        ? ss->be.subjects_by_id_in(ss->be.ctx, l->context, l->id, ss_pairs_fn, &p, &local)
+	        : 0;
 	if (rc < 0 && p.nomem) {
 		local.code = SG_OK;
 		error_set(&local, SG_ENOMEM, "out of memory");
@@ -996,11 +1124,11 @@ static int ss_idsub_fetch(struct schemasource *ss, struct ss_lookup *l, struct s
 		q->in = rc == 1 && ss_pairs_find(&fetched, q->subject, q->version);
 		struct ss_idsub *ne = malloc(sizeof *ne);
 		pthread_rwlock_wrlock(&ss->lock);
-		ss_idsub_free(lru_take(ss->idsubs, l->id));
+		ss_idsub_free(ss_cache_take(ss->idsubs, l));
 		if (ne) {
 			*ne = fetched;
 			ne->fetched_ms = ss_now(ss);
-			if (lru_put(ss->idsubs, l->id, ne, 1) == 1) {
+			if (ss_cache_put(ss->idsubs, l, ne, 1) == 1) {
 				ne = NULL;
 				p.pairs = NULL; /* now the cache's */
 				p.n = 0;
@@ -1026,7 +1154,7 @@ static int ss_idsub_stale(struct schemasource *ss, struct ss_lookup *l)
 {
 	struct ss_idsub_lookup *q = (struct ss_idsub_lookup *)l;
 	pthread_rwlock_rdlock(&ss->lock);
-	struct ss_idsub *e = lru_get_shared(ss->idsubs, l->id);
+	struct ss_idsub *e = ss_cache_get_shared(ss->idsubs, l);
 	int in = e && e->found && ss_pairs_find(e, q->subject, q->version);
 	pthread_rwlock_unlock(&ss->lock);
 	return in;
@@ -1045,7 +1173,11 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
                             struct sg_error *err)
 {
 	struct ss_idsub_lookup q = {
-	    .l = {.ops = &ss_idsub_ops, .id = id}, .subject = subject, .version = version};
+	    .l = {.ops = &ss_idsub_ops}, .subject = subject, .version = version};
+	/* The id is one of the subject's context. */
+	char context[SCHEMASOURCE_CONTEXT_MAX + 1];
+	if (ss_lookup_key(&q.l, ss_subject_context(subject, context, sizeof context), id) < 0)
+		return 0;
 	return ss_lookup_run(ss, &q.l, err);
 }
 
@@ -1270,12 +1402,33 @@ static int ss_http_text(json_t *body, int64_t id, schemasource_text_fn fn, void 
 	return rc < 0 ? -1 : 1;
 }
 
-static int ss_http_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
-                         struct sg_error *err)
+/* The query that names context `context` (NULL: the default context) for
+ * an id: "?subject=%3A.ctx%3A" (getSchemaKeyUsingContexts with a context
+ * alone: the context's id, whichever subject uses it), or "". 0, or -1 when
+ * it does not fit. */
+static int ss_http_context_query(const char *context, char *out, size_t cap)
+{
+	char q[SCHEMASOURCE_CONTEXT_MAX + 3];
+	char esc[3 * sizeof q + 1];
+	out[0] = '\0';
+	if (!context)
+		return 0;
+	snprintf(q, sizeof q, ":%s:", context);
+	if (regclient_escape(q, esc, sizeof esc) != 0 ||
+	    (size_t)snprintf(out, cap, "?subject=%s", esc) >= cap)
+		return -1;
+	return 0;
+}
+
+static int ss_http_by_id_in(void *ctx, const char *context, int64_t id, schemasource_text_fn fn,
+                            void *arg, struct sg_error *err)
 {
 	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
-	char path[64];
-	snprintf(path, sizeof path, "/schemas/ids/%" PRId64, id);
+	char query[3 * (SCHEMASOURCE_CONTEXT_MAX + 3) + 16];
+	char path[sizeof query + 64];
+	if (ss_http_context_query(context, query, sizeof query) < 0)
+		return 0;
+	snprintf(path, sizeof path, "/schemas/ids/%" PRId64 "%s", id, query);
 	json_t *body;
 	int rc = ss_http_get(ctx, path, absent, &body, err);
 	if (rc == 1)
@@ -1284,12 +1437,21 @@ static int ss_http_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *a
 	return rc;
 }
 
-static int ss_http_subjects(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
-                            struct sg_error *err)
+static int ss_http_by_id(void *ctx, int64_t id, schemasource_text_fn fn, void *arg,
+                         struct sg_error *err)
+{
+	return ss_http_by_id_in(ctx, NULL, id, fn, arg, err);
+}
+
+static int ss_http_subjects_in(void *ctx, const char *context, int64_t id,
+                               schemasource_version_fn fn, void *arg, struct sg_error *err)
 {
 	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
-	char path[64];
-	snprintf(path, sizeof path, "/schemas/ids/%" PRId64 "/versions", id);
+	char query[3 * (SCHEMASOURCE_CONTEXT_MAX + 3) + 16];
+	char path[sizeof query + 64];
+	if (ss_http_context_query(context, query, sizeof query) < 0)
+		return 0;
+	snprintf(path, sizeof path, "/schemas/ids/%" PRId64 "/versions%s", id, query);
 	json_t *body;
 	int rc = ss_http_get(ctx, path, absent, &body, err);
 	if (rc == 1) {
@@ -1313,6 +1475,12 @@ static int ss_http_subjects(void *ctx, int64_t id, schemasource_version_fn fn, v
 	}
 	json_decref(body);
 	return rc;
+}
+
+static int ss_http_subjects(void *ctx, int64_t id, schemasource_version_fn fn, void *arg,
+                            struct sg_error *err)
+{
+	return ss_http_subjects_in(ctx, NULL, id, fn, arg, err);
 }
 
 static int ss_http_version(void *ctx, const char *subject, int version, schemasource_text_fn fn,
@@ -1339,7 +1507,8 @@ static int ss_http_version(void *ctx, const char *subject, int version, schemaso
 /* GET /schemas/guids/{guid}/ids: [{"context": ".", "id": N}, ...]. The id
  * of the default context (the lowest, should there be several) is the one
  * GET /schemas/ids/{id} serves. */
-static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_error *err)
+static int ss_http_guid_in(void *ctx, const char *context, const char *guid, int64_t *id,
+                           struct sg_error *err)
 {
 	static const int absent[] = {SG_ESCHEMA_NOT_FOUND, SG_ENOTFOUND, SG_OK};
 	char esc[3 * 64 + 1];
@@ -1360,8 +1529,8 @@ static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_erro
 			{
 				const char *cx = json_string_value(json_object_get(o, "context"));
 				json_t *v = json_object_get(o, "id");
-				if ((cx && strcmp(cx, ".") != 0) || !json_is_integer(v) ||
-				    json_integer_value(v) <= 0)
+				if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+				    strcmp(cx ? cx : ".", context ? context : ".") != 0)
 					continue;
 				if (!best || json_integer_value(v) < best)
 					best = json_integer_value(v);
@@ -1372,6 +1541,11 @@ static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_erro
 	}
 	json_decref(body);
 	return rc;
+}
+
+static int ss_http_guid(void *ctx, const char *guid, int64_t *id, struct sg_error *err)
+{
+	return ss_http_guid_in(ctx, NULL, guid, id, err);
 }
 
 static void ss_http_reconnect(void *ctx)
@@ -1446,6 +1620,9 @@ struct schemasource *schemasource_open_http(const char *url, const struct regcli
 	    .subjects_by_id = ss_http_subjects,
 	    .subject_version = ss_http_version,
 	    .id_by_guid = ss_http_guid,
+	    .schema_by_id_in = ss_http_by_id_in,
+	    .subjects_by_id_in = ss_http_subjects_in,
+	    .id_by_guid_in = ss_http_guid_in,
 	    .reconnect = ss_http_reconnect,
 	    .close = ss_http_close,
 	    .ctx = h,

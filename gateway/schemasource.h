@@ -30,6 +30,16 @@
  *     registry traffic); at most max_subjects of them, the least recently
  *     used evicted first (an expired entry stays until evicted, to be served
  *     during an outage).
+ * Contexts (Confluent 8's qualified subjects ":.ctx:s"): ids are numbered per
+ * context, so the same id may name different schemas in two contexts. An id
+ * of a context other than the default one is looked up with
+ * schemasource_schema_in() (over HTTP, GET /schemas/ids/{id}?subject=:.ctx:)
+ * and cached under the context and the id; schemasource_registered() and
+ * schemasource_latest() of a qualified subject read the ids of its context.
+ * A schema's references without a context of their own are the subjects of
+ * its context, as the registry resolves them. The default context ("." or
+ * none) is keyed by the id alone, as before contexts.
+ *
  * schemasource_invalidate() drops what a registration or deletion makes stale;
  * the registry calls it in `serve` mode after each change.
  *
@@ -72,6 +82,8 @@
 /* How deep references may nest, and how many one schema may pull in. */
 #define SCHEMASOURCE_REF_DEPTH 16
 #define SCHEMASOURCE_REF_MAX   256
+/* Longest context name (".ctx") handled. */
+#define SCHEMASOURCE_CONTEXT_MAX 255
 /* Most (subject, version) pairs kept for one id. */
 #define SCHEMASOURCE_ID_SUBJECTS_MAX 1000
 
@@ -125,6 +137,18 @@ struct schemasource_backend {
 	 * case), in *id: GET /schemas/guids/{guid}/ids, the default context's
 	 * (lowest) id. May be NULL: such a backend knows no GUID (answers 0). */
 	int (*id_by_guid)(void *ctx, const char *guid, int64_t *id, struct sg_error *err);
+	/* schema_by_id and subjects_by_id for an id of context `context`
+	 * (".ctx", never the default context): GET /schemas/ids/{id}?subject=
+	 * :.ctx: and GET /schemas/ids/{id}/versions?subject=:.ctx:. May be NULL:
+	 * such a backend knows no context but the default one (answers 0). */
+	int (*schema_by_id_in)(void *ctx, const char *context, int64_t id, schemasource_text_fn fn,
+	                       void *arg, struct sg_error *err);
+	int (*subjects_by_id_in)(void *ctx, const char *context, int64_t id,
+	                         schemasource_version_fn fn, void *arg, struct sg_error *err);
+	/* id_by_guid for the id of context `context` (".ctx"): the entry of
+	 * that context in GET /schemas/guids/{guid}/ids. May be NULL. */
+	int (*id_by_guid_in)(void *ctx, const char *context, const char *guid, int64_t *id,
+	                     struct sg_error *err);
 	/* Called by schemasource_reconnect(); may be NULL. */
 	void (*reconnect)(void *ctx);
 	/* Called by schemasource_close(); may be NULL. */
@@ -196,10 +220,17 @@ struct schemasource_schema {
 int schemasource_schema(struct schemasource *ss, int64_t id, const struct schemasource_schema **out,
                         struct sg_error *err);
 
+/* schemasource_schema() for an id of context `context` (".ctx"; NULL, ""
+ * or "." is the default context, as schemasource_schema()). A context name
+ * longer than SCHEMASOURCE_CONTEXT_MAX has no such id (0). */
+int schemasource_schema_in(struct schemasource *ss, const char *context, int64_t id,
+                           const struct schemasource_schema **out, struct sg_error *err);
+
 /* Lets go of an entry from schemasource_schema(). Accepts NULL. */
 void schemasource_release(struct schemasource *ss, const struct schemasource_schema *s);
 
-/* Whether schema `id` is a live version of `subject`. Returns 1 (and sets
+/* Whether schema `id` is a live version of `subject`; the id is one of the
+ * subject's context (":.ctx:s": of ".ctx"). Returns 1 (and sets
  * *version when not NULL), 0 when it is not (or the id is unknown), -1 with
  * `err` (SG_EUNAVAILABLE). */
 int schemasource_registered(struct schemasource *ss, int64_t id, const char *subject, int *version,
@@ -214,6 +245,12 @@ int schemasource_registered(struct schemasource *ss, int64_t id, const char *sub
  * and nothing is cached. The schema itself: schemasource_schema(*id). */
 int schemasource_guid(struct schemasource *ss, const char *guid, int64_t *id, struct sg_error *err);
 
+/* schemasource_guid() for the id the GUID has in context `context` (".ctx";
+ * NULL, "" or "." is the default context): the id to look up with
+ * schemasource_schema_in() of that context. Cached apart for each context. */
+int schemasource_guid_in(struct schemasource *ss, const char *context, const char *guid,
+                         int64_t *id, struct sg_error *err);
+
 struct schemasource_latest {
 	int64_t id;
 	int version;
@@ -221,7 +258,8 @@ struct schemasource_latest {
 
 /* The latest live version of `subject`. Returns 1 with *out filled, 0 when
  * the subject has no live version, -1 with `err` (SG_EUNAVAILABLE). The
- * schema itself is cached by id: get it with schemasource_schema(out->id). */
+ * schema itself is cached by id: get it with schemasource_schema_in() of
+ * the subject's context (schemasource_schema() for an unqualified one). */
 int schemasource_latest(struct schemasource *ss, const char *subject,
                         struct schemasource_latest *out, struct sg_error *err);
 

@@ -57,4 +57,8 @@ void api_handle(void *ctx, const struct http_request *req, struct http_response 
  * with `resp` filled with the API's 401. Any thread. */
 int api_authenticated(struct api *a, const struct http_request *req, struct http_response *resp);
 
+/* Forgets the bodies cached for GET /schemas/ids/{id}: the store changed
+ * under the API (kafka mode: the log's reader applied records). Any thread. */
+void api_forget_cached(struct api *a);
+
 #endif

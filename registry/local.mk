@@ -19,6 +19,11 @@ noinst_LIBRARIES += %reldir%/libsgregistry.a
 	%reldir%/compatreport.c %reldir%/compatreport.h %reldir%/reserved.c %reldir%/reserved.h
 # Confluent's _schemas topic records, decoded and encoded byte for byte (schemalog).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/schemalog.c %reldir%/schemalog.h
+# Kafka mode: the store as a view of that log (logview: records to store
+# changes and back) and its Kafka side (kafkastore: the topic, the reader
+# thread, the transactional writer).
+%canon_reldir%_libsgregistry_a_SOURCES += %reldir%/logview.c %reldir%/logview.h \
+	%reldir%/kafkastore.c %reldir%/kafkastore.h
 # A registry cluster: who leads (leader, a Kafka consumer group) and how a
 # write reaching another node is sent to it (forward, libcurl).
 %canon_reldir%_libsgregistry_a_SOURCES += %reldir%/leader.c %reldir%/leader.h \

@@ -98,6 +98,15 @@ static const char *const store_migrations[] = {
           "ALTER TABLE refs ADD COLUMN target TEXT;"
           "UPDATE refs SET target = subject;"
           "CREATE INDEX refs_by_qtarget ON refs(target, version);",
+    /* Kafka mode (registry/kafkastore.h): the offset of the next record of
+     * the log to apply, written in the transaction that applies a record;
+     * and per version the log's value as read, so that a rewrite (a soft
+     * delete) writes back the fields this store does not model. */
+    [5] = "CREATE TABLE logpos ("
+          "  topic TEXT PRIMARY KEY,"
+          "  next INTEGER NOT NULL"
+          ") WITHOUT ROWID;"
+          "ALTER TABLE versions ADD COLUMN extra TEXT;",
 };
 
 enum store_stmt_id {
@@ -140,6 +149,10 @@ enum store_stmt_id {
 	ST_CTX_LAST,
 	ST_CTX_BUMP,
 	ST_GUID_KEYS,
+	ST_VERSION_PUT,
+	ST_VERSION_EXTRA,
+	ST_LOGPOS_GET,
+	ST_LOGPOS_PUT,
 	ST_COUNT
 };
 
@@ -207,12 +220,18 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_CTX_NAME] = "SELECT name FROM contexts WHERE num = ?1",
     [ST_CTX_LAST] = "SELECT last_id FROM contexts WHERE num = ?1",
     [ST_CTX_BUMP] = "UPDATE contexts SET last_id = max(last_id, ?2) WHERE num = ?1",
+    [ST_VERSION_PUT] = "INSERT OR REPLACE INTO versions (subject, version, schema_id, deleted, ts,"
+                       " extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_VERSION_EXTRA] = "SELECT extra FROM versions WHERE subject = ?1 AND version = ?2",
+    [ST_LOGPOS_GET] = "SELECT next FROM logpos WHERE topic = ?1",
+    [ST_LOGPOS_PUT] = "INSERT OR REPLACE INTO logpos (topic, next) VALUES (?1, ?2)",
 };
 
 struct store_tx {
 	struct store *st;
 	struct store_conn *conn;
 	int write;
+	int logged; /* a write transaction whose changes go to the log hooks */
 };
 
 struct store_conn {
@@ -232,6 +251,8 @@ struct store {
 	pthread_cond_t pool_cond;
 	int version;
 	char cluster_id[40];
+	const struct store_log_hooks *hooks; /* NULL: changes stay local */
+	void *hooks_ctx;
 };
 
 /* ---- Errors ---- */
@@ -833,12 +854,51 @@ struct store_tx *store_read(struct store *st, struct sg_error *err)
 
 struct store_tx *store_write(struct store *st, struct sg_error *err)
 {
+	const struct store_log_hooks *h = st->hooks;
+	if (h && h->before_write(st->hooks_ctx, err) < 0)
+		return NULL;
 	pthread_mutex_lock(&st->writer_mu);
+	st->writer.tx.logged = h != NULL;
+	struct store_tx *tx = store_begin(&st->writer.tx, ST_BEGIN_IMMEDIATE, err);
+	if (!tx && h)
+		h->discard(st->hooks_ctx);
+	return tx;
+}
+
+struct store_tx *store_apply_begin(struct store *st, struct sg_error *err)
+{
+	pthread_mutex_lock(&st->writer_mu);
+	st->writer.tx.logged = 0;
 	return store_begin(&st->writer.tx, ST_BEGIN_IMMEDIATE, err);
+}
+
+void store_set_log_hooks(struct store *st, const struct store_log_hooks *h, void *ctx)
+{
+	st->hooks = h;
+	st->hooks_ctx = ctx;
+}
+
+static void store_rollback(struct store_tx *tx)
+{
+	if (!sqlite3_get_autocommit(tx->conn->db)) {
+		struct sg_error ignored = {0};
+		sqlite3_stmt *s = store_stmt(tx, ST_ROLLBACK, &ignored);
+		if (!s || store_exec(tx, s, &ignored, "rolling back") < 0)
+			sqlite3_exec(tx->conn->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 }
 
 int store_commit(struct store_tx *tx, struct sg_error *err)
 {
+	if (tx->write && tx->logged) {
+		/* The log is the truth: what this transaction did reaches the
+		 * database when the reader applies it back. */
+		struct store *st = tx->st;
+		store_rollback(tx);
+		tx->logged = 0;
+		store_release(tx);
+		return st->hooks->publish(st->hooks_ctx, err);
+	}
 	sqlite3_stmt *s = store_stmt(tx, ST_COMMIT, err);
 	int rc = s ? store_exec(tx, s, err, "committing") : -1;
 	if (rc < 0 && !sqlite3_get_autocommit(tx->conn->db))
@@ -851,13 +911,23 @@ void store_end(struct store_tx *tx)
 {
 	if (!tx)
 		return;
-	if (!sqlite3_get_autocommit(tx->conn->db)) {
-		struct sg_error ignored = {0};
-		sqlite3_stmt *s = store_stmt(tx, ST_ROLLBACK, &ignored);
-		if (!s || store_exec(tx, s, &ignored, "rolling back") < 0)
-			sqlite3_exec(tx->conn->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	store_rollback(tx);
+	int logged = tx->write && tx->logged;
+	struct store *st = tx->st;
+	tx->logged = 0;
 	store_release(tx);
+	if (logged)
+		st->hooks->discard(st->hooks_ctx);
+}
+
+/* Tells the hooks of a change made in `tx`; 0 when the changes stay local. */
+static int store_changed(struct store_tx *tx, enum store_change_kind kind, const char *subject,
+                         int version, const char *value, struct sg_error *err)
+{
+	if (!tx->write || !tx->logged)
+		return 0;
+	struct store_change c = {kind, subject, version, value};
+	return tx->st->hooks->change(tx->st->hooks_ctx, tx, &c, err);
 }
 
 /* ---- Schemas ---- */
@@ -1144,7 +1214,10 @@ int store_context(struct store_tx *tx, const char *name, int create, int64_t *nu
 		if (!u)
 			return -1;
 		sqlite3_bind_int64(u, 1, *num);
-		return store_exec(tx, u, err, "listing a context") < 0 ? -1 : 1;
+		if (store_exec(tx, u, err, "listing a context") < 0 ||
+		    store_changed(tx, STORE_CHANGE_CONTEXT_CREATE, NULL, 0, name, err) < 0)
+			return -1;
+		return 1;
 	}
 	sqlite3_stmt *i = store_stmt(tx, ST_CTX_INSERT, err);
 	if (!i)
@@ -1160,6 +1233,8 @@ int store_context(struct store_tx *tx, const char *name, int create, int64_t *nu
 		return store_fail(tx->conn->db, rc, err, "adding a context");
 	if (*num > STORE_CONTEXT_NUM_MAX)
 		return error_set(err, SG_ESTORE, "too many contexts");
+	if (store_changed(tx, STORE_CHANGE_CONTEXT_CREATE, NULL, 0, name, err) < 0)
+		return -1;
 	return 1;
 }
 
@@ -1215,7 +1290,11 @@ int store_context_unlist(struct store_tx *tx, const char *name, struct sg_error 
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (store_exec(tx, s, err, "deleting a context") < 0)
 		return -1;
-	return sqlite3_changes(tx->conn->db) > 0;
+	if (sqlite3_changes(tx->conn->db) == 0)
+		return 0;
+	if (store_changed(tx, STORE_CHANGE_CONTEXT_UNLIST, NULL, 0, name, err) < 0)
+		return -1;
+	return 1;
 }
 
 /* ---- Versions ---- */
@@ -1344,7 +1423,7 @@ int store_version_insert(struct store_tx *tx, const char *subject, int version, 
 		                 "subject '%s' already has a version %d", subject, version);
 	if (rc != SQLITE_DONE)
 		return store_fail(tx->conn->db, rc, err, "inserting a version");
-	return 0;
+	return store_changed(tx, STORE_CHANGE_VERSION_INSERT, subject, version, NULL, err);
 }
 
 int store_version_soft_delete(struct store_tx *tx, const char *subject, int version,
@@ -1358,7 +1437,11 @@ int store_version_soft_delete(struct store_tx *tx, const char *subject, int vers
 	sqlite3_bind_int64(s, 3, store_now_ms());
 	if (store_exec(tx, s, err, "deleting a version") < 0)
 		return -1;
-	return sqlite3_changes(tx->conn->db) > 0;
+	if (sqlite3_changes(tx->conn->db) == 0)
+		return 0;
+	if (store_changed(tx, STORE_CHANGE_VERSION_SOFT_DELETE, subject, version, NULL, err) < 0)
+		return -1;
+	return 1;
 }
 
 int store_version_purge(struct store_tx *tx, const char *subject, int version, int64_t *dropped_id,
@@ -1380,6 +1463,8 @@ int store_version_purge(struct store_tx *tx, const char *subject, int version, i
 		return store_fail(tx->conn->db, rc, err, "deleting a version");
 	if (schema_id == 0)
 		return 0;
+	if (store_changed(tx, STORE_CHANGE_VERSION_PURGE, subject, version, NULL, err) < 0)
+		return -1;
 
 	sqlite3_stmt *u = store_stmt(tx, ST_SCHEMA_USED, err);
 	if (!u)
@@ -1540,7 +1625,9 @@ int store_config_put(struct store_tx *tx, const char *subject, const char *json,
 		return -1;
 	store_bind_scope(s, subject);
 	sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
-	return store_exec(tx, s, err, "writing a config");
+	if (store_exec(tx, s, err, "writing a config") < 0)
+		return -1;
+	return store_changed(tx, STORE_CHANGE_CONFIG_PUT, subject, 0, json, err);
 }
 
 int store_config_delete(struct store_tx *tx, const char *subject, struct sg_error *err)
@@ -1551,7 +1638,11 @@ int store_config_delete(struct store_tx *tx, const char *subject, struct sg_erro
 	store_bind_scope(s, subject);
 	if (store_exec(tx, s, err, "deleting a config") < 0)
 		return -1;
-	return sqlite3_changes(tx->conn->db) > 0;
+	if (sqlite3_changes(tx->conn->db) == 0)
+		return 0;
+	if (store_changed(tx, STORE_CHANGE_CONFIG_DELETE, subject, 0, NULL, err) < 0)
+		return -1;
+	return 1;
 }
 
 int store_configs_by_prefix(struct store_tx *tx, const char *prefix, store_config_fn fn, void *ctx,
@@ -1617,7 +1708,9 @@ int store_mode_put(struct store_tx *tx, const char *subject, const char *mode, s
 		return -1;
 	store_bind_scope(s, subject);
 	sqlite3_bind_text(s, 3, mode, -1, SQLITE_STATIC);
-	return store_exec(tx, s, err, "writing a mode");
+	if (store_exec(tx, s, err, "writing a mode") < 0)
+		return -1;
+	return store_changed(tx, STORE_CHANGE_MODE_PUT, subject, 0, mode, err);
 }
 
 int store_mode_delete(struct store_tx *tx, const char *subject, struct sg_error *err)
@@ -1628,5 +1721,95 @@ int store_mode_delete(struct store_tx *tx, const char *subject, struct sg_error 
 	store_bind_scope(s, subject);
 	if (store_exec(tx, s, err, "deleting a mode") < 0)
 		return -1;
-	return sqlite3_changes(tx->conn->db) > 0;
+	if (sqlite3_changes(tx->conn->db) == 0)
+		return 0;
+	if (store_changed(tx, STORE_CHANGE_MODE_DELETE, subject, 0, NULL, err) < 0)
+		return -1;
+	return 1;
+}
+
+/* ---- The log ---- */
+
+int store_version_put(struct store_tx *tx, const char *subject, int version, int64_t schema_id,
+                      int deleted, int64_t ts, const char *extra, struct sg_error *err)
+{
+	struct store_version old;
+	int r = store_version_get(tx, subject, version, &old, err);
+	if (r < 0)
+		return -1;
+	if (r == 1 && old.schema_id != schema_id &&
+	    store_version_purge(tx, subject, version, NULL, err) < 0)
+		return -1;
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_PUT, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	sqlite3_bind_int64(s, 3, schema_id);
+	sqlite3_bind_int(s, 4, deleted ? 1 : 0);
+	sqlite3_bind_int64(s, 5, ts);
+	sqlite3_bind_text(s, 6, extra, -1, SQLITE_STATIC);
+	return store_exec(tx, s, err, "writing a version");
+}
+
+int store_version_extra(struct store_tx *tx, const char *subject, int version, char **json,
+                        struct sg_error *err)
+{
+	*json = NULL;
+	sqlite3_stmt *s = store_stmt(tx, ST_VERSION_EXTRA, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, version);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		const char *v = store_col_text(s, 0);
+		ret = 1;
+		if (v && !(*json = strdup(v)))
+			ret = error_set(err, SG_ENOMEM, "out of memory");
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading a version");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_log_position(struct store_tx *tx, const char *topic, int64_t *next, struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_LOGPOS_GET, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, topic, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		*next = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(tx->conn->db, rc, err, "reading the log position");
+	}
+	store_done(s);
+	return ret;
+}
+
+int store_log_position_put(struct store_tx *tx, const char *topic, int64_t next,
+                           struct sg_error *err)
+{
+	sqlite3_stmt *s = store_stmt(tx, ST_LOGPOS_PUT, err);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, next);
+	return store_exec(tx, s, err, "writing the log position");
+}
+
+int store_log_reset(struct store_tx *tx, struct sg_error *err)
+{
+	return store_simple(tx->conn,
+	                    "DELETE FROM refs; DELETE FROM versions; DELETE FROM schemas;"
+	                    " DELETE FROM config; DELETE FROM modes; DELETE FROM logpos;"
+	                    " DELETE FROM contexts WHERE num != 0;"
+	                    " UPDATE contexts SET last_id = 0, listed = 1;",
+	                    err, "emptying the view");
 }

@@ -47,7 +47,7 @@
 #include "compat/error.h"
 
 /* The schema version of the database this binary writes. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Schema keys (see the top of this file). */
 #define STORE_ID_MAX           2147483647LL
@@ -295,5 +295,79 @@ int store_mode_get(struct store_tx *tx, const char *subject, char mode[STORE_MOD
 int store_mode_put(struct store_tx *tx, const char *subject, const char *mode,
                    struct sg_error *err);
 int store_mode_delete(struct store_tx *tx, const char *subject, struct sg_error *err);
+
+/* ---- The log (kafka mode, registry/kafkastore.h) ----
+ *
+ * In kafka mode the database is a view of a log: the reader applies the
+ * log's records in apply transactions (store_apply_begin), and writes made
+ * by the API are not kept locally but captured and published to the log.
+ * Hooks do the capturing: with hooks set, a write transaction
+ * (store_write) calls before_write first, then `change` after each change
+ * it makes; store_commit rolls the local transaction back, releases the
+ * writer and calls publish, whose result is the commit's; store_end without
+ * a commit calls discard. Apply transactions never call hooks. */
+
+/* What one change of a write transaction did. */
+enum store_change_kind {
+	STORE_CHANGE_VERSION_INSERT = 1, /* subject, version: a new live version */
+	STORE_CHANGE_VERSION_SOFT_DELETE,
+	STORE_CHANGE_VERSION_PURGE,
+	STORE_CHANGE_CONFIG_PUT,     /* subject (NULL: the registry), value: the config JSON */
+	STORE_CHANGE_CONFIG_DELETE,  /* subject */
+	STORE_CHANGE_MODE_PUT,       /* subject, value: the mode */
+	STORE_CHANGE_MODE_DELETE,    /* subject */
+	STORE_CHANGE_CONTEXT_CREATE, /* value: the context's name (".ctx") */
+	STORE_CHANGE_CONTEXT_UNLIST, /* value: the context's name */
+};
+
+struct store_change {
+	enum store_change_kind kind;
+	const char *subject;
+	int version;
+	const char *value;
+};
+
+struct store_log_hooks {
+	/* Before a write transaction begins, outside the writer lock. -1 (with
+	 * err set) fails store_write. */
+	int (*before_write)(void *ctx, struct sg_error *err);
+	/* After each change, inside the transaction, which it may read. -1 fails
+	 * the change (the store function returns -1). */
+	int (*change)(void *ctx, struct store_tx *tx, const struct store_change *c,
+	              struct sg_error *err);
+	/* At commit, after the local rollback, the writer released: publishes
+	 * what was captured. Its result is store_commit's. */
+	int (*publish)(void *ctx, struct sg_error *err);
+	/* A write transaction ended without a commit: drop what was captured. */
+	void (*discard)(void *ctx);
+};
+
+/* Sets (or with NULL clears) the hooks. Call while no transaction runs. */
+void store_set_log_hooks(struct store *st, const struct store_log_hooks *h, void *ctx);
+
+/* Begins a write transaction that calls no hooks: the log's reader applying
+ * records. Its changes are committed locally by store_commit. */
+struct store_tx *store_apply_begin(struct store *st, struct sg_error *err);
+
+/* Sets a version as the log says it is: inserted, or replaced (another
+ * schema: the old one is dropped when unused, as store_version_purge does),
+ * with its deleted flag, timestamp (ms) and `extra`, the JSON of the log's
+ * value to write back on a rewrite (NULL: none). Apply transactions. */
+int store_version_put(struct store_tx *tx, const char *subject, int version, int64_t schema_id,
+                      int deleted, int64_t ts, const char *extra, struct sg_error *err);
+/* The `extra` JSON of a version. Returns 1 with *json malloc'd (NULL when
+ * none is kept), 0 when there is no such version, -1. */
+int store_version_extra(struct store_tx *tx, const char *subject, int version, char **json,
+                        struct sg_error *err);
+
+/* The log position of the view: the offset of the next record to apply in
+ * `topic`. Returns 1 with *next set, 0 when none is stored, -1. */
+int store_log_position(struct store_tx *tx, const char *topic, int64_t *next, struct sg_error *err);
+int store_log_position_put(struct store_tx *tx, const char *topic, int64_t next,
+                           struct sg_error *err);
+/* Empties the view: schemas, versions, references, configs, modes,
+ * contexts (their ids too) and log positions. Apply transactions: the view
+ * of a log that was recreated is rebuilt from its start. */
+int store_log_reset(struct store_tx *tx, struct sg_error *err);
 
 #endif

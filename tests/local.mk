@@ -144,6 +144,49 @@ EXTRA_DIST += $(PROTOBUF_CASES)
 check_PROGRAMS += %reldir%/unit/test_protobuf
 %canon_reldir%_unit_test_protobuf_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_protobuf
+# The serialized form and the normalized string (compat/protobuf/pbdesc,
+# pbnorm): cases in tests/cases/protobuf-desc/<case>/{input.proto or
+# input.b64, serialized.b64, canonical.proto, normalized.proto, lossy};
+# make-expected.py wrote the .b64 files with the protobuf package.
+PROTOBUF_DESC_CASES = \
+	%reldir%/cases/protobuf-desc/make-expected.py \
+	%reldir%/cases/protobuf-desc/desc-meta/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-meta/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-meta/normalized.proto \
+	%reldir%/cases/protobuf-desc/desc-proto2/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto2/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto2/normalized.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/canonical.proto \
+	%reldir%/cases/protobuf-desc/desc-proto3/input.b64 \
+	%reldir%/cases/protobuf-desc/desc-proto3/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/input.proto \
+	%reldir%/cases/protobuf-desc/meta/normalized.proto \
+	%reldir%/cases/protobuf-desc/meta/serialized.b64 \
+	%reldir%/cases/protobuf-desc/options-ext/input.proto \
+	%reldir%/cases/protobuf-desc/options-ext/lossy \
+	%reldir%/cases/protobuf-desc/options-ext/normalized.proto \
+	%reldir%/cases/protobuf-desc/options-norm/input.proto \
+	%reldir%/cases/protobuf-desc/options-norm/lossy \
+	%reldir%/cases/protobuf-desc/options-norm/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/input.proto \
+	%reldir%/cases/protobuf-desc/orders/normalized.proto \
+	%reldir%/cases/protobuf-desc/orders/serialized.b64 \
+	%reldir%/cases/protobuf-desc/proto2-ext/input.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/lossy \
+	%reldir%/cases/protobuf-desc/proto2-ext/normalized.proto \
+	%reldir%/cases/protobuf-desc/proto2-ext/serialized.b64 \
+	%reldir%/cases/protobuf-desc/sorting/input.proto \
+	%reldir%/cases/protobuf-desc/sorting/normalized.proto
+EXTRA_DIST += $(PROTOBUF_DESC_CASES)
+check_PROGRAMS += %reldir%/unit/test_pbdesc
+%canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbdesc
+# Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
+# from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
+# are wrapped so each can fail in turn.
+check_PROGRAMS += %reldir%/unit/test_pbcompat
+%canon_reldir%_unit_test_pbcompat_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbcompat
 # Real-broker tests: each script starts Apache Kafka (fetched with mvn, see
 # tests/kafka/lib.sh) and the gateway, drives real clients, and stops both.
 KAFKA_TESTS = %reldir%/kafka/mock.sh %reldir%/kafka/serve.sh %reldir%/kafka/broker.sh %reldir%/kafka/cluster.sh
@@ -170,6 +213,13 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# A topic whose subjects are in a registry context (issue #15): the rule's
+# "context", ids of that context over HTTP and in serve, against a real broker.
+KAFKA_TESTS += %reldir%/kafka/contexts.sh
+EXTRA_DIST += %reldir%/kafka/kcontexts.py
+# The registry on Kafka's _schemas log (--store kafka): Confluent's records
+# byte for byte, resume, a read replica, migration, fencing.
+KAFKA_TESTS += %reldir%/kafka/registry-kafka.sh
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce
@@ -491,6 +541,10 @@ TESTS += %reldir%/unit/test_jsonschema
 # The registry's SQLite store (registry/store, registry/sha256).
 check_PROGRAMS += %reldir%/unit/test_store
 TESTS += %reldir%/unit/test_store
+# The store as a view of _schemas (registry/logview): change capture as
+# data, and Confluent's records applied.
+check_PROGRAMS += %reldir%/unit/test_logview
+TESTS += %reldir%/unit/test_logview
 # Qualified subjects (registry/qsubject), from tests/cases/qsubject/cases.txt.
 check_PROGRAMS += %reldir%/unit/test_qsubject
 TESTS += %reldir%/unit/test_qsubject
@@ -540,7 +594,10 @@ EXTRA_DIST += %reldir%/registry/client-tls.sh
 # made (or refreshed) by tests/clients/setup-venv.sh.
 REGISTRY_TESTS = %reldir%/registry/cli.sh %reldir%/registry/auth.sh %reldir%/registry/durability.sh \
 	%reldir%/registry/concurrency.py %reldir%/registry/http_edge.py %reldir%/registry/limits.py \
-	%reldir%/clients/confluent_client.py
+	%reldir%/clients/confluent_client.py %reldir%/clients/protobuf_client.py
+# Confluent's Protobuf diff suite from $(SG_SHARED)/suites replayed through a
+# running registry (tests/unit/test_pbcompat checks it against the code).
+REGISTRY_TESTS += %reldir%/registry/protobuf_suite.py
 TESTS += $(REGISTRY_TESTS)
 EXTRA_DIST += $(REGISTRY_TESTS) %reldir%/lib.sh %reldir%/clients/setup-venv.sh \
 	%reldir%/clients/requirements.txt
@@ -595,9 +652,14 @@ HTTP_CASES = \
 	%reldir%/http/cases/096-schema-tags.http \
 	%reldir%/http/cases/097-schema-by-id-deleted.http \
 	%reldir%/http/cases/098-schemas-aliases.http \
+	%reldir%/http/cases/099-schemas-ruletype.http \
 	%reldir%/http/cases/100-contexts.http \
 	%reldir%/http/cases/101-contexts-prefix.http \
-	%reldir%/http/cases/110-protobuf-register.http
+	%reldir%/http/cases/102-contexts-fallbacks.http \
+	%reldir%/http/cases/103-contexts-modes.http \
+	%reldir%/http/cases/110-protobuf-register.http \
+	%reldir%/http/cases/111-protobuf-compat.http \
+	%reldir%/http/cases/112-protobuf-serialized-normalize.http
 EXTRA_DIST += $(HTTP_CASES)
 
 check_PROGRAMS += %reldir%/unit/test_jsontext
@@ -637,7 +699,9 @@ EXTRA_DIST += %reldir%/cases/avjson/cases.jsonl
 # tests/unit/gwfake.h (and, for HTTP, the real registry in-process); the
 # rejections ring and metrics; the dead-letter producer on librdkafka's mock cluster.
 GWRULES_CASES = \
+	%reldir%/cases/gwrules/bad-context/expect %reldir%/cases/gwrules/bad-context/rules.json \
 	%reldir%/cases/gwrules/bad-dlt/expect %reldir%/cases/gwrules/bad-dlt/rules.json \
+	%reldir%/cases/gwrules/context/expect %reldir%/cases/gwrules/context/rules.json \
 	%reldir%/cases/gwrules/bad-mode/expect %reldir%/cases/gwrules/bad-mode/rules.json \
 	%reldir%/cases/gwrules/bad-parts/expect %reldir%/cases/gwrules/bad-parts/rules.json \
 	%reldir%/cases/gwrules/bad-regex/expect %reldir%/cases/gwrules/bad-regex/rules.json \
@@ -784,7 +848,10 @@ CLI_CASES = \
 	%reldir%/cli/cases/304-registry-cert-without-key.case \
 	%reldir%/cli/cases/305-registry-basic-auth-env-no-colon.case \
 	%reldir%/cli/cases/306-registry-ca-for-http.case \
-	%reldir%/cli/cases/307-registry-password-not-shown.case
+	%reldir%/cli/cases/307-registry-password-not-shown.case \
+	%reldir%/cli/cases/308-registry-store-unknown.case \
+	%reldir%/cli/cases/309-registry-store-kafka-no-brokers.case \
+	%reldir%/cli/cases/310-registry-leader-eligible-env.case
 CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \

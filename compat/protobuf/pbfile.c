@@ -102,20 +102,23 @@ __attribute__((noreturn)) static void pb_fail_code(struct pb_reader *r, int code
 	longjmp(r->fail, 1);
 }
 
-static void *pb_alloc(struct pb_reader *r, size_t n)
+/* Zeroed memory from arena `a`, or NULL with *code set (SG_ELIMIT past
+ * PBFILE_MAX_MEMORY, SG_ENOMEM). */
+static void *pb_arena_alloc(struct pbfile_arena *a, size_t n, int *code)
 {
-	struct pbfile_arena *a = r->arena;
 	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	struct pbfile_chunk *c = a->chunks;
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > PB_CHUNK ? n : PB_CHUNK;
-		if (a->total + cap > PBFILE_MAX_MEMORY)
-			pb_fail_code(
-			    r, SG_ELIMIT,
-			    "Protobuf schema too large: its model exceeds the memory limit");
+		if (n > PBFILE_MAX_MEMORY || a->total + cap > PBFILE_MAX_MEMORY) {
+			*code = SG_ELIMIT;
+			return NULL;
+		}
 		c = malloc(sizeof *c + cap);
-		if (!c)
-			pb_fail_code(r, SG_ENOMEM, "out of memory");
+		if (!c) {
+			*code = SG_ENOMEM;
+			return NULL;
+		}
 		c->used = 0;
 		c->cap = cap;
 		c->next = a->chunks;
@@ -125,6 +128,18 @@ static void *pb_alloc(struct pb_reader *r, size_t n)
 	void *p = (char *)c->data + c->used;
 	c->used += n;
 	memset(p, 0, n);
+	return p;
+}
+
+static void *pb_alloc(struct pb_reader *r, size_t n)
+{
+	int code = 0;
+	void *p = pb_arena_alloc(r->arena, n, &code);
+	if (!p && code == SG_ELIMIT)
+		pb_fail_code(r, SG_ELIMIT,
+		             "Protobuf schema too large: its model exceeds the memory limit");
+	if (!p)
+		pb_fail_code(r, SG_ENOMEM, "out of memory");
 	return p;
 }
 
@@ -1431,6 +1446,42 @@ struct pbfile *pbfile_parse(const char *text, size_t len, struct sg_error *err)
 	free(r->buf);
 	free(r);
 	return f;
+}
+
+struct pbfile *pbfile_new(struct sg_error *err)
+{
+	struct pbfile_arena *arena = calloc(1, sizeof *arena);
+	int code = SG_ENOMEM;
+	struct pbfile *f = arena ? pb_arena_alloc(arena, sizeof *f, &code) : NULL;
+	if (!f) {
+		free(arena);
+		error_set(err, code, "out of memory");
+		return NULL;
+	}
+	f->arena = arena;
+	return f;
+}
+
+void *pbfile_alloc(struct pbfile *f, size_t n, struct sg_error *err)
+{
+	int code = 0;
+	void *p = pb_arena_alloc(f->arena, n, &code);
+	if (!p)
+		error_set(err, code,
+		          code == SG_ELIMIT
+		              ? "Protobuf schema too large: its model exceeds the memory limit"
+		              : "out of memory");
+	return p;
+}
+
+const char *pbfile_strndup(struct pbfile *f, const char *s, size_t n, struct sg_error *err)
+{
+	char *p = pbfile_alloc(f, n + 1, err);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
 }
 
 void pbfile_free(struct pbfile *f)

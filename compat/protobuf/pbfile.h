@@ -218,6 +218,16 @@ struct pbfile {
 struct pbfile *pbfile_parse(const char *text, size_t len, struct sg_error *err);
 void pbfile_free(struct pbfile *f);
 
+/* Building a model elsewhere (compat/protobuf/pbdesc reads one from a
+ * descriptor): pbfile_new() returns an empty file (no syntax, no package)
+ * the caller fills and frees with pbfile_free(); pbfile_alloc() returns n
+ * zeroed bytes that live as long as `f`, pbfile_strndup() a NUL-terminated
+ * copy of s[0..n). Both return NULL with `err` (SG_ENOMEM, or SG_ELIMIT past
+ * PBFILE_MAX_MEMORY). */
+struct pbfile *pbfile_new(struct sg_error *err);
+void *pbfile_alloc(struct pbfile *f, size_t n, struct sg_error *err);
+const char *pbfile_strndup(struct pbfile *f, const char *s, size_t n, struct sg_error *err);
+
 /* "proto2" / "proto3" (NULL for PBFILE_SYNTAX_NONE). */
 const char *pbfile_syntax_name(enum pbfile_syntax s);
 

@@ -4,9 +4,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct pbnames {
-	char **names;
+	struct pbnames_type *names;
 	size_t n, cap;
 	int frozen;
 };
@@ -158,6 +159,37 @@ static const char *const pbnames_known_types[] = {
     "confluent.type.Decimal",
 };
 
+/* The enums among the well-known types (every other one is a message). */
+static const char *const pbnames_known_enums[] = {
+    "google.protobuf.Edition",
+    "google.protobuf.ExtensionRangeOptions.VerificationState",
+    "google.protobuf.FeatureSet.EnforceNamingStyle",
+    "google.protobuf.FeatureSet.EnumType",
+    "google.protobuf.FeatureSet.FieldPresence",
+    "google.protobuf.FeatureSet.JsonFormat",
+    "google.protobuf.FeatureSet.MessageEncoding",
+    "google.protobuf.FeatureSet.RepeatedFieldEncoding",
+    "google.protobuf.FeatureSet.Utf8Validation",
+    "google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility",
+    "google.protobuf.Field.Cardinality",
+    "google.protobuf.Field.Kind",
+    "google.protobuf.FieldDescriptorProto.Label",
+    "google.protobuf.FieldDescriptorProto.Type",
+    "google.protobuf.FieldOptions.CType",
+    "google.protobuf.FieldOptions.JSType",
+    "google.protobuf.FieldOptions.OptionRetention",
+    "google.protobuf.FieldOptions.OptionTargetType",
+    "google.protobuf.FileOptions.OptimizeMode",
+    "google.protobuf.GeneratedCodeInfo.Annotation.Semantic",
+    "google.protobuf.MethodOptions.IdempotencyLevel",
+    "google.protobuf.NullValue",
+    "google.protobuf.SymbolVisibility",
+    "google.protobuf.Syntax",
+    "google.type.CalendarPeriod",
+    "google.type.DayOfWeek",
+    "google.type.Month",
+};
+
 struct pbnames *pbnames_new(void)
 {
 	return calloc(1, sizeof(struct pbnames));
@@ -167,19 +199,29 @@ void pbnames_free(struct pbnames *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->n; i++)
-		free(n->names[i]);
+	for (size_t i = 0; i < n->n; i++) {
+		free((char *)n->names[i].name);
+		free((char *)n->names[i].map_key);
+		free((char *)n->names[i].map_value);
+	}
 	free(n->names);
 	free(n);
 }
 
-/* Adds prefix + "." + name (or name alone when prefix is empty). */
+static char *pbnames_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Adds prefix + "." + name (or name alone when prefix is empty), of kind
+ * `kind`, with a map entry's key and value types (copied; NULL otherwise). */
 static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
+                        enum pbnames_kind kind, const char *key, const char *value, int repeated,
                         struct sg_error *err)
 {
 	if (n->n == n->cap) {
 		size_t cap = n->cap ? n->cap * 2 : 64;
-		char **more = realloc(n->names, cap * sizeof *more);
+		struct pbnames_type *more = realloc(n->names, cap * sizeof *more);
 		if (!more)
 			return error_set(err, SG_ENOMEM, "out of memory");
 		n->names = more;
@@ -187,17 +229,59 @@ static int pbnames_push(struct pbnames *n, const char *prefix, const char *name,
 	}
 	size_t lp = prefix ? strlen(prefix) : 0, ln = strlen(name);
 	char *s = malloc(lp + 1 + ln + 1);
-	if (!s)
+	char *k = pbnames_dup(key), *v = pbnames_dup(value);
+	if (!s || (key && !k) || (value && !v)) {
+		free(s);
+		free(k);
+		free(v);
 		return error_set(err, SG_ENOMEM, "out of memory");
-	size_t k = 0;
+	}
+	size_t at = 0;
 	if (lp) {
 		memcpy(s, prefix, lp);
 		s[lp] = '.';
-		k = lp + 1;
+		at = lp + 1;
 	}
-	memcpy(s + k, name, ln + 1);
-	n->names[n->n++] = s;
+	memcpy(s + at, name, ln + 1);
+	n->names[n->n++] = (struct pbnames_type){s, kind, k, v, repeated};
 	n->frozen = 0;
+	return 0;
+}
+
+/* 1 when message `t` has `option map_entry = true;` (a descriptor's map
+ * entry), as Confluent's collectTypeInfo() sees it: the last option of that
+ * name (a leading '.' dropped) whose text is "true" in any case. */
+static int pbnames_is_map_entry(const struct pbfile_type *t)
+{
+	int map = 0;
+	for (const struct pbfile_option *o = t->options; o; o = o->next) {
+		const char *name = o->name[0] == '.' ? o->name + 1 : o->name;
+		if (strcmp(name, "map_entry") == 0)
+			map = o->value && o->value->type == PBFILE_V_TEXT && o->value->text &&
+			      strcasecmp(o->value->text, "true") == 0;
+	}
+	return map;
+}
+
+/* The type of field `name` of message `t`, or NULL. */
+static const char *pbnames_field_type(const struct pbfile_type *t, const char *name)
+{
+	for (const struct pbfile_field *f = t->fields; f; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f->type;
+	return NULL;
+}
+
+/* The fields of extend blocks, named prefix.field (Confluent's
+ * addExtendField: the package, the enclosing messages, the field). */
+static int pbnames_add_extends(struct pbnames *n, const char *prefix, const struct pbfile_extend *e,
+                               struct sg_error *err)
+{
+	for (; e; e = e->next)
+		for (const struct pbfile_field *f = e->fields; f; f = f->next)
+			if (pbnames_push(n, prefix, f->name, PBNAMES_EXTENSION, NULL, NULL,
+			                 f->label == PBFILE_LABEL_REPEATED, err) < 0)
+				return -1;
 	return 0;
 }
 
@@ -205,13 +289,19 @@ static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct
                              struct sg_error *err)
 {
 	for (const struct pbfile_type *t = types; t; t = t->next) {
-		if (pbnames_push(n, prefix, t->name, err) < 0)
+		int map = !t->is_enum && pbnames_is_map_entry(t);
+		if (pbnames_push(n, prefix, t->name,
+		                 t->is_enum ? PBNAMES_ENUM
+		                 : map      ? PBNAMES_MAP_ENTRY
+		                            : PBNAMES_MESSAGE,
+		                 map ? pbnames_field_type(t, "key") : NULL,
+		                 map ? pbnames_field_type(t, "value") : NULL, 0, err) < 0)
 			return -1;
-		if (!t->nested)
-			continue;
-		/* the name just pushed is the prefix of the nested ones */
-		char *self = n->names[n->n - 1];
-		if (pbnames_add_types(n, self, t->nested, err) < 0)
+		/* the name just pushed is the prefix of the nested names */
+		const char *self = n->names[n->n - 1].name;
+		if (!t->is_enum && pbnames_add_extends(n, self, t->extends, err) < 0)
+			return -1;
+		if (t->nested && pbnames_add_types(n, self, t->nested, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -219,28 +309,52 @@ static int pbnames_add_types(struct pbnames *n, const char *prefix, const struct
 
 int pbnames_add_file(struct pbnames *n, const struct pbfile *f, struct sg_error *err)
 {
+	if (pbnames_add_extends(n, f->package, f->extends, err) < 0)
+		return -1;
 	return pbnames_add_types(n, f->package, f->types, err);
 }
 
 int pbnames_add_all(struct pbnames *n, const struct pbnames *src, struct sg_error *err)
 {
-	for (size_t i = 0; i < src->n; i++)
-		if (pbnames_push(n, NULL, src->names[i], err) < 0)
+	for (size_t i = 0; i < src->n; i++) {
+		const struct pbnames_type *t = &src->names[i];
+		if (pbnames_push(n, NULL, t->name, t->kind, t->map_key, t->map_value, t->repeated,
+		                 err) < 0)
 			return -1;
+	}
 	return 0;
+}
+
+static int pbnames_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int pbnames_add_well_known(struct pbnames *n, struct sg_error *err)
 {
-	for (size_t i = 0; i < sizeof pbnames_known_types / sizeof pbnames_known_types[0]; i++)
-		if (pbnames_push(n, NULL, pbnames_known_types[i], err) < 0)
+	for (size_t i = 0; i < sizeof pbnames_known_types / sizeof pbnames_known_types[0]; i++) {
+		const char *name = pbnames_known_types[i];
+		int is_enum = bsearch(&name, pbnames_known_enums,
+		                      sizeof pbnames_known_enums / sizeof pbnames_known_enums[0],
+		                      sizeof pbnames_known_enums[0], pbnames_strcmp) != NULL;
+		if (pbnames_push(n, NULL, name, is_enum ? PBNAMES_ENUM : PBNAMES_MESSAGE, NULL,
+		                 NULL, 0, err) < 0)
+			return -1;
+	}
+	/* confluent/meta.proto's options, none of them repeated */
+	static const char *const meta[] = {"confluent.file_meta", "confluent.message_meta",
+	                                   "confluent.field_meta", "confluent.enum_meta",
+	                                   "confluent.enum_value_meta"};
+	for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+		if (pbnames_push(n, NULL, meta[i], PBNAMES_EXTENSION, NULL, NULL, 0, err) < 0)
 			return -1;
 	return 0;
 }
 
 static int pbnames_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct pbnames_type *)a)->name,
+	              ((const struct pbnames_type *)b)->name);
 }
 
 void pbnames_freeze(struct pbnames *n)
@@ -249,20 +363,37 @@ void pbnames_freeze(struct pbnames *n)
 		qsort(n->names, n->n, sizeof *n->names, pbnames_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < n->n; i++) {
-		if (k && strcmp(n->names[k - 1], n->names[i]) == 0)
-			free(n->names[i]);
-		else
+		if (k && pbnames_cmp(&n->names[k - 1], &n->names[i]) == 0) {
+			free((char *)n->names[i].name);
+			free((char *)n->names[i].map_key);
+			free((char *)n->names[i].map_value);
+		} else {
 			n->names[k++] = n->names[i];
+		}
 	}
 	n->n = k;
 	n->frozen = 1;
 }
 
-int pbnames_has(const struct pbnames *n, const char *full)
+const struct pbnames_type *pbnames_find(const struct pbnames *n, const char *full)
 {
 	if (!n->n)
-		return 0;
-	return bsearch(&full, n->names, n->n, sizeof *n->names, pbnames_cmp) != NULL;
+		return NULL;
+	struct pbnames_type key = {.name = full, .kind = PBNAMES_MESSAGE};
+	return bsearch(&key, n->names, n->n, sizeof *n->names, pbnames_cmp);
+}
+
+const struct pbnames_type *pbnames_find_extension(const struct pbnames *n, const char *full)
+{
+	if (!n->n)
+		return NULL;
+	struct pbnames_type key = {.name = full, .kind = PBNAMES_EXTENSION};
+	return bsearch(&key, n->names, n->n, sizeof *n->names, pbnames_cmp);
+}
+
+int pbnames_has(const struct pbnames *n, const char *full)
+{
+	return pbnames_find(n, full) != NULL;
 }
 
 int pbnames_well_known(const char *path)
@@ -302,31 +433,50 @@ static int pbnames_scope_push(struct pbnames_scope *s, const char *part)
 	return 0;
 }
 
-/* Confluent's resolveFull(): 1 when `name` resolves in scope `s`, 0 when not,
- * -1 out of memory. */
-static int pbnames_resolves(const struct pbnames *n, const struct pbnames_scope *s,
-                            const char *name)
+static const struct pbnames_type *
+pbnames_resolve_in(const struct pbnames *n, const char *scope, size_t scope_len, const char *name,
+                   const struct pbnames_type *(*find)(const struct pbnames *, const char *))
 {
 	if (name[0] == '.')
-		return pbnames_has(n, name + 1);
-	size_t ln = strlen(name), len = s->len;
-	char *try = malloc(len + 1 + ln + 1);
-	if (!try)
-		return -1;
-	int found = 0;
+		return find(n, name + 1);
+	size_t ln = strlen(name), len = scope_len;
+	char stack[256], *try = stack;
+	if (len + 1 + ln + 1 > sizeof stack && !(try = malloc(len + 1 + ln + 1)))
+		return NULL;
+	const struct pbnames_type *found = NULL;
 	while (len > 0 && !found) {
-		memcpy(try, s->buf, len);
+		memcpy(try, scope, len);
 		try[len] = '.';
 		memcpy(try + len + 1, name, ln + 1);
-		found = pbnames_has(n, try);
+		found = find(n, try);
 		/* drop the last part of the scope */
-		while (len > 0 && s->buf[len - 1] != '.')
+		while (len > 0 && scope[len - 1] != '.')
 			len--;
 		if (len > 0)
 			len--;
 	}
-	free(try);
-	return found || pbnames_has(n, name);
+	if (try != stack)
+		free(try);
+	return found ? found : find(n, name);
+}
+
+const struct pbnames_type *pbnames_resolve(const struct pbnames *n, const char *scope,
+                                           size_t scope_len, const char *name)
+{
+	return pbnames_resolve_in(n, scope, scope_len, name, pbnames_find);
+}
+
+const struct pbnames_type *pbnames_resolve_extension(const struct pbnames *n, const char *scope,
+                                                     size_t scope_len, const char *name)
+{
+	return pbnames_resolve_in(n, scope, scope_len, name, pbnames_find_extension);
+}
+
+/* Confluent's resolveFull(): 1 when `name` resolves in scope `s`, else 0. */
+static int pbnames_resolves(const struct pbnames *n, const struct pbnames_scope *s,
+                            const char *name)
+{
+	return pbnames_resolve(n, s->buf, s->len, name) != NULL;
 }
 
 struct pbnames_walk {

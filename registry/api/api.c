@@ -96,7 +96,8 @@ static const struct api_route api_routes[] = {
     {"PUT", {"mode", "*"}, 1, API_ADMIN, S, api_mode_put},
     {"DELETE", {"mode", "*"}, 1, API_ADMIN, S, api_mode_delete},
     {"GET", {"contexts"}, -1, API_AUTHN, S, api_contexts_list},
-    {"DELETE", {"contexts", "*"}, -1, API_ADMIN, C, api_contexts_delete},
+    /* Admin on the context as a subject (":.ctx:"), checked by the handler. */
+    {"DELETE", {"contexts", "*"}, -1, API_AUTHN, S, api_contexts_delete},
     {"GET", {"v1", "metadata", "id"}, -1, API_AUTHN, S, api_metadata_id},
     {"GET", {"v1", "metadata", "version"}, -1, API_AUTHN, S, api_metadata_version},
 };
@@ -241,13 +242,14 @@ static const char *api_principal(struct auth *au, const struct http_request *req
 	return req->peer_principal;
 }
 
-/* Sends the 403 of `op` on `res` (c->subject for a subject). */
-static void api_forbid(struct api_ctx *c, enum auth_op op, enum auth_resource res)
+/* Sends the 403 of `op` on `res` (`subject` for a subject). */
+static void api_forbid(struct api_ctx *c, enum auth_op op, enum auth_resource res,
+                       const char *subject)
 {
 	static const char *const ops[] = {"", "Read", "Write", "Admin"};
 	if (res == AUTH_SUBJECT)
 		api_fail(c, SG_EFORBIDDEN, "User is denied operation %s on Subject: %s", ops[op],
-		         c->subject ? c->subject : "");
+		         subject ? subject : "");
 	else
 		api_fail(c, SG_EFORBIDDEN, "User is denied operation %s on %s", ops[op],
 		         res == AUTH_CONFIG ? "Config:" : "Mode:");
@@ -263,12 +265,17 @@ int api_may_read(struct api_ctx *c, const char *subject)
 	return auth_filter_subject(c->filter, subject);
 }
 
+int api_require_on(struct api_ctx *c, enum auth_op op, const char *subject)
+{
+	if (!c->a->auth || auth_permits(c->auth, c->principal, op, AUTH_SUBJECT, subject))
+		return 0;
+	api_forbid(c, op, AUTH_SUBJECT, subject);
+	return -1;
+}
+
 int api_require(struct api_ctx *c, enum auth_op op)
 {
-	if (!c->a->auth || auth_permits(c->auth, c->principal, op, AUTH_SUBJECT, c->subject))
-		return 0;
-	api_forbid(c, op, AUTH_SUBJECT);
-	return -1;
+	return api_require_on(c, op, c->subject);
 }
 
 /* Whether the principal may use `route`: 1, or 0 with the 403 sent. Called
@@ -286,7 +293,7 @@ static int api_permitted(struct api_ctx *c, const struct api_route *route)
 		op = AUTH_ADMIN;
 	if (auth_permits(c->auth, c->principal, op, route->res, c->subject))
 		return 1;
-	api_forbid(c, op, route->res);
+	api_forbid(c, op, route->res, c->subject);
 	return 0;
 }
 
@@ -499,6 +506,61 @@ int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int6
                         struct sg_error *e)
 {
 	return store_context(tx, c->context, create, num, e);
+}
+
+/* A store_contexts() callback appending the name to the JSON array `ctx`. */
+static int api_context_name_cb(void *ctx, const char *name)
+{
+	json_t *s = json_string(name);
+	return s && json_array_append_new(ctx, s) == 0 ? 0 : -1;
+}
+
+int api_in_contexts(struct api_ctx *c, struct store_tx *tx, api_in_context_fn fn, void *arg,
+                    struct sg_error *e)
+{
+	struct qsubject q;
+	if (!c->subject)
+		return 0;
+	qsubject_parse(c->subject, &q);
+	if (!qsubject_is_default(&q) || !*q.subject)
+		return 0;
+	json_t *names = json_array();
+	if (!names)
+		return error_set(e, SG_ENOMEM, "out of memory");
+	char *given = c->subject;
+	char given_context[sizeof c->context];
+	memcpy(given_context, c->context, sizeof given_context);
+	int r = store_contexts(tx, api_context_name_cb, names, e);
+	if (r < 0 && e->code == SG_OK)
+		error_set(e, SG_ENOMEM, "out of memory");
+	for (size_t i = 0; r >= 0 && i < json_array_size(names); i++) {
+		const char *name = json_string_value(json_array_get(names, i));
+		size_t cap = strlen(name) + strlen(q.subject) + 3;
+		char *qualified = malloc(cap);
+		if (!qualified || strlen(name) >= sizeof c->context) {
+			free(qualified);
+			r = error_set(e, SG_ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(qualified, cap, ":%s:%s", name, q.subject);
+		if (!api_may_read(c, qualified)) {
+			free(qualified);
+			continue;
+		}
+		c->subject = qualified;
+		snprintf(c->context, sizeof c->context, "%s", name);
+		r = fn(c, arg, e);
+		if (r == 1) {
+			free(given);
+			break;
+		}
+		c->subject = given;
+		memcpy(c->context, given_context, sizeof c->context);
+		free(qualified);
+		r = r < 0 ? -1 : 0;
+	}
+	json_decref(names);
+	return r;
 }
 
 /* ---- A registry cluster: writes go to the leader ---- */
@@ -745,4 +807,9 @@ void api_dropped_forget(struct api *a, struct api_dropped *d)
 	}
 	free(d->ids);
 	memset(d, 0, sizeof *d);
+}
+
+void api_forget_cached(struct api *a)
+{
+	idcache_forget_all(a->ids);
 }

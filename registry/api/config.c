@@ -109,7 +109,11 @@ void api_config_get(struct api_ctx *c)
 	if (r == 0 && c->subject && to_global) {
 		char *text = NULL;
 		r = api_config_chain(tx, c->subject, &text, &e);
-		if (r == 1 && !json_is_object(stored = json_loads(text, 0, NULL))) {
+		/* Not inside json_is_object(): a macro that evaluates its
+		 * argument twice. */
+		if (r == 1)
+			stored = json_loads(text, 0, NULL);
+		if (r == 1 && !json_is_object(stored)) {
 			json_decref(stored);
 			stored = NULL;
 			r = error_set(&e, SG_ESTORE, "a stored config is malformed");

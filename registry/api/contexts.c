@@ -57,7 +57,12 @@ static int api_context_use_cb(void *ctx, const struct store_version *v)
 /* DELETE /contexts/{context}: 204 once the context has no version left,
  * soft-deleted ones included; else 42211 "The specified context ':.ctx:' is
  * not empty." (RestContextNotEmptyException). An unknown context is a 204
- * too, as Confluent's store deletes a key that is not there. */
+ * too, as Confluent's store deletes a key that is not there.
+ *
+ * With authorization on, it needs Admin on the context named as a subject
+ * (Subject::.ctx:), as PUT /config/:.ctx: and PUT /mode/:.ctx: do: whoever
+ * administers a context's settings may also remove it once it is empty,
+ * without a grant on the registry-wide Config:. */
 void api_contexts_delete(struct api_ctx *c)
 {
 	const char *given = c->req->segs[1];
@@ -69,6 +74,8 @@ void api_contexts_delete(struct api_ctx *c)
 	if (!delimited || qsubject_normalize(given, delimited, cap, &e) < 0 ||
 	    qsubject_context_of(delimited, name, sizeof name, &e) < 0)
 		goto fail;
+	if (api_require_on(c, AUTH_ADMIN, delimited) < 0)
+		goto done;
 	if (!(tx = api_write(c)))
 		goto done;
 	struct api_context_use u = {delimited, 0};

@@ -106,6 +106,8 @@ int api_may_read(struct api_ctx *c, const char *subject);
  * an id, or in IMPORT mode, needs Admin): 0 when the principal may do `op` on
  * c->subject (or authorization is off), else -1 with the 403 sent. */
 int api_require(struct api_ctx *c, enum auth_op op);
+/* api_require() on `subject` rather than c->subject. */
+int api_require_on(struct api_ctx *c, enum auth_op op, const char *subject);
 
 /* ---- api.c: contexts ---- */
 
@@ -114,6 +116,21 @@ int api_require(struct api_ctx *c, enum auth_op op);
  * 0 when the context is unknown, -1. */
 int api_subject_context(struct api_ctx *c, struct store_tx *tx, int create, int64_t *num,
                         struct sg_error *e);
+
+/* One try of api_in_contexts(): 1 when found, 0 when not, -1 with `e` set. */
+typedef int (*api_in_context_fn)(struct api_ctx *c, void *arg, struct sg_error *e);
+/* Confluent's fallbacks for a subject of the default context that is not
+ * found there (KafkaSchemaRegistry's lookUpSchemaUnderSubjectUsingContexts
+ * and getUsingContexts): for a default-context c->subject ("s", not a
+ * context alone), calls `fn` once per listed context, in name order (as
+ * allContexts() iterates ContextKeys), with c->subject set to the subject
+ * qualified there (":.ctx:s") and c->context to the context, until `fn`
+ * returns nonzero. Qualified subjects the principal may not read are
+ * skipped. On 1, c->subject and c->context stay those of the context where
+ * `fn` found it (the given subject is freed); otherwise they are restored.
+ * Returns 1, 0 (also for a subject this does not apply to), or -1. */
+int api_in_contexts(struct api_ctx *c, struct store_tx *tx, api_in_context_fn fn, void *arg,
+                    struct sg_error *e);
 
 /* ---- request.c: parameters ---- */
 
@@ -143,6 +160,10 @@ struct api_pager {
 	json_t *out; /* the page; owned by the caller */
 	size_t skip; /* entries still to skip */
 	size_t left; /* entries still to keep; SIZE_MAX for all */
+	/* When set, only entries it answers non-zero for are paged (offset and
+	 * limit count those alone). */
+	int (*keep)(const json_t *v, const void *arg);
+	const void *keep_arg;
 };
 
 /* Starts a page (a limit <= 0 means none); p->out is NULL out of memory. */
@@ -318,6 +339,12 @@ int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_erro
  * an Avro schema with references gets them written out in full; anything
  * else is already in its resolved form. 0, or -1 with `err` set. */
 int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err);
+/* ?referenceFormat=qualified on an entity whose "subject" is outside the
+ * default context (Confluent 8.1's getSchemaByVersion and getSchema): each
+ * reference's subject qualified with that subject's context, as
+ * QualifiedSubject.qualifySubjectWithParent(...).toUnqualifiedSubject()
+ * writes it. Anything else leaves `ent` as it is. 0, or -1 with `e` set. */
+int api_schemas_qualify_refs(struct api_ctx *c, json_t *ent, struct sg_error *e);
 /* A store_schema_get() callback that only learns that the schema exists. */
 int api_schemas_exists_cb(void *ctx, const struct store_schema *s);
 
@@ -332,6 +359,15 @@ int api_versions_of(struct store_tx *tx, const char *subject, int64_t id, int an
  * Returns 1, 0 or -1. */
 int api_versions_referenced(struct store_tx *tx, const char *subject, int version, int deleted,
                             const char *except_subject, struct sg_error *err);
+/* Resolves {version} of c->subject as Confluent's getUsingContexts(): -1
+ * is the latest live version; a number is that version, live or (with
+ * `deleted`) soft-deleted; a default-context subject without it is looked
+ * for under the same name in each context (api_in_contexts(), which then
+ * leaves c->subject qualified). On absence sends 40401 (the subject has no
+ * version: live ones, or any with `deleted`) or 40402 and returns 0.
+ * Returns 1 with *v filled, 0 (response sent), -1 (response sent). */
+int api_versions_resolve(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
+                         struct store_version *v);
 /* Sends the 42206 of a delete that something refers to. */
 void api_versions_fail_referenced(struct api_ctx *c, const char *subject, int version);
 /* Removes mode and config of `subject` when it has no version left. Returns
@@ -353,6 +389,12 @@ json_t *api_config_scope(struct store_tx *tx, const char *subject, struct sg_err
  * getMode). Returns 0 or -1. */
 int api_mode_scope(struct store_tx *tx, const char *subject, int own_only,
                    char mode[STORE_MODE_MAX], struct sg_error *err);
+/* The context of `subject` as Confluent's messages name it
+ * (QualifiedSubject.qualifiedContextFor): ":.ctx:", or "" for the default
+ * context and for the registry (NULL), so that Java prints "Subject s in
+ * context  is in read-only mode" with two spaces. Writes into `out`
+ * (STORE_CONTEXT_MAX + 3 bytes suffice) and returns it. */
+const char *api_mode_context_word(const char *subject, char *out, size_t cap);
 /* Whether `mode` refuses writes (READONLY, READONLY_OVERRIDE). */
 int api_mode_readonly(const char *mode);
 /* The mode gate of every write to c->subject (NULL: the registry): reads the

@@ -72,6 +72,18 @@ int api_mode_readonly(const char *mode)
 	return strcmp(mode, "READONLY") == 0 || strcmp(mode, "READONLY_OVERRIDE") == 0;
 }
 
+const char *api_mode_context_word(const char *subject, char *out, size_t cap)
+{
+	struct qsubject q;
+	out[0] = '\0';
+	if (!subject)
+		return out;
+	qsubject_parse(subject, &q);
+	if (!qsubject_is_default(&q))
+		snprintf(out, cap, ":%.*s:", (int)q.context_len, q.context);
+	return out;
+}
+
 int api_mode_gate(struct api_ctx *c, struct store_tx *tx, char mode[STORE_MODE_MAX],
                   struct sg_error *err)
 {
@@ -79,9 +91,11 @@ int api_mode_gate(struct api_ctx *c, struct store_tx *tx, char mode[STORE_MODE_M
 		return -1;
 	if (!api_mode_readonly(mode))
 		return 0;
-	/* Confluent words the registry-wide case "Subject null ...". */
-	api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is in read-only mode",
-	         c->subject ? c->subject : "null");
+	/* Confluent words the registry-wide case "Subject null in context  ...". */
+	char ctx[STORE_CONTEXT_MAX + 3];
+	api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s in context %s is in read-only mode",
+	         c->subject ? c->subject : "null",
+	         api_mode_context_word(c->subject, ctx, sizeof ctx));
 	return 1;
 }
 
@@ -121,23 +135,50 @@ static int api_import_subject_cb(void *ctx, const struct store_version *v)
 	return 0;
 }
 
-/* Switching to IMPORT: Confluent requires no live subject in scope, then
- * purges what is left (soft-deleted versions), unless something refers to
- * it. Returns 0, or -1 with the response sent. */
+/* The subjects a mode set on c->subject covers, as InMemoryCache's
+ * matchingSubjectPredicate: the registry's (NULL) and ".__GLOBAL"'s cover
+ * every subject of every context, a context alone (":.ctx:") the subjects
+ * of that context, any other subject itself. Returns the prefix to list
+ * subjects by, or NULL for the subject itself. */
+static const char *api_import_prefix(const struct api_ctx *c)
+{
+	struct qsubject q;
+	if (!c->subject)
+		return "";
+	qsubject_parse(c->subject, &q);
+	if (*q.subject)
+		return NULL;
+	if (q.context_len == strlen(QSUBJECT_GLOBAL_CONTEXT) &&
+	    memcmp(q.context, QSUBJECT_GLOBAL_CONTEXT, q.context_len) == 0)
+		return "";
+	return c->subject;
+}
+
+/* Switching to IMPORT (KafkaSchemaRegistry.setMode): Confluent requires no
+ * live subject in scope (api_import_prefix), then hard-deletes what is left
+ * (soft-deleted versions), unless a version of them is referred to: every
+ * version is checked, in subject and version order, before any is deleted.
+ * Returns 0, or -1 with the response sent. */
 static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api_dropped *dropped)
 {
 	struct sg_error e = {0};
 	json_t *subjects = json_array(), *versions = json_array();
+	const char *prefix = api_import_prefix(c);
 	int rc = -1;
 	int live;
-	if (c->subject) {
+	if (!subjects || !versions) {
+		error_set(&e, SG_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!prefix) {
 		live = store_subject_exists(tx, c->subject, 0, &e);
 		if (live == 0 && store_subject_exists(tx, c->subject, 1, &e) == 1)
 			json_array_append_new(subjects, json_string(c->subject));
 	} else {
-		live = store_subjects(tx, "", STORE_LIVE, api_import_subject_cb, subjects, &e);
+		live = store_subjects(tx, prefix, STORE_LIVE, api_import_subject_cb, subjects, &e);
+		json_array_clear(subjects);
 		if (live == 0 &&
-		    store_subjects(tx, "", STORE_ALL, api_import_subject_cb, subjects, &e) < 0)
+		    store_subjects(tx, prefix, STORE_ALL, api_import_subject_cb, subjects, &e) < 0)
 			live = -1;
 	}
 	if (live < 0 || e.code)
@@ -147,25 +188,35 @@ static int api_import_prepare(struct api_ctx *c, struct store_tx *tx, struct api
 		         "Cannot import since found existing subjects");
 		goto out;
 	}
-	for (size_t i = 0; i < json_array_size(subjects); i++) {
-		const char *s = json_string_value(json_array_get(subjects, i));
-		json_array_clear(versions);
-		if (store_versions(tx, s, STORE_ALL, api_versions_collect_cb, versions, &e) < 0)
-			goto fail;
-		for (size_t j = json_array_size(versions); j-- > 0;) {
-			int v =
-			    (int)json_integer_value(json_array_get(json_array_get(versions, j), 0));
-			int ref = api_versions_referenced(tx, s, v, 1, NULL, &e);
-			if (ref < 0)
+	/* First every version's referrers, then the deletes. */
+	for (int purge = 0; purge < 2; purge++) {
+		for (size_t i = 0; i < json_array_size(subjects); i++) {
+			const char *s = json_string_value(json_array_get(subjects, i));
+			json_array_clear(versions);
+			if (store_versions(tx, s, STORE_ALL, api_versions_collect_cb, versions,
+			                   &e) < 0)
 				goto fail;
-			if (ref) {
-				api_versions_fail_referenced(c, s, v);
-				goto out;
+			size_t n = json_array_size(versions);
+			for (size_t j = 0; j < n; j++) {
+				/* Checks oldest first; deletes newest first, so a version
+				 * referring to an older one of its subject goes first. */
+				json_t *pair = json_array_get(versions, purge ? n - 1 - j : j);
+				int v = (int)json_integer_value(json_array_get(pair, 0));
+				int64_t gone = 0;
+				if (purge) {
+					if (store_version_purge(tx, s, v, &gone, &e) < 0 ||
+					    api_dropped_add(dropped, gone, &e) < 0)
+						goto fail;
+					continue;
+				}
+				int ref = api_versions_referenced(tx, s, v, 1, NULL, &e);
+				if (ref < 0)
+					goto fail;
+				if (ref) {
+					api_versions_fail_referenced(c, s, v);
+					goto out;
+				}
 			}
-			int64_t gone = 0;
-			if (store_version_purge(tx, s, v, &gone, &e) < 0 ||
-			    api_dropped_add(dropped, gone, &e) < 0)
-				goto fail;
 		}
 	}
 	rc = 0;

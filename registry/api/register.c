@@ -48,6 +48,9 @@ struct api_reg {
 	int64_t schema_id; /* the key to register: the request's, `existing`, or -1 */
 	int64_t context;   /* the subject's context's number (store.h) */
 	int version;       /* the version to register */
+	/* IMPORT: the version is taken, by this schema key; the registration
+	 * replaces it (Confluent's kafkaStore.put of the same SchemaKey). */
+	int64_t overwrites;
 };
 
 static void api_register_clear(struct api_reg *g)
@@ -263,14 +266,18 @@ static int api_register_mode(struct api_reg *g, struct sg_error *e)
 	/* Choosing the id, or importing, is for administrators. */
 	if ((g->r.id >= 0 || g->import) && api_require(c, AUTH_ADMIN) < 0)
 		return 1;
+	/* checkRegisterMode's words, the context as qualifiedContextFor. */
+	char ctx[STORE_CONTEXT_MAX + 3];
+	api_mode_context_word(c->subject, ctx, sizeof ctx);
 	if (g->r.id >= 0 && !g->import) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in import mode",
-		         c->subject);
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Subject %s in context %s is not in import or forward mode", c->subject,
+		         ctx);
 		return 1;
 	}
 	if (g->r.id < 0 && strcmp(mode, "READWRITE") != 0) {
-		api_fail(c, SG_EOPERATION_NOT_PERMITTED, "Subject %s is not in read-write mode",
-		         c->subject);
+		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
+		         "Subject %s in context %s is not in read-write mode", c->subject, ctx);
 		return 1;
 	}
 	return 0;
@@ -466,7 +473,8 @@ out:
 }
 
 /* The version number: the next one, or the request's, which outside IMPORT
- * mode must be the next one, and may not be taken. */
+ * mode must be the next one, and may not be taken; in IMPORT mode a taken
+ * version is replaced (api_register_insert). */
 static int api_register_version(struct api_reg *g, struct sg_error *e)
 {
 	struct api_ctx *c = g->c;
@@ -482,6 +490,10 @@ static int api_register_version(struct api_reg *g, struct sg_error *e)
 	int t = store_version_get(g->tx, c->subject, g->version, &taken, e);
 	if (t < 0)
 		return -1;
+	if (t == 1 && g->import) {
+		g->overwrites = taken.schema_id;
+		return 0;
+	}
 	if (t == 1) {
 		api_fail(c, SG_EOPERATION_NOT_PERMITTED,
 		         "Overwrite of version %d of subject %s is not permitted.", g->version,
@@ -507,9 +519,13 @@ static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 		if (taken < 0)
 			return -1;
 		if (taken) {
-			api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
-			         "Overwrite new schema with id %lld is not permitted.",
-			         (long long)STORE_KEY_ID(g->schema_id));
+			/* checkIfSchemaWithIdExist's words. */
+			char ctx[STORE_CONTEXT_MAX + 3];
+			api_fail(
+			    g->c, SG_EOPERATION_NOT_PERMITTED,
+			    "Overwrite new schema with id %lld in context %s is not permitted.",
+			    (long long)STORE_KEY_ID(g->schema_id),
+			    api_mode_context_word(g->c->subject, ctx, sizeof ctx));
 			return 1;
 		}
 	}
@@ -525,6 +541,18 @@ static int api_register_allocate(struct api_reg *g, struct sg_error *e)
 static int api_register_insert(struct api_reg *g, struct sg_error *e)
 {
 	const char *subject = g->c->subject;
+	if (g->overwrites && g->overwrites == g->schema_id) {
+		/* The same key again under a version that has it (soft-deleted,
+		 * or the lookup missed it): nothing to replace it with. */
+		api_fail(g->c, SG_EOPERATION_NOT_PERMITTED,
+		         "Overwrite of version %d of subject %s is not permitted.", g->version,
+		         subject);
+		return 1;
+	}
+	/* A replaced version goes first, with its schema if nothing else uses
+	 * it: as when Confluent's new value for the key replaces the old. */
+	if (g->overwrites && store_version_purge(g->tx, subject, g->version, NULL, e) < 0)
+		return -1;
 	if (store_version_insert(g->tx, subject, g->version, g->schema_id, e) < 0 ||
 	    (g->schema_id == g->existing &&
 	     api_purge_stale(g->tx, subject, g->schema_id, g->version, e) < 0))

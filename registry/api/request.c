@@ -183,6 +183,8 @@ void api_pager_init(struct api_pager *p, int offset, int limit)
 	p->out = json_array();
 	p->skip = offset > 0 ? (size_t)offset : 0;
 	p->left = limit > 0 ? (size_t)limit : SIZE_MAX;
+	p->keep = NULL;
+	p->keep_arg = NULL;
 }
 
 int api_pager_push(struct api_pager *p, json_t *v)
@@ -192,6 +194,10 @@ int api_pager_push(struct api_pager *p, json_t *v)
 	if (p->left == 0) {
 		json_decref(v);
 		return 1;
+	}
+	if (p->keep && !p->keep(v, p->keep_arg)) {
+		json_decref(v);
+		return 0;
 	}
 	if (p->skip) {
 		p->skip--;

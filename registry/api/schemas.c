@@ -111,6 +111,14 @@ int api_schemas_wants_resolved(struct api_ctx *c)
 	return f && strcmp(f, "resolved") == 0;
 }
 
+/* ?format=resolved or ?format=serialized (Protobuf's): a body built from the
+ * parsed schema, not the stored string. */
+static int api_schemas_wants_formatted(struct api_ctx *c)
+{
+	const char *f = api_query(c, "format");
+	return f && (strcmp(f, "resolved") == 0 || strcmp(f, "serialized") == 0);
+}
+
 int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_error *err)
 {
 	char *text = schema_resolved(s);
@@ -124,8 +132,14 @@ int api_schemas_set_resolved(json_t *ent, const struct schema *s, struct sg_erro
 int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, struct sg_error *err)
 {
 	const char *type = json_string_value(json_object_get(ent, "schemaType"));
-	if (!ent || !api_schemas_wants_resolved(c) || (type && strcmp(type, "AVRO") != 0) ||
-	    !json_object_get(ent, "references"))
+	const char *format = api_query(c, "format");
+	/* ?format=serialized: a Protobuf schema's own format (any other type
+	 * answers its canonical string, as Confluent does for a format it lacks) */
+	int serialized = format && strcmp(format, "serialized") == 0;
+	if (!ent || !api_schemas_wants_formatted(c))
+		return 0;
+	if (serialized ? !type || strcmp(type, "PROTOBUF") != 0
+	               : (type && strcmp(type, "AVRO") != 0) || !json_object_get(ent, "references"))
 		return 0;
 	/* The schema's key: its id in the context of the entity's subject. */
 	int64_t id = json_integer_value(json_object_get(ent, "id"));
@@ -141,7 +155,18 @@ int api_schemas_format(struct api_ctx *c, struct store_tx *tx, json_t *ent, stru
 	struct schemacache_item *item = schemacache_get(c->a->parsed, tx, id, err);
 	if (!item)
 		return -1;
-	int rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
+	int rc;
+	if (serialized) {
+		char *text = schema_formatted(schemacache_schema(item), format, err);
+		json_t *v = text ? json_string(text) : NULL;
+		free(text);
+		if (v && json_object_set_new(ent, "schema", v) == 0)
+			rc = 0;
+		else
+			rc = err->code ? -1 : error_set(err, SG_ENOMEM, "out of memory");
+	} else {
+		rc = api_schemas_set_resolved(ent, schemacache_schema(item), err);
+	}
 	schemacache_release(c->a->parsed, item);
 	return rc;
 }
@@ -435,12 +460,42 @@ static int api_id_stamp(struct store_tx *tx, int32_t id, json_t *ent, struct sg_
 /* GET /schemas/ids/{id}, or with `raw` .../schema (the text alone), of
  * schema `id`. Without ?fetchMaxId or ?format=resolved the body comes from,
  * or goes into, the id cache; `gen` keeps out a body read before a purge. */
+int api_schemas_qualify_refs(struct api_ctx *c, json_t *ent, struct sg_error *e)
+{
+	const char *format = api_query(c, "referenceFormat");
+	const char *parent = json_string_value(json_object_get(ent, "subject"));
+	json_t *refs = json_object_get(ent, "references");
+	struct qsubject q;
+	if (!format || strcmp(format, "qualified") != 0 || !parent || !json_array_size(refs))
+		return 0;
+	qsubject_parse(parent, &q);
+	if (qsubject_is_default(&q))
+		return 0;
+	for (size_t i = 0; i < json_array_size(refs); i++) {
+		json_t *ref = json_array_get(refs, i);
+		const char *given = json_string_value(json_object_get(ref, "subject"));
+		if (!given)
+			continue;
+		size_t cap = strlen(parent) + strlen(given) + 3;
+		char *to = malloc(cap);
+		if (!to || qsubject_resolve_ref(parent, given, to, cap, e) < 0) {
+			free(to);
+			return error_set(e, SG_ENOMEM, "out of memory");
+		}
+		json_t *v = json_string(to);
+		free(to);
+		if (!v || json_object_set_new(ref, "subject", v) < 0)
+			return error_set(e, SG_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t id, int raw)
 {
 	int max_id = !raw && api_query_bool(c, "fetchMaxId");
 	/* ?format=resolved is built from the entity, even for the raw text, and
 	 * not cached; nor is an answer to ?subject=, which names it. */
-	int resolved = api_schemas_wants_resolved(c);
+	int resolved = api_schemas_wants_formatted(c);
 	struct store_version named = {0};
 	int cached = !max_id && !resolved && !api_query(c, "subject");
 	/* Cache keys: the schema key for the entity, minus it for the raw text
@@ -488,6 +543,8 @@ static void api_schemas_by_id_common(struct api_ctx *c, int32_t shown, int64_t i
 	if (r == 1 && named.subject && ss.out) {
 		json_object_set_new(ss.out, "subject", json_string(named.subject));
 		json_object_set_new(ss.out, "version", json_integer(named.version));
+		if (api_schemas_qualify_refs(c, ss.out, &e) < 0)
+			r = -1;
 	}
 	free((char *)named.subject);
 	store_end(tx);
@@ -734,7 +791,7 @@ static int api_schemas_cb(void *ctx, const struct store_version *v, const struct
 	if (!qsubject_prefix_matches(l->prefix, v->subject) || !api_may_read(l->c, v->subject))
 		return 0;
 	if (!l->latest_only) {
-		if (l->pg.skip) {
+		if (l->pg.skip && !l->pg.keep) {
 			l->pg.skip--;
 			return 0;
 		}
@@ -1002,8 +1059,29 @@ static int api_schemas_aliases(struct api_ctx *c, struct store_tx *tx, const cha
 	return r;
 }
 
+/* Whether entity `v` has a rule of type `arg` in any of its rule set's lists
+ * (Confluent's RuleSet.hasRulesWithType: the type compared exactly). */
+static int api_schemas_has_rule_type(const json_t *v, const void *arg)
+{
+	static const char *const lists[] = {"domainRules", "migrationRules", "encodingRules"};
+	const json_t *rs = json_object_get(v, "ruleSet");
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		size_t j;
+		const json_t *rule;
+		json_array_foreach(json_object_get(rs, lists[i]), j, rule)
+		{
+			const char *type = json_string_value(json_object_get(rule, "type"));
+			if (type && strcmp(type, arg) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* GET /schemas: pages of at most API_SCHEMA_LIMIT, of the subjects the
- * principal may read. */
+ * principal may read. ?ruleType= keeps the schemas with a rule of that type,
+ * after latestOnly picked each subject's newest (Confluent 8.1's postFilter
+ * in schemasByVersion), before offset and limit. */
 void api_schemas_list(struct api_ctx *c)
 {
 	int offset, limit;
@@ -1017,6 +1095,11 @@ void api_schemas_list(struct api_ctx *c)
 	struct api_schemas_list l = {
 	    .c = c, .prefix = fixed ? fixed : "", .latest_only = api_query_bool(c, "latestOnly")};
 	api_pager_init(&l.pg, offset, limit);
+	const char *rule_type = api_query(c, "ruleType");
+	if (rule_type && *rule_type) {
+		l.pg.keep = api_schemas_has_rule_type;
+		l.pg.keep_arg = rule_type;
+	}
 	enum store_filter f = api_query_bool(c, "deleted") ? STORE_ALL : STORE_LIVE;
 	struct store_tx *tx = api_read(c);
 	if (!tx) {

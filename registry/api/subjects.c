@@ -233,6 +233,34 @@ static int api_subjects_absent(struct api_ctx *c, struct store_tx *tx, int delet
 	return 0;
 }
 
+/* One context of the lookup's fallback (api_in_contexts()): the candidate
+ * built again in the context (its references resolve there), at the
+ * normalize of the given subject, then looked up. A schema that does not
+ * parse there is not found there, as lookUpSchemaUnderSubjectUsingContexts
+ * ignores InvalidSchemaException. */
+struct api_subjects_try {
+	struct api_cand_req *q;
+	int deleted;
+	json_t **ent;
+};
+
+static int api_subjects_try_cb(struct api_ctx *c, void *arg, struct sg_error *e)
+{
+	struct api_subjects_try *t = arg;
+	api_cand_clear(c->a, &t->q->cd);
+	if (api_cand_req_build(c, t->q, e) < 0) {
+		if (e->code != SG_EINVALID_SCHEMA)
+			return -1;
+		*e = (struct sg_error){0};
+		return 0;
+	}
+	return api_subjects_find(c, t->q, t->deleted, t->ent, e);
+}
+
+/* POST /subjects/{subject}: the version of the subject that has the schema;
+ * a default-context subject that does not have it is looked up under the
+ * same name in each context (lookUpSchemaUnderSubjectUsingContexts), and a
+ * match there answers with the qualified subject and the context's id. */
 void api_subjects_lookup(struct api_ctx *c)
 {
 	struct api_cand_req q;
@@ -247,6 +275,10 @@ void api_subjects_lookup(struct api_ctx *c)
 		rc = api_cand_req_build(c, &q, &e);
 	if (rc == 0 && has_schema)
 		rc = api_subjects_find(c, &q, deleted, &ent, &e);
+	if (rc == 0 && has_schema) {
+		struct api_subjects_try t = {&q, deleted, &ent};
+		rc = api_in_contexts(c, q.tx, api_subjects_try_cb, &t, &e);
+	}
 	if (rc == 1) {
 		api_cand_req_close(c, &q);
 		api_send_json(c, ent);

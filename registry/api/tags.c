@@ -94,29 +94,35 @@ static int api_tags_live(struct store_tx *tx, const char *subject, int version,
 	return r;
 }
 
-/* Loads the tagged version (Confluent's getUsingContexts(subject, version,
- * false): soft-deleted versions are not found). Returns 1, or 0 (response
- * sent), or -1 with `e` set. */
+/* Loads the tagged version as Confluent's getUsingContexts(subject,
+ * version, false) finds it (soft-deleted versions are not; a default-context
+ * subject falls back to the same name in each context). The new version is
+ * registered under the subject as given (modifySchemaTags(subject, ...)),
+ * so c->subject is left as it was. Returns 1, or 0 (response sent), or -1
+ * with `e` set. */
 static int api_tags_load(struct api_ctx *c, struct store_tx *tx, int version, struct api_tags *t,
                          struct sg_error *e)
 {
+	char *given = strdup(c->subject);
+	char given_context[sizeof c->context];
+	memcpy(given_context, c->context, sizeof given_context);
+	if (!given)
+		return error_set(e, SG_ENOMEM, "out of memory");
 	struct store_version v;
-	int r = api_tags_live(tx, c->subject, version, &v, e);
-	if (r == 0) {
-		r = store_subject_exists(tx, c->subject, 0, e);
+	int r = api_versions_resolve(c, tx, version, 0, &v);
+	if (r == 1) {
+		r = api_schemas_load(tx, v.schema_id, &v, &t->stored, e);
 		if (r == 0)
-			api_fail(c, SG_ESUBJECT_NOT_FOUND, "Subject '%s' not found.", c->subject);
-		else if (r == 1)
-			api_fail(c, SG_EVERSION_NOT_FOUND, "Version %d not found.", version);
-		return r < 0 ? -1 : 0;
+			error_set(e, SG_ESTORE, "version %d of subject '%s' names a missing schema",
+			          v.version, c->subject);
+		r = r == 1 ? 1 : -1;
+	} else {
+		r = 0;
 	}
-	if (r < 0)
-		return -1;
-	r = api_schemas_load(tx, v.schema_id, &v, &t->stored, e);
-	if (r == 0)
-		error_set(e, SG_ESTORE, "version %d of subject '%s' names a missing schema",
-		          v.version, c->subject);
-	return r == 1 ? 1 : -1;
+	free(c->subject);
+	c->subject = given;
+	memcpy(c->context, given_context, sizeof c->context);
+	return r;
 }
 
 /* The checks of modifyTags on the rule sets, in its order. 0 or -1. */

@@ -88,18 +88,39 @@ void api_versions_list(struct api_ctx *c)
 
 /* ---- One version ---- */
 
-/* Resolves {version} of the current subject as Confluent's get(): -1 is the
- * latest live version; a number is that version, live or (with `deleted`)
- * soft-deleted. On absence sends 40401 or 40402 and returns 0. Returns 1 with
- * *v filled, 0 (response sent), -1 (response sent). */
-static int api_versions_resolve(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
-                                struct store_version *v)
+/* Confluent's get(subject, version, deleted): -1 is the latest live
+ * version; a number is that version, live or (with `deleted`) soft-deleted.
+ * Returns 1 with *v filled, 0 when none, -1. */
+static int api_versions_find(struct store_tx *tx, const char *subject, int version, int deleted,
+                             struct store_version *v, struct sg_error *e)
+{
+	int r = version == -1 ? store_version_latest(tx, subject, 0, v, e)
+	                      : store_version_get(tx, subject, version, v, e);
+	return r == 1 && v->deleted && !deleted ? 0 : r;
+}
+
+/* api_versions_find() in one context for api_in_contexts(). */
+struct api_versions_try {
+	struct store_tx *tx;
+	int version, deleted;
+	struct store_version *v;
+};
+
+static int api_versions_try_cb(struct api_ctx *c, void *arg, struct sg_error *e)
+{
+	struct api_versions_try *t = arg;
+	return api_versions_find(t->tx, c->subject, t->version, t->deleted, t->v, e);
+}
+
+int api_versions_resolve(struct api_ctx *c, struct store_tx *tx, int version, int deleted,
+                         struct store_version *v)
 {
 	struct sg_error e = {0};
-	int r = version == -1 ? store_version_latest(tx, c->subject, 0, v, &e)
-	                      : store_version_get(tx, c->subject, version, v, &e);
-	if (r == 1 && v->deleted && !deleted)
-		r = 0;
+	int r = api_versions_find(tx, c->subject, version, deleted, v, &e);
+	if (r == 0) {
+		struct api_versions_try t = {tx, version, deleted, v};
+		r = api_in_contexts(c, tx, api_versions_try_cb, &t, &e);
+	}
 	if (r == 0) {
 		r = store_subject_exists(tx, c->subject, deleted, &e);
 		if (r == 0)
@@ -136,6 +157,9 @@ static void api_versions_get_common(struct api_ctx *c, int raw)
 	json_t *ent = NULL;
 	int r = api_schemas_load(tx, v.schema_id, &v, &ent, &e);
 	if (r == 1 && api_schemas_format(c, tx, ent, &e) < 0)
+		r = -1;
+	/* .../schema answers getSchemaByVersion with referenceFormat "". */
+	if (r == 1 && !raw && api_schemas_qualify_refs(c, ent, &e) < 0)
 		r = -1;
 	store_end(tx);
 	if (r <= 0) {

@@ -291,6 +291,93 @@ def run_aliases(base):
        "aliases: use.latest.version on the alias subject frames the target's id", data and data[:5])
 
 
+def run_contexts(base):
+    """Confluent 8.1's contexts as confluent-kafka-python meets them: a
+    qualified subject ":.ctx:orders-value" through the plain client, the same
+    subject through a client whose URL ends in /contexts/.ctx (ContextFilter
+    qualifies it), both checked against each other; ids per context (run()
+    registered ORDER_V1 as id 1 of the default context, here ORDER_V2 comes
+    first and is id 1 of .ctx); the serializer and deserializer with a
+    subject.name.strategy that returns the qualified subject."""
+    import decimal
+    import json
+
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    qualified = ":.ctx:orders-value"
+    plain = SchemaRegistryClient({"url": base})
+    scoped = SchemaRegistryClient({"url": base + "/contexts/.ctx"})
+
+    v2 = attempt("contexts: register ORDER_V2 under %s" % qualified,
+                 lambda: plain.register_schema(qualified, Schema(ORDER_V2, "AVRO")))
+    ok(v2 == 1, "contexts: the context's ids start at 1", v2)
+    v1 = attempt("contexts: register ORDER_V1 through /contexts/.ctx",
+                 lambda: scoped.register_schema("orders-value", Schema(ORDER_V1, "AVRO")))
+    ok(v1 == 2, "contexts: the next id of .ctx, not the default context's", v1)
+    again = attempt("contexts: register ORDER_V1 under the qualified subject",
+                    lambda: SchemaRegistryClient({"url": base}).register_schema(qualified, Schema(ORDER_V1, "AVRO")))
+    ok(again == v1, "contexts: the qualified subject and the URL prefix are the same subject", again, v1)
+
+    a = attempt("contexts: get_latest_version(%s)" % qualified,
+                lambda: SchemaRegistryClient({"url": base}).get_latest_version(qualified))
+    b = attempt("contexts: get_latest_version through /contexts/.ctx",
+                lambda: SchemaRegistryClient({"url": base + "/contexts/.ctx"}).get_latest_version("orders-value"))
+    ok(a is not None and (a.subject, a.version, a.schema_id) == (qualified, 2, v1),
+       "contexts: the latest version names the qualified subject", a and (a.subject, a.version, a.schema_id))
+    ok(a is not None and b is not None and (a.subject, a.version, a.schema_id, a.schema.schema_str)
+       == (b.subject, b.version, b.schema_id, b.schema.schema_str),
+       "contexts: both clients read the same latest version",
+       a and (a.subject, a.version, a.schema_id), b and (b.subject, b.version, b.schema_id))
+    versions = attempt("contexts: get_versions through /contexts/.ctx",
+                       lambda: SchemaRegistryClient({"url": base + "/contexts/.ctx"}).get_versions("orders-value"))
+    ok(versions == [1, 2], "contexts: the context's versions", versions)
+
+    by_subject = attempt("contexts: get_schema(1, subject_name=%s)" % qualified,
+                         lambda: SchemaRegistryClient({"url": base}).get_schema(1, subject_name=qualified))
+    by_prefix = attempt("contexts: get_schema(1) through /contexts/.ctx",
+                        lambda: SchemaRegistryClient({"url": base + "/contexts/.ctx"}).get_schema(1))
+    default = attempt("contexts: get_schema(1) of the default context",
+                      lambda: SchemaRegistryClient({"url": base}).get_schema(1))
+    ok(by_subject is not None and json.loads(by_subject.schema_str) == json.loads(ORDER_V2),
+       "contexts: id 1 with the qualified subject is .ctx's ORDER_V2", by_subject and by_subject.schema_str)
+    ok(by_prefix is not None and by_subject is not None and by_prefix.schema_str == by_subject.schema_str,
+       "contexts: the same through /contexts/.ctx", by_prefix and by_prefix.schema_str)
+    ok(default is not None and json.loads(default.schema_str) == json.loads(ORDER_V1),
+       "contexts: id 1 alone is still the default context's ORDER_V1", default and default.schema_str)
+
+    looked = attempt("contexts: lookup_schema through /contexts/.ctx",
+                     lambda: SchemaRegistryClient({"url": base + "/contexts/.ctx"}).lookup_schema(
+                         "orders-value", Schema(ORDER_V2, "AVRO")))
+    ok(looked is not None and (looked.subject, looked.version, looked.schema_id) == (qualified, 1, v2),
+       "contexts: lookup_schema answers the qualified subject", looked and (looked.subject, looked.schema_id))
+    subjects = attempt("contexts: get_subjects through /contexts/.ctx",
+                       SchemaRegistryClient({"url": base + "/contexts/.ctx"}).get_subjects)
+    ok(subjects == [qualified], "contexts: the context lists its own subjects", subjects)
+    listed = attempt("contexts: get_subjects", SchemaRegistryClient({"url": base}).get_subjects) or []
+    ok(qualified in listed and "payments-value" in listed, "contexts: GET /subjects lists every context", listed)
+
+    # The serializer names the subject through the strategy; the deserializer
+    # asks for the id with that subject (GET /schemas/ids/2?subject=...).
+    strategy = (lambda ctx, record_name: qualified)
+    ser = AvroSerializer(SchemaRegistryClient({"url": base}), ORDER_V1,
+                         conf={"auto.register.schemas": False, "subject.name.strategy": strategy})
+    order = {"id": 7, "customer": "ada", "amount": decimal.Decimal("12.50"), "status": "PAID",
+             "tags": ["ctx"], "note": None}
+    field = SerializationContext("orders", MessageField.VALUE)
+    data = attempt("contexts: serialize to %s" % qualified, lambda: ser(order, field))
+    ok(data is not None and data[0] == 0 and struct.unpack(">I", data[1:5])[0] == v1,
+       "contexts: the frame carries the id of .ctx", data and data[:5])
+    if data is not None:
+        des = AvroDeserializer(SchemaRegistryClient({"url": base}), conf={"subject.name.strategy": strategy})
+        back = attempt("contexts: deserialize with the strategy", lambda: des(data, field))
+        ok(back == order, "contexts: the deserializer reads the record back through ?subject=", back)
+        des2 = AvroDeserializer(SchemaRegistryClient({"url": base + "/contexts/.ctx"}))
+        back2 = attempt("contexts: deserialize through /contexts/.ctx", lambda: des2(data, field))
+        ok(back2 == order, "contexts: and through the context's URL", back2)
+
+
 def auth_file(tmp):
     """An auth file whose user ci (password ci-pw) may write orders-*."""
     import json
@@ -369,6 +456,7 @@ def main():
     try:
         run(base)
         run_aliases(base)
+        run_contexts(base)
         run_with_auth(tmp)
     except Exception as e:
         import traceback

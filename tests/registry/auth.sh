@@ -86,6 +86,11 @@ is "$(r - GET /nowhere)" "$UNAUTHORIZED" "an unknown path: 401 before 404"
 like "$(r nobody GET /schemas/types)" '^200 \[' "/schemas/types: any authenticated user"
 is "$(r nobody GET /contexts)" '200 ["."]' "/contexts: any authenticated user"
 like "$(r nobody GET /v1/metadata/id)" '^200 ' "/v1/metadata/id: any authenticated user"
+# DELETE /contexts/{ctx}: Admin on the context as a subject (":.ctx:"), as
+# PUT /config/:.ctx: and /mode/:.ctx: need.
+is "$(r writer DELETE /contexts/.t)" "$(denied Admin 'Subject: :.t:')" "DELETE /contexts/.t: 403 without Admin on Subject::.t:"
+is "$(r reader DELETE /contexts/:.t:)" "$(denied Admin 'Subject: :.t:')" "the delimited form names the same context"
+is "$(r admin DELETE /contexts/.t)" '204 ' "Admin on Subject:.* deletes it"
 
 # --- Read, Write, Admin on subjects ------------------------------------------------
 is "$(r writer POST /subjects/orders-value/versions "$STR")" '200 {"version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "Write on Subject:orders-.*: registers orders-value"
@@ -108,7 +113,7 @@ is "$(r reader GET /schemas | sed 's/,"schema":"[^}]*}/}/g')" \
 	'200 [{"subject":"orders-key","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"},{"subject":"orders-value","version":1,"id":1,"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO"}]' \
 	"GET /schemas lists the readable subjects' schemas"
 is "$(r nobody GET /subjects)" '200 []' "nothing for a user without permissions"
-is "$(r reader GET /schemas/ids/1)" '200 {"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\""}' "an id of a readable subject"
+is "$(r reader GET /schemas/ids/1 | sed 's/"ts":[0-9]*/"ts":TS/')" '200 {"guid":"095d71cf-1255-6b9d-5e33-0ad575b3df5d","schemaType":"AVRO","schema":"\"string\"","ts":TS,"deleted":false}' "an id of a readable subject"
 is "$(r reader GET /schemas/ids/2)" '404 {"error_code":40403,"message":"Schema 2 not found"}' "an id of unreadable subjects only: 404, as if unknown"
 is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32)" '404 {"error_code":40403,"message":"Schema ef524ea1-b91e-7317-3d93-8ade36c1db32 not found"}' "a GUID of unreadable subjects only: 404, as if unknown"
 is "$(r reader GET /schemas/guids/ef524ea1-b91e-7317-3d93-8ade36c1db32/ids)" '200 []' "and no ids for it"

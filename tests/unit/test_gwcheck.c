@@ -587,6 +587,27 @@ static void test_batches(void)
 	struct tb_rec ctl[] = {{.key = marker, .klen = 4, .val = marker, .vlen = 6}};
 	run("orders", ctl, 1, TB_CONTROL);
 	expect(GWCHECK_ACCEPT, 0, NULL, "control batch");
+	tap_is_int(V.records, 1, "... its record counted");
+
+	/* A control batch whose header claims INT32_MAX records (CRC
+	 * correct), then a batch with a bad record: the claim is not believed
+	 * (it overflowed the record count, found by fuzz_produce_struct). */
+	{
+		struct tb c = {0};
+		tb_record(&c, 0, &ctl[0]);
+		struct tb two = tb_seal(c, INT32_MAX, 0x30);
+		struct tb_rec badrec[] = {V_("bad")};
+		struct tb next = tb_batch(badrec, 1, 0);
+		tb_put(&two, next.p, next.len);
+		free(next.p);
+		run_bytes("orders", two.p, two.len);
+		expect(GWCHECK_REJECT, GWCHECK_REASON_BATCH, NULL,
+		       "control batch claiming INT32_MAX records");
+		tap_ok(V.records >= 0 && V.records <= 2, "... records counted: %d", (int)V.records);
+		tap_ok(strstr(V.message, "claims 2147483647 records but holds 1") != NULL,
+		       "... message: %s", V.message);
+		free(two.p);
+	}
 
 	/* Many bad records: all counted, 16 listed, the message says how many more. */
 	struct tb_rec many[40];

@@ -76,14 +76,14 @@ int main(void)
 			unsigned ms = 12345;
 			int rc = read_duration(c->value, env, c->max_ms, &ms, &err);
 			if (c->want_ms) {
-				tap_ok(rc == 0 && ms == c->want_ms, "%s '%s' (max %u ms): %u ms", src,
-				       c->value, c->max_ms, c->want_ms);
+				tap_ok(rc == 0 && ms == c->want_ms, "%s '%s' (max %u ms): %u ms",
+				       src, c->value, c->max_ms, c->want_ms);
 				continue;
 			}
 			char want[SG_ERROR_MSG_MAX];
 			if (c->range)
-				snprintf(want, sizeof want, "%s '%s': must be from 1 ms to %u s", src,
-				         c->value, c->max_ms / 1000);
+				snprintf(want, sizeof want, "%s '%s': must be from 1 ms to %u s",
+				         src, c->value, c->max_ms / 1000);
 			else
 				snprintf(want, sizeof want,
 				         "%s '%s': not a duration such as 250ms, 10s or 10m", src,
