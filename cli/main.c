@@ -47,9 +47,11 @@ struct command {
      "kafka store: the name the registry's nodes share (the writer's transactional.id " \
      "is ID-writer)"}, \
     {"--advertised-url", "SCHEMAGATE_ADVERTISED_URL", "URL", NULL, \
-     "kafka store: the URL other nodes reach this one at (for forwarded writes)"}, \
+     "kafka store: the URL other nodes forward writes to while this one leads " \
+     "(default: the listener's address)"}, \
     {"--leader-eligible", "SCHEMAGATE_LEADER_ELIGIBLE", "true|false", "true", \
-     "kafka store: whether this node writes to the topic (false: a read replica)"},
+     "kafka store: whether this node may be elected the writer (false: it never " \
+     "writes, and forwards writes to the leader)"},
 /* clang-format on */
 
 static const struct opt_spec registry_flags[] = {
@@ -314,10 +316,13 @@ static const struct command commands[] = {
      "\n"
      "With --store kafka the registry's state is the compacted one-partition\n"
      "topic --topic on --brokers, in Confluent's own record format, and --db is\n"
-     "this node's view of it, replayed before the API starts. A leader-eligible\n"
-     "node (the default) writes each change in a Kafka transaction and answers\n"
-     "once its own view has applied it; a node with --leader-eligible false is a\n"
-     "read replica and answers writes with 503 (error_code 50003).\n"
+     "this node's view of it, replayed before the API starts. The nodes of one\n"
+     "--group-id elect one leader among the leader-eligible ones (a Kafka consumer\n"
+     "group); it writes each change in a Kafka transaction and answers once its\n"
+     "own view has applied it. The other nodes forward writes to the leader's\n"
+     "--advertised-url and relay its answer (500 with error_code 50004 while no\n"
+     "leader is known, 50003 when it cannot be reached); they serve reads from\n"
+     "their own view.\n"
      "\n"
      "Examples:\n"
      "  schemagate registry --listen 127.0.0.1:8081 --db ./schemagate.db\n"

@@ -23,7 +23,9 @@
 #include "registry/api.h"
 #include "registry/auth.h"
 #include "registry/http.h"
+#include "registry/forward.h"
 #include "registry/kafkastore.h"
+#include "registry/leader.h"
 #include "registry/store.h"
 
 #define RUNTIME_MAX_SERVICES 8
@@ -63,6 +65,10 @@ struct registry_service {
 	struct runtime *rt;
 	struct store *store;
 	struct kafkastore *ks; /* kafka mode: the store is a view of the log */
+	/* Kafka mode: who writes (the leader decides; on_gain makes this node
+	 * the kafkastore's writer) and how writes reach the leader. */
+	struct leader *leader;
+	struct forward *fwd;
 	struct api *api;
 	struct http_server *http;
 	struct auth_watch *auth; /* NULL: the API is open */
@@ -229,12 +235,38 @@ static void registry_service_applied(void *ctx)
 	pthread_rwlock_unlock(&rs->rt->lock);
 }
 
+/* registry/leader's callbacks (its thread): this node leads, so it becomes
+ * the writer (init_transactions fences any other) and reads the log to its
+ * last stable offset before it decides anything; it stops leading, so it
+ * stops writing. */
+static int registry_service_gain(void *ctx, int64_t epoch)
+{
+	struct registry_service *rs = ctx;
+	struct sg_error e = {0};
+	if (kafkastore_writer_start(rs->ks, &e) < 0 || kafkastore_catch_up(rs->ks, 30000, &e) < 0) {
+		fprintf(stderr, "schemagate: registry: cannot be the writer (epoch %lld): %s\n",
+		        (long long)epoch, e.msg);
+		kafkastore_writer_stop(rs->ks);
+		return -1;
+	}
+	return 0;
+}
+
+static void registry_service_lose(void *ctx)
+{
+	struct registry_service *rs = ctx;
+	kafkastore_writer_stop(rs->ks);
+}
+
 /* Stops accepting requests and waits for those in flight before the API and
- * the store beneath them go away. */
+ * the store beneath them go away; leaves the group (stopping the writer)
+ * before the store closes. */
 static void registry_service_stop(void *state)
 {
 	struct registry_service *rs = state;
 	http_close(rs->http);
+	leader_close(rs->leader);
+	forward_free(rs->fwd);
 	kafkastore_close(rs->ks);
 	api_free(rs->api);
 	store_close(rs->store);
@@ -268,8 +300,43 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 			error_prefix(err, SG_ESTORE, "database %s: ", cfg->db);
 		goto err;
 	}
-	struct api_options ao = {
-	    .body_limit = cfg->body_limit, .auth = rs->auth, .ui_open = cfg->ui_open};
+	/* Kafka mode: the leader and the forward exist before the API, which
+	 * forwards writes; the leader starts once the node listens. */
+	const char *kcfg[16] = {NULL};
+	if (cfg->kafka) {
+		size_t k = 0;
+		if (cfg->broker_tls_ca || cfg->broker_tls_cert) {
+			kcfg[k++] = "security.protocol";
+			kcfg[k++] = "ssl";
+		}
+		if (cfg->broker_tls_ca) {
+			kcfg[k++] = "ssl.ca.location";
+			kcfg[k++] = cfg->broker_tls_ca;
+		}
+		if (cfg->broker_tls_cert) {
+			kcfg[k++] = "ssl.certificate.location";
+			kcfg[k++] = cfg->broker_tls_cert;
+			kcfg[k++] = "ssl.key.location";
+			kcfg[k++] = cfg->broker_tls_key;
+		}
+		struct leader_options lo = {
+		    .brokers = cfg->brokers,
+		    .group_id = cfg->group_id,
+		    .advertised_url = cfg->advertised_url,
+		    .eligible = cfg->leader_eligible,
+		    .kafka_config = kcfg,
+		    .on_gain = registry_service_gain,
+		    .on_lose = registry_service_lose,
+		    .ctx = rs,
+		};
+		if (!(rs->leader = leader_new(&lo, err)) ||
+		    !(rs->fwd = forward_new(rs->leader, NULL, err)))
+			goto err;
+	}
+	struct api_options ao = {.body_limit = cfg->body_limit,
+	                         .auth = rs->auth,
+	                         .ui_open = cfg->ui_open,
+	                         .forward = rs->fwd};
 	rs->api = api_new(rs->store, &ao, err);
 	if (!rs->api)
 		goto err;
@@ -289,15 +356,10 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 			error_prefix(err, SG_EUNAVAILABLE, "kafka store: ");
 			goto err;
 		}
-		if (cfg->leader_eligible && kafkastore_writer_start(rs->ks, err) < 0) {
-			error_prefix(err, SG_EUNAVAILABLE, "kafka store: ");
-			goto err;
-		}
-		fprintf(stderr, "schemagate: registry store: topic %s on %s, group %s, %s%s%s\n",
+		fprintf(stderr, "schemagate: registry store: topic %s on %s, group %s, %s\n",
 		        cfg->topic, cfg->brokers, cfg->group_id,
-		        cfg->leader_eligible ? "writer" : "read replica (not leader-eligible)",
-		        cfg->advertised_url ? ", advertised as " : "",
-		        cfg->advertised_url ? cfg->advertised_url : "");
+		        cfg->leader_eligible ? "leader-eligible"
+		                             : "read replica (not leader-eligible)");
 	}
 	struct http_tls tls = {
 	    .cert_file = cfg->tls_cert,
@@ -330,6 +392,27 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	         v6 ? "]" : "");
 	rt->registry_port = http_port(rs->http);
 	rt->registry_scheme = cfg->tls_cert ? "https" : "http";
+	if (rs->leader) {
+		/* Without --advertised-url, the address it listens on (other nodes
+		 * on this host only, unless it is a routable one). */
+		char url[LEADER_URL_MAX];
+		snprintf(url, sizeof url, "%s://%s:%d", rt->registry_scheme, rt->registry_host,
+		         rt->registry_port);
+		if (leader_start(rs->leader, cfg->advertised_url ? cfg->advertised_url : url, err) <
+		    0)
+			goto err;
+		fprintf(stderr, "schemagate: registry: %s, advertised as %s\n",
+		        cfg->leader_eligible ? "leader-eligible" : "not leader-eligible",
+		        cfg->advertised_url ? cfg->advertised_url : url);
+		/* Writes need a leader: the node says it listens once one is known,
+		 * or, when it may lead, after the time a failed leader's session
+		 * takes to expire; a node that may not lead waits for a look or two
+		 * at the group (there may be no schemagate leader: a read replica
+		 * beside a Confluent registry). */
+		if (!leader_wait(rs->leader, cfg->leader_eligible ? 15000 : 3000))
+			fprintf(stderr, "schemagate: registry: no leader known yet; writes answer "
+			                "50004 until one is elected\n");
+	}
 	rt->store = rs->store;
 	rt->auth = rs->auth;
 	static const char *const client_certs[] = {"", ", client certificates checked when given",

@@ -43,8 +43,8 @@ struct registry_config {
 	const char *brokers;
 	const char *topic;          /* "_schemas" */
 	const char *group_id;       /* "schemagate-registry" */
-	const char *advertised_url; /* NULL: none (for forwarded writes, later) */
-	int leader_eligible;        /* this node becomes the writer */
+	const char *advertised_url; /* where other nodes forward writes; NULL: the listener's */
+	int leader_eligible;        /* this node may be elected the writer */
 	const char *broker_tls_ca;  /* NULL: plaintext to the brokers */
 	const char *broker_tls_cert;
 	const char *broker_tls_key;

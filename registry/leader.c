@@ -547,21 +547,10 @@ static int leader_make_clients(struct leader *l, struct sg_error *err)
 	return 0;
 }
 
-struct leader *leader_open(const struct leader_options *o, struct sg_error *err)
+struct leader *leader_new(const struct leader_options *o, struct sg_error *err)
 {
 	if (!o || !o->brokers || !*o->brokers) {
 		error_set(err, SG_EUNPROCESSABLE, "leader: no brokers given");
-		return NULL;
-	}
-	if (o->eligible && (!o->advertised_url || !*o->advertised_url)) {
-		error_set(
-		    err, SG_EUNPROCESSABLE,
-		    "leader: a node that may lead needs an advertised URL (--advertised-url)");
-		return NULL;
-	}
-	if (o->advertised_url && strlen(o->advertised_url) >= LEADER_URL_MAX) {
-		error_set(err, SG_EUNPROCESSABLE,
-		          "leader: the advertised URL is longer than %d bytes", LEADER_URL_MAX - 1);
 		return NULL;
 	}
 	struct leader *l = calloc(1, sizeof *l);
@@ -597,17 +586,48 @@ struct leader *leader_open(const struct leader_options *o, struct sg_error *err)
 		leader_close(l);
 		return NULL;
 	}
-	if (leader_make_clients(l, err) < 0) {
-		leader_close(l);
-		return NULL;
+	return l;
+}
+
+int leader_start(struct leader *l, const char *advertised_url, struct sg_error *err)
+{
+	if (l->started)
+		return 0;
+	if (advertised_url && *advertised_url) {
+		if (strlen(advertised_url) >= LEADER_URL_MAX)
+			return error_set(err, SG_EUNPROCESSABLE,
+			                 "leader: the advertised URL is longer than %d bytes",
+			                 LEADER_URL_MAX - 1);
+		char *u = strdup(advertised_url);
+		if (!u)
+			return error_set(err, SG_ENOMEM, "out of memory");
+		free(l->url);
+		l->url = u;
 	}
+	if (l->eligible && !*l->url)
+		return error_set(
+		    err, SG_EUNPROCESSABLE,
+		    "leader: a node that may lead needs an advertised URL (--advertised-url)");
+	if (strlen(l->url) >= LEADER_URL_MAX)
+		return error_set(err, SG_EUNPROCESSABLE,
+		                 "leader: the advertised URL is longer than %d bytes",
+		                 LEADER_URL_MAX - 1);
+	if (leader_make_clients(l, err) < 0)
+		return -1;
 	int e = pthread_create(&l->thread, NULL, leader_main, l);
-	if (e) {
-		error_set(err, SG_EINTERNAL, "leader: thread: %s", strerror(e));
+	if (e)
+		return error_set(err, SG_EINTERNAL, "leader: thread: %s", strerror(e));
+	l->started = 1;
+	return 0;
+}
+
+struct leader *leader_open(const struct leader_options *o, struct sg_error *err)
+{
+	struct leader *l = leader_new(o, err);
+	if (l && leader_start(l, NULL, err) < 0) {
 		leader_close(l);
 		return NULL;
 	}
-	l->started = 1;
 	return l;
 }
 
@@ -660,4 +680,16 @@ int leader_url(struct leader *l, char *buf, size_t cap, int64_t *epoch)
 		*epoch = !r ? 0 : l->leading ? l->my_epoch : l->rec_epoch;
 	pthread_mutex_unlock(&l->mu);
 	return r;
+}
+
+int leader_wait(struct leader *l, int timeout_ms)
+{
+	int64_t deadline = leader_now_ms() + timeout_ms;
+	while (!leader_url(l, NULL, 0, NULL)) {
+		if (leader_now_ms() >= deadline)
+			return 0;
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return 1;
 }

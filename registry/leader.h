@@ -54,14 +54,14 @@
  * leader_is_leader() stays 0 until it returns 0; when it returns -1 the node
  * gives up partition 0 by leaving and rejoining the group.
  *
- * Threading: leader_open() starts one thread that runs the group member, the
+ * Threading: leader_start() starts one thread that runs the group member, the
  * reader of the coordination topic and the group look-ups. leader_is_leader()
  * and leader_url() may be called from any thread at any time. leader_close()
  * stops the thread (calling on_lose first when leading) and leaves the group
  * at once, so a successor need not wait for the session timeout.
  *
- * Ownership: leader_open() copies what it needs of the options; leader_close()
- * accepts NULL.
+ * Ownership: leader_new() copies what it needs of the options; leader_close()
+ * accepts NULL, and a leader that was never started.
  */
 #ifndef SG_LEADER_H
 #define SG_LEADER_H
@@ -101,11 +101,18 @@ struct leader_options {
 
 struct leader;
 
-/* Checks the options, creates the coordination topic when absent (one
- * partition, cleanup.policy=compact, replication 3 capped by the number of
- * brokers) and starts the module's thread. Returns NULL with `err` set when
- * an option is wrong or librdkafka refuses its configuration. It does not
- * wait for an election: the brokers may be down for now. */
+/* Two steps, so that the leader can be handed to registry/forward and the
+ * API before the node knows its URL (its port) and before its store can
+ * write. leader_new() checks and copies the options; nothing happens yet
+ * (leader_is_leader() is 0, no leader is known). leader_start() takes the
+ * advertised URL (NULL or "": the options'), required when eligible, creates
+ * the coordination topic when absent (one partition, cleanup.policy=compact,
+ * replication 3 capped by the number of brokers) and starts the module's
+ * thread; it does not wait for an election (the brokers may be down for
+ * now). Both return NULL or -1 with `err` set when an option is wrong or
+ * librdkafka refuses its configuration. leader_open() is both at once. */
+struct leader *leader_new(const struct leader_options *o, struct sg_error *err);
+int leader_start(struct leader *l, const char *advertised_url, struct sg_error *err);
 struct leader *leader_open(const struct leader_options *o, struct sg_error *err);
 void leader_close(struct leader *l);
 
@@ -117,5 +124,9 @@ int leader_is_leader(struct leader *l);
  * into *epoch (may be NULL). Returns 1 when a leader is known (this node
  * included), 0 when none is. */
 int leader_url(struct leader *l, char *buf, size_t cap, int64_t *epoch);
+
+/* Waits until a leader is known (this node or another), at most timeout_ms.
+ * Returns 1 when one is, else 0. Blocks; any thread. */
+int leader_wait(struct leader *l, int timeout_ms);
 
 #endif
