@@ -252,6 +252,27 @@ static int registry_service_gain(void *ctx, int64_t epoch)
 	return 0;
 }
 
+/* registry/forward's: a write this node forwarded succeeded; answer once this
+ * node's view has it (read-your-writes across nodes). A view that does not
+ * catch up in time still answers: the write is in the log. */
+static void registry_service_relayed(void *ctx)
+{
+	struct registry_service *rs = ctx;
+	struct sg_error e = {0};
+	if (kafkastore_catch_up(rs->ks, 10000, &e) < 0)
+		fprintf(stderr,
+		        "schemagate: registry: a forwarded write is not in this node's view "
+		        "yet: %s\n",
+		        e.msg);
+}
+
+/* kafkastore's: this node's writer was fenced by a newer one. */
+static void registry_service_fenced(void *ctx)
+{
+	struct registry_service *rs = ctx;
+	leader_resign(rs->leader);
+}
+
 static void registry_service_lose(void *ctx)
 {
 	struct registry_service *rs = ctx;
@@ -319,6 +340,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 			kcfg[k++] = "ssl.key.location";
 			kcfg[k++] = cfg->broker_tls_key;
 		}
+		struct forward_options fo = {.on_relayed = registry_service_relayed, .ctx = rs};
 		struct leader_options lo = {
 		    .brokers = cfg->brokers,
 		    .group_id = cfg->group_id,
@@ -330,7 +352,7 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 		    .ctx = rs,
 		};
 		if (!(rs->leader = leader_new(&lo, err)) ||
-		    !(rs->fwd = forward_new(rs->leader, NULL, err)))
+		    !(rs->fwd = forward_new(rs->leader, &fo, err)))
 			goto err;
 	}
 	struct api_options ao = {.body_limit = cfg->body_limit,
@@ -350,6 +372,8 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 		    .tls_key = cfg->broker_tls_key,
 		    .on_apply = registry_service_applied,
 		    .on_apply_ctx = rs,
+		    .on_fenced = registry_service_fenced,
+		    .on_fenced_ctx = rs,
 		};
 		rs->ks = kafkastore_open(rs->store, &ko, err);
 		if (!rs->ks) {

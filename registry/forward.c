@@ -19,6 +19,8 @@ struct forward {
 	char *ca_pem; /* the CAs to verify an https:// leader, or NULL */
 	size_t ca_len;
 	char *cert, *key;
+	void (*on_relayed)(void *ctx);
+	void *ctx;
 	pthread_mutex_t mu;
 	CURL *idle[FORWARD_POOL];
 	size_t nidle;
@@ -52,6 +54,8 @@ struct forward *forward_new(struct leader *l, const struct forward_options *o, s
 	pthread_mutex_init(&f->mu, NULL);
 	f->leader = l;
 	f->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+	f->on_relayed = o->on_relayed;
+	f->ctx = o->ctx;
 	if (o->ca && !(f->ca_pem = pembundle_read(o->ca, PEMBUNDLE_MAX, &f->ca_len, err))) {
 		forward_free(f);
 		return NULL;
@@ -269,5 +273,7 @@ int forward_write(struct forward *f, const struct http_request *req, struct http
 	resp->content_type = ctype;
 	if (www && resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
 		resp->headers[resp->nheaders++] = "WWW-Authenticate: Basic realm=\"schemagate\"";
+	if (status >= 200 && status < 300 && f->on_relayed)
+		f->on_relayed(f->ctx);
 	return 1;
 }

@@ -41,6 +41,13 @@ struct forward_options {
 	const char *ca;
 	const char *cert;
 	const char *key;
+	/* Called after the leader answered a relayed write with a 2xx status,
+	 * before forward_write() returns (a server thread): the node waits there
+	 * until its own view has the leader's write, so that a client that
+	 * reads from this node next sees it (kafka mode: the reader catches up
+	 * to the log's end). NULL: answer at once. */
+	void (*on_relayed)(void *ctx);
+	void *ctx;
 };
 
 struct forward *forward_new(struct leader *l, const struct forward_options *o,

@@ -32,6 +32,8 @@ struct kafkastore {
 	int timeout_ms;
 	void (*on_apply)(void *ctx);
 	void *on_apply_ctx;
+	void (*on_fenced)(void *ctx);
+	void *on_fenced_ctx;
 
 	rd_kafka_t *consumer;
 	pthread_t reader;
@@ -526,10 +528,10 @@ static int ks_before_write(void *ctx, struct sg_error *err)
 		    err, SG_EUNAVAILABLE,
 		    "this registry node is not the writer of '%s'; write to the leader", ks->topic);
 	}
-	/* A writer whose producer was fenced builds a new one, fencing in turn
-	 * whoever fenced it: the leader module stops the writer first when
-	 * this node must not write. The catch-up below then reads what the
-	 * other wrote before anything is decided. */
+	/* A writer whose producer failed (not fenced: that stops the writer)
+	 * builds a new one, whose init_transactions settles what the old one
+	 * left; the catch-up below then reads the log to its end before
+	 * anything is decided. */
 	if (!ks->producer && ks_producer_open(ks, err) < 0) {
 		pthread_mutex_unlock(&ks->write_mu);
 		return -1;
@@ -569,10 +571,13 @@ static int ks_txn_fail(struct kafkastore *ks, rd_kafka_error_t *e, const char *w
 	          : fatal_msg[0] ? fatal_msg
 	                         : "delivery failed");
 	if (fatal) {
-		ks_log("the writer's producer failed for good (%s): no longer the writer until a "
-		       "write builds a new one",
+		ks_log("the writer's producer failed for good (%s): no longer the writer until "
+		       "this node is elected again",
 		       err->msg);
 		ks_producer_close(ks);
+		ks->want_writer = 0;
+		if (ks->on_fenced)
+			ks->on_fenced(ks->on_fenced_ctx);
 	} else {
 		/* Whatever failed, no transaction may stay open: abort it, and
 		 * when even that fails (a commit that timed out, whose outcome is
@@ -721,6 +726,8 @@ struct kafkastore *kafkastore_open(struct store *st, const struct kafkastore_opt
 	ks->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
 	ks->on_apply = o->on_apply;
 	ks->on_apply_ctx = o->on_apply_ctx;
+	ks->on_fenced = o->on_fenced;
+	ks->on_fenced_ctx = o->on_fenced_ctx;
 	int oom = 0;
 	const char *group = o->group_id && *o->group_id ? o->group_id : "schemagate-registry";
 	ks->topic = ks_strdup(o->topic && *o->topic ? o->topic : "_schemas", &oom);

@@ -28,9 +28,11 @@
  * succeeds. A commit that succeeded is in the log and visible on this node.
  * Writes are serialised on the node. A node that is not the writer fails
  * writes with SG_EUNAVAILABLE (503, 50003); so does the write during which a
- * writer finds itself fenced: it closes its producer, and its next write
- * builds a new one (whose init_transactions fences the other in turn) until
- * kafkastore_writer_stop(). A write that waits longer than the timeout
+ * writer finds itself fenced: it closes its producer and stops being the
+ * writer (on_fenced) until the next kafkastore_writer_start(), so that an old
+ * leader that wakes up cannot fence the new one in turn. A writer whose
+ * producer failed otherwise (a commit whose outcome is unknown) builds a new
+ * one on its next write. A write that waits longer than the timeout
  * fails with SG_ETIMEOUT (50002).
  *
  * Who writes: kafkastore_writer_start()/kafkastore_writer_stop() open and
@@ -66,6 +68,13 @@ struct kafkastore_options {
 	 * caches above the store forget. NULL: none. */
 	void (*on_apply)(void *ctx);
 	void *on_apply_ctx;
+	/* The writer's producer was fenced (a newer writer's init_transactions):
+	 * the writer has stopped and writes again only after the next
+	 * kafkastore_writer_start(); the leader module is told here so that this
+	 * node stops leading (registry/leader.h, leader_resign). Called with a
+	 * write in progress (a server thread): it must not block. NULL: none. */
+	void (*on_fenced)(void *ctx);
+	void *on_fenced_ctx;
 };
 
 /* Checks (or creates) the topic, replays it into the view until caught up,

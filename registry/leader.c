@@ -39,6 +39,7 @@ struct leader {
 	pthread_t thread;
 	int started;
 	atomic_int stop;
+	atomic_int resign;   /* leader_resign() was called */
 	rd_kafka_t *member;  /* NULL when not eligible */
 	rd_kafka_t *watch;   /* reads the coordination topic */
 	rd_kafka_t *prod;    /* NULL when not eligible */
@@ -420,6 +421,12 @@ static void *leader_main(void *arg)
 			rd_kafka_message_t *m = rd_kafka_consumer_poll(l->member, 50);
 			if (m)
 				rd_kafka_message_destroy(m);
+			if (atomic_exchange(&l->resign, 0) && leader_is_leader(l)) {
+				leader_step_down(l, "its writer was fenced");
+				rd_kafka_unsubscribe(l->member);
+				l->have_p0 = 0;
+				l->rejoin_at = leader_now_ms() + LEADER_REJOIN_MS;
+			}
 			if (l->have_p0 && !leader_is_leader(l))
 				leader_try_gain(l);
 		}
@@ -692,4 +699,9 @@ int leader_wait(struct leader *l, int timeout_ms)
 		nanosleep(&ts, NULL);
 	}
 	return 1;
+}
+
+void leader_resign(struct leader *l)
+{
+	atomic_store(&l->resign, 1);
 }

@@ -125,6 +125,12 @@ int leader_is_leader(struct leader *l);
  * included), 0 when none is. */
 int leader_url(struct leader *l, char *buf, size_t cap, int64_t *epoch);
 
+/* This node must stop leading (its writer was fenced: another node was
+ * elected while this one was not looking): the module's thread steps down
+ * (on_lose), leaves the group and joins again later as a follower of
+ * whoever holds partition 0. Does not block; any thread. */
+void leader_resign(struct leader *l);
+
 /* Waits until a leader is known (this node or another), at most timeout_ms.
  * Returns 1 when one is, else 0. Blocks; any thread. */
 int leader_wait(struct leader *l, int timeout_ms);

@@ -248,13 +248,106 @@ kt_is "$(req DELETE "$B/subjects/fwd-value")" \
 	"50004 for DELETE /subjects/{s}"
 kt_is "$(req GET "$B/subjects/fwd-value/versions" | cut -c1-4)" '404 ' "reads still work without a leader"
 
-for n in n1 n2 n3 n4 a b; do
+# ---- schemagate registry --store kafka: three nodes ----
+CRED=
+SG_BIN=${SG_BIN:-$KT_BUILD/schemagate}
+G3=e2e-$$
+T3=_schemas_e2e_$$
+# sg_start NAME [FLAGS...]: a kafka-mode registry node (log NAME.log, appended
+# to); sets PID_NAME and URL_NAME once it listens (it then knows a leader).
+sg_start() {
+	local name=$1 from pid u=
+	shift
+	touch "$KT_WORK/$name.log"
+	from=$(($(lines "$name") + 1))
+	"$SG_BIN" registry --listen 127.0.0.1:0 --db "$KT_WORK/$name.db" --store kafka \
+		--brokers "$KT_BROKERS" --topic "$T3" --group-id "$G3" "$@" 2>>"$KT_WORK/$name.log" &
+	pid=$!
+	KT_PIDS+=("$pid")
+	eval "PID_$name=$pid"
+	for _ in $(seq 1 300); do
+		u=$(tail -n "+$from" "$KT_WORK/$name.log" |
+			sed -n 's/^schemagate: registry listening on \(http:[^ ]*\) .*/\1/p')
+		[ -n "$u" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	eval "URL_$name=$u"
+	[ -n "$u" ]
+}
+schema() { printf '{"schema":"{\\"type\\":\\"record\\",\\"name\\":\\"%s\\",\\"fields\\":[]}"}' "$1"; }
+sg_start p && wait_log p 'this node leads' 5
+kt_ok $? "schemagate node p starts and leads"
+sg_start q && sg_start r --leader-eligible false
+kt_ok $? "node q (eligible) and node r (not) start"
+P=$(url p) Q=$(url q) R=$(url r)
+kt_is "$(req POST "$R/subjects/e1/versions" "$(schema E1)" | cut -c1-24)" '200 {"version":1,"id":1,' \
+	"a registration through r (forwarded to p) is answered 200"
+kt_is "$(req GET "$R/subjects/e1/versions")" '200 [1]' \
+	"r answered only once its own view had it: read-your-writes at once"
+grep -q 'this node leads' "$KT_WORK/q.log"
+kt_is $? 1 "q does not take leadership from p"
+
+t0=$(now_ms)
+kill -9 "$(pid p)"
+got=
+for _ in $(seq 1 300); do
+	got=$(req POST "$R/subjects/e2/versions" "$(schema E2)" | cut -c1-24)
+	[ "$got" = '200 {"version":1,"id":2,' ] && break
+	sleep 0.1
+done
+t1=$(now_ms)
+kt_is "$got" '200 {"version":1,"id":2,' "after kill -9 of the leader, a write through r succeeds again"
+kt_diag "failover (kill -9 to the first successful write through r): $((t1 - t0)) ms"
+kt_check "q leads" grep -q 'this node leads' "$KT_WORK/q.log"
+
+# p comes back (it follows q); SIGSTOP q past its session: p leads and takes
+# writes; SIGCONT q and write through it at once.
+sg_start p
+kt_ok $? "p restarts"
+P=$(url p)
+kill -STOP "$(pid q)"
+mark=$(lines p)
+wait_log p 'this node leads' 30 "$mark" && wait_log r "the leader is $P" 10
+kt_ok $? "with q paused, p leads (and r knows it)"
+kt_is "$(req POST "$R/subjects/e3/versions" "$(schema E3)" | cut -c1-24)" '200 {"version":1,"id":3,' \
+	"a write through r lands on p"
+kill -CONT "$(pid q)"
+for i in 1 2 3 4 5; do
+	req POST "$Q/subjects/eq$i/versions" "$(schema EQ$i)" | cut -c1-70 >>"$KT_WORK/q-writes.txt"
+done
+kt_diag "q's answers just after SIGCONT:"
+sed 's/^/#   /' "$KT_WORK/q-writes.txt"
+wait_log q 'stopped leading' 20 && wait_log q "the leader is $P" 10
+kt_ok $? "q steps down and follows p"
+kt_is "$(grep -c 'this node is the writer' "$KT_WORK/q.log")" 1 \
+	"q never became the writer again after it was fenced"
+grep -q 'this node leads' "$KT_WORK/p.log"
+kt_is "$(grep -c "no longer the writer" "$KT_WORK/p.log")" 0 "p, the leader, was never fenced"
+kt_is "$(req POST "$Q/subjects/e4/versions" "$(schema E4)" | cut -c1-22)" '200 {"version":1,"id":' \
+	"a write through q then lands (forwarded to p)"
+# Every node ends with the same state, and no id names two schemas.
+for _ in $(seq 1 50); do
+	a=$(curl -s "$P/schemas?deleted=true") b=$(curl -s "$Q/schemas?deleted=true") c=$(curl -s "$R/schemas?deleted=true")
+	[ "$a" = "$b" ] && [ "$b" = "$c" ] && break
+	sleep 0.2
+done
+kt_is "$b" "$a" "q's dump is p's"
+kt_is "$c" "$a" "r's dump is p's"
+dup=$(printf '%s' "$a" | "$KT_BUILD/.venv/bin/python" -c 'import json,sys
+ids={}
+for s in json.load(sys.stdin): ids.setdefault(s["id"], set()).add(s["schema"])
+print(sum(1 for v in ids.values() if len(v) > 1))')
+kt_is "$dup" 0 "no id is bound to two schemas"
+stop p q r
+
+for n in n1 n2 n3 n4 a b p q r; do
 	grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$KT_WORK/$n.log" && kt_diag "sanitizer report in $n.log"
 done
 grep -l 'AddressSanitizer\|LeakSanitizer\|runtime error' "$KT_WORK"/*.log >/dev/null 2>&1
 kt_is $? 1 "no sanitizer report in any node's log"
 if [ "$KT_FAILED" != 0 ]; then
-	for n in n1 n2 n3 n4 a b; do
+	for n in n1 n2 n3 n4 a b p q r; do
 		kt_diag "---- $n.log"
 		grep -v '^write ok' "$KT_WORK/$n.log" | tail -25 | sed 's/^/#   /'
 	done
