@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,6 +464,9 @@ struct gateway_service {
 	struct gwcheck *check;
 	struct proxy_validator validator;
 	struct http_server *admin;
+	/* The gateway /health asks gateway_ready() of: set once it is open,
+	 * cleared before it closes (the admin may serve before and after). */
+	_Atomic(struct gateway *) gw_ready_for;
 };
 
 /* The proxy's validator over a gwcheck. Worker threads. */
@@ -499,8 +503,14 @@ static void gateway_admin_handle(void *ctx, const struct http_request *req,
 		return;
 	resp->content_type = "application/json";
 	if (req->nsegs == 1 && !strcmp(req->segs[0], "health") && !strcmp(req->method, "GET")) {
-		resp->status = 200;
-		resp->body = runtime_strdup_body("{\"status\":\"UP\"}", &resp->body_len);
+		/* Ready once every broker's port is open (gateway.h, "Broker nodes"). */
+		struct gateway *gw = atomic_load(&gs->gw_ready_for);
+		int up = gw && gateway_ready(gw);
+		resp->status = up ? 200 : 503;
+		resp->body = runtime_strdup_body(up ? "{\"status\":\"UP\"}"
+		                                    : "{\"status\":\"DOWN\",\"reason\":\"the "
+		                                      "brokers are not learned yet\"}",
+		                                 &resp->body_len);
 	} else {
 		resp->status = 404;
 		resp->body = runtime_strdup_body(
@@ -532,8 +542,10 @@ static void gateway_service_stop(void *state)
 		gateway_stop(gs->gw);
 		pthread_join(gs->thread, NULL);
 	}
-	gateway_close(gs->gw);
+	/* The admin first: its /health reads the gateway. */
 	http_close(gs->admin);
+	atomic_store(&gs->gw_ready_for, NULL);
+	gateway_close(gs->gw);
 	if (gs->rt && gs->rt->check == gs->check) {
 		pthread_rwlock_wrlock(&gs->rt->lock);
 		gs->rt->check = NULL;
@@ -696,6 +708,7 @@ int runtime_add_gateway(struct runtime *rt, const struct gateway_config *cfg, st
 	gs->gw = gateway_open(&go, err);
 	if (!gs->gw)
 		goto err;
+	atomic_store(&gs->gw_ready_for, gs->gw);
 	/* Without validation, --admin-listen serves the gateway's own metrics. */
 	if (cfg->admin_host && !gs->admin) {
 		struct http_options ho = {.host = cfg->admin_host,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,19 @@ enum gateway_tls_kind {
 };
 
 static const char *const gateway_tls_kind_name[GATEWAY_TLS_KINDS] = {"server", "broker", "certmap"};
+
+/* A broker as the gateway's own Metadata request named it. */
+struct gateway_node {
+	int32_t id;
+	char host[GATEWAY_ADDR_MAX];
+	int port;
+};
+
+/* Broker learning: how long one Metadata request may take, the pause
+ * before a failed one is tried again, and the default interval. */
+#define GATEWAY_LEARN_TIMEOUT_MS  5000
+#define GATEWAY_LEARN_RETRY_MS    1000u
+#define GATEWAY_LEARN_INTERVAL_MS 30000u
 
 /* How often the TLS files are looked at by default. */
 #define GATEWAY_TLS_WATCH_MS 1000u
@@ -77,6 +91,20 @@ struct gateway {
 	struct tls_cert_info info[2]; /* of the server and broker contexts in use */
 	int has_info[2];
 	size_t certmap_users;
+	/* Learning the brokers (see "Broker nodes" in gateway.h). The learner
+	 * thread owns `learn_rk`; `learn_mu` guards the rest but `ready`. */
+	rd_kafka_t *learn_rk;
+	pthread_t learner;
+	int learning;
+	pthread_mutex_t learn_mu;
+	pthread_cond_t learn_cv;
+	int learn_made;
+	int learn_stop;                /* under learn_mu: the learner returns */
+	struct gateway_node *learned;  /* under learn_mu: the last answer's brokers */
+	size_t nlearned;               /* under learn_mu */
+	struct loop_async *learn_take; /* wakes the loop thread to open them */
+	unsigned learn_interval_ms;
+	atomic_int ready; /* every broker of a first answer is served */
 };
 
 /* Starts librdkafka's mock cluster and returns its bootstrap list (owned by
@@ -601,6 +629,220 @@ done:
 	return b;
 }
 
+/* Broker nodes (see gateway.h). */
+
+/* librdkafka's own log lines (a refused connection, once per retry) are not
+ * passed on: the learner logs what matters once per change. */
+static void gateway_learn_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	(void)level;
+	(void)fac;
+	(void)buf;
+}
+
+/* Makes the handle the learner asks the brokers with: the bootstrap list,
+ * and TLS as the gateway's broker connections use it (with the certmap
+ * identity, no certificate: brokers that require one refuse it). NULL
+ * with `err` set. */
+static rd_kafka_t *gateway_learn_handle(const struct gateway *gw, const char *brokers,
+                                        struct sg_error *err)
+{
+	const struct gateway_tls *t = &gw->files;
+	char errstr[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	int ok;
+
+	ok = rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof errstr) ==
+	     RD_KAFKA_CONF_OK;
+	ok = ok && rd_kafka_conf_set(conf, "client.id", "schemagate-gateway", errstr,
+	                             sizeof errstr) == RD_KAFKA_CONF_OK;
+	if (ok && gw->broker_tls) {
+		ok = rd_kafka_conf_set(conf, "security.protocol", "ssl", errstr, sizeof errstr) ==
+		     RD_KAFKA_CONF_OK;
+		if (ok && t->broker_ca)
+			ok = rd_kafka_conf_set(conf, "ssl.ca.location", t->broker_ca, errstr,
+			                       sizeof errstr) == RD_KAFKA_CONF_OK;
+		if (ok && t->broker_insecure)
+			ok = rd_kafka_conf_set(conf, "enable.ssl.certificate.verification", "false",
+			                       errstr, sizeof errstr) == RD_KAFKA_CONF_OK &&
+			     rd_kafka_conf_set(conf, "ssl.endpoint.identification.algorithm",
+			                       "none", errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
+		if (ok && t->broker_cert && !gw->certmap)
+			ok = rd_kafka_conf_set(conf, "ssl.certificate.location", t->broker_cert,
+			                       errstr, sizeof errstr) == RD_KAFKA_CONF_OK &&
+			     rd_kafka_conf_set(conf, "ssl.key.location", t->broker_key, errstr,
+			                       sizeof errstr) == RD_KAFKA_CONF_OK;
+	}
+	if (!ok) {
+		rd_kafka_conf_destroy(conf);
+		error_set(err, SG_EBAD_REQUEST, "learning the brokers: %s", errstr);
+		return NULL;
+	}
+	rd_kafka_conf_set_log_cb(conf, gateway_learn_quiet);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+	if (!rk)
+		error_set(err, SG_EINTERNAL, "learning the brokers: %s", errstr);
+	return rk;
+}
+
+/* Asks the brokers for their list once. Returns 0 with the list handed to
+ * the loop thread, or -1 with `why` set. Learner thread. */
+static int gateway_learn_once(struct gateway *gw, char *why, size_t whysz)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	struct gateway_node *nodes;
+	rd_kafka_resp_err_t e;
+	size_t n = 0;
+
+	e = rd_kafka_metadata(gw->learn_rk, 0, NULL, &md, GATEWAY_LEARN_TIMEOUT_MS);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(why, whysz, "%s", rd_kafka_err2str(e));
+		return -1;
+	}
+	if (md->broker_cnt <= 0) {
+		rd_kafka_metadata_destroy(md);
+		snprintf(why, whysz, "the answer names no broker");
+		return -1;
+	}
+	nodes = calloc((size_t)md->broker_cnt, sizeof *nodes);
+	if (!nodes) {
+		rd_kafka_metadata_destroy(md);
+		snprintf(why, whysz, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < md->broker_cnt; i++) {
+		const char *h = md->brokers[i].host ? md->brokers[i].host : "";
+		nodes[n].id = md->brokers[i].id;
+		nodes[n].port = md->brokers[i].port;
+		snprintf(nodes[n].host, sizeof nodes[n].host, "%s", h);
+		n++;
+	}
+	rd_kafka_metadata_destroy(md);
+	pthread_mutex_lock(&gw->learn_mu);
+	free(gw->learned);
+	gw->learned = nodes;
+	gw->nlearned = n;
+	pthread_mutex_unlock(&gw->learn_mu);
+	loop_async_send(gw->learn_take);
+	return 0;
+}
+
+/* The learner thread: asks at once, then every learn_interval_ms, or every
+ * GATEWAY_LEARN_RETRY_MS while the brokers cannot be asked. Logs the first
+ * failure and the first success after failures. */
+static void *gateway_learner(void *arg)
+{
+	struct gateway *gw = arg;
+	struct timespec until;
+	char why[256];
+	int failing = 0;
+
+	pthread_mutex_lock(&gw->learn_mu);
+	while (!gw->learn_stop) {
+		unsigned wait_ms;
+		pthread_mutex_unlock(&gw->learn_mu);
+		if (gateway_learn_once(gw, why, sizeof why) == 0) {
+			if (failing)
+				gateway_log(gw, "brokers: learned again after failures");
+			failing = 0;
+			wait_ms = gw->learn_interval_ms;
+		} else {
+			if (!failing)
+				gateway_log(gw,
+				            "brokers: cannot learn the brokers (%s); trying again "
+				            "every %u ms%s",
+				            why, GATEWAY_LEARN_RETRY_MS,
+				            atomic_load(&gw->ready) ? ""
+				                                    : ", NOT ready until then");
+			failing = 1;
+			wait_ms = GATEWAY_LEARN_RETRY_MS;
+		}
+		pthread_mutex_lock(&gw->learn_mu);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!gw->learn_stop &&
+		       pthread_cond_timedwait(&gw->learn_cv, &gw->learn_mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&gw->learn_mu);
+	return NULL;
+}
+
+/* Loop thread: opens the listener of every broker the learner found. The
+ * first time every one of them is served, the gateway is ready. */
+static void gateway_learn_take(void *arg)
+{
+	struct gateway *gw = arg;
+	struct gateway_node *nodes;
+	struct sg_error err;
+	size_t n, served = 0;
+	char ports[512];
+	size_t plen = 0;
+
+	pthread_mutex_lock(&gw->learn_mu);
+	nodes = gw->learned;
+	n = gw->nlearned;
+	gw->learned = NULL;
+	gw->nlearned = 0;
+	pthread_mutex_unlock(&gw->learn_mu);
+	ports[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		error_clear(&err);
+		if (proxy_learn_node(gw->proxy, nodes[i].id, nodes[i].host, nodes[i].port, &err) !=
+		    0) {
+			gateway_log(gw, "brokers: node %d at %s:%d is NOT served: %s",
+			            (int)nodes[i].id, nodes[i].host, nodes[i].port, err.msg);
+			continue;
+		}
+		served++;
+		gateway_put(ports, sizeof ports, &plen, "%s%d", plen ? "," : "",
+		            gw->base + nodes[i].id);
+	}
+	free(nodes);
+	if (n && served == n && !atomic_load(&gw->ready)) {
+		atomic_store(&gw->ready, 1);
+		gateway_log(gw, "ready: %zu broker node%s learned, served on ports %s", n,
+		            n == 1 ? "" : "s", ports);
+	}
+}
+
+/* Starts learning the brokers from `brokers`. 0, or -1 with `err` set. */
+static int gateway_learn_start(struct gateway *gw, const char *brokers, struct sg_error *err)
+{
+	pthread_condattr_t ca;
+
+	gw->learn_interval_ms = GATEWAY_LEARN_INTERVAL_MS;
+	gw->learn_rk = gateway_learn_handle(gw, brokers, err);
+	if (!gw->learn_rk)
+		return -1;
+	gw->learn_take = loop_async_new(gw->loop, gateway_learn_take, gw, err);
+	if (!gw->learn_take)
+		return -1;
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&gw->learn_cv, &ca) != 0)
+		return error_set(err, SG_EINTERNAL, "cannot make a condition variable");
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&gw->learn_mu, NULL);
+	gw->learn_made = 1;
+	if (pthread_create(&gw->learner, NULL, gateway_learner, gw) != 0)
+		return error_set(err, SG_EINTERNAL, "cannot start the broker learner thread");
+	gw->learning = 1;
+	return 0;
+}
+
+int gateway_ready(struct gateway *gw)
+{
+	return atomic_load(&gw->ready);
+}
+
 static int gateway_wildcard(const char *host)
 {
 	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*");
@@ -730,7 +972,8 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		po.workers = gw->workers;
 	}
 	gw->proxy = proxy_new(gw->loop, &po, err);
-	if (!gw->proxy || gateway_tls_watch_start(gw, err) != 0)
+	if (!gw->proxy || gateway_tls_watch_start(gw, err) != 0 ||
+	    gateway_learn_start(gw, brokers, err) != 0)
 		goto err;
 	if (gw->mock)
 		gateway_log(gw,
@@ -768,6 +1011,21 @@ void gateway_close(struct gateway *gw)
 		pthread_join(gw->watcher, NULL);
 		pthread_cond_destroy(&gw->cv);
 	}
+	if (gw->learning) {
+		pthread_mutex_lock(&gw->learn_mu);
+		gw->learn_stop = 1;
+		pthread_cond_signal(&gw->learn_cv);
+		pthread_mutex_unlock(&gw->learn_mu);
+		pthread_join(gw->learner, NULL);
+	}
+	if (gw->learn_made) {
+		pthread_cond_destroy(&gw->learn_cv);
+		pthread_mutex_destroy(&gw->learn_mu);
+	}
+	free(gw->learned);
+	loop_async_free(gw->learn_take);
+	if (gw->learn_rk)
+		rd_kafka_destroy(gw->learn_rk);
 	loop_async_free(gw->take);
 	tls_ctx_free(gw->next_client);
 	tls_ctx_free(gw->next_broker);

@@ -31,6 +31,24 @@
  * the reason; it is tried again when its files change again, or on the
  * next gateway_tls_reload(). Every outcome is counted for
  * gateway_metrics_text().
+ *
+ * Broker nodes. Broker node N is served on port broker_port_base + N. From
+ * gateway_open() on, a thread of the gateway asks the bootstrap brokers for
+ * their list (a Metadata request of its own, with the TLS settings of its
+ * broker connections: CA, insecure, the gateway's certificate; with the
+ * certmap identity it shows no certificate, and it has no SASL credentials
+ * of its own), at once, then every 30 s (every second while it fails), and
+ * the loop thread opens the port of every broker named. Metadata answers
+ * that clients receive open ports too, as before. So every replica of a
+ * gateway serves every broker's port without a client having asked it
+ * first. A broker that an answer no longer names keeps its port (clients
+ * may still hold the address): a client sent there reaches the address
+ * last learned for it, or is closed when that fails. The gateway is ready
+ * (gateway_ready(), with the log line "ready: N broker nodes learned,
+ * served on ports ...") once every broker of one answer is served; it
+ * stays ready after. Brokers that only take SASL connections cannot be
+ * asked: such a gateway serves what its clients' Metadata answers name but
+ * never becomes ready.
  */
 #ifndef SG_GATEWAY_H
 #define SG_GATEWAY_H
@@ -116,8 +134,8 @@ struct gateway_options {
 	size_t max_connections_per_address;
 };
 
-/* Parses the options and opens the bootstrap listener. Brokers are not
- * contacted until a client connects. NULL on failure with `err` set
+/* Parses the options, opens the bootstrap listener and starts learning
+ * the brokers (see "Broker nodes" above; it does not wait for them). NULL on failure with `err` set
  * (SG_EBAD_REQUEST for bad options, SG_EIO when the port cannot be bound). */
 struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error *err);
 
@@ -157,6 +175,10 @@ int gateway_uses_tls(const struct gateway *gw);
  *     clients' handshakes "ok", "failed" or "timeout".
  * NULL out of memory. Any thread. */
 char *gateway_metrics_text(struct gateway *gw, size_t *len);
+
+/* 1 once every broker of the gateway's first successful Metadata request
+ * is served (see "Broker nodes"), 0 before. Any thread. */
+int gateway_ready(struct gateway *gw);
 
 /* The bootstrap port actually bound. */
 int gateway_port(const struct gateway *gw);

@@ -491,6 +491,17 @@ static int proxy_map_node(void *arg, int32_t node_id, struct kslice host, int32_
 	return 0;
 }
 
+int proxy_learn_node(struct proxy *p, int32_t node_id, const char *host, int port,
+                     struct sg_error *err)
+{
+	struct kslice h = {(const uint8_t *)host, (int32_t)strnlen(host, PROXY_HOST_MAX)};
+	int32_t gw_port;
+
+	if (node_id < 0)
+		return error_set(err, SG_ECORRUPT, "node id %d is negative", (int)node_id);
+	return proxy_map_node(p, node_id, h, port, &gw_port, err);
+}
+
 /* Validation: holding requests, running checks, forwarding the outcome. */
 
 /* Worker thread: checks every partition with records. Touches only the job.

@@ -73,6 +73,7 @@
 #define SG_PROXY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct gwcheck_input;
 struct gwcheck_verdict;
@@ -182,6 +183,16 @@ void proxy_free(struct proxy *p);
  * old ones once this returns. Loop thread only. */
 void proxy_set_tls(struct proxy *p, struct tls_ctx *client_tls, struct tls_ctx *broker_tls,
                    const struct certmap *certmap);
+
+/* Learns broker node `node_id` at host:port as a Metadata answer would
+ * name it, without a client: opens its listener (broker_port_base + id) if
+ * it is not open yet, or notes its new address. A listener, once open,
+ * stays open for the life of the proxy, even when later answers no longer
+ * name the node (clients may still hold its address). Returns 0, or -1
+ * with `err` set (the port cannot be bound, a bad id, host or port). Loop
+ * thread only. */
+int proxy_learn_node(struct proxy *p, int32_t node_id, const char *host, int port,
+                     struct sg_error *err);
 
 /* The bootstrap listener's port (useful when listen_port was 0). */
 int proxy_port(const struct proxy *p);
