@@ -57,7 +57,8 @@ abase=$(kt_free_ports 4)
 admin=$(kt_free_ports 1)
 "$SG" gateway --listen 127.0.0.1:0 --brokers "$KT_BROKERS" --broker-port-base "$abase" \
 	--admin-listen "127.0.0.1:$admin" 2>"$KT_WORK/a.log" &
-KT_PIDS+=($!)
+a_pid=$!
+KT_PIDS+=($a_pid)
 kt_check "replica A logs that it is ready" gw_wait_ready "$KT_WORK/a.log" 30
 # Right after ready, before any client spoke to A.
 kt_check "replica A serves broker 1's port once ready, before any client asked it" \
@@ -119,4 +120,9 @@ fi
 kill "$KT_GW_PID"
 wait "$KT_GW_PID"
 kt_is "$?" 0 "replica B stops cleanly on SIGTERM"
+kill "$a_pid"
+wait "$a_pid"
+kt_is "$?" 0 "replica A stops cleanly on SIGTERM"
+kt_check "no sanitizer report in any gateway's log" \
+	bash -c "! grep -l 'AddressSanitizer\|runtime error' '$KT_WORK'/*.log"
 kt_done
