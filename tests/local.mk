@@ -178,6 +178,18 @@ EXTRA_DIST += $(PROTOBUF_DESC_CASES)
 check_PROGRAMS += %reldir%/unit/test_pbdesc
 %canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_pbdesc
+# Protobuf payloads (compat/protobuf/pbvalid through compat/schema.h): the
+# cases in tests/cases/pbvalid/ (good payloads from its gen.py); allocations
+# are wrapped so the check can be shown to make none.
+PBVALID_CASES = %reldir%/cases/pbvalid/README.md %reldir%/cases/pbvalid/gen.py \
+	%reldir%/cases/pbvalid/orders.proto %reldir%/cases/pbvalid/orders.cases \
+	%reldir%/cases/pbvalid/legacy.proto %reldir%/cases/pbvalid/legacy.cases \
+	%reldir%/cases/pbvalid/common.proto %reldir%/cases/pbvalid/uses.proto \
+	%reldir%/cases/pbvalid/refs.cases
+EXTRA_DIST += $(PBVALID_CASES)
+check_PROGRAMS += %reldir%/unit/test_pbvalid
+%canon_reldir%_unit_test_pbvalid_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbvalid
 # Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
 # from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
 # are wrapped so each can fail in turn.
@@ -717,6 +729,8 @@ GWRULES_CASES = \
 	%reldir%/cases/gwrules/no-selector/expect %reldir%/cases/gwrules/no-selector/rules.json \
 	%reldir%/cases/gwrules/not-object/expect %reldir%/cases/gwrules/not-object/rules.json \
 	%reldir%/cases/gwrules/plain-json-record-name/expect %reldir%/cases/gwrules/plain-json-record-name/rules.json \
+	%reldir%/cases/gwrules/protobuf/expect %reldir%/cases/gwrules/protobuf/rules.json \
+	%reldir%/cases/gwrules/bad-reject-unknown/expect %reldir%/cases/gwrules/bad-reject-unknown/rules.json \
 	%reldir%/cases/gwrules/rules-not-array/expect %reldir%/cases/gwrules/rules-not-array/rules.json \
 	%reldir%/cases/gwrules/syntax-error/expect %reldir%/cases/gwrules/syntax-error/rules.json \
 	%reldir%/cases/gwrules/typo-setting/expect %reldir%/cases/gwrules/typo-setting/rules.json \
