@@ -866,8 +866,16 @@ static int protobuf_check_report(const void *state, const void *target, const ui
 	enum pbvalid_result v = pbvalid_check(state, target, p, n, 0, why, sizeof why);
 	if (v == PBVALID_OK)
 		return 1;
-	return report_add(r, v == PBVALID_SYNTAX ? "syntax" : "invalid", "", "%s", why) < 0 ? -1
-	                                                                                    : 0;
+	/* "/a/b: what at byte N": the path is the finding's location */
+	char *colon = why[0] == '/' ? strstr(why, ": ") : NULL;
+	const char *what = why;
+	if (colon) {
+		*colon = '\0';
+		what = colon + 2;
+	}
+	int rc =
+	    report_add(r, v == PBVALID_SYNTAX ? "syntax" : "invalid", colon ? why : "", "%s", what);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Its own extension only: `.proto` text has no sign JSON or Avro lacks. */

@@ -775,6 +775,8 @@ CLI_CASES = \
 	%reldir%/cli/cases/019-type-forced-json.case \
 	%reldir%/cli/cases/020-type-bad.case \
 	%reldir%/cli/cases/021-online-type-change.case \
+	%reldir%/cli/cases/022-online-protobuf.case \
+	%reldir%/cli/cases/023-online-protobuf-compatible.case \
 	%reldir%/cli/cases/022-online-level-type-change.case \
 	%reldir%/cli/cases/030-map-all-compatible.case \
 	%reldir%/cli/cases/031-map-mixed.case \
@@ -828,8 +830,13 @@ CLI_CASES = \
 	%reldir%/cli/cases/115-offline-type-mix.case \
 	%reldir%/cli/cases/116-offline-ignores-registry.case \
 	%reldir%/cli/cases/117-offline-ecma-pattern.case \
+	%reldir%/cli/cases/118-offline-protobuf.case \
+	%reldir%/cli/cases/119-offline-protobuf-compatible.case \
 	%reldir%/cli/cases/120-gateway-broker-port-signed.case \
 	%reldir%/cli/cases/121-gateway-broker-ipv6-brackets.case \
+	%reldir%/cli/cases/130-validate-protobuf-binary.case \
+	%reldir%/cli/cases/131-validate-protobuf-framed.case \
+	%reldir%/cli/cases/132-validate-protobuf-json.case \
 	%reldir%/cli/cases/200-register-new.case \
 	%reldir%/cli/cases/201-register-idempotent.case \
 	%reldir%/cli/cases/202-register-second-version.case \
@@ -865,12 +872,19 @@ CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \
 	%reldir%/cli/files/ecma-pattern-v2.json \
+	%reldir%/cli/files/item-framed.bin \
+	%reldir%/cli/files/item-framed-bad-index.bin \
 	%reldir%/cli/files/map-bad-value.json \
 	%reldir%/cli/files/map-broken.json \
 	%reldir%/cli/files/map-missing-file.json \
 	%reldir%/cli/files/map-mixed.json \
 	%reldir%/cli/files/map-not-object.json \
 	%reldir%/cli/files/not-avro.avsc \
+	%reldir%/cli/files/order.pb \
+	%reldir%/cli/files/order-bad-utf8.pb \
+	%reldir%/cli/files/orders.proto \
+	%reldir%/cli/files/orders-v2-amount-string.proto \
+	%reldir%/cli/files/orders-v2-note.proto \
 	%reldir%/cli/files/orders-amount-string.json \
 	%reldir%/cli/files/orders-multi.avsc \
 	%reldir%/cli/files/orders-schema \

@@ -22,9 +22,9 @@ enum pbv_kind {
 };
 
 static const char *const pbv_kind_names[] = {
-    [PBV_VARINT] = "varint",   [PBV_FIXED64] = "64-bit",     [PBV_FIXED32] = "32-bit",
-    [PBV_BYTES] = "bytes",     [PBV_STRING] = "string",      [PBV_MESSAGE] = "message",
-    [PBV_GROUP] = "group",     [PBV_ANY] = "any",
+    [PBV_VARINT] = "varint", [PBV_FIXED64] = "64-bit", [PBV_FIXED32] = "32-bit",
+    [PBV_BYTES] = "bytes",   [PBV_STRING] = "string",  [PBV_MESSAGE] = "message",
+    [PBV_GROUP] = "group",   [PBV_ANY] = "any",
 };
 
 struct pbv_field {
@@ -39,7 +39,7 @@ struct pbv_field {
 
 struct pbvalid_msg {
 	const char *full;
-	uint32_t first, nfields; /* v->fields[first ..), sorted by number */
+	uint32_t first, nfields;        /* v->fields[first ..), sorted by number */
 	uint32_t nested_first, nnested; /* v->nested[...]: nested messages, declared order */
 	uint64_t required;              /* every required field's bit */
 	uint8_t dense[32];              /* number < 32 -> 1 + its index in the range; 0 none */
@@ -134,8 +134,8 @@ static int pbv_add_nested(struct pbvalid *v, const struct pbfile_type *list, con
 		if (c->is_enum)
 			continue;
 		const char *full = pbv_join(v, scope, c->name);
-		if (!full || pbv_add_msg(v, full, (struct pbv_src){c, NULL, NULL, NULL, full,
-		                                                   proto3}) < 0)
+		if (!full ||
+		    pbv_add_msg(v, full, (struct pbv_src){c, NULL, NULL, NULL, full, proto3}) < 0)
 			return -1;
 		nn++;
 	}
@@ -193,11 +193,11 @@ static int pbv_scalar(const char *type, struct pbv_field *f, int proto3)
 		const char *name;
 		enum pbv_kind kind;
 	} scalars[] = {
-	    {"double", PBV_FIXED64}, {"float", PBV_FIXED32},   {"int32", PBV_VARINT},
-	    {"int64", PBV_VARINT},   {"uint32", PBV_VARINT},   {"uint64", PBV_VARINT},
-	    {"sint32", PBV_VARINT},  {"sint64", PBV_VARINT},   {"fixed32", PBV_FIXED32},
+	    {"double", PBV_FIXED64},  {"float", PBV_FIXED32},    {"int32", PBV_VARINT},
+	    {"int64", PBV_VARINT},    {"uint32", PBV_VARINT},    {"uint64", PBV_VARINT},
+	    {"sint32", PBV_VARINT},   {"sint64", PBV_VARINT},    {"fixed32", PBV_FIXED32},
 	    {"fixed64", PBV_FIXED64}, {"sfixed32", PBV_FIXED32}, {"sfixed64", PBV_FIXED64},
-	    {"bool", PBV_VARINT},    {"string", PBV_STRING},   {"bytes", PBV_BYTES},
+	    {"bool", PBV_VARINT},     {"string", PBV_STRING},    {"bytes", PBV_BYTES},
 	};
 	for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++)
 		if (strcmp(type, scalars[i].name) == 0) {
@@ -276,10 +276,11 @@ static int pbv_add_field(struct pbv_build *b, const struct pbfile_field *pf)
 		pbv_trim(pf->type + 4, (size_t)(comma - pf->type - 4), key, sizeof key);
 		pbv_trim(comma + 1, (size_t)(close - comma - 1), value, sizeof value);
 		const char *k = pbv_join(v, NULL, key), *val = pbv_join(v, NULL, value);
-		int64_t e = k && val ? pbv_add_msg(v, v->msgs[b->mi].full,
-		                                   (struct pbv_src){NULL, NULL, k, val, src.scope,
-		                                                    src.proto3})
-		                     : -1;
+		int64_t e =
+		    k && val
+		        ? pbv_add_msg(v, v->msgs[b->mi].full,
+		                      (struct pbv_src){NULL, NULL, k, val, src.scope, src.proto3})
+		        : -1;
 		if (e < 0)
 			return error_set(b->err, SG_ENOMEM, "out of memory");
 		f.kind = PBV_MESSAGE;
@@ -295,8 +296,8 @@ static int pbv_add_group(struct pbv_build *b, const struct pbfile_group *g)
 	struct pbvalid *v = b->v;
 	const struct pbv_src src = v->src[b->mi];
 	const char *full = pbv_join(v, v->msgs[b->mi].full, g->name);
-	int64_t e = full ? pbv_add_msg(v, full, (struct pbv_src){NULL, g, NULL, NULL, src.scope,
-	                                                         src.proto3})
+	int64_t e = full ? pbv_add_msg(v, full,
+	                               (struct pbv_src){NULL, g, NULL, NULL, src.scope, src.proto3})
 	                 : -1;
 	if (e < 0)
 		return error_set(b->err, SG_ENOMEM, "out of memory");
@@ -331,10 +332,12 @@ static int pbv_compile_msg(struct pbvalid *v, uint32_t mi, struct sg_error *err)
 			if (pbv_add_field(&b, f) < 0)
 				return -1;
 	} else {
-		struct pbv_field k = {.number = 1, .name = "key"}, val = {.number = 2, .name = "value"};
+		struct pbv_field k = {.number = 1, .name = "key"},
+		                 val = {.number = 2, .name = "value"};
 		pbv_type(v, src.scope, src.map_key, src.proto3, &k);
 		pbv_type(v, src.scope, src.map_value, src.proto3, &val);
-		if (pbv_push(&b, k, PBFILE_LABEL_NONE) < 0 || pbv_push(&b, val, PBFILE_LABEL_NONE) < 0)
+		if (pbv_push(&b, k, PBFILE_LABEL_NONE) < 0 ||
+		    pbv_push(&b, val, PBFILE_LABEL_NONE) < 0)
 			return -1;
 	}
 	struct pbvalid_msg *m = &v->msgs[mi];
@@ -372,7 +375,8 @@ struct pbvalid *pbvalid_new(const struct pbfile *file, const struct pbfile *cons
 		}
 	}
 	if (!v->ntop) {
-		error_set(err, SG_EINVALID_SCHEMA, "the schema has no message to check payloads with");
+		error_set(err, SG_EINVALID_SCHEMA,
+		          "the schema has no message to check payloads with");
 		goto fail;
 	}
 	if (!(v->by_name = malloc(v->nmsgs * sizeof *v->by_name)))
@@ -482,7 +486,8 @@ int pbvalid_frame(const struct pbvalid *v, const uint8_t *p, size_t n, size_t *h
 			snprintf(why, cap,
 			         "message indexes: index %" PRId64 " is %" PRId64
 			         ", out of range (%s has %" PRIu32 " message%s)",
-			         i, idx, i == 0 ? "the schema" : m->full, level, level == 1 ? "" : "s");
+			         i, idx, i == 0 ? "the schema" : m->full, level,
+			         level == 1 ? "" : "s");
 			return -1;
 		}
 		m = &v->msgs[v->nested[first + idx]];
@@ -573,8 +578,8 @@ static enum pbvalid_result pbv_msg(struct pbv_walk *w, const struct pbvalid_msg 
                                    const uint8_t **pp, const uint8_t *end, uint32_t group,
                                    const uint8_t *group_at, unsigned depth);
 
-static inline const struct pbv_field *pbv_find(const struct pbvalid *v,
-                                               const struct pbvalid_msg *m, uint32_t num)
+static inline const struct pbv_field *pbv_find(const struct pbvalid *v, const struct pbvalid_msg *m,
+                                               uint32_t num)
 {
 	const struct pbv_field *f = v->fields + m->first;
 	if (num < 32) {
@@ -642,7 +647,8 @@ static enum pbvalid_result pbv_skip(struct pbv_walk *w, unsigned wt, uint32_t nu
 		return PBVALID_OK;
 	case 3:
 		if (depth + 1 > PBVALID_MAX_DEPTH)
-			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep", PBVALID_MAX_DEPTH);
+			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep",
+			         PBVALID_MAX_DEPTH);
 		return pbv_msg(w, &pbv_unknown_group, pp, end, num, at, depth + 1);
 	default:
 		PBV_FAIL(PBVALID_SYNTAX, at, "field %" PRIu32 ": wire type %u", num, wt);
@@ -677,9 +683,9 @@ static enum pbvalid_result pbv_value(struct pbv_walk *w, const struct pbv_field 
                                      const uint8_t **pp, const uint8_t *end, const uint8_t *at,
                                      unsigned depth)
 {
-	static const uint8_t wire[] = {[PBV_VARINT] = 0, [PBV_FIXED64] = 1, [PBV_FIXED32] = 5,
-	                               [PBV_BYTES] = 2,  [PBV_STRING] = 2,  [PBV_MESSAGE] = 2,
-	                               [PBV_GROUP] = 3};
+	static const uint8_t wire[] = {
+	    [PBV_VARINT] = 0, [PBV_FIXED64] = 1, [PBV_FIXED32] = 5, [PBV_BYTES] = 2,
+	    [PBV_STRING] = 2, [PBV_MESSAGE] = 2, [PBV_GROUP] = 3};
 	enum pbvalid_result r;
 	size_t len = 0;
 	if (f->kind == PBV_ANY)
@@ -692,8 +698,9 @@ static enum pbvalid_result pbv_value(struct pbv_walk *w, const struct pbv_field 
 			*pp += len;
 			return pbv_packed(w, f, q, len);
 		}
-		PBV_FAIL(PBVALID_INVALID, at, "wire type %u, but the field (%" PRIu32 ", %s) takes %u",
-		         wt, f->number, pbv_kind_names[f->kind], wire[f->kind]);
+		PBV_FAIL(PBVALID_INVALID, at,
+		         "wire type %u, but the field (%" PRIu32 ", %s) takes %u", wt, f->number,
+		         pbv_kind_names[f->kind], wire[f->kind]);
 	}
 	switch (f->kind) {
 	case PBV_VARINT: {
@@ -726,14 +733,16 @@ static enum pbvalid_result pbv_value(struct pbv_walk *w, const struct pbv_field 
 		if ((r = pbv_length(w, pp, end, &len)) != PBVALID_OK)
 			return r;
 		if (depth + 1 > PBVALID_MAX_DEPTH)
-			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep", PBVALID_MAX_DEPTH);
+			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep",
+			         PBVALID_MAX_DEPTH);
 		const uint8_t *q = *pp;
 		*pp += len;
 		return pbv_msg(w, &w->v->msgs[f->msg], &q, q + len, 0, NULL, depth + 1);
 	}
 	case PBV_GROUP:
 		if (depth + 1 > PBVALID_MAX_DEPTH)
-			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep", PBVALID_MAX_DEPTH);
+			PBV_FAIL(PBVALID_INVALID, at, "nested more than %d deep",
+			         PBVALID_MAX_DEPTH);
 		return pbv_msg(w, &w->v->msgs[f->msg], pp, end, f->number, at, depth + 1);
 	default:
 		return PBVALID_OK;
@@ -777,18 +786,21 @@ static enum pbvalid_result pbv_msg(struct pbv_walk *w, const struct pbvalid_msg 
 				break;
 			if (group)
 				PBV_FAIL(PBVALID_SYNTAX, at,
-				         "end group %" PRIu32 " does not match start group %" PRIu32,
+				         "end group %" PRIu32
+				         " does not match start group %" PRIu32,
 				         num, group);
-			PBV_FAIL(PBVALID_SYNTAX, at, "end group %" PRIu32 " without its start", num);
+			PBV_FAIL(PBVALID_SYNTAX, at, "end group %" PRIu32 " without its start",
+			         num);
 		}
 		if (wt > 5)
 			PBV_FAIL(PBVALID_SYNTAX, at, "field %" PRIu32 ": wire type %u", num, wt);
 		const struct pbv_field *f = pbv_find(w->v, m, num);
 		if (!f) {
-			if ((w->flags & PBVALID_REJECT_UNKNOWN) && m != &pbv_unknown_group && wt < 6)
+			if ((w->flags & PBVALID_REJECT_UNKNOWN) && m != &pbv_unknown_group &&
+			    wt < 6)
 				PBV_FAIL(PBVALID_INVALID, at,
-				         "field %" PRIu32 " (wire type %u) is not in message %s", num,
-				         wt, m->full);
+				         "field %" PRIu32 " (wire type %u) is not in message %s",
+				         num, wt, m->full);
 			if ((r = pbv_skip(w, wt, num, &p, end, at, depth)) != PBVALID_OK)
 				return r;
 			continue;
@@ -805,16 +817,15 @@ static enum pbvalid_result pbv_msg(struct pbv_walk *w, const struct pbvalid_msg 
 		for (uint32_t i = 0; i < m->nfields; i++)
 			if (f[i].req && !(seen & (1ull << (f[i].req - 1))))
 				PBV_FAIL(PBVALID_INVALID, close,
-				         "required field %s (%" PRIu32 ") of %s is missing", f[i].name,
-				         f[i].number, m->full);
+				         "required field %s (%" PRIu32 ") of %s is missing",
+				         f[i].name, f[i].number, m->full);
 	}
 	*pp = p;
 	return PBVALID_OK;
 }
 
 enum pbvalid_result pbvalid_check(const struct pbvalid *v, const struct pbvalid_msg *m,
-                                  const uint8_t *p, size_t n, unsigned flags, char *why,
-                                  size_t cap)
+                                  const uint8_t *p, size_t n, unsigned flags, char *why, size_t cap)
 {
 	struct pbv_walk w;
 	w.v = v;

@@ -89,8 +89,8 @@ static const char *verdict_name(enum schema_payload v)
 	return "nomem";
 }
 
-static void run_line(const char *where, const struct schema_validator *v,
-                     struct schema_scratch *sc, char *line)
+static void run_line(const char *where, const struct schema_validator *v, struct schema_scratch *sc,
+                     char *line)
 {
 	int want_ok = strncmp(line, "ok", 2) == 0;
 	char *p = line + (want_ok ? 2 : 3);
