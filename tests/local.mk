@@ -185,7 +185,8 @@ PBVALID_CASES = %reldir%/cases/pbvalid/README.md %reldir%/cases/pbvalid/gen.py \
 	%reldir%/cases/pbvalid/orders.proto %reldir%/cases/pbvalid/orders.cases \
 	%reldir%/cases/pbvalid/legacy.proto %reldir%/cases/pbvalid/legacy.cases \
 	%reldir%/cases/pbvalid/common.proto %reldir%/cases/pbvalid/uses.proto \
-	%reldir%/cases/pbvalid/refs.cases
+	%reldir%/cases/pbvalid/refs.cases %reldir%/cases/pbvalid/empty.proto \
+	%reldir%/cases/pbvalid/empty.cases
 EXTRA_DIST += $(PBVALID_CASES)
 check_PROGRAMS += %reldir%/unit/test_pbvalid
 %canon_reldir%_unit_test_pbvalid_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
@@ -220,6 +221,10 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# Confluent-framed Protobuf records through the gateway (issue #17):
+# confluent-kafka-python's ProtobufSerializer/Deserializer, one real broker.
+KAFKA_TESTS += %reldir%/kafka/protobuf.sh
+EXTRA_DIST += %reldir%/kafka/kprotobuf.py
 # A topic whose subjects are in a registry context (issue #15): the rule's
 # "context", ids of that context over HTTP and in serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/contexts.sh

@@ -343,7 +343,8 @@ static int pbv_compile_msg(struct pbvalid *v, uint32_t mi, struct sg_error *err)
 	struct pbvalid_msg *m = &v->msgs[mi];
 	m->first = (uint32_t)first;
 	m->nfields = (uint32_t)(v->nfields - first);
-	qsort(v->fields + first, m->nfields, sizeof *v->fields, pbv_cmp_field);
+	if (m->nfields)
+		qsort(v->fields + first, m->nfields, sizeof *v->fields, pbv_cmp_field);
 	for (uint32_t i = m->nfields; i-- > 0;) {
 		uint32_t num = v->fields[first + i].number;
 		if (num < 32 && i < 255)
@@ -441,6 +442,11 @@ const char *pbvalid_msg_name(const struct pbvalid_msg *m)
 static inline int pbv_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
+	if (p < end && *p < 0x80) {
+		*out = *p;
+		*pp = p + 1;
+		return 0;
+	}
 	uint64_t x = 0;
 	for (unsigned i = 0; i < 10; i++) {
 		if (p == end)
@@ -543,6 +549,14 @@ __attribute__((cold)) static void pbv_prepend(struct pbv_walk *w, const char *na
 static const uint8_t *pbv_utf8(const uint8_t *p, const uint8_t *end)
 {
 	while (p < end) {
+		uint64_t eight;
+		if (end - p >= 8) {
+			memcpy(&eight, p, 8);
+			if (!(eight & 0x8080808080808080ull)) {
+				p += 8;
+				continue;
+			}
+		}
 		uint8_t c = *p;
 		if (c < 0x80) {
 			p++;
@@ -581,11 +595,13 @@ static enum pbvalid_result pbv_msg(struct pbv_walk *w, const struct pbvalid_msg 
 static inline const struct pbv_field *pbv_find(const struct pbvalid *v, const struct pbvalid_msg *m,
                                                uint32_t num)
 {
-	const struct pbv_field *f = v->fields + m->first;
 	if (num < 32) {
 		uint8_t i = m->dense[num];
-		return i ? &f[i - 1] : NULL;
+		return i ? &v->fields[m->first + i - 1] : NULL;
 	}
+	if (!m->nfields) /* v->fields may be NULL */
+		return NULL;
+	const struct pbv_field *f = v->fields + m->first;
 	size_t lo = 0, hi = m->nfields;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
