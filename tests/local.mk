@@ -909,7 +909,9 @@ EXTRA_DIST += $(CLI_TESTS) $(CLI_CASES) $(CLI_FILES) %reldir%/cli/README.md %rel
 # The examples (examples/, Dockerfile) tested where they can run here:
 # tests/examples/ci.py (the CI files' shell steps against a local registry),
 # static.py (YAML, Kubernetes fields, clients' calls with stand-ins),
-# dockerfile.py (structure), python.sh (real clients, broker and gateway).
+# dockerfile.py (structure), python.sh (real clients, broker and gateway),
+# kubernetes.py (the registry cluster's manifests against --help and the ACLs
+# against the names the binary uses).
 EXAMPLES_FILES = Dockerfile .dockerignore examples/README.md \
 	examples/ci/README.md examples/ci/github-actions.yml examples/ci/gitlab-ci.yml \
 	examples/python/README.md examples/python/producer.py examples/python/consumer.py \
@@ -917,10 +919,10 @@ EXAMPLES_FILES = Dockerfile .dockerignore examples/README.md \
 	examples/kestra/README.md examples/kestra/produce-orders.yml \
 	examples/airflow/README.md examples/airflow/orders_dag.py \
 	examples/kubernetes/README.md examples/kubernetes/kafka.yaml \
-	examples/kubernetes/registry.yaml examples/kubernetes/gateway.yaml \
+	examples/kubernetes/registry.yaml examples/kubernetes/registry-kafka.yaml examples/kubernetes/gateway.yaml \
 	examples/kubernetes/monitoring.yaml examples/kubernetes/kustomization.yaml
 EXAMPLES_TESTS = %reldir%/examples/ci.py %reldir%/examples/static.py %reldir%/examples/dockerfile.py \
-	%reldir%/examples/python.sh
+	%reldir%/examples/python.sh %reldir%/examples/kubernetes.py
 EXAMPLES_STUBS = %reldir%/examples/stubs/README.md %reldir%/examples/stubs/stublog.py \
 	%reldir%/examples/stubs/kafka/__init__.py %reldir%/examples/stubs/kafka/errors.py \
 	%reldir%/examples/stubs/confluent_kafka/__init__.py \
