@@ -42,7 +42,8 @@ static const char *const fixed_schemas[] = {
     "  optional string name = 2;\n  optional Inner inner = 3;\n"
     "  optional group Blob = 4 {\n    required fixed64 k = 5;\n  }\n  repeated Inner more = 6;\n"
     "  message Inner {\n    required string tag = 1;\n    optional sint32 z = 2;\n  }\n}\n",
-    "syntax = \"proto3\";\nmessage Tree {\n  repeated Tree kids = 1;\n  map<int32, Tree> byid = 2;\n"
+    "syntax = \"proto3\";\nmessage Tree {\n  repeated Tree kids = 1;\n  map<int32, Tree> byid = "
+    "2;\n"
     "  sfixed64 v = 3;\n  string s = 4;\n}\n",
 };
 
@@ -110,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t i = (size_t)(pick >> 2) % NFIXED;
 		if (!fixed_validators[i]) {
 			const char *t = fixed_schemas[i];
-			fixed_parsed[i] = schema_parse(SCHEMA_PROTOBUF, t, strlen(t), NULL, 0, &err);
+			fixed_parsed[i] =
+			    schema_parse(SCHEMA_PROTOBUF, t, strlen(t), NULL, 0, &err);
 			if (!fixed_parsed[i] ||
 			    !(fixed_validators[i] = schema_validator_new(fixed_parsed[i], &err))) {
 				fprintf(stderr, "fixed schema %zu: %s\n", i, err.msg);
@@ -122,8 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *nul = memchr(data + 1, 0, size - 1);
 		if (nul) {
 			size_t tl = (size_t)(nul - data - 1);
-			struct schema *s =
-			    schema_parse(SCHEMA_PROTOBUF, (const char *)data + 1, tl, NULL, 0, &err);
+			struct schema *s = schema_parse(SCHEMA_PROTOBUF, (const char *)data + 1, tl,
+			                                NULL, 0, &err);
 			struct schema_validator *v = s ? schema_validator_new(s, &err) : NULL;
 			if (v)
 				check(v, framing, strict, nul + 1, size - tl - 2, sc);
