@@ -34,7 +34,8 @@ bench-avro: %reldir%/avro/bench_avro$(EXEEXT)
 	%reldir%/avro/bench_avro$(EXEEXT) $(srcdir)/schemas/orders.avsc $(BENCH_SECONDS)
 
 # bench/gateway-validate: records/s on one core through gateway/gwcheck for the
-# orders event (schemas/orders.*), Avro framed and JSON plain/framed (run.sh).
+# orders event (schemas/orders.*), Avro framed, JSON plain/framed and Protobuf
+# framed (run.sh).
 noinst_PROGRAMS += %reldir%/gateway-validate/bench_gwcheck
 EXTRA_DIST += %reldir%/gateway-validate/run.sh
 # bench/looptls: CPU per GiB echoed and memory per idle connection, TLS

@@ -106,8 +106,8 @@ static int check_detect_type(const char *forced, const char *path, const char *t
 		return 0;
 	}
 	if (schema_file_type_parse(forced, out) != 0)
-		return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json, not '%s'",
-		                 forced);
+		return error_set(err, SG_EBAD_REQUEST,
+		                 "--type must be avro, json or protobuf, not '%s'", forced);
 	return 0;
 }
 
@@ -637,7 +637,7 @@ static int check_validate_config(const struct check_config *cfg, struct sg_error
 		    "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE");
 	enum schema_type type;
 	if (cfg->type && schema_file_type_parse(cfg->type, &type) != 0)
-		return error_set(err, SG_EBAD_REQUEST, "--type must be avro or json");
+		return error_set(err, SG_EBAD_REQUEST, "--type must be avro, json or protobuf");
 	return 0;
 }
 

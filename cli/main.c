@@ -217,7 +217,8 @@ static const struct opt_spec check_flags[] = {
                           "the subject FILE belongs to, e.g. orders-value"},
     {"--map", NULL, "FILE", NULL,
      "a JSON object {\"subject\": \"file\", ...}; paths are relative to it"},
-    {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
+    {"--type", NULL, "avro|json|protobuf", NULL,
+     "schema type; by default from the extension or content"},
     {"--format", "SCHEMAGATE_FORMAT", "text|json|github", "text",
      "output: lines, one JSON document, or GitHub Actions annotations"},
     {"--quiet", NULL, NULL, NULL, "print problems only"},
@@ -228,8 +229,9 @@ static const struct opt_spec check_flags[] = {
 };
 
 static const struct opt_spec validate_flags[] = {
-    {"--schema", NULL, "FILE", NULL, "the schema file (.avsc, .json) to check against"},
-    {"--type", NULL, "avro|json", NULL, "schema type; by default from the extension or content"},
+    {"--schema", NULL, "FILE", NULL, "the schema file (.avsc, .json, .proto) to check against"},
+    {"--type", NULL, "avro|json|protobuf", NULL,
+     "schema type; by default from the extension or content"},
     {"--registry", "SCHEMAGATE_REGISTRY", "URL", "http://127.0.0.1:8081",
      "the registry for --subject, and for --framed records' schema ids"},
     REGISTRY_CLIENT_FLAGS{"--subject", NULL, "SUBJECT", NULL,
@@ -412,8 +414,10 @@ static const struct command commands[] = {
      validate_flags, sizeof validate_flags / sizeof validate_flags[0], "[FLAGS] DATA_FILE...",
      "Checks each DATA_FILE: one JSON document, or one per line (--lines, .jsonl,\n"
      ".ndjson). JSON Schema fixtures are JSON; Avro fixtures are in Avro's JSON\n"
-     "encoding (a union value is null or {\"branch\": value}). With --framed, each\n"
-     "file is one Confluent-framed binary record, as a producer sends it; without\n"
+     "encoding (a union value is null or {\"branch\": value}). Protobuf fixtures\n"
+     "are binary, one message per file, of the schema's first message. With\n"
+     "--framed, each file is one Confluent-framed binary record, as a producer\n"
+     "sends it (for Protobuf, the message indexes name the message); without\n"
      "--schema or --subject, its schema id is looked up in the registry.\n"
      "\n"
      "Every problem is one line: FILE[:LINE]:LOCATION: RULE: sentence.\n"
@@ -1026,8 +1030,9 @@ static int run_validate(const struct command *cmd, const struct opts *o)
 		usage_error(cmd, "--format must be text, json or github");
 		return EXIT_USAGE;
 	}
-	if (cfg.type && strcmp(cfg.type, "avro") != 0 && strcmp(cfg.type, "json") != 0) {
-		usage_error(cmd, "--type must be avro or json");
+	if (cfg.type && strcmp(cfg.type, "avro") != 0 && strcmp(cfg.type, "json") != 0 &&
+	    strcmp(cfg.type, "protobuf") != 0) {
+		usage_error(cmd, "--type must be avro, json or protobuf");
 		return EXIT_USAGE;
 	}
 	struct sg_error err;

@@ -1,7 +1,7 @@
 /* cli/validate.c: `schemagate validate`. Each data document is checked
  * through the schema's type (compat/schema.h: a JSON document with
- * schema_validate_json(), a framed binary record with schema_validate_report())
- * and each problem printed where it is. */
+ * schema_validate_json(), a framed binary record, or a Protobuf message, with
+ * schema_validate_report()) and each problem printed where it is. */
 #include "cli/validate.h"
 
 #include <stdio.h>
@@ -102,6 +102,19 @@ static int validate_framed(struct validate_ctx *v, const unsigned char *buf, siz
 	return ok;
 }
 
+/* Checks one unframed binary payload (a Protobuf message: the schema's
+ * first one) against the fixed schema. */
+static int validate_binary(struct validate_ctx *v, const unsigned char *buf, size_t len,
+                           struct report *r, struct sg_error *err)
+{
+	struct schema_validator *sv = schema_validator_new(v->schema, err);
+	if (!sv)
+		return -1;
+	int ok = schema_validate_report(sv, SCHEMA_UNFRAMED, buf, len, r);
+	schema_validator_free(sv);
+	return ok;
+}
+
 static int validate_is_lines(const struct validate_config *cfg, const char *file)
 {
 	size_t n = strlen(file);
@@ -122,8 +135,11 @@ static int validate_file(struct validate_ctx *v, const char *file, struct sg_err
 		free(buf);
 		return error_set(err, SG_ENOMEM, "out of memory");
 	}
-	if (v->cfg->framed) {
-		int ok = validate_framed(v, (const unsigned char *)buf, len, r, err);
+	int binary = v->schema && schema_type(v->schema) == SCHEMA_PROTOBUF;
+	if (v->cfg->framed || binary) {
+		int ok = v->cfg->framed
+		             ? validate_framed(v, (const unsigned char *)buf, len, r, err)
+		             : validate_binary(v, (const unsigned char *)buf, len, r, err);
 		if (ok < 0) {
 			rc = -1;
 		} else {

@@ -31,14 +31,16 @@ noinst_LIBRARIES += %reldir%/libsgcompat.a
 # string (pbform), its type names resolved against references and the
 # well-known files (pbnames), read from and written as a serialized
 # FileDescriptorProto (pbdesc), normalized (pbnorm), Confluent's
-# compatibility rules (pbcompat). The rules are in compat/protobuf/README.
+# compatibility rules (pbcompat), payloads checked (pbvalid). The rules are
+# in compat/protobuf/README.
 %canon_reldir%_libsgcompat_a_SOURCES += \
 	%reldir%/protobuf/pbfile.c %reldir%/protobuf/pbfile.h \
 	%reldir%/protobuf/pbform.c %reldir%/protobuf/pbform.h \
 	%reldir%/protobuf/pbnames.c %reldir%/protobuf/pbnames.h \
 	%reldir%/protobuf/pbdesc.c %reldir%/protobuf/pbdesc.h \
 	%reldir%/protobuf/pbnorm.c %reldir%/protobuf/pbnorm.h \
-	%reldir%/protobuf/pbcompat.c %reldir%/protobuf/pbcompat.h
+	%reldir%/protobuf/pbcompat.c %reldir%/protobuf/pbcompat.h \
+	%reldir%/protobuf/pbvalid.c %reldir%/protobuf/pbvalid.h
 EXTRA_DIST += %reldir%/protobuf/README
 
 # compat/jsonschema/: JSON Schema, drafts 4 to 2020-12.

@@ -244,6 +244,17 @@ enum schema_payload schema_validate(const struct schema_validator *v, enum schem
 	return v->ops->check(v->state, NULL, p, n, sc);
 }
 
+const char *schema_framed_record_name(const struct schema_validator *v, const uint8_t *p, size_t n,
+                                      struct schema_scratch *sc)
+{
+	size_t header = 0;
+	const void *target = NULL;
+	if (!v->ops->frame || !v->ops->target_name ||
+	    v->ops->frame(v->state, p, n, &header, &target, sc) != 0 || !target)
+		return NULL;
+	return v->ops->target_name(v->state, target);
+}
+
 enum schema_payload schema_explain(const struct schema_validator *v, enum schema_framing framing,
                                    const uint8_t *p, size_t n, struct schema_scratch *sc)
 {

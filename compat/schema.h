@@ -29,8 +29,7 @@
 enum schema_type {
 	SCHEMA_AVRO,
 	SCHEMA_JSON,
-	SCHEMA_PROTOBUF, /* parsed, registered and compared; no payload checks
-	                  * yet (see compat/protobuf/README) */
+	SCHEMA_PROTOBUF,
 };
 
 /* "AVRO", "JSON", "PROTOBUF" (as Confluent spells them). Returns 0 or -1. */
@@ -188,11 +187,27 @@ enum schema_framing {
 enum schema_payload schema_validate(const struct schema_validator *v, enum schema_framing framing,
                                     const uint8_t *p, size_t n, struct schema_scratch *sc);
 
+/* The record name RecordNameStrategy derives the subject from for a framed
+ * payload p[0..n) (after the schema id): for Protobuf, the full name of the
+ * message its indexes pick (a serializer registers the schema of the
+ * message it writes under that name); for types without a header, and when
+ * the header is malformed (schema_validate() then says so), NULL. The
+ * string lives as long as the validator. */
+const char *schema_framed_record_name(const struct schema_validator *v, const uint8_t *p, size_t n,
+                                      struct schema_scratch *sc);
+
 /* Checks a payload schema_validate() refused again, for people: returns its
  * exact verdict (SCHEMA_PAYLOAD_FRAMING, _SYNTAX or _INVALID) with
  * schema_why(sc) saying what is wrong. */
 enum schema_payload schema_explain(const struct schema_validator *v, enum schema_framing framing,
                                    const uint8_t *p, size_t n, struct schema_scratch *sc);
+
+/* Bits of schema_scratch_set_flags(): how payloads checked with the scratch
+ * are judged, for types that have the choice. */
+#define SCHEMA_CHECK_REJECT_UNKNOWN 1u /* Protobuf: a field the message lacks is refused */
+
+/* Sets the SCHEMA_CHECK_* bits later checks with `sc` apply (0 at first). */
+void schema_scratch_set_flags(struct schema_scratch *sc, unsigned flags);
 
 /* The words of the last refusal schema_validate() or schema_explain() made
  * with `sc`, valid until the next call with it: the first problem, such as
@@ -208,8 +223,8 @@ int schema_validate_report(const struct schema_validator *v, enum schema_framing
 
 /* Checks a JSON document as `schemagate validate` reads data files: for JSON
  * Schema the document is the instance, for Avro a value in Avro's JSON
- * encoding. Returns 1 when valid, 0 when not (problems in `r`, a "parse" one
- * for text that is not JSON), -1 when out of memory. */
+ * encoding (Protobuf has none yet: refused with an "unsupported" finding). Returns 1 when valid, 0
+ * when not (problems in `r`, a "parse" one for text that is not JSON), -1 when out of memory. */
 int schema_validate_json(const struct schema *s, const char *text, size_t len, struct report *r);
 
 /* ---- The table of types ---- */
@@ -228,8 +243,8 @@ enum schema_guess {
  * its payload validator. Callers read the descriptive members and go through
  * the functions above for the rest. A type that parses fills every member up
  * to `compatible`; `describe` and the payload members (from `prepare` on)
- * may be NULL while the type cannot check payloads (Protobuf, for now):
- * schema_validator_new() and schema_validate_json() then refuse. */
+ * may be NULL while the type cannot check payloads: schema_validator_new()
+ * and schema_validate_json() then refuse. */
 struct schema_ops {
 	enum schema_type type;
 	const char *name;  /* as Confluent's schemaType spells it: "AVRO" */
@@ -265,12 +280,15 @@ struct schema_ops {
 	size_t (*state_bytes)(const void *state);
 	/* The type's header between the schema id and the payload of a framed
 	 * record; optional: NULL when the payload follows the id at once (Avro,
-	 * JSON Schema; Protobuf's message indexes will be one). Reads p[0..n)
+	 * JSON Schema; Protobuf's message indexes are one). Reads p[0..n)
 	 * and returns 0 with *header (at most n) and *target (what the payload is
 	 * an encoding of, such as the message the indexes name), or -1 with words
 	 * for schema_why() (schema_scratch_say()). */
 	int (*frame)(const void *state, const uint8_t *p, size_t n, size_t *header,
 	             const void **target, struct schema_scratch *sc);
+	/* The record name of a target `frame` gave (schema_framed_record_name());
+	 * optional: NULL when `frame` is. */
+	const char *(*target_name)(const void *state, const void *target);
 	/* Check a payload against `target` (NULL: the schema's root), as
 	 * schema_validate(), schema_explain() (words go to schema_scratch_say())
 	 * and schema_validate_report() say; and a JSON document, as

@@ -24,6 +24,7 @@
 #include "compat/protobuf/pbnames.h"
 #include "compat/protobuf/pbdesc.h"
 #include "compat/protobuf/pbnorm.h"
+#include "compat/protobuf/pbvalid.h"
 
 /* One thread's working memory: the words of the last refusal, and a member
  * per type that keeps something between payloads. */
@@ -31,6 +32,7 @@ struct schema_scratch {
 	char why[SCHEMA_WHY_MAX];
 	struct jsregex_scratch *rx; /* JSON Schema: the PCRE2 match buffer */
 	struct report *findings;    /* JSON Schema: what a refused payload breaks */
+	unsigned flags;             /* SCHEMA_CHECK_* bits */
 };
 
 struct schema_scratch *schema_scratch_new(void)
@@ -55,6 +57,11 @@ void schema_scratch_free(struct schema_scratch *sc)
 const char *schema_why(const struct schema_scratch *sc)
 {
 	return sc->why;
+}
+
+void schema_scratch_set_flags(struct schema_scratch *sc, unsigned flags)
+{
+	sc->flags = flags;
 }
 
 void schema_scratch_say(struct schema_scratch *sc, const char *fmt, ...)
@@ -551,8 +558,8 @@ static const struct schema_ops json_ops = {
     .guess = json_guess,
 };
 
-/* ---- Protobuf (compat/protobuf): parsed, printed, resolved and compared;
- * its payload checks are a later part of issue #17 ---- */
+/* ---- Protobuf (compat/protobuf): parsed, printed, resolved, compared, and
+ * its payloads checked (compat/protobuf/pbvalid) ---- */
 
 struct protobuf_model {
 	struct pbfile *file;
@@ -784,6 +791,99 @@ static int protobuf_describe(const struct report *r, size_t i, const char *reade
 	                         cap);
 }
 
+/* The validator: every message of the file and of the files it imports,
+ * compiled (the files and names are borrowed from the model). */
+static void *protobuf_prepare(const void *model, struct sg_error *err)
+{
+	const struct protobuf_model *m = model;
+	const struct pbfile **deps = m->ndeps ? calloc(m->ndeps, sizeof *deps) : NULL;
+	if (m->ndeps && !deps) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < m->ndeps; i++)
+		deps[i] = m->deps[i].file;
+	struct pbvalid *v = pbvalid_new(m->file, deps, m->ndeps, m->names, err);
+	free(deps);
+	return v;
+}
+
+static void protobuf_unprepare(void *state)
+{
+	pbvalid_free(state);
+}
+
+static size_t protobuf_state_bytes(const void *state)
+{
+	return pbvalid_bytes(state);
+}
+
+/* Confluent's message indexes, between the schema id and the payload. */
+static int protobuf_frame(const void *state, const uint8_t *p, size_t n, size_t *header,
+                          const void **target, struct schema_scratch *sc)
+{
+	const struct pbvalid_msg *msg;
+	if (pbvalid_frame(state, p, n, header, &msg, sc->why, sizeof sc->why) < 0)
+		return -1;
+	*target = msg;
+	return 0;
+}
+
+static const char *protobuf_target_name(const void *state, const void *target)
+{
+	return pbvalid_msg_name(target);
+}
+
+static unsigned protobuf_flags(const struct schema_scratch *sc)
+{
+	return sc && (sc->flags & SCHEMA_CHECK_REJECT_UNKNOWN) ? PBVALID_REJECT_UNKNOWN : 0;
+}
+
+static enum schema_payload protobuf_verdict(enum pbvalid_result r)
+{
+	return r == PBVALID_OK       ? SCHEMA_PAYLOAD_VALID
+	       : r == PBVALID_SYNTAX ? SCHEMA_PAYLOAD_SYNTAX
+	                             : SCHEMA_PAYLOAD_INVALID;
+}
+
+static enum schema_payload protobuf_check(const void *state, const void *target, const uint8_t *p,
+                                          size_t n, struct schema_scratch *sc)
+{
+	return protobuf_verdict(pbvalid_check(state, target, p, n, protobuf_flags(sc), NULL, 0));
+}
+
+static enum schema_payload protobuf_explain(const void *state, const void *target, const uint8_t *p,
+                                            size_t n, struct schema_scratch *sc)
+{
+	return protobuf_verdict(
+	    pbvalid_check(state, target, p, n, protobuf_flags(sc), sc->why, sizeof sc->why));
+}
+
+static int protobuf_check_report(const void *state, const void *target, const uint8_t *p, size_t n,
+                                 struct report *r)
+{
+	char why[SCHEMA_WHY_MAX];
+	enum pbvalid_result v = pbvalid_check(state, target, p, n, 0, why, sizeof why);
+	if (v == PBVALID_OK)
+		return 1;
+	/* "/a/b: what at byte N": the path is the finding's location */
+	char *colon = why[0] == '/' ? strstr(why, ": ") : NULL;
+	const char *what = why;
+	if (colon) {
+		*colon = '\0';
+		what = colon + 2;
+	}
+	int rc =
+	    report_add(r, v == PBVALID_SYNTAX ? "syntax" : "invalid", colon ? why : "", "%s", what);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Its own extension only: `.proto` text has no sign JSON or Avro lacks. */
+static enum schema_guess protobuf_guess(const char *path, const char *text, size_t len)
+{
+	return schema_ends_with(path, ".proto") ? SCHEMA_GUESS_OWN_NAME : SCHEMA_GUESS_NONE;
+}
+
 static const struct schema_ops protobuf_ops = {
     .type = SCHEMA_PROTOBUF,
     .name = "PROTOBUF",
@@ -799,6 +899,16 @@ static const struct schema_ops protobuf_ops = {
     .has_top_level_field = protobuf_has_top_level_field,
     .compatible = protobuf_compatible,
     .describe = protobuf_describe,
+    .prepare = protobuf_prepare,
+    .unprepare = protobuf_unprepare,
+    .state_bytes = protobuf_state_bytes,
+    .frame = protobuf_frame,
+    .target_name = protobuf_target_name,
+    .check = protobuf_check,
+    .explain = protobuf_explain,
+    .check_report = protobuf_check_report,
+    .check_json = NULL,
+    .guess = protobuf_guess,
 };
 
 /* ---- the table ---- */

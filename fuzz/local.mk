@@ -218,6 +218,21 @@ AVVALID_FUZZ_SEEDS = \
 	%reldir%/corpus/avvalid/text-recursive %reldir%/corpus/avvalid/tree %reldir%/corpus/avvalid/zero-types
 EXTRA_DIST += $(AVVALID_FUZZ_SEEDS)
 
+# fuzz/fuzz_pbvalid: compat/protobuf/pbvalid through the schema table, on a
+# schema-choice byte and a payload (fixed schemas, a recursive one among them),
+# or on `.proto` text, a NUL and a payload; framed or not, unknown fields
+# refused or not; checks the verdict's contracts (see the file). Seeds:
+# fuzz/corpus/pbvalid/.
+if FUZZING
+noinst_PROGRAMS += %reldir%/fuzz_pbvalid
+%canon_reldir%_fuzz_pbvalid_LDFLAGS = $(FUZZER_LINK)
+endif
+EXTRA_DIST += %reldir%/corpus/pbvalid/order %reldir%/corpus/pbvalid/order-framed \
+	%reldir%/corpus/pbvalid/item-framed %reldir%/corpus/pbvalid/other-framed-strict \
+	%reldir%/corpus/pbvalid/req %reldir%/corpus/pbvalid/tree \
+	%reldir%/corpus/pbvalid/unknown-groups %reldir%/corpus/pbvalid/text-proto2 \
+	%reldir%/corpus/pbvalid/regress-no-fields
+
 # fuzz/fuzz_gwcheck: the gateway's validation engine on arbitrary records
 # (raw batches, or values and keys wrapped in valid batches; modes in the
 # file's header) with a fixed schema set from tests/unit/gwfake.h.

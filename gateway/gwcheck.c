@@ -43,6 +43,7 @@ const char *const gwcheck_reason_names[GWCHECK_REASON_COUNT] = {
     [GWCHECK_REASON_AVRO] = "avro_invalid",
     [GWCHECK_REASON_JSON_SYNTAX] = "json_syntax",
     [GWCHECK_REASON_JSON] = "json_invalid",
+    [GWCHECK_REASON_PROTOBUF] = "protobuf_invalid",
     [GWCHECK_REASON_TOO_MANY_IDS] = "too_many_ids",
     [GWCHECK_REASON_UNAVAILABLE] = "registry_unavailable",
 };
@@ -109,6 +110,7 @@ struct gwc_id {
 	const struct schemasource_schema *s; /* held while lookup == 1 */
 	unsigned format; /* the RULES_FORMAT_* bit of the schema's type; 0: none */
 	enum gwc_reg reg[2];
+	const char *reg_name[2]; /* the record name reg[] was decided for */
 	int version[2];
 	char subject[2][GWC_SUBJECT_MAX];
 };
@@ -313,6 +315,7 @@ struct gwc_type {
 static const struct gwc_type gwc_types[] = {
     [SCHEMA_AVRO] = {RULES_FORMAT_AVRO, GWCHECK_REASON_AVRO, GWCHECK_REASON_AVRO},
     [SCHEMA_JSON] = {RULES_FORMAT_JSON, GWCHECK_REASON_JSON_SYNTAX, GWCHECK_REASON_JSON},
+    [SCHEMA_PROTOBUF] = {RULES_FORMAT_PROTOBUF, GWCHECK_REASON_PROTOBUF, GWCHECK_REASON_PROTOBUF},
 };
 
 static const struct gwc_type *gwc_type(enum schema_type t)
@@ -454,14 +457,18 @@ static struct gwc_guid *gwc_guid(struct gwc_ctx *c, const uint8_t guid[FRAMING_G
 }
 
 /* Decides whether id `m` is registered under the subject the strategy names
- * for `part`, once per batch. */
-static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int part)
+ * for `part`, once per batch and record name: `name` is the record name of
+ * the record (a Protobuf record's message), NULL for the schema's own. */
+static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int part,
+                                     const char *name)
 {
-	if (m->reg[part] != GWC_REG_UNKNOWN)
+	if (!name)
+		name = m->s->record_name;
+	if (m->reg[part] != GWC_REG_UNKNOWN && m->reg_name[part] == name)
 		return m->reg[part];
+	m->reg_name[part] = name;
 	const struct rules_rule *rule = c->rule;
 	char *subject = m->subject[part];
-	const char *name = m->s->record_name;
 	switch (rule->strategy) {
 	case RULES_TOPIC_NAME:
 		snprintf(subject, GWC_SUBJECT_MAX, "%s", c->s->part[part].subject);
@@ -502,11 +509,13 @@ static enum gwc_reg gwc_registration(struct gwc_ctx *c, struct gwc_id *m, int pa
 
 static void gwc_formats(unsigned f, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s", f & RULES_FORMAT_AVRO ? "confluent-avro" : "",
-	         (f & RULES_FORMAT_AVRO) && (f & 6u) ? ", " : "",
+	snprintf(out, cap, "%s%s%s%s%s%s%s", f & RULES_FORMAT_AVRO ? "confluent-avro" : "",
+	         (f & RULES_FORMAT_AVRO) && (f & 14u) ? ", " : "",
 	         f & RULES_FORMAT_JSON ? "confluent-json" : "",
-	         (f & RULES_FORMAT_JSON) && (f & RULES_FORMAT_PLAIN_JSON) ? ", " : "",
-	         f & RULES_FORMAT_PLAIN_JSON ? "plain-json" : "");
+	         (f & RULES_FORMAT_JSON) && (f & 12u) ? ", " : "",
+	         f & RULES_FORMAT_PLAIN_JSON ? "plain-json" : "",
+	         (f & RULES_FORMAT_PLAIN_JSON) && (f & RULES_FORMAT_PROTOBUF) ? ", " : "",
+	         f & RULES_FORMAT_PROTOBUF ? "confluent-protobuf" : "");
 }
 
 /* 1 when the first non-whitespace byte is '{' or '['. */
@@ -648,19 +657,25 @@ static int gwc_framed(struct gwc_ctx *c, int part, const struct framing *f)
 	if (!m)
 		return res;
 	if (!(c->rule->formats & m->format)) {
-		char acc[64];
+		char acc[96];
 		gwc_formats(c->rule->formats, acc, sizeof acc);
 		return gwc_bad(c, GWCHECK_REASON_FORMAT,
 		               "Confluent-framed %s (schema id %" PRId64
 		               ") is not accepted here (accepted: %s)",
 		               schema_ops(m->s->type)->title, id, acc);
 	}
-	enum gwc_reg reg = gwc_registration(c, m, part);
-	if (reg != GWC_REG_YES)
-		return gwc_unregistered(c, m, part, reg);
 	/* A type's own header (Protobuf's message indexes) follows a prefix;
 	 * in header framing it would be in the header, which holds none here. */
 	enum schema_framing framing = f->in_header ? SCHEMA_UNFRAMED : SCHEMA_FRAMED;
+	/* A record strategy names a Protobuf record's subject by its message */
+	const char *name = NULL;
+	if (c->rule->strategy != RULES_TOPIC_NAME && framing == SCHEMA_FRAMED)
+		name = schema_framed_record_name(m->s->validator, f->payload, f->len, c->s->sc);
+	enum gwc_reg reg = gwc_registration(c, m, part, name);
+	if (reg != GWC_REG_YES)
+		return gwc_unregistered(c, m, part, reg);
+	schema_scratch_set_flags(c->s->sc,
+	                         c->rule->reject_unknown_fields ? SCHEMA_CHECK_REJECT_UNKNOWN : 0);
 	enum schema_payload v =
 	    schema_validate(m->s->validator, framing, f->payload, f->len, c->s->sc);
 	if (v == SCHEMA_PAYLOAD_VALID)
@@ -725,7 +740,7 @@ static int gwc_part(struct gwc_ctx *c, int part, const struct records_record *re
 		return gwc_framed(c, part, fr);
 	if ((rule->formats & RULES_FORMAT_PLAIN_JSON) && gwc_json_start(p, n))
 		return gwc_plain_json(c, ps, p, n);
-	char f[64];
+	char f[96];
 	gwc_formats(rule->formats, f, sizeof f);
 	if (n == 0)
 		return gwc_bad(c, GWCHECK_REASON_FORMAT, "empty %s: in no accepted format (%s)",

@@ -120,6 +120,7 @@ enum gwcheck_reason {
 	GWCHECK_REASON_AVRO,          /* "avro_invalid": payload is not the schema's */
 	GWCHECK_REASON_JSON_SYNTAX,   /* "json_syntax": payload is not JSON */
 	GWCHECK_REASON_JSON,          /* "json_invalid": JSON the schema refuses */
+	GWCHECK_REASON_PROTOBUF,      /* "protobuf_invalid": not the message's encoding */
 	GWCHECK_REASON_TOO_MANY_IDS,  /* "too_many_ids": past GWCHECK_MAX_IDS */
 	GWCHECK_REASON_UNAVAILABLE,   /* "registry_unavailable" */
 	GWCHECK_REASON_COUNT

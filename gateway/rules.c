@@ -248,7 +248,9 @@ static const char *const rules_mode_names[] = {"off", "shadow", "enforce"};
 static const char *const rules_parts_names[] = {"value", "key", "both"};
 static const unsigned rules_parts_bits[] = {RULES_PART_VALUE, RULES_PART_KEY,
                                             RULES_PART_VALUE | RULES_PART_KEY};
-static const char *const rules_format_names[] = {"confluent-avro", "confluent-json", "plain-json"};
+/* Indexed by bit: RULES_FORMAT_AVRO is 1u << 0, ... */
+static const char *const rules_format_names[] = {"confluent-avro", "confluent-json", "plain-json",
+                                                 "confluent-protobuf"};
 static const char *const rules_strategy_names[] = {
     "TopicNameStrategy",
     "RecordNameStrategy",
@@ -330,7 +332,7 @@ static int rules_settings(struct rules_ctx *c, const char *path, json_t *o, int 
 			{
 				char w2[96];
 				snprintf(w2, sizeof w2, "%s[%zu]", where, i);
-				if (rules_choice(c, w2, f, rules_format_names, 3, 3, &choice))
+				if (rules_choice(c, w2, f, rules_format_names, 4, 4, &choice))
 					return -1;
 				if (bits & (1u << choice))
 					return rules_fail(c, w2, "\"%s\" is listed twice",
@@ -350,6 +352,9 @@ static int rules_settings(struct rules_ctx *c, const char *path, json_t *o, int 
 				return -1;
 		} else if (strcmp(key, "fail_open") == 0) {
 			if (rules_bool(c, where, v, &rule->fail_open))
+				return -1;
+		} else if (strcmp(key, "reject_unknown_fields") == 0) {
+			if (rules_bool(c, where, v, &rule->reject_unknown_fields))
 				return -1;
 		} else if (strcmp(key, "dead_letter_topic") == 0) {
 			if (json_is_null(v)) {
@@ -381,7 +386,8 @@ static int rules_settings(struct rules_ctx *c, const char *path, json_t *o, int 
 			return rules_fail(c, where,
 			                  "unknown setting (known: mode, parts, formats, "
 			                  "subject_strategy, require_schema, allow_tombstones, "
-			                  "dead_letter_topic, fail_open, context, comment%s)",
+			                  "dead_letter_topic, fail_open, reject_unknown_fields, "
+			                  "context, comment%s)",
 			                  selector ? ", topic, topic_regex" : "");
 		}
 	}
@@ -595,9 +601,9 @@ const struct rules_rule *rules_match(const struct rules *r, const char *topic)
 
 int rules_describe(const struct rules_rule *rule, char *out, size_t cap)
 {
-	char formats[64] = "";
+	char formats[96] = "";
 	size_t at = 0;
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 4; i++)
 		if (rule->formats & (1u << i))
 			at += (size_t)snprintf(formats + at, sizeof formats - at, "%s%s",
 			                       at ? "," : "", rules_format_names[i]);
@@ -606,12 +612,13 @@ int rules_describe(const struct rules_rule *rule, char *out, size_t cap)
 	                                                                       : "value";
 	return snprintf(out, cap,
 	                "%s: mode=%s parts=%s formats=%s strategy=%s require_schema=%s "
-	                "allow_tombstones=%s dead_letter_topic=%s fail_open=%s%s%s",
+	                "allow_tombstones=%s dead_letter_topic=%s fail_open=%s%s%s%s",
 	                rule->name, rules_mode_name(rule->mode), parts, formats,
 	                rules_strategy_name(rule->strategy),
 	                rule->require_schema ? "true" : "false",
 	                rule->allow_tombstones ? "true" : "false",
 	                rule->dead_letter_topic ? rule->dead_letter_topic : "-",
-	                rule->fail_open ? "true" : "false", rule->context ? " context=" : "",
-	                rule->context ? rule->context : "");
+	                rule->fail_open ? "true" : "false",
+	                rule->reject_unknown_fields ? " reject_unknown_fields=true" : "",
+	                rule->context ? " context=" : "", rule->context ? rule->context : "");
 }

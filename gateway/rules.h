@@ -21,8 +21,9 @@
  *   mode              "enforce" (reject bad batches), "shadow" (forward them,
  *                     but log and count what would be rejected) or "off".
  *   parts             "value", "key" or "both": what of each record is checked.
- *   formats           a non-empty array of "confluent-avro", "confluent-json"
- *                     (magic byte 0, a 4-byte schema id, then the payload) and
+ *   formats           a non-empty array of "confluent-avro", "confluent-json",
+ *                     "confluent-protobuf" (magic byte 0, a 4-byte schema id,
+ *                     for Protobuf the message indexes, then the payload) and
  *                     "plain-json" (a JSON object or array, no framing; it is
  *                     validated against the subject's latest JSON schema).
  *   subject_strategy  "TopicNameStrategy" (<topic>-value, <topic>-key),
@@ -43,14 +44,17 @@
  *   fail_open         true: when the registry cannot be reached and nothing is
  *                     cached, let records through unchecked; false (fail
  *                     closed): answer a retriable error.
+ *   reject_unknown_fields  true: a Protobuf record holding a field its message
+ *                     does not declare is rejected; false: it passes, as
+ *                     protobuf itself keeps unknown fields.
  *   comment           any string; ignored.
  *
  * Unset settings of a rule come from "default"; unset settings of "default"
- * from the built-in default: enforce, value, all three formats,
+ * from the built-in default: enforce, value, all four formats,
  * TopicNameStrategy, require_schema false, allow_tombstones true, no dead
- * letters, fail_open false. With no rules file at all the built-in default
- * applies to every topic, which means: a topic whose <topic>-value subject
- * exists is validated in enforce mode, other topics pass.
+ * letters, fail_open false, reject_unknown_fields false. With no rules file at all the built-in
+ * default applies to every topic, which means: a topic whose <topic>-value subject exists is
+ * validated in enforce mode, other topics pass.
  *
  * Matching: a rule with an exact "topic" wins; otherwise the first
  * "topic_regex" rule (in file order) that matches; otherwise "default".
@@ -95,7 +99,8 @@ enum rules_mode {
 #define RULES_FORMAT_AVRO       1u /* confluent-avro */
 #define RULES_FORMAT_JSON       2u /* confluent-json */
 #define RULES_FORMAT_PLAIN_JSON 4u /* plain-json */
-#define RULES_FORMAT_ALL        7u
+#define RULES_FORMAT_PROTOBUF   8u /* confluent-protobuf */
+#define RULES_FORMAT_ALL        15u
 
 enum rules_strategy {
 	RULES_TOPIC_NAME,
@@ -113,6 +118,7 @@ struct rules_rule {
 	int allow_tombstones;
 	const char *dead_letter_topic; /* NULL when none */
 	int fail_open;
+	int reject_unknown_fields; /* Protobuf: unknown fields are a rejection */
 	/* The context (".orders"), NULL for the default context; and the
 	 * prefix of its subjects (":.orders:"), "" for the default context. */
 	const char *context;
@@ -154,7 +160,8 @@ size_t rules_count(const struct rules *r);
 /* Writes a one-line description of `rule` into `out` (always terminated),
  * such as "topic orders: mode=enforce parts=value formats=confluent-avro,
  * plain-json strategy=TopicNameStrategy require_schema=false
- * allow_tombstones=true dead_letter_topic=- fail_open=false". Returns the
+ * allow_tombstones=true dead_letter_topic=- fail_open=false", followed by
+ * " reject_unknown_fields=true" and " context=.ctx" when set. Returns the
  * length it needed (as snprintf). */
 int rules_describe(const struct rules_rule *rule, char *out, size_t cap);
 

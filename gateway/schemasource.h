@@ -202,9 +202,8 @@ struct schemasource_schema {
 	int64_t id;
 	enum schema_type type;
 	/* NULL when the registry's schema cannot be used here (a type we do not
-	 * parse, such as PROTOBUF, a type we do not know, or text our parser
-	 * refuses): then `unusable` says why and records framed with this id are
-	 * rejected. */
+	 * know, or text our parser refuses): then `unusable` says why and
+	 * records framed with this id are rejected. */
 	const struct schema *schema;
 	/* What payloads are checked with (schema_validate()); NULL with `schema`. */
 	const struct schema_validator *validator;

@@ -181,6 +181,19 @@ EXTRA_DIST += $(PROTOBUF_DESC_CASES)
 check_PROGRAMS += %reldir%/unit/test_pbdesc
 %canon_reldir%_unit_test_pbdesc_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
 TESTS += %reldir%/unit/test_pbdesc
+# Protobuf payloads (compat/protobuf/pbvalid through compat/schema.h): the
+# cases in tests/cases/pbvalid/ (good payloads from its gen.py); allocations
+# are wrapped so the check can be shown to make none.
+PBVALID_CASES = %reldir%/cases/pbvalid/README.md %reldir%/cases/pbvalid/gen.py \
+	%reldir%/cases/pbvalid/orders.proto %reldir%/cases/pbvalid/orders.cases \
+	%reldir%/cases/pbvalid/legacy.proto %reldir%/cases/pbvalid/legacy.cases \
+	%reldir%/cases/pbvalid/common.proto %reldir%/cases/pbvalid/uses.proto \
+	%reldir%/cases/pbvalid/refs.cases %reldir%/cases/pbvalid/empty.proto \
+	%reldir%/cases/pbvalid/empty.cases
+EXTRA_DIST += $(PBVALID_CASES)
+check_PROGRAMS += %reldir%/unit/test_pbvalid
+%canon_reldir%_unit_test_pbvalid_LDFLAGS = $(AM_LDFLAGS) $(WRAP_ALLOC)
+TESTS += %reldir%/unit/test_pbvalid
 # Protobuf compatibility (compat/protobuf/pbcompat): Confluent's diff examples
 # from $(SG_SHARED)/suites, then hand-written cases in the test; allocations
 # are wrapped so each can fail in turn.
@@ -213,6 +226,10 @@ EXTRA_DIST += %reldir%/kafka/kvalidate.py %reldir%/kafka/KValidate.java
 # serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/framing.sh
 EXTRA_DIST += %reldir%/kafka/kframing.py
+# Confluent-framed Protobuf records through the gateway (issue #17):
+# confluent-kafka-python's ProtobufSerializer/Deserializer, one real broker.
+KAFKA_TESTS += %reldir%/kafka/protobuf.sh
+EXTRA_DIST += %reldir%/kafka/kprotobuf.py
 # A topic whose subjects are in a registry context (issue #15): the rule's
 # "context", ids of that context over HTTP and in serve, against a real broker.
 KAFKA_TESTS += %reldir%/kafka/contexts.sh
@@ -722,6 +739,8 @@ GWRULES_CASES = \
 	%reldir%/cases/gwrules/no-selector/expect %reldir%/cases/gwrules/no-selector/rules.json \
 	%reldir%/cases/gwrules/not-object/expect %reldir%/cases/gwrules/not-object/rules.json \
 	%reldir%/cases/gwrules/plain-json-record-name/expect %reldir%/cases/gwrules/plain-json-record-name/rules.json \
+	%reldir%/cases/gwrules/protobuf/expect %reldir%/cases/gwrules/protobuf/rules.json \
+	%reldir%/cases/gwrules/bad-reject-unknown/expect %reldir%/cases/gwrules/bad-reject-unknown/rules.json \
 	%reldir%/cases/gwrules/rules-not-array/expect %reldir%/cases/gwrules/rules-not-array/rules.json \
 	%reldir%/cases/gwrules/syntax-error/expect %reldir%/cases/gwrules/syntax-error/rules.json \
 	%reldir%/cases/gwrules/typo-setting/expect %reldir%/cases/gwrules/typo-setting/rules.json \
@@ -766,6 +785,8 @@ CLI_CASES = \
 	%reldir%/cli/cases/019-type-forced-json.case \
 	%reldir%/cli/cases/020-type-bad.case \
 	%reldir%/cli/cases/021-online-type-change.case \
+	%reldir%/cli/cases/022-online-protobuf.case \
+	%reldir%/cli/cases/023-online-protobuf-compatible.case \
 	%reldir%/cli/cases/022-online-level-type-change.case \
 	%reldir%/cli/cases/030-map-all-compatible.case \
 	%reldir%/cli/cases/031-map-mixed.case \
@@ -819,8 +840,13 @@ CLI_CASES = \
 	%reldir%/cli/cases/115-offline-type-mix.case \
 	%reldir%/cli/cases/116-offline-ignores-registry.case \
 	%reldir%/cli/cases/117-offline-ecma-pattern.case \
+	%reldir%/cli/cases/118-offline-protobuf.case \
+	%reldir%/cli/cases/119-offline-protobuf-compatible.case \
 	%reldir%/cli/cases/120-gateway-broker-port-signed.case \
 	%reldir%/cli/cases/121-gateway-broker-ipv6-brackets.case \
+	%reldir%/cli/cases/130-validate-protobuf-binary.case \
+	%reldir%/cli/cases/131-validate-protobuf-framed.case \
+	%reldir%/cli/cases/132-validate-protobuf-json.case \
 	%reldir%/cli/cases/200-register-new.case \
 	%reldir%/cli/cases/201-register-idempotent.case \
 	%reldir%/cli/cases/202-register-second-version.case \
@@ -856,12 +882,19 @@ CLI_FILES = \
 	%reldir%/cli/files/broken.avsc \
 	%reldir%/cli/files/ecma-pattern-v1.json \
 	%reldir%/cli/files/ecma-pattern-v2.json \
+	%reldir%/cli/files/item-framed.bin \
+	%reldir%/cli/files/item-framed-bad-index.bin \
 	%reldir%/cli/files/map-bad-value.json \
 	%reldir%/cli/files/map-broken.json \
 	%reldir%/cli/files/map-missing-file.json \
 	%reldir%/cli/files/map-mixed.json \
 	%reldir%/cli/files/map-not-object.json \
 	%reldir%/cli/files/not-avro.avsc \
+	%reldir%/cli/files/order.pb \
+	%reldir%/cli/files/order-bad-utf8.pb \
+	%reldir%/cli/files/orders.proto \
+	%reldir%/cli/files/orders-v2-amount-string.proto \
+	%reldir%/cli/files/orders-v2-note.proto \
 	%reldir%/cli/files/orders-amount-string.json \
 	%reldir%/cli/files/orders-multi.avsc \
 	%reldir%/cli/files/orders-schema \
@@ -876,7 +909,9 @@ EXTRA_DIST += $(CLI_TESTS) $(CLI_CASES) $(CLI_FILES) %reldir%/cli/README.md %rel
 # The examples (examples/, Dockerfile) tested where they can run here:
 # tests/examples/ci.py (the CI files' shell steps against a local registry),
 # static.py (YAML, Kubernetes fields, clients' calls with stand-ins),
-# dockerfile.py (structure), python.sh (real clients, broker and gateway).
+# dockerfile.py (structure), python.sh (real clients, broker and gateway),
+# kubernetes.py (the registry cluster's manifests against --help and the ACLs
+# against the names the binary uses).
 EXAMPLES_FILES = Dockerfile .dockerignore examples/README.md \
 	examples/ci/README.md examples/ci/github-actions.yml examples/ci/gitlab-ci.yml \
 	examples/python/README.md examples/python/producer.py examples/python/consumer.py \
@@ -884,10 +919,10 @@ EXAMPLES_FILES = Dockerfile .dockerignore examples/README.md \
 	examples/kestra/README.md examples/kestra/produce-orders.yml \
 	examples/airflow/README.md examples/airflow/orders_dag.py \
 	examples/kubernetes/README.md examples/kubernetes/kafka.yaml \
-	examples/kubernetes/registry.yaml examples/kubernetes/gateway.yaml \
+	examples/kubernetes/registry.yaml examples/kubernetes/registry-kafka.yaml examples/kubernetes/gateway.yaml \
 	examples/kubernetes/monitoring.yaml examples/kubernetes/kustomization.yaml
 EXAMPLES_TESTS = %reldir%/examples/ci.py %reldir%/examples/static.py %reldir%/examples/dockerfile.py \
-	%reldir%/examples/python.sh
+	%reldir%/examples/python.sh %reldir%/examples/kubernetes.py
 EXAMPLES_STUBS = %reldir%/examples/stubs/README.md %reldir%/examples/stubs/stublog.py \
 	%reldir%/examples/stubs/kafka/__init__.py %reldir%/examples/stubs/kafka/errors.py \
 	%reldir%/examples/stubs/confluent_kafka/__init__.py \

@@ -1,6 +1,8 @@
 /* bench/gateway-validate/bench_gwcheck.c: records validated per second on
  * one core through the gateway's validation engine (gateway/gwcheck), for
- * the orders event of schemas/orders.avsc and schemas/orders.json.
+ * the orders event of schemas/orders.avsc and schemas/orders.json, and the
+ * same event as a Protobuf message (ORDERS_PROTO below, written here: the
+ * example schemas have no .proto).
  *
  * Usage: bench_gwcheck ORDERS.avsc ORDERS.json [SECONDS] [RECORDS_PER_BATCH]
  *
@@ -12,6 +14,9 @@
  *   gwcheck avro gzip      the same batch, gzip-compressed
  *   gwcheck json plain     whole batches of plain JSON records (the seed's case)
  *   gwcheck json framed    whole batches of Confluent-framed JSON records
+ *   pbvalid alone          compat/protobuf/pbvalid on one Protobuf payload
+ *                          (schema_validate(), message indexes included)
+ *   gwcheck protobuf framed  whole batches of Confluent-framed Protobuf records
  * Batches hold RECORDS_PER_BATCH records (default 500) and go through
  * gwcheck_batch() exactly as the proxy calls it, with metrics on and the
  * schemas in the in-memory registry of tests/unit/gwfake.h (cached after the
@@ -69,6 +74,24 @@ static void report(const char *what, double elapsed, unsigned long long records)
 
 static volatile int sink;
 
+/* The orders event (schemas/orders.avsc) as a proto3 message. */
+static const char ORDERS_PROTO[] =
+    "syntax = \"proto3\";\npackage com.schemagate.examples.orders;\n"
+    "message OrderEvent {\n  OrderEventType event_type = 1;\n  string order_id = 2;\n"
+    "  string customer_id = 3;\n  double amount = 4;\n  string currency = 5;\n"
+    "  OrderStatus status = 6;\n  string timestamp = 7;\n  optional string cancel_reason = 8;\n"
+    "}\nenum OrderEventType {\n  ORDER_CREATED = 0;\n  ORDER_STATUS_UPDATED = 1;\n"
+    "  ORDER_CANCELLED = 2;\n}\nenum OrderStatus {\n  PENDING = 0;\n  PAID = 1;\n"
+    "  SHIPPED = 2;\n  DELIVERED = 3;\n  CANCELLED = 4;\n}\n";
+
+/* A length-delimited field `tag` holding s. */
+static void pb_string(struct tb *t, uint8_t tag, const char *s)
+{
+	uint8_t h[2] = {tag, (uint8_t)strlen(s)};
+	tb_put(t, h, 2);
+	tb_put(t, s, strlen(s));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -87,6 +110,8 @@ int main(int argc, char **argv)
 	fake_init(&reg);
 	int64_t av_id = fake_register(&reg, "orders-value", SCHEMA_AVRO, avsc, NULL, 0);
 	int64_t js_id = fake_register(&reg, "jorders-value", SCHEMA_JSON, jsonschema, NULL, 0);
+	int64_t pb_id =
+	    fake_register(&reg, "porders-value", SCHEMA_PROTOBUF, ORDERS_PROTO, NULL, 0);
 
 	/* The records. */
 	struct tb av = {0};
@@ -103,10 +128,24 @@ int main(int argc, char **argv)
 	    "\"customer_id\":\"cust-00099137\",\"amount\":1049.97,\"currency\":\"EUR\","
 	    "\"status\":\"paid\",\"timestamp\":\"2026-11-25T13:00:00Z\","
 	    "\"cancel_reason\":null}";
+	/* The same event in Protobuf, after its message indexes ([0]: one 0) */
+	struct tb pb = {0};
+	double amount = 1049.97;
+	uint8_t dbl[9] = {0x21};
+	memcpy(dbl + 1, &amount, 8);    /* little-endian hosts */
+	tb_put(&pb, "\x00\x08\x01", 3); /* indexes [0]; event_type ORDER_STATUS_UPDATED */
+	pb_string(&pb, 0x12, "ORD-100234");
+	pb_string(&pb, 0x1a, "cust-00099137");
+	tb_put(&pb, dbl, 9);
+	pb_string(&pb, 0x2a, "EUR");
+	tb_put(&pb, "\x30\x01", 2); /* PAID */
+	pb_string(&pb, 0x3a, "2026-11-25T13:00:00Z");
+	struct tb pbf = tb_framed(pb_id, pb.p, pb.len);
 	struct tb avf = tb_framed(av_id, av.p, av.len);
 	struct tb jsf = tb_framed(js_id, js, strlen(js));
-	printf("# orders record: Avro %zu bytes, JSON %zu bytes; %d records per batch\n", av.len,
-	       strlen(js), per);
+	printf("# orders record: Avro %zu bytes, JSON %zu bytes, Protobuf %zu bytes (with its "
+	       "index); %d records per batch\n",
+	       av.len, strlen(js), pb.len, per);
 
 	struct sg_error err;
 	error_clear(&err);
@@ -114,7 +153,12 @@ int main(int argc, char **argv)
 	struct schema *jss =
 	    schema_parse(SCHEMA_JSON, jsonschema, strlen(jsonschema), NULL, 0, &err);
 	struct avvalid *v = as ? avvalid_compile(schema_avro(as), &err) : NULL;
-	if (!v || !jss) {
+	struct schema *ps =
+	    jss ? schema_parse(SCHEMA_PROTOBUF, ORDERS_PROTO, strlen(ORDERS_PROTO), NULL, 0, &err)
+	        : NULL;
+	struct schema_validator *pv = ps ? schema_validator_new(ps, &err) : NULL;
+	struct schema_scratch *psc = schema_scratch_new();
+	if (!v || !jss || !pv || !psc) {
 		fprintf(stderr, "schemas: %s\n", err.msg);
 		return 1;
 	}
@@ -138,6 +182,20 @@ int main(int argc, char **argv)
 	} while ((t = now()) - t0 < seconds);
 	report("jsonschema alone", t - t0, n);
 
+	if (schema_validate(pv, SCHEMA_FRAMED, pb.p, pb.len, psc) != SCHEMA_PAYLOAD_VALID) {
+		schema_explain(pv, SCHEMA_FRAMED, pb.p, pb.len, psc);
+		fprintf(stderr, "protobuf payload refused: %s\n", schema_why(psc));
+		return 1;
+	}
+	n = 0;
+	t0 = now();
+	do {
+		for (int i = 0; i < 1000; i++)
+			sink += (int)schema_validate(pv, SCHEMA_FRAMED, pb.p, pb.len, psc);
+		n += 1000;
+	} while ((t = now()) - t0 < seconds);
+	report("pbvalid alone", t - t0, n);
+
 	struct schemasource_backend b = fake_backend(&reg);
 	struct schemasource *ss = schemasource_open(&b, NULL, &err);
 	struct metrics *met = metrics_new(gwcheck_reason_names, GWCHECK_REASON_COUNT, 0);
@@ -157,6 +215,7 @@ int main(int argc, char **argv)
 	    {"gwcheck avro gzip", "orders", &avf, TB_GZIP},
 	    {"gwcheck json plain", "jorders", NULL, TB_PLAIN},
 	    {"gwcheck json framed", "jorders", &jsf, TB_PLAIN},
+	    {"gwcheck protobuf framed", "porders", &pbf, TB_PLAIN},
 	};
 	int status = 0;
 	const char *only = getenv("ONLY");
@@ -200,6 +259,11 @@ int main(int argc, char **argv)
 	avvalid_free(v);
 	schema_free(as);
 	schema_free(jss);
+	schema_scratch_free(psc);
+	schema_validator_free(pv);
+	schema_free(ps);
+	free(pb.p);
+	free(pbf.p);
 	free(av.p);
 	free(avf.p);
 	free(jsf.p);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/gateway-validate/run.sh: records validated per second on one core by
 # the gateway's validation engine (gateway/gwcheck) for the orders event, Avro
-# framed and JSON plain/framed, next to the validators alone. Run from a build
+# framed, JSON plain/framed and Protobuf framed (an orders-like message the
+# bench holds), next to the validators alone. Run from a build
 # folder (plain build, not the sanitizer one). Knobs: SECONDS (per
 # measurement, default 2), PER (records per batch, default 500), CPU (core to
 # pin to, default 0).

@@ -36,9 +36,9 @@ setup_step() {
 	step=$(subst "$2")
 	read -r -a words <<<"$step"
 	case ${words[0]} in
-	register) # register SUBJECT FILE [AVRO|JSON], straight through the REST API
+	register) # register SUBJECT FILE [AVRO|JSON|PROTOBUF], straight through the REST API
 		type=${words[3]:-}
-		[ -z "$type" ] && case ${words[2]} in *.json) type=JSON ;; *) type=AVRO ;; esac
+		[ -z "$type" ] && case ${words[2]} in *.json) type=JSON ;; *.proto) type=PROTOBUF ;; *) type=AVRO ;; esac
 		body=$(python3 -c 'import json,sys; print(json.dumps({"schema": open(sys.argv[1]).read(), "schemaType": sys.argv[2]}))' \
 			"$work/${words[2]}" "$type") || return 1
 		st=$(curl -s -o "$work/.setup.out" -w '%{http_code}' -X POST \

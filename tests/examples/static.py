@@ -3,7 +3,7 @@
 - Every YAML file under examples/ parses (PyYAML, from the test venv).
 - examples/kubernetes: the fields that must agree are asserted one by one:
   Strimzi kinds and apiVersions, the KafkaTopic for orders, the registry's
-  PersistentVolumeClaim, container ports 8081 and 9092 (and one per broker
+  replicas and view volume, container ports 8081 and 9092 (and one per broker
   node), readiness and liveness probes on GET /health, the Services, the
   ServiceMonitor's /metrics on the registry's port, the gateway's upstream
   and registry, and the flags given to schemagate against its own --help.
@@ -82,7 +82,7 @@ for d in sorted(os.listdir(EXAMPLES)):
 # --- Kubernetes -----------------------------------------------------------------
 K8S = os.path.join(EXAMPLES, "kubernetes")
 objs = {}
-for f in ("kafka.yaml", "registry.yaml", "gateway.yaml", "monitoring.yaml"):
+for f in ("kafka.yaml", "registry-kafka.yaml", "registry.yaml", "gateway.yaml", "monitoring.yaml"):
     for d in load_all(os.path.join(K8S, f)):
         objs[(d.get("kind"), d.get("metadata", {}).get("name"))] = d
 
@@ -144,9 +144,10 @@ ok(topic.get("spec", {}).get("replicas", 0) <= nodes,
 # The registry.
 reg = one("Deployment", "schemagate-registry")
 is_(reg.get("apiVersion"), "apps/v1", "registry Deployment: apps/v1")
-is_(reg.get("spec", {}).get("replicas"), 1, "registry: one replica (SQLite has one writer)")
-is_(reg.get("spec", {}).get("strategy", {}).get("type"), "Recreate",
-    "registry: Recreate, so two pods never share the database")
+# Three nodes on --store kafka (tests/examples/kubernetes.py checks the cluster).
+is_(reg.get("spec", {}).get("replicas"), 3, "registry: three replicas (--store kafka)")
+is_(reg.get("spec", {}).get("strategy", {}).get("rollingUpdate", {}).get("maxUnavailable"), 0,
+    "registry: a rolling update stops a pod only once a new one is ready")
 rc = container(reg, "registry")
 is_([p.get("containerPort") for p in rc.get("ports", [])], [8081], "registry: container port 8081")
 for probe in ("readinessProbe", "livenessProbe"):
@@ -160,12 +161,9 @@ db = arg_after(rargs, "--db") or ""
 mounts = {m.get("mountPath"): m.get("name") for m in rc.get("volumeMounts", [])}
 vol = [m for m in mounts if db.startswith(m.rstrip("/") + "/")]
 ok(len(vol) == 1, "registry: --db %s is on a mounted volume" % db, mounts)
-claims = {v.get("name"): v.get("persistentVolumeClaim", {}).get("claimName")
-          for v in reg.get("spec", {}).get("template", {}).get("spec", {}).get("volumes", [])}
-claim = claims.get(mounts.get(vol[0])) if vol else None
-pvc = one("PersistentVolumeClaim", claim)
-ok(pvc and "ReadWriteOnce" in pvc.get("spec", {}).get("accessModes", []),
-   "registry: the database volume is the PersistentVolumeClaim %s (ReadWriteOnce)" % claim)
+vols = {v.get("name"): v for v in reg.get("spec", {}).get("template", {}).get("spec", {}).get("volumes", [])}
+ok(vol and "emptyDir" in vols.get(mounts.get(vol[0]), {}),
+   "registry: the view database is on an emptyDir (the topic is the state; a new pod replays it)")
 psc = reg.get("spec", {}).get("template", {}).get("spec", {}).get("securityContext", {})
 docker_uid = re.findall(r"^USER\s+(\d+)", open(os.path.join(SRCDIR, "Dockerfile")).read(), re.M)
 docker_uid = int(docker_uid[-1]) if docker_uid else None

@@ -78,6 +78,9 @@ echo_start() {
 		_i=$((_i + 1))
 	done
 	ECHO_URL=https://127.0.0.1:$(sed -n 's/^port //p' "$SG_TMP/echo.out")/x
+	# Says why, when the server did not come up.
+	grep -q '^port ' "$SG_TMP/echo.out" ||
+		diag "tlsecho $*: no port after $_i waits; out: $(cat "$SG_TMP/echo.out"); err: $(cat "$SG_TMP/echo.err")"
 }
 
 UNAUTHORIZED='401 {"error_code":401,"message":"Unauthorized"}'

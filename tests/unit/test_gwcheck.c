@@ -226,15 +226,15 @@ static void test_default_rules(void)
 	struct tb_rec txt[] = {V_("hello")};
 	run("orders", txt, 1, 0);
 	expect(GWCHECK_REJECT, GWCHECK_REASON_FORMAT,
-	       "record 0: not in an accepted format (confluent-avro, confluent-json, plain-json): "
-	       "the value starts with byte 0x68",
+	       "record 0: not in an accepted format (confluent-avro, confluent-json, plain-json, "
+	       "confluent-protobuf): the value starts with byte 0x68",
 	       "text on a topic with a subject");
 
 	struct tb_rec empty[] = {V_("")};
 	run("orders", empty, 1, 0);
 	expect(GWCHECK_REJECT, GWCHECK_REASON_FORMAT,
 	       "record 0: empty value: in no accepted format (confluent-avro, confluent-json, "
-	       "plain-json)",
+	       "plain-json, confluent-protobuf)",
 	       "empty value");
 
 	struct tb_rec num[] = {V_("42")};
@@ -289,12 +289,27 @@ static void test_framed_json(void)
 	       "4-byte schema id) before the payload",
 	       "magic byte with a short header");
 
-	struct tb f7 = tb_framed(id_proto, "x", 1);
+	/* Protobuf: message indexes ([0]: the byte 0), then the payload */
+	struct tb f7 = tb_framed(id_proto, "\x00\x0a\x01\x41", 4);
 	struct tb_rec r7[] = {BIN(&f7)};
 	run("proto", r7, 1, 0);
-	expect(GWCHECK_REJECT, GWCHECK_REASON_SCHEMA, NULL, "PROTOBUF schema cannot be used");
-	tap_ok(strstr(V.errors[0].message, "cannot be used") != NULL, "... says why: %s",
-	       V.errors[0].message);
+	expect(GWCHECK_ACCEPT, GWCHECK_REASON_NONE, NULL, "a Protobuf record of message M");
+	struct tb f7b = tb_framed(id_proto, "\x00\x0a\x02\xc3\x28", 5);
+	struct tb_rec r7b[] = {BIN(&f7b)};
+	run("proto", r7b, 1, 0);
+	snprintf(want, sizeof want,
+	         "record 0: /a: a string that is not UTF-8 (byte 0xc3) at byte 2 "
+	         "(proto-value v1, id %" PRId64 ")",
+	         id_proto);
+	expect(GWCHECK_REJECT, GWCHECK_REASON_PROTOBUF, want, "a Protobuf string not UTF-8");
+	struct tb f7c = tb_framed(id_proto, "\x02\x02\x0a\x01\x41", 5);
+	struct tb_rec r7c[] = {BIN(&f7c)};
+	run("proto", r7c, 1, 0);
+	expect(GWCHECK_REJECT, GWCHECK_REASON_FRAMING, NULL, "a Protobuf message index past M");
+	tap_ok(strstr(V.errors[0].message, "out of range (the schema has 1 message)") != NULL,
+	       "... says why: %s", V.errors[0].message);
+	free(f7b.p);
+	free(f7c.p);
 
 	free(f1.p);
 	free(f2.p);
@@ -473,6 +488,51 @@ static void test_strategies(void)
 	free(fj2.p);
 	free(fp.p);
 	free(fo.p);
+}
+
+/* Protobuf: RecordNameStrategy names the subject by the message the
+ * indexes pick; reject_unknown_fields. */
+static void test_protobuf(void)
+{
+	const char *text = "syntax = \"proto3\"; package pkg;\n"
+	                   "message A { string a = 1; }\nmessage B { int64 b = 1; }\n";
+	int64_t id = fake_register(&reg, "pkg.B", SCHEMA_PROTOBUF, text, NULL, 0);
+	fake_register(&reg, "pb-value", SCHEMA_PROTOBUF, text, NULL, 0);
+	schemasource_invalidate(ss, NULL);
+	struct tb fb = tb_framed(id, "\x02\x02\x08\x05", 4);
+	struct tb fa = tb_framed(id, "\x00\x0a\x01\x41", 4);
+	struct tb fu = tb_framed(id, "\x02\x02\x08\x05\x10\x01", 6);
+	struct tb_rec rb[] = {BIN(&fb)}, ra[] = {BIN(&fa)}, ru[] = {BIN(&fu)};
+	struct tb_rec both[] = {BIN(&fb), BIN(&fa)};
+
+	use_rules("{\"default\":{\"subject_strategy\":\"RecordNameStrategy\","
+	          "\"formats\":[\"confluent-protobuf\"],\"require_schema\":true}}");
+	run("anytopic", rb, 1, 0);
+	expect(GWCHECK_ACCEPT, 0, NULL, "RecordNameStrategy: message pkg.B under subject pkg.B");
+	tap_ok(V.unchecked == 0, "... fully checked");
+	run("anytopic", ra, 1, 0);
+	expect(GWCHECK_REJECT, GWCHECK_REASON_NO_SUBJECT, "record 0: subject pkg.A does not exist",
+	       "RecordNameStrategy: message pkg.A names subject pkg.A");
+	run("anytopic", both, 2, 0);
+	expect(GWCHECK_REJECT, GWCHECK_REASON_NO_SUBJECT, "record 1: subject pkg.A does not exist",
+	       "one id, two messages in a batch: each its own subject");
+	run("anytopic", ru, 1, 0);
+	expect(GWCHECK_ACCEPT, 0, NULL, "an unknown field passes by default");
+
+	use_rules("{\"rules\":[{\"topic\":\"pb\",\"reject_unknown_fields\":true}]}");
+	run("pb", rb, 1, 0);
+	expect(GWCHECK_ACCEPT, 0, NULL, "reject_unknown_fields: a record without any");
+	run("pb", ru, 1, 0);
+	char want[256];
+	snprintf(want, sizeof want,
+	         "record 0: field 2 (wire type 0) is not in message pkg.B at byte 2 (pb-value v1, "
+	         "id %" PRId64 ")",
+	         id);
+	expect(GWCHECK_REJECT, GWCHECK_REASON_PROTOBUF, want,
+	       "reject_unknown_fields: an unknown field is rejected");
+	free(fb.p);
+	free(fa.p);
+	free(fu.p);
 }
 
 static void test_keys_tombstones(void)
@@ -834,6 +894,7 @@ int main(void)
 	test_framed_json();
 	test_avro();
 	test_strategies();
+	test_protobuf();
 	test_keys_tombstones();
 	test_modes();
 	test_batches();
