@@ -768,6 +768,7 @@ static int gateway_tls_read(const struct opts *o, struct gateway_tls *t, struct 
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity-dir is for --broker-identity certmap");
 	} else if (strcmp(id, "sasl") == 0) {
+		t->sasl_identity = 1;
 		if (t->broker_cert || t->broker_key || t->identity_dir)
 			return error_set(err, SG_EBAD_REQUEST,
 			                 "--broker-identity sasl shows the brokers no certificate: "

@@ -972,9 +972,16 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		po.workers = gw->workers;
 	}
 	gw->proxy = proxy_new(gw->loop, &po, err);
-	if (!gw->proxy || gateway_tls_watch_start(gw, err) != 0 ||
-	    gateway_learn_start(gw, brokers, err) != 0)
+	if (!gw->proxy || gateway_tls_watch_start(gw, err) != 0)
 		goto err;
+	if (opt->tls.identity_dir || opt->tls.sasl_identity) {
+		atomic_store(&gw->ready, 1);
+		gateway_log(gw, "ready: broker ports open as clients' Metadata answers name the "
+		                "brokers (with the %s identity the gateway cannot ask them itself)",
+		            opt->tls.identity_dir ? "certmap" : "SASL");
+	} else if (gateway_learn_start(gw, brokers, err) != 0) {
+		goto err;
+	}
 	if (gw->mock)
 		gateway_log(gw,
 		            "no brokers given: serving librdkafka's in-process mock cluster "

@@ -46,9 +46,11 @@
  * last learned for it, or is closed when that fails. The gateway is ready
  * (gateway_ready(), with the log line "ready: N broker nodes learned,
  * served on ports ...") once every broker of one answer is served; it
- * stays ready after. Brokers that only take SASL connections cannot be
- * asked: such a gateway serves what its clients' Metadata answers name but
- * never becomes ready.
+ * stays ready after. A gateway without an identity of its own to ask the
+ * brokers with (the certmap and SASL identities: every connection is some
+ * client's) does not learn: it is ready at once, and opens a broker's port
+ * when a client's Metadata answer names it, as before; its replicas serve a
+ * broker's port only once one of their own clients was told of it.
  */
 #ifndef SG_GATEWAY_H
 #define SG_GATEWAY_H
@@ -80,6 +82,9 @@ struct gateway_tls {
 	 * client certificates required, each client reaches the brokers as the
 	 * user of this folder whose certificate subject equals its own. */
 	const char *identity_dir;
+	/* Clients authenticate to the brokers with SASL through the gateway
+	 * (--broker-identity sasl): the gateway has no identity of its own. */
+	int sasl_identity;
 	/* With cert: a client whose TLS handshake is not done this many
 	 * milliseconds after it connected is closed, logged and counted;
 	 * 0: 10000. */
