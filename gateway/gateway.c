@@ -976,8 +976,9 @@ struct gateway *gateway_open(const struct gateway_options *opt, struct sg_error 
 		goto err;
 	if (opt->tls.identity_dir || opt->tls.sasl_identity) {
 		atomic_store(&gw->ready, 1);
-		gateway_log(gw, "ready: broker ports open as clients' Metadata answers name the "
-		                "brokers (with the %s identity the gateway cannot ask them itself)",
+		gateway_log(gw,
+		            "ready: broker ports open as clients' Metadata answers name the "
+		            "brokers (with the %s identity the gateway cannot ask them itself)",
 		            opt->tls.identity_dir ? "certmap" : "SASL");
 	} else if (gateway_learn_start(gw, brokers, err) != 0) {
 		goto err;
