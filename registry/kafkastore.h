@@ -46,6 +46,7 @@
 #ifndef SG_KAFKASTORE_H
 #define SG_KAFKASTORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compat/error.h"
@@ -105,7 +106,18 @@ struct kafkastore_stats {
 	uint64_t skipped; /* records skipped (undecodable, ignored) */
 	uint64_t writes;  /* transactions published */
 	int writer;       /* kafkastore_is_writer() */
+	int64_t end;      /* the log's end (last stable offset), last asked */
+	int64_t lag;      /* end minus the view's position, 0 when caught up */
+	/* How long ago (ms) the view was last seen at the log's end: -1 never.
+	 * The reader asks the brokers for the end about once a second, so a
+	 * view caught up reads 0..~1000; brokers out of reach make it grow. */
+	int64_t synced_age_ms;
 };
 void kafkastore_stats(struct kafkastore *ks, struct kafkastore_stats *out);
+
+/* Whether the view counts as caught up: it was seen at the log's end within
+ * the last `max_age_ms`. Returns 1, or 0 with the reason in `why` (for
+ * GET /health). Any thread. */
+int kafkastore_ready(struct kafkastore *ks, int max_age_ms, char *why, size_t cap);
 
 #endif
