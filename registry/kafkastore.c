@@ -296,7 +296,9 @@ static int ks_apply_batch(struct kafkastore *ks, rd_kafka_message_t **ms, size_t
 			(*skipped)++;
 			continue;
 		}
-		int rc = logview_apply(tx, &r, rd_kafka_message_timestamp(m, NULL), &e);
+		int rc = r.key.type == SCHEMALOG_NOOP && m->payload
+		             ? logview_apply_mark(tx, m->payload, m->len, &e)
+		             : logview_apply(tx, &r, rd_kafka_message_timestamp(m, NULL), &e);
 		schemalog_record_clear(&r);
 		if (rc < 0) {
 			*err = e;

@@ -9,7 +9,12 @@
 #   - GET /health answers 503 DOWN while the broker is stopped (SIGSTOP)
 #     longer than the bound (10 s), and UP again once it answers;
 #   - GET /metrics: the applied offset, the log's end, the lag, leader or
-#     follower, writes published, forwarded writes by outcome; they move.
+#     follower, writes published, forwarded writes by outcome; they move;
+#   - ids are never reused: after a hard delete of the highest id, a fresh
+#     node on the log as compaction leaves it (simulated by a copy: the
+#     latest record per key, no tombstones) hands out a higher id, thanks to
+#     the NOOP high-water mark (registry/logview.h); the same copy without
+#     the mark hands the id out again (the control).
 # Prints TAP.
 . "$(dirname "$0")/lib.sh"
 
@@ -127,6 +132,74 @@ kt_check "B's applied offset moved ($off0 -> $off1)" test "$off1" -gt "$off0"
 kt_is "$(metric "$B" schemagate_registry_log_lag)" 0 "B's lag is 0 when idle"
 kt_is "$(metric "$B" schemagate_registry_log_end_offset)" "$(metric "$A" schemagate_registry_log_end_offset)" \
 	"A and B see the same log end"
+
+# ---- Ids never reused, even after compaction ----
+# Hard-delete the highest id, then give a fresh node (new view file) the
+# topic as compaction leaves it once the tombstones' retention passed: the
+# latest record of each key, none whose latest is a tombstone. Compaction
+# is simulated by copying into a new topic (deterministic; the broker's
+# cleaner runs on its own schedule). With the NOOP mark the fresh node hands
+# out a higher id; the same copy without the mark shows the test can fail.
+hi=$(curl -s -X POST -H "$J" "$A/subjects/top-value/versions" -d '{"schema":"{\"type\":\"bytes\"}"}')
+hi=$(field "$hi" id)
+kt_check "A registers top-value, the highest id ($hi)" test "$hi" -ge 3
+curl -s -X DELETE "$A/subjects/top-value" >/dev/null
+kt_is "$(curl -s -X DELETE "$A/subjects/top-value?permanent=true")" '[1]' "and hard-deletes it"
+# compact SRC DST KEEP_NOOP ID: DST holds SRC as compacted; prints the count
+# and "id ID left" when a value still names that id.
+compact() {
+	"$PY" - "$KT_BROKERS" "$@" <<-'PY'
+		import sys
+		from confluent_kafka import Consumer, Producer, TopicPartition
+		from confluent_kafka.admin import AdminClient, NewTopic
+		brokers, src, dst, keep_noop, hid = sys.argv[1:6]
+		c = Consumer({"bootstrap.servers": brokers, "group.id": "compactor",
+		              "enable.auto.commit": False, "isolation.level": "read_committed",
+		              "enable.partition.eof": True})
+		c.assign([TopicPartition(src, 0, 0)])
+		latest = {}
+		while True:
+		    m = c.poll(10)
+		    if m is None or (m.error() and m.error().code() == -191):
+		        break
+		    if m.error():
+		        continue
+		    latest.pop(m.key(), None)
+		    latest[m.key()] = m.value()
+		c.close()
+		a = AdminClient({"bootstrap.servers": brokers})
+		for f in a.create_topics([NewTopic(dst, 1, 1, config={"cleanup.policy": "compact"})]).values():
+		    f.result()
+		p = Producer({"bootstrap.servers": brokers})
+		n, left = 0, False
+		for k, v in latest.items():
+		    if v is None or (keep_noop != "1" and b'"NOOP"' in k):
+		        continue
+		    left |= ('"id":%s,' % hid).encode() in v
+		    p.produce(dst, key=k, value=v, partition=0)
+		    n += 1
+		p.flush(10)
+		print(n, "records", "with" if keep_noop == "1" else "without", "the mark",
+		      "id %s left" % hid if left else "")
+	PY
+}
+compact _schemas compacted 1 "$hi" >"$KT_WORK/compact1.out" 2>&1
+kt_ok $? "the log compacted into topic 'compacted': $(cat "$KT_WORK/compact1.out")"
+compact _schemas nomark 0 "$hi" >"$KT_WORK/compact2.out" 2>&1
+kt_ok $? "and into 'nomark' without the NOOP mark: $(cat "$KT_WORK/compact2.out")"
+kt_check "no record of id $hi is left in the compacted log" \
+	bash -c "! grep -q 'left' '$KT_WORK/compact1.out'"
+for t in compacted nomark; do
+	start_node "C$t" "c-$t.db" --topic "$t" --group-id "g-$t"
+	kt_ok $? "a fresh node (new view file) replays '$t'" || sed 's/^/#   /' "$KT_WORK/C$t.log"
+done
+got=$(field "$(curl -s -X POST -H "$J" "$URL_Ccompacted/subjects/new-value/versions" \
+	-d '{"schema":"{\"type\":\"double\"}"}')" id)
+kt_check "the fresh node on the compacted log hands out id $got, above $hi" test "$got" -gt "$hi"
+kt_is "$(status "$URL_Ccompacted/schemas/ids/$hi")" 404 "and id $hi names nothing there"
+got=$(field "$(curl -s -X POST -H "$J" "$URL_Cnomark/subjects/new-value/versions" \
+	-d '{"schema":"{\"type\":\"double\"}"}')" id)
+kt_is "$got" "$hi" "without the mark, a fresh node would hand out id $hi again (the control)"
 
 # ---- /health: ready only while caught up ----
 kt_is "$(curl -s "$B/health")" '{"status":"UP"}' "B's /health is UP"
