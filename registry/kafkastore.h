@@ -35,6 +35,16 @@
  * one on its next write. A write that waits longer than the timeout
  * fails with SG_ETIMEOUT (50002).
  *
+ * Ids: a write that purges a version also publishes the NOOP high-water
+ * mark of ids (registry/logview.h says why NOOP), which the reader applies
+ * like any record, so a view replayed from a compacted log never hands out
+ * an id again.
+ *
+ * Caught up: about once a second the reader asks the brokers for the log's
+ * end; kafkastore_stats() gives the lag, kafkastore_ready() whether the view
+ * was at the end recently (GET /health), kafkastore_catch_up() waits for it
+ * (a read about to answer 404, registry/api.h).
+ *
  * Who writes: kafkastore_writer_start()/kafkastore_writer_stop() open and
  * close the producer: the hook for leader election. Until that exists, the
  * CLI starts the writer on nodes started with --leader-eligible (default).
