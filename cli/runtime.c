@@ -1,6 +1,7 @@
 /* cli/runtime.c: start services, wait for a stop signal, stop them. */
 #include "cli/runtime.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -61,6 +62,12 @@ struct runtime {
 	struct gateway *gw;
 	struct gateway *tls_gw;
 };
+
+/* Kafka mode: how long a read about to answer 404 waits for the view to
+ * catch up with the log, and how long ago the view may last have been at the
+ * log's end for GET /health to answer UP. */
+#define REGISTRY_CATCH_UP_MS 2000
+#define REGISTRY_READY_MS    10000
 
 struct registry_service {
 	struct runtime *rt;
@@ -168,13 +175,105 @@ static int runtime_visibility(struct runtime *rt, struct api *guard, const struc
 	return handled;
 }
 
+/* Kafka mode: the registry's metrics in Prometheus' text format, malloc'd,
+ * or NULL out of memory. Any thread. */
+static char *registry_service_metrics_text(struct registry_service *rs, size_t *len)
+{
+	struct kafkastore_stats ks;
+	struct api_forward_stats fs;
+	kafkastore_stats(rs->ks, &ks);
+	api_forward_stats(rs->api, &fs);
+	char t[4096];
+	int n = snprintf(
+	    t, sizeof t,
+	    "# HELP schemagate_registry_log_offset The next offset of the registry's log "
+	    "this node's view applies (all before it are applied).\n"
+	    "# TYPE schemagate_registry_log_offset gauge\n"
+	    "schemagate_registry_log_offset %" PRId64 "\n"
+	    "# HELP schemagate_registry_log_end_offset The log's end (last stable offset) "
+	    "as last asked of the brokers.\n"
+	    "# TYPE schemagate_registry_log_end_offset gauge\n"
+	    "schemagate_registry_log_end_offset %" PRId64 "\n"
+	    "# HELP schemagate_registry_log_lag Offsets between the log's end and the view.\n"
+	    "# TYPE schemagate_registry_log_lag gauge\n"
+	    "schemagate_registry_log_lag %" PRId64 "\n"
+	    "# HELP schemagate_registry_log_synced_age_seconds Since the view was last seen "
+	    "at the log's end (-1: never).\n"
+	    "# TYPE schemagate_registry_log_synced_age_seconds gauge\n"
+	    "schemagate_registry_log_synced_age_seconds %.3f\n"
+	    "# HELP schemagate_registry_log_records_applied_total Records of the log "
+	    "applied to the view since start.\n"
+	    "# TYPE schemagate_registry_log_records_applied_total counter\n"
+	    "schemagate_registry_log_records_applied_total %" PRIu64 "\n"
+	    "# HELP schemagate_registry_log_records_skipped_total Records of the log "
+	    "skipped (undecodable or ignored).\n"
+	    "# TYPE schemagate_registry_log_records_skipped_total counter\n"
+	    "schemagate_registry_log_records_skipped_total %" PRIu64 "\n"
+	    "# HELP schemagate_registry_log_writes_total Write transactions this node "
+	    "published to the log.\n"
+	    "# TYPE schemagate_registry_log_writes_total counter\n"
+	    "schemagate_registry_log_writes_total %" PRIu64 "\n"
+	    "# HELP schemagate_registry_leader 1 when this node leads (writes), else 0.\n"
+	    "# TYPE schemagate_registry_leader gauge\n"
+	    "schemagate_registry_leader %d\n"
+	    "# HELP schemagate_registry_forwarded_writes_total Writes sent to the leader, "
+	    "by outcome.\n"
+	    "# TYPE schemagate_registry_forwarded_writes_total counter\n"
+	    "schemagate_registry_forwarded_writes_total{outcome=\"ok\"} %" PRIu64 "\n"
+	    "schemagate_registry_forwarded_writes_total{outcome=\"rejected\"} %" PRIu64 "\n"
+	    "schemagate_registry_forwarded_writes_total{outcome=\"failed\"} %" PRIu64 "\n"
+	    "schemagate_registry_forwarded_writes_total{outcome=\"no_leader\"} %" PRIu64 "\n",
+	    ks.position, ks.end, ks.lag,
+	    ks.synced_age_ms < 0 ? -1.0 : (double)ks.synced_age_ms / 1000.0, ks.applied, ks.skipped,
+	    ks.writes, rs->leader && leader_is_leader(rs->leader) ? 1 : 0, fs.ok, fs.rejected,
+	    fs.failed, fs.no_leader);
+	if (n < 0 || (size_t)n >= sizeof t)
+		return NULL;
+	return runtime_strdup_body(t, len);
+}
+
+/* Kafka mode: GET /metrics also carries the registry's metrics, after the
+ * gateway's when `resp` already holds them. Returns 1 when it answered. */
+static int registry_service_metrics(struct registry_service *rs, const struct http_request *req,
+                                    struct http_response *resp, int handled)
+{
+	if (!rs->ks || req->nsegs != 1 || strcmp(req->segs[0], "metrics") != 0 ||
+	    strcmp(req->method, "GET") != 0)
+		return handled;
+	if (handled && resp->status != 200)
+		return 1; /* the 401 or the 500 of the gateway's part */
+	if (!handled && !rs->metrics_open && !api_authenticated(rs->api, req, resp))
+		return 1;
+	size_t len = 0;
+	char *t = registry_service_metrics_text(rs, &len);
+	char *all = t ? realloc(resp->body, resp->body_len + len + 1) : NULL;
+	if (!all) {
+		free(t);
+		free(resp->body);
+		resp->status = 500;
+		resp->body = runtime_strdup_body(
+		    "{\"error_code\":50001,\"message\":\"out of memory\"}", &resp->body_len);
+		resp->content_type = "application/json";
+		return 1;
+	}
+	memcpy(all + resp->body_len, t, len + 1);
+	free(t);
+	resp->body = all;
+	resp->body_len += len;
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 1;
+}
+
 /* The registry port in serve mode: the gateway's visibility paths, then the
  * API (which adds the Content-Security-Policy header to its answers). */
 static void registry_service_handle(void *ctx, const struct http_request *req,
                                     struct http_response *resp)
 {
 	struct registry_service *rs = ctx;
-	if (runtime_visibility(rs->rt, rs->metrics_open ? NULL : rs->api, req, resp)) {
+	if (registry_service_metrics(
+	        rs, req, resp,
+	        runtime_visibility(rs->rt, rs->metrics_open ? NULL : rs->api, req, resp))) {
 		if (resp->nheaders < sizeof resp->headers / sizeof resp->headers[0])
 			resp->headers[resp->nheaders++] =
 			    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'";
@@ -265,6 +364,37 @@ static void registry_service_relayed(void *ctx)
 		        "schemagate: registry: a forwarded write is not in this node's view "
 		        "yet: %s\n",
 		        e.msg);
+}
+
+/* The API's, kafka mode: a read is about to answer "unknown"; the view
+ * catches up with the log first (read-your-writes for a write acknowledged
+ * by another node), for at most REGISTRY_CATCH_UP_MS. */
+static int registry_service_catch_up(void *ctx)
+{
+	struct registry_service *rs = ctx;
+	struct sg_error e = {0};
+	if (!rs->ks)
+		return 0;
+	if (kafkastore_catch_up(rs->ks, REGISTRY_CATCH_UP_MS, &e) < 0) {
+		fprintf(stderr,
+		        "schemagate: registry: a read answers 404 from a view "
+		        "that may be behind: %s\n",
+		        e.msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* The API's, kafka mode: GET /health answers UP only while the view is
+ * caught up with the log (seen at its end in the last REGISTRY_READY_MS). */
+static int registry_service_ready(void *ctx, char *why, size_t cap)
+{
+	struct registry_service *rs = ctx;
+	if (!rs->ks) {
+		snprintf(why, cap, "the view of the registry's log is not open");
+		return 0;
+	}
+	return kafkastore_ready(rs->ks, REGISTRY_READY_MS, why, cap);
 }
 
 /* kafkastore's: this node's writer was fenced by a newer one. */
@@ -359,7 +489,10 @@ int runtime_add_registry(struct runtime *rt, const struct registry_config *cfg,
 	struct api_options ao = {.body_limit = cfg->body_limit,
 	                         .auth = rs->auth,
 	                         .ui_open = cfg->ui_open,
-	                         .forward = rs->fwd};
+	                         .forward = rs->fwd,
+	                         .catch_up = cfg->kafka ? registry_service_catch_up : NULL,
+	                         .ready = cfg->kafka ? registry_service_ready : NULL,
+	                         .log_ctx = rs};
 	rs->api = api_new(rs->store, &ao, err);
 	if (!rs->api)
 		goto err;

@@ -24,7 +24,8 @@
 #include "registry/logview.h"
 #include "registry/schemalog.h"
 
-#define KS_BATCH_MAX 500 /* records applied in one SQLite transaction */
+#define KS_BATCH_MAX 500  /* records applied in one SQLite transaction */
+#define KS_CHECK_MS  1000 /* how often the reader asks for the log's end */
 
 struct kafkastore {
 	struct store *st;
@@ -44,6 +45,10 @@ struct kafkastore {
 	int stop;         /* the reader must stop */
 	int64_t position; /* next offset to apply (applied records) */
 	int64_t reached;  /* the end of the partition as last seen by the reader */
+	/* The log's end (last stable offset) as last asked of the brokers, and
+	 * when (monotonic ms) the view was last seen at that end; 0: never. */
+	int64_t end;
+	int64_t synced_ms;
 	uint64_t applied, skipped, writes;
 	int writer; /* `producer` is open and not fenced */
 
@@ -64,6 +69,14 @@ static void ks_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+/* Monotonic milliseconds. */
+static int64_t ks_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void ks_deadline(struct timespec *ts, int ms)
@@ -283,7 +296,9 @@ static int ks_apply_batch(struct kafkastore *ks, rd_kafka_message_t **ms, size_t
 			(*skipped)++;
 			continue;
 		}
-		int rc = logview_apply(tx, &r, rd_kafka_message_timestamp(m, NULL), &e);
+		int rc = r.key.type == SCHEMALOG_NOOP && m->payload
+		             ? logview_apply_mark(tx, m->payload, m->len, &e)
+		             : logview_apply(tx, &r, rd_kafka_message_timestamp(m, NULL), &e);
 		schemalog_record_clear(&r);
 		if (rc < 0) {
 			*err = e;
@@ -316,7 +331,23 @@ static void *ks_reader_main(void *arg)
 {
 	struct kafkastore *ks = arg;
 	rd_kafka_message_t *ms[KS_BATCH_MAX];
+	int64_t checked_ms = 0;
 	while (!ks_stopping(ks)) {
+		/* About once a second, the log's end from the brokers: the lag, and
+		 * whether the view is caught up (kafkastore_ready). Brokers that do
+		 * not answer leave synced_ms where it was. */
+		if (ks_now_ms() - checked_ms >= KS_CHECK_MS) {
+			int64_t lo = 0, hi = 0;
+			checked_ms = ks_now_ms();
+			if (!rd_kafka_query_watermark_offsets(ks->consumer, ks->topic, 0, &lo, &hi,
+			                                      KS_CHECK_MS)) {
+				pthread_mutex_lock(&ks->mu);
+				ks->end = hi;
+				if (ks->position >= hi || ks->reached >= hi)
+					ks->synced_ms = ks_now_ms();
+				pthread_mutex_unlock(&ks->mu);
+			}
+		}
 		size_t n = 0;
 		int64_t eof = -1;
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->consumer, 200);
@@ -362,6 +393,10 @@ static void *ks_reader_main(void *arg)
 			pthread_mutex_lock(&ks->mu);
 			if (eof > ks->reached)
 				ks->reached = eof;
+			if (ks->reached >= ks->end) {
+				ks->end = ks->reached;
+				ks->synced_ms = ks_now_ms();
+			}
 			pthread_cond_broadcast(&ks->cond);
 			pthread_mutex_unlock(&ks->mu);
 		}
@@ -806,6 +841,9 @@ struct kafkastore *kafkastore_open(struct store *st, const struct kafkastore_opt
 	}
 	store_set_log_hooks(st, &ks_hooks, ks);
 	pthread_mutex_lock(&ks->mu);
+	if (end > ks->end)
+		ks->end = end;
+	ks->synced_ms = ks_now_ms();
 	ks_log("the view of '%s' caught up at offset %" PRId64 ": %" PRIu64
 	       " records applied, %" PRIu64 " skipped, replayed from offset %" PRId64,
 	       ks->topic, ks->position, ks->applied, ks->skipped,
@@ -858,5 +896,26 @@ void kafkastore_stats(struct kafkastore *ks, struct kafkastore_stats *out)
 	out->skipped = ks->skipped;
 	out->writes = ks->writes;
 	out->writer = ks->writer;
+	out->end = ks->end;
+	int64_t at = ks->position > ks->reached ? ks->position : ks->reached;
+	out->lag = ks->end > at ? ks->end - at : 0;
+	out->synced_age_ms = ks->synced_ms ? ks_now_ms() - ks->synced_ms : -1;
 	pthread_mutex_unlock(&ks->mu);
+}
+
+int kafkastore_ready(struct kafkastore *ks, int max_age_ms, char *why, size_t cap)
+{
+	struct kafkastore_stats s;
+	kafkastore_stats(ks, &s);
+	if (s.synced_age_ms >= 0 && s.synced_age_ms <= max_age_ms)
+		return 1;
+	if (s.synced_age_ms < 0)
+		snprintf(why, cap, "the view of '%s' has not caught up with the log yet",
+		         ks->topic);
+	else
+		snprintf(why, cap,
+		         "the view of '%s' was last caught up with the log %" PRId64
+		         " ms ago (at offset %" PRId64 ", %" PRId64 " behind)",
+		         ks->topic, s.synced_age_ms, s.position, s.lag);
+	return 0;
 }

@@ -35,6 +35,16 @@
  * one on its next write. A write that waits longer than the timeout
  * fails with SG_ETIMEOUT (50002).
  *
+ * Ids: a write that purges a version also publishes the NOOP high-water
+ * mark of ids (registry/logview.h says why NOOP), which the reader applies
+ * like any record, so a view replayed from a compacted log never hands out
+ * an id again.
+ *
+ * Caught up: about once a second the reader asks the brokers for the log's
+ * end; kafkastore_stats() gives the lag, kafkastore_ready() whether the view
+ * was at the end recently (GET /health), kafkastore_catch_up() waits for it
+ * (a read about to answer 404, registry/api.h).
+ *
  * Who writes: kafkastore_writer_start()/kafkastore_writer_stop() open and
  * close the producer: the hook for leader election. Until that exists, the
  * CLI starts the writer on nodes started with --leader-eligible (default).
@@ -46,6 +56,7 @@
 #ifndef SG_KAFKASTORE_H
 #define SG_KAFKASTORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "compat/error.h"
@@ -105,7 +116,18 @@ struct kafkastore_stats {
 	uint64_t skipped; /* records skipped (undecodable, ignored) */
 	uint64_t writes;  /* transactions published */
 	int writer;       /* kafkastore_is_writer() */
+	int64_t end;      /* the log's end (last stable offset), last asked */
+	int64_t lag;      /* end minus the view's position, 0 when caught up */
+	/* How long ago (ms) the view was last seen at the log's end: -1 never.
+	 * The reader asks the brokers for the end about once a second, so a
+	 * view caught up reads 0..~1000; brokers out of reach make it grow. */
+	int64_t synced_age_ms;
 };
 void kafkastore_stats(struct kafkastore *ks, struct kafkastore_stats *out);
+
+/* Whether the view counts as caught up: it was seen at the log's end within
+ * the last `max_age_ms`. Returns 1, or 0 with the reason in `why` (for
+ * GET /health). Any thread. */
+int kafkastore_ready(struct kafkastore *ks, int max_age_ms, char *why, size_t cap);
 
 #endif

@@ -2,6 +2,7 @@
  * registry/logview.h. */
 #include "registry/logview.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ void logview_batch_clear(struct logview_batch *b)
 	}
 	b->n = 0;
 	b->purged = 0;
+	b->mark = 0;
 }
 
 /* A copy of the schema row a version uses. */
@@ -192,6 +194,103 @@ static int logview_capture_config(struct logview_batch *b, const struct store_ch
 	return rc;
 }
 
+/* ---- The high-water mark of ids ---- */
+
+/* A store_contexts() callback: the largest id of context `name` into the
+ * JSON object of the mark. */
+struct logview_mark_ctx {
+	struct store_tx *tx;
+	json_t *ids;
+	struct sg_error *err;
+};
+
+static int logview_mark_cb(void *ctx, const char *name)
+{
+	struct logview_mark_ctx *m = ctx;
+	int64_t num = 0, last;
+	if (store_context(m->tx, name, 0, &num, m->err) != 1)
+		return -1;
+	if ((last = store_schema_max_id_in(m->tx, num, m->err)) < 0)
+		return -1;
+	if (last > 0 && json_object_set_new(m->ids, name, json_integer(last)) < 0)
+		return error_set(m->err, SG_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The NOOP mark of write transaction `tx` (every context's largest id ever
+ * handed out) into the batch, replacing the one it already holds. */
+static int logview_capture_mark(struct logview_batch *b, struct store_tx *tx, struct sg_error *err)
+{
+	json_t *ids = json_object(), *o = json_object();
+	struct logview_mark_ctx m = {tx, ids, err};
+	int64_t last = ids && o ? store_schema_max_id(tx, err) : -1;
+	int rc = -1;
+	if (!ids || !o) {
+		error_set(err, SG_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (last < 0)
+		goto out;
+	if (last > 0 && json_object_set_new(ids, QSUBJECT_DEFAULT_CONTEXT, json_integer(last)) < 0)
+		goto oom;
+	if (store_contexts(tx, logview_mark_cb, &m, err) < 0)
+		goto out;
+	if (json_object_set(o, LOGVIEW_MARK_FIELD, ids) < 0)
+		goto oom;
+	char *value = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!value)
+		goto oom;
+	if (!b->mark) {
+		struct schemalog_key k;
+		schemalog_key_init(&k, SCHEMALOG_NOOP);
+		if (logview_push(b, &k, SCHEMALOG_NOOP, NULL, err) < 0) {
+			free(value);
+			goto out;
+		}
+		b->mark = b->n;
+	}
+	struct logview_record *r = &b->recs[b->mark - 1];
+	free(r->value);
+	r->value = value;
+	r->value_len = strlen(value);
+	rc = 0;
+	goto out;
+oom:
+	error_set(err, SG_ENOMEM, "out of memory");
+out:
+	json_decref(ids);
+	json_decref(o);
+	return rc;
+}
+
+int logview_apply_mark(struct store_tx *tx, const char *value, size_t len, struct sg_error *err)
+{
+	json_t *v = json_loadb(value, len, 0, NULL);
+	json_t *ids = json_object_get(v, LOGVIEW_MARK_FIELD);
+	const char *name;
+	json_t *id;
+	int rc = 0;
+	json_object_foreach(ids, name, id)
+	{
+		json_int_t last = json_integer_value(id);
+		int64_t num = 0;
+		if (!json_is_integer(id) || last <= 0 || last > INT32_MAX)
+			continue;
+		int r = store_context(tx, name, 0, &num, err);
+		/* A context unlisted since (its CONTEXT record compacted away)
+		 * keeps its ids: it is known again, unlisted. */
+		if (r == 0 && (store_context(tx, name, 1, &num, err) < 0 ||
+		               store_context_unlist(tx, name, err) < 0))
+			r = -1;
+		if (r < 0 || store_schema_id_floor(tx, num, last, err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(v);
+	return rc;
+}
+
 int logview_capture(struct logview_batch *b, struct store_tx *tx, const struct store_change *c,
                     struct sg_error *err)
 {
@@ -208,7 +307,9 @@ int logview_capture(struct logview_batch *b, struct store_tx *tx, const struct s
 		k.subject = c->subject;
 		k.version = c->version;
 		b->purged = 1;
-		return logview_push(b, &k, SCHEMALOG_SCHEMA, NULL, err);
+		if (logview_push(b, &k, SCHEMALOG_SCHEMA, NULL, err) < 0)
+			return -1;
+		return logview_capture_mark(b, tx, err);
 	case STORE_CHANGE_CONFIG_PUT:
 		return logview_capture_config(b, c, err);
 	case STORE_CHANGE_CONFIG_DELETE:

@@ -54,10 +54,42 @@ struct logview_record {
 struct logview_batch {
 	struct logview_record *recs;
 	size_t n, cap;
-	int purged; /* the transaction purged a version */
+	int purged;  /* the transaction purged a version */
+	size_t mark; /* 1 + the index of its NOOP mark record; 0: none */
 };
 
-/* Appends the records of change `c`, made in write transaction `tx` (read
+/* The field of the NOOP mark's value: {"schemagateLastIds":{".":N,...}}. */
+#define LOGVIEW_MARK_FIELD "schemagateLastIds"
+
+/* Applies the value of a NOOP record (kafka mode's high-water mark of ids)
+ * in apply transaction `tx`: each context named gets its largest id raised
+ * to at least the mark's (a context the view does not know is added,
+ * unlisted). A value without the field, or a field not an integer, changes
+ * nothing. Returns 0, or -1 with err set when the store failed. */
+int logview_apply_mark(struct store_tx *tx, const char *value, size_t len, struct sg_error *err);
+
+/* Ids are never reused, even after compaction. Confluent's and this
+ * store's allocators hand out the largest id seen plus one; a hard delete of
+ * the highest id tombstones its SCHEMA record, and once compaction has
+ * removed both, a node replaying the log from scratch would hand that id out
+ * again, which gateways that cached it forever would take for the old
+ * schema. So a transaction that purges a version also writes the high-water
+ * mark: a NOOP record ({"keytype":"NOOP","magic":0}, an existing key type)
+ * whose value is {"schemagateLastIds":{".":N,".ctx":M,...}}, the largest id
+ * ever handed out in each context. Compaction keeps the latest NOOP value,
+ * so the mark survives; a fresh view raises its ids to it. Why NOOP: no new
+ * key type (Confluent's reader dies on one), and Confluent's reader
+ * (KafkaStoreReaderThread.doWork, v8.1.0) compares a key with its noop key
+ * before it reads the value, so it never parses this value; the mark
+ * changes no state any API shows (keeping the highest version as a
+ * soft-deleted record instead of its tombstone would, and would break
+ * Confluent's hard-delete semantics); a CONFIG or CONTEXT value's unknown
+ * field would vanish with that key's own tombstone (DELETE /config, DELETE
+ * /contexts). Limit: a Confluent node writes a NOOP tombstone when it starts
+ * or leads (KafkaStore.getLatestOffset); with Confluent nodes still on the
+ * topic, the mark holds only until one does and compaction follows.
+ *
+ * Appends the records of change `c`, made in write transaction `tx` (read
  * for the version's schema), to `b`. Returns 0, or -1 with err set. */
 int logview_capture(struct logview_batch *b, struct store_tx *tx, const struct store_change *c,
                     struct sg_error *err);

@@ -1154,6 +1154,16 @@ int64_t store_schema_max_id_in(struct store_tx *tx, int64_t ctx, struct sg_error
 	return r < 0 ? -1 : last;
 }
 
+int store_schema_id_floor(struct store_tx *tx, int64_t context, int64_t id, struct sg_error *err)
+{
+	sqlite3_stmt *b = store_stmt(tx, ST_CTX_BUMP, err);
+	if (!b)
+		return -1;
+	sqlite3_bind_int64(b, 1, context);
+	sqlite3_bind_int64(b, 2, id);
+	return store_exec(tx, b, err, "raising the largest id") < 0 ? -1 : 0;
+}
+
 int store_guid_keys(struct store_tx *tx, const char *guid, store_context_id_fn fn, void *ctx,
                     struct sg_error *err)
 {

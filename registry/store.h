@@ -161,6 +161,10 @@ int store_guid_keys(struct store_tx *tx, const char *guid, store_context_id_fn f
  * `context`), purged ones included, or 0. */
 int64_t store_schema_max_id(struct store_tx *tx, struct sg_error *err);
 int64_t store_schema_max_id_in(struct store_tx *tx, int64_t context, struct sg_error *err);
+/* Raises the largest id handed out in context number `context` to at least
+ * `id` (kafka mode: the log's high-water mark of ids, registry/logview.h);
+ * write and apply transactions. Returns 0 or -1. */
+int store_schema_id_floor(struct store_tx *tx, int64_t context, int64_t id, struct sg_error *err);
 
 /* ---- Contexts ---- */
 

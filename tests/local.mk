@@ -237,6 +237,9 @@ EXTRA_DIST += %reldir%/kafka/kcontexts.py
 # The registry on Kafka's _schemas log (--store kafka): Confluent's records
 # byte for byte, resume, a read replica, migration, fencing.
 KAFKA_TESTS += %reldir%/kafka/registry-kafka.sh
+# Its operations: read-your-writes for reads, /health on catch-up, metrics,
+# ids never reused.
+KAFKA_TESTS += %reldir%/kafka/registry-kafka-ops.sh
 # The Produce codec of the validating gateway (gateway/kproduce), byte for byte.
 check_PROGRAMS += %reldir%/unit/test_kproduce
 TESTS += %reldir%/unit/test_kproduce

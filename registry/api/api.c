@@ -11,6 +11,7 @@
 #include "registry/ui.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,6 +615,13 @@ static int api_forwarded(struct api_ctx *c, const struct api_route *route,
 		return 0;
 	struct sg_error e = {0};
 	int r = forward_write(c->a->forward, orig, c->resp, &e);
+	if (r == 1 && c->resp->status >= 200 && c->resp->status < 300)
+		atomic_fetch_add(&c->a->fwd_ok, 1);
+	else if (r == 1)
+		atomic_fetch_add(&c->a->fwd_rejected, 1);
+	else if (r < 0)
+		atomic_fetch_add(
+		    e.code == SG_ELEADER_UNKNOWN ? &c->a->fwd_no_leader : &c->a->fwd_failed, 1);
 	if (r >= 0)
 		return r;
 	if (e.code == SG_EFORWARD)
@@ -624,6 +632,59 @@ static int api_forwarded(struct api_ctx *c, const struct api_route *route,
 	}
 	api_fail(c, e.code, "%s%s", e.code == SG_EFORWARD ? w->failed : w->unknown,
 	         w->subject && c->subject ? c->subject : "");
+	return 1;
+}
+
+/* ---- A view of a log: read-your-writes and readiness ---- */
+
+/* Whether `route`, which answered the 404 in `resp`, is a read whose 404
+ * says that an id, GUID, subject or version is unknown (40401, 40402,
+ * 40403): the answer a view behind the log may give wrongly. */
+static int api_unknown_to_view(const struct api_route *route, const struct http_response *resp)
+{
+	if (resp->status != 404 || !resp->body)
+		return 0;
+	for (size_t i = 0; i < sizeof api_write_routes / sizeof api_write_routes[0]; i++)
+		if (api_write_routes[i].fn == route->fn)
+			return 0;
+	json_t *o = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_int_t code = json_integer_value(json_object_get(o, "error_code"));
+	json_decref(o);
+	return code == 40401 || code == 40402 || code == 40403;
+}
+
+/* Calls the route's handler; on a view of a log, a read it answers "unknown"
+ * is answered again, once, after the view caught up with the log's end (the
+ * one place where read-your-writes across nodes is kept for reads). */
+static void api_call(struct api_ctx *c, const struct api_route *route)
+{
+	size_t nheaders = c->resp->nheaders;
+	route->fn(c);
+	if (!c->a->catch_up || !api_unknown_to_view(route, c->resp) ||
+	    !c->a->catch_up(c->a->log_ctx))
+		return;
+	free(c->resp->body);
+	c->resp->body = NULL;
+	c->resp->body_len = 0;
+	c->resp->status = 0;
+	c->resp->content_type = NULL;
+	c->resp->nheaders = nheaders;
+	route->fn(c);
+}
+
+/* GET /health on a view of a log that is not caught up: 503 DOWN with the
+ * reason. Returns 1 when it answered, 0 when the handler should. */
+static int api_health_gate(struct api_ctx *c, const struct api_route *route)
+{
+	char why[256] = "";
+	if (route->fn != api_metadata_health || !c->a->ready ||
+	    c->a->ready(c->a->log_ctx, why, sizeof why))
+		return 0;
+	json_t *o = json_pack("{s:s, s:s}", "status", "DOWN", "reason", why);
+	size_t len = 0;
+	char *body = o ? jsonio_dump(o, &len) : NULL;
+	json_decref(o);
+	api_send(c, error_http_status(SG_EUNAVAILABLE), body, len);
 	return 1;
 }
 
@@ -704,8 +765,9 @@ static void api_dispatch(void *ctx, const struct http_request *req, struct http_
 		if (c.subject)
 			api_alias(&c, route);
 	}
-	if (api_permitted(&c, route) && !api_forwarded(&c, route, orig))
-		route->fn(&c);
+	if (api_permitted(&c, route) && !api_forwarded(&c, route, orig) &&
+	    !api_health_gate(&c, route))
+		api_call(&c, route);
 out:
 	free(c.subject);
 	auth_filter_free(c.filter);
@@ -753,6 +815,9 @@ struct api *api_new(struct store *st, const struct api_options *opts, struct sg_
 	a->auth = opts ? opts->auth : NULL;
 	a->ui_open = opts ? opts->ui_open : 0;
 	a->forward = opts ? opts->forward : NULL;
+	a->catch_up = opts ? opts->catch_up : NULL;
+	a->ready = opts ? opts->ready : NULL;
+	a->log_ctx = opts ? opts->log_ctx : NULL;
 	a->body_limit = opts && opts->body_limit ? opts->body_limit : 16u * 1024 * 1024;
 	size_t cache_bytes =
 	    opts && opts->id_cache_bytes ? opts->id_cache_bytes : 32u * 1024 * 1024;
@@ -807,6 +872,14 @@ void api_dropped_forget(struct api *a, struct api_dropped *d)
 	}
 	free(d->ids);
 	memset(d, 0, sizeof *d);
+}
+
+void api_forward_stats(struct api *a, struct api_forward_stats *out)
+{
+	out->ok = atomic_load(&a->fwd_ok);
+	out->rejected = atomic_load(&a->fwd_rejected);
+	out->failed = atomic_load(&a->fwd_failed);
+	out->no_leader = atomic_load(&a->fwd_no_leader);
 }
 
 void api_forget_cached(struct api *a)

@@ -46,6 +46,13 @@ struct api {
 	struct auth_watch *auth;    /* borrowed; NULL: no authorization */
 	int ui_open;                /* with auth: /ui/ needs no credentials */
 	struct forward *forward;    /* borrowed; NULL: every write is handled here */
+	/* api_options' catch_up and ready, with their log_ctx; NULL outside
+	 * kafka mode. */
+	int (*catch_up)(void *log_ctx);
+	int (*ready)(void *log_ctx, char *why, size_t cap);
+	void *log_ctx;
+	/* api_forward_stats(), counted by api_forwarded(). */
+	_Atomic uint64_t fwd_ok, fwd_rejected, fwd_failed, fwd_no_leader;
 };
 
 /* One request in flight. */

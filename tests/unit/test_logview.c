@@ -125,7 +125,9 @@ static const struct {
      "\"schema\":\"\\\"string\\\"\",\"deleted\":true}\n"},
     {"a hard delete is a SCHEMA tombstone",
      {{OP_PURGE, "orders-value", 1, NULL}, {OP_END, NULL, 0, NULL}},
-     "{\"keytype\":\"SCHEMA\",\"subject\":\"orders-value\",\"version\":1,\"magic\":1} => null\n"},
+     "{\"keytype\":\"SCHEMA\",\"subject\":\"orders-value\",\"version\":1,\"magic\":1} => null\n"
+     /* the high-water mark of ids, which compaction keeps */
+     "{\"keytype\":\"NOOP\",\"magic\":0} => {\"schemagateLastIds\":{\".\":1}}\n"},
     {"a subject config is a CONFIG record in Confluent's field names",
      {{OP_CONFIG, "orders-value", 0,
        "{\"normalize\":true,\"compatibilityLevel\":\"FULL\",\"compatibilityPolicy\":\"x\"}"},
@@ -172,6 +174,7 @@ static const struct {
      "{\"subject\":\"imp\",\"version\":1,\"id\":2,\"schemaType\":\"AVRO\","
      "\"schema\":\"\\\"long\\\"\",\"deleted\":true}\n"
      "{\"keytype\":\"SCHEMA\",\"subject\":\"imp\",\"version\":1,\"magic\":1} => null\n"
+     "{\"keytype\":\"NOOP\",\"magic\":0} => {\"schemagateLastIds\":{\".\":2}}\n"
      "{\"keytype\":\"CLEAR_SUBJECT\",\"magic\":0} => {}\n"
      "{\"keytype\":\"MODE\",\"magic\":0} => {\"mode\":\"IMPORT\"}\n"},
 };
@@ -243,7 +246,9 @@ static int apply_batch(struct store *st, int64_t ts)
 		struct schemalog_record r;
 		const struct logview_record *x = &batch.recs[i];
 		if (schemalog_decode(x->key, x->key_len, x->value, x->value_len, &r, &e) < 0 ||
-		    logview_apply(tx, &r, ts, &e) != 0) {
+		    (r.key.type == SCHEMALOG_NOOP && x->value
+		         ? logview_apply_mark(tx, x->value, x->value_len, &e)
+		         : logview_apply(tx, &r, ts, &e)) != 0) {
 			tap_diag("apply %s: %s", x->key, e.msg);
 			schemalog_record_clear(&r);
 			store_end(tx);
@@ -430,6 +435,56 @@ static void test_apply(void)
 	store_close(st);
 }
 
+static int count_context(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return 0;
+}
+
+/* The NOOP mark of ids on a fresh view (the log compacted: the highest ids'
+ * records gone): each context's next id is above the mark, a context the
+ * view never saw is known again, unlisted; a NOOP with another value or a
+ * null one changes nothing. */
+static void test_mark(void)
+{
+	struct store *st = open_store("mark.db");
+	if (!st)
+		return;
+	struct sg_error e = {0};
+	struct store_tx *tx = store_apply_begin(st, &e);
+	static const char *const marks[] = {
+	    "{\"schemagateLastIds\":{\".\":7,\".gone\":3}}",
+	    "{\"schemagateLastIds\":{\".\":5,\".gone\":\"x\"}}",
+	    "{\"other\":1}",
+	    "not json",
+	};
+	int rc = tx ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < sizeof marks / sizeof marks[0]; i++)
+		rc = logview_apply_mark(tx, marks[i], strlen(marks[i]), &e);
+	if (rc == 0)
+		rc = store_commit(tx, &e);
+	else
+		store_end(tx);
+	tap_ok(rc == 0, "NOOP marks apply to a fresh view%s%s", rc ? ": " : "", rc ? e.msg : "");
+	tx = store_read(st, &e);
+	int64_t num = -1;
+	tap_is_int(tx ? store_schema_max_id(tx, &e) : -1, 7,
+	           "the default context's largest id is the mark's (a lower one later does not "
+	           "lower it)");
+	tap_is_int(tx ? store_context(tx, ".gone", 0, &num, &e) : -1, 1,
+	           "a context only the mark names is known");
+	tap_is_int(tx && num > 0 ? store_schema_max_id_in(tx, num, &e) : -1, 3,
+	           "with the mark's largest id");
+	tap_is_int(tx ? store_contexts(tx, count_context, NULL, &e) : -1, 0, "and not listed");
+	store_end(tx);
+	tx = store_write(st, &e);
+	int64_t id = tx ? put_schema(tx, 0, "\"string\"", NULL, NULL) : -1;
+	tap_is_int(id, 8, "the next schema registered gets id 8, not one the log no longer shows");
+	store_end(tx);
+	store_close(st);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s/sg-logview-XXXXXX",
@@ -440,6 +495,7 @@ int main(void)
 	}
 	test_capture();
 	test_apply();
+	test_mark();
 	logview_batch_clear(&batch);
 	free(batch.recs);
 	char cmd[300];
